@@ -1,0 +1,3 @@
+from chamba.cli import main
+
+main()

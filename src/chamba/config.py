@@ -1,0 +1,144 @@
+"""Settings: one object, built by :func:`get_settings`, read from ``CHAMBA_*`` variables.
+
+Every setting is documented in ``docs/settings.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CHAMBA_"
+_DEV_SECRET = "dev-only-insecure-secret-change-me"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment holds an invalid setting; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """All of Chamba's configuration. Build it with :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment environment; production refuses dev secrets."
+    )
+    data_dir: Path = Field(
+        Path("var"), description="Folder for the SQLite database, vector index and models."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: SQLite file chamba.db in the data directory. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(_DEV_SECRET), description="Signs tokens and keys blind indexes (>= 32 chars)."
+    )
+    data_key: SecretStr | None = Field(
+        None,
+        description="Fernet key for personal data at rest; derived from the secret key if unset.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Logging level."
+    )
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        allowed = ("sqlite", "postgresql")
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in allowed:
+            raise ValueError(
+                "must be a sqlite:/// or postgresql:// URL, e.g. "
+                "postgresql+psycopg://chamba:secret@localhost/chamba"
+            )
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters long")
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _check_data_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
+        except (ValueError, TypeError) as exc:
+            raise ValueError("must be a url-safe base64 Fernet key (32 bytes)") from exc
+        if len(raw) != 32:
+            raise ValueError("must be a url-safe base64 Fernet key (32 bytes)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key.get_secret_value() == _DEV_SECRET:
+            raise ValueError(
+                f"{ENV_PREFIX}SECRET_KEY must be set to a real secret when {ENV_PREFIX}ENV=production"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL to connect to (SQLite file in the data directory by default)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chamba.db').resolve()}"
+
+    @property
+    def fernet_key(self) -> bytes:
+        """Key for encrypting personal data at rest."""
+        if self.data_key is not None:
+            return self.data_key.get_secret_value().encode()
+        digest = hashlib.sha256(b"chamba-data-key:" + self.secret_key.get_secret_value().encode())
+        return base64.urlsafe_b64encode(digest.digest())
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"] if p != "__root__"]
+        name = ENV_PREFIX + loc[0].upper() if loc else "settings"
+        msg = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {msg}")
+    return "Invalid setting " + "; ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (and explicit overrides), failing with a clear message.
+
+    Raises:
+        SettingsError: naming each invalid ``CHAMBA_*`` variable.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once on first use."""
+    return load_settings()

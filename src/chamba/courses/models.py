@@ -1,0 +1,85 @@
+"""Training programmes published by providers, and the skills they teach."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.vocab import EducationLevel, SkillLevel, db_enum
+
+
+class Modality(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class CourseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Course(Base):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    modality: Mapped[Modality] = mapped_column(db_enum(Modality, "modality"))
+    ubigeo: Mapped[str | None] = mapped_column(String(6), index=True)
+    hours: Mapped[int] = mapped_column(Integer)  # total hours of study
+    weeks: Mapped[int | None] = mapped_column(Integer)
+    cost: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))  # PEN
+    currency: Mapped[str] = mapped_column(String(3), default="PEN")
+    is_free: Mapped[bool] = mapped_column(default=False)
+    scholarship: Mapped[bool] = mapped_column(default=False)
+    schedule: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    start_dates: Mapped[list[str]] = mapped_column(JSONType, default=list)  # ISO dates
+    certificate: Mapped[bool] = mapped_column(default=False)
+    seats: Mapped[int | None] = mapped_column(Integer)
+    education_required: Mapped[EducationLevel | None] = mapped_column(
+        db_enum(EducationLevel, "education_level")
+    )
+    status: Mapped[CourseStatus] = mapped_column(
+        db_enum(CourseStatus, "course_status"), default=CourseStatus.OPEN, index=True
+    )
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    skills: Mapped[list[CourseSkill]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_courses_source_ext"),
+        CheckConstraint("cost >= 0", name="cost_non_negative"),
+        CheckConstraint("hours > 0", name="hours_positive"),
+        CheckConstraint("seats IS NULL OR seats >= 0", name="seats_non_negative"),
+    )
+
+
+class CourseSkill(Base):
+    __tablename__ = "course_skills"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[str] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[SkillLevel | None] = mapped_column(db_enum(SkillLevel, "skill_level"))
+
+    course: Mapped[Course] = relationship(back_populates="skills", lazy="raise")
+
+    __table_args__ = (Index("ix_course_skills_skill", "skill_id"),)

@@ -1,0 +1,98 @@
+"""Job postings and their required skills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.vocab import EducationLevel, Requirement, db_enum
+
+
+class ContractType(StrEnum):
+    FULL_TIME = "full_time"
+    PART_TIME = "part_time"
+    TEMPORARY = "temporary"  # seasonal, e.g. harvest campaigns
+    INTERNSHIP = "internship"  # prácticas
+    FREELANCE = "freelance"  # recibo por honorarios
+    DAILY = "daily"  # jornal, pago diario (informal-sector trades)
+
+
+class JobStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    FILLED = "filled"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    occupation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("occupations.id", ondelete="SET NULL"), index=True
+    )
+    ubigeo: Mapped[str | None] = mapped_column(String(6), index=True)
+    remote: Mapped[bool] = mapped_column(default=False)
+    hours_per_week: Mapped[int | None] = mapped_column(Integer)
+    schedule: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    wage_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # PEN per month
+    wage_max: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="PEN")
+    contract_type: Mapped[ContractType | None] = mapped_column(
+        db_enum(ContractType, "contract_type")
+    )
+    education_required: Mapped[EducationLevel | None] = mapped_column(
+        db_enum(EducationLevel, "education_level")
+    )
+    openings: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[JobStatus] = mapped_column(
+        db_enum(JobStatus, "job_status"), default=JobStatus.OPEN, index=True
+    )
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    skills: Mapped[list[JobSkill]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_jobs_source_ext"),
+        CheckConstraint("wage_min IS NULL OR wage_min >= 0", name="wage_min_non_negative"),
+        CheckConstraint(
+            "wage_min IS NULL OR wage_max IS NULL OR wage_max >= wage_min", name="wage_range"
+        ),
+        CheckConstraint("openings >= 1", name="openings_positive"),
+        CheckConstraint(
+            "hours_per_week IS NULL OR hours_per_week BETWEEN 1 AND 84", name="hours_range"
+        ),
+    )
+
+
+class JobSkill(Base):
+    __tablename__ = "job_skills"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
+    requirement: Mapped[Requirement] = mapped_column(db_enum(Requirement, "requirement"))
+    importance: Mapped[float] = mapped_column(Float, default=1.0)  # 0..1
+
+    job: Mapped[Job] = relationship(back_populates="skills", lazy="raise")
+
+    __table_args__ = (Index("ix_job_skills_skill", "skill_id"),)
