@@ -1,4 +1,4 @@
-"""Shared fixtures: a real database per backend (SQLite file and PostgreSQL), one transaction per test.
+"""Shared fixtures: a real database per backend (SQLite and PostgreSQL), a transaction per test.
 
 Every test that uses ``session`` (or ``engine``) runs twice: on SQLite and on a real PostgreSQL 16
 server that the suite starts itself (the ``pgserver`` package). Set ``CHAMBA_TEST_POSTGRES_URL``
@@ -31,7 +31,9 @@ from chamba.config import get_settings  # noqa: E402
 from chamba.db import make_engine, migrate  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-BACKENDS = [b.strip() for b in os.environ.get("CHAMBA_TEST_BACKENDS", "sqlite,postgresql").split(",")]
+BACKENDS = [
+    b.strip() for b in os.environ.get("CHAMBA_TEST_BACKENDS", "sqlite,postgresql").split(",")
+]
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +89,9 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
     connection = engine.connect()
     transaction = connection.begin()
-    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    sess = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield sess
     finally:

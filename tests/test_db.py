@@ -28,8 +28,12 @@ def test_migrations_match_models(engine: Engine) -> None:
 
 def test_personal_data_is_encrypted_at_rest(session: Session) -> None:
     # GIVEN a person with contact data and a national id
-    person = Person(full_name="Rosa Quispe", phone="+51 987 654 321", national_id="45678912",
-                    national_id_index=blind_index("45678912"))
+    person = Person(
+        full_name="Rosa Quispe",
+        phone="+51 987 654 321",
+        national_id="45678912",
+        national_id_index=blind_index("45678912"),
+    )
     session.add(person)
     session.flush()
     # WHEN the raw row is read without the ORM
@@ -37,7 +41,9 @@ def test_personal_data_is_encrypted_at_rest(session: Session) -> None:
         text("SELECT full_name, phone, national_id FROM people WHERE id = :id"), {"id": person.id}
     ).one()
     # THEN none of the plaintext is stored, but the ORM reads it back
-    assert "Rosa" not in raw[0] and "987" not in raw[1] and "45678912" not in raw[2]
+    assert "Rosa" not in raw[0]
+    assert "987" not in raw[1]
+    assert "45678912" not in raw[2]
     session.expire_all()
     again = session.get(Person, person.id)
     assert again is not None
@@ -53,11 +59,12 @@ def test_timestamps_come_back_timezone_aware_utc(session: Session) -> None:
     session.expire_all()
     loaded = session.scalars(select(Job).where(Job.id == job.id)).one()
     assert loaded.expires_at == datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
-    assert loaded.expires_at is not None and loaded.expires_at.tzinfo is not None
+    assert loaded.expires_at is not None
+    assert loaded.expires_at.tzinfo is not None
 
 
 def test_naive_datetimes_are_refused(session: Session) -> None:
-    session.add(Job(title="Mozo", expires_at=datetime(2026, 12, 31)))  # noqa: DTZ001
+    session.add(Job(title="Mozo", expires_at=datetime(2026, 12, 31)))
     with pytest.raises(Exception, match="naive datetime"):
         session.flush()
 

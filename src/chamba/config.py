@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.env == "production" and self.secret_key.get_secret_value() == _DEV_SECRET:
             raise ValueError(
-                f"{ENV_PREFIX}SECRET_KEY must be set to a real secret when {ENV_PREFIX}ENV=production"
+                f"{ENV_PREFIX}SECRET_KEY must be set to a real secret "
+                f"when {ENV_PREFIX}ENV=production"
             )
         return self
 

@@ -291,8 +291,11 @@ class Gazetteer:
         return distance <= _FUZZY_MAX_KM[level]
 
     def _add_equivalence_aliases(self, equivalences: Mapping[str, Mapping[str, str]]) -> None:
-        for otros_level, level in (("departamentos", "department"), ("provincias", "province"),
-                                   ("distritos", "district")):
+        for otros_level, level in (
+            ("departamentos", "department"),
+            ("provincias", "province"),
+            ("distritos", "district"),
+        ):
             for variant, canonical in equivalences.get(otros_level, {}).items():
                 nv, nc = normalize_name(variant), normalize_name(canonical)
                 if nv == nc or nv in self._by_name:
@@ -437,7 +440,9 @@ class Gazetteer:
         """
         raw = text.strip()
         if not raw:
-            raise UnknownUbigeo(text, "Empty place: give a district, province or department name or an ubigeo code")
+            raise UnknownUbigeo(
+                text, "Empty place: give a district, province or department name or an ubigeo code"
+            )
         compact = raw.replace(" ", "")
         if compact.isascii() and compact.isdigit():
             return self.get(compact)
@@ -448,7 +453,9 @@ class Gazetteer:
             norms.pop()
             parts.pop()
         if len(norms) > 3:
-            raise UnknownUbigeo(text, f"Cannot read place {text!r}: expected 'District, Province, Department'")
+            raise UnknownUbigeo(
+                text, f"Cannot read place {text!r}: expected 'District, Province, Department'"
+            )
 
         candidates = self._lookup(norms[0])
         if not candidates:
@@ -474,8 +481,7 @@ class Gazetteer:
         remaining = [p for t, p in scored if t == best]
         codes = {p.code for p in remaining}
         outermost = [
-            p for p in remaining
-            if not any(c != p.code and p.code.startswith(c) for c in codes)
+            p for p in remaining if not any(c != p.code and p.code.startswith(c) for c in codes)
         ]
         if len(outermost) == 1:
             return outermost[0]
@@ -492,8 +498,11 @@ class Gazetteer:
         """
         if not context:
             return 0
-        ancestors = [self._places[c] for c in (place.province_code, place.department_code)
-                     if c is not None and c != place.code]
+        ancestors = [
+            self._places[c]
+            for c in (place.province_code, place.department_code)
+            if c is not None and c != place.code
+        ]
         position, first = 0, None
         for part in context:
             codes = {p.code for p in self._lookup(part)}
@@ -529,7 +538,7 @@ class Gazetteer:
     def within_km(
         self, center: str | Place, km: float, level: Level | None = "district"
     ) -> list[Place]:
-        """Places of ``level`` (all levels when ``None``) within ``km`` of ``center``, nearest first."""
+        """Places of ``level`` (``None``: all levels) within ``km`` of ``center``, nearest first."""
         if not math.isfinite(km) or km < 0:
             raise ValueError(f"radius must be a finite, non-negative number of km, got {km!r}")
         origin = self._as_place(center)

@@ -35,4 +35,6 @@ class Organisation(Base):
     source: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_organisations_source_ext"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_organisations_source_ext"),
+    )

@@ -73,8 +73,10 @@ class Person(Base):
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_people_source_ext"),
-        CheckConstraint("availability_hours IS NULL OR availability_hours BETWEEN 0 AND 112",
-                        name="availability_hours_range"),
+        CheckConstraint(
+            "availability_hours IS NULL OR availability_hours BETWEEN 0 AND 112",
+            name="availability_hours_range",
+        ),
         CheckConstraint("expected_wage IS NULL OR expected_wage >= 0", name="wage_non_negative"),
     )
 

@@ -1,0 +1,228 @@
+"""The ``chamba`` command (also ``python -m chamba``).
+
+Exit codes: 0 success; 1 an expected failure (bad input, invalid settings), with a one-line reason
+on stderr; 2 wrong usage (unknown option, missing argument).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from chamba.config import SettingsError, get_settings
+from chamba.errors import ChambaError
+
+app = typer.Typer(
+    name="chamba",
+    help="Chamba: work, remote work and training for people in Peru.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+taxonomy_app = typer.Typer(
+    help="Skills and occupations: import ESCO, export the catalogue.", no_args_is_help=True
+)
+app.add_typer(taxonomy_app, name="taxonomy")
+err = Console(stderr=True)
+out = Console()
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class ImportKind(StrEnum):
+    jobs = "jobs"
+    people = "people"
+    courses = "courses"
+
+
+class ExportKind(StrEnum):
+    skills = "skills"
+    occupations = "occupations"
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line reason to stderr and exit non-zero."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
+    """A ``progress(stage, done, total)`` callback drawing rich progress bars on stderr."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=False,
+    ) as bars:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total or None)
+            bars.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+def _engine() -> Any:
+    from chamba.api.app import prepare_database
+    from chamba.db import get_engine
+
+    engine = get_engine()
+    prepare_database(engine)
+    return engine
+
+
+def _serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from chamba.api.app import create_app
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the web app and API (applies migrations first)."""
+    _engine()
+    _serve(host, port)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and load the built-in taxonomy."""
+    _engine()
+    out.print("database is up to date")
+
+
+@app.command()
+def demo(
+    size: Annotated[
+        int, typer.Option(min=10, help="Number of people (jobs, courses scale).")
+    ] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when done.")] = True,
+    reset: Annotated[bool, typer.Option(help="Replace earlier demo data.")] = True,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Generate a realistic Peru dataset, load it into the database and serve the app."""
+    from chamba.demo.generator import generate_demo
+
+    engine = _engine()
+    with progress_bar() as progress:
+        report = generate_demo(engine, size=size, seed=seed, reset=reset, progress=progress)
+    out.print(report.summary() if hasattr(report, "summary") else str(report))
+    if serve_app:
+        settings = get_settings()
+        out.print(f"Chamba is at http://{host or settings.host}:{port or settings.port}/")
+        _serve(host, port)
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON-LD (jobs) or JSON Resume (people).")],
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the good rows and report the bad ones.")
+    ] = False,
+    source: Annotated[str | None, typer.Option(help="Source name for external ids.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import jobs, people or courses; a file with any bad row imports nothing."""
+    from chamba.db import session_scope
+    from chamba.ingest.service import import_file
+
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    engine = _engine()
+    with session_scope(engine) as session, progress_bar(not as_json) as progress:
+        report = import_file(
+            session, kind.value, file, skip_invalid=skip_invalid, source=source, progress=progress
+        )
+    if as_json:
+        out.print_json(json.dumps(report.to_dict()))
+    else:
+        out.print(report.summary(), markup=False)
+    if report.errors and not skip_invalid:
+        fail(f"{file}: {len(report.errors)} invalid row(s); nothing was imported")
+
+
+@taxonomy_app.command("import-esco")
+def import_esco(
+    directory: Annotated[Path, typer.Argument(help="Folder with the ESCO CSV export.")],
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Languages to read (default: all found).")
+    ] = None,
+    relations: Annotated[
+        Path | None, typer.Option(help="occupationSkillRelations CSV, if kept elsewhere.")
+    ] = None,
+) -> None:
+    """Import the ESCO taxonomy from its official CSV export."""
+    from chamba.db import session_scope
+    from chamba.taxonomy.esco import import_esco as run_import
+
+    if not directory.is_dir():
+        fail(f"{directory}: not a folder")
+    engine = _engine()
+    with session_scope(engine) as session, progress_bar() as progress:
+        report = run_import(
+            session, directory, langs=lang, progress=progress, relations_file=relations
+        )
+    out.print(report.summary() if hasattr(report, "summary") else str(report), markup=False)
+
+
+@taxonomy_app.command("export")
+def export(
+    kind: Annotated[ExportKind, typer.Argument(help="skills or occupations")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
+) -> None:
+    """Export skills or occupations as CSV."""
+    from chamba.db import session_scope
+    from chamba.taxonomy import service as taxonomy_service
+
+    engine = _engine()
+    with session_scope(engine) as session:
+        if kind is ExportKind.skills:
+            count = taxonomy_service.export_skills(session, output)
+        else:
+            count = taxonomy_service.export_occupations(session, output)
+    out.print(f"wrote {count} {kind.value} to {output}")
+
+
+def main() -> None:
+    """Entry point: turns expected errors into a one-line message and exit code 1."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except (ChambaError, SettingsError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

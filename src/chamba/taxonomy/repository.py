@@ -1,0 +1,187 @@
+"""All SQL of the taxonomy: lookups, search candidates and bulk Core writes for imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from chamba.taxonomy.models import IscoGroup, Occupation, OccupationSkill, Skill
+
+SKILLS = cast(Table, Skill.__table__)
+OCCUPATIONS = cast(Table, Occupation.__table__)
+OCCUPATION_SKILLS = cast(Table, OccupationSkill.__table__)
+ISCO_GROUPS = cast(Table, IscoGroup.__table__)
+
+#: Rows per executemany batch; large enough to amortise round trips, small enough for memory.
+BATCH = 2000
+
+#: Separator between the normalised names inside ``search_text`` (never produced by normalize).
+SEARCH_SEP = "|"
+
+Row = dict[str, Any]
+
+
+def get_skill(session: Session, skill_id: str) -> Skill | None:
+    return session.get(Skill, skill_id)
+
+
+def get_occupation(session: Session, occupation_id: str) -> Occupation | None:
+    stmt = (
+        select(Occupation)
+        .where(Occupation.id == occupation_id)
+        .options(selectinload(Occupation.skills))
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def _token_filter(column: Any, token: str, word_prefix: bool) -> ColumnElement[bool]:
+    if not word_prefix:
+        return cast(ColumnElement[bool], column.like(f"%{token}%"))
+    return or_(
+        column.like(f"{token}%"),
+        column.like(f"% {token}%"),
+        column.like(f"%{SEARCH_SEP}{token}%"),
+    )
+
+
+def search_candidates(
+    session: Session, table: Table, tokens: Sequence[str], *, word_prefix: bool
+) -> list[tuple[str, str, str, str]]:
+    """Rows ``(id, label_es, label_en, search_text)`` whose search text holds every token.
+
+    Tokens are normalised words (letters, digits), so they hold no LIKE wildcards. With
+    ``word_prefix`` each token must start a word; otherwise it may occur anywhere.
+    """
+    column = table.c.search_text
+    stmt = select(table.c.id, table.c.label_es, table.c.label_en, column).where(
+        and_(*(_token_filter(column, t, word_prefix) for t in tokens))
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
+
+
+def iter_skills(session: Session) -> Iterator[Skill]:
+    yield from session.scalars(select(Skill).order_by(Skill.id))
+
+
+def iter_occupations(session: Session) -> Iterator[Occupation]:
+    stmt = select(Occupation).order_by(Occupation.id).options(selectinload(Occupation.skills))
+    yield from session.scalars(stmt)
+
+
+# --- bulk access for imports (Core, on the session's connection) -------------------------
+
+
+def connection(session: Session) -> Connection:
+    """The session's connection, after flushing pending ORM changes."""
+    session.flush()
+    return session.connection()
+
+
+def load_rows(
+    conn: Connection, table: Table, columns: Sequence[str], key: str = "id"
+) -> dict[Any, Row]:
+    """Every row of ``table`` as ``{key: {column: value}}``."""
+    cols = [table.c[c] for c in dict.fromkeys([key, *columns])]
+    return {r[key]: dict(r) for r in conn.execute(select(*cols)).mappings()}
+
+
+def load_relations(conn: Connection) -> dict[tuple[str, str], str]:
+    """Every occupation-skill relation as ``{(occupation_id, skill_id): relation}``."""
+    t = OCCUPATION_SKILLS
+    stmt = select(t.c.occupation_id, t.c.skill_id, t.c.relation)
+    return {(o, s): str(getattr(r, "value", r)) for o, s, r in conn.execute(stmt)}
+
+
+def _batches(rows: Sequence[Row], size: int = BATCH) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _by_keys(rows: Sequence[Row]) -> dict[tuple[str, ...], list[Row]]:
+    """Rows grouped by their set of keys (executemany takes its columns from the first row)."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> int:
+    """Insert rows with executemany in batches; rows may differ in columns. Returns how many."""
+    for group in _by_keys(rows).values():
+        for batch in _batches(group):
+            conn.execute(insert(table), list(batch))
+    return len(rows)
+
+
+def update_rows(conn: Connection, table: Table, rows: Sequence[Row], key: str = "id") -> int:
+    """Update rows by primary key with executemany; rows of one call may differ in columns."""
+    for keys, group in _by_keys(rows).items():
+        stmt = update(table).where(table.c[key] == bindparam("b_key"))
+        params = [{"b_key": r[key], **{k: r[k] for k in keys if k != key}} for r in group]
+        for batch in _batches(params):
+            conn.execute(stmt, list(batch))
+    return len(rows)
+
+
+def insert_relations(conn: Connection, pairs: Mapping[tuple[str, str], str]) -> int:
+    rows = [{"occupation_id": o, "skill_id": s, "relation": r} for (o, s), r in pairs.items()]
+    return insert_rows(conn, OCCUPATION_SKILLS, rows)
+
+
+def update_relations(conn: Connection, pairs: Mapping[tuple[str, str], str]) -> int:
+    t = OCCUPATION_SKILLS
+    stmt = (
+        update(t)
+        .where(t.c.occupation_id == bindparam("b_o"), t.c.skill_id == bindparam("b_s"))
+        .values(relation=bindparam("b_r"))
+    )
+    params = [{"b_o": o, "b_s": s, "b_r": r} for (o, s), r in pairs.items()]
+    for batch in _batches(params):
+        conn.execute(stmt, list(batch))
+    return len(params)
+
+
+def delete_relations(conn: Connection, pairs: Iterable[tuple[str, str]]) -> int:
+    t = OCCUPATION_SKILLS
+    stmt = delete(t).where(t.c.occupation_id == bindparam("b_o"), t.c.skill_id == bindparam("b_s"))
+    params = [{"b_o": o, "b_s": s} for o, s in pairs]
+    for batch in _batches(params):
+        conn.execute(stmt, list(batch))
+    return len(params)
+
+
+def tables_referencing(target: Table) -> list[tuple[Table, str]]:
+    """``(table, column)`` of every table with a foreign key to ``target.id``."""
+    import chamba.models  # noqa: F401  (fills Base.metadata with every feature's tables)
+
+    found = []
+    for table in target.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column is target.c.id and fk.parent.table is table:
+                found.append((table, fk.parent.name))
+    return found
+
+
+def repoint(conn: Connection, target: Table, old_id: str, new_id: str) -> None:
+    """Move every reference from row ``old_id`` of ``target`` to ``new_id``, delete ``old_id``.
+
+    Where a referencing row for ``new_id`` already exists (same other key columns), the row of
+    ``old_id`` is dropped instead of moved.
+    """
+    for table, column in tables_referencing(target):
+        col = table.c[column]
+        others = [c for c in table.primary_key.columns if c.name != column]
+        if col.primary_key and others:
+            twin = table.alias("twin")
+            exists = (
+                select(twin.c[column])
+                .where(twin.c[column] == new_id, *(twin.c[o.name] == o for o in others))
+                .exists()
+            )
+            conn.execute(delete(table).where(col == old_id, exists))
+        conn.execute(update(table).where(col == old_id).values({column: new_id}))
+    conn.execute(delete(target).where(target.c.id == old_id))

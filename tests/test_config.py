@@ -1,0 +1,59 @@
+"""Settings: defaults, validation that names the variable, and docs that list every setting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from chamba.config import ENV_PREFIX, Settings, SettingsError, load_settings
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+
+
+def test_default_database_is_sqlite_in_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CHAMBA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CHAMBA_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert settings.sqlalchemy_url == f"sqlite:///{tmp_path.resolve() / 'chamba.db'}"
+
+
+def test_postgresql_url_uses_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAMBA_DATABASE_URL", "postgresql://u:p@db/chamba")
+    assert load_settings().sqlalchemy_url == "postgresql+psycopg://u:p@db/chamba"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CHAMBA_PORT", "99999"),
+        ("CHAMBA_PORT", "ocho mil"),
+        ("CHAMBA_LOG_LEVEL", "LOUD"),
+        ("CHAMBA_DATABASE_URL", "mysql://root@localhost/x"),
+        ("CHAMBA_SECRET_KEY", "short"),
+        ("CHAMBA_DATA_KEY", "not-a-fernet-key"),
+        ("CHAMBA_ENV", "staging"),
+    ],
+)
+def test_invalid_settings_fail_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
+
+
+def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAMBA_ENV", "production")
+    monkeypatch.delenv("CHAMBA_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="CHAMBA_SECRET_KEY"):
+        load_settings()
+
+
+def test_every_setting_is_documented_and_nothing_else() -> None:
+    documented = set(re.findall(r"`(CHAMBA_[A-Z_]+)`", DOCS.read_text()))
+    actual = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    assert documented == actual
