@@ -103,7 +103,7 @@ def main() -> None:
                 result["postgresql"] = run(url, esco, parse_seconds)
             finally:
                 server.cleanup()
-    print(json.dumps(result, indent=2))  # noqa: T201
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""chamba.ingest: importers for jobs, people and courses (validate every row, then write all or nothing).
+"""chamba.ingest: importers for jobs, people and courses.
 
-Entry point: :func:`chamba.ingest.service.import_file`, returning an
-:class:`chamba.ingest.report.ImportReport`.
+Every record is validated, then all are written or none. Entry point:
+:func:`chamba.ingest.service.import_file`, returning an :class:`chamba.ingest.report.ImportReport`.
 """

@@ -1,0 +1,143 @@
+"""Pydantic input of training courses (API and file imports share it)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from chamba.courses.models import CourseStatus, Modality
+from chamba.fields import (
+    Currency,
+    Education,
+    LongText,
+    Money,
+    OptionalBool,
+    OptionalName,
+    Ruc,
+    SkillClaims,
+    Slots,
+    Title,
+    Ubigeo,
+    is_blank,
+    parse_date,
+    parse_int,
+    split_list,
+)
+from chamba.text import normalize
+
+_MODALITIES: Final[dict[str, Modality]] = {
+    **{normalize(m.value): m for m in Modality},
+    "presencial": Modality.IN_PERSON,
+    "in person": Modality.IN_PERSON,
+    "virtual": Modality.ONLINE,
+    "online": Modality.ONLINE,
+    "en linea": Modality.ONLINE,
+    "a distancia": Modality.ONLINE,
+    "remoto": Modality.ONLINE,
+    "semipresencial": Modality.HYBRID,
+    "semi presencial": Modality.HYBRID,
+    "hibrido": Modality.HYBRID,
+    "hibrida": Modality.HYBRID,
+    "mixto": Modality.HYBRID,
+    "blended": Modality.HYBRID,
+}
+_STATUSES: Final[dict[str, CourseStatus]] = {
+    "open": CourseStatus.OPEN,
+    "abierto": CourseStatus.OPEN,
+    "abierta": CourseStatus.OPEN,
+    "inscripciones abiertas": CourseStatus.OPEN,
+    "closed": CourseStatus.CLOSED,
+    "cerrado": CourseStatus.CLOSED,
+    "cerrada": CourseStatus.CLOSED,
+}
+
+
+def parse_modality(value: Any) -> Modality:
+    """``presencial`` / ``virtual`` / ``semipresencial`` (or English values)."""
+    if is_blank(value):
+        raise ValueError("is required: presencial, virtual or semipresencial")
+    found = _MODALITIES.get(normalize(str(value))[:40])
+    if found is None:
+        raise ValueError(
+            f"unknown modality {str(value).strip()[:40]!r}: use presencial, virtual or "
+            "semipresencial"
+        )
+    return found
+
+
+def parse_course_status(value: Any) -> CourseStatus | None:
+    """``abierto``/``cerrado`` or ``open``/``closed``."""
+    if is_blank(value):
+        return None
+    found = _STATUSES.get(normalize(str(value))[:40])
+    if found is None:
+        raise ValueError(f"unknown status {str(value).strip()[:40]!r}: use abierto or cerrado")
+    return found
+
+
+def parse_start_dates(value: Any) -> list[str]:
+    """Dates as ISO strings, sorted: ``"01/04/2025|2025-06-02"``."""
+    if is_blank(value):
+        return []
+    items = split_list(value) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("must be a list of dates")
+    days = {parse_date(item) for item in items if not is_blank(item)}
+    return sorted(d.isoformat() for d in days if d is not None)
+
+
+def _required_hours(value: Any) -> int:
+    hours = parse_int(value, low=1, high=5_000, what="number of hours")
+    if hours is None:
+        raise ValueError("is required: total hours of study")
+    return hours
+
+
+class CourseIn(BaseModel):
+    """A course to create or update; cost in soles. Skills hold skill ids for the service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: Annotated[OptionalName, Field(max_length=200)] = None
+    title: Title
+    description: LongText = None
+    provider: OptionalName = None
+    provider_ruc: Ruc = None
+    modality: Annotated[Modality, BeforeValidator(parse_modality)]
+    ubigeo: Ubigeo = None
+    hours: Annotated[int, BeforeValidator(_required_hours)]
+    weeks: Annotated[
+        int | None, BeforeValidator(lambda v: parse_int(v, low=1, high=260, what="weeks"))
+    ] = None
+    cost: Money = None
+    currency: Currency = "PEN"
+    is_free: OptionalBool = None
+    scholarship: OptionalBool = None
+    schedule: Slots = Field(default_factory=list)
+    start_dates: Annotated[list[str], BeforeValidator(parse_start_dates)] = Field(
+        default_factory=list
+    )
+    certificate: OptionalBool = None
+    seats: Annotated[
+        int | None, BeforeValidator(lambda v: parse_int(v, low=0, high=100_000, what="seats"))
+    ] = None
+    education_required: Education = None
+    status: Annotated[CourseStatus | None, BeforeValidator(parse_course_status)] = None
+    skills: SkillClaims = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CourseIn:
+        if self.is_free and self.cost:
+            raise ValueError(f"cost: a free course cannot cost S/ {self.cost}")
+        if self.is_free is None:
+            self.is_free = not self.cost
+        if self.cost is None:
+            self.cost = Decimal("0.00")
+        if self.modality != Modality.ONLINE and self.ubigeo is None:
+            raise ValueError(
+                "ubigeo: a presencial or semipresencial course needs a location "
+                "(ubigeo code or 'District, Province')"
+            )
+        return self

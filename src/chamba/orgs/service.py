@@ -1,0 +1,54 @@
+"""Organisations: get-or-create by name, for imports and quick job posting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from chamba.orgs import repository
+from chamba.orgs.models import Organisation, OrgKind
+from chamba.orgs.schemas import OrganisationIn
+from chamba.text import normalize
+
+
+def name_key(kind: OrgKind, name: str) -> str:
+    """The external id of an organisation known only by name: ``employer:gamarra textil sac``."""
+    return f"{kind.value}:{normalize(name)}"[:200]
+
+
+def get_or_create_by_names(
+    session: Session, kind: OrgKind, items: Iterable[OrganisationIn], *, source: str
+) -> dict[str, Organisation]:
+    """Find or create organisations by normalised name within ``source``.
+
+    Returns them keyed by :func:`name_key`. Existing ones are left as they are; new ones are
+    added and flushed (ids assigned). Items are matched on name only (their own
+    ``external_id`` is ignored).
+    """
+    wanted: dict[str, OrganisationIn] = {}
+    for item in items:
+        wanted.setdefault(name_key(kind, item.name), item)
+    found = repository.by_external_ids(session, source, wanted)
+    new = []
+    for key, item in wanted.items():
+        if key in found:
+            continue
+        org = Organisation(
+            kind=kind,
+            name=item.name,
+            ruc=item.ruc,
+            sector=item.sector,
+            ubigeo=item.ubigeo,
+            website=item.website,
+            description=item.description,
+            contact_email=item.contact_email,
+            external_id=key,
+            source=source,
+        )
+        new.append(org)
+        found[key] = org
+    if new:
+        session.add_all(new)
+        session.flush()
+    return found
