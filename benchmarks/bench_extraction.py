@@ -1,0 +1,276 @@
+"""Benchmark skill extraction on the labelled set; prints one JSON object.
+
+Usage::
+
+    PYTHONPATH=src python benchmarks/bench_extraction.py [--split test|dev|all]
+        [--threshold 0.62] [--calibrate] [--esco ../shared/data/esco]
+
+The built-in catalogue is loaded into a temporary SQLite database (``load_catalogue``; read
+straight from ``skills.csv`` when the loader is unavailable). Variants measured in the same run:
+``full`` (lexicon + semantic), ``lexicon``, ``semantic`` and a naive ``baseline`` (labels found as
+whole-word substrings of the accent/case-folded text, no synonyms, no negation). Metrics are
+micro precision/recall/F1 over catalogue skill ids; ``negated_leak`` is the share of negated
+gold skills that a variant still returns. ``--calibrate`` sweeps the semantic threshold on the
+split and reports the F1-best value whose precision stays >= 0.85. ``--esco`` also loads every
+ESCO skill (13.5k, ids ``esco:<uuid>``) as records and reports build time and catalogue metrics
+with ESCO in the lexicon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from chamba.nlp.encoder import EmbeddingCache, get_encoder  # noqa: E402
+from chamba.nlp.extraction import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    DEFAULT_VERIFY_THRESHOLD,
+    SkillExtractor,
+)
+from chamba.nlp.schemas import SkillRecord  # noqa: E402
+from chamba.text import normalize  # noqa: E402
+
+LABELLED = ROOT / "tests" / "data" / "extraction_labelled.jsonl"
+SKILLS_CSV = ROOT / "src" / "chamba" / "taxonomy" / "data" / "skills.csv"
+
+Predict = Callable[[Sequence[str]], list[set[str]]]
+
+
+def load_labelled(split: str) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+def catalogue_records_from_csv(path: Path = SKILLS_CSV) -> list[SkillRecord]:
+    """Catalogue skills read straight from the CSV (``|``-separated synonyms)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            SkillRecord(
+                id=row["id"],
+                label_es=row["label_es"],
+                label_en=row["label_en"],
+                synonyms_es=tuple(s.strip() for s in row["synonyms_es"].split("|") if s.strip()),
+                synonyms_en=tuple(s.strip() for s in row["synonyms_en"].split("|") if s.strip()),
+                esco_uri=row.get("esco_uri") or None,
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def catalogue_records() -> tuple[list[SkillRecord], str]:
+    """Catalogue records via ``load_catalogue`` into a temporary SQLite, else from the CSV."""
+    try:
+        from chamba.db import make_engine, migrate, session_scope
+        from chamba.taxonomy import repository
+        from chamba.taxonomy.catalogue import load_catalogue
+    except ImportError:
+        return catalogue_records_from_csv(), "csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        migrate(engine)
+        with session_scope(engine) as session:
+            load_catalogue(session)
+        with session_scope(engine) as session:
+            records = [SkillRecord.from_obj(s) for s in repository.iter_skills(session)]
+        engine.dispose()
+    return records, "load_catalogue"
+
+
+def esco_records(folder: Path) -> list[SkillRecord]:
+    """Every ESCO skill from the official CSV export (Spanish + English files)."""
+
+    def read(name: str) -> dict[str, dict[str, str]]:
+        with (folder / name).open(encoding="utf-8", newline="") as handle:
+            return {row["conceptUri"]: row for row in csv.DictReader(handle)}
+
+    es, en = read("skills_es.csv"), read("skills_en-us.csv")
+    out = []
+    for uri, row in es.items():
+        other = en.get(uri, {})
+        out.append(
+            SkillRecord(
+                id="esco:" + uri.rsplit("/", 1)[-1],
+                label_es=row["preferredLabel"],
+                label_en=other.get("preferredLabel", ""),
+                synonyms_es=tuple(a for a in row["altLabels"].split("\n") if a.strip()),
+                synonyms_en=tuple(a for a in other.get("altLabels", "").split("\n") if a.strip()),
+                esco_uri=uri,
+                source="esco",
+            )
+        )
+    return out
+
+
+def baseline(records: Sequence[SkillRecord]) -> Predict:
+    """Labels (es/en, no synonyms) as whole-word substrings of the normalised text."""
+    patterns = [
+        (r.id, re.compile(rf"\b{re.escape(normalize(label))}\b"))
+        for r in records
+        for label in {r.label_es, r.label_en}
+        if normalize(label)
+    ]
+
+    def predict(texts: Sequence[str]) -> list[set[str]]:
+        out = []
+        for text in texts:
+            norm = normalize(text)
+            out.append({sid for sid, pattern in patterns if pattern.search(norm)})
+        return out
+
+    return predict
+
+
+def from_extractor(extractor: SkillExtractor, methods: Sequence[str]) -> Predict:
+    def predict(texts: Sequence[str]) -> list[set[str]]:
+        results = extractor.extract_many(texts, methods=methods)  # type: ignore[arg-type]
+        return [{s.skill_id for s in found} for found in results]
+
+    return predict
+
+
+def score(rows: Sequence[dict[str, Any]], predicted: Sequence[set[str]]) -> dict[str, float]:
+    tp = fp = fn = leak = negated = 0
+    for row, pred in zip(rows, predicted, strict=True):
+        pred = {p for p in pred if not p.startswith("esco:")}
+        gold = set(row["skills"])
+        tp += len(pred & gold)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+        neg = set(row.get("negated", [])) - gold
+        negated += len(neg)
+        leak += len(neg & pred)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "negated_leak": round(leak / negated, 4) if negated else 0.0,
+    }
+
+
+def run(rows: Sequence[dict[str, Any]], predict: Predict) -> dict[str, float]:
+    texts = [r["text"] for r in rows]
+    started = time.perf_counter()
+    predicted = predict(texts)
+    elapsed = time.perf_counter() - started
+    result = score(rows, predicted)
+    result["texts_per_s"] = round(len(texts) / elapsed, 1) if elapsed else 0.0
+    return result
+
+
+def calibrate(rows: Sequence[dict[str, Any]], extractor: SkillExtractor) -> dict[str, Any]:
+    sweep = []
+    for verify in (0.0, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+        for step in range(50, 86, 3):
+            extractor.threshold = step / 100
+            extractor.verify_threshold = verify
+            result = run(rows, from_extractor(extractor, _BOTH))
+            sweep.append({"threshold": step / 100, "verify_threshold": verify, **result})
+    ok = [s for s in sweep if s["precision"] >= 0.85] or sweep
+    best = max(ok, key=lambda s: (s["f1"], s["threshold"]))
+    return {"best": best, "sweep": sweep}
+
+
+_BOTH = ("lexicon", "semantic")
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test", choices=("test", "dev", "all"))
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--verify-threshold", type=float, default=DEFAULT_VERIFY_THRESHOLD)
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--esco", type=Path, help="folder with ESCO skills_es.csv/skills_en-us.csv")
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "embeddings")
+    args = parser.parse_args(argv)
+
+    rows = load_labelled(args.split)
+    records, loaded_by = catalogue_records()
+    cache = EmbeddingCache(args.cache)
+    encoder = get_encoder(threads=4)
+    started = time.perf_counter()
+    extractor = SkillExtractor(
+        records,
+        encoder,
+        cache=cache,
+        threshold=args.threshold,
+        verify_threshold=args.verify_threshold,
+    )
+    build_lexicon_s = time.perf_counter() - started
+    started = time.perf_counter()
+    extractor.build_index()
+    build_index_s = time.perf_counter() - started
+
+    report: dict[str, Any] = {
+        "split": args.split,
+        "texts": len(rows),
+        "skills": len(records),
+        "catalogue_loaded_by": loaded_by,
+        "encoder": encoder.model_id,
+        "threshold": args.threshold,
+        "verify_threshold": args.verify_threshold,
+        "build_lexicon_s": round(build_lexicon_s, 3),
+        "build_index_s": round(build_index_s, 3),
+    }
+    if args.calibrate:
+        report["calibration"] = calibrate(rows, extractor)
+        extractor.threshold = args.threshold
+        extractor.verify_threshold = args.verify_threshold
+    variants: dict[str, dict[str, float]] = {
+        "full": run(rows, from_extractor(extractor, _BOTH)),
+        "lexicon": run(rows, from_extractor(extractor, ("lexicon",))),
+        "semantic": run(rows, from_extractor(extractor, ("semantic",))),
+        "baseline": run(rows, baseline(records)),
+    }
+    base = variants["baseline"]
+    for name in ("full", "lexicon", "semantic"):
+        v = variants[name]
+        v["f1_vs_baseline"] = round(v["f1"] / base["f1"], 2) if base["f1"] else 0.0
+        v["recall_vs_baseline"] = round(v["recall"] / base["recall"], 2) if base["recall"] else 0.0
+    report["variants"] = variants
+
+    if args.esco:
+        esco = esco_records(args.esco)
+        started = time.perf_counter()
+        big = SkillExtractor([*records, *esco], encoder, cache=cache, threshold=args.threshold)
+        lexicon_s = time.perf_counter() - started
+        started = time.perf_counter()
+        big.build_index()
+        index_s = time.perf_counter() - started
+        texts = [r["text"] for r in rows]
+        started = time.perf_counter()
+        results = big.extract_many(texts)
+        elapsed = time.perf_counter() - started
+        esco_hits = sum(1 for found in results for s in found if s.skill_id.startswith("esco:"))
+        report["with_esco"] = {
+            "skills": len(big.skills),
+            "lexicon_patterns": big.lexicon.patterns,
+            "build_lexicon_s": round(lexicon_s, 3),
+            "build_index_s": round(index_s, 3),
+            "catalogue_metrics": score(rows, [{s.skill_id for s in f} for f in results]),
+            "esco_hits_per_text": round(esco_hits / len(rows), 2),
+            "texts_per_s": round(len(rows) / elapsed, 1),
+        }
+    cache.close()
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return report
+
+
+if __name__ == "__main__":
+    main()

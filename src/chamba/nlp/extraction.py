@@ -1,0 +1,593 @@
+"""Skill extraction from free text (Spanish, English or a mix; formal or WhatsApp-style).
+
+Two methods, combined:
+
+1. **Lexicon** (:mod:`chamba.nlp.lexicon`): labels and synonyms of every skill, matched over
+   accent/case-folded, lightly stemmed words; the longest match wins, catalogue skills beat ESCO
+   skills on the same span. High confidence.
+2. **Semantic**: the text is cut into short units (clause punctuation and the words ``y``,
+   ``and``, ``pero``, ``también``...), each unit is encoded and compared (cosine) with one
+   matrix of skill-name vectors; the best skill of a unit is accepted when its similarity
+   reaches :data:`DEFAULT_THRESHOLD`. Lower confidence than lexicon hits. Skill vectors are
+   computed once and kept in an :class:`~chamba.nlp.encoder.EmbeddingCache`.
+
+Negation: a skill is negated (and left out unless asked for) when a negation cue (``no``,
+``nunca``, ``sin``, ``ni``, ``tampoco``, ``not``, ``never``, ``can't``, ``without``...) stands at
+most 3 content words before it in the same unit ("no sé manejar", "sin experiencia en ventas",
+"I can't drive"). A semantic hit is negated when its unit holds a cue.
+
+Level: the nearest level word within 3 words of the match in the same unit decides
+(``básico``/``poco``/``basic`` -> basic; ``intermedio``/``regular``/``intermediate`` ->
+intermediate; ``avanzado``/``experto``/``muy bien``/``fluido``/``advanced`` -> advanced). Without
+one, years of experience stated in the same unit hint: 5 years or more -> advanced, 2 to 4 ->
+intermediate; otherwise no level.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
+from chamba.nlp.lexicon import STOPWORDS, Lexicon, LexiconHit, Token, stem, tokenize
+from chamba.nlp.schemas import ExtractedSkill, Level, SkillRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+#: Cosine similarity a unit needs to a skill name for a semantic hit; calibrated on the dev split
+#: of ``tests/data/extraction_labelled.jsonl`` (``benchmarks/bench_extraction.py --split dev
+#: --calibrate``: best F1 over thresholds 0.50-0.83 x verify 0.0-0.5; lower thresholds add more
+#: false than true hits with USE-multilingual on short clauses).
+DEFAULT_THRESHOLD = 0.80
+#: Similarity a weak lexicon hit (one word, or words naming several skills) needs between its
+#: unit and the skill to be kept when semantic matching is on; also calibrated on the dev split.
+DEFAULT_VERIFY_THRESHOLD = 0.30
+#: Extra similarity an ESCO-only skill needs over a catalogue skill for a semantic hit.
+ESCO_MARGIN = 0.1
+
+NEGATION_CUES: frozenset[str] = frozenset(
+    """
+    no nunca jamas sin ni tampoco nada ningun ninguna ninguno nose
+    not never without cant cannot dont didnt doesnt wont havent hasnt nor neither
+    """.split()
+)
+_NOT_NEGATING_NEXT = frozenset({"solo", "only", "embargo", "obstante"})  # "no solo", "sin embargo"
+#: Words that end the scope of negation and levels, and split semantic units.
+BOUNDARY_WORDS: frozenset[str] = frozenset(
+    """
+    y e pero aunque sino ademas tambien mientras porque luego entonces osea
+    and but although though also however while because then plus
+    """.split()
+)
+_LEVEL_WORDS: dict[str, Level] = {
+    "basico": "basic",
+    "basica": "basic",
+    "basic": "basic",
+    "poco": "basic",
+    "poquito": "basic",
+    "principiante": "basic",
+    "beginner": "basic",
+    "elemental": "basic",
+    "intermedio": "intermediate",
+    "intermedia": "intermediate",
+    "intermediate": "intermediate",
+    "regular": "intermediate",
+    "avanzado": "advanced",
+    "avanzada": "advanced",
+    "advanced": "advanced",
+    "experto": "advanced",
+    "experta": "advanced",
+    "expert": "advanced",
+    "fluido": "advanced",
+    "fluida": "advanced",
+    "fluent": "advanced",
+    "nativo": "advanced",
+    "native": "advanced",
+    "dominio": "advanced",
+}
+_LEVEL_PHRASES: dict[tuple[str, ...], Level] = {
+    ("muy", "bien"): "advanced",
+    ("very", "well"): "advanced",
+    ("un", "poco"): "basic",
+    ("a", "little"): "basic",
+    ("mas", "o", "menos"): "intermediate",
+}
+_NUMBER_WORDS = {
+    "un": 1,
+    "uno": 1,
+    "una": 1,
+    "one": 1,
+    "dos": 2,
+    "two": 2,
+    "tres": 3,
+    "three": 3,
+    "cuatro": 4,
+    "four": 4,
+    "cinco": 5,
+    "five": 5,
+    "seis": 6,
+    "six": 6,
+    "siete": 7,
+    "seven": 7,
+    "ocho": 8,
+    "eight": 8,
+    "nueve": 9,
+    "nine": 9,
+    "diez": 10,
+    "ten": 10,
+    "quince": 15,
+    "veinte": 20,
+}
+_YEAR_WORDS = frozenset({"ano", "anos", "year", "years", "yrs", "anios", "anio"})
+_EN_HINTS = frozenset("the and i my have with in of for at can worked work know".split())
+_ES_HINTS = frozenset("el la de que y en los con trabaje se tengo soy mi por para".split())
+#: Verbs that also name a skill ("manejar" = drive) but usually govern another one.
+GOVERNING_VERBS: frozenset[str] = frozenset(
+    stem(w) for w in "manejar manejo operar opero usar uso utilizar handle operate use".split()
+)
+_WINDOW = 3  # words between a cue and the match
+_NEGATION_LOOKBACK = 6  # tokens scanned before a match for a negation cue
+
+Methods = Sequence[Literal["lexicon", "semantic"]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """A short stretch of text: tokens ``[first, last]`` and its character span."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+
+
+def _units(tokens: Sequence[Token]) -> list[_Unit]:
+    """Cut tokens at clause punctuation and boundary words (which belong to no unit)."""
+    units: list[_Unit] = []
+    first: int | None = None
+    for i, tok in enumerate(tokens):
+        cut = tok.norm in BOUNDARY_WORDS
+        if first is not None and (cut or tok.clause != tokens[first].clause):
+            units.append(_Unit(first, i - 1, tokens[first].start, tokens[i - 1].end))
+            first = None
+        if first is None and not cut:
+            first = i
+    if first is not None:
+        units.append(_Unit(first, len(tokens) - 1, tokens[first].start, tokens[-1].end))
+    return units
+
+
+def _unit_of(units: Sequence[_Unit], index: int) -> _Unit | None:
+    for unit in units:
+        if unit.first <= index <= unit.last:
+            return unit
+    return None
+
+
+def _is_cue(tokens: Sequence[Token], i: int) -> bool:
+    if tokens[i].norm not in NEGATION_CUES:
+        return False
+    nxt = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+    return nxt not in _NOT_NEGATING_NEXT
+
+
+def _negated(tokens: Sequence[Token], unit: _Unit | None, first: int) -> bool:
+    """A negation cue within the lookback window before token ``first``, inside its unit."""
+    lower = unit.first if unit is not None else 0
+    content = 0
+    for i in range(first - 1, max(lower, first - _NEGATION_LOOKBACK) - 1, -1):
+        if _is_cue(tokens, i):
+            return True
+        if not tokens[i].is_stop:
+            content += 1
+            if content > _WINDOW:
+                return False
+    return False
+
+
+def _unit_negated(tokens: Sequence[Token], unit: _Unit) -> bool:
+    return any(_is_cue(tokens, i) for i in range(unit.first, unit.last + 1))
+
+
+def _years(tokens: Sequence[Token], lo: int, hi: int) -> int | None:
+    best: int | None = None
+    for i in range(lo, hi + 1):
+        if tokens[i].norm not in _YEAR_WORDS or i == lo:
+            continue
+        prev = tokens[i - 1].norm
+        value = int(prev) if prev.isdigit() and len(prev) <= 2 else _NUMBER_WORDS.get(prev)
+        if value is not None:
+            best = max(best or 0, value)
+    return best
+
+
+def _level(
+    tokens: Sequence[Token], unit: _Unit | None, first: int, last: int, *, whole: bool = False
+) -> Level | None:
+    """Level cue nearest to tokens ``[first, last]`` (or anywhere in the unit if ``whole``)."""
+    lo = unit.first if unit is not None else 0
+    hi = unit.last if unit is not None else len(tokens) - 1
+    found: list[tuple[int, Level]] = []
+    window = (
+        range(lo, hi + 1)
+        if whole
+        else range(max(lo, first - _WINDOW - 1), min(hi, last + _WINDOW + 1) + 1)
+    )
+    for i in window:
+        if first <= i <= last and not whole:
+            continue
+        distance = 0 if whole else (first - i if i < first else i - last)
+        for phrase, level in _LEVEL_PHRASES.items():
+            end = i + len(phrase)
+            if end - 1 <= hi and tuple(t.norm for t in tokens[i:end]) == phrase:
+                found.append((distance - 1 if phrase[0] == "muy" else distance, level))
+        level_word = _LEVEL_WORDS.get(tokens[i].norm)
+        if level_word is not None:
+            found.append((distance, level_word))
+    if found:
+        return min(found, key=lambda item: item[0])[1]
+    years = _years(tokens, lo, hi)
+    if years is not None and years >= 5:
+        return "advanced"
+    if years is not None and years >= 2:
+        return "intermediate"
+    return None
+
+
+def guess_lang(tokens: Sequence[Token]) -> str:
+    """``"en"`` when English function words outnumber Spanish ones, else ``"es"``."""
+    en = sum(t.norm in _EN_HINTS for t in tokens)
+    es = sum(t.norm in _ES_HINTS for t in tokens)
+    return "en" if en > es else "es"
+
+
+@dataclass(slots=True)
+class _Found:
+    result: ExtractedSkill
+    rank: tuple[int, float]  # (not negated, confidence)
+
+
+class SkillExtractor:
+    """Finds skills of a skill table in free text.
+
+    Args:
+        skills: skill records (:class:`SkillRecord` or anything with ``Skill``'s attributes),
+            catalogue and ESCO alike.
+        encoder: the text encoder for semantic matching; ``None`` uses the default multilingual
+            USE (:func:`~chamba.nlp.encoder.get_encoder`).
+        cache: where skill vectors persist; ``None`` keeps them in memory only.
+        threshold: similarity for a semantic hit (:data:`DEFAULT_THRESHOLD`).
+        verify_threshold: similarity that keeps a weak lexicon hit
+            (:data:`DEFAULT_VERIFY_THRESHOLD`).
+        semantic: ``False`` for lexicon-only extraction (no model is loaded).
+        esco_synonym_vectors: also embed ESCO synonyms (about 60k more texts); by default ESCO
+            skills are embedded by their two labels only, catalogue skills by every name.
+
+    Example:
+        >>> ex = SkillExtractor([SkillRecord("drv", "conducción de mototaxi", "mototaxi driving",
+        ...                                  synonyms_es=("manejar mototaxi",))], semantic=False)
+        >>> [(s.skill_id, s.evidence) for s in ex.extract("manejo mototaxi hace 2 años")]
+        [('drv', 'manejo mototaxi')]
+    """
+
+    def __init__(
+        self,
+        skills: Iterable[Any],
+        encoder: TextEncoder | None = None,
+        *,
+        cache: EmbeddingCache | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        verify_threshold: float = DEFAULT_VERIFY_THRESHOLD,
+        semantic: bool = True,
+        esco_synonym_vectors: bool = False,
+    ) -> None:
+        records = [s if isinstance(s, SkillRecord) else SkillRecord.from_obj(s) for s in skills]
+        self.lexicon = Lexicon(records)
+        self.skills = self.lexicon.skills
+        self.threshold = threshold
+        self.verify_threshold = verify_threshold
+        self.semantic = semantic
+        self.esco_synonym_vectors = esco_synonym_vectors
+        self.cache = cache
+        self._encoder = encoder
+        self._matrix: np.ndarray | None = None  # (n_names, dim)
+        self._offsets: np.ndarray | None = None  # (n_skills_with_names,) row start per skill
+        self._row_skills: np.ndarray | None = None  # (n_skills_with_names,) skill index
+        self._is_esco = np.array([s.source == "esco" for s in self.skills], dtype=bool)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_session(
+        cls,
+        session: Session,
+        encoder: TextEncoder | None = None,
+        *,
+        cache: EmbeddingCache | None = None,
+        **options: Any,
+    ) -> SkillExtractor:
+        """An extractor over the whole ``skills`` table (catalogue and imported ESCO skills).
+
+        Args:
+            session: an open session.
+            encoder: as in the constructor.
+            cache: where skill vectors persist; default ``<data_dir>/embeddings``.
+            options: other constructor arguments (``threshold``, ``semantic``...).
+        """
+        from chamba.config import get_settings
+        from chamba.taxonomy import repository as taxonomy_repository
+
+        if cache is None and options.get("semantic", True):
+            cache = EmbeddingCache(get_settings().data_dir / "embeddings")
+        records = [SkillRecord.from_obj(s) for s in taxonomy_repository.iter_skills(session)]
+        return cls(records, encoder, cache=cache, **options)
+
+    # --- semantic index --------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> TextEncoder:
+        if self._encoder is None:
+            self._encoder = get_encoder()
+        return self._encoder
+
+    def _names_for_vectors(self, record: SkillRecord) -> list[str]:
+        if record.source == "esco" and not self.esco_synonym_vectors:
+            return [n for n in dict.fromkeys((record.label_es, record.label_en)) if n.strip()]
+        return record.names()
+
+    def build_index(self) -> None:
+        """Compute (or read from the cache) the skill-name vectors; done once, on first use."""
+        with self._lock:
+            if self._matrix is not None:
+                return
+            texts: list[str] = []
+            offsets: list[int] = []
+            owners: list[int] = []
+            for index, record in enumerate(self.skills):
+                names = self._names_for_vectors(record)
+                if names:
+                    offsets.append(len(texts))
+                    owners.append(index)
+                    texts.extend(names)
+            if self.cache is not None:
+                matrix = self.cache.encode(self.encoder, texts)  # (n_names, dim)
+            else:
+                matrix = self.encoder.encode(texts)  # (n_names, dim)
+            self._offsets = np.asarray(offsets, dtype=np.int64)
+            self._row_skills = np.asarray(owners, dtype=np.int64)
+            self._matrix = matrix
+
+    def skill_scores(self, phrases: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of each phrase to each skill (best over the skill's names).
+
+        Args:
+            phrases: ``n`` texts.
+
+        Returns:
+            ``(n, n_skills)`` float32; ``-1`` for skills without names.
+        """
+        self.build_index()
+        assert self._matrix is not None
+        assert self._offsets is not None
+        assert self._row_skills is not None
+        out = np.full((len(phrases), len(self.skills)), -1.0, dtype=np.float32)
+        if not phrases or len(self._offsets) == 0:
+            return out
+        vectors = self.encoder.encode(list(phrases))  # (n, dim)
+        sims = vectors @ self._matrix.T  # (n, n_names)
+        per_skill = np.maximum.reduceat(sims, self._offsets, axis=1)  # (n, n_skills_with_names)
+        out[:, self._row_skills] = per_skill
+        return out
+
+    # --- extraction ------------------------------------------------------------------------
+
+    def extract(
+        self,
+        text: str,
+        lang: str | None = None,
+        *,
+        include_negated: bool = False,
+        methods: Methods = ("lexicon", "semantic"),
+    ) -> list[ExtractedSkill]:
+        """Skills mentioned in ``text``.
+
+        Args:
+            text: free text in Spanish, English or both.
+            lang: ``"es"`` or ``"en"`` for the returned labels; guessed when ``None``.
+            include_negated: also return negated skills (with ``negated=True``).
+            methods: which methods to run (both by default).
+
+        Returns:
+            One :class:`ExtractedSkill` per skill, in order of appearance; ``evidence`` is
+            ``text[start:end]``.
+
+        Example:
+            >>> extractor.extract("sé Excel intermedio y atiendo público")  # doctest: +SKIP
+            [ExtractedSkill(skill_id='ofimatica.excel', ..., level='intermediate', ...), ...]
+        """
+        return self.extract_many([text], lang, include_negated=include_negated, methods=methods)[0]
+
+    def extract_many(
+        self,
+        texts: Sequence[str],
+        lang: str | None = None,
+        *,
+        include_negated: bool = False,
+        methods: Methods = ("lexicon", "semantic"),
+    ) -> list[list[ExtractedSkill]]:
+        """:meth:`extract` over a batch; the phrases of all texts are encoded in one call."""
+        use_lexicon = "lexicon" in methods
+        use_semantic = "semantic" in methods and self.semantic
+        verify = use_semantic and use_lexicon
+        found: list[dict[str, _Found]] = [{} for _ in texts]
+        parsed = []
+        keys: list[tuple[int, int]] = []  # (text, unit) of every unit with content
+        for t, text in enumerate(texts):
+            tokens = tokenize(text)
+            units = _units(tokens)
+            parsed.append((tokens, units, lang or guess_lang(tokens)))
+            for u, unit in enumerate(units):
+                if not all(tokens[i].is_stop for i in range(unit.first, unit.last + 1)):
+                    keys.append((t, u))
+        rows: dict[tuple[int, int], np.ndarray] = {}
+        if keys and use_semantic:
+            phrases = [texts[t][parsed[t][1][u].start : parsed[t][1][u].end] for t, u in keys]
+            scores = self.skill_scores(phrases)  # (n_units, n_skills)
+            rows = dict(zip(keys, scores, strict=True))
+        for t, text in enumerate(texts):
+            tokens, units, text_lang = parsed[t]
+            covered: set[int] = set()
+            if use_lexicon:
+                unit_rows = {u: rows[(t, u)] for u in range(len(units)) if (t, u) in rows}
+                covered = self._lexicon_pass(
+                    text, tokens, units, text_lang, found[t], unit_rows if verify else None
+                )
+            if not use_semantic:
+                continue
+            for u, unit in enumerate(units):
+                if (t, u) not in rows or any(unit.first <= c <= unit.last for c in covered):
+                    continue
+                self._semantic_hit(text, tokens, unit, rows[(t, u)], text_lang, found[t])
+        out: list[list[ExtractedSkill]] = []
+        for bucket in found:
+            results = [f.result for f in bucket.values()]
+            if not include_negated:
+                results = [r for r in results if not r.negated]
+            out.append(sorted(results, key=lambda r: (r.start, r.skill_id)))
+        return out
+
+    def _add(self, bucket: dict[str, _Found], result: ExtractedSkill) -> None:
+        rank = (0 if result.negated else 1, result.confidence)
+        old = bucket.get(result.skill_id)
+        if old is None or rank > old.rank:
+            bucket[result.skill_id] = _Found(result, rank)
+
+    def _lexicon_pass(
+        self,
+        text: str,
+        tokens: Sequence[Token],
+        units: Sequence[_Unit],
+        lang: str,
+        bucket: dict[str, _Found],
+        unit_rows: dict[int, np.ndarray] | None,
+    ) -> set[int]:
+        """Add lexicon hits to ``bucket``; return the token indices they cover.
+
+        With ``unit_rows`` (skill similarities of each unit, ``(n_skills,)`` per unit), weak
+        hits are verified: a one-word hit, or a hit whose words name several catalogue skills,
+        keeps only its candidate most similar to its unit, and only when that similarity reaches
+        :attr:`verify_threshold`.
+        """
+        hits = self.lexicon.find(tokens)
+
+        def order(hit: LexiconHit) -> tuple[int, int, int, int]:
+            catalogue = any(self.skills[e.skill].source != "esco" for e in hit.entries)
+            label = any(e.is_label for e in hit.entries)
+            return (-int(catalogue), -hit.length, -int(hit.exact), -int(label))
+
+        taken: set[int] = set()
+        accepted: set[int] = set()
+        chosen_hits: list[LexiconHit] = []
+        for hit in sorted(hits, key=order):
+            span = set(range(hit.first, hit.last + 1))
+            if span & taken:
+                continue
+            taken |= span
+            chosen_hits.append(hit)
+        starts = {h.first for h in chosen_hits}
+        for hit in sorted(chosen_hits, key=lambda h: h.first):
+            if hit.length == 1 and tokens[hit.first].key in GOVERNING_VERBS:
+                nxt = [
+                    i
+                    for i in range(hit.first + 1, min(len(tokens), hit.first + 4))
+                    if not tokens[i].is_stop and tokens[i].clause == tokens[hit.first].clause
+                ][:1]
+                if nxt and nxt[0] in starts:
+                    continue
+            unit_index = next(
+                (k for k, u in enumerate(units) if u.first <= hit.first <= u.last), None
+            )
+            unit = units[unit_index] if unit_index is not None else None
+            catalogue = [e for e in hit.entries if self.skills[e.skill].source != "esco"]
+            chosen = catalogue or list(hit.entries)
+            candidates = list(dict.fromkeys(e.skill for e in chosen))
+            row = (
+                unit_rows.get(unit_index)
+                if unit_rows is not None and unit_index is not None
+                else None
+            )
+            if row is not None and (hit.length == 1 or len(candidates) > 1):
+                best = max(candidates, key=lambda c: float(row[c]))
+                if float(row[best]) < self.verify_threshold:
+                    continue
+                candidates = [best]
+            accepted.update(range(hit.first, hit.last + 1))
+            negated = _negated(tokens, unit, hit.first)
+            level = _level(tokens, unit, hit.first, hit.last)
+            start, end = tokens[hit.first].start, tokens[hit.last].end
+            for skill_index in candidates:
+                record = self.skills[skill_index]
+                is_label = any(e.is_label for e in chosen if e.skill == skill_index)
+                confidence = 0.95 if is_label else 0.9
+                if not hit.exact:
+                    confidence -= 0.07
+                if record.source == "esco":
+                    confidence -= 0.1
+                if hit.length == 1 and len(tokens[hit.first].norm) > 3:
+                    confidence -= 0.03
+                self._add(
+                    bucket,
+                    ExtractedSkill(
+                        skill_id=record.id,
+                        label=record.label_en if lang == "en" else record.label_es,
+                        esco_uri=record.esco_uri,
+                        confidence=round(confidence, 3),
+                        evidence=text[start:end],
+                        start=start,
+                        end=end,
+                        level=level,
+                        method="lexicon",
+                        negated=negated,
+                    ),
+                )
+        return accepted
+
+    def _semantic_hit(
+        self,
+        text: str,
+        tokens: Sequence[Token],
+        unit: _Unit,
+        row: np.ndarray,
+        lang: str,
+        bucket: dict[str, _Found],
+    ) -> None:
+        adjusted = row - ESCO_MARGIN * self._is_esco  # (n_skills,)
+        best = int(np.argmax(adjusted))
+        similarity = float(adjusted[best])
+        if similarity < self.threshold:
+            return
+        record = self.skills[best]
+        span = (1.0 - self.threshold) or 1.0
+        confidence = min(0.8, 0.5 + 0.3 * (similarity - self.threshold) / span)
+        self._add(
+            bucket,
+            ExtractedSkill(
+                skill_id=record.id,
+                label=record.label_en if lang == "en" else record.label_es,
+                esco_uri=record.esco_uri,
+                confidence=round(confidence, 3),
+                evidence=text[unit.start : unit.end],
+                start=unit.start,
+                end=unit.end,
+                level=_level(tokens, unit, unit.first, unit.last, whole=True),
+                method="semantic",
+                negated=_unit_negated(tokens, unit),
+            ),
+        )
+
+
+__all__ = ["DEFAULT_THRESHOLD", "STOPWORDS", "SkillExtractor", "guess_lang"]

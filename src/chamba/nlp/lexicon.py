@@ -1,0 +1,318 @@
+"""Lexicon matching: skill labels and synonyms found in free text, Spanish, English or mixed.
+
+Text and patterns go through the same pipeline: tokenise (keeping character offsets), normalise
+(accents and case folded with :func:`chamba.text.normalize` rules), drop function words
+(``de``, ``la``, ``the``...) and reduce each word to a *key* with a light Spanish/English
+stemmer, so ``cosecha``, ``cosechando``, ``cosechaba`` and ``cosechar`` share ``cosech`` and
+``drive``/``driving``/``drove`` share ``driv``. Patterns live in a trie over key sequences; a scan
+collects every match inside a clause and keeps the longest (catalogue skills beat ESCO skills on
+the same span).
+
+Precision guards (they matter with the ~13,500 ESCO skills and their short synonyms):
+
+* a pattern made only of function words is dropped;
+* a one-word pattern of 3 characters or fewer is dropped unless it is a known acronym
+  (:data:`ACRONYMS`) or written in capitals in the catalogue (``SQL``, ``GPS``);
+* a one-word ESCO pattern needs at least 5 characters and must not be a generic word
+  (:data:`GENERIC_WORDS`);
+* stems shorter than 4 letters are not used; the word itself (without plural ``s``) is the key,
+  so ``mesero`` never matches ``meses``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from chamba.nlp.schemas import SkillRecord
+from chamba.text import strip_accents
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*(?:\+\+|#)?", re.UNICODE)
+#: Characters that end a clause: matches never span them.
+_CLAUSE_PUNCT = re.compile(r"[.,;:!?()\[\]\n/|•¿¡\"]")
+
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    de del la las el los lo al en y e o u a un una unos unas con para por que se me mi mis su sus
+    le les nos como mas muy ya
+    the of and or in on at to for with a an by from as my our your its into
+    """.split()
+)
+
+#: Words that never make a one-word pattern (negation cues, conjunctions, fillers).
+NON_SKILL_WORDS: frozenset[str] = frozenset(
+    """
+    no nunca jamas sin ni tampoco nada not never without cant cannot dont didnt nor neither
+    pero aunque sino ademas tambien but although also however bien well good buen bueno
+    """.split()
+)
+
+#: Short tokens kept as one-word patterns (compared without accents, lower case).
+ACRONYMS: frozenset[str] = frozenset(
+    """
+    sql php css aws gcp sap erp crm seo sem ux ui bim cad gps tic ti it ia ai ml bi api
+    vba r c# c++ go qa hr rrhh ssoma sst iso haccp bpm pos dj vr ar cnc plc sig gis ofimatica
+    """.split()
+)
+
+#: One-word ESCO synonyms too generic to signal a skill on their own.
+GENERIC_WORDS: frozenset[str] = frozenset(
+    """
+    trabajo trabajar work working gestion gestionar manage management comunicar comunicacion
+    ayudar ayuda help apoyo apoyar support usar utilizar use using hacer make aplicar apply
+    realizar perform servicio servicios service services cliente clientes customer customers
+    personas people equipo equipos team equipment control controlar controlling sistema
+    sistemas system systems proceso procesos process informacion information datos data
+    producto productos product products calidad quality seguridad safety security
+    """.split()
+)
+
+_IRREGULAR: dict[str, str] = {
+    "drove": "drive",
+    "driven": "drive",
+    "sold": "sell",
+    "taught": "teach",
+    "built": "build",
+    "made": "make",
+    "ran": "run",
+    "wrote": "write",
+    "written": "write",
+    "spoke": "speak",
+    "spoken": "speak",
+    "fed": "feed",
+    "grew": "grow",
+    "grown": "grow",
+    "kept": "keep",
+    "sewed": "sew",
+    "sewn": "sew",
+    "cooked": "cook",
+    "atiendo": "atender",
+    "atiende": "atender",
+    "atienden": "atender",
+    "atiendes": "atender",
+    "atendia": "atender",
+    "hice": "hacer",
+    "hizo": "hacer",
+    "hago": "hacer",
+}
+
+_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        """
+        aciones iciones amientos imientos amiento imiento acion icion idades idad adoras adores
+        adora ador edoras edores edora edor idora idor adura aduras eza
+        istas ista erias eria eros eras ero era
+        iendo ando yendo abamos aramos ieramos aron ieron aste iste aban abas aba ian ias ia
+        amos emos imos ados adas idos idas ado ada ido ida ar er ir an en as es os a e o i s
+        ement ment ings ing ers ies ed er ly
+        """.split(),
+        key=len,
+        reverse=True,
+    )
+)
+_MIN_STEM = 4
+
+
+def fold(word: str) -> str:
+    """Accent- and case-folded word, apostrophes removed (``can't`` -> ``cant``).
+
+    Example:
+        >>> fold("Cosechó")
+        'cosecho'
+    """
+    return strip_accents(word).casefold().replace("'", "").replace("’", "")
+
+
+def stem(word: str) -> str:
+    """Light Spanish/English stem of a folded word: plural off, then one suffix (longest first).
+
+    Example:
+        >>> [stem(w) for w in ("cosecha", "cosechando", "cosechaba", "cosechar")]
+        ['cosech', 'cosech', 'cosech', 'cosech']
+        >>> [stem(w) for w in ("drive", "driving", "drove")]
+        ['driv', 'driv', 'driv']
+    """
+    word = _IRREGULAR.get(word, word)
+    if len(word) <= _MIN_STEM or not word.isalpha():
+        return word
+    if word.endswith("es") and len(word) - 2 >= _MIN_STEM:
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss") and len(word) - 1 >= _MIN_STEM:
+        word = word[:-1]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def key(word: str) -> str:
+    """The trie key of a folded word: its stem, or the word without a plural ``s``."""
+    stemmed = stem(word)
+    if stemmed != word or len(word) <= 3 or not word.isalpha():
+        return stemmed
+    if word.endswith("es") and len(word) > 5:
+        return word[:-2]
+    if word.endswith("s") and len(word) > 4:
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the input with its character span, folded form, trie key and clause number."""
+
+    text: str
+    start: int
+    end: int
+    norm: str
+    key: str
+    clause: int
+
+    @property
+    def is_stop(self) -> bool:
+        return self.norm in STOPWORDS
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words of ``text`` with offsets; ``clause`` increases at each clause punctuation mark.
+
+    Example:
+        >>> [(t.norm, t.clause) for t in tokenize("Manejo Excel, y atiendo")]
+        [('manejo', 0), ('excel', 0), ('y', 1), ('atiendo', 1)]
+    """
+    breaks = [m.start() for m in _CLAUSE_PUNCT.finditer(text)]
+    tokens: list[Token] = []
+    clause = 0
+    b = 0
+    for match in _TOKEN.finditer(text):
+        while b < len(breaks) and breaks[b] < match.start():
+            b += 1
+            clause = b
+        norm = fold(match.group())
+        tokens.append(Token(match.group(), match.start(), match.end(), norm, key(norm), clause))
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One pattern: a name of a skill, as folded words."""
+
+    skill: int  # index into Lexicon.skills
+    norms: tuple[str, ...]  # folded content words of the name
+    is_label: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconHit:
+    """A pattern found in a token list: tokens ``[first, last]`` (content tokens, inclusive)."""
+
+    first: int
+    last: int
+    entries: tuple[Entry, ...]
+    exact: bool  # folded words equal the pattern's (not only their stems)
+
+    @property
+    def length(self) -> int:
+        return self.last - self.first + 1
+
+
+_END = ""  # trie slot of the entries ending at a node ("" is never a key)
+
+TrieNode = dict[str, object]
+
+
+class Lexicon:
+    """A trie of the labels and synonyms of many skills over stemmed word sequences.
+
+    Args:
+        skills: the skill records (catalogue and ESCO); ESCO records whose ``esco_uri`` a
+            catalogue record also carries are folded into the catalogue record.
+
+    Example:
+        >>> rec = SkillRecord("agri.cosecha", "cosecha de espárragos", "asparagus harvest")
+        >>> lex = Lexicon([rec])
+        >>> [lex.skills[e.skill].id for h in lex.find(tokenize("cosechaba espárragos"))
+        ...  for e in h.entries]
+        ['agri.cosecha']
+    """
+
+    def __init__(self, skills: Iterable[SkillRecord]) -> None:
+        records = list(skills)
+        catalogue_uris = {
+            r.esco_uri for r in records if r.source != "esco" and r.esco_uri is not None
+        }
+        #: Skills in the lexicon (ESCO duplicates of catalogue skills left out).
+        self.skills: list[SkillRecord] = [
+            r for r in records if not (r.source == "esco" and r.esco_uri in catalogue_uris)
+        ]
+        self.root: TrieNode = {}
+        self.patterns = 0
+        for index, record in enumerate(self.skills):
+            is_esco = record.source == "esco"
+            labels = {record.label_es.strip(), record.label_en.strip()}
+            for name in record.names():
+                words = _TOKEN.findall(name)
+                content = [w for w in words if fold(w) not in STOPWORDS]
+                if not content:
+                    continue
+                if len(content) == 1 and not _single_word_ok(content[0], is_esco):
+                    continue
+                if len(content) > 8:  # descriptions, not names
+                    continue
+                norms = tuple(fold(w) for w in content)
+                self._insert(Entry(index, norms, name in labels))
+
+    def _insert(self, entry: Entry) -> None:
+        node = self.root
+        for norm in entry.norms:
+            node = node.setdefault(key(norm), {})  # type: ignore[assignment]
+        bucket = node.setdefault(_END, [])
+        assert isinstance(bucket, list)
+        if all(e.skill != entry.skill or e.norms != entry.norms for e in bucket):
+            bucket.append(entry)
+            self.patterns += 1
+
+    def find(self, tokens: Sequence[Token]) -> list[LexiconHit]:
+        """Every pattern occurrence among the content tokens, one clause at a time.
+
+        Args:
+            tokens: output of :func:`tokenize`.
+
+        Returns:
+            Hits (possibly overlapping) with token indices into ``tokens``.
+        """
+        content = [i for i, t in enumerate(tokens) if not t.is_stop]
+        hits: list[LexiconHit] = []
+        for a, first in enumerate(content):
+            node = self.root
+            clause = tokens[first].clause
+            for b in range(a, len(content)):
+                tok = tokens[content[b]]
+                if tok.clause != clause:
+                    break
+                child = node.get(tok.key)
+                if child is None:
+                    break
+                node = child  # type: ignore[assignment]
+                entries = node.get(_END)
+                if entries:
+                    assert isinstance(entries, list)
+                    words = tuple(tokens[i].norm for i in content[a : b + 1])
+                    exact = any(e.norms == words for e in entries)
+                    hits.append(LexiconHit(first, content[b], tuple(entries), exact))
+        return hits
+
+
+def _single_word_ok(word: str, is_esco: bool) -> bool:
+    folded = fold(word)
+    if folded in NON_SKILL_WORDS:
+        return False
+    if len(folded) <= 3:
+        return folded in ACRONYMS or (word.isupper() and not is_esco and len(word) >= 2)
+    if is_esco:
+        return len(folded) >= 5 and folded not in GENERIC_WORDS and stem(folded) not in _GENERIC
+    return True
+
+
+_GENERIC = frozenset(stem(w) for w in GENERIC_WORDS)

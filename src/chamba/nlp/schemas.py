@@ -1,0 +1,83 @@
+"""Inputs and outputs of the NLP feature: skill records fed to the extractor and its results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["basic", "intermediate", "advanced"]
+Method = Literal["lexicon", "semantic"]
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRecord:
+    """The slice of a skill the extractor needs (a plain record, cheap for 14k skills).
+
+    ``source`` is ``"catalogue"`` for Chamba's own skills and ``"esco"`` for imported ESCO
+    skills; catalogue skills win ties against ESCO skills on the same span.
+    """
+
+    id: str
+    label_es: str
+    label_en: str
+    synonyms_es: Sequence[str] = field(default=())
+    synonyms_en: Sequence[str] = field(default=())
+    esco_uri: str | None = None
+    source: str = "catalogue"
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> SkillRecord:
+        """Build a record from anything with the ``Skill`` attributes (ORM row, namespace).
+
+        Example:
+            >>> SkillRecord.from_obj(SkillRecord("x", "cocina", "cooking")).label_en
+            'cooking'
+        """
+        source = getattr(obj, "source", None)
+        skill_id = str(obj.id)
+        if not source:
+            source = "esco" if skill_id.startswith("esco:") else "catalogue"
+        return cls(
+            id=skill_id,
+            label_es=obj.label_es or "",
+            label_en=obj.label_en or "",
+            synonyms_es=tuple(getattr(obj, "synonyms_es", None) or ()),
+            synonyms_en=tuple(getattr(obj, "synonyms_en", None) or ()),
+            esco_uri=getattr(obj, "esco_uri", None),
+            source=str(source),
+        )
+
+    def names(self) -> list[str]:
+        """Labels and synonyms in both languages, de-duplicated, labels first."""
+        out: list[str] = []
+        for name in (self.label_es, self.label_en, *self.synonyms_es, *self.synonyms_en):
+            name = (name or "").strip()
+            if name and name not in out:
+                out.append(name)
+        return out
+
+
+class ExtractedSkill(BaseModel):
+    """One skill found in a text.
+
+    ``evidence`` is exactly ``text[start:end]`` of the input. ``method`` tells how it was found:
+    ``lexicon`` (a label or synonym matched, high confidence) or ``semantic`` (a phrase close to
+    the skill in the encoder's space, lower confidence).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    skill_id: str
+    label: str
+    esco_uri: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    level: Level | None = None
+    method: Method
+    #: True when the text negates the skill ("no sé manejar"); only returned on request.
+    negated: bool = False
