@@ -1,7 +1,7 @@
 """Extraction quality on the held-out test split of ``tests/data/extraction_labelled.jsonl``.
 
-The thresholds sit slightly below the targets (precision 0.85, recall 0.75) to tolerate noise;
-``benchmarks/bench_extraction.py`` reports the real numbers.
+The gates sit about 0.02 below the measured scores to tolerate noise; the project targets are
+precision 0.85 and recall 0.75. ``benchmarks/bench_extraction.py`` reports the real numbers.
 """
 
 from __future__ import annotations
@@ -75,21 +75,13 @@ def _test_split_scores(extractor: SkillExtractor) -> tuple[float, float]:
     return tp / (tp + fp), tp / (tp + fn)
 
 
-def test_quality_does_not_regress(catalogue_extractor: SkillExtractor) -> None:
-    # Measured when written: precision 0.764, recall 0.839 (threshold 0.80, verify 0.30).
-    precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.73, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.78, f"precision {precision:.3f} recall {recall:.3f}"
-
-
-@pytest.mark.xfail(
-    reason="precision on the test split is 0.764, below the 0.80 gate (recall 0.839 passes)",
-    strict=False,
-)
 def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
+    # Measured when written: precision 0.821, recall 0.821 on the test split (threshold 0.83,
+    # verify 0.30; dev split: precision 0.921, recall 0.780). The gates sit ~0.02 below; the
+    # project targets are precision 0.85 and recall 0.75 (precision not reached yet).
     precision, recall = _test_split_scores(catalogue_extractor)
     assert precision >= 0.80, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.70, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.80, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:

@@ -209,7 +209,9 @@ def test_esco_uris_exist_in_reference_data(skills, occupations):
         pytest.skip(f"ESCO reference data not found at {ESCO_DIR}")
     skill_uris = _esco_uris("skills_es.csv") | _esco_uris("skills_en-us.csv")
     occupation_uris = _esco_uris("occupations_es.csv") | _esco_uris("occupations_en-us.csv")
-    unknown_skills = [s["esco_uri"] for s in skills if s["esco_uri"] and s["esco_uri"] not in skill_uris]
+    unknown_skills = [
+        s["esco_uri"] for s in skills if s["esco_uri"] and s["esco_uri"] not in skill_uris
+    ]
     unknown_occupations = [
         o["esco_uri"] for o in occupations if o["esco_uri"] and o["esco_uri"] not in occupation_uris
     ]

@@ -10,13 +10,19 @@ the same span).
 
 Precision guards (they matter with the ~13,500 ESCO skills and their short synonyms):
 
-* a pattern made only of function words is dropped;
+* a pattern made only of function words is dropped; a word written with ``ñ`` is never a
+  function word, so ``uñas`` (folded ``unas``) stays in ``pintar uñas``;
 * a one-word pattern of 3 characters or fewer is dropped unless it is a known acronym
   (:data:`ACRONYMS`) or written in capitals in the catalogue (``SQL``, ``GPS``);
 * a one-word ESCO pattern needs at least 5 characters and must not be a generic word
   (:data:`GENERIC_WORDS`);
 * stems shorter than 4 letters are not used; the word itself (without plural ``s``) is the key,
-  so ``mesero`` never matches ``meses``.
+  so ``mesero`` never matches ``meses``;
+* a one-word match on stems only (not the same folded word) must keep the word's derivational
+  class (:func:`derivation`): inflections match (``vendía``/``vender``, ``siembro``/``siembra``)
+  but an agent or instrument noun in ``-dor``/``-dora`` or an action noun in ``-ción``/``-miento``
+  does not match its bare root (``cargador`` is not ``carga``, ``nivelación`` is not ``nivel``,
+  ``excavadora`` is not ``excavar``, ``ordeñador`` is not ``ordeno``).
 """
 
 from __future__ import annotations
@@ -114,6 +120,34 @@ _SUFFIXES: tuple[str, ...] = tuple(
 _MIN_STEM = 4
 
 
+_AGENT = re.compile(r"(?:dor|dora|dores|doras)$")
+_ACTION = re.compile(r"(?:cion|ciones|miento|mientos)$")
+
+
+def derivation(word: str) -> str:
+    """Derivational class of a folded Spanish word: ``agent``, ``action`` or ``""``.
+
+    Example:
+        >>> [derivation(w) for w in ("cargador", "excavacion", "carga", "vendia")]
+        ['agent', 'action', '', '']
+    """
+    if len(word) > 5 and _AGENT.search(word):
+        return "agent"
+    if len(word) > 6 and _ACTION.search(word):
+        return "action"
+    return ""
+
+
+def is_stopword(word: str) -> bool:
+    """A function word; one written with ``ñ`` never is (``uñas`` is not ``unas``).
+
+    Example:
+        >>> [is_stopword(w) for w in ("unas", "uñas", "de")]
+        [True, False, True]
+    """
+    return fold(word) in STOPWORDS and "ñ" not in word.casefold()
+
+
 def fold(word: str) -> str:
     """Accent- and case-folded word, apostrophes removed (``can't`` -> ``cant``).
 
@@ -171,7 +205,7 @@ class Token:
 
     @property
     def is_stop(self) -> bool:
-        return self.norm in STOPWORDS
+        return is_stopword(self.text)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -253,7 +287,7 @@ class Lexicon:
             labels = {record.label_es.strip(), record.label_en.strip()}
             for name in record.names():
                 words = _TOKEN.findall(name)
-                content = [w for w in words if fold(w) not in STOPWORDS]
+                content = [w for w in words if not is_stopword(w)]
                 if not content:
                     continue
                 if len(content) == 1 and not _single_word_ok(content[0], is_esco):
@@ -300,6 +334,11 @@ class Lexicon:
                     assert isinstance(entries, list)
                     words = tuple(tokens[i].norm for i in content[a : b + 1])
                     exact = any(e.norms == words for e in entries)
+                    if not exact and len(words) == 1:
+                        kind = derivation(words[0])
+                        entries = [e for e in entries if derivation(e.norms[0]) == kind]
+                        if not entries:
+                            continue
                     hits.append(LexiconHit(first, content[b], tuple(entries), exact))
         return hits
 
