@@ -114,3 +114,20 @@ def test_import_jobs_is_idempotent_and_all_or_nothing(data_dir: Path, tmp_path: 
     )
     assert skipped.returncode == 0, skipped.stderr
     assert json.loads(skipped.stdout)["created"] == 1
+
+
+def test_demo_generates_and_loads_without_serving(data_dir: Path) -> None:
+    # WHEN a small demo is generated twice with the same seed (the second replaces the first)
+    first = chamba(data_dir, "demo", "--size", "120", "--seed", "5", "--no-serve")
+    second = chamba(data_dir, "demo", "--size", "120", "--seed", "5", "--no-serve")
+    # THEN both succeed, the data is in the SQLite database and the ground truth beside it
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "120 people" in second.stdout
+    assert (data_dir / "demo" / "ground_truth.json").is_file()
+    assert (data_dir / "demo" / "ground_truth.npz").is_file()
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "chamba.db") as db:
+        assert db.execute("SELECT count(*) FROM people WHERE source = 'demo'").fetchone() == (120,)
+        assert db.execute("SELECT count(*) FROM jobs WHERE status = 'open'").fetchone()[0] > 50

@@ -136,7 +136,7 @@ def demo(
     engine = _engine()
     with progress_bar() as progress:
         report = generate_demo(engine, size=size, seed=seed, reset=reset, progress=progress)
-    out.print(report.summary() if hasattr(report, "summary") else str(report))
+    out.print(report.summary(), markup=False)
     if serve_app:
         settings = get_settings()
         out.print(f"Chamba is at http://{host or settings.host}:{port or settings.port}/")
@@ -193,7 +193,7 @@ def import_esco(
         report = run_import(
             session, directory, langs=lang, progress=progress, relations_file=relations
         )
-    out.print(report.summary() if hasattr(report, "summary") else str(report), markup=False)
+    out.print(report.summary(), markup=False)
 
 
 @taxonomy_app.command("export")
