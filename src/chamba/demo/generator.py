@@ -193,7 +193,8 @@ class DemoReport:
         """A few lines for people: what was loaded and where the ground truth lies."""
         parts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in self.counts.items())
         return (
-            f"Demo (size {self.size:,}, seed {self.seed}) loaded in {self.seconds:.1f} s: {parts}.\n"
+            f"Demo (size {self.size:,}, seed {self.seed}) loaded in {self.seconds:.1f} s: "
+            f"{parts}.\n"
             f"Hidden ground truth: {self.ground_truth_json} and {self.ground_truth_npz.name}"
         )
 
