@@ -1,0 +1,1 @@
+"""Labour-market insights: demand, funnels, impact, fairness."""

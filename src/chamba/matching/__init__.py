@@ -1,0 +1,1 @@
+"""Matching: retrieval (vector index), features, scoring, explanations and pathways."""
