@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine, text
 
@@ -23,6 +23,11 @@ def prepare_database(engine: Engine) -> None:
     migrate(engine)
     with session_scope(engine) as session:
         load_catalogue(session)
+
+
+def api_routers() -> list[APIRouter]:
+    """Every feature's router, mounted under ``/api/v1``. Add new feature routers here."""
+    return []
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -47,6 +52,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     install_problem_handlers(app)
+    for router in api_routers():
+        app.include_router(router, prefix="/api/v1")
 
     @app.get("/health", tags=["ops"], summary="Liveness and database check")
     def health() -> Any:
