@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -74,6 +75,76 @@ def _backend_url(request: pytest.FixtureRequest, name: str) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
+def create_database(server_url: str, name: str) -> str:
+    """(Re)create database ``name`` on the server of ``server_url``; returns its URL."""
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(server_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _rolled_back_session(engine: Engine) -> Iterator[Session]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    sess = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield sess
+    finally:
+        sess.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A second database per backend, migrated and holding the built-in taxonomy."""
+    from chamba.api.app import prepare_database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{_TMP / 'seeded.db'}"
+    else:
+        url = create_database(str(request.getfixturevalue("postgres_url")), "chamba_seeded")
+    eng = make_engine(url)
+    prepare_database(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def seeded_session(seeded_engine: Engine) -> Iterator[Session]:
+    """A session on the seeded database (taxonomy loaded), rolled back after the test."""
+    yield from _rolled_back_session(seeded_engine)
+
+
+@pytest.fixture
+def client(seeded_engine: Engine, seeded_session: Session) -> Any:
+    """An API client whose requests share ``seeded_session`` (rolled back after the test)."""
+    from fastapi.testclient import TestClient
+
+    from chamba.api.app import create_app
+    from chamba.api.deps import get_session
+
+    app = create_app(get_settings(), seeded_engine)
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield seeded_session
+            seeded_session.commit()
+        except BaseException:
+            seeded_session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = _session
+    # No lifespan: the seeded database is already migrated and loaded.
+    return TestClient(app, raise_server_exceptions=False)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated engine, once per backend."""
@@ -87,14 +158,4 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
-    connection = engine.connect()
-    transaction = connection.begin()
-    sess = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield sess
-    finally:
-        sess.close()
-        transaction.rollback()
-        connection.close()
+    yield from _rolled_back_session(engine)

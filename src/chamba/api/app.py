@@ -27,7 +27,9 @@ def prepare_database(engine: Engine) -> None:
 
 def api_routers() -> list[APIRouter]:
     """Every feature's router, mounted under ``/api/v1``. Add new feature routers here."""
-    return []
+    from chamba.taxonomy.api import router as taxonomy_router
+
+    return [taxonomy_router]
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

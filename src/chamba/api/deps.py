@@ -9,20 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from chamba.config import Settings
-from chamba.db import session_factory
+from chamba.db import session_scope
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commits when the handler succeeds, rolls back on any error."""
-    session = session_factory(request.app.state.engine)()
-    try:
+    with session_scope(request.app.state.engine) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_app_settings(request: Request) -> Settings:

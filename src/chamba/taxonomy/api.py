@@ -1,0 +1,136 @@
+"""Taxonomy routes: skill and occupation search (autocomplete) and lookup, in both languages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from chamba.api.deps import SessionDep
+from chamba.taxonomy import service as taxonomy_service
+from chamba.taxonomy.models import Occupation, OccupationSkill, Skill
+from chamba.taxonomy.schemas import OccupationRead, SkillRead
+
+router = APIRouter(tags=["taxonomy"])
+
+Lang = Literal["es", "en"]
+
+
+class SkillItem(BaseModel):
+    id: str
+    label: str
+    label_es: str
+    label_en: str
+    esco_uri: str | None
+    sector: str | None
+    type: str
+    matched: str
+
+
+class OccupationItem(BaseModel):
+    id: str
+    label: str
+    label_es: str
+    label_en: str
+    esco_uri: str | None
+    isco_code: str | None
+    matched: str
+
+
+class SkillPage(BaseModel):
+    items: list[SkillItem]
+
+
+class OccupationPage(BaseModel):
+    items: list[OccupationItem]
+
+
+QueryText = Annotated[str, Query(max_length=200, description="Words in Spanish or English.")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/skills", response_model=SkillPage, summary="Search skills (autocomplete)")
+def search_skills(
+    session: SessionDep, q: QueryText = "", limit: Limit = 20, lang: Lang = "es"
+) -> SkillPage:
+    """Skills whose labels or synonyms in either language match ``q``, best first."""
+    hits = taxonomy_service.search_skills(session, q, limit=limit, lang=lang)
+    rows = {
+        s.id: s for s in session.scalars(select(Skill).where(Skill.id.in_([h.id for h in hits])))
+    }
+    return SkillPage(
+        items=[
+            SkillItem(
+                id=h.id,
+                label=h.label,
+                label_es=h.label_es,
+                label_en=h.label_en,
+                esco_uri=rows[h.id].esco_uri,
+                sector=rows[h.id].sector,
+                type=rows[h.id].type.value,
+                matched=h.matched,
+            )
+            for h in hits
+            if h.id in rows
+        ]
+    )
+
+
+@router.get("/skills/{skill_id}", response_model=SkillRead, summary="One skill")
+def get_skill(skill_id: str, session: SessionDep) -> SkillRead:
+    return SkillRead.model_validate(taxonomy_service.get_skill(session, skill_id))
+
+
+@router.get("/occupations", response_model=OccupationPage, summary="Search occupations")
+def search_occupations(
+    session: SessionDep, q: QueryText = "", limit: Limit = 20, lang: Lang = "es"
+) -> OccupationPage:
+    """Occupations whose labels or synonyms in either language match ``q``, best first."""
+    hits = taxonomy_service.search_occupations(session, q, limit=limit, lang=lang)
+    rows = {
+        o.id: o
+        for o in session.scalars(select(Occupation).where(Occupation.id.in_([h.id for h in hits])))
+    }
+    return OccupationPage(
+        items=[
+            OccupationItem(
+                id=h.id,
+                label=h.label,
+                label_es=h.label_es,
+                label_en=h.label_en,
+                esco_uri=rows[h.id].esco_uri,
+                isco_code=rows[h.id].isco_code,
+                matched=h.matched,
+            )
+            for h in hits
+            if h.id in rows
+        ]
+    )
+
+
+@router.get(
+    "/occupations/{occupation_id}",
+    response_model=OccupationRead,
+    summary="One occupation with its skills",
+)
+def get_occupation(occupation_id: str, session: SessionDep) -> OccupationRead:
+    occupation = taxonomy_service.get_occupation(session, occupation_id)
+    relations = session.execute(
+        select(OccupationSkill.skill_id, OccupationSkill.relation)
+        .where(OccupationSkill.occupation_id == occupation.id)
+        .order_by(OccupationSkill.skill_id)
+    ).all()
+    return OccupationRead(
+        id=occupation.id,
+        isco_code=occupation.isco_code,
+        label_es=occupation.label_es,
+        label_en=occupation.label_en,
+        synonyms_es=occupation.synonyms_es,
+        synonyms_en=occupation.synonyms_en,
+        esco_uri=occupation.esco_uri,
+        source=occupation.source,
+        essential_skills=[s for s, r in relations if r.value == "essential"],
+        optional_skills=[s for s, r in relations if r.value == "optional"],
+    )
