@@ -7,10 +7,10 @@ on stderr; 2 wrong usage (unknown option, missing argument).
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,12 +93,13 @@ def _serve(host: str | None, port: int | None) -> None:
     from chamba.api.app import create_app
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings),  # configures JSON-lines logging (chamba.observability.logging)
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep our handler; uvicorn's access log is replaced by ours
+        access_log=False,
     )
 
 
@@ -108,6 +109,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Serve the web app and API (applies migrations first)."""
+    from chamba.observability.logging import configure_logging
+
+    configure_logging(get_settings())
     _engine()
     _serve(host, port)
 
@@ -134,8 +138,13 @@ def demo(
     from chamba.demo.generator import generate_demo
 
     engine = _engine()
+    # Anchor the demo's dates to today (noon UTC) so that its jobs are open and fresh; the same
+    # seed on the same day gives the same data.
+    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     with progress_bar() as progress:
-        report = generate_demo(engine, size=size, seed=seed, reset=reset, progress=progress)
+        report = generate_demo(
+            engine, size=size, seed=seed, reset=reset, progress=progress, reference_date=today
+        )
     out.print(report.summary(), markup=False)
     if serve_app:
         settings = get_settings()

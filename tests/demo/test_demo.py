@@ -299,3 +299,31 @@ def test_second_load_needs_reset_which_replaces_the_demo(
         session.add(Organisation(kind="employer", name="Bodega Doña Rosa"))
         session.commit()
     engine.dispose()
+
+
+def test_reference_date_anchors_every_date(tmp_path: Path) -> None:
+    # GIVEN two runs with the same seed anchored to different days
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from chamba.api.app import prepare_database
+    from chamba.db import make_engine, session_scope
+    from chamba.demo.generator import generate_demo
+    from chamba.jobs.models import Job
+
+    later = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    maxima = []
+    for name, day in (("a", None), ("b", later)):
+        eng = make_engine(f"sqlite:///{tmp_path / name}.db")
+        prepare_database(eng)
+        generate_demo(eng, size=60, seed=3, out_dir=tmp_path / name, reference_date=day)
+        with session_scope(eng) as s:
+            maxima.append(s.scalar(select(func.max(Job.posted_at))))
+        eng.dispose()
+    # THEN every date moves with the anchor, and no job is posted after its run's "now"
+    assert maxima[0] is not None
+    assert maxima[1] is not None
+    shift = later - datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
+    assert abs((maxima[1] - maxima[0]) - shift) < timedelta(seconds=1)
+    assert maxima[1] <= later

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,15 @@ log = logging.getLogger(__name__)
 
 #: All dates are relative to this instant (noon in Lima), so output never depends on "today".
 REFERENCE_DATE = datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
+#: The "now" of the run being generated: REFERENCE_DATE unless the caller anchors the demo to
+#: another day (``chamba demo`` anchors it to today so that its jobs are open and fresh).
+_REFERENCE: ContextVar[datetime] = ContextVar("demo_reference_date", default=REFERENCE_DATE)
+
+
+def _reference() -> datetime:
+    return _REFERENCE.get()
+
+
 MINIMUM_WAGE = 1130  # Remuneración Mínima Vital, S/ per month (2025)
 HISTORY_DAYS = 180
 PEOPLE_CHUNK = 10_000  # fixed: random streams are per chunk, so it is part of the format
@@ -204,9 +214,9 @@ def _rng(seed: int, stream: int, chunk: int = 0) -> np.random.Generator:
 
 
 def _at(days: FArr) -> list[datetime]:
-    """Offsets in days from REFERENCE_DATE -> aware datetimes rounded to the second."""
+    """Offsets in days from _reference() -> aware datetimes rounded to the second."""
     secs = np.round(np.asarray(days, dtype=np.float64) * 86400.0).astype(np.int64)
-    base = np.datetime64(REFERENCE_DATE.replace(tzinfo=None), "s")
+    base = np.datetime64(_reference().replace(tzinfo=None), "s")
     return [d.replace(tzinfo=UTC) for d in (base + secs).astype("datetime64[s]").tolist()]
 
 
@@ -330,7 +340,7 @@ class _Jobs:
     district: IArr
     dept: IArr
     occ: IArr
-    posted: FArr  # days relative to REFERENCE_DATE (negative = past)
+    posted: FArr  # days relative to _reference() (negative = past)
     expires: FArr
     showable: BArr
     n_skills: IArr
@@ -400,7 +410,7 @@ def _employers(cfg: DemoConfig, geo: Geography, tax: _Taxonomy, first_id: int) -
                 "contact_email": f"rrhh@{texts.slug(word)}{i}.pe" if u[i][7] < 0.7 else None,
                 "external_id": f"demo-employer-{i:05d}",
                 "source": loader.SOURCE,
-                "created_at": REFERENCE_DATE - timedelta(days=400 + i % 365),
+                "created_at": _reference() - timedelta(days=400 + i % 365),
             }
         )
     ids = first_id + np.arange(n, dtype=np.int64)
@@ -440,7 +450,7 @@ def _providers(cfg: DemoConfig, geo: Geography, first_id: int) -> _Orgs:
                 "contact_email": f"informes@{texts.slug(name)[:40]}.edu.pe",
                 "external_id": f"demo-provider-{i:05d}",
                 "source": loader.SOURCE,
-                "created_at": REFERENCE_DATE - timedelta(days=500 + i % 365),
+                "created_at": _reference() - timedelta(days=500 + i % 365),
             }
         )
     return _Orgs(
@@ -742,7 +752,7 @@ def _courses(
                 "scholarship": bool(scholarship[i]),
                 "schedule": slots_for(PATTERN_NAMES[1 + int(u[i][3] * 4)], hours_pw),
                 "start_dates": [
-                    (REFERENCE_DATE + timedelta(days=int(d))).date().isoformat()
+                    (_reference() + timedelta(days=int(d))).date().isoformat()
                     for d in starts[i, : n_starts[i]]
                 ],
                 "certificate": bool(certificate[i]),
@@ -751,8 +761,8 @@ def _courses(
                 "status": str(status[i]),
                 "external_id": course_external_id(i),
                 "source": loader.SOURCE,
-                "created_at": REFERENCE_DATE - timedelta(days=200 + i % 200),
-                "updated_at": REFERENCE_DATE - timedelta(days=200 + i % 200),
+                "created_at": _reference() - timedelta(days=200 + i % 200),
+                "updated_at": _reference() - timedelta(days=200 + i % 200),
             }
         )
         for s in sk:
@@ -795,7 +805,7 @@ class _People:
     dept: IArr
     province: IArr
     occ: IArr
-    created: FArr  # days relative to REFERENCE_DATE
+    created: FArr  # days relative to _reference()
     n_skills: IArr
     activity: FArr
     skill_lists: list[list[int]]
@@ -959,7 +969,7 @@ def _people_chunk(
                 "national_id": dni,
                 "national_id_index": None if dni is None else _blind(dni),
                 "gender": ("female", "male", "other")[gender[i]],
-                "birth_year": REFERENCE_DATE.year - int(age[i]),
+                "birth_year": _reference().year - int(age[i]),
                 "ubigeo": geo.codes[district[i]],
                 "languages": langs,
                 "education_level": EDU_LEVELS[edu[i]],
@@ -1419,7 +1429,7 @@ def _interaction_columns(cfg: DemoConfig, ppl: _People, ev: _Events) -> dict[str
     session = np.concatenate(ev.session)[order].tolist()
     keys = {i: _person_key(cfg.seed, i) for i in set(index)}
     secs = np.round(np.asarray(times[order]) * 86400.0).astype(np.int64) + int(
-        REFERENCE_DATE.timestamp()
+        _reference().timestamp()
     )
     n = len(person)
     return {
@@ -1456,6 +1466,7 @@ def generate_demo(
     n_employers: int | None = None,
     n_providers: int | None = None,
     interactions_per_person: float = 20.0,
+    reference_date: datetime | None = None,
 ) -> DemoReport:
     """Generate the demo Peru for ``size`` people, load it and save the ground truth.
 
@@ -1468,10 +1479,39 @@ def generate_demo(
         progress: called as ``progress(stage, done, total)``.
         reset: delete earlier demo rows first; without it a database that already holds demo
             rows is refused with :class:`~chamba.demo.loader.DemoAlreadyLoaded`.
+        reference_date: the day the demo is "now" (aware UTC); default :data:`REFERENCE_DATE`,
+            which keeps runs reproducible across days. Dates are relative to it.
 
     Returns:
         A :class:`DemoReport` with row counts and timings.
     """
+    if reference_date is not None and reference_date.tzinfo is None:
+        raise ValueError("reference_date must be timezone-aware")
+    token = _REFERENCE.set(reference_date or REFERENCE_DATE)
+    try:
+        return _generate_demo(
+            engine, size=size, seed=seed, out_dir=out_dir, progress=progress, reset=reset,
+            n_jobs=n_jobs, n_courses=n_courses, n_employers=n_employers, n_providers=n_providers,
+            interactions_per_person=interactions_per_person,
+        )  # fmt: skip
+    finally:
+        _REFERENCE.reset(token)
+
+
+def _generate_demo(
+    engine: Engine,
+    *,
+    size: int,
+    seed: int,
+    out_dir: Path | None,
+    progress: ProgressFn | None,
+    reset: bool,
+    n_jobs: int | None,
+    n_courses: int | None,
+    n_employers: int | None,
+    n_providers: int | None,
+    interactions_per_person: float,
+) -> DemoReport:
     from chamba.config import get_settings
 
     started = time.perf_counter()
@@ -1511,7 +1551,7 @@ def generate_demo(
         seed=cfg.seed,
         size=cfg.size,
         parameters={
-            "reference_date": REFERENCE_DATE.isoformat(),
+            "reference_date": _reference().isoformat(),
             "history_days": HISTORY_DAYS,
             "n_people": cfg.size,
             "n_jobs": cfg.n_jobs,

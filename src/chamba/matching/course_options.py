@@ -1,0 +1,326 @@
+"""Courses that teach given skills, checked against a person's constraints.
+
+``course_options`` is the shared building block for explanations ("for each missing skill, the
+courses that teach it") and for pathways (which choose a covering set of courses). It reads open
+courses with **one** query for all requested skills, computes each course's effective cost,
+weekly load and distance to the person, and says which constraints it breaks.
+
+Conventions (documented here because callers rely on them):
+
+- *Effective cost*: ``0`` when ``is_free``, otherwise ``cost`` (PEN). A scholarship is reported but
+  not assumed: it is not guaranteed.
+- *Weekly load*: ``hours / weeks`` when ``weeks`` is known; otherwise unknown (``None``) and never
+  blocking.
+- *Distance*: great-circle km between the person's and the course's ubigeo for in-person and
+  hybrid courses; ``None`` for online courses, or when either place is unknown (then it never
+  blocks: we cannot say it is too far).
+- *Modality*: online courses are allowed by default only to remote-ready people (internet and a
+  device); in-person and hybrid are always allowed by default.
+- *Next start*: the earliest ISO start date on or after ``as_of`` (default today); ``None`` when the
+  course lists none (open enrolment).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
+from chamba.orgs.models import Organisation
+from chamba.people.models import Person
+from chamba.vocab import SkillLevel
+
+DEFAULT_MAX_DISTANCE_KM: Final = 30.0
+"""Travel radius used when a person has not said how far they would go."""
+
+CONSTRAINT_NAMES: Final = ("budget", "hours_per_week", "modality", "distance")
+"""The names that can appear in :attr:`CourseOption.blocked_by`, in this order."""
+
+_LEVEL_RANK: Final[dict[SkillLevel | None, int]] = {
+    SkillLevel.BASIC: 0,
+    None: 1,
+    SkillLevel.INTERMEDIATE: 1,
+    SkillLevel.ADVANCED: 2,
+}
+
+
+@dataclass
+class CourseConstraints:
+    """What a person can afford and reach. ``None`` means "no limit" for that constraint.
+
+    Args:
+        budget: most the person can pay in PEN (per course here; in total for a pathway).
+        hours_per_week: most hours of study a week.
+        modalities: allowed modalities.
+        max_distance_km: farthest an in-person or hybrid course may be.
+
+    Example:
+        >>> CourseConstraints(budget=Decimal("300"), hours_per_week=10, modalities=None,
+        ...                   max_distance_km=30.0).budget
+        Decimal('300')
+    """
+
+    budget: Decimal | None = None
+    hours_per_week: float | None = None
+    modalities: set[Modality] | None = None
+    max_distance_km: float | None = None
+
+    @classmethod
+    def defaults_for(cls, person: Person) -> CourseConstraints:
+        """Constraints read from a profile: availability hours, remote readiness, travel radius.
+
+        Args:
+            person: the seeker or learner.
+
+        Returns:
+            No budget limit (the profile holds none), ``availability_hours`` a week (``None``
+            when unknown), in-person and hybrid always plus online when ``person.remote_ready``,
+            and ``person.max_distance_km`` or 30 km.
+
+        Example:
+            >>> CourseConstraints.defaults_for(person).modalities  # doctest: +SKIP
+            {<Modality.IN_PERSON: 'in_person'>, <Modality.HYBRID: 'hybrid'>}
+        """
+        modalities = {Modality.IN_PERSON, Modality.HYBRID}
+        if person.remote_ready:
+            modalities.add(Modality.ONLINE)
+        hours = person.availability_hours
+        return cls(
+            budget=None,
+            hours_per_week=float(hours) if hours else None,
+            modalities=modalities,
+            max_distance_km=(
+                float(person.max_distance_km)
+                if person.max_distance_km is not None
+                else DEFAULT_MAX_DISTANCE_KM
+            ),
+        )
+
+
+@dataclass
+class CourseOption:
+    """One course that teaches some of the requested skills, checked against the constraints."""
+
+    course_id: int
+    title: str
+    provider: str | None
+    modality: Modality
+    cost: Decimal  # effective cost in PEN (0 when free)
+    is_free: bool
+    scholarship: bool
+    hours: int
+    weeks: int | None
+    hours_per_week: float | None
+    distance_km: float | None
+    next_start_date: date | None
+    skills_taught: list[str]  # ids among the requested skills
+    fits: bool
+    blocked_by: list[str] = field(default_factory=list)
+    level: SkillLevel | None = None  # lowest level the course teaches the requested skills at
+    ubigeo: str | None = None
+
+    @property
+    def level_rank(self) -> int:
+        """0 basic, 1 intermediate or unknown, 2 advanced: for basic-before-advanced order."""
+        return _LEVEL_RANK.get(self.level, 1)
+
+    def sort_key(self) -> tuple[bool, Decimal, int, float]:
+        """Best first: fits, then cheaper, then fewer hours, then nearer (online counts as 0)."""
+        return (
+            not self.fits,
+            self.cost,
+            self.hours,
+            self.distance_km if self.distance_km is not None else 0.0,
+        )
+
+
+def _next_start(start_dates: Iterable[str] | None, as_of: date) -> date | None:
+    best: date | None = None
+    for raw in start_dates or ():
+        try:
+            day = date.fromisoformat(str(raw)[:10])
+        except ValueError:
+            continue
+        if day >= as_of and (best is None or day < best):
+            best = day
+    return best
+
+
+def _distance(
+    person_ubigeo: str | None, course: Course, cache: dict[str, float | None]
+) -> float | None:
+    if course.modality == Modality.ONLINE or not person_ubigeo or not course.ubigeo:
+        return None
+    if course.ubigeo not in cache:
+        try:
+            cache[course.ubigeo] = get_gazetteer().distance_km(person_ubigeo, course.ubigeo)
+        except UnknownUbigeo:
+            cache[course.ubigeo] = None
+    return cache[course.ubigeo]
+
+
+def violations(option: CourseOption, constraints: CourseConstraints) -> list[str]:
+    """Which constraints one course breaks on its own (budget is checked per course).
+
+    Args:
+        option: the course.
+        constraints: the limits.
+
+    Returns:
+        A sub-list of :data:`CONSTRAINT_NAMES`, in that order; empty when the course fits.
+    """
+    out: list[str] = []
+    if constraints.budget is not None and option.cost > constraints.budget:
+        out.append("budget")
+    if (
+        constraints.hours_per_week is not None
+        and option.hours_per_week is not None
+        and option.hours_per_week > constraints.hours_per_week + 1e-9
+    ):
+        out.append("hours_per_week")
+    if constraints.modalities is not None and option.modality not in constraints.modalities:
+        out.append("modality")
+    if (
+        constraints.max_distance_km is not None
+        and option.distance_km is not None
+        and option.distance_km > constraints.max_distance_km
+    ):
+        out.append("distance")
+    return out
+
+
+def load_options(
+    session: Session,
+    person: Person,
+    skill_ids: Collection[str],
+    constraints: CourseConstraints,
+    *,
+    as_of: date | None = None,
+) -> list[CourseOption]:
+    """Every open course teaching at least one of ``skill_ids``, one option per course.
+
+    One SQL query (course skills ⋈ courses ⟕ providers) for all the skills.
+
+    Args:
+        session: database session.
+        person: whose place the distances are measured from.
+        skill_ids: skills to look for.
+        constraints: the limits each course is checked against.
+        as_of: the day that "next start date" counts from (default today).
+
+    Returns:
+        Options in no particular order; ``skills_taught`` lists only requested skills.
+    """
+    wanted = sorted(set(skill_ids))
+    if not wanted:
+        return []
+    day = as_of or date.today()
+    rows = session.execute(
+        select(Course, CourseSkill.skill_id, CourseSkill.level, Organisation.name)
+        .join(CourseSkill, CourseSkill.course_id == Course.id)
+        .outerjoin(Organisation, Organisation.id == Course.provider_id)
+        .where(CourseSkill.skill_id.in_(wanted), Course.status == CourseStatus.OPEN)
+        .order_by(Course.id, CourseSkill.skill_id)
+    ).all()
+    by_course: dict[int, CourseOption] = {}
+    dist_cache: dict[str, float | None] = {}
+    for course, skill_id, level, provider in rows:
+        option = by_course.get(course.id)
+        if option is None:
+            cost = Decimal("0") if course.is_free else Decimal(course.cost or 0)
+            weeks = course.weeks if course.weeks and course.weeks > 0 else None
+            option = CourseOption(
+                course_id=course.id,
+                title=course.title,
+                provider=provider,
+                modality=Modality(course.modality),
+                cost=cost,
+                is_free=bool(course.is_free),
+                scholarship=bool(course.scholarship),
+                hours=int(course.hours),
+                weeks=weeks,
+                hours_per_week=(course.hours / weeks) if weeks else None,
+                distance_km=_distance(person.ubigeo, course, dist_cache),
+                next_start_date=_next_start(course.start_dates, day),
+                skills_taught=[],
+                fits=True,
+                level=level,
+                ubigeo=course.ubigeo,
+            )
+            by_course[course.id] = option
+        option.skills_taught.append(skill_id)
+        if _LEVEL_RANK.get(level, 1) < option.level_rank:
+            option.level = level
+    for option in by_course.values():
+        option.blocked_by = violations(option, constraints)
+        option.fits = not option.blocked_by
+    return list(by_course.values())
+
+
+def course_options(
+    session: Session,
+    person: Person,
+    skill_ids: Collection[str],
+    constraints: CourseConstraints | None = None,
+    per_skill: int = 3,
+    *,
+    as_of: date | None = None,
+) -> dict[str, list[CourseOption]]:
+    """The best open courses for each skill, checked against the person's constraints.
+
+    Args:
+        session: database session.
+        person: the learner (place, availability and remote readiness give default limits).
+        skill_ids: the skills wanted, e.g. a job's missing essential skills.
+        constraints: limits; ``None`` uses :meth:`CourseConstraints.defaults_for`.
+        per_skill: how many options to keep per skill (``<= 0`` keeps all).
+        as_of: the day next start dates count from (default today).
+
+    Returns:
+        ``{skill_id: [CourseOption, ...]}`` for every requested skill (an empty list when no open
+        course teaches it), best first: courses that fit, then cheaper, fewer hours, nearer.
+        Courses that do not fit are kept (with ``blocked_by``) so a caller can say why.
+
+    Example:
+        >>> opts = course_options(session, person, ["soldadura"])  # doctest: +SKIP
+        >>> opts["soldadura"][0].fits, opts["soldadura"][0].blocked_by  # doctest: +SKIP
+        (False, ['budget'])
+    """
+    limits = constraints if constraints is not None else CourseConstraints.defaults_for(person)
+    wanted = list(dict.fromkeys(skill_ids))
+    options = load_options(session, person, wanted, limits, as_of=as_of)
+    grouped: dict[str, list[CourseOption]] = defaultdict(list)
+    for option in options:
+        for skill_id in option.skills_taught:
+            grouped[skill_id].append(option)
+    out: dict[str, list[CourseOption]] = {}
+    for skill_id in wanted:
+        ranked = sorted(grouped.get(skill_id, []), key=lambda o: (*o.sort_key(), o.course_id))
+        out[skill_id] = ranked[:per_skill] if per_skill > 0 else ranked
+    return out
+
+
+def weeks_for(option: CourseOption, hours_per_week: float | None) -> int:
+    """Calendar weeks a course takes: its own ``weeks``, else its hours at the person's pace.
+
+    Args:
+        option: the course.
+        hours_per_week: the person's weekly study hours (``None``: assume 10).
+
+    Returns:
+        Whole weeks, at least 1.
+    """
+    if option.weeks:
+        return option.weeks
+    pace = hours_per_week if hours_per_week and hours_per_week > 0 else 10.0
+    return max(1, math.ceil(option.hours / pace))

@@ -1,0 +1,133 @@
+"""Course options: best courses per skill, checked against a person's constraints."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from chamba.courses.models import Modality
+from chamba.matching.course_options import CourseConstraints, course_options
+
+
+def _world() -> ModuleType:
+    name = "chamba_tests_pathway_world"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).with_name("pathway_world.py")
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+pw = _world()
+sid = pw.sid
+
+
+def test_defaults_follow_the_profile(session: Session) -> None:
+    # GIVEN a person without internet, 10 h a week, 30 km radius; and one with internet
+    w = pw.build(session)
+    online = pw.add_person(session, [], remote=True, hours=None)
+    online.max_distance_km = None
+    # WHEN defaults are read
+    offline_limits = CourseConstraints.defaults_for(w.person)
+    online_limits = CourseConstraints.defaults_for(online)
+    # THEN online is allowed only to the remote-ready, and the radius falls back to 30 km
+    assert offline_limits.modalities == {Modality.IN_PERSON, Modality.HYBRID}
+    assert offline_limits.hours_per_week == 10.0
+    assert offline_limits.max_distance_km == 30.0
+    assert offline_limits.budget is None
+    assert online_limits.modalities is not None
+    assert Modality.ONLINE in online_limits.modalities
+    assert online_limits.hours_per_week is None
+    assert online_limits.max_distance_km == 30.0
+
+
+def test_options_ranked_fitting_first_then_cost(session: Session) -> None:
+    # GIVEN the Ica world
+    w = pw.build(session)
+    # WHEN options for welding and electricity are asked with the profile's defaults
+    opts = course_options(session, w.person, [sid("weld"), sid("elec")])
+    # THEN fitting courses come first, cheapest first; blocked ones follow with the reason
+    weld = [(o.title, o.fits, o.blocked_by) for o in opts[sid("weld")]]
+    assert weld == [("B", True, []), ("A", True, []), ("E", False, ["hours_per_week"])]
+    elec = [(o.title, o.fits, o.blocked_by) for o in opts[sid("elec")]]
+    assert elec == [("C", True, []), ("A", True, []), ("D", False, ["modality"])]
+    b = opts[sid("weld")][0]
+    assert b.provider == "CETPRO Ica"
+    assert b.cost == Decimal("100")
+    assert b.hours == 30
+    assert b.weeks == 6
+    assert b.hours_per_week == 5.0
+    assert b.distance_km == 0.0
+    assert opts[sid("weld")][1].skills_taught == [sid("elec"), sid("weld")]
+
+
+def test_all_options_and_closed_courses(session: Session) -> None:
+    # GIVEN the Ica world
+    w = pw.build(session)
+    # WHEN every option for electricity is asked (per_skill=0)
+    opts = course_options(session, w.person, [sid("elec")], per_skill=0, as_of=pw.AS_OF.date())[
+        sid("elec")
+    ]
+    # THEN the closed course G is absent, the Lima course F is blocked by distance
+    titles = {o.title: o for o in opts}
+    assert set(titles) == {"A", "C", "D", "F"}
+    assert titles["F"].blocked_by == ["distance"]
+    assert titles["F"].distance_km is not None
+    assert 260 < titles["F"].distance_km < 270
+    assert titles["D"].distance_km is None
+    assert str(titles["D"].next_start_date) == "2025-07-10"
+
+
+def test_explicit_constraints_and_budget(session: Session) -> None:
+    # GIVEN the Ica world and explicit limits: S/ 120, 25 h a week, any modality, 500 km
+    w = pw.build(session)
+    limits = CourseConstraints(
+        budget=Decimal("120"), hours_per_week=25, modalities=None, max_distance_km=500
+    )
+    # WHEN options are asked
+    opts = course_options(session, w.person, [sid("weld"), sid("elec")], limits, per_skill=0)
+    # THEN budget blocks A and C; E, D and F now fit
+    by = {o.title: o.blocked_by for o in opts[sid("weld")] + opts[sid("elec")]}
+    assert by == {"A": ["budget"], "B": [], "C": ["budget"], "D": [], "E": [], "F": []}
+    assert [o.title for o in opts[sid("elec")]] == ["D", "F", "C", "A"]
+
+
+def test_unknown_and_empty_skills(session: Session) -> None:
+    # GIVEN the Ica world
+    w = pw.build(session)
+    # WHEN asked for a skill no course teaches, an unknown id, or nothing
+    opts = course_options(session, w.person, [sid("ghost"), "no-such-skill"])
+    # THEN each gets an empty list, and nothing asked gives nothing
+    assert opts == {sid("ghost"): [], "no-such-skill": []}
+    assert course_options(session, w.person, []) == {}
+
+
+def test_one_query_for_all_skills(session: Session) -> None:
+    # GIVEN the Ica world and a statement counter
+    w = pw.build(session)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    conn = session.connection()
+    event.listen(conn, "before_cursor_execute", count)
+    try:
+        # WHEN options for five skills are asked
+        course_options(session, w.person, [sid(s) for s in ("weld", "elec", "adv", "far", "web")])
+    finally:
+        event.remove(conn, "before_cursor_execute", count)
+    # THEN one SELECT read them all
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
