@@ -1,0 +1,479 @@
+"""Explanations of ranked results, in the person's language (Spanish by default, or English).
+
+Every result carries: matched skills, missing essential skills (for a seeker, each with the best
+two courses that teach it, from :func:`~chamba.matching.course_options.course_options`), missing
+optional skills, distance, wage and hours fit, and one or two plain sentences, e.g.
+
+    Tienes 3 de 4 habilidades clave (te falta Soldadura: curso gratuito en SENATI, 60 h).
+    Está a 4 km y paga S/ 1,500, más de lo que pides.
+
+Data is read in bulk for the whole page: one query for skill labels, one for courses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chamba.auth.models import User
+from chamba.courses.models import Course, Modality
+from chamba.jobs.models import Job
+from chamba.matching.course_options import CourseOption, course_options
+from chamba.matching.embeddings import skill_labels
+from chamba.matching.features import (
+    COURSE_FEATURES,
+    JOB_FEATURES,
+    FeatureContext,
+    effective_cost,
+    load_course_skills,
+)
+from chamba.matching.schemas import (
+    CostInfo,
+    CourseSummary,
+    Explanation,
+    HoursFit,
+    HoursInfo,
+    Lang,
+    MissingSkill,
+    SkillRef,
+    WageFit,
+    WageInfo,
+)
+from chamba.people.models import Person
+
+COURSES_PER_MISSING_SKILL: Final = 2
+ABOVE_SHARE: Final = Decimal("1.1")
+"""A wage midpoint at least 10% over the ask is "above"; a top of range at the ask "meets"."""
+
+
+# ---------------------------------------------------------------------- language and format
+
+
+def resolve_lang(session: Session, person: Person | None, lang: str | None) -> Lang:
+    """``lang`` when given (``es``/``en``), else the person's account language, else Spanish."""
+    if lang:
+        code = lang.strip().lower()[:2]
+        return "en" if code == "en" else "es"
+    if person is not None and person.user_id is not None:
+        user_lang = session.scalar(select(User.language).where(User.id == person.user_id))
+        if user_lang and user_lang.lower().startswith("en"):
+            return "en"
+    return "es"
+
+
+def format_money(amount: Decimal | float | int) -> str:
+    """Soles the way Peru writes them: ``S/ 1,130`` (``S/ 1,130.50`` with céntimos).
+
+    Example:
+        >>> format_money(Decimal("1500")), format_money(1130.5)
+        ('S/ 1,500', 'S/ 1,130.50')
+    """
+    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if value == value.to_integral_value():
+        return f"S/ {int(value):,}"
+    return f"S/ {value:,.2f}"
+
+
+def _join(items: Sequence[str], lang: Lang) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    word = " and " if lang == "en" else " y "
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+def _km(km: float, lang: Lang) -> str:
+    if km < 1:
+        return "less than 1 km" if lang == "en" else "menos de 1 km"
+    return f"{km:,.0f} km"
+
+
+def _label(labels: Mapping[str, tuple[str, str]], skill_id: str, lang: Lang) -> str:
+    pair = labels.get(skill_id)
+    if pair is None:
+        return skill_id
+    return pair[1] if lang == "en" else pair[0]
+
+
+# ---------------------------------------------------------------------- facts
+
+
+def wage_fit(job: Job, expected: Decimal | None) -> WageInfo:
+    """How the job's pay compares with the person's ask."""
+    lo, hi = job.wage_min, job.wage_max
+    info = WageInfo(offered_min=lo, offered_max=hi, expected=expected)
+    if (lo is None and hi is None) or expected is None or expected <= 0:
+        return info
+    top = Decimal(hi if hi is not None else lo)  # type: ignore[arg-type]
+    bottom = Decimal(lo if lo is not None else hi)  # type: ignore[arg-type]
+    fit: WageFit
+    if (top + bottom) / 2 >= expected * ABOVE_SHARE:
+        fit = "above"
+    elif top >= expected:
+        fit = "meets"
+    else:
+        fit = "below"
+    info.fit = fit
+    return info
+
+
+def hours_fit(job_hours: int | None, available: int | None, overlap: float | None) -> HoursInfo:
+    fit: HoursFit = "unknown"
+    if job_hours is not None and available is not None:
+        fit = "fits" if job_hours <= available else "exceeds"
+    return HoursInfo(
+        job_hours=job_hours,
+        available_hours=available,
+        slot_overlap=None if overlap is None else round(overlap, 3),
+        fit=fit,
+    )
+
+
+def course_summary(option: CourseOption) -> CourseSummary:
+    return CourseSummary(
+        course_id=option.course_id,
+        title=option.title,
+        provider=option.provider,
+        modality=str(option.modality),
+        cost=option.cost,
+        is_free=option.is_free,
+        scholarship=option.scholarship,
+        hours=option.hours,
+        weeks=option.weeks,
+        distance_km=None if option.distance_km is None else round(option.distance_km, 1),
+        next_start_date=option.next_start_date.isoformat() if option.next_start_date else None,
+        fits=option.fits,
+        blocked_by=list(option.blocked_by),
+    )
+
+
+def _course_phrase(course: CourseSummary, lang: Lang) -> str:
+    where = f" {'at' if lang == 'en' else 'en'} {course.provider}" if course.provider else ""
+    online = course.modality == Modality.ONLINE
+    if lang == "en":
+        price = "free" if course.is_free else format_money(course.cost)
+        kind = f"{price} online course" if online else f"{price} course"
+    else:
+        kind = "curso gratuito" if course.is_free else f"curso de {format_money(course.cost)}"
+        if online:
+            kind += " en línea"
+    return f"{kind}{where}, {course.hours} h"
+
+
+def _wage_text(wage: WageInfo) -> str | None:
+    lo, hi = wage.offered_min, wage.offered_max
+    if lo is None and hi is None:
+        return None
+    if lo is None or hi is None or lo == hi:
+        return format_money(hi if hi is not None else lo)  # type: ignore[arg-type]
+    return f"{format_money(lo)}–{format_money(hi)}"
+
+
+# ---------------------------------------------------------------------- sentences
+
+
+def _skills_sentence(
+    matched: int,
+    n_essential: int,
+    held_essential: int,
+    missing: Sequence[MissingSkill],
+    lang: Lang,
+    *,
+    seeker: bool,
+) -> str:
+    en = lang == "en"
+    if n_essential == 0:
+        if matched:
+            if en:
+                return f"{'You have' if seeker else 'Has'} {matched} of the skills it asks for."
+            return f"{'Tienes' if seeker else 'Tiene'} {matched} de las habilidades que pide."
+        return "It asks for no specific key skills." if en else "No pide habilidades clave."
+    if en:
+        head = f"{'You have' if seeker else 'Has'} {held_essential} of {n_essential} key skills"
+    else:
+        head = f"{'Tienes' if seeker else 'Tiene'} {held_essential} de {n_essential} habilidades"
+        head += " clave"
+    if not missing:
+        return head + "."
+    labels = [m.label for m in missing]
+    if en:
+        detail = f"missing {_join(labels, lang)}"
+    else:
+        pronoun = "te" if seeker else "le"
+        detail = f"{pronoun} falta{'n' if len(labels) > 1 else ''} {_join(labels, lang)}"
+    first = next((m for m in missing if m.courses), None)
+    if first is not None:
+        phrase = _course_phrase(first.courses[0], lang)
+        if len(missing) == 1:
+            detail += f": {phrase}"
+        else:
+            detail += f"; {'for' if en else 'para'} {first.label}: {phrase}"
+    return f"{head} ({detail})."
+
+
+def _place_wage_sentence(
+    distance: float | None, remote: bool, wage: WageInfo, lang: Lang, *, seeker: bool
+) -> str:
+    en = lang == "en"
+    if remote:
+        place = "It is remote" if en else "Es remoto"
+    elif distance is not None:
+        if seeker:
+            place = f"It is {_km(distance, lang)} away" if en else f"Está a {_km(distance, lang)}"
+        else:
+            place = f"Lives {_km(distance, lang)} away" if en else f"Vive a {_km(distance, lang)}"
+    else:
+        place = ""
+    if seeker:
+        amount = _wage_text(wage)
+        if amount is None:
+            pay = "does not state the pay" if en else "no indica el sueldo"
+        else:
+            pay = f"pays {amount}" if en else f"paga {amount}"
+            pay += {
+                "above": ", more than you ask for" if en else ", más de lo que pides",
+                "meets": ", what you ask for" if en else ", lo que pides",
+                "below": ", less than you ask for" if en else ", menos de lo que pides",
+                "unknown": "",
+            }[wage.fit]
+    else:
+        if wage.expected is None:
+            pay = "does not say what they ask" if en else "no indica cuánto pide"
+        else:
+            pay = (
+                f"asks {format_money(wage.expected)}"
+                if en
+                else (f"pide {format_money(wage.expected)}")
+            )
+            pay += {
+                "above": ", less than you offer" if en else ", menos de lo que ofreces",
+                "meets": ", within what you offer" if en else ", dentro de lo que ofreces",
+                "below": ", more than you offer" if en else ", más de lo que ofreces",
+                "unknown": "",
+            }[wage.fit]
+    if not place:
+        return pay[0].upper() + pay[1:] + "."
+    return f"{place} {'and' if en else 'y'} {pay}."
+
+
+# ---------------------------------------------------------------------- jobs and candidates
+
+
+def _column(rows: np.ndarray, names: Sequence[str], name: str) -> np.ndarray:
+    return rows[:, list(names).index(name)] if rows.size else np.zeros(0)
+
+
+def explain_pairs(
+    ctx: FeatureContext,
+    people: Sequence[Person],
+    jobs: Sequence[Job],
+    features: np.ndarray,
+    lang: Lang,
+    *,
+    seeker: bool,
+    as_of: date | None = None,
+) -> list[Explanation]:
+    """Explanations for pairs ``(people[k], jobs[k])``.
+
+    Args:
+        ctx: the feature context (its skill caches are reused).
+        people: one person per pair.
+        jobs: one job per pair.
+        features: ``(pairs, len(JOB_FEATURES))`` rows from the feature functions.
+        lang: response language.
+        seeker: True for a seeker's view (courses for missing skills, "you" wording); False for
+            an employer's view of candidates.
+        as_of: the day courses' next start dates count from.
+
+    Returns:
+        One :class:`Explanation` per pair.
+    """
+    if not jobs:
+        return []
+    job_skills = ctx.skills_of_jobs([j.id for j in jobs])
+    person_skills = ctx.skills_of_people([p.id for p in people])
+    labels = skill_labels(ctx.session, {s.skill_id for rows in job_skills.values() for s in rows})
+    missing_by_pair: list[list[str]] = []
+    for person, job in zip(people, jobs, strict=True):
+        held = person_skills[person.id]
+        missing_by_pair.append(
+            [s.skill_id for s in job_skills[job.id] if s.essential and s.skill_id not in held]
+        )
+    options: dict[str, list[CourseOption]] = {}
+    if seeker and people:
+        wanted = list(dict.fromkeys(s for miss in missing_by_pair for s in miss))
+        if wanted:
+            options = course_options(
+                ctx.session,
+                people[0],
+                wanted,
+                per_skill=COURSES_PER_MISSING_SKILL,
+                as_of=as_of or ctx.now.date(),
+            )
+    km_col = _column(features, JOB_FEATURES, "distance_km")
+    slot_col = _column(features, JOB_FEATURES, "slot_overlap")
+    out: list[Explanation] = []
+    for k, (person, job) in enumerate(zip(people, jobs, strict=True)):
+        held = person_skills[person.id]
+        rows = job_skills[job.id]
+        matched = [SkillRef(id=s.skill_id, label=_label(labels, s.skill_id, lang))
+                   for s in rows if s.skill_id in held]  # fmt: skip
+        missing = [
+            MissingSkill(
+                id=sid,
+                label=_label(labels, sid, lang),
+                courses=[course_summary(o) for o in options.get(sid, [])],
+            )
+            for sid in missing_by_pair[k]
+        ]
+        optional = [SkillRef(id=s.skill_id, label=_label(labels, s.skill_id, lang))
+                    for s in rows if not s.essential and s.skill_id not in held]  # fmt: skip
+        n_ess = sum(1 for s in rows if s.essential)
+        km = float(km_col[k]) if km_col.size and km_col[k] >= 0 else None
+        distance = None if job.remote else (round(km, 1) if km is not None else None)
+        wage = wage_fit(job, person.expected_wage)
+        hours = hours_fit(
+            job.hours_per_week,
+            person.availability_hours,
+            float(slot_col[k]) if slot_col.size and person.availability_slots else None,
+        )
+        summary = " ".join(
+            [
+                _skills_sentence(
+                    len(matched), n_ess, n_ess - len(missing), missing, lang, seeker=seeker
+                ),
+                _place_wage_sentence(distance, bool(job.remote), wage, lang, seeker=seeker),
+            ]
+        )
+        out.append(
+            Explanation(
+                matched_skills=matched,
+                missing_essential=missing,
+                missing_optional=optional,
+                distance_km=distance,
+                remote=bool(job.remote),
+                wage=wage,
+                hours=hours,
+                summary=summary,
+            )
+        )
+    return out
+
+
+def explain_jobs(
+    ctx: FeatureContext,
+    person: Person,
+    jobs: Sequence[Job],
+    features: np.ndarray,
+    lang: Lang,
+) -> list[Explanation]:
+    """Explanations of jobs for a seeker (with courses for each missing essential skill)."""
+    return explain_pairs(ctx, [person] * len(jobs), jobs, features, lang, seeker=True)
+
+
+def explain_candidates(
+    ctx: FeatureContext,
+    job: Job,
+    people: Sequence[Person],
+    features: np.ndarray,
+    lang: Lang,
+) -> list[Explanation]:
+    """Explanations of candidates for an employer (no contact data, no courses)."""
+    return explain_pairs(ctx, people, [job] * len(people), features, lang, seeker=False)
+
+
+# ---------------------------------------------------------------------- courses
+
+
+def explain_courses(
+    ctx: FeatureContext,
+    person: Person,
+    courses: Sequence[Course],
+    features: np.ndarray,
+    lang: Lang,
+    *,
+    needs: Mapping[str, float],
+    budget: Decimal | None = None,
+) -> list[Explanation]:
+    """Explanations of courses: the new skills they teach that the person's target jobs want,
+    cost against budget, modality, distance and weekly load."""
+    if not courses:
+        return []
+    en = lang == "en"
+    held = ctx.skills_of_people([person.id])[person.id]
+    taught = load_course_skills(ctx.session, [c.id for c in courses])
+    labels = skill_labels(ctx.session, {s for v in taught.values() for s in v})
+    km_col = _column(features, COURSE_FEATURES, "distance_km")
+    out: list[Explanation] = []
+    for k, course in enumerate(courses):
+        skills = taught.get(course.id, [])
+        new = [s for s in skills if s not in held]
+        wanted = sorted((s for s in new if needs.get(s, 0.0) > 0), key=lambda s: -needs[s])
+        shown = wanted or new
+        refs = [SkillRef(id=s, label=_label(labels, s, lang)) for s in shown]
+        names = _join([r.label for r in refs[:3]], lang)
+        if wanted:
+            first = (
+                f"Teaches {names}, which the jobs that suit you ask for."
+                if en
+                else f"Enseña {names}, que piden los empleos que te convienen."
+            )
+        elif new:
+            first = f"Teaches {names}, new to you." if en else f"Enseña {names}, nuevo para ti."
+        else:
+            first = (
+                "It strengthens skills you already have."
+                if en
+                else "Refuerza habilidades que ya tienes."
+            )
+        cost = Decimal(str(round(effective_cost(course), 2)))
+        modality = Modality(course.modality)
+        km = float(km_col[k]) if km_col.size and km_col[k] >= 0 else None
+        if course.is_free:
+            price = "It is free" if en else "Es gratuito"
+        else:
+            price = (
+                f"It costs {format_money(course.cost)}" if en
+                else f"Cuesta {format_money(course.cost)}"
+            )  # fmt: skip
+            if course.scholarship:
+                price += " (scholarships available)" if en else " (con becas)"
+        if modality == Modality.ONLINE:
+            where = "online" if en else "en línea"
+        else:
+            word = {
+                Modality.IN_PERSON: "in person" if en else "presencial",
+                Modality.HYBRID: "hybrid" if en else "semipresencial",
+            }[modality]
+            where = word + (
+                f", {_km(km, lang)} {'away' if en else 'de distancia'}" if km is not None else ""
+            )
+        load = f"{course.hours} h"
+        if course.weeks:
+            per_week = course.hours / max(1, course.weeks)
+            load += f" ({per_week:.0f} h {'a week' if en else 'por semana'})"
+        second = f"{price}, {where}, {load}."
+        weekly = round(course.hours / course.weeks) if course.weeks else None
+        out.append(
+            Explanation(
+                matched_skills=refs,
+                distance_km=None if km is None or math.isnan(km) else round(km, 1),
+                remote=modality == Modality.ONLINE,
+                hours=hours_fit(weekly, person.availability_hours, None),
+                cost=CostInfo(
+                    cost=cost,
+                    is_free=bool(course.is_free),
+                    scholarship=bool(course.scholarship),
+                    budget=budget,
+                    within_budget=None if budget is None else cost <= budget,
+                ),
+                summary=f"{first} {second}",
+            )
+        )
+    return out

@@ -1,0 +1,135 @@
+"""Pydantic output of matching: pages of ranked, explained jobs, candidates and courses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chamba.errors import InvalidInput, NotFound
+
+Lang = Literal["es", "en"]
+WageFit = Literal["above", "meets", "below", "unknown"]
+HoursFit = Literal["fits", "exceeds", "unknown"]
+
+
+class PersonNotFound(NotFound):
+    def __init__(self, person_id: object) -> None:
+        super().__init__(f"No person with id {person_id}")
+
+
+class JobNotFound(NotFound):
+    def __init__(self, job_id: object) -> None:
+        super().__init__(f"No job with id {job_id}")
+
+
+class InvalidMatchRequest(InvalidInput):
+    """A limit, offset, distance, wage or modality that makes no sense."""
+
+
+class SkillRef(BaseModel):
+    """A skill with its label in the response language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: str
+
+
+class CourseSummary(BaseModel):
+    """A course that teaches a missing skill (from :func:`~chamba.matching.course_options`)."""
+
+    course_id: int
+    title: str
+    provider: str | None
+    modality: str
+    cost: Decimal  # effective cost, PEN (0 when free)
+    is_free: bool
+    scholarship: bool
+    hours: int
+    weeks: int | None = None
+    distance_km: float | None = None
+    next_start_date: str | None = None
+    fits: bool
+    blocked_by: list[str] = Field(default_factory=list)
+
+
+class MissingSkill(SkillRef):
+    """A skill the job asks for and the person lacks, with the best courses that teach it."""
+
+    courses: list[CourseSummary] = Field(default_factory=list)
+
+
+class WageInfo(BaseModel):
+    offered_min: Decimal | None = None
+    offered_max: Decimal | None = None
+    expected: Decimal | None = None
+    fit: WageFit = "unknown"
+
+
+class HoursInfo(BaseModel):
+    job_hours: int | None = None
+    available_hours: int | None = None
+    slot_overlap: float | None = None  # share of the job's (or course's) slots the person has free
+    fit: HoursFit = "unknown"
+
+
+class CostInfo(BaseModel):
+    """What a course costs the person (courses only)."""
+
+    cost: Decimal
+    is_free: bool
+    scholarship: bool
+    budget: Decimal | None = None
+    within_budget: bool | None = None
+
+
+class Explanation(BaseModel):
+    """Why an item was recommended, in the person's language.
+
+    For jobs and candidates: matched skills, missing essential (with courses, for seekers) and
+    optional skills, distance, wage and hours. For courses, ``matched_skills`` are the new skills
+    the course teaches that the person's target jobs ask for, and ``cost`` is filled in.
+    """
+
+    matched_skills: list[SkillRef] = Field(default_factory=list)
+    missing_essential: list[MissingSkill] = Field(default_factory=list)
+    missing_optional: list[SkillRef] = Field(default_factory=list)
+    distance_km: float | None = None
+    remote: bool = False
+    wage: WageInfo = Field(default_factory=WageInfo)
+    hours: HoursInfo = Field(default_factory=HoursInfo)
+    cost: CostInfo | None = None
+    summary: str = ""
+
+
+class MatchItem(BaseModel):
+    """One ranked result. Exactly one of ``job_id``, ``person_id``, ``course_id`` is set."""
+
+    job_id: int | None = None
+    person_id: int | None = None
+    course_id: int | None = None
+    title: str
+    score: float
+    rank: int  # 1-based over the whole ranking (offset included)
+    features: dict[str, float]
+    explanation: Explanation
+
+
+class MatchPage(BaseModel):
+    """One page of a ranking.
+
+    ``total_candidates`` counts every item that was ranked (so ``offset`` can page through
+    them); ``total_filtered`` every item that passed the hard filters. ``hints`` are stable codes
+    a page can turn into advice, e.g. ``"add_skills"`` or ``"no_location"``.
+    """
+
+    items: list[MatchItem]
+    total_candidates: int
+    total_filtered: int = 0
+    scorer_version: str
+    lang: Lang
+    limit: int
+    offset: int
+    hints: list[str] = Field(default_factory=list)

@@ -1,0 +1,588 @@
+"""Matching: jobs for a person, candidates for a job, courses for a person.
+
+Every ranking runs the same pipeline:
+
+1. **hard filters** (:mod:`chamba.matching.filters`): SQL, then the exact radius in numpy;
+2. **candidate generation**: the union of the top-``k`` by vector similarity (restricted to the
+   filtered ids), the top-``k`` by importance-weighted skill overlap (one SQL join) and the
+   nearest ``k / 4`` (so nearby work is never lost to a vague profile);
+3. **features** (:mod:`chamba.matching.features`) in one batch;
+4. **scorer** (:func:`chamba.matching.scoring.get_scorer`) in one batch;
+5. sort (score, then id), page with ``limit``/``offset``, **explain** the page only.
+
+Services read only; they never commit. Unknown ids raise :class:`PersonNotFound` /
+:class:`JobNotFound`; nonsensical arguments raise :class:`InvalidMatchRequest`. A person with no
+skills and no description still gets results (ranked by place, pay, hours and freshness) plus
+the hint ``"add_skills"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Final, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chamba.courses.models import Course, CourseSkill, Modality
+from chamba.db import utcnow
+from chamba.insights.demand import demand_index
+from chamba.insights.schemas import REMOTE_REGION
+from chamba.jobs.models import Job, JobSkill
+from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.explain import (
+    explain_candidates,
+    explain_courses,
+    explain_jobs,
+    resolve_lang,
+)
+from chamba.matching.features import (
+    COURSE_FEATURES,
+    JOB_FEATURES,
+    FeatureContext,
+    as_dict,
+    course_features,
+    job_features,
+    person_features,
+)
+from chamba.matching.filters import (
+    CourseFilter,
+    Filtered,
+    JobFilter,
+    applicant_ids,
+    filter_courses,
+    filter_jobs,
+    filter_people_for_job,
+)
+from chamba.matching.schemas import (
+    InvalidMatchRequest,
+    JobNotFound,
+    MatchItem,
+    MatchPage,
+    PersonNotFound,
+)
+from chamba.matching.scoring import Scorer, get_scorer
+from chamba.people.models import Person, PersonSkill
+
+IdArray = npt.NDArray[np.int64]
+_T = TypeVar("_T", Job, Person, Course)
+FloatArray = npt.NDArray[np.float64]
+
+CANDIDATES_K: Final = 300
+"""Per source (vector, skill overlap); rankings over fewer filtered items score them all."""
+MAX_LIMIT: Final = 200
+NEEDS_TOP_JOBS: Final = 20
+"""How many of the person's best jobs define their skill gap for course recommendations."""
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidMatchRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidMatchRequest("offset must be a whole number, 0 or more")
+
+
+def _check_number(value: float | Decimal | None, what: str) -> None:
+    if value is None:
+        return
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise InvalidMatchRequest(f"{what} must be a number, 0 or more")
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise InvalidMatchRequest("now must be timezone-aware (UTC)")
+    return now.astimezone(UTC)
+
+
+def _get_person(session: Session, person_id: int) -> Person:
+    if isinstance(person_id, bool) or not isinstance(person_id, int):
+        raise PersonNotFound(person_id)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise PersonNotFound(person_id)
+    return person
+
+
+def _get_job(session: Session, job_id: int) -> Job:
+    if isinstance(job_id, bool) or not isinstance(job_id, int):
+        raise JobNotFound(job_id)
+    job = session.get(Job, job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def _load(session: Session, model: type[_T], ids: Sequence[int]) -> list[_T]:
+    """Rows of ``model`` in the order of ``ids`` (one query per 5,000 ids)."""
+    found: dict[int, _T] = {}
+    items = [int(i) for i in ids]
+    for start in range(0, len(items), 5000):
+        chunk = items[start : start + 5000]
+        for row in session.scalars(select(model).where(model.id.in_(chunk))):  # type: ignore[attr-defined]
+            found[row.id] = row
+    return [found[i] for i in items if i in found]
+
+
+def _rank(ids: IdArray, scores: FloatArray) -> npt.NDArray[np.intp]:
+    """Order best first; ties broken by id so rankings are deterministic."""
+    order: npt.NDArray[np.intp] = np.lexsort((ids, -scores))
+    return order
+
+
+def _overlap_top(
+    session: Session, skill_weights: dict[str, float], table: type, key: str, allowed: IdArray,
+    k: int,
+) -> list[int]:  # fmt: skip
+    """Top-``k`` of ``allowed`` by summed skill weight (one SQL join, ranked in numpy)."""
+    if not skill_weights or allowed.size == 0:
+        return []
+    owner = getattr(table, key)
+    rows = session.execute(
+        select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_weights)))  # type: ignore[attr-defined]
+    ).all()
+    totals: dict[int, float] = defaultdict(float)
+    for owner_id, skill_id in rows:
+        totals[int(owner_id)] += skill_weights[skill_id]
+    if not totals:
+        return []
+    ids = np.fromiter(totals.keys(), dtype=np.int64, count=len(totals))
+    score = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
+    keep = np.isin(ids, allowed)
+    ids, score = ids[keep], score[keep]
+    return ids[_rank(ids, score)[:k]].tolist()
+
+
+def _nearest(filtered: Filtered, k: int) -> list[int]:
+    dist = np.where(np.isnan(filtered.distance_km), np.inf, filtered.distance_km)
+    order = np.lexsort((filtered.ids, dist))
+    return filtered.ids[order[:k]].tolist()
+
+
+def _vector_top(
+    ctx: FeatureContext, kind: str, query: npt.NDArray[np.float32], allowed: IdArray, k: int
+) -> list[int]:
+    if ctx.indexes is None or not np.any(query) or allowed.size == 0:
+        return []
+    index = getattr(ctx.indexes, kind)
+    if query.shape[0] != index.dim:
+        return []
+    ids, _ = index.search(query, k, allowed=allowed.tolist())
+    return [int(i) for i in ids]
+
+
+def _union(*parts: Iterable[int]) -> list[int]:
+    seen: dict[int, None] = {}
+    for part in parts:
+        for i in part:
+            seen.setdefault(int(i), None)
+    return sorted(seen)
+
+
+# ---------------------------------------------------------------------- jobs for a person
+
+
+@dataclass
+class JobRanking:
+    """Every ranked job for one person (before paging and explanations)."""
+
+    jobs: list[Job]
+    features: FloatArray  # (n, len(JOB_FEATURES)), rows in ``jobs`` order
+    scores: FloatArray  # (n,)
+    order: npt.NDArray[np.intp]  # best first, indexes into ``jobs``
+    total_filtered: int
+    hints: list[str]
+
+
+def job_candidates(
+    ctx: FeatureContext, person: Person, filtered: Filtered, k: int = CANDIDATES_K
+) -> list[int]:
+    """Candidate job ids among ``filtered``: vector top-k ∪ skill-overlap top-k ∪ nearest k/4.
+
+    When the filtered set is no larger than ``2 k`` every job is a candidate.
+    """
+    if len(filtered) <= 2 * k:
+        return sorted(filtered.ids.tolist())
+    held = ctx.skills_of_people([person.id])[person.id]
+    query = ctx.person_vectors([person])[0]  # (dim,)
+    return _union(
+        _vector_top(ctx, "jobs", query, filtered.ids, k),
+        _overlap_top(ctx.session, dict.fromkeys(held, 1.0), JobSkill, "job_id", filtered.ids, k),
+        _nearest(filtered, k // 4),
+    )
+
+
+def rank_jobs(
+    ctx: FeatureContext,
+    person: Person,
+    flt: JobFilter,
+    *,
+    scorer: Scorer | None = None,
+    k: int = CANDIDATES_K,
+) -> JobRanking:
+    """Filter, generate candidates, compute features and score: the whole job ranking.
+
+    Args:
+        ctx: feature context (session, indexes, now).
+        person: the seeker.
+        flt: resolved hard filters.
+        scorer: default: the serving ``"jobs"`` scorer.
+        k: candidates per source.
+
+    Returns:
+        A :class:`JobRanking`.
+    """
+    scorer = scorer or get_scorer("jobs")
+    hints: list[str] = []
+    held = ctx.skills_of_people([person.id])[person.id]
+    if not held and not (person.self_description or "").strip():
+        hints.append("add_skills")
+    if not person.ubigeo:
+        hints.append("no_location")
+    if person.availability_hours == 0:
+        hints.append("no_availability")
+    filtered = filter_jobs(ctx.session, flt)
+    if len(filtered) == 0:
+        hints.append("no_jobs_pass_filters")
+        empty = np.zeros((0, len(JOB_FEATURES)))
+        return JobRanking([], empty, np.zeros(0), np.zeros(0, dtype=np.intp), 0, hints)
+    ids = job_candidates(ctx, person, filtered, k)
+    jobs = _load(ctx.session, Job, ids)
+    X = job_features(ctx, person, jobs)  # (n, n_features)
+    scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
+    order = _rank(np.array([j.id for j in jobs], dtype=np.int64), scores)
+    return JobRanking(jobs, X, scores, order, len(filtered), hints)
+
+
+def jobs_for_person(
+    session: Session,
+    indexes: MatchIndexes | None,
+    person_id: int,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    max_distance_km: float | None = None,
+    remote: bool | None = None,
+    min_wage: Decimal | float | None = None,
+    include_expired: bool = False,
+    now: datetime | None = None,
+    lang: str | None = None,
+) -> MatchPage:
+    """Jobs for a person, best first, each explained.
+
+    Args:
+        session: database session (read only).
+        indexes: vector indexes (``None``: no semantic signal).
+        person_id: the seeker.
+        limit: page size (1..200).
+        offset: ranks to skip.
+        max_distance_km: radius for on-site jobs (default: the person's, else 50 km).
+        remote: ``None`` both, ``True`` remote only, ``False`` on-site only. Remote jobs are
+            shown only to people with internet and a device.
+        min_wage: wage floor in PEN a month (default: 80% of the person's expected wage).
+        include_expired: also rank jobs past their expiry date.
+        now: the instant expiry and freshness are measured from (default: now).
+        lang: ``"es"`` or ``"en"`` (default: the person's account language, else Spanish).
+
+    Returns:
+        A :class:`MatchPage` of jobs.
+
+    Raises:
+        PersonNotFound: unknown ``person_id``.
+        InvalidMatchRequest: a bad limit, offset, distance or wage.
+
+    Example:
+        >>> page = jobs_for_person(session, indexes, 42, limit=5)  # doctest: +SKIP
+        >>> page.items[0].explanation.summary  # doctest: +SKIP
+        'Tienes 3 de 4 habilidades clave (te falta Soldadura: ...). Está a 4 km y paga S/ 1,500.'
+    """
+    _check_page(limit, offset)
+    _check_number(max_distance_km, "max_distance_km")
+    _check_number(min_wage, "min_wage")
+    person = _get_person(session, person_id)
+    moment = _now(now)
+    language = resolve_lang(session, person, lang)
+    ctx = FeatureContext(session, indexes, moment)
+    flt = JobFilter.for_person(
+        person,
+        now=moment,
+        max_distance_km=max_distance_km,
+        remote=remote,
+        min_wage=min_wage,
+        include_expired=include_expired,
+    )
+    scorer = get_scorer("jobs")
+    ranking = rank_jobs(ctx, person, flt, scorer=scorer)
+    page = ranking.order[offset : offset + limit]
+    jobs = [ranking.jobs[i] for i in page]
+    rows = ranking.features[page]
+    explanations = explain_jobs(ctx, person, jobs, rows, language)
+    items = [
+        MatchItem(
+            job_id=job.id,
+            title=job.title,
+            score=round(float(ranking.scores[i]), 6),
+            rank=offset + n + 1,
+            features=as_dict(JOB_FEATURES, ranking.features[i]),
+            explanation=explanations[n],
+        )
+        for n, (i, job) in enumerate(zip(page, jobs, strict=True))
+    ]
+    return MatchPage(
+        items=items,
+        total_candidates=len(ranking.jobs),
+        total_filtered=ranking.total_filtered,
+        scorer_version=scorer.version,
+        lang=language,
+        limit=limit,
+        offset=offset,
+        hints=ranking.hints,
+    )
+
+
+# ---------------------------------------------------------------------- candidates for a job
+
+
+def candidates_for_job(
+    session: Session,
+    indexes: MatchIndexes | None,
+    job_id: int,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    max_distance_km: float | None = None,
+    now: datetime | None = None,
+    lang: str | None = None,
+) -> MatchPage:
+    """People for a job, best first, each explained (for the employer).
+
+    Only people who consented to be seen (``consent_visible``) or who applied to this job (and
+    did not withdraw) are ever returned. Items carry ``person_id`` and no contact data.
+
+    Args:
+        session: database session (read only).
+        indexes: vector indexes.
+        job_id: the job.
+        limit: page size (1..200).
+        offset: ranks to skip.
+        max_distance_km: radius around an on-site job (default: each person's own travel
+            radius, else 50 km); applicants are kept whatever the distance.
+        now: the instant freshness is measured from.
+        lang: ``"es"`` (default) or ``"en"``.
+
+    Raises:
+        JobNotFound: unknown ``job_id``.
+        InvalidMatchRequest: a bad limit, offset or distance.
+    """
+    _check_page(limit, offset)
+    _check_number(max_distance_km, "max_distance_km")
+    job = _get_job(session, job_id)
+    moment = _now(now)
+    language = resolve_lang(session, None, lang)
+    ctx = FeatureContext(session, indexes, moment)
+    scorer = get_scorer("candidates")
+    hints: list[str] = []
+    job_skills = ctx.skills_of_jobs([job.id])[job.id]
+    if not job_skills and not (job.description or "").strip():
+        hints.append("add_job_skills")
+    filtered = filter_people_for_job(session, job, max_distance_km=max_distance_km)
+    if len(filtered) <= 2 * CANDIDATES_K:
+        ids = sorted(filtered.ids.tolist())
+    else:
+        query = ctx.job_vectors([job])[0]  # (dim,)
+        weights = {s.skill_id: (2.0 if s.essential else 1.0) * s.importance for s in job_skills}
+        applied = applicant_ids(session, job.id)
+        applicants = [int(i) for i in filtered.ids.tolist() if int(i) in applied]
+        ids = _union(
+            _vector_top(ctx, "people", query, filtered.ids, CANDIDATES_K),
+            _overlap_top(session, weights, PersonSkill, "person_id", filtered.ids, CANDIDATES_K),
+            _nearest(filtered, CANDIDATES_K // 4),
+            applicants,
+        )
+    allowed = set(filtered.ids.tolist())
+    people = [p for p in _load(session, Person, ids) if p.id in allowed]  # never widen
+    X = person_features(ctx, job, people)  # (n, n_features)
+    scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
+    order = _rank(np.array([p.id for p in people], dtype=np.int64), scores)
+    page = order[offset : offset + limit]
+    chosen = [people[i] for i in page]
+    explanations = explain_candidates(ctx, job, chosen, X[page], language)
+    title = "Candidate" if language == "en" else "Candidato/a"
+    items = [
+        MatchItem(
+            person_id=person.id,
+            title=f"{title} {person.id}",
+            score=round(float(scores[i]), 6),
+            rank=offset + n + 1,
+            features=as_dict(JOB_FEATURES, X[i]),
+            explanation=explanations[n],
+        )
+        for n, (i, person) in enumerate(zip(page, chosen, strict=True))
+    ]
+    if not people:
+        hints.append("no_candidates")
+    return MatchPage(
+        items=items,
+        total_candidates=len(people),
+        total_filtered=len(filtered),
+        scorer_version=scorer.version,
+        lang=language,
+        limit=limit,
+        offset=offset,
+        hints=hints,
+    )
+
+
+# ---------------------------------------------------------------------- courses for a person
+
+
+def skill_needs(
+    ctx: FeatureContext, ranking: JobRanking, held: set[str], top: int = NEEDS_TOP_JOBS
+) -> dict[str, float]:
+    """How much the person's best jobs ask for each skill they lack, 0..1.
+
+    ``need(s)`` = share of the top ``top`` ranked jobs that list ``s`` as essential (optional
+    skills count half).
+    """
+    chosen = [ranking.jobs[i] for i in ranking.order[:top]]
+    if not chosen:
+        return {}
+    skills = ctx.skills_of_jobs([j.id for j in chosen])
+    totals: dict[str, float] = defaultdict(float)
+    for job in chosen:
+        for s in skills[job.id]:
+            if s.skill_id not in held:
+                totals[s.skill_id] += 1.0 if s.essential else 0.5
+    return {s: min(1.0, v / len(chosen)) for s, v in totals.items()}
+
+
+def regional_demand(session: Session, person: Person, now: datetime) -> dict[str, float]:
+    """``{skill_id: 0..1}`` demand where the person can work: their department, and remote
+    work when they are remote-ready (the larger of the two)."""
+    index = demand_index(session, as_of=now)
+    regions = set()
+    if person.ubigeo:
+        regions.add(person.ubigeo[:2])
+    if person.remote_ready:
+        regions.add(REMOTE_REGION)
+    out: dict[str, float] = {}
+    for (region, skill_id), value in index.items():
+        if region in regions and value > out.get(skill_id, 0.0):
+            out[skill_id] = value
+    return out
+
+
+def courses_for_person(
+    session: Session,
+    indexes: MatchIndexes | None,
+    person_id: int,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    budget: Decimal | float | None = None,
+    modality: Modality | str | None = None,
+    max_distance_km: float | None = None,
+    now: datetime | None = None,
+    lang: str | None = None,
+) -> MatchPage:
+    """Courses for a person, best first, each explained.
+
+    Relevance comes from the person's skill gap (skills their best-matching jobs ask for and they
+    lack) and from labour-market demand where they can work (:func:`demand_index`).
+
+    Args:
+        session: database session (read only).
+        indexes: vector indexes.
+        person_id: the learner.
+        limit: page size (1..200).
+        offset: ranks to skip.
+        budget: most the person can pay for one course, PEN (free courses always pass).
+        modality: ``in_person``, ``online`` or ``hybrid`` (default all; online only for people
+            with internet and a device).
+        max_distance_km: radius for in-person and hybrid courses (default: the person's, else
+            30 km).
+        now: the instant demand and start dates are measured from.
+        lang: ``"es"`` or ``"en"`` (default: the person's account language, else Spanish).
+
+    Raises:
+        PersonNotFound: unknown ``person_id``.
+        InvalidMatchRequest: a bad limit, offset, budget, distance or modality.
+    """
+    _check_page(limit, offset)
+    _check_number(budget, "budget")
+    _check_number(max_distance_km, "max_distance_km")
+    if modality is not None:
+        try:
+            modality = Modality(modality)
+        except ValueError:
+            raise InvalidMatchRequest(
+                f"unknown modality {modality!r}: use in_person, online or hybrid"
+            ) from None
+    person = _get_person(session, person_id)
+    moment = _now(now)
+    language = resolve_lang(session, person, lang)
+    ctx = FeatureContext(session, indexes, moment)
+    scorer = get_scorer("courses")
+    held = ctx.skills_of_people([person.id])[person.id]
+    jobs = rank_jobs(ctx, person, JobFilter.for_person(person, now=moment))
+    needs = skill_needs(ctx, jobs, held)
+    demand = regional_demand(session, person, moment)
+    hints = [h for h in jobs.hints if h in ("add_skills", "no_location")]
+    flt = CourseFilter.for_person(
+        person, budget=budget, modality=modality, max_distance_km=max_distance_km
+    )
+    filtered = filter_courses(session, flt)
+    if len(filtered) <= 2 * CANDIDATES_K:
+        ids = sorted(filtered.ids.tolist())
+    else:
+        query = ctx.person_vectors([person])[0]
+        gap = {s: w for s, w in needs.items() if w > 0}
+        ids = _union(
+            _vector_top(ctx, "courses", query, filtered.ids, CANDIDATES_K),
+            _overlap_top(session, gap, CourseSkill, "course_id", filtered.ids, CANDIDATES_K),
+        )
+    courses = _load(session, Course, ids)
+    X = course_features(ctx, person, courses, needs=needs, demand=demand)  # (n, n_features)
+    scores = np.asarray(scorer.score(X), dtype=np.float64)
+    order = _rank(np.array([c.id for c in courses], dtype=np.int64), scores)
+    page = order[offset : offset + limit]
+    chosen = [courses[i] for i in page]
+    explanations = explain_courses(
+        ctx, person, chosen, X[page], language, needs=needs, budget=flt.budget
+    )
+    items = [
+        MatchItem(
+            course_id=course.id,
+            title=course.title,
+            score=round(float(scores[i]), 6),
+            rank=offset + n + 1,
+            features=as_dict(COURSE_FEATURES, X[i]),
+            explanation=explanations[n],
+        )
+        for n, (i, course) in enumerate(zip(page, chosen, strict=True))
+    ]
+    if not courses:
+        hints.append("no_courses_pass_filters")
+    return MatchPage(
+        items=items,
+        total_candidates=len(courses),
+        total_filtered=len(filtered),
+        scorer_version=scorer.version,
+        lang=language,
+        limit=limit,
+        offset=offset,
+        hints=hints,
+    )

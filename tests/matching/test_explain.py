@@ -1,0 +1,123 @@
+"""Explanations: Spanish and English, missing skills with courses, money format, real encoder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chamba.matching.embeddings import build_indexes
+from chamba.matching.explain import format_money
+from chamba.matching.service import candidates_for_job, jobs_for_person
+from chamba.nlp.encoder import get_encoder
+
+from .conftest import NOW, SAN_BORJA, World
+
+Indexes = Callable[[], Any]
+
+
+def test_format_money_peru_style() -> None:
+    assert format_money(Decimal("1130")) == "S/ 1,130"
+    assert format_money(1500) == "S/ 1,500"
+    assert format_money(Decimal("1130.5")) == "S/ 1,130.50"
+    assert format_money(0) == "S/ 0"
+
+
+def _welding_world(world: World) -> tuple[Any, Any, Any]:
+    person = world.person(["mt-soldadura", "mt-planos", "mt-seguridad"],
+                          expected_wage=Decimal("1200"))  # fmt: skip
+    job = world.job(
+        {"mt-soldadura": (True, 1.0), "mt-planos": (True, 0.8), "mt-seguridad": (True, 0.6),
+         "mt-electricidad": (True, 0.7), "mt-excel": (False, 0.3)},
+        ubigeo=SAN_BORJA, wage_min=Decimal("1500"), wage_max=Decimal("1500"),
+    )  # fmt: skip
+    course = world.course(["mt-electricidad"], provider="SENATI", hours=60)
+    return person, job, course
+
+
+def test_spanish_explanation(session: Session, world: World, make_indexes: Indexes) -> None:
+    # GIVEN a person with 3 of the 4 key skills of a job 8 km away paying more than they ask
+    person, job, course = _welding_world(world)
+    # WHEN matched (Spanish by default)
+    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, limit=50)
+    item = next(i for i in page.items if i.job_id == job.id)
+    ex = item.explanation
+    # THEN the structured parts are right
+    assert page.lang == "es"
+    assert {s.id for s in ex.matched_skills} == {"mt-soldadura", "mt-planos", "mt-seguridad"}
+    assert [m.id for m in ex.missing_essential] == ["mt-electricidad"]
+    assert ex.missing_essential[0].label == "Electricidad"
+    assert ex.missing_essential[0].courses[0].course_id == course.id
+    assert ex.missing_essential[0].courses[0].is_free
+    assert [s.id for s in ex.missing_optional] == ["mt-excel"]
+    assert ex.distance_km == pytest.approx(7.7, abs=0.5)
+    assert ex.wage.fit == "above"
+    assert ex.hours.fit == "fits"
+    # AND the summary reads naturally
+    assert ex.summary == (
+        "Tienes 3 de 4 habilidades clave (te falta Electricidad: curso gratuito en SENATI, "
+        "60 h). Está a 8 km y paga S/ 1,500, más de lo que pides."
+    )
+
+
+def test_english_explanation_by_request_and_by_account(session: Session, world: World,
+                                                       make_indexes: Indexes) -> None:  # fmt: skip
+    person, job, _ = _welding_world(world)
+    expected = (
+        "You have 3 of 4 key skills (missing Electricity: free course at SENATI, 60 h). "
+        "It is 8 km away and pays S/ 1,500, more than you ask for."
+    )
+    # WHEN asked in English
+    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, lang="en", limit=50)
+    item = next(i for i in page.items if i.job_id == job.id)
+    assert page.lang == "en"
+    assert item.explanation.summary == expected
+    assert item.explanation.missing_essential[0].label == "Electricity"
+    # WHEN the person's account is in English and no language is given
+    person.user_id = world.user("en").id
+    session.flush()
+    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, limit=50)
+    assert page.lang == "en"
+    assert next(i for i in page.items if i.job_id == job.id).explanation.summary == expected
+
+
+def test_remote_and_unknown_wage_wording(session: Session, world: World) -> None:
+    person = world.person(["mt-soldadura"])
+    world.job({"mt-soldadura": (True, 1.0)}, remote=True, wage_min=None, wage_max=None)
+    page = jobs_for_person(session, None, person.id, now=NOW, remote=True)
+    assert page.items[0].explanation.summary.endswith("Es remoto y no indica el sueldo.")
+    assert page.items[0].explanation.wage.fit == "unknown"
+
+
+def test_candidate_explanation_for_the_employer(session: Session, world: World,
+                                                make_indexes: Indexes) -> None:  # fmt: skip
+    person, job, _ = _welding_world(world)
+    page = candidates_for_job(session, make_indexes(), job.id, now=NOW, limit=200)
+    item = next(i for i in page.items if i.person_id == person.id)
+    assert item.explanation.summary == (
+        "Tiene 3 de 4 habilidades clave (le falta Electricidad). "
+        "Vive a 8 km y pide S/ 1,200, menos de lo que ofreces."
+    )
+    assert item.explanation.missing_essential[0].courses == []  # employers get no course list
+
+
+def test_with_the_real_encoder(session: Session, world: World) -> None:
+    # GIVEN indexes built with the default multilingual encoder and a person who only
+    # describes their trade in their own words (no extracted skills)
+    encoder = get_encoder(threads=2)
+    person = world.person([], self_description="Soy soldador, trabajo con estructuras metálicas")
+    weld = world.job({"mt-soldadura": (True, 1.0)}, title="Soldador de estructuras",
+                     description="Soldadura de estructuras metálicas")  # fmt: skip
+    cook = world.job({"mt-ventas": (True, 1.0)}, title="Cocinero",
+                     description="Preparar menú en restaurante")  # fmt: skip
+    indexes = build_indexes(session, encoder)
+    # WHEN matched
+    page = jobs_for_person(session, indexes, person.id, now=NOW, limit=50)
+    features = {i.job_id: i.features for i in page.items}
+    # THEN the semantic signal prefers the welding job
+    assert features[weld.id]["semantic"] > features[cook.id]["semantic"]
+    ranks = {i.job_id: i.rank for i in page.items}
+    assert ranks[weld.id] < ranks[cook.id]
