@@ -81,3 +81,51 @@ class ExtractedSkill(BaseModel):
     method: Method
     #: True when the text negates the skill ("no sé manejar"); only returned on request.
     negated: bool = False
+
+
+Requirement = Literal["essential", "optional"]
+
+
+class SuggestedSkill(BaseModel):
+    """A skill proposed for a job posting, read from its title and description.
+
+    ``requirement`` comes from cues near the evidence ("indispensable", "requisito",
+    "excluyente", "required" -> essential; "deseable", "de preferencia", "plus", "valorable",
+    "nice to have" -> optional); a skill named in the title, or without a cue, is essential.
+    ``importance`` (0..1) is the extraction confidence weighted by where and how it was said.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    skill_id: str
+    label: str
+    esco_uri: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: str
+    requirement: Requirement
+    importance: float = Field(ge=0.0, le=1.0)
+    level: Level | None = None
+    #: Where the evidence was found: the posting's title or its description.
+    field: Literal["title", "description"]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class ProposedSkill(BaseModel):
+    """A skill read from a person's own words, proposed for confirmation on their profile."""
+
+    model_config = ConfigDict(frozen=True)
+
+    skill_id: str
+    label: str
+    esco_uri: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    level: Level | None = None
+    method: Method
+    #: The skill is already on the person's profile (nothing to add, maybe a level to update).
+    on_profile: bool
+    #: The level on the profile, when the skill is there with one.
+    profile_level: Level | None = None

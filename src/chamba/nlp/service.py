@@ -1,0 +1,356 @@
+"""Skill extraction services the API calls: free text, job postings and people's profiles.
+
+The extractor over the ``skills`` table is built once per process and database and rebuilt when
+the table changes (checked cheaply on each call: row count and latest ``updated_at``). Services
+never commit.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chamba.errors import NotFound
+from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.extraction import SkillExtractor
+from chamba.nlp.schemas import ExtractedSkill, ProposedSkill, Requirement, SuggestedSkill
+from chamba.text import strip_accents
+
+#: Cues, accent- and case-folded, that make a skill required ("essential") in a posting.
+ESSENTIAL_CUES: tuple[str, ...] = (
+    "indispensable",
+    "imprescindible",
+    "requisito",
+    "requisitos",
+    "excluyente",
+    "obligatorio",
+    "obligatoria",
+    "necesario",
+    "necesaria",
+    "required",
+    "requirement",
+    "requirements",
+    "must have",
+    "must",
+    "mandatory",
+    "essential",
+)
+#: Cues that make a skill a nice-to-have ("optional") in a posting.
+OPTIONAL_CUES: tuple[str, ...] = (
+    "deseable",
+    "deseables",
+    "de preferencia",
+    "preferentemente",
+    "preferible",
+    "plus",
+    "valorable",
+    "se valorara",
+    "valoramos",
+    "opcional",
+    "no indispensable",
+    "no excluyente",
+    "no es requisito",
+    "nice to have",
+    "preferred",
+    "a plus",
+    "bonus",
+    "desirable",
+    "optional",
+)
+#: Importance weight of a skill by where it was said.
+WEIGHT_TITLE = 1.0
+WEIGHT_ESSENTIAL = 1.0
+WEIGHT_UNMARKED = 0.8
+WEIGHT_OPTIONAL = 0.5
+
+_CUE_PATTERNS: list[tuple[re.Pattern[str], Requirement]] = sorted(
+    [(re.compile(rf"\b{re.escape(c)}\b"), "optional") for c in OPTIONAL_CUES]
+    + [(re.compile(rf"\b{re.escape(c)}\b"), "essential") for c in ESSENTIAL_CUES],
+    key=lambda item: -len(item[0].pattern),
+)
+_SEGMENT_END = re.compile(r"[.;\n•]|(?<=\s)-\s")
+
+
+@dataclass(slots=True)
+class _Cached:
+    signature: tuple[int, str]
+    extractor: SkillExtractor
+
+
+_CACHE: dict[tuple[str, int | None], _Cached] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _signature(session: Session) -> tuple[int, str]:
+    from chamba.taxonomy.models import Skill
+
+    count, latest = session.execute(select(func.count(Skill.id), func.max(Skill.updated_at))).one()
+    return int(count or 0), str(latest or "")
+
+
+def get_extractor(
+    session: Session, encoder: TextEncoder | None = None, **options: Any
+) -> SkillExtractor:
+    """The extractor over the whole ``skills`` table, shared per process and database.
+
+    Rebuilt when the table's row count or latest ``updated_at`` changes (a catalogue load, an
+    ESCO import, an edited synonym).
+
+    Args:
+        session: an open session.
+        encoder: the text encoder; ``None`` uses the default
+            (:func:`~chamba.nlp.encoder.get_encoder`). Extractors are cached per encoder.
+        options: other :class:`SkillExtractor` arguments, used when (re)building.
+
+    Returns:
+        A :class:`SkillExtractor`; do not mutate it (it is shared).
+    """
+    key = (str(session.get_bind().engine.url), id(encoder) if encoder is not None else None)
+    signature = _signature(session)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached.signature == signature:
+            return cached.extractor
+    extractor = SkillExtractor.from_session(session, encoder, **options)
+    with _CACHE_LOCK:
+        _CACHE[key] = _Cached(signature, extractor)
+    return extractor
+
+
+def clear_extractor_cache() -> None:
+    """Forget every cached extractor (tests, or after swapping the encoder)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def extract_skills(
+    session: Session, text: str, lang: str | None = None, *, encoder: TextEncoder | None = None
+) -> list[ExtractedSkill]:
+    """Skills mentioned in ``text`` (see :meth:`SkillExtractor.extract`).
+
+    Raises:
+        InvalidInput: ``text`` is not a string or is too long.
+    """
+    return extract_skills_many(session, [text], lang, encoder=encoder)[0]
+
+
+def extract_skills_many(
+    session: Session,
+    texts: Sequence[str],
+    lang: str | None = None,
+    *,
+    encoder: TextEncoder | None = None,
+) -> list[list[ExtractedSkill]]:
+    """:func:`extract_skills` over a batch (one encoder call for all texts)."""
+    return get_extractor(session, encoder).extract_many(texts, lang)
+
+
+def _fold(text: str) -> str:
+    return strip_accents(text).casefold()
+
+
+def _segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence, line or bullet around ``text[start:end]``."""
+    left = 0
+    for match in _SEGMENT_END.finditer(text, 0, start):
+        left = match.end()
+    after = _SEGMENT_END.search(text, end)
+    return left, after.start() if after else len(text)
+
+
+def _heading_cue(text: str, left: int) -> Requirement | None:
+    """The cue of the nearest heading line ("Requisitos:", "Deseable:") above ``left``."""
+    for line in reversed(text[:left].splitlines()):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.endswith(":") and len(stripped) <= 60:
+            return _nearest_cue(_fold(stripped), len(stripped))
+        if stripped.startswith(("-", "•", "*")) or len(stripped) < 80:
+            continue  # a bullet of the same list: keep looking for its heading
+        return None
+    return None
+
+
+def _nearest_cue(folded: str, anchor: int) -> Requirement | None:
+    """The cue closest to position ``anchor`` of a folded segment (longest cue on ties)."""
+    best: tuple[int, Requirement] | None = None
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _CUE_PATTERNS:  # longest first: "no excluyente" before "excluyente"
+        for match in pattern.finditer(folded):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            distance = min(abs(match.start() - anchor), abs(match.end() - anchor))
+            if best is None or distance < best[0]:
+                best = (distance, kind)
+    return best[1] if best else None
+
+
+def requirement_of(text: str, start: int, end: int) -> Requirement | None:
+    """Requirement cue for the evidence ``text[start:end]`` of a job description.
+
+    The nearest cue in the same sentence, line or bullet decides; without one, the heading the
+    line sits under ("Deseable:", "Requisitos indispensables:"); ``None`` when nothing says.
+
+    Example:
+        >>> requirement_of("Excel avanzado (indispensable). Inglés deseable.", 0, 5)
+        'essential'
+        >>> requirement_of("Excel avanzado (indispensable). Inglés deseable.", 32, 38)
+        'optional'
+    """
+    left, right = _segment(text, start, end)
+    folded = _fold(text[left:right])  # same length as the original for Latin text
+    if len(folded) != right - left:
+        folded = _fold(text[left:right]).ljust(right - left)
+    cue = _nearest_cue(folded, (start + end) // 2 - left)
+    return cue if cue is not None else _heading_cue(text, left)
+
+
+def suggest_job_skills(
+    session: Session,
+    title: str,
+    description: str,
+    lang: str | None = None,
+    *,
+    encoder: TextEncoder | None = None,
+) -> list[SuggestedSkill]:
+    """Skills a job posting asks for, read from its title and description.
+
+    Args:
+        session: an open session.
+        title: the posting's title ("Cajera con experiencia").
+        description: its free-text description.
+        lang: language of the returned labels; guessed when ``None``.
+        encoder: as in :func:`get_extractor`.
+
+    Returns:
+        One :class:`SuggestedSkill` per skill, most important first. Offsets index ``title``
+        or ``description`` as told by ``field``.
+
+    Raises:
+        InvalidInput: a text is not a string or is too long.
+    """
+    return suggest_job_skills_many(session, [(title, description)], lang, encoder=encoder)[0]
+
+
+def suggest_job_skills_many(
+    session: Session,
+    postings: Sequence[tuple[str, str]],
+    lang: str | None = None,
+    *,
+    encoder: TextEncoder | None = None,
+) -> list[list[SuggestedSkill]]:
+    """:func:`suggest_job_skills` over ``(title, description)`` pairs, one encoder call."""
+    extractor = get_extractor(session, encoder)
+    texts = [t for title, description in postings for t in (title or "", description or "")]
+    found = extractor.extract_many(texts, lang)
+    out: list[list[SuggestedSkill]] = []
+    for p, (_, description) in enumerate(postings):
+        by_skill: dict[str, SuggestedSkill] = {}
+        for field_name, skills in (("title", found[2 * p]), ("description", found[2 * p + 1])):
+            for skill in skills:
+                if field_name == "title":
+                    requirement: Requirement = "essential"
+                    weight = WEIGHT_TITLE
+                else:
+                    cue = requirement_of(description or "", skill.start, skill.end)
+                    requirement = cue or "essential"
+                    weight = {"essential": WEIGHT_ESSENTIAL, "optional": WEIGHT_OPTIONAL}.get(
+                        cue or "", WEIGHT_UNMARKED
+                    )
+                suggestion = SuggestedSkill(
+                    skill_id=skill.skill_id,
+                    label=skill.label,
+                    esco_uri=skill.esco_uri,
+                    confidence=skill.confidence,
+                    evidence=skill.evidence,
+                    requirement=requirement,
+                    importance=round(min(1.0, max(0.0, skill.confidence * weight)), 3),
+                    level=skill.level,
+                    field=field_name,  # type: ignore[arg-type]
+                    start=skill.start,
+                    end=skill.end,
+                )
+                old = by_skill.get(skill.skill_id)
+                if old is None or _rank(suggestion) > _rank(old):
+                    by_skill[skill.skill_id] = suggestion
+        out.append(sorted(by_skill.values(), key=lambda s: (-s.importance, s.skill_id)))
+    return out
+
+
+def _rank(s: SuggestedSkill) -> tuple[int, float]:
+    return (int(s.requirement == "essential"), s.importance)
+
+
+def propose_person_skills(
+    session: Session,
+    person_id: int,
+    text: str,
+    lang: str | None = None,
+    *,
+    encoder: TextEncoder | None = None,
+) -> list[ProposedSkill]:
+    """Skills read from a person's own words, each marked when already on their profile.
+
+    Args:
+        session: an open session.
+        person_id: the person's id.
+        text: what they wrote or said ("trabajé de cajera y sé Excel").
+        lang: language of the returned labels; guessed when ``None``.
+        encoder: as in :func:`get_extractor`.
+
+    Returns:
+        One :class:`ProposedSkill` per skill, in order of appearance.
+
+    Raises:
+        NotFound: no person has that id.
+        InvalidInput: ``text`` is not a string or is too long.
+    """
+    from chamba.people.models import Person, PersonSkill
+
+    if session.get(Person, person_id) is None:
+        raise NotFound(f"No person with id {person_id}.")
+    rows = session.execute(
+        select(PersonSkill.skill_id, PersonSkill.level).where(PersonSkill.person_id == person_id)
+    ).all()
+    profile = {row.skill_id: row.level for row in rows}
+    proposed = []
+    for skill in extract_skills(session, text, lang, encoder=encoder):
+        level = profile.get(skill.skill_id)
+        proposed.append(
+            ProposedSkill(
+                skill_id=skill.skill_id,
+                label=skill.label,
+                esco_uri=skill.esco_uri,
+                confidence=skill.confidence,
+                evidence=skill.evidence,
+                start=skill.start,
+                end=skill.end,
+                level=skill.level,
+                method=skill.method,
+                on_profile=skill.skill_id in profile,
+                profile_level=str(level) if level is not None else None,  # type: ignore[arg-type]
+            )
+        )
+    return proposed
+
+
+__all__ = [
+    "ESSENTIAL_CUES",
+    "OPTIONAL_CUES",
+    "clear_extractor_cache",
+    "extract_skills",
+    "extract_skills_many",
+    "get_extractor",
+    "propose_person_skills",
+    "requirement_of",
+    "suggest_job_skills",
+    "suggest_job_skills_many",
+]
