@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -139,11 +138,8 @@ def test_text_at_the_limit_is_bounded_and_offsets_are_exact(lexicon_only: SkillE
     # GIVEN 100,000 characters (the limit) with skills at the start and at the very end
     text = _long_text()
     assert len(text) == MAX_TEXT_CHARS
-    started = time.perf_counter()
     found = lexicon_only.extract(text, include_negated=True)
-    elapsed = time.perf_counter() - started
-    # THEN it is fast, every evidence is exact, and one result per skill
-    assert elapsed < 5.0
+    # THEN every evidence is exact, and one result per skill (speed: bench_throughput.py)
     assert {s.skill_id for s in found} == {
         "agro.cosecha_esparrago",
         "ofimatica.excel",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy.orm import Session
 
@@ -258,7 +256,7 @@ def test_tokenize_offsets() -> None:
         assert text[tok.start : tok.end] == tok.text
 
 
-def test_lexicon_over_fourteen_thousand_skills_is_fast() -> None:
+def test_lexicon_over_fourteen_thousand_skills_still_matches() -> None:
     # GIVEN 14,000 synthetic skills with several names each
     records = [
         SkillRecord(
@@ -271,11 +269,10 @@ def test_lexicon_over_fourteen_thousand_skills_is_fast() -> None:
         )
         for i in range(14_000)
     ]
-    started = time.perf_counter()
     ex = SkillExtractor([*SKILLS, *records], semantic=False)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5.0
+    # THEN catalogue skills and synthetic ones are both found (build speed: bench_throughput.py)
     assert "ofimatica.excel" in ids(ex.extract("manejo Excel"))
+    assert ids(ex.extract("llevo el control del proceso 13999")) == {"esco:00013999"}
 
 
 def test_from_session(session: Session) -> None:
