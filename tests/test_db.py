@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import chamba.models  # noqa: F401
-from chamba.db import Base, blind_index
+from chamba.db import Base, blind_index, make_engine, migrate
 from chamba.jobs.models import Job
 from chamba.people.models import Person
 
@@ -73,3 +74,22 @@ def test_check_constraints_guard_bad_rows(session: Session) -> None:
     session.add(Job(title="Albañil", wage_min=2000, wage_max=1500))
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_savepoints_roll_back_only_their_own_work(tmp_path: Path) -> None:
+    # GIVEN a real SQLite file (pysqlite's implicit transactions would break SAVEPOINTs)
+    engine = make_engine(f"sqlite:///{tmp_path / 'sp.db'}")
+    migrate(engine)
+    with Session(engine) as session:
+        session.add(Job(title="Kept"))
+        # WHEN a nested transaction fails and is rolled back
+        nested = session.begin_nested()
+        session.add(Job(title="Dropped"))
+        session.flush()
+        nested.rollback()
+        session.commit()
+    # THEN the outer work is committed and the nested work is not
+    with Session(engine) as session:
+        titles = set(session.scalars(select(Job.title)))
+    assert titles == {"Kept"}
+    engine.dispose()

@@ -1,6 +1,8 @@
 """What gets embedded for jobs, people and courses, and the set of indexes matching reads.
 
-``build_indexes`` is the full (re)build; incremental upkeep and persistence build on it.
+``build_indexes`` is the full (re)build. Persistence and reconciliation live in
+:mod:`chamba.matching.store`, incremental upkeep on commit in :mod:`chamba.matching.upkeep`;
+both use the per-kind helpers here (:func:`indexed_versions`, :func:`load_texts`).
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import select
@@ -15,12 +19,15 @@ from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, CourseSkill, CourseStatus
 from chamba.jobs.models import Job, JobSkill, JobStatus
-from chamba.matching.index import FlatIndex, VectorIndex
+from chamba.matching.index import IndexKind, VectorIndex, make_index
 from chamba.nlp.encoder import TextEncoder
 from chamba.people.models import Person, PersonSkill
 from chamba.taxonomy.models import Skill
 
 BATCH = 2048
+
+Kind = Literal["jobs", "people", "courses"]
+KINDS: tuple[Kind, ...] = ("jobs", "people", "courses")
 
 
 @dataclass
@@ -31,6 +38,11 @@ class MatchIndexes:
     jobs: VectorIndex
     people: VectorIndex
     courses: VectorIndex
+
+    def of(self, kind: Kind) -> VectorIndex:
+        """The index of ``kind`` (``"jobs"``, ``"people"`` or ``"courses"``)."""
+        index: VectorIndex = getattr(self, kind)
+        return index
 
 
 def skill_labels(session: Session, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -102,29 +114,93 @@ def course_texts(session: Session, courses: Sequence[Course]) -> list[str]:
     return [course_text(c, labels.get(c.id, [])) for c in courses]
 
 
-def _fill(index: VectorIndex, encoder: TextEncoder, ids: list[int], texts: list[str]) -> None:
+def version_of(updated_at: datetime | None) -> str:
+    """The version string of a row: its ``updated_at`` as ISO 8601 ("" when unknown)."""
+    return updated_at.isoformat() if updated_at is not None else ""
+
+
+def _model(kind: Kind) -> Any:
+    return {"jobs": Job, "people": Person, "courses": Course}[kind]
+
+
+def _indexable(kind: Kind) -> Any:
+    """WHERE clause of the rows of ``kind`` that belong in its index (None: every row)."""
+    if kind == "jobs":
+        return Job.status == JobStatus.OPEN
+    if kind == "courses":
+        return Course.status == CourseStatus.OPEN
+    return None
+
+
+def indexed_versions(session: Session, kind: Kind) -> dict[int, str]:
+    """``{id: version}`` of every row of ``kind`` that belongs in the index (one SELECT).
+
+    Jobs and courses belong while open; every person belongs.
+    """
+    model = _model(kind)
+    stmt = select(model.id, model.updated_at)
+    where = _indexable(kind)
+    if where is not None:
+        stmt = stmt.where(where)
+    return {row[0]: version_of(row[1]) for row in session.execute(stmt)}
+
+
+def load_texts(
+    session: Session, kind: Kind, ids: Iterable[int]
+) -> tuple[list[int], list[str], list[str]]:
+    """Texts of the rows of ``kind`` among ``ids`` that belong in the index.
+
+    Returns:
+        ``(ids, texts, versions)`` for the indexable rows, ids ascending; ids that are missing
+        or not indexable (a closed job) are absent, so callers remove them.
+    """
+    wanted = sorted({int(i) for i in ids})
+    model = _model(kind)
+    where = _indexable(kind)
+    rows: list[Any] = []
+    for start in range(0, len(wanted), 900):
+        stmt = select(model).where(model.id.in_(wanted[start : start + 900]))
+        if where is not None:
+            stmt = stmt.where(where)
+        rows.extend(session.scalars(stmt.order_by(model.id)))
+    if kind == "jobs":
+        texts = job_texts(session, rows)
+    elif kind == "people":
+        texts = person_texts(session, rows)
+    else:
+        texts = course_texts(session, rows)
+    return [r.id for r in rows], texts, [version_of(r.updated_at) for r in rows]
+
+
+def embed_into(
+    index: VectorIndex, encoder: TextEncoder, ids: Sequence[int], texts: Sequence[str]
+) -> None:
+    """Encode ``texts`` in batches and upsert them under ``ids`` into ``index``."""
     for start in range(0, len(ids), BATCH):
-        vectors = encoder.encode(texts[start : start + BATCH]).astype(np.float32)
+        vectors = encoder.encode(texts[start : start + BATCH]).astype(np.float32)  # (b, dim)
         index.upsert(ids[start : start + BATCH], vectors)
 
 
-def build_indexes(session: Session, encoder: TextEncoder) -> MatchIndexes:
-    """Embed every open job, every person and every open course (a full rebuild)."""
-    dim = encoder.dim
-    indexes = MatchIndexes(
-        encoder=encoder,
-        jobs=FlatIndex(encoder.model_id, dim),
-        people=FlatIndex(encoder.model_id, dim),
-        courses=FlatIndex(encoder.model_id, dim),
+def build_indexes(session: Session, encoder: TextEncoder, kind: IndexKind = "flat") -> MatchIndexes:
+    """Embed every open job, every person and every open course (a full rebuild).
+
+    Args:
+        session: reads the rows.
+        encoder: makes the vectors (wrap it in a ``CachedEncoder`` to reuse earlier ones).
+        kind: index implementation, ``"flat"`` (exact), ``"hnsw"`` or ``"auto"`` (by size).
+
+    Example:
+        >>> indexes = build_indexes(session, get_encoder())  # doctest: +SKIP
+        >>> indexes.jobs.search(indexes.people.get([person_id])[0], k=10)  # doctest: +SKIP
+    """
+    built: dict[str, VectorIndex] = {}
+    for item in KINDS:
+        ids = sorted(indexed_versions(session, item))
+        index = make_index(encoder.model_id, encoder.dim, kind, expected=len(ids))
+        for start in range(0, len(ids), BATCH):
+            chunk_ids, texts, _ = load_texts(session, item, ids[start : start + BATCH])
+            embed_into(index, encoder, chunk_ids, texts)
+        built[item] = index
+    return MatchIndexes(
+        encoder=encoder, jobs=built["jobs"], people=built["people"], courses=built["courses"]
     )
-    jobs = list(session.scalars(select(Job).where(Job.status == JobStatus.OPEN).order_by(Job.id)))
-    _fill(indexes.jobs, encoder, [j.id for j in jobs], job_texts(session, jobs))
-    people = list(session.scalars(select(Person).order_by(Person.id)))
-    _fill(indexes.people, encoder, [p.id for p in people], person_texts(session, people))
-    courses = list(
-        session.scalars(
-            select(Course).where(Course.status == CourseStatus.OPEN).order_by(Course.id)
-        )
-    )
-    _fill(indexes.courses, encoder, [c.id for c in courses], course_texts(session, courses))
-    return indexes
