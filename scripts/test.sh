@@ -2,5 +2,28 @@
 # Install everything into .venv and run the whole test suite: lint, then pytest on SQLite and on a
 # real PostgreSQL 16 that the suite starts itself (pgserver). Extra arguments go to pytest.
 source "$(dirname "$0")/_env.sh"
+# Prometheus and promtool (Debian's package) for the tests of deploy/prometheus: installed once.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  if [[ "$(id -u)" == 0 ]]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } \
+      || echo "warning: could not install prometheus; tests/deploy will say so" >&2
+  else
+    echo "warning: prometheus/promtool not installed and not root; their tests will be skipped" >&2
+  fi
+fi
+# --- web: Chromium (Debian's package) for the browser tests of tests/web (Playwright drives the
+# system browser; `playwright install` is never run). Installed once, only as root.
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ "$(id -u)" == 0 ]]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  else
+    echo "warning: /usr/bin/chromium missing and not root; the browser tests will be skipped" >&2
+  fi
+fi
+# --- end web
 ruff check src tests benchmarks
 exec python -m pytest -p no:cacheprovider "$@"

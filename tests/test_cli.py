@@ -107,9 +107,12 @@ def test_serve_answers_health_and_openapi(tmp_path: Path) -> None:
         spec = httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
         assert spec.status_code == 200
         assert "/health" in spec.json()["paths"]
-        missing = httpx.get(f"http://127.0.0.1:{port}/no/such/page", timeout=5)
+        missing = httpx.get(f"http://127.0.0.1:{port}/api/v1/no/such/thing", timeout=5)
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
+        page = httpx.get(f"http://127.0.0.1:{port}/no/such/page", timeout=5)  # the web 404 page
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
         assert (tmp_path / "chamba.db").exists()
     finally:
         proc.terminate()

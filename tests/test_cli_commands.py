@@ -131,3 +131,15 @@ def test_demo_generates_and_loads_without_serving(data_dir: Path) -> None:
     with sqlite3.connect(data_dir / "chamba.db") as db:
         assert db.execute("SELECT count(*) FROM people WHERE source = 'demo'").fetchone() == (120,)
         assert db.execute("SELECT count(*) FROM jobs WHERE status = 'open'").fetchone()[0] > 50
+        # AND one log-in per role exists (created once, reset on the second run)
+        roles = db.execute("SELECT role, count(*) FROM users GROUP BY role").fetchall()
+        assert dict(roles) == dict.fromkeys(
+            ("seeker", "employer", "provider", "counselor", "analyst", "admin"), 1
+        )
+        assert db.execute("SELECT count(*) FROM people WHERE user_id IS NOT NULL").fetchone() == (
+            1,
+        )
+    assert "buscador@demo.chamba.pe" in second.stdout
+    assert "chamba-demo-2026" in second.stdout
+    # AND the match indexes were built and saved for the server
+    assert any((data_dir / "index").rglob("*.npz"))

@@ -7,7 +7,9 @@ on stderr; 2 wrong usage (unknown option, missing argument).
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from chamba.config import SettingsError, get_settings
 from chamba.errors import ChambaError
@@ -33,6 +36,10 @@ taxonomy_app = typer.Typer(
     help="Skills and occupations: import ESCO, export the catalogue.", no_args_is_help=True
 )
 app.add_typer(taxonomy_app, name="taxonomy")
+models_app = typer.Typer(
+    help="Trained ranking models: list, promote, roll back.", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
 err = Console(stderr=True)
 out = Console()
 
@@ -90,11 +97,13 @@ def _engine() -> Any:
 def _serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
-    from chamba.api.app import create_app
+    from chamba.api.app import create_app, warm_up
 
     settings = get_settings()
+    app = create_app(settings)
+    threading.Thread(target=warm_up, args=(app,), name="chamba-warm-up", daemon=True).start()
     uvicorn.run(
-        create_app(settings),  # configures JSON-lines logging (chamba.observability.logging)
+        app,  # configures JSON-lines logging (chamba.observability.logging)
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
@@ -135,7 +144,10 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Generate a realistic Peru dataset, load it into the database and serve the app."""
+    from chamba.db import session_scope
+    from chamba.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
     from chamba.demo.generator import generate_demo
+    from chamba.matching.store import get_index_store
 
     engine = _engine()
     # Anchor the demo's dates to today (noon UTC) so that its jobs are open and fresh; the same
@@ -146,8 +158,23 @@ def demo(
             engine, size=size, seed=seed, reset=reset, progress=progress, reference_date=today
         )
     out.print(report.summary(), markup=False)
+    settings = get_settings()
+    with session_scope(engine) as session:
+        accounts = ensure_demo_accounts(session, settings)
+    out.print("Indexing jobs, people and courses for matching…")
+    if reset:  # every demo row was replaced: start the index afresh (vectors stay cached)
+        shutil.rmtree(settings.data_dir / "index", ignore_errors=True)
+    with session_scope(engine) as session:
+        store = get_index_store(settings)
+        store.load_or_build(session)
+        store.save()
+    table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
+    for column in ("role", "e-mail", "linked to"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.role.value, account.email, account.linked_to)
+    out.print(table)
     if serve_app:
-        settings = get_settings()
         out.print(f"Chamba is at http://{host or settings.host}:{port or settings.port}/")
         _serve(host, port)
 
@@ -221,6 +248,166 @@ def export(
         else:
             count = taxonomy_service.export_occupations(session, output)
     out.print(f"wrote {count} {kind.value} to {output}")
+
+
+# ---------------------------------------------------------------------- learning loop
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from chamba.learning.train import summary_rows
+
+    names = ("ndcg@10", "map", "mrr", "recall@10", "recall@50", "precision@1", "coverage", "ece")
+    table = Table(title=f"held-out metrics ({report['primary']})")
+    table.add_column("model")
+    for name in names:
+        table.add_column(name, justify="right")
+    for model, metrics in summary_rows(report):
+        table.add_row(model, *(f"{metrics.get(n, 0.0):.4f}" for n in names))
+    out.print(table)
+    for gap in report.get("gaps", []):
+        out.print(
+            f"gap: {gap['model']} {gap['dimension']}={gap['slice']} ({gap['source']}) "
+            f"NDCG@10 {gap['ndcg@10']:.3f}, {gap['gap']:+.3f} vs overall",
+            markup=False,
+        )
+
+
+@app.command()
+def train(
+    resume: Annotated[
+        bool, typer.Option(help="Continue the latest unfinished run from its last step.")
+    ] = False,
+    force_promote: Annotated[
+        bool, typer.Option(help="Promote even if worse than the serving model.")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why (recorded with a forced promotion).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 7,
+    epochs: Annotated[int, typer.Option(min=1, help="Most training epochs.")] = 40,
+    max_people: Annotated[
+        int, typer.Option(min=1, help="Test people for the ground-truth evaluation.")
+    ] = 400,
+) -> None:
+    """Retrain the job ranker: dataset, train, evaluate, register, promote if better."""
+    from chamba.learning.ranker import RankerConfig
+    from chamba.learning.train import run_pipeline
+
+    settings = get_settings()
+    engine = _engine()
+    with progress_bar() as progress:
+        state = run_pipeline(
+            settings, engine, resume=resume, force_promote=force_promote, reason=reason,
+            config=RankerConfig(seed=seed, epochs=epochs), max_people=max_people,
+            progress=progress,
+        )  # fmt: skip
+    steps = state["steps"]
+    out.print(f"run {state['run_id']}: {state['status']}", markup=False)
+    if "evaluate" in steps:
+        ev = steps["evaluate"]
+        out.print(
+            f"held-out NDCG@10 ({ev['primary']}): ranker {ev['ndcg@10']:.4f}, "
+            f"rule-based {ev['rule_based_ndcg@10']:.4f}; report {ev['html']}",
+            markup=False,
+        )
+    if "promote" in steps:
+        version = steps["register"]["version"]
+        done = steps["promote"]
+        verb = "promoted" if done["promoted"] else "registered, not promoted"
+        out.print(f"{version}: {verb} ({done.get('why')})", markup=False)
+
+
+@app.command()
+def evaluate(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for report.json and .html.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Model version (default: serving, else newest).")
+    ] = None,
+    max_people: Annotated[
+        int, typer.Option(min=1, help="Test people for the ground-truth evaluation.")
+    ] = 400,
+) -> None:
+    """Evaluate the ranker against the rule-based, BM25 and embedding baselines."""
+    from chamba.learning.train import evaluate_command
+
+    settings = get_settings()
+    engine = _engine()
+    try:
+        with progress_bar() as progress:
+            report = evaluate_command(
+                settings, engine, version=version, output=output, max_people=max_people,
+                progress=progress,
+            )  # fmt: skip
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    _print_report(report)
+    if output is not None:
+        out.print(f"wrote {output / 'report.json'} and {output / 'report.html'}", markup=False)
+
+
+def _registry() -> Any:
+    from chamba.learning.registry import ModelRegistry
+    from chamba.learning.train import models_dir
+
+    return ModelRegistry(models_dir(get_settings()))
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List the registered model versions (the serving one marked with *)."""
+    registry = _registry()
+    serving = registry.serving_version()
+    rows = [
+        {"version": m.version, "created": m.created, "ndcg@10": m.ndcg,
+         "dataset": (m.metadata.get("dataset") or {}).get("id"), "serving": m.version == serving}
+        for m in registry.versions()
+    ]  # fmt: skip
+    if as_json:
+        out.print_json(json.dumps({"serving": serving, "models": rows}))
+        return
+    if not rows:
+        out.print("no models yet: run `chamba train`")
+        return
+    for r in rows:
+        ndcg = f"{r['ndcg@10']:.4f}" if r["ndcg@10"] is not None else "-"
+        mark = "*" if r["serving"] else " "
+        out.print(f"{mark} {r['version']}  {r['created']}  ndcg@10={ndcg}", markup=False)
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[str, typer.Argument(help="The version to serve.")],
+    force: Annotated[bool, typer.Option(help="Promote even if worse than serving.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
+) -> None:
+    """Serve VERSION; refused when its held-out NDCG@10 is worse (unless --force)."""
+    try:
+        doc = _registry().promote(version, force=force, reason=reason)
+    except ChambaError as exc:
+        fail(str(exc))
+        return
+    forced = " (forced)" if doc["history"] and doc["history"][-1].get("forced") else ""
+    out.print(f"serving {doc['current']}{forced}", markup=False)
+
+
+@models_app.command("rollback")
+def models_rollback(
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
+) -> None:
+    """Serve the previous version again (the rule-based scorer when there was none)."""
+    try:
+        doc = _registry().rollback(reason=reason)
+    except ChambaError as exc:
+        fail(str(exc))
+        return
+    out.print(f"serving {doc['current'] or 'the rule-based scorer'}", markup=False)
 
 
 def main() -> None:

@@ -48,8 +48,37 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="Logging level."
     )
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Log lines as JSON objects (one per line) or plain text."
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+    access_token_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="Lifetime of an access token (JWT), in minutes."
+    )
+    refresh_token_days: int = Field(
+        30, ge=1, le=365, description="Lifetime of a refresh token, in days."
+    )
+    password_hash_time_cost: int = Field(2, ge=1, le=20, description="argon2id iterations.")
+    password_hash_memory_kib: int = Field(
+        65536, ge=1024, le=4 * 1024 * 1024, description="argon2id memory per hash, in KiB."
+    )
+    password_hash_parallelism: int = Field(2, ge=1, le=16, description="argon2id lanes (threads).")
+    login_failures_per_account: int = Field(
+        5, ge=1, description="Failed logins allowed per account within the login window."
+    )
+    login_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins allowed per client address within the login window."
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="Sliding window of the login rate limits, in minutes."
+    )
+    registrations_per_address: int = Field(
+        5, ge=1, description="Registration attempts allowed per client address within the window."
+    )
+    registration_window_minutes: int = Field(
+        60, ge=1, description="Sliding window of the registration rate limit, in minutes."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -13,9 +13,20 @@ class ChambaError(Exception):
     status_code: int = 400
     title: str = "Bad request"
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        #: Headers for the problem response (``Retry-After``, ``WWW-Authenticate``).
+        self.headers = headers
+        #: The fields at fault, ``[{"field": "wage_max", "reason": "..."}]`` (problem ``errors``).
+        self.errors = errors
         if status_code is not None:
             self.status_code = status_code
 

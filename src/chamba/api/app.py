@@ -1,19 +1,29 @@
-"""The FastAPI application: migrations on start, health check, problem+json errors."""
+"""The FastAPI application: migrations on start, health check, metrics, problem+json errors."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 
 import chamba
 from chamba.api.problems import install_problem_handlers
 from chamba.config import Settings, get_settings
-from chamba.db import get_engine, migrate, session_scope
+from chamba.db import get_engine, migrate, session_factory, session_scope
+from chamba.learning.serving import install_serving
+from chamba.observability.logging import RequestContextMiddleware, configure_logging
+from chamba.observability.metrics import (
+    CONTENT_TYPE_LATEST,
+    Metrics,
+    MetricsMiddleware,
+    RouteTemplates,
+)
+from chamba.web.mount import install_web
 
 
 def prepare_database(engine: Engine) -> None:
@@ -25,22 +35,66 @@ def prepare_database(engine: Engine) -> None:
         load_catalogue(session)
 
 
+def warm_up(app: FastAPI) -> None:
+    """Load the language model, the skill extractor and the match indexes ahead of the first
+    visitor (the served process runs this in a background thread; failures are only logged)."""
+    from chamba.matching.api_deps import load_match_indexes
+    from chamba.nlp import service as nlp_service
+
+    try:
+        with session_scope(app.state.engine) as session:
+            nlp_service.get_extractor(session)
+            load_match_indexes(app, session)
+    except Exception:
+        logging.getLogger(__name__).exception(
+            "warm-up failed; the first request will load what it needs"
+        )
+
+
 def api_routers() -> list[APIRouter]:
     """Every feature's router, mounted under ``/api/v1``. Add new feature routers here."""
+    from chamba.activity.api import router as activity_router
+    from chamba.audit.api import router as audit_router
+    from chamba.auth.api import router as auth_router
+    from chamba.counseling.api import router as counseling_router
+    from chamba.courses.api import router as courses_router
+    from chamba.jobs.api import router as jobs_router
+    from chamba.matching.api import router as matching_router
+    from chamba.nlp.api import router as skills_router
+    from chamba.people.api import router as profile_router
+    from chamba.privacy.api import router as privacy_router
     from chamba.taxonomy.api import router as taxonomy_router
 
-    return [taxonomy_router]
+    return [
+        auth_router,
+        taxonomy_router,
+        profile_router,
+        skills_router,
+        privacy_router,
+        counseling_router,
+        audit_router,
+        jobs_router,
+        courses_router,
+        matching_router,
+        activity_router,
+    ]
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the application. The database is migrated when the app starts."""
     settings = settings or get_settings()
     engine = engine or get_engine(settings)
+    configure_logging(settings)
+    metrics = Metrics(version=chamba.__version__)
+    serving = install_serving(settings, metrics=metrics)  # trained ranker once one is promoted
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from chamba.matching.api_deps import close_match_indexes
+
         prepare_database(engine)
         yield
+        close_match_indexes(app)  # saves the match indexes when they changed
 
     app = FastAPI(
         title="Chamba API",
@@ -53,9 +107,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # One session factory per app: request sessions come from it, and the match-index upkeep
+    # (installed on first use of the indexes) listens on it.
+    app.state.session_factory = session_factory(engine)
+    app.state.metrics = metrics
+    app.state.serving = serving
     install_problem_handlers(app)
+    install_web(app)  # pages at /, /static, HTML error pages, gzip (innermost middleware)
+    routes = RouteTemplates()
+    # Added last = outermost: the request id is set before anything else runs.
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
+    app.add_middleware(RequestContextMiddleware, routes=routes)
     for router in api_routers():
         app.include_router(router, prefix="/api/v1")
+        routes.include(router.routes, prefix="/api/v1")
 
     @app.get("/health", tags=["ops"], summary="Liveness and database check")
     def health() -> Any:
@@ -69,8 +134,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             )
         return {"status": "ok", "database": engine.dialect.name, "version": chamba.__version__}
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/api/v1/docs")
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        store = getattr(app.state, "index_store", None)
+        indexes = store.indexes if store is not None else None
+        if indexes is not None:
+            for kind in ("jobs", "people", "courses"):
+                metrics.index_size.labels(kind=kind).set(len(getattr(indexes, kind)))
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app

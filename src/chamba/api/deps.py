@@ -6,16 +6,32 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.config import Settings
 from chamba.db import session_scope
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commits when the handler succeeds, rolls back on any error."""
-    with session_scope(request.app.state.engine) as session:
+    """One session per request: commits when the handler succeeds, rolls back on any error.
+
+    Sessions come from ``app.state.session_factory`` when the app has one (so listeners such as
+    the match-index upkeep can hang on it), else from a new factory on ``app.state.engine``.
+    """
+    factory: sessionmaker[Session] | None = getattr(request.app.state, "session_factory", None)
+    if factory is None:
+        with session_scope(request.app.state.engine) as session:
+            yield session
+        return
+    session = factory()
+    try:
         yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def get_app_settings(request: Request) -> Settings:

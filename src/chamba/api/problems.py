@@ -11,12 +11,21 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chamba.errors import ChambaError
+from chamba.observability.logging import REQUEST_ID_HEADER, request_id_of
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    request: Request,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -25,7 +34,12 @@ def problem(status: int, title: str, detail: str, request: Request, **extra: Any
         "instance": request.url.path,
     }
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    # Every problem names its request, so a person can quote it and an operator find its logs.
+    request_id = request_id_of(request)
+    if request_id:
+        body["request_id"] = request_id
+        headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -33,7 +47,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ChambaError)
     async def _chamba_error(request: Request, exc: ChambaError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.message, request)
+        extra = {"errors": exc.errors} if getattr(exc, "errors", None) else {}
+        return problem(
+            exc.status_code, exc.title, exc.message, request, headers=exc.headers, **extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -50,7 +67,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed"
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}; see /api/v1/docs for the API."
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), detail, request)
+        return problem(
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            detail,
+            request,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

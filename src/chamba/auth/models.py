@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.db import Base, EncryptedString, UTCDateTime, utcnow
@@ -39,3 +39,58 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(5), default="es")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """One login: the family of refresh tokens it issued. Access tokens name it (claim ``sid``).
+
+    Revoking the session (logout, refresh-token reuse, deactivation) ends every token of the
+    family at once: access tokens are checked against this row on each request.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ip: Mapped[str | None] = mapped_column(EncryptedString)
+
+
+class RefreshToken(Base):
+    """An opaque refresh token, stored as its SHA-256 hash. Used once: rotated to a new one."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the token was exchanged; presenting it again means it was stolen.
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rotated_to: Mapped[int | None] = mapped_column(
+        ForeignKey("refresh_tokens.id", ondelete="SET NULL")
+    )
+
+
+class AuthAttempt(Base):
+    """One counted attempt for the rate limits (sliding window over ``created_at``).
+
+    ``key`` is a keyed hash (blind index) of the account identifier or the client address, so
+    the table holds no plaintext identifiers. Rows older than the window are pruned.
+    """
+
+    __tablename__ = "auth_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (Index("ix_auth_attempts_scope_key_created", "scope", "key", "created_at"),)

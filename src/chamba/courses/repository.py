@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from chamba.courses.models import Course
+from chamba.orgs.models import Organisation
+from chamba.taxonomy.models import Skill
 
 
 def by_external_ids(
@@ -31,3 +34,57 @@ def by_external_ids(
 def get_by_external_id(session: Session, source: str, external_id: str) -> Course | None:
     """One course by (source, external id), skills loaded."""
     return by_external_ids(session, source, [external_id]).get(external_id)
+
+
+# --------------------------------------------------------------------------- API queries
+
+
+def with_skills(session: Session, course_id: int) -> Course | None:
+    """One course with its skills loaded, or None."""
+    stmt = select(Course).where(Course.id == course_id).options(selectinload(Course.skills))
+    return session.scalars(stmt).one_or_none()
+
+
+def page_of(
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[list[Course], int]:
+    """One page of courses (skills loaded) and the total count over ``conditions``."""
+    total = session.scalar(select(func.count(Course.id)).where(*conditions)) or 0
+    stmt = (
+        select(Course)
+        .where(*conditions)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+        .options(selectinload(Course.skills))
+    )
+    return list(session.scalars(stmt)), int(total)
+
+
+def existing_skills(session: Session, ids: Collection[str]) -> set[str]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Skill.id).where(Skill.id.in_(list(ids)))))
+
+
+def skill_labels(session: Session, ids: Collection[str]) -> dict[str, tuple[str, str]]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Skill.id, Skill.label_es, Skill.label_en).where(Skill.id.in_(sorted(ids)))
+    )
+    return {r.id: (r.label_es, r.label_en) for r in rows}
+
+
+def organisation_names(session: Session, ids: Collection[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
+    )
+    return {r.id: r.name for r in rows}

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from chamba.courses.models import CourseStatus, Modality
 from chamba.fields import (
@@ -23,9 +32,11 @@ from chamba.fields import (
     is_blank,
     parse_date,
     parse_int,
+    parse_skill_level,
     split_list,
 )
 from chamba.text import normalize
+from chamba.vocab import EducationLevel, SkillLevel
 
 _MODALITIES: Final[dict[str, Modality]] = {
     **{normalize(m.value): m for m in Modality},
@@ -141,3 +152,155 @@ class CourseIn(BaseModel):
                 "(ubigeo code or 'District, Province')"
             )
         return self
+
+
+# ------------------------------------------------------------------------ API (/api/v1/courses)
+
+MAX_COURSE_SKILLS: Final = 50
+
+
+class CourseLocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ubigeo: Ubigeo = None
+
+
+class CourseSkillIn(BaseModel):
+    """A skill a course teaches, by taxonomy id, with the level it reaches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+    level: Annotated[SkillLevel | None, BeforeValidator(parse_skill_level)] = None
+
+
+class CourseCreate(BaseModel):
+    """A course sent by a provider (``POST /api/v1/courses``); cost in soles.
+
+    Without ``skills`` the skills taught are read from the title and description.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: LongText = None
+    location: CourseLocationIn | None = None
+    modality: Annotated[Modality, BeforeValidator(parse_modality)]
+    hours: Annotated[int, BeforeValidator(_required_hours)]
+    weeks: Annotated[
+        int | None, BeforeValidator(lambda v: parse_int(v, low=1, high=260, what="weeks"))
+    ] = None
+    cost: Money = None
+    currency: Currency = "PEN"
+    is_free: OptionalBool = None
+    scholarship: bool = False
+    schedule: Slots = Field(default_factory=list)
+    start_dates: Annotated[list[str], BeforeValidator(parse_start_dates)] = Field(
+        default_factory=list, max_length=100
+    )
+    certificate: bool = False
+    seats: Annotated[
+        int | None, BeforeValidator(lambda v: parse_int(v, low=0, high=100_000, what="seats"))
+    ] = None
+    education_required: Education = None
+    status: Annotated[CourseStatus | None, BeforeValidator(parse_course_status)] = None
+    skills: Annotated[list[CourseSkillIn] | None, Field(max_length=MAX_COURSE_SKILLS)] = None
+
+    @field_validator("modality")
+    @classmethod
+    def _located(cls, value: Modality, info: ValidationInfo) -> Modality:
+        location = info.data.get("location")
+        if value != Modality.ONLINE and (location is None or location.ubigeo is None):
+            raise ValueError(
+                "an in-person or hybrid course needs location.ubigeo (an ubigeo code or "
+                "'District, Province')"
+            )
+        return value
+
+    @field_validator("is_free")
+    @classmethod
+    def _free(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        cost = info.data.get("cost")
+        if value and cost:
+            raise ValueError(f"a free course cannot cost S/ {cost}")
+        return value
+
+    @field_validator("skills")
+    @classmethod
+    def _distinct(cls, value: list[CourseSkillIn] | None) -> list[CourseSkillIn] | None:
+        if value is not None and len({s.id for s in value}) != len(value):
+            raise ValueError("lists a skill twice")
+        return value
+
+
+class CourseUpdate(BaseModel):
+    """A partial change (``PATCH``); the result is checked with the rules of ``CourseCreate``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Any = None
+    description: Any = None
+    location: Any = None
+    modality: Any = None
+    hours: Any = None
+    weeks: Any = None
+    cost: Any = None
+    currency: Any = None
+    is_free: Any = None
+    scholarship: Any = None
+    schedule: Any = None
+    start_dates: Any = None
+    certificate: Any = None
+    seats: Any = None
+    education_required: Any = None
+    status: Any = None
+    skills: Any = None
+
+
+class CourseSkillOut(BaseModel):
+    id: str
+    label: str
+    label_es: str
+    label_en: str
+    level: SkillLevel | None
+
+
+class CourseLocationOut(BaseModel):
+    ubigeo: str
+    label: str | None = None
+    department: str | None = None
+
+
+class ProviderRef(BaseModel):
+    id: int
+    name: str
+
+
+class CourseOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    provider: ProviderRef | None
+    modality: Modality
+    location: CourseLocationOut | None
+    hours: int
+    weeks: int | None
+    cost: Decimal
+    currency: str
+    is_free: bool
+    scholarship: bool
+    schedule: list[str]
+    start_dates: list[str]
+    certificate: bool
+    seats: int | None
+    education_required: EducationLevel | None
+    status: CourseStatus
+    updated_at: datetime
+    skills: list[CourseSkillOut]
+
+
+class CoursePage(BaseModel):
+    items: list[CourseOut]
+    total: int
+    page: int
+    per_page: int

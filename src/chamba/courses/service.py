@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Literal
 
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from chamba.courses import repository
-from chamba.courses.models import Course, CourseSkill
-from chamba.courses.schemas import CourseIn
+from chamba.courses.errors import CourseNotFound, InvalidCourse
+from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
+from chamba.courses.schemas import (
+    CourseCreate,
+    CourseIn,
+    CourseLocationOut,
+    CourseOut,
+    CoursePage,
+    CourseSkillOut,
+    ProviderRef,
+)
+from chamba.db import utcnow
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
+from chamba.jobs import repository as job_repository
+from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.service import extract_skills
 from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
+from chamba.text import normalize
+from chamba.vocab import SkillLevel
 
 Outcome = Literal["created", "updated", "unchanged"]
 _KEEP_WHEN_BLANK = ("status",)
@@ -121,4 +140,213 @@ def create_course(session: Session, data: CourseIn, *, source: str | None = None
     _apply(course, data, _provider_id(providers, data), new=True)
     session.add(course)
     session.flush()
+    return course
+
+
+# --------------------------------------------------------------------------- API services
+
+MAX_EXTRACTED = 25
+MAX_QUERY_WORDS = 8
+
+
+def _place(code: str | None) -> CourseLocationOut | None:
+    if not code:
+        return None
+    try:
+        place = get_gazetteer().get(code)
+    except (UnknownUbigeo, TypeError, ValueError):
+        return CourseLocationOut(ubigeo=code)
+    return CourseLocationOut(ubigeo=code, label=place.label, department=place.department_code)
+
+
+def present(session: Session, courses: Sequence[Course], *, lang: str = "es") -> list[CourseOut]:
+    """Courses (skills loaded) as :class:`CourseOut`, with provider names and skill labels."""
+    labels = repository.skill_labels(session, {s.skill_id for c in courses for s in c.skills})
+    orgs = repository.organisation_names(
+        session, {c.provider_id for c in courses if c.provider_id is not None}
+    )
+    out = []
+    for course in courses:
+        skills = []
+        for s in sorted(course.skills, key=lambda s: s.skill_id):
+            es, en = labels.get(s.skill_id, (s.skill_id, s.skill_id))
+            skills.append(
+                CourseSkillOut(
+                    id=s.skill_id, label=en if lang == "en" else es, label_es=es, label_en=en,
+                    level=s.level,
+                )
+            )  # fmt: skip
+        pid = course.provider_id
+        out.append(
+            CourseOut(
+                id=course.id, title=course.title, description=course.description or "",
+                provider=ProviderRef(id=pid, name=orgs[pid]) if pid in orgs else None,
+                modality=course.modality, location=_place(course.ubigeo), hours=course.hours,
+                weeks=course.weeks, cost=course.cost, currency=course.currency,
+                is_free=course.is_free, scholarship=course.scholarship,
+                schedule=list(course.schedule or []), start_dates=list(course.start_dates or []),
+                certificate=course.certificate, seats=course.seats,
+                education_required=course.education_required, status=course.status,
+                updated_at=course.updated_at, skills=skills,
+            )
+        )  # fmt: skip
+    return out
+
+
+def search_courses(
+    session: Session,
+    *,
+    q: str | None = None,
+    region: str | None = None,
+    modality: Modality | None = None,
+    max_cost: Decimal | None = None,
+    free: bool | None = None,
+    status: CourseStatus = CourseStatus.OPEN,
+    page: int = 1,
+    per_page: int = 20,
+) -> CoursePage:
+    """Public course search: every word in title or description, title hits first, then the
+    cheapest; ``region`` is an ubigeo prefix (online courses match any region)."""
+    conditions: list[ColumnElement[bool]] = [Course.status == status]
+    words = normalize(q or "").split()[:MAX_QUERY_WORDS]
+    text, relevance = job_repository.text_match(words, Course.title, Course.description)
+    conditions.extend(text)
+    if region:
+        conditions.append(or_(Course.modality == Modality.ONLINE, Course.ubigeo.startswith(region)))
+    if modality is not None:
+        conditions.append(Course.modality == modality)
+    if max_cost is not None:
+        conditions.append(or_(Course.is_free.is_(True), Course.cost <= max_cost))
+    if free is not None:
+        conditions.append(Course.is_free.is_(free))
+    order: list[ColumnElement[Any]] = [] if relevance is None else [relevance.desc()]
+    order += [Course.cost.asc(), Course.id.desc()]
+    courses, total = repository.page_of(
+        session, conditions, order, offset=(page - 1) * per_page, limit=per_page
+    )
+    return CoursePage(items=present(session, courses), total=total, page=page, per_page=per_page)
+
+
+def get_course(session: Session, course_id: int) -> Course:
+    """The course with its skills loaded.
+
+    Raises:
+        CourseNotFound: no course has that id.
+    """
+    course = repository.with_skills(session, course_id)
+    if course is None:
+        raise CourseNotFound(course_id)
+    return course
+
+
+def _check_skills(session: Session, data: CourseCreate) -> None:
+    if not data.skills:
+        return
+    known = repository.existing_skills(session, {s.id for s in data.skills})
+    for i, skill in enumerate(data.skills):
+        if skill.id not in known:
+            raise InvalidCourse(
+                f"skills.{i}.id", f"unknown skill {skill.id!r}; find ids with GET /api/v1/skills"
+            )
+
+
+def _course_values(data: CourseCreate) -> dict[str, Any]:
+    cost = data.cost if data.cost is not None else Decimal("0.00")
+    return {
+        "title": data.title,
+        "description": data.description or "",
+        "modality": data.modality,
+        "ubigeo": data.location.ubigeo if data.location else None,
+        "hours": data.hours,
+        "weeks": data.weeks,
+        "cost": cost,
+        "currency": data.currency,
+        "is_free": data.is_free if data.is_free is not None else not cost,
+        "scholarship": data.scholarship,
+        "schedule": list(data.schedule),
+        "start_dates": list(data.start_dates),
+        "certificate": data.certificate,
+        "seats": data.seats,
+        "education_required": data.education_required,
+        "status": data.status or CourseStatus.OPEN,
+    }
+
+
+def _set_skills(course: Course, wanted: dict[str, SkillLevel | None], *, new: bool) -> bool:
+    current = {} if new else {s.skill_id: s for s in course.skills}
+    changed = new or set(current) != set(wanted)
+    rows = []
+    for skill_id, level in wanted.items():
+        row = current.get(skill_id)
+        if row is None:
+            row = CourseSkill(skill_id=skill_id, level=level)
+        elif row.level != level:
+            row.level, changed = level, True
+        rows.append(row)
+    if changed:
+        course.skills = rows
+    return changed
+
+
+def _taught(
+    session: Session, data: CourseCreate, lang: str | None, encoder: TextEncoder | None
+) -> dict[str, SkillLevel | None]:
+    if data.skills is not None:
+        return {s.id: s.level for s in data.skills}
+    text = ". ".join(t for t in (data.title, data.description or "") if t)
+    found = extract_skills(session, text, lang, encoder=encoder)
+    out: dict[str, SkillLevel | None] = {}
+    for skill in sorted(found, key=lambda s: -s.confidence)[:MAX_EXTRACTED]:
+        level = SkillLevel(skill.level) if skill.level in set(SkillLevel) else None
+        out.setdefault(skill.skill_id, level)
+    return out
+
+
+def publish_course(
+    session: Session,
+    data: CourseCreate,
+    *,
+    provider_id: int,
+    lang: str | None = None,
+    encoder: TextEncoder | None = None,
+) -> Course:
+    """Create a course of ``provider_id``; skills taught are extracted when none are given.
+
+    Raises:
+        InvalidCourse: an unknown skill id.
+    """
+    _check_skills(session, data)
+    course = Course(provider_id=provider_id, source="api")
+    for key, value in _course_values(data).items():
+        setattr(course, key, value)
+    _set_skills(course, _taught(session, data, lang, encoder), new=True)
+    session.add(course)
+    session.flush()
+    return course
+
+
+def update_course(
+    session: Session, course: Course, data: CourseCreate, *, skills_given: bool
+) -> Course:
+    """Apply the whole checked ``data`` to ``course`` (skills only when ``skills_given``)."""
+    _check_skills(session, data)
+    changed = False
+    for key, value in _course_values(data).items():
+        if getattr(course, key) != value:
+            setattr(course, key, value)
+            changed = True
+    if skills_given:
+        changed |= _set_skills(course, {s.id: s.level for s in data.skills or []}, new=False)
+    if changed:
+        course.updated_at = utcnow()
+    session.flush()
+    return course
+
+
+def close_course(session: Session, course: Course) -> Course:
+    """Close a course (no hard delete: completions and certified skills keep their link)."""
+    if course.status != CourseStatus.CLOSED:
+        course.status = CourseStatus.CLOSED
+        course.updated_at = utcnow()
+        session.flush()
     return course

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Row, and_, case, func, literal, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from chamba.jobs.models import Job
+from chamba.jobs.models import Job, JobStatus
+from chamba.orgs.models import Organisation
+from chamba.taxonomy.models import Occupation, Skill
 
 
 def by_external_ids(session: Session, source: str, external_ids: Collection[str]) -> dict[str, Job]:
@@ -29,3 +33,118 @@ def by_external_ids(session: Session, source: str, external_ids: Collection[str]
 def get_by_external_id(session: Session, source: str, external_id: str) -> Job | None:
     """One job by (source, external id), skills loaded."""
     return by_external_ids(session, source, [external_id]).get(external_id)
+
+
+# --------------------------------------------------------------------------- API queries
+
+#: Accented letters folded in SQL, so that ``tecnico`` finds ``Técnico`` on SQLite as well
+#: (its ``lower()`` folds ASCII only) and on PostgreSQL without the ``unaccent`` extension.
+_FOLD = (
+    ("á", "a"), ("é", "e"), ("í", "i"), ("ó", "o"), ("ú", "u"), ("ü", "u"), ("ñ", "n"),
+    ("Á", "a"), ("É", "e"), ("Í", "i"), ("Ó", "o"), ("Ú", "u"), ("Ü", "u"), ("Ñ", "n"),
+)  # fmt: skip
+
+
+def folded(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """SQL: ``column`` lower-cased with Spanish accents removed (matches :func:`normalize`)."""
+    expr: ColumnElement[str] = column  # type: ignore[assignment]
+    for accented, plain in _FOLD:
+        expr = func.replace(expr, accented, plain)
+    return func.lower(expr)
+
+
+def text_match(
+    words: Sequence[str],
+    title: InstrumentedAttribute[str],
+    description: InstrumentedAttribute[str],
+) -> tuple[list[ColumnElement[bool]], ColumnElement[int] | None]:
+    """Conditions (every word in title or description) and a relevance score (title hits x2).
+
+    ``words`` must be :func:`~chamba.text.normalize`-d (no ``%``/``_`` left to escape).
+    """
+    if not words:
+        return [], None
+    ftitle, fdesc = folded(title), folded(description)
+    conditions: list[ColumnElement[bool]] = []
+    score: ColumnElement[int] | None = None
+    for word in words:
+        pattern = f"%{word}%"
+        in_title = ftitle.like(pattern)
+        conditions.append(or_(in_title, fdesc.like(pattern)))
+        term = case((in_title, 2), else_=1)
+        score = term if score is None else score + term
+    return conditions, score
+
+
+def open_at(now: datetime) -> ColumnElement[bool]:
+    """SQL: the job is open and not expired at ``now``."""
+    return and_(Job.status == JobStatus.OPEN, or_(Job.expires_at.is_(None), Job.expires_at > now))
+
+
+def with_skills(session: Session, job_id: int) -> Job | None:
+    """One job with its skills loaded, or None."""
+    stmt = select(Job).where(Job.id == job_id).options(selectinload(Job.skills))
+    return session.scalars(stmt).one_or_none()
+
+
+def page_of(
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[list[Job], int]:
+    """One page of jobs (skills loaded) and the total count over ``conditions``."""
+    total = session.scalar(select(func.count(Job.id)).where(*conditions)) or 0
+    stmt = (
+        select(Job)
+        .where(*conditions)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+        .options(selectinload(Job.skills))
+    )
+    return list(session.scalars(stmt)), int(total)
+
+
+def places_of(
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    relevance: ColumnElement[int] | None,
+) -> list[Row[Any]]:
+    """``(id, ubigeo, remote, posted_at, relevance)`` of every job meeting ``conditions``."""
+    rel = relevance if relevance is not None else literal(0)
+    stmt = select(Job.id, Job.ubigeo, Job.remote, Job.posted_at, rel.label("relevance")).where(
+        *conditions
+    )
+    return list(session.execute(stmt))
+
+
+def by_ids(session: Session, ids: Sequence[int]) -> list[Job]:
+    """Jobs in the order of ``ids``, skills loaded."""
+    if not ids:
+        return []
+    stmt = select(Job).where(Job.id.in_(list(ids))).options(selectinload(Job.skills))
+    found = {j.id: j for j in session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]
+
+
+def existing_skills(session: Session, ids: Collection[str]) -> set[str]:
+    """The ids among ``ids`` that name a skill of the taxonomy."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Skill.id).where(Skill.id.in_(list(ids)))))
+
+
+def occupation_exists(session: Session, occupation_id: str) -> bool:
+    return session.get(Occupation, occupation_id) is not None
+
+
+def organisation_names(session: Session, ids: Collection[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
+    )
+    return {r.id: r.name for r in rows}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Final
+from decimal import Decimal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -33,6 +34,7 @@ from chamba.fields import (
 )
 from chamba.jobs.models import ContractType, JobStatus
 from chamba.text import normalize
+from chamba.vocab import EducationLevel, Requirement
 
 _CONTRACT_WORDS: Final[dict[str, ContractType]] = {
     **{normalize(c.value): c for c in ContractType},
@@ -173,3 +175,198 @@ class JobIn(BaseModel):
                 "or mark the job as remote"
             )
         return self
+
+
+# --------------------------------------------------------------------------- API (/api/v1/jobs)
+
+#: Most skills one posting may list.
+MAX_JOB_SKILLS: Final = 50
+SkillId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+
+
+class LocationIn(BaseModel):
+    """Where: an INEI ubigeo code, or a place such as ``"La Victoria, Lima"``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ubigeo: Ubigeo = None
+
+
+class JobSkillIn(BaseModel):
+    """A skill a posting asks for, by taxonomy id (see ``GET /api/v1/skills``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: SkillId
+    requirement: Requirement = Requirement.ESSENTIAL
+    importance: float = Field(1.0, ge=0.0, le=1.0)
+
+
+class JobCreate(BaseModel):
+    """A job posting sent by an employer (``POST /api/v1/jobs``); money in soles a month.
+
+    Without ``skills`` the service suggests them from the title and description.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: LongText = None
+    location: LocationIn | None = None
+    remote: bool = False
+    hours_per_week: Annotated[int | None, BeforeValidator(_hours)] = None
+    schedule: Slots = Field(default_factory=list)
+    wage_min: Money = None
+    wage_max: Money = None
+    currency: Currency = "PEN"
+    contract_type: Annotated[ContractType | None, BeforeValidator(parse_contract_type)] = None
+    education_required: Education = None
+    openings: Annotated[int | None, BeforeValidator(_openings)] = None
+    expires_at: Annotated[
+        datetime | None, BeforeValidator(lambda v: parse_datetime(v, end_of_day=True))
+    ] = None
+    occupation_id: Annotated[str | None, Field(max_length=200)] = None
+    status: Annotated[JobStatus | None, BeforeValidator(parse_job_status)] = None
+    skills: Annotated[list[JobSkillIn] | None, Field(max_length=MAX_JOB_SKILLS)] = None
+
+    @field_validator("remote")
+    @classmethod
+    def _somewhere(cls, value: bool, info: ValidationInfo) -> bool:
+        location = info.data.get("location")
+        if not value and (location is None or location.ubigeo is None):
+            raise ValueError(
+                "give location.ubigeo (an ubigeo code or 'District, Province') or set remote true"
+            )
+        return value
+
+    @field_validator("wage_max")
+    @classmethod
+    def _wage_range(cls, value: Any, info: ValidationInfo) -> Any:
+        low = info.data.get("wage_min")
+        if value is not None and low is not None and value < low:
+            raise ValueError(f"must be at least wage_min (S/ {low})")
+        return value
+
+    @field_validator("skills")
+    @classmethod
+    def _distinct_skills(cls, value: list[JobSkillIn] | None) -> list[JobSkillIn] | None:
+        if value is not None and len({s.id for s in value}) != len(value):
+            raise ValueError("lists a skill twice")
+        return value
+
+
+class JobUpdate(BaseModel):
+    """A partial change to a posting (``PATCH``): only the fields sent change.
+
+    The result is checked with the rules of :class:`JobCreate`. ``skills`` replaces the list.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Any = None
+    description: Any = None
+    location: Any = None
+    remote: Any = None
+    hours_per_week: Any = None
+    schedule: Any = None
+    wage_min: Any = None
+    wage_max: Any = None
+    currency: Any = None
+    contract_type: Any = None
+    education_required: Any = None
+    openings: Any = None
+    expires_at: Any = None
+    occupation_id: Any = None
+    status: Any = None
+    skills: Any = None
+
+
+class SuggestSkillsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: LongText = None
+    lang: Literal["es", "en"] | None = None
+
+
+class SkillOut(BaseModel):
+    id: str
+    label: str
+    label_es: str
+    label_en: str
+    requirement: Requirement
+    importance: float
+
+
+class SuggestedSkillOut(SkillOut):
+    confidence: float
+    evidence: str
+    field: str
+
+
+class SuggestSkillsOut(BaseModel):
+    skills: list[SuggestedSkillOut]
+
+
+class LocationOut(BaseModel):
+    ubigeo: str
+    label: str | None = None
+    department: str | None = None
+
+
+class OrganisationRef(BaseModel):
+    """The publishing organisation: public business data only."""
+
+    id: int
+    name: str
+
+
+class JobOut(BaseModel):
+    """A job posting as the API shows it: no contact or personal data."""
+
+    id: int
+    title: str
+    description: str
+    organisation: OrganisationRef | None
+    occupation_id: str | None
+    location: LocationOut | None
+    remote: bool
+    hours_per_week: int | None
+    schedule: list[str]
+    wage_min: Decimal | None
+    wage_max: Decimal | None
+    currency: str
+    contract_type: ContractType | None
+    education_required: EducationLevel | None
+    openings: int
+    status: JobStatus
+    posted_at: datetime
+    expires_at: datetime | None
+    updated_at: datetime
+    skills: list[SkillOut]
+    #: Distance from the ``near`` place of a search (km; None for remote or unknown places).
+    distance_km: float | None = None
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class JobSearch(BaseModel):
+    """Query of ``GET /api/v1/jobs`` (already bounded by the route's ``Query`` declarations)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = None
+    region: str | None = None
+    near: str | None = None
+    distance_km: float | None = None
+    remote: bool | None = None
+    hours_max: int | None = None
+    wage_min: Decimal | None = None
+    status: JobStatus = JobStatus.OPEN
+    page: int = 1
+    per_page: int = 20

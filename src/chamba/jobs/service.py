@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from chamba.db import utcnow
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
 from chamba.jobs import repository
-from chamba.jobs.models import Job, JobSkill
-from chamba.jobs.schemas import JobIn
+from chamba.jobs.errors import InvalidJob, JobNotFound
+from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.jobs.schemas import (
+    JobCreate,
+    JobIn,
+    JobOut,
+    JobPage,
+    JobSearch,
+    LocationOut,
+    OrganisationRef,
+    SkillOut,
+    SuggestedSkillOut,
+)
+from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.service import suggest_job_skills
 from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
+from chamba.taxonomy.models import Skill
+from chamba.text import normalize
 from chamba.vocab import Requirement
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -145,4 +166,316 @@ def create_job(session: Session, data: JobIn, *, source: str | None = None) -> J
     _apply(job, _values(data, org.id if org else None), _skill_rows(data), new=True)
     session.add(job)
     session.flush()
+    return job
+
+
+# --------------------------------------------------------------------------- API services
+
+#: At most this many suggested skills are stored on a posting created without skills.
+MAX_SUGGESTED = 25
+#: Words of a search query that are used (the rest is ignored).
+MAX_QUERY_WORDS = 8
+
+
+def _place(code: str | None) -> LocationOut | None:
+    if not code:
+        return None
+    try:
+        place = get_gazetteer().get(code)
+    except (UnknownUbigeo, TypeError, ValueError):
+        return LocationOut(ubigeo=code)
+    return LocationOut(ubigeo=code, label=place.label, department=place.department_code)
+
+
+def _skill_labels(session: Session, ids: set[str]) -> dict[str, tuple[str, str]]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Skill.id, Skill.label_es, Skill.label_en).where(Skill.id.in_(sorted(ids)))
+    )
+    return {r.id: (r.label_es, r.label_en) for r in rows}
+
+
+def present(
+    session: Session,
+    jobs: Sequence[Job],
+    *,
+    lang: str = "es",
+    distances: Mapping[int, float | None] | None = None,
+) -> list[JobOut]:
+    """Jobs (skills loaded) as :class:`JobOut`, with organisation names and skill labels."""
+    labels = _skill_labels(session, {s.skill_id for j in jobs for s in j.skills})
+    orgs = repository.organisation_names(
+        session, {j.organisation_id for j in jobs if j.organisation_id is not None}
+    )
+    out = []
+    for job in jobs:
+        skills = []
+        for s in sorted(job.skills, key=lambda s: (s.requirement != "essential", -s.importance)):
+            es, en = labels.get(s.skill_id, (s.skill_id, s.skill_id))
+            skills.append(
+                SkillOut(
+                    id=s.skill_id,
+                    label=en if lang == "en" else es,
+                    label_es=es,
+                    label_en=en,
+                    requirement=s.requirement,
+                    importance=s.importance,
+                )
+            )
+        org = job.organisation_id
+        out.append(
+            JobOut(
+                id=job.id,
+                title=job.title,
+                description=job.description or "",
+                organisation=(
+                    OrganisationRef(id=org, name=orgs[org])
+                    if org is not None and org in orgs
+                    else None
+                ),  # fmt: skip
+                occupation_id=job.occupation_id,
+                location=_place(job.ubigeo),
+                remote=job.remote,
+                hours_per_week=job.hours_per_week,
+                schedule=list(job.schedule or []),
+                wage_min=job.wage_min,
+                wage_max=job.wage_max,
+                currency=job.currency,
+                contract_type=job.contract_type,
+                education_required=job.education_required,
+                openings=job.openings,
+                status=job.status,
+                posted_at=job.posted_at,
+                expires_at=job.expires_at,
+                updated_at=job.updated_at,
+                skills=skills,
+                distance_km=(distances or {}).get(job.id),
+            )
+        )
+    return out
+
+
+def _search_conditions(
+    query: JobSearch, now: datetime
+) -> tuple[list[ColumnElement[bool]], ColumnElement[int] | None]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.status == JobStatus.OPEN:
+        conditions.append(repository.open_at(now))
+    else:
+        conditions.append(Job.status == query.status)
+    words = normalize(query.q or "").split()[:MAX_QUERY_WORDS]
+    text, relevance = repository.text_match(words, Job.title, Job.description)
+    conditions.extend(text)
+    if query.region:
+        conditions.append(Job.ubigeo.startswith(query.region))
+    if query.remote is not None:
+        conditions.append(Job.remote.is_(query.remote))
+    if query.hours_max is not None:
+        conditions.append(or_(Job.hours_per_week.is_(None), Job.hours_per_week <= query.hours_max))
+    if query.wage_min is not None:
+        best = func.coalesce(Job.wage_max, Job.wage_min)
+        conditions.append(or_(best.is_(None), best >= query.wage_min))
+    return conditions, relevance
+
+
+def _near(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    relevance: ColumnElement[int] | None,
+    origin: str,
+    km: float,
+) -> list[tuple[int, float | None]]:
+    """Jobs within ``km`` of ``origin`` (remote jobs too, at no distance), nearest first."""
+    gazetteer = get_gazetteer()
+    depts = sorted({p.department_code for p in gazetteer.within_km(origin, km, level=None)})
+    depts = sorted(set(depts) | {origin[:2]})
+    where = [*conditions, or_(Job.remote.is_(True), func.substr(Job.ubigeo, 1, 2).in_(depts))]
+    kept: list[tuple[tuple[float, int, float, int], int, float | None]] = []
+    for row in repository.places_of(session, where, relevance):
+        distance: float | None = None
+        if not row.remote:
+            if not row.ubigeo:
+                continue  # an on-site job of unknown place cannot be said to be near
+            try:
+                distance = gazetteer.distance_km(origin, row.ubigeo)
+            except (UnknownUbigeo, ValueError):
+                continue
+            if distance > km + 1e-9:
+                continue
+        posted = row.posted_at.timestamp() if row.posted_at else 0.0
+        key = (
+            distance if distance is not None else math.inf,
+            -int(row.relevance or 0),
+            -posted,
+            -row.id,
+        )
+        kept.append((key, row.id, None if distance is None else round(distance, 1)))
+    kept.sort(key=lambda item: item[0])
+    return [(job_id, distance) for _, job_id, distance in kept]
+
+
+def search_jobs(session: Session, query: JobSearch, *, now: datetime | None = None) -> JobPage:
+    """Public job search: filters, a simple text ranking and pagination.
+
+    Text matches every word (accent- and case-insensitive) in the title or description; title
+    hits rank first, then newer postings. With ``near`` (an ubigeo) the results are the on-site
+    jobs within ``distance_km`` (default 25 km) and remote jobs, nearest first (remote last),
+    each with its ``distance_km``. Jobs that state no hours or no wage pass those filters.
+    Drafts are never listed.
+    """
+    now = now or utcnow()
+    conditions, relevance = _search_conditions(query, now)
+    offset = (query.page - 1) * query.per_page
+    if query.near:
+        ranked = _near(
+            session, conditions, relevance, query.near,
+            query.distance_km if query.distance_km is not None else DEFAULT_NEAR_KM,
+        )  # fmt: skip
+        chosen = ranked[offset : offset + query.per_page]
+        jobs = repository.by_ids(session, [i for i, _ in chosen])
+        items = present(session, jobs, distances=dict(chosen))
+        total = len(ranked)
+    else:
+        order: list[ColumnElement[Any]] = []
+        if relevance is not None:
+            order.append(relevance.desc())
+        order += [Job.posted_at.desc(), Job.id.desc()]
+        jobs, total = repository.page_of(
+            session, conditions, order, offset=offset, limit=query.per_page
+        )
+        items = present(session, jobs)
+    return JobPage(items=items, total=total, page=query.page, per_page=query.per_page)
+
+
+DEFAULT_NEAR_KM = 25.0
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    """The job with its skills loaded.
+
+    Raises:
+        JobNotFound: no job has that id.
+    """
+    job = repository.with_skills(session, job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def suggest_skills(
+    session: Session,
+    title: str,
+    description: str | None,
+    lang: str | None = None,
+    *,
+    encoder: TextEncoder | None = None,
+) -> list[SuggestedSkillOut]:
+    """Skills read from a posting's text, with requirement and importance (nothing stored)."""
+    found = suggest_job_skills(session, title, description or "", lang, encoder=encoder)
+    labels = _skill_labels(session, {s.skill_id for s in found})
+    out = []
+    for s in found[:MAX_SUGGESTED]:
+        es, en = labels.get(s.skill_id, (s.label, s.label))
+        out.append(
+            SuggestedSkillOut(
+                id=s.skill_id, label=s.label, label_es=es, label_en=en,
+                requirement=Requirement(s.requirement), importance=s.importance,
+                confidence=s.confidence, evidence=s.evidence, field=s.field,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _check_references(session: Session, data: JobCreate) -> None:
+    if data.skills:
+        known = repository.existing_skills(session, {s.id for s in data.skills})
+        for i, skill in enumerate(data.skills):
+            if skill.id not in known:
+                raise InvalidJob(
+                    f"skills.{i}.id",
+                    f"unknown skill {skill.id!r}; find ids with GET /api/v1/skills?q=...",
+                )
+    if data.occupation_id and not repository.occupation_exists(session, data.occupation_id):
+        raise InvalidJob(
+            "occupation_id",
+            f"unknown occupation {data.occupation_id!r}; find ids with "
+            "GET /api/v1/occupations?q=...",
+        )
+
+
+def _posting_values(data: JobCreate) -> dict[str, Any]:
+    return {
+        "title": data.title,
+        "description": data.description or "",
+        "ubigeo": data.location.ubigeo if data.location else None,
+        "remote": data.remote,
+        "hours_per_week": data.hours_per_week,
+        "schedule": list(data.schedule),
+        "wage_min": data.wage_min,
+        "wage_max": data.wage_max,
+        "currency": data.currency,
+        "contract_type": data.contract_type,
+        "education_required": data.education_required,
+        "openings": data.openings or 1,
+        "expires_at": data.expires_at,
+        "occupation_id": data.occupation_id or None,
+        "status": data.status or JobStatus.OPEN,
+    }
+
+
+def _posting_skills(
+    session: Session, data: JobCreate, lang: str | None, encoder: TextEncoder | None
+) -> dict[str, tuple[Requirement, float]]:
+    if data.skills is not None:
+        return {s.id: (s.requirement, s.importance) for s in data.skills}
+    found = suggest_job_skills(session, data.title, data.description or "", lang, encoder=encoder)
+    return {s.skill_id: (Requirement(s.requirement), s.importance) for s in found[:MAX_SUGGESTED]}
+
+
+def publish_job(
+    session: Session,
+    data: JobCreate,
+    *,
+    organisation_id: int,
+    lang: str | None = None,
+    encoder: TextEncoder | None = None,
+) -> Job:
+    """Create a posting of ``organisation_id``; skills are suggested when none are given.
+
+    Raises:
+        InvalidJob: an unknown skill or occupation id.
+    """
+    _check_references(session, data)
+    job = Job(organisation_id=organisation_id, source="api")
+    _apply(job, _posting_values(data), _posting_skills(session, data, lang, encoder), new=True)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def update_job(session: Session, job: Job, data: JobCreate, *, skills_given: bool) -> Job:
+    """Apply the whole checked posting ``data`` to ``job`` (skills only when ``skills_given``).
+
+    Raises:
+        InvalidJob: an unknown skill or occupation id.
+    """
+    _check_references(session, data)
+    skills = (
+        {s.id: (s.requirement, s.importance) for s in data.skills or []}
+        if skills_given
+        else {s.skill_id: (s.requirement, s.importance) for s in job.skills}
+    )
+    if _apply(job, _posting_values(data), skills, new=False):
+        job.updated_at = utcnow()
+    session.flush()
+    return job
+
+
+def close_job(session: Session, job: Job) -> Job:
+    """Close a posting (no hard delete: its applications and history stay)."""
+    if job.status != JobStatus.CLOSED:
+        job.status = JobStatus.CLOSED
+        job.updated_at = utcnow()
+        session.flush()
     return job

@@ -52,3 +52,35 @@ def get_or_create_by_names(
         session.add_all(new)
         session.flush()
     return found
+
+
+def organisation_for_account(
+    session: Session, kind: OrgKind, *, organisation_id: int | None, user_id: int, name: str | None
+) -> tuple[Organisation, bool]:
+    """The organisation an employer or provider account acts for, created when it has none.
+
+    An account registered without naming its organisation gets one on its first posting, named
+    after the account (``source="account"``, ``external_id="user:<id>"``); the caller links it
+    to the user. Flushes, never commits.
+
+    Returns:
+        ``(organisation, created)``.
+    """
+    if organisation_id is not None:
+        org = session.get(Organisation, organisation_id)
+        if org is not None:
+            return org, False
+    key = f"user:{user_id}"
+    found = repository.by_external_ids(session, "account", [key]).get(key)
+    if found is not None:
+        return found, False
+    label = "Empleador" if kind == OrgKind.EMPLOYER else "Centro de formación"
+    org = Organisation(
+        kind=kind,
+        name=((name or "").strip() or f"{label} {user_id}")[:300],
+        external_id=key,
+        source="account",
+    )
+    session.add(org)
+    session.flush()
+    return org, True

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +62,8 @@ class Person(Base):
     expected_wage: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # PEN per month
     max_distance_km: Mapped[float | None] = mapped_column(Float)
     consent_visible: Mapped[bool] = mapped_column(default=False)
+    #: Employers may see contact details without an application (``consent_visible`` needed).
+    consent_contact: Mapped[bool] = mapped_column(default=False, server_default=false())
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_id: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(60))
@@ -104,3 +107,36 @@ class PersonSkill(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="skills", lazy="raise")
+
+
+class CounselorGrant(Base):
+    """A seeker lets a counselor see their profile, pathways and matches (until revoked).
+
+    Granting again after a revocation reopens the same row (``revoked_at`` back to NULL); the
+    audit log keeps the history.
+    """
+
+    __tablename__ = "counselor_grants"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    counselor_user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CounselorNote(Base):
+    """A counselor's note about a person (encrypted; the person sees it in their export)."""
+
+    __tablename__ = "counselor_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    counselor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(EncryptedString)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

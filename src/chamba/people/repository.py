@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from chamba.people.models import Person
+from chamba.taxonomy.models import Skill
 
 
 def _load(session: Session, condition: ColumnElement[bool]) -> list[Person]:
@@ -38,4 +39,36 @@ def by_national_id_indexes(session: Session, indexes: Collection[str]) -> dict[s
         for person in _load(session, Person.national_id_index.in_(keys[start : start + 500])):
             assert person.national_id_index is not None
             found[person.national_id_index] = person
+    return found
+
+
+def by_user_id(session: Session, user_id: int) -> Person | None:
+    """The person linked to an account, skills loaded (fresh from the database)."""
+    stmt = (
+        select(Person)
+        .where(Person.user_id == user_id)
+        .options(selectinload(Person.skills))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def by_id(session: Session, person_id: int) -> Person | None:
+    """A person with skills loaded (fresh from the database)."""
+    stmt = (
+        select(Person)
+        .where(Person.id == person_id)
+        .options(selectinload(Person.skills))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def skills_by_ids(session: Session, ids: Collection[str]) -> dict[str, Skill]:
+    """Skills of the taxonomy keyed by id (unknown ids are simply absent)."""
+    keys = list(ids)
+    found: dict[str, Skill] = {}
+    for start in range(0, len(keys), 500):
+        for skill in session.scalars(select(Skill).where(Skill.id.in_(keys[start : start + 500]))):
+            found[skill.id] = skill
     return found

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Final
+from datetime import date, datetime
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from chamba.fields import (
     Education,
     Email,
     LongText,
     Money,
+    Name,
     NationalId,
     OptionalBool,
     OptionalName,
@@ -21,12 +22,16 @@ from chamba.fields import (
     TextList,
     Ubigeo,
     is_blank,
+    optional_text,
     parse_float,
     parse_int,
+    parse_national_id,
+    parse_skill_level,
     split_list,
 )
 from chamba.people.models import Device
 from chamba.text import normalize
+from chamba.vocab import EducationLevel, SkillLevel, SkillSource
 
 _LANGUAGES: Final[dict[str, str]] = {
     "es": "es",
@@ -157,3 +162,198 @@ class PersonIn(BaseModel):
     ] = None
     consent_visible: OptionalBool = None
     skills: SkillClaims = Field(default_factory=list)
+
+
+# --- the seeker's own profile (API contract: /api/v1/me/profile, /me/skills) ------------------
+
+MAX_DESCRIPTION: Final = 5_000
+MAX_EXTRACT_TEXT: Final = 20_000
+#: A masked national id sent back unchanged ("****5678") keeps the stored one.
+MASK: Final = "****"
+
+
+def parse_national_id_or_mask(value: Any) -> str | None:
+    """A DNI/CE, or the masked form this API returns (``****5678``), kept as :data:`MASK`."""
+    if isinstance(value, str) and value.strip().startswith("*"):
+        return MASK
+    return parse_national_id(value)
+
+
+def mask_national_id(value: str | None) -> str | None:
+    """``"45678912"`` -> ``"****8912"``: enough to recognise it, not enough to use it."""
+    if not value:
+        return None
+    return MASK + value[-4:]
+
+
+def _bounded(max_items: int) -> Any:
+    def check(items: list[str]) -> list[str]:
+        if len(items) > max_items:
+            raise ValueError(f"has {len(items)} items; the limit is {max_items}")
+        for item in items:
+            if len(item) > 100:
+                raise ValueError(f"{item[:30]!r}... is too long: at most 100 characters")
+        return items
+
+    return AfterValidator(check)
+
+
+class Availability(BaseModel):
+    """Hours a week and weekly slots (``mon_morning``, ``sat_afternoon``...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours_per_week: Annotated[
+        int | None, BeforeValidator(lambda v: parse_int(v, low=0, high=112, what="hours"))
+    ] = None
+    slots: Slots = Field(default_factory=list, max_length=21)
+
+
+class RemoteReadiness(BaseModel):
+    """What remote work needs: an internet connection and a phone or computer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    has_internet: bool = False
+    device: Annotated[Device, BeforeValidator(lambda v: parse_device(v) or Device.NONE)] = (
+        Device.NONE
+    )
+
+
+class ProfileIn(BaseModel):
+    """The editable profile. ``PUT`` replaces every field: an omitted field is cleared.
+
+    ``national_id`` is write-only: responses mask it. Omitted or sent back masked
+    (``"****5678"``) it is kept; ``null`` removes it; a new value replaces it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[Name, Field(max_length=200)]
+    email: Email = None
+    phone: Phone = None
+    national_id: Annotated[str | None, BeforeValidator(parse_national_id_or_mask)] = None
+    gender: Annotated[str | None, BeforeValidator(parse_gender)] = None
+    birth_year: Annotated[int | None, BeforeValidator(_birth_year)] = None
+    ubigeo: Ubigeo = None
+    languages: Annotated[list[str], BeforeValidator(parse_languages), _bounded(10)] = Field(
+        default_factory=list
+    )
+    education_level: Education = None
+    years_experience: Annotated[
+        float | None, BeforeValidator(lambda v: parse_float(v, low=0, high=70))
+    ] = None
+    self_description: Annotated[str | None, optional_text(MAX_DESCRIPTION, multiline=True)] = None
+    interests: Annotated[TextList, _bounded(20)] = Field(default_factory=list)
+    availability: Availability = Field(default_factory=Availability)
+    remote: RemoteReadiness = Field(default_factory=RemoteReadiness)
+    expected_wage: Money = None
+    max_distance_km: Annotated[
+        float | None, BeforeValidator(lambda v: parse_float(v, low=0, high=3000))
+    ] = None
+    consent_visible: bool = False
+    consent_contact: bool = False
+
+
+class Location(BaseModel):
+    ubigeo: str
+    department: str | None
+    province: str | None
+    district: str | None
+
+
+class RemoteOut(RemoteReadiness):
+    #: Has internet and a phone or computer.
+    ready: bool
+
+
+class ProfileSkillOut(BaseModel):
+    id: str
+    label: str
+    esco_uri: str | None
+    level: SkillLevel | None
+    #: ``declared`` (said by the person), ``extracted`` (read from their words, then
+    #: confirmed) or ``certified`` (by completing a course).
+    source: SkillSource
+    confirmed: bool
+    confidence: float | None
+    evidence: str | None
+
+
+class ProfileOut(BaseModel):
+    id: int
+    name: str | None
+    email: str | None
+    phone: str | None
+    #: Masked (``****5678``); never returned in full.
+    national_id: str | None
+    gender: str | None
+    birth_year: int | None
+    ubigeo: str | None
+    location: Location | None
+    languages: list[str]
+    education_level: EducationLevel | None
+    years_experience: float | None
+    self_description: str | None
+    interests: list[str]
+    availability: Availability
+    remote: RemoteOut
+    expected_wage: float | None
+    max_distance_km: float | None
+    consent_visible: bool
+    consent_contact: bool
+    consent_at: datetime | None
+    skills: list[ProfileSkillOut]
+    updated_at: datetime
+
+
+class TextIn(BaseModel):
+    """Free text to read skills from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_EXTRACT_TEXT)]
+    lang: Literal["es", "en"] | None = None
+
+
+class ExtractedSkillOut(BaseModel):
+    id: str
+    label: str
+    esco_uri: str | None
+    confidence: float
+    evidence: str
+    level: SkillLevel | None
+
+
+class ExtractedSkills(BaseModel):
+    skills: list[ExtractedSkillOut]
+
+
+class ProposedSkillOut(ExtractedSkillOut):
+    already_on_profile: bool
+
+
+class ProposedSkills(BaseModel):
+    skills: list[ProposedSkillOut]
+
+
+class SkillChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(min_length=1, max_length=80)]
+    level: Annotated[SkillLevel | None, BeforeValidator(parse_skill_level)] = None
+
+
+class SkillsIn(BaseModel):
+    """The complete confirmed skill set: what is not listed is removed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skills: Annotated[list[SkillChoice], Field(max_length=300)]
+
+
+class SkillsOut(BaseModel):
+    #: Confirmed skills (the profile).
+    skills: list[ProfileSkillOut]
+    #: Skills read from the person's words and not confirmed yet.
+    proposed: list[ProfileSkillOut]

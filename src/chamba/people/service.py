@@ -8,16 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chamba.db import blind_index, utcnow
 from chamba.errors import Conflict
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
+from chamba.nlp import service as nlp_service
+from chamba.nlp.schemas import ProposedSkill
 from chamba.people import repository
+from chamba.people.errors import NationalIdTaken, UnknownSkills
 from chamba.people.models import Person, PersonSkill
-from chamba.people.schemas import PersonIn
+from chamba.people.schemas import (
+    MASK,
+    Availability,
+    Location,
+    PersonIn,
+    ProfileIn,
+    ProfileOut,
+    ProfileSkillOut,
+    RemoteOut,
+    SkillChoice,
+    SkillsOut,
+    mask_national_id,
+)
+from chamba.taxonomy.models import Skill
 from chamba.vocab import SkillLevel, SkillSource
+
+if TYPE_CHECKING:
+    from chamba.auth.models import User
 
 Outcome = Literal["created", "updated", "unchanged"]
 _KEEP_WHEN_BLANK = ("has_internet", "device", "consent_visible")
@@ -160,3 +182,233 @@ def get_by_national_id(session: Session, national_id: str) -> Person | None:
     """The person with this (normalised) DNI/CE, found through the blind index."""
     index = blind_index(national_id)
     return repository.by_national_id_indexes(session, [index]).get(index)
+
+
+# --- a seeker's own profile --------------------------------------------------------------------
+
+
+def person_of_user(session: Session, user: User) -> Person:
+    """The profile of a seeker account, skills loaded; created (empty) when it has none yet.
+
+    Signing up creates it, but an account made a seeker later by an administrator has none.
+    """
+    person = repository.by_user_id(session, user.id)
+    if person is None:
+        person = Person(
+            user_id=user.id,
+            full_name=user.name,
+            email=user.email,
+            phone=user.phone,
+            source="signup",
+        )
+        session.add(person)
+        session.flush()
+        person = repository.by_user_id(session, user.id)
+        assert person is not None
+    return person
+
+
+def get_person(session: Session, person_id: int) -> Person | None:
+    """A person with skills loaded, or None."""
+    return repository.by_id(session, person_id)
+
+
+def update_profile(session: Session, person: Person, data: ProfileIn, *, user: User) -> Person:
+    """Replace the editable fields of ``person`` with ``data`` (PUT semantics).
+
+    The national id is kept when ``data`` omits it or sends back its masked form. The account's
+    display name follows the profile's name.
+
+    Raises:
+        NationalIdTaken: another person already has this national id.
+    """
+    national_id = person.national_id
+    if "national_id" in data.model_fields_set and data.national_id != MASK:
+        national_id = data.national_id
+    index = national_id_index(national_id)
+    if index is not None and index != person.national_id_index:
+        other = repository.by_national_id_indexes(session, [index]).get(index)
+        if other is not None and other.id != person.id:
+            raise NationalIdTaken()
+    consent_now = data.consent_visible
+    if consent_now and not person.consent_visible:
+        person.consent_at = utcnow()
+    elif not consent_now:
+        person.consent_at = None
+    person.full_name = data.name
+    person.email = data.email
+    person.phone = data.phone
+    person.national_id = national_id
+    person.national_id_index = index
+    person.gender = data.gender
+    person.birth_year = data.birth_year
+    person.ubigeo = data.ubigeo
+    person.languages = list(data.languages)
+    person.education_level = data.education_level
+    person.years_experience = data.years_experience
+    person.self_description = data.self_description
+    person.interests = list(data.interests)
+    person.availability_hours = data.availability.hours_per_week
+    person.availability_slots = list(data.availability.slots)
+    person.has_internet = data.remote.has_internet
+    person.device = data.remote.device
+    person.expected_wage = data.expected_wage
+    person.max_distance_km = data.max_distance_km
+    person.consent_visible = consent_now
+    # Showing contact details only makes sense to employers who can see the profile at all.
+    person.consent_contact = data.consent_contact and consent_now
+    user.name = data.name
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same national id saved concurrently
+        raise NationalIdTaken() from None
+    return person
+
+
+def propose_skills(
+    session: Session, person: Person, text: str, lang: str | None = None
+) -> list[ProposedSkill]:
+    """Skills read from the person's words; new ones are kept as unconfirmed proposals.
+
+    A proposal becomes part of the profile when the person confirms it (:func:`replace_skills`),
+    and keeps ``source = extracted`` with its evidence then.
+    """
+    proposed = nlp_service.propose_person_skills(session, person.id, text, lang)
+    current = {s.skill_id: s for s in person.skills}
+    for item in proposed:
+        row = current.get(item.skill_id)
+        if row is None:
+            row = PersonSkill(
+                person_id=person.id,
+                skill_id=item.skill_id,
+                level=SkillLevel(item.level) if item.level else None,
+                source=SkillSource.EXTRACTED,
+                confidence=item.confidence,
+                evidence=item.evidence[:500],
+                confirmed=False,
+            )
+            person.skills.append(row)
+            current[item.skill_id] = row
+        elif not row.confirmed:  # a proposal again: keep the latest evidence
+            row.confidence = item.confidence
+            row.evidence = item.evidence[:500]
+            if item.level:
+                row.level = SkillLevel(item.level)
+    session.flush()
+    return proposed
+
+
+def replace_skills(session: Session, person: Person, choices: Sequence[SkillChoice]) -> Person:
+    """Make ``choices`` the person's confirmed skills; everything else is removed.
+
+    A chosen skill that was proposed (or is already on the profile) keeps its source
+    (extracted, certified) and evidence; a new one is ``declared``. A level given replaces the
+    stored one; no level keeps it. Proposals not chosen are dropped.
+
+    Raises:
+        UnknownSkills: naming every id that is not in the taxonomy.
+    """
+    wanted: dict[str, SkillLevel | None] = {}
+    for choice in choices:
+        wanted[choice.id] = choice.level
+    known = repository.skills_by_ids(session, wanted.keys())
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise UnknownSkills(unknown)
+    current = {s.skill_id: s for s in person.skills}
+    rows: list[PersonSkill] = []
+    for skill_id, level in wanted.items():
+        row = current.get(skill_id)
+        if row is None:
+            row = PersonSkill(skill_id=skill_id, level=level, source=SkillSource.DECLARED)
+        elif level is not None:
+            row.level = level
+        row.confirmed = True
+        rows.append(row)
+    person.skills = rows
+    session.flush()
+    return person
+
+
+def skill_rows(session: Session, person: Person) -> list[tuple[PersonSkill, Skill | None]]:
+    """The person's skill rows with their taxonomy entries (for labels), in a stable order."""
+    skills = repository.skills_by_ids(session, [s.skill_id for s in person.skills])
+    rows = [(s, skills.get(s.skill_id)) for s in person.skills]
+    rows.sort(key=lambda r: (not r[0].confirmed, r[0].created_at, r[0].skill_id))
+    return rows
+
+
+def _location(ubigeo: str | None) -> Location | None:
+    if not ubigeo:
+        return None
+    try:
+        place = get_gazetteer().get(ubigeo)
+    except UnknownUbigeo:
+        return Location(ubigeo=ubigeo, department=None, province=None, district=None)
+    return Location(
+        ubigeo=ubigeo,
+        department=place.department,
+        province=place.province,
+        district=place.name if place.level == "district" else None,
+    )
+
+
+def skill_view(row: PersonSkill, skill: Skill | None, lang: str) -> ProfileSkillOut:
+    label = row.skill_id
+    if skill is not None:
+        label = (skill.label_en if lang == "en" else skill.label_es) or skill.label_es
+    return ProfileSkillOut(
+        id=row.skill_id,
+        label=label,
+        esco_uri=skill.esco_uri if skill is not None else None,
+        level=row.level,
+        source=row.source,
+        confirmed=row.confirmed,
+        confidence=row.confidence,
+        evidence=row.evidence,
+    )
+
+
+def skills_view(session: Session, person: Person, lang: str) -> SkillsOut:
+    views = [(row, skill_view(row, skill, lang)) for row, skill in skill_rows(session, person)]
+    return SkillsOut(
+        skills=[v for row, v in views if row.confirmed],
+        proposed=[v for row, v in views if not row.confirmed],
+    )
+
+
+def profile_view(session: Session, person: Person, lang: str) -> ProfileOut:
+    """The profile as the API returns it: national id masked, place names, confirmed skills."""
+    return ProfileOut(
+        id=person.id,
+        name=person.full_name,
+        email=person.email,
+        phone=person.phone,
+        national_id=mask_national_id(person.national_id),
+        gender=person.gender,
+        birth_year=person.birth_year,
+        ubigeo=person.ubigeo,
+        location=_location(person.ubigeo),
+        languages=list(person.languages or []),
+        education_level=person.education_level,
+        years_experience=person.years_experience,
+        self_description=person.self_description,
+        interests=list(person.interests or []),
+        availability=Availability(
+            hours_per_week=person.availability_hours,
+            slots=list(person.availability_slots or []),
+        ),
+        remote=RemoteOut(
+            has_internet=person.has_internet,
+            device=person.device,
+            ready=person.remote_ready,
+        ),
+        expected_wage=float(person.expected_wage) if person.expected_wage is not None else None,
+        max_distance_km=person.max_distance_km,
+        consent_visible=person.consent_visible,
+        consent_contact=person.consent_contact,
+        consent_at=person.consent_at,
+        skills=skills_view(session, person, lang).skills,
+        updated_at=person.updated_at,
+    )

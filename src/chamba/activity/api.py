@@ -1,0 +1,181 @@
+"""Applications and feedback routes.
+
+Seekers apply to open jobs, follow their applications, withdraw them and give feedback on what
+they were shown; the employer that published a job reads its applications and moves them
+through the state machine documented in :mod:`chamba.activity.service`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+from sqlalchemy import select
+
+from chamba.activity import service
+from chamba.activity.errors import (
+    AlreadyApplied,
+    ApplicationNotFound,
+    InvalidFeedback,
+    InvalidTransition,
+    JobNotOpen,
+    NotYourApplication,
+)
+from chamba.activity.models import Application, ApplicationStatus, SubjectType
+from chamba.activity.schemas import (
+    ApplicationIn,
+    ApplicationList,
+    ApplicationOut,
+    ApplicationStatusIn,
+    Contact,
+    FeedbackIn,
+    FeedbackOut,
+    JobApplicationList,
+    JobApplicationOut,
+)
+from chamba.api.deps import SessionDep
+from chamba.auth.api import responses
+from chamba.auth.deps import CurrentUser
+from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.auth.models import Role
+from chamba.jobs.deps import OwnedJob, ValidJob, is_owner
+from chamba.jobs.errors import JobNotFound, NotJobOwner
+from chamba.jobs.models import Job, JobStatus
+from chamba.learning.serving import serving_ranker
+from chamba.observability.metrics import MetricsDep
+from chamba.people.deps import CurrentPerson
+from chamba.people.errors import NotASeeker
+from chamba.people.models import Person
+
+router = APIRouter(tags=["applications"])
+_seeker_errors = (NotAuthenticated, NotASeeker)
+
+
+def _mine(application: Application, job: Job) -> ApplicationOut:
+    return ApplicationOut(
+        id=application.id, job_id=job.id, job_title=job.title, job_status=job.status,
+        status=application.status, message=application.message,
+        created_at=application.created_at, updated_at=application.updated_at,
+    )  # fmt: skip
+
+
+def _for_employer(application: Application, person: Person | None) -> JobApplicationOut:
+    contact = None
+    if person is not None and application.status != ApplicationStatus.WITHDRAWN:
+        contact = Contact(name=person.full_name, email=person.email, phone=person.phone)
+    return JobApplicationOut(
+        id=application.id, job_id=application.job_id, person_id=application.person_id,
+        status=application.status, message=application.message,
+        created_at=application.created_at, updated_at=application.updated_at, contact=contact,
+    )  # fmt: skip
+
+
+@router.post(
+    "/jobs/{job_id}/applications",
+    status_code=status.HTTP_201_CREATED,
+    summary="Apply to a job (seekers)",
+    responses=responses(*_seeker_errors, JobNotFound, JobNotOpen, AlreadyApplied),
+)
+def apply(
+    person: CurrentPerson,
+    job: ValidJob,
+    session: SessionDep,
+    metrics: MetricsDep,
+    data: ApplicationIn | None = None,
+) -> ApplicationOut:
+    if job.status == JobStatus.DRAFT:
+        raise JobNotFound(job.id)  # drafts are the employer's secret
+    application = service.apply_to_job(session, person, job, data.message if data else None)
+    metrics.applications.inc()
+    return _mine(application, job)
+
+
+@router.get(
+    "/me/applications",
+    summary="My applications, newest first",
+    responses=responses(*_seeker_errors),
+)
+def my_applications(person: CurrentPerson, session: SessionDep) -> ApplicationList:
+    return ApplicationList(items=[_mine(a, j) for a, j in service.applications_of(session, person)])
+
+
+@router.get(
+    "/jobs/{job_id}/applications",
+    summary="Applications to a job (its employer)",
+    responses=responses(NotAuthenticated, RoleRequired, NotJobOwner, JobNotFound),
+)
+def job_applications(job: OwnedJob, session: SessionDep) -> JobApplicationList:
+    applications = service.applications_to(session, job)
+    ids = sorted({a.person_id for a in applications})
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+    return JobApplicationList(
+        items=[_for_employer(a, people.get(a.person_id)) for a in applications]
+    )
+
+
+def valid_application(
+    user: CurrentUser,
+    application_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+) -> Application:
+    """The application of the path (authentication checked first)."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise ApplicationNotFound(application_id)
+    return application
+
+
+ValidApplication = Annotated[Application, Depends(valid_application)]
+
+
+@router.patch(
+    "/applications/{application_id}",
+    summary="Move an application: employer reviews, interviews, hires, rejects; "
+    "applicant withdraws",
+    responses=responses(
+        NotAuthenticated, NotYourApplication, ApplicationNotFound, InvalidTransition
+    ),
+)
+def move_application(
+    application: ValidApplication,
+    data: ApplicationStatusIn,
+    user: CurrentUser,
+    session: SessionDep,
+    metrics: MetricsDep,
+) -> JobApplicationOut | ApplicationOut:
+    new = ApplicationStatus(data.status)
+    job = session.get(Job, application.job_id)
+    assert job is not None  # applications cascade with their job
+    person = session.get(Person, application.person_id)
+    if new == ApplicationStatus.WITHDRAWN:
+        if user.role != Role.SEEKER or person is None or person.user_id != user.id:
+            raise NotYourApplication("Only the person who applied can withdraw an application.")
+        service.move_application(session, application, new, by_applicant=True)
+        return _mine(application, job)
+    if not is_owner(user, job):
+        raise NotYourApplication(
+            "Only the employer that published the job can review, interview, hire or reject."
+        )
+    service.move_application(session, application, new, by_applicant=False)
+    if new == ApplicationStatus.HIRED:
+        metrics.hires.inc()
+    return _for_employer(application, person)
+
+
+@router.post(
+    "/feedback",
+    status_code=status.HTTP_201_CREATED,
+    summary="Feedback on a job or course (useful, saved, dismissed, completed...)",
+    responses=responses(*_seeker_errors, InvalidFeedback),
+)
+def feedback(
+    data: FeedbackIn, person: CurrentPerson, session: SessionDep, metrics: MetricsDep
+) -> FeedbackOut:
+    row, added = service.record_feedback(session, person, data)
+    metrics.feedback.labels(kind=row.kind.value).inc()
+    if row.subject_type == SubjectType.JOB and (serving := serving_ranker("jobs")) is not None:
+        serving.stats.record_feedback(row.kind.value)
+    return FeedbackOut(
+        id=row.id, subject_type=row.subject_type, subject_id=row.subject_id, kind=row.kind,
+        reason=row.reason, occurred_at=row.occurred_at, skills_added=added,
+    )  # fmt: skip

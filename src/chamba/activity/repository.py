@@ -1,0 +1,74 @@
+"""SQL of applications and the interaction log."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from chamba.activity.models import Application, ApplicationStatus, Interaction
+from chamba.jobs.models import Job
+
+
+def person_key_of(session: Session, person_id: int) -> str | None:
+    """The pseudonym already used in this person's interactions, if any."""
+    stmt = select(Interaction.person_key).where(Interaction.person_id == person_id).limit(1)
+    return session.scalar(stmt)
+
+
+def add_interactions(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert interaction rows in one statement (executemany)."""
+    if rows:
+        session.execute(insert(Interaction), list(rows))
+
+
+def application_of(session: Session, job_id: int, person_id: int) -> Application | None:
+    stmt = select(Application).where(
+        Application.job_id == job_id, Application.person_id == person_id
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def applications_of_person(session: Session, person_id: int) -> list[tuple[Application, Job]]:
+    """The person's applications with their jobs, newest first."""
+    stmt = (
+        select(Application, Job)
+        .join(Job, Job.id == Application.job_id)
+        .where(Application.person_id == person_id)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    )
+    return [(a, j) for a, j in session.execute(stmt).tuples()]
+
+
+def applications_to_job(session: Session, job_id: int) -> list[Application]:
+    stmt = (
+        select(Application)
+        .where(Application.job_id == job_id)
+        .order_by(Application.created_at.asc(), Application.id.asc())
+    )
+    return list(session.scalars(stmt))
+
+
+def active_applicants(session: Session, job_id: int, person_ids: Collection[int]) -> set[int]:
+    """The people among ``person_ids`` with an application to ``job_id`` they did not withdraw."""
+    if not person_ids:
+        return set()
+    stmt = select(Application.person_id).where(
+        Application.job_id == job_id,
+        Application.person_id.in_(list(person_ids)),
+        Application.status != ApplicationStatus.WITHDRAWN,
+    )
+    return set(session.scalars(stmt))
+
+
+def application_statuses(
+    session: Session, job_id: int, person_ids: Collection[int]
+) -> dict[int, ApplicationStatus]:
+    if not person_ids:
+        return {}
+    stmt = select(Application.person_id, Application.status).where(
+        Application.job_id == job_id, Application.person_id.in_(list(person_ids))
+    )
+    return {row.person_id: row.status for row in session.execute(stmt)}

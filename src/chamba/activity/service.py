@@ -1,0 +1,310 @@
+"""Applications, feedback and the interaction log. Never commits; flushes.
+
+Application state machine (who may move an application, and where to)::
+
+    submitted ──► reviewing ──► interview ──► hired      (employer of the job)
+        │             │             │
+        └─────────────┴─────────────┴──────► rejected    (employer of the job)
+        └─────────────┴─────────────┴──────► withdrawn   (the applicant)
+
+``hired``, ``rejected`` and ``withdrawn`` are final; anything else (including "moving" to the
+current status) is an :class:`InvalidTransition` (409). Moving to ``interview`` logs an
+``interviewed`` interaction, to ``hired`` a ``hired`` one; applying logs ``applied``. A person
+applies once per job (a withdrawn application is not reopened).
+
+Interactions carry ``person_key``, a random pseudonym reused for every interaction of the same
+person, so their history stays usable for learning after ``person_id`` is erased.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chamba.activity import repository
+from chamba.activity.errors import (
+    AlreadyApplied,
+    InvalidFeedback,
+    InvalidTransition,
+    JobNotOpen,
+)
+from chamba.activity.models import (
+    Application,
+    ApplicationStatus,
+    Interaction,
+    InteractionKind,
+    SubjectType,
+)
+from chamba.activity.schemas import FeedbackIn
+from chamba.courses.models import Course, CourseSkill
+from chamba.db import utcnow
+from chamba.jobs.models import Job, JobStatus
+from chamba.people.models import Person, PersonSkill
+from chamba.vocab import SkillLevel, SkillSource
+
+S = ApplicationStatus
+#: Moves the job's employer may make.
+EMPLOYER_MOVES: Final[dict[ApplicationStatus, frozenset[ApplicationStatus]]] = {
+    S.SUBMITTED: frozenset({S.REVIEWING, S.REJECTED}),
+    S.REVIEWING: frozenset({S.INTERVIEW, S.REJECTED}),
+    S.INTERVIEW: frozenset({S.HIRED, S.REJECTED}),
+}
+#: States the applicant may withdraw from.
+WITHDRAWABLE: Final = frozenset({S.SUBMITTED, S.REVIEWING, S.INTERVIEW})
+FINAL: Final = frozenset({S.HIRED, S.REJECTED, S.WITHDRAWN})
+_STATUS_EVENTS: Final = {S.INTERVIEW: InteractionKind.INTERVIEWED, S.HIRED: InteractionKind.HIRED}
+_FEEDBACK_SUBJECTS: Final[dict[str, frozenset[SubjectType]]] = {
+    "enrolled": frozenset({SubjectType.COURSE}),
+    "completed": frozenset({SubjectType.COURSE}),
+    "hired": frozenset({SubjectType.JOB}),
+}
+_LEVEL_RANK: Final = {
+    None: 0,
+    SkillLevel.BASIC: 1,
+    SkillLevel.INTERMEDIATE: 2,
+    SkillLevel.ADVANCED: 3,
+}
+
+
+# ----------------------------------------------------------------------------- interactions
+
+
+def person_key(session: Session, person_id: int) -> str:
+    """The person's pseudonym: the one of their earlier interactions, else a new random one."""
+    cache: dict[int, str] = session.info.setdefault("chamba.activity.person_keys", {})
+    key = cache.get(person_id) or repository.person_key_of(session, person_id)
+    if key is None:
+        key = secrets.token_hex(16)
+    cache[person_id] = key
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One item of a served recommendation list."""
+
+    subject_type: SubjectType
+    subject_id: int
+    position: int  # 1-based rank in the whole ranking
+    score: float | None = None
+
+
+def log_shown(
+    session: Session,
+    person_id: int,
+    items: Sequence[Shown],
+    *,
+    model_version: str | None,
+    context: Mapping[str, Any] | None = None,
+) -> int:
+    """Log one ``shown`` interaction per served item, in one INSERT. Returns how many."""
+    if not items:
+        return 0
+    key = person_key(session, person_id)
+    now = utcnow()
+    ctx = dict(context or {})
+    repository.add_interactions(
+        session,
+        [
+            {
+                "person_id": person_id, "person_key": key, "subject_type": item.subject_type,
+                "subject_id": item.subject_id, "kind": InteractionKind.SHOWN, "reason": None,
+                "position": item.position, "score": item.score,
+                "model_version": (model_version or "")[:60] or None, "context": ctx,
+                "occurred_at": now,
+            }
+            for item in items
+        ],
+    )  # fmt: skip
+    return len(items)
+
+
+def log_interaction(
+    session: Session,
+    person_id: int,
+    subject_type: SubjectType,
+    subject_id: int,
+    kind: InteractionKind,
+    *,
+    reason: str | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> Interaction:
+    """Log one interaction (flushed, so it has an id)."""
+    row = Interaction(
+        person_id=person_id,
+        person_key=person_key(session, person_id),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        kind=kind,
+        reason=reason,
+        context=dict(context or {}),
+        occurred_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# ----------------------------------------------------------------------------- applications
+
+
+def apply_to_job(session: Session, person: Person, job: Job, message: str | None) -> Application:
+    """Apply ``person`` to ``job`` and log ``applied``.
+
+    Raises:
+        JobNotOpen: the job is not open or has expired.
+        AlreadyApplied: the person applied to this job before.
+    """
+    now = utcnow()
+    if job.status != JobStatus.OPEN or (job.expires_at is not None and job.expires_at <= now):
+        raise JobNotOpen(job.id)
+    if repository.application_of(session, job.id, person.id) is not None:
+        raise AlreadyApplied(job.id)
+    application = Application(job_id=job.id, person_id=person.id, message=message)
+    try:
+        with session.begin_nested():
+            session.add(application)
+            session.flush()
+    except IntegrityError:  # applied concurrently
+        raise AlreadyApplied(job.id) from None
+    log_interaction(
+        session, person.id, SubjectType.JOB, job.id, InteractionKind.APPLIED,
+        context={"application_id": application.id},
+    )  # fmt: skip
+    return application
+
+
+def applications_of(session: Session, person: Person) -> list[tuple[Application, Job]]:
+    """The person's applications with their jobs, newest first."""
+    return repository.applications_of_person(session, person.id)
+
+
+def applications_to(session: Session, job: Job) -> list[Application]:
+    """Every application to ``job``, oldest first."""
+    return repository.applications_to_job(session, job.id)
+
+
+def check_move(current: ApplicationStatus, new: ApplicationStatus, *, by_applicant: bool) -> None:
+    """Raise :class:`InvalidTransition` unless the state machine allows ``current -> new``."""
+    if current in FINAL:
+        raise InvalidTransition(
+            f"This application is already {current.value}; that is final and cannot change."
+        )
+    allowed = {S.WITHDRAWN} if by_applicant and current in WITHDRAWABLE else EMPLOYER_MOVES[current]
+    if by_applicant and new != S.WITHDRAWN:
+        allowed = set()
+    if new not in allowed:
+        options = ", ".join(sorted(s.value for s in allowed)) or "none"
+        raise InvalidTransition(
+            f"An application cannot go from {current.value} to {new.value}; "
+            f"from {current.value} it can go to: {options}."
+        )
+
+
+def move_application(
+    session: Session, application: Application, new: ApplicationStatus, *, by_applicant: bool
+) -> Application:
+    """Move ``application`` to ``new`` (see the module's state machine); logs interview/hire.
+
+    Raises:
+        InvalidTransition: the move is not allowed from the current status.
+    """
+    check_move(application.status, new, by_applicant=by_applicant)
+    application.status = new
+    application.updated_at = utcnow()
+    session.flush()
+    event = _STATUS_EVENTS.get(new)
+    if event is not None:
+        log_interaction(
+            session, application.person_id, SubjectType.JOB, application.job_id, event,
+            context={"application_id": application.id},
+        )  # fmt: skip
+    return application
+
+
+# ----------------------------------------------------------------------------- feedback
+
+
+def _subject_exists(session: Session, subject_type: SubjectType, subject_id: int) -> bool:
+    if subject_type == SubjectType.JOB:
+        job = session.get(Job, subject_id)
+        return job is not None and job.status != JobStatus.DRAFT
+    return session.get(Course, subject_id) is not None
+
+
+def certify_course_skills(session: Session, person: Person, course_id: int) -> list[str]:
+    """Add the skills ``course_id`` teaches to the person's profile as ``certified``.
+
+    A skill already on the profile becomes certified by this course, keeping the higher level.
+    Returns the ids of the skills added or upgraded.
+    """
+    taught = list(
+        session.query(CourseSkill.skill_id, CourseSkill.level).filter(
+            CourseSkill.course_id == course_id
+        )
+    )
+    if not taught:
+        return []
+    rows = {
+        r.skill_id: r for r in session.query(PersonSkill).filter(PersonSkill.person_id == person.id)
+    }
+    changed: list[str] = []
+    for skill_id, level in taught:
+        row = rows.get(skill_id)
+        if row is None:
+            session.add(
+                PersonSkill(
+                    person_id=person.id, skill_id=skill_id, level=level,
+                    source=SkillSource.CERTIFIED, course_id=course_id, confidence=1.0,
+                    evidence=f"course {course_id}", confirmed=True,
+                )
+            )  # fmt: skip
+            changed.append(skill_id)
+        elif row.source != SkillSource.CERTIFIED or row.course_id is None:
+            row.source, row.course_id, row.confirmed = SkillSource.CERTIFIED, course_id, True
+            if _LEVEL_RANK[level] > _LEVEL_RANK[row.level]:
+                row.level = level
+            changed.append(skill_id)
+    if changed:
+        person.updated_at = utcnow()
+        session.flush()
+    return sorted(changed)
+
+
+def record_feedback(
+    session: Session, person: Person, data: FeedbackIn
+) -> tuple[Interaction, list[str]]:
+    """Log the person's feedback; a ``completed`` course certifies its skills on the profile.
+
+    Raises:
+        InvalidFeedback: the kind does not apply to the subject type, or the subject is unknown.
+    """
+    subjects = _FEEDBACK_SUBJECTS.get(data.kind)
+    if subjects is not None and data.subject_type not in subjects:
+        allowed = " or ".join(sorted(s.value for s in subjects))
+        raise InvalidFeedback("kind", f"{data.kind!r} applies to a {allowed} only")
+    if not _subject_exists(session, data.subject_type, data.subject_id):
+        raise InvalidFeedback(
+            "subject_id", f"there is no {data.subject_type.value} with id {data.subject_id}"
+        )
+    row = log_interaction(
+        session, person.id, data.subject_type, data.subject_id, InteractionKind(data.kind),
+        reason=data.reason, context={"source": "feedback"},
+    )  # fmt: skip
+    added: list[str] = []
+    if data.kind == "completed":
+        added = certify_course_skills(session, person, data.subject_id)
+    return row, added
+
+
+def contact_allowed(session: Session, job_id: int, people: Iterable[Person]) -> set[int]:
+    """Ids of ``people`` whose contact details the job's employer may see: those who applied
+    to this job (and did not withdraw) and those who consented to be contacted."""
+    people = list(people)
+    allowed = {p.id for p in people if getattr(p, "consent_contact", False)}
+    return allowed | repository.active_applicants(session, job_id, [p.id for p in people])

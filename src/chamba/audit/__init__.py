@@ -1,0 +1,1 @@
+"""Audit log: who (admin, counselor) did what to whose personal data, and when."""

@@ -1,0 +1,100 @@
+"""Write and read the audit log. Never commits: the entry joins the request's transaction.
+
+An entry records *that* an admin or counselor touched someone's personal data — never the
+values. Action names are ``<object>.<verb>`` (``person.profile_read``, ``user.role_changed``);
+see :data:`ACTIONS`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from chamba.audit import repository
+from chamba.audit.models import AuditEntry
+from chamba.auth.models import User
+from chamba.db import utcnow
+
+#: Every action written to the log, with what it means.
+ACTIONS: dict[str, str] = {
+    "person.profile_read": "read a person's profile",
+    "person.pathway_read": "planned a learning pathway for a person",
+    "person.matches_read": "listed job matches for a person",
+    "person.notes_read": "read the notes about a person",
+    "person.note_created": "wrote a note about a person",
+    "person.list": "listed the people who granted access",
+    "person.erased": "a person erased their data",
+    "person.exported": "a person exported their data",
+    "user.list": "listed accounts",
+    "user.created": "created an account",
+    "user.role_changed": "changed an account's role",
+    "user.deactivated": "deactivated an account",
+    "user.activated": "reactivated an account",
+    "audit.read": "read the audit log",
+}
+
+
+def record(
+    session: Session,
+    actor: User,
+    action: str,
+    object_type: str,
+    object_id: int | str | None = None,
+    *,
+    request_id: str | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry (flushes).
+
+    Args:
+        session: the request's session.
+        actor: who acted; their current role is recorded.
+        action: one of :data:`ACTIONS`.
+        object_type: ``person``, ``user``, ``audit_log``...
+        object_id: the object's id (not a name or any other personal value).
+        request_id: the request's id, to find its logs.
+        at: when (default now).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; add it to ACTIONS")
+    return repository.add(
+        session,
+        AuditEntry(
+            actor_user_id=actor.id,
+            actor_role=actor.role.value,
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            request_id=request_id,
+            at=at or utcnow(),
+        ),
+    )
+
+
+def list_entries(
+    session: Session,
+    *,
+    actor_user_id: int | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[AuditEntry], int]:
+    return repository.page(
+        session,
+        actor_user_id=actor_user_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
+
+
+def entries_for_subject(
+    session: Session, *, user_id: int, person_id: int | None
+) -> list[AuditEntry]:
+    """Entries about a user and their person record, or made by that user (for exports)."""
+    return repository.about_or_by(session, user_id=user_id, person_id=person_id)

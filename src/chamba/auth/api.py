@@ -1,0 +1,181 @@
+"""Routes of accounts and tokens (``/auth``) and of account administration (``/admin/users``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
+
+from chamba.api.deps import SessionDep, SettingsDep
+from chamba.audit.deps import AuditDep
+from chamba.auth import service
+from chamba.auth.deps import AdminUser, ClientDep, CurrentLogin, CurrentUser
+from chamba.auth.errors import (
+    AccountExists,
+    Forbidden,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    NotAuthenticated,
+    RoleRequired,
+    SelfLockout,
+    StaffRoleRefused,
+    TooManyAttempts,
+    UserNotFound,
+    WeakPassword,
+)
+from chamba.auth.models import Role, User
+from chamba.auth.schemas import (
+    LoginIn,
+    LogoutIn,
+    RefreshIn,
+    RegisterIn,
+    TokenPair,
+    UserCreate,
+    UserOut,
+    UserPage,
+    UserUpdate,
+)
+from chamba.errors import ChambaError, InvalidInput
+
+router = APIRouter(tags=["auth"])
+
+
+def responses(*errors: type[ChambaError]) -> dict[int | str, dict[str, Any]]:
+    """Declare a route's expected errors in OpenAPI, as problem+json."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = out.setdefault(
+            error.status_code,
+            {"description": error.title, "content": {"application/problem+json": {}}},
+        )
+        if error.title not in entry["description"].split(" / "):
+            entry["description"] += f" / {error.title}"
+    return out
+
+
+@contextmanager
+def commit_even_if(session: Session, *errors: type[Exception]) -> Iterator[None]:
+    """Keep what the service wrote (counted attempts, a revoked session) when it refuses.
+
+    The request owns the transaction and rolls back on errors; these refusals are themselves
+    security records that must persist, so they are committed before the error propagates.
+    """
+    try:
+        yield
+    except errors:
+        session.commit()
+        raise
+
+
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a seeker, employer or provider",
+    responses=responses(StaffRoleRefused, AccountExists, WeakPassword, TooManyAttempts),
+)
+def register(
+    data: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientDep
+) -> UserOut:
+    with commit_even_if(session, StaffRoleRefused, AccountExists, WeakPassword, InvalidInput):
+        user = service.register(session, data, client=client, settings=settings)
+    return UserOut.model_validate(user)
+
+
+@router.post(
+    "/auth/login",
+    summary="Log in with e-mail or phone and password",
+    responses=responses(InvalidCredentials, Forbidden, TooManyAttempts),
+)
+def login(
+    data: LoginIn, session: SessionDep, settings: SettingsDep, client: ClientDep
+) -> TokenPair:
+    with commit_even_if(session, InvalidCredentials):
+        return service.login(session, data, client=client, settings=settings)
+
+
+@router.post(
+    "/auth/refresh",
+    summary="Exchange a refresh token for a new token pair",
+    responses=responses(InvalidRefreshToken),
+)
+def refresh(data: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    with commit_even_if(session, InvalidRefreshToken):
+        return service.refresh(session, data.refresh_token, settings=settings)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out: the access and refresh tokens stop working",
+    responses=responses(NotAuthenticated),
+)
+def logout(login: CurrentLogin, session: SessionDep, data: LogoutIn | None = None) -> Response:
+    service.logout(session, login, refresh_token=data.refresh_token if data else None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/me", summary="The current user", responses=responses(NotAuthenticated))
+def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+_admin_errors = (NotAuthenticated, RoleRequired)
+
+
+@router.post(
+    "/admin/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account of any role (admins only)",
+    tags=["admin"],
+    responses=responses(*_admin_errors, AccountExists, WeakPassword, InvalidInput),
+)
+def create_user(
+    data: UserCreate, admin: AdminUser, session: SessionDep, settings: SettingsDep, audit: AuditDep
+) -> UserOut:
+    user = service.create_user(session, data, settings=settings)
+    audit.record(admin, "user.created", "user", user.id)
+    return UserOut.model_validate(user)
+
+
+@router.get(
+    "/admin/users",
+    summary="List accounts, oldest first (admins only)",
+    tags=["admin"],
+    responses=responses(*_admin_errors),
+)
+def list_users(
+    admin: AdminUser,
+    session: SessionDep,
+    audit: AuditDep,
+    role: Role | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> UserPage:
+    users, total = service.list_users(session, role=role, page=page, per_page=per_page)
+    audit.record(admin, "user.list", "user")
+    return UserPage(
+        items=[UserOut.model_validate(u) for u in users], total=total, page=page, per_page=per_page
+    )
+
+
+@router.patch(
+    "/admin/users/{user_id}",
+    summary="Change an account's role or deactivate it (admins only)",
+    tags=["admin"],
+    responses=responses(*_admin_errors, UserNotFound, SelfLockout),
+)
+def update_user(
+    user_id: int, data: UserUpdate, admin: AdminUser, session: SessionDep, audit: AuditDep
+) -> UserOut:
+    before = session.get(User, user_id)
+    old_role, was_active = (before.role, before.is_active) if before else (None, None)
+    user = service.update_user(session, admin, user_id, data)
+    if user.role != old_role:
+        audit.record(admin, "user.role_changed", "user", user.id)
+    if user.is_active != was_active:
+        action = "user.activated" if user.is_active else "user.deactivated"
+        audit.record(admin, action, "user", user.id)
+    return UserOut.model_validate(user)

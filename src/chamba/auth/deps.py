@@ -1,0 +1,76 @@
+"""Authentication dependencies: ``CurrentUser``, ``OptionalUser`` and ``require_roles``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from chamba.api.deps import SessionDep, SettingsDep
+from chamba.auth import service
+from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.auth.models import Role, User
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login.")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def client_of(request: Request) -> service.Client:
+    """The client address (the direct peer; run uvicorn with --proxy-headers behind a proxy)."""
+    return service.Client(
+        address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+ClientDep = Annotated[service.Client, Depends(client_of)]
+
+
+def current_login(
+    credentials: BearerDep, session: SessionDep, settings: SettingsDep
+) -> service.Authenticated:
+    """The valid access token's user and login session, or a 401 problem."""
+    if credentials is None:
+        raise NotAuthenticated()
+    return service.authenticate(session, credentials.credentials, settings=settings)
+
+
+CurrentLogin = Annotated[service.Authenticated, Depends(current_login)]
+
+
+def current_user(login: CurrentLogin) -> User:
+    return login.user
+
+
+def optional_user(
+    credentials: BearerDep, session: SessionDep, settings: SettingsDep
+) -> User | None:
+    """The user when a token is sent; None when none is (an invalid token is still a 401)."""
+    if credentials is None:
+        return None
+    return service.authenticate(session, credentials.credentials, settings=settings).user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency that lets only users with one of ``roles`` through (else a 403 problem).
+
+    Example:
+        ``AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]``
+    """
+    allowed = frozenset(roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise RoleRequired(r.value for r in allowed)
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]

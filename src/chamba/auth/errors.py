@@ -1,0 +1,113 @@
+"""Errors of accounts, logins and tokens; each renders as a problem+json response."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from chamba.errors import ChambaError, Conflict, InvalidInput
+
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+class NotAuthenticated(ChambaError):
+    """No valid access token: missing, malformed, expired, or its session was revoked."""
+
+    status_code = 401
+    title = "Not authenticated"
+
+    def __init__(
+        self, message: str = "Log in to continue: send 'Authorization: Bearer <token>'."
+    ) -> None:
+        super().__init__(message, headers=BEARER)
+
+
+class InvalidCredentials(ChambaError):
+    """Wrong identifier or password. Deliberately does not say which."""
+
+    status_code = 401
+    title = "Invalid credentials"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The e-mail or phone and password do not match an active account. Check them and "
+            "try again.",
+            headers=BEARER,
+        )
+
+
+class InvalidRefreshToken(ChambaError):
+    status_code = 401
+    title = "Invalid refresh token"
+
+    def __init__(
+        self, message: str = "This refresh token is not valid or has expired; log in again."
+    ) -> None:
+        super().__init__(message, headers=BEARER)
+
+
+class RefreshTokenReused(InvalidRefreshToken):
+    """A rotated refresh token came back: someone else may hold a copy. The login is revoked."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This refresh token was already used. For your safety this login was ended on every "
+            "device that shared it; log in again."
+        )
+
+
+class Forbidden(ChambaError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class RoleRequired(Forbidden):
+    def __init__(self, roles: Iterable[str]) -> None:
+        names = ", ".join(sorted(roles))
+        super().__init__(f"This action needs one of these roles: {names}.")
+
+
+class StaffRoleRefused(Forbidden):
+    def __init__(self, role: str) -> None:
+        super().__init__(
+            f"Accounts with the role '{role}' cannot be self-registered: an administrator must "
+            "create them. Register as seeker, employer or provider."
+        )
+
+
+class AccountExists(Conflict):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"An account with this {what} already exists. Log in instead, or use another {what}."
+        )
+
+
+class WeakPassword(InvalidInput):
+    title = "Weak password"
+
+
+class UserNotFound(ChambaError):
+    status_code = 404
+    title = "Not found"
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"There is no user with id {user_id}.")
+
+
+class SelfLockout(Conflict):
+    """An admin tried to remove their own admin role or deactivate themselves."""
+
+
+class TooManyAttempts(ChambaError):
+    status_code = 429
+    title = "Too many attempts"
+
+    def __init__(self, what: str, retry_after_seconds: float) -> None:
+        seconds = max(1, math.ceil(retry_after_seconds))
+        minutes = max(1, math.ceil(seconds / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(
+            f"Too many {what}. Wait {minutes} {unit} and try again.",
+            headers={"Retry-After": str(seconds)},
+        )
+        self.retry_after = seconds

@@ -1,0 +1,79 @@
+"""Sliding-window rate limits kept in the database, so that every API replica shares them.
+
+An attempt is a row (scope, keyed hash of the account or address, time). A limit of ``N`` per
+``window`` refuses a new attempt while ``N`` attempts lie inside the window, and says when the
+oldest of them leaves it (``Retry-After``). Rows older than the window are pruned as new ones
+are written. Keys are blind indexes: the table holds no e-mail, phone or IP address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from chamba.auth import repository
+from chamba.auth.errors import TooManyAttempts
+from chamba.config import Settings
+from chamba.db import blind_index
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most ``count`` attempts of ``scope`` per key within ``window``."""
+
+    scope: str
+    count: int
+    window: timedelta
+    #: How the refused attempts are named to the person ("failed logins").
+    what: str
+
+    def check(self, session: Session, value: str, *, now: datetime) -> None:
+        """Raise :class:`TooManyAttempts` (429, with Retry-After) when the limit is reached."""
+        oldest = repository.blocked_until(
+            session, self.scope, _key(value), limit=self.count, since=now - self.window
+        )
+        if oldest is not None:
+            wait = (oldest + self.window - now).total_seconds()
+            raise TooManyAttempts(self.what, wait)
+
+    def hit(self, session: Session, value: str, *, now: datetime) -> None:
+        """Count one attempt, and forget attempts that have left the window."""
+        repository.prune_attempts(session, self.scope, before=now - self.window)
+        repository.add_attempt(session, self.scope, _key(value), now=now)
+
+    def reset(self, session: Session, value: str) -> None:
+        """Forget every attempt of this key (after a successful login)."""
+        repository.clear_attempts(session, self.scope, _key(value))
+
+
+def _key(value: str) -> str:
+    return blind_index(value)
+
+
+def login_per_account(settings: Settings) -> Limit:
+    return Limit(
+        "login_account",
+        settings.login_failures_per_account,
+        timedelta(minutes=settings.login_window_minutes),
+        "failed logins for this account",
+    )
+
+
+def login_per_address(settings: Settings) -> Limit:
+    return Limit(
+        "login_address",
+        settings.login_failures_per_address,
+        timedelta(minutes=settings.login_window_minutes),
+        "failed logins from your network",
+    )
+
+
+def registration_per_address(settings: Settings) -> Limit:
+    return Limit(
+        "register_address",
+        settings.registrations_per_address,
+        timedelta(minutes=settings.registration_window_minutes),
+        "sign-ups from your network",
+    )

@@ -1,0 +1,100 @@
+"""SQL of accounts, login sessions, refresh tokens and rate-limit attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken, Role, User
+
+
+def user_by_email_index(session: Session, index: str) -> User | None:
+    return session.scalars(select(User).where(User.email_index == index)).one_or_none()
+
+
+def user_by_phone_index(session: Session, index: str) -> User | None:
+    return session.scalars(select(User).where(User.phone_index == index)).one_or_none()
+
+
+def list_users(
+    session: Session, *, role: Role | None, offset: int, limit: int
+) -> tuple[list[User], int]:
+    """One page of users (oldest first) and the total count."""
+    stmt = select(User)
+    count = select(func.count()).select_from(User)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+        count = count.where(User.role == role)
+    users = list(session.scalars(stmt.order_by(User.id).offset(offset).limit(limit)))
+    return users, session.scalar(count) or 0
+
+
+def session_with_user(session: Session, session_id: int) -> tuple[AuthSession, User] | None:
+    row = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == session_id)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def refresh_token_by_hash(
+    session: Session, token_hash: str
+) -> tuple[RefreshToken, AuthSession, User] | None:
+    row = session.execute(
+        select(RefreshToken, AuthSession, User)
+        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(RefreshToken.token_hash == token_hash)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def mark_rotated(session: Session, token_id: int, *, now: datetime) -> bool:
+    """Mark a refresh token used, only if it was not already (guards concurrent refreshes)."""
+    result = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.rotated_at.is_(None))
+        .values(rotated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def revoke_sessions_of_user(session: Session, user_id: int, *, now: datetime, reason: str) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def add_attempt(session: Session, scope: str, key: str, *, now: datetime) -> None:
+    session.add(AuthAttempt(scope=scope, key=key, created_at=now))
+    session.flush()
+
+
+def blocked_until(
+    session: Session, scope: str, key: str, *, limit: int, since: datetime
+) -> datetime | None:
+    """The time of the ``limit``-th most recent attempt after ``since``; None below the limit."""
+    return session.scalar(
+        select(AuthAttempt.created_at)
+        .where(AuthAttempt.scope == scope, AuthAttempt.key == key, AuthAttempt.created_at > since)
+        .order_by(AuthAttempt.created_at.desc())
+        .offset(limit - 1)
+        .limit(1)
+    )
+
+
+def clear_attempts(session: Session, scope: str, key: str) -> None:
+    session.execute(delete(AuthAttempt).where(AuthAttempt.scope == scope, AuthAttempt.key == key))
+
+
+def prune_attempts(session: Session, scope: str, *, before: datetime) -> None:
+    session.execute(
+        delete(AuthAttempt).where(AuthAttempt.scope == scope, AuthAttempt.created_at < before)
+    )

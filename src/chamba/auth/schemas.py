@@ -1,0 +1,132 @@
+"""Pydantic input and output of accounts and tokens (the field names are the API contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from chamba.auth.models import Role
+from chamba.fields import Name, Ruc, parse_email, parse_phone
+
+MAX_PASSWORD = 256
+
+
+def parse_account_email(value: Any) -> str | None:
+    """An e-mail address, wholly lower-cased (it is a login identifier)."""
+    email = parse_email(value)
+    return email.lower() if email else None
+
+
+def parse_mobile(value: Any) -> str | None:
+    """A Peruvian mobile (9 digits starting with 9) as ``+51 987 654 321``."""
+    phone = parse_phone(value)
+    if phone is not None and not phone.startswith("+51 9"):
+        raise ValueError(
+            f"{phone!r} is a landline: use a Peruvian mobile number (9 digits starting with 9)"
+        )
+    return phone
+
+
+AccountEmail = Annotated[str | None, BeforeValidator(parse_account_email)]
+Mobile = Annotated[str | None, BeforeValidator(parse_mobile)]
+Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD)]
+#: A person's name as shown on the account (and on the seeker's profile).
+PersonName = Annotated[Name, Field(max_length=200)]
+
+
+class _Identified(BaseModel):
+    """An e-mail or a phone number (at least one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: AccountEmail = None
+    phone: Mobile = None
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Self:
+        if self.email is None and self.phone is None:
+            raise ValueError("give an e-mail address or a mobile phone number")
+        return self
+
+
+class OrganisationSignup(BaseModel):
+    """The business or training provider an employer or provider account belongs to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    ruc: Ruc = None
+
+
+class RegisterIn(_Identified):
+    """Self-registration: seekers, employers and providers."""
+
+    password: Password
+    role: Role = Role.SEEKER
+    name: PersonName
+    organisation: OrganisationSignup | None = None
+
+
+class UserCreate(_Identified):
+    """An account created by an administrator: any role, staff included."""
+
+    password: Password
+    role: Role
+    name: PersonName
+    organisation_id: int | None = None
+
+
+class UserUpdate(BaseModel):
+    """What an administrator may change on an account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class LoginIn(_Identified):
+    password: Password
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class LogoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str | None, Field(max_length=200)] = None
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: Role
+    name: str | None
+    email: str | None
+    phone: str | None
+    is_active: bool
+    organisation_id: int | None
+    language: str
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int
+    page: int
+    per_page: int

@@ -1,0 +1,153 @@
+"""Password hashing (argon2id) and tokens: short-lived JWT access tokens, opaque refresh tokens.
+
+Nothing here touches the database; :mod:`chamba.auth.service` decides what is valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import jwt
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from chamba.auth.errors import NotAuthenticated
+from chamba.config import Settings
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+_DUMMY_PASSWORD = "chamba-timing-equaliser"
+
+
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+    )
+
+
+def hasher(settings: Settings) -> PasswordHasher:
+    """The argon2id hasher with the configured cost."""
+    return _hasher(
+        settings.password_hash_time_cost,
+        settings.password_hash_memory_kib,
+        settings.password_hash_parallelism,
+    )
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_kib, parallelism).hash(_DUMMY_PASSWORD)
+
+
+def hash_password(password: str, settings: Settings) -> str:
+    """An argon2id hash (``$argon2id$v=19$m=...``) with a random salt."""
+    return hasher(settings).hash(password)
+
+
+def verify_password(password: str, password_hash: str | None, settings: Settings) -> bool:
+    """Check a password. Without a hash, a dummy one is verified so timing reveals nothing."""
+    if password_hash is None:
+        key = (
+            settings.password_hash_time_cost,
+            settings.password_hash_memory_kib,
+            settings.password_hash_parallelism,
+        )
+        try:
+            hasher(settings).verify(_dummy_hash(*key), password)
+        except VerificationError:
+            pass
+        return False
+    try:
+        return hasher(settings).verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str, settings: Settings) -> bool:
+    """True when the hash was made with other parameters than the configured ones."""
+    try:
+        return hasher(settings).check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """The verified claims of an access token."""
+
+    user_id: int
+    role: str
+    session_id: int
+    expires_at: datetime
+    token_id: str
+
+
+def create_access_token(
+    *, user_id: int, role: str, session_id: int, now: datetime, settings: Settings
+) -> tuple[str, int]:
+    """A signed JWT (HS256) and its lifetime in seconds.
+
+    Claims: ``sub`` (user id), ``role``, ``sid`` (login session), ``iat``, ``exp``, ``jti``.
+    """
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sub": str(user_id),
+        "role": role,
+        "sid": str(session_id),
+        "typ": ACCESS,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    return token, int(lifetime.total_seconds())
+
+
+def decode_access_token(token: str, settings: Settings, *, now: datetime) -> AccessClaims:
+    """Verify signature, shape and expiry (against ``now``, the service's clock).
+
+    Raises:
+        NotAuthenticated: with a message saying whether the token expired or is invalid.
+    """
+    invalid = NotAuthenticated("The access token is not valid; log in again.")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={
+                "require": ["sub", "sid", "exp", "iat", "jti"],
+                "verify_exp": False,  # checked below against the same clock as the sessions
+                "verify_iat": False,
+            },
+        )
+        if claims.get("typ") != ACCESS:
+            raise invalid
+        parsed = AccessClaims(
+            user_id=int(claims["sub"]),
+            role=str(claims.get("role", "")),
+            session_id=int(claims["sid"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+            token_id=str(claims["jti"]),
+        )
+    except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
+        raise invalid from None
+    if parsed.expires_at <= now:
+        raise NotAuthenticated("Your session expired; refresh the token or log in again.")
+    return parsed
+
+
+def new_refresh_token() -> str:
+    """An opaque, unguessable refresh token (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a refresh token: its SHA-256 (tokens are random, so no salt needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,471 @@
+"""Accounts, logins and tokens. Never commits: the caller (the request) owns the transaction.
+
+A login creates an :class:`AuthSession`; its refresh tokens are opaque, stored hashed, and
+rotated on every use. A rotated token presented again means a copy leaked, so the whole session
+(every access and refresh token of that login) is revoked. A retry within
+:data:`RETRY_GRACE` of a rotation (the reply was lost on a flaky connection) is not theft: it
+gets a new pair and the token issued moments before is withdrawn instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chamba.auth import ratelimit, repository, security
+from chamba.auth.errors import (
+    AccountExists,
+    Forbidden,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    NotAuthenticated,
+    RefreshTokenReused,
+    SelfLockout,
+    StaffRoleRefused,
+    UserNotFound,
+    WeakPassword,
+)
+from chamba.auth.models import AuthSession, RefreshToken, Role, User
+from chamba.auth.schemas import (
+    LoginIn,
+    OrganisationSignup,
+    RegisterIn,
+    TokenPair,
+    UserCreate,
+    UserUpdate,
+    parse_account_email,
+)
+from chamba.config import Settings, get_settings
+from chamba.db import blind_index, utcnow
+from chamba.errors import InvalidInput
+from chamba.orgs.models import Organisation, OrgKind
+from chamba.people import service as people_service
+from chamba.people.schemas import PersonIn
+
+MIN_PASSWORD = 10
+SELF_SERVICE_ROLES = frozenset({Role.SEEKER, Role.EMPLOYER, Role.PROVIDER})
+STAFF_ROLES = frozenset(Role) - SELF_SERVICE_ROLES
+RETRY_GRACE = timedelta(seconds=30)
+_COMMON_PASSWORDS = frozenset(
+    {"contraseña", "contrasena", "password", "qwertyuiop", "abcdefghij", "iloveyou", "teamo"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Where a request comes from: client address and user agent (either may be unknown)."""
+
+    address: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """The user behind a valid access token and the login session it belongs to."""
+
+    user: User
+    session: AuthSession
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+
+def check_password_policy(password: str, *, email: str | None, phone: str | None) -> None:
+    """At least 10 characters, not only digits, not the e-mail or a very common word.
+
+    Raises:
+        WeakPassword: saying what to change.
+    """
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword(
+            f"The password is too short ({len(password)} characters): use at least "
+            f"{MIN_PASSWORD}, for example three or four words you will remember."
+        )
+    if password.isdigit():
+        raise WeakPassword(
+            "The password has only digits, which are easy to guess: add letters or words."
+        )
+    folded = password.casefold()
+    if email and folded in {email.casefold(), email.split("@", 1)[0].casefold()}:
+        raise WeakPassword("The password cannot be your e-mail address: choose something else.")
+    compact = password.replace(" ", "").removeprefix("+")
+    if phone and compact in {phone.replace(" ", "").removeprefix("+"), phone[4:].replace(" ", "")}:
+        raise WeakPassword("The password cannot be your phone number: choose something else.")
+    if len(set(folded)) < 3 or folded.rstrip("0123456789") in _COMMON_PASSWORDS:
+        raise WeakPassword("This password is too easy to guess: choose a less common one.")
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def _identifier_indexes(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    return (blind_index(email) if email else None, blind_index(phone) if phone else None)
+
+
+def _check_free(session: Session, email_index: str | None, phone_index: str | None) -> None:
+    if email_index and repository.user_by_email_index(session, email_index):
+        raise AccountExists("e-mail address")
+    if phone_index and repository.user_by_phone_index(session, phone_index):
+        raise AccountExists("phone number")
+
+
+def _create_account(
+    session: Session,
+    *,
+    email: str | None,
+    phone: str | None,
+    password: str,
+    role: Role,
+    name: str,
+    organisation: Organisation | None,
+    settings: Settings,
+) -> User:
+    """Validate everything first, then write: user, and the seeker's person or organisation."""
+    check_password_policy(password, email=email, phone=phone)
+    email_index, phone_index = _identifier_indexes(email, phone)
+    _check_free(session, email_index, phone_index)
+    user = User(
+        email=email,
+        email_index=email_index,
+        phone=phone,
+        phone_index=phone_index,
+        password_hash=security.hash_password(password, settings),
+        role=role,
+        name=name,
+        is_active=True,
+    )
+    try:
+        with session.begin_nested():
+            if organisation is not None:
+                session.add(organisation)
+                session.flush()
+                user.organisation_id = organisation.id
+            session.add(user)
+            session.flush()
+    except IntegrityError:  # registered concurrently between the check and the insert
+        raise AccountExists("e-mail address or phone number") from None
+    if role == Role.SEEKER:
+        person = people_service.create_person(
+            session, PersonIn(full_name=name, email=email, phone=phone), source="signup"
+        )
+        person.user_id = user.id
+        session.flush()
+    return user
+
+
+def _signup_organisation(role: Role, data: OrganisationSignup | None) -> Organisation | None:
+    if data is None:
+        return None
+    if role not in (Role.EMPLOYER, Role.PROVIDER):
+        raise InvalidInput("Only employer and provider accounts can register an organisation.")
+    return Organisation(kind=OrgKind(role.value), name=data.name, ruc=data.ruc, source="signup")
+
+
+def register(
+    session: Session,
+    data: RegisterIn,
+    *,
+    client: Client,
+    settings: Settings,
+    now: datetime | None = None,
+) -> User:
+    """Self-registration of a seeker, employer or provider (rate-limited per client address).
+
+    A seeker gets a linked person profile; an employer or provider may name its organisation,
+    which is created and linked (joining an existing organisation is an administrator's job).
+
+    Raises:
+        TooManyAttempts, StaffRoleRefused, WeakPassword, AccountExists, InvalidInput.
+    """
+    now = now or utcnow()
+    limit = ratelimit.registration_per_address(settings)
+    address = client.address or "unknown"
+    limit.check(session, address, now=now)
+    limit.hit(session, address, now=now)
+    if data.role not in SELF_SERVICE_ROLES:
+        raise StaffRoleRefused(data.role.value)
+    return _create_account(
+        session,
+        email=data.email,
+        phone=data.phone,
+        password=data.password,
+        role=data.role,
+        name=data.name,
+        organisation=_signup_organisation(data.role, data.organisation),
+        settings=settings,
+    )
+
+
+def create_user(session: Session, data: UserCreate, *, settings: Settings) -> User:
+    """An administrator creates an account of any role (staff included)."""
+    organisation = None
+    if data.organisation_id is not None:
+        organisation = session.get(Organisation, data.organisation_id)
+        if organisation is None:
+            raise InvalidInput(f"There is no organisation with id {data.organisation_id}.")
+    user = _create_account(
+        session,
+        email=data.email,
+        phone=data.phone,
+        password=data.password,
+        role=data.role,
+        name=data.name,
+        organisation=None,
+        settings=settings,
+    )
+    if organisation is not None:
+        user.organisation_id = organisation.id
+        session.flush()
+    return user
+
+
+def create_admin(
+    session: Session, email: str, password: str, name: str, *, settings: Settings | None = None
+) -> User:
+    """Create an administrator (for the ``chamba`` command that sets up the first admin).
+
+    Raises:
+        InvalidInput: the e-mail is not valid; WeakPassword; AccountExists.
+    """
+    try:
+        normalised = parse_account_email(email)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if normalised is None:
+        raise InvalidInput("An e-mail address is required.")
+    return _create_account(
+        session,
+        email=normalised,
+        phone=None,
+        password=password,
+        role=Role.ADMIN,
+        name=name.strip() or "Admin",
+        organisation=None,
+        settings=settings or get_settings(),
+    )
+
+
+def list_users(
+    session: Session, *, role: Role | None = None, page: int = 1, per_page: int = 50
+) -> tuple[list[User], int]:
+    return repository.list_users(session, role=role, offset=(page - 1) * per_page, limit=per_page)
+
+
+def update_user(
+    session: Session, actor: User, user_id: int, data: UserUpdate, *, now: datetime | None = None
+) -> User:
+    """Change an account's role or active flag. Deactivation ends its sessions at once.
+
+    Raises:
+        UserNotFound; SelfLockout when an admin would remove their own access.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    if user.id == actor.id and (
+        data.is_active is False or (data.role is not None and data.role != Role.ADMIN)
+    ):
+        raise SelfLockout(
+            "You cannot deactivate yourself or remove your own admin role; ask another admin."
+        )
+    if data.role is not None:
+        user.role = data.role
+    if data.is_active is not None:
+        user.is_active = data.is_active
+        if not data.is_active:
+            repository.revoke_sessions_of_user(
+                session, user.id, now=now or utcnow(), reason="deactivated"
+            )
+    session.flush()
+    return user
+
+
+# --- login, tokens, logout ---------------------------------------------------------------------
+
+
+def _issue_refresh(
+    session: Session, auth_session: AuthSession, *, now: datetime, settings: Settings
+) -> tuple[str, RefreshToken]:
+    token = security.new_refresh_token()
+    expires = now + timedelta(days=settings.refresh_token_days)
+    row = RefreshToken(
+        session_id=auth_session.id,
+        token_hash=security.token_hash(token),
+        created_at=now,
+        expires_at=expires,
+    )
+    session.add(row)
+    session.flush()
+    auth_session.expires_at = expires
+    return token, row
+
+
+def _pair(
+    user: User, auth_session: AuthSession, refresh: str, *, now: datetime, settings: Settings
+) -> TokenPair:
+    access, lifetime = security.create_access_token(
+        user_id=user.id,
+        role=user.role.value,
+        session_id=auth_session.id,
+        now=now,
+        settings=settings,
+    )
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=lifetime)
+
+
+def login(
+    session: Session,
+    data: LoginIn,
+    *,
+    client: Client,
+    settings: Settings,
+    now: datetime | None = None,
+) -> TokenPair:
+    """Check the password and open a login session.
+
+    Failed attempts are counted per account and per client address; the caller must commit
+    them even though :class:`InvalidCredentials` is raised. A success clears the account's
+    count and rehashes the password when the argon2 parameters changed.
+
+    Raises:
+        TooManyAttempts, InvalidCredentials, Forbidden (deactivated account).
+    """
+    now = now or utcnow()
+    identifier = data.email or data.phone
+    assert identifier is not None  # the schema requires one
+    address = client.address or "unknown"
+    per_address = ratelimit.login_per_address(settings)
+    per_account = ratelimit.login_per_account(settings)
+    per_address.check(session, address, now=now)
+    per_account.check(session, identifier, now=now)
+
+    index = blind_index(identifier)
+    if data.email:
+        user = repository.user_by_email_index(session, index)
+    else:
+        user = repository.user_by_phone_index(session, index)
+    password_hash = user.password_hash if user is not None else None
+    if not security.verify_password(data.password, password_hash, settings):
+        per_address.hit(session, address, now=now)
+        per_account.hit(session, identifier, now=now)
+        raise InvalidCredentials()
+    assert user is not None
+    assert user.password_hash is not None
+    if not user.is_active:
+        raise Forbidden("This account is deactivated. Contact support to reactivate it.")
+
+    per_account.reset(session, identifier)
+    if security.needs_rehash(user.password_hash, settings):
+        user.password_hash = security.hash_password(data.password, settings)
+    user.last_login_at = now
+    auth_session = AuthSession(
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+        user_agent=(client.user_agent or "")[:300] or None,
+        ip=client.address,
+    )
+    session.add(auth_session)
+    session.flush()
+    refresh, _ = _issue_refresh(session, auth_session, now=now, settings=settings)
+    return _pair(user, auth_session, refresh, now=now, settings=settings)
+
+
+def _revoke(auth_session: AuthSession, *, now: datetime, reason: str) -> None:
+    if auth_session.revoked_at is None:
+        auth_session.revoked_at = now
+        auth_session.revoked_reason = reason
+
+
+def refresh(
+    session: Session, token: str, *, settings: Settings, now: datetime | None = None
+) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old token stops working.
+
+    Raises:
+        InvalidRefreshToken: unknown, expired, or its session ended.
+        RefreshTokenReused: an already exchanged token came back; its session is revoked,
+            which the caller must commit.
+    """
+    now = now or utcnow()
+    found = repository.refresh_token_by_hash(session, security.token_hash(token))
+    if found is None:
+        raise InvalidRefreshToken()
+    row, auth_session, user = found
+    if auth_session.revoked_at is not None:
+        raise InvalidRefreshToken("This login has ended (logged out or revoked); log in again.")
+    retire = row
+    if row.rotated_at is not None:
+        successor = session.get(RefreshToken, row.rotated_to) if row.rotated_to else None
+        lost_reply = (
+            successor is not None
+            and successor.rotated_at is None
+            and now - row.rotated_at <= RETRY_GRACE
+        )
+        if successor is None or not lost_reply:
+            _revoke(auth_session, now=now, reason="refresh_token_reused")
+            session.flush()
+            raise RefreshTokenReused()
+        retire = successor  # withdrawn: its reply never arrived (rotated_to stays empty)
+    if row.expires_at <= now or auth_session.expires_at <= now:
+        raise InvalidRefreshToken("This refresh token has expired; log in again.")
+    if not user.is_active:
+        _revoke(auth_session, now=now, reason="deactivated")
+        session.flush()
+        raise InvalidRefreshToken("This account is deactivated; contact support.")
+    if not repository.mark_rotated(session, retire.id, now=now):
+        # exchanged concurrently by another request: treat as reuse
+        _revoke(auth_session, now=now, reason="refresh_token_reused")
+        session.flush()
+        raise RefreshTokenReused()
+    retire.rotated_at = now
+    new_token, new_row = _issue_refresh(session, auth_session, now=now, settings=settings)
+    row.rotated_to = new_row.id
+    session.flush()
+    return _pair(user, auth_session, new_token, now=now, settings=settings)
+
+
+def authenticate(
+    session: Session, access_token: str, *, settings: Settings, now: datetime | None = None
+) -> Authenticated:
+    """The user of a valid access token whose login session is still open.
+
+    Raises:
+        NotAuthenticated: invalid or expired token, session revoked or expired, user inactive.
+    """
+    now = now or utcnow()
+    claims = security.decode_access_token(access_token, settings, now=now)
+    found = repository.session_with_user(session, claims.session_id)
+    if found is None:
+        raise NotAuthenticated("This session has ended; log in again.")
+    auth_session, user = found
+    if (
+        user.id != claims.user_id
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= now
+    ):
+        raise NotAuthenticated("This session has ended; log in again.")
+    if not user.is_active:
+        raise NotAuthenticated("This account is deactivated; contact support.")
+    return Authenticated(user=user, session=auth_session)
+
+
+def logout(
+    session: Session,
+    current: Authenticated,
+    *,
+    refresh_token: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """End the current login (its access and refresh tokens), and the refresh token's login
+    when one of the same user is given."""
+    now = now or utcnow()
+    _revoke(current.session, now=now, reason="logout")
+    if refresh_token:
+        found = repository.refresh_token_by_hash(session, security.token_hash(refresh_token))
+        if found is not None and found[2].id == current.user.id:
+            _revoke(found[1], now=now, reason="logout")
+    session.flush()

@@ -1,0 +1,1 @@
+"""Counselor access: seekers grant and revoke it; counselors see granted people and write notes."""

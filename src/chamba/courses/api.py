@@ -1,0 +1,132 @@
+"""Course routes: public search and reading; providers publish, change and close their own.
+
+A provider account without an organisation gets one, named after the account, on its first
+course. ``DELETE`` closes a course (status ``closed``); it is never erased.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from chamba.api.deps import SessionDep
+from chamba.auth.api import responses
+from chamba.auth.deps import OptionalUser
+from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.courses import service
+from chamba.courses.deps import OwnedCourse, ProviderUser, ValidCourse
+from chamba.courses.errors import CourseNotFound, InvalidCourse, NotCourseOwner
+from chamba.courses.models import Course, CourseStatus, Modality
+from chamba.courses.schemas import CourseCreate, CourseOut, CoursePage, CourseUpdate
+from chamba.matching.api_deps import EncoderDep
+from chamba.orgs import service as org_service
+from chamba.orgs.models import OrgKind
+
+router = APIRouter(tags=["courses"])
+_write_errors = (NotAuthenticated, RoleRequired, NotCourseOwner, CourseNotFound)
+
+
+def course_as_input(course: Course) -> dict[str, Any]:
+    """The stored course as :class:`CourseCreate` input (to merge a ``PATCH`` into)."""
+    return {
+        "title": course.title,
+        "description": course.description,
+        "location": {"ubigeo": course.ubigeo} if course.ubigeo else None,
+        "modality": course.modality,
+        "hours": course.hours,
+        "weeks": course.weeks,
+        "cost": course.cost,
+        "currency": course.currency,
+        "is_free": course.is_free,
+        "scholarship": course.scholarship,
+        "schedule": list(course.schedule or []),
+        "start_dates": list(course.start_dates or []),
+        "certificate": course.certificate,
+        "seats": course.seats,
+        "education_required": course.education_required,
+        "status": course.status,
+        "skills": [{"id": s.skill_id, "level": s.level} for s in course.skills],
+    }
+
+
+@router.get("/courses", summary="Search courses (public)")
+def search_courses(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$")] = None,
+    modality: Modality | None = None,
+    max_cost: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
+    free: bool | None = None,
+    status: Literal["open", "closed"] = "open",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> CoursePage:
+    return service.search_courses(
+        session, q=q, region=region, modality=modality, max_cost=max_cost, free=free,
+        status=CourseStatus(status), page=page, per_page=per_page,
+    )  # fmt: skip
+
+
+@router.post(
+    "/courses",
+    status_code=status.HTTP_201_CREATED,
+    summary="Publish a course (providers)",
+    responses=responses(NotAuthenticated, RoleRequired, InvalidCourse),
+)
+def create_course(
+    data: CourseCreate, user: ProviderUser, session: SessionDep, encoder: EncoderDep
+) -> CourseOut:
+    org, _ = org_service.organisation_for_account(
+        session,
+        OrgKind.PROVIDER,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        name=user.name,
+    )
+    if user.organisation_id != org.id:
+        user.organisation_id = org.id
+    course = service.publish_course(
+        session, data, provider_id=org.id, lang=user.language, encoder=encoder
+    )
+    return service.present(session, [service.get_course(session, course.id)], lang=user.language)[0]
+
+
+@router.get("/courses/{course_id}", summary="One course", responses=responses(CourseNotFound))
+def get_course(course: ValidCourse, session: SessionDep, user: OptionalUser) -> CourseOut:
+    return service.present(session, [course], lang=user.language if user else "es")[0]
+
+
+@router.patch(
+    "/courses/{course_id}",
+    summary="Change a course (its provider)",
+    responses=responses(*_write_errors, InvalidCourse),
+)
+def update_course(
+    course: OwnedCourse, data: CourseUpdate, user: ProviderUser, session: SessionDep
+) -> CourseOut:
+    sent = data.model_dump(include=data.model_fields_set)
+    merged_input = {**course_as_input(course), **sent}
+    if "cost" in sent and "is_free" not in sent:
+        merged_input["is_free"] = None  # recomputed from the new cost
+    try:
+        merged = CourseCreate.model_validate(merged_input)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+    service.update_course(session, course, merged, skills_given="skills" in sent)
+    return service.present(session, [service.get_course(session, course.id)], lang=user.language)[0]
+
+
+@router.delete(
+    "/courses/{course_id}",
+    summary="Close a course (its provider)",
+    responses=responses(*_write_errors),
+)
+def close_course(course: OwnedCourse, user: ProviderUser, session: SessionDep) -> CourseOut:
+    service.close_course(session, course)
+    return service.present(session, [course], lang=user.language)[0]

@@ -1,0 +1,187 @@
+"""Job posting routes: public search and reading, employer publishing, skill suggestions.
+
+Anyone may search and read open, closed and filled postings; drafts are seen only by their
+employer. Only employers publish, and only the employer whose organisation published a job
+changes or closes it (``OwnedJob``); ``DELETE`` closes, it never erases (applications stay).
+An employer account without an organisation gets one, named after the account, on its first
+posting.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from chamba.api.deps import SessionDep
+from chamba.auth.api import responses
+from chamba.auth.deps import OptionalUser
+from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
+from chamba.jobs import service
+from chamba.jobs.deps import EmployerUser, OwnedJob, VisibleJob
+from chamba.jobs.errors import InvalidJob, JobNotFound, NotJobOwner
+from chamba.jobs.models import Job, JobStatus
+from chamba.jobs.schemas import (
+    JobCreate,
+    JobOut,
+    JobPage,
+    JobSearch,
+    JobUpdate,
+    SuggestSkillsIn,
+    SuggestSkillsOut,
+)
+from chamba.matching.api_deps import EncoderDep
+from chamba.orgs import service as org_service
+from chamba.orgs.models import OrgKind
+
+router = APIRouter(tags=["jobs"])
+
+_write_errors = (NotAuthenticated, RoleRequired, NotJobOwner, JobNotFound)
+
+
+def revalidate(model: type[JobCreate], data: dict[str, Any]) -> JobCreate:
+    """Check merged data with ``model``; errors render like any request validation error."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def posting_as_input(job: Job) -> dict[str, Any]:
+    """The stored posting as :class:`JobCreate` input (to merge a ``PATCH`` into)."""
+    return {
+        "title": job.title,
+        "description": job.description,
+        "location": {"ubigeo": job.ubigeo} if job.ubigeo else None,
+        "remote": job.remote,
+        "hours_per_week": job.hours_per_week,
+        "schedule": list(job.schedule or []),
+        "wage_min": job.wage_min,
+        "wage_max": job.wage_max,
+        "currency": job.currency,
+        "contract_type": job.contract_type,
+        "education_required": job.education_required,
+        "openings": job.openings,
+        "expires_at": job.expires_at,
+        "occupation_id": job.occupation_id,
+        "status": job.status,
+        "skills": [
+            {"id": s.skill_id, "requirement": s.requirement, "importance": s.importance}
+            for s in job.skills
+        ],
+    }
+
+
+def _known_place(field: str, code: str | None) -> None:
+    if code is None:
+        return
+    try:
+        get_gazetteer().get(code)
+    except (UnknownUbigeo, ValueError):
+        raise InvalidJob(field, f"unknown ubigeo {code!r}") from None
+
+
+@router.get("/jobs", summary="Search job postings (public)", responses=responses(InvalidJob))
+def search_jobs(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words to find.")] = None,
+    region: Annotated[
+        str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="Ubigeo prefix.")
+    ] = None,
+    near: Annotated[
+        str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="An ubigeo.")
+    ] = None,
+    distance_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
+    remote: bool | None = None,
+    hours_max: Annotated[int | None, Query(ge=1, le=84)] = None,
+    wage_min: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
+    status: Literal["open", "closed", "filled"] = "open",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> JobPage:
+    """Open postings by default (not expired); drafts are never listed.
+
+    ``near`` + ``distance_km`` (default 25 km) keeps on-site jobs within the radius and remote
+    jobs (send ``remote=false`` to drop them), nearest first.
+    """
+    if distance_km is not None and near is None:
+        raise InvalidJob("distance_km", "needs near (the ubigeo to measure from)")
+    _known_place("near", near)
+    query = JobSearch(
+        q=q, region=region, near=near, distance_km=distance_km, remote=remote,
+        hours_max=hours_max, wage_min=wage_min, status=JobStatus(status), page=page,
+        per_page=per_page,
+    )  # fmt: skip
+    return service.search_jobs(session, query)
+
+
+@router.post(
+    "/jobs",
+    status_code=status.HTTP_201_CREATED,
+    summary="Publish a job posting (employers)",
+    responses=responses(NotAuthenticated, RoleRequired, InvalidJob),
+)
+def create_job(
+    data: JobCreate, user: EmployerUser, session: SessionDep, encoder: EncoderDep
+) -> JobOut:
+    org, created = org_service.organisation_for_account(
+        session,
+        OrgKind.EMPLOYER,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        name=user.name,
+    )
+    if created or user.organisation_id != org.id:
+        user.organisation_id = org.id
+    job = service.publish_job(
+        session, data, organisation_id=org.id, lang=user.language, encoder=encoder
+    )
+    return service.present(session, [service.get_job(session, job.id)], lang=user.language)[0]
+
+
+@router.post(
+    "/jobs/suggest-skills",
+    summary="Suggest a posting's skills from its text",
+    responses=responses(NotAuthenticated, RoleRequired),
+)
+def suggest_skills(
+    data: SuggestSkillsIn, user: EmployerUser, session: SessionDep, encoder: EncoderDep
+) -> SuggestSkillsOut:
+    skills = service.suggest_skills(
+        session, data.title, data.description, data.lang or user.language, encoder=encoder
+    )
+    return SuggestSkillsOut(skills=skills)
+
+
+@router.get("/jobs/{job_id}", summary="One job posting", responses=responses(JobNotFound))
+def get_job(job: VisibleJob, session: SessionDep, user: OptionalUser) -> JobOut:
+    return service.present(session, [job], lang=user.language if user else "es")[0]
+
+
+@router.patch(
+    "/jobs/{job_id}",
+    summary="Change a job posting (its employer)",
+    responses=responses(*_write_errors, InvalidJob),
+)
+def update_job(job: OwnedJob, data: JobUpdate, user: EmployerUser, session: SessionDep) -> JobOut:
+    sent = data.model_dump(include=data.model_fields_set)
+    merged = revalidate(JobCreate, {**posting_as_input(job), **sent})
+    service.update_job(session, job, merged, skills_given="skills" in sent)
+    return service.present(session, [service.get_job(session, job.id)], lang=user.language)[0]
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    summary="Close a job posting (its employer); applications are kept",
+    responses=responses(*_write_errors),
+)
+def close_job(job: OwnedJob, user: EmployerUser, session: SessionDep) -> JobOut:
+    service.close_job(session, job)
+    return service.present(session, [job], lang=user.language)[0]

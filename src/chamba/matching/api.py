@@ -1,0 +1,243 @@
+"""Matching routes: a seeker's job and course matches and pathways; a job's candidates.
+
+Every item carries its explanation. Each served list of recommendations is logged as ``shown``
+interactions (position, score, scorer version) in the request's transaction, in one INSERT.
+Candidates are shown to the employer that published the job only: people who consented to be
+seen or who applied; contact details only for applicants to this job and people who consented
+to be contacted; never national ids.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from chamba.activity import repository as activity_repository
+from chamba.activity import service as activity
+from chamba.activity.models import ApplicationStatus, SubjectType
+from chamba.activity.schemas import Contact
+from chamba.api.deps import SessionDep
+from chamba.auth.api import responses
+from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.courses.models import Modality
+from chamba.errors import InvalidInput, NotFound
+from chamba.jobs.deps import OwnedJob
+from chamba.jobs.errors import JobNotFound, NotJobOwner
+from chamba.jobs.models import Job, JobStatus
+from chamba.learning.serving import serving_ranker
+from chamba.matching.api_deps import IndexesDep
+from chamba.matching.course_options import CourseConstraints
+from chamba.matching.pathways import Pathway, plan_pathway
+from chamba.matching.schemas import InvalidMatchRequest, MatchItem, MatchPage
+from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
+from chamba.observability.metrics import Metrics, MetricsDep
+from chamba.people.deps import CurrentPerson
+from chamba.people.errors import NotASeeker
+from chamba.people.models import Person
+
+router = APIRouter(tags=["matching"])
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=10_000)]
+Km = Annotated[float | None, Query(gt=0, le=2000)]
+Lang = Annotated[Literal["es", "en"] | None, Query()]
+_seeker_errors = (NotAuthenticated, NotASeeker, InvalidMatchRequest)
+
+
+def _log_page(
+    session: SessionDep, person: Person, page: MatchPage, kind: SubjectType, metrics: Metrics
+) -> None:
+    metrics.recommendations_shown.labels(kind=kind.value).inc(len(page.items))
+    if kind == SubjectType.JOB and (serving := serving_ranker("jobs")) is not None:
+        serving.stats.record_shown(len(page.items))
+    items = [
+        activity.Shown(
+            subject_type=kind,
+            subject_id=(item.job_id if kind == SubjectType.JOB else item.course_id) or 0,
+            position=item.rank,
+            score=item.score,
+        )
+        for item in page.items
+    ]
+    activity.log_shown(
+        session, person.id, items, model_version=page.scorer_version,
+        context={"list": f"matches/{kind.value}s", "offset": page.offset},
+    )  # fmt: skip
+
+
+@router.get(
+    "/me/matches/jobs",
+    summary="Jobs for me, best first, each explained",
+    responses=responses(*_seeker_errors),
+)
+def my_job_matches(
+    person: CurrentPerson,
+    session: SessionDep,
+    indexes: IndexesDep,
+    metrics: MetricsDep,
+    limit: Limit = 10,
+    offset: Offset = 0,
+    max_distance_km: Km = None,
+    remote: bool | None = None,
+    min_wage: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
+    lang: Lang = None,
+) -> MatchPage:
+    with metrics.match_latency.labels(kind="jobs").time():
+        page = jobs_for_person(
+            session, indexes, person.id, limit=limit, offset=offset,
+            max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
+        )  # fmt: skip
+    _log_page(session, person, page, SubjectType.JOB, metrics)
+    return page
+
+
+@router.get(
+    "/me/matches/courses",
+    summary="Courses for me, best first, each explained",
+    responses=responses(*_seeker_errors),
+)
+def my_course_matches(
+    person: CurrentPerson,
+    session: SessionDep,
+    indexes: IndexesDep,
+    metrics: MetricsDep,
+    limit: Limit = 10,
+    offset: Offset = 0,
+    budget: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
+    modality: Modality | None = None,
+    max_distance_km: Km = None,
+    lang: Lang = None,
+) -> MatchPage:
+    with metrics.match_latency.labels(kind="courses").time():
+        page = courses_for_person(
+            session, indexes, person.id, limit=limit, offset=offset, budget=budget,
+            modality=modality, max_distance_km=max_distance_km, lang=lang,
+        )  # fmt: skip
+    _log_page(session, person, page, SubjectType.COURSE, metrics)
+    return page
+
+
+class PathwayTargetMissing(InvalidInput):
+    def __init__(self) -> None:
+        reason = "give exactly one target: occupation (an occupation id) or job (a job id)"
+        super().__init__(reason, errors=[{"field": "occupation", "reason": reason}])
+
+
+@router.get(
+    "/me/pathways",
+    summary="The cheapest, quickest courses from me to an occupation or a job",
+    responses=responses(NotAuthenticated, NotASeeker, PathwayTargetMissing, NotFound),
+)
+def my_pathway(
+    person: CurrentPerson,
+    session: SessionDep,
+    occupation: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    job: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    budget: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
+    hours_per_week: Annotated[float | None, Query(gt=0, le=112)] = None,
+    modality: Annotated[list[Modality] | None, Query(max_length=3)] = None,
+    max_distance_km: Km = None,
+    lang: Lang = None,
+) -> Pathway:
+    """Constraints not given come from the profile (hours, remote readiness, travel radius);
+    ``budget`` is the most for the whole plan (none: no limit)."""
+    if (occupation is None) == (job is None):
+        raise PathwayTargetMissing()
+    if job is not None:
+        target = session.get(Job, job)
+        if target is None or target.status == JobStatus.DRAFT:
+            raise JobNotFound(job)
+    limits = CourseConstraints.defaults_for(person)
+    if budget is not None:
+        limits.budget = budget
+    if hours_per_week is not None:
+        limits.hours_per_week = hours_per_week
+    if modality:
+        limits.modalities = set(modality)
+    if max_distance_km is not None:
+        limits.max_distance_km = max_distance_km
+    language = lang or _account_lang(session, person)
+    pathway = plan_pathway(
+        session, person.id, occupation_id=occupation, job_id=job, constraints=limits,
+        lang=language,
+    )  # fmt: skip
+    activity.log_shown(
+        session, person.id,
+        [activity.Shown(SubjectType.COURSE, s.course_id, s.order) for s in pathway.steps],
+        model_version="pathway",
+        context={"list": "pathway", "target": f"{pathway.target_kind}:{pathway.target_id}"},
+    )  # fmt: skip
+    return pathway
+
+
+def _account_lang(session: SessionDep, person: Person) -> Literal["es", "en"]:
+    from chamba.auth.models import User
+
+    user = session.get(User, person.user_id) if person.user_id else None
+    return "en" if user is not None and user.language == "en" else "es"
+
+
+class CandidateItem(MatchItem):
+    """A ranked candidate; ``contact`` only when the employer may see it."""
+
+    applied: bool = False
+    application_status: ApplicationStatus | None = None
+    contact: Contact | None = None
+
+
+class CandidatePage(BaseModel):
+    items: list[CandidateItem]
+    total_candidates: int
+    total_filtered: int
+    scorer_version: str
+    lang: Literal["es", "en"]
+    limit: int
+    offset: int
+    hints: list[str]
+
+
+@router.get(
+    "/jobs/{job_id}/candidates",
+    summary="Candidates for my job, best first, each explained (its employer)",
+    responses=responses(NotAuthenticated, RoleRequired, NotJobOwner, JobNotFound),
+)
+def job_candidates(
+    job: OwnedJob,
+    session: SessionDep,
+    indexes: IndexesDep,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    max_distance_km: Km = None,
+    lang: Lang = None,
+) -> CandidatePage:
+    page = candidates_for_job(
+        session, indexes, job.id, limit=limit, offset=offset,
+        max_distance_km=max_distance_km, lang=lang,
+    )  # fmt: skip
+    ids = [item.person_id for item in page.items if item.person_id is not None]
+    people = {p.id: p for p in (session.get(Person, i) for i in ids) if p is not None}
+    statuses = activity_repository.application_statuses(session, job.id, ids)
+    may_contact = activity.contact_allowed(session, job.id, people.values())
+    items = []
+    for item in page.items:
+        person = people.get(item.person_id or 0)
+        contact = None
+        if person is not None and person.id in may_contact:
+            contact = Contact(name=person.full_name, email=person.email, phone=person.phone)
+        status = statuses.get(item.person_id or 0)
+        items.append(
+            CandidateItem(
+                **item.model_dump(),
+                applied=status is not None and status != ApplicationStatus.WITHDRAWN,
+                application_status=status,
+                contact=contact,
+            )
+        )
+    return CandidatePage(
+        items=items, total_candidates=page.total_candidates, total_filtered=page.total_filtered,
+        scorer_version=page.scorer_version, lang=page.lang, limit=page.limit,
+        offset=page.offset, hints=page.hints,
+    )  # fmt: skip

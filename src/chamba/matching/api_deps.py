@@ -1,0 +1,85 @@
+"""Request dependencies of matching: the process-wide match indexes and the text encoder.
+
+The :class:`~chamba.matching.store.IndexStore` of the app's data directory lives on
+``app.state.index_store``. Its indexes are loaded from disk and reconciled with the database
+once per process, lazily, by the first request that needs them (``IndexesDep``); at that moment
+:func:`~chamba.matching.upkeep.install_upkeep` is hung on the app's session factory, so every
+job, course and profile change committed by a request updates the indexes right after commit.
+On shutdown :func:`close_match_indexes` saves what changed.
+
+Tests override :func:`get_match_indexes` and :func:`get_text_encoder` (e.g. with indexes built
+from the test session by :func:`~chamba.matching.embeddings.build_indexes` and a fast encoder).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.orm import Session
+
+from chamba.api.deps import SessionDep
+from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.store import IndexStore, get_index_store
+from chamba.matching.upkeep import IndexUpkeep, install_upkeep
+from chamba.nlp.encoder import TextEncoder
+
+log = logging.getLogger(__name__)
+_LOAD_LOCK = threading.Lock()
+
+
+def index_store_of(app: FastAPI | Any) -> IndexStore:
+    """The app's index store (created on first use; nothing is loaded yet)."""
+    store: IndexStore | None = getattr(app.state, "index_store", None)
+    if store is None:
+        with _LOAD_LOCK:
+            store = getattr(app.state, "index_store", None)
+            if store is None:
+                store = get_index_store(app.state.settings)
+                app.state.index_store = store
+    return store
+
+
+def get_text_encoder(request: Request) -> TextEncoder:
+    """The encoder of the app's index store (the model loads on its first ``encode``)."""
+    return index_store_of(request.app).encoder
+
+
+def load_match_indexes(app: FastAPI | Any, session: Session) -> MatchIndexes:
+    """The app's match indexes: loaded and reconciled on first use, then kept up to date."""
+    store = index_store_of(app)
+    indexes = store.indexes
+    if indexes is not None and getattr(app.state, "index_upkeep", None) is not None:
+        return indexes
+    with _LOAD_LOCK:
+        indexes = store.load_or_build(session) if store.indexes is None else store.indexes
+        if getattr(app.state, "index_upkeep", None) is None:
+            factory = getattr(app.state, "session_factory", None)
+            if factory is not None:
+                app.state.index_upkeep = install_upkeep(factory, store)
+            else:  # pragma: no cover - create_app always sets a session factory
+                log.warning("no session factory on the app: match indexes will not follow commits")
+                app.state.index_upkeep = False
+    return indexes
+
+
+def get_match_indexes(request: Request, session: SessionDep) -> MatchIndexes:
+    """Request dependency: the live match indexes (see :func:`load_match_indexes`)."""
+    return load_match_indexes(request.app, session)
+
+
+def close_match_indexes(app: FastAPI) -> None:
+    """Remove the upkeep listeners and save the indexes when they changed (app shutdown)."""
+    upkeep: IndexUpkeep | None = getattr(app.state, "index_upkeep", None) or None
+    if upkeep is not None:
+        upkeep.uninstall()
+        app.state.index_upkeep = None
+    store: IndexStore | None = getattr(app.state, "index_store", None)
+    if store is not None and store.indexes is not None:
+        store.close()
+
+
+IndexesDep = Annotated[MatchIndexes, Depends(get_match_indexes)]
+EncoderDep = Annotated[TextEncoder, Depends(get_text_encoder)]

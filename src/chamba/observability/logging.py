@@ -1,0 +1,196 @@
+"""JSON-lines logs with a request id on every line, and the request-id/access-log middleware.
+
+:func:`configure_logging` installs one handler on the root logger that writes one JSON object per
+line to stderr: ``ts``, ``level``, ``logger``, ``msg``, ``request_id`` (inside a request), any
+``extra=`` fields and ``exc`` for exceptions. Calling it again replaces that handler, never adds a
+second one. ``CHAMBA_LOG_FORMAT=text`` gives plain lines for a developer's terminal.
+
+:class:`RequestContextMiddleware` gives every request an id (the caller's ``X-Request-ID`` when
+it is a sane token, else a new one), keeps it in a context variable for the duration of the
+request, returns it in the ``X-Request-ID`` header and writes one access line per request
+(method, route template, status, duration) — never the query string, headers, client address or
+body, which may carry tokens or personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import traceback
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chamba.config import Settings
+from chamba.observability.metrics import RouteTemplates
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "JsonFormatter",
+    "RequestContextMiddleware",
+    "configure_logging",
+    "current_request_id",
+    "request_id_of",
+]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_request_id: ContextVar[str | None] = ContextVar("chamba_request_id", default=None)
+access_logger = logging.getLogger("chamba.access")
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+# (uvicorn's ``color_message`` repeats the message with terminal colours.)
+_RECORD_ATTRS = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    | {"message", "asctime", "color_message"}
+)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled in this context, if any."""
+    return _request_id.get()
+
+
+def request_id_of(request: Request) -> str | None:
+    """The id :class:`RequestContextMiddleware` gave ``request`` (also outside its context)."""
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid if isinstance(rid, str) else current_request_id()
+
+
+def sane_request_id(value: str | None) -> str | None:
+    """``value`` if it is a token safe to log and echo (≤ 64 of ``[A-Za-z0-9._-]``), else None."""
+    if value and _SANE_ID.fullmatch(value):
+        return value
+    return None
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None) or current_request_id()
+        if rid:
+            entry["request_id"] = rid
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRS and key not in entry:
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines for a terminal, with the request id when there is one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        rid = getattr(record, "request_id", None) or current_request_id()
+        return f"{line} request_id={rid}" if rid else line
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
+
+    _chamba = True
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
+
+def configure_logging(settings: Settings) -> None:
+    """Send every log record to stderr as JSON lines (or text) at ``settings.log_level``.
+
+    Idempotent: a second call replaces the handler the first one installed. Uvicorn's own access
+    log is silenced (the middleware writes a better one) and its error log goes through ours.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_chamba", False):
+            root.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+class RequestContextMiddleware:
+    """Request ids and access logs (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, routes: RouteTemplates) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                incoming = sane_request_id(value.decode("latin-1"))
+                break
+        rid = incoming or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        token = _request_id.set(rid)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = [(k, v) for k, v in message.get("headers", ()) if k != b"x-request-id"]
+                headers.append((b"x-request-id", rid.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        failed = True
+        try:
+            await self.app(scope, receive, send_wrapper)
+            failed = False
+        finally:
+            route = self.routes(scope)
+            access_logger.info(
+                "%s %s %s",
+                scope["method"],
+                route,
+                status,
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            # On an error the id stays set: the server-error handler outside this middleware logs
+            # the exception in this same context, and the request's task ends right after.
+            if not failed:
+                _request_id.reset(token)

@@ -1,0 +1,68 @@
+"""Errors of profiles, skills and counselor access; each renders as a problem+json response."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chamba.errors import ChambaError, Conflict, InvalidInput, NotFound
+
+
+class NotASeeker(ChambaError):
+    """Only seeker accounts have a profile (employers, providers and staff do not)."""
+
+    status_code = 403
+    title = "Forbidden"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"Only seeker accounts have a profile; this account's role is '{role}'.")
+
+
+class UnknownSkills(InvalidInput):
+    title = "Unknown skills"
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.ids = sorted(set(ids))
+        shown = ", ".join(repr(i) for i in self.ids[:20])
+        more = f" and {len(self.ids) - 20} more" if len(self.ids) > 20 else ""
+        super().__init__(
+            f"These skill ids do not exist: {shown}{more}. Find ids with /api/v1/skills?q=..."
+        )
+
+
+class NationalIdTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "This national id (DNI/CE) is already on another profile. Check the number, or "
+            "contact support if it is yours."
+        )
+
+
+class PersonNotFound(NotFound):
+    """No such person, or one the caller may not see (deliberately indistinguishable)."""
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__(
+            f"There is no person with id {person_id} that you can see. A person must grant you "
+            "access first (POST /api/v1/me/counselors)."
+        )
+
+
+class CounselorNotFound(InvalidInput):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"There is no active counselor with id {user_id}.")
+
+
+class GrantNotFound(NotFound):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"Counselor {user_id} has no access to your profile; nothing to revoke.")
+
+
+class StaffErasureRefused(ChambaError):
+    status_code = 403
+    title = "Forbidden"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(
+            f"Accounts with the role '{role}' cannot erase themselves here: ask an "
+            "administrator to close the account."
+        )

@@ -1,0 +1,69 @@
+"""The export document (the field names are the API contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from chamba.audit.schemas import AuditEntryOut
+from chamba.auth.models import Role
+from chamba.counseling.schemas import GrantOut, NoteOut
+from chamba.people.schemas import ProfileOut, SkillsOut
+
+
+class AccountExport(BaseModel):
+    id: int
+    role: Role
+    name: str | None
+    email: str | None
+    phone: str | None
+    language: str
+    is_active: bool
+    organisation_id: int | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class ProfileExport(ProfileOut):
+    """The profile with the national id in full: the export is for its owner."""
+
+
+class ApplicationExport(BaseModel):
+    id: int
+    job_id: int
+    job_title: str | None
+    status: str
+    message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class InteractionExport(BaseModel):
+    id: int
+    subject_type: str
+    subject_id: int
+    kind: str
+    reason: str | None
+    position: int | None
+    score: float | None
+    model_version: str | None
+    context: dict[str, Any]
+    occurred_at: datetime
+
+
+class DataExport(BaseModel):
+    """Everything Chamba holds about the account holder (and nobody else)."""
+
+    exported_at: datetime
+    account: AccountExport
+    #: ``None`` for accounts without a seeker profile (employers, providers, staff).
+    profile: ProfileExport | None
+    skills: SkillsOut | None
+    applications: list[ApplicationExport]
+    interactions: list[InteractionExport]
+    counselor_grants: list[GrantOut]
+    counselor_notes: list[NoteOut]
+    #: Who (by account id and role) read or changed my data, and what I did as staff.
+    audit: list[AuditEntryOut]

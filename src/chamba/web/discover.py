@@ -1,0 +1,115 @@
+"""The "discover your skills" journey: free text -> skills found -> a checklist to confirm.
+
+Nothing is saved yet (accounts come next); the checklist travels in the form itself: ``shown``
+holds every skill on the list (ticked or not), ``skill`` the ticked ones, ``texto`` the original
+text (re-read to show the evidence of each skill).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from chamba.nlp import service as nlp_service
+from chamba.nlp.extraction import SkillExtractor
+from chamba.taxonomy import repository as taxonomy_repository
+from chamba.taxonomy import service as taxonomy_service
+from chamba.taxonomy.schemas import SearchHit
+from chamba.web.i18n import Lang
+
+#: Longest text accepted, in characters.
+MAX_TEXT_CHARS: Final = 5000
+#: Most skills one checklist carries (longer lists are cut).
+MAX_SKILLS: Final = 100
+#: Suggestions shown for a search.
+SUGGESTIONS: Final = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SkillChoice:
+    """One line of the checklist."""
+
+    id: str
+    label: str
+    checked: bool = True
+    evidence: str | None = None
+    level: str | None = None
+
+
+def get_extractor(request: Request, session: Session) -> SkillExtractor:
+    """The process-wide skill extractor (:func:`chamba.nlp.service.get_extractor`).
+
+    Tests (and deployments) may put a ready one in ``app.state.skill_extractor``.
+    """
+    extractor: SkillExtractor | None = getattr(request.app.state, "skill_extractor", None)
+    if extractor is not None:
+        return extractor
+    return nlp_service.get_extractor(session)
+
+
+def dedupe(ids: Iterable[str]) -> list[str]:
+    """Non-blank ids in first-seen order, at most :data:`MAX_SKILLS`."""
+    out = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+    return out[:MAX_SKILLS]
+
+
+def found_skills(extractor: SkillExtractor, text: str, lang: Lang) -> list[SkillChoice]:
+    """The skills mentioned in ``text``, ticked, with the words that show each."""
+    return [
+        SkillChoice(s.skill_id, s.label, True, s.evidence, s.level)
+        for s in extractor.extract(text, lang)
+    ]
+
+
+def labels(session: Session, ids: Sequence[str], lang: Lang) -> dict[str, str]:
+    """Label of each known skill id in ``lang``; unknown ids are left out."""
+    out = {}
+    for skill_id in ids:
+        skill = taxonomy_repository.get_skill(session, skill_id)
+        if skill is not None:
+            out[skill_id] = skill.label(lang)
+    return out
+
+
+def checklist(
+    session: Session,
+    extractor: SkillExtractor | None,
+    text: str,
+    shown: Sequence[str],
+    ticked: Sequence[str],
+    lang: Lang,
+) -> list[SkillChoice]:
+    """The checklist as the person left it: every skill shown, then newly ticked ones."""
+    found = found_skills(extractor, text, lang) if extractor is not None and text.strip() else []
+    evidence = {s.id: s for s in found}
+    order = dedupe([*shown, *ticked])
+    names = labels(session, order, lang)
+    ticked_set = set(ticked)
+    out = []
+    for skill_id in order:
+        if skill_id not in names:
+            continue
+        seen = evidence.get(skill_id)
+        out.append(
+            SkillChoice(
+                skill_id,
+                names[skill_id],
+                skill_id in ticked_set,
+                seen.evidence if seen else None,
+                seen.level if seen else None,
+            )
+        )
+    return out
+
+
+def suggestions(
+    session: Session, q: str, lang: Lang, exclude: Iterable[str] = ()
+) -> list[SearchHit]:
+    """Skills matching ``q`` (autocomplete), without those already on the list."""
+    skip = set(exclude)
+    hits = taxonomy_service.search_skills(session, q, limit=SUGGESTIONS + len(skip), lang=lang)
+    return [h for h in hits if h.id not in skip][:SUGGESTIONS]

@@ -1,0 +1,82 @@
+"""Error pages of the web UI (404, 405, 403 for a failed CSRF check, 500) in the user's language.
+
+The API keeps its problem+json errors: :func:`install_error_pages` wraps the handlers that
+:mod:`chamba.api.problems` installed and renders HTML only for pages (paths outside ``/api/`` and
+the ops endpoints, for clients that do not ask for JSON only).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chamba.web.templating import render
+
+logger = logging.getLogger(__name__)
+
+#: Paths that are not pages even though they live outside ``/api/``.
+NON_PAGE_PREFIXES: Final = ("/api/", "/health", "/metrics")
+#: Statuses that get a page of their own; other HTTP errors keep the API's answer.
+PAGE_STATUSES: Final = frozenset({404, 405})
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+
+
+class CsrfRejected(Exception):
+    """A form was posted without a valid CSRF token (expired page, blocked cookies, forgery)."""
+
+
+def wants_page(request: Request) -> bool:
+    """Whether an error on this request should be answered with an HTML page."""
+    path = request.url.path
+    if path.startswith(NON_PAGE_PREFIXES):
+        return False
+    accept = request.headers.get("accept", "").lower()
+    return not ("json" in accept and "html" not in accept)
+
+
+def error_page(request: Request, status_code: int) -> Response:
+    return render(request, "error.html", {"status": status_code}, status_code=status_code)
+
+
+async def _call(handler: Handler, request: Request, exc: Exception) -> Response:
+    result = handler(request, exc)
+    return await result if inspect.isawaitable(result) else result
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Render web errors as pages; call after the API's problem handlers are installed."""
+    api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
+    api_unexpected: Handler | None = app.exception_handlers.get(Exception)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code in PAGE_STATUSES and wants_page(request):
+            return error_page(request, exc.status_code)
+        if api_http is None:
+            raise exc
+        return await _call(api_http, request, exc)
+
+    async def csrf_rejected(request: Request, exc: Exception) -> Response:
+        return error_page(request, 403)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        if wants_page(request):
+            logger.exception("unhandled error on page %s", request.url.path)
+            try:
+                return error_page(request, 500)
+            except Exception:
+                logger.exception("the error page itself failed")
+        if api_unexpected is None:
+            raise exc
+        return await _call(api_unexpected, request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(CsrfRejected, csrf_rejected)
+    app.add_exception_handler(Exception, unexpected)

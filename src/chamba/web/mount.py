@@ -1,0 +1,46 @@
+"""Plug the web UI into the FastAPI app: pages at the root, static files, gzip, error pages."""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from chamba.web.errors import install_error_pages
+from chamba.web.templating import STATIC_DIR
+
+#: Static URLs carry their content hash (``?v=``), so a browser may keep them for a year.
+IMMUTABLE: Final = "public, max-age=31536000, immutable"
+GZIP_MINIMUM_SIZE: Final = 500
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with ``Cache-Control``: immutable when versioned, revalidated otherwise."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        versioned = b"v=" in scope.get("query_string", b"")
+        response.headers["Cache-Control"] = IMMUTABLE if versioned else "public, no-cache"
+        return response
+
+
+def install_web(app: FastAPI) -> None:
+    """Mount the pages (``/``, ``/descubre``...), ``/static`` and the HTML error pages, and
+    compress responses of 500 bytes or more (pages, CSS, JavaScript, JSON) with gzip."""
+    from chamba.web.views import router
+
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE)
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(router)
+    install_error_pages(app)

@@ -1,0 +1,148 @@
+"""Web pages (HTML). Every POST of this router passes the CSRF check.
+
+Pages work without JavaScript; htmx only enhances (inline skill suggestions). Routes and
+templates are in Spanish, the UI language is chosen per request (see :mod:`chamba.web.i18n`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from chamba.api.deps import SessionDep
+from chamba.web import csrf
+from chamba.web import discover as discover_service
+from chamba.web.errors import CsrfRejected
+from chamba.web.forms import FormState
+from chamba.web.i18n import format_number
+from chamba.web.templating import gettext_for, render, request_lang, secret_of
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def verify_csrf(request: Request) -> None:
+    """Reject an unsafe request whose form lacks the CSRF cookie's signed token."""
+    if request.method in SAFE_METHODS:
+        return
+    form = await request.form()
+    field = form.get(csrf.FIELD_NAME)
+    cookie = request.cookies.get(csrf.COOKIE_NAME)
+    if not csrf.is_valid(secret_of(request), cookie, field if isinstance(field, str) else None):
+        raise CsrfRejected()
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+FormText = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/descubre")
+def discover_form(request: Request) -> Response:
+    context = {"form": FormState(), "max_chars": discover_service.MAX_TEXT_CHARS}
+    return render(request, "descubre.html", context)
+
+
+@router.post("/descubre")
+def discover_submit(request: Request, session: SessionDep, texto: FormText = "") -> Response:
+    """Free text -> the checklist of skills found (or the form again with a message)."""
+    _ = gettext_for(request)
+    lang = request_lang(request)
+    limit = discover_service.MAX_TEXT_CHARS
+    form = FormState({"texto": texto})
+    form.require("texto", _("Write at least one thing you know how to do."))
+    form.max_length(
+        "texto",
+        limit,
+        _("Your text has %(count)s characters; the limit is %(limit)s. Please shorten it.")
+        % {"count": format_number(len(texto), lang), "limit": format_number(limit, lang)},
+    )
+    if not form.ok:
+        context = {"form": form, "max_chars": limit}
+        return render(request, "descubre.html", context, status_code=422)
+    extractor = discover_service.get_extractor(request, session)
+    skills = discover_service.found_skills(extractor, texto, lang)
+    context = {"form": FormState(), "texto": texto, "skills": skills, "q": "", "results": []}
+    return render(request, "habilidades.html", context, switch_path="/descubre")
+
+
+@router.post("/descubre/habilidades")
+def checklist_submit(
+    request: Request,
+    session: SessionDep,
+    texto: FormText = "",
+    skill: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    shown: FormList = [],  # noqa: B006
+    q: FormText = "",
+    accion: FormText = "confirmar",
+) -> Response:
+    """The checklist form: ``accion=buscar`` searches skills to add (works without
+    JavaScript), ``accion=confirmar`` shows the confirmed skills."""
+    _ = gettext_for(request)
+    lang = request_lang(request)
+    texto = texto[: discover_service.MAX_TEXT_CHARS]
+    extractor = discover_service.get_extractor(request, session) if texto.strip() else None
+    skills = discover_service.checklist(session, extractor, texto, shown, skill, lang)
+    form = FormState({"q": q})
+    context = {"form": form, "texto": texto, "skills": skills, "q": "", "results": []}
+    if accion == "buscar":
+        if form.require("q", _("Write the skill you are looking for.")):
+            exclude = [s.id for s in skills]
+            context["results"] = discover_service.suggestions(session, q, lang, exclude)
+            context["q"] = q.strip()
+        status = 200 if form.ok else 422
+        return render(request, "habilidades.html", context, status_code=status)
+    chosen = [s for s in skills if s.checked]
+    if not chosen:
+        form.error("skills", _("Tick at least one skill, or search for one to add."))
+        return render(request, "habilidades.html", context, status_code=422)
+    return render(request, "descubre_listo.html", {"skills": chosen}, switch_path="/descubre")
+
+
+@router.get("/descubre/habilidades")
+def checklist_page() -> Response:
+    return RedirectResponse("/habilidades", status_code=303)
+
+
+@router.get("/habilidades")
+def skills_search(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query()] = "",
+    skill: Annotated[list[str], Query()] = [],  # noqa: B006
+    shown: Annotated[list[str], Query()] = [],  # noqa: B006
+) -> Response:
+    """Skill search: a full page, or (for htmx) only the suggestions."""
+    lang = request_lang(request)
+    query = q.strip()[:200]
+    exclude = discover_service.dedupe([*shown, *skill])
+    results = discover_service.suggestions(session, query, lang, exclude) if query else []
+    context = {"q": query, "results": results}
+    if is_htmx(request):
+        return render(request, "_sugerencias.html", {**context, "fragment": True})
+    page = {**context, "form": FormState({"q": q}), "texto": "", "skills": []}
+    return render(request, "habilidades.html", page)
+
+
+@router.get("/habilidades/agregar")
+def skills_add(request: Request, session: SessionDep, id: str = "") -> Response:
+    """(htmx) One checklist line for skill ``id``; without htmx, back to the search page."""
+    lang = request_lang(request)
+    names = discover_service.labels(session, [id], lang) if id else {}
+    if id not in names:
+        return render(request, "error.html", {"status": 404}, status_code=404)
+    if not is_htmx(request):
+        return RedirectResponse("/habilidades", status_code=303)
+    choice = discover_service.SkillChoice(id, names[id])
+    return render(request, "_skill_added.html", {"skill": choice})

@@ -1,0 +1,142 @@
+"""Fixtures of the API tests: users of every role with access tokens, made cheaply.
+
+Users are written straight into ``seeded_session`` (the ``client`` fixture's session, rolled
+back after each test) with a login session and a signed access token: no password hashing or
+login round trip per user. ``make_user(role)`` returns an :class:`Actor` with ready headers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chamba.auth import security
+from chamba.auth.models import AuthSession, Role, User
+from chamba.config import get_settings, load_settings
+from chamba.db import blind_index, utcnow
+from chamba.nlp import service as nlp_service
+from chamba.nlp.extraction import SkillExtractor
+from chamba.people.models import Person
+
+#: The password of every made user (hashed with cheap argon2 parameters).
+PASSWORD = "cafe con leche 42"
+_counter = itertools.count(1)
+_cheap_hash: dict[str, str] = {}
+
+
+@dataclass
+class Actor:
+    """A user with an access token; ``person`` is set for seekers."""
+
+    user: User
+    headers: dict[str, str]
+    person: Person | None = None
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+
+def _password_hash() -> str:
+    if "hash" not in _cheap_hash:
+        cheap = load_settings(
+            password_hash_time_cost=1, password_hash_memory_kib=1024, password_hash_parallelism=1
+        )
+        _cheap_hash["hash"] = security.hash_password(PASSWORD, cheap)
+    return _cheap_hash["hash"]
+
+
+MakeUser = Callable[..., Actor]
+
+
+@pytest.fixture
+def make_user(client: Any, seeded_session: Session) -> MakeUser:
+    """``make_user(Role.SEEKER, name="Rosa Quispe")`` -> an :class:`Actor` with auth headers."""
+
+    def make(role: Role = Role.SEEKER, *, name: str | None = None, **fields: Any) -> Actor:
+        n = next(_counter)
+        email = fields.pop("email", f"user{n}-{role.value}@example.pe")
+        user = User(
+            email=email,
+            email_index=blind_index(email),
+            password_hash=_password_hash(),
+            role=role,
+            name=name or f"{role.value.title()} {n}",
+            is_active=True,
+            **fields,
+        )
+        seeded_session.add(user)
+        seeded_session.flush()
+        person = None
+        if role == Role.SEEKER:
+            person = Person(user_id=user.id, full_name=user.name, email=email, source="signup")
+            seeded_session.add(person)
+        now = utcnow()
+        login = AuthSession(user_id=user.id, created_at=now, expires_at=now + timedelta(days=1))
+        seeded_session.add(login)
+        seeded_session.flush()
+        token, _ = security.create_access_token(
+            user_id=user.id,
+            role=role.value,
+            session_id=login.id,
+            now=now,
+            settings=get_settings(),
+        )
+        seeded_session.commit()  # a savepoint: a request that fails and rolls back keeps it
+        return Actor(user=user, headers={"Authorization": f"Bearer {token}"}, person=person)
+
+    return make
+
+
+_extractors: dict[str, SkillExtractor] = {}
+
+
+@pytest.fixture
+def lexicon_extractor(seeded_session: Session, monkeypatch: pytest.MonkeyPatch) -> SkillExtractor:
+    """Skill extraction by labels and synonyms only (no encoder model is loaded)."""
+    key = str(seeded_session.get_bind().engine.url)
+    if key not in _extractors:
+        _extractors[key] = SkillExtractor.from_session(seeded_session, semantic=False)
+    extractor = _extractors[key]
+    monkeypatch.setattr(nlp_service, "get_extractor", lambda *a, **k: extractor)
+    return extractor
+
+
+@pytest.fixture
+def no_match_indexes(client: Any) -> Iterator[None]:
+    """Matching without vector indexes (skill overlap and rules only): fast and deterministic."""
+    from chamba.matching.api_deps import get_match_indexes
+
+    client.app.dependency_overrides[get_match_indexes] = lambda: None
+    yield
+    client.app.dependency_overrides.pop(get_match_indexes, None)
+
+
+# --- jobs, courses, matching and applications (tests/api/test_*jobs*, courses, matches...) ---
+
+
+@pytest.fixture
+def hashed_matching(client: Any, seeded_session: Session) -> Iterator[Any]:
+    """Requests use a fast hashed encoder, and match indexes built from the test session.
+
+    The test's requests share one rolled-back transaction, so the commit hooks that keep the
+    real indexes up to date never fire; each request builds fresh indexes instead.
+    """
+    from tests.api.jobs_support import HashEncoder
+
+    from chamba.matching.api_deps import get_match_indexes, get_text_encoder
+    from chamba.matching.embeddings import build_indexes
+
+    encoder = HashEncoder()
+    overrides = client.app.dependency_overrides
+    overrides[get_text_encoder] = lambda: encoder
+    overrides[get_match_indexes] = lambda: build_indexes(seeded_session, encoder)
+    yield encoder
+    overrides.pop(get_text_encoder, None)
+    overrides.pop(get_match_indexes, None)

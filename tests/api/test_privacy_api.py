@@ -1,0 +1,182 @@
+"""Privacy rights: ``GET /me/export`` holds everything and only mine; ``DELETE /me`` erases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from tests.api.conftest import PASSWORD, Actor, MakeUser
+
+from chamba.activity.models import (
+    Application,
+    ApplicationStatus,
+    Interaction,
+    InteractionKind,
+    SubjectType,
+)
+from chamba.auth.models import Role
+from chamba.jobs.models import Job
+from chamba.people.models import CounselorGrant, CounselorNote, PersonSkill
+from chamba.vocab import SkillSource
+
+PROFILE = {
+    "name": "Rosa Quispe Mamani",
+    "email": "rosa.contacto@example.pe",
+    "phone": "987654321",
+    "national_id": "45678912",
+    "ubigeo": "150115",
+}
+
+
+def _history(session: Session, seeker: Actor, job: Job, key: str) -> None:
+    """An application (hired), interactions, a skill, a counselor grant and note."""
+    assert seeker.person is not None
+    pid = seeker.person.id
+    session.add(
+        Application(
+            job_id=job.id, person_id=pid, status=ApplicationStatus.HIRED, message="Hola, soy Rosa"
+        )
+    )
+    for kind in (InteractionKind.SHOWN, InteractionKind.APPLIED):
+        session.add(
+            Interaction(
+                person_id=pid,
+                person_key=key,
+                subject_type=SubjectType.JOB,
+                subject_id=job.id,
+                kind=kind,
+            )
+        )
+    session.add(PersonSkill(person_id=pid, skill_id="cash_register", source=SkillSource.DECLARED))
+    session.commit()
+
+
+def _setup(client: Any, make_user: MakeUser, session: Session) -> tuple[Actor, Actor, Actor, Job]:
+    rosa, juan = make_user(Role.SEEKER), make_user(Role.SEEKER)
+    counselor = make_user(Role.COUNSELOR, name="Carla Consejera")
+    assert client.put("/api/v1/me/profile", json=PROFILE, headers=rosa.headers).status_code == 200
+    client.put(
+        "/api/v1/me/profile", json={"name": "Juan Pérez", "national_id": "11112222"},
+        headers=juan.headers,
+    )  # fmt: skip
+    job = Job(title="Cajera en bodega")
+    session.add(job)
+    session.flush()
+    _history(session, rosa, job, "rosa-key")
+    _history(session, juan, job, "juan-key")
+    grant = client.post(
+        "/api/v1/me/counselors", json={"counselor_id": counselor.id}, headers=rosa.headers
+    )
+    assert grant.status_code == 201
+    note = client.post(
+        f"/api/v1/people/{rosa.person.id}/notes",  # type: ignore[union-attr]
+        json={"body": "Interesada en cursos de caja."},
+        headers=counselor.headers,
+    )
+    assert note.status_code == 201
+    assert (
+        client.get(
+            f"/api/v1/people/{rosa.person.id}/profile",  # type: ignore[union-attr]
+            headers=counselor.headers,
+        ).status_code
+        == 200
+    )
+    return rosa, juan, counselor, job
+
+
+def test_export_holds_everything_and_only_mine(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN two seekers with histories, one of them counselled
+    rosa, juan, counselor, job = _setup(client, make_user, seeded_session)
+    # WHEN Rosa exports her data
+    response = client.get("/api/v1/me/export", headers=rosa.headers)
+    # THEN it is a download of everything about her, decrypted
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    data = response.json()
+    assert data["account"]["id"] == rosa.id
+    assert data["profile"]["name"] == "Rosa Quispe Mamani"
+    assert data["profile"]["national_id"] == "45678912"
+    assert data["profile"]["phone"] == "+51 987 654 321"
+    assert [s["id"] for s in data["skills"]["skills"]] == ["cash_register"]
+    assert data["applications"] == [
+        data["applications"][0] | {"job_title": "Cajera en bodega", "status": "hired"}
+    ]
+    assert data["applications"][0]["message"] == "Hola, soy Rosa"
+    assert sorted(i["kind"] for i in data["interactions"]) == ["applied", "shown"]
+    assert [g["counselor_id"] for g in data["counselor_grants"]] == [counselor.id]
+    assert [n["body"] for n in data["counselor_notes"]] == ["Interesada en cursos de caja."]
+    actions = {(a["action"], a["actor_user_id"]) for a in data["audit"]}
+    assert ("person.profile_read", counselor.id) in actions
+    assert ("person.note_created", counselor.id) in actions
+    # AND nothing of Juan's
+    dump = response.text
+    assert "Juan" not in dump
+    assert "11112222" not in dump
+    assert "juan-key" not in dump
+    assert all(a["object_id"] != str(juan.person.id) for a in data["audit"])  # type: ignore[union-attr]
+
+
+def test_staff_export_has_an_account_and_no_profile(client: Any, make_user: MakeUser) -> None:
+    analyst = make_user(Role.ANALYST)
+    data = client.get("/api/v1/me/export", headers=analyst.headers).json()
+    assert data["account"]["role"] == "analyst"
+    assert data["profile"] is None
+    assert data["applications"] == []
+
+
+def test_erasure_leaves_no_personal_data_and_keeps_anonymised_learning_data(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN Rosa with a profile, application, interactions, skills, a counselor grant and a note
+    rosa, juan, _, job = _setup(client, make_user, seeded_session)
+    assert rosa.person is not None
+    pid, uid = rosa.person.id, rosa.id
+    login = {"email": rosa.user.email, "password": PASSWORD}
+    assert client.post("/api/v1/auth/login", json=login).status_code == 200
+    # WHEN she erases her data
+    response = client.delete("/api/v1/me", headers=rosa.headers)
+    # THEN it is done
+    assert response.status_code == 204
+    session = seeded_session
+    raw = lambda sql, **p: session.execute(text(sql), p).all()  # noqa: E731
+    # AND the raw database holds no personal data of hers
+    assert raw("SELECT id FROM people WHERE id = :p OR user_id = :u", p=pid, u=uid) == []
+    assert raw("SELECT 1 FROM person_skills WHERE person_id = :p", p=pid) == []
+    assert raw("SELECT 1 FROM applications WHERE person_id = :p", p=pid) == []
+    assert raw("SELECT 1 FROM counselor_grants WHERE person_id = :p", p=pid) == []
+    assert raw("SELECT 1 FROM counselor_notes WHERE person_id = :p", p=pid) == []
+    assert raw("SELECT 1 FROM auth_sessions WHERE user_id = :u", u=uid) == []
+    user_row = raw(
+        "SELECT name, email, email_index, phone, phone_index, password_hash, is_active "
+        "FROM users WHERE id = :u",
+        u=uid,
+    )
+    assert user_row == [(None, None, None, None, None, None, False)]
+    # AND her interactions remain, anonymised, with the hire outcome of her application kept
+    kinds = raw(
+        "SELECT kind, person_id FROM interactions WHERE person_key = 'rosa-key' ORDER BY kind"
+    )
+    assert [k for k, _ in kinds] == ["applied", "hired", "interviewed", "shown"]
+    assert {p for _, p in kinds} == {None}
+    # AND Juan's data is untouched
+    assert raw("SELECT 1 FROM applications WHERE person_id = :p", p=juan.person.id)  # type: ignore[union-attr]
+    assert client.get("/api/v1/me/profile", headers=juan.headers).status_code == 200
+    # AND her token and her password no longer work
+    assert client.get("/api/v1/me/profile", headers=rosa.headers).status_code == 401
+    assert client.post("/api/v1/auth/login", json=login).status_code == 401
+    # AND the erasure is in the audit log, without personal data
+    entry = raw("SELECT actor_user_id, object_type, object_id FROM audit_log "
+                "WHERE action = 'person.erased'")  # fmt: skip
+    assert entry == [(uid, "user", str(uid))]
+    assert seeded_session.get(CounselorGrant, (pid, 0)) is None
+    assert seeded_session.query(CounselorNote).filter_by(person_id=pid).count() == 0
+
+
+def test_staff_cannot_erase_themselves(client: Any, make_user: MakeUser) -> None:
+    admin = make_user(Role.ADMIN)
+    response = client.delete("/api/v1/me", headers=admin.headers)
+    assert response.status_code == 403
+    assert "administrator" in response.json()["detail"]

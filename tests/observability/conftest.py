@@ -1,0 +1,34 @@
+"""An app on a temporary SQLite database, served by TestClient with its lifespan (migrations)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from chamba.api.app import create_app
+from chamba.config import get_settings
+from chamba.db import make_engine
+
+
+@pytest.fixture(scope="module")
+def obs_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("obs") / "chamba.db"
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(obs_engine: Engine) -> FastAPI:
+    return create_app(get_settings(), obs_engine)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

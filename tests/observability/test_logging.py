@@ -1,0 +1,149 @@
+"""Request ids (header, problem documents, every log line) and JSON-lines logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from chamba.config import load_settings
+from chamba.errors import ChambaError
+from chamba.observability.logging import JsonFormatter, configure_logging, current_request_id
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    """Every log record of the test, formatted by Chamba's JSON formatter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def test_a_sane_request_id_is_echoed_and_carried_by_the_access_log(
+    client: TestClient, json_lines: io.StringIO
+) -> None:
+    response = client.get("/health", headers={"X-Request-ID": "req-42.a_b"})
+    assert response.headers["X-Request-ID"] == "req-42.a_b"
+    access = [e for e in lines(json_lines) if e["logger"] == "chamba.access"]
+    assert access[-1]["request_id"] == "req-42.a_b"
+    assert {"method", "route", "status", "duration_ms"} <= set(access[-1])
+    assert access[-1]["route"] == "/health"
+    assert access[-1]["status"] == 200
+
+
+@pytest.mark.parametrize("header", ["x" * 65, "has space", "semi;colon", "a/b", "<script>", ""])
+def test_an_insane_request_id_is_replaced_by_a_new_one(client: TestClient, header: str) -> None:
+    response = client.get("/health", headers={"X-Request-ID": header})
+    rid = response.headers["X-Request-ID"]
+    assert rid != header
+    assert len(rid) == 32
+    int(rid, 16)
+
+
+def test_each_request_without_an_id_gets_its_own(client: TestClient) -> None:
+    first = client.get("/health").headers["X-Request-ID"]
+    second = client.get("/health").headers["X-Request-ID"]
+    assert first != second
+    assert current_request_id() is None  # nothing leaks out of the request
+
+
+def test_every_problem_document_names_its_request(app: FastAPI, client: TestClient) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    @app.get("/refused")
+    def refused() -> None:
+        raise ChambaError("No puedes hacer eso", status_code=403)
+
+    cases = {
+        "/api/v1/skills/no-such-skill": 404,  # a feature's own error
+        "/api/v1/skills?limit=0": 422,  # validation
+        "/nowhere": 404,  # no route
+        "/refused": 403,  # ChambaError
+        "/boom": 500,  # unexpected exception
+    }
+    for path, status in cases.items():
+        # (Outside /api/ a browser gets HTML error pages; an API client asks for JSON.)
+        headers = {"X-Request-ID": f"rid-{status}", "Accept": "application/json"}
+        response = client.get(path, headers=headers)
+        assert response.status_code == status, path
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["request_id"] == f"rid-{status}", path
+        assert response.headers["X-Request-ID"] == f"rid-{status}", path
+
+
+def test_log_lines_inside_a_request_carry_its_id_even_on_a_crash(
+    app: FastAPI, client: TestClient, json_lines: io.StringIO
+) -> None:
+    @app.get("/chatty")
+    def chatty() -> dict[str, str]:
+        logging.getLogger("chamba.test").info("working on it", extra={"step": 3})
+        return {"ok": "yes"}
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    client.get("/chatty", headers={"X-Request-ID": "chatty-1"})
+    client.get("/boom", headers={"X-Request-ID": "boom-1", "Accept": "application/json"})
+    entries = lines(json_lines)
+    mine = next(e for e in entries if e["msg"] == "working on it")
+    assert mine["request_id"] == "chatty-1"
+    assert mine["step"] == 3
+    assert mine["level"] == "INFO"
+    crash = next(e for e in entries if e["level"] == "ERROR")
+    assert crash["request_id"] == "boom-1"
+    assert "RuntimeError: kaput" in crash["exc"]
+    boom_access = [e for e in entries if e["logger"] == "chamba.access" and e["route"] == "/boom"]
+    assert boom_access[0]["status"] == 500
+    assert boom_access[0]["request_id"] == "boom-1"
+
+
+def test_the_access_log_holds_no_query_string_or_raw_path(
+    client: TestClient, json_lines: io.StringIO
+) -> None:
+    client.get("/api/v1/skills/juan-perez-dni-12345678?token=abc123")
+    ours = [e for e in lines(json_lines) if e["logger"].startswith("chamba")]
+    text = json.dumps(ours)
+    assert "abc123" not in text
+    assert "12345678" not in text
+    assert "/api/v1/skills/{skill_id}" in text
+
+
+def test_configure_logging_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    settings = load_settings()
+    try:
+        configure_logging(settings)
+        configure_logging(settings)
+        ours = [h for h in root.handlers if getattr(h, "_chamba", False)]
+        assert len(ours) == 1
+        logging.getLogger("chamba.test").warning("hola %s", "mundo")
+        entry = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+        assert entry["msg"] == "hola mundo"
+        assert entry["level"] == "WARNING"
+        configure_logging(load_settings(log_format="text"))
+        logging.getLogger("chamba.test").warning("en texto")
+        assert capsys.readouterr().err.strip().endswith("WARNING chamba.test en texto")
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before:
+                root.removeHandler(handler)

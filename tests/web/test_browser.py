@@ -1,0 +1,337 @@
+"""Journeys in a real browser: Debian's Chromium driven by Playwright against the real app
+served by uvicorn (fresh SQLite database), on a phone and a desktop viewport.
+
+Every page visited with JavaScript is checked with axe-core (the ``axe.min.js`` bundled by
+``axe-playwright-python``): zero serious or critical violations. Page weight is measured with the
+Chrome DevTools protocol (bytes received, headers included). Screenshots go to
+``tests/artifacts/screenshots/`` and the measurements to ``tests/artifacts/web_report.json``.
+
+Chromium comes from the system (``scripts/test.sh`` installs it); ``playwright install`` is never
+run. Each ``launch`` gets a fresh temporary profile from Playwright.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_SCRIPT = ROOT / "tests" / "support" / "live_server.py"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+}
+SAMPLE_TEXT = "vendía ropa en Gamarra, manejo Excel básico y atiendo público"
+FIRST_LOAD_BUDGET = 100_000  # bytes, static files excluded
+REPEAT_VIEW_BUDGET = 30_000  # bytes, everything
+REPORT: dict[str, Any] = {"axe": {}, "page_weight": {}}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app on a free port, with its own SQLite data folder."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (scripts/test.sh installs it as root)")
+    folder = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    env.pop("CHAMBA_DATABASE_URL", None)
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(SERVER_SCRIPT), str(port), str(folder / "data")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("server did not start:\n" + (folder / "server.log").read_text())
+            time.sleep(0.2)
+        yield base
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "web_report.json").write_text(json.dumps(REPORT, indent=2, ensure_ascii=False))
+
+
+class Visit:
+    """One browser context on one viewport, with checks and screenshots."""
+
+    def __init__(self, browser: Any, server: str, viewport: str, javascript: bool = True) -> None:
+        self.viewport = viewport
+        self.javascript = javascript
+        self.context = browser.new_context(
+            base_url=server,
+            locale="es-PE",
+            java_script_enabled=javascript,
+            **VIEWPORTS[viewport],
+        )
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on(
+            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
+        )
+        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def check(self, name: str) -> None:
+        """Screenshot the page and, with JavaScript, run axe: no serious/critical violation."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        suffix = "" if self.javascript else "-nojs"
+        self.page.screenshot(
+            path=str(SCREENSHOTS / f"{self.viewport}{suffix}-{name}.png"), full_page=True
+        )
+        if not self.javascript:
+            return
+        from axe_playwright_python.sync_playwright import Axe
+
+        violations = Axe().run(self.page).response["violations"]
+        REPORT["axe"][f"{self.viewport}/{name}"] = [
+            {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])} for v in violations
+        ]
+        serious = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], f"axe on {name} ({self.viewport}): {serious}"
+
+    def close(self) -> None:
+        self.context.close()
+        # HTTP error statuses (422 on validation, 404) are expected; anything else (a script
+        # error, a CSP violation) is not.
+        errors = [e for e in self.console_errors if not e.startswith("Failed to load resource")]
+        assert errors == [], errors
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def visit(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[Visit]:
+    v = Visit(browser, server, request.param)
+    yield v
+    v.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def visit_nojs(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[Visit]:
+    v = Visit(browser, server, request.param, javascript=False)
+    yield v
+    v.close()
+
+
+def test_home_and_language_switch(visit: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Trabajo que puedes hacer hoy")
+    visit.check("home-es")
+    # WHEN the visible switch is used  THEN English, and back to Spanish
+    page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Work you can do today")
+    visit.check("home-en")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    # AND the choice sticks (cookie) on the next page
+    page.get_by_role("navigation", name="Principal").get_by_role(
+        "link", name="Tus habilidades"
+    ).click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cuéntanos qué sabes hacer")
+
+
+def _describe_skills(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/descubre")
+    page.get_by_label("¿Qué sabes hacer?").fill(SAMPLE_TEXT)
+    page.get_by_role("button", name="Encontrar mis habilidades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Las habilidades que encontramos")
+    boxes = page.locator("#lista-habilidades input[type=checkbox]")
+    expect(boxes).to_have_count(3)
+    for i in range(3):
+        expect(boxes.nth(i)).to_be_checked()
+    expect(page.locator("#lista-habilidades q").filter(has_text="atiendo público")).to_be_visible()
+
+
+def _confirmed(page: Any) -> list[str]:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Confirmar mis habilidades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tus habilidades")
+    return [t.strip() for t in page.locator("ul.confirmed li").all_inner_texts()]
+
+
+def test_discover_with_javascript(visit: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    _describe_skills(page)
+    visit.check("skills-found")
+    # WHEN one skill is unticked and one added through the inline suggestions (htmx)
+    page.get_by_label("Atención al cliente").uncheck()
+    page.get_by_label("Habilidad que quieres agregar").press_sequentially("cocina peru", delay=15)
+    suggestion = page.locator("#sugerencias button").filter(has_text="Cocina peruana")
+    expect(suggestion).to_be_visible()
+    visit.check("suggestions")
+    suggestion.click()
+    expect(page.locator("#lista-habilidades").get_by_label("Cocina peruana")).to_be_checked()
+    expect(page.locator("#sugerencias")).to_contain_text("Agregada: Cocina peruana")
+    visit.check("skill-added")
+    # THEN the confirmed list has what is ticked
+    confirmed = _confirmed(page)
+    assert confirmed == ["Ventas en tienda", "Hojas de cálculo (Excel)", "Cocina peruana"]
+    visit.check("confirmed")
+
+
+def test_discover_without_javascript(visit_nojs: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = visit_nojs.page
+    _describe_skills(page)
+    page.get_by_label("Atención al cliente").uncheck()
+    page.get_by_label("Habilidad que quieres agregar").fill("cocina peruana")
+    page.get_by_role("button", name="Buscar", exact=True).click()
+    # THEN the page comes back with the list as it was and the results as boxes to tick
+    expect(page.get_by_label("Atención al cliente")).not_to_be_checked()
+    result = page.locator("#sugerencias").get_by_label("Cocina peruana", exact=True)
+    expect(result).not_to_be_checked()
+    visit_nojs.check("search-results")
+    result.check()
+    confirmed = _confirmed(page)
+    assert confirmed == ["Ventas en tienda", "Hojas de cálculo (Excel)", "Cocina peruana"]
+    visit_nojs.check("confirmed")
+
+
+def test_validation_messages_next_to_the_field(visit: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    page.goto("/descubre")
+    page.get_by_role("button", name="Encontrar mis habilidades").click()
+    field = page.get_by_label("¿Qué sabes hacer?")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#texto-error")).to_have_text(
+        "Error: Escribe al menos una cosa que sabes hacer."
+    )
+    assert "texto-error" in (field.get_attribute("aria-describedby") or "")
+    expect(page.locator(".error-summary")).to_be_focused()
+    visit.check("error-empty")
+    # GIVEN a text over the limit  THEN a message, and what was typed is kept
+    long_text = ("atiendo en bodega y hago delivery en moto. " * 120).strip()
+    field.fill(long_text)
+    page.get_by_role("button", name="Encontrar mis habilidades").click()
+    expect(page.locator("#texto-error")).to_contain_text("el máximo es 5,000")
+    assert page.get_by_label("¿Qué sabes hacer?").input_value() == long_text
+    visit.check("error-too-long")
+
+
+def test_not_found_page(visit: Visit) -> None:
+    from playwright.sync_api import expect
+
+    response = visit.page.goto("/no-existe")
+    assert response is not None
+    assert response.status == 404
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("No encontramos esta página")
+    visit.check("not-found")
+
+
+def _weigh(context: Any, path: str) -> dict[str, Any]:
+    """Bytes received (CDP ``encodedDataLength``) to load ``path`` in a new tab."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    sizes: dict[str, int] = {}
+    urls: dict[str, str] = {}
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"])
+    )
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
+    )
+    cdp.send("Network.enable")
+    page.goto(path, wait_until="networkidle")
+    page.close()
+    static = {urls[k]: v for k, v in sizes.items() if "/static/" in urls.get(k, "")}
+    total = int(sum(sizes.values()))
+    return {
+        "total_bytes": total,
+        "static_bytes": int(sum(static.values())),
+        "other_bytes": total - int(sum(static.values())),
+        "requests": len(urls),
+        "static_fetched": {u.split("?")[0]: int(b) for u, b in static.items() if b},
+    }
+
+
+@pytest.mark.parametrize("path", ["/", "/descubre"])
+def test_page_weight(browser: Any, server: str, path: str) -> None:
+    # GIVEN an empty cache  WHEN the page loads  THEN under 100 KB without the static files
+    context = browser.new_context(base_url=server, **VIEWPORTS["phone"])
+    try:
+        first = _weigh(context, path)
+        # WHEN it is opened again  THEN the static files come from the cache: under 30 KB
+        repeat = _weigh(context, path)
+    finally:
+        context.close()
+    REPORT["page_weight"][path] = {"first": first, "repeat": repeat}
+    assert first["static_bytes"] > 0, first  # the static files were counted on first load
+    assert first["other_bytes"] < FIRST_LOAD_BUDGET, first
+    assert repeat["total_bytes"] < REPEAT_VIEW_BUDGET, repeat
+    assert repeat["static_fetched"] == {}, repeat

@@ -1,0 +1,65 @@
+"""CSRF: a signed double-submit token on every POST of the web router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chamba.web import csrf
+
+SECRET = "s" * 40
+
+
+def test_tokens_are_signed() -> None:
+    token = csrf.new_token(SECRET)
+    assert csrf.is_signed(SECRET, token)
+    assert csrf.is_valid(SECRET, token, token)
+    assert not csrf.is_signed("t" * 40, token)
+    nonce, _ = token.split(".")
+    assert not csrf.is_signed(SECRET, nonce + ".forged")
+    assert not csrf.is_valid(SECRET, token, csrf.new_token(SECRET))
+    for bad in (None, "", "no-dot", "a.b.c", "ñ.x"):
+        assert not csrf.is_signed(SECRET, bad)
+
+
+def test_good_token_is_accepted(web: Any, token: str, sample_text: str) -> None:
+    response = web.post("/descubre", data={"texto": sample_text, csrf.FIELD_NAME: token})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("case", ["missing field", "bad field", "no cookie", "unsigned pair"])
+def test_bad_token_is_rejected_with_a_friendly_page(
+    web: Any, token: str, sample_text: str, case: str
+) -> None:
+    data = {"texto": sample_text, csrf.FIELD_NAME: token}
+    if case == "missing field":
+        del data[csrf.FIELD_NAME]
+    elif case == "bad field":
+        data[csrf.FIELD_NAME] = csrf.new_token("x" * 40)
+    elif case == "no cookie":
+        web.cookies.clear()
+    else:
+        forged = "abc.def"
+        web.cookies.set(csrf.COOKIE_NAME, forged)
+        data[csrf.FIELD_NAME] = forged
+    response = web.post("/descubre", data=data, headers={"Accept-Language": "es"})
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "El formulario venció" in response.text
+
+
+def test_rejection_page_speaks_the_users_language(web: Any) -> None:
+    web.get("/?lang=en")
+    response = web.post("/descubre/habilidades", data={"accion": "confirmar"})
+    assert response.status_code == 403
+    assert "The form expired" in response.text
+    assert '<html lang="en">' in response.text
+
+
+def test_cookie_is_http_only_and_same_site(web: Any) -> None:
+    response = web.get("/")
+    header = response.headers["set-cookie"].lower()
+    assert csrf.COOKIE_NAME in header
+    assert "httponly" in header
+    assert "samesite=lax" in header
