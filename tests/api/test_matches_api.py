@@ -96,6 +96,8 @@ def test_job_matches_are_explained_and_logged(
     exposition = client.get("/metrics").text
     assert 'chamba_recommendations_shown_total{kind="job"} 2.0' in exposition
     assert 'chamba_match_latency_seconds_count{kind="jobs"} 1.0' in exposition
+    assert 'chamba_model_score_count{kind="jobs"}' in exposition  # served-score distribution
+    assert 'chamba_feedback_rate{kind="jobs"} 0.0' in exposition  # shown, no feedback yet
     # AND filters apply
     remote_only = client.get("/api/v1/me/matches/jobs?remote=true", headers=seeker.headers)
     assert remote_only.json()["items"] == []

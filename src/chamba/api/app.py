@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:
+        metrics.feedback_rate.labels(kind=serving.kind).set(serving.stats.feedback_rate())
         store = getattr(app.state, "index_store", None)
         indexes = store.indexes if store is not None else None
         if indexes is not None:

@@ -227,15 +227,23 @@ class ServingRanker:
             try:
                 out = np.asarray(model.score(x), dtype=np.float64)
                 if out.shape == (x.shape[0],) and np.all(np.isfinite(out)):
-                    self.stats.observe_scores(out)
+                    self._observe(out)
                     return out
                 raise ValueError("non-finite or misshapen scores")
             except Exception as exc:
                 log.error("model %s failed to score (%s); rule-based for this call",
                           model.version, exc)  # fmt: skip
         out = np.asarray(self.fallback.score(x), dtype=np.float64)
-        self.stats.observe_scores(out)
+        self._observe(out)
         return out
+
+    def _observe(self, scores: np.ndarray) -> None:
+        self.stats.observe_scores(scores)
+        if self.metrics is not None:
+            try:
+                self.metrics.observe_scores(self.kind, scores.tolist())
+            except Exception as exc:  # metrics must never fail a request
+                log.error("cannot record served scores: %s", exc)
 
 
 _INSTALLED: dict[str, ServingRanker] = {}

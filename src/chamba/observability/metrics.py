@@ -41,6 +41,8 @@ UNMATCHED_ROUTE = "unmatched"
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 #: Matching latency buckets, in seconds (retrieval + features + ranking of one request).
 MATCH_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+#: Ranking scores are unbounded reals (rule-based sums or ranker logits).
+SCORE_BUCKETS = (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 
 
 class Metrics:
@@ -114,6 +116,19 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        self.model_scores = Histogram(
+            "chamba_model_score",
+            "Scores given by the serving ranker (trained or rule-based), by kind.",
+            ["kind"],
+            buckets=SCORE_BUCKETS,
+            registry=r,
+        )
+        self.feedback_rate = Gauge(
+            "chamba_feedback_rate",
+            "Positive feedback per recommendation shown since the process started, by kind.",
+            ["kind"],
+            registry=r,
+        )
         # Engagement and placement funnel, fed by the activity feature.
         self.recommendations_shown = Counter(
             "chamba_recommendations_shown_total",
@@ -149,6 +164,12 @@ class Metrics:
         self.model_info.labels(version=version, kind=kind).set(1)
         if promoted_at is not None:
             self.model_promoted.labels(kind=kind).set(promoted_at)
+
+    def observe_scores(self, kind: str, scores: Iterable[float]) -> None:
+        """Record the scores the serving ranker gave for one list."""
+        histogram = self.model_scores.labels(kind=kind)
+        for score in scores:
+            histogram.observe(float(score))
 
     def exposition(self) -> bytes:
         """The registry in Prometheus' text exposition format."""
