@@ -30,6 +30,7 @@ os.environ.pop("CHAMBA_DATABASE_URL", None)
 
 from chamba.config import get_settings  # noqa: E402
 from chamba.db import make_engine, migrate  # noqa: E402
+from chamba.learning.history import install_history  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BACKENDS = [
@@ -93,6 +94,7 @@ def _rolled_back_session(engine: Engine) -> Iterator[Session]:
     sess = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
+    install_history(sess)  # as sessions of chamba.db.session_factory do
     try:
         yield sess
     finally:

@@ -42,6 +42,7 @@ def run_cli(
         ["taxonomy"],
         ["taxonomy", "import-esco"],
         ["taxonomy", "export"],
+        ["worker"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:

@@ -393,6 +393,9 @@ def models_promote(
     except ChambaError as exc:
         fail(str(exc))
         return
+    from chamba.learning.registry import announce
+
+    announce(_engine(), doc)
     forced = " (forced)" if doc["history"] and doc["history"][-1].get("forced") else ""
     out.print(f"serving {doc['current']}{forced}", markup=False)
 
@@ -407,7 +410,46 @@ def models_rollback(
     except ChambaError as exc:
         fail(str(exc))
         return
+    from chamba.learning.registry import announce
+
+    announce(_engine(), doc)
     out.print(f"serving {doc['current'] or 'the rule-based scorer'}", markup=False)
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option(help="Deliver what is waiting, then exit (no consumers kept running).")
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port.")
+    ] = None,
+) -> None:
+    """Deliver domain events: the outbox relay, plus the shared consumers when Kafka is used.
+
+    With CHAMBA_KAFKA_BOOTSTRAP set it publishes the outbox to Kafka and runs the
+    notifications consumer; without it, it delivers the outbox in-process.
+    """
+    import asyncio
+    import signal
+
+    from chamba.events.runtime import run_worker
+    from chamba.observability.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    engine = _engine()
+
+    async def main_loop() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await run_worker(settings, engine, stop, once=once, metrics_port=metrics_port)
+
+    delivered = asyncio.run(main_loop())
+    if once:
+        out.print(f"delivered {delivered} event(s)")
 
 
 def main() -> None:

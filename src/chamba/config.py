@@ -79,11 +79,34 @@ class Settings(BaseSettings):
     registration_window_minutes: int = Field(
         60, ge=1, description="Sliding window of the registration rate limit, in minutes."
     )
+    kafka_bootstrap: str | None = Field(
+        None,
+        description="Kafka brokers (host:port,...). Set: events go through Kafka (run "
+        "`chamba worker`); unset: the app delivers them in-process.",
+    )
+    kafka_topic_prefix: str = Field(
+        "chamba", pattern=r"^[A-Za-z0-9._-]{1,100}$", description="Prefix of the event topics."
+    )
+    outbox_poll_seconds: float = Field(
+        1.0, gt=0, le=3600, description="How often the relay looks for new outbox events."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_from: str = Field(
+        "Chamba <no-reply@chamba.pe>", description="From address of e-mail notifications."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kafka_bootstrap", "smtp_host")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("database_url")
     @classmethod

@@ -145,7 +145,12 @@ def get_engine(settings: Settings | None = None) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions on ``engine``; they record attribute versions (:mod:`chamba.learning.history`)."""
+    from chamba.learning.history import install_history  # imports models, which import this
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    install_history(factory)
+    return factory
 
 
 @contextmanager

@@ -289,6 +289,8 @@ def parse_slots(value: Any) -> list[str]:
     if is_blank(value):
         return []
     items = split_list(value) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):  # a number or an object: refused, not a crash
+        raise ValueError("must be a list such as ['mon_morning', 'sat_afternoon']")
     return validate_slots([s.strip().lower() if isinstance(s, str) else s for s in items])
 
 

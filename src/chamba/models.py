@@ -5,13 +5,17 @@ from chamba.audit.models import AuditEntry
 from chamba.auth.models import User
 from chamba.courses.models import Course, CourseSkill
 from chamba.db import Base
+from chamba.events.models import OutboxEvent, ProcessedEvent
 from chamba.jobs.models import Job, JobSkill
+from chamba.learning.models import AttributeHistory
+from chamba.notifications.models import Notification
 from chamba.orgs.models import Organisation
 from chamba.people.models import CounselorGrant, CounselorNote, Person, PersonSkill
 from chamba.taxonomy.models import IscoGroup, Occupation, OccupationSkill, Skill
 
 __all__ = [
     "Application",
+    "AttributeHistory",
     "AuditEntry",
     "Base",
     "Course",
@@ -22,11 +26,14 @@ __all__ = [
     "IscoGroup",
     "Job",
     "JobSkill",
+    "Notification",
     "Occupation",
     "OccupationSkill",
     "Organisation",
+    "OutboxEvent",
     "Person",
     "PersonSkill",
+    "ProcessedEvent",
     "Skill",
     "User",
 ]

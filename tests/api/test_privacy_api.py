@@ -136,18 +136,21 @@ def test_erasure_leaves_no_personal_data_and_keeps_anonymised_learning_data(
     pid, uid = rosa.person.id, rosa.id
     login = {"email": rosa.user.email, "password": PASSWORD}
     assert client.post("/api/v1/auth/login", json=login).status_code == 200
+    session = seeded_session
+    raw = lambda sql, **p: session.execute(text(sql), p).all()  # noqa: E731
+    versions = "SELECT 1 FROM attribute_history WHERE entity = 'person' AND entity_id = :p"
+    assert raw(versions, p=pid)  # her profile's attribute versions were recorded
     # WHEN she erases her data
     response = client.delete("/api/v1/me", headers=rosa.headers)
     # THEN it is done
     assert response.status_code == 204
-    session = seeded_session
-    raw = lambda sql, **p: session.execute(text(sql), p).all()  # noqa: E731
     # AND the raw database holds no personal data of hers
     assert raw("SELECT id FROM people WHERE id = :p OR user_id = :u", p=pid, u=uid) == []
     assert raw("SELECT 1 FROM person_skills WHERE person_id = :p", p=pid) == []
     assert raw("SELECT 1 FROM applications WHERE person_id = :p", p=pid) == []
     assert raw("SELECT 1 FROM counselor_grants WHERE person_id = :p", p=pid) == []
     assert raw("SELECT 1 FROM counselor_notes WHERE person_id = :p", p=pid) == []
+    assert raw(versions, p=pid) == []
     assert raw("SELECT 1 FROM auth_sessions WHERE user_id = :u", u=uid) == []
     user_row = raw(
         "SELECT name, email, email_index, phone, phone_index, password_hash, is_active "

@@ -1,14 +1,25 @@
-"""Web fixtures: an app client with a fast (lexicon-only) skill extractor, and CSRF helpers."""
+"""Web fixtures: an app client with a fast (lexicon-only) skill extractor, CSRF helpers and
+signed-in users of every role."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from chamba.auth import security
+from chamba.auth.models import AuthSession, RefreshToken, Role, User
+from chamba.config import get_settings, load_settings
+from chamba.db import blind_index, utcnow
 from chamba.nlp.extraction import SkillExtractor
+from chamba.people.models import Person
 from chamba.web import csrf
+from chamba.web import session as web_session
 
 SAMPLE_TEXT = "vendía ropa en Gamarra, manejo Excel básico y atiendo público"
 
@@ -34,3 +45,111 @@ def token(web: Any) -> str:
     assert value
     assert f'value="{value}"' in response.text
     return str(value)
+
+
+# --- signed-in users (the web session cookie), made cheaply ---------------------------------
+
+PASSWORD = "cafe con leche 42"
+_counter = itertools.count(1)
+_cheap_hash: dict[str, str] = {}
+
+
+@dataclass
+class WebActor:
+    """A user with a login; ``cookie`` is the value of the web session cookie."""
+
+    user: User
+    cookie: str
+    person: Person | None = None
+
+
+def _password_hash() -> str:
+    if "hash" not in _cheap_hash:
+        cheap = load_settings(
+            password_hash_time_cost=1, password_hash_memory_kib=1024, password_hash_parallelism=1
+        )
+        _cheap_hash["hash"] = security.hash_password(PASSWORD, cheap)
+    return _cheap_hash["hash"]
+
+
+MakeWebUser = Callable[..., WebActor]
+
+
+@pytest.fixture
+def make_web_user(web: Any, seeded_session: Session) -> MakeWebUser:
+    """``make_web_user(Role.SEEKER)`` -> a :class:`WebActor` with a login (access and refresh
+    tokens) that ``login_as`` puts in the client's cookie."""
+
+    def make(role: Role = Role.SEEKER, *, access_expired: bool = False, **fields: Any) -> WebActor:
+        n = next(_counter)
+        email = fields.pop("email", f"web{n}-{role.value}@example.pe")
+        user = User(
+            email=email,
+            email_index=blind_index(email),
+            password_hash=_password_hash(),
+            role=role,
+            name=fields.pop("name", f"{role.value.title()} {n}"),
+            is_active=True,
+            **fields,
+        )
+        seeded_session.add(user)
+        seeded_session.flush()
+        person = None
+        if role == Role.SEEKER:
+            person = Person(user_id=user.id, full_name=user.name, email=email, source="signup")
+            seeded_session.add(person)
+        now = utcnow()
+        login = AuthSession(user_id=user.id, created_at=now, expires_at=now + timedelta(days=1))
+        seeded_session.add(login)
+        seeded_session.flush()
+        refresh = security.new_refresh_token()
+        seeded_session.add(
+            RefreshToken(
+                session_id=login.id,
+                token_hash=security.token_hash(refresh),
+                created_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+        )
+        issued = now - timedelta(hours=2) if access_expired else now
+        access, _ = security.create_access_token(
+            user_id=user.id,
+            role=role.value,
+            session_id=login.id,
+            now=issued,
+            settings=get_settings(),
+        )
+        seeded_session.commit()  # a savepoint: a request that fails and rolls back keeps it
+        return WebActor(user=user, cookie=f"{access}|{refresh}", person=person)
+
+    return make
+
+
+def login_as(client: Any, actor: WebActor | None) -> None:
+    """Use ``actor``'s login for the next requests (``None``: anonymous)."""
+    for cookie in [c for c in client.cookies.jar if c.name == web_session.COOKIE_NAME]:
+        client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    if actor is not None:
+        client.cookies.set(web_session.COOKIE_NAME, actor.cookie)
+
+
+@pytest.fixture
+def fast_matching(web: Any, seeded_session: Session) -> Iterator[Any]:
+    """Matching and skill extraction without models: hashed encoder, lexicon extractor, no
+    vector indexes."""
+    from tests.api.jobs_support import HashEncoder
+
+    from chamba.matching.api_deps import get_match_indexes, get_text_encoder
+    from chamba.nlp import service as nlp_service
+
+    encoder = HashEncoder()
+    extractor = web.app.state.skill_extractor
+    original = nlp_service.get_extractor
+    nlp_service.get_extractor = lambda *a, **k: extractor  # type: ignore[assignment]
+    overrides = web.app.dependency_overrides
+    overrides[get_text_encoder] = lambda: encoder
+    overrides[get_match_indexes] = lambda: None
+    yield encoder
+    nlp_service.get_extractor = original  # type: ignore[assignment]
+    overrides.pop(get_text_encoder, None)
+    overrides.pop(get_match_indexes, None)

@@ -335,3 +335,190 @@ def test_page_weight(browser: Any, server: str, path: str) -> None:
     assert first["other_bytes"] < FIRST_LOAD_BUDGET, first
     assert repeat["total_bytes"] < REPEAT_VIEW_BUDGET, repeat
     assert repeat["static_fetched"] == {}, repeat
+
+
+# --- accounts, the seeker's journey and the employer's ----------------------------------------
+
+PASSWORD = "cafe con leche 42"
+SEEDED_EMPLOYER = "tienda@example.pe"  # tests/support/live_server.py seeds it
+NEW_PAGES_WEIGHED: list[str] = []
+_emails = iter(range(1, 10_000))
+
+
+def _email(kind: str) -> str:
+    return f"{kind}{next(_emails)}-{time.monotonic_ns()}@example.pe"
+
+
+def _api(server: str, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+    request = urllib.request.Request(
+        server + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+        method="POST" if "skills" not in path else "PUT",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+    # The API commits after its response is sent: give SQLite a moment before the next write.
+    time.sleep(0.3)
+    return json.loads(raw) if raw else None
+
+
+def _sign_up(visit: Visit, email: str) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    page.goto("/registro")
+    visit.check("signup")
+    page.get_by_label("Tu nombre").fill("Rosa Quispe")
+    page.get_by_label("Correo o número de celular").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Crear mi cuenta").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cuéntanos qué sabes hacer")
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+
+
+def _seeker_journey(visit: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    _sign_up(visit, _email("seeker"))
+    visit.check("describe")
+    # describe -> confirm: saved on the profile
+    _describe_skills(page)
+    page.get_by_role("button", name="Confirmar mis habilidades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tu perfil")
+    expect(page.locator(".notice")).to_contain_text("Guardamos tus habilidades")
+    expect(page.locator("ul.tags")).to_contain_text("Atención al cliente")
+    # profile: the place (dependent selects), hours, pay, remote, consent
+    page.get_by_label("Departamento").select_option("15")
+    if not visit.javascript:
+        page.get_by_role("button", name="Mostrar provincias y distritos").click()
+    page.get_by_label("Provincia").select_option("1501")
+    if not visit.javascript:
+        page.get_by_role("button", name="Mostrar provincias y distritos").click()
+    page.get_by_label("Distrito").select_option("150101")
+    page.get_by_label("Horas a la semana").fill("40")
+    for slot in ("mon_morning", "tue_morning", "wed_morning", "thu_morning", "fri_morning"):
+        page.locator(f"#f-{slot}").check()
+    page.get_by_label("Sueldo que esperas al mes (S/)").fill("1200")
+    page.get_by_label("Tengo internet en casa o en mi celular").check()
+    page.get_by_label("Un celular con internet").check()
+    page.get_by_label("Los empleadores pueden encontrar mi perfil", exact=False).check()
+    visit.check("profile")
+    page.get_by_role("button", name="Guardar y ver empleos para mí").click()
+    # recommendations, each explained
+    expect(page.get_by_role("heading", level=1)).to_have_text("Para ti")
+    first = page.locator("#empleos ~ ol .card").first
+    expect(first.locator(".reasons")).to_contain_text("Sabes:")
+    card = page.locator(".card").filter(has_text="Vendedora de tienda")
+    expect(card).to_contain_text("Te falta: Manejo de caja")
+    expect(card).to_contain_text("S/")
+    expect(card).to_contain_text("km de ti")
+    visit.check("for-you")
+    card.get_by_role("link", name="Vendedora de tienda", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vendedora de tienda")
+    visit.check("job")
+    # what am I missing? the pathway
+    page.get_by_role("link", name="¿Qué me falta?").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Tu camino hacia")
+    expect(page.locator("main")).to_contain_text("Manejo de caja para bodegas")
+    visit.check("pathway")
+    page.get_by_role("link", name="Volver al empleo").click()
+    # apply in one tap -> my applications
+    page.get_by_role("button", name="Postular", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis postulaciones")
+    expect(page.locator(".application")).to_contain_text("Vendedora de tienda")
+    expect(page.locator(".application .status")).to_have_text("Enviada")
+    visit.check("applications")
+
+
+def test_seeker_journey(visit: Visit) -> None:
+    _seeker_journey(visit)
+
+
+def test_seeker_journey_without_javascript(visit_nojs: Visit) -> None:
+    _seeker_journey(visit_nojs)
+
+
+def test_employer_posts_a_job_and_hires(visit: Visit, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    page.goto("/empleador/ofertas")  # anonymous: sent to log in, then back
+    expect(page).to_have_url(f"{server}/ingresar?next=/empleador/ofertas")
+    visit.check("login")
+    page.get_by_label("Correo o número de celular").fill(SEEDED_EMPLOYER)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis ofertas")
+    visit.check("employer-jobs")
+    page.get_by_role("link", name="Publicar oferta").first.click()
+    page.get_by_label("Nombre del puesto").fill("Cajero para minimarket")
+    page.get_by_label("Descripción").fill("Atención al cliente y manejo de caja. Excel deseable.")
+    visit.check("employer-new")
+    page.get_by_role("button", name="Continuar: las habilidades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirma la oferta")
+    expect(page.get_by_label("Manejo de caja", exact=True)).to_be_checked()
+    page.get_by_label("Departamento").select_option("15")
+    page.get_by_label("Provincia").select_option("1501")
+    page.get_by_label("Distrito").select_option("150101")
+    page.get_by_label("Horas a la semana").fill("48")
+    page.get_by_label("Sueldo al mes desde (S/)").fill("1200")
+    visit.check("employer-confirm")
+    page.get_by_role("button", name="Publicar la oferta").click()
+    expect(page.locator(".notice")).to_have_text("Tu oferta está publicada.")
+    job_id = int(page.url.split("/empleador/ofertas/")[1].split("?")[0])
+    # GIVEN a seeker applies (through the API)
+    email = _email("applicant")
+    _api(server, "/api/v1/auth/register", {"email": email, "password": PASSWORD, "name": "Ana"})
+    token = _api(server, "/api/v1/auth/login", {"email": email, "password": PASSWORD})
+    access = token["access_token"]
+    _api(server, "/api/v1/me/skills", {"skills": [{"id": "cash_register"}]}, access)
+    _api(server, f"/api/v1/jobs/{job_id}/applications", {}, access)
+    # THEN the employer sees the applicant, explained, with contact, and hires
+    page.reload()
+    card = page.locator(".card").filter(has_text="Ana")
+    expect(card).to_contain_text("Postuló")
+    expect(card).to_contain_text(email)
+    expect(card.locator(".reasons")).to_contain_text("Sabes: Manejo de caja")
+    visit.check("employer-candidates")
+    for step in ("Revisar", "Invitar a entrevista", "Contratar"):
+        page.locator(".card").filter(has_text="Ana").get_by_role("button", name=step).click()
+    expect(page.locator(".card").filter(has_text="Ana").locator(".status")).to_have_text(
+        "Contratado"
+    )
+    visit.check("employer-hired")
+
+
+def _login_context(browser: Any, server: str) -> Any:
+    """A phone context logged in as a new seeker with a profile (through the pages)."""
+    context = browser.new_context(base_url=server, locale="es-PE", **VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto("/registro")
+    page.get_by_label("Tu nombre").fill("Peso Pluma")
+    page.get_by_label("Correo o número de celular").fill(_email("weight"))
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Crear mi cuenta").click()
+    page.wait_for_url("**/descubre")
+    page.close()
+    return context
+
+
+@pytest.mark.parametrize(
+    "path", ["/registro", "/ingresar", "/para-ti", "/perfil", "/empleos/1", "/postulaciones"]
+)
+def test_page_weight_of_account_pages(browser: Any, server: str, path: str) -> None:
+    context = (
+        _login_context(browser, server)
+        if path not in ("/registro", "/ingresar")
+        else (browser.new_context(base_url=server, **VIEWPORTS["phone"]))
+    )
+    try:
+        first = _weigh(context, path)
+        repeat = _weigh(context, path)
+    finally:
+        context.close()
+    REPORT["page_weight"][path] = {"first": first, "repeat": repeat}
+    assert first["other_bytes"] < FIRST_LOAD_BUDGET, first
+    assert repeat["total_bytes"] < REPEAT_VIEW_BUDGET, repeat

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus, Interaction
@@ -72,3 +72,15 @@ def application_statuses(
         Application.job_id == job_id, Application.person_id.in_(list(person_ids))
     )
     return {row.person_id: row.status for row in session.execute(stmt)}
+
+
+def counts_by_job(session: Session, job_ids: Collection[int]) -> dict[int, int]:
+    """Number of applications to each job (jobs without any are left out)."""
+    if not job_ids:
+        return {}
+    stmt = (
+        select(Application.job_id, func.count())
+        .where(Application.job_id.in_(list(job_ids)))
+        .group_by(Application.job_id)
+    )
+    return {job_id: int(n) for job_id, n in session.execute(stmt)}

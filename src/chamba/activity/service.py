@@ -43,6 +43,13 @@ from chamba.activity.models import (
 from chamba.activity.schemas import FeedbackIn
 from chamba.courses.models import Course, CourseSkill
 from chamba.db import utcnow
+from chamba.events.schemas import (
+    ApplicationChanged,
+    ApplicationCreated,
+    FeedbackRecorded,
+    SkillsConfirmed,
+)
+from chamba.events.service import emit
 from chamba.jobs.models import Job, JobStatus
 from chamba.people.models import Person, PersonSkill
 from chamba.vocab import SkillLevel, SkillSource
@@ -176,6 +183,7 @@ def apply_to_job(session: Session, person: Person, job: Job, message: str | None
         session, person.id, SubjectType.JOB, job.id, InteractionKind.APPLIED,
         context={"application_id": application.id},
     )  # fmt: skip
+    emit(session, ApplicationCreated.about(application))
     return application
 
 
@@ -215,9 +223,11 @@ def move_application(
         InvalidTransition: the move is not allowed from the current status.
     """
     check_move(application.status, new, by_applicant=by_applicant)
+    previous = application.status
     application.status = new
     application.updated_at = utcnow()
     session.flush()
+    emit(session, ApplicationChanged.about(application, previous, by_applicant=by_applicant))
     event = _STATUS_EVENTS.get(new)
     if event is not None:
         log_interaction(
@@ -273,6 +283,7 @@ def certify_course_skills(session: Session, person: Person, course_id: int) -> l
     if changed:
         person.updated_at = utcnow()
         session.flush()
+        emit(session, SkillsConfirmed.about(person, len(set(rows) | set(changed))))
     return sorted(changed)
 
 
@@ -296,6 +307,7 @@ def record_feedback(
         session, person.id, data.subject_type, data.subject_id, InteractionKind(data.kind),
         reason=data.reason, context={"source": "feedback"},
     )  # fmt: skip
+    emit(session, FeedbackRecorded.about(row))
     added: list[str] = []
     if data.kind == "completed":
         added = certify_course_skills(session, person, data.subject_id)

@@ -12,9 +12,12 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 
 import chamba
-from chamba.api.problems import install_problem_handlers
+from chamba.api.problems import BodySizeLimit, install_problem_handlers
 from chamba.config import Settings, get_settings
 from chamba.db import get_engine, migrate, session_factory, session_scope
+from chamba.events.runtime import AppEvents
+from chamba.events.service import feed_metrics as feed_event_metrics
+from chamba.insights.cache import DEMAND_CACHE_KEY, DemandCache
 from chamba.learning.serving import install_serving
 from chamba.observability.logging import RequestContextMiddleware, configure_logging
 from chamba.observability.metrics import (
@@ -58,9 +61,11 @@ def api_routers() -> list[APIRouter]:
     from chamba.auth.api import router as auth_router
     from chamba.counseling.api import router as counseling_router
     from chamba.courses.api import router as courses_router
+    from chamba.insights.api import router as insights_router
     from chamba.jobs.api import router as jobs_router
     from chamba.matching.api import router as matching_router
     from chamba.nlp.api import router as skills_router
+    from chamba.notifications.api import router as notifications_router
     from chamba.people.api import router as profile_router
     from chamba.privacy.api import router as privacy_router
     from chamba.taxonomy.api import router as taxonomy_router
@@ -77,6 +82,8 @@ def api_routers() -> list[APIRouter]:
         courses_router,
         matching_router,
         activity_router,
+        notifications_router,
+        insights_router,
     ]
 
 
@@ -93,7 +100,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         from chamba.matching.api_deps import close_match_indexes
 
         prepare_database(engine)
+        app.state.events.start()  # delivers domain events (in-process or from Kafka)
         yield
+        app.state.events.stop()
         close_match_indexes(app)  # saves the match indexes when they changed
 
     app = FastAPI(
@@ -109,13 +118,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     # One session factory per app: request sessions come from it, and the match-index upkeep
     # (installed on first use of the indexes) listens on it.
+    # Its sessions also carry the process-wide demand cache, which job events invalidate.
+    demand_cache = DemandCache()
     app.state.session_factory = session_factory(engine)
+    app.state.session_factory.kw["info"] = {DEMAND_CACHE_KEY: demand_cache}
     app.state.metrics = metrics
     app.state.serving = serving
+    app.state.events = AppEvents(app, demand_cache)
     install_problem_handlers(app)
     install_web(app)  # pages at /, /static, HTML error pages, gzip (innermost middleware)
     routes = RouteTemplates()
     # Added last = outermost: the request id is set before anything else runs.
+    app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     app.add_middleware(RequestContextMiddleware, routes=routes)
     for router in api_routers():
@@ -142,6 +156,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if indexes is not None:
             for kind in ("jobs", "people", "courses"):
                 metrics.index_size.labels(kind=kind).set(len(getattr(indexes, kind)))
+        try:  # outbox and consumer lag, from the database (the same for every replica)
+            with session_scope(engine) as session:
+                feed_event_metrics(session, metrics, app.state.events.metric_consumers)
+        except Exception:
+            logging.getLogger(__name__).warning("could not read the outbox lag", exc_info=True)
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -39,5 +39,8 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+#: ``scope="function"``: the transaction commits when the handler returns, BEFORE the response is
+#: sent - a client never sees a success for a write that could still fail to commit, and its
+#: next request reads what it just wrote.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,20 +1,120 @@
-"""RFC 9457 problem documents for every error the API returns."""
+"""RFC 9457 problem documents for every error the API returns, and their OpenAPI declaration.
+
+Every error response is ``application/problem+json``: expected errors (a :class:`ChambaError`
+subclass), invalid input (422, naming the fields at fault), unknown routes and methods, and
+unexpected failures. :func:`responses` declares a route's expected errors; :func:`problem_openapi`
+makes every 4xx/5xx in the document (FastAPI's own 422 included) point at the ``Problem`` schema.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chamba.errors import ChambaError
 from chamba.observability.logging import REQUEST_ID_HEADER, request_id_of
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+#: The largest request body accepted: far above any JSON document or form the API takes.
+MAX_BODY_BYTES = 1024 * 1024
+#: FastAPI's detail when a request body cannot be decoded at all (it raises a bare 400).
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+#: The JSON schema of a problem document (RFC 9457 members plus ``request_id`` and ``errors``).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "An RFC 9457 problem document.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "Always about:blank."},
+        "title": {"type": "string", "description": "A short summary of the kind of problem."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "instance": {"type": "string", "description": "The request path."},
+        "request_id": {"type": "string", "description": "Quote it when asking for help."},
+        "errors": {
+            "type": "array",
+            "description": "The fields at fault (invalid input).",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def responses(*errors: type[ChambaError]) -> dict[int | str, dict[str, Any]]:
+    """Declare a route's expected errors in OpenAPI, as problem+json."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = out.setdefault(
+            error.status_code,
+            {"description": error.title, "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}},
+        )
+        if error.title not in entry["description"].split(" / "):
+            entry["description"] += f" / {error.title}"
+    return out
+
+
+def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """Make every 4xx/5xx response of an OpenAPI ``document`` a problem+json ``Problem``.
+
+    FastAPI declares its own 422 as ``application/json`` ``HTTPValidationError``; the handler
+    below answers problem+json, so the document says so (and drops the unused schemas).
+    """
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            declared = operation.setdefault("responses", {})
+            if operation.get("security") and "401" not in declared:
+                # Any route that reads a bearer token refuses an invalid one, even when optional.
+                declared["401"] = {"description": "Not authenticated"}
+            if "requestBody" in operation:
+                declared.setdefault("413", {"description": "Content too large"})
+            for code, response in declared.items():
+                if str(code)[0] in "45":
+                    response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_REF}}
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    text = str(document.get("paths", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{unused}'" not in text:
+            schemas.pop(unused, None)
+    return document
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Serve an OpenAPI document whose errors are all declared as problem+json."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_openapi(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    openapi_version=app.openapi_version,
+                    summary=app.summary,
+                    description=app.description,
+                    routes=app.routes,
+                    tags=app.openapi_tags,
+                    servers=app.servers,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def problem(
@@ -42,8 +142,16 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _field_of(error: Any) -> str:
+    """``wage_max`` or ``location.ubigeo``; a body that is not JSON at all is ``body``."""
+    if error.get("type") == "json_invalid":
+        return "body"  # FastAPI puts the character position after "body"
+    return ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error as ``application/problem+json`` with a message a person can act on."""
+    install_problem_openapi(app)
 
     @app.exception_handler(ChambaError)
     async def _chamba_error(request: Request, exc: ChambaError) -> JSONResponse:
@@ -54,16 +162,23 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "reason": err["msg"]}
-            for err in exc.errors()
-        ]
+        errors = [{"field": _field_of(err), "reason": err["msg"]} for err in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or "Invalid request"
         return problem(422, "Invalid input", detail, request, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
+        if exc.status_code == 400 and exc.detail == FASTAPI_BODY_ERROR:
+            # A body that is not even text (bad UTF-8, a broken form): invalid input like any other.
+            reason = "could not be read; send JSON text in UTF-8"
+            errors = [{"field": "body", "reason": reason}]
+            return problem(422, "Invalid input", f"body: {reason}", request, errors=errors)
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            401: "Unauthorized",
+            413: "Content too large",
+        }
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed"
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}; see /api/v1/docs for the API."
@@ -84,3 +199,43 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Something went wrong on our side; nothing was changed. Please try again.",
             request,
         )
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than {limit:,} bytes; send less."
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``max_bytes`` with a 413 problem, before they are read whole.
+
+    A declared ``Content-Length`` over the limit is refused at once; a streamed body is counted
+    as the route reads it. Install it inside the request-context middleware (the problem names
+    the request id).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            request = Request(scope, receive)
+            response = problem(413, "Content too large", _too_large(self.max_bytes), request)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, _too_large(self.max_bytes))
+            return message
+
+        await self.app(scope, limited_receive, send)

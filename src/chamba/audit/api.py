@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from chamba.api.deps import SessionDep
+from chamba.api.params import MAX_ID, Page
 from chamba.audit import service
 from chamba.audit.deps import AuditDep
 from chamba.audit.schemas import AuditEntryOut, AuditPage
@@ -26,13 +27,15 @@ def list_audit(
     admin: AdminUser,
     session: SessionDep,
     audit: AuditDep,
-    actor_id: Annotated[int | None, Query(description="Only entries by this user.")] = None,
+    actor_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only entries by this user.")
+    ] = None,
     action: Annotated[
         str | None, Query(max_length=60, description="e.g. person.profile_read")
     ] = None,
     object_type: Annotated[str | None, Query(max_length=40)] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditPage:
     entries, total = service.list_entries(

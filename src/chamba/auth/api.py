@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from chamba.api.deps import SessionDep, SettingsDep
+from chamba.api.params import Page, UserId
+from chamba.api.problems import responses  # re-exported: features import it from here
 from chamba.audit.deps import AuditDep
 from chamba.auth import service
 from chamba.auth.deps import AdminUser, ClientDep, CurrentLogin, CurrentUser
@@ -38,22 +40,9 @@ from chamba.auth.schemas import (
     UserPage,
     UserUpdate,
 )
-from chamba.errors import ChambaError, InvalidInput
+from chamba.errors import InvalidInput
 
 router = APIRouter(tags=["auth"])
-
-
-def responses(*errors: type[ChambaError]) -> dict[int | str, dict[str, Any]]:
-    """Declare a route's expected errors in OpenAPI, as problem+json."""
-    out: dict[int | str, dict[str, Any]] = {}
-    for error in errors:
-        entry = out.setdefault(
-            error.status_code,
-            {"description": error.title, "content": {"application/problem+json": {}}},
-        )
-        if error.title not in entry["description"].split(" / "):
-            entry["description"] += f" / {error.title}"
-    return out
 
 
 @contextmanager
@@ -151,7 +140,7 @@ def list_users(
     session: SessionDep,
     audit: AuditDep,
     role: Role | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> UserPage:
     users, total = service.list_users(session, role=role, page=page, per_page=per_page)
@@ -168,7 +157,7 @@ def list_users(
     responses=responses(*_admin_errors, UserNotFound, SelfLockout),
 )
 def update_user(
-    user_id: int, data: UserUpdate, admin: AdminUser, session: SessionDep, audit: AuditDep
+    user_id: UserId, data: UserUpdate, admin: AdminUser, session: SessionDep, audit: AuditDep
 ) -> UserOut:
     before = session.get(User, user_id)
     old_role, was_active = (before.role, before.is_active) if before else (None, None)

@@ -16,9 +16,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from chamba.api.deps import SessionDep
+from chamba.api.params import MAX_ID, Page, PersonId
 from chamba.audit.deps import AuditDep
 from chamba.auth.api import responses
 from chamba.auth.deps import require_roles
@@ -54,7 +55,7 @@ _me_errors = (NotAuthenticated, NotASeeker)
 _staff_errors = (NotAuthenticated, RoleRequired, PersonNotFound)
 
 
-def granted_person(person_id: int, counselor: CounselorUser, session: SessionDep) -> Person:
+def granted_person(person_id: PersonId, counselor: CounselorUser, session: SessionDep) -> Person:
     """The person ``person_id`` if they granted the current counselor access (else 404)."""
     return service.visible_person(session, counselor, person_id)
 
@@ -93,7 +94,11 @@ def list_grants(person: CurrentPerson, session: SessionDep) -> GrantList:
     summary="Take a counselor's access away (at once)",
     responses=responses(*_me_errors, GrantNotFound),
 )
-def revoke(counselor_id: int, person: CurrentPerson, session: SessionDep) -> Response:
+def revoke(
+    counselor_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The counselor's user id.")],
+    person: CurrentPerson,
+    session: SessionDep,
+) -> Response:
     service.revoke_access(session, person, counselor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -111,7 +116,7 @@ def my_people(
     session: SessionDep,
     audit: AuditDep,
     q: Annotated[str | None, Query(max_length=100, description="Part of a name.")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PersonPage:
     items, total = service.people_for_counselor(
@@ -127,7 +132,7 @@ def my_people(
     responses=responses(*_staff_errors),
 )
 def person_profile(
-    person_id: int, viewer: CounselorOrAdmin, session: SessionDep, audit: AuditDep
+    person_id: PersonId, viewer: CounselorOrAdmin, session: SessionDep, audit: AuditDep
 ) -> ProfileOut:
     person = service.visible_person(session, viewer, person_id)
     audit.record(viewer, "person.profile_read", "person", person.id)
@@ -145,7 +150,7 @@ def person_pathway(
     session: SessionDep,
     audit: AuditDep,
     occupation: Annotated[str | None, Query(max_length=80, description="Occupation id.")] = None,
-    job: Annotated[int | None, Query(description="Job id.")] = None,
+    job: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Job id.")] = None,
     budget: Annotated[Decimal | None, Query(ge=0, le=1_000_000, description="PEN")] = None,
     hours_per_week: Annotated[float | None, Query(gt=0, le=112)] = None,
     lang: Annotated[str | None, Query(pattern="^(es|en)$")] = None,

@@ -22,6 +22,8 @@ from chamba.courses.schemas import (
     ProviderRef,
 )
 from chamba.db import utcnow
+from chamba.events.schemas import CourseClosed, CoursePublished, CourseUpdated
+from chamba.events.service import emit
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.jobs import repository as job_repository
@@ -130,6 +132,10 @@ def upsert_courses(session: Session, items: Sequence[CourseIn], *, source: str) 
             changed = _apply(course, item, _provider_id(providers, item), new=False)
             outcomes.append("updated" if changed else "unchanged")
     session.flush()
+    for item, outcome in zip(items, outcomes, strict=True):
+        if outcome != "unchanged":
+            kind = CoursePublished if outcome == "created" else CourseUpdated
+            emit(session, kind.about(existing[str(item.external_id)]))
     return outcomes
 
 
@@ -140,6 +146,7 @@ def create_course(session: Session, data: CourseIn, *, source: str | None = None
     _apply(course, data, _provider_id(providers, data), new=True)
     session.add(course)
     session.flush()
+    emit(session, CoursePublished.about(course))
     return course
 
 
@@ -322,6 +329,7 @@ def publish_course(
     _set_skills(course, _taught(session, data, lang, encoder), new=True)
     session.add(course)
     session.flush()
+    emit(session, CoursePublished.about(course))
     return course
 
 
@@ -339,6 +347,7 @@ def update_course(
         changed |= _set_skills(course, {s.id: s.level for s in data.skills or []}, new=False)
     if changed:
         course.updated_at = utcnow()
+        emit(session, CourseUpdated.about(course))
     session.flush()
     return course
 
@@ -349,4 +358,5 @@ def close_course(session: Session, course: Course) -> Course:
         course.status = CourseStatus.CLOSED
         course.updated_at = utcnow()
         session.flush()
+        emit(session, CourseClosed.about(course))
     return course

@@ -33,6 +33,7 @@ from chamba.errors import InvalidInput
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.insights import repository as repo
+from chamba.insights.cache import DEMAND_CACHE_KEY
 from chamba.insights.schemas import REMOTE_REGION, DemandRow
 
 RegionLevel = Literal["department", "province"]
@@ -181,14 +182,16 @@ def demand_index(
     cached = session.info.get(key)
     if cached is not None and not fresh:
         return dict(cached)
-    counts = repo.demand_counts(
-        session, length=2, region=None, skill_ids=None, as_of=as_of or datetime.now(UTC)
-    )
-    top = max((c.openings for c in counts), default=0)
-    index = (
-        {(c.region, c.skill_id): math.log1p(c.openings) / math.log1p(top) for c in counts}
-        if top > 0
-        else {}
-    )
+    when = as_of or datetime.now(UTC)
+
+    def compute() -> dict[tuple[str, str], float]:
+        counts = repo.demand_counts(session, length=2, region=None, skill_ids=None, as_of=when)
+        top = max((c.openings for c in counts), default=0)
+        if top <= 0:
+            return {}
+        return {(c.region, c.skill_id): math.log1p(c.openings) / math.log1p(top) for c in counts}
+
+    shared = session.info.get(DEMAND_CACHE_KEY)  # the app's process-wide, event-fed cache
+    index = shared.get(session, when, compute) if shared is not None and not fresh else compute()
     session.info[key] = index
     return dict(index)

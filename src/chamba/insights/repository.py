@@ -1,20 +1,28 @@
-"""SQL of labour-market insights: grouped counts over open jobs and people's skills."""
+"""SQL of insights: demand (open jobs, people's skills), funnels, training outcomes, fairness."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from chamba.activity.models import (
+    Application,
+    ApplicationStatus,
+    Interaction,
+    InteractionKind,
+    SubjectType,
+)
+from chamba.courses.models import Course
 from chamba.insights.schemas import REMOTE_REGION
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.people.models import Device, Person, PersonSkill
 from chamba.taxonomy.models import Skill
-from chamba.vocab import Requirement
+from chamba.vocab import EducationLevel, Requirement, SkillSource
 
 
 @dataclass(frozen=True)
@@ -150,3 +158,307 @@ def skill_labels(session: Session, skill_ids: Collection[str]) -> dict[str, tupl
         )
         out.update({i: (es, en) for i, es, en in session.execute(stmt)})
     return out
+
+
+# ------------------------------------------------------------------ funnel, impact, fairness
+
+#: Stages of the job funnel and of the course funnel, in order.
+JOB_STAGES: tuple[InteractionKind, ...] = (
+    InteractionKind.SHOWN,
+    InteractionKind.OPENED,
+    InteractionKind.APPLIED,
+    InteractionKind.INTERVIEWED,
+    InteractionKind.HIRED,
+)
+COURSE_STAGES: tuple[InteractionKind, ...] = (
+    InteractionKind.SHOWN,
+    InteractionKind.ENROLLED,
+    InteractionKind.COMPLETED,
+)
+_CHUNK = 500
+
+
+def _stage_rank(stages: Sequence[InteractionKind]) -> ColumnElement[int]:
+    return case(*[(Interaction.kind == k, i) for i, k in enumerate(stages)], else_=-1)
+
+
+def _window(
+    column: InstrumentedAttribute[datetime], since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if since is not None:
+        conds.append(column >= since)
+    if until is not None:
+        conds.append(column < until)
+    return conds
+
+
+def funnel_counts(
+    session: Session,
+    *,
+    subject_type: SubjectType,
+    stages: Sequence[InteractionKind],
+    region: str | None,
+    occupation: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[tuple[str | None, int, int]]:
+    """``(department or None, furthest stage index, people)``: people (by pseudonym, so erased
+    people still count nationally) grouped by the furthest stage they reached in the window."""
+    dept = func.substr(Person.ubigeo, 1, 2)
+    conds: list[ColumnElement[bool]] = [
+        Interaction.subject_type == subject_type,
+        Interaction.kind.in_(list(stages)),
+        *_window(Interaction.occurred_at, since, until),
+    ]
+    if region is not None:
+        conds.append(Person.ubigeo.startswith(region))
+    if occupation is not None and subject_type == SubjectType.JOB:
+        conds.append(
+            Interaction.subject_id.in_(select(Job.id).where(Job.occupation_id == occupation))
+        )
+    per_person = (
+        select(
+            Interaction.person_key.label("pk"),
+            dept.label("dept"),
+            func.max(_stage_rank(stages)).label("stage"),
+        )
+        .select_from(Interaction)
+        .outerjoin(Person, Person.id == Interaction.person_id)
+        .where(*conds)
+        .group_by(Interaction.person_key, dept)
+        .subquery()
+    )
+    stmt = select(per_person.c.dept, per_person.c.stage, func.count()).group_by(
+        per_person.c.dept, per_person.c.stage
+    )
+    return [(None if d is None else str(d), int(s), int(n)) for d, s, n in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class Completion:
+    person_id: int
+    department: str | None
+    education: str | None
+    course_id: int
+    completed_at: datetime
+
+
+def completions(
+    session: Session,
+    *,
+    course_id: int | None,
+    provider_id: int | None,
+    region: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[Completion]:
+    """The earliest completion of each (person, course): a ``completed`` course interaction or a
+    certified skill that names the course, whichever came first."""
+    logged = select(
+        Interaction.person_id.label("person_id"),
+        Interaction.subject_id.label("course_id"),
+        Interaction.occurred_at.label("at"),
+    ).where(
+        Interaction.subject_type == SubjectType.COURSE,
+        Interaction.kind == InteractionKind.COMPLETED,
+        Interaction.person_id.is_not(None),
+    )
+    certified = select(
+        PersonSkill.person_id.label("person_id"),
+        PersonSkill.course_id.label("course_id"),
+        PersonSkill.created_at.label("at"),
+    ).where(PersonSkill.source == SkillSource.CERTIFIED, PersonSkill.course_id.is_not(None))
+    both = union_all(logged, certified).subquery()
+    first = (
+        select(both.c.person_id, both.c.course_id, func.min(both.c.at).label("at"))
+        .group_by(both.c.person_id, both.c.course_id)
+        .subquery()
+    )
+    conds: list[ColumnElement[bool]] = [*_window(first.c.at, since, until)]  # type: ignore[arg-type]
+    if course_id is not None:
+        conds.append(first.c.course_id == course_id)
+    if provider_id is not None:
+        conds.append(Course.provider_id == provider_id)
+    if region is not None:
+        conds.append(Person.ubigeo.startswith(region))
+    stmt = (
+        select(
+            first.c.person_id,
+            func.substr(Person.ubigeo, 1, 2),
+            Person.education_level,
+            first.c.course_id,
+            first.c.at,
+        )
+        .join(Person, Person.id == first.c.person_id)
+        .join(Course, Course.id == first.c.course_id)
+        .where(*conds)
+    )
+    return [
+        Completion(int(p), None if d is None else str(d), None if e is None else str(e), int(c), at)
+        for p, d, e, c, at in session.execute(stmt)
+    ]
+
+
+def course_titles(
+    session: Session, course_ids: Collection[int]
+) -> dict[int, tuple[str, int | None]]:
+    """``{course_id: (title, provider_id)}``."""
+    ids = list(course_ids)
+    out: dict[int, tuple[str, int | None]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        stmt = select(Course.id, Course.title, Course.provider_id).where(
+            Course.id.in_(ids[start : start + _CHUNK])
+        )
+        out.update({int(i): (str(t), p) for i, t, p in session.execute(stmt)})
+    return out
+
+
+def outcome_events(
+    session: Session, person_ids: Collection[int]
+) -> list[tuple[int, str, datetime]]:
+    """``(person_id, "applied" | "hired", when)`` for the given people: applications (created;
+    hired ones at their last update) and logged ``applied``/``hired`` job interactions."""
+    ids = sorted(set(person_ids))
+    out: list[tuple[int, str, datetime]] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        apps = select(Application.person_id, Application.status, Application.created_at,
+                      Application.updated_at).where(Application.person_id.in_(chunk))  # fmt: skip
+        for pid, status, created, updated in session.execute(apps):
+            out.append((int(pid), "applied", created))
+            if status == ApplicationStatus.HIRED:
+                out.append((int(pid), "hired", updated))
+        logged = select(Interaction.person_id, Interaction.kind, Interaction.occurred_at).where(
+            Interaction.person_id.in_(chunk),
+            Interaction.subject_type == SubjectType.JOB,
+            Interaction.kind.in_([InteractionKind.APPLIED, InteractionKind.HIRED]),
+        )
+        out.extend((int(pid), str(kind), at) for pid, kind, at in session.execute(logged))
+    return out
+
+
+def _completed_anything() -> ColumnElement[bool]:
+    logged = select(Interaction.id).where(
+        Interaction.person_id == Person.id,
+        Interaction.subject_type == SubjectType.COURSE,
+        Interaction.kind == InteractionKind.COMPLETED,
+    )
+    certified = select(PersonSkill.person_id).where(
+        PersonSkill.person_id == Person.id,
+        PersonSkill.source == SkillSource.CERTIFIED,
+        PersonSkill.course_id.is_not(None),
+    )
+    return or_(logged.exists(), certified.exists())
+
+
+def _did(kind: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """The person applied (or was hired) in ``[start, end)``, by application or log."""
+    ikind = InteractionKind.APPLIED if kind == "applied" else InteractionKind.HIRED
+    logged = select(Interaction.id).where(
+        Interaction.person_id == Person.id,
+        Interaction.subject_type == SubjectType.JOB,
+        Interaction.kind == ikind,
+        Interaction.occurred_at >= start,
+        Interaction.occurred_at < end,
+    )
+    if kind == "applied":
+        app = select(Application.id).where(
+            Application.person_id == Person.id,
+            Application.created_at >= start,
+            Application.created_at < end,
+        )
+    else:
+        app = select(Application.id).where(
+            Application.person_id == Person.id,
+            Application.status == ApplicationStatus.HIRED,
+            Application.updated_at >= start,
+            Application.updated_at < end,
+        )
+    return or_(logged.exists(), app.exists())
+
+
+def comparison_counts(
+    session: Session,
+    *,
+    department: str | None,
+    education: str | None,
+    start: datetime,
+    end: datetime,
+) -> tuple[int, int, int]:
+    """``(people, applied, hired)`` among people of one (department, education) stratum who
+    never completed a course and were registered by ``start``; outcomes in ``[start, end)``."""
+    conds: list[ColumnElement[bool]] = [~_completed_anything(), Person.created_at <= start]
+    conds.append(
+        Person.ubigeo.is_(None) if department is None else Person.ubigeo.startswith(department)
+    )
+    conds.append(
+        Person.education_level.is_(None)
+        if education is None
+        else Person.education_level == EducationLevel(education)
+    )
+    stmt = select(
+        func.count(),
+        func.sum(case((_did("applied", start, end), 1), else_=0)),
+        func.sum(case((_did("hired", start, end), 1), else_=0)),
+    ).where(*conds)
+    n, a, h = session.execute(stmt).one()
+    return int(n or 0), int(a or 0), int(h or 0)
+
+
+def fairness_counts(
+    session: Session, *, since: datetime | None, until: datetime | None
+) -> list[tuple[str | None, int | None, str | None, int, int, int, int]]:
+    """``(gender, birth_year, province, people, exposed, applied, hired)`` over every person:
+    exposed = shown (or further along) at least one job in the window; applied and hired count
+    people who reached those stages (the furthest-stage rule of the funnel)."""
+    stages = JOB_STAGES
+    per_person = (
+        select(
+            Interaction.person_id.label("pid"),
+            func.max(_stage_rank(stages)).label("stage"),
+        )
+        .where(
+            Interaction.person_id.is_not(None),
+            Interaction.subject_type == SubjectType.JOB,
+            Interaction.kind.in_(list(stages)),
+            *_window(Interaction.occurred_at, since, until),
+        )
+        .group_by(Interaction.person_id)
+        .subquery()
+    )
+    province = func.substr(Person.ubigeo, 1, 4)
+    stage = per_person.c.stage
+    applied_at = stages.index(InteractionKind.APPLIED)
+    hired_at = stages.index(InteractionKind.HIRED)
+    stmt = (
+        select(
+            Person.gender,
+            Person.birth_year,
+            province,
+            func.count(),
+            func.sum(case((stage.is_not(None), 1), else_=0)),
+            func.sum(case((stage >= applied_at, 1), else_=0)),
+            func.sum(case((stage >= hired_at, 1), else_=0)),
+        )
+        .select_from(Person)
+        .outerjoin(per_person, per_person.c.pid == Person.id)
+        .group_by(Person.gender, Person.birth_year, province)
+    )
+    return [
+        (g, None if y is None else int(y), None if p is None else str(p),
+         int(n), int(e or 0), int(a or 0), int(h or 0))
+        for g, y, p, n, e, a, h in session.execute(stmt)
+    ]  # fmt: skip
+
+
+def next_expiry(session: Session, as_of: datetime) -> datetime | None:
+    """The earliest ``expires_at`` after ``as_of`` among open jobs (when demand next changes)."""
+    value = session.scalar(
+        select(func.min(Job.expires_at)).where(Job.status == JobStatus.OPEN, Job.expires_at > as_of)
+    )
+    if isinstance(value, str):  # SQLite aggregates lose the column type
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

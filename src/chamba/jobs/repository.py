@@ -148,3 +148,14 @@ def organisation_names(session: Session, ids: Collection[int]) -> dict[int, str]
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
     )
     return {r.id: r.name for r in rows}
+
+
+def of_organisation(session: Session, organisation_id: int, limit: int = 200) -> list[Job]:
+    """An organisation's postings (drafts included), newest first."""
+    stmt = (
+        select(Job)
+        .where(Job.organisation_id == organisation_id)
+        .order_by(Job.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

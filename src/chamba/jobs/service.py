@@ -11,6 +11,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from chamba.db import utcnow
+from chamba.events.schemas import JobClosed, JobPosted, JobUpdated
+from chamba.events.service import emit
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.jobs import repository
@@ -151,6 +153,10 @@ def upsert_jobs(session: Session, items: Sequence[JobIn], *, source: str) -> lis
             changed = _apply(job, values, _skill_rows(item), new=False)
             outcomes.append("updated" if changed else "unchanged")
     session.flush()
+    for item, outcome in zip(items, outcomes, strict=True):
+        if outcome != "unchanged":
+            kind = JobPosted if outcome == "created" else JobUpdated
+            emit(session, kind.about(existing[str(item.external_id)]))
     return outcomes
 
 
@@ -166,6 +172,7 @@ def create_job(session: Session, data: JobIn, *, source: str | None = None) -> J
     _apply(job, _values(data, org.id if org else None), _skill_rows(data), new=True)
     session.add(job)
     session.flush()
+    emit(session, JobPosted.about(job))
     return job
 
 
@@ -451,6 +458,7 @@ def publish_job(
     _apply(job, _posting_values(data), _posting_skills(session, data, lang, encoder), new=True)
     session.add(job)
     session.flush()
+    emit(session, JobPosted.about(job))
     return job
 
 
@@ -468,6 +476,7 @@ def update_job(session: Session, job: Job, data: JobCreate, *, skills_given: boo
     )
     if _apply(job, _posting_values(data), skills, new=False):
         job.updated_at = utcnow()
+        emit(session, JobUpdated.about(job))
     session.flush()
     return job
 
@@ -478,4 +487,12 @@ def close_job(session: Session, job: Job) -> Job:
         job.status = JobStatus.CLOSED
         job.updated_at = utcnow()
         session.flush()
+        emit(session, JobClosed.about(job))
     return job
+
+
+def jobs_of_organisation(session: Session, organisation_id: int | None) -> list[Job]:
+    """The postings of an employer's organisation, newest first (none without one)."""
+    if organisation_id is None:
+        return []
+    return repository.of_organisation(session, organisation_id)

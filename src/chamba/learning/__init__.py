@@ -3,6 +3,7 @@
 Modules (imported on demand; ``torch`` is only loaded by :mod:`~chamba.learning.ranker`):
 
 - :mod:`~chamba.learning.dataset` - graded, grouped, time-split, leak-free examples + snapshots
+- :mod:`~chamba.learning.history` - versions of people's and jobs' matching attributes
 - :mod:`~chamba.learning.ranker` - the listwise MLP ranker (``TrainedRanker`` is a ``Scorer``)
 - :mod:`~chamba.learning.metrics` - NDCG, MAP, MRR, recall, precision, coverage, ECE
 - :mod:`~chamba.learning.evaluate` - ranker vs rule-based, BM25 and embedding; slices

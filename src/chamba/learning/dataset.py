@@ -28,9 +28,17 @@ validate, the rest test. Every example of a group falls in one split.
 **No leakage.** Features are computed *as of the group's time*: ``FeatureContext(now=t)``
 (freshness measured from then); congestion counts only applications created before ``t``;
 the person's skills are those with ``PersonSkill.created_at <= t`` (a skill certified by a
-course completed later does not count). Profile columns without history (wage ask, hours,
-place, text vector) are read as they are now - a documented limit: a profile edited after the
-impression leaks its new values. Interactions of people who erased their data
+course completed later does not count). The person's and the jobs' matching attributes (place,
+hours, time slots, wage ask and offer, remote readiness, education, interests, occupation,
+openings, posting date) are the version valid at ``t`` in ``attribute_history``
+(:mod:`chamba.learning.history`), overlaid on detached copies, so a profile or posting edited
+after the impression does not leak its new values. A person or job without a version at or
+before ``t`` falls back to its current row (no version at all: it was never changed through the
+ORM, so the current row is the one valid since its creation) or to its first version;
+``metadata["attribute_history"]`` counts the examples served each way. What remains read as it
+is now: the ``semantic`` feature uses the text vectors in the index, built from the *current*
+self-description, skills and job text (re-embedding every past version would cost one encoder
+pass per impression); courses have no versions. Interactions of people who erased their data
 (``person_id`` NULL) cannot be featurised and are dropped.
 
 **Snapshot.** :func:`save_snapshot` writes ``<data_dir>/datasets/<id>/arrays.npz`` and
@@ -60,6 +68,8 @@ from sqlalchemy.orm import Session
 from chamba.activity.models import Application, ApplicationStatus, Interaction, SubjectType
 from chamba.courses.models import Course
 from chamba.jobs.models import Job
+from chamba.learning.history import Versions
+from chamba.learning.models import HistoryEntity
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.features import (
     COURSE_FEATURES,
@@ -256,9 +266,12 @@ def _impressions(
 
 
 class AsOfData:
-    """Time-stamped facts for as-of features: skills by creation time, applications by job."""
+    """Time-stamped facts for as-of features: skills by creation time, applications by job,
+    and the versions of the people's and jobs' attributes."""
 
     def __init__(self, session: Session, person_ids: list[int], job_ids: list[int]) -> None:
+        self.person_versions = Versions(session, HistoryEntity.PERSON, person_ids)
+        self.job_versions = Versions(session, HistoryEntity.JOB, job_ids)
         self.skills: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for start in range(0, len(person_ids), 5000):
             chunk = person_ids[start : start + 5000]
@@ -279,6 +292,23 @@ class AsOfData:
             ):
                 apps[jid].append(_epoch(created) if created else 0)
         self.applications = {j: np.sort(np.array(t, dtype=np.int64)) for j, t in apps.items()}
+
+    def person_at(self, person: Person, t: int, examples: int = 1) -> Person:
+        """``person`` with the attributes valid at epoch second ``t`` (a detached copy if
+        they differ from the current ones)."""
+        return self.person_versions.as_of(person, t, examples)
+
+    def jobs_at(self, jobs: list[Job], t: int) -> list[Job]:
+        """``jobs`` with the attributes valid at epoch second ``t``."""
+        return [self.job_versions.as_of(j, t) for j in jobs]
+
+    def history_report(self) -> dict[str, dict[str, int]]:
+        """Examples whose person / job attributes came from a version valid at their time
+        (``as_of``) or from the fallback (``fallback``: current row or first version)."""
+        return {
+            v.entity.value: {"as_of": v.as_of_count, "fallback": v.fallback_count}
+            for v in (self.person_versions, self.job_versions)
+        }
 
     def skills_at(self, person_id: int, t: int) -> set[str]:
         """Skills the person held at epoch second ``t`` (created at or before it)."""
@@ -304,6 +334,8 @@ def as_of_job_features(
     """
     ctx.now = datetime.fromtimestamp(t, UTC)
     ctx.person_skills[person.id] = facts.skills_at(person.id, t)
+    person = facts.person_at(person, t, len(jobs))
+    jobs = facts.jobs_at(jobs, t)
     X = job_features(ctx, person, jobs)  # (n, F)
     openings = np.array([max(1, j.openings or 1) for j in jobs], dtype=np.float64)
     apps = facts.applications_before([j.id for j in jobs], t)
@@ -371,7 +403,7 @@ def build_dataset(
         else:
             ctx.now = datetime.fromtimestamp(t, UTC)
             ctx.person_skills[pid] = facts.skills_at(pid, t)
-            X = course_features(ctx, person, rows)
+            X = course_features(ctx, facts.person_at(person, t, len(rows)), rows)
         blocks.append(X)
         for imp in imps:
             cols["grade"].append(imp.grade)
@@ -413,6 +445,7 @@ def build_dataset(
         split=split,
     )
     ds.metadata = describe(ds, bounds)
+    ds.metadata["attribute_history"] = facts.history_report()
     return ds
 
 

@@ -323,3 +323,29 @@ class ModelRegistry:
         )  # fmt: skip
         write_json_atomic(self.pointer_path, doc)
         return doc
+
+
+def announce(engine: Any, doc: dict[str, Any]) -> None:
+    """Write a ``model.promoted`` event for the last promotion or rollback in ``doc``.
+
+    The pointer file is the source of truth (serving watches it); the event, in its own
+    transaction right after, tells the other processes. Does nothing when ``doc`` has no history.
+    """
+    from chamba.db import session_scope
+    from chamba.events.schemas import ModelPayload, ModelPromoted
+    from chamba.events.service import emit
+
+    last = doc["history"][-1] if doc.get("history") else None
+    if last is None:
+        return
+    with session_scope(engine) as session:
+        emit(
+            session,
+            ModelPromoted(
+                payload=ModelPayload(
+                    kind=str(doc.get("kind") or "jobs"), version=last.get("version"),
+                    previous_version=last.get("from"), action=str(last.get("action")),
+                    forced=bool(last.get("forced")),
+                )
+            ),
+        )  # fmt: skip

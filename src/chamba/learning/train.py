@@ -28,7 +28,12 @@ from sqlalchemy.orm import Session
 
 from chamba.config import Settings
 from chamba.learning.dataset import Dataset, build_dataset, load_snapshot, save_snapshot
-from chamba.learning.registry import ModelRegistry, PromotionRefused, write_json_atomic
+from chamba.learning.registry import (
+    ModelRegistry,
+    PromotionRefused,
+    announce,
+    write_json_atomic,
+)
 from chamba.matching.embeddings import MatchIndexes
 
 log = logging.getLogger(__name__)
@@ -317,6 +322,8 @@ def run_pipeline(
                 version = state.output("register")["version"]
                 try:
                     doc = registry.promote(version, force=force_promote, reason=reason)
+                    if doc["current"] == version:
+                        announce(engine, doc)
                     last = doc["history"][-1] if doc["history"] else {}
                     state.complete(
                         "promote",

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from chamba.db import blind_index, utcnow
 from chamba.errors import Conflict
+from chamba.events.schemas import ProfileUpdated, SkillsConfirmed
+from chamba.events.service import emit
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.nlp import service as nlp_service
@@ -151,6 +153,7 @@ def upsert_people(session: Session, items: Sequence[PersonIn], *, source: str) -
     matches = match_existing(session, items, source=source)
     outcomes: list[Outcome] = []
     seen: dict[str, Person] = {}
+    touched: list[Person] = []
     for item, match in zip(items, matches, strict=True):
         if not item.external_id:
             raise ValueError("every item needs an external_id")
@@ -165,7 +168,11 @@ def upsert_people(session: Session, items: Sequence[PersonIn], *, source: str) -
             outcomes.append("created")
         else:
             outcomes.append("updated" if _apply(person, item, new=False) else "unchanged")
+        if outcomes[-1] != "unchanged":
+            touched.append(person)
     session.flush()
+    for person in dict.fromkeys(touched):
+        emit(session, ProfileUpdated.about(person))
     return outcomes
 
 
@@ -263,6 +270,7 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
             session.flush()
     except IntegrityError:  # the same national id saved concurrently
         raise NationalIdTaken() from None
+    emit(session, ProfileUpdated.about(person))
     return person
 
 
@@ -328,6 +336,7 @@ def replace_skills(session: Session, person: Person, choices: Sequence[SkillChoi
         rows.append(row)
     person.skills = rows
     session.flush()
+    emit(session, SkillsConfirmed.about(person, len(rows)))
     return person
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from chamba.activity.models import Application, Interaction
 from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken
 from chamba.jobs.models import Job
+from chamba.learning.models import AttributeHistory, HistoryEntity
 from chamba.people.models import CounselorGrant, CounselorNote
 
 
@@ -63,13 +64,21 @@ def detach_interactions(session: Session, person_id: int) -> None:
 
 
 def delete_person_rows(session: Session, person_id: int) -> None:
-    """Applications, counselor grants and notes of a person."""
+    """Applications, counselor grants and notes of a person, and their attribute versions."""
     for model in (Application, CounselorGrant, CounselorNote):
         session.execute(
             delete(model)
             .where(model.person_id == person_id)
             .execution_options(synchronize_session=False)
         )
+    session.execute(
+        delete(AttributeHistory)
+        .where(
+            AttributeHistory.entity == HistoryEntity.PERSON,
+            AttributeHistory.entity_id == person_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def delete_logins(session: Session, user_id: int, identifier_indexes: Collection[str]) -> None:

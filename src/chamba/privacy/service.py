@@ -3,8 +3,9 @@
 **What erasure does** (``DELETE /me``, Ley 29733's right of cancellation):
 
 * the seeker's person record is deleted with everything that hangs off it: skills (and
-  proposals with their evidence), counselor grants and notes, and applications (their free-text
-  messages and the link between the person and the employer's job);
+  proposals with their evidence), counselor grants and notes, applications (their free-text
+  messages and the link between the person and the employer's job) and the past versions of
+  the profile's matching attributes (``attribute_history``);
 * the outcome of each application (applied / interviewed / hired) is first written to the
   interaction log unless it is there already, so the learning loop keeps the signal;
 * interactions are kept for learning, anonymised: ``person_id`` becomes NULL and only the

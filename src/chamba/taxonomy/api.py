@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from chamba.api.deps import SessionDep
+from chamba.api.problems import responses
 from chamba.taxonomy import service as taxonomy_service
+from chamba.taxonomy.errors import OccupationNotFound, SkillNotFound
 from chamba.taxonomy.models import Occupation, OccupationSkill, Skill
 from chamba.taxonomy.schemas import OccupationRead, SkillRead
 
@@ -49,6 +51,7 @@ class OccupationPage(BaseModel):
 
 QueryText = Annotated[str, Query(max_length=200, description="Words in Spanish or English.")]
 Limit = Annotated[int, Query(ge=1, le=100)]
+TaxonomyId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 @router.get("/skills", response_model=SkillPage, summary="Search skills (autocomplete)")
@@ -78,8 +81,13 @@ def search_skills(
     )
 
 
-@router.get("/skills/{skill_id}", response_model=SkillRead, summary="One skill")
-def get_skill(skill_id: str, session: SessionDep) -> SkillRead:
+@router.get(
+    "/skills/{skill_id}",
+    response_model=SkillRead,
+    summary="One skill",
+    responses=responses(SkillNotFound),
+)
+def get_skill(skill_id: TaxonomyId, session: SessionDep) -> SkillRead:
     return SkillRead.model_validate(taxonomy_service.get_skill(session, skill_id))
 
 
@@ -114,8 +122,9 @@ def search_occupations(
     "/occupations/{occupation_id}",
     response_model=OccupationRead,
     summary="One occupation with its skills",
+    responses=responses(OccupationNotFound),
 )
-def get_occupation(occupation_id: str, session: SessionDep) -> OccupationRead:
+def get_occupation(occupation_id: TaxonomyId, session: SessionDep) -> OccupationRead:
     occupation = taxonomy_service.get_occupation(session, occupation_id)
     relations = session.execute(
         select(OccupationSkill.skill_id, OccupationSkill.relation)

@@ -1,6 +1,9 @@
 """The "discover your skills" journey: free text -> skills found -> a checklist to confirm.
 
-Nothing is saved yet (accounts come next); the checklist travels in the form itself: ``shown``
+Anonymous visitors get nothing saved. For a signed-in seeker the skills read from the text are
+kept as proposals on their profile (:func:`chamba.people.service.propose_skills`) and the
+confirmed checklist becomes their skill set (:func:`chamba.people.service.replace_skills`).
+The checklist travels in the form itself: ``shown``
 holds every skill on the list (ticked or not), ``skill`` the ticked ones, ``texto`` the original
 text (re-read to show the evidence of each skill).
 """
@@ -14,8 +17,11 @@ from typing import Final
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from chamba.auth.models import User
 from chamba.nlp import service as nlp_service
 from chamba.nlp.extraction import SkillExtractor
+from chamba.people import service as people_service
+from chamba.people.schemas import SkillChoice as ProfileSkillChoice
 from chamba.taxonomy import repository as taxonomy_repository
 from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.schemas import SearchHit
@@ -113,3 +119,23 @@ def suggestions(
     skip = set(exclude)
     hits = taxonomy_service.search_skills(session, q, limit=SUGGESTIONS + len(skip), lang=lang)
     return [h for h in hits if h.id not in skip][:SUGGESTIONS]
+
+
+def proposed_for_seeker(session: Session, user: User, text: str, lang: Lang) -> list[SkillChoice]:
+    """A seeker's checklist: the skills read from ``text`` (kept as proposals on the profile,
+    each with its evidence), then the skills already confirmed; all ticked."""
+    person = people_service.person_of_user(session, user)
+    proposed = people_service.propose_skills(session, person, text, lang)
+    out = [SkillChoice(p.skill_id, p.label, True, p.evidence, p.level) for p in proposed]
+    seen = {c.id for c in out}
+    for skill in people_service.skills_view(session, person, lang).skills:
+        if skill.id not in seen:
+            level = skill.level.value if skill.level else None
+            out.append(SkillChoice(skill.id, skill.label, True, None, level))
+    return out[:MAX_SKILLS]
+
+
+def save_for_seeker(session: Session, user: User, skill_ids: Sequence[str]) -> None:
+    """Make ``skill_ids`` the seeker's confirmed skills (levels read earlier are kept)."""
+    person = people_service.person_of_user(session, user)
+    people_service.replace_skills(session, person, [ProfileSkillChoice(id=i) for i in skill_ids])

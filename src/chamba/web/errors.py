@@ -16,6 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chamba.errors import ChambaError
+from chamba.web.session import LoginRequired, WrongRole, login_redirect
 from chamba.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -41,8 +43,9 @@ def wants_page(request: Request) -> bool:
     return not ("json" in accept and "html" not in accept)
 
 
-def error_page(request: Request, status_code: int) -> Response:
-    return render(request, "error.html", {"status": status_code}, status_code=status_code)
+def error_page(request: Request, status_code: int, reason: str = "") -> Response:
+    context = {"status": status_code, "reason": reason}
+    return render(request, "error.html", context, status_code=status_code)
 
 
 async def _call(handler: Handler, request: Request, exc: Exception) -> Response:
@@ -54,6 +57,7 @@ def install_error_pages(app: FastAPI) -> None:
     """Render web errors as pages; call after the API's problem handlers are installed."""
     api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
     api_unexpected: Handler | None = app.exception_handlers.get(Exception)
+    api_chamba: Handler | None = app.exception_handlers.get(ChambaError)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -65,6 +69,23 @@ def install_error_pages(app: FastAPI) -> None:
 
     async def csrf_rejected(request: Request, exc: Exception) -> Response:
         return error_page(request, 403)
+
+    async def chamba_error(request: Request, exc: Exception) -> Response:
+        # A page that lets a service refusal escape (an unknown or foreign job...) gets a page.
+        assert isinstance(exc, ChambaError)
+        if wants_page(request) and exc.status_code in (403, 404):
+            reason = "forbidden" if exc.status_code == 403 else ""
+            return error_page(request, exc.status_code, reason)
+        if api_chamba is None:
+            raise exc
+        return await _call(api_chamba, request, exc)
+
+    async def wrong_role(request: Request, exc: Exception) -> Response:
+        return error_page(request, 403, "role")
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return login_redirect(request, exc)
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         if wants_page(request):
@@ -79,4 +100,7 @@ def install_error_pages(app: FastAPI) -> None:
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(CsrfRejected, csrf_rejected)
+    app.add_exception_handler(ChambaError, chamba_error)
+    app.add_exception_handler(WrongRole, wrong_role)
+    app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Exception, unexpected)

@@ -38,9 +38,17 @@ class CachedStaticFiles(StaticFiles):
 def install_web(app: FastAPI) -> None:
     """Mount the pages (``/``, ``/descubre``...), ``/static`` and the HTML error pages, and
     compress responses of 500 bytes or more (pages, CSS, JavaScript, JSON) with gzip."""
+    from chamba.web.accounts import router as accounts_router
+    from chamba.web.employer import router as employer_router
+    from chamba.web.seeker import router as seeker_router
+    from chamba.web.session import SessionCookieMiddleware
     from chamba.web.views import router
 
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE)
+    app.add_middleware(SessionCookieMiddleware)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    app.include_router(accounts_router)
+    app.include_router(seeker_router)
+    app.include_router(employer_router)
     install_error_pages(app)

@@ -12,11 +12,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from chamba.api.deps import SessionDep
+from chamba.auth.models import Role, User
 from chamba.web import csrf
 from chamba.web import discover as discover_service
 from chamba.web.errors import CsrfRejected
 from chamba.web.forms import FormState
 from chamba.web.i18n import format_number
+from chamba.web.session import OptionalWebUser, see_other, start_page
 from chamba.web.templating import gettext_for, render, request_lang, secret_of
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,18 +46,31 @@ def is_htmx(request: Request) -> bool:
 
 
 @router.get("/")
-def home(request: Request) -> Response:
+def home(request: Request, user: OptionalWebUser) -> Response:
+    """The public home page; a logged-in user lands on their role's start page."""
+    if user is not None and start_page(user) != "/":
+        return RedirectResponse(start_page(user), status_code=303)
     return render(request, "home.html")
 
 
+def _is_seeker(user: User | None) -> bool:
+    return user is not None and user.role == Role.SEEKER
+
+
 @router.get("/descubre")
-def discover_form(request: Request) -> Response:
-    context = {"form": FormState(), "max_chars": discover_service.MAX_TEXT_CHARS}
+def discover_form(request: Request, user: OptionalWebUser) -> Response:
+    context = {
+        "form": FormState(),
+        "max_chars": discover_service.MAX_TEXT_CHARS,
+        "saving": _is_seeker(user),
+    }
     return render(request, "descubre.html", context)
 
 
 @router.post("/descubre")
-def discover_submit(request: Request, session: SessionDep, texto: FormText = "") -> Response:
+def discover_submit(
+    request: Request, session: SessionDep, user: OptionalWebUser, texto: FormText = ""
+) -> Response:
     """Free text -> the checklist of skills found (or the form again with a message)."""
     _ = gettext_for(request)
     lang = request_lang(request)
@@ -69,10 +84,16 @@ def discover_submit(request: Request, session: SessionDep, texto: FormText = "")
         % {"count": format_number(len(texto), lang), "limit": format_number(limit, lang)},
     )
     if not form.ok:
-        context = {"form": form, "max_chars": limit}
+        context = {"form": form, "max_chars": limit, "saving": _is_seeker(user)}
         return render(request, "descubre.html", context, status_code=422)
-    extractor = discover_service.get_extractor(request, session)
-    skills = discover_service.found_skills(extractor, texto, lang)
+    if user is not None and _is_seeker(user):
+        # Signed-in seeker: the proposals are kept (unconfirmed) on the profile, and the
+        # checklist also holds the skills already confirmed, so confirming saves the whole set.
+        skills = discover_service.proposed_for_seeker(session, user, texto, lang)
+        session.commit()  # before answering: the checklist's POST comes right after
+    else:
+        extractor = discover_service.get_extractor(request, session)
+        skills = discover_service.found_skills(extractor, texto, lang)
     context = {"form": FormState(), "texto": texto, "skills": skills, "q": "", "results": []}
     return render(request, "habilidades.html", context, switch_path="/descubre")
 
@@ -81,6 +102,7 @@ def discover_submit(request: Request, session: SessionDep, texto: FormText = "")
 def checklist_submit(
     request: Request,
     session: SessionDep,
+    user: OptionalWebUser,
     texto: FormText = "",
     skill: FormList = [],  # noqa: B006 - FastAPI copies defaults
     shown: FormList = [],  # noqa: B006
@@ -107,6 +129,9 @@ def checklist_submit(
     if not chosen:
         form.error("skills", _("Tick at least one skill, or search for one to add."))
         return render(request, "habilidades.html", context, status_code=422)
+    if user is not None and _is_seeker(user):
+        discover_service.save_for_seeker(session, user, [s.id for s in chosen])
+        return see_other(session, "/perfil?guardado=habilidades")
     return render(request, "descubre_listo.html", {"skills": chosen}, switch_path="/descubre")
 
 

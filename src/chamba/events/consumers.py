@@ -1,0 +1,217 @@
+"""Event consumers and :func:`apply_event`, which applies an event to a consumer at most once.
+
+Two kinds of consumer:
+
+* **shared** (``shared = True``): one logical consumer for the whole deployment (a Kafka
+  consumer group). Its effect and a ``processed_events`` row ``(consumer, event id)`` are
+  committed in one transaction, so a redelivered event is skipped: delivery is at-least-once,
+  application exactly-once. Example: :class:`NotificationConsumer`.
+* **per replica** (``shared = False``): every API process applies every event to its own
+  in-memory state (its vector index, its demand cache). Their effect is idempotent by nature
+  (re-read the rows; forget a cache), so they keep no ledger in the database.
+
+Consumers:
+
+=================  ====================================  =========================================
+name               events                                effect
+=================  ====================================  =========================================
+``index``          job.*, course.*, profile.updated,     re-read and re-embed (or drop) those rows
+                   skills.confirmed                      in the process's vector index
+``demand``         job.*                                 forget the cached demand index
+``notifications``  job.posted                            inbox notification (+ e-mail) for each
+                                                         seeker the job suits
+=================  ====================================  =========================================
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from chamba.events import repository
+from chamba.events.models import ProcessedEvent
+from chamba.events.schemas import (
+    CourseClosed,
+    CoursePublished,
+    CourseUpdated,
+    DomainEvent,
+    JobClosed,
+    JobPosted,
+    JobUpdated,
+    ProfileUpdated,
+    SkillsConfirmed,
+)
+
+log = logging.getLogger(__name__)
+
+#: What a handler may return: work to do once its transaction has committed (e.g. send mail).
+AfterCommit = Callable[[], None] | None
+_JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type})
+_COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
+_PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
+
+
+class Consumer:
+    """Base class: set ``name`` and ``types``; implement :meth:`handle`."""
+
+    name: ClassVar[str]
+    types: ClassVar[frozenset[str]]
+    shared: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()  # per-replica dedupe (best effort)
+        self._seen_lock = threading.Lock()
+
+    def wants(self, event: DomainEvent) -> bool:
+        return event.type in self.types
+
+    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        """Apply ``event`` in ``session`` (committed by the caller). Never commits."""
+        raise NotImplementedError
+
+    def seen(self, event_id: str) -> bool:
+        """Per-replica consumers: remember recent ids; True when ``event_id`` was seen."""
+        with self._seen_lock:
+            if event_id in self._seen:
+                return True
+            self._seen[event_id] = None
+            if len(self._seen) > 10_000:
+                self._seen.popitem(last=False)
+            return False
+
+
+def apply_event(factory: sessionmaker[Session], consumer: Consumer, event: DomainEvent) -> bool:
+    """Apply ``event`` to ``consumer`` in its own transaction, at most once.
+
+    Returns:
+        True when applied, False when the consumer had processed it already (or does not want
+        it). Raises what the handler raised (nothing is committed then).
+    """
+    if not consumer.wants(event):
+        return False
+    event_id = str(event.id)
+    if not consumer.shared and consumer.seen(event_id):
+        return False
+    after: AfterCommit = None
+    with factory() as session:
+        try:
+            if consumer.shared:
+                if repository.is_processed(session, consumer.name, event_id):
+                    return False
+                session.add(ProcessedEvent(consumer=consumer.name, event_id=event_id))
+                try:
+                    session.flush()  # claims the event: a concurrent twin fails here
+                except IntegrityError:
+                    session.rollback()
+                    return False
+            after = consumer.handle(session, event)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            if not consumer.shared:
+                with consumer._seen_lock:
+                    consumer._seen.pop(event_id, None)
+            raise
+    if after is not None:
+        try:
+            after()
+        except Exception:
+            log.exception("after-commit work of consumer %s failed", consumer.name)
+    return True
+
+
+# ------------------------------------------------------------------------------ consumers
+
+
+class IndexSyncConsumer(Consumer):
+    """Keeps one process's vector index in line with job, course and profile events.
+
+    Args:
+        store: the :class:`~chamba.matching.store.IndexStore`, or a callable returning it (or
+            ``None`` while the process has none loaded).
+    """
+
+    name = "index"
+    types = _JOB_TYPES | _COURSE_TYPES | _PERSON_TYPES
+    shared = False
+
+    def __init__(self, store: Any) -> None:
+        super().__init__()
+        self._store = store
+        self.applied = 0
+
+    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        store = self._store() if callable(self._store) else self._store
+        if store is None or store.indexes is None:
+            return None  # nothing loaded yet: the first load reconciles with the database
+        if event.type in _JOB_TYPES:
+            kind = "jobs"
+        elif event.type in _COURSE_TYPES:
+            kind = "courses"
+        else:
+            kind = "people"
+        store.refresh(session, {kind: [int(event.key)]})
+        self.applied += 1
+        return None
+
+
+class DemandConsumer(Consumer):
+    """Forgets the process's cached demand index on any job event."""
+
+    name = "demand"
+    types = _JOB_TYPES
+    shared = False
+
+    def __init__(self, cache: Any) -> None:
+        super().__init__()
+        self.cache = cache
+
+    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        self.cache.invalidate()
+        return None
+
+
+class NotificationConsumer(Consumer):
+    """On ``job.posted``: inbox notifications for the seekers the job suits, then e-mail.
+
+    Args:
+        sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
+    """
+
+    name = "notifications"
+    types = frozenset({JobPosted.type})
+    shared = True
+
+    def __init__(self, sender: Any = None) -> None:
+        super().__init__()
+        self.sender = sender
+
+    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        from chamba.notifications import service as notification_service
+
+        messages = notification_service.notify_job_matches(
+            session, int(event.key), event_id=str(event.id)
+        )
+        sender = self.sender
+        if sender is None or not messages:
+            return None
+
+        def send() -> None:
+            for message in messages:
+                try:
+                    sender.send(message)
+                except Exception:
+                    log.exception("could not send a job-match e-mail (event %s)", event.id)
+
+        return send
+
+
+def consumers_of(types: Iterable[str], consumers: Iterable[Consumer]) -> list[Consumer]:
+    wanted = set(types)
+    return [c for c in consumers if c.types & wanted]

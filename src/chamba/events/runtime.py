@@ -1,0 +1,175 @@
+"""Wiring of events into the processes: the API app and the ``chamba worker`` command.
+
+=====================  ==========================================  ===========================
+                       API process                                 ``chamba worker``
+=====================  ==========================================  ===========================
+no Kafka (default)     relay in a background thread after each     relay in-process (to drain
+                       commit: notifications, demand cache         the outbox with no app up)
+                       (the index follows commits by upkeep)
+Kafka                  per-replica consumers in a thread: index,   relay to Kafka, and the
+                       demand cache                                notifications consumer
+=====================  ==========================================  ===========================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+import chamba
+from chamba.config import Settings
+from chamba.db import session_factory
+from chamba.events.consumers import (
+    Consumer,
+    DemandConsumer,
+    IndexSyncConsumer,
+    NotificationConsumer,
+)
+from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher
+from chamba.events.relay import BackgroundDispatcher, OutboxRelay
+from chamba.notifications.senders import sender_from_settings
+
+log = logging.getLogger(__name__)
+
+
+def shared_consumers(settings: Settings) -> list[Consumer]:
+    """Consumers that run once per deployment (a Kafka consumer group)."""
+    return [NotificationConsumer(sender_from_settings(settings))]
+
+
+async def run_worker(
+    settings: Settings,
+    engine: Engine,
+    stop: asyncio.Event,
+    *,
+    once: bool = False,
+    metrics_port: int | None = None,
+    metrics: Any = None,
+) -> int:
+    """The ``chamba worker`` loop; returns the events delivered when ``once``."""
+    from chamba.observability.metrics import Metrics
+
+    metrics = metrics or Metrics(version=chamba.__version__)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=metrics.registry)
+    factory = session_factory(engine)
+    consumers = shared_consumers(settings)
+    if not settings.kafka_bootstrap:
+        relay = OutboxRelay(factory, consumers=consumers, metrics=metrics)
+        if once:
+            return await asyncio.to_thread(relay.dispatch_pending)
+        await relay.run(stop, poll_seconds=settings.outbox_poll_seconds)
+        return relay.published
+    publisher = KafkaPublisher(settings.kafka_bootstrap, settings.kafka_topic_prefix)
+    relay = OutboxRelay(factory, publisher=publisher, consumers=consumers, metrics=metrics)
+    if once:
+        try:
+            return await relay.publish_pending()
+        finally:
+            await publisher.stop()
+    loops = [
+        KafkaConsumerLoop(
+            settings.kafka_bootstrap, c, factory,
+            prefix=settings.kafka_topic_prefix, metrics=metrics,
+        )
+        for c in consumers
+    ]  # fmt: skip
+    await asyncio.gather(
+        relay.run(stop, poll_seconds=settings.outbox_poll_seconds),
+        *(loop.run(stop) for loop in loops),
+    )
+    return relay.published
+
+
+class ReplicaConsumers:
+    """Runs per-replica consumers from Kafka in a thread with its own event loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        consumers: list[Consumer],
+        metrics: Any = None,
+    ) -> None:
+        assert settings.kafka_bootstrap
+        self.loops = [
+            KafkaConsumerLoop(
+                settings.kafka_bootstrap, c, factory,
+                prefix=settings.kafka_topic_prefix, metrics=metrics,
+            )
+            for c in consumers
+        ]  # fmt: skip
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def start(self) -> None:
+        ready = threading.Event()
+
+        def main() -> None:
+            async def run() -> None:
+                self._loop = asyncio.get_running_loop()
+                self._stop = asyncio.Event()
+                ready.set()
+                await asyncio.gather(*(loop.run(self._stop) for loop in self.loops))
+
+            asyncio.run(run())
+
+        self._thread = threading.Thread(target=main, name="chamba-replica-events", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+
+class AppEvents:
+    """The events side of one API app (see the module table). ``start``/``stop`` in lifespan.
+
+    Args:
+        app: the FastAPI app (its ``state`` holds settings, the session factory, metrics).
+        demand_cache: the app's :class:`~chamba.insights.cache.DemandCache`.
+    """
+
+    def __init__(self, app: Any, demand_cache: Any) -> None:
+        settings: Settings = app.state.settings
+        factory: sessionmaker[Session] = app.state.session_factory
+        metrics = app.state.metrics
+        self.demand = DemandConsumer(demand_cache)
+        self.dispatcher: BackgroundDispatcher | None = None
+        self.replicas: ReplicaConsumers | None = None
+        if settings.kafka_bootstrap:
+            index = IndexSyncConsumer(lambda: getattr(app.state, "index_store", None))
+            self.consumers: list[Consumer] = [index, self.demand]
+            self.replicas = ReplicaConsumers(settings, factory, self.consumers, metrics)
+            self.metric_consumers = shared_consumers(settings)  # their lag is in the database
+        else:
+            self.consumers = [*shared_consumers(settings), self.demand]
+            relay = OutboxRelay(factory, consumers=self.consumers, metrics=metrics)
+            self.dispatcher = BackgroundDispatcher(
+                relay, factory, poll_seconds=max(settings.outbox_poll_seconds, 1.0)
+            ).install()  # commits made before start are delivered when it starts
+            self.metric_consumers = self.consumers
+
+    def start(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.start()
+        if self.replicas is not None:
+            self.replicas.start()
+
+    def stop(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        if self.replicas is not None:
+            self.replicas.stop()

@@ -1,0 +1,203 @@
+"""Fairness of recommendations and outcomes across genders, ages, urban/rural areas and regions.
+
+Rates (each group and everyone):
+
+- ``exposure_rate`` = people shown at least one job / people;
+- ``application_rate`` = people who applied / people shown a job;
+- ``hire_rate`` = people hired / people who applied.
+
+Stages follow the funnel's furthest-stage rule (someone hired counts as shown and as having
+applied). A *gap* is the group's rate minus the overall rate; it is ``flagged`` when its absolute
+value exceeds ``gap_threshold`` (default 0.10, ten percentage points).
+
+Groups:
+
+- **gender** as stored (``female``, ``male``, ``other``, ...); missing → ``unknown``.
+- **age band** from ``birth_year`` at the year of ``as_of``: ``18-24``, ``25-34``, ``35-44``,
+  ``45-54``, ``55+``; younger → ``under_18``; missing → ``unknown``.
+- **area**: *urban* when the person's province is Lima Metropolitana (1501), the Callao province
+  (0701) or the capital province of any department (INEI province code ``XX01`` — the province
+  of each department's capital); every other province is *rural*; no ubigeo → ``unknown``. This
+  is a province-level proxy, coarser than INEI's census definition (a rural district of a capital
+  province counts as urban, a large non-capital city such as Chimbote or Juliaca as rural).
+- **region**: the department (first two ubigeo digits).
+
+**Privacy** (design §7): a group of fewer than ``min_group`` people is shown with all counts and
+rates ``None`` (``suppressed``); within a shown group any count from 1 to ``min_group - 1`` is
+``None``, and so are the counts after it in the chain people → exposed → applied → hired (see
+``suppress_chain``); rates that need a hidden count are ``None``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from chamba.errors import InvalidInput
+from chamba.insights import repository as repo
+from chamba.insights.common import rate, region_name, suppress_chain
+from chamba.insights.schemas import ALL_REGIONS, MIN_GROUP, FairnessReport, FairnessRow
+
+__all__ = ["AGE_BANDS", "URBAN_PROVINCES_NOTE", "age_band", "area", "fairness"]
+
+AGE_BANDS: Final = ("18-24", "25-34", "35-44", "45-54", "55+")
+DEFAULT_GAP_THRESHOLD: Final = 0.10
+UNKNOWN: Final = "unknown"
+URBAN_PROVINCES_NOTE: Final = (
+    "urban = Lima Metropolitana (1501), Callao (0701) and each department's capital province "
+    "(ubigeo XX01); rural = other provinces"
+)
+_AREA_NAMES: Final = {"urban": "Urbano / Urban", "rural": "Rural", UNKNOWN: "Sin dato / Unknown"}
+_GENDER_NAMES: Final = {
+    "female": "Mujeres / Women",
+    "male": "Hombres / Men",
+    "other": "Otro / Other",
+    UNKNOWN: "Sin dato / Unknown",
+}
+Counts = list[int]  # [people, exposed, applied, hired]
+
+
+def age_band(birth_year: int | None, year: int) -> str:
+    """The age band of someone born in ``birth_year`` during ``year``.
+
+    Example:
+        >>> age_band(2000, 2025), age_band(1960, 2025), age_band(None, 2025)
+        ('25-34', '55+', 'unknown')
+    """
+    if birth_year is None:
+        return UNKNOWN
+    age = year - birth_year
+    if age < 18:
+        return "under_18"
+    for band, top in zip(AGE_BANDS, (24, 34, 44, 54), strict=False):
+        if age <= top:
+            return band
+    return AGE_BANDS[-1]
+
+
+def area(province: str | None) -> str:
+    """``"urban"``, ``"rural"`` or ``"unknown"`` for a 4-digit province code (see module doc).
+
+    Example:
+        >>> area("1501"), area("0701"), area("1101"), area("1105"), area(None)
+        ('urban', 'urban', 'urban', 'rural', 'unknown')
+    """
+    if not province or len(province) < 4:
+        return UNKNOWN
+    return "urban" if province[2:4] == "01" else "rural"
+
+
+def _row(
+    dimension: str,
+    group: str,
+    name: str,
+    counts: Counts,
+    overall: FairnessRow | None,
+    min_group: int,
+    threshold: float,
+) -> FairnessRow:
+    n, e, a, h = suppress_chain(counts, min_group)
+    rates = {"exposure": rate(e, n), "application": rate(a, e), "hire": rate(h, a)}
+    gaps: dict[str, float | None] = {}
+    for key, value in rates.items():
+        base = getattr(overall, f"{key}_rate") if overall is not None else value
+        gaps[key] = None if value is None or base is None else round(value - base, 4)
+    return FairnessRow(
+        dimension=dimension,
+        group=group,
+        group_name=name,
+        people=n,
+        exposed=e,
+        applied=a,
+        hired=h,
+        exposure_rate=rates["exposure"],
+        application_rate=rates["application"],
+        hire_rate=rates["hire"],
+        exposure_gap=gaps["exposure"],
+        application_gap=gaps["application"],
+        hire_gap=gaps["hire"],
+        flagged=[k for k, g in gaps.items() if g is not None and abs(g) > threshold],
+        suppressed=None in (n, e, a, h),
+    )
+
+
+def fairness(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    as_of: datetime | None = None,
+    gap_threshold: float = DEFAULT_GAP_THRESHOLD,
+    min_group: int = MIN_GROUP,
+) -> FairnessReport:
+    """Exposure, application and hire rates by gender, age band, area and region.
+
+    Args:
+        session: database session.
+        since: interactions at or after this moment.
+        until: interactions before this moment.
+        as_of: reference moment for ages (default now, UTC).
+        gap_threshold: absolute gap to the overall rate that is flagged (0..1).
+        min_group: smallest group or count shown (design §7).
+
+    Returns:
+        A :class:`FairnessReport`: the overall row and one row per (dimension, group), ordered
+        by dimension (gender, age_band, area, region) then group.
+
+    Raises:
+        InvalidInput: on a bad threshold, window or ``min_group``.
+
+    Example:
+        >>> r = fairness(session)  # doctest: +SKIP
+        >>> [(x.group, x.exposure_gap, x.flagged) for x in r.rows if x.dimension == "gender"]
+        [('female', -0.12, ['exposure']), ('male', 0.11, ['exposure'])]  # doctest: +SKIP
+    """
+    if min_group < 1:
+        raise InvalidInput(f"min_group must be at least 1, got {min_group}")
+    if not 0 <= gap_threshold <= 1:
+        raise InvalidInput(f"gap_threshold must be between 0 and 1, got {gap_threshold}")
+    if since is not None and until is not None and since >= until:
+        raise InvalidInput("since must be before until")
+    when = as_of or datetime.now(UTC)
+    groups: dict[tuple[str, str], Counts] = defaultdict(lambda: [0, 0, 0, 0])
+    total = [0, 0, 0, 0]
+    for gender, birth_year, province, *counts in repo.fairness_counts(
+        session, since=since, until=until
+    ):
+        dept = province[:2] if province else UNKNOWN
+        keys = (
+            ("gender", (gender or UNKNOWN).lower()),
+            ("age_band", age_band(birth_year, when.year)),
+            ("area", area(province)),
+            ("region", dept),
+        )
+        for key in keys:
+            groups[key] = [x + y for x, y in zip(groups[key], counts, strict=True)]
+        total = [x + y for x, y in zip(total, counts, strict=True)]
+    overall = _row("all", ALL_REGIONS, "Todos / Everyone", total, None, min_group, gap_threshold)
+    order = {"gender": 0, "age_band": 1, "area": 2, "region": 3}
+    rows = []
+    for (dimension, group), counts in sorted(
+        groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
+    ):
+        if dimension == "gender":
+            name = _GENDER_NAMES.get(group, group)
+        elif dimension == "area":
+            name = _AREA_NAMES[group]
+        elif dimension == "region":
+            name = "Sin dato / Unknown" if group == UNKNOWN else region_name(group)
+        else:
+            name = "Sin dato / Unknown" if group == UNKNOWN else group
+        rows.append(_row(dimension, group, name, counts, overall, min_group, gap_threshold))
+    return FairnessReport(
+        since=since,
+        until=until,
+        as_of=when,
+        min_group=min_group,
+        gap_threshold=gap_threshold,
+        overall=overall,
+        rows=rows,
+    )

@@ -1,0 +1,1 @@
+"""In-app inbox notifications for seekers, and e-mail through a pluggable sender."""

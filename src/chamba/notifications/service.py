@@ -1,0 +1,147 @@
+"""The inbox (list, mark read) and the job-match notifications written on ``job.posted``.
+
+A seeker is told about a new job when it suits them well, by a cheap rule rather than the full
+ranker: they hold (confirmed) at least :data:`MIN_COVERAGE` of the job's essential skills (all
+its skills when none is marked essential), and the job is remote and they can work remotely
+(internet and a device), or it is on site within their travel radius (default
+:data:`~chamba.matching.filters.DEFAULT_MAX_DISTANCE_KM`). Only people with an active account
+are told; at most :data:`MAX_PER_JOB` per job, best covered first.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy.orm import Session
+
+from chamba.auth.models import User
+from chamba.db import utcnow
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
+from chamba.jobs import repository as job_repository
+from chamba.jobs.models import JobStatus
+from chamba.matching.filters import DEFAULT_MAX_DISTANCE_KM
+from chamba.notifications import repository
+from chamba.notifications.errors import NotificationNotFound
+from chamba.notifications.models import Notification
+from chamba.notifications.schemas import NotificationList, NotificationOut
+from chamba.notifications.senders import Message
+from chamba.vocab import Requirement
+
+MIN_COVERAGE = 0.6
+MAX_PER_JOB = 200
+JOB_MATCH = "job_match"
+
+
+def view(row: Notification, lang: str) -> NotificationOut:
+    """One notification as shown to a user reading in ``lang``."""
+    return NotificationOut(
+        id=row.id, kind=row.kind, title=row.title_en if lang == "en" else row.title_es,
+        title_es=row.title_es, title_en=row.title_en, body=row.body, job_id=row.job_id,
+        created_at=row.created_at, read_at=row.read_at,
+    )  # fmt: skip
+
+
+def inbox(session: Session, user: User, *, limit: int = 50) -> NotificationList:
+    """The user's newest notifications, titles in the user's language."""
+    rows = repository.of_user(session, user.id, limit=limit)
+    return NotificationList(
+        items=[view(n, user.language) for n in rows],
+        unread=repository.unread_count(session, user.id),
+    )
+
+
+def mark_read(session: Session, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read.
+
+    Raises:
+        NotificationNotFound: no such notification, or it belongs to someone else.
+    """
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotificationNotFound(notification_id)
+    if row.read_at is None:
+        row.read_at = utcnow()
+        session.flush()
+    return row
+
+
+def _near(job_ubigeo: str, ubigeo: str | None, radius: float | None) -> bool:
+    if not ubigeo:
+        return False
+    try:
+        distance = get_gazetteer().distance_km(job_ubigeo, ubigeo)
+    except (UnknownUbigeo, ValueError):
+        return False
+    return distance <= (radius if radius is not None else DEFAULT_MAX_DISTANCE_KM) + 1e-9
+
+
+def matching_seekers(session: Session, job_id: int) -> list[tuple[int, float]]:
+    """``(user_id, coverage)`` of the seekers :func:`notify_job_matches` tells about a job."""
+    job = job_repository.with_skills(session, job_id)
+    if job is None or job.status != JobStatus.OPEN:
+        return []
+    essential = {s.skill_id for s in job.skills if s.requirement == Requirement.ESSENTIAL}
+    wanted = essential or {s.skill_id for s in job.skills}
+    if not wanted or (not job.remote and not job.ubigeo):
+        return []
+    need = max(1, math.ceil(MIN_COVERAGE * len(wanted) - 1e-9))
+    rows = repository.people_with_skills(session, wanted, at_least=need, remote_ready=job.remote)
+    out: list[tuple[int, float]] = []
+    for _person_id, user_id, ubigeo, radius, matched in rows:
+        if job.remote or _near(str(job.ubigeo), ubigeo, radius):
+            out.append((user_id, matched / len(wanted)))
+        if len(out) >= MAX_PER_JOB:
+            break
+    return out
+
+
+def notify_job_matches(
+    session: Session, job_id: int, *, event_id: str | None = None
+) -> list[Message]:
+    """Write a ``job_match`` notification for each seeker the new job suits (see the module).
+
+    Returns:
+        The e-mails to send once the notifications are committed (to users with an e-mail).
+    """
+    job = job_repository.with_skills(session, job_id)
+    seekers = matching_seekers(session, job_id)
+    if job is None or not seekers:
+        return []
+    users = repository.users_by_ids(session, [u for u, _ in seekers])
+    messages: list[Message] = []
+    for user_id, _coverage in seekers:
+        title_es = f"Nuevo empleo para ti: {job.title}"[:300]
+        title_en = f"A new job for you: {job.title}"[:300]
+        session.add(
+            Notification(
+                user_id=user_id, kind=JOB_MATCH, title_es=title_es, title_en=title_en,
+                job_id=job.id, event_id=event_id,
+            )
+        )  # fmt: skip
+        user = users.get(user_id)
+        if user is not None and user.email:
+            english = user.language == "en"
+            messages.append(
+                Message(
+                    to=user.email,
+                    subject=title_en if english else title_es,
+                    body=_email_body(job.id, job.title, english),
+                )
+            )
+    session.flush()
+    return messages
+
+
+def _email_body(job_id: int, title: str, english: bool) -> str:
+    if english:
+        return (
+            f"A new job matches your skills: {title}.\n"
+            f"See it in Chamba: /jobs/{job_id}\n\n"
+            "You get this because your confirmed skills fit the job."
+        )
+    return (
+        f"Hay un nuevo empleo que encaja con tus habilidades: {title}.\n"
+        f"Míralo en Chamba: /jobs/{job_id}\n\n"
+        "Recibes este mensaje porque tus habilidades confirmadas encajan con el empleo."
+    )

@@ -1,0 +1,216 @@
+"""Sign-up (``/registro``), log-in (``/ingresar``) and log-out (``/salir``) pages.
+
+They call :mod:`chamba.auth.service` like the API does (same rate limits, same password
+policy) and keep the login in the session cookie (:mod:`chamba.web.session`). Refusals are
+shown next to the fields in the person's language, with what they typed kept (never the
+password).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from chamba.api.deps import SessionDep, SettingsDep
+from chamba.auth import service as auth_service
+from chamba.auth.errors import (
+    AccountExists,
+    Forbidden,
+    InvalidCredentials,
+    TooManyAttempts,
+    WeakPassword,
+)
+from chamba.auth.models import Role
+from chamba.auth.schemas import LoginIn, RegisterIn
+from chamba.web import session as web_session
+from chamba.web.forms import FormState
+from chamba.web.i18n import format_number
+from chamba.web.session import OptionalWebUser, WebUser, safe_next, see_other, start_page
+from chamba.web.templating import gettext_for, render, request_lang
+from chamba.web.views import verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+FormText = Annotated[str, Form()]
+#: Roles a person may choose when signing up, in the order shown.
+SIGNUP_ROLES = (Role.SEEKER, Role.EMPLOYER, Role.PROVIDER)
+
+
+def _identifier(contact: str) -> dict[str, str]:
+    """An e-mail when it has ``@``, else a phone number."""
+    contact = contact.strip()
+    return {"email": contact} if "@" in contact else {"phone": contact}
+
+
+def _too_many(request: Request, exc: TooManyAttempts) -> str:
+    _ = gettext_for(request)
+    minutes = max(1, -(-exc.retry_after // 60))
+    return _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
+        "minutes": format_number(minutes, request_lang(request))
+    }
+
+
+def _signup_context(form: FormState, next_url: str) -> dict[str, Any]:
+    return {"form": form, "roles": [r.value for r in SIGNUP_ROLES], "next": next_url}
+
+
+@router.get("/registro")
+def signup_form(
+    request: Request,
+    user: OptionalWebUser,
+    next: Annotated[str, Query(max_length=500)] = "",
+    rol: Annotated[str, Query(max_length=20)] = "seeker",
+) -> Response:
+    if user is not None:
+        return RedirectResponse(start_page(user), status_code=303)
+    role = rol if rol in {r.value for r in SIGNUP_ROLES} else Role.SEEKER.value
+    form = FormState({"rol": role})
+    return render(request, "registro.html", _signup_context(form, safe_next(next, "")))
+
+
+@router.post("/registro")
+def signup_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    nombre: FormText = "",
+    contacto: FormText = "",
+    clave: FormText = "",
+    rol: FormText = "seeker",
+    next: FormText = "",
+) -> Response:
+    _ = gettext_for(request)
+    form = FormState({"nombre": nombre, "contacto": contacto, "rol": rol})
+    form.require("nombre", _("Write your name."))
+    form.require("contacto", _("Write your e-mail or your mobile number."))
+    if not clave:
+        form.error("clave", _("Choose a password."))
+    if rol not in {r.value for r in SIGNUP_ROLES}:
+        form.error("rol", _("Choose what you come to Chamba for."))
+    data = None
+    status = 422
+    if form.ok:
+        try:
+            data = RegisterIn(name=nombre, password=clave, role=Role(rol), **_identifier(contacto))
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                where = str(error["loc"][0]) if error["loc"] else "contacto"
+                if where == "name":
+                    form.error("nombre", _("Write your name (up to 200 characters)."))
+                elif where == "password":
+                    form.error("clave", _("The password is too long."))
+                else:
+                    form.error(
+                        "contacto",
+                        _(
+                            "Write a valid e-mail (name@example.com) or a Peruvian mobile "
+                            "number (9 digits starting with 9)."
+                        ),
+                    )
+    if data is not None:
+        client = web_session.client_of(request)
+        try:
+            user = auth_service.register(session, data, client=client, settings=settings)
+            pair = auth_service.login(
+                session,
+                LoginIn(email=data.email, phone=data.phone, password=clave),
+                client=client,
+                settings=settings,
+            )
+        except TooManyAttempts as exc:
+            session.commit()  # the counted attempt persists
+            form.error("contacto", _too_many(request, exc))
+            status = 429
+        except WeakPassword:
+            session.commit()
+            form.error(
+                "clave",
+                _(
+                    "Choose a safer password: at least 10 characters, not only numbers, not "
+                    "your e-mail or phone, not a common word. Three or four words you will "
+                    "remember work well."
+                ),
+            )
+        except AccountExists:
+            session.commit()
+            form.error(
+                "contacto",
+                _("An account with this e-mail or phone already exists. Log in instead."),
+            )
+        else:
+            web_session.start_session(request, pair, settings)
+            first = "/descubre" if user.role == Role.SEEKER else start_page(user)
+            return see_other(session, safe_next(next, first))
+    context = _signup_context(form, safe_next(next, ""))
+    return render(request, "registro.html", context, status_code=status, switch_path="/registro")
+
+
+@router.get("/ingresar")
+def login_form(
+    request: Request,
+    user: OptionalWebUser,
+    next: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next, start_page(user)), status_code=303)
+    context = {"form": FormState(), "next": safe_next(next, "")}
+    return render(request, "ingresar.html", context)
+
+
+@router.post("/ingresar")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    contacto: FormText = "",
+    clave: FormText = "",
+    next: FormText = "",
+) -> Response:
+    _ = gettext_for(request)
+    form = FormState({"contacto": contacto})
+    form.require("contacto", _("Write your e-mail or your mobile number."))
+    if not clave:
+        form.error("clave", _("Write your password."))
+    status = 422
+    if form.ok:
+        try:
+            data = LoginIn(password=clave, **_identifier(contacto))
+        except ValidationError:
+            data = None
+            form.error("contacto", _("The e-mail or phone and the password do not match."))
+        if data is not None:
+            try:
+                pair = auth_service.login(
+                    session, data, client=web_session.client_of(request), settings=settings
+                )
+            except InvalidCredentials:
+                session.commit()  # failed attempts are counted
+                form.error("contacto", _("The e-mail or phone and the password do not match."))
+                status = 401
+            except TooManyAttempts as exc:
+                form.error("contacto", _too_many(request, exc))
+                status = 429
+            except Forbidden:
+                form.error("contacto", _("This account is deactivated. Contact support."))
+                status = 403
+            else:
+                web_session.start_session(request, pair, settings)
+                authenticated = auth_service.authenticate(
+                    session, pair.access_token, settings=settings
+                )
+                target = safe_next(next, start_page(authenticated.user))
+                return see_other(session, target)
+    context = {"form": form, "next": safe_next(next, "")}
+    return render(request, "ingresar.html", context, status_code=status, switch_path="/ingresar")
+
+
+@router.post("/salir")
+def logout(request: Request, session: SessionDep, user: WebUser) -> Response:
+    current = web_session.current_login(request)
+    if current is not None:
+        auth_service.logout(session, current)
+    web_session.end_session(request)
+    return see_other(session, "/?sesion=cerrada")

@@ -1,0 +1,299 @@
+"""The employer's pages: post a job from free text, my jobs, a job's explained candidates,
+moving applications, closing a job.
+
+Authorisation is the API's: only employers (``current_web_user(Role.EMPLOYER)``), and only the
+employer whose organisation published a job sees its candidates or moves its applications
+(:func:`chamba.jobs.deps.is_owner`; others get a 403 page). Candidates come from
+:func:`chamba.matching.service.candidates_for_job` (people who consented to be seen, or who
+applied); contact details only when :func:`chamba.activity.service.contact_allowed` says so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from chamba.activity import repository as activity_repository
+from chamba.activity import service as activity_service
+from chamba.activity.errors import ApplicationNotFound, InvalidTransition
+from chamba.activity.models import Application, ApplicationStatus
+from chamba.api.deps import SessionDep
+from chamba.auth.models import User
+from chamba.jobs import service as job_service
+from chamba.jobs.deps import is_owner
+from chamba.jobs.errors import InvalidJob, NotJobOwner
+from chamba.jobs.models import Job, JobStatus
+from chamba.jobs.schemas import JobCreate
+from chamba.matching import service as matching_service
+from chamba.matching.api_deps import EncoderDep, IndexesDep
+from chamba.orgs import service as org_service
+from chamba.orgs.models import OrgKind
+from chamba.people.models import Person
+from chamba.web import discover as discover_service
+from chamba.web import places
+from chamba.web.forms import FormState
+from chamba.web.seeker import parse_money
+from chamba.web.session import WebEmployer, see_other
+from chamba.web.templating import gettext_for, render, request_lang
+from chamba.web.views import verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+FormText = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+MAX_TITLE: Final = 200
+MAX_DESCRIPTION: Final = 5000
+REQUIREMENTS: Final = ("essential", "optional")
+
+
+def owned_job(session: Session, user: User, job_id: int) -> Job:
+    """The job when the employer's organisation published it (the API's ``OwnedJob``)."""
+    job = job_service.get_job(session, job_id)
+    if not is_owner(user, job):
+        raise NotJobOwner(job.id)
+    return job
+
+
+@router.get("/empleador/ofertas")
+def my_jobs(
+    request: Request,
+    user: WebEmployer,
+    session: SessionDep,
+    cerrada: Annotated[str, Query(max_length=12)] = "",
+) -> Response:
+    jobs = job_service.jobs_of_organisation(session, user.organisation_id)
+    counts = activity_repository.counts_by_job(session, [j.id for j in jobs])
+    items = [{"job": j, "applications": counts.get(j.id, 0)} for j in jobs]
+    return render(request, "empleador_ofertas.html", {"items": items, "closed": cerrada})
+
+
+# --- post a job ------------------------------------------------------------------------------
+
+
+@router.get("/empleador/ofertas/nueva")
+def new_job_form(request: Request, user: WebEmployer) -> Response:
+    return render(request, "empleador_nueva.html", {"form": FormState()})
+
+
+def _check_text(request: Request, form: FormState) -> None:
+    _ = gettext_for(request)
+    form.require("titulo", _("Write the job title."))
+    form.max_length("titulo", MAX_TITLE, _("Write at most 200 characters."))
+    form.max_length("descripcion", MAX_DESCRIPTION, _("Write at most 5,000 characters."))
+
+
+@router.post("/empleador/ofertas/nueva")
+def new_job_skills(
+    request: Request,
+    user: WebEmployer,
+    session: SessionDep,
+    encoder: EncoderDep,
+    titulo: FormText = "",
+    descripcion: FormText = "",
+) -> Response:
+    """Title and description -> the skills read from them, to confirm."""
+    lang = request_lang(request)
+    form = FormState({"titulo": titulo, "descripcion": descripcion})
+    _check_text(request, form)
+    if not form.ok:
+        return render(request, "empleador_nueva.html", {"form": form}, status_code=422)
+    found = job_service.suggest_skills(session, titulo, descripcion, lang, encoder=encoder)
+    skills = [
+        {"id": s.id, "label": s.label, "checked": True, "requirement": s.requirement.value,
+         "evidence": s.evidence}
+        for s in found
+    ]  # fmt: skip
+    context = _confirm_context(form, skills, places.picker())
+    return render(
+        request, "empleador_confirmar.html", context, switch_path="/empleador/ofertas/nueva"
+    )
+
+
+def _confirm_context(
+    form: FormState, skills: list[dict[str, Any]], picker: places.PlacePicker
+) -> dict[str, Any]:
+    return {"form": form, "skills": skills, "place": picker, "requirements": REQUIREMENTS}
+
+
+@router.post("/empleador/ofertas/publicar")
+async def publish(
+    request: Request,
+    user: WebEmployer,
+    session: SessionDep,
+    encoder: EncoderDep,
+    titulo: FormText = "",
+    descripcion: FormText = "",
+    shown: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    skill: FormList = [],  # noqa: B006
+    departamento: FormText = "",
+    provincia: FormText = "",
+    distrito: FormText = "",
+    remoto: FormText = "",
+    horas: FormText = "",
+    sueldo_min: FormText = "",
+    sueldo_max: FormText = "",
+    accion: FormText = "publicar",
+) -> Response:
+    """The confirmed posting: skills (essential or optional), place, hours, pay -> published."""
+    _ = gettext_for(request)
+    lang = request_lang(request)
+    raw = await request.form()
+    order = discover_service.dedupe(shown)
+    names = discover_service.labels(session, order, lang)
+    ticked = set(skill)
+    skills = []
+    for skill_id in order:
+        if skill_id not in names:
+            continue
+        requirement = raw.get(f"req-{skill_id}")
+        skills.append(
+            {"id": skill_id, "label": names[skill_id], "checked": skill_id in ticked,
+             "requirement": requirement if requirement in REQUIREMENTS else "essential",
+             "evidence": None}
+        )  # fmt: skip
+    form = FormState(
+        {"titulo": titulo, "descripcion": descripcion, "remoto": remoto, "horas": horas,
+         "sueldo_min": sueldo_min, "sueldo_max": sueldo_max}
+    )  # fmt: skip
+    picker = places.picker(departamento, provincia, distrito)
+    if accion == "lugar":
+        context = _confirm_context(form, skills, picker)
+        return render(request, "empleador_confirmar.html", context)
+    _check_text(request, form)
+    hours = None
+    if horas.strip():
+        if horas.strip().isdigit() and 1 <= int(horas) <= 84:
+            hours = int(horas)
+        else:
+            form.error("horas", _("Write the hours as a whole number from 1 to 84."))
+    wages = {}
+    for name in ("sueldo_min", "sueldo_max"):
+        try:
+            wages[name] = parse_money(form.value(name))
+        except ValueError:
+            form.error(name, _("Write the amount in soles, for example 1200."))
+    low, high = wages.get("sueldo_min"), wages.get("sueldo_max")
+    if low is not None and high is not None and high < low:
+        form.error("sueldo_max", _("The maximum cannot be less than the minimum."))
+    if picker.ubigeo is None and not remoto:
+        form.error("departamento", _("Choose where the job is, or mark it as remote."))
+    chosen = [s for s in skills if s["checked"]]
+    if not chosen:
+        form.error("skills", _("Tick at least one skill the job needs."))
+    if form.ok:
+        try:
+            data = JobCreate(
+                title=titulo,
+                description=descripcion or None,
+                location={"ubigeo": picker.ubigeo} if picker.ubigeo else None,
+                remote=bool(remoto),
+                hours_per_week=hours,
+                wage_min=low,
+                wage_max=high,
+                skills=[{"id": s["id"], "requirement": s["requirement"]} for s in chosen],
+            )
+        except ValidationError:
+            form.error("titulo", _("We could not publish the job. Check the fields."))
+        else:
+            org, _created = org_service.organisation_for_account(
+                session, OrgKind.EMPLOYER, organisation_id=user.organisation_id,
+                user_id=user.id, name=user.name,
+            )  # fmt: skip
+            if user.organisation_id != org.id:
+                user.organisation_id = org.id
+            try:
+                job = job_service.publish_job(
+                    session, data, organisation_id=org.id, lang=lang, encoder=encoder
+                )
+            except InvalidJob:
+                form.error("skills", _("We could not publish the job. Check the fields."))
+            else:
+                return see_other(session, f"/empleador/ofertas/{job.id}?publicada=1")
+    context = _confirm_context(form, skills, picker)
+    return render(
+        request, "empleador_confirmar.html", context, status_code=422,
+        switch_path="/empleador/ofertas/nueva",
+    )  # fmt: skip
+
+
+# --- a job's candidates ------------------------------------------------------------------------
+
+
+@router.get("/empleador/ofertas/{job_id}")
+def job_candidates(
+    request: Request,
+    job_id: int,
+    user: WebEmployer,
+    session: SessionDep,
+    indexes: IndexesDep,
+    publicada: Annotated[str, Query(max_length=10)] = "",
+    error: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    lang = request_lang(request)
+    job = owned_job(session, user, job_id)
+    page = matching_service.candidates_for_job(session, indexes, job.id, limit=20, lang=lang)
+    ids = [item.person_id for item in page.items if item.person_id is not None]
+    people = {p.id: p for p in (session.get(Person, i) for i in ids) if p is not None}
+    applications: dict[int, Application] = {
+        a.person_id: a for a in activity_service.applications_to(session, job)
+    }
+    may_contact = activity_service.contact_allowed(session, job.id, people.values())
+    candidates = []
+    for item in page.items:
+        person = people.get(item.person_id or 0)
+        application = applications.get(item.person_id or 0)
+        contact = person if person is not None and person.id in may_contact else None
+        moves: list[str] = []
+        if application is not None:
+            allowed = activity_service.EMPLOYER_MOVES.get(application.status, frozenset())
+            moves = [s.value for s in ApplicationStatus if s in allowed]
+        candidates.append(
+            {"item": item, "application": application, "contact": contact, "moves": moves}
+        )
+    shown = job_service.present(session, [job], lang=lang)[0]
+    context = {
+        "job": shown,
+        "open": job.status == JobStatus.OPEN,
+        "candidates": candidates,
+        "hints": page.hints,
+        "published": bool(publicada),
+        "error": error,
+    }
+    return render(request, "empleador_candidatos.html", context)
+
+
+@router.post("/empleador/postulaciones/{application_id}")
+def move_application(
+    request: Request,
+    application_id: int,
+    user: WebEmployer,
+    session: SessionDep,
+    estado: FormText = "",
+) -> Response:
+    """Review, interview, hire or reject (the API's ``PATCH /applications/{id}``)."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise ApplicationNotFound(application_id)
+    job = owned_job(session, user, application.job_id)
+    target = f"/empleador/ofertas/{job.id}"
+    try:
+        new = ApplicationStatus(estado)
+        if new == ApplicationStatus.WITHDRAWN:
+            raise ValueError(estado)
+        activity_service.move_application(session, application, new, by_applicant=False)
+    except (ValueError, InvalidTransition):
+        return see_other(session, f"{target}?error=estado#candidatos")
+    if new == ApplicationStatus.HIRED:
+        request.app.state.metrics.hires.inc()
+    return see_other(session, f"{target}#candidato-{application.person_id}")
+
+
+@router.post("/empleador/ofertas/{job_id}/cerrar")
+def close(job_id: int, user: WebEmployer, session: SessionDep) -> Response:
+    job = owned_job(session, user, job_id)
+    job_service.close_job(session, job)
+    return see_other(session, f"/empleador/ofertas?cerrada={job.id}")

@@ -1,0 +1,416 @@
+"""The seeker's pages: profile, "for you" recommendations, a job, its pathway, applications.
+
+Thin pages: they validate the form, authorise like the API (a seeker only ever reaches their
+own profile and applications; drafts are the employer's secret) and call the services. Every
+recommendation shown is logged (``shown``) as the API logs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from chamba.activity import repository as activity_repository
+from chamba.activity import service as activity_service
+from chamba.activity.errors import AlreadyApplied, JobNotOpen
+from chamba.activity.models import SubjectType
+from chamba.activity.schemas import FeedbackIn
+from chamba.api.deps import SessionDep
+from chamba.auth.models import User
+from chamba.jobs import service as job_service
+from chamba.jobs.deps import is_owner
+from chamba.jobs.errors import JobNotFound
+from chamba.jobs.models import Job, JobStatus
+from chamba.matching import service as matching_service
+from chamba.matching.api_deps import IndexesDep
+from chamba.matching.course_options import CourseConstraints
+from chamba.matching.pathways import plan_pathway
+from chamba.matching.schemas import MatchPage
+from chamba.people import service as people_service
+from chamba.people.errors import NationalIdTaken
+from chamba.people.models import Person
+from chamba.people.schemas import ProfileIn
+from chamba.vocab import DAYS, PARTS
+from chamba.web import places
+from chamba.web.forms import FormState
+from chamba.web.i18n import Lang
+from chamba.web.session import OptionalWebUser, WebSeeker, see_other
+from chamba.web.templating import gettext_for, render, request_lang
+from chamba.web.views import verify_csrf
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+FormText = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+JOBS_SHOWN: Final = 10
+COURSES_SHOWN: Final = 5
+MAX_WAGE: Final = Decimal(100_000)
+DEVICES: Final = ("none", "phone", "computer")
+#: Reasons offered by "Not for me because..." (stored as ``<code>: <free text>``).
+DISMISS_REASONS: Final = ("distance", "pay", "hours", "skills", "not_interested", "other")
+
+
+def person_of(session: Session, user: User) -> Person:
+    """The seeker's own profile (the API's ``CurrentPerson``)."""
+    return people_service.person_of_user(session, user)
+
+
+# --- profile -------------------------------------------------------------------------------
+
+
+def _plain_amount(value: float | None) -> str:
+    """``1200.0`` -> ``"1200"``, ``1200.5`` -> ``"1200.50"`` (as typed in a form)."""
+    if value is None:
+        return ""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def _profile_form(session: Session, person: Person, lang: Lang) -> FormState:
+    profile = people_service.profile_view(session, person, lang)
+    values = {
+        "horas": str(profile.availability.hours_per_week or ""),
+        "sueldo": _plain_amount(profile.expected_wage),
+        "equipo": profile.remote.device.value if profile.remote.device else "none",
+        "internet": "1" if profile.remote.has_internet else "",
+        "visible": "1" if profile.consent_visible else "",
+        "contacto_ok": "1" if profile.consent_contact else "",
+    }
+    form = FormState(values)
+    form.values["franjas"] = " ".join(profile.availability.slots)
+    return form
+
+
+def _profile_context(
+    form: FormState, picker: places.PlacePicker, skills: list[Any], saved: str = ""
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "place": picker,
+        "days": DAYS,
+        "parts": PARTS,
+        "slots": set(form.value("franjas").split()),
+        "devices": DEVICES,
+        "skills": skills,
+        "saved": saved,
+    }
+
+
+@router.get("/perfil")
+def profile_page(
+    request: Request,
+    user: WebSeeker,
+    session: SessionDep,
+    guardado: Annotated[str, Query(max_length=30)] = "",
+) -> Response:
+    lang = request_lang(request)
+    person = person_of(session, user)
+    form = _profile_form(session, person, lang)
+    skills = people_service.skills_view(session, person, lang).skills
+    context = _profile_context(form, places.picker_for(person.ubigeo), skills, guardado)
+    return render(request, "perfil.html", context)
+
+
+@router.get("/lugares")
+def place_selects(
+    request: Request,
+    departamento: Annotated[str, Query(max_length=2)] = "",
+    provincia: Annotated[str, Query(max_length=4)] = "",
+    distrito: Annotated[str, Query(max_length=6)] = "",
+) -> Response:
+    """(htmx) The three location selects for the current choice; a full page is not needed
+    without JavaScript (the form posts ``accion=lugar`` instead)."""
+    picker = places.picker(departamento, provincia, distrito)
+    return render(request, "_lugar.html", {"place": picker, "form": FormState(), "fragment": True})
+
+
+def _parse_hours(form: FormState, message: str) -> int | None:
+    raw = form.value("horas").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 <= int(raw) <= 112:
+        form.error("horas", message)
+        return None
+    return int(raw)
+
+
+def parse_money(raw: str) -> Decimal | None:
+    """``"1,200.50"`` / ``"S/ 1200"`` -> ``Decimal``; ``None`` when blank; raises ValueError."""
+    text = raw.replace("S/", "").replace(",", "").replace(" ", "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(raw) from None
+    if not value.is_finite() or value < 0 or value > MAX_WAGE:
+        raise ValueError(raw)
+    return value
+
+
+@router.post("/perfil")
+def profile_submit(
+    request: Request,
+    user: WebSeeker,
+    session: SessionDep,
+    departamento: FormText = "",
+    provincia: FormText = "",
+    distrito: FormText = "",
+    horas: FormText = "",
+    franja: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    sueldo: FormText = "",
+    internet: FormText = "",
+    equipo: FormText = "none",
+    visible: FormText = "",
+    contacto_ok: FormText = "",
+    accion: FormText = "guardar",
+) -> Response:
+    _ = gettext_for(request)
+    lang = request_lang(request)
+    person = person_of(session, user)
+    slots = [s for s in franja if s in {f"{d}_{p}" for d in DAYS for p in PARTS}]
+    form = FormState(
+        {
+            "horas": horas,
+            "sueldo": sueldo,
+            "internet": internet,
+            "equipo": equipo if equipo in DEVICES else "none",
+            "visible": visible,
+            "contacto_ok": contacto_ok,
+            "franjas": " ".join(slots),
+        }
+    )
+    picker = places.picker(departamento, provincia, distrito)
+    skills = people_service.skills_view(session, person, lang).skills
+    if accion == "lugar":  # no JavaScript: refine the province and district lists
+        return render(
+            request, "perfil.html", _profile_context(form, picker, skills), switch_path="/perfil"
+        )
+    hours = _parse_hours(form, _("Write the hours as a whole number from 0 to 112."))
+    try:
+        wage = parse_money(sueldo)
+    except ValueError:
+        wage = None
+        form.error("sueldo", _("Write the amount in soles, for example 1200."))
+    if form.ok:
+        current = people_service.profile_view(session, person, lang)
+        data = current.model_dump(
+            include={
+                "name", "email", "phone", "gender", "birth_year", "languages",
+                "education_level", "years_experience", "self_description", "interests",
+                "max_distance_km",
+            }
+        )  # fmt: skip
+        data.update(
+            ubigeo=picker.ubigeo,
+            availability={"hours_per_week": hours, "slots": slots},
+            remote={"has_internet": bool(internet), "device": form.value("equipo")},
+            expected_wage=wage,
+            consent_visible=bool(visible),
+            consent_contact=bool(contacto_ok),
+        )
+        try:
+            profile = ProfileIn.model_validate(data)
+            people_service.update_profile(session, person, profile, user=user)
+        except (ValidationError, NationalIdTaken) as exc:
+            log.info("profile not saved: %s", exc)
+            form.error("departamento", _("We could not save your profile. Check the fields."))
+        else:
+            return see_other(session, "/para-ti?guardado=perfil")
+    context = _profile_context(form, picker, skills)
+    return render(request, "perfil.html", context, status_code=422, switch_path="/perfil")
+
+
+# --- recommendations -----------------------------------------------------------------------
+
+
+def _log(session: Session, person: Person, page: MatchPage, kind: SubjectType) -> None:
+    items = [
+        activity_service.Shown(
+            subject_type=kind,
+            subject_id=(item.job_id if kind == SubjectType.JOB else item.course_id) or 0,
+            position=item.rank,
+            score=item.score,
+        )
+        for item in page.items
+    ]
+    activity_service.log_shown(
+        session, person.id, items, model_version=page.scorer_version,
+        context={"list": f"web/para-ti/{kind.value}s", "offset": page.offset},
+    )  # fmt: skip
+
+
+@router.get("/para-ti")
+def for_you(
+    request: Request,
+    user: WebSeeker,
+    session: SessionDep,
+    indexes: IndexesDep,
+    guardado: Annotated[str, Query(max_length=30)] = "",
+    descartado: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    lang = request_lang(request)
+    person = person_of(session, user)
+    jobs = matching_service.jobs_for_person(
+        session, indexes, person.id, limit=JOBS_SHOWN, lang=lang
+    )
+    courses = matching_service.courses_for_person(
+        session, indexes, person.id, limit=COURSES_SHOWN, lang=lang
+    )
+    _log(session, person, jobs, SubjectType.JOB)
+    _log(session, person, courses, SubjectType.COURSE)
+    session.commit()  # the log is written before the page goes out (see see_other)
+    hints = list(dict.fromkeys([*jobs.hints, *courses.hints]))
+    context = {
+        "jobs": jobs.items,
+        "courses": courses.items,
+        "hints": hints,
+        "saved": guardado,
+        "dismissed": bool(descartado),
+        "name": user.name,
+    }
+    return render(request, "para_ti.html", context)
+
+
+# --- a job ---------------------------------------------------------------------------------
+
+
+def _visible_job(session: Session, user: User | None, job_id: int) -> Job:
+    """The job, unless it is a draft of someone else (then :class:`JobNotFound`, a 404)."""
+    job = job_service.get_job(session, job_id)
+    if job.status == JobStatus.DRAFT and not is_owner(user, job):
+        raise JobNotFound(job_id)
+    return job
+
+
+def _job_context(
+    request: Request, session: Session, user: User | None, job: Job, form: FormState
+) -> dict[str, Any]:
+    lang = request_lang(request)
+    shown = job_service.present(session, [job], lang=lang)[0]
+    have: set[str] = set()
+    application = None
+    seeker = user is not None and user.role.value == "seeker"
+    if seeker:
+        assert user is not None
+        person = person_of(session, user)
+        have = {s.skill_id for s in person.skills if s.confirmed}
+        application = activity_repository.application_of(session, job.id, person.id)
+    missing = [s for s in shown.skills if s.requirement == "essential" and s.id not in have]
+    return {
+        "job": shown,
+        "have": have,
+        "missing": missing,
+        "seeker": seeker,
+        "application": application,
+        "open": job.status == JobStatus.OPEN,
+        "reasons": DISMISS_REASONS,
+        "form": form,
+    }
+
+
+@router.get("/empleos/{job_id}")
+def job_page(
+    request: Request,
+    job_id: int,
+    session: SessionDep,
+    user: OptionalWebUser,
+    postulado: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    job = _visible_job(session, user, job_id)
+    context = _job_context(request, session, user, job, FormState())
+    context["just_applied"] = bool(postulado)
+    return render(request, "empleo.html", context)
+
+
+@router.post("/empleos/{job_id}/postular")
+def apply(request: Request, job_id: int, user: WebSeeker, session: SessionDep) -> Response:
+    """Apply in one tap (the API's ``POST /jobs/{id}/applications``)."""
+    job = _visible_job(session, user, job_id)
+    person = person_of(session, user)
+    try:
+        activity_service.apply_to_job(session, person, job, None)
+    except AlreadyApplied:
+        return see_other(session, "/postulaciones")
+    except JobNotOpen:
+        _ = gettext_for(request)
+        form = FormState()
+        form.error("postular", _("This job is no longer taking applications."))
+        context = _job_context(request, session, user, job, form)
+        context["just_applied"] = False
+        return render(request, "empleo.html", context, status_code=409)
+    request.app.state.metrics.applications.inc()
+    return see_other(session, "/postulaciones?nueva=" + str(job.id))
+
+
+@router.post("/empleos/{job_id}/no-es-para-mi")
+def dismiss(
+    request: Request,
+    job_id: int,
+    user: WebSeeker,
+    session: SessionDep,
+    motivo: FormText = "",
+    detalle: FormText = "",
+) -> Response:
+    """ "Not for me because..." (the API's ``POST /feedback`` with ``dismissed``)."""
+    _ = gettext_for(request)
+    job = _visible_job(session, user, job_id)
+    form = FormState({"motivo": motivo, "detalle": detalle})
+    if motivo not in DISMISS_REASONS:
+        form.error("motivo", _("Choose a reason."))
+    form.max_length("detalle", 400, _("Write at most 400 characters."))
+    if motivo == "other":
+        form.require("detalle", _("Tell us the reason in a few words."))
+    if form.ok:
+        reason = motivo + (f": {detalle.strip()}" if detalle.strip() else "")
+        data = FeedbackIn(
+            subject_type=SubjectType.JOB, subject_id=job.id, kind="dismissed", reason=reason
+        )
+        activity_service.record_feedback(session, person_of(session, user), data)
+        request.app.state.metrics.feedback.labels(kind="dismissed").inc()
+        return see_other(session, "/para-ti?descartado=1")
+    context = _job_context(request, session, user, job, form)
+    context["just_applied"] = False
+    return render(
+        request, "empleo.html", context, status_code=422, switch_path=f"/empleos/{job.id}"
+    )
+
+
+@router.get("/empleos/{job_id}/ruta")
+def pathway_page(request: Request, job_id: int, user: WebSeeker, session: SessionDep) -> Response:
+    """What is missing for a job: the courses, their cost and time, what they unlock."""
+    lang = request_lang(request)
+    job = _visible_job(session, user, job_id)
+    person = person_of(session, user)
+    limits = CourseConstraints.defaults_for(person)
+    pathway = plan_pathway(session, person.id, job_id=job.id, constraints=limits, lang=lang)
+    activity_service.log_shown(
+        session, person.id,
+        [activity_service.Shown(SubjectType.COURSE, s.course_id, s.order) for s in pathway.steps],
+        model_version="pathway",
+        context={"list": "web/pathway", "target": f"job:{job.id}"},
+    )  # fmt: skip
+    session.commit()
+    return render(request, "ruta.html", {"pathway": pathway, "job_id": job.id})
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+@router.get("/postulaciones")
+def my_applications(
+    request: Request,
+    user: WebSeeker,
+    session: SessionDep,
+    nueva: Annotated[str, Query(max_length=12)] = "",
+) -> Response:
+    person = person_of(session, user)
+    rows = activity_service.applications_of(session, person)
+    items = [{"application": a, "job": j} for a, j in rows]
+    return render(request, "postulaciones.html", {"items": items, "new": nueva})

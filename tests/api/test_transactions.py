@@ -1,0 +1,47 @@
+"""The request owns the transaction, and it commits before the response leaves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chamba.api.app import create_app, prepare_database
+from chamba.auth.models import User
+from chamba.config import get_settings
+from chamba.db import make_engine
+
+BODY = {"email": "rosa@example.pe", "password": "cosecha-de-uva-2026", "role": "seeker",
+        "name": "Rosa"}  # fmt: skip
+
+
+def test_a_failed_commit_is_never_acknowledged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the real app on its own database, whose commits fail
+    engine = make_engine(f"sqlite:///{tmp_path / 'tx.db'}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+
+    def broken_commit(self: Session) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Session, "commit", broken_commit)
+    client = TestClient(app, raise_server_exceptions=False)
+    # WHEN someone registers
+    response = client.post("/api/v1/auth/register", json=BODY)
+    monkeypatch.undo()
+    # THEN they are told it failed (not 201), and nothing was written
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+    # AND with working commits the same request succeeds and is readable at once
+    ok = TestClient(app).post("/api/v1/auth/register", json=BODY)
+    assert ok.status_code == 201
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 1
+    engine.dispose()

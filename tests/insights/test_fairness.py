@@ -1,0 +1,122 @@
+"""Fairness: exposure and outcome rates by gender, age band, area and region, with gaps."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chamba.errors import InvalidInput
+from chamba.insights.fairness import age_band, area, fairness
+from chamba.insights.schemas import FairnessRow
+
+
+def _world() -> ModuleType:
+    name = "chamba_tests_insights_world"
+    if name not in sys.modules:
+        path = Path(__file__).with_name("insights_world.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+w = _world()
+
+
+def _rows(session: Session, **kw: object) -> tuple[FairnessRow, dict[tuple[str, str], FairnessRow]]:
+    report = fairness(session, as_of=w.AS_OF, **kw)  # type: ignore[arg-type]
+    return report.overall, {(r.dimension, r.group): r for r in report.rows}
+
+
+def test_rates_gaps_and_flags(session: Session) -> None:
+    # GIVEN 12 women (Ica, urban, 30 years old, all shown, 10 applied), 12 men (Chincha, rural,
+    # 65, 10 shown, none applied) and 3 people of gender 'other' (Lima, never shown)
+    w.build_fairness(session)
+    # WHEN fairness is computed
+    overall, rows = _rows(session)
+    # THEN overall: 27 people, 22 shown, 10 applied, nobody hired
+    assert (overall.people, overall.exposed, overall.applied, overall.hired) == (27, 22, 10, 0)
+    assert (overall.exposure_rate, overall.application_rate, overall.hire_rate) == (
+        0.8148, 0.4545, 0.0,
+    )  # fmt: skip
+    # AND women: exposure 1.0 (+0.1852, flagged), applications 0.8333 (+0.3788, flagged)
+    women = rows[("gender", "female")]
+    assert (women.people, women.exposed, women.applied, women.hired) == (12, 12, 10, 0)
+    assert (women.exposure_gap, women.application_gap, women.hire_gap) == (0.1852, 0.3788, 0.0)
+    assert women.flagged == ["exposure", "application"]
+    assert women.group_name == "Mujeres / Women"
+    # AND men: exposure 0.8333 (+0.0185, not flagged), applications 0.0 (-0.4545, flagged)
+    men = rows[("gender", "male")]
+    assert (men.exposure_rate, men.application_rate, men.hire_rate) == (0.8333, 0.0, None)
+    assert men.flagged == ["application"]
+    # AND the 3 'other' people are hidden entirely
+    other = rows[("gender", "other")]
+    assert (other.people, other.exposed, other.applied, other.exposure_rate) == (None,) * 4
+    assert other.suppressed
+    assert other.flagged == []
+    # AND the same people by age band, area and region
+    assert rows[("age_band", "25-34")].people == 12
+    assert rows[("age_band", "55+")].people == 12
+    assert rows[("age_band", "unknown")].people is None
+    assert rows[("area", "urban")].people == 15  # Ica province and Lima
+    assert rows[("area", "rural")].people == 12  # Chincha
+    assert rows[("region", "11")].people == 24
+    assert rows[("region", "11")].group_name == "Ica"
+    assert rows[("region", "15")].people is None
+    assert [r.dimension for r in fairness(session, as_of=w.AS_OF).rows][:3] == ["gender"] * 3
+
+
+def test_threshold_and_group_size(session: Session) -> None:
+    # GIVEN the fairness world
+    w.build_fairness(session)
+    # WHEN gaps must exceed 0.5 to be flagged, and groups may be as small as 3
+    _, rows = _rows(session, gap_threshold=0.5, min_group=3)
+    # THEN nothing about women is flagged, and the 'other' group shows (never exposed)
+    assert rows[("gender", "female")].flagged == []
+    other = rows[("gender", "other")]
+    assert (other.people, other.exposed, other.exposure_rate) == (3, 0, 0.0)
+    assert other.exposure_gap == -0.8148
+    assert other.flagged == ["exposure"]
+
+
+def test_counts_after_a_hidden_one_are_hidden(session: Session) -> None:
+    # GIVEN the fairness world
+    w.build_fairness(session)
+    # WHEN groups of 11 are needed
+    _, rows = _rows(session, min_group=11)
+    # THEN women show 12 people and 12 exposed, but not 10 applied nor the 0 hired after it
+    women = rows[("gender", "female")]
+    assert (women.people, women.exposed, women.applied, women.hired) == (12, 12, None, None)
+    assert women.application_rate is None
+    assert women.suppressed
+
+
+def test_empty_database(session: Session) -> None:
+    overall, rows = _rows(session)
+    assert overall.people == 0
+    assert overall.exposure_rate is None
+    assert rows == {}
+
+
+def test_bands_and_areas() -> None:
+    assert [age_band(y, 2025) for y in (2010, 2007, 2001, 2000, 1991, 1990, 1971, 1970, None)] == [
+        "under_18", "18-24", "18-24", "25-34", "25-34", "35-44", "45-54", "55+",
+        "unknown",
+    ]  # fmt: skip
+    assert [area(p) for p in ("1501", "0701", "0801", "0802", None, "15")] == [
+        "urban", "urban", "urban", "rural", "unknown", "unknown",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kwargs", [{"gap_threshold": 2.0}, {"min_group": 0}])
+def test_bad_arguments(session: Session, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        fairness(session, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+"""The placement funnel: furthest-stage counts, rates, regions, filters and suppression."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chamba.errors import InvalidInput
+from chamba.insights.funnel import funnel
+from chamba.insights.schemas import FunnelGroup
+
+
+def _world() -> ModuleType:
+    name = "chamba_tests_insights_world"
+    if name not in sys.modules:
+        path = Path(__file__).with_name("insights_world.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+w = _world()
+
+
+def _people(group: FunnelGroup, which: str = "jobs") -> list[int | None]:
+    return [s.people for s in getattr(group, which)]
+
+
+def _region(report: object, code: str) -> FunnelGroup:
+    return next(g for g in report.regions if g.region_code == code)  # type: ignore[attr-defined]
+
+
+def test_counts_rates_and_regions_in_the_window(session: Session) -> None:
+    # GIVEN the funnel world
+    w.build_funnel(session)
+    # WHEN the June 2025 funnel of cooks is computed with groups of at least 10
+    report = funnel(session, occupation="tiw_cook", since=w.SINCE, until=w.UNTIL)
+    # THEN Ica shows 12, 11, 10 and hides 4 interviewed and 2 hired
+    ica = _region(report, "11")
+    assert ica.region_name == "Ica"
+    assert _people(ica) == [12, 11, 10, None, None]
+    assert [s.suppressed for s in ica.jobs] == [False, False, False, True, True]
+    assert [s.rate_from_previous for s in ica.jobs] == [None, 0.9167, 0.9091, None, None]
+    assert [s.rate_from_start for s in ica.jobs] == [None, 0.9167, 0.8333, None, None]
+    assert [s.stage for s in ica.jobs] == ["shown", "opened", "applied", "interviewed", "hired"]
+    # AND its course funnel: 12 shown, 10 enrolled, 10 completed
+    assert _people(ica, "courses") == [12, 10, 10]
+    assert [s.stage for s in ica.courses] == ["shown", "enrolled", "completed"]
+    assert ica.courses[2].rate_from_start == 0.8333
+    # AND Lima's 3 people are hidden, and so are the later zeros ("none of them was hired")
+    lima = _region(report, "15")
+    assert _people(lima) == [None] * 5
+    assert all(s.suppressed for s in lima.jobs)
+    assert all(s.rate_from_previous is None for s in lima.jobs)
+    assert _people(lima, "courses") == [0, 0, 0]
+    # AND overall counts the erased person too: 16, 14, 13, hidden 4, hidden 2
+    assert report.overall.region_code == "ALL"
+    assert _people(report.overall) == [16, 14, 13, None, None]
+    assert [g.region_code for g in report.regions] == ["11", "15"]
+
+
+def test_window_and_occupation_filters(session: Session) -> None:
+    # GIVEN the funnel world
+    w.build_funnel(session)
+    # WHEN no window and no occupation is given
+    report = funnel(session)
+    # THEN the 5 people of 2024 and the 2 Lima drivers are counted
+    assert _people(_region(report, "11"))[0] == 17
+    assert _people(report.overall)[0] == 23
+    assert _people(_region(report, "15"))[0] is None  # 5 people: still hidden
+    # AND a region filter keeps only that region (and drops the erased person)
+    only_lima = funnel(session, region="15", since=w.SINCE, until=w.UNTIL, min_group=3)
+    assert [g.region_code for g in only_lima.regions] == ["15"]
+    assert _people(only_lima.overall) == [5, 3, 3, 0, 0]
+
+
+def test_threshold_decides_what_is_shown(session: Session) -> None:
+    # GIVEN the funnel world
+    w.build_funnel(session)
+    # WHEN groups of 2 are allowed
+    report = funnel(session, occupation="tiw_cook", since=w.SINCE, until=w.UNTIL, min_group=2)
+    # THEN the small counts appear, with their rates
+    assert _people(_region(report, "11")) == [12, 11, 10, 4, 2]
+    assert _region(report, "11").jobs[4].rate_from_previous == 0.5
+    assert _people(_region(report, "15")) == [3, 3, 3, 0, 0]
+    # AND with groups of 20 nothing is shown but zeros
+    strict = funnel(session, since=w.SINCE, until=w.UNTIL, min_group=20)
+    assert _people(strict.overall) == [None] * 5
+    assert all(s.suppressed for s in strict.overall.jobs)
+
+
+def test_empty_database_gives_zeros(session: Session) -> None:
+    report = funnel(session)
+    assert _people(report.overall) == [0, 0, 0, 0, 0]
+    assert report.regions == []
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"region": "Ica"},
+        {"min_group": 0},
+        {"since": w.UNTIL, "until": w.SINCE},
+    ],
+)
+def test_bad_arguments(session: Session, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        funnel(session, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,116 @@
+"""Training impact: completers' outcomes against a standardised comparison group."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chamba.errors import InvalidInput
+from chamba.insights.impact import impact
+
+
+def _world() -> ModuleType:
+    name = "chamba_tests_insights_world"
+    if name not in sys.modules:
+        path = Path(__file__).with_name("insights_world.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+w = _world()
+
+
+def test_provider_graduates_against_comparison(session: Session) -> None:
+    # GIVEN the impact world
+    ids = w.build_impact(session)
+    # WHEN provider A's impact is computed on 2025-06-30 with a 180-day follow-up
+    r = impact(session, provider_id=ids["provider_a"], as_of=w.AS_OF)
+    # THEN it is labelled observational
+    assert r.observational is True
+    assert "not a causal" in r.note
+    # AND 20 graduates (completed interactions and certified skills alike), 15 applied after
+    # finishing (applications before it do not count), 10 hired
+    c = r.completers
+    assert (c.people, c.applied, c.hired) == (20, 15, 10)
+    assert (c.applied_rate, c.hired_rate) == (0.75, 0.5)
+    assert not c.suppressed
+    # AND the comparison is the 20 Ica people of the same education; Lima's stratum is unused
+    k = r.comparison
+    assert (k.people, k.applied, k.hired) == (20, 10, 0)
+    assert (k.applied_rate, k.hired_rate) == (0.5, 0.0)
+    assert r.comparison_coverage == 1.0
+    assert (r.applied_rate_difference, r.hired_rate_difference) == (0.25, 0.5)
+    # AND the 3 recent graduates are left out, their count hidden
+    assert r.follow_up_incomplete is None
+    # AND only provider A's course is listed
+    assert [(x.course_id, x.graduates, x.hired) for x in r.courses] == [(ids["course_a"], 20, 10)]
+    assert r.courses[0].title == "=Cocina peruana"
+
+
+def test_small_groups_are_suppressed(session: Session) -> None:
+    # GIVEN the impact world
+    ids = w.build_impact(session)
+    # WHEN provider B (4 graduates) is looked at
+    r = impact(session, provider_id=ids["provider_b"], as_of=w.AS_OF)
+    # THEN nothing about its graduates is shown, and no difference either
+    assert r.completers.people is None
+    assert r.completers.applied is None  # not "0 of a hidden few applied"
+    assert r.completers.suppressed
+    assert r.completers.applied_rate is None
+    assert r.applied_rate_difference is None
+    assert r.hired_rate_difference is None
+    assert r.comparison_coverage is None
+    row = r.courses[0]
+    assert (row.course_id, row.graduates, row.applied_rate, row.suppressed) == (
+        ids["course_b"], None, None, True,
+    )  # fmt: skip
+
+
+def test_all_courses_and_follow_up(session: Session) -> None:
+    # GIVEN the impact world
+    ids = w.build_impact(session)
+    # WHEN every course is included and the follow-up is short (30 days)
+    r = impact(session, as_of=w.AS_OF, window_days=30)
+    # THEN 27 graduates (A's 23, whose recent 3 now finished their follow-up, and B's 4); the
+    # applications on day 30 or later are outside [0, 30) days
+    assert r.completers.people == 27
+    assert r.follow_up_incomplete == 0
+    assert r.completers.applied == 0
+    # AND with a lower threshold the 3 recent graduates show up as pending
+    r3 = impact(session, course_id=ids["course_a"], as_of=w.AS_OF, min_group=3)
+    assert r3.follow_up_incomplete == 3
+    assert r3.completers.people == 20
+    # AND a region without completers gives zeros and no comparison
+    lima = impact(session, region="15", as_of=w.AS_OF)
+    assert lima.completers.people == 0
+    assert lima.comparison.applied_rate is None
+    assert lima.courses == []
+
+
+def test_comparison_hidden_when_its_stratum_is_small(session: Session) -> None:
+    # GIVEN the impact world
+    w.build_impact(session)
+    # WHEN groups must hold at least 25 people
+    r = impact(session, as_of=w.AS_OF, min_group=25)
+    # THEN the Ica stratum (20 comparison people) is not used and nothing is shown
+    assert r.comparison.people == 0
+    assert r.comparison.applied_rate is None
+    assert r.completers.people is None
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"window_days": 0}, {"window_days": 1000}, {"min_group": 0}, {"region": "x"}]
+)
+def test_bad_arguments(session: Session, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        impact(session, **kwargs)  # type: ignore[arg-type]

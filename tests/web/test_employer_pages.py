@@ -1,0 +1,123 @@
+"""Employer pages: post a job from text, confirm its skills, explained candidates (consenting
+people and applicants only), moving applications, closing; authorisation and CSRF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chamba.activity.models import Application, ApplicationStatus
+from chamba.auth.models import Role
+from chamba.web import csrf
+
+from .conftest import login_as
+
+TEXT = {"titulo": "Cajera", "descripcion": "Atención al cliente y manejo de caja."}
+
+
+def _publish(web: Any, token: str) -> int:
+    data = {
+        **TEXT,
+        "shown": ["cash_register", "customer_attention"],
+        "skill": ["cash_register", "customer_attention"],
+        "req-customer_attention": "optional",
+        "departamento": "15",
+        "provincia": "1501",
+        "distrito": "150101",
+        "horas": "48",
+        "sueldo_min": "1200",
+        csrf.FIELD_NAME: token,
+    }
+    page = web.post("/empleador/ofertas/publicar", data=data, follow_redirects=False)
+    assert page.status_code == 303, page.text
+    return int(page.headers["location"].split("/")[-1].split("?")[0])
+
+
+def test_post_a_job_from_text(web: Any, token: str, make_web_user: Any, fast_matching: Any) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    page = web.post("/empleador/ofertas/nueva", data={**TEXT, csrf.FIELD_NAME: token})
+    assert page.status_code == 200
+    assert 'value="cash_register"' in page.text
+    job_id = _publish(web, token)
+    mine = web.get("/empleador/ofertas")
+    assert f'href="/empleador/ofertas/{job_id}"' in mine.text
+    assert "Cajera" in web.get(f"/empleador/ofertas/{job_id}").text
+
+
+def test_publish_keeps_input_on_error(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    data = {**TEXT, "shown": ["cash_register"], "sueldo_min": "abc", csrf.FIELD_NAME: token}
+    page = web.post("/empleador/ofertas/publicar", data=data)
+    assert page.status_code == 422
+    assert 'id="sueldo_min-error"' in page.text
+    assert 'id="skills-error"' in page.text
+    assert 'value="abc"' in page.text
+    assert "Elige dónde es el trabajo" in page.text
+
+
+def test_candidates_are_explained_and_moved_to_hired(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    employer = make_web_user(Role.EMPLOYER)
+    login_as(web, employer)
+    job_id = _publish(web, token)
+    seeker = make_web_user(Role.SEEKER, name="Ana Applicant")
+    application = Application(job_id=job_id, person_id=seeker.person.id)
+    hidden = make_web_user(Role.SEEKER, name="Not Consenting")
+    from chamba.people.models import PersonSkill
+
+    seeded_session.add(
+        PersonSkill(
+            person_id=hidden.person.id, skill_id="cash_register", confirmed=True, source="declared"
+        )
+    )
+    hidden.person.ubigeo = "150101"
+    seeded_session.add(application)
+    seeded_session.commit()
+    page = web.get(f"/empleador/ofertas/{job_id}")
+    assert "Ana Applicant" in page.text  # applied: contact allowed
+    assert seeker.user.email in page.text
+    assert "Not Consenting" not in page.text
+    assert "Postuló" in page.text
+    for status in ("reviewing", "interview", "hired"):
+        url = f"/empleador/postulaciones/{application.id}"
+        moved = web.post(url, data={"estado": status, csrf.FIELD_NAME: token})
+        assert moved.status_code == 200
+    seeded_session.refresh(application)
+    assert application.status == ApplicationStatus.HIRED
+    assert "Contratado" in web.get(f"/empleador/ofertas/{job_id}").text
+
+
+def test_other_employers_and_seekers_are_refused(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    job_id = _publish(web, token)
+    seeker = make_web_user(Role.SEEKER)
+    application = Application(job_id=job_id, person_id=seeker.person.id)
+    seeded_session.add(application)
+    seeded_session.commit()
+    login_as(web, make_web_user(Role.EMPLOYER))  # another employer
+    assert web.get(f"/empleador/ofertas/{job_id}").status_code == 403
+    move = {"estado": "hired", csrf.FIELD_NAME: token}
+    assert web.post(f"/empleador/postulaciones/{application.id}", data=move).status_code == 403
+    close = web.post(f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token})
+    assert close.status_code == 403
+    login_as(web, seeker)
+    assert web.get(f"/empleador/ofertas/{job_id}").status_code == 403
+    assert web.get("/empleador/ofertas/nueva").status_code == 403
+
+
+def test_close_a_job_needs_csrf(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    job_id = _publish(web, token)
+    assert web.post(f"/empleador/ofertas/{job_id}/cerrar").status_code == 403
+    done = web.post(
+        f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token}, follow_redirects=False
+    )
+    assert done.headers["location"] == f"/empleador/ofertas?cerrada={job_id}"

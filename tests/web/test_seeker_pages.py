@@ -1,0 +1,223 @@
+"""Seeker pages: log-in and sign-up, the web session (refresh, log-out), saving skills and
+profile, explained recommendations, applying, feedback, pathways; authorisation and CSRF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from tests.api.jobs_support import LIMA_CERCADO, job_body
+
+from chamba.auth.models import Role
+from chamba.jobs import service as job_service
+from chamba.jobs.schemas import JobCreate
+from chamba.orgs.models import Organisation, OrgKind
+from chamba.web import csrf
+from chamba.web.session import COOKIE_NAME
+
+from .conftest import PASSWORD, login_as
+
+
+def _job(session: Session, skills: list[str], **overrides: Any) -> int:
+    org = Organisation(kind=OrgKind.EMPLOYER, name="Bodega", source="test")
+    session.add(org)
+    session.flush()
+    data = JobCreate.model_validate(job_body(skills, **overrides))
+    job = job_service.publish_job(session, data, organisation_id=org.id)
+    session.commit()
+    return job.id
+
+
+def test_anonymous_is_sent_to_log_in(web: Any) -> None:
+    for path in ("/para-ti", "/perfil", "/postulaciones", "/empleador/ofertas"):
+        page = web.get(path, follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"] == f"/ingresar?next={path}"
+
+
+def test_log_in_sets_an_httponly_session_and_goes_back(
+    web: Any, token: str, make_web_user: Any
+) -> None:
+    actor = make_web_user(Role.SEEKER)
+    data = {"contacto": actor.user.email, "clave": PASSWORD, "next": "/perfil"}
+    page = web.post("/ingresar", data={**data, csrf.FIELD_NAME: token}, follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/perfil"
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+
+
+def test_wrong_password_keeps_the_identifier(web: Any, token: str, make_web_user: Any) -> None:
+    actor = make_web_user(Role.SEEKER)
+    data = {"contacto": actor.user.email, "clave": "no es la clave", csrf.FIELD_NAME: token}
+    page = web.post("/ingresar", data=data)
+    assert page.status_code == 401
+    assert "no coinciden" in page.text
+    assert f'value="{actor.user.email}"' in page.text
+
+
+def test_sign_up_refuses_a_weak_password_next_to_the_field(web: Any, token: str) -> None:
+    data = {"nombre": "Rosa", "contacto": "rosa@example.pe", "clave": "123", "rol": "seeker"}
+    page = web.post("/registro", data={**data, csrf.FIELD_NAME: token})
+    assert page.status_code == 422
+    assert 'id="clave-error"' in page.text
+    assert 'value="rosa@example.pe"' in page.text
+    assert 'value="123"' not in page.text  # a password is never sent back
+
+
+def test_sign_up_logs_in_and_starts_with_describe(web: Any, token: str) -> None:
+    data = {
+        "nombre": "Rosa Quispe",
+        "contacto": "rosa.q@example.pe",
+        "clave": PASSWORD,
+        "rol": "seeker",
+        csrf.FIELD_NAME: token,
+    }
+    page = web.post("/registro", data=data, follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/descubre"
+    assert web.get("/perfil").status_code == 200
+
+
+def test_forms_without_csrf_are_refused(web: Any, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.SEEKER))
+    assert web.post("/perfil", data={"horas": "10"}).status_code == 403
+    assert web.post("/salir").status_code == 403
+
+
+def test_expired_access_token_is_refreshed(web: Any, make_web_user: Any) -> None:
+    actor = make_web_user(Role.SEEKER, access_expired=True)
+    login_as(web, actor)
+    page = web.get("/perfil", follow_redirects=False)
+    assert page.status_code == 200
+    assert COOKIE_NAME in page.headers["set-cookie"]
+    assert actor.cookie not in page.headers["set-cookie"]
+
+
+def test_log_out_ends_the_login(web: Any, token: str, make_web_user: Any) -> None:
+    actor = make_web_user(Role.SEEKER)
+    login_as(web, actor)
+    page = web.post("/salir", data={csrf.FIELD_NAME: token}, follow_redirects=False)
+    assert page.status_code == 303
+    login_as(web, actor)  # the old cookie no longer works
+    assert web.get("/perfil", follow_redirects=False).status_code == 303
+
+
+def test_describe_then_confirm_saves_the_skills(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any, sample_text: str
+) -> None:
+    login_as(web, make_web_user(Role.SEEKER))
+    page = web.post("/descubre", data={"texto": sample_text, csrf.FIELD_NAME: token})
+    assert "<q>atiendo público</q>" in page.text
+    data = {
+        csrf.FIELD_NAME: token,
+        "shown": ["retail_sales", "customer_attention"],
+        "skill": ["retail_sales"],
+        "accion": "confirmar",
+    }
+    page = web.post("/descubre/habilidades", data=data, follow_redirects=False)
+    assert page.headers["location"] == "/perfil?guardado=habilidades"
+    skills = web.get("/perfil").text
+    assert "Ventas en tienda" in skills
+    assert "Atención al cliente" not in skills
+
+
+def test_profile_keeps_input_on_error_and_saves(web: Any, token: str, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.SEEKER))
+    data = {"departamento": "15", "provincia": "1501", "distrito": "150101", "horas": "200",
+            "sueldo": "mil", "franja": ["mon_morning"], csrf.FIELD_NAME: token}  # fmt: skip
+    page = web.post("/perfil", data=data)
+    assert page.status_code == 422
+    assert 'id="horas-error"' in page.text
+    assert 'id="sueldo-error"' in page.text
+    assert 'value="mil"' in page.text
+    assert 'value="150101" selected' in page.text
+    assert 'value="mon_morning" id="f-mon_morning" checked' in page.text
+    data.update(horas="40", sueldo="1200", visible="1")
+    page = web.post("/perfil", data=data, follow_redirects=False)
+    assert page.headers["location"] == "/para-ti?guardado=perfil"
+    assert 'value="150101" selected' in web.get("/perfil").text
+
+
+def test_place_selects_refine_without_javascript(web: Any, token: str, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.SEEKER))
+    data = {"departamento": "15", "accion": "lugar", csrf.FIELD_NAME: token}
+    page = web.post("/perfil", data=data)
+    assert page.status_code == 200
+    assert 'value="1501"' in page.text  # the provinces of Lima are offered
+    fragment = web.get("/lugares?departamento=15&provincia=1501", headers={"HX-Request": "true"})
+    assert 'value="150101"' in fragment.text
+    assert "<html" not in fragment.text
+
+
+def test_recommendations_explain_matches_gaps_and_pay(
+    web: Any, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    actor = make_web_user(Role.SEEKER, email="rosa.match@example.pe", name="Rosa")
+    actor.person.ubigeo = LIMA_CERCADO
+    actor.person.expected_wage = 1000
+    from chamba.people.models import PersonSkill
+
+    seeded_session.add(
+        PersonSkill(
+            person_id=actor.person.id, skill_id="retail_sales", confirmed=True, source="declared"
+        )
+    )
+    seeded_session.commit()
+    job_id = _job(seeded_session, ["retail_sales", "cash_register"], wage_min=1300)
+    login_as(web, actor)
+    page = web.get("/para-ti")
+    assert page.status_code == 200
+    assert f'href="/empleos/{job_id}"' in page.text
+    assert "Sabes: Ventas en tienda" in page.text
+    assert "Te falta: Manejo de caja" in page.text
+    assert "S/\xa01,300.00" in page.text
+
+
+def test_apply_once_and_see_the_status(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any
+) -> None:
+    job_id = _job(seeded_session, ["retail_sales"])
+    login_as(web, make_web_user(Role.SEEKER))
+    url = f"/empleos/{job_id}/postular"
+    page = web.post(url, data={csrf.FIELD_NAME: token}, follow_redirects=False)
+    assert page.headers["location"] == f"/postulaciones?nueva={job_id}"
+    mine = web.get("/postulaciones")
+    assert "Enviada" in mine.text
+    again = web.post(url, data={csrf.FIELD_NAME: token}, follow_redirects=False)
+    assert again.headers["location"] == "/postulaciones"
+    assert "Postulaste a esta oferta" in web.get(f"/empleos/{job_id}").text
+
+
+def test_dismiss_needs_a_reason_and_keeps_the_text(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any
+) -> None:
+    job_id = _job(seeded_session, ["retail_sales"])
+    login_as(web, make_web_user(Role.SEEKER))
+    url = f"/empleos/{job_id}/no-es-para-mi"
+    page = web.post(url, data={"detalle": "muy lejos de casa", csrf.FIELD_NAME: token})
+    assert page.status_code == 422
+    assert 'id="motivo-error"' in page.text
+    assert "muy lejos de casa" in page.text
+    data = {"motivo": "distance", "detalle": "muy lejos", csrf.FIELD_NAME: token}
+    done = web.post(url, data=data, follow_redirects=False)
+    assert done.headers["location"] == "/para-ti?descartado=1"
+
+
+def test_pathway_shows_what_is_missing(
+    web: Any, seeded_session: Session, make_web_user: Any
+) -> None:
+    job_id = _job(seeded_session, ["retail_sales", "cash_register"])
+    login_as(web, make_web_user(Role.SEEKER))
+    page = web.get(f"/empleos/{job_id}/ruta")
+    assert page.status_code == 200
+    assert "Tu camino hacia" in page.text
+    assert "Manejo de caja" in page.text
+
+
+def test_employers_cannot_use_seeker_pages(web: Any, token: str, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    assert web.get("/para-ti").status_code == 403
+    assert web.post("/perfil", data={csrf.FIELD_NAME: token}).status_code == 403
