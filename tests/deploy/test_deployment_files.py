@@ -25,7 +25,12 @@ def pod_specs() -> list[tuple[str, dict[str, Any]]]:
     objects = k8s_objects()
     deployment = objects["Deployment/chamba"]["spec"]["template"]["spec"]
     cronjob = objects["CronJob/chamba-retrain"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    return [("Deployment/chamba", deployment), ("CronJob/chamba-retrain", cronjob)]
+    worker = objects["Deployment/chamba-worker"]["spec"]["template"]["spec"]
+    return [
+        ("Deployment/chamba", deployment),
+        ("CronJob/chamba-retrain", cronjob),
+        ("Deployment/chamba-worker", worker),
+    ]
 
 
 def test_dockerfile_is_multi_stage_and_runs_as_an_unprivileged_user() -> None:
@@ -54,7 +59,7 @@ def test_compose_runs_the_whole_stack_with_one_image() -> None:
     assert {"app", "worker", "postgres", "kafka", "prometheus", "grafana"} <= set(services)
     assert services["app"]["image"] == services["worker"]["image"]
     assert services["app"]["build"]["dockerfile"] == "deploy/Dockerfile"
-    assert services["worker"]["command"] == ["chamba", "worker"]
+    assert services["worker"]["command"][:2] == ["chamba", "worker"]
     assert services["postgres"]["image"].startswith("postgres:16")
     assert "./prometheus:/etc/prometheus:ro" in services["prometheus"]["volumes"]
     port = Settings.model_fields["port"].default
@@ -112,7 +117,9 @@ def test_probes_ask_a_path_the_app_serves() -> None:
         assert probe["httpGet"]["port"] in {"http", api["ports"][0]["containerPort"]}
 
 
-@pytest.mark.parametrize("where", ["Deployment/chamba", "CronJob/chamba-retrain"])
+@pytest.mark.parametrize(
+    "where", ["Deployment/chamba", "CronJob/chamba-retrain", "Deployment/chamba-worker"]
+)
 def test_pods_run_as_non_root_with_a_read_only_root(where: str) -> None:
     spec = dict(pod_specs())[where]
     assert spec["securityContext"]["runAsNonRoot"] is True
@@ -171,3 +178,18 @@ def test_retraining_cronjob_runs_chamba_train() -> None:
     assert cron["concurrencyPolicy"] == "Forbid"
     container = pod_specs()[1][1]["containers"][0]
     assert container["args"] == ["chamba", "train"]
+
+
+def test_worker_runs_the_relay_with_its_metrics_port() -> None:
+    # GIVEN the worker Deployment and the compose worker service
+    worker = k8s_objects()["Deployment/chamba-worker"]["spec"]
+    container = worker["template"]["spec"]["containers"][0]
+    # THEN exactly one relay runs, and it serves the metrics its probe and scrape annotation use
+    assert worker["replicas"] == 1
+    assert container["args"][:2] == ["chamba", "worker"]
+    port = container["args"][container["args"].index("--metrics-port") + 1]
+    assert container["ports"][0]["containerPort"] == int(port)
+    assert worker["template"]["metadata"]["annotations"]["prometheus.io/port"] == port
+    assert container["livenessProbe"]["httpGet"]["port"] == container["ports"][0]["name"]
+    assert compose()["services"]["worker"]["command"][:2] == ["chamba", "worker"]
+    assert "profiles" not in compose()["services"]["worker"]

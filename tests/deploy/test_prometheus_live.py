@@ -83,6 +83,7 @@ def test_prometheus_scrapes_the_app_and_accepts_every_query(
     config["global"]["evaluation_interval"] = "1s"
     job = next(j for j in config["scrape_configs"] if j["job_name"] == "chamba")
     job["static_configs"] = [{"targets": [f"127.0.0.1:{chamba_server}"]}]
+    config["scrape_configs"] = [job]  # no worker runs here: scrape the app only
     config["rule_files"] = [str(PROMETHEUS / "alerts.yml")]
     config_file = tmp_path / "prometheus.yml"
     config_file.write_text(yaml.safe_dump(config))
