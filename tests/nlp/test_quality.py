@@ -76,12 +76,12 @@ def _test_split_scores(extractor: SkillExtractor) -> tuple[float, float]:
 
 
 def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
-    # Measured when written: precision 0.838, recall 0.790 on the test split (threshold 0.95,
+    # Measured when written: precision 0.845, recall 0.787 on the test split (threshold 0.95,
     # verify 0.30, picked on the dev split: precision 0.963, recall 0.860). The gates sit ~0.02
     # below; the project targets are precision 0.85 (not reached yet) and recall 0.75.
     precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.81, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.77, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.82, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.76, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:

@@ -22,7 +22,12 @@ Precision guards (they matter with the ~13,500 ESCO skills and their short synon
   class (:func:`derivation`): inflections match (``vendía``/``vender``, ``siembro``/``siembra``)
   but an agent or instrument noun in ``-dor``/``-dora`` or an action noun in ``-ción``/``-miento``
   does not match its bare root (``cargador`` is not ``carga``, ``nivelación`` is not ``nivel``,
-  ``excavadora`` is not ``excavar``, ``ordeñador`` is not ``ordeno``).
+  ``excavadora`` is not ``excavar``, ``ordeñador`` is not ``ordeno``; ``maquinista`` is not
+  ``máquinas``, ``electricista`` is not ``eléctrico``);
+* a common word of :data:`STEM_FALSE_FRIENDS` matches only a name that is that word;
+* a word ending like a Spanish noun (``-a``/``-o``/``-as``/``-os``) matches a one-word English
+  name only when it is that word (``turno`` is not ``turner``, ``planta`` is not ``planting``,
+  ``fábrica`` is not ``fabrics``).
 """
 
 from __future__ import annotations
@@ -74,6 +79,17 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+#: Common words that share a stem with a one-word skill name but are other words: they match a
+#: name only when they are that very name (``tareas`` is not ``tareo``, ``planta`` is not
+#: ``plantar``, ``medio`` is not ``mediar``). Found by an audit of the one-word catalogue names
+#: over ~2,500 real Spanish job ads: these surface forms made most stem-only matches there.
+STEM_FALSE_FRIENDS: frozenset[str] = frozenset(
+    """
+    tarea tareas planta plantas medio media medios mercaderia mercaderias franco plata salon
+    salones taller talleres queres
+    """.split()
+)
+
 _IRREGULAR: dict[str, str] = {
     "drove": "drive",
     "driven": "drive",
@@ -120,16 +136,18 @@ _SUFFIXES: tuple[str, ...] = tuple(
 _MIN_STEM = 4
 
 
-_AGENT = re.compile(r"(?:dor|dora|dores|doras)$")
+_AGENT = re.compile(r"(?:dor|dora|dores|doras|ista|istas)$")
 _ACTION = re.compile(r"(?:cion|ciones|miento|mientos)$")
 
 
 def derivation(word: str) -> str:
     """Derivational class of a folded Spanish word: ``agent``, ``action`` or ``""``.
 
+    Agent nouns end in ``-dor``/``-dora`` or ``-ista`` (``maquinista``, ``electricista``).
+
     Example:
-        >>> [derivation(w) for w in ("cargador", "excavacion", "carga", "vendia")]
-        ['agent', 'action', '', '']
+        >>> [derivation(w) for w in ("cargador", "excavacion", "carga", "vendia", "maquinista")]
+        ['agent', 'action', '', '', 'agent']
     """
     if len(word) > 5 and _AGENT.search(word):
         return "agent"
@@ -235,6 +253,7 @@ class Entry:
     skill: int  # index into Lexicon.skills
     norms: tuple[str, ...]  # folded content words of the name
     is_label: bool
+    english: bool = False  # an English-only name (label_en or synonyms_en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +304,7 @@ class Lexicon:
         for index, record in enumerate(self.skills):
             is_esco = record.source == "esco"
             labels = {record.label_es.strip(), record.label_en.strip()}
+            spanish = {n.strip() for n in (record.label_es, *record.synonyms_es)}
             for name in record.names():
                 words = _TOKEN.findall(name)
                 content = [w for w in words if not is_stopword(w)]
@@ -295,7 +315,7 @@ class Lexicon:
                 if len(content) > 8:  # descriptions, not names
                     continue
                 norms = tuple(fold(w) for w in content)
-                self._insert(Entry(index, norms, name in labels))
+                self._insert(Entry(index, norms, name in labels, name not in spanish))
 
     def _insert(self, entry: Entry) -> None:
         node = self.root
@@ -335,8 +355,15 @@ class Lexicon:
                     words = tuple(tokens[i].norm for i in content[a : b + 1])
                     exact = any(e.norms == words for e in entries)
                     if not exact and len(words) == 1:
+                        if words[0] in STEM_FALSE_FRIENDS:
+                            continue
                         kind = derivation(words[0])
-                        entries = [e for e in entries if derivation(e.norms[0]) == kind]
+                        spanish_form = words[0].endswith(_SPANISH_ENDINGS)
+                        entries = [
+                            e
+                            for e in entries
+                            if derivation(e.norms[0]) == kind and not (e.english and spanish_form)
+                        ]
                         if not entries:
                             continue
                     hits.append(LexiconHit(first, content[b], tuple(entries), exact))
@@ -355,3 +382,6 @@ def _single_word_ok(word: str, is_esco: bool) -> bool:
 
 
 _GENERIC = frozenset(stem(w) for w in GENERIC_WORDS)
+#: Spanish noun/adjective endings: such a word matches an English one-word name only when it is
+#: the same word (``turno`` is not ``turner``, ``planta`` is not ``planting``).
+_SPANISH_ENDINGS = ("a", "o", "as", "os")
