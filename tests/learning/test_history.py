@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Interaction, InteractionKind, SubjectType
-from chamba.jobs.models import Job
-from chamba.learning.dataset import AsOfData, as_of_job_features, build_dataset
-from chamba.learning.history import Versions, decode, detached_copy, encode
+from chamba.jobs.models import Job, JobSkill, Requirement
+from chamba.learning.dataset import AsOfData, Dataset, as_of_job_features, build_dataset
+from chamba.learning.history import PERSON_TEXT_KEY, Versions, decode, detached_copy, encode
 from chamba.learning.models import AttributeHistory, HistoryEntity
+from chamba.matching.embeddings import build_indexes
 from chamba.matching.features import JOB_FEATURES, FeatureContext, job_features
-from chamba.people.models import Device, Person
-from chamba.vocab import EducationLevel
+from chamba.people.models import Device, Person, PersonSkill
+from chamba.taxonomy.models import Skill
+from chamba.vocab import EducationLevel, SkillSource, SkillType
+
+from .conftest import HashEncoder
 
 WAGE_FIT = JOB_FEATURES.index("wage_fit")
 HOURS_FIT = JOB_FEATURES.index("hours_fit")
+SEMANTIC = JOB_FEATURES.index("semantic")
 NOW = datetime.now(UTC)
 CREATED = NOW - timedelta(days=10)
 SHOWN = NOW - timedelta(days=5)
@@ -72,10 +79,10 @@ def test_versions_are_written_on_insert_and_on_change_only(session: Session) -> 
     assert first.attrs["device"] == "phone"
     assert not {"full_name", "email", "phone", "self_description"} & set(first.attrs)
     assert len(_versions(session, HistoryEntity.JOB, job.id)) == 1
-    # WHEN untracked text changes, a tracked value is set to what it was, or nothing changes
-    person.self_description = "Trabajé en caja dos años"
+    # WHEN an untracked value changes, a tracked value is set to what it was, or nothing changes
+    person.years_experience = 2.0
     person.expected_wage = Decimal("1500.00")
-    job.description = "Atención al público"
+    job.currency = "USD"
     session.flush()
     session.flush()
     # THEN no version is added
@@ -219,3 +226,135 @@ def test_encoding_round_trips_every_tracked_type() -> None:
     job = Job(id=1, title="x", wage_min=Decimal("10.00"))
     copy = detached_copy(job, {"wage_min": Decimal("20.00")})
     assert (copy.id, copy.title, copy.wage_min, job.wage_min) == (1, "x", 20, 10)
+
+
+# ---------------------------------------------------------------------------- text (semantic)
+
+
+def _raw_attrs(session: Session, entity: HistoryEntity, entity_id: int) -> list[str]:
+    """The attrs of an entity's versions as stored (the JSON text), oldest first."""
+    rows = session.execute(
+        text(
+            "SELECT attrs FROM attribute_history WHERE entity_id = :id AND entity = :entity"
+            " ORDER BY valid_from, id"
+        ),
+        {"id": entity_id, "entity": entity.value},
+    ).scalars()
+    return [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+
+
+def _text_world(session: Session, description: str | None) -> tuple[Person, Job]:
+    """A cashier (skills since before the impression) and a job asking for her skill, shown
+    to her five days ago."""
+    for sid, label in (("hist-caja", "Caja registradora"), ("hist-ventas", "Ventas")):
+        if session.get(Skill, sid) is None:
+            session.add(Skill(id=sid, label_es=label, label_en=label, type=SkillType.SKILL))
+    person = Person(
+        ubigeo="150115", self_description=description, created_at=CREATED, updated_at=CREATED,
+        skills=[PersonSkill(skill_id="hist-caja", source=SkillSource.DECLARED,
+                            created_at=CREATED)],
+    )  # fmt: skip
+    job = Job(
+        title="Cajera", description="Atender la caja de la bodega", ubigeo="150115",
+        posted_at=CREATED, created_at=CREATED, updated_at=CREATED,
+        skills=[JobSkill(skill_id="hist-caja", requirement=Requirement.ESSENTIAL)],
+    )  # fmt: skip
+    session.add_all([person, job])
+    session.flush()
+    session.add(
+        Interaction(person_id=person.id, person_key="hist-text", subject_type=SubjectType.JOB,
+                    subject_id=job.id, kind=InteractionKind.SHOWN, position=1, occurred_at=SHOWN)
+    )  # fmt: skip
+    session.flush()
+    return person, job
+
+
+def _example(session: Session, person: Person) -> tuple[np.ndarray, Dataset]:
+    """The impression's features, from indexes built on the current texts (as upkeep keeps
+    them)."""
+    ds = build_dataset(session, build_indexes(session, HashEncoder()))
+    [row] = np.flatnonzero(ds.person_id == person.id)
+    return ds.features[row].copy(), ds
+
+
+def _serving_semantic(session: Session, person: Person, job: Job) -> float:
+    ctx = FeatureContext(session, build_indexes(session, HashEncoder()), now=NOW)
+    return float(job_features(ctx, person, [job])[0, SEMANTIC])
+
+
+def test_people_keep_a_digest_of_their_text_and_jobs_keep_their_text(session: Session) -> None:
+    # GIVEN a person who describes herself, and a job
+    words = "Trabajé dos años en caja en Gamarra"
+    person, job = _text_world(session, words)
+    [first] = _raw_attrs(session, HistoryEntity.PERSON, person.id)
+    # THEN her version holds a digest of her text inputs, never the words themselves
+    assert json.loads(first)[PERSON_TEXT_KEY]
+    assert "Gamarra" not in first
+    assert "caja" not in first
+    # AND the job's version holds its text and skills (business data)
+    [job_first] = _raw_attrs(session, HistoryEntity.JOB, job.id)
+    attrs: dict[str, Any] = json.loads(job_first)
+    assert (attrs["title"], attrs["description"], attrs["skill_ids"]) == (
+        "Cajera", "Atender la caja de la bodega", ["hist-caja"],
+    )  # fmt: skip
+    # WHEN she rewrites her description, then adds a skill through the ORM
+    person.self_description = "Vendedora en Mesa Redonda"
+    session.flush()
+    session.add(
+        PersonSkill(person_id=person.id, skill_id="hist-ventas", source=SkillSource.DECLARED)
+    )
+    session.flush()
+    # THEN each change is a new version with a new digest, and still no words are stored
+    raw = _raw_attrs(session, HistoryEntity.PERSON, person.id)
+    digests = [json.loads(r)[PERSON_TEXT_KEY] for r in raw]
+    assert len(digests) == len(set(digests)) == 3
+    assert not any(w in r for r in raw for w in ("Gamarra", "Mesa Redonda", "Vendedora"))
+    # WHEN the employer edits the description
+    job.description = "Reponer mercadería y atender la caja"
+    session.flush()
+    # THEN the job's new version holds the new text
+    assert json.loads(_raw_attrs(session, HistoryEntity.JOB, job.id)[-1])["description"] == (
+        "Reponer mercadería y atender la caja"
+    )
+
+
+def test_editing_texts_after_an_impression_leaves_its_semantic_feature(session: Session) -> None:
+    # GIVEN a person without a self-description shown a job five days ago
+    person, job = _text_world(session, None)
+    before, ds = _example(session, person)
+    assert before[SEMANTIC] > 0
+    assert ds.metadata["semantic_as_of"]["examples"] == 0
+    served_before = _serving_semantic(session, person, job)
+    # WHEN, after the impression, she writes a self-description and the employer rewrites the
+    # posting (and the indexes follow the new texts)
+    person.self_description = "Vendedora de ropa, sé usar la caja y atender al público"
+    job.description = "Almacén: reponer mercadería, inventarios y despacho"
+    session.flush()
+    after, ds = _example(session, person)
+    # THEN the impression's features, semantic included, are unchanged
+    assert after[SEMANTIC] == before[SEMANTIC]
+    assert np.array_equal(after, before)
+    assert ds.metadata["semantic_as_of"] == {"examples": 1, "person": 1, "job": 1, "texts": 2}
+    # AND the current (serving) semantic feature does change
+    assert _serving_semantic(session, person, job) != pytest.approx(served_before)
+
+
+def test_a_description_edited_later_is_dropped_never_read(session: Session) -> None:
+    # GIVEN a person who had described herself when she was shown a job
+    person, job = _text_world(session, "Cajera con experiencia en bodegas")
+    # WHEN she rewrites her description after the impression, twice
+    person.self_description = "Ahora busco trabajo de almacén y despacho"
+    session.flush()
+    first, ds = _example(session, person)
+    person.self_description = "Cocinera: menú, cocina criolla y atención en caja"
+    session.flush()
+    second, _ = _example(session, person)
+    # THEN the impression's semantic feature reads only what held then (her skills, not the
+    # description of then, which is not kept) and does not depend on the later text
+    assert ds.metadata["semantic_as_of"]["person"] == 1
+    assert first[SEMANTIC] == second[SEMANTIC]
+    encoder = HashEncoder()
+    skills_only, job_vec = encoder.encode(
+        ["Caja registradora", "Cajera. Caja registradora. Atender la caja de la bodega"]
+    )
+    assert first[SEMANTIC] == pytest.approx(float(skills_only @ job_vec), abs=1e-6)

@@ -35,10 +35,29 @@ openings, posting date) are the version valid at ``t`` in ``attribute_history``
 after the impression does not leak its new values. A person or job without a version at or
 before ``t`` falls back to its current row (no version at all: it was never changed through the
 ORM, so the current row is the one valid since its creation) or to its first version;
-``metadata["attribute_history"]`` counts the examples served each way. What remains read as it
-is now: the ``semantic`` feature uses the text vectors in the index, built from the *current*
-self-description, skills and job text (re-embedding every past version would cost one encoder
-pass per impression); courses have no versions. Interactions of people who erased their data
+``metadata["attribute_history"]`` counts the examples served each way.
+
+**Semantic feature.** The ``semantic`` feature compares text vectors; the index holds those of
+the *current* texts. Each version also records what the text was embedded from
+(:mod:`chamba.learning.history`), and an example whose text at ``t`` differs from the current
+one gets an *as-of vector* instead of the index's, embedded with the indexes' encoder (one
+batched pass over the distinct texts of the whole dataset, before the features):
+
+* a job: its title, description and skills of the version valid at ``t`` are stored, so its
+  text then (:func:`~chamba.matching.embeddings.job_text`) is embedded again;
+* a person: only a SHA-256 of their self-description and skill ids is stored (the description
+  is personal free text). When the digest valid at ``t`` differs from the current one, the
+  vector is built from what is known to hold at ``t`` only: the labels of the skills held then
+  (:meth:`AsOfData.skills_at`), *without* the self-description, which is no longer known. Those
+  examples lose the description's signal (and differ from what was served), but never see a
+  text written after the impression. A version recorded before texts were versioned (no
+  digest) counts as different too; a job version without its text is read as the current text
+  (nothing else is known of it).
+
+Otherwise (the text at ``t`` is the current one, or the entity has no versions at all: never
+changed through the ORM) the index vector is used. ``metadata["semantic_as_of"]`` counts the
+examples that needed an as-of person or job vector and the distinct texts embedded. Courses have
+no versions (their text is read as it is now). Interactions of people who erased their data
 (``person_id`` NULL) cannot be featurised and are dropped.
 
 **Snapshot.** :func:`save_snapshot` writes ``<data_dir>/datasets/<id>/arrays.npz`` and
@@ -54,7 +73,7 @@ import json
 import os
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,10 +86,16 @@ from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus, Interaction, SubjectType
 from chamba.courses.models import Course
-from chamba.jobs.models import Job
-from chamba.learning.history import Versions
+from chamba.jobs.models import Job, JobSkill
+from chamba.learning.history import (
+    JOB_TEXT_KEYS,
+    PERSON_TEXT_KEY,
+    Versions,
+    detached_copy,
+    person_text_hash,
+)
 from chamba.learning.models import HistoryEntity
-from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.embeddings import BATCH, MatchIndexes, job_text, person_text, skill_labels
 from chamba.matching.features import (
     COURSE_FEATURES,
     JOB_FEATURES,
@@ -272,6 +297,13 @@ class AsOfData:
     def __init__(self, session: Session, person_ids: list[int], job_ids: list[int]) -> None:
         self.person_versions = Versions(session, HistoryEntity.PERSON, person_ids)
         self.job_versions = Versions(session, HistoryEntity.JOB, job_ids)
+        self.job_skills: dict[int, list[str]] = defaultdict(list)  # current, for job texts
+        for start in range(0, len(job_ids), 5000):
+            chunk = job_ids[start : start + 5000]
+            for jid, sid in session.execute(
+                select(JobSkill.job_id, JobSkill.skill_id).where(JobSkill.job_id.in_(chunk))
+            ):
+                self.job_skills[jid].append(sid)
         self.skills: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for start in range(0, len(person_ids), 5000):
             chunk = person_ids[start : start + 5000]
@@ -314,6 +346,31 @@ class AsOfData:
         """Skills the person held at epoch second ``t`` (created at or before it)."""
         return {sid for created, sid in self.skills.get(person_id, ()) if created <= t}
 
+    def person_text_changed(self, person: Person, t: int) -> bool:
+        """Whether the person's embedded text (description, skills) at ``t`` differs from the
+        current one (``False`` without versions: the current row is the only version)."""
+        found = self.person_versions.attrs_at(person.id, t)
+        if found is None:
+            return False
+        current = person_text_hash(person.self_description, self.current_skills(person.id))
+        return bool(found[1].get(PERSON_TEXT_KEY) != current)
+
+    def current_skills(self, person_id: int) -> list[str]:
+        """Every skill the person holds now (what the index's vector was embedded from)."""
+        return [sid for _, sid in self.skills.get(person_id, ())]
+
+    def job_text_at(self, job: Job, t: int) -> tuple[int, str, str, tuple[str, ...]] | None:
+        """``(version index, title, description, skill ids)`` of the job's text at ``t`` when it
+        differs from the current one; ``None`` when it is the current one, unknown (no version,
+        or one recorded before texts were versioned) or the same."""
+        found = self.job_versions.attrs_at(job.id, t)
+        if found is None or any(k not in found[1] for k in JOB_TEXT_KEYS):
+            return None
+        k, attrs = found
+        then = (attrs["title"], attrs["description"], tuple(sorted(attrs["skill_ids"])))
+        now = (job.title or "", job.description or "", tuple(sorted(set(self.job_skills[job.id]))))
+        return None if then == now else (k, *then)
+
     def applications_before(self, job_ids: list[int], t: int) -> FloatArray:
         """Applications (not withdrawn) created strictly before ``t``, per job. (n,)"""
         out = np.zeros(len(job_ids))
@@ -322,6 +379,106 @@ class AsOfData:
             if times is not None:
                 out[k] = np.searchsorted(times, t, side="left")
         return out
+
+
+class AsOfVectors:
+    """Text vectors of people and jobs as their text was at an instant (module docstring).
+
+    Collect every ``(person, jobs, t)`` of a dataset with :meth:`request`, embed the distinct
+    as-of texts in batches with :meth:`embed`, then :meth:`apply` to each block of features.
+
+    Args:
+        session: database session (skill labels).
+        indexes: the vector indexes (their encoder embeds the as-of texts).
+        facts: the versions and skill times.
+
+    Attributes:
+        counts: examples that got an as-of ``person`` or ``job`` vector, any (``examples``),
+            and the distinct texts embedded (``texts``).
+    """
+
+    def __init__(self, session: Session, indexes: MatchIndexes, facts: AsOfData) -> None:
+        self.session, self.indexes, self.facts = session, indexes, facts
+        self._person: dict[tuple[int, int], tuple[Person, frozenset[str]]] = {}
+        self._job: dict[tuple[int, int], tuple[Job, int, str, str, tuple[str, ...]]] = {}
+        self._texts: dict[tuple[str, int, int], str] = {}  # (kind, id, t or version) -> text
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self.counts = {"examples": 0, "person": 0, "job": 0, "texts": 0}
+
+    def request(self, person: Person, jobs: list[Job], t: int) -> None:
+        """Note the as-of texts the features of ``person`` x ``jobs`` at ``t`` need."""
+        if (person.id, t) not in self._person and self.facts.person_text_changed(person, t):
+            self._person[(person.id, t)] = (person, frozenset(self.facts.skills_at(person.id, t)))
+        for job in jobs:
+            found = self.facts.job_text_at(job, t)
+            if found is not None:
+                self._job[(job.id, t)] = (job, *found)
+
+    def embed(self) -> None:
+        """Build the as-of texts and embed the distinct ones in batches."""
+        wanted = {s for _, skills in self._person.values() for s in skills}
+        wanted |= {s for *_, skills in self._job.values() for s in skills}
+        labels = skill_labels(self.session, wanted)
+
+        def names(skills: Iterable[str]) -> list[str]:
+            return [labels[s][0] for s in sorted(skills) if s in labels]
+
+        for (pid, t), (person, skills) in self._person.items():
+            # what is known at t: the skills then; the description then is not kept
+            copy = detached_copy(person, {"self_description": None})
+            self._texts[("person", pid, t)] = person_text(copy, names(skills))
+        for (jid, t), (job, _, title, description, skills) in self._job.items():
+            copy = detached_copy(job, {"title": title, "description": description})
+            self._texts[("job", jid, t)] = job_text(copy, names(skills))
+        todo = sorted({text for text in self._texts.values() if text.strip()})
+        encoder = self.indexes.encoder
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            vectors = np.asarray(encoder.encode(batch), dtype=np.float32)  # (b, dim)
+            self._vectors.update(zip(batch, vectors, strict=True))
+        self.counts["texts"] = len(todo)
+
+    def _vector(self, kind: str, entity_id: int, t: int, dim: int) -> npt.NDArray[np.float32]:
+        text = self._texts[(kind, entity_id, t)]
+        return self._vectors.get(text, np.zeros(dim, dtype=np.float32))  # "": no vector
+
+    def apply(
+        self,
+        ctx: FeatureContext,
+        X: FloatArray,
+        column: int,
+        person: Person,
+        items: list[Any],
+        t: int,
+        subject: Subject,
+    ) -> None:
+        """Recompute ``X[:, column]`` (semantic) where the person's or a job's text at ``t``
+        differs from the current one, with the as-of vectors (in place)."""
+        as_of_person = (person.id, t) in self._person
+        as_of_jobs = (
+            np.array([(j.id, t) in self._job for j in items], dtype=bool)
+            if subject == "job"
+            else np.zeros(len(items), dtype=bool)
+        )
+        if not (as_of_person or as_of_jobs.any()):
+            return
+        pv = ctx.person_vectors([person])  # (1, dim)
+        iv = ctx.job_vectors(items) if subject == "job" else ctx.course_vectors(items)  # (n, dim)
+        if pv.shape[1] != iv.shape[1]:
+            return
+        if as_of_person:
+            pv = self._vector("person", person.id, t, pv.shape[1])[None, :]
+        rows = np.ones(len(items), dtype=bool) if as_of_person else as_of_jobs
+        for k in np.flatnonzero(as_of_jobs):
+            iv[k] = self._vector("job", items[k].id, t, iv.shape[1])
+        if subject == "job":  # as in features._pair_matrix
+            pvs = np.repeat(pv, len(items), axis=0)  # (n, dim)
+            X[rows, column] = np.einsum("kd,kd->k", pvs, iv)[rows]
+        else:  # as in features.course_features
+            X[rows, column] = (iv @ pv[0])[rows]
+        self.counts["person"] += len(items) if as_of_person else 0
+        self.counts["job"] += int(as_of_jobs.sum())
+        self.counts["examples"] += int(rows.sum())
 
 
 def as_of_job_features(
@@ -391,6 +548,13 @@ def build_dataset(
         if imp.item in items and group_info[imp.group][0] in people:
             by_group[imp.group].append(imp)
     order = sorted(by_group, key=lambda g: (group_info[g][1], g))
+    semantic = AsOfVectors(session, indexes, facts) if indexes is not None else None
+    if semantic is not None:
+        for g in order:
+            pid, t = group_info[g]
+            jobs = [items[i.item] for i in by_group[g]] if subject == "job" else []
+            semantic.request(people[pid], jobs, t)
+        semantic.embed()
     blocks: list[FloatArray] = []
     cols: dict[str, list[int]] = defaultdict(list)
     for new_id, g in enumerate(order):
@@ -404,6 +568,8 @@ def build_dataset(
             ctx.now = datetime.fromtimestamp(t, UTC)
             ctx.person_skills[pid] = facts.skills_at(pid, t)
             X = course_features(ctx, facts.person_at(person, t, len(rows)), rows)
+        if semantic is not None:
+            semantic.apply(ctx, X, names.index("semantic"), person, rows, t, subject)
         blocks.append(X)
         for imp in imps:
             cols["grade"].append(imp.grade)
@@ -446,6 +612,11 @@ def build_dataset(
     )
     ds.metadata = describe(ds, bounds)
     ds.metadata["attribute_history"] = facts.history_report()
+    ds.metadata["semantic_as_of"] = (
+        dict(semantic.counts)
+        if semantic is not None
+        else {"examples": 0, "person": 0, "job": 0, "texts": 0}
+    )
     return ds
 
 

@@ -3,24 +3,39 @@
 **What is kept.** :data:`TRACKED`: exactly the person and job columns that features
 (:mod:`chamba.matching.features`) and candidate filters read - place, hours, time slots, wage,
 distance, remote readiness, education, interests, and the job's occupation, status, dates and
-openings. No free text, no names, no contact data (data minimisation); a person's versions are
-deleted with the person (``DELETE /me``).
+openings. Besides, what the text vectors (the ``semantic`` feature) are embedded from
+(:func:`chamba.matching.embeddings.person_text`, ``job_text``), so a dataset can tell whether
+the text of an impression's time is still the current one:
+
+* a person: only :data:`PERSON_TEXT_KEY`, the SHA-256 of their self-description and sorted skill
+  ids (:func:`person_text_hash`). The description is personal free text and is never stored; the
+  digest only tells whether it (or the skills) changed;
+* a job (business data, public in the posting): its ``title``, ``description`` and sorted
+  ``skill_ids`` (:data:`JOB_TEXT_KEYS`), so the text of a past version can be embedded again.
+
+No names, no contact data (data minimisation); a person's versions are deleted with the person
+(``DELETE /me``).
 
 **Recording.** :func:`install_history` hangs two listeners on a session factory (done by
 :func:`chamba.db.session_factory`, so the app, the CLI and the event workers record) or on one
 session:
 
-* ``before_flush``: a person or job about to be updated whose tracked attributes changed and
-  that has no version yet (it was bulk-loaded, e.g. by the demo or an importer) first gets a
-  *baseline* version holding the values still in the database, valid from its ``created_at``;
+* ``before_flush``: a person or job about to be updated whose tracked attributes, embedded
+  text or skills (``PersonSkill`` / ``JobSkill`` rows added, changed or removed through the
+  ORM) changed and that has no version yet (it was bulk-loaded, e.g. by the demo or an
+  importer) first gets a *baseline* version holding the values still in the database, valid
+  from its ``created_at``;
 * ``after_flush``: every inserted person or job gets a version valid from its ``created_at``;
   every updated one whose tracked values differ from its last version gets a new version valid
-  from its ``updated_at``; deleted ones lose their versions.
+  from its ``updated_at`` (from the flush when its skill rows changed: adding a skill need not
+  touch the owner's row, and a late start never lets a later text count as an earlier one);
+  deleted ones lose their versions.
 
 Versions are written on the session's connection, in the transaction of the change, so a
 rollback drops them too. Bulk ``insert``/``update`` statements bypass the ORM and are not
-recorded: a bulk-loaded row without versions is its own only version (valid since it was
-created) until its first ORM update writes the baseline.
+recorded (nor are skill rows removed by a database cascade): a bulk-loaded row without
+versions is its own only version (valid since it was created) until its first ORM update writes
+the baseline.
 
 **Reading.** :class:`Versions` loads the versions of many entities at once;
 :meth:`Versions.as_of` returns an object with the attributes valid at an instant: the ORM row
@@ -35,6 +50,8 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -60,9 +77,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import instance_state
 
 from chamba.db import UTCDateTime, utcnow
-from chamba.jobs.models import Job
+from chamba.jobs.models import Job, JobSkill
 from chamba.learning.models import AttributeHistory, HistoryEntity
-from chamba.people.models import Person
+from chamba.people.models import Person, PersonSkill
 
 TRACKED: Final[Mapping[HistoryEntity, tuple[str, ...]]] = {
     HistoryEntity.PERSON: (
@@ -93,6 +110,23 @@ TRACKED: Final[Mapping[HistoryEntity, tuple[str, ...]]] = {
 }
 """The versioned columns of each entity (what features and candidate filters read)."""
 
+TEXT_COLUMNS: Final[Mapping[HistoryEntity, tuple[str, ...]]] = {
+    HistoryEntity.PERSON: ("self_description",),
+    HistoryEntity.JOB: ("title", "description"),
+}
+"""The free-text columns the text vectors are embedded from (read to fill the text keys)."""
+
+PERSON_TEXT_KEY: Final = "text_sha256"
+"""Key of a person version's digest of their embedded text inputs (:func:`person_text_hash`)."""
+
+JOB_TEXT_KEYS: Final = ("title", "description", "skill_ids")
+"""Keys of a job version's embedded text inputs (stored as they are: business data)."""
+
+SKILL_ROWS: Final[Mapping[HistoryEntity, tuple[type[PersonSkill] | type[JobSkill], str]]] = {
+    HistoryEntity.PERSON: (PersonSkill, "person_id"),
+    HistoryEntity.JOB: (JobSkill, "job_id"),
+}
+
 MODELS: Final[Mapping[HistoryEntity, type[Person] | type[Job]]] = {
     HistoryEntity.PERSON: Person,
     HistoryEntity.JOB: Job,
@@ -113,6 +147,18 @@ def _entity_of(obj: object) -> HistoryEntity | None:
         return HistoryEntity.PERSON
     if isinstance(obj, Job):
         return HistoryEntity.JOB
+    return None
+
+
+def _owner_of(obj: object) -> tuple[HistoryEntity, int] | None:
+    """``(entity, owner id)`` of a ``PersonSkill`` / ``JobSkill`` row whose owner id is known."""
+    for entity, (model, key) in SKILL_ROWS.items():
+        if isinstance(obj, model):
+            state = instance_state(obj)
+            owner = state.dict.get(key)
+            if owner is None and state.identity is not None:
+                owner = state.identity[0]  # primary key (owner id, skill id)
+            return (entity, int(owner)) if owner is not None else None
     return None
 
 
@@ -152,11 +198,33 @@ def attrs_of(entity: HistoryEntity, values: Any) -> dict[str, Any]:
     return {name: encode(getattr(values, name)) for name in TRACKED[entity]}
 
 
+def person_text_hash(self_description: str | None, skill_ids: Iterable[str]) -> str:
+    """SHA-256 (hex) of a person's embedded text inputs: self-description and sorted skill ids.
+
+    Tells whether the text changed without keeping it (personal free text).
+    """
+    payload = json.dumps([self_description or "", sorted(set(skill_ids))], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def text_attrs_of(entity: HistoryEntity, values: Any, skill_ids: Iterable[str]) -> dict[str, Any]:
+    """The text keys of a version: a person's :data:`PERSON_TEXT_KEY`, a job's
+    :data:`JOB_TEXT_KEYS`, from an ORM object or a row with the text columns."""
+    if entity == HistoryEntity.PERSON:
+        return {PERSON_TEXT_KEY: person_text_hash(values.self_description, skill_ids)}
+    return {
+        "title": values.title or "",
+        "description": values.description or "",
+        "skill_ids": sorted(set(skill_ids)),
+    }
+
+
 # ---------------------------------------------------------------------------------- recording
 
 
 def _changed_ids(objects: Iterable[object]) -> dict[HistoryEntity, set[int]]:
-    """Persistent people/jobs among ``objects`` with a pending change to a tracked column."""
+    """Persistent people/jobs among ``objects`` with a pending change to a tracked column, a
+    text column or their skills collection."""
     out: dict[HistoryEntity, set[int]] = defaultdict(set)
     for obj in objects:
         entity = _entity_of(obj)
@@ -165,21 +233,76 @@ def _changed_ids(objects: Iterable[object]) -> dict[HistoryEntity, set[int]]:
         state = instance_state(obj)
         if state.identity is None:
             continue
+        names = (*TRACKED[entity], *TEXT_COLUMNS[entity], "skills")
         # .history never loads an unloaded attribute
-        if any(state.attrs[name].history.has_changes() for name in TRACKED[entity]):
+        if any(state.attrs[name].history.has_changes() for name in names):
             out[entity].add(int(state.identity[0]))
+    return out
+
+
+def _skill_owners(session: Session) -> dict[HistoryEntity, set[int]]:
+    """Owners (known ids) of the skill rows added, changed or removed in this flush."""
+    out: dict[HistoryEntity, set[int]] = defaultdict(set)
+    for objects in (session.new, session.dirty, session.deleted):
+        for obj in objects:
+            owner = _owner_of(obj)
+            if owner is not None:
+                out[owner[0]].add(owner[1])
+    return out
+
+
+def _skills_changed(session: Session) -> dict[HistoryEntity, set[int]]:
+    """People/jobs whose skills change in this flush (through their rows or collection)."""
+    out = _skill_owners(session)
+    for obj in session.dirty:
+        entity = _entity_of(obj)
+        state = instance_state(obj)
+        if entity is not None and state.identity is not None:
+            if state.attrs["skills"].history.has_changes():
+                out[entity].add(int(state.identity[0]))
+    return out
+
+
+def _merge(*parts: Mapping[HistoryEntity, set[int]]) -> dict[HistoryEntity, set[int]]:
+    out: dict[HistoryEntity, set[int]] = defaultdict(set)
+    for part in parts:
+        for entity, ids in part.items():
+            out[entity] |= ids
     return out
 
 
 def _read_rows(conn: Connection, entity: HistoryEntity, ids: Sequence[int]) -> list[Any]:
     table = _table(entity)
     cols = [table.c.id, table.c.created_at, table.c.updated_at]
-    cols += [table.c[name] for name in TRACKED[entity]]
+    cols += [table.c[name] for name in (*TRACKED[entity], *TEXT_COLUMNS[entity])]
     rows: list[Any] = []
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
         rows.extend(conn.execute(select(*cols).where(table.c.id.in_(chunk))))
     return rows
+
+
+def _read_skills(
+    conn: Connection, entity: HistoryEntity, ids: Sequence[int]
+) -> dict[int, list[str]]:
+    model, key = SKILL_ROWS[entity]
+    table = cast(Table, model.__table__)
+    out: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        for owner, skill in conn.execute(
+            select(table.c[key], table.c.skill_id).where(table.c[key].in_(chunk))
+        ):
+            out[int(owner)].append(skill)
+    return out
+
+
+def _version_attrs(
+    conn: Connection, entity: HistoryEntity, rows: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """The full version attributes (tracked columns and text keys) of ``rows``."""
+    skills = _read_skills(conn, entity, [r.id for r in rows])
+    return [{**attrs_of(entity, r), **text_attrs_of(entity, r, skills.get(r.id, ()))} for r in rows]
 
 
 def _last_versions(
@@ -206,8 +329,12 @@ def _delete_versions(conn: Connection, entity: HistoryEntity, ids: Sequence[int]
 
 
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
-    changed = _changed_ids(session.dirty)
-    if not changed:
+    changed = _merge(_changed_ids(session.dirty), _skills_changed(session))
+    for obj in session.deleted:  # owners deleted in this flush lose their versions anyway
+        entity, identity = _entity_of(obj), instance_state(obj).identity
+        if entity is not None and identity is not None:
+            changed[entity].discard(int(identity[0]))
+    if not any(changed.values()):
         return
     conn = session.connection()
     for entity, id_set in changed.items():
@@ -225,9 +352,9 @@ def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> Non
                         "entity": entity,
                         "entity_id": r.id,
                         "valid_from": r.created_at or EPOCH,
-                        "attrs": attrs_of(entity, r),
+                        "attrs": attrs,
                     }
-                    for r in rows
+                    for r, attrs in zip(rows, _version_attrs(conn, entity, rows), strict=True)
                 ],
             )
 
@@ -245,8 +372,9 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
         identity = instance_state(obj).identity
         if entity is not None and identity is not None:
             deleted[entity].add(int(identity[0]))
-    changed = _changed_ids(session.dirty)
-    if not (inserted or deleted or changed):
+    skilled = _skills_changed(session)
+    changed = _merge(_changed_ids(session.dirty), skilled)
+    if not (inserted or deleted or any(changed.values())):
         return
     conn = session.connection()
     now = utcnow()
@@ -261,12 +389,14 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             continue
         last = _last_versions(conn, entity, ids)
         values = []
-        for r in _read_rows(conn, entity, ids):
-            attrs = attrs_of(entity, r)
+        rows = _read_rows(conn, entity, ids)
+        for r, attrs in zip(rows, _version_attrs(conn, entity, rows), strict=True):
             previous = last.get(r.id)
             if previous is not None and previous[1] == attrs:
                 continue
             when = (r.created_at if r.id in new_ids else r.updated_at) or now
+            if r.id not in new_ids and r.id in skilled[entity]:
+                when = max(when, now)
             if previous is not None:
                 when = max(when, previous[0])
             values.append({"entity": entity, "entity_id": r.id, "valid_from": when, "attrs": attrs})
@@ -348,6 +478,8 @@ class Versions:
         """``(version index, encoded attributes)`` valid at epoch second ``t``.
 
         The first version when ``t`` precedes it; ``None`` when the entity has no versions.
+        The attributes include the text keys (:data:`PERSON_TEXT_KEY`, :data:`JOB_TEXT_KEYS`)
+        when the version recorded them.
         """
         times = self._times.get(int(entity_id))
         if times is None:
@@ -380,11 +512,12 @@ class Versions:
         key = (int(obj.id), k)
         copy = self._copies.get(key)
         if copy is None:
-            if attrs == attrs_of(self.entity, obj):
+            tracked = {n: v for n, v in attrs.items() if n in self._columns}  # not the text
+            if tracked == attrs_of(self.entity, obj):
                 copy = obj
             else:
                 copy = detached_copy(
-                    obj, {n: decode(self._columns[n], v) for n, v in attrs.items()}
+                    obj, {n: decode(self._columns[n], v) for n, v in tracked.items()}
                 )
             self._copies[key] = copy
         return cast(T, copy)
