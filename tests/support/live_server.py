@@ -30,6 +30,15 @@ from chamba.orgs.models import Organisation, OrgKind
 
 #: The seeded employer's log-in (the browser tests use it).
 EMPLOYER_EMAIL = "tienda@example.pe"
+#: Accounts of the other roles (the browser tests log in with them; same password).
+STAFF_EMAILS = {
+    Role.PROVIDER: "cetpro@example.pe",
+    Role.COUNSELOR: "consejera@example.pe",
+    Role.ANALYST: "analista@example.pe",
+    Role.ADMIN: "admin@example.pe",
+}
+#: A seeker who granted the seeded counselor access.
+GRANTING_SEEKER = "rosa@example.pe"
 PASSWORD = "cafe con leche 42"
 LIMA = "150101"
 
@@ -77,6 +86,41 @@ def seed(session: Session, settings: object) -> None:
         skills=[{"id": "cash_register"}],
     )
     course_service.publish_course(session, course, provider_id=school.id)
+    seed_staff(session, settings, school.id)
+
+
+def _user(session: Session, settings: object, email: str, role: Role, name: str) -> User:
+    user = User(
+        email=email,
+        email_index=blind_index(email),
+        password_hash=security.hash_password(PASSWORD, settings),  # type: ignore[arg-type]
+        role=role,
+        name=name,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def seed_staff(session: Session, settings: object, school_id: int) -> None:
+    """A provider (of the seeded school), a counselor, an analyst, an admin, and a seeker in
+    Lima who granted the counselor access."""
+    from chamba.people.models import CounselorGrant, Person, PersonSkill
+    from chamba.vocab import SkillSource
+
+    names = {Role.PROVIDER: "Carmen", Role.COUNSELOR: "Consuelo", Role.ANALYST: "Ana Lista",
+             Role.ADMIN: "Adela"}  # fmt: skip
+    users = {r: _user(session, settings, e, r, names[r]) for r, e in STAFF_EMAILS.items()}
+    users[Role.PROVIDER].organisation_id = school_id
+    seeker = _user(session, settings, GRANTING_SEEKER, Role.SEEKER, "Rosa Quispe")
+    person = Person(user_id=seeker.id, full_name="Rosa Quispe", email=GRANTING_SEEKER,
+                    ubigeo=LIMA, source="signup")  # fmt: skip
+    session.add(person)
+    session.flush()
+    session.add(PersonSkill(person_id=person.id, skill_id="customer_attention", confirmed=True,
+                            source=SkillSource.DECLARED))  # fmt: skip
+    session.add(CounselorGrant(person_id=person.id, counselor_user_id=users[Role.COUNSELOR].id))
 
 
 def main(port: int, data_dir: Path) -> None:

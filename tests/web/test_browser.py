@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -522,3 +523,150 @@ def test_page_weight_of_account_pages(browser: Any, server: str, path: str) -> N
     REPORT["page_weight"][path] = {"first": first, "repeat": repeat}
     assert first["other_bytes"] < FIRST_LOAD_BUDGET, first
     assert repeat["total_bytes"] < REPEAT_VIEW_BUDGET, repeat
+
+
+# --- the provider's, counselor's, analyst's and admin's journeys -------------------------------
+
+STAFF = {
+    "provider": "cetpro@example.pe",  # tests/support/live_server.py seeds them
+    "counselor": "consejera@example.pe",
+    "analyst": "analista@example.pe",
+    "admin": "admin@example.pe",
+}
+
+
+def _log_in(visit: Visit, email: str) -> None:
+    page = visit.page
+    page.goto("/ingresar")
+    page.get_by_label("Correo o número de celular").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_load_state()
+
+
+def _weigh_here(visit: Visit, path: str) -> None:
+    """First (empty cache) and repeat load of ``path`` with this visit's login, in budget."""
+    fresh = visit.context.browser.new_context(
+        base_url=visit.page.url.split("/", 3)[0] + "//" + visit.page.url.split("/", 3)[2],
+        storage_state=visit.context.storage_state(),
+        **VIEWPORTS[visit.viewport],
+    )
+    try:
+        first = _weigh(fresh, path)
+        repeat = _weigh(fresh, path)
+    finally:
+        fresh.close()
+    REPORT["page_weight"][path] = {"first": first, "repeat": repeat}
+    assert first["other_bytes"] < FIRST_LOAD_BUDGET, first
+    assert repeat["total_bytes"] < REPEAT_VIEW_BUDGET, repeat
+
+
+def _charts_drawn(page: Any) -> None:
+    """Every chart on the page loaded (a PNG with a width)."""
+    page.wait_for_load_state("load")
+    images = page.locator("figure.chart img")
+    assert images.count() > 0
+    for i in range(images.count()):
+        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") > 0
+
+
+@pytest.fixture
+def phone(browser: Any, server: str) -> Iterator[Visit]:
+    v = Visit(browser, server, "phone")
+    yield v
+    v.close()
+
+
+@pytest.fixture
+def desktop(browser: Any, server: str) -> Iterator[Visit]:
+    v = Visit(browser, server, "desktop")
+    yield v
+    v.close()
+
+
+def test_provider_publishes_a_course_and_sees_demand(phone: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = phone.page
+    _log_in(phone, STAFF["provider"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis cursos")
+    phone.check("provider-courses")
+    page.get_by_role("link", name="Publicar un curso").first.click()
+    page.get_by_label("Nombre del curso").fill("Atención al cliente en bodegas")
+    page.get_by_label("Descripción").fill("Atención al cliente y manejo de caja.")
+    page.get_by_role("button", name="Continuar: las habilidades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirma el curso")
+    expect(page.get_by_label("Manejo de caja", exact=True)).to_be_checked()
+    page.locator("#modalidad-online").check()
+    page.get_by_label("Horas en total").fill("30")
+    page.get_by_label("Es gratis").check()
+    phone.check("provider-confirm")
+    page.get_by_role("button", name="Publicar el curso").click()
+    expect(page.locator(".notice")).to_contain_text("Atención al cliente en bodegas")
+    page.get_by_role("link", name="Demanda", exact=True).click()
+    expect(page.locator("figure.chart img")).to_have_attribute("alt", re.compile("Gráfico"))
+    expect(page.locator("table")).to_contain_text("Manejo de caja")
+    _charts_drawn(page)
+    phone.check("provider-demand")
+    _weigh_here(phone, "/proveedor/demanda")
+    _weigh_here(phone, "/proveedor/egresados")
+
+
+def test_counselor_opens_a_person_and_leaves_a_note(phone: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = phone.page
+    _log_in(phone, STAFF["counselor"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Personas que te dieron acceso")
+    page.get_by_label("Buscar por nombre").fill("rosa")
+    page.get_by_role("button", name="Buscar").click()
+    phone.check("counselor-people")
+    page.get_by_role("link", name="Rosa Quispe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rosa Quispe")
+    page.get_by_label("Nota", exact=True).fill("Le sugerí el curso de caja.")
+    page.get_by_role("button", name="Guardar la nota").click()
+    expect(page.locator(".notice")).to_have_text("Guardamos tu nota.")
+    expect(page.locator(".card").filter(has_text="Le sugerí el curso de caja.")).to_be_visible()
+    phone.check("counselor-person")
+    _weigh_here(phone, page.url.split(page.url.split("/consejeria")[0])[1].split("?")[0])
+
+
+def test_analyst_downloads_a_csv(phone: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = phone.page
+    _log_in(phone, STAFF["analyst"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Panorama laboral")
+    page.get_by_label("Región", exact=True).select_option("15")
+    page.get_by_role("button", name="Mostrar").click()
+    expect(page.locator("table").first).to_contain_text("Manejo de caja")
+    _charts_drawn(page)
+    phone.check("analyst-overview")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Descargar la demanda (CSV)").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("region_code,")
+    assert "cash_register" in text
+    _weigh_here(phone, "/panorama?region=15")
+
+
+def test_admin_changes_a_role(desktop: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = desktop.page
+    _log_in(desktop, STAFF["admin"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cuentas y roles")
+    row = page.locator("tr").filter(has_text="Ana Lista")
+    row.get_by_label("Rol de Ana Lista", exact=True).select_option("counselor")
+    row.get_by_role("button", name="Cambiar el rol de Ana Lista").click()
+    expect(page.locator(".notice")).to_have_text("Guardamos el cambio.")
+    expect(
+        page.locator("tr").filter(has_text="Ana Lista").get_by_label("Rol de Ana Lista", exact=True)
+    ).to_have_value("counselor")
+    desktop.check("admin-users")
+    page.get_by_role("link", name="Registro de auditoría").click()
+    expect(page.locator("table")).to_contain_text("user.role_changed")
+    desktop.check("admin-audit")
+    page.get_by_role("link", name="Modelos").click()
+    desktop.check("admin-models")
+    _weigh_here(desktop, "/admin/usuarios")

@@ -39,7 +39,12 @@ def install_web(app: FastAPI) -> None:
     """Mount the pages (``/``, ``/descubre``...), ``/static`` and the HTML error pages, and
     compress responses of 500 bytes or more (pages, CSS, JavaScript, JSON) with gzip."""
     from chamba.web.accounts import router as accounts_router
+    from chamba.web.admin import router as admin_router
+    from chamba.web.counselor import router as counselor_router
     from chamba.web.employer import router as employer_router
+    from chamba.web.inbox import router as inbox_router
+    from chamba.web.panorama import router as panorama_router
+    from chamba.web.provider import router as provider_router
     from chamba.web.seeker import router as seeker_router
     from chamba.web.session import SessionCookieMiddleware
     from chamba.web.views import router
@@ -51,4 +56,9 @@ def install_web(app: FastAPI) -> None:
     app.include_router(accounts_router)
     app.include_router(seeker_router)
     app.include_router(employer_router)
+    app.include_router(provider_router)
+    app.include_router(counselor_router)
+    app.include_router(panorama_router)
+    app.include_router(admin_router)
+    app.include_router(inbox_router)
     install_error_pages(app)

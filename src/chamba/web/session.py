@@ -40,6 +40,10 @@ _PENDING: Final = "chamba_pending_cookies"
 START_PAGES: Final[dict[Role, str]] = {
     Role.SEEKER: "/para-ti",
     Role.EMPLOYER: "/empleador/ofertas",
+    Role.PROVIDER: "/proveedor/cursos",
+    Role.COUNSELOR: "/consejeria/personas",
+    Role.ANALYST: "/panorama",
+    Role.ADMIN: "/admin/usuarios",
 }
 
 
@@ -188,6 +192,10 @@ def optional_web_user(request: Request, session: SessionDep, settings: SettingsD
         end_session(request)
     state["web_login"] = login
     state["web_user"] = login.user if login is not None else None
+    if login is not None and login.user.role == Role.SEEKER:
+        from chamba.notifications import repository as notification_repository
+
+        state["web_unread"] = notification_repository.unread_count(session, login.user.id)
     return login.user if login is not None else None
 
 
@@ -233,6 +241,11 @@ def current_web_user(*roles: Role) -> Callable[..., User]:
 WebUser = Annotated[User, Depends(current_web_user())]
 WebSeeker = Annotated[User, Depends(current_web_user(Role.SEEKER))]
 WebEmployer = Annotated[User, Depends(current_web_user(Role.EMPLOYER))]
+WebProvider = Annotated[User, Depends(current_web_user(Role.PROVIDER))]
+WebCounselor = Annotated[User, Depends(current_web_user(Role.COUNSELOR))]
+WebAdmin = Annotated[User, Depends(current_web_user(Role.ADMIN))]
+#: Staff who see the labour-market overview (the API's insights ``StaffUser``).
+WebStaff = Annotated[User, Depends(current_web_user(Role.COUNSELOR, Role.ANALYST, Role.ADMIN))]
 
 
 def see_other(session: Session, url: str) -> RedirectResponse:

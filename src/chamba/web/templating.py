@@ -147,6 +147,7 @@ def render(
             "csrf_token": token,
             "current_path": request.url.path,
             "account": request.scope.get("state", {}).get("web_user"),
+            "unread": request.scope.get("state", {}).get("web_unread", 0),
             "lang_links": switch_links(request, switch_path, lang),
             **(context or {}),
         }

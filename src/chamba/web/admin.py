@@ -1,0 +1,175 @@
+"""The administrator's pages: accounts and roles, the audit log, model versions.
+
+Authorisation is the API's: administrators only (``current_web_user(Role.ADMIN)``). Changes go
+through the same services as ``PATCH /admin/users/{id}`` (an admin cannot lock themself out)
+and the model registry's promotion guard (a worse model is refused unless forced, with a
+reason). Every change is audited as in the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+
+from chamba.api.deps import SessionDep, SettingsDep
+from chamba.audit import service as audit_service
+from chamba.audit.deps import AuditDep
+from chamba.auth import service as auth_service
+from chamba.auth.errors import SelfLockout, UserNotFound
+from chamba.auth.models import Role, User
+from chamba.auth.schemas import UserUpdate
+from chamba.learning.registry import (
+    ModelNotFound,
+    ModelRegistry,
+    NothingToRollBack,
+    PromotionRefused,
+)
+from chamba.learning.train import models_dir
+from chamba.web.session import WebAdmin, see_other
+from chamba.web.templating import render
+from chamba.web.views import verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+FormText = Annotated[str, Form()]
+PER_PAGE: Final = 25
+PageQuery = Annotated[int, Query(ge=1, le=10_000)]
+ROLES: Final = tuple(r.value for r in Role)
+
+
+def _pages(total: int, page: int) -> dict[str, int | None]:
+    last = max(1, -(-total // PER_PAGE))
+    return {"page": page, "last": last, "prev": page - 1 if page > 1 else None,
+            "next": page + 1 if page < last else None}  # fmt: skip
+
+
+@router.get("/admin/usuarios")
+def users(
+    request: Request,
+    user: WebAdmin,
+    session: SessionDep,
+    audit: AuditDep,
+    pagina: PageQuery = 1,
+    rol: Annotated[str, Query(max_length=20)] = "",
+    hecho: Annotated[str, Query(max_length=20)] = "",
+    error: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    role = Role(rol) if rol in ROLES else None
+    items, total = auth_service.list_users(session, role=role, page=pagina, per_page=PER_PAGE)
+    audit.record(user, "user.list", "user")
+    context = {
+        "items": items, "total": total, "roles": ROLES, "role": rol if role else "",
+        "done": hecho, "error": error, **_pages(total, pagina),
+    }  # fmt: skip
+    return render(request, "admin_usuarios.html", context)
+
+
+@router.post("/admin/usuarios/{user_id}")
+def change_user(
+    user_id: int,
+    user: WebAdmin,
+    session: SessionDep,
+    audit: AuditDep,
+    rol: FormText = "",
+    activo: FormText = "",
+    volver: FormText = "",
+) -> Response:
+    """Change a role (``rol``) or activate/deactivate (``activo`` = ``si``/``no``)."""
+    back = volver if volver.startswith("/admin/usuarios") else "/admin/usuarios"
+    sep = "&" if "?" in back else "?"
+    target = session.get(User, user_id)
+    if target is None:
+        raise UserNotFound(user_id)
+    old_role, was_active = target.role, target.is_active
+    try:
+        data = UserUpdate(
+            role=Role(rol) if rol else None,
+            is_active={"si": True, "no": False}.get(activo),
+        )
+        changed = auth_service.update_user(session, user, user_id, data)
+    except (ValueError, SelfLockout):
+        return see_other(session, f"{back}{sep}error=propio")
+    if changed.role != old_role:
+        audit.record(user, "user.role_changed", "user", changed.id)
+    if changed.is_active != was_active:
+        action = "user.activated" if changed.is_active else "user.deactivated"
+        audit.record(user, action, "user", changed.id)
+    return see_other(session, f"{back}{sep}hecho={changed.id}")
+
+
+@router.get("/admin/auditoria")
+def audit_log(
+    request: Request,
+    user: WebAdmin,
+    session: SessionDep,
+    audit: AuditDep,
+    pagina: PageQuery = 1,
+    accion: Annotated[str, Query(max_length=60)] = "",
+) -> Response:
+    action = accion if accion in audit_service.ACTIONS else None
+    entries, total = audit_service.list_entries(
+        session, action=action, page=pagina, per_page=PER_PAGE
+    )
+    audit.record(user, "audit.read", "audit_log")
+    context = {
+        "entries": entries, "total": total, "actions": sorted(audit_service.ACTIONS),
+        "action": action or "", **_pages(total, pagina),
+    }  # fmt: skip
+    return render(request, "admin_auditoria.html", context)
+
+
+def registry_of(settings: SettingsDep) -> ModelRegistry:
+    return ModelRegistry(models_dir(settings))
+
+
+RegistryDep = Annotated[ModelRegistry, Depends(registry_of)]
+
+
+@router.get("/admin/modelos")
+def models(
+    request: Request,
+    user: WebAdmin,
+    registry: RegistryDep,
+    hecho: Annotated[str, Query(max_length=20)] = "",
+    rechazo: Annotated[str, Query(max_length=300)] = "",
+) -> Response:
+    versions = list(reversed(registry.versions()))
+    checks = {v.version: registry.check_promotion(v.version) for v in versions}
+    context = {
+        "versions": versions, "serving": registry.serving_version(), "checks": checks,
+        "done": hecho, "refused": rechazo,
+    }  # fmt: skip
+    return render(request, "admin_modelos.html", context)
+
+
+@router.post("/admin/modelos/promover")
+def promote(
+    user: WebAdmin,
+    session: SessionDep,
+    registry: RegistryDep,
+    version: FormText = "",
+    forzar: FormText = "",
+    motivo: FormText = "",
+) -> Response:
+    """Promote a version; a worse one only with ``forzar`` and a reason."""
+    force = bool(forzar) and bool(motivo.strip())
+    try:
+        registry.promote(version, force=force, reason=motivo.strip()[:300] or None)
+    except ModelNotFound:
+        return see_other(session, "/admin/modelos?rechazo=desconocido")
+    except PromotionRefused:
+        return see_other(session, "/admin/modelos?rechazo=peor")
+    return see_other(session, "/admin/modelos?hecho=promovido")
+
+
+@router.post("/admin/modelos/revertir")
+def rollback(
+    user: WebAdmin, session: SessionDep, registry: RegistryDep, motivo: FormText = ""
+) -> Response:
+    try:
+        registry.rollback(reason=motivo.strip()[:300] or None)
+    except NothingToRollBack:
+        return see_other(session, "/admin/modelos?rechazo=nada")
+    return see_other(session, "/admin/modelos?hecho=revertido")

@@ -1,0 +1,178 @@
+"""The labour-market overview ("Panorama laboral") and its charts and CSV downloads.
+
+Authorisation is the insights API's (:mod:`chamba.insights.api`): demand is for any signed-in
+user; the funnel and fairness for staff (counselor, analyst, admin); impact for staff and for a
+provider, who only ever sees its own organisation's courses. Small groups stay suppressed: the
+reports come from the same functions as the API, with its ``MIN_GROUP``.
+
+Every chart is a PNG with a text alternative next to it: a table with the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from chamba.api.deps import SessionDep
+from chamba.auth.models import Role, User
+from chamba.insights import api as insights_api
+from chamba.insights import charts
+from chamba.insights.demand import skill_demand
+from chamba.insights.fairness import fairness
+from chamba.insights.funnel import funnel
+from chamba.insights.impact import impact
+from chamba.insights.schemas import MIN_GROUP, DemandRow, FairnessRow, FunnelGroup
+from chamba.web import places
+from chamba.web.session import WebStaff, WebUser, current_web_user
+from chamba.web.templating import render, request_lang
+from chamba.web.views import verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+RegionQuery = Annotated[str, Query(max_length=6)]
+WebImpactUser = Annotated[
+    User,
+    Depends(current_web_user(Role.PROVIDER, Role.COUNSELOR, Role.ANALYST, Role.ADMIN)),
+]
+TOP: Final = 10
+
+
+def department(value: str) -> str | None:
+    """A known department code (``"15"``), else ``None`` (the whole country)."""
+    code = value.strip()[:2]
+    return code if places.picker(code).department else None
+
+
+def demand_rows(session: Session, region: str | None) -> list[DemandRow]:
+    return skill_demand(session, region=region, level="department", min_group=MIN_GROUP)
+
+
+def top_skills(rows: Sequence[DemandRow], lang: str, top: int = TOP) -> list[dict[str, Any]]:
+    """The chart's numbers as table rows: skills by openings, summed over the regions."""
+    totals: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"openings": 0, "jobs": 0, "supply": 0, "suppressed": False}
+    )
+    for r in rows:
+        item = totals[r.skill_id]
+        item["label"] = r.skill_label_en if lang == "en" else r.skill_label_es
+        item["openings"] += r.openings
+        item["jobs"] += r.open_jobs
+        if r.supply is None:
+            item["suppressed"] = item["suppressed"] or r.supply_suppressed
+        else:
+            item["supply"] += r.supply
+    best = sorted(totals, key=lambda s: (-totals[s]["openings"], s))[:top]
+    return [{"id": s, **totals[s]} for s in best if totals[s]["openings"] > 0]
+
+
+def demand_context(session: Session, region: str | None, lang: str) -> dict[str, Any]:
+    query = f"?region={region}" if region else ""
+    return {
+        "region": region or "",
+        "region_name": places.label_of(region) if region else None,
+        "departments": places.picker().departments,
+        "demand": top_skills(demand_rows(session, region), lang),
+        "demand_chart": f"/panorama/demanda.png{query}",
+        "demand_csv": f"/panorama/demanda.csv{query}",
+        "min_group": MIN_GROUP,
+    }
+
+
+def funnel_group(session: Session, region: str | None) -> FunnelGroup:
+    report = funnel(session, region=region, min_group=MIN_GROUP)
+    if region is not None:
+        return next((g for g in report.regions if g.region_code == region), report.overall)
+    return report.overall
+
+
+def impact_rows(session: Session, provider_id: int | None, region: str | None) -> Any:
+    return impact(session, provider_id=provider_id, region=region, min_group=MIN_GROUP)
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+@router.get("/panorama")
+def overview(
+    request: Request, user: WebStaff, session: SessionDep, region: RegionQuery = ""
+) -> Response:
+    lang = request_lang(request)
+    code = department(region)
+    query = f"?region={code}" if code else ""
+    report = fairness(session, min_group=MIN_GROUP)
+    fair_rows: list[FairnessRow] = [report.overall, *report.rows]
+    demand_ctx = demand_context(session, code, lang)
+    context = {
+        "demand_ctx": demand_ctx,
+        "region": demand_ctx["region"],
+        "departments": demand_ctx["departments"],
+        "min_group": MIN_GROUP,
+        "funnel": funnel_group(session, code),
+        "funnel_chart": f"/panorama/embudo.png{query}",
+        "query": query,
+        "impact": impact_rows(session, None, code),
+        "fairness": fair_rows,
+        "gap_threshold": report.gap_threshold,
+    }
+    return render(request, "panorama.html", context)
+
+
+# --- charts and downloads -------------------------------------------------------------------
+
+
+def _png(data: bytes) -> Response:
+    return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/panorama/demanda.png")
+def demand_png(
+    request: Request, user: WebUser, session: SessionDep, region: RegionQuery = ""
+) -> Response:
+    lang = request_lang(request)
+    code = department(region)
+    rows = demand_rows(session, code)
+    where = places.label_of(code) if code else ("Peru" if lang == "en" else "Perú")
+    title = f"{where}: " + ("skills most in demand" if lang == "en" else "habilidades más pedidas")
+    return _png(charts.demand_chart(rows, top=TOP, lang=lang, title=title))
+
+
+@router.get("/panorama/demanda.csv")
+def demand_csv(user: WebUser, session: SessionDep, region: RegionQuery = "") -> Response:
+    rows = demand_rows(session, department(region))
+    return insights_api.csv_response(*insights_api._model_rows(rows, DemandRow), "demand")
+
+
+@router.get("/panorama/embudo.png")
+def funnel_png(
+    request: Request, user: WebStaff, session: SessionDep, region: RegionQuery = ""
+) -> Response:
+    group = funnel_group(session, department(region))
+    return _png(charts.funnel_chart(group, lang=request_lang(request)))
+
+
+@router.get("/panorama/embudo.csv")
+def funnel_csv(user: WebStaff, session: SessionDep, region: RegionQuery = "") -> Response:
+    report = funnel(session, region=department(region), min_group=MIN_GROUP)
+    return insights_api._funnel_csv(report)
+
+
+@router.get("/panorama/impacto.csv")
+def impact_csv(user: WebImpactUser, session: SessionDep, region: RegionQuery = "") -> Response:
+    """Impact; a provider gets only its own organisation's courses (none: an empty report)."""
+    provider_id = None
+    if user.role == Role.PROVIDER:
+        provider_id = user.organisation_id or -1
+    report = impact_rows(session, provider_id, department(region))
+    return insights_api._impact_csv(report)
+
+
+@router.get("/panorama/equidad.csv")
+def fairness_csv(user: WebStaff, session: SessionDep) -> Response:
+    report = fairness(session, min_group=MIN_GROUP)
+    rows = [report.overall, *report.rows]
+    return insights_api.csv_response(*insights_api._model_rows(rows, FairnessRow), "fairness")

@@ -1,0 +1,302 @@
+"""The training provider's pages: my courses, publish a course from free text (skills taught
+suggested, then confirmed), demand for skills in the provider's region, and the outcomes of the
+provider's own graduates.
+
+Authorisation is the API's: only providers (``current_web_user(Role.PROVIDER)``); a provider
+account without an organisation gets one on its first course
+(:func:`chamba.orgs.service.organisation_for_account`, as ``POST /courses`` does). Impact is
+always limited to the provider's own organisation (the insights API's rule).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chamba.api.deps import SessionDep
+from chamba.auth.models import User
+from chamba.courses import service as course_service
+from chamba.courses.errors import InvalidCourse
+from chamba.courses.models import Course, Modality
+from chamba.courses.schemas import CourseCreate
+from chamba.fields import parse_date
+from chamba.insights.schemas import MIN_GROUP
+from chamba.matching.api_deps import EncoderDep
+from chamba.nlp.service import extract_skills
+from chamba.orgs import service as org_service
+from chamba.orgs.models import Organisation, OrgKind
+from chamba.web import discover as discover_service
+from chamba.web import panorama, places
+from chamba.web.forms import FormState
+from chamba.web.seeker import parse_money
+from chamba.web.session import WebProvider, see_other
+from chamba.web.templating import gettext_for, render, request_lang
+from chamba.web.views import verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+FormText = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+MAX_TITLE: Final = 200
+MAX_DESCRIPTION: Final = 5000
+MAX_SUGGESTED: Final = 15
+MODALITIES: Final = tuple(m.value for m in Modality)
+#: Schedule choices of the form, and the weekly slots each one stands for.
+SCHEDULES: Final[dict[str, list[str]]] = {
+    "semana_manana": [f"{d}_morning" for d in ("mon", "tue", "wed", "thu", "fri")],
+    "semana_tarde": [f"{d}_afternoon" for d in ("mon", "tue", "wed", "thu", "fri")],
+    "semana_noche": [f"{d}_evening" for d in ("mon", "tue", "wed", "thu", "fri")],
+    "fin_de_semana": ["sat_morning", "sat_afternoon", "sun_morning", "sun_afternoon"],
+}
+
+
+def courses_of(session: Session, user: User) -> list[Course]:
+    """The courses of the provider's organisation, newest first."""
+    if user.organisation_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Course)
+            .where(Course.provider_id == user.organisation_id)
+            .order_by(Course.created_at.desc(), Course.id.desc())
+        )
+    )
+
+
+def provider_region(session: Session, user: User) -> str | None:
+    """The department of the provider's organisation (``None`` when it has no place)."""
+    if user.organisation_id is None:
+        return None
+    org = session.get(Organisation, user.organisation_id)
+    return org.ubigeo[:2] if org is not None and org.ubigeo else None
+
+
+@router.get("/proveedor/cursos")
+def my_courses(
+    request: Request,
+    user: WebProvider,
+    session: SessionDep,
+    publicado: Annotated[str, Query(max_length=12)] = "",
+) -> Response:
+    courses = courses_of(session, user)
+    published = next((c for c in courses if str(c.id) == publicado), None)
+    return render(request, "proveedor_cursos.html", {"courses": courses, "published": published})
+
+
+# --- publish a course ---------------------------------------------------------------------------
+
+
+@router.get("/proveedor/cursos/nuevo")
+def new_course_form(request: Request, user: WebProvider) -> Response:
+    return render(request, "proveedor_nuevo.html", {"form": FormState()})
+
+
+def _check_text(request: Request, form: FormState) -> None:
+    _ = gettext_for(request)
+    form.require("titulo", _("Write the course title."))
+    form.max_length("titulo", MAX_TITLE, _("Write at most 200 characters."))
+    form.max_length("descripcion", MAX_DESCRIPTION, _("Write at most 5,000 characters."))
+
+
+def _details_context(
+    form: FormState, skills: list[dict[str, Any]], picker: places.PlacePicker, chosen: list[str]
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "skills": skills,
+        "place": picker,
+        "modalities": MODALITIES,
+        "schedules": list(SCHEDULES),
+        "chosen_schedules": chosen,
+    }
+
+
+@router.post("/proveedor/cursos/nuevo")
+def new_course_skills(
+    request: Request,
+    user: WebProvider,
+    session: SessionDep,
+    encoder: EncoderDep,
+    titulo: FormText = "",
+    descripcion: FormText = "",
+) -> Response:
+    """Title and description -> the skills the course teaches (suggested), and its details."""
+    lang = request_lang(request)
+    form = FormState({"titulo": titulo, "descripcion": descripcion, "modalidad": "in_person"})
+    _check_text(request, form)
+    if not form.ok:
+        return render(request, "proveedor_nuevo.html", {"form": form}, status_code=422)
+    text = ". ".join(t for t in (titulo, descripcion) if t.strip())
+    found = extract_skills(session, text, lang, encoder=encoder)
+    order = discover_service.dedupe(s.skill_id for s in sorted(found, key=lambda s: -s.confidence))[
+        :MAX_SUGGESTED
+    ]
+    names = discover_service.labels(session, order, lang)
+    evidence = {s.skill_id: s.evidence for s in found}
+    skills = [
+        {"id": i, "label": names[i], "checked": True, "evidence": evidence.get(i)}
+        for i in order
+        if i in names
+    ]
+    region = provider_region(session, user) or ""
+    context = _details_context(form, skills, places.picker(region), [])
+    return render(
+        request, "proveedor_confirmar.html", context, switch_path="/proveedor/cursos/nuevo"
+    )
+
+
+def _whole(form: FormState, name: str, low: int, high: int, message: str) -> int | None:
+    raw = form.value(name).strip()
+    if not raw:
+        return None
+    if raw.isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    form.error(name, message)
+    return None
+
+
+@router.post("/proveedor/cursos/publicar")
+def publish(
+    request: Request,
+    user: WebProvider,
+    session: SessionDep,
+    encoder: EncoderDep,
+    titulo: FormText = "",
+    descripcion: FormText = "",
+    shown: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    skill: FormList = [],  # noqa: B006
+    modalidad: FormText = "",
+    departamento: FormText = "",
+    provincia: FormText = "",
+    distrito: FormText = "",
+    horas: FormText = "",
+    semanas: FormText = "",
+    costo: FormText = "",
+    gratis: FormText = "",
+    beca: FormText = "",
+    horario: FormList = [],  # noqa: B006
+    inicio: FormText = "",
+    certificado: FormText = "",
+    vacantes: FormText = "",
+    accion: FormText = "publicar",
+) -> Response:
+    """The confirmed course: skills taught, modality and place, hours, cost... -> published."""
+    _ = gettext_for(request)
+    lang = request_lang(request)
+    order = discover_service.dedupe(shown)
+    names = discover_service.labels(session, order, lang)
+    ticked = set(skill)
+    skills = [
+        {"id": i, "label": names[i], "checked": i in ticked, "evidence": None}
+        for i in order
+        if i in names
+    ]
+    form = FormState(
+        {"titulo": titulo, "descripcion": descripcion, "modalidad": modalidad, "horas": horas,
+         "semanas": semanas, "costo": costo, "gratis": gratis, "beca": beca, "inicio": inicio,
+         "certificado": certificado, "vacantes": vacantes}
+    )  # fmt: skip
+    chosen_schedules = [h for h in horario if h in SCHEDULES]
+    picker = places.picker(departamento, provincia, distrito)
+    if accion == "lugar":
+        context = _details_context(form, skills, picker, chosen_schedules)
+        return render(request, "proveedor_confirmar.html", context)
+    _check_text(request, form)
+    if modalidad not in MODALITIES:
+        form.error("modalidad", _("Choose how the course is taught."))
+    if not horas.strip():
+        form.error("horas", _("Write the total hours of the course."))
+    hours = _whole(form, "horas", 1, 5000, _("Write the hours as a whole number from 1 to 5,000."))
+    weeks = _whole(form, "semanas", 1, 260, _("Write the weeks as a whole number from 1 to 260."))
+    seats = _whole(form, "vacantes", 0, 100_000, _("Write the seats as a whole number."))
+    cost: Decimal | None = None
+    try:
+        cost = parse_money(costo)
+    except ValueError:
+        form.error("costo", _("Write the amount in soles, for example 350."))
+    if gratis and cost:
+        form.error("costo", _("A free course cannot have a cost."))
+    start: str | None = None
+    if inicio.strip():
+        try:
+            day = parse_date(inicio)
+        except ValueError:
+            day = None
+        if day is None:
+            form.error("inicio", _("Write the date as day/month/year, for example 15/03/2026."))
+        else:
+            start = day.isoformat()
+    if modalidad != Modality.ONLINE.value and picker.ubigeo is None:
+        form.error("departamento", _("Choose where the course is taught, or mark it online."))
+    chosen = [s for s in skills if s["checked"]]
+    if not chosen:
+        form.error("skills", _("Tick at least one skill the course teaches."))
+    if form.ok:
+        slots = [slot for h in chosen_schedules for slot in SCHEDULES[h]]
+        try:
+            data = CourseCreate.model_validate(
+                {
+                    "title": titulo,
+                    "description": descripcion or None,
+                    "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
+                    "modality": modalidad,
+                    "hours": hours,
+                    "weeks": weeks,
+                    "cost": cost,
+                    "is_free": True if gratis else None,
+                    "scholarship": bool(beca),
+                    "schedule": slots,
+                    "start_dates": [start] if start else [],
+                    "certificate": bool(certificado),
+                    "seats": seats,
+                    "skills": [{"id": s["id"]} for s in chosen],
+                }
+            )
+        except ValidationError:
+            form.error("titulo", _("We could not publish the course. Check the fields."))
+        else:
+            org, _created = org_service.organisation_for_account(
+                session, OrgKind.PROVIDER, organisation_id=user.organisation_id,
+                user_id=user.id, name=user.name,
+            )  # fmt: skip
+            if user.organisation_id != org.id:
+                user.organisation_id = org.id
+            try:
+                course = course_service.publish_course(
+                    session, data, provider_id=org.id, lang=lang, encoder=encoder
+                )
+            except InvalidCourse:
+                form.error("skills", _("We could not publish the course. Check the fields."))
+            else:
+                return see_other(session, f"/proveedor/cursos?publicado={course.id}")
+    context = _details_context(form, skills, picker, chosen_schedules)
+    return render(
+        request, "proveedor_confirmar.html", context, status_code=422,
+        switch_path="/proveedor/cursos/nuevo",
+    )  # fmt: skip
+
+
+# --- demand and outcomes --------------------------------------------------------------------------
+
+
+@router.get("/proveedor/demanda")
+def demand(
+    request: Request, user: WebProvider, session: SessionDep, region: panorama.RegionQuery = ""
+) -> Response:
+    """Skills in demand in the provider's region (or another one chosen)."""
+    code = panorama.department(region) if region else provider_region(session, user)
+    context = panorama.demand_context(session, code, request_lang(request))
+    return render(request, "proveedor_demanda.html", {"demand_ctx": context, **context})
+
+
+@router.get("/proveedor/egresados")
+def graduates(request: Request, user: WebProvider, session: SessionDep) -> Response:
+    """The outcomes of the provider's own graduates (its organisation's courses only)."""
+    report = panorama.impact_rows(session, user.organisation_id or -1, None)
+    return render(request, "proveedor_egresados.html", {"impact": report, "min_group": MIN_GROUP})

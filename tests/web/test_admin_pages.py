@@ -1,0 +1,60 @@
+"""Admin pages: accounts (change role, deactivate; no self-lockout), audit log, model versions
+with the promotion guard; admins only, CSRF on every change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chamba.auth.models import Role
+from chamba.web import csrf
+
+from .conftest import login_as
+
+
+def test_admin_changes_a_role_and_deactivates(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    admin = make_web_user(Role.ADMIN)
+    target = make_web_user(Role.SEEKER, name="Cambio De Rol")
+    login_as(web, admin)
+    listing = web.get("/admin/usuarios?rol=seeker&pagina=1")
+    assert listing.status_code == 200
+    assert f'action="/admin/usuarios/{admin.user.id}"' not in listing.text  # filtered by role
+    url = f"/admin/usuarios/{target.user.id}"
+    assert web.post(url, data={"rol": "analyst"}).status_code == 403
+    done = web.post(url, data={"rol": "analyst", csrf.FIELD_NAME: token}, follow_redirects=False)
+    assert done.status_code == 303
+    seeded_session.refresh(target.user)
+    assert target.user.role == Role.ANALYST
+    web.post(url, data={"activo": "no", csrf.FIELD_NAME: token})
+    seeded_session.refresh(target.user)
+    assert target.user.is_active is False
+    self_lock = web.post(
+        f"/admin/usuarios/{admin.user.id}", data={"activo": "no", csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert "error=propio" in self_lock.headers["location"]
+    log = web.get("/admin/auditoria?accion=user.role_changed")
+    assert log.status_code == 200
+    assert "user.role_changed" in log.text
+
+
+def test_models_page_and_guard(web: Any, token: str, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.ADMIN))
+    assert web.get("/admin/modelos").status_code == 200
+    refused = web.post(
+        "/admin/modelos/promover", data={"version": "nope", csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert "rechazo=" in refused.headers["location"]
+
+
+@pytest.mark.parametrize("path", ["/admin/usuarios", "/admin/auditoria", "/admin/modelos"])
+def test_admin_pages_are_for_admins(web: Any, make_web_user: Any, path: str) -> None:
+    login_as(web, make_web_user(Role.ANALYST))
+    assert web.get(path).status_code == 403
+    login_as(web, None)
+    assert web.get(path, follow_redirects=False).status_code == 303

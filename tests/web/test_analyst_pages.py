@@ -1,0 +1,44 @@
+"""The labour-market overview: staff only (seekers, employers, providers get a 403 page);
+charts with alt text and a table; CSV downloads; suppressed groups shown as "menos de N"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chamba.auth.models import Role
+
+from .conftest import login_as
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.COUNSELOR, Role.ADMIN])
+def test_staff_see_the_overview(web: Any, make_web_user: Any, role: Role) -> None:
+    login_as(web, make_web_user(role))
+    page = web.get("/panorama?region=15")
+    assert page.status_code == 200
+    assert '<img src="/panorama/demanda.png?region=15" alt="' in page.text
+    assert '<img src="/panorama/embudo.png?region=15" alt="' in page.text
+    assert page.text.count("<table>") >= 3
+    assert "menos de 10" in page.text
+    for path in ("/panorama/embudo.csv", "/panorama/impacto.csv", "/panorama/equidad.csv"):
+        csv = web.get(path)
+        assert csv.status_code == 200, path
+        assert csv.headers["content-type"].startswith("text/csv")
+    assert web.get("/panorama/embudo.png").headers["content-type"] == "image/png"
+
+
+@pytest.mark.parametrize("role", [Role.SEEKER, Role.EMPLOYER, Role.PROVIDER])
+def test_others_are_refused(web: Any, make_web_user: Any, role: Role) -> None:
+    login_as(web, make_web_user(role))
+    assert web.get("/panorama").status_code == 403
+    assert web.get("/panorama/embudo.csv").status_code == 403
+    assert web.get("/panorama/equidad.csv").status_code == 403
+
+
+def test_anonymous_is_sent_to_log_in(web: Any) -> None:
+    login_as(web, None)
+    for path in ("/panorama", "/panorama/demanda.csv"):
+        page = web.get(path, follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"].startswith("/ingresar")

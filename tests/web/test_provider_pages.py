@@ -1,0 +1,97 @@
+"""Provider pages: publish a course from text (skills suggested, confirmed), my courses, demand
+in the region (chart + table + CSV), graduates' outcomes (own courses only); roles and CSRF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chamba.auth.models import Role
+from chamba.web import csrf
+
+from .conftest import login_as
+
+TEXT = {"titulo": "Excel para negocios", "descripcion": "Aprende Excel y atención al cliente."}
+
+
+def _details(token: str, **extra: Any) -> dict[str, Any]:
+    return {
+        **TEXT, "shown": ["customer_attention"], "skill": ["customer_attention"],
+        "modalidad": "online", "horas": "40", "semanas": "8", "costo": "150",
+        "inicio": "15/03/2026", "vacantes": "20", "horario": ["semana_noche"],
+        csrf.FIELD_NAME: token, **extra,
+    }  # fmt: skip
+
+
+def test_publish_a_course_from_text(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    page = web.post("/proveedor/cursos/nuevo", data={**TEXT, csrf.FIELD_NAME: token})
+    assert page.status_code == 200
+    assert 'name="skill"' in page.text
+    done = web.post("/proveedor/cursos/publicar", data=_details(token), follow_redirects=False)
+    assert done.status_code == 303, done.text
+    mine = web.get(done.headers["location"])
+    assert "Excel para negocios" in mine.text
+    assert 'role="status"' in mine.text
+
+
+def test_publish_keeps_input_on_error(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    data = _details(token, horas="mucho", modalidad="in_person", skill=[])
+    page = web.post("/proveedor/cursos/publicar", data=data)
+    assert page.status_code == 422
+    assert 'id="horas-error"' in page.text
+    assert 'id="skills-error"' in page.text
+    assert 'id="departamento-error"' in page.text
+    assert 'value="mucho"' in page.text
+
+
+def test_publish_needs_csrf_and_the_provider_role(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    no_token = {k: v for k, v in _details(token).items() if k != csrf.FIELD_NAME}
+    assert web.post("/proveedor/cursos/publicar", data=no_token).status_code == 403
+    login_as(web, make_web_user(Role.EMPLOYER))
+    assert web.get("/proveedor/cursos").status_code == 403
+    assert web.post("/proveedor/cursos/publicar", data=_details(token)).status_code == 403
+    login_as(web, None)
+    anonymous = web.get("/proveedor/cursos", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/ingresar")
+
+
+def test_other_providers_courses_are_not_listed(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    web.post("/proveedor/cursos/publicar", data=_details(token))
+    login_as(web, make_web_user(Role.PROVIDER))
+    assert "Excel para negocios" not in web.get("/proveedor/cursos").text
+    assert "Excel para negocios" not in web.get("/proveedor/egresados").text
+    csv = web.get("/panorama/impacto.csv")
+    assert csv.status_code == 200
+    assert "Excel para negocios" not in csv.text
+
+
+def test_demand_chart_has_a_table_and_a_csv(web: Any, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    page = web.get("/proveedor/demanda?region=15")
+    assert page.status_code == 200
+    assert '<img src="/panorama/demanda.png?region=15" alt="' in page.text
+    assert "<table>" in page.text or 'class="empty"' in page.text
+    chart = web.get("/panorama/demanda.png?region=15")
+    assert chart.headers["content-type"] == "image/png"
+    csv = web.get("/panorama/demanda.csv?region=15")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("region_code,")
+
+
+def test_graduates_page_shows_suppressed_groups(web: Any, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    page = web.get("/proveedor/egresados")
+    assert page.status_code == 200
+    assert "menos de 10" in page.text or "—" in page.text
