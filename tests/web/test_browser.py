@@ -570,23 +570,10 @@ def _charts_drawn(page: Any) -> None:
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") > 0
 
 
-@pytest.fixture
-def phone(browser: Any, server: str) -> Iterator[Visit]:
-    v = Visit(browser, server, "phone")
-    yield v
-    v.close()
-
-
-@pytest.fixture
-def desktop(browser: Any, server: str) -> Iterator[Visit]:
-    v = Visit(browser, server, "desktop")
-    yield v
-    v.close()
-
-
-def test_provider_publishes_a_course_and_sees_demand(phone: Visit) -> None:
+def test_provider_publishes_a_course_and_sees_demand(visit: Visit) -> None:
     from playwright.sync_api import expect
 
+    phone = visit  # each role's journey runs on the phone and on the desktop viewport
     page = phone.page
     _log_in(phone, STAFF["provider"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Mis cursos")
@@ -612,9 +599,10 @@ def test_provider_publishes_a_course_and_sees_demand(phone: Visit) -> None:
     _weigh_here(phone, "/proveedor/egresados")
 
 
-def test_counselor_opens_a_person_and_leaves_a_note(phone: Visit) -> None:
+def test_counselor_opens_a_person_and_leaves_a_note(visit: Visit) -> None:
     from playwright.sync_api import expect
 
+    phone = visit
     page = phone.page
     _log_in(phone, STAFF["counselor"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Personas que te dieron acceso")
@@ -623,17 +611,19 @@ def test_counselor_opens_a_person_and_leaves_a_note(phone: Visit) -> None:
     phone.check("counselor-people")
     page.get_by_role("link", name="Rosa Quispe").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rosa Quispe")
-    page.get_by_label("Nota", exact=True).fill("Le sugerí el curso de caja.")
+    note = f"Le sugerí el curso de caja ({visit.viewport})."
+    page.get_by_label("Nota", exact=True).fill(note)
     page.get_by_role("button", name="Guardar la nota").click()
     expect(page.locator(".notice")).to_have_text("Guardamos tu nota.")
-    expect(page.locator(".card").filter(has_text="Le sugerí el curso de caja.")).to_be_visible()
+    expect(page.locator(".card").filter(has_text=note)).to_be_visible()
     phone.check("counselor-person")
     _weigh_here(phone, page.url.split(page.url.split("/consejeria")[0])[1].split("?")[0])
 
 
-def test_analyst_downloads_a_csv(phone: Visit) -> None:
+def test_analyst_downloads_a_csv(visit: Visit) -> None:
     from playwright.sync_api import expect
 
+    phone = visit
     page = phone.page
     _log_in(phone, STAFF["analyst"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Panorama laboral")
@@ -650,19 +640,22 @@ def test_analyst_downloads_a_csv(phone: Visit) -> None:
     _weigh_here(phone, "/panorama?region=15")
 
 
-def test_admin_changes_a_role(desktop: Visit) -> None:
+def test_admin_changes_a_role(visit: Visit) -> None:
     from playwright.sync_api import expect
 
+    desktop = visit
+    # the phone run (first) makes Ana a counselor, the desktop run an analyst again
+    role = "counselor" if visit.viewport == "phone" else "analyst"
     page = desktop.page
     _log_in(desktop, STAFF["admin"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Cuentas y roles")
     row = page.locator("tr").filter(has_text="Ana Lista")
-    row.get_by_label("Rol de Ana Lista", exact=True).select_option("counselor")
+    row.get_by_label("Rol de Ana Lista", exact=True).select_option(role)
     row.get_by_role("button", name="Cambiar el rol de Ana Lista").click()
     expect(page.locator(".notice")).to_have_text("Guardamos el cambio.")
     expect(
         page.locator("tr").filter(has_text="Ana Lista").get_by_label("Rol de Ana Lista", exact=True)
-    ).to_have_value("counselor")
+    ).to_have_value(role)
     desktop.check("admin-users")
     page.get_by_role("link", name="Registro de auditoría").click()
     expect(page.locator("table")).to_contain_text("user.role_changed")
