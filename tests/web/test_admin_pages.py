@@ -3,6 +3,7 @@ with the promotion guard; admins only, CSRF on every change."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -58,3 +59,35 @@ def test_admin_pages_are_for_admins(web: Any, make_web_user: Any, path: str) -> 
     assert web.get(path).status_code == 403
     login_as(web, None)
     assert web.get(path, follow_redirects=False).status_code == 303
+
+
+def test_promotion_and_rollback_are_audited_and_announced(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a registered (untrained) model version and an admin
+    from sqlalchemy import select
+
+    from chamba.audit.models import AuditEntry
+    from chamba.config import get_settings
+    from chamba.events.models import OutboxEvent
+    from chamba.learning.ranker import RankerNet, TrainedRanker
+    from chamba.learning.registry import ModelRegistry
+    from chamba.learning.train import models_dir
+    from chamba.matching.features import JOB_FEATURES
+
+    registry = ModelRegistry(models_dir(get_settings()))
+    ranker = TrainedRanker(RankerNet(JOB_FEATURES, (8,), 20), f"web-{uuid.uuid4().hex[:8]}")
+    version = registry.register(ranker, {"metrics": {"ndcg@10": 0.9}}, version=None)
+    login_as(web, make_web_user(Role.ADMIN))
+    # WHEN the admin promotes it, then rolls back
+    done = web.post("/admin/modelos/promover", data={"version": version, csrf.FIELD_NAME: token},
+                    follow_redirects=False)  # fmt: skip
+    assert "hecho=promovido" in done.headers["location"]
+    back = web.post("/admin/modelos/revertir", data={csrf.FIELD_NAME: token},
+                    follow_redirects=False)  # fmt: skip
+    assert "hecho=revertido" in back.headers["location"]
+    # THEN both are in the audit log and announced as model.promoted events
+    actions = set(seeded_session.scalars(select(AuditEntry.action)))
+    assert {"model.promoted", "model.rolled_back"} <= actions
+    events = seeded_session.scalars(select(OutboxEvent.type)).all()
+    assert events.count("model.promoted") >= 2

@@ -32,6 +32,8 @@ ACTIONS: dict[str, str] = {
     "user.deactivated": "deactivated an account",
     "user.activated": "reactivated an account",
     "audit.read": "read the audit log",
+    "model.promoted": "promoted a ranking model version (forced promotions carry their reason)",
+    "model.rolled_back": "rolled the serving ranking model back to the previous version",
 }
 
 

@@ -325,6 +325,22 @@ class ModelRegistry:
         return doc
 
 
+def promotion_event(doc: dict[str, Any]) -> Any | None:
+    """The ``model.promoted`` event for the last promotion or rollback in ``doc`` (or None)."""
+    from chamba.events.schemas import ModelPayload, ModelPromoted
+
+    last = doc["history"][-1] if doc.get("history") else None
+    if last is None:
+        return None
+    return ModelPromoted(
+        payload=ModelPayload(
+            kind=str(doc.get("kind") or "jobs"), version=last.get("version"),
+            previous_version=last.get("from"), action=str(last.get("action")),
+            forced=bool(last.get("forced")),
+        )
+    )  # fmt: skip
+
+
 def announce(engine: Any, doc: dict[str, Any]) -> None:
     """Write a ``model.promoted`` event for the last promotion or rollback in ``doc``.
 
@@ -332,20 +348,10 @@ def announce(engine: Any, doc: dict[str, Any]) -> None:
     transaction right after, tells the other processes. Does nothing when ``doc`` has no history.
     """
     from chamba.db import session_scope
-    from chamba.events.schemas import ModelPayload, ModelPromoted
     from chamba.events.service import emit
 
-    last = doc["history"][-1] if doc.get("history") else None
-    if last is None:
+    event = promotion_event(doc)
+    if event is None:
         return
     with session_scope(engine) as session:
-        emit(
-            session,
-            ModelPromoted(
-                payload=ModelPayload(
-                    kind=str(doc.get("kind") or "jobs"), version=last.get("version"),
-                    previous_version=last.get("from"), action=str(last.get("action")),
-                    forced=bool(last.get("forced")),
-                )
-            ),
-        )  # fmt: skip
+        emit(session, event)

@@ -8,10 +8,11 @@ reason). Every change is audited as in the API.
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from chamba.api.deps import SessionDep, SettingsDep
 from chamba.audit import service as audit_service
@@ -20,11 +21,13 @@ from chamba.auth import service as auth_service
 from chamba.auth.errors import SelfLockout, UserNotFound
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import UserUpdate
+from chamba.events.service import emit
 from chamba.learning.registry import (
     ModelNotFound,
     ModelRegistry,
     NothingToRollBack,
     PromotionRefused,
+    promotion_event,
 )
 from chamba.learning.train import models_dir
 from chamba.web.session import WebAdmin, see_other
@@ -156,12 +159,22 @@ def promote(
     """Promote a version; a worse one only with ``forzar`` and a reason."""
     force = bool(forzar) and bool(motivo.strip())
     try:
-        registry.promote(version, force=force, reason=motivo.strip()[:300] or None)
+        doc = registry.promote(version, force=force, reason=motivo.strip()[:300] or None)
     except ModelNotFound:
         return see_other(session, "/admin/modelos?rechazo=desconocido")
     except PromotionRefused:
         return see_other(session, "/admin/modelos?rechazo=peor")
+    _announce(session, user, doc, "model.promoted")
     return see_other(session, "/admin/modelos?hecho=promovido")
+
+
+def _announce(session: Session, user: User, doc: dict[str, Any], action: str) -> None:
+    """Audit the change and tell the other processes (``model.promoted`` event)."""
+    event = promotion_event(doc)
+    if event is not None:
+        emit(session, event)
+    version = (doc.get("history") or [{}])[-1].get("version")
+    audit_service.record(session, user, action, "model", str(version) if version else None)
 
 
 @router.post("/admin/modelos/revertir")
@@ -169,7 +182,8 @@ def rollback(
     user: WebAdmin, session: SessionDep, registry: RegistryDep, motivo: FormText = ""
 ) -> Response:
     try:
-        registry.rollback(reason=motivo.strip()[:300] or None)
+        doc = registry.rollback(reason=motivo.strip()[:300] or None)
     except NothingToRollBack:
         return see_other(session, "/admin/modelos?rechazo=nada")
+    _announce(session, user, doc, "model.rolled_back")
     return see_other(session, "/admin/modelos?hecho=revertido")
