@@ -8,20 +8,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, Text, create_engine, event
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from chamba.config import Settings, get_settings
+
+RowT = TypeVar("RowT")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -188,3 +202,23 @@ def migrate(engine: Engine) -> None:
 
 def short_string(length: int = 200) -> String:
     return String(length)
+
+
+def page_of(
+    session: Session,
+    model: type[RowT],
+    conditions: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    *,
+    offset: int,
+    limit: int,
+    options: Sequence[Any] = (),
+) -> tuple[list[RowT], int]:
+    """One page of ``model`` rows matching ``conditions`` and the total count over them."""
+    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    total = session.scalar(select(func.count(pk)).where(*conditions)) or 0
+    stmt = (
+        select(model).where(*conditions).order_by(*order).offset(offset).limit(limit)
+        .options(*options)
+    )  # fmt: skip
+    return list(session.scalars(stmt)), int(total)

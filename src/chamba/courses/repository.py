@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
+from chamba import db
 from chamba.courses.models import Course
 from chamba.orgs.models import Organisation
 from chamba.taxonomy.models import Skill
@@ -54,16 +55,10 @@ def page_of(
     limit: int,
 ) -> tuple[list[Course], int]:
     """One page of courses (skills loaded) and the total count over ``conditions``."""
-    total = session.scalar(select(func.count(Course.id)).where(*conditions)) or 0
-    stmt = (
-        select(Course)
-        .where(*conditions)
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .options(selectinload(Course.skills))
-    )
-    return list(session.scalars(stmt)), int(total)
+    return db.page_of(
+        session, Course, conditions, order, offset=offset, limit=limit,
+        options=(selectinload(Course.skills),),
+    )  # fmt: skip
 
 
 def existing_skills(session: Session, ids: Collection[str]) -> set[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, case, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from chamba import db
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation
 from chamba.taxonomy.models import Occupation, Skill
@@ -96,16 +97,10 @@ def page_of(
     limit: int,
 ) -> tuple[list[Job], int]:
     """One page of jobs (skills loaded) and the total count over ``conditions``."""
-    total = session.scalar(select(func.count(Job.id)).where(*conditions)) or 0
-    stmt = (
-        select(Job)
-        .where(*conditions)
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .options(selectinload(Job.skills))
-    )
-    return list(session.scalars(stmt)), int(total)
+    return db.page_of(
+        session, Job, conditions, order, offset=offset, limit=limit,
+        options=(selectinload(Job.skills),),
+    )  # fmt: skip
 
 
 def places_of(
