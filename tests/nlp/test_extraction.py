@@ -176,6 +176,67 @@ def test_negations_are_not_extracted(extractor: SkillExtractor, text: str, negat
     assert any(s.skill_id == negated and s.negated for s in flagged)
 
 
+@pytest.mark.parametrize(
+    ("text", "unclaimed", "claimed"),
+    [
+        ("quiero aprender Excel, por ahora vendo ropa", "ofimatica.excel", "comercio.venta_ropa"),
+        ("me gustaría estudiar inglés", "idiomas.ingles", None),
+        ("I want to learn English and I sell clothes", "idiomas.ingles", "comercio.venta_ropa"),
+        ("mi esposo es albañil y yo cocino", "construccion.albanileria", "hosteleria.cocina"),
+        ("My husband is a driver, I know Excel", "transporte.conduccion", "ofimatica.excel"),
+    ],
+)
+def test_wishes_and_other_peoples_skills_are_not_claimed(
+    lexicon_only: SkillExtractor, text: str, unclaimed: str, claimed: str | None
+) -> None:
+    # GIVEN a text naming a skill the writer wants to learn, or someone else's skill
+    # WHEN it is extracted
+    found = ids(lexicon_only.extract(text))
+    # THEN that skill is not returned as the writer's (only flagged), the writer's own one is
+    assert unclaimed not in found
+    assert claimed is None or claimed in found
+    flagged = lexicon_only.extract(text, include_negated=True)
+    assert any(s.skill_id == unclaimed and s.negated for s in flagged)
+
+
+def test_learning_without_a_wish_and_relatives_as_objects_still_count(
+    lexicon_only: SkillExtractor,
+) -> None:
+    # A skill learnt (no wish word) and a relative who is not the subject leave the claim intact.
+    assert "ofimatica.excel" in ids(lexicon_only.extract("aprendí Excel en un curso"))
+    assert "hosteleria.cocina" in ids(lexicon_only.extract("cocino para mi esposo"))
+
+
+def test_workplaces_are_not_skills() -> None:
+    # GIVEN skills whose names are also workplaces ("pollería", "call center")
+    skills = [
+        SkillRecord("gastro.pollo", "Pollo a la brasa", "Rotisserie chicken", ("pollería",)),
+        SkillRecord("gastro.rapida", "Comida rápida", "Fast food", ("comida rápida",)),
+        SkillRecord("serv.call", "Call center", "Call center"),
+        SkillRecord("comercio.caja", "Caja", "Cashier", ("cajera",)),
+    ]
+    extractor = SkillExtractor(skills, semantic=False)
+    # WHEN a text says where the person worked, not what they did there
+    # THEN the place gives no skill, the role does
+    assert ids(extractor.extract("trabajé en una pollería de cajera")) == {"comercio.caja"}
+    assert ids(extractor.extract("en un restaurante de comida rápida")) == set()
+    assert ids(extractor.extract("I worked at a fast food restaurant")) == set()
+    assert ids(extractor.extract("worked at a call center as a cleaner")) == set()
+    # AND naming the business as one's own, or the trade itself, still counts
+    assert ids(extractor.extract("tengo mi pollería")) == {"gastro.pollo"}
+    assert ids(extractor.extract("preparo comida rápida")) == {"gastro.rapida"}
+    assert ids(extractor.extract("5 años en call center")) == {"serv.call"}
+
+
+def test_trade_nouns_do_not_match_their_material() -> None:
+    # GIVEN a skill named by trade nouns ("vidriero", "vidriería")
+    skills = [SkillRecord("cons.vidrio", "Vidriería", "Glazing", ("vidriero",))]
+    extractor = SkillExtractor(skills, semantic=False)
+    # THEN the material alone is no match, but the trade in any form is
+    assert ids(extractor.extract("limpieza de vidrios")) == set()
+    assert ids(extractor.extract("trabajé de vidriera")) == {"cons.vidrio"}
+
+
 def test_negation_scope_ends_at_clause(lexicon_only: SkillExtractor) -> None:
     found = ids(lexicon_only.extract("no tengo brevete, pero cocino rico"))
     assert found == {"hosteleria.cocina"}

@@ -50,11 +50,14 @@ def catalogue_extractor(use_encoder: TextEncoder) -> SkillExtractor:
 
 def test_labelled_set_is_well_formed() -> None:
     rows = _rows()
-    assert len(rows) >= 220
+    assert len(rows) >= 600
     assert len({r["id"] for r in rows}) == len(rows)
+    assert len({r["text"] for r in rows}) == len(rows)
     assert {r["split"] for r in rows} == {"dev", "test"}
-    dev = sum(r["split"] == "dev" for r in rows) / len(rows)
-    assert 0.2 < dev < 0.4
+    # The held-out test split (256 texts) is never used to tune; the dev split (372: 112 first,
+    # 260 written later to find errors that generalise) is.
+    assert sum(r["split"] == "test" for r in rows) >= 250
+    assert sum(r["split"] == "dev" for r in rows) >= 300
     if SKILLS_CSV.is_file():
         known = {r.id for r in _catalogue()}
         for row in rows:
@@ -76,12 +79,12 @@ def _test_split_scores(extractor: SkillExtractor) -> tuple[float, float]:
 
 
 def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
-    # Measured when written: precision 0.845, recall 0.787 on the test split (threshold 0.95,
-    # verify 0.30, picked on the dev split: precision 0.963, recall 0.860). The gates sit ~0.02
-    # below; the project targets are precision 0.85 (not reached yet) and recall 0.75.
+    # Measured when written: precision 0.850, recall 0.801 on the test split (threshold 0.90,
+    # verify 0.30, picked on the dev split: precision 0.890, recall 0.788). The gates sit ~0.02
+    # below; the project targets are precision 0.85 and recall 0.75.
     precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.82, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.76, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.83, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.78, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:

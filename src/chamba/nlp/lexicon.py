@@ -86,9 +86,82 @@ GENERIC_WORDS: frozenset[str] = frozenset(
 STEM_FALSE_FRIENDS: frozenset[str] = frozenset(
     """
     tarea tareas planta plantas medio media medios mercaderia mercaderias franco plata salon
-    salones taller talleres queres
+    salones taller talleres queres plato platos lavo lava lave lavar lavando lavaba lavado
     """.split()
 )
+
+#: Names of workplaces (shops, restaurants, lodgings, plants...), folded. A skill name made of
+#: these words names a place: "trabajé en una pollería" says where, not what the person did
+#: (see :func:`workplace_mention`); "tengo mi pollería" or "pollería" alone still counts.
+WORKPLACE_WORDS: frozenset[str] = frozenset(
+    """
+    botica boticas farmacia farmacias inkafarma mifarma drugstore pharmacy nido nidos
+    polleria pollerias cevicheria chifa pizzeria sangucheria jugueria carniceria panaderia
+    pasteleria chocolateria picanteria restaurante restaurant cafeteria comedor
+    ferreteria lubricentro bodega bodegas minimarket hostal hostel hospedaje albergue hotel
+    imprenta ladrillera brickworks grifo almacen warehouse lavanderia tintoreria peluqueria
+    barberia spa call center packing lecheria chancheria
+    """.split()
+)
+#: Nouns of a workplace described by what it does: "una fábrica de galletas", "a fast food
+#: restaurant". What describes them names the place, not the person's work.
+WORKPLACE_HEADS: frozenset[str] = frozenset(
+    """
+    restaurante restaurantes fabrica fabricas taller talleres tienda tiendas empresa empresas
+    negocio negocios local planta plantas agencia agencias cadena centro oficina oficinas
+    restaurant restaurants factory factories shop shops store stores company companies
+    business plant agency firm chain
+    """.split()
+)
+#: Prepositions and articles that, right before a workplace name, make it a place.
+_ROLE = re.compile(r"(?:ero|era|eros|eras|dor|dora|dores|doras|ista|istas)$")
+_LOCATIVE_PREPOSITIONS = frozenset("en in at de del al para for of from".split())
+_ARTICLES = frozenset("un una unos unas el la los las a an the".split())
+
+
+def _locative(tokens: Sequence[Token], first: int) -> bool:
+    """Token ``first`` follows "en una", "at a", "del"...: it starts a place."""
+    before = [t.norm for t in tokens[max(0, first - 2) : first]]
+    if before and before[-1] in ("del", "al"):
+        return True
+    return len(before) == 2 and before[0] in _LOCATIVE_PREPOSITIONS and before[1] in _ARTICLES
+
+
+def workplace_mention(tokens: Sequence[Token], first: int, last: int) -> bool:
+    """Tokens ``[first, last]`` name or describe a workplace, not a skill: workplace names
+    after a preposition and an article ("en una pollería", "at a call center", "del hostal"),
+    or what a workplace does ("en un restaurante de comida rápida", "at a fast food
+    restaurant").
+
+    Example:
+        >>> t = tokenize("trabajé en una pollería")
+        >>> workplace_mention(t, 3, 3)
+        True
+        >>> workplace_mention(tokenize("tengo mi pollería"), 2, 2)
+        False
+        >>> workplace_mention(tokenize("en un restaurante de comida rápida"), 4, 5)
+        True
+    """
+    same = tokens[first].clause
+    if all(tokens[i].norm in WORKPLACE_WORDS for i in range(first, last + 1)):
+        return _locative(tokens, first)
+    if (
+        first >= 4
+        and tokens[first - 1].norm == "de"
+        and tokens[first - 2].norm in WORKPLACE_HEADS | WORKPLACE_WORDS
+        and tokens[first - 2].clause == same
+        and not _ROLE.search(tokens[first].norm)  # "en una pollería de cajera": a role
+        and _locative(tokens, first - 2)
+    ):
+        return True
+    after = last + 1
+    return (
+        after < len(tokens)
+        and tokens[after].clause == same
+        and tokens[after].norm in WORKPLACE_HEADS
+        and _locative(tokens, first)
+    )
+
 
 _IRREGULAR: dict[str, str] = {
     "drove": "drive",
@@ -138,21 +211,29 @@ _MIN_STEM = 4
 
 _AGENT = re.compile(r"(?:dor|dora|dores|doras|ista|istas)$")
 _ACTION = re.compile(r"(?:cion|ciones|miento|mientos)$")
+#: Trade and shop nouns: ``fierrero``/``fierreria`` (the trade), not ``fierro`` (the material).
+_TRADE = re.compile(r"(?:ero|era|eros|eras|eria|erias)$")
 
 
 def derivation(word: str) -> str:
-    """Derivational class of a folded Spanish word: ``agent``, ``action`` or ``""``.
+    """Derivational class of a folded Spanish word: ``agent``, ``action``, ``trade`` or ``""``.
 
-    Agent nouns end in ``-dor``/``-dora`` or ``-ista`` (``maquinista``, ``electricista``).
+    Agent nouns end in ``-dor``/``-dora`` or ``-ista`` (``maquinista``, ``electricista``); trade
+    and shop nouns in ``-ero``/``-era``/``-ería`` (``vidriero``, ``fierreria``), which share a
+    stem with the material or object of the trade (``vidrio``, ``fierro``) but name the trade.
 
     Example:
         >>> [derivation(w) for w in ("cargador", "excavacion", "carga", "vendia", "maquinista")]
         ['agent', 'action', '', '', 'agent']
+        >>> [derivation(w) for w in ("vidriero", "vidrios", "panaderia", "panadero")]
+        ['trade', '', 'trade', 'trade']
     """
     if len(word) > 5 and _AGENT.search(word):
         return "agent"
     if len(word) > 6 and _ACTION.search(word):
         return "action"
+    if len(word) > 6 and _TRADE.search(word):
+        return "trade"
     return ""
 
 
