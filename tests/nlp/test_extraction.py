@@ -184,6 +184,13 @@ def test_negations_are_not_extracted(extractor: SkillExtractor, text: str, negat
         ("I want to learn English and I sell clothes", "idiomas.ingles", "comercio.venta_ropa"),
         ("mi esposo es albañil y yo cocino", "construccion.albanileria", "hosteleria.cocina"),
         ("My husband is a driver, I know Excel", "transporte.conduccion", "ofimatica.excel"),
+        ("mi enamorado es cocinero", "hosteleria.cocina", None),
+        ("quisiera trabajar de cocinero", "hosteleria.cocina", None),
+        (
+            "I'd like to become a driver, I sell clothes",
+            "transporte.conduccion",
+            "comercio.venta_ropa",
+        ),
     ],
 )
 def test_wishes_and_other_peoples_skills_are_not_claimed(
@@ -226,6 +233,29 @@ def test_workplaces_are_not_skills() -> None:
     assert ids(extractor.extract("tengo mi pollería")) == {"gastro.pollo"}
     assert ids(extractor.extract("preparo comida rápida")) == {"gastro.rapida"}
     assert ids(extractor.extract("5 años en call center")) == {"serv.call"}
+
+
+def test_a_channel_is_not_a_skill() -> None:
+    # GIVEN a skill named by a platform
+    skills = [
+        SkillRecord("dig.redes", "Gestión de redes sociales", "Social media", ("Instagram",)),
+        SkillRecord("com.ventas", "Ventas", "Sales", ("vender",)),
+    ]
+    extractor = SkillExtractor(skills, semantic=False)
+    # THEN selling through it is selling, managing it is the skill
+    assert ids(extractor.extract("vendo ropa por Instagram")) == {"com.ventas"}
+    assert ids(extractor.extract("manejo el Instagram de una tienda")) == {"dig.redes"}
+
+
+def test_hyphenated_names_keep_their_parts() -> None:
+    # GIVEN a skill named "e-learning"
+    skills = [
+        SkillRecord("edu.virtual", "Educación virtual", "Online teaching", (), ("e-learning",))
+    ]
+    extractor = SkillExtractor(skills, semantic=False)
+    # THEN "learning" alone does not match it (the name is not cut down to its long part)
+    assert ids(extractor.extract("learning games for kids")) == set()
+    assert ids(extractor.extract("educación virtual")) == {"edu.virtual"}
 
 
 def test_trade_nouns_do_not_match_their_material() -> None:

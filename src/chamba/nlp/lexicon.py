@@ -100,7 +100,7 @@ WORKPLACE_WORDS: frozenset[str] = frozenset(
     pasteleria chocolateria picanteria restaurante restaurant cafeteria comedor
     ferreteria lubricentro bodega bodegas minimarket hostal hostel hospedaje albergue hotel
     imprenta ladrillera brickworks grifo almacen warehouse lavanderia tintoreria peluqueria
-    barberia spa call center packing lecheria chancheria
+    barberia spa call center packing lecheria chancheria ceba
     """.split()
 )
 #: Nouns of a workplace described by what it does: "una fábrica de galletas", "a fast food
@@ -391,6 +391,8 @@ class Lexicon:
                 content = [w for w in words if not is_stopword(w)]
                 if not content:
                     continue
+                if len(content) == 1 < len(words) and "-" in name:
+                    continue  # "e-learning" is not "learning"
                 if len(content) == 1 and not _single_word_ok(content[0], is_esco):
                     continue
                 if len(content) > 8:  # descriptions, not names
