@@ -22,6 +22,7 @@ from chamba.matching.pathways import (
     plan_pathway,
     solve_exact,
     solve_greedy,
+    solve_greedy_within_budget,
 )
 
 
@@ -304,6 +305,55 @@ def test_exact_solver_matches_brute_force() -> None:
         assert greedy is not None
         if budget is None:
             assert sum(cands[i].objective_cents for i in greedy) >= best
+
+
+def test_budget_aware_greedy_trades_hours_for_money() -> None:
+    # GIVEN one free but long course and one paid short one that each cover both skills
+    cands = [Candidate(0b11, 0, 200_000, 0.0), Candidate(0b11, 30_000, 40_000, 0.0)]
+    # WHEN the budget cannot pay the short one
+    # THEN the plain greedy picks the over-budget course and the budget-aware one the free one
+    assert solve_greedy(0b11, cands) == [1]
+    assert solve_greedy_within_budget(0b11, cands, 20_000) == [0]
+    assert solve_greedy_within_budget(0b11, cands, 50_000) == [1]
+    assert solve_greedy_within_budget(0b11, cands, None) == [1]
+
+
+def test_budget_aware_greedy_fits_the_budget_and_finds_most_exact_plans() -> None:
+    # GIVEN 300 random covering problems with budgets
+    rng = random.Random(5)
+    exact_found = greedy_found = 0
+    for _ in range(300):
+        n_skills, n_courses = rng.randint(1, 5), rng.randint(2, 10)
+        full = (1 << n_skills) - 1
+        cands = [
+            Candidate(rng.randint(1, full), c := rng.randint(0, 500) * 100,
+                      c + 500 * rng.randint(1, 80), 0.0)
+            for _ in range(n_courses)
+        ]  # fmt: skip
+        budget = rng.choice([20_000, 40_000, 80_000])
+        exact = solve_exact(full, cands, budget)
+        got = solve_greedy_within_budget(full, cands, budget)
+        # THEN every greedy plan covers every skill within the budget, never beats exact...
+        if got is not None:
+            greedy_found += 1
+            mask = 0
+            for i in got:
+                mask |= cands[i].mask
+            assert mask & full == full
+            assert sum(cands[i].cost_cents for i in got) <= budget
+            assert exact is not None
+            assert sum(cands[i].objective_cents for i in got) >= sum(
+                cands[i].objective_cents for i in exact
+            )
+        exact_found += exact is not None
+        # ...and it finds a plan whenever the cheapest greedy cover fits
+        cheapest = solve_greedy(full, [Candidate(c.mask, c.cost_cents, c.cost_cents, 0.0)
+                                       for c in cands])  # fmt: skip
+        if cheapest is not None and sum(cands[i].cost_cents for i in cheapest) <= budget:
+            assert got is not None
+    # AND it finds most of the plans the exact solver finds
+    assert exact_found > 100
+    assert greedy_found >= 0.97 * exact_found  # the budget-blind greedy found 199 of 214
 
 
 def test_demo_world_plans_are_feasible(tmp_path: Path) -> None:

@@ -21,9 +21,11 @@ branch-and-bound (branch on the uncovered skill with fewest courses; bound = obj
 the dearest of the uncovered skills' cheapest courses; the same bound on money against the
 budget) when at most :data:`EXACT_LIMIT` candidates remain, which is the norm; otherwise the
 **greedy** weighted set cover (best newly covered skills per unit of objective, then redundant
-courses removed), within a factor H(n) ≤ 1 + ln n of the optimum. Greedy ignores the budget
-while choosing, so with a tight budget it may report a plan as over budget that the exact solver
-would find; the objective uses integer cents so ties are exact.
+courses removed), within a factor H(n) ≤ 1 + ln n of the optimum. Under a budget, greedy
+(:func:`solve_greedy_within_budget`) weighs hours less and less (λ, λ/2, λ/4, λ/8, then money
+only) and keeps the lowest-objective cover that fits: it trades hours for money the way the
+exact solver does, though it may still miss a fitting plan the exact solver would find. The
+objective uses integer cents so ties are exact.
 
 Unlocks. Open, non-expired jobs within the travel radius, or remote when the person is
 remote-ready, whose essential skills are all in person skills ∪ skills the plan's courses teach
@@ -293,6 +295,55 @@ def solve_greedy(full: int, cands: Sequence[Candidate]) -> list[int] | None:
         if rest & full == full:
             chosen.remove(i)
     return sorted(chosen)
+
+
+#: Shares of λ that the budget-aware greedy tries, from the true objective down to money only.
+_GREEDY_HOUR_WEIGHTS: Final = (1.0, 0.5, 0.25, 0.125, 0.0)
+
+
+def solve_greedy_within_budget(
+    full: int, cands: Sequence[Candidate], budget_cents: int | None
+) -> list[int] | None:
+    """Greedy covers under a budget: hours weighted by each share of λ in turn (the last
+    share, 0, is the cheapest cover greedy finds); the fitting cover of lowest true objective.
+
+    Args:
+        full: bit mask of the skills to cover.
+        cands: candidate courses.
+        budget_cents: most money in total (``None``: plain :func:`solve_greedy`).
+
+    Returns:
+        Indices of the chosen candidates, or ``None`` when no greedy cover fits the budget.
+
+    Example:
+        >>> cands = [Candidate(0b11, 0, 100_000, 0), Candidate(0b11, 20_000, 25_000, 0)]
+        >>> solve_greedy(0b11, cands), solve_greedy_within_budget(0b11, cands, 50_000)
+        ([1], [1])
+        >>> solve_greedy_within_budget(0b11, cands, 10_000)
+        [0]
+    """
+    if budget_cents is None:
+        return solve_greedy(full, cands)
+    best: tuple[int, list[int]] | None = None
+    for share in _GREEDY_HOUR_WEIGHTS:
+        weighted = [
+            Candidate(
+                c.mask,
+                c.cost_cents,
+                c.cost_cents + round(share * (c.objective_cents - c.cost_cents)),
+                c.bonus,
+            )
+            for c in cands
+        ]
+        chosen = solve_greedy(full, weighted)
+        if chosen is None:
+            return None
+        if sum(cands[i].cost_cents for i in chosen) > budget_cents:
+            continue
+        objective = sum(cands[i].objective_cents for i in chosen)
+        if best is None or objective < best[0]:
+            best = (objective, chosen)
+    return None if best is None else best[1]
 
 
 # ----------------------------------------------------------------------------- messages
@@ -734,10 +785,7 @@ def plan_pathway(
         if use_exact:
             chosen, used = solve_exact(full, cands, budget_cents), "exact"
         else:
-            chosen, used = solve_greedy(full, cands), "greedy"
-            if chosen is not None and budget_cents is not None:
-                if sum(cands[i].cost_cents for i in chosen) > budget_cents:
-                    chosen = None
+            chosen, used = solve_greedy_within_budget(full, cands, budget_cents), "greedy"
         if chosen is None:  # only the total budget can block now: price the cheapest cover
             money = [Candidate(c.mask, c.cost_cents, c.cost_cents, c.bonus) for c in cands]
             pick = (solve_exact(full, money, None) if len(cands) <= EXACT_LIMIT
