@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from chamba.matching.index import (
+    ANN_KIND,
     FaissHNSWIndex,
+    FaissIVFIndex,
     FlatIndex,
     IndexMismatchError,
     load_index,
@@ -19,13 +21,18 @@ from chamba.matching.index import (
 )
 
 DIM = 32
-Factory = Callable[[str, int], FlatIndex | FaissHNSWIndex]
+Factory = Callable[[str, int], FlatIndex | FaissIVFIndex | FaissHNSWIndex]
 
 FACTORIES: dict[str, Factory] = {
     "flat": lambda model, dim: FlatIndex(model, dim, capacity=4),
     # exact_below=0 forces the graph path even on tiny data; high ef makes it exact here.
     "hnsw": lambda model, dim: FaissHNSWIndex(model, dim, m=16, ef_search=256, exact_below=0),
     "hnsw-exact-small": lambda model, dim: FaissHNSWIndex(model, dim),
+    # train_at=1 trains the lists from the first vector on; nprobe >= nlist makes them exact.
+    "ivf": lambda model, dim: FaissIVFIndex(
+        model, dim, nlist=8, nprobe=8, train_at=1, exact_below=0
+    ),
+    "ivf-exact-small": lambda model, dim: FaissIVFIndex(model, dim),
 }
 
 
@@ -222,11 +229,175 @@ def test_hnsw_recall_on_a_larger_set() -> None:
     assert hits_filtered / 500 >= 0.95
 
 
-def test_make_index_auto_picks_by_size() -> None:
+def clustered_rows(n: int, seed: int, centres: int = 200) -> np.ndarray:
+    """``(n, DIM)`` unit rows around ``centres`` random directions (like text embeddings)."""
+    rng = np.random.default_rng(seed)
+    c = unit_rows(centres, seed=99)  # (centres, DIM): shared by every call
+    x = c[rng.integers(0, centres, n)] + 0.15 * rng.standard_normal((n, DIM)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_ivf_trains_when_crossing_the_threshold_and_stays_right() -> None:
+    # GIVEN an IVF index that trains at 500 items, searching every list
+    x, queries = unit_rows(600), unit_rows(20, seed=4)
+    ids = np.arange(600) * 3
+    index = FaissIVFIndex("m", DIM, train_at=500, nprobe=1 << 20, exact_below=100)
+    # WHEN 300 items are added THEN it is still exact (no lists)
+    index.upsert(ids[:300], x[:300])
+    assert not index.trained
+    assert index.lists == 0
+    # WHEN 300 more cross the threshold
+    index.upsert(ids[300:], x[300:])
+    # THEN k-means ran with the lists chosen for 600 items and every vector moved in
+    assert index.trained
+    assert index.lists == index.nlist_for(600) > 1
+    assert index.ntotal == len(index) == 600
+    np.testing.assert_allclose(index.get(ids[:5].tolist()), x[:5], atol=1e-6)
+    # AND answers are the exact ones, plain and filtered (small and large allowed sets)
+    for q in queries:
+        assert index.search(q, 10)[0].tolist() == exact_top(x, ids, q, 10)
+        for step in (7, 2):  # 86 ids: every list; 300 ids: nprobe scaled by the share
+            got = index.search(q, 10, allowed=ids[::step])[0].tolist()
+            assert got == exact_top(x[::step], ids[::step], q, 10)
+
+
+def test_ivf_nlist_follows_size() -> None:
+    index = FaissIVFIndex("m", DIM)
+    # about 4 * sqrt(n), a power of two, at least 39 items per list, at most max_nlist
+    assert index.nlist_for(20_000) == 512
+    assert index.nlist_for(100_000) == 1024
+    assert index.nlist_for(1_000_000) == 2048
+    assert index.nlist_for(100_000_000) == 2048
+    assert FaissIVFIndex("m", DIM, max_nlist=8192).nlist_for(1_000_000) == 4096
+    assert index.nlist_for(100) == 2
+    assert FaissIVFIndex("m", DIM, nlist=64).nlist_for(10) == 10
+
+
+def test_ivf_removal_is_real() -> None:
+    # GIVEN a trained IVF index of 400 items
+    x = unit_rows(400)
+    index = FaissIVFIndex("m", DIM, nlist=8, nprobe=8, train_at=100)
+    index.upsert(list(range(400)), x)
+    assert index.trained
+    # WHEN 100 are removed and 50 replaced
+    index.remove(range(100))
+    index.upsert(list(range(100, 150)), unit_rows(50, seed=8))
+    # THEN FAISS holds exactly the live vectors (no tombstones) and the removed are gone
+    assert index.ntotal == len(index) == 300
+    assert index.ids().tolist() == list(range(100, 400))
+    assert not index.get([5]).any()
+    assert 5 not in index
+    assert 150 in index
+    np.testing.assert_allclose(index.get([120])[0], unit_rows(50, seed=8)[20], atol=1e-6)
+    assert index.search(x[5], k=300)[0].size == 300
+
+
+def test_ivf_trained_save_load_roundtrip_and_conversions(tmp_path: Path) -> None:
+    # GIVEN a trained IVF index with its own settings and some removals
+    x, q = clustered_rows(3000, seed=1), clustered_rows(1, seed=2)[0]
+    index = FaissIVFIndex("m", DIM, nprobe=5, train_at=1000, exact_below=100)
+    index.upsert(list(range(3000)), x)
+    index.remove([0, 1])
+    before = index.search(q, k=10)
+    before_filtered = index.search(q, k=10, allowed=range(0, 3000, 2))
+    # WHEN saved and loaded back (by its own class and through load_index)
+    index.save(tmp_path / "i.npz")
+    loaded = load_index(tmp_path / "i.npz", model_id="m", dim=DIM)
+    # THEN lists, settings and answers are the same
+    assert isinstance(loaded, FaissIVFIndex)
+    assert loaded.trained
+    assert (loaded.lists, loaded.nprobe, loaded.train_at, loaded.exact_below) == (
+        index.lists,
+        5,
+        1000,
+        100,
+    )
+    assert loaded.trained_size == index.trained_size
+    assert len(loaded) == loaded.ntotal == 2998
+    assert saved_header(tmp_path / "i.npz") == {
+        "kind": "ivf",
+        "model_id": "m",
+        "dim": DIM,
+        "count": 2998,
+    }
+    after = loaded.search(q, k=10)
+    assert after[0].tolist() == before[0].tolist()
+    np.testing.assert_allclose(after[1], before[1], atol=1e-5)
+    assert loaded.search(q, 10, allowed=range(0, 3000, 2))[0].tolist() == (
+        before_filtered[0].tolist()
+    )
+    # AND the file converts to the other kinds and back with every vector
+    flat = load_index(tmp_path / "i.npz", kind="flat")
+    assert isinstance(flat, FlatIndex)
+    np.testing.assert_allclose(flat.get(list(range(2, 3000))), x[2:], atol=1e-6)
+    hnsw = load_index(tmp_path / "i.npz", kind="hnsw")
+    hnsw.save(tmp_path / "h.npz")
+    again = load_index(tmp_path / "h.npz", kind="ivf")
+    assert isinstance(again, FaissIVFIndex)
+    np.testing.assert_allclose(again.get(list(range(2, 3000))), x[2:], atol=1e-6)
+
+
+def test_ivf_recall_on_a_larger_clustered_set() -> None:
+    # GIVEN 20,000 clustered vectors in an IVF index with default settings (it trains at
+    # 20,000), filtered sets above 500 ids searched in the lists
+    x, queries = clustered_rows(20_000, seed=21), clustered_rows(50, seed=22)
+    ids = np.arange(20_000)
+    index = FaissIVFIndex("m", DIM, exact_below=500)
+    index.upsert(ids, x)
+    assert index.trained
+    # WHEN 50 queries ask for their top 10, unfiltered and with 10% allowed
+    allowed = ids[::10]
+    hits = hits_filtered = 0
+    for q in queries:
+        hits += len(set(index.search(q, 10)[0].tolist()) & set(exact_top(x, ids, q, 10)))
+        got = index.search(q, 10, allowed=allowed)[0].tolist()
+        hits_filtered += len(set(got) & set(exact_top(x[allowed], allowed, q, 10)))
+    # THEN recall@10 is at least 0.95 on both
+    assert hits / 500 >= 0.95
+    assert hits_filtered / 500 >= 0.95
+
+
+def test_ivf_retrains_on_growth_and_churn() -> None:
+    # GIVEN an IVF index trained at 200 items
+    x = unit_rows(2000, seed=31)
+    index = FaissIVFIndex("m", DIM, train_at=200, nprobe=1 << 20)
+    index.upsert(list(range(200)), x[:200])
+    assert (index.trained_size, index.lists) == (200, index.nlist_for(200))
+    # WHEN it grows to 4x that size
+    index.upsert(list(range(200, 799)), x[200:799])
+    assert index.trained_size == 200
+    index.upsert([799], x[799:800])
+    # THEN it was retrained with the lists chosen for 800 items, answers still exact
+    assert (index.trained_size, index.lists) == (800, index.nlist_for(800))
+    assert index.lists > index.nlist_for(200)
+    assert index.search(x[5], 10)[0].tolist() == exact_top(x[:800], np.arange(800), x[5], 10)
+    # WHEN 3200 vectors are replaced in place (churn: the size stays 800)
+    for _ in range(3):
+        index.upsert(list(range(800)), x[1200:2000])
+    assert index.added_since_training == 2400
+    index.upsert(list(range(800)), x[1200:2000])
+    # THEN it retrained again on the current vectors
+    assert (index.trained_size, index.added_since_training) == (800, 0)
+    assert index.search(x[1205], 1)[0].tolist() == [5]
+    # AND a rebuild below train_at goes back to exact search
+    index.remove(range(700))
+    index.rebuild()
+    assert not index.trained
+    assert len(index) == 100
+    assert index.search(x[1900], 1)[0].tolist() == [700]
+
+
+def test_make_index_auto_picks_by_size(tmp_path: Path) -> None:
     assert make_index("m", 4, "auto", expected=10).kind == "flat"
-    assert make_index("m", 4, "auto", expected=10_000_000).kind == "hnsw"
+    assert make_index("m", 4, "auto", expected=10_000_000).kind == ANN_KIND == "ivf"
+    assert make_index("m", 4, "ivf").kind == "ivf"
     with pytest.raises(ValueError, match="unknown index kind"):
-        make_index("m", 4, "ivf")  # type: ignore[arg-type]
+        make_index("m", 4, "annoy")  # type: ignore[arg-type]
+    # AND load_index(kind="auto") picks by the saved count
+    flat = FlatIndex("m", DIM)
+    flat.upsert([1, 2], unit_rows(2))
+    flat.save(tmp_path / "f.npz")
+    assert load_index(tmp_path / "f.npz", kind="auto").kind == "flat"
 
 
 def test_huge_ids_work_and_negative_ids_are_refused(make: Factory) -> None:

@@ -187,7 +187,8 @@ def build_indexes(session: Session, encoder: TextEncoder, kind: IndexKind = "fla
     Args:
         session: reads the rows.
         encoder: makes the vectors (wrap it in a ``CachedEncoder`` to reuse earlier ones).
-        kind: index implementation, ``"flat"`` (exact), ``"hnsw"`` or ``"auto"`` (by size).
+        kind: index implementation, ``"flat"`` (exact), ``"ivf"`` or ``"hnsw"`` (ANN) or
+            ``"auto"`` (by size: IVF from :data:`~chamba.matching.index.ANN_THRESHOLD`).
 
     Example:
         >>> indexes = build_indexes(session, get_encoder())  # doctest: +SKIP

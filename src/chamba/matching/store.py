@@ -2,7 +2,7 @@
 
 Layout under ``<data_dir>/index/<model>/``::
 
-    jobs.npz  people.npz  courses.npz   one saved index each (ids + vectors or HNSW graph)
+    jobs.npz  people.npz  courses.npz   one saved index each (ids + vectors, IVF lists or HNSW)
     manifest.json                        {"model_id", "dim", "kinds": {kind: {"versions": ...}}}
 
 A row's *version* is its ``updated_at`` (ISO 8601). On start :meth:`IndexStore.load_or_build`
@@ -96,8 +96,8 @@ class IndexStore:
     Args:
         data_dir: the data directory (``Settings.data_dir``); files go under ``index/``.
         encoder: the text encoder; its ``model_id`` scopes the saved files.
-        index_kind: ``"flat"`` (exact), ``"hnsw"`` (ANN) or ``"auto"`` (ANN from
-            :data:`~chamba.matching.index.ANN_THRESHOLD` items).
+        index_kind: ``"flat"`` (exact), ``"ivf"`` or ``"hnsw"`` (ANN) or ``"auto"`` (IVF
+            from :data:`~chamba.matching.index.ANN_THRESHOLD` items, exact below).
         cache: read vectors through an ``EmbeddingCache`` in ``data_dir/embeddings``.
 
     Example:
