@@ -182,6 +182,16 @@ def _atomic_savez(path: Path, arrays: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _header_arrays(kind: str, model_id: str, dim: int) -> dict[str, Any]:
+    """What every saved index starts with: format version, kind, model id and dimension."""
+    return {
+        "format": np.int64(FORMAT_VERSION),
+        "kind": np.str_(kind),
+        "model_id": np.str_(model_id),
+        "dim": np.int64(dim),
+    }
+
+
 def _read_header(data: Any, path: Path, model_id: str | None, dim: int | None) -> tuple[str, int]:
     saved_model = str(data["model_id"])
     saved_dim = int(data["dim"])
@@ -323,10 +333,7 @@ class FlatIndex:
         _atomic_savez(
             Path(path),
             {
-                "format": np.int64(FORMAT_VERSION),
-                "kind": np.str_(self.kind),
-                "model_id": np.str_(self.model_id),
-                "dim": np.int64(self.dim),
+                **_header_arrays(self.kind, self.model_id, self.dim),
                 "ids": ids,
                 "vectors": vectors,
             },
@@ -574,10 +581,7 @@ class FaissHNSWIndex:
         _atomic_savez(
             Path(path),
             {
-                "format": np.int64(FORMAT_VERSION),
-                "kind": np.str_(self.kind),
-                "model_id": np.str_(self.model_id),
-                "dim": np.int64(self.dim),
+                **_header_arrays(self.kind, self.model_id, self.dim),
                 "m": np.int64(self.m),
                 "ef_construction": np.int64(self.ef_construction),
                 "ef_search": np.int64(self.ef_search),
@@ -954,10 +958,7 @@ class FaissIVFIndex:
         """Write the lists (or, before training, the vectors) and the ids to ``path``."""
         with self._lock:
             arrays: dict[str, Any] = {
-                "format": np.int64(FORMAT_VERSION),
-                "kind": np.str_(self.kind),
-                "model_id": np.str_(self.model_id),
-                "dim": np.int64(self.dim),
+                **_header_arrays(self.kind, self.model_id, self.dim),
                 "nprobe": np.int64(self.nprobe),
                 "nlist": np.int64(self.nlist or 0),
                 "train_at": np.int64(self.train_at),
