@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src python benchmarks/bench_extraction.py [--split test|dev|all]
-        [--threshold 0.62] [--calibrate] [--esco ../shared/data/esco]
+        [--threshold 0.90] [--verify-threshold 0.30] [--calibrate] [--esco ../shared/data/esco]
 
 The built-in catalogue is loaded into a temporary SQLite database (``load_catalogue``; read
 straight from ``skills.csv`` when the loader is unavailable). Variants measured in the same run:
