@@ -43,6 +43,8 @@ def run_cli(
         ["taxonomy", "import-esco"],
         ["taxonomy", "export"],
         ["worker"],
+        ["events"],
+        ["events", "prune"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:

@@ -40,6 +40,8 @@ models_app = typer.Typer(
     help="Trained ranking models: list, promote, roll back.", no_args_is_help=True
 )
 app.add_typer(models_app, name="models")
+events_app = typer.Typer(help="Domain events: upkeep of the outbox.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
 err = Console(stderr=True)
 out = Console()
 
@@ -450,6 +452,35 @@ def worker(
     delivered = asyncio.run(main_loop())
     if once:
         out.print(f"delivered {delivered} event(s)")
+
+
+@events_app.command("prune")
+def events_prune(
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Retention in days (default: CHAMBA_EVENTS_RETENTION_DAYS)."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Rows deleted per statement and transaction.")
+    ] = 10_000,
+) -> None:
+    """Delete outbox events published, and consumers' records of events processed, DAYS ago.
+
+    Unpublished events are never deleted, and a record is kept while its event could still be
+    delivered again. `chamba worker` does this at start and then hourly.
+    """
+    from chamba.db import session_factory
+    from chamba.events.service import prune
+
+    settings = get_settings()
+    days = days or settings.events_retention_days
+    pruned = prune(session_factory(_engine()), days, batch_size=batch_size)
+    out.print(
+        f"deleted {pruned.outbox} published outbox event(s) and {pruned.processed} "
+        f"processed-event record(s) older than {days} days",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

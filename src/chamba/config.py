@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ssl
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -93,9 +94,38 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(
         None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
     )
-    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the SMTP server; default 587 (starttls), 465 (ssl) or 25 (none).",
+    )
     smtp_from: str = Field(
         "Chamba <no-reply@chamba.pe>", description="From address of e-mail notifications."
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls",
+        description="starttls: upgrade to TLS before anything else (refused if the server "
+        "cannot); ssl: TLS from the first byte; none: plain text (a local relay only).",
+    )
+    smtp_username: str | None = Field(None, description="SMTP login; unset: no AUTH.")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP password; sent only over TLS (never with security none)."
+    )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the CA(s) that sign the SMTP server's certificate (a private "
+        "CA), trusted instead of the system's CAs. Unset: the system's CAs.",
+    )
+    smtp_timeout: float = Field(
+        10.0, gt=0, le=300, description="Seconds to wait for the SMTP server at each step."
+    )
+    events_retention_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Published outbox events and processed-event records older than this are "
+        "deleted (by `chamba worker`, hourly, and `chamba events prune`).",
     )
 
     @field_validator("log_level", mode="before")
@@ -103,10 +133,28 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("kafka_bootstrap", "smtp_host")
+    @field_validator("kafka_bootstrap", "smtp_host", "smtp_username")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) == "":
+            return None
+        if not value.is_file():
+            raise ValueError(f"{value}: no such file")
+        try:
+            ssl.create_default_context(cafile=str(value))
+        except (ssl.SSLError, ValueError) as exc:
+            raise ValueError(f"{value}: not a PEM file of CA certificates ({exc})") from None
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -150,6 +198,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{ENV_PREFIX}SECRET_KEY must be set to a real secret "
                 f"when {ENV_PREFIX}ENV=production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_plaintext_password(self) -> Settings:
+        if self.smtp_password is not None and self.smtp_security == "none":
+            raise ValueError(
+                f"{ENV_PREFIX}SMTP_PASSWORD is never sent over a plain-text connection: set "
+                f"{ENV_PREFIX}SMTP_SECURITY to starttls or ssl"
+            )
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError(
+                f"{ENV_PREFIX}SMTP_USERNAME and {ENV_PREFIX}SMTP_PASSWORD go together: "
+                "set both or neither"
             )
         return self
 

@@ -95,7 +95,7 @@ def test_job_match_email_reaches_a_real_smtp_server(
         org = world.employer(session)
         world.post_job(session, org, skills, title="Cocinero de menú")
         session.commit()
-    sender = SMTPSender("127.0.0.1", port, "Chamba <no-reply@chamba.pe>")
+    sender = SMTPSender("127.0.0.1", port, "Chamba <no-reply@chamba.pe>", security="none")
     OutboxRelay(factory, consumers=[NotificationConsumer(sender)]).dispatch_pending()
     for _ in range(100):
         if len(inbox.messages) == 2:
@@ -124,3 +124,43 @@ def test_no_smtp_host_means_no_email_and_a_broken_server_loses_no_notification(
         dead.send(Message(to="a@b.pe", subject="s", body="b"))
     OutboxRelay(factory, consumers=[NotificationConsumer(dead)]).dispatch_pending()
     assert len(notifications(factory)) == 1
+
+
+class CountingSender:
+    """Fails every send with ``error`` and counts the attempts."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def send(self, message: Message) -> None:
+        self.calls += 1
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("per_message", "expected_calls"),
+    [(False, 1), (True, 3)],
+    ids=["server-failure-stops", "refused-recipient-goes-on"],
+)
+def test_a_failing_server_is_not_retried_for_every_seeker(
+    factory: sessionmaker[Session], per_message: bool, expected_calls: int
+) -> None:
+    from chamba.notifications.senders import DeliveryError
+
+    # GIVEN three seekers a new job suits
+    before = len(notifications(factory))
+    with factory() as session:
+        skills = world.skill_ids(session, 2)
+        for n in range(3):
+            world.seeker(session, skills, email=f"s{n}.{per_message}@example.pe")
+        org = world.employer(session)
+        world.post_job(session, org, skills)
+        session.commit()
+    # WHEN the mail server refuses the login (or only each recipient)
+    sender = CountingSender(DeliveryError("refused", per_message=per_message))
+    OutboxRelay(factory, consumers=[NotificationConsumer(sender)]).dispatch_pending()
+    # THEN a server failure stops after one attempt (no storm of failed logins), a refused
+    # recipient does not stop the others, and every inbox notification is kept
+    assert sender.calls == expected_calls
+    assert len(notifications(factory)) - before == 3

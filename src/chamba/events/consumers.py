@@ -203,9 +203,22 @@ class NotificationConsumer(Consumer):
             return None
 
         def send() -> None:
-            for message in messages:
+            from chamba.notifications.senders import DeliveryError
+
+            for n, message in enumerate(messages):
                 try:
                     sender.send(message)
+                except DeliveryError as exc:
+                    if exc.per_message:
+                        log.warning("a job-match e-mail was refused (event %s): %s", event.id, exc)
+                        continue
+                    # The server, not this message, failed (connection, TLS, login): every other
+                    # message would fail the same way, and repeated failed logins lock accounts.
+                    log.error(
+                        "job-match e-mails stopped (event %s): %s; %d not sent",
+                        event.id, exc, len(messages) - n,
+                    )  # fmt: skip
+                    return
                 except Exception:
                     log.exception("could not send a job-match e-mail (event %s)", event.id)
 

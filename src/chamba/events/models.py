@@ -34,10 +34,16 @@ class OutboxEvent(Base):
 
 
 class ProcessedEvent(Base):
-    """An event a (shared) consumer has applied; written in the same transaction as its effect."""
+    """An event a (shared) consumer has applied; written in the same transaction as its effect.
+
+    Kept for ``CHAMBA_EVENTS_RETENTION_DAYS`` (see :func:`chamba.events.service.prune`); the
+    ``processed_at`` index serves that pruning.
+    """
 
     __tablename__ = "processed_events"
 
     consumer: Mapped[str] = mapped_column(String(60), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_processed_events_processed_at", "processed_at"),)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from chamba.events.models import OutboxEvent, ProcessedEvent
 
@@ -71,3 +71,43 @@ def consumer_lag(session: Session, consumer: str, types: Collection[str]) -> int
         )
         or 0
     )
+
+
+def delete_published_before(session: Session, cutoff: datetime, *, limit: int) -> int:
+    """Delete up to ``limit`` outbox rows published before ``cutoff``; returns how many.
+
+    Unpublished rows are never touched, however old. One statement, a range of
+    ``ix_outbox_pending`` (which leads with ``published_at``).
+    """
+    row = aliased(OutboxEvent)
+    batch = select(row.id).where(row.published_at < cutoff).limit(limit)
+    result = session.execute(
+        delete(OutboxEvent)
+        .where(OutboxEvent.id.in_(batch))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def delete_processed_before(session: Session, cutoff: datetime, *, limit: int) -> int:
+    """Delete up to ``limit`` processed-event records older than ``cutoff``; returns how many.
+
+    A record is kept, however old, while its event is still in the outbox unpublished or
+    published at or after ``cutoff``: that event may still be delivered (again).
+    """
+    record = aliased(ProcessedEvent)
+    deliverable = exists().where(
+        OutboxEvent.id == record.event_id,
+        or_(OutboxEvent.published_at.is_(None), OutboxEvent.published_at >= cutoff),
+    )
+    batch = (
+        select(record.consumer, record.event_id)
+        .where(record.processed_at < cutoff, ~deliverable)
+        .limit(limit)
+    )
+    result = session.execute(
+        delete(ProcessedEvent)
+        .where(tuple_(ProcessedEvent.consumer, ProcessedEvent.event_id).in_(batch))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))

@@ -9,6 +9,9 @@ no Kafka (default)     relay in a background thread after each     relay in-proc
 Kafka                  per-replica consumers in a thread: index,   relay to Kafka, and the
                        demand cache                                notifications consumer
 =====================  ==========================================  ===========================
+
+``chamba worker`` also prunes old events (:func:`~chamba.events.service.prune`) when it starts
+and then every :data:`PRUNE_EVERY_SECONDS`.
 """
 
 from __future__ import annotations
@@ -32,14 +35,46 @@ from chamba.events.consumers import (
 )
 from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher
 from chamba.events.relay import BackgroundDispatcher, OutboxRelay
+from chamba.events.service import prune
 from chamba.notifications.senders import sender_from_settings
 
 log = logging.getLogger(__name__)
+
+#: How often ``chamba worker`` prunes old outbox events and processed-event records.
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 def shared_consumers(settings: Settings) -> list[Consumer]:
     """Consumers that run once per deployment (a Kafka consumer group)."""
     return [NotificationConsumer(sender_from_settings(settings))]
+
+
+async def prune_periodically(
+    factory: sessionmaker[Session],
+    days: int,
+    stop: asyncio.Event,
+    *,
+    every: float = PRUNE_EVERY_SECONDS,
+    metrics: Any = None,
+) -> None:
+    """Prune events older than ``days`` now, then every ``every`` seconds, until ``stop``.
+
+    A failed round (database down) is logged and tried again at the next one.
+    """
+    while not stop.is_set():
+        try:
+            pruned = await asyncio.to_thread(prune, factory, days, metrics=metrics)
+            if pruned.outbox or pruned.processed:
+                log.info(
+                    "pruned %d outbox event(s) and %d processed-event record(s) older than %d "
+                    "days", pruned.outbox, pruned.processed, days,
+                )  # fmt: skip
+        except Exception:
+            log.exception("pruning old events failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            pass
 
 
 async def run_worker(
@@ -51,7 +86,11 @@ async def run_worker(
     metrics_port: int | None = None,
     metrics: Any = None,
 ) -> int:
-    """The ``chamba worker`` loop; returns the events delivered when ``once``."""
+    """The ``chamba worker`` loop; returns the events delivered when ``once``.
+
+    Besides delivering, the loop prunes old events (:func:`prune_periodically`); ``once``
+    only delivers.
+    """
     from chamba.observability.metrics import Metrics
 
     metrics = metrics or Metrics(version=chamba.__version__)
@@ -65,7 +104,10 @@ async def run_worker(
         relay = OutboxRelay(factory, consumers=consumers, metrics=metrics)
         if once:
             return await asyncio.to_thread(relay.dispatch_pending)
-        await relay.run(stop, poll_seconds=settings.outbox_poll_seconds)
+        await asyncio.gather(
+            relay.run(stop, poll_seconds=settings.outbox_poll_seconds),
+            prune_periodically(factory, settings.events_retention_days, stop, metrics=metrics),
+        )
         return relay.published
     publisher = KafkaPublisher(settings.kafka_bootstrap, settings.kafka_topic_prefix)
     relay = OutboxRelay(factory, publisher=publisher, consumers=consumers, metrics=metrics)
@@ -84,6 +126,7 @@ async def run_worker(
     await asyncio.gather(
         relay.run(stop, poll_seconds=settings.outbox_poll_seconds),
         *(loop.run(stop) for loop in loops),
+        prune_periodically(factory, settings.events_retention_days, stop, metrics=metrics),
     )
     return relay.published
 

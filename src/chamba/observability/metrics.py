@@ -103,6 +103,12 @@ class Metrics:
             ["consumer"],
             registry=r,
         )
+        self.events_pruned = Counter(
+            "chamba_events_pruned",
+            "Rows deleted by the events retention, by table (outbox, processed_events).",
+            ["table"],
+            registry=r,
+        )
         # Learning loop, fed by the model registry and serving.
         self.model_info = Gauge(
             "chamba_model_info",
