@@ -11,6 +11,7 @@ import pytest
 
 from chamba.matching.index import (
     ANN_KIND,
+    IVF_TRAIN_AT,
     FaissHNSWIndex,
     FaissIVFIndex,
     FlatIndex,
@@ -413,3 +414,12 @@ def test_huge_ids_work_and_negative_ids_are_refused(make: Factory) -> None:
     # AND negative ids (-1 marks free rows) are refused
     with pytest.raises(ValueError, match="non-negative"):
         index.upsert([-5], x[:1])
+
+
+def test_a_bulk_ivf_build_trains_once_halfway() -> None:
+    # GIVEN an IVF index made for a bulk load of 100,000 items
+    index = make_index("m", 4, "ivf", expected=100_000)
+    # THEN it trains at 50,000 items, so loading all of them trains once (retrain at 4x)
+    assert isinstance(index, FaissIVFIndex)
+    assert index.train_at == 50_000
+    assert make_index("m", 4, "ivf").train_at == IVF_TRAIN_AT
