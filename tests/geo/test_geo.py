@@ -300,6 +300,10 @@ def test_resolve_unknown_names_and_wrong_context(gaz: Gazetteer) -> None:
         gaz.resolve("Lurin, Arequipa")
     with pytest.raises(UnknownUbigeo, match="Empty place"):
         gaz.resolve("   ")
+    # GIVEN only separators (found by the API fuzz: it was an IndexError, a 500)
+    for only_separators in ("; ", ",", " | ; ,"):
+        with pytest.raises(UnknownUbigeo, match="expected 'District, Province, Department'"):
+            gaz.resolve(only_separators)
 
 
 # --------------------------------------------------------------------------- coordinates

@@ -452,7 +452,7 @@ class Gazetteer:
         while len(norms) > 1 and norms[-1] in _COUNTRY_NAMES:
             norms.pop()
             parts.pop()
-        if len(norms) > 3:
+        if not norms or len(norms) > 3:
             raise UnknownUbigeo(
                 text, f"Cannot read place {text!r}: expected 'District, Province, Department'"
             )
