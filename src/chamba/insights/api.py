@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -78,6 +78,7 @@ MinGroup = Annotated[
 Region = Annotated[
     str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="Ubigeo prefix.")
 ]
+Occupation = Annotated[str | None, Query(max_length=200)]
 Lang = Annotated[Literal["es", "en"], Query(description="Language of the chart's labels.")]
 _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "JSON, or CSV when asked for."}
@@ -86,6 +87,9 @@ _PNG: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}}, "description": "A PNG chart."}
 }
 _auth = (NotAuthenticated, RoleRequired)
+Result = TypeVar("Result")
+Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
+"""CSV columns and the rows under them."""
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -128,11 +132,24 @@ def csv_response(columns: Sequence[str], rows: Iterable[Sequence[Any]], name: st
     )
 
 
-def _model_rows(
-    models: Sequence[BaseModel], cls: type[BaseModel]
-) -> tuple[list[str], list[list[Any]]]:
+def _model_rows(models: Sequence[BaseModel], cls: type[BaseModel]) -> Table:
+    """One column per field of ``cls``, in declaration order; one row per model."""
     columns = list(cls.model_fields)
     return columns, [[getattr(m, c) for c in columns] for m in models]
+
+
+def _answer(
+    request: Request,
+    fmt: str | None,
+    result: Result,
+    name: str,
+    table: Callable[[Result], Table],
+) -> Result | Response:
+    """``result`` for FastAPI to answer as JSON, or, when CSV is asked for (``fmt``, else the
+    ``Accept`` header), the download ``chamba-{name}.csv`` of ``table(result)``."""
+    if _wants_csv(request, fmt):
+        return csv_response(*table(result), name)
+    return result
 
 
 def _png(data: bytes) -> Response:
@@ -174,9 +191,7 @@ def get_demand(
     format: Format = None,
 ) -> Any:
     rows = _demand(session, region, level, skill, min_group)
-    if _wants_csv(request, format):
-        return csv_response(*_model_rows(rows, DemandRow), "demand")
-    return rows
+    return _answer(request, format, rows, "demand", lambda rs: _model_rows(rs, DemandRow))
 
 
 @router.get(
@@ -197,19 +212,32 @@ def get_demand_chart(
 ) -> Response:
     rows = _demand(session, region, "department", None, MIN_GROUP)
     if region is None:
-        title = "Perú: habilidades más pedidas" if lang == "es" else "Peru: skills most in demand"
+        name = "Perú" if lang == "es" else "Peru"
     else:
         name = rows[0].region_name if rows else region
-        title = f"{name}: " + (
-            "habilidades más pedidas" if lang == "es" else "skills most in demand"
-        )
-    return _png(charts.demand_chart(rows, top=top, lang=lang, title=title))
+    what = "habilidades más pedidas" if lang == "es" else "skills most in demand"
+    return _png(charts.demand_chart(rows, top=top, lang=lang, title=f"{name}: {what}"))
 
 
 # ----------------------------------------------------------------------------- funnel
 
 
-def _funnel_csv(report: FunnelReport) -> Response:
+def _funnel(
+    session: SessionDep,
+    region: str | None,
+    occupation: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    min_group: int = MIN_GROUP,
+) -> FunnelReport:
+    return funnel(
+        session, region=region, occupation=occupation, since=_utc(since), until=_utc(until),
+        min_group=min_group,
+    )  # fmt: skip
+
+
+def _funnel_table(report: FunnelReport) -> Table:
+    """One row per stage of the jobs and the courses funnel, overall and per region."""
     columns = ["region_code", "region_name", "funnel", "stage", "people", "suppressed",
                "rate_from_previous", "rate_from_start"]  # fmt: skip
     rows = [
@@ -219,7 +247,7 @@ def _funnel_csv(report: FunnelReport) -> Response:
         for which, stages in (("jobs", g.jobs), ("courses", g.courses))
         for s in stages
     ]  # fmt: skip
-    return csv_response(columns, rows, "funnel")
+    return columns, rows
 
 
 @router.get(
@@ -233,17 +261,14 @@ def get_funnel(
     user: StaffUser,
     session: SessionDep,
     region: Region = None,
-    occupation: Annotated[str | None, Query(max_length=200)] = None,
+    occupation: Occupation = None,
     since: Moment | None = None,
     until: Moment | None = None,
     min_group: MinGroup = MIN_GROUP,
     format: Format = None,
 ) -> Any:
-    report = funnel(
-        session, region=region, occupation=occupation, since=_utc(since), until=_utc(until),
-        min_group=min_group,
-    )  # fmt: skip
-    return _funnel_csv(report) if _wants_csv(request, format) else report
+    report = _funnel(session, region, occupation, since, until, min_group)
+    return _answer(request, format, report, "funnel", _funnel_table)
 
 
 @router.get(
@@ -256,14 +281,12 @@ def get_funnel_chart(
     user: StaffUser,
     session: SessionDep,
     region: Region = None,
-    occupation: Annotated[str | None, Query(max_length=200)] = None,
+    occupation: Occupation = None,
     since: Moment | None = None,
     until: Moment | None = None,
     lang: Lang = "es",
 ) -> Response:
-    report = funnel(
-        session, region=region, occupation=occupation, since=_utc(since), until=_utc(until)
-    )
+    report = _funnel(session, region, occupation, since, until)
     group = report.overall
     if region is not None and len(region) == 2:
         group = next((g for g in report.regions if g.region_code == region), group)
@@ -289,7 +312,8 @@ def _impact_scope(
     return user.organisation_id
 
 
-def _impact_csv(report: ImpactReport) -> Response:
+def _impact_table(report: ImpactReport) -> Table:
+    """The completers and the comparison group, then one row per course, then the note."""
     columns = ["group", "course_id", "title", "provider_id", "people", "applied", "hired",
                "applied_rate", "hired_rate", "suppressed"]  # fmt: skip
     rows: list[list[Any]] = [
@@ -303,7 +327,7 @@ def _impact_csv(report: ImpactReport) -> Response:
         for c in report.courses
     ]  # fmt: skip
     rows.append(["note", None, report.note, None, None, None, None, None, None, None])
-    return csv_response(columns, rows, "impact")
+    return columns, rows
 
 
 @router.get(
@@ -330,10 +354,15 @@ def get_impact(
         session, course_id=course_id, provider_id=scope, region=region, since=_utc(since),
         until=_utc(until), window_days=window_days, min_group=min_group,
     )  # fmt: skip
-    return _impact_csv(report) if _wants_csv(request, format) else report
+    return _answer(request, format, report, "impact", _impact_table)
 
 
 # ----------------------------------------------------------------------------- fairness
+
+
+def _fairness_table(report: FairnessReport) -> Table:
+    """The overall row, then one row per group."""
+    return _model_rows([report.overall, *report.rows], FairnessRow)
 
 
 @router.get(
@@ -359,6 +388,4 @@ def get_fairness(
         gap_threshold=gap_threshold,
         min_group=min_group,
     )
-    if _wants_csv(request, format):
-        return csv_response(*_model_rows([report.overall, *report.rows], FairnessRow), "fairness")
-    return report
+    return _answer(request, format, report, "fairness", _fairness_table)
