@@ -132,7 +132,7 @@ def csv_response(columns: Sequence[str], rows: Iterable[Sequence[Any]], name: st
     )
 
 
-def _model_rows(models: Sequence[BaseModel], cls: type[BaseModel]) -> Table:
+def model_rows(models: Sequence[BaseModel], cls: type[BaseModel]) -> Table:
     """One column per field of ``cls``, in declaration order; one row per model."""
     columns = list(cls.model_fields)
     return columns, [[getattr(m, c) for c in columns] for m in models]
@@ -191,7 +191,7 @@ def get_demand(
     format: Format = None,
 ) -> Any:
     rows = _demand(session, region, level, skill, min_group)
-    return _answer(request, format, rows, "demand", lambda rs: _model_rows(rs, DemandRow))
+    return _answer(request, format, rows, "demand", lambda rs: model_rows(rs, DemandRow))
 
 
 @router.get(
@@ -236,7 +236,7 @@ def _funnel(
     )  # fmt: skip
 
 
-def _funnel_table(report: FunnelReport) -> Table:
+def funnel_table(report: FunnelReport) -> Table:
     """One row per stage of the jobs and the courses funnel, overall and per region."""
     columns = ["region_code", "region_name", "funnel", "stage", "people", "suppressed",
                "rate_from_previous", "rate_from_start"]  # fmt: skip
@@ -268,7 +268,7 @@ def get_funnel(
     format: Format = None,
 ) -> Any:
     report = _funnel(session, region, occupation, since, until, min_group)
-    return _answer(request, format, report, "funnel", _funnel_table)
+    return _answer(request, format, report, "funnel", funnel_table)
 
 
 @router.get(
@@ -312,7 +312,7 @@ def _impact_scope(
     return user.organisation_id
 
 
-def _impact_table(report: ImpactReport) -> Table:
+def impact_table(report: ImpactReport) -> Table:
     """The completers and the comparison group, then one row per course, then the note."""
     columns = ["group", "course_id", "title", "provider_id", "people", "applied", "hired",
                "applied_rate", "hired_rate", "suppressed"]  # fmt: skip
@@ -354,15 +354,15 @@ def get_impact(
         session, course_id=course_id, provider_id=scope, region=region, since=_utc(since),
         until=_utc(until), window_days=window_days, min_group=min_group,
     )  # fmt: skip
-    return _answer(request, format, report, "impact", _impact_table)
+    return _answer(request, format, report, "impact", impact_table)
 
 
 # ----------------------------------------------------------------------------- fairness
 
 
-def _fairness_table(report: FairnessReport) -> Table:
+def fairness_table(report: FairnessReport) -> Table:
     """The overall row, then one row per group."""
-    return _model_rows([report.overall, *report.rows], FairnessRow)
+    return model_rows([report.overall, *report.rows], FairnessRow)
 
 
 @router.get(
@@ -388,4 +388,4 @@ def get_fairness(
         gap_threshold=gap_threshold,
         min_group=min_group,
     )
-    return _answer(request, format, report, "fairness", _fairness_table)
+    return _answer(request, format, report, "fairness", fairness_table)

@@ -144,7 +144,7 @@ def demand_png(
 @router.get("/panorama/demanda.csv")
 def demand_csv(user: WebUser, session: SessionDep, region: RegionQuery = "") -> Response:
     rows = demand_rows(session, department(region))
-    return insights_api.csv_response(*insights_api._model_rows(rows, DemandRow), "demand")
+    return insights_api.csv_response(*insights_api.model_rows(rows, DemandRow), "demand")
 
 
 @router.get("/panorama/embudo.png")
@@ -158,7 +158,7 @@ def funnel_png(
 @router.get("/panorama/embudo.csv")
 def funnel_csv(user: WebStaff, session: SessionDep, region: RegionQuery = "") -> Response:
     report = funnel(session, region=department(region), min_group=MIN_GROUP)
-    return insights_api._funnel_csv(report)
+    return insights_api.csv_response(*insights_api.funnel_table(report), "funnel")
 
 
 @router.get("/panorama/impacto.csv")
@@ -168,11 +168,11 @@ def impact_csv(user: WebImpactUser, session: SessionDep, region: RegionQuery = "
     if user.role == Role.PROVIDER:
         provider_id = user.organisation_id or -1
     report = impact_rows(session, provider_id, department(region))
-    return insights_api._impact_csv(report)
+    return insights_api.csv_response(*insights_api.impact_table(report), "impact")
 
 
 @router.get("/panorama/equidad.csv")
 def fairness_csv(user: WebStaff, session: SessionDep) -> Response:
     report = fairness(session, min_group=MIN_GROUP)
     rows = [report.overall, *report.rows]
-    return insights_api.csv_response(*insights_api._model_rows(rows, FairnessRow), "fairness")
+    return insights_api.csv_response(*insights_api.model_rows(rows, FairnessRow), "fairness")
