@@ -61,6 +61,16 @@ def page_of(
     )  # fmt: skip
 
 
+def of_provider(session: Session, provider_id: int) -> list[Course]:
+    """A provider organisation's courses (closed ones included), newest first."""
+    stmt = (
+        select(Course)
+        .where(Course.provider_id == provider_id)
+        .order_by(Course.created_at.desc(), Course.id.desc())
+    )
+    return list(session.scalars(stmt))
+
+
 def existing_skills(session: Session, ids: Collection[str]) -> set[str]:
     if not ids:
         return set()

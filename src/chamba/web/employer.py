@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chamba.activity import repository as activity_repository
@@ -30,12 +29,11 @@ from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import JobCreate
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import EncoderDep, IndexesDep
-from chamba.orgs import service as org_service
 from chamba.orgs.models import OrgKind
 from chamba.people.models import Person
-from chamba.web import discover as discover_service
-from chamba.web import places
+from chamba.web import places, posting
 from chamba.web.forms import FormState
+from chamba.web.posting import FormList, FormText
 from chamba.web.seeker import parse_money
 from chamba.web.session import WebEmployer, see_other
 from chamba.web.templating import gettext_for, render, request_lang
@@ -43,10 +41,6 @@ from chamba.web.views import verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-FormText = Annotated[str, Form()]
-FormList = Annotated[list[str], Form()]
-MAX_TITLE: Final = 200
-MAX_DESCRIPTION: Final = 5000
 REQUIREMENTS: Final = ("essential", "optional")
 
 
@@ -81,9 +75,7 @@ def new_job_form(request: Request, user: WebEmployer) -> Response:
 
 def _check_text(request: Request, form: FormState) -> None:
     _ = gettext_for(request)
-    form.require("titulo", _("Write the job title."))
-    form.max_length("titulo", MAX_TITLE, _("Write at most 200 characters."))
-    form.max_length("descripcion", MAX_DESCRIPTION, _("Write at most 5,000 characters."))
+    posting.check_text(request, form, _("Write the job title."))
 
 
 @router.post("/empleador/ofertas/nueva")
@@ -142,19 +134,10 @@ async def publish(
     _ = gettext_for(request)
     lang = request_lang(request)
     raw = await request.form()
-    order = discover_service.dedupe(shown)
-    names = discover_service.labels(session, order, lang)
-    ticked = set(skill)
-    skills = []
-    for skill_id in order:
-        if skill_id not in names:
-            continue
-        requirement = raw.get(f"req-{skill_id}")
-        skills.append(
-            {"id": skill_id, "label": names[skill_id], "checked": skill_id in ticked,
-             "requirement": requirement if requirement in REQUIREMENTS else "essential",
-             "evidence": None}
-        )  # fmt: skip
+    skills = posting.returned_skills(session, shown, skill, lang)
+    for s in skills:
+        requirement = raw.get(f"req-{s['id']}")
+        s["requirement"] = requirement if requirement in REQUIREMENTS else "essential"
     form = FormState(
         {"titulo": titulo, "descripcion": descripcion, "remoto": remoto, "horas": horas,
          "sueldo_min": sueldo_min, "sueldo_max": sueldo_max}
@@ -181,38 +164,28 @@ async def publish(
         form.error("sueldo_max", _("The maximum cannot be less than the minimum."))
     if picker.ubigeo is None and not remoto:
         form.error("departamento", _("Choose where the job is, or mark it as remote."))
-    chosen = [s for s in skills if s["checked"]]
-    if not chosen:
-        form.error("skills", _("Tick at least one skill the job needs."))
+    chosen = posting.require_skill(form, skills, _("Tick at least one skill the job needs."))
     if form.ok:
-        try:
-            data = JobCreate(
-                title=titulo,
-                description=descripcion or None,
-                location={"ubigeo": picker.ubigeo} if picker.ubigeo else None,
-                remote=bool(remoto),
-                hours_per_week=hours,
-                wage_min=low,
-                wage_max=high,
-                skills=[{"id": s["id"], "requirement": s["requirement"]} for s in chosen],
-            )
-        except ValidationError:
-            form.error("titulo", _("We could not publish the job. Check the fields."))
-        else:
-            org, _created = org_service.organisation_for_account(
-                session, OrgKind.EMPLOYER, organisation_id=user.organisation_id,
-                user_id=user.id, name=user.name,
-            )  # fmt: skip
-            if user.organisation_id != org.id:
-                user.organisation_id = org.id
-            try:
-                job = job_service.publish_job(
-                    session, data, organisation_id=org.id, lang=lang, encoder=encoder
-                )
-            except InvalidJob:
-                form.error("skills", _("We could not publish the job. Check the fields."))
-            else:
-                return see_other(session, f"/empleador/ofertas/{job.id}?publicada=1")
+        values = {
+            "title": titulo,
+            "description": descripcion or None,
+            "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
+            "remote": bool(remoto),
+            "hours_per_week": hours,
+            "wage_min": low,
+            "wage_max": high,
+            "skills": [{"id": s["id"], "requirement": s["requirement"]} for s in chosen],
+        }
+        job = posting.publish_for_organisation(
+            session, user, form, kind=OrgKind.EMPLOYER, schema=JobCreate, values=values,
+            publish=lambda data, org_id: job_service.publish_job(
+                session, data, organisation_id=org_id, lang=lang, encoder=encoder
+            ),
+            refused=InvalidJob,
+            message=_("We could not publish the job. Check the fields."),
+        )  # fmt: skip
+        if job is not None:
+            return see_other(session, f"/empleador/ofertas/{job.id}?publicada=1")
     context = _confirm_context(form, skills, picker)
     return render(
         request, "empleador_confirmar.html", context, status_code=422,

@@ -13,14 +13,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.api.deps import SessionDep
 from chamba.auth.models import User
+from chamba.courses import repository as course_repository
 from chamba.courses import service as course_service
 from chamba.courses.errors import InvalidCourse
 from chamba.courses.models import Course, Modality
@@ -29,11 +28,11 @@ from chamba.fields import parse_date
 from chamba.insights.schemas import MIN_GROUP
 from chamba.matching.api_deps import EncoderDep
 from chamba.nlp.service import extract_skills
-from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.web import discover as discover_service
-from chamba.web import panorama, places
+from chamba.web import panorama, places, posting
 from chamba.web.forms import FormState
+from chamba.web.posting import FormList, FormText
 from chamba.web.seeker import parse_money
 from chamba.web.session import WebProvider, see_other
 from chamba.web.templating import gettext_for, render, request_lang
@@ -41,10 +40,6 @@ from chamba.web.views import verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-FormText = Annotated[str, Form()]
-FormList = Annotated[list[str], Form()]
-MAX_TITLE: Final = 200
-MAX_DESCRIPTION: Final = 5000
 MAX_SUGGESTED: Final = 15
 MODALITIES: Final = tuple(m.value for m in Modality)
 #: Schedule choices of the form, and the weekly slots each one stands for.
@@ -60,13 +55,7 @@ def courses_of(session: Session, user: User) -> list[Course]:
     """The courses of the provider's organisation, newest first."""
     if user.organisation_id is None:
         return []
-    return list(
-        session.scalars(
-            select(Course)
-            .where(Course.provider_id == user.organisation_id)
-            .order_by(Course.created_at.desc(), Course.id.desc())
-        )
-    )
+    return course_repository.of_provider(session, user.organisation_id)
 
 
 def provider_region(session: Session, user: User) -> str | None:
@@ -99,9 +88,7 @@ def new_course_form(request: Request, user: WebProvider) -> Response:
 
 def _check_text(request: Request, form: FormState) -> None:
     _ = gettext_for(request)
-    form.require("titulo", _("Write the course title."))
-    form.max_length("titulo", MAX_TITLE, _("Write at most 200 characters."))
-    form.max_length("descripcion", MAX_DESCRIPTION, _("Write at most 5,000 characters."))
+    posting.check_text(request, form, _("Write the course title."))
 
 
 def _details_context(
@@ -189,14 +176,7 @@ def publish(
     """The confirmed course: skills taught, modality and place, hours, cost... -> published."""
     _ = gettext_for(request)
     lang = request_lang(request)
-    order = discover_service.dedupe(shown)
-    names = discover_service.labels(session, order, lang)
-    ticked = set(skill)
-    skills = [
-        {"id": i, "label": names[i], "checked": i in ticked, "evidence": None}
-        for i in order
-        if i in names
-    ]
+    skills = posting.returned_skills(session, shown, skill, lang)
     form = FormState(
         {"titulo": titulo, "descripcion": descripcion, "modalidad": modalidad, "horas": horas,
          "semanas": semanas, "costo": costo, "gratis": gratis, "beca": beca, "inicio": inicio,
@@ -234,47 +214,34 @@ def publish(
             start = day.isoformat()
     if modalidad != Modality.ONLINE.value and picker.ubigeo is None:
         form.error("departamento", _("Choose where the course is taught, or mark it online."))
-    chosen = [s for s in skills if s["checked"]]
-    if not chosen:
-        form.error("skills", _("Tick at least one skill the course teaches."))
+    chosen = posting.require_skill(form, skills, _("Tick at least one skill the course teaches."))
     if form.ok:
-        slots = [slot for h in chosen_schedules for slot in SCHEDULES[h]]
-        try:
-            data = CourseCreate.model_validate(
-                {
-                    "title": titulo,
-                    "description": descripcion or None,
-                    "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
-                    "modality": modalidad,
-                    "hours": hours,
-                    "weeks": weeks,
-                    "cost": cost,
-                    "is_free": True if gratis else None,
-                    "scholarship": bool(beca),
-                    "schedule": slots,
-                    "start_dates": [start] if start else [],
-                    "certificate": bool(certificado),
-                    "seats": seats,
-                    "skills": [{"id": s["id"]} for s in chosen],
-                }
-            )
-        except ValidationError:
-            form.error("titulo", _("We could not publish the course. Check the fields."))
-        else:
-            org, _created = org_service.organisation_for_account(
-                session, OrgKind.PROVIDER, organisation_id=user.organisation_id,
-                user_id=user.id, name=user.name,
-            )  # fmt: skip
-            if user.organisation_id != org.id:
-                user.organisation_id = org.id
-            try:
-                course = course_service.publish_course(
-                    session, data, provider_id=org.id, lang=lang, encoder=encoder
-                )
-            except InvalidCourse:
-                form.error("skills", _("We could not publish the course. Check the fields."))
-            else:
-                return see_other(session, f"/proveedor/cursos?publicado={course.id}")
+        values = {
+            "title": titulo,
+            "description": descripcion or None,
+            "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
+            "modality": modalidad,
+            "hours": hours,
+            "weeks": weeks,
+            "cost": cost,
+            "is_free": True if gratis else None,
+            "scholarship": bool(beca),
+            "schedule": [slot for h in chosen_schedules for slot in SCHEDULES[h]],
+            "start_dates": [start] if start else [],
+            "certificate": bool(certificado),
+            "seats": seats,
+            "skills": [{"id": s["id"]} for s in chosen],
+        }
+        course = posting.publish_for_organisation(
+            session, user, form, kind=OrgKind.PROVIDER, schema=CourseCreate, values=values,
+            publish=lambda data, org_id: course_service.publish_course(
+                session, data, provider_id=org_id, lang=lang, encoder=encoder
+            ),
+            refused=InvalidCourse,
+            message=_("We could not publish the course. Check the fields."),
+        )  # fmt: skip
+        if course is not None:
+            return see_other(session, f"/proveedor/cursos?publicado={course.id}")
     context = _details_context(form, skills, picker, chosen_schedules)
     return render(
         request, "proveedor_confirmar.html", context, status_code=422,

@@ -1,0 +1,103 @@
+"""What posting a job (:mod:`chamba.web.employer`) and publishing a course
+(:mod:`chamba.web.provider`) share: free text -> suggested skills to confirm -> published.
+
+Both check the title and description the same way, get back the confirm page's skills
+(``shown``: every skill the page listed, ``skill``: the ticked ones), need at least one skill
+ticked, and publish for the account's organisation, which is made on its first posting
+(:func:`chamba.orgs.service.organisation_for_account`, as the API does). The confirm pages share
+``templates/_confirmar.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Final, TypeVar
+
+from fastapi import Form, Request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from chamba.auth.models import User
+from chamba.orgs import service as org_service
+from chamba.orgs.models import OrgKind
+from chamba.web import discover as discover_service
+from chamba.web.forms import FormState
+from chamba.web.i18n import Lang
+from chamba.web.templating import gettext_for
+
+FormText = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+MAX_TITLE: Final = 200
+MAX_DESCRIPTION: Final = 5000
+
+Data = TypeVar("Data", bound=BaseModel)
+Published = TypeVar("Published")
+
+
+def check_text(request: Request, form: FormState, missing_title: str) -> None:
+    """Errors on ``titulo`` (``missing_title`` when blank, or too long) and on a too long
+    ``descripcion``."""
+    _ = gettext_for(request)
+    form.require("titulo", missing_title)
+    form.max_length("titulo", MAX_TITLE, _("Write at most 200 characters."))
+    form.max_length("descripcion", MAX_DESCRIPTION, _("Write at most 5,000 characters."))
+
+
+def returned_skills(
+    session: Session, shown: Sequence[str], ticked: Sequence[str], lang: Lang
+) -> list[dict[str, Any]]:
+    """The skills the confirm page listed, as its form sent them back: in the order shown
+    (repeats and unknown ids dropped), ``checked`` when ticked, without evidence."""
+    order = discover_service.dedupe(shown)
+    names = discover_service.labels(session, order, lang)
+    chosen = set(ticked)
+    return [
+        {"id": i, "label": names[i], "checked": i in chosen, "evidence": None}
+        for i in order
+        if i in names
+    ]
+
+
+def require_skill(
+    form: FormState, skills: Sequence[dict[str, Any]], message: str
+) -> list[dict[str, Any]]:
+    """The ticked skills; an error on ``skills`` (``message``) when there is none."""
+    chosen = [s for s in skills if s["checked"]]
+    if not chosen:
+        form.error("skills", message)
+    return chosen
+
+
+def publish_for_organisation(
+    session: Session,
+    user: User,
+    form: FormState,
+    *,
+    kind: OrgKind,
+    schema: type[Data],
+    values: Mapping[str, Any],
+    publish: Callable[[Data, int], Published],
+    refused: type[Exception],
+    message: str,
+) -> Published | None:
+    """``publish(data, organisation id)`` for ``values`` validated by ``schema``.
+
+    ``None``, with ``message`` on the form, when the values do not validate (on ``titulo``) or
+    the service raises ``refused`` (on ``skills``). The account's organisation (of ``kind``) is
+    made, and remembered on ``user``, only once the values validate.
+    """
+    try:
+        data = schema.model_validate(values)
+    except ValidationError:
+        form.error("titulo", message)
+        return None
+    org, _created = org_service.organisation_for_account(
+        session, kind, organisation_id=user.organisation_id, user_id=user.id, name=user.name
+    )
+    if user.organisation_id != org.id:
+        user.organisation_id = org.id
+    try:
+        return publish(data, org.id)
+    except refused:
+        form.error("skills", message)
+        return None
