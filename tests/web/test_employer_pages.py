@@ -121,3 +121,22 @@ def test_close_a_job_needs_csrf(
         f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token}, follow_redirects=False
     )
     assert done.headers["location"] == f"/empleador/ofertas?cerrada={job_id}"
+
+
+def test_language_links_of_posted_pages_point_at_a_page_that_answers_get(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    # GIVEN an employer's pages that answer POSTs (confirm, the no-JavaScript place step, an
+    # error) WHEN they show the language switch THEN it links the new-posting page (a GET),
+    # never the POST-only URL that would answer 405
+    login_as(web, make_web_user(Role.EMPLOYER))
+    confirm = web.post("/empleador/ofertas/nueva", data={**TEXT, csrf.FIELD_NAME: token})
+    empty = web.post("/empleador/ofertas/nueva", data={"titulo": "", csrf.FIELD_NAME: token})
+    place = web.post(
+        "/empleador/ofertas/publicar",
+        data={**TEXT, "accion": "lugar", "departamento": "15", csrf.FIELD_NAME: token},
+    )
+    for page in (confirm, empty, place):
+        assert 'href="/empleador/ofertas/nueva?lang=en"' in page.text
+        assert "/publicar?lang=" not in page.text
+    assert web.get("/empleador/ofertas/nueva?lang=en").status_code == 200

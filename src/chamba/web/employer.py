@@ -40,6 +40,8 @@ from chamba.web.templating import gettext_for, render, request_lang
 from chamba.web.views import verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+#: The new-posting page: where the language switch of the pages answering its POSTs points.
+NEW = "/empleador/ofertas/nueva"
 
 REQUIREMENTS: Final = ("essential", "optional")
 
@@ -92,7 +94,9 @@ def new_job_skills(
     form = FormState({"titulo": titulo, "descripcion": descripcion})
     _check_text(request, form)
     if not form.ok:
-        return render(request, "empleador_nueva.html", {"form": form}, status_code=422)
+        return render(
+            request, "empleador_nueva.html", {"form": form}, status_code=422, switch_path=NEW
+        )
     found = job_service.suggest_skills(session, titulo, descripcion, lang, encoder=encoder)
     skills = [
         {"id": s.id, "label": s.label, "checked": True, "requirement": s.requirement.value,
@@ -100,9 +104,7 @@ def new_job_skills(
         for s in found
     ]  # fmt: skip
     context = _confirm_context(form, skills, places.picker())
-    return render(
-        request, "empleador_confirmar.html", context, switch_path="/empleador/ofertas/nueva"
-    )
+    return render(request, "empleador_confirmar.html", context, switch_path=NEW)
 
 
 def _confirm_context(
@@ -145,7 +147,7 @@ async def publish(
     picker = places.picker(departamento, provincia, distrito)
     if accion == "lugar":
         context = _confirm_context(form, skills, picker)
-        return render(request, "empleador_confirmar.html", context)
+        return render(request, "empleador_confirmar.html", context, switch_path=NEW)
     _check_text(request, form)
     hours = None
     if horas.strip():
@@ -189,7 +191,7 @@ async def publish(
     context = _confirm_context(form, skills, picker)
     return render(
         request, "empleador_confirmar.html", context, status_code=422,
-        switch_path="/empleador/ofertas/nueva",
+        switch_path=NEW,
     )  # fmt: skip
 
 

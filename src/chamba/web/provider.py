@@ -39,6 +39,8 @@ from chamba.web.templating import gettext_for, render, request_lang
 from chamba.web.views import verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+#: The new-course page: where the language switch of the pages answering its POSTs points.
+NEW = "/proveedor/cursos/nuevo"
 
 MAX_SUGGESTED: Final = 15
 MODALITIES: Final = tuple(m.value for m in Modality)
@@ -118,7 +120,9 @@ def new_course_skills(
     form = FormState({"titulo": titulo, "descripcion": descripcion, "modalidad": "in_person"})
     _check_text(request, form)
     if not form.ok:
-        return render(request, "proveedor_nuevo.html", {"form": form}, status_code=422)
+        return render(
+            request, "proveedor_nuevo.html", {"form": form}, status_code=422, switch_path=NEW
+        )
     text = ". ".join(t for t in (titulo, descripcion) if t.strip())
     found = extract_skills(session, text, lang, encoder=encoder)
     order = discover_service.dedupe(s.skill_id for s in sorted(found, key=lambda s: -s.confidence))[
@@ -133,9 +137,7 @@ def new_course_skills(
     ]
     region = provider_region(session, user) or ""
     context = _details_context(form, skills, places.picker(region), [])
-    return render(
-        request, "proveedor_confirmar.html", context, switch_path="/proveedor/cursos/nuevo"
-    )
+    return render(request, "proveedor_confirmar.html", context, switch_path=NEW)
 
 
 def _whole(form: FormState, name: str, low: int, high: int, message: str) -> int | None:
@@ -186,7 +188,7 @@ def publish(
     picker = places.picker(departamento, provincia, distrito)
     if accion == "lugar":
         context = _details_context(form, skills, picker, chosen_schedules)
-        return render(request, "proveedor_confirmar.html", context)
+        return render(request, "proveedor_confirmar.html", context, switch_path=NEW)
     _check_text(request, form)
     if modalidad not in MODALITIES:
         form.error("modalidad", _("Choose how the course is taught."))
@@ -245,7 +247,7 @@ def publish(
     context = _details_context(form, skills, picker, chosen_schedules)
     return render(
         request, "proveedor_confirmar.html", context, status_code=422,
-        switch_path="/proveedor/cursos/nuevo",
+        switch_path=NEW,
     )  # fmt: skip
 
 
