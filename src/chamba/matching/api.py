@@ -9,6 +9,7 @@ to be contacted; never national ids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -68,6 +69,17 @@ def _log_page(
     )  # fmt: skip
 
 
+def _serve_page(
+    session: SessionDep, person: Person, kind: SubjectType, metrics: Metrics,
+    rank: Callable[[], MatchPage],
+) -> MatchPage:  # fmt: skip
+    """``rank()``, timed as ``match_latency`` of ``kind``, its page logged as shown."""
+    with metrics.match_latency.labels(kind=f"{kind.value}s").time():
+        page = rank()
+    _log_page(session, person, page, kind, metrics)
+    return page
+
+
 @router.get(
     "/me/matches/jobs",
     summary="Jobs for me, best first, each explained",
@@ -85,13 +97,10 @@ def my_job_matches(
     min_wage: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
     lang: Lang = None,
 ) -> MatchPage:
-    with metrics.match_latency.labels(kind="jobs").time():
-        page = jobs_for_person(
-            session, indexes, person.id, limit=limit, offset=offset,
-            max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
-        )  # fmt: skip
-    _log_page(session, person, page, SubjectType.JOB, metrics)
-    return page
+    return _serve_page(session, person, SubjectType.JOB, metrics, lambda: jobs_for_person(
+        session, indexes, person.id, limit=limit, offset=offset,
+        max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
+    ))  # fmt: skip
 
 
 @router.get(
@@ -111,13 +120,10 @@ def my_course_matches(
     max_distance_km: Km = None,
     lang: Lang = None,
 ) -> MatchPage:
-    with metrics.match_latency.labels(kind="courses").time():
-        page = courses_for_person(
-            session, indexes, person.id, limit=limit, offset=offset, budget=budget,
-            modality=modality, max_distance_km=max_distance_km, lang=lang,
-        )  # fmt: skip
-    _log_page(session, person, page, SubjectType.COURSE, metrics)
-    return page
+    return _serve_page(session, person, SubjectType.COURSE, metrics, lambda: courses_for_person(
+        session, indexes, person.id, limit=limit, offset=offset, budget=budget,
+        modality=modality, max_distance_km=max_distance_km, lang=lang,
+    ))  # fmt: skip
 
 
 class PathwayTargetMissing(InvalidInput):

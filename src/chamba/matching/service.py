@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final, TypeVar
+from typing import Final, Required, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -62,8 +62,10 @@ from chamba.matching.filters import (
     filter_people_for_job,
 )
 from chamba.matching.schemas import (
+    Explanation,
     InvalidMatchRequest,
     JobNotFound,
+    Lang,
     MatchItem,
     MatchPage,
     PersonNotFound,
@@ -108,22 +110,14 @@ def _now(now: datetime | None) -> datetime:
     return now.astimezone(UTC)
 
 
-def _get_person(session: Session, person_id: int) -> Person:
-    if isinstance(person_id, bool) or not isinstance(person_id, int):
-        raise PersonNotFound(person_id)
-    person = session.get(Person, person_id)
-    if person is None:
-        raise PersonNotFound(person_id)
-    return person
-
-
-def _get_job(session: Session, job_id: int) -> Job:
-    if isinstance(job_id, bool) or not isinstance(job_id, int):
-        raise JobNotFound(job_id)
-    job = session.get(Job, job_id)
-    if job is None:
-        raise JobNotFound(job_id)
-    return job
+def _get(session: Session, model: type[_T], key: int, missing: Callable[[object], Exception]) -> _T:
+    """The ``model`` row with id ``key``; ``missing(key)`` is raised for a non-int or unknown id."""
+    if isinstance(key, bool) or not isinstance(key, int):
+        raise missing(key)
+    row = session.get(model, key)
+    if row is None:
+        raise missing(key)
+    return row
 
 
 def _load(session: Session, model: type[_T], ids: Sequence[int]) -> list[_T]:
@@ -190,6 +184,59 @@ def _union(*parts: Iterable[int]) -> list[int]:
         for i in part:
             seen.setdefault(int(i), None)
     return sorted(seen)
+
+
+def _score(
+    scorer: Scorer, X: FloatArray, items: Sequence[_T]
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """``scorer``'s scores of the rows of ``X`` (one per item) and their order, best first."""
+    scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
+    return scores, _rank(np.array([item.id for item in items], dtype=np.int64), scores)
+
+
+class _Head(TypedDict, total=False):
+    """What names a :class:`MatchItem`: one of its three ids, and its title."""
+
+    job_id: int
+    person_id: int
+    course_id: int
+    title: Required[str]
+
+
+def _match_page(
+    items: Sequence[_T], X: FloatArray, scores: FloatArray, order: npt.NDArray[np.intp], *,
+    features: Sequence[str], head: Callable[[_T], _Head],
+    explain: Callable[[list[_T], FloatArray], list[Explanation]], scorer: Scorer, lang: Lang,
+    limit: int, offset: int, total_filtered: int, hints: list[str],
+) -> MatchPage:  # fmt: skip
+    """Page a ranking with ``limit``/``offset`` and explain that page only.
+
+    ``items``, the rows of ``X`` (named by ``features``) and ``scores`` are parallel; ``order``
+    indexes them best first. ``explain(chosen, rows)`` explains the page's items.
+    """
+    page = order[offset : offset + limit]
+    chosen = [items[i] for i in page]
+    explanations = explain(chosen, X[page])
+    out = [
+        MatchItem(
+            **head(item),
+            score=round(float(scores[i]), 6),
+            rank=offset + n + 1,
+            features=as_dict(features, X[i]),
+            explanation=explanations[n],
+        )
+        for n, (i, item) in enumerate(zip(page, chosen, strict=True))
+    ]
+    return MatchPage(
+        items=out,
+        total_candidates=len(items),
+        total_filtered=total_filtered,
+        scorer_version=scorer.version,
+        lang=lang,
+        limit=limit,
+        offset=offset,
+        hints=hints,
+    )
 
 
 # ---------------------------------------------------------------------- jobs for a person
@@ -262,8 +309,7 @@ def rank_jobs(
     ids = job_candidates(ctx, person, filtered, k)
     jobs = _load(ctx.session, Job, ids)
     X = job_features(ctx, person, jobs)  # (n, n_features)
-    scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
-    order = _rank(np.array([j.id for j in jobs], dtype=np.int64), scores)
+    scores, order = _score(scorer, X, jobs)
     return JobRanking(jobs, X, scores, order, len(filtered), hints)
 
 
@@ -312,7 +358,7 @@ def jobs_for_person(
     _check_page(limit, offset)
     _check_number(max_distance_km, "max_distance_km")
     _check_number(min_wage, "min_wage")
-    person = _get_person(session, person_id)
+    person = _get(session, Person, person_id, PersonNotFound)
     moment = _now(now)
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)
@@ -326,31 +372,14 @@ def jobs_for_person(
     )
     scorer = get_scorer("jobs")
     ranking = rank_jobs(ctx, person, flt, scorer=scorer)
-    page = ranking.order[offset : offset + limit]
-    jobs = [ranking.jobs[i] for i in page]
-    rows = ranking.features[page]
-    explanations = explain_jobs(ctx, person, jobs, rows, language)
-    items = [
-        MatchItem(
-            job_id=job.id,
-            title=job.title,
-            score=round(float(ranking.scores[i]), 6),
-            rank=offset + n + 1,
-            features=as_dict(JOB_FEATURES, ranking.features[i]),
-            explanation=explanations[n],
-        )
-        for n, (i, job) in enumerate(zip(page, jobs, strict=True))
-    ]
-    return MatchPage(
-        items=items,
-        total_candidates=len(ranking.jobs),
-        total_filtered=ranking.total_filtered,
-        scorer_version=scorer.version,
-        lang=language,
-        limit=limit,
-        offset=offset,
-        hints=ranking.hints,
-    )
+    return _match_page(
+        ranking.jobs, ranking.features, ranking.scores, ranking.order,
+        features=JOB_FEATURES,
+        head=lambda job: {"job_id": job.id, "title": job.title},
+        explain=lambda jobs, rows: explain_jobs(ctx, person, jobs, rows, language),
+        scorer=scorer, lang=language, limit=limit, offset=offset,
+        total_filtered=ranking.total_filtered, hints=ranking.hints,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------- candidates for a job
@@ -389,7 +418,7 @@ def candidates_for_job(
     """
     _check_page(limit, offset)
     _check_number(max_distance_km, "max_distance_km")
-    job = _get_job(session, job_id)
+    job = _get(session, Job, job_id, JobNotFound)
     moment = _now(now)
     language = resolve_lang(session, None, lang)
     ctx = FeatureContext(session, indexes, moment)
@@ -415,35 +444,18 @@ def candidates_for_job(
     allowed = set(filtered.ids.tolist())
     people = [p for p in _load(session, Person, ids) if p.id in allowed]  # never widen
     X = person_features(ctx, job, people)  # (n, n_features)
-    scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
-    order = _rank(np.array([p.id for p in people], dtype=np.int64), scores)
-    page = order[offset : offset + limit]
-    chosen = [people[i] for i in page]
-    explanations = explain_candidates(ctx, job, chosen, X[page], language)
-    title = "Candidate" if language == "en" else "Candidato/a"
-    items = [
-        MatchItem(
-            person_id=person.id,
-            title=f"{title} {person.id}",
-            score=round(float(scores[i]), 6),
-            rank=offset + n + 1,
-            features=as_dict(JOB_FEATURES, X[i]),
-            explanation=explanations[n],
-        )
-        for n, (i, person) in enumerate(zip(page, chosen, strict=True))
-    ]
+    scores, order = _score(scorer, X, people)
     if not people:
         hints.append("no_candidates")
-    return MatchPage(
-        items=items,
-        total_candidates=len(people),
-        total_filtered=len(filtered),
-        scorer_version=scorer.version,
-        lang=language,
-        limit=limit,
-        offset=offset,
-        hints=hints,
-    )
+    title = "Candidate" if language == "en" else "Candidato/a"
+    return _match_page(
+        people, X, scores, order,
+        features=JOB_FEATURES,  # the person-job features, as for jobs
+        head=lambda person: {"person_id": person.id, "title": f"{title} {person.id}"},
+        explain=lambda chosen, rows: explain_candidates(ctx, job, chosen, rows, language),
+        scorer=scorer, lang=language, limit=limit, offset=offset,
+        total_filtered=len(filtered), hints=hints,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------- courses for a person
@@ -531,7 +543,7 @@ def courses_for_person(
             raise InvalidMatchRequest(
                 f"unknown modality {modality!r}: use in_person, online or hybrid"
             ) from None
-    person = _get_person(session, person_id)
+    person = _get(session, Person, person_id, PersonNotFound)
     moment = _now(now)
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)
@@ -556,33 +568,16 @@ def courses_for_person(
         )
     courses = _load(session, Course, ids)
     X = course_features(ctx, person, courses, needs=needs, demand=demand)  # (n, n_features)
-    scores = np.asarray(scorer.score(X), dtype=np.float64)
-    order = _rank(np.array([c.id for c in courses], dtype=np.int64), scores)
-    page = order[offset : offset + limit]
-    chosen = [courses[i] for i in page]
-    explanations = explain_courses(
-        ctx, person, chosen, X[page], language, needs=needs, budget=flt.budget
-    )
-    items = [
-        MatchItem(
-            course_id=course.id,
-            title=course.title,
-            score=round(float(scores[i]), 6),
-            rank=offset + n + 1,
-            features=as_dict(COURSE_FEATURES, X[i]),
-            explanation=explanations[n],
-        )
-        for n, (i, course) in enumerate(zip(page, chosen, strict=True))
-    ]
+    scores, order = _score(scorer, X, courses)
     if not courses:
         hints.append("no_courses_pass_filters")
-    return MatchPage(
-        items=items,
-        total_candidates=len(courses),
-        total_filtered=len(filtered),
-        scorer_version=scorer.version,
-        lang=language,
-        limit=limit,
-        offset=offset,
-        hints=hints,
-    )
+    return _match_page(
+        courses, X, scores, order,
+        features=COURSE_FEATURES,
+        head=lambda course: {"course_id": course.id, "title": course.title},
+        explain=lambda chosen, rows: explain_courses(
+            ctx, person, chosen, rows, language, needs=needs, budget=flt.budget
+        ),
+        scorer=scorer, lang=language, limit=limit, offset=offset,
+        total_filtered=len(filtered), hints=hints,
+    )  # fmt: skip
