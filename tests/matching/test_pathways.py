@@ -271,17 +271,24 @@ def test_bad_input(session: Session) -> None:
         plan_pathway(session, pid, occupation_id="tpw_welder", lang="fr")  # type: ignore[arg-type]
 
 
+def random_problem(rng: random.Random, courses: tuple[int, int]) -> tuple[int, list[Candidate]]:
+    """A covering problem: 1-5 skills to cover and a random number of courses in ``courses``,
+    each teaching a random subset at S/ 0-500 plus 1-80 hours at λ."""
+    full = (1 << rng.randint(1, 5)) - 1
+    cands = [
+        Candidate(rng.randint(1, full), c := rng.randint(0, 500) * 100,
+                  c + 500 * rng.randint(1, 80), 0.0)
+        for _ in range(rng.randint(*courses))
+    ]  # fmt: skip
+    return full, cands
+
+
 def test_exact_solver_matches_brute_force() -> None:
     # GIVEN 200 random small covering problems
     rng = random.Random(3)
     for _ in range(200):
-        n_skills, n_courses = rng.randint(1, 5), rng.randint(1, 9)
-        full = (1 << n_skills) - 1
-        cands = [
-            Candidate(rng.randint(1, full), c := rng.randint(0, 500) * 100,
-                      c + 500 * rng.randint(1, 80), 0.0)
-            for _ in range(n_courses)
-        ]  # fmt: skip
+        full, cands = random_problem(rng, courses=(1, 9))
+        n_courses = len(cands)
         budget = rng.choice([None, 30_000, 60_000])
         # WHEN solved exactly and by brute force
         best = None
@@ -323,13 +330,7 @@ def test_budget_aware_greedy_fits_the_budget_and_finds_most_exact_plans() -> Non
     rng = random.Random(5)
     exact_found = greedy_found = 0
     for _ in range(300):
-        n_skills, n_courses = rng.randint(1, 5), rng.randint(2, 10)
-        full = (1 << n_skills) - 1
-        cands = [
-            Candidate(rng.randint(1, full), c := rng.randint(0, 500) * 100,
-                      c + 500 * rng.randint(1, 80), 0.0)
-            for _ in range(n_courses)
-        ]  # fmt: skip
+        full, cands = random_problem(rng, courses=(2, 10))
         budget = rng.choice([20_000, 40_000, 80_000])
         exact = solve_exact(full, cands, budget)
         got = solve_greedy_within_budget(full, cands, budget)
