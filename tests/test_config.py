@@ -36,6 +36,8 @@ def test_postgresql_url_uses_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CHAMBA_SECRET_KEY", "short"),
         ("CHAMBA_DATA_KEY", "not-a-fernet-key"),
         ("CHAMBA_ENV", "staging"),
+        ("CHAMBA_ENCODER", "bert"),
+        ("CHAMBA_ENCODER", "st:/no/such/model/folder"),
     ],
 )
 def test_invalid_settings_fail_naming_the_variable(
@@ -57,3 +59,13 @@ def test_every_setting_is_documented_and_nothing_else() -> None:
     documented = set(re.findall(r"`(CHAMBA_[A-Z_]+)`", DOCS.read_text()))
     actual = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
     assert documented == actual
+
+
+def test_encoder_setting_accepts_the_built_in_one_or_a_local_folder(tmp_path: Path) -> None:
+    # GIVEN the default, and a folder for a sentence-transformers model
+    assert load_settings().encoder == "use-multilingual-v3"
+    # THEN a folder is accepted (with ~ expanded) and a file is not
+    assert load_settings(encoder=f"st:{tmp_path}").encoder == f"st:{tmp_path}"
+    (tmp_path / "model.bin").write_bytes(b"")
+    with pytest.raises(SettingsError, match="CHAMBA_ENCODER"):
+        load_settings(encoder=f"st:{tmp_path / 'model.bin'}")

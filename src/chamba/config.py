@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     kafka_topic_prefix: str = Field(
         "chamba", pattern=r"^[A-Za-z0-9._-]{1,100}$", description="Prefix of the event topics."
     )
+    encoder: str = Field(
+        "use-multilingual-v3",
+        description="Text encoder of the matching vectors (jobs, people, courses): "
+        "`use-multilingual-v3` (built in) or `st:/path/to/folder` (a sentence-transformers "
+        "model in a local folder). The vectors are saved with the model's id: changing it "
+        "re-embeds on the next start. Skill extraction keeps the built-in encoder, which its "
+        "thresholds are calibrated for.",
+    )
     outbox_poll_seconds: float = Field(
         1.0, gt=0, le=3600, description="How often the relay looks for new outbox events."
     )
@@ -132,6 +140,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("encoder")
+    @classmethod
+    def _encoder_spec(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("use-multilingual-v3", "use", "usem3"):
+            return value
+        if value.startswith("st:") and Path(value[3:]).expanduser().is_dir():
+            return f"st:{Path(value[3:]).expanduser()}"
+        raise ValueError(
+            f"{value!r} is not an encoder: use 'use-multilingual-v3' or 'st:/path/to/folder' "
+            "naming an existing folder that holds a sentence-transformers model"
+        )
 
     @field_validator("kafka_bootstrap", "smtp_host", "smtp_username")
     @classmethod

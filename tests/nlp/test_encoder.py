@@ -205,3 +205,28 @@ def test_cached_encoder_is_a_text_encoder(tmp_path: Path) -> None:
         enc = CachedEncoder(HashEncoder(), cache)
         assert isinstance(enc, TextEncoder)
         assert enc.encode(["x y"]).shape == (1, 64)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sentence_transformers") is None or _st_path() is None,
+    reason="sentence_transformers or the local model is not installed",
+)
+def test_the_encoder_setting_chooses_the_matching_vectors(tmp_path: Path) -> None:
+    from chamba.config import load_settings
+    from chamba.matching.store import clear_index_stores, get_index_store
+
+    # GIVEN CHAMBA_ENCODER naming the local sentence-transformers folder
+    path = _st_path()
+    settings = load_settings(data_dir=tmp_path, encoder=f"st:{path}")
+    clear_index_stores()
+    try:
+        # WHEN the process-wide index store is asked for
+        store = get_index_store(settings)
+        # THEN it embeds with that model (its id is what the saved vectors are checked against)
+        assert store.encoder.model_id == f"st:{Path(str(path)).name}"
+        assert store.encoder.dim == 384
+        # AND the default setting gives the built-in multilingual USE
+        default = get_index_store(load_settings(data_dir=tmp_path / "other"))
+        assert default.encoder.dim == 512
+    finally:
+        clear_index_stores()

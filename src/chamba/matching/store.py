@@ -385,13 +385,14 @@ def get_index_store(
 ) -> IndexStore:
     """The process-wide :class:`IndexStore` for the data directory and encoder (built lazily).
 
-    Nothing is loaded until :meth:`IndexStore.load_or_build` is called.
+    The encoder is ``encoder_spec`` or else the ``CHAMBA_ENCODER`` setting. Nothing is loaded
+    until :meth:`IndexStore.load_or_build` is called.
 
     Example:
         >>> store = get_index_store()  # doctest: +SKIP
     """
     settings = settings or get_settings()
-    return _store_for(str(Path(settings.data_dir).resolve()), encoder_spec)
+    return _store_for(str(Path(settings.data_dir).resolve()), encoder_spec or settings.encoder)
 
 
 def clear_index_stores() -> None:
