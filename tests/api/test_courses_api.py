@@ -45,6 +45,22 @@ def test_provider_publishes_searches_changes_and_closes(
     assert client.get("/api/v1/courses?q=soldadura").json()["items"] == []
 
 
+def test_search_follows_a_changed_course_title(
+    client: Any, provider: Any, seeded_session: Session
+) -> None:
+    # GIVEN a published course
+    body = course_body(skill_ids(seeded_session, 1))
+    course = client.post("/api/v1/courses", json=body, headers=provider.headers).json()
+    # WHEN the owner renames it
+    url = f"/api/v1/courses/{course['id']}"
+    patch = {"title": "Electricidad Domiciliaria"}
+    assert client.patch(url, json=patch, headers=provider.headers).status_code == 200
+    # THEN search finds it by the new title, not the old one
+    found = client.get("/api/v1/courses?q=electricidad+DOMICILIARIA").json()["items"]
+    assert [c["id"] for c in found] == [course["id"]]
+    assert client.get("/api/v1/courses?q=soldadura+basica").json()["items"] == []
+
+
 def test_skills_taught_are_extracted_when_not_given(
     client: Any, provider: Any, lexicon_extractor: Any
 ) -> None:

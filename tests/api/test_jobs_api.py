@@ -243,6 +243,22 @@ def test_owner_changes_and_closes_a_job(
     assert job["id"] not in _ids(client, "per_page=100")
 
 
+def test_search_follows_a_changed_title_and_description(
+    client: Any, employer: Any, seeded_session: Session
+) -> None:
+    # GIVEN a published job found by a word of its title
+    job = _post(client, employer, **job_body(skill_ids(seeded_session, 1)))
+    assert job["id"] in _ids(client, "q=soldador")
+    # WHEN the owner changes its title and description
+    url = f"/api/v1/jobs/{job['id']}"
+    body = {"title": "Técnico en Refrigeración", "description": "Mantenimiento de cámaras."}
+    assert client.patch(url, json=body, headers=employer.headers).status_code == 200
+    # THEN search finds it by the new words (accents folded) and no longer by the old ones
+    assert _ids(client, "q=REFRIGERACION") == [job["id"]]
+    assert _ids(client, "q=camaras mantenimiento") == [job["id"]]
+    assert job["id"] not in _ids(client, "q=soldador")
+
+
 def test_drafts_are_seen_only_by_their_owner(
     client: Any, employer: Any, make_user: MakeUser, seeded_session: Session
 ) -> None:

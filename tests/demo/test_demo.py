@@ -94,6 +94,20 @@ def test_sizes_follow_the_documented_ratios(demo: Demo) -> None:
         assert sources == ["demo"]
 
 
+def test_bulk_loaded_jobs_and_courses_carry_their_search_text(demo: Demo) -> None:
+    # GIVEN the demo's jobs and courses, bulk-inserted around the ORM
+    with demo.engine.connect() as conn:
+        for model in (Job, Course):
+            rows = conn.execute(
+                select(model.title, model.description, model.search_title, model.search_text)
+            ).all()
+            # THEN each stores its normalised title, and title and description
+            assert rows
+            for title, description, search_title, search_text in rows:
+                assert search_title == normalize(title)
+                assert search_text == normalize(f"{title} {description}")
+
+
 def test_names_are_encrypted_at_rest_and_read_back(demo: Demo) -> None:
     with demo.engine.connect() as conn:
         # WHEN the raw column is read without the type's decryption

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from chamba.courses.models import Course, Modality
 from chamba.ingest.service import import_file
 from chamba.orgs.models import Organisation, OrgKind
+from chamba.search import search_fields
 from chamba.vocab import SkillLevel
 
 pytestmark = pytest.mark.usefixtures("skills")
@@ -108,3 +109,17 @@ def test_json_records_with_field_names(session: Session, tmp_path: Path) -> None
     assert course.scholarship
     assert not course.is_free
     assert [(s.skill_id, s.level) for s in course.skills] == [("guia-turismo", SkillLevel.ADVANCED)]
+
+
+def test_imported_courses_carry_their_search_text(session: Session, fixtures: Path) -> None:
+    # GIVEN the good CSV of courses imported
+    import_file(session, "courses", fixtures / "courses_good.csv")
+    # THEN every course's stored search columns are its normalised title and description
+    rows = session.execute(
+        select(Course.title, Course.description, Course.search_title, Course.search_text)
+    ).all()
+    assert len(rows) == 4
+    for title, description, search_title, search_text in rows:
+        assert {"search_title": search_title, "search_text": search_text} == search_fields(
+            title, description
+        )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from chamba.ingest.service import import_file
 from chamba.jobs.models import ContractType, Job
 from chamba.orgs.models import Organisation, OrgKind
+from chamba.search import search_fields
 from chamba.vocab import EducationLevel, Requirement
 
 pytestmark = pytest.mark.usefixtures("skills")
@@ -245,3 +246,17 @@ def test_thousands_of_rows_import_in_one_batch(session: Session, tmp_path: Path)
     # THEN all rows are created, and the re-import changes nothing
     assert report.created == 2_000
     assert again.unchanged == 2_000
+
+
+def test_imported_jobs_carry_their_search_text(session: Session, fixtures: Path) -> None:
+    # GIVEN the good CSV imported
+    import_file(session, "jobs", fixtures / "jobs_good.csv")
+    # THEN every job's stored search columns are its normalised title and description
+    rows = session.execute(
+        select(Job.title, Job.description, Job.search_title, Job.search_text)
+    ).all()
+    assert len(rows) == 5
+    for title, description, search_title, search_text in rows:
+        assert {"search_title": search_title, "search_text": search_text} == search_fields(
+            title, description
+        )

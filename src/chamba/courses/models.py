@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.search import SearchText
 from chamba.vocab import EducationLevel, SkillLevel, db_enum
 
 
@@ -33,7 +34,11 @@ class CourseStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Course(Base):
+class Course(SearchText, Base):
+    """A training programme; ``search_title``/``search_text`` (:mod:`chamba.search`) serve text
+    search, with a PostgreSQL trigram index as on jobs (migration ``0007``).
+    """
+
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -216,7 +216,7 @@ def search_courses(
     cheapest; ``region`` is an ubigeo prefix (online courses match any region)."""
     conditions: list[ColumnElement[bool]] = [Course.status == status]
     words = normalize(q or "").split()[:MAX_QUERY_WORDS]
-    text, relevance = job_repository.text_match(words, Course.title, Course.description)
+    text, relevance = job_repository.text_match(words, Course.search_title, Course.search_text)
     conditions.extend(text)
     if region:
         conditions.append(or_(Course.modality == Modality.ONLINE, Course.ubigeo.startswith(region)))

@@ -59,6 +59,7 @@ from chamba.demo.regions import (
     sector_multipliers,
     sector_of,
 )
+from chamba.search import search_fields
 from chamba.vocab import TIME_SLOTS
 
 log = logging.getLogger(__name__)
@@ -587,6 +588,7 @@ def _jobs(
             f"Horario: {hours[i]} horas semanales.",
             f"Ofrecemos: {texts.pick(texts.OFFERS[c], u[i][3])}. Pago: {pay}.",
         ]
+        description = " ".join(p for p in parts if p)
         schedule = slots_for(PATTERN_NAMES[pattern[i]], int(hours[i]))
         edu = EDU_LEVELS[edu_req[i]] if edu_req[i] >= 0 else None
         rows.append(
@@ -594,7 +596,8 @@ def _jobs(
                 "id": int(ids[i]),
                 "organisation_id": int(emp.ids[employer[i]]),
                 "title": title[:300],
-                "description": " ".join(p for p in parts if p),
+                "description": description,
+                **search_fields(title[:300], description),
                 "occupation_id": cat.occupation_ids[o],
                 "ubigeo": geo.codes[d],
                 "remote": bool(remote[i]),
@@ -742,6 +745,7 @@ def _courses(
                 "provider_id": int(prov.ids[provider[i]]),
                 "title": title[:300],
                 "description": desc,
+                **search_fields(title[:300], desc),
                 "modality": mod,
                 "ubigeo": geo.codes[district[i]],
                 "hours": int(hours[i]),

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.search import SearchText
 from chamba.vocab import EducationLevel, Requirement, db_enum
 
 
@@ -39,7 +40,13 @@ class JobStatus(StrEnum):
     FILLED = "filled"
 
 
-class Job(Base):
+class Job(SearchText, Base):
+    """A job posting; ``search_title``/``search_text`` (:mod:`chamba.search`) serve text search.
+
+    On PostgreSQL, migration ``0007`` adds a trigram index on ``search_text`` where the
+    ``pg_trgm`` extension can be installed (not declared here: see ``db.OPTIONAL_INDEXES``).
+    """
+
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

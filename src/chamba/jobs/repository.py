@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from chamba import db
@@ -38,41 +38,28 @@ def get_by_external_id(session: Session, source: str, external_id: str) -> Job |
 
 # --------------------------------------------------------------------------- API queries
 
-#: Accented letters folded in SQL, so that ``tecnico`` finds ``Técnico`` on SQLite as well
-#: (its ``lower()`` folds ASCII only) and on PostgreSQL without the ``unaccent`` extension.
-_FOLD = (
-    ("á", "a"), ("é", "e"), ("í", "i"), ("ó", "o"), ("ú", "u"), ("ü", "u"), ("ñ", "n"),
-    ("Á", "a"), ("É", "e"), ("Í", "i"), ("Ó", "o"), ("Ú", "u"), ("Ü", "u"), ("Ñ", "n"),
-)  # fmt: skip
-
-
-def folded(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
-    """SQL: ``column`` lower-cased with Spanish accents removed (matches :func:`normalize`)."""
-    expr: ColumnElement[str] = column  # type: ignore[assignment]
-    for accented, plain in _FOLD:
-        expr = func.replace(expr, accented, plain)
-    return func.lower(expr)
-
 
 def text_match(
     words: Sequence[str],
-    title: InstrumentedAttribute[str],
-    description: InstrumentedAttribute[str],
+    search_title: InstrumentedAttribute[str],
+    search_text: InstrumentedAttribute[str],
 ) -> tuple[list[ColumnElement[bool]], ColumnElement[int] | None]:
-    """Conditions (every word in title or description) and a relevance score (title hits x2).
+    """Conditions (every word in the search text) and a relevance score (title hits x2).
 
-    ``words`` must be :func:`~chamba.text.normalize`-d (no ``%``/``_`` left to escape).
+    ``search_title``/``search_text`` are the stored, normalised columns of
+    :class:`chamba.search.SearchText`; ``words`` must be :func:`~chamba.text.normalize`-d the
+    same way (so no ``%``/``_`` is left to escape). Only ``search_text`` filters, so a
+    PostgreSQL trigram index on it can answer ``LIKE '%word%'``; ``search_title`` is only read
+    to score the rows found.
     """
     if not words:
         return [], None
-    ftitle, fdesc = folded(title), folded(description)
     conditions: list[ColumnElement[bool]] = []
     score: ColumnElement[int] | None = None
     for word in words:
         pattern = f"%{word}%"
-        in_title = ftitle.like(pattern)
-        conditions.append(or_(in_title, fdesc.like(pattern)))
-        term = case((in_title, 2), else_=1)
+        conditions.append(search_text.like(pattern))
+        term = case((search_title.like(pattern), 2), else_=1)
         score = term if score is None else score + term
     return conditions, score
 

@@ -272,7 +272,7 @@ def _search_conditions(
     else:
         conditions.append(Job.status == query.status)
     words = normalize(query.q or "").split()[:MAX_QUERY_WORDS]
-    text, relevance = repository.text_match(words, Job.title, Job.description)
+    text, relevance = repository.text_match(words, Job.search_title, Job.search_text)
     conditions.extend(text)
     if query.region:
         conditions.append(Job.ubigeo.startswith(query.region))
