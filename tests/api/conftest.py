@@ -10,24 +10,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
+from tests.accounts import add_user_with_login
 
 from chamba.auth import security
-from chamba.auth.models import AuthSession, Role, User
-from chamba.config import get_settings, load_settings
-from chamba.db import blind_index, utcnow
+from chamba.auth.models import Role, User
+from chamba.config import get_settings
 from chamba.nlp import service as nlp_service
 from chamba.nlp.extraction import SkillExtractor
 from chamba.people.models import Person
 
-#: The password of every made user (hashed with cheap argon2 parameters).
-PASSWORD = "cafe con leche 42"
 _counter = itertools.count(1)
-_cheap_hash: dict[str, str] = {}
 
 
 @dataclass
@@ -43,15 +40,6 @@ class Actor:
         return self.user.id
 
 
-def _password_hash() -> str:
-    if "hash" not in _cheap_hash:
-        cheap = load_settings(
-            password_hash_time_cost=1, password_hash_memory_kib=1024, password_hash_parallelism=1
-        )
-        _cheap_hash["hash"] = security.hash_password(PASSWORD, cheap)
-    return _cheap_hash["hash"]
-
-
 MakeUser = Callable[..., Actor]
 
 
@@ -62,25 +50,9 @@ def make_user(client: Any, seeded_session: Session) -> MakeUser:
     def make(role: Role = Role.SEEKER, *, name: str | None = None, **fields: Any) -> Actor:
         n = next(_counter)
         email = fields.pop("email", f"user{n}-{role.value}@example.pe")
-        user = User(
-            email=email,
-            email_index=blind_index(email),
-            password_hash=_password_hash(),
-            role=role,
-            name=name or f"{role.value.title()} {n}",
-            is_active=True,
-            **fields,
+        user, person, login, now = add_user_with_login(
+            seeded_session, role, email, name or f"{role.value.title()} {n}", **fields
         )
-        seeded_session.add(user)
-        seeded_session.flush()
-        person = None
-        if role == Role.SEEKER:
-            person = Person(user_id=user.id, full_name=user.name, email=email, source="signup")
-            seeded_session.add(person)
-        now = utcnow()
-        login = AuthSession(user_id=user.id, created_at=now, expires_at=now + timedelta(days=1))
-        seeded_session.add(login)
-        seeded_session.flush()
         token, _ = security.create_access_token(
             user_id=user.id,
             role=role.value,

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
+from tests.accounts import add_user_with_login
 
 from chamba.auth import security
-from chamba.auth.models import AuthSession, RefreshToken, Role, User
-from chamba.config import get_settings, load_settings
-from chamba.db import blind_index, utcnow
+from chamba.auth.models import RefreshToken, Role, User
+from chamba.config import get_settings
 from chamba.nlp.extraction import SkillExtractor
 from chamba.people.models import Person
 from chamba.web import csrf
@@ -49,9 +50,7 @@ def token(web: Any) -> str:
 
 # --- signed-in users (the web session cookie), made cheaply ---------------------------------
 
-PASSWORD = "cafe con leche 42"
 _counter = itertools.count(1)
-_cheap_hash: dict[str, str] = {}
 
 
 @dataclass
@@ -61,15 +60,6 @@ class WebActor:
     user: User
     cookie: str
     person: Person | None = None
-
-
-def _password_hash() -> str:
-    if "hash" not in _cheap_hash:
-        cheap = load_settings(
-            password_hash_time_cost=1, password_hash_memory_kib=1024, password_hash_parallelism=1
-        )
-        _cheap_hash["hash"] = security.hash_password(PASSWORD, cheap)
-    return _cheap_hash["hash"]
 
 
 MakeWebUser = Callable[..., WebActor]
@@ -83,25 +73,8 @@ def make_web_user(web: Any, seeded_session: Session) -> MakeWebUser:
     def make(role: Role = Role.SEEKER, *, access_expired: bool = False, **fields: Any) -> WebActor:
         n = next(_counter)
         email = fields.pop("email", f"web{n}-{role.value}@example.pe")
-        user = User(
-            email=email,
-            email_index=blind_index(email),
-            password_hash=_password_hash(),
-            role=role,
-            name=fields.pop("name", f"{role.value.title()} {n}"),
-            is_active=True,
-            **fields,
-        )
-        seeded_session.add(user)
-        seeded_session.flush()
-        person = None
-        if role == Role.SEEKER:
-            person = Person(user_id=user.id, full_name=user.name, email=email, source="signup")
-            seeded_session.add(person)
-        now = utcnow()
-        login = AuthSession(user_id=user.id, created_at=now, expires_at=now + timedelta(days=1))
-        seeded_session.add(login)
-        seeded_session.flush()
+        name = fields.pop("name", f"{role.value.title()} {n}")
+        user, person, login, now = add_user_with_login(seeded_session, role, email, name, **fields)
         refresh = security.new_refresh_token()
         seeded_session.add(
             RefreshToken(
