@@ -113,6 +113,7 @@ WORKPLACE_HEADS: frozenset[str] = frozenset(
     business plant agency firm chain
     """.split()
 )
+_WORKPLACE_NOUNS = WORKPLACE_HEADS | WORKPLACE_WORDS
 #: Prepositions and articles that, right before a workplace name, make it a place.
 _ROLE = re.compile(r"(?:ero|era|eros|eras|dor|dora|dores|doras|ista|istas)$")
 _LOCATIVE_PREPOSITIONS = frozenset("en in at de del al para for of from".split())
@@ -148,7 +149,7 @@ def workplace_mention(tokens: Sequence[Token], first: int, last: int) -> bool:
     if (
         first >= 4
         and tokens[first - 1].norm == "de"
-        and tokens[first - 2].norm in WORKPLACE_HEADS | WORKPLACE_WORDS
+        and tokens[first - 2].norm in _WORKPLACE_NOUNS
         and tokens[first - 2].clause == same
         and not _ROLE.search(tokens[first].norm)  # "en una pollería de cajera": a role
         and _locative(tokens, first - 2)
