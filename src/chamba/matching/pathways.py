@@ -16,16 +16,17 @@ demand in the person's department (:func:`chamba.insights.demand.demand_index`),
 the job's importance.
 
 Solver. Courses that break a per-course constraint are dropped; a course dominated by another
-(covers a subset of its missing skills at no lower objective) is dropped. Then an **exact**
-branch-and-bound (branch on the uncovered skill with fewest courses; bound = objective so far +
-the dearest of the uncovered skills' cheapest courses; the same bound on money against the
-budget) when at most :data:`EXACT_LIMIT` candidates remain, which is the norm; otherwise the
-**greedy** weighted set cover (best newly covered skills per unit of objective, then redundant
-courses removed), within a factor H(n) ≤ 1 + ln n of the optimum. Under a budget, greedy
-(:func:`solve_greedy_within_budget`) weighs hours less and less (λ, λ/2, λ/4, λ/8, then money
-only) and keeps the lowest-objective cover that fits: it trades hours for money the way the
-exact solver does, though it may still miss a fitting plan the exact solver would find. The
-objective uses integer cents so ties are exact.
+(covers a subset of its missing skills at no lower objective) is dropped. The rest is one
+**integer program** (:func:`solve_milp`, HiGHS through :func:`scipy.optimize.milp`): a binary
+variable per course, one covering row per missing skill (Σ courses teaching it ≥ 1), one budget
+row (Σ cost ≤ budget), minimise the objective in integer cents with the demand bonus as a
+tie-break worth less than a cent. It is exact at every size (the MIP gap is 0), so a plan is
+never dearer than necessary and "over budget" is said only when no cover fits.
+Two reference solvers stay for tests and the benchmark (``method="exact"`` / ``"greedy"``):
+the branch-and-bound :func:`solve_exact` (exponential, fine below ~25 candidates) and the
+greedy weighted set cover (:func:`solve_greedy`, :func:`solve_greedy_within_budget`), which is
+within a factor H(n) ≤ 1 + ln n of the optimum without a budget and may miss fitting plans
+under one.
 
 Unlocks. Open, non-expired jobs within the travel radius, or remote when the person is
 remote-ready, whose essential skills are all in person skills ∪ skills the plan's courses teach
@@ -50,6 +51,7 @@ from typing import Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
@@ -72,11 +74,8 @@ from chamba.vocab import Requirement
 LAMBDA_PEN_PER_HOUR: Final = Decimal("5")
 """λ: soles an hour of study is worth in the objective ``cost + λ · hours``."""
 
-EXACT_LIMIT: Final = 25
-"""Largest candidate set solved exactly; above it the greedy cover is used."""
-
 Lang = Literal["es", "en"]
-Method = Literal["auto", "exact", "greedy"]
+Method = Literal["auto", "milp", "exact", "greedy"]
 Status = Literal["planned", "already_qualified", "infeasible"]
 
 _LAMBDA_CENTS: Final = int(LAMBDA_PEN_PER_HOUR * 100)
@@ -157,7 +156,7 @@ class Pathway(BaseModel):
     status: Status
     feasible: bool
     message: str
-    method: Literal["exact", "greedy", "none"]
+    method: Literal["milp", "exact", "greedy", "none"]
     constraints: ConstraintsOut
     missing_essential: list[SkillRef]
     nice_to_have: list[SkillRef]
@@ -200,6 +199,53 @@ def _prune(cands: Sequence[Candidate]) -> list[int]:
         ):
             kept.append(i)
     return kept
+
+
+def solve_milp(
+    full: int, cands: Sequence[Candidate], budget_cents: int | None
+) -> list[int] | None:
+    """Minimum-objective cover of the bits in ``full`` within the budget, as an integer program.
+
+    Binary ``x_i`` per candidate; ``Σ_{i teaches b} x_i ≥ 1`` for every bit ``b`` of ``full``;
+    ``Σ cost_i x_i ≤ budget``; minimise ``Σ (objective_i − ε·bonus_i) x_i`` where ``ε`` keeps the
+    whole bonus below half a cent, so the bonus only breaks ties of the integer objective.
+
+    Args:
+        full: bit mask of the skills to cover.
+        cands: candidate courses.
+        budget_cents: most money in total (``None``: no limit).
+
+    Returns:
+        Indices of the chosen candidates (sorted), or ``None`` when no cover fits the budget.
+
+    Example:
+        >>> solve_milp(0b11, [Candidate(0b11, 900, 900, 0), Candidate(0b01, 100, 100, 0),
+        ...                   Candidate(0b10, 100, 100, 0)], None)
+        [1, 2]
+    """
+    bits = [b for b in range(full.bit_length()) if full >> b & 1]
+    if not bits:
+        return []
+    n = len(cands)
+    if n == 0:
+        return None
+    cover = np.array([[c.mask >> b & 1 for c in cands] for b in bits], dtype=float)  # (bits, n)
+    if not cover.any(axis=1).all():
+        return None
+    rows = [LinearConstraint(cover, lb=1.0, ub=np.inf)]
+    cost = np.array([c.cost_cents for c in cands], dtype=float)  # (n,)
+    if budget_cents is not None:
+        rows.append(LinearConstraint(cost[None, :], lb=-np.inf, ub=float(budget_cents)))
+    bonus = np.array([max(c.bonus, 0.0) for c in cands], dtype=float)
+    eps = 0.5 / (float(bonus.sum()) + 1.0)
+    objective = np.array([c.objective_cents for c in cands], dtype=float) - eps * bonus
+    res = milp(
+        objective, constraints=rows, integrality=np.ones(n), bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0.0, "presolve": True},
+    )  # fmt: skip
+    if res.status != 0 or res.x is None:  # 2: infeasible; anything else is not an answer
+        return None
+    return [i for i in range(n) if res.x[i] > 0.5]
 
 
 def solve_exact(
@@ -676,8 +722,8 @@ def plan_pathway(
         constraints: limits; ``None`` uses :meth:`CourseConstraints.defaults_for` (no budget).
             ``budget`` is the most for the whole plan.
         lang: ``"es"`` or ``"en"`` for labels and messages.
-        method: ``"auto"`` (exact up to :data:`EXACT_LIMIT` candidates, else greedy),
-            ``"exact"`` or ``"greedy"``.
+        method: ``"auto"`` or ``"milp"`` (the integer program, exact at any size); the
+            reference solvers ``"exact"`` (branch-and-bound) and ``"greedy"`` for comparisons.
         as_of: the moment deciding which jobs are expired and which start dates are next
             (default now, UTC).
 
@@ -698,8 +744,10 @@ def plan_pathway(
     """
     if lang not in _TEXT:
         raise InvalidInput(f"lang must be 'es' or 'en', got {lang!r}")
-    if method not in ("auto", "exact", "greedy"):
-        raise InvalidInput(f"method must be 'auto', 'exact' or 'greedy', got {method!r}")
+    if method not in ("auto", "milp", "exact", "greedy"):
+        raise InvalidInput(
+            f"method must be 'auto', 'milp', 'exact' or 'greedy', got {method!r}"
+        )
     when = as_of or datetime.now(UTC)
     person, have = _person(session, person_id)
     kind, target_id, target_label, target_skills, target_wage = _target(
@@ -779,17 +827,17 @@ def plan_pathway(
             teaching = [o for o in options if s in o.skills_taught]
             blocked.append(_blocker_for_skill(ref(s), teaching, limits, person, lang))
     chosen: list[int] | None = None
-    used: Literal["exact", "greedy", "none"] = "none"
+    used: Literal["milp", "exact", "greedy", "none"] = "none"
     if not blocked:
-        use_exact = method == "exact" or (method == "auto" and len(cands) <= EXACT_LIMIT)
-        if use_exact:
+        if method == "exact":
             chosen, used = solve_exact(full, cands, budget_cents), "exact"
-        else:
+        elif method == "greedy":
             chosen, used = solve_greedy_within_budget(full, cands, budget_cents), "greedy"
+        else:
+            chosen, used = solve_milp(full, cands, budget_cents), "milp"
         if chosen is None:  # only the total budget can block now: price the cheapest cover
             money = [Candidate(c.mask, c.cost_cents, c.cost_cents, c.bonus) for c in cands]
-            pick = (solve_exact(full, money, None) if len(cands) <= EXACT_LIMIT
-                    else solve_greedy(full, money)) or []  # fmt: skip
+            pick = solve_milp(full, money, None) or []
             cheapest = Decimal(sum(money[i].cost_cents for i in pick)) / 100
             blocked.append(Blocker(
                 skill_id=None, label=None, constraints=["budget"],
