@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chamba.errors import ChambaError
-from chamba.web.session import LoginRequired, WrongRole, login_redirect
+from chamba.web.session import LoginRequired, WrongRole, account_of, login_redirect, start_page
 from chamba.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ def wants_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status_code: int, reason: str = "") -> Response:
-    context = {"status": status_code, "reason": reason}
+    account = account_of(request)
+    back = start_page(account) if account is not None else "/"
+    context = {"status": status_code, "reason": reason, "back_url": back}
     return render(request, "error.html", context, status_code=status_code)
 
 
@@ -58,6 +61,7 @@ def install_error_pages(app: FastAPI) -> None:
     api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
     api_unexpected: Handler | None = app.exception_handlers.get(Exception)
     api_chamba: Handler | None = app.exception_handlers.get(ChambaError)
+    api_invalid: Handler | None = app.exception_handlers.get(RequestValidationError)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -80,6 +84,17 @@ def install_error_pages(app: FastAPI) -> None:
             raise exc
         return await _call(api_chamba, request, exc)
 
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        # ``/empleos/abc``: a page address with a malformed id does not exist (404); a bad
+        # query or form value is a 400 page. The API keeps its problem+json 422.
+        assert isinstance(exc, RequestValidationError)
+        if wants_page(request):
+            in_path = any(err.get("loc", ("",))[0] == "path" for err in exc.errors())
+            return error_page(request, 404 if in_path else 400)
+        if api_invalid is None:
+            raise exc
+        return await _call(api_invalid, request, exc)
+
     async def wrong_role(request: Request, exc: Exception) -> Response:
         return error_page(request, 403, "role")
 
@@ -101,6 +116,7 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(CsrfRejected, csrf_rejected)
     app.add_exception_handler(ChambaError, chamba_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(WrongRole, wrong_role)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Exception, unexpected)

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Final
 from urllib.parse import quote, urlsplit
 
@@ -47,6 +48,25 @@ START_PAGES: Final[dict[Role, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Account:
+    """Who is logged in, as the page layout shows it: plain values, not the ORM ``User``.
+
+    Error pages render after the request's database session has closed (a rolled-back
+    ``User`` would try to reload itself and fail), so the layout reads this copy instead.
+    """
+
+    id: int
+    role: Role
+    name: str
+
+
+def account_of(request: Request) -> Account | None:
+    """The :class:`Account` found by :func:`optional_web_user` earlier in this request."""
+    account: Account | None = request.scope.get("state", {}).get("web_account")
+    return account
+
+
 class LoginRequired(Exception):
     """An anonymous visitor asked for a page that needs a login."""
 
@@ -63,7 +83,7 @@ class WrongRole(Exception):
         self.roles = roles
 
 
-def start_page(user: User | None) -> str:
+def start_page(user: User | Account | None) -> str:
     """The first page of ``user``'s role."""
     return START_PAGES.get(user.role, "/") if user is not None else "/"
 
@@ -192,6 +212,9 @@ def optional_web_user(request: Request, session: SessionDep, settings: SettingsD
         end_session(request)
     state["web_login"] = login
     state["web_user"] = login.user if login is not None else None
+    if login is not None:
+        user = login.user
+        state["web_account"] = Account(id=user.id, role=user.role, name=user.name or "")
     if login is not None and login.user.role == Role.SEEKER:
         from chamba.notifications import repository as notification_repository
 

@@ -146,7 +146,7 @@ def render(
             "csrf_field": csrf.FIELD_NAME,
             "csrf_token": token,
             "current_path": request.url.path,
-            "account": request.scope.get("state", {}).get("web_user"),
+            "account": request.scope.get("state", {}).get("web_account"),
             "unread": request.scope.get("state", {}).get("web_unread", 0),
             "lang_links": switch_links(request, switch_path, lang),
             **(context or {}),

@@ -1,0 +1,98 @@
+"""Each role's journey across its seams, in a real browser on a phone (issue 13).
+
+Reuses the live server, Chromium and :class:`Visit` of :mod:`tests.web.test_browser` (the real
+app with its real per-request database sessions: errors that only show when the request's
+session is closed, as in production, show here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.support.live_server import EMPLOYER_EMAIL, STAFF_EMAILS
+from tests.web.test_browser import (  # noqa: F401 - fixtures
+    PASSWORD,
+    Visit,
+    _email,
+    _log_in,
+    _sign_up,
+    browser,
+    server,
+)
+
+from chamba.auth.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone(browser: Any, server: str) -> Iterator[Visit]:  # noqa: F811
+    v = Visit(browser, server, "phone")
+    yield v
+    v.close()
+
+
+@pytest.fixture
+def phone_nojs(browser: Any, server: str) -> Iterator[Visit]:  # noqa: F811
+    v = Visit(browser, server, "phone", javascript=False)
+    yield v
+    v.close()
+
+
+#: A page of each role (a person of another role gets the 403 page).
+ROLE_PAGES = {
+    Role.SEEKER: ["/para-ti", "/perfil", "/postulaciones", "/avisos"],
+    Role.EMPLOYER: ["/empleador/ofertas", "/empleador/ofertas/nueva"],
+    Role.PROVIDER: ["/proveedor/cursos", "/proveedor/demanda", "/proveedor/egresados"],
+    Role.COUNSELOR: ["/consejeria/personas"],
+    Role.ADMIN: ["/admin/usuarios", "/admin/auditoria", "/admin/modelos"],
+}
+#: Pages several roles share.
+SHARED = {"/panorama": {Role.COUNSELOR, Role.ANALYST, Role.ADMIN, Role.PROVIDER}}
+
+
+def _status_of(visit: Visit, path: str) -> tuple[int, str, str]:
+    response = visit.page.goto(path)
+    assert response is not None
+    kind = response.headers.get("content-type", "")
+    headings = visit.page.locator("h1")
+    heading = headings.first.inner_text() if "html" in kind and headings.count() else ""
+    return response.status, kind, heading
+
+
+@pytest.mark.parametrize("role", [Role.SEEKER, Role.EMPLOYER, Role.ANALYST])
+def test_other_roles_pages_answer_a_403_page_never_a_500(phone: Visit, role: Role) -> None:
+    # GIVEN a logged-in person of one role
+    if role == Role.SEEKER:
+        _sign_up(phone, _email("cross"))
+    else:
+        _log_in(phone, EMPLOYER_EMAIL if role == Role.EMPLOYER else STAFF_EMAILS[role])
+    # WHEN they open every other role's pages  THEN a Spanish HTML 403 page with a way back
+    foreign = [p for r, pages in ROLE_PAGES.items() if r != role for p in pages]
+    foreign += [p for p, roles in SHARED.items() if role not in roles]
+    for path in foreign:
+        status, kind, heading = _status_of(phone, path)
+        assert (status, kind.split(";")[0], heading) == (
+            403,
+            "text/html",
+            "Esta página no es para tu cuenta",
+        ), path
+        back = phone.page.get_by_role("link", name="Ir a tu página de inicio")
+        assert back.count() == 1, path
+    phone.check(f"forbidden-{role.value}")
+
+
+def test_unknown_or_malformed_job_is_a_404_page(phone: Visit) -> None:
+    # GIVEN a logged-in seeker  WHEN a job that does not exist (or is not a number) is opened
+    _sign_up(phone, _email("nojob"))
+    for path in ("/empleos/999999", "/empleos/abc", "/empleos/999999/ruta", "/empleos/abc/ruta"):
+        status, kind, heading = _status_of(phone, path)
+        # THEN the HTML 404 page, not a JSON error
+        assert (status, kind.split(";")[0], heading) == (
+            404,
+            "text/html",
+            "No encontramos esta página",
+        ), path
+    phone.check("job-not-found")
