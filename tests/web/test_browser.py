@@ -663,3 +663,28 @@ def test_admin_changes_a_role(visit: Visit) -> None:
     page.get_by_role("link", name="Modelos").click()
     desktop.check("admin-models")
     _weigh_here(desktop, "/admin/usuarios")
+
+
+def test_api_docs_render_offline(browser: Any, server: str) -> None:
+    # GIVEN a browser that can reach nothing but the app (no CDN)
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server)
+    blocked: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    # WHEN the API docs open
+    page.goto("/api/v1/docs")
+    # THEN Swagger UI renders the API from the app's own files, asking nothing of the internet
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Chamba API")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert blocked == []
+    context.close()

@@ -39,7 +39,12 @@ def test_home_explains_chamba_in_spanish_first(web: Any) -> None:
 def test_root_no_longer_redirects_to_the_api(web: Any) -> None:
     page = web.get("/", follow_redirects=False)
     assert page.status_code == 200
-    assert web.get("/api/v1/docs").status_code == 200
+    docs = web.get("/api/v1/docs")
+    assert docs.status_code == 200
+    # the docs page loads Swagger UI from the app itself, never from a CDN
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert web.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_discover_finds_skills_with_evidence(web: Any, token: str, sample_text: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -87,6 +87,30 @@ def api_routers() -> list[APIRouter]:
     ]
 
 
+API_DOCS_URL: Final = "/api/v1/docs"
+_DOCS_ASSETS: Final = API_DOCS_URL + "/assets"
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/api/v1/docs`` with its script and styles served by the app itself
+    (package ``swagger-ui-bundle-v2``), so the page works offline and behind firewalls."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount(_DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="api-docs-assets")
+
+    @app.get(API_DOCS_URL, include_in_schema=False)
+    def api_docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=str(app.openapi_url),
+            title=f"{app.title} — docs",
+            swagger_js_url=f"{_DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{_DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{_DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the application. The database is migrated when the app starts."""
     settings = settings or get_settings()
@@ -110,7 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=chamba.__version__,
         description="Work, remote work and training for people in Peru.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below with Swagger UI's files from a package, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -135,6 +159,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in api_routers():
         app.include_router(router, prefix="/api/v1")
         routes.include(router.routes, prefix="/api/v1")
+
+    install_api_docs(app)
 
     @app.get("/health", tags=["ops"], summary="Liveness and database check")
     def health() -> Any:
