@@ -16,7 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Any, Final
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, BeforeValidator, ConfigDict
+from stdnum.pe import cui as pe_cui
+from stdnum.pe import ruc as pe_ruc
 
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
@@ -385,21 +389,27 @@ def parse_skill_level(value: Any) -> SkillLevel | None:
 
 
 def parse_email(value: Any) -> str | None:
-    """A syntactically valid e-mail address, lower-cased."""
+    """A syntactically valid e-mail address (``email-validator``, no DNS look-up), its domain
+    lower-cased and internationalised domains in their Unicode form."""
     if is_blank(value):
         return None
     text = str(value).strip()
     if len(text) > 254 or not _EMAIL.match(text):
         raise ValueError(f"{text[:80]!r} is not a valid e-mail address")
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{text[:80]!r} is not a valid e-mail address: {exc}") from None
+    return f"{checked.local_part}@{checked.domain.lower()}"
 
 
 def parse_phone(value: Any) -> str | None:
-    """A Peruvian phone number in international form.
+    """A Peruvian phone number in international form, checked against ``phonenumbers``'
+    numbering plan for Peru.
 
     Mobiles become ``+51 987 654 321``; Lima landlines ``+51 1 234 5678``; other landlines
-    ``+51 54 123456`` (two-digit area code). A leading ``+`` is not a formula here.
+    ``+51 54 123456`` (two-digit area code). A leading ``+`` is not a formula here. A Lima
+    subscriber number never starts with 0 or 1, so ``(01) 000 0000`` is refused.
     """
     if is_blank(value):
         return None
@@ -418,21 +428,31 @@ def parse_phone(value: Any) -> str | None:
     ):
         digits = digits[2:]
     digits = digits.removeprefix("0")
-    if len(digits) == 9 and digits[0] == "9":
-        return f"+51 {digits[:3]} {digits[3:6]} {digits[6:]}"
-    if len(digits) == 8 and digits[0] == "1":
-        return f"+51 1 {digits[1:4]} {digits[4:]}"
-    if len(digits) == 8 and digits[0] in "45678":
-        return f"+51 {digits[:2]} {digits[2:]}"
-    raise ValueError(
+    wrong = ValueError(
         f"{raw!r} is not a Peruvian phone number: use a 9-digit mobile (987 654 321) or a "
         "landline with its area code (01 234 5678, 054 123456)"
     )
+    try:
+        number = phonenumbers.parse(digits, "PE")
+    except phonenumbers.NumberParseException:
+        raise wrong from None
+    if not phonenumbers.is_valid_number_for_region(number, "PE"):
+        raise wrong
+    national = str(number.national_number)
+    if len(national) == 9 and national[0] == "9":
+        return f"+51 {national[:3]} {national[3:6]} {national[6:]}"
+    if len(national) == 8 and national[0] == "1" and national[1] not in "01":
+        return f"+51 1 {national[1:4]} {national[4:]}"
+    if len(national) == 8 and national[0] in "45678":
+        return f"+51 {national[:2]} {national[2:]}"
+    raise wrong
 
 
 def parse_national_id(value: Any) -> str | None:
     """A DNI (8 digits) or carné de extranjería (``CE`` + 9-12 letters/digits), normalised.
 
+    A DNI written with its check character, as on the card (``12345678-1`` or ``12345678 E``),
+    is checked with ``python-stdnum`` (``pe.cui``) and kept as the 8 digits.
     Returns ``"12345678"`` for a DNI and ``"CE001234567"`` for a CE.
     """
     if is_blank(value):
@@ -440,6 +460,15 @@ def parse_national_id(value: Any) -> str | None:
     raw = str(value).strip().upper()
     if len(raw) > 30:
         raise ValueError("is not a DNI or carné de extranjería")
+    dni_with_check = re.fullmatch(r"(?:DNI[:\s]*)?(\d{8})(?:\s*-\s*|\s+)([0-9A-K])", raw)
+    if dni_with_check:
+        number = "".join(dni_with_check.groups())
+        if not pe_cui.is_valid(number):
+            raise ValueError(
+                f"{raw!r} is not a valid DNI: the check character after the 8 digits does not "
+                "match (write only the 8 digits if unsure)"
+            )
+        return dni_with_check.group(1)
     compact = re.sub(r"[\s.-]", "", raw)
     kind = None
     for prefix, name in (("DNI", "DNI"), ("CE", "CE"), ("C.E", "CE")):
@@ -458,12 +487,15 @@ def parse_national_id(value: Any) -> str | None:
 
 
 def parse_ruc(value: Any) -> str | None:
-    """Peru's tax id: 11 digits starting with 10, 15, 17 or 20."""
+    """Peru's tax id: 11 digits starting with 10, 15, 17 or 20, whose last digit is the check
+    digit (verified with ``python-stdnum``'s ``pe.ruc``)."""
     if is_blank(value):
         return None
     digits = re.sub(r"[\s.-]", "", str(value).strip())
     if not re.fullmatch(r"(10|15|17|20)\d{9}", digits):
-        raise ValueError(f"{str(value).strip()[:20]!r} is not a RUC (11 digits, e.g. 20123456789)")
+        raise ValueError(f"{str(value).strip()[:20]!r} is not a RUC (11 digits, e.g. 20100070970)")
+    if not pe_ruc.is_valid(digits):
+        raise ValueError(f"{digits!r} is not a valid RUC: its check digit does not match")
     return digits
 
 
