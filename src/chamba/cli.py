@@ -111,6 +111,9 @@ def _serve(host: str | None, port: int | None) -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # keep our handler; uvicorn's access log is replaced by ours
         access_log=False,
+        # The app itself believes X-Forwarded-* only from CHAMBA_TRUSTED_PROXIES; uvicorn's own
+        # handling (which trusts 127.0.0.1 by default) is off so that no other peer is trusted.
+        proxy_headers=False,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import ssl
 from functools import lru_cache
 from pathlib import Path
@@ -53,6 +54,13 @@ class Settings(BaseSettings):
         "json", description="Log lines as JSON objects (one per line) or plain text."
     )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDRs of the reverse proxies (ingress) in "
+        "front of the app. Only a request whose direct peer is one of them has its "
+        "X-Forwarded-For / X-Forwarded-Proto believed (client address for the rate limits, "
+        "https for Secure cookies). Empty: no proxy is trusted.",
+    )
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     access_token_minutes: int = Field(
         15, ge=1, le=24 * 60, description="Lifetime of an access token (JWT), in minutes."
@@ -140,6 +148,22 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        networks = []
+        for item in value.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (CIDR), e.g. 10.0.0.0/8"
+                ) from None
+        return ",".join(networks)
 
     @field_validator("encoder")
     @classmethod
@@ -242,6 +266,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'chamba.db').resolve()}"
+
+    @property
+    def trusted_proxy_networks(self) -> list[str]:
+        """The trusted proxies as a list of networks (``[]``: trust none)."""
+        return [n for n in self.trusted_proxies.split(",") if n]
 
     @property
     def fernet_key(self) -> bytes:

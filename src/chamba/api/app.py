@@ -10,6 +10,7 @@ from typing import Any, Final
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import chamba
 from chamba.api.problems import BodySizeLimit, install_problem_handlers
@@ -156,6 +157,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     app.add_middleware(RequestContextMiddleware, routes=routes)
+    # Outermost: the client address and scheme come from X-Forwarded-* only when the direct
+    # peer is a trusted proxy (CHAMBA_TRUSTED_PROXIES); from anyone else they are ignored.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_networks)
     for router in api_routers():
         app.include_router(router, prefix="/api/v1")
         routes.include(router.routes, prefix="/api/v1")
