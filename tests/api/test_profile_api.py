@@ -131,16 +131,51 @@ def test_unknown_and_oversized_fields_are_refused_with_the_field_named(
     assert problem["detail"]
 
 
-def test_a_national_id_on_another_profile_is_a_conflict(client: Any, make_user: MakeUser) -> None:
-    rosa, juan = make_user(Role.SEEKER), make_user(Role.SEEKER)
+def test_a_national_id_on_another_profile_is_an_unverified_claim_answered_alike(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN Rosa with her DNI, and Juan who types the same number
+    rosa, juan, ana = make_user(Role.SEEKER), make_user(Role.SEEKER), make_user(Role.SEEKER)
     client.put("/api/v1/me/profile", json=PROFILE, headers=rosa.headers)
-    response = client.put(
+    taken = client.put(
         "/api/v1/me/profile",
         json={"name": "Juan", "national_id": PROFILE["national_id"]},
         headers=juan.headers,
     )
-    assert response.status_code == 409
-    assert "national id" in response.json()["detail"]
+    free = client.put(
+        "/api/v1/me/profile", json={"name": "Ana", "national_id": "41234567"}, headers=ana.headers
+    )
+    # THEN both answers look alike: no one learns whose number is on file
+    assert taken.status_code == free.status_code == 200
+    assert taken.json()["national_id"] == "****8912"
+    assert taken.json()["national_id_verified"] is free.json()["national_id_verified"] is False
+    # AND Rosa keeps her claim (indexed), Juan's copy is not indexed
+    rows = dict(
+        seeded_session.execute(
+            text("SELECT user_id, national_id_index FROM people WHERE user_id IN (:r, :j)"),
+            {"r": rosa.id, "j": juan.id},
+        ).all()
+    )
+    assert rows[rosa.id] is not None
+    assert rows[juan.id] is None
+
+
+def test_national_id_changes_are_rate_limited(client: Any, make_user: MakeUser) -> None:
+    # GIVEN someone who tries number after number
+    juan = make_user(Role.SEEKER)
+    answers = [
+        client.put(
+            "/api/v1/me/profile",
+            json={"name": "Juan", "national_id": f"4000000{n}"},
+            headers=juan.headers,
+        ).status_code
+        for n in range(6)
+    ]
+    # THEN after five changes a day the sixth is refused
+    assert answers == [200] * 5 + [429]
+    # AND the rest of the profile can still be saved without touching the number
+    same = client.put("/api/v1/me/profile", json={"name": "Juan P"}, headers=juan.headers)
+    assert same.status_code == 200
 
 
 def test_profile_data_is_encrypted_at_rest(

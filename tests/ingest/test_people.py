@@ -146,3 +146,38 @@ def test_bad_people_rows_are_reported(session: Session, tmp_path: Path) -> None:
     ]
     assert "8 digits" in report.errors[0].reason
     assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_an_import_never_changes_a_self_registered_account(
+    session: Session, fixtures: Path
+) -> None:
+    # GIVEN a seeker who signed up and typed Rosa's DNI on their own profile
+    from chamba.auth.models import Role, User
+
+    user = User(role=Role.SEEKER, name="Someone Else", is_active=True)
+    session.add(user)
+    session.flush()
+    claimant = Person(
+        user_id=user.id,
+        full_name="Someone Else",
+        email="someone@example.pe",
+        national_id="45678912",
+        national_id_index=blind_index("45678912"),
+        source="signup",
+    )
+    session.add(claimant)
+    session.flush()
+    # WHEN an institution's file with the real Rosa is imported (bad rows skipped)
+    report = import_file(session, "people", fixtures / "people_good.csv", skip_invalid=True)
+    # THEN Rosa's row is held back, saying why, and the account is untouched
+    assert [e.line for e in report.errors] == [2]
+    assert "self-registered" in report.errors[0].reason
+    session.refresh(claimant)
+    assert claimant.full_name == "Someone Else"
+    assert claimant.email == "someone@example.pe"
+    assert not claimant.consent_visible
+    assert report.created == 2
+    # AND the numbers the institution vouched for are marked verified
+    people = _people(session)
+    assert people["70123456"].national_id_verified
+    assert not claimant.national_id_verified

@@ -77,3 +77,9 @@ def registration_per_address(settings: Settings) -> Limit:
         timedelta(minutes=settings.registration_window_minutes),
         "sign-ups from your network",
     )
+
+
+def national_id_claims() -> Limit:
+    """How often a seeker may change the national id on their profile (5 a day): whether a
+    number is already someone else's is never told, and guessing is slowed down as well."""
+    return Limit("national_id_claim", 5, timedelta(days=1), "changes of your national id")

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from chamba.api.deps import SessionDep
 from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
-from chamba.auth.errors import NotAuthenticated
+from chamba.auth.errors import NotAuthenticated, TooManyAttempts
 from chamba.errors import InvalidInput
 from chamba.people import service
 from chamba.people.deps import CurrentPerson
@@ -39,7 +39,7 @@ def get_profile(person: CurrentPerson, user: CurrentUser, session: SessionDep) -
 @router.put(
     "/me/profile",
     summary="Replace my seeker profile (omitted fields are cleared; national_id is kept)",
-    responses=responses(*_errors, NationalIdTaken, InvalidInput),
+    responses=responses(*_errors, NationalIdTaken, InvalidInput, TooManyAttempts),
 )
 def put_profile(
     data: ProfileIn, person: CurrentPerson, user: CurrentUser, session: SessionDep

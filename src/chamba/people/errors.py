@@ -32,8 +32,8 @@ class UnknownSkills(InvalidInput):
 class NationalIdTaken(Conflict):
     def __init__(self) -> None:
         super().__init__(
-            "This national id (DNI/CE) is already on another profile. Check the number, or "
-            "contact support if it is yours."
+            "The profile could not be saved because it changed at the same moment; send it "
+            "again."
         )
 
 

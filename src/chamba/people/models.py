@@ -45,6 +45,9 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(EncryptedString)
     national_id: Mapped[str | None] = mapped_column(EncryptedString)  # DNI / CE
     national_id_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: True when an import from an institution vouches for the national id; a seeker's own
+    #: entry is a claim (False), and is indexed only while no one else holds that number.
+    national_id_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
     gender: Mapped[str | None] = mapped_column(String(20))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     ubigeo: Mapped[str | None] = mapped_column(String(6), index=True)

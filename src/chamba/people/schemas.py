@@ -287,6 +287,8 @@ class ProfileOut(BaseModel):
     phone: str | None
     #: Masked (``****5678``); never returned in full.
     national_id: str | None
+    #: False while the number is only the seeker's own claim (no institution vouched for it).
+    national_id_verified: bool = False
     gender: str | None
     birth_year: int | None
     ubigeo: str | None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chamba.auth import ratelimit
 from chamba.db import blind_index, utcnow
 from chamba.errors import Conflict
 from chamba.events.schemas import ProfileUpdated, SkillsConfirmed
@@ -55,6 +56,12 @@ class Match:
     conflict: str | None = None
 
 
+SELF_REGISTERED = (
+    "matches a self-registered account; the row was not imported: an import never changes "
+    "an account its owner created without their confirmation"
+)
+
+
 def national_id_index(national_id: str | None) -> str | None:
     """The blind index stored next to an encrypted national id."""
     return blind_index(national_id) if national_id else None
@@ -72,7 +79,11 @@ def match_existing(session: Session, items: Sequence[PersonIn], *, source: str) 
         ext = by_ext.get(item.external_id) if item.external_id else None
         index = indexes[i]
         nid = by_nid.get(index) if index else None
-        if ext is not None and nid is not None and ext is not nid:
+        if nid is not None and nid.user_id is not None:
+            # A self-registered account (its number is the person's own claim): an import
+            # never overwrites it or attaches to it without that person's confirmation.
+            matches.append(Match(None, SELF_REGISTERED))
+        elif ext is not None and nid is not None and ext is not nid:
             matches.append(Match(None, "this national id belongs to another stored person"))
         elif ext is not None and index and ext.national_id_index not in (None, index):
             matches.append(Match(None, "differs from the national id stored for this person"))
@@ -88,6 +99,8 @@ def _values(data: PersonIn) -> dict[str, Any]:
         "phone": data.phone,
         "national_id": data.national_id,
         "national_id_index": national_id_index(data.national_id),
+        # an import from an institution vouches for the number it holds
+        "national_id_verified": data.national_id is not None,
         "gender": data.gender,
         "birth_year": data.birth_year,
         "ubigeo": data.ubigeo,
@@ -114,8 +127,9 @@ def _apply(person: Person, data: PersonIn, *, new: bool) -> bool:
             continue
         if key == "national_id" and value is None and not new:
             continue  # never forget a national id because a later file lacks it
-        if key == "national_id_index" and value is None and not new:
-            continue
+        if key in ("national_id_index", "national_id_verified") and not new:
+            if value is None or data.national_id is None:
+                continue
         if new or getattr(person, key) != value:
             if key == "consent_visible":
                 person.consent_at = utcnow() if value else None
@@ -226,17 +240,20 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
     The national id is kept when ``data`` omits it or sends back its masked form. The account's
     display name follows the profile's name.
 
+    A new national id is kept as an unverified claim (see :attr:`Person.national_id_verified`).
+
     Raises:
-        NationalIdTaken: another person already has this national id.
+        TooManyAttempts: the national id was changed too often today.
     """
     national_id = person.national_id
     if "national_id" in data.model_fields_set and data.national_id != MASK:
         national_id = data.national_id
-    index = national_id_index(national_id)
-    if index is not None and index != person.national_id_index:
-        other = repository.by_national_id_indexes(session, [index]).get(index)
-        if other is not None and other.id != person.id:
-            raise NationalIdTaken()
+    changed_id = national_id != person.national_id
+    if changed_id and national_id is not None:
+        now = utcnow()
+        claims = ratelimit.national_id_claims()
+        claims.check(session, str(user.id), now=now)
+        claims.hit(session, str(user.id), now=now)
     consent_now = data.consent_visible
     if consent_now and not person.consent_visible:
         person.consent_at = utcnow()
@@ -245,8 +262,15 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
     person.full_name = data.name
     person.email = data.email
     person.phone = data.phone
-    person.national_id = national_id
-    person.national_id_index = index
+    if changed_id:
+        # The seeker's own number is a claim: unverified, and indexed (for imports to find)
+        # only while no one else holds it. The answer is the same either way, so that the
+        # profile form tells no one whose number is already on file.
+        person.national_id = national_id
+        person.national_id_verified = False
+        index = national_id_index(national_id)
+        taken = index is not None and repository.by_national_id_indexes(session, [index])
+        person.national_id_index = None if taken else index
     person.gender = data.gender
     person.birth_year = data.birth_year
     person.ubigeo = data.ubigeo
@@ -268,7 +292,7 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
     try:
         with session.begin_nested():
             session.flush()
-    except IntegrityError:  # the same national id saved concurrently
+    except IntegrityError:  # the same national id claimed at this very moment: try again
         raise NationalIdTaken() from None
     emit(session, ProfileUpdated.about(person))
     return person
@@ -395,6 +419,7 @@ def profile_view(session: Session, person: Person, lang: str) -> ProfileOut:
         email=person.email,
         phone=person.phone,
         national_id=mask_national_id(person.national_id),
+        national_id_verified=person.national_id_verified,
         gender=person.gender,
         birth_year=person.birth_year,
         ubigeo=person.ubigeo,
