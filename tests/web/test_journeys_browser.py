@@ -15,6 +15,7 @@ from tests.support.live_server import EMPLOYER_EMAIL, STAFF_EMAILS
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     Visit,
+    _describe_skills,
     _email,
     _log_in,
     _sign_up,
@@ -96,3 +97,27 @@ def test_unknown_or_malformed_job_is_a_404_page(phone: Visit) -> None:
             "No encontramos esta página",
         ), path
     phone.check("job-not-found")
+
+
+def test_skills_confirmed_before_sign_up_are_kept(phone_nojs: Visit) -> None:
+    from playwright.sync_api import expect
+
+    # GIVEN an anonymous visitor who confirms the skills read from their words (no JavaScript)
+    page = phone_nojs.page
+    _describe_skills(page)
+    page.get_by_role("button", name="Confirmar mis habilidades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tus habilidades")
+    confirmed = [t.strip() for t in page.locator("ul.confirmed li").all_inner_texts()]
+    assert len(confirmed) == 3
+    # WHEN they follow "create your account" and sign up
+    page.get_by_role("link", name="Crea tu cuenta").click()
+    page.get_by_label("Tu nombre").fill("Rosa Quispe")
+    page.get_by_label("Correo o número de celular").fill(_email("pending"))
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Crear mi cuenta").click()
+    # THEN the profile already holds the three skills (nothing to type again)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tu perfil")
+    expect(page.locator(".notice")).to_contain_text("Guardamos tus habilidades")
+    for label in confirmed:
+        expect(page.locator("ul.tags")).to_contain_text(label)
+    phone_nojs.check("pending-skills-kept")

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from chamba.api.deps import SessionDep, SettingsDep
 from chamba.auth import service as auth_service
@@ -23,8 +24,10 @@ from chamba.auth.errors import (
     TooManyAttempts,
     WeakPassword,
 )
-from chamba.auth.models import Role
+from chamba.auth.models import Role, User
 from chamba.auth.schemas import LoginIn, RegisterIn
+from chamba.web import discover as discover_service
+from chamba.web import pending
 from chamba.web import session as web_session
 from chamba.web.forms import FormState
 from chamba.web.i18n import format_number
@@ -55,6 +58,19 @@ def _too_many(request: Request, exc: TooManyAttempts) -> str:
 
 def _signup_context(form: FormState, next_url: str) -> dict[str, Any]:
     return {"form": form, "roles": [r.value for r in SIGNUP_ROLES], "next": next_url}
+
+
+def _with_pending_skills(request: Request, session: Session, user: User, target: str) -> Response:
+    """Redirect to ``target`` after a sign-up or log-in, first saving the skills this browser
+    kept from ``/descubre`` (a seeker then sees them on the profile)."""
+    kept = pending.read(request)
+    if kept is None or user.role != Role.SEEKER:
+        return see_other(session, target)
+    lang = request_lang(request)
+    discover_service.keep_pending_for_seeker(session, user, kept.skill_ids, kept.text, lang)
+    response = see_other(session, "/perfil?guardado=habilidades")
+    pending.forget(request, response)
+    return response
 
 
 @router.get("/registro")
@@ -143,7 +159,7 @@ def signup_submit(
         else:
             web_session.start_session(request, pair, settings)
             first = "/descubre" if user.role == Role.SEEKER else start_page(user)
-            return see_other(session, safe_next(next, first))
+            return _with_pending_skills(request, session, user, safe_next(next, first))
     context = _signup_context(form, safe_next(next, ""))
     return render(request, "registro.html", context, status_code=status, switch_path="/registro")
 
@@ -202,7 +218,7 @@ def login_submit(
                     session, pair.access_token, settings=settings
                 )
                 target = safe_next(next, start_page(authenticated.user))
-                return see_other(session, target)
+                return _with_pending_skills(request, session, authenticated.user, target)
     context = {"form": form, "next": safe_next(next, "")}
     return render(request, "ingresar.html", context, status_code=status, switch_path="/ingresar")
 

@@ -139,3 +139,20 @@ def save_for_seeker(session: Session, user: User, skill_ids: Sequence[str]) -> N
     """Make ``skill_ids`` the seeker's confirmed skills (levels read earlier are kept)."""
     person = people_service.person_of_user(session, user)
     people_service.replace_skills(session, person, [ProfileSkillChoice(id=i) for i in skill_ids])
+
+
+def keep_pending_for_seeker(
+    session: Session, user: User, skill_ids: Sequence[str], text: str, lang: Lang
+) -> None:
+    """Add the skills a person confirmed before having an account to their profile.
+
+    The words they wrote are read again (proposals keep their evidence), then the confirmed
+    skills join those already on the profile (a log-in never drops earlier skills).
+    """
+    person = people_service.person_of_user(session, user)
+    if text.strip():
+        people_service.propose_skills(session, person, text, lang)
+    current = [s.id for s in people_service.skills_view(session, person, lang).skills]
+    known = labels(session, skill_ids, lang)
+    wanted = dedupe([*current, *(i for i in skill_ids if i in known)])
+    people_service.replace_skills(session, person, [ProfileSkillChoice(id=i) for i in wanted])

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from chamba.api.deps import SessionDep
 from chamba.auth.models import Role, User
-from chamba.web import csrf
+from chamba.web import csrf, pending
 from chamba.web import discover as discover_service
 from chamba.web.errors import CsrfRejected
 from chamba.web.forms import FormState
@@ -132,7 +132,9 @@ def checklist_submit(
     if user is not None and _is_seeker(user):
         discover_service.save_for_seeker(session, user, [s.id for s in chosen])
         return see_other(session, "/perfil?guardado=habilidades")
-    return render(request, "descubre_listo.html", {"skills": chosen}, switch_path="/descubre")
+    response = render(request, "descubre_listo.html", {"skills": chosen}, switch_path="/descubre")
+    pending.remember(request, response, [s.id for s in chosen], texto)
+    return response
 
 
 @router.get("/descubre/habilidades")
