@@ -79,3 +79,100 @@ def test_an_employer_logging_in_ignores_pending_skills(
     data = {"contacto": actor.user.email, "clave": PASSWORD, csrf.FIELD_NAME: token}
     page = web.post("/ingresar", data=data, follow_redirects=False)
     assert page.headers["location"] == "/empleador/ofertas"
+
+
+# --- "Para ti": dismissed jobs leave, applied jobs are marked, closed jobs say so ----------------
+
+
+def _seeker_with_skill(make_web_user: Any, seeded_session: Session, skill: str) -> Any:
+    from tests.api.jobs_support import LIMA_CERCADO
+
+    from chamba.people.models import PersonSkill
+
+    actor = make_web_user(Role.SEEKER)
+    actor.person.ubigeo = LIMA_CERCADO
+    seeded_session.add(
+        PersonSkill(person_id=actor.person.id, skill_id=skill, confirmed=True, source="declared")
+    )
+    seeded_session.commit()
+    return actor
+
+
+def test_a_dismissed_job_leaves_para_ti(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_seeker_pages import _job
+
+    # GIVEN a seeker who sees a job on "Para ti"
+    actor = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    job_id = _job(seeded_session, ["retail_sales"])
+    login_as(web, actor)
+    assert f'href="/empleos/{job_id}"' in web.get("/para-ti").text
+    # WHEN they say it is not for them
+    data = {"motivo": "distance", csrf.FIELD_NAME: token}
+    done = web.post(f"/empleos/{job_id}/no-es-para-mi", data=data, follow_redirects=False)
+    assert done.status_code == 303
+    # THEN it is gone from the list (and the feedback is kept for the ranker)
+    page = web.get("/para-ti?descartado=1")
+    assert f'href="/empleos/{job_id}"' not in page.text
+    from chamba.activity.models import Interaction, InteractionKind
+
+    kinds = [
+        i.kind
+        for i in seeded_session.query(Interaction).filter(Interaction.subject_id == job_id)
+        if i.person_id == actor.person.id
+    ]
+    assert InteractionKind.DISMISSED in kinds
+
+
+def test_applied_jobs_are_marked_and_a_closed_job_says_so(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_seeker_pages import _job
+
+    from chamba.activity.models import Application, ApplicationStatus
+    from chamba.jobs import service as job_service
+    from chamba.jobs.models import Job
+
+    # GIVEN a seeker invited to interview for a job they see on "Para ti"
+    actor = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    job_id = _job(seeded_session, ["retail_sales"])
+    seeded_session.add(
+        Application(job_id=job_id, person_id=actor.person.id, status=ApplicationStatus.INTERVIEW)
+    )
+    seeded_session.commit()
+    login_as(web, actor)
+    # THEN the card says they applied and leads to the application
+    page = web.get("/para-ti").text
+    card = page.split(f'href="/empleos/{job_id}"', 1)[1].split('<li class="card')[0]
+    assert "Ya postulaste" in card
+    assert 'href="/postulaciones"' in card
+    assert "Entrevista" in web.get("/postulaciones").text
+    # WHEN the employer closes the job  THEN the application no longer says "Interview"
+    job = seeded_session.get(Job, job_id)
+    assert job is not None
+    job_service.close_job(seeded_session, job)
+    seeded_session.commit()
+    mine = web.get("/postulaciones").text
+    assert "Oferta cerrada" in mine
+    assert "Entrevista" not in mine
+
+
+def test_employer_cards_speak_of_the_candidate_in_the_third_person(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_employer_pages import _publish
+
+    from chamba.activity.models import Application
+
+    employer = make_web_user(Role.EMPLOYER)
+    login_as(web, employer)
+    job_id = _publish(web, token)
+    seeker = _seeker_with_skill(make_web_user, seeded_session, "cash_register")
+    seeded_session.add(Application(job_id=job_id, person_id=seeker.person.id))
+    seeded_session.commit()
+    page = web.get(f"/empleador/ofertas/{job_id}").text
+    card = page.split(f'id="candidato-{seeker.person.id}"', 1)[1].split('<li class="card')[0]
+    assert "Sabe: Manejo de caja" in card
+    for second_person in ("Sabes:", "Te falta", "de ti", "lo que esperas", "Suma puntos"):
+        assert second_person not in card

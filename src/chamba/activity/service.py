@@ -192,6 +192,19 @@ def applications_of(session: Session, person: Person) -> list[tuple[Application,
     return repository.applications_of_person(session, person.id)
 
 
+def status_for_applicant(application: Application, job: Job) -> str:
+    """What the applicant should read about ``application``: its status, or ``"job_closed"``
+    when the job closed while the application was still waiting for an answer."""
+    if application.status in WITHDRAWABLE and job.status == JobStatus.CLOSED:
+        return "job_closed"
+    return application.status.value
+
+
+def applied_jobs(session: Session, person: Person) -> dict[int, str]:
+    """``job id -> status for the applicant`` of every job the person applied to."""
+    return {j.id: status_for_applicant(a, j) for a, j in applications_of(session, person)}
+
+
 def applications_to(session: Session, job: Job) -> list[Application]:
     """Every application to ``job``, oldest first."""
     return repository.applications_to_job(session, job.id)

@@ -18,8 +18,10 @@ name               events                                effect
 ``index``          job.*, course.*, profile.updated,     re-read and re-embed (or drop) those rows
                    skills.confirmed                      in the process's vector index
 ``demand``         job.*                                 forget the cached demand index
-``notifications``  job.posted                            inbox notification (+ e-mail) for each
-                                                         seeker the job suits
+``notifications``  job.posted, job.closed,               inbox notification (+ e-mail) for each
+                   application.changed                   seeker the job suits; to an applicant
+                                                         whose application the employer moved,
+                                                         or whose job closed while waiting
 =================  ====================================  =========================================
 """
 
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chamba.events import repository
 from chamba.events.models import ProcessedEvent
 from chamba.events.schemas import (
+    ApplicationChanged,
     CourseClosed,
     CoursePublished,
     CourseUpdated,
@@ -178,14 +181,16 @@ class DemandConsumer(Consumer):
 
 
 class NotificationConsumer(Consumer):
-    """On ``job.posted``: inbox notifications for the seekers the job suits, then e-mail.
+    """Inbox notifications (then e-mail): on ``job.posted`` for the seekers the job suits; on
+    ``application.changed`` for the applicant an employer moved; on ``job.closed`` for the
+    applicants still waiting.
 
     Args:
         sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
     """
 
     name = "notifications"
-    types = frozenset({JobPosted.type})
+    types = frozenset({JobPosted.type, JobClosed.type, ApplicationChanged.type})
     shared = True
 
     def __init__(self, sender: Any = None) -> None:
@@ -195,9 +200,21 @@ class NotificationConsumer(Consumer):
     def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
         from chamba.notifications import service as notification_service
 
-        messages = notification_service.notify_job_matches(
-            session, int(event.key), event_id=str(event.id)
-        )
+        event_id = str(event.id)
+        if isinstance(event, ApplicationChanged):
+            payload = event.payload
+            messages = notification_service.notify_application_changed(
+                session, payload.application_id, payload.status,
+                by_applicant=payload.by_applicant, event_id=event_id,
+            )  # fmt: skip
+        elif event.type == JobClosed.type:
+            messages = notification_service.notify_job_closed(
+                session, int(event.key), event_id=event_id
+            )
+        else:
+            messages = notification_service.notify_job_matches(
+                session, int(event.key), event_id=event_id
+            )
         sender = self.sender
         if sender is None or not messages:
             return None

@@ -357,7 +357,7 @@ def evaluate_ground_truth(
             progress("evaluate (ground truth)", k + 1, len(people))
         if not (person.external_id or "").startswith("demo-person-"):
             continue  # not a demo person: the hidden model does not know them
-        filtered = filter_jobs(session, JobFilter.for_person(person, now=now))
+        filtered = filter_jobs(session, JobFilter.for_person(person, now=now, hide_dismissed=False))
         if len(filtered) < min_candidates:
             continue
         ids = filtered.ids

@@ -3,7 +3,8 @@
 Each ``filter_*`` function returns the ids that survive plus their great-circle distance to the
 other side (``0`` for remote work, ``NaN`` when a place is unknown). Rules:
 
-- **Jobs for a person**: open, not expired at ``now`` (unless asked), weekly hours no more than
+- **Jobs for a person**: open, not expired at ``now`` (unless asked), not dismissed by the person
+  ("not for me"), weekly hours no more than
   the person's availability (when both are known), top of the wage range at least the wage floor
   (``min_wage``, else :data:`WAGE_FLOOR_SHARE` of the person's expected wage; jobs that state no
   wage pass), remote jobs only for remote-ready people (internet and a device), on-site jobs
@@ -35,7 +36,13 @@ import numpy.typing as npt
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from chamba.activity.models import Application, ApplicationStatus
+from chamba.activity.models import (
+    Application,
+    ApplicationStatus,
+    Interaction,
+    InteractionKind,
+    SubjectType,
+)
 from chamba.courses.models import Course, CourseStatus, Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import EARTH_RADIUS_KM, get_gazetteer
@@ -169,6 +176,8 @@ class JobFilter:
     wage_floor: Decimal | None = None
     max_hours: int | None = None
     include_expired: bool = False
+    #: The person whose dismissed jobs ("not for me") are left out; ``None``: nobody's.
+    person_id: int | None = None
 
     @classmethod
     def for_person(
@@ -180,8 +189,13 @@ class JobFilter:
         remote: bool | None = None,
         min_wage: Decimal | float | None = None,
         include_expired: bool = False,
+        hide_dismissed: bool = True,
     ) -> JobFilter:
-        """Limits from explicit arguments first, then the person's profile, then defaults."""
+        """Limits from explicit arguments first, then the person's profile, then defaults.
+
+        ``hide_dismissed=False`` keeps the jobs the person dismissed (offline evaluation, whose
+        time split must not see later feedback).
+        """
         if min_wage is not None:
             floor: Decimal | None = Decimal(str(min_wage))
         elif person.expected_wage is not None and person.expected_wage > 0:
@@ -200,6 +214,7 @@ class JobFilter:
             wage_floor=floor,
             max_hours=person.availability_hours,
             include_expired=include_expired,
+            person_id=person.id if hide_dismissed else None,
         )
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -207,6 +222,13 @@ class JobFilter:
         clauses: list[ColumnElement[bool]] = [Job.status == JobStatus.OPEN]
         if not self.include_expired:
             clauses.append(or_(Job.expires_at.is_(None), Job.expires_at > self.now))
+        if self.person_id is not None:
+            dismissed = select(Interaction.subject_id).where(
+                Interaction.person_id == self.person_id,
+                Interaction.subject_type == SubjectType.JOB,
+                Interaction.kind == InteractionKind.DISMISSED,
+            )
+            clauses.append(Job.id.not_in(dismissed))
         if self.max_hours is not None:
             clauses.append(or_(Job.hours_per_week.is_(None), Job.hours_per_week <= self.max_hours))
         if self.wage_floor is not None:

@@ -201,9 +201,7 @@ def _prune(cands: Sequence[Candidate]) -> list[int]:
     return kept
 
 
-def solve_milp(
-    full: int, cands: Sequence[Candidate], budget_cents: int | None
-) -> list[int] | None:
+def solve_milp(full: int, cands: Sequence[Candidate], budget_cents: int | None) -> list[int] | None:
     """Minimum-objective cover of the bits in ``full`` within the budget, as an integer program.
 
     Binary ``x_i`` per candidate; ``Σ_{i teaches b} x_i ≥ 1`` for every bit ``b`` of ``full``;
@@ -745,9 +743,7 @@ def plan_pathway(
     if lang not in _TEXT:
         raise InvalidInput(f"lang must be 'es' or 'en', got {lang!r}")
     if method not in ("auto", "milp", "exact", "greedy"):
-        raise InvalidInput(
-            f"method must be 'auto', 'milp', 'exact' or 'greedy', got {method!r}"
-        )
+        raise InvalidInput(f"method must be 'auto', 'milp', 'exact' or 'greedy', got {method!r}")
     when = as_of or datetime.now(UTC)
     person, have = _person(session, person_id)
     kind, target_id, target_label, target_skills, target_wage = _target(

@@ -63,3 +63,34 @@ def users_by_ids(session: Session, ids: Collection[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(sorted(ids))))}
+
+
+def application_with_user(session: Session, application_id: int) -> tuple[int, int, str] | None:
+    """``(user_id, job_id, job title)`` of an application whose applicant has an account."""
+    from chamba.activity.models import Application
+    from chamba.jobs.models import Job
+
+    row = session.execute(
+        select(Person.user_id, Job.id, Job.title)
+        .join(Application, Application.person_id == Person.id)
+        .join(Job, Job.id == Application.job_id)
+        .where(Application.id == application_id, Person.user_id.is_not(None))
+    ).first()
+    return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
+
+
+def waiting_applicants(session: Session, job_id: int, statuses: Collection[str]) -> list[int]:
+    """User ids of the job's applicants with an account whose application is in ``statuses``."""
+    from chamba.activity.models import Application
+
+    rows = session.scalars(
+        select(Person.user_id)
+        .join(Application, Application.person_id == Person.id)
+        .where(
+            Application.job_id == job_id,
+            Application.status.in_(sorted(statuses)),
+            Person.user_id.is_not(None),
+        )
+        .order_by(Person.user_id)
+    )
+    return [int(u) for u in rows if u is not None]

@@ -31,6 +31,19 @@ from chamba.vocab import Requirement
 MIN_COVERAGE = 0.6
 MAX_PER_JOB = 200
 JOB_MATCH = "job_match"
+#: An employer moved the person's application (review, interview, hire, not selected).
+APPLICATION_UPDATE = "application_update"
+#: A job the person applied to closed while their application was still waiting.
+JOB_CLOSED = "job_closed"
+#: Spanish and English titles of the notice for each status an employer moves an application to.
+STATUS_TITLES = {
+    "reviewing": ("Están revisando tu postulación: {t}", "Your application is being reviewed: {t}"),
+    "interview": ("Te invitan a una entrevista: {t}", "You are invited to an interview: {t}"),
+    "hired": ("¡Te contrataron! {t}", "You were hired: {t}"),
+    "rejected": ("Esta vez no te seleccionaron: {t}", "You were not selected this time: {t}"),
+}
+#: Applications still waiting for an answer when their job closes.
+WAITING = frozenset({"submitted", "reviewing", "interview"})
 
 
 def view(row: Notification, lang: str) -> NotificationOut:
@@ -145,3 +158,71 @@ def _email_body(job_id: int, title: str, english: bool) -> str:
         f"Míralo en Chamba: /jobs/{job_id}\n\n"
         "Recibes este mensaje porque tus habilidades confirmadas encajan con el empleo."
     )
+
+
+def _notice(
+    session: Session,
+    user_id: int,
+    kind: str,
+    title_es: str,
+    title_en: str,
+    job_id: int,
+    event_id: str | None,
+) -> Message | None:
+    session.add(
+        Notification(
+            user_id=user_id, kind=kind, title_es=title_es[:300], title_en=title_en[:300],
+            job_id=job_id, event_id=event_id,
+        )
+    )  # fmt: skip
+    user = session.get(User, user_id)
+    if user is None or not user.email:
+        return None
+    english = user.language == "en"
+    subject = title_en if english else title_es
+    link = ("See it in Chamba: " if english else "Míralo en Chamba: ") + f"/empleos/{job_id}"
+    return Message(to=user.email, subject=subject[:300], body=f"{subject}\n{link}\n")
+
+
+def notify_application_changed(
+    session: Session,
+    application_id: int,
+    status: str,
+    *,
+    by_applicant: bool,
+    event_id: str | None = None,
+) -> list[Message]:
+    """Tell the applicant that the employer moved their application (interview, hire...).
+
+    A withdrawal (the applicant's own move) tells no one.
+    """
+    titles = STATUS_TITLES.get(status)
+    found = repository.application_with_user(session, application_id)
+    if by_applicant or titles is None or found is None:
+        return []
+    user_id, job_id, title = found
+    message = _notice(
+        session, user_id, APPLICATION_UPDATE, titles[0].format(t=title),
+        titles[1].format(t=title), job_id, event_id,
+    )  # fmt: skip
+    session.flush()
+    return [message] if message is not None else []
+
+
+def notify_job_closed(
+    session: Session, job_id: int, *, event_id: str | None = None
+) -> list[Message]:
+    """Tell the applicants still waiting for an answer that the job closed."""
+    job = job_repository.with_skills(session, job_id)
+    if job is None:
+        return []
+    messages = []
+    for user_id in repository.waiting_applicants(session, job_id, WAITING):
+        message = _notice(
+            session, user_id, JOB_CLOSED, f"Se cerró la oferta: {job.title}",
+            f"The job was closed: {job.title}", job_id, event_id,
+        )  # fmt: skip
+        if message is not None:
+            messages.append(message)
+    session.flush()
+    return messages

@@ -32,8 +32,7 @@ class UnknownSkills(InvalidInput):
 class NationalIdTaken(Conflict):
     def __init__(self) -> None:
         super().__init__(
-            "The profile could not be saved because it changed at the same moment; send it "
-            "again."
+            "The profile could not be saved because it changed at the same moment; send it again."
         )
 
 

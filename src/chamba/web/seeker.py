@@ -274,6 +274,7 @@ def for_you(
         "saved": guardado,
         "dismissed": bool(descartado),
         "name": user.name,
+        "applied": activity_service.applied_jobs(session, person),
     }
     return render(request, "para_ti.html", context)
 
@@ -412,5 +413,8 @@ def my_applications(
 ) -> Response:
     person = person_of(session, user)
     rows = activity_service.applications_of(session, person)
-    items = [{"application": a, "job": j} for a, j in rows]
+    items = [
+        {"application": a, "job": j, "status": activity_service.status_for_applicant(a, j)}
+        for a, j in rows
+    ]
     return render(request, "postulaciones.html", {"items": items, "new": nueva})
