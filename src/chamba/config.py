@@ -144,6 +144,19 @@ class Settings(BaseSettings):
         "deleted (by `chamba worker`, hourly, and `chamba events prune`).",
     )
 
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible chat API (``.../v1``) that phrases the "
+        "conversation's questions and drafts job texts; unset: the built-in templates only.",
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the chat API.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key of the chat API; unset: no Authorization header."
+    )
+    llm_timeout: float = Field(
+        8.0, gt=0, le=120, description="Seconds to wait for the chat API before falling back."
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -178,12 +191,12 @@ class Settings(BaseSettings):
             "naming an existing folder that holds a sentence-transformers model"
         )
 
-    @field_validator("kafka_bootstrap", "smtp_host", "smtp_username")
+    @field_validator("kafka_bootstrap", "smtp_host", "smtp_username", "llm_url", "llm_model")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
-    @field_validator("smtp_password")
+    @field_validator("smtp_password", "llm_api_key")
     @classmethod
     def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None

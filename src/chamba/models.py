@@ -3,6 +3,7 @@
 from chamba.activity.models import Application, Interaction
 from chamba.audit.models import AuditEntry
 from chamba.auth.models import User
+from chamba.conversation.models import Conversation
 from chamba.courses.models import Course, CourseSkill
 from chamba.db import Base
 from chamba.events.models import OutboxEvent, ProcessedEvent
@@ -18,6 +19,7 @@ __all__ = [
     "AttributeHistory",
     "AuditEntry",
     "Base",
+    "Conversation",
     "Course",
     "CounselorGrant",
     "CounselorNote",

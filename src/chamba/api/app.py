@@ -60,6 +60,7 @@ def api_routers() -> list[APIRouter]:
     from chamba.activity.api import router as activity_router
     from chamba.audit.api import router as audit_router
     from chamba.auth.api import router as auth_router
+    from chamba.conversation.api import router as conversation_router
     from chamba.counseling.api import router as counseling_router
     from chamba.courses.api import router as courses_router
     from chamba.insights.api import router as insights_router
@@ -75,6 +76,7 @@ def api_routers() -> list[APIRouter]:
         auth_router,
         taxonomy_router,
         profile_router,
+        conversation_router,
         skills_router,
         privacy_router,
         counseling_router,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.config import Settings
 from chamba.db import session_scope
+from chamba.nlp.llm import ChatClient, get_client
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -44,3 +45,18 @@ def get_app_settings(request: Request) -> Settings:
 #: next request reads what it just wrote.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_llm(request: Request) -> ChatClient | None:
+    """The configured chat model (``CHAMBA_LLM_URL``), or ``None``: the built-in templates.
+
+    ``app.state.llm_client`` (tests, deployments) wins when set, ``None`` included.
+    """
+    state = request.app.state
+    if hasattr(state, "llm_client"):
+        client: ChatClient | None = state.llm_client
+        return client
+    return get_client(state.settings)
+
+
+LlmDep = Annotated[ChatClient | None, Depends(get_llm)]

@@ -364,6 +364,60 @@ def replace_skills(session: Session, person: Person, choices: Sequence[SkillChoi
     return person
 
 
+def decide_proposals(
+    session: Session,
+    person: Person,
+    confirm: Mapping[str, SkillLevel | None],
+    reject: Sequence[str] = (),
+    *,
+    evidence: Mapping[str, str] | None = None,
+) -> int:
+    """Confirm some skills and drop some proposals, leaving the rest of the profile alone.
+
+    A confirmed skill that was proposed keeps its source and evidence (``evidence`` may give
+    the person's words for one that was not stored); one not on the profile is added as
+    ``extracted``. Rejecting removes only an unconfirmed proposal. Returns how many skills were
+    newly confirmed (a ``SkillsConfirmed`` event is emitted when any was).
+
+    Raises:
+        UnknownSkills: a confirmed id is not in the taxonomy.
+    """
+    known = repository.skills_by_ids(session, confirm.keys())
+    unknown = [i for i in confirm if i not in known]
+    if unknown:
+        raise UnknownSkills(unknown)
+    current = {s.skill_id: s for s in person.skills}
+    added = 0
+    for skill_id, level in confirm.items():
+        row = current.get(skill_id)
+        if row is None:
+            said = (evidence or {}).get(skill_id)
+            row = PersonSkill(
+                skill_id=skill_id,
+                level=level,
+                source=SkillSource.EXTRACTED,
+                evidence=said[:500] if said else None,
+                confirmed=True,
+            )
+            person.skills.append(row)
+            current[skill_id] = row
+            added += 1
+            continue
+        if not row.confirmed:
+            row.confirmed = True
+            added += 1
+        if level is not None and row.level is None:
+            row.level = level
+    drop = {i for i in reject if i in current and not current[i].confirmed}
+    if drop:
+        person.skills = [s for s in person.skills if s.skill_id not in drop]
+    session.flush()
+    if added:
+        confirmed = sum(1 for s in person.skills if s.confirmed)
+        emit(session, SkillsConfirmed.about(person, confirmed))
+    return added
+
+
 def skill_rows(session: Session, person: Person) -> list[tuple[PersonSkill, Skill | None]]:
     """The person's skill rows with their taxonomy entries (for labels), in a stable order."""
     skills = repository.skills_by_ids(session, [s.skill_id for s in person.skills])
