@@ -230,3 +230,15 @@ def test_the_encoder_setting_chooses_the_matching_vectors(tmp_path: Path) -> Non
         assert default.encoder.dim == 512
     finally:
         clear_index_stores()
+
+
+def test_serving_uses_one_blas_thread() -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from chamba.nlp.encoder import serve_blas_threads
+
+    with threadpool_limits(limits=2, user_api="blas"):  # restored after the test
+        # WHEN the server sets its request-time default
+        serve_blas_threads()
+        # THEN every BLAS library runs its products on the calling thread only
+        assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {1}

@@ -125,7 +125,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from chamba.matching.api_deps import close_match_indexes
+        from chamba.nlp.encoder import serve_blas_threads
 
+        serve_blas_threads()  # small per-request products: no BLAS threads spinning on them
         prepare_database(engine)
         app.state.events.start()  # delivers domain events (in-process or from Kafka)
         yield

@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
+from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.orgs.models import Organisation
 from chamba.people.models import Person
 from chamba.vocab import SkillLevel
@@ -157,16 +158,101 @@ def _next_start(start_dates: Iterable[str] | None, as_of: date) -> date | None:
 
 
 def _distance(
-    person_ubigeo: str | None, course: Course, cache: dict[str, float | None]
-) -> float | None:
-    if course.modality == Modality.ONLINE or not person_ubigeo or not course.ubigeo:
+    person_ubigeo: str | None, modality: Modality, ubigeo: str | None,
+    cache: dict[str, float | None],
+) -> float | None:  # fmt: skip
+    if modality == Modality.ONLINE or not person_ubigeo or not ubigeo:
         return None
-    if course.ubigeo not in cache:
+    if ubigeo not in cache:
         try:
-            cache[course.ubigeo] = get_gazetteer().distance_km(person_ubigeo, course.ubigeo)
+            cache[ubigeo] = get_gazetteer().distance_km(person_ubigeo, ubigeo)
         except UnknownUbigeo:
-            cache[course.ubigeo] = None
-    return cache[course.ubigeo]
+            cache[ubigeo] = None
+    return cache[ubigeo]
+
+
+class CourseRow(NamedTuple):
+    """One (open course, skill it teaches) pair as :func:`load_options` reads it."""
+
+    course_id: int
+    title: str
+    provider_id: int | None
+    modality: Modality
+    cost: Decimal | None
+    is_free: bool
+    scholarship: bool
+    hours: int
+    weeks: int | None
+    start_dates: list[str] | None
+    ubigeo: str | None
+    skill_id: str
+    level: SkillLevel | None
+
+
+def _read_course_rows(
+    session: Session, skill_ids: list[str]
+) -> tuple[list[CourseRow], dict[int, str]]:
+    """Open courses teaching any of ``skill_ids``, one row per (course, skill), and their
+    providers' names: one query (course skills ⋈ courses ⟕ providers)."""
+    result = session.execute(
+        select(
+            Course.id, Course.title, Course.provider_id, Course.modality, Course.cost,
+            Course.is_free, Course.scholarship, Course.hours, Course.weeks, Course.start_dates,
+            Course.ubigeo, CourseSkill.skill_id, CourseSkill.level, Organisation.name,
+        )
+        .join(CourseSkill, CourseSkill.course_id == Course.id)
+        .outerjoin(Organisation, Organisation.id == Course.provider_id)
+        .where(CourseSkill.skill_id.in_(skill_ids), Course.status == CourseStatus.OPEN)
+    ).all()  # fmt: skip
+    rows: list[CourseRow] = []
+    names: dict[int, str] = {}
+    for *fields, provider in result:
+        row = CourseRow(*fields)
+        rows.append(row)
+        if row.provider_id is not None and provider is not None:
+            names[row.provider_id] = provider
+    return rows, names
+
+
+def _provider_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(sorted(ids)))
+    )
+    return {int(i): name for i, name in rows}
+
+
+def course_rows(
+    session: Session, skill_ids: list[str], cache: FeatureCache | None = None
+) -> tuple[list[CourseRow], dict[int, str]]:
+    """Rows of :func:`_read_course_rows` for ``skill_ids``, sorted by course then skill, and
+    ``{provider_id: name}``.
+
+    With ``cache`` the rows of each skill are kept between calls (dropped when any course
+    changes, see :mod:`chamba.matching.feature_cache`); providers' names are never cached (an
+    organisation may be renamed without any course changing): the cached rows' names are read
+    by id in one small query.
+    """
+    if cache is None:
+        rows, names = _read_course_rows(session, skill_ids)
+    else:
+        generation = generation_for(session, cache)
+        found = cache.course_rows(skill_ids)
+        todo = [s for s in skill_ids if s not in found]
+        rows = [r for cached in found.values() for r in cached]
+        names = {}
+        if todo:
+            fresh, names = _read_course_rows(session, todo)
+            by_skill: dict[str, list[CourseRow]] = {s: [] for s in todo}
+            for r in fresh:
+                by_skill[r.skill_id].append(r)
+            cache.put_course_rows({s: tuple(v) for s, v in by_skill.items()}, generation)
+            rows.extend(fresh)
+        unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
+        names.update(_provider_names(session, unnamed))
+    rows.sort(key=lambda r: (r.course_id, r.skill_id))
+    return rows, names
 
 
 def violations(option: CourseOption, constraints: CourseConstraints) -> list[str]:
@@ -206,10 +292,12 @@ def load_options(
     constraints: CourseConstraints,
     *,
     as_of: date | None = None,
+    cache: FeatureCache | None = None,
 ) -> list[CourseOption]:
     """Every open course teaching at least one of ``skill_ids``, one option per course.
 
-    One SQL query (course skills ⋈ courses ⟕ providers) for all the skills.
+    One SQL query (course skills ⋈ courses) for all the skills (none for the skills whose rows
+    ``cache`` holds) and one for the providers' names.
 
     Args:
         session: database session.
@@ -217,6 +305,7 @@ def load_options(
         skill_ids: skills to look for.
         constraints: the limits each course is checked against.
         as_of: the day that "next start date" counts from (default today).
+        cache: keeps each skill's course rows between calls (see :func:`course_rows`).
 
     Returns:
         Options in no particular order; ``skills_taught`` lists only requested skills.
@@ -225,42 +314,37 @@ def load_options(
     if not wanted:
         return []
     day = as_of or date.today()
-    rows = session.execute(
-        select(Course, CourseSkill.skill_id, CourseSkill.level, Organisation.name)
-        .join(CourseSkill, CourseSkill.course_id == Course.id)
-        .outerjoin(Organisation, Organisation.id == Course.provider_id)
-        .where(CourseSkill.skill_id.in_(wanted), Course.status == CourseStatus.OPEN)
-        .order_by(Course.id, CourseSkill.skill_id)
-    ).all()
+    rows, providers = course_rows(session, wanted, cache)
     by_course: dict[int, CourseOption] = {}
     dist_cache: dict[str, float | None] = {}
-    for course, skill_id, level, provider in rows:
-        option = by_course.get(course.id)
+    for row in rows:
+        option = by_course.get(row.course_id)
         if option is None:
-            cost = Decimal("0") if course.is_free else Decimal(course.cost or 0)
-            weeks = course.weeks if course.weeks and course.weeks > 0 else None
+            cost = Decimal("0") if row.is_free else Decimal(row.cost or 0)
+            weeks = row.weeks if row.weeks and row.weeks > 0 else None
+            modality = Modality(row.modality)
             option = CourseOption(
-                course_id=course.id,
-                title=course.title,
-                provider=provider,
-                modality=Modality(course.modality),
+                course_id=row.course_id,
+                title=row.title,
+                provider=providers.get(row.provider_id) if row.provider_id is not None else None,
+                modality=modality,
                 cost=cost,
-                is_free=bool(course.is_free),
-                scholarship=bool(course.scholarship),
-                hours=int(course.hours),
+                is_free=bool(row.is_free),
+                scholarship=bool(row.scholarship),
+                hours=int(row.hours),
                 weeks=weeks,
-                hours_per_week=(course.hours / weeks) if weeks else None,
-                distance_km=_distance(person.ubigeo, course, dist_cache),
-                next_start_date=_next_start(course.start_dates, day),
+                hours_per_week=(row.hours / weeks) if weeks else None,
+                distance_km=_distance(person.ubigeo, modality, row.ubigeo, dist_cache),
+                next_start_date=_next_start(row.start_dates, day),
                 skills_taught=[],
                 fits=True,
-                level=level,
-                ubigeo=course.ubigeo,
+                level=row.level,
+                ubigeo=row.ubigeo,
             )
-            by_course[course.id] = option
-        option.skills_taught.append(skill_id)
-        if _LEVEL_RANK.get(level, 1) < option.level_rank:
-            option.level = level
+            by_course[row.course_id] = option
+        option.skills_taught.append(row.skill_id)
+        if _LEVEL_RANK.get(row.level, 1) < option.level_rank:
+            option.level = row.level
     for option in by_course.values():
         option.blocked_by = violations(option, constraints)
         option.fits = not option.blocked_by
@@ -275,6 +359,7 @@ def course_options(
     per_skill: int = 3,
     *,
     as_of: date | None = None,
+    cache: FeatureCache | None = None,
 ) -> dict[str, list[CourseOption]]:
     """The best open courses for each skill, checked against the person's constraints.
 
@@ -285,6 +370,7 @@ def course_options(
         constraints: limits; ``None`` uses :meth:`CourseConstraints.defaults_for`.
         per_skill: how many options to keep per skill (``<= 0`` keeps all).
         as_of: the day next start dates count from (default today).
+        cache: keeps each skill's course rows between calls (see :func:`course_rows`).
 
     Returns:
         ``{skill_id: [CourseOption, ...]}`` for every requested skill (an empty list when no open
@@ -298,7 +384,7 @@ def course_options(
     """
     limits = constraints if constraints is not None else CourseConstraints.defaults_for(person)
     wanted = list(dict.fromkeys(skill_ids))
-    options = load_options(session, person, wanted, limits, as_of=as_of)
+    options = load_options(session, person, wanted, limits, as_of=as_of, cache=cache)
     grouped: dict[str, list[CourseOption]] = defaultdict(list)
     for option in options:
         for skill_id in option.skills_taught:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, CourseSkill, CourseStatus
 from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.index import IndexKind, VectorIndex, make_index
 from chamba.nlp.encoder import TextEncoder
 from chamba.people.models import Person, PersonSkill
@@ -38,6 +39,9 @@ class MatchIndexes:
     jobs: VectorIndex
     people: VectorIndex
     courses: VectorIndex
+    cache: FeatureCache | None = None
+    """Job-side data kept between requests; set by the :class:`~chamba.matching.store.
+    IndexStore` that keeps these indexes (and so the cache) in sync, ``None`` otherwise."""
 
     def of(self, kind: Kind) -> VectorIndex:
         """The index of ``kind`` (``"jobs"``, ``"people"`` or ``"courses"``)."""

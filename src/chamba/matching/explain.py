@@ -315,6 +315,7 @@ def explain_pairs(
                 wanted,
                 per_skill=COURSES_PER_MISSING_SKILL,
                 as_of=as_of or ctx.now.date(),
+                cache=ctx.shared_cache(),
             )
     km_col = _column(features, JOB_FEATURES, "distance_km")
     slot_col = _column(features, JOB_FEATURES, "slot_overlap")

@@ -49,12 +49,21 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
-from chamba.matching.embeddings import MatchIndexes, course_texts, job_texts, person_texts
+from chamba.matching.embeddings import (
+    MatchIndexes,
+    course_texts,
+    job_texts,
+    person_texts,
+    version_of,
+)
+from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.filters import coords, haversine
+from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person, PersonSkill
 from chamba.vocab import TIME_SLOTS, EducationLevel, Requirement
 
@@ -169,17 +178,16 @@ class JobSkillRow:
 def load_job_skills(session: Session, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
     """Skills of each job, essential first then by importance (one query per 5,000 jobs)."""
     out: dict[int, list[JobSkillRow]] = defaultdict(list)
+    essential = (JobSkill.requirement == Requirement.ESSENTIAL).label("essential")
     for chunk in _chunks(job_ids):
         rows = session.execute(
-            select(JobSkill.job_id, JobSkill.skill_id, JobSkill.requirement, JobSkill.importance)
+            select(JobSkill.job_id, JobSkill.skill_id, essential, JobSkill.importance)
             .where(JobSkill.job_id.in_(chunk))
             .order_by(JobSkill.job_id, JobSkill.skill_id)
         )
-        for r in rows:
-            imp = float(r.importance) if r.importance is not None else 1.0
-            out[r.job_id].append(
-                JobSkillRow(r.skill_id, r.requirement == Requirement.ESSENTIAL, max(imp, 0.0))
-            )
+        for job_id, skill_id, is_essential, importance in rows:
+            imp = float(importance) if importance is not None else 1.0
+            out[job_id].append(JobSkillRow(skill_id, bool(is_essential), max(imp, 0.0)))
     for rows_ in out.values():
         rows_.sort(key=lambda s: (not s.essential, -s.importance, s.skill_id))
     return dict(out)
@@ -232,6 +240,9 @@ class FeatureContext:
         session: database session.
         indexes: vector indexes (``None``: semantic features are 0).
         now: the instant freshness and expiry are measured from (pass it for determinism).
+        cache: job-side data kept between requests (default: the cache of ``indexes``, if
+            any; see :mod:`chamba.matching.feature_cache`). Results are the same with or
+            without it.
 
     Example:
         >>> ctx = FeatureContext(session, indexes, now=datetime(2025, 6, 30, tzinfo=UTC))
@@ -246,15 +257,54 @@ class FeatureContext:
     _idf_default: float = 1.0
     job_skills: dict[int, list[JobSkillRow]] = field(default_factory=dict)
     person_skills: dict[int, set[str]] = field(default_factory=dict)
+    cache: FeatureCache | None = None
+
+    def __post_init__(self) -> None:
+        if self.cache is None and self.indexes is not None:
+            self.cache = getattr(self.indexes, "cache", None)
 
     # ------------------------------------------------------------------ skills
 
+    def shared_cache(self) -> FeatureCache | None:
+        """The cache, unless this session holds uncommitted changes (it must see its own)."""
+        session = self.session
+        if self.cache is None or session.new or session.dirty or session.deleted:
+            return None
+        pending = session.info.get(PENDING_KEY)
+        return None if pending else self.cache
+
+    def _load_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]]:
+        """Skills of ``job_ids``: from the cache for jobs whose loaded row has the cached
+        version, from SQL (then cached) for the rest."""
+        cache = self.shared_cache()
+        if cache is None:
+            return load_job_skills(self.session, job_ids)
+        generation = generation_for(self.session, cache)
+        identity = self.session.identity_map
+        versions: dict[int, str] = {}
+        for j in job_ids:
+            row = identity.get(identity_key(Job, j))
+            if row is not None:
+                versions[j] = version_of(row.updated_at)
+        out: dict[int, list[JobSkillRow]] = {
+            j: list(rows) for j, rows in cache.job_skills(versions).items()
+        }
+        todo = [j for j in job_ids if j not in out]
+        if todo:
+            loaded = load_job_skills(self.session, todo)
+            cache.put_job_skills(
+                {j: (versions[j], tuple(loaded.get(j, ()))) for j in todo if j in versions},
+                generation,
+            )
+            out.update(loaded)
+        return out
+
     def skills_of_jobs(self, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
-        missing = [j for j in job_ids if int(j) not in self.job_skills]
+        missing = [int(j) for j in job_ids if int(j) not in self.job_skills]
         if missing:
-            loaded = load_job_skills(self.session, missing)
+            loaded = self._load_job_skills(missing)
             for j in missing:
-                self.job_skills[int(j)] = loaded.get(int(j), [])
+                self.job_skills[j] = loaded.get(j, [])
         return {int(j): self.job_skills[int(j)] for j in job_ids}
 
     def skills_of_people(self, person_ids: Sequence[int]) -> dict[int, set[str]]:
@@ -268,23 +318,38 @@ class FeatureContext:
     def rarity(self, skill_ids: Sequence[str]) -> FloatArray:
         """``idf ** RARITY_POWER`` of each skill over open jobs (cached for the context). (n,)"""
         if self._idf is None:
-            n_open = int(
-                self.session.scalar(
-                    select(func.count()).select_from(Job).where(Job.status == JobStatus.OPEN)
-                )
-                or 0
-            )
-            rows = self.session.execute(
-                select(JobSkill.skill_id, func.count(func.distinct(JobSkill.job_id)))
-                .join(Job, Job.id == JobSkill.job_id)
-                .where(Job.status == JobStatus.OPEN)
-                .group_by(JobSkill.skill_id)
-            ).all()
-            self._idf = {sid: math.log((n_open + 1) / (df + 1)) + 1.0 for sid, df in rows}
-            self._idf_default = math.log(n_open + 1) + 1.0
+            self._idf, self._idf_default = self._rarity_table()
         idf = np.array([self._idf.get(s, self._idf_default) for s in skill_ids])
         out: FloatArray = idf**RARITY_POWER
         return out
+
+    def _rarity_table(self) -> tuple[dict[str, float], float]:
+        """``({skill_id: idf}, idf of an unseen skill)`` over the open jobs (cached)."""
+        cache = self.shared_cache()
+        if cache is not None:
+            generation = generation_for(self.session, cache)
+            table = cache.rarity()
+            if table is None:
+                table = self._read_rarity()
+                cache.put_rarity(table, generation)
+            return table  # type: ignore[no-any-return]  # read-only, shared
+        return self._read_rarity()
+
+    def _read_rarity(self) -> tuple[dict[str, float], float]:
+        n_open = int(
+            self.session.scalar(
+                select(func.count()).select_from(Job).where(Job.status == JobStatus.OPEN)
+            )
+            or 0
+        )
+        rows = self.session.execute(
+            select(JobSkill.skill_id, func.count(func.distinct(JobSkill.job_id)))
+            .join(Job, Job.id == JobSkill.job_id)
+            .where(Job.status == JobStatus.OPEN)
+            .group_by(JobSkill.skill_id)
+        ).all()
+        idf = {sid: math.log((n_open + 1) / (df + 1)) + 1.0 for sid, df in rows}
+        return idf, math.log(n_open + 1) + 1.0
 
     # ------------------------------------------------------------------ vectors
 

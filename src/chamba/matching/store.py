@@ -47,6 +47,7 @@ from chamba.matching.embeddings import (
     indexed_versions,
     load_texts,
 )
+from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.index import (
     IndexKind,
     IndexMismatchError,
@@ -127,6 +128,9 @@ class IndexStore:
             self._cache = EmbeddingCache(self.data_dir / "embeddings")
             self._embedder = CachedEncoder(encoder, self._cache)
         self._indexes: MatchIndexes | None = None
+        self.cache = FeatureCache()
+        """Job-side data kept between requests; invalidated with every id re-embedded or
+        removed here (see :mod:`chamba.matching.feature_cache`)."""
         self._versions: dict[Kind, dict[int, str]] = {k: {} for k in KINDS}
         self._stale: set[Kind] = set()
         self.dirty = False
@@ -197,11 +201,13 @@ class IndexStore:
                     versions = {i: saved.get(str(i), "") for i in index.ids().tolist()}  # type: ignore[attr-defined]
                 built[kind] = index if index is not None else self._empty()
                 self._versions[kind] = versions
+            self.cache.clear()
             self._indexes = MatchIndexes(
                 encoder=self.encoder,
                 jobs=built["jobs"],
                 people=built["people"],
                 courses=built["courses"],
+                cache=self.cache,
             )
             self.dirty = False
             return manifest is not None
@@ -294,9 +300,16 @@ class IndexStore:
         with self.lock:
             self._stale.update(kinds)
 
+    def _invalidate(self, kind: Kind, ids: list[int]) -> None:
+        if kind == "jobs":
+            self.cache.invalidate_jobs(ids)
+        elif kind == "courses":
+            self.cache.invalidate_courses()
+
     def _remove(self, kind: Kind, ids: list[int], report: SyncReport) -> None:
         if not ids or self._indexes is None:
             return
+        self._invalidate(kind, ids)
         self._indexes.of(kind).remove(ids)
         versions = self._versions[kind]
         for i in ids:
@@ -308,6 +321,7 @@ class IndexStore:
         """Embed the indexable rows among ``ids``; remove the ones that are not (any more)."""
         if not ids or self._indexes is None:
             return
+        self._invalidate(kind, ids)
         index = self._indexes.of(kind)
         versions = self._versions[kind]
         for start in range(0, len(ids), BATCH):

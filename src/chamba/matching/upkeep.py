@@ -3,6 +3,9 @@
 :func:`install_upkeep` hangs listeners on a ``sessionmaker`` (or a ``Session`` class or
 instance):
 
+* ``after_begin`` stamps the generation of the store's
+  :class:`~chamba.matching.feature_cache.FeatureCache` into ``session.info`` (what the session
+  reads may be cached only if nothing was invalidated since);
 * ``after_flush`` collects the ids of new, changed and deleted jobs, people and courses, and of
   the parents of changed ``JobSkill`` / ``PersonSkill`` / ``CourseSkill`` rows, into
   ``session.info`` (accumulated over every flush of the transaction);
@@ -32,6 +35,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from chamba.courses.models import Course, CourseSkill
 from chamba.jobs.models import Job, JobSkill
 from chamba.matching.embeddings import KINDS, Kind
+from chamba.matching.feature_cache import stamp_session
 from chamba.matching.store import IndexStore
 from chamba.people.models import Person, PersonSkill
 
@@ -94,7 +98,13 @@ class IndexUpkeep:
         self.applied = 0  # commits applied (for tests and metrics)
         self.errors = 0
 
-    _EVENTS = ("after_flush", "do_orm_execute", "after_commit", "after_transaction_end")
+    _EVENTS = (
+        "after_begin",
+        "after_flush",
+        "do_orm_execute",
+        "after_commit",
+        "after_transaction_end",
+    )
 
     def install(self) -> IndexUpkeep:
         if not self.installed:
@@ -117,6 +127,9 @@ class IndexUpkeep:
         if pending is None:
             pending = session.info[PENDING_KEY] = _Pending()
         return pending
+
+    def _after_begin(self, session: Session, _transaction: Any, _connection: Any) -> None:
+        stamp_session(session, self.store.cache)
 
     def _after_flush(self, session: Session, _flush_context: Any) -> None:
         pending = self._pending(session)

@@ -1,0 +1,162 @@
+"""The job- and course-side data that every match request reads, kept in memory between requests.
+
+A ranking reads the same job-side data again and again although it only changes when a job or a
+course changes: each candidate job's skills (essential or optional, importance), the rarity of
+every skill over the open jobs (a ``GROUP BY`` over all job skills) and, for explanations, the
+open courses that teach each missing skill. :class:`FeatureCache` holds them per process:
+
+* **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
+  only while the ORM row the request loaded has the same version, so a changed job is re-read
+  even before any hook runs;
+* **rarity** (the ``idf`` table of :meth:`~chamba.matching.features.FeatureContext.rarity`): one
+  table, dropped whenever any job changes;
+* **course rows** per skill id (what :func:`~chamba.matching.course_options.load_options` reads
+  before it applies a person's constraints), dropped whenever any course changes.
+
+**Invalidation** rides on the hooks that keep the vector indexes in sync: every id that
+:class:`~chamba.matching.store.IndexStore` re-embeds or removes (on a commit, through
+:mod:`chamba.matching.upkeep`; on a reconcile after a bulk load or an import made by another
+process) is invalidated here too, so each worker process's cache follows the database exactly as
+its indexes do. Only indexes owned by an ``IndexStore`` carry a cache; indexes built ad hoc
+(:func:`~chamba.matching.embeddings.build_indexes`, tests) have none and every request reads SQL.
+
+**Races.** A request that read the database before a change was committed must not store what it
+read after the change's invalidation. Every invalidation bumps :attr:`FeatureCache.generation`;
+a reader captures the generation when its transaction begins (the upkeep hooks stamp it into
+``session.info``, see :func:`stamp_session`) and stores only while it is unchanged.
+
+Thread-safe; values are immutable once stored (tuples, read-only mappings).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
+MAX_JOBS: Final = 200_000
+"""Most jobs whose skills are held (about 0.5 KB each); beyond it the oldest half is dropped."""
+
+
+class FeatureCache:
+    """Job skills, skill rarity and course rows shared by the requests of one process.
+
+    Example:
+        >>> cache = FeatureCache()
+        >>> cache.put_job_skills({7: ("2025-06-01T00:00:00+00:00", ())}, cache.generation)
+        >>> cache.job_skills({7: "2025-06-01T00:00:00+00:00"})
+        {7: ()}
+        >>> cache.invalidate_jobs([7])
+        >>> cache.job_skills({7: "2025-06-01T00:00:00+00:00"})
+        {}
+    """
+
+    def __init__(self, max_jobs: int = MAX_JOBS) -> None:
+        self.max_jobs = max_jobs
+        self.generation = 0
+        self._lock = threading.Lock()
+        self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
+        self._rarity: Any = None
+        self._courses: dict[Hashable, tuple[Any, ...]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def job_skills(self, versions: Mapping[int, str]) -> dict[int, tuple[Any, ...]]:
+        """The cached skill rows of the jobs in ``versions`` whose stored version matches."""
+        out: dict[int, tuple[Any, ...]] = {}
+        jobs = self._jobs
+        for job_id, version in versions.items():
+            entry = jobs.get(job_id)
+            if entry is not None and entry[0] == version:
+                out[job_id] = entry[1]
+        self.hits += len(out)
+        self.misses += len(versions) - len(out)
+        return out
+
+    def rarity(self) -> Any:
+        """The cached rarity table (``None`` when it must be computed)."""
+        return self._rarity
+
+    def course_rows(self, skill_ids: Iterable[Hashable]) -> dict[Hashable, tuple[Any, ...]]:
+        """Cached course rows of each skill among ``skill_ids`` (skills not cached are absent)."""
+        courses = self._courses
+        return {s: courses[s] for s in skill_ids if s in courses}
+
+    # -- storing (only while nothing was invalidated since ``generation``) -----------------
+
+    def put_job_skills(
+        self, entries: Mapping[int, tuple[str, tuple[Any, ...]]], generation: int
+    ) -> None:
+        """Store ``{job_id: (version, rows)}`` read at ``generation``."""
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._jobs) + len(entries) > self.max_jobs:
+                keep = list(self._jobs.items())[len(self._jobs) // 2 :]
+                self._jobs = dict(keep)
+            self._jobs.update(entries)
+
+    def put_rarity(self, table: Any, generation: int) -> None:
+        with self._lock:
+            if generation == self.generation:
+                self._rarity = table
+
+    def put_course_rows(self, rows: Mapping[Hashable, tuple[Any, ...]], generation: int) -> None:
+        with self._lock:
+            if generation == self.generation:
+                self._courses.update(rows)
+
+    # -- invalidation ----------------------------------------------------------------------
+
+    def invalidate_jobs(self, job_ids: Iterable[int]) -> None:
+        """Jobs changed (or left): drop their skills and the rarity table."""
+        with self._lock:
+            self.generation += 1
+            for job_id in job_ids:
+                self._jobs.pop(int(job_id), None)
+            self._rarity = None
+
+    def invalidate_courses(self) -> None:
+        """A course changed: drop every course row."""
+        with self._lock:
+            self.generation += 1
+            self._courses = {}
+
+    def clear(self) -> None:
+        """Drop everything."""
+        with self._lock:
+            self.generation += 1
+            self._jobs = {}
+            self._rarity = None
+            self._courses = {}
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+def stamp_session(session: Session, cache: FeatureCache | None) -> None:
+    """Remember ``cache``'s generation in ``session.info`` when its transaction begins."""
+    if cache is not None:
+        session.info.setdefault(GENERATION_KEY, {})[id(cache)] = cache.generation
+
+
+def generation_for(session: Session, cache: FeatureCache) -> int:
+    """The generation a reader in ``session`` may store at (see the module docstring).
+
+    The stamp of the session's transaction when present; else the current generation (the
+    caller then reads right after this call, so a later invalidation is still noticed).
+    """
+    stamped = session.info.get(GENERATION_KEY, {}).get(id(cache))
+    return int(stamped) if stamped is not None else cache.generation
+
+
+def versions_of(rows: Sequence[Any]) -> dict[int, str]:
+    """``{id: version}`` of ORM rows with ``id`` and ``updated_at``."""
+    from chamba.matching.embeddings import version_of
+
+    return {int(r.id): version_of(r.updated_at) for r in rows}
