@@ -75,7 +75,7 @@ def test_two_cheap_courses_beat_one_expensive(session: Session) -> None:
     assert p.objective == Decimal("250") + LAMBDA_PEN_PER_HOUR * 60
     assert {k.skill_id for k in p.missing_essential} == {sid("weld"), sid("elec")}
     assert [k.skill_id for k in p.nice_to_have] == [sid("opt")]
-    assert p.message.startswith("Con 2 curso(s)")
+    assert p.message.startswith("Con 2 cursos cubres las")
     # AND one job unlocks (La Tinguiña, 3.9 km): Lima is too far, remote needs internet,
     # closed/expired jobs and the Excel job do not count
     assert p.unlocks.count == 1
@@ -110,7 +110,7 @@ def test_remote_ready_person_can_use_online_courses_and_remote_jobs(session: Ses
     assert p.unlocks.count == 2
     assert [j.remote for j in p.unlocks.examples] == [False, True]
     assert p.target_wage == 2500.0
-    assert p.message.startswith("2 course(s) cover")
+    assert p.message.startswith("2 courses cover the")
 
 
 def test_total_budget_blocks(session: Session) -> None:

@@ -176,3 +176,62 @@ def test_employer_cards_speak_of_the_candidate_in_the_third_person(
     assert "Sabe: Manejo de caja" in card
     for second_person in ("Sabes:", "Te falta", "de ti", "lo que esperas", "Suma puntos"):
         assert second_person not in card
+
+
+# --- copy and language ---------------------------------------------------------------------------
+
+
+def test_home_invites_employers_and_providers_now(web: Any) -> None:
+    page = web.get("/").text
+    assert "pronto" not in page.lower()
+    assert 'href="/registro?rol=employer"' in page
+    assert 'href="/registro?rol=provider"' in page
+
+
+def test_a_language_chosen_on_the_home_page_follows_a_logged_in_person(
+    web: Any, make_web_user: Any
+) -> None:
+    login_as(web, make_web_user(Role.SEEKER))
+    page = web.get("/?lang=en", follow_redirects=False)
+    assert page.headers["location"] == "/para-ti?lang=en"
+    web.get("/para-ti?lang=en")
+    assert web.get("/perfil").headers["content-language"] == "en"
+
+
+def test_overview_labels_are_in_one_language(web: Any, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.ANALYST))
+    page = web.get("/panorama").text
+    assert "Everyone" not in page
+    assert "All of Peru" not in page
+    english = web.get("/panorama?lang=en").text
+    assert "Todos" not in english
+    assert "Todo el Perú" not in english
+
+
+def test_a_filtered_funnel_csv_names_its_region_and_numbers_stay_numbers(
+    web: Any, make_web_user: Any
+) -> None:
+    from chamba.insights.api import _cell
+
+    login_as(web, make_web_user(Role.ANALYST))
+    csv_text = web.get("/panorama/embudo.csv?region=08").text
+    rows = [line.split(",") for line in csv_text.splitlines()[1:]]
+    assert rows
+    assert {r[0] for r in rows} == {"08"}
+    assert "Todo el Perú" not in csv_text
+    assert (_cell(-6), _cell(-0.25), _cell("-x")) == ("-6", "-0.25", "'-x")
+
+
+def test_plans_and_explanations_count_in_words() -> None:
+    from chamba.matching.explain import _skills_sentence
+    from chamba.matching.pathways import _planned_text
+
+    assert (
+        _planned_text("es", 1, 1, "Cajera")
+        == "Con 1 curso cubres la habilidad que te falta para Cajera."
+    )
+    assert _planned_text("en", 2, 3, "Cashier") == (
+        "2 courses cover the 3 skills you are missing for Cashier."
+    )
+    assert _skills_sentence(1, 1, 1, [], "es", seeker=True) == "Tienes 1 de 1 habilidad clave."
+    assert _skills_sentence(1, 1, 1, [], "en", seeker=False) == "Has 1 of 1 key skill."

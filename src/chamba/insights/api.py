@@ -30,6 +30,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -115,6 +116,8 @@ def _cell(value: Any) -> str:
         return "|".join(_cell(v) for v in value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a number, even a negative one, stays a number in a spreadsheet
     return neutralise_cell(str(value))
 
 

@@ -149,6 +149,7 @@ def funnel(
         region=region,
         occupation=occupation,
         min_group=min_group,
-        overall=group(ALL_REGIONS, total(jobs), total(courses)),
+        # Filtered to a region, the total is that region's (not "all of Peru").
+        overall=group(region or ALL_REGIONS, total(jobs), total(courses)),
         regions=[group(c, jobs.get(c, {}), courses.get(c, {})) for c in codes],
     )

@@ -64,7 +64,8 @@ class StageCount(BaseModel):
 
 class FunnelGroup(BaseModel):
     """The job funnel (shown → opened → applied → interviewed → hired) and the course funnel
-    (shown → enrolled → completed) of one region, or of everyone (``region_code`` ``"ALL"``)."""
+    (shown → enrolled → completed) of one region, or of everyone (``region_code`` ``"ALL"``; a
+    report filtered to a region has that region's code as its overall group)."""
 
     model_config = ConfigDict(frozen=True)
 

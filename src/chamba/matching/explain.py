@@ -194,11 +194,13 @@ def _skills_sentence(
                 return f"{'You have' if seeker else 'Has'} {matched} of the skills it asks for."
             return f"{'Tienes' if seeker else 'Tiene'} {matched} de las habilidades que pide."
         return "It asks for no specific key skills." if en else "No pide habilidades clave."
+    one = n_essential == 1
     if en:
-        head = f"{'You have' if seeker else 'Has'} {held_essential} of {n_essential} key skills"
+        head = f"{'You have' if seeker else 'Has'} {held_essential} of {n_essential} key skill"
+        head += "" if one else "s"
     else:
-        head = f"{'Tienes' if seeker else 'Tiene'} {held_essential} de {n_essential} habilidades"
-        head += " clave"
+        head = f"{'Tienes' if seeker else 'Tiene'} {held_essential} de {n_essential} habilidad"
+        head += " clave" if one else "es clave"
     if not missing:
         return head + "."
     labels = [m.label for m in missing]

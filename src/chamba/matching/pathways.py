@@ -401,7 +401,7 @@ def _money(amount: Decimal | float) -> str:
 _TEXT: Final[dict[str, dict[str, str]]] = {
     "es": {
         "qualified": "Ya tienes todas las habilidades esenciales para {target}.",
-        "planned": "Con {n} curso(s) cubres las {k} habilidades que te faltan para {target}.",
+        "planned": "Con {courses} cubres {skills} para {target}.",
         "infeasible": "No hay un plan que cubra todas las habilidades para {target} "
         "con tus condiciones.",
         "no_course": "Ningún proveedor ofrece ahora un curso abierto que enseñe {skill}.",
@@ -420,7 +420,7 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
     },
     "en": {
         "qualified": "You already have every essential skill for {target}.",
-        "planned": "{n} course(s) cover the {k} skills you are missing for {target}.",
+        "planned": "{courses} {cover} {skills} for {target}.",
         "infeasible": "No plan covers every skill for {target} within your constraints.",
         "no_course": "No provider currently offers an open course teaching {skill}.",
         "budget": "Budget: the cheapest course teaching {skill} costs {cost}; "
@@ -449,6 +449,28 @@ _MODALITY_LABEL: Final[dict[str, dict[Modality, str]]] = {
     "en": {Modality.IN_PERSON: "in person", Modality.ONLINE: "online",
            Modality.HYBRID: "hybrid"},
 }  # fmt: skip
+
+
+def _planned_text(lang: Lang, n_courses: int, n_skills: int, target: str) -> str:
+    """``Con 1 curso cubres la habilidad que te falta...`` with singular and plural right."""
+    if lang == "en":
+        courses = "1 course" if n_courses == 1 else f"{n_courses} courses"
+        skills = (
+            "the skill you are missing"
+            if n_skills == 1
+            else f"the {n_skills} skills you are missing"
+        )
+        cover = "covers" if n_courses == 1 else "cover"
+        return _TEXT["en"]["planned"].format(
+            courses=courses, cover=cover, skills=skills, target=target
+        )
+    courses = "1 curso" if n_courses == 1 else f"{n_courses} cursos"
+    skills = (
+        "la habilidad que te falta"
+        if n_skills == 1
+        else f"las {n_skills} habilidades que te faltan"
+    )
+    return _TEXT["es"]["planned"].format(courses=courses, skills=skills, target=target)
 
 
 def _blocker_for_skill(
@@ -883,7 +905,7 @@ def plan_pathway(
     )
     return result(
         "planned",
-        t["planned"].format(n=len(steps), k=len(essential), target=target_label),
+        _planned_text(lang, len(steps), len(essential), target_label),
         method=used, steps=steps, total_cost=total_cost, total_hours=total_hours,
         total_weeks=sum(s.weeks for s in steps),
         parallel_weeks=_parallel_weeks([(s.weeks, s.hours_per_week) for s in steps],

@@ -17,7 +17,7 @@ from chamba.web import csrf, pending
 from chamba.web import discover as discover_service
 from chamba.web.errors import CsrfRejected
 from chamba.web.forms import FormState
-from chamba.web.i18n import format_number
+from chamba.web.i18n import LANG_PARAM, as_lang, format_number
 from chamba.web.session import OptionalWebUser, see_other, start_page
 from chamba.web.templating import gettext_for, render, request_lang, secret_of
 
@@ -49,7 +49,10 @@ def is_htmx(request: Request) -> bool:
 def home(request: Request, user: OptionalWebUser) -> Response:
     """The public home page; a logged-in user lands on their role's start page."""
     if user is not None and start_page(user) != "/":
-        return RedirectResponse(start_page(user), status_code=303)
+        # A language chosen on the way (``/?lang=en``) goes along to the start page.
+        chosen = as_lang(request.query_params.get(LANG_PARAM))
+        target = start_page(user) + (f"?{LANG_PARAM}={chosen}" if chosen else "")
+        return RedirectResponse(target, status_code=303)
     return render(request, "home.html")
 
 
