@@ -63,6 +63,7 @@ def api_routers() -> list[APIRouter]:
     from chamba.conversation.api import router as conversation_router
     from chamba.counseling.api import router as counseling_router
     from chamba.courses.api import router as courses_router
+    from chamba.cv.api import router as cv_router
     from chamba.insights.api import router as insights_router
     from chamba.jobs.api import router as jobs_router
     from chamba.matching.api import router as matching_router
@@ -77,6 +78,7 @@ def api_routers() -> list[APIRouter]:
         taxonomy_router,
         profile_router,
         conversation_router,
+        cv_router,
         skills_router,
         privacy_router,
         counseling_router,

@@ -27,6 +27,8 @@ PROBLEM_JSON = "application/problem+json"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 #: The largest request body accepted: far above any JSON document or form the API takes.
 MAX_BODY_BYTES = 1024 * 1024
+#: Paths that take file uploads, with their own body limit (a 5 MB CV plus the form around it).
+UPLOAD_PATHS: dict[str, int] = {"/api/v1/me/cv": 6 * 1024 * 1024, "/cv": 6 * 1024 * 1024}
 #: FastAPI's detail when a request body cannot be decoded at all (it raises a bare 400).
 FASTAPI_BODY_ERROR = "There was an error parsing the body"
 
@@ -213,18 +215,25 @@ class BodySizeLimit:
     the request id).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        per_path: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = UPLOAD_PATHS if per_path is None else per_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > limit:
             request = Request(scope, receive)
-            response = problem(413, "Content too large", _too_large(self.max_bytes), request)
+            response = problem(413, "Content too large", _too_large(limit), request)
             await response(scope, receive, send)
             return
         received = 0
@@ -234,8 +243,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, _too_large(self.max_bytes))
+                if received > limit:
+                    raise HTTPException(413, _too_large(limit))
             return message
 
         await self.app(scope, limited_receive, send)

@@ -42,6 +42,7 @@ def install_web(app: FastAPI) -> None:
     from chamba.web.admin import router as admin_router
     from chamba.web.conversation import router as conversation_router
     from chamba.web.counselor import router as counselor_router
+    from chamba.web.cv import router as cv_router
     from chamba.web.employer import router as employer_router
     from chamba.web.inbox import router as inbox_router
     from chamba.web.panorama import router as panorama_router
@@ -57,6 +58,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(accounts_router)
     app.include_router(seeker_router)
     app.include_router(conversation_router)
+    app.include_router(cv_router)
     app.include_router(employer_router)
     app.include_router(provider_router)
     app.include_router(counselor_router)
