@@ -11,11 +11,17 @@ builds the vector indexes (``--encoder hash``, the default, is a fast hashed bag
 evaluates the ranker and the rule-based scorer on the held-out split against the demo's hidden
 ground truth (:func:`chamba.learning.evaluate.evaluate_all`). One JSON object is printed; exit 1
 when the ranker does not beat the rule-based scorer on ground-truth NDCG@10.
+
+With ``--lightgbm`` (the default when the ``lightgbm`` package is installed; it is in the dev
+extras) a LightGBM LambdaRank model is trained on the same train split (early stopping on the
+validation split's NDCG@10) and evaluated the same way, so ``"lightgbm_vs_pytorch"`` compares the
+two learners on held-out ground-truth NDCG@10 in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -30,8 +36,57 @@ os.environ.setdefault("CHAMBA_SECRET_KEY", "bench-secret-key-0123456789abcdef012
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+class LightGBMScorer:
+    """A LightGBM ``LGBMRanker`` behind the ``Scorer`` interface (``score(X (n, F)) -> (n,)``)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def score(self, features: Any) -> Any:
+        import numpy as np
+
+        x = np.nan_to_num(np.asarray(features, dtype=np.float64))  # (n, F)
+        return np.asarray(self.model.predict(x), dtype=np.float64)
+
+
+def train_lightgbm(ds: Any, seed: int, threads: int) -> tuple[LightGBMScorer, dict[str, Any]]:
+    """LambdaRank on the train split; the number of trees is chosen on the validation split by
+    the same metric the PyTorch ranker stops on (mean NDCG@10 over groups with a positive)."""
+    import lightgbm as lgb
+    import numpy as np
+
+    from chamba.learning.ranker import mean_group_ndcg
+
+    def grouped(mask: Any) -> tuple[Any, Any, Any, Any]:
+        rows = np.flatnonzero(mask)
+        rows = rows[np.argsort(ds.group[rows], kind="stable")]  # contiguous groups
+        x = np.nan_to_num(ds.features[rows].astype(np.float64))  # (n, F)
+        return x, ds.grade[rows], ds.group[rows], ds.item_id[rows]
+
+    xt, yt, gt, _ = grouped(ds.mask("train"))
+    xv, yv, gv, iv = grouped(ds.mask("validation"))
+    model = lgb.LGBMRanker(
+        objective="lambdarank", n_estimators=300, learning_rate=0.05, num_leaves=15,
+        min_child_samples=20, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+        random_state=seed, n_jobs=threads, verbose=-1,
+        label_gain=list(range(int(max(yt.max(), yv.max())) + 1)),
+    )  # fmt: skip
+    t = time.perf_counter()
+    model.fit(xt, yt, group=np.unique(gt, return_counts=True)[1].tolist())
+    seconds = time.perf_counter() - t
+    trees = [25, 50, 100, 150, 200, 300]
+    val = {k: mean_group_ndcg(model.predict(xv, num_iteration=k), yv, gv, iv) for k in trees}
+    best = max(trees, key=lambda k: (val[k], -k))
+    model.set_params(n_estimators=best)
+    refit = lgb.LGBMRanker(**model.get_params())
+    refit.fit(xt, yt, group=np.unique(gt, return_counts=True)[1].tolist())
+    info = {"train_seconds": round(seconds, 2), "trees": best,
+            "validation_ndcg@10": {str(k): round(v, 4) for k, v in val.items()}}  # fmt: skip
+    return LightGBMScorer(refit), info
+
+
 def run(size: int, seed: int, threads: int, encoder_name: str, max_people: int,
-        folder: Path) -> dict[str, Any]:  # fmt: skip
+        folder: Path, lightgbm: bool = False) -> dict[str, Any]:  # fmt: skip
     from bench_ranking import HashEncoder
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
@@ -78,6 +133,20 @@ def run(size: int, seed: int, threads: int, encoder_name: str, max_people: int,
             max_people=max_people,
         )  # fmt: skip
         seconds["evaluate"] = time.perf_counter() - t
+        lgbm: dict[str, Any] | None = None
+        if lightgbm:
+            scorer, info = train_lightgbm(ds, seed, threads)
+            lgbm_result = evaluate_all(
+                session, indexes, ds, scorer, ground_truth=load_ground_truth(folder / "gt"),
+                max_people=max_people,
+            )  # fmt: skip
+            lgbm = {
+                **info,
+                "ground_truth": {
+                    k: lgbm_result["ranker"]["ground_truth"][k]
+                    for k in ("ndcg@10", "recall@10", "mrr")
+                },
+            }
     engine.dispose()
     keys = ("ndcg@10", "recall@10", "mrr", "map", "precision@5", "coverage")
     metrics = {
@@ -111,6 +180,13 @@ def run(size: int, seed: int, threads: int, encoder_name: str, max_people: int,
         },
         "ranker_beats_rule_based": gt_r["ndcg@10"] > gt_b["ndcg@10"],
         "gaps_flagged": len(result["gaps"]),
+        "lightgbm_vs_pytorch": None if lgbm is None else {
+            "lightgbm": lgbm,
+            "pytorch_ndcg@10": gt_r["ndcg@10"],
+            "lightgbm_ndcg@10": lgbm["ground_truth"]["ndcg@10"],
+            "winner": "lightgbm" if lgbm["ground_truth"]["ndcg@10"] > gt_r["ndcg@10"]
+            else "pytorch",
+        },
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
 
@@ -122,10 +198,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--encoder", choices=("hash", "use"), default="hash")
     parser.add_argument("--max-people", type=int, default=600)
+    parser.add_argument(
+        "--lightgbm", action=argparse.BooleanOptionalAction,
+        default=importlib.util.find_spec("lightgbm") is not None,
+        help="also train and evaluate a LightGBM LambdaRank model (default: when installed)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="chamba-bench-train-") as tmp:
         os.environ.setdefault("CHAMBA_DATA_DIR", str(Path(tmp) / "data"))
-        result = run(args.size, args.seed, args.threads, args.encoder, args.max_people, Path(tmp))
+        result = run(args.size, args.seed, args.threads, args.encoder, args.max_people, Path(tmp),
+                     lightgbm=args.lightgbm)  # fmt: skip
     print(json.dumps(result, indent=2))
     return 0 if result["ranker_beats_rule_based"] else 1
 
