@@ -341,3 +341,36 @@ def test_reference_date_anchors_every_date(tmp_path: Path) -> None:
     shift = later - datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
     assert abs((maxima[1] - maxima[0]) - shift) < timedelta(seconds=1)
     assert maxima[1] <= later
+
+
+def test_a_course_of_many_skills_is_named_after_its_trade(demo: Demo) -> None:
+    # GIVEN the demo's courses  THEN one teaching more than two skills is not named after one
+    # of them (a "manejo de caja" course teaching leadership read as unrelated)
+    from chamba.courses.models import CourseSkill
+
+    with Session(demo.engine) as session:
+        counts: dict[int, int] = {}
+        for course_id in session.scalars(select(CourseSkill.course_id)):
+            counts[course_id] = counts.get(course_id, 0) + 1
+        titles = dict(session.execute(select(Course.id, Course.title)).tuples().all())
+    broad = [titles[c] for c, n in counts.items() if n > 2]
+    assert broad
+    starts = ("Programa de formación", "Formación técnica en")
+    assert all(t.startswith(starts) or ": módulo " in t for t in broad), broad[:5]
+
+
+def test_the_demo_seeker_has_one_name_for_every_role(demo: Demo) -> None:
+    # GIVEN the demo accounts  THEN the seeker's account and person carry the same name
+    from chamba.auth.models import User
+    from chamba.config import get_settings
+    from chamba.demo.accounts import ensure_demo_accounts
+    from chamba.people.models import Person
+
+    with Session(demo.engine) as session:
+        ensure_demo_accounts(session, get_settings())
+        session.flush()
+        user = session.scalars(select(User).where(User.role == "seeker")).first()
+        assert user is not None
+        person = session.scalars(select(Person).where(Person.user_id == user.id)).one()
+        assert person.full_name == user.name
+        session.rollback()

@@ -73,9 +73,7 @@ def test_restart_goes_back_to_the_first_question(web: Any, token: str, seeker: A
     assert "¿Has trabajado para alguien?" in web.get("/conversacion").text
 
 
-def test_too_long_an_answer_is_shown_next_to_the_field(
-    web: Any, token: str, seeker: Any
-) -> None:
+def test_too_long_an_answer_is_shown_next_to_the_field(web: Any, token: str, seeker: Any) -> None:
     page = web.post("/conversacion", data={"respuesta": "a" * 2001, csrf.FIELD_NAME: token})
     assert page.status_code == 422
     assert 'aria-invalid="true"' in page.text

@@ -235,3 +235,45 @@ def test_plans_and_explanations_count_in_words() -> None:
     )
     assert _skills_sentence(1, 1, 1, [], "es", seeker=True) == "Tienes 1 de 1 habilidad clave."
     assert _skills_sentence(1, 1, 1, [], "en", seeker=False) == "Has 1 of 1 key skill."
+
+
+def test_a_job_card_names_no_course_the_pathway_would_refuse() -> None:
+    from decimal import Decimal
+
+    from chamba.matching.explain import _skills_sentence
+    from chamba.matching.schemas import CourseSummary, MissingSkill
+
+    def course(title: str, fits: bool) -> CourseSummary:
+        return CourseSummary(
+            course_id=1, title=title, provider=None, modality="in_person", cost=Decimal(0),
+            is_free=True, scholarship=False, hours=120, distance_km=503.0 if not fits else 3.0,
+            fits=fits, blocked_by=[] if fits else ["distance"],
+        )  # fmt: skip
+
+    far = MissingSkill(id="welding", label="Soldadura", courses=[course("Lejos", False)])
+    sentence = _skills_sentence(1, 2, 1, [far], "es", seeker=True)
+    assert sentence == "Tienes 1 de 2 habilidades clave (te falta Soldadura)."
+    near = MissingSkill(
+        id="welding", label="Soldadura", courses=[course("Lejos", False), course("Cerca", True)]
+    )
+    assert "curso gratuito, 120 h" in _skills_sentence(1, 2, 1, [near], "es", seeker=True)
+
+
+def test_analyst_sees_the_job_fair_baseline_and_chooses_the_follow_up(
+    web: Any, make_web_user: Any
+) -> None:
+    login_as(web, make_web_user(Role.ANALYST))
+    page = web.get("/panorama").text
+    assert "Referencia externa: ferias laborales públicas, Lima 2022" in page
+    assert "4.1 %" in page
+    assert "1,133 colocados de 27,488 ofertas de empleo" in page
+    assert "Resultados en los 90 días después del curso" in page
+    longer = web.get("/panorama?seguimiento=180").text
+    assert "Resultados en los 180 días después del curso" in longer
+    assert 'value="180" selected' in longer
+
+
+def test_graduates_page_explains_an_empty_report(web: Any, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.PROVIDER))
+    page = web.get("/proveedor/egresados").text
+    assert "Nadie ha terminado un curso todavía" in page

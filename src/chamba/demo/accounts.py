@@ -110,6 +110,8 @@ def ensure_demo_accounts(session: Session, settings: Settings) -> list[DemoAccou
     person = _demo_seeker(session)
     if person is not None:
         person.user_id = seeker.id
+        # One name everywhere: the account (admin's list) and the person (counselor's view).
+        person.full_name = seeker.name
         grant = session.get(CounselorGrant, (person.id, users[Role.COUNSELOR].id))
         if grant is None:
             session.add(

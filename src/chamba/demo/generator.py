@@ -720,8 +720,10 @@ def _courses(
             sk = [int(tax.ess[occ[i], 0])]
         first = cat.skill_labels[sk[0]]
         second = cat.skill_labels[sk[1]].lower() if len(sk) > 1 else first.lower()
-        title = texts.pick(texts.COURSE_TITLES, u[i][0]).format(
-            skill=first.lower(), skill2=second, occ=cat.occupation_labels[occ[i]],
+        choices = texts.COURSE_TITLES if len(sk) <= 2 else texts.BROAD_COURSE_TITLES
+        occ_label = cat.occupation_labels[occ[i]]
+        title = texts.pick(choices, u[i][0]).format(
+            skill=first.lower(), skill2=second, occ=occ_label, occ_l=occ_label.lower(),
             n=1 + int(u[i][1] * 3),
         )  # fmt: skip
         title = title[:1].upper() + title[1:]

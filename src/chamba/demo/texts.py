@@ -140,6 +140,11 @@ COURSE_TITLES: tuple[str, ...] = (
     "Curso de {skill}", "Taller de {skill}", "{skill} desde cero", "Certificación en {skill}",
     "Programa de formación: {occ}", "{occ}: módulo {n}", "Curso práctico de {skill} y {skill2}",
 )
+#: Titles of a course that teaches more than two skills: named after the trade, so that no
+#: skill it teaches looks unrelated to its title ("Liderazgo" in a "manejo de caja" course).
+BROAD_COURSE_TITLES: tuple[str, ...] = (
+    "Programa de formación: {occ}", "{occ}: módulo {n}", "Formación técnica en {occ_l}",
+)
 
 # --- self descriptions ---------------------------------------------------------------------
 

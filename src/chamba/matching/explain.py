@@ -209,9 +209,11 @@ def _skills_sentence(
     else:
         pronoun = "te" if seeker else "le"
         detail = f"{pronoun} falta{'n' if len(labels) > 1 else ''} {_join(labels, lang)}"
-    first = next((m for m in missing if m.courses), None)
+    # Only a course within the person's limits is named (the pathway plans with the same
+    # limits, so the two never disagree; courses that do not fit stay in ``courses``).
+    first = next((m for m in missing if any(c.fits for c in m.courses)), None)
     if first is not None:
-        phrase = _course_phrase(first.courses[0], lang)
+        phrase = _course_phrase(next(c for c in first.courses if c.fits), lang)
         if len(missing) == 1:
             detail += f": {phrase}"
         else:

@@ -90,8 +90,36 @@ def funnel_group(session: Session, region: str | None) -> FunnelGroup:
     return report.overall
 
 
-def impact_rows(session: Session, provider_id: int | None, region: str | None) -> Any:
-    return impact(session, provider_id=provider_id, region=region, min_group=MIN_GROUP)
+#: Follow-up windows a viewer may choose for the impact of training, in days (90 first: a
+#: young platform, or the demo's 180 days of history, has few people followed for longer).
+FOLLOW_UPS: Final = (90, 180, 365)
+FollowUpQuery = Annotated[int, Query(alias="seguimiento", ge=1, le=730)]
+#: The public baseline next to the placement rate: Peru's job fairs ("ferias laborales"),
+#: Lima 2022 — an external reference, measured differently (placements per offered vacancy).
+JOB_FAIR_BASELINE: Final = {"offers": 27_488, "placements": 1_133, "place": "Lima", "year": 2022}
+
+
+def follow_up(days: int) -> int:
+    """A follow-up window of :data:`FOLLOW_UPS` (else the first)."""
+    return days if days in FOLLOW_UPS else FOLLOW_UPS[0]
+
+
+def impact_rows(
+    session: Session, provider_id: int | None, region: str | None, days: int = FOLLOW_UPS[0]
+) -> Any:
+    return impact(
+        session, provider_id=provider_id, region=region, min_group=MIN_GROUP,
+        window_days=follow_up(days),
+    )  # fmt: skip
+
+
+def placement_rate(group: FunnelGroup) -> float | None:
+    """Share of the people who applied who were hired (``None`` when hidden or no one)."""
+    people = {s.stage: s.people for s in group.jobs}
+    applied, hired = people.get("applied"), people.get("hired")
+    if not applied or hired is None:
+        return None
+    return hired / applied
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -99,7 +127,11 @@ def impact_rows(session: Session, provider_id: int | None, region: str | None) -
 
 @router.get("/panorama")
 def overview(
-    request: Request, user: WebStaff, session: SessionDep, region: RegionQuery = ""
+    request: Request,
+    user: WebStaff,
+    session: SessionDep,
+    region: RegionQuery = "",
+    days: FollowUpQuery = FOLLOW_UPS[0],
 ) -> Response:
     lang = request_lang(request)
     code = department(region)
@@ -112,10 +144,17 @@ def overview(
         "region": demand_ctx["region"],
         "departments": demand_ctx["departments"],
         "min_group": MIN_GROUP,
-        "funnel": funnel_group(session, code),
+        "funnel": (group := funnel_group(session, code)),
+        "placement_rate": placement_rate(group),
+        "baseline": {
+            **JOB_FAIR_BASELINE,
+            "rate": JOB_FAIR_BASELINE["placements"] / JOB_FAIR_BASELINE["offers"],
+        },
+        "follow_ups": FOLLOW_UPS,
+        "follow_up": follow_up(days),
         "funnel_chart": f"/panorama/embudo.png{query}",
         "query": query,
-        "impact": impact_rows(session, None, code),
+        "impact": impact_rows(session, None, code, days),
         "fairness": fair_rows,
         "gap_threshold": report.gap_threshold,
     }
@@ -162,12 +201,17 @@ def funnel_csv(user: WebStaff, session: SessionDep, region: RegionQuery = "") ->
 
 
 @router.get("/panorama/impacto.csv")
-def impact_csv(user: WebImpactUser, session: SessionDep, region: RegionQuery = "") -> Response:
+def impact_csv(
+    user: WebImpactUser,
+    session: SessionDep,
+    region: RegionQuery = "",
+    days: FollowUpQuery = FOLLOW_UPS[0],
+) -> Response:
     """Impact; a provider gets only its own organisation's courses (none: an empty report)."""
     provider_id = None
     if user.role == Role.PROVIDER:
         provider_id = user.organisation_id or -1
-    report = impact_rows(session, provider_id, department(region))
+    report = impact_rows(session, provider_id, department(region), days)
     return insights_api.csv_response(*insights_api.impact_table(report), "impact")
 
 

@@ -265,7 +265,12 @@ def demand(
 
 
 @router.get("/proveedor/egresados")
-def graduates(request: Request, user: WebProvider, session: SessionDep) -> Response:
+def graduates(
+    request: Request,
+    user: WebProvider,
+    session: SessionDep,
+    days: panorama.FollowUpQuery = panorama.FOLLOW_UPS[0],
+) -> Response:
     """The outcomes of the provider's own graduates (its organisation's courses only)."""
-    report = panorama.impact_rows(session, user.organisation_id or -1, None)
+    report = panorama.impact_rows(session, user.organisation_id or -1, None, days)
     return render(request, "proveedor_egresados.html", {"impact": report, "min_group": MIN_GROUP})
