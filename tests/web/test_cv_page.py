@@ -64,3 +64,23 @@ def test_upload_without_csrf_is_refused(web: Any, seeker: Any) -> None:
 def test_employers_cannot_use_it(web: Any, make_web_user: Any) -> None:
     login_as(web, make_web_user(Role.EMPLOYER))
     assert web.get("/cv", follow_redirects=False).status_code in (303, 403)
+
+
+# --- the skills report page -------------------------------------------------------------------
+
+
+def test_the_report_page_and_its_pdf(web: Any, seeker: Any) -> None:
+    page = web.get("/reporte")
+    assert page.status_code == 200
+    assert "Lo que sé hacer" in page.text or "Mis habilidades" in page.text
+    assert 'href="/reporte.pdf"' in page.text
+    pdf = web.get("/reporte.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_the_report_is_only_for_the_signed_in_seeker(web: Any, make_web_user: Any) -> None:
+    assert web.get("/reporte", follow_redirects=False).status_code == 303
+    login_as(web, make_web_user(Role.EMPLOYER))
+    assert web.get("/reporte.pdf", follow_redirects=False).status_code in (303, 403)

@@ -71,6 +71,7 @@ def api_routers() -> list[APIRouter]:
     from chamba.notifications.api import router as notifications_router
     from chamba.people.api import router as profile_router
     from chamba.privacy.api import router as privacy_router
+    from chamba.report.api import router as report_router
     from chamba.taxonomy.api import router as taxonomy_router
 
     return [
@@ -79,6 +80,7 @@ def api_routers() -> list[APIRouter]:
         profile_router,
         conversation_router,
         cv_router,
+        report_router,
         skills_router,
         privacy_router,
         counseling_router,

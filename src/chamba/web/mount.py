@@ -47,6 +47,7 @@ def install_web(app: FastAPI) -> None:
     from chamba.web.inbox import router as inbox_router
     from chamba.web.panorama import router as panorama_router
     from chamba.web.provider import router as provider_router
+    from chamba.web.report import router as report_router
     from chamba.web.seeker import router as seeker_router
     from chamba.web.session import SessionCookieMiddleware
     from chamba.web.views import router
@@ -59,6 +60,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(seeker_router)
     app.include_router(conversation_router)
     app.include_router(cv_router)
+    app.include_router(report_router)
     app.include_router(employer_router)
     app.include_router(provider_router)
     app.include_router(counselor_router)
