@@ -35,7 +35,6 @@ def test_each_hard_filter_excludes_its_job(session: Session, world: World,
         "closed": world.job({"mt-soldadura": (True, 1.0)}, status=JobStatus.CLOSED),
         "expired": world.job({"mt-soldadura": (True, 1.0)}, expires_at=NOW - timedelta(days=1)),
         "too far": world.job({"mt-soldadura": (True, 1.0)}, ubigeo=AREQUIPA),
-        "too many hours": world.job({"mt-soldadura": (True, 1.0)}, hours_per_week=60),
         "wage below floor": world.job({"mt-soldadura": (True, 1.0)}, wage_min=Decimal("700"),
                                       wage_max=Decimal("800")),
         "remote without internet": world.job({"mt-soldadura": (True, 1.0)}, remote=True),
@@ -47,6 +46,14 @@ def test_each_hard_filter_excludes_its_job(session: Session, world: World,
     assert good.id in ids
     for reason, job in bad.items():
         assert job.id not in ids, reason
+    # AND hours are a preference, not a filter: a 60-hour job is listed below the good one,
+    # explained as more hours than the person has free
+    long_hours = world.job({"mt-soldadura": (True, 1.0)}, ubigeo=SAN_BORJA, hours_per_week=60)
+    page = jobs_for_person(session, make_indexes(), person.id, limit=50, now=NOW)
+    order = _job_ids(page)
+    assert order.index(good.id) < order.index(long_hours.id)
+    item = next(i for i in page.items if i.job_id == long_hours.id)
+    assert item.explanation.hours.fit == "exceeds"
     # AND asking for expired jobs brings the expired one back
     again = jobs_for_person(session, make_indexes(), person.id, limit=50, now=NOW,
                             include_expired=True)  # fmt: skip

@@ -277,3 +277,53 @@ def test_graduates_page_explains_an_empty_report(web: Any, make_web_user: Any) -
     login_as(web, make_web_user(Role.PROVIDER))
     page = web.get("/proveedor/egresados").text
     assert "Nadie ha terminado un curso todavía" in page
+
+
+# --- limits are preferences: hours rank, distance and wage say what they hide -------------------
+
+
+def test_hours_rank_and_explain_instead_of_hiding_a_job(
+    web: Any, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_seeker_pages import _job
+
+    # GIVEN a seeker with 30 free hours a week and a 48-hour job 0 km away that fits their skill
+    actor = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    actor.person.availability_hours = 30
+    seeded_session.commit()
+    job_id = _job(seeded_session, ["retail_sales"], title="Vendedora", hours_per_week=48)
+    login_as(web, actor)
+    # WHEN "Para ti" opens  THEN the job is there, and says it asks more hours than they have
+    page = web.get("/para-ti").text
+    assert f'href="/empleos/{job_id}"' in page
+    card = page.split(f'href="/empleos/{job_id}"', 1)[1].split('<li class="card')[0]
+    assert "más de lo que tienes libre" in card
+
+
+def test_a_radius_or_wage_floor_that_hides_good_matches_says_so_and_widens(
+    web: Any, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.api.jobs_support import CUSCO
+    from tests.web.test_seeker_pages import _job
+
+    # GIVEN a seeker in Lima asking S/ 2,000 and two jobs that fit: one in Cusco, one paying less
+    actor = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    actor.person.expected_wage = 2000
+    seeded_session.commit()
+    far = _job(
+        seeded_session, ["retail_sales"], title="En Cusco", location={"ubigeo": CUSCO},
+        wage_min=2000, wage_max=2200,
+    )  # fmt: skip
+    cheap = _job(seeded_session, ["retail_sales"], title="Barato", wage_min=900, wage_max=1000)
+    login_as(web, actor)
+    # WHEN "Para ti" opens  THEN neither is listed, and the page says why, with a way to widen
+    page = web.get("/para-ti").text
+    assert f'href="/empleos/{far}"' not in page
+    assert f'href="/empleos/{cheap}"' not in page
+    assert "1 empleo más que encaja con tus habilidades está a más de 50 km." in page
+    assert "1 empleo más que encaja con tus habilidades paga menos de S/" in page
+    # WHEN they widen  THEN the hidden job shows (ranked and explained), with a way back
+    wider = web.get("/para-ti?distancia=2500").text
+    assert f'href="/empleos/{far}"' in wider
+    assert 'href="/para-ti">Volver a tus propios límites' in wider
+    assert f'href="/empleos/{cheap}"' in web.get("/para-ti?sueldo=0").text

@@ -4,8 +4,9 @@ Each ``filter_*`` function returns the ids that survive plus their great-circle 
 other side (``0`` for remote work, ``NaN`` when a place is unknown). Rules:
 
 - **Jobs for a person**: open, not expired at ``now`` (unless asked), not dismissed by the person
-  ("not for me"), weekly hours no more than
-  the person's availability (when both are known), top of the wage range at least the wage floor
+  ("not for me"), weekly hours no more than ``max_hours`` when a caller sets one (the person's own
+  free hours are a preference that ranks and explains, not a filter), top of the wage range at
+  least the wage floor
   (``min_wage``, else :data:`WAGE_FLOOR_SHARE` of the person's expected wage; jobs that state no
   wage pass), remote jobs only for remote-ready people (internet and a device), on-site jobs
   within the travel radius (``max_distance_km``, else the person's own, else
@@ -24,7 +25,7 @@ place within the radius); the exact radius check is haversine in numpy.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -212,7 +213,10 @@ class JobFilter:
             remote=remote,
             remote_ready=person.remote_ready,
             wage_floor=floor,
-            max_hours=person.availability_hours,
+            # Weekly hours are a preference, not a wall: a job asking more hours than the person
+            # has free ranks lower (``hours_fit``) and its explanation says so. Only "no free
+            # time at all" (0 h) filters.
+            max_hours=0 if person.availability_hours == 0 else None,
             include_expired=include_expired,
             person_id=person.id if hide_dismissed else None,
         )
@@ -250,12 +254,15 @@ class JobFilter:
         return self.max_distance_km if self.origin else None
 
 
-def filter_jobs(session: Session, flt: JobFilter) -> Filtered:
+def filter_jobs(
+    session: Session, flt: JobFilter, *, among: Collection[int] | None = None
+) -> Filtered:
     """Open jobs that pass every hard rule of ``flt``, ordered by id.
 
     Args:
         session: database session.
         flt: the resolved limits (see :meth:`JobFilter.for_person`).
+        among: only these job ids (``None``: every job).
 
     Returns:
         :class:`Filtered` ids and distances (km from the person; 0 remote; NaN unknown).
@@ -265,9 +272,10 @@ def filter_jobs(session: Session, flt: JobFilter) -> Filtered:
         >>> filter_jobs(session, flt).ids[:3]  # doctest: +SKIP
         array([ 4, 17, 31])
     """
-    rows = session.execute(
-        select(Job.id, Job.ubigeo, Job.remote).where(*flt.where()).order_by(Job.id)
-    ).all()
+    stmt = select(Job.id, Job.ubigeo, Job.remote).where(*flt.where()).order_by(Job.id)
+    if among is not None:
+        stmt = stmt.where(Job.id.in_(sorted(among)))
+    rows = session.execute(stmt).all()
     if not rows:
         return Filtered.empty()
     return _keep_within(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final, Required, TypedDict, TypeVar
@@ -72,6 +72,7 @@ from chamba.matching.schemas import (
 )
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.people.models import Person, PersonSkill
+from chamba.vocab import Requirement
 
 IdArray = npt.NDArray[np.int64]
 _T = TypeVar("_T", Job, Person, Course)
@@ -380,6 +381,70 @@ def jobs_for_person(
         scorer=scorer, lang=language, limit=limit, offset=offset,
         total_filtered=ranking.total_filtered, hints=ranking.hints,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HiddenMatches:
+    """Good matches a person's own limits hide: jobs where they hold at least half of the
+    essential skills (one at least) that pass every other rule."""
+
+    beyond_radius: int  # farther than the travel radius (``radius_km``)
+    under_wage_floor: int  # paying less than ``wage_floor``
+    radius_km: float | None
+    wage_floor: Decimal | None
+
+
+def hidden_matches(
+    session: Session,
+    person_id: int,
+    *,
+    max_distance_km: float | None = None,
+    min_wage: Decimal | float | None = None,
+    now: datetime | None = None,
+) -> HiddenMatches:
+    """How many good matches the travel radius and the wage floor hide, so a page can say so
+    and offer to widen them (limits are the person's preferences, never silent walls).
+
+    Args:
+        session: database session (read only).
+        person_id: the seeker.
+        max_distance_km: the radius in use (default: the person's, else 50 km).
+        min_wage: the wage floor in use (default: 80% of the person's expected wage).
+        now: the instant expiry is measured from.
+
+    Raises:
+        PersonNotFound: unknown ``person_id``.
+    """
+    person = _get(session, Person, person_id, PersonNotFound)
+    flt = JobFilter.for_person(
+        person, now=_now(now), max_distance_km=max_distance_km, min_wage=min_wage
+    )
+    held = {
+        s for (s,) in session.execute(
+            select(PersonSkill.skill_id).where(
+                PersonSkill.person_id == person.id, PersonSkill.confirmed.is_(True)
+            )
+        )
+    }  # fmt: skip
+    good: set[int] = set()
+    if held:
+        essential = select(JobSkill.job_id, JobSkill.skill_id).where(
+            JobSkill.requirement == Requirement.ESSENTIAL,
+            JobSkill.job_id.in_(select(JobSkill.job_id).where(JobSkill.skill_id.in_(sorted(held)))),
+        )
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for job_id, skill_id in session.execute(essential):
+            totals[job_id][0] += 1
+            totals[job_id][1] += skill_id in held
+        good = {j for j, (n, have) in totals.items() if have >= 1 and 2 * have >= n}
+    if not good:
+        return HiddenMatches(0, 0, flt.radius, flt.wage_floor)
+    shown = set(filter_jobs(session, flt, among=good).ids.tolist())
+    counts = []
+    for relaxed in (replace(flt, max_distance_km=None), replace(flt, wage_floor=None)):
+        passing = set(filter_jobs(session, relaxed, among=good).ids.tolist())
+        counts.append(len(passing - shown))
+    return HiddenMatches(counts[0], counts[1], flt.radius, flt.wage_floor)
 
 
 # ---------------------------------------------------------------------- candidates for a job

@@ -54,6 +54,8 @@ COURSES_SHOWN: Final = 5
 MAX_WAGE: Final = Decimal(100_000)
 DEVICES: Final = ("none", "phone", "computer")
 #: Reasons offered by "Not for me because..." (stored as ``<code>: <free text>``).
+#: "Show farther jobs too": a radius that covers the whole country.
+WIDEST_KM: Final = 2500.0
 DISMISS_REASONS: Final = ("distance", "pay", "hours", "skills", "not_interested", "other")
 
 
@@ -254,11 +256,19 @@ def for_you(
     indexes: IndexesDep,
     guardado: Annotated[str, Query(max_length=30)] = "",
     descartado: Annotated[str, Query(max_length=10)] = "",
+    distancia: Annotated[float | None, Query(gt=0, le=WIDEST_KM)] = None,
+    sueldo: Annotated[float | None, Query(ge=0, le=1_000_000)] = None,
 ) -> Response:
+    """Jobs and courses for the seeker; ``distancia`` / ``sueldo`` widen the travel radius or
+    lower the wage floor for this visit (offered when they hide good matches)."""
     lang = request_lang(request)
     person = person_of(session, user)
     jobs = matching_service.jobs_for_person(
-        session, indexes, person.id, limit=JOBS_SHOWN, lang=lang
+        session, indexes, person.id, limit=JOBS_SHOWN, lang=lang,
+        max_distance_km=distancia, min_wage=sueldo,
+    )  # fmt: skip
+    hidden = matching_service.hidden_matches(
+        session, person.id, max_distance_km=distancia, min_wage=sueldo
     )
     courses = matching_service.courses_for_person(
         session, indexes, person.id, limit=COURSES_SHOWN, lang=lang
@@ -275,6 +285,9 @@ def for_you(
         "dismissed": bool(descartado),
         "name": user.name,
         "applied": activity_service.applied_jobs(session, person),
+        "hidden": hidden,
+        "widest_km": int(WIDEST_KM),
+        "widened": distancia is not None or sueldo is not None,
     }
     return render(request, "para_ti.html", context)
 
