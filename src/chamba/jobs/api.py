@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from chamba.api.deps import SessionDep
+from chamba.api.deps import LlmDep, SessionDep
 from chamba.auth.api import responses
 from chamba.auth.deps import OptionalUser
 from chamba.auth.errors import NotAuthenticated, RoleRequired
@@ -27,6 +27,8 @@ from chamba.jobs.deps import EmployerUser, OwnedJob, VisibleJob
 from chamba.jobs.errors import InvalidJob, JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import (
+    DraftIn,
+    DraftOut,
     JobCreate,
     JobOut,
     JobPage,
@@ -144,6 +146,19 @@ def create_job(
         session, data, organisation_id=org.id, lang=user.language, encoder=encoder
     )
     return service.present(session, [service.get_job(session, job.id)], lang=user.language)[0]
+
+
+@router.post(
+    "/jobs/draft",
+    summary="Draft a job description from a title and a few facts (employers; not stored: "
+    "edit it, then publish with POST /jobs)",
+    responses=responses(NotAuthenticated, RoleRequired, InvalidJob),
+)
+def draft_job_text(
+    data: DraftIn, user: EmployerUser, session: SessionDep, encoder: EncoderDep, llm: LlmDep
+) -> DraftOut:
+    lang = data.lang or ("en" if user.language == "en" else "es")
+    return service.draft_text(session, data, lang, llm=llm, encoder=encoder)
 
 
 @router.post(

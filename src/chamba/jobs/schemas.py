@@ -370,3 +370,39 @@ class JobSearch(BaseModel):
     status: JobStatus = JobStatus.OPEN
     page: int = 1
     per_page: int = 20
+
+
+class DraftIn(BaseModel):
+    """Facts for a job description draft (``POST /api/v1/jobs/draft``); nothing is stored.
+
+    Give the confirmed ``skills`` (essential or optional); without them the skills are read from
+    ``title`` and ``text`` (your own words) and returned, for you to confirm before publishing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    text: LongText = None
+    skills: Annotated[list[JobSkillIn] | None, Field(max_length=MAX_JOB_SKILLS)] = None
+    hours_per_week: Annotated[int | None, BeforeValidator(_hours)] = None
+    wage_min: Money = None
+    wage_max: Money = None
+    location: LocationIn | None = None
+    remote: bool = False
+    lang: Literal["es", "en"] | None = None
+
+
+class DraftSkillOut(BaseModel):
+    id: str
+    label: str
+    requirement: Requirement
+
+
+class DraftOut(BaseModel):
+    """A description to edit, then publish with ``POST /api/v1/jobs``."""
+
+    description: str
+    #: ``template`` (built in) or ``llm`` (the configured chat model; checked to keep every
+    #: essential skill).
+    written_by: Literal["template", "llm"]
+    skills: list[DraftSkillOut]

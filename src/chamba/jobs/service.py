@@ -15,10 +15,13 @@ from chamba.events.schemas import JobClosed, JobPosted, JobUpdated
 from chamba.events.service import emit
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
-from chamba.jobs import repository
+from chamba.jobs import drafting, repository
 from chamba.jobs.errors import InvalidJob, JobNotFound
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.jobs.schemas import (
+    DraftIn,
+    DraftOut,
+    DraftSkillOut,
     JobCreate,
     JobIn,
     JobOut,
@@ -30,6 +33,7 @@ from chamba.jobs.schemas import (
     SuggestedSkillOut,
 )
 from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.llm import ChatClient
 from chamba.nlp.service import suggest_job_skills
 from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
@@ -496,3 +500,54 @@ def jobs_of_organisation(session: Session, organisation_id: int | None) -> list[
     if organisation_id is None:
         return []
     return repository.of_organisation(session, organisation_id)
+
+
+def draft_text(
+    session: Session,
+    data: DraftIn,
+    lang: str,
+    *,
+    llm: ChatClient | None = None,
+    encoder: TextEncoder | None = None,
+) -> DraftOut:
+    """A job description draft from a title and a few facts (:mod:`chamba.jobs.drafting`).
+
+    The skills given must exist; without them they are read from the title and text.
+
+    Raises:
+        InvalidJob: a skill id is not in the taxonomy.
+    """
+    if data.skills is not None:
+        chosen = [(s.id, s.requirement) for s in data.skills]
+    else:
+        found = suggest_skills(session, data.title, data.text, lang, encoder=encoder)
+        chosen = [(s.id, s.requirement) for s in found]
+    labels = _skill_labels(session, {skill_id for skill_id, _ in chosen})
+    for i, (skill_id, _) in enumerate(chosen):
+        if skill_id not in labels:
+            raise InvalidJob(f"skills.{i}.id", f"unknown skill {skill_id!r}")
+    skills = [
+        DraftSkillOut(
+            id=skill_id,
+            label=labels[skill_id][1 if lang == "en" else 0],
+            requirement=requirement,
+        )
+        for skill_id, requirement in dict(chosen).items()
+    ]
+    place = None
+    if data.location is not None and data.location.ubigeo:
+        located = _place(data.location.ubigeo)
+        place = located.label if located is not None else None
+    facts = drafting.DraftFacts(
+        title=data.title,
+        essential=[s.label for s in skills if s.requirement == Requirement.ESSENTIAL],
+        optional=[s.label for s in skills if s.requirement == Requirement.OPTIONAL],
+        hours_per_week=data.hours_per_week,
+        wage_min=data.wage_min,
+        wage_max=data.wage_max,
+        place=place,
+        remote=data.remote,
+        notes=data.text or "",
+    )
+    draft = drafting.draft_description(facts, lang, llm)
+    return DraftOut(description=draft.text, written_by=draft.written_by, skills=skills)

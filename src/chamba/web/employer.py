@@ -20,19 +20,23 @@ from chamba.activity import repository as activity_repository
 from chamba.activity import service as activity_service
 from chamba.activity.errors import ApplicationNotFound, InvalidTransition
 from chamba.activity.models import Application, ApplicationStatus
-from chamba.api.deps import SessionDep
+from chamba.api.deps import LlmDep, SessionDep
 from chamba.auth.models import User
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import is_owner
 from chamba.jobs.errors import InvalidJob, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
-from chamba.jobs.schemas import JobCreate
+from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import EncoderDep, IndexesDep
+from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.llm import ChatClient
 from chamba.orgs.models import OrgKind
 from chamba.people.models import Person
+from chamba.vocab import Requirement
 from chamba.web import places, posting
 from chamba.web.forms import FormState
+from chamba.web.i18n import Lang
 from chamba.web.posting import FormList, FormText
 from chamba.web.seeker import parse_money
 from chamba.web.session import WebEmployer, see_other
@@ -108,9 +112,55 @@ def new_job_skills(
 
 
 def _confirm_context(
-    form: FormState, skills: list[dict[str, Any]], picker: places.PlacePicker
+    form: FormState,
+    skills: list[dict[str, Any]],
+    picker: places.PlacePicker,
+    editable_description: bool = False,
 ) -> dict[str, Any]:
-    return {"form": form, "skills": skills, "place": picker, "requirements": REQUIREMENTS}
+    return {
+        "form": form,
+        "skills": skills,
+        "place": picker,
+        "requirements": REQUIREMENTS,
+        "editable_description": editable_description,
+    }
+
+
+def _draft(
+    session: Session,
+    form: FormState,
+    skills: list[dict[str, Any]],
+    picker: places.PlacePicker,
+    lang: Lang,
+    llm: ChatClient | None,
+    encoder: TextEncoder,
+) -> None:
+    """Put a description draft (:func:`chamba.jobs.service.draft_text`) in ``descripcion``,
+    from the ticked skills and whatever hours, pay and place are already valid."""
+    hours = form.value("horas").strip()
+    wages: dict[str, Any] = {}
+    for name in ("sueldo_min", "sueldo_max"):
+        try:
+            wages[name] = parse_money(form.value(name))
+        except ValueError:
+            wages[name] = None
+    data = DraftIn.model_construct(
+        title=form.value("titulo").strip() or "-",
+        text=None,
+        skills=[
+            JobSkillIn.model_construct(id=s["id"], requirement=Requirement(s["requirement"]))
+            for s in skills
+            if s["checked"]
+        ],
+        hours_per_week=int(hours) if hours.isdigit() and 1 <= int(hours) <= 84 else None,
+        wage_min=wages["sueldo_min"],
+        wage_max=wages["sueldo_max"],
+        location=LocationIn.model_construct(ubigeo=picker.ubigeo) if picker.ubigeo else None,
+        remote=bool(form.value("remoto")),
+        lang=lang,
+    )
+    draft = job_service.draft_text(session, data, lang, llm=llm, encoder=encoder)
+    form.values["descripcion"] = draft.description
 
 
 @router.post("/empleador/ofertas/publicar")
@@ -131,8 +181,11 @@ async def publish(
     sueldo_min: FormText = "",
     sueldo_max: FormText = "",
     accion: FormText = "publicar",
+    llm: LlmDep = None,
 ) -> Response:
-    """The confirmed posting: skills (essential or optional), place, hours, pay -> published."""
+    """The confirmed posting: skills (essential or optional), place, hours, pay -> published.
+
+    ``accion=redactar`` writes a description draft instead, shown in an editable box."""
     _ = gettext_for(request)
     lang = request_lang(request)
     raw = await request.form()
@@ -145,8 +198,13 @@ async def publish(
          "sueldo_min": sueldo_min, "sueldo_max": sueldo_max}
     )  # fmt: skip
     picker = places.picker(departamento, provincia, distrito)
+    editable = raw.get("borrador") == "1"
+    if accion == "redactar":
+        _draft(session, form, skills, picker, lang, llm, encoder)
+        context = _confirm_context(form, skills, picker, editable_description=True)
+        return render(request, "empleador_confirmar.html", context, switch_path=NEW)
     if accion == "lugar":
-        context = _confirm_context(form, skills, picker)
+        context = _confirm_context(form, skills, picker, editable)
         return render(request, "empleador_confirmar.html", context, switch_path=NEW)
     _check_text(request, form)
     hours = None
@@ -188,7 +246,7 @@ async def publish(
         )  # fmt: skip
         if job is not None:
             return see_other(session, f"/empleador/ofertas/{job.id}?publicada=1")
-    context = _confirm_context(form, skills, picker)
+    context = _confirm_context(form, skills, picker, editable)
     return render(
         request, "empleador_confirmar.html", context, status_code=422,
         switch_path=NEW,
