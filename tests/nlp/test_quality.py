@@ -53,11 +53,17 @@ def test_labelled_set_is_well_formed() -> None:
     assert len(rows) >= 600
     assert len({r["id"] for r in rows}) == len(rows)
     assert len({r["text"] for r in rows}) == len(rows)
-    assert {r["split"] for r in rows} == {"dev", "test"}
+    assert {r["split"] for r in rows} == {"dev", "test", "informal_dev", "informal_test"}
     # The held-out test split (256 texts) is never used to tune; the dev split (372: 112 first,
     # 260 written later to find errors that generalise) is.
     assert sum(r["split"] == "test" for r in rows) >= 250
     assert sum(r["split"] == "dev" for r in rows) >= 300
+    # Informal self-descriptions (slang, typos, no accents, English, several trades), labelled
+    # against the catalogue before the extractor ran on them: informal_test is never tuned on.
+    informal = [r for r in rows if r["split"].startswith("informal_")]
+    assert sum(r["split"] == "informal_test" for r in informal) >= 140
+    assert sum(r["split"] == "informal_dev" for r in informal) >= 140
+    assert sum(r["lang"] == "en" for r in informal) >= 30
     if SKILLS_CSV.is_file():
         known = {r.id for r in _catalogue()}
         for row in rows:
@@ -65,8 +71,8 @@ def test_labelled_set_is_well_formed() -> None:
             assert set(row.get("negated", [])) <= known, row["id"]
 
 
-def _test_split_scores(extractor: SkillExtractor) -> tuple[float, float]:
-    rows = [r for r in _rows() if r["split"] == "test"]
+def _test_split_scores(extractor: SkillExtractor, split: str = "test") -> tuple[float, float]:
+    rows = [r for r in _rows() if r["split"] == split]
     predicted = extractor.extract_many([r["text"] for r in rows])
     tp = fp = fn = 0
     for row, found in zip(rows, predicted, strict=True):
@@ -80,11 +86,21 @@ def _test_split_scores(extractor: SkillExtractor) -> tuple[float, float]:
 
 def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
     # Measured when written: precision 0.853, recall 0.801 on the test split (threshold 0.90,
-    # verify 0.30, picked on the dev split: precision 0.910, recall 0.784). The gates sit ~0.02
-    # below; the project targets are precision 0.85 and recall 0.75.
+    # verify 0.30, picked on the dev split: precision 0.910, recall 0.784); 0.873 / 0.810 after
+    # the informal-text work (issue 12 item 8). The gates sit ~0.02 below; the project targets
+    # are precision 0.85 and recall 0.75.
     precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.83, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.78, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.85, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.79, f"precision {precision:.3f} recall {recall:.3f}"
+
+
+def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtractor) -> None:
+    # informal_test (145 texts, never tuned on), measured when written: precision 0.888, recall
+    # 0.847 (0.829 / 0.744 before the informal-text work). Goal P >= 0.85, R >= 0.80; the gates
+    # sit ~0.02 below the measured scores.
+    precision, recall = _test_split_scores(catalogue_extractor, "informal_test")
+    assert precision >= 0.865, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.825, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:

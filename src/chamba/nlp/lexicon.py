@@ -32,9 +32,13 @@ Precision guards (they matter with the ~13,500 ESCO skills and their short synon
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
 
 from chamba.nlp.schemas import SkillRecord
 from chamba.text import strip_accents
@@ -50,6 +54,35 @@ STOPWORDS: frozenset[str] = frozenset(
     the of and or in on at to for with a an by from as my our your its into
     """.split()
 )
+
+#: Chat shorthands read as the word they stand for: "cuido niños x horas" (por), "ayudante d
+#: cocina" (de), "tb hago" (también), "pa eventos" (para), "xq" (porque).
+SHORTHANDS: dict[str, str] = {
+    "x": "por",
+    "xa": "para",
+    "pa": "para",
+    "pal": "para",
+    "d": "de",
+    "dl": "del",
+    "q": "que",
+    "k": "que",
+    "ke": "que",
+    "qe": "que",
+    "xq": "porque",
+    "pq": "porque",
+    "porq": "porque",
+    "xk": "porque",
+    "tb": "tambien",
+    "tbn": "tambien",
+    "tmb": "tambien",
+    "tmbn": "tambien",
+    "tambn": "tambien",
+    "cn": "con",
+    "sn": "sin",
+    "bn": "bien",
+    "ps": "pues",
+    "toy": "estoy",
+}
 
 #: Words that never make a one-word pattern (negation cues, conjunctions, fillers).
 NON_SKILL_WORDS: frozenset[str] = frozenset(
@@ -117,6 +150,12 @@ _WORKPLACE_NOUNS = WORKPLACE_HEADS | WORKPLACE_WORDS
 #: Prepositions and articles that, right before a workplace name, make it a place.
 _ROLE = re.compile(r"(?:ero|era|eros|eras|dor|dora|dores|doras|ista|istas)$")
 _LOCATIVE_PREPOSITIONS = frozenset("en in at de del al para for of from".split())
+#: "en una", "at a"... inside a name: such names may span a place phrase, others may not
+#: ("cocina en un chifa" is not "cocina chifa"; "compro en el mayorista" still is "comprar en
+#: mayorista").
+_PLACE = re.compile(r"\b(?:en|in|at) (?:un|una|unos|unas|a|an)\b")
+_INDEFINITE = frozenset("un una unos unas a an".split())
+_CONJUNCTIONS = frozenset("y e o u and or".split())
 _ARTICLES = frozenset("un una unos unas el la los las a an the".split())
 
 
@@ -142,9 +181,15 @@ def workplace_mention(tokens: Sequence[Token], first: int, last: int) -> bool:
         False
         >>> workplace_mention(tokenize("en un restaurante de comida rápida"), 4, 5)
         True
+        >>> workplace_mention(tokenize("atiendo a los clientes de una tienda online"), 6, 7)
+        True
     """
     same = tokens[first].clause
     if all(tokens[i].norm in WORKPLACE_WORDS for i in range(first, last + 1)):
+        return _locative(tokens, first)
+    if last > first and (
+        tokens[first].norm in WORKPLACE_HEADS or tokens[last].norm in WORKPLACE_HEADS
+    ):  # "en una tienda online", "for an online store", "en una planta de alimentos"
         return _locative(tokens, first)
     if (
         first >= 4
@@ -280,6 +325,7 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=262_144)
 def key(word: str) -> str:
     """The trie key of a folded word: its stem, or the word without a plural ``s``."""
     stemmed = stem(word)
@@ -305,15 +351,19 @@ class Token:
 
     @property
     def is_stop(self) -> bool:
-        return is_stopword(self.text)
+        return self.norm in STOPWORDS and "ñ" not in self.text.casefold()
 
 
 def tokenize(text: str) -> list[Token]:
     """Words of ``text`` with offsets; ``clause`` increases at each clause punctuation mark.
 
+    Chat shorthands (:data:`SHORTHANDS`) are read as their words: ``x`` is ``por``.
+
     Example:
         >>> [(t.norm, t.clause) for t in tokenize("Manejo Excel, y atiendo")]
         [('manejo', 0), ('excel', 0), ('y', 1), ('atiendo', 1)]
+        >>> [t.norm for t in tokenize("cuido niños x horas, tb cocino")]
+        ['cuido', 'ninos', 'por', 'horas', 'tambien', 'cocino']
     """
     breaks = [m.start() for m in _CLAUSE_PUNCT.finditer(text)]
     tokens: list[Token] = []
@@ -324,6 +374,7 @@ def tokenize(text: str) -> list[Token]:
             b += 1
             clause = b
         norm = fold(match.group())
+        norm = SHORTHANDS.get(norm, norm)
         tokens.append(Token(match.group(), match.start(), match.end(), norm, key(norm), clause))
     return tokens
 
@@ -336,6 +387,7 @@ class Entry:
     norms: tuple[str, ...]  # folded content words of the name
     is_label: bool
     english: bool = False  # an English-only name (label_en or synonyms_en)
+    placed: bool = False  # the name itself holds "en el", "en la"... ("chamba en la palta")
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +398,7 @@ class LexiconHit:
     last: int
     entries: tuple[Entry, ...]
     exact: bool  # folded words equal the pattern's (not only their stems)
+    shared: bool = False  # completed with the head of the hit before "y" ("... y arándano")
 
     @property
     def length(self) -> int:
@@ -383,6 +436,13 @@ class Lexicon:
         ]
         self.root: TrieNode = {}
         self.patterns = 0
+        self._keys: set[str] = set()  # every key of the trie
+        self._words: dict[str, str] = {}  # folded pattern word -> its key
+        self._spanish: set[str] = set()  # folded words of Spanish catalogue names
+        self._english: set[str] = set()  # folded words of English-only catalogue names
+        self._sounds: dict[str, set[str]] = {}  # sound of a catalogue word -> keys
+        self._long_words: dict[str, list[str]] = {}  # first letter -> catalogue words >= 6
+        self._resolved: dict[str, str | None] = {}  # unknown word -> key it stands for
         for index, record in enumerate(self.skills):
             is_esco = record.source == "esco"
             labels = {record.label_es.strip(), record.label_en.strip()}
@@ -399,17 +459,39 @@ class Lexicon:
                 if len(content) > 8:  # descriptions, not names
                     continue
                 norms = tuple(fold(w) for w in content)
-                self._insert(Entry(index, norms, name in labels, name not in spanish))
+                placed = _PLACE.search(fold(name)) is not None
+                self._insert(Entry(index, norms, name in labels, name not in spanish, placed))
+                in_spanish = name in spanish
+                for norm in norms:
+                    self._keys.add(key(norm))
+                    self._words.setdefault(norm, key(norm))
+                    if not is_esco:
+                        (self._spanish if in_spanish else self._english).add(norm)
+                    if not is_esco and norm.isalpha() and len(norm) >= 4:
+                        if in_spanish:
+                            self._sounds.setdefault(sound(norm), set()).add(key(norm))
+                        if len(norm) >= 6:
+                            self._long_words.setdefault(norm[0], []).append(norm)
+        for words in self._long_words.values():
+            words[:] = sorted(set(words))
 
     def _insert(self, entry: Entry) -> None:
-        node = self.root
-        for norm in entry.norms:
-            node = node.setdefault(key(norm), {})  # type: ignore[assignment]
-        bucket = node.setdefault(_END, [])
-        assert isinstance(bucket, list)
-        if all(e.skill != entry.skill or e.norms != entry.norms for e in bucket):
-            bucket.append(entry)
-            self.patterns += 1
+        paths = [tuple(key(norm) for norm in entry.norms)]
+        if len(entry.norms) > 1 and not entry.english:
+            # "sembrar papa" also under "siembr papa": "siembro papa" has another stem
+            for at, norm in enumerate(entry.norms):
+                for form in present_stems(norm):
+                    paths.append((*paths[0][:at], form, *paths[0][at + 1 :]))
+        for path in paths:
+            node = self.root
+            for part in path:
+                node = node.setdefault(part, {})  # type: ignore[assignment]
+            bucket = node.setdefault(_END, [])
+            assert isinstance(bucket, list)
+            if all(e.skill != entry.skill or e.norms != entry.norms for e in bucket):
+                bucket.append(entry)
+                if path is paths[0]:
+                    self.patterns += 1
 
     def find(self, tokens: Sequence[Token]) -> list[LexiconHit]:
         """Every pattern occurrence among the content tokens, one clause at a time.
@@ -421,37 +503,300 @@ class Lexicon:
             Hits (possibly overlapping) with token indices into ``tokens``.
         """
         content = [i for i, t in enumerate(tokens) if not t.is_stop]
+        keys = {i: self.resolve(tokens[i]) for i in content}
         hits: list[LexiconHit] = []
-        for a, first in enumerate(content):
-            node = self.root
-            clause = tokens[first].clause
-            for b in range(a, len(content)):
-                tok = tokens[content[b]]
-                if tok.clause != clause:
-                    break
-                child = node.get(tok.key)
-                if child is None:
-                    break
-                node = child  # type: ignore[assignment]
-                entries = node.get(_END)
-                if entries:
-                    assert isinstance(entries, list)
-                    words = tuple(tokens[i].norm for i in content[a : b + 1])
-                    exact = any(e.norms == words for e in entries)
-                    if not exact and len(words) == 1:
-                        if words[0] in STEM_FALSE_FRIENDS:
-                            continue
-                        kind = derivation(words[0])
-                        spanish_form = words[0].endswith(_SPANISH_ENDINGS)
-                        entries = [
-                            e
-                            for e in entries
-                            if derivation(e.norms[0]) == kind and not (e.english and spanish_form)
-                        ]
-                        if not entries:
-                            continue
-                    hits.append(LexiconHit(first, content[b], tuple(entries), exact))
+        for a in range(len(content)):
+            hits.extend(self._walk(tokens, content, keys, a, ()))
+        hits.extend(self._shared_heads(tokens, content, keys, hits))
         return hits
+
+    def _walk(
+        self,
+        tokens: Sequence[Token],
+        content: Sequence[int],
+        keys: dict[int, str],
+        a: int,
+        head: tuple[str, ...],
+    ) -> list[LexiconHit]:
+        """Patterns starting at content token ``a`` (after the trie path ``head``, if any)."""
+        node = self.root
+        for part in head:
+            child = node.get(part)
+            if child is None:
+                return []
+            node = child  # type: ignore[assignment]
+        first = content[a]
+        clause = tokens[first].clause
+        hits: list[LexiconHit] = []
+        placed = False  # a place phrase ("en una", "at the") stands between matched words
+        for b in range(a, len(content)):
+            tok = tokens[content[b]]
+            if tok.clause != clause:
+                break
+            if b > a and _place_between(tokens, content[b - 1], content[b]):
+                placed = True
+            child = node.get(keys[content[b]])
+            if child is None:
+                break
+            node = child  # type: ignore[assignment]
+            entries = node.get(_END)
+            if not entries:
+                continue
+            assert isinstance(entries, list)
+            if placed:
+                entries = [e for e in entries if e.placed]
+            words = tuple(tokens[i].norm for i in content[a : b + 1])
+            exact = not head and any(e.norms == words for e in entries)
+            if not exact and len(words) == 1 and not head:
+                if words[0] in STEM_FALSE_FRIENDS:
+                    continue
+                kind = derivation(words[0])
+                spanish_form = words[0].endswith(_SPANISH_ENDINGS)
+                entries = [
+                    e
+                    for e in entries
+                    if derivation(e.norms[0]) == kind and not (e.english and spanish_form)
+                ]
+            if entries:
+                hits.append(LexiconHit(first, content[b], tuple(entries), exact, bool(head)))
+        return hits
+
+    def _shared_heads(
+        self,
+        tokens: Sequence[Token],
+        content: Sequence[int],
+        keys: dict[int, str],
+        hits: Sequence[LexiconHit],
+    ) -> list[LexiconHit]:
+        """A head shared across "y"/"o": after a hit of two words or more ("cosecha de palta"),
+        the words after the conjunction are tried with the hit's head ("y arándano" ->
+        "cosecha de arándano"). The new hit covers only the words after the conjunction."""
+        position = {index: n for n, index in enumerate(content)}
+        longest: dict[int, LexiconHit] = {}
+        for hit in hits:
+            if hit.first != hit.last and (
+                hit.first not in longest or hit.last > longest[hit.first].last
+            ):
+                longest[hit.first] = hit
+        out: list[LexiconHit] = []
+        for hit in longest.values():
+            n = position[hit.last]
+            if n + 1 >= len(content):
+                continue
+            nxt = content[n + 1]
+            if tokens[nxt].clause != tokens[hit.last].clause or not any(
+                tokens[i].norm in _CONJUNCTIONS for i in range(hit.last + 1, nxt)
+            ):
+                continue
+            head = tuple(keys[i] for i in content[position[hit.first] : n])
+            out.extend(self._walk(tokens, content, keys, n + 1, head)[-1:])
+        return out
+
+    def resolve(self, token: Token) -> str:
+        """The trie key ``token`` stands for: its own key, or, for a word no pattern knows, the
+        key of the pattern word it is a form or a misspelling of.
+
+        In order: a verb form whose infinitive is a word of a Spanish name (``siembro`` ->
+        ``sembrar``, ``tiño`` -> ``teñir``, ``conduzco`` -> ``conducir``: :func:`verb_lemmas`);
+        a word of 5 letters or more that sounds like one word of a Spanish catalogue name
+        (``cosina`` -> ``cocina``, ``bisicleta`` -> ``bicicleta``: :func:`sound`); a word of 9
+        letters or more with two neighbours swapped or one inner letter left out from exactly
+        one catalogue word with the same first letter (``carpitnero``, ``ilustrator``).
+        Results are cached per word.
+
+        Example:
+            >>> lex = Lexicon([SkillRecord("c", "cocina", "cooking", ("sembrar papa",))])
+            >>> [lex.resolve(t) for t in tokenize("siembro papa, cosina")]
+            ['sembr', 'papa', 'cocin']
+        """
+        if token.key in self._keys or token.is_stop:
+            return token.key
+        word = token.norm
+        if len(word) < 4 or not word.isalpha() or word in NEVER_RESOLVED:
+            return token.key
+        if word not in self._resolved:
+            if len(self._resolved) > _RESOLVED_MAX:
+                self._resolved.clear()
+            self._resolved[word] = self._resolve_word(word)
+        return self._resolved[word] or token.key
+
+    def _resolve_word(self, word: str) -> str | None:
+        lemmas = {
+            self._words[w]
+            for w in verb_lemmas(word)
+            if w in self._spanish and w not in self._english  # "center" is no verb
+        }
+        if len(lemmas) == 1:
+            return lemmas.pop()
+        if len(word) >= 5:
+            sounds = self._sounds.get(sound(word), set())
+            if len(sounds) == 1:
+                return next(iter(sounds))
+        if len(word) < 9:
+            return None
+        choices = self._long_words.get(word[0], [])
+        if extractOne(word, choices, scorer=OSA.distance, score_cutoff=1) is None:
+            return None
+        close = {
+            self._words[w]
+            for w in choices
+            if abs(len(w) - len(word)) <= 1
+            and OSA.distance(word, w, score_cutoff=1) <= 1
+            and _slip(word, w)
+        }
+        return close.pop() if len(close) == 1 else None
+
+
+_RESOLVED_MAX = 50_000
+
+
+def _slip(typed: str, meant: str) -> bool:
+    """``typed`` is ``meant`` with two neighbours swapped or one inner letter left out (the
+    caller checked the edit distance is 1). A changed or added letter, or a missing last one,
+    makes another word too often: ``terminar``/``terminal``, ``postgres``/``postres``,
+    ``industria``/``industrial``."""
+    if len(typed) == len(meant):
+        return sorted(typed) == sorted(meant)
+    return len(typed) + 1 == len(meant) and meant[:-1] != typed
+
+
+#: Common words that look like a form of a pattern word but are not: forms of ``tener``,
+#: ``poder``, ``querer``... (``tengo`` is not ``teñir``, ``puedo`` is not ``podar``) and nouns with
+#: a stem-changed look (``sueldo`` is not ``soldar``, ``esquina`` is not ``esquila``). Found by
+#: resolving every unknown word of the dev texts and of ~2,500 real job ads.
+NEVER_RESOLVED: frozenset[str] = frozenset(
+    """
+    tengo tienes tiene tienen tenia tenias tenian tuve tuvo tuvieron tendre
+    puedo puedes puede pueden podia podian pude pudo quiero quieres quiere quieren quise quiso
+    vengo viene vienen vino digo dice dicen dijo
+    tenemos tenes tenga tengas tengan teniendo tenido tendria pueda puedas puedan podemos podes
+    podria podrian haya hayan vista vistas cosa cosas
+    solo sola solos solas sueldo sueldos cuenta cuentas cuento cuentos esquina esquinas very
+    """.split()
+)
+_VERB_ENDINGS: tuple[str, ...] = tuple(
+    sorted(
+        """
+        o as a amos an e es en emos imos i aba abas abamos aban ia ias iamos ian aste iste io
+        aron ieron ando iendo yendo
+        """.split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _roots(root: str) -> set[str]:
+    """A present or preterite root and its root with the stem change or spelling undone."""
+    out = {root}
+    for changed, plain in (("ie", "e"), ("ue", "o"), ("i", "e")):
+        at = root.rfind(changed)
+        if at > 0:
+            out.add(root[:at] + plain + root[at + len(changed) :])
+    for end, plain in (
+        ("zc", "c"),
+        ("ig", ""),
+        ("g", ""),
+        ("qu", "c"),
+        ("gu", "g"),
+        ("j", "g"),
+        ("y", ""),
+        ("c", "z"),
+    ):
+        if root.endswith(end):
+            out.add(root[: len(root) - len(end)] + plain)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def present_stems(infinitive: str) -> frozenset[str]:
+    """Keys of present-tense forms of a folded Spanish infinitive that its own key misses:
+    stem-changing (``sembrar`` -> ``siembro``, ``mover`` -> ``muevo``, ``servir`` -> ``sirvo``),
+    ``-zco`` (``conducir`` -> ``conduzco``) and ``-go`` verbs (``poner`` -> ``pongo``).
+
+    Example:
+        >>> sorted(present_stems("sembrar")), sorted(present_stems("conducir"))
+        (['siembr'], ['conduzc'])
+        >>> present_stems("papa"), present_stems("limpiar")
+        (frozenset(), frozenset())
+    """
+    if len(infinitive) < 5 or infinitive[-2:] not in ("ar", "er", "ir"):
+        return frozenset()
+    root, kind = infinitive[:-2], infinitive[-2:]
+    roots: set[str] = set()
+    vowel = max(root.rfind("e"), root.rfind("o"))
+    if vowel > 0 and vowel >= len(root) - 4 and not set(root[vowel + 1 :]) & set("aeiou"):
+        change = {"e": "ie", "o": "ue"}[root[vowel]]
+        roots.add(root[:vowel] + change + root[vowel + 1 :])
+        if kind == "ir" and root[vowel] == "e":
+            roots.add(root[:vowel] + "i" + root[vowel + 1 :])
+    if kind != "ar" and root.endswith("c"):
+        roots.add(root[:-1] + "zc")
+    if kind != "ar" and root.endswith(("n", "l")):
+        roots.add(root + "g")
+    own = key(infinitive)
+    return frozenset({key(r + "o") for r in roots} - {own})
+
+
+def verb_lemmas(word: str) -> list[str]:
+    """Infinitives a folded Spanish verb form may come from (first person and other persons,
+    present, preterite and imperfect; stem-changing and ``-go``/``-zco`` verbs included).
+
+    Example:
+        >>> [w for w in verb_lemmas("siembro") if w == "sembrar"]
+        ['sembrar']
+        >>> {"conducir", "tenir", "poner"} <= {
+        ...     *verb_lemmas("conduzco"), *verb_lemmas("tino"), *verb_lemmas("pongo")}
+        True
+    """
+    out: list[str] = []
+    for ending in _VERB_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            for root in _roots(word[: len(word) - len(ending)]):
+                out.extend(root + infinitive for infinitive in ("ar", "er", "ir"))
+    return out
+
+
+_SOUNDS = (
+    (re.compile(r"ch"), "C"),
+    (re.compile(r"h"), ""),
+    (re.compile(r"ll"), "y"),
+    (re.compile(r"qu"), "k"),
+    (re.compile(r"c(?=[ei])"), "s"),
+    (re.compile(r"c"), "k"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"v"), "b"),
+    (re.compile(r"y$"), "i"),
+    (re.compile(r"rr"), "r"),
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def sound(word: str) -> str:
+    """How a folded Spanish word sounds, spelled one way: ``c``/``s``/``z``, ``b``/``v``,
+    ``ll``/``y``, ``qu``/``k``, ``rr``/``r`` and silent ``h`` merged.
+
+    Example:
+        >>> sound("cosina") == sound("cocina"), sound("bisicleta") == sound("bicicleta")
+        (True, True)
+        >>> sound("electrisista") == sound("electricista"), sound("cosina") == sound("cosecha")
+        (True, False)
+    """
+    for pattern, replacement in _SOUNDS:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def _place_between(tokens: Sequence[Token], left: int, right: int) -> bool:
+    """Stop words between tokens ``left`` and ``right`` hold "en un", "at a"... and ``right``
+    names a workplace ("cocina en un chifa"; not "ayudante en una cocina")."""
+    if tokens[right].norm not in _WORKPLACE_NOUNS:
+        return False
+    norms = [tokens[i].norm for i in range(left + 1, right)]
+    return any(
+        norms[i] in ("en", "in", "at") and norms[i + 1] in _INDEFINITE
+        for i in range(len(norms) - 1)
+    )
 
 
 def _single_word_ok(word: str, is_esco: bool) -> bool:

@@ -1,0 +1,206 @@
+"""Informal self-descriptions as people type them: chat shorthands, verb forms, typos, a head
+shared across "y", words whose role changes their sense, bare "vendo", negation after the skill,
+wishes, English paraphrases. Lexicon-only extraction over the built-in catalogue (no encoder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.nlp.test_quality import SKILLS_CSV, _catalogue
+
+from chamba.nlp.extraction import SkillExtractor
+from chamba.nlp.lexicon import Lexicon, sound, tokenize, verb_lemmas
+from chamba.nlp.schemas import SkillRecord
+
+
+@pytest.fixture(scope="module")
+def extractor() -> SkillExtractor:
+    if not Path(SKILLS_CSV).is_file():
+        pytest.skip("the built-in catalogue skills.csv is not present")
+    return SkillExtractor(_catalogue(), semantic=False)
+
+
+def _ids(extractor: SkillExtractor, text: str) -> set[str]:
+    return {s.skill_id for s in extractor.extract(text)}
+
+
+def _negated(extractor: SkillExtractor, text: str) -> set[str]:
+    return {s.skill_id for s in extractor.extract(text, include_negated=True) if s.negated}
+
+
+def test_chat_shorthands_read_as_words() -> None:
+    # GIVEN "x" for "por", "d" for "de", "tb" for "también"
+    # WHEN tokenised
+    norms = [t.norm for t in tokenize("cuido niños x horas, tb ayudante d cocina")]
+    # THEN they are the words they stand for, and "de" is a function word again
+    assert norms == ["cuido", "ninos", "por", "horas", "tambien", "ayudante", "de", "cocina"]
+    assert tokenize("ayudante d cocina")[1].is_stop
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("ayudante d cocina en un restaurante", "kitchen_assistance"),
+        ("evaluador d plagas en un fundo", "pest_monitoring"),
+        ("maestro d obra hace 10 años", "site_supervision"),
+    ],
+)
+def test_shorthand_de_completes_a_name(extractor: SkillExtractor, text: str, skill: str) -> None:
+    assert skill in _ids(extractor, text)
+
+
+def test_first_person_stem_changing_verbs_match_their_infinitive(
+    extractor: SkillExtractor,
+) -> None:
+    # "sembrar papa" is a name; "siembro papa" has another stem than "sembrar"
+    assert "potato_growing" in _ids(extractor, "siembro papa en mi chacra")
+    assert "truck_driving" in _ids(extractor, "conduzco camion de carga")
+    assert {"sembrar"} <= set(verb_lemmas("siembro"))
+    assert {"conducir", "tenir", "poner"} <= {
+        *verb_lemmas("conduzco"),
+        *verb_lemmas("tino"),
+        *verb_lemmas("pongo"),
+    }
+
+
+def test_common_verbs_are_not_read_as_skill_verbs() -> None:
+    lexicon = Lexicon(_catalogue())
+    # "tengo" is not "teñir", "puedo" is not "podar", "cosas" is not "coser"
+    for word in ("tengo", "puedo", "cosas", "sueldo"):
+        token = tokenize(word)[0]
+        assert lexicon.resolve(token) == token.key, word
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("ayudante de cosina", "kitchen_assistance"),  # s for c
+        ("hago delivery en bisicleta", "bicycle_delivery"),  # s for c
+        ("carpitnero de muebles", "wood_carpentry"),  # letters swapped
+        ("soy gasfitero y electrisista", "home_electrical_installation"),
+    ],
+)
+def test_misspelt_words_match(extractor: SkillExtractor, text: str, skill: str) -> None:
+    assert skill in _ids(extractor, text)
+
+
+def test_sound_merges_spanish_spellings_only() -> None:
+    assert sound("cosina") == sound("cocina")
+    assert sound("bisicleta") == sound("bicicleta")
+    assert sound("cosina") != sound("cosecha")
+    assert sound("calida") != sound("calidda")  # doubled letters stay: no brand from a word
+
+
+def test_a_changed_letter_is_no_typo() -> None:
+    # GIVEN a catalogue word and a real word one letter away
+    lexicon = Lexicon([SkillRecord("t", "terminal pesquero", "fish terminal", ("terminal",))])
+    # THEN the real word is not read as the catalogue word
+    token = tokenize("terminar")[0]
+    assert lexicon.resolve(token) == token.key
+
+
+def test_head_shared_across_y(extractor: SkillExtractor) -> None:
+    found = {s.skill_id: s.evidence for s in extractor.extract("cosecha de mango y palta")}
+    assert found["mango_harvesting"] == "cosecha de mango"
+    assert found["avocado_harvesting"] == "palta"
+    # the conjunct reads as its head says: "arreglo motos y mototaxis" is repair, not driving
+    assert _ids(extractor, "arreglo motos y mototaxis en mi taller") == {"motorcycle_mechanics"}
+
+
+@pytest.mark.parametrize(
+    ("text", "not_skill"),
+    [
+        ("tejo chompas con lana de oveja", "camelid_raising"),
+        ("hilo lana de alpaca con rueca", "camelid_raising"),
+        ("operario d packing d palta", "avocado_harvesting"),
+    ],
+)
+def test_what_a_noun_is_made_of_is_no_skill(
+    extractor: SkillExtractor, text: str, not_skill: str
+) -> None:
+    assert not_skill not in _ids(extractor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("vendo ropa x facebook", "social_selling"),
+        ("vendo seguros por telefono", "telemarketing"),
+        ("vendo queso en la feria del pueblo", "market_stall_sales"),
+        ("I sew clothes and sell them at the market", "market_stall_sales"),
+        ("atiendo x whatsapp a los clientes", "chat_whatsapp_support"),
+    ],
+)
+def test_vendo_with_a_channel_is_that_kind_of_selling(
+    extractor: SkillExtractor, text: str, skill: str
+) -> None:
+    found = _ids(extractor, text)
+    assert skill in found
+    assert "retail_sales" not in found
+    assert "social_media_management" not in found
+
+
+def test_bare_vendo_alone_is_still_sales(extractor: SkillExtractor) -> None:
+    assert "retail_sales" in _ids(extractor, "vendo ropa en Gamarra")
+
+
+def test_a_channel_word_inside_a_name_stays_that_name(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "hago amigurumis y los vendo en ferias artesanales")
+    assert "handicraft_sales" in found
+    assert "market_stall_sales" not in found
+
+
+def test_broad_driving_gives_way_to_the_vehicle(extractor: SkillExtractor) -> None:
+    assert _ids(extractor, "I drive a mototaxi in Piura") == {"mototaxi_driving"}
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("soldadura electrica no se", "arc_welding"),
+        ("albañileria si, tarrajeo no se hacer", "plastering"),
+        ("ingles no hablo", "english"),
+    ],
+)
+def test_negation_after_the_skill(extractor: SkillExtractor, text: str, skill: str) -> None:
+    assert skill in _negated(extractor, text)
+    assert skill not in _ids(extractor, text)
+
+
+def test_wishes_without_aprender(extractor: SkillExtractor) -> None:
+    text = "me gustaria sacar mi carnet de sanidad para trabajar en cocina"
+    assert _ids(extractor, text) == set()
+    assert "car_driving" not in _ids(extractor, "I'd like to get my driver's license")
+
+
+def test_cooking_among_domestic_work_is_home_cooking(extractor: SkillExtractor) -> None:
+    assert _ids(extractor, "cuido niños x horas y tb cocino") == {"childcare", "home_cooking"}
+    # a restaurant keeps the trade
+    assert "peruvian_cuisine" in _ids(extractor, "cocino en un restaurante y limpio casas")
+
+
+def test_a_place_phrase_splits_a_name(extractor: SkillExtractor) -> None:
+    # "cocina ... chifa" across "en un" is a kitchen in a chifa, not chifa cooking
+    assert _ids(extractor, "ayudante d cosina en un chifa") == {"kitchen_assistance"}
+    assert "kitchen_assistance" in _ids(extractor, "trabaje de ayudante en una cocina")
+
+
+def test_a_workplace_described_is_no_skill(extractor: SkillExtractor) -> None:
+    assert "ecommerce" not in _ids(extractor, "atiendo a los clientes de una tienda online")
+    assert "food_processing" not in _ids(extractor, "trabajo en una planta de alimentos")
+    assert "ecommerce" in _ids(extractor, "tengo mi tienda online")
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("I look after old people in their homes", "elderly_care"),
+        ("I bring food orders to people's homes on my scooter", "motorcycle_delivery"),
+        ("I sell clothes through Facebook and WhatsApp", "social_selling"),
+        ("se manejar moto", "motorcycle_delivery"),
+        ("trabaje de mozo en una polleria", "table_service"),
+    ],
+)
+def test_colloquial_and_english_wording(extractor: SkillExtractor, text: str, skill: str) -> None:
+    assert skill in _ids(extractor, text)
