@@ -327,3 +327,83 @@ def test_a_radius_or_wage_floor_that_hides_good_matches_says_so_and_widens(
     assert f'href="/empleos/{far}"' in wider
     assert 'href="/para-ti">Volver a tus propios límites' in wider
     assert f'href="/empleos/{cheap}"' in web.get("/para-ti?sueldo=0").text
+
+
+# --- browsing: job search and a course's page ----------------------------------------------------
+
+
+def test_job_search_filters_explains_and_keeps_the_query(
+    web: Any, seeded_session: Session, make_web_user: Any
+) -> None:
+    from tests.api.jobs_support import CUSCO
+    from tests.web.test_seeker_pages import _job
+
+    lima = _job(seeded_session, ["retail_sales", "cash_register"], title="Cajera en Gamarra")
+    cusco = _job(seeded_session, ["retail_sales"], title="Cajera en Cusco",
+                 location={"ubigeo": CUSCO})  # fmt: skip
+    other = _job(seeded_session, ["arc_welding"], title="Soldador")
+    # GIVEN anyone  WHEN they search "cajera" in Lima  THEN only Lima's cashier job
+    page = web.get("/empleos?q=cajera&region=15")
+    assert page.status_code == 200
+    assert f'href="/empleos/{lima}"' in page.text
+    assert f'href="/empleos/{cusco}"' not in page.text
+    assert f'href="/empleos/{other}"' not in page.text
+    assert 'value="cajera"' in page.text
+    # GIVEN a seeker who knows retail sales  THEN each result says what they know and lack
+    login_as(web, _seeker_with_skill(make_web_user, seeded_session, "retail_sales"))
+    mine = web.get("/empleos?q=cajera&region=15").text
+    card = mine.split(f'href="/empleos/{lima}"', 1)[1].split('<li class="card')[0]
+    assert "Sabes: Ventas en tienda" in card
+    assert "Te falta: Manejo de caja" in card
+    # AND a pay that is not a number is refused next to the field, the rest kept
+    bad = web.get("/empleos?q=cajera&sueldo=mucho")
+    assert bad.status_code == 422
+    assert 'id="sueldo-error"' in bad.text
+
+
+def test_course_page_interest_and_enrolment(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any
+) -> None:
+    from tests.api.jobs_support import course_body
+
+    from chamba.activity.models import Interaction, InteractionKind
+    from chamba.courses import service as course_service
+    from chamba.courses.schemas import CourseCreate
+    from chamba.orgs.models import Organisation, OrgKind
+
+    school = Organisation(kind=OrgKind.PROVIDER, name="CETPRO Sur", source="test")
+    seeded_session.add(school)
+    seeded_session.flush()
+    course = course_service.publish_course(
+        seeded_session, CourseCreate.model_validate(course_body(["arc_welding"])),
+        provider_id=school.id,
+    )  # fmt: skip
+    seeded_session.commit()
+    # GIVEN anyone  THEN the page shows cost, length and what it teaches
+    page = web.get(f"/cursos/{course.id}")
+    assert page.status_code == 200
+    assert "S/\xa0150.00" in page.text
+    assert "60 horas" in page.text
+    assert "Qué enseña" in page.text
+    assert web.get("/cursos/999999").status_code == 404
+    # GIVEN a seeker  WHEN "Me interesa" (with the form's token)  THEN it is noted, once
+    seeker = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    login_as(web, seeker)
+    assert web.post(f"/cursos/{course.id}/interes").status_code == 403  # no CSRF token
+    done = web.post(
+        f"/cursos/{course.id}/interes", data={csrf.FIELD_NAME: token}, follow_redirects=False
+    )
+    assert done.headers["location"] == f"/cursos/{course.id}?hecho=interes"
+    after = web.get(done.headers["location"]).text
+    assert "Dijiste que te interesa." in after
+    assert f'action="/cursos/{course.id}/interes"' not in after
+    kinds = {
+        i.kind
+        for i in seeded_session.query(Interaction).filter(Interaction.subject_id == course.id)
+        if i.person_id == seeker.person.id
+    }
+    assert InteractionKind.SAVED in kinds
+    # AND an employer cannot say it for anyone
+    login_as(web, make_web_user(Role.EMPLOYER))
+    refused = web.post(f"/cursos/{course.id}/inscrito", data={csrf.FIELD_NAME: token})
+    assert refused.status_code == 403

@@ -19,6 +19,7 @@ from tests.web.test_browser import (  # noqa: F401 - fixtures
     _email,
     _log_in,
     _sign_up,
+    _weigh_here,
     browser,
     server,
 )
@@ -121,3 +122,30 @@ def test_skills_confirmed_before_sign_up_are_kept(phone_nojs: Visit) -> None:
     for label in confirmed:
         expect(page.locator("ul.tags")).to_contain_text(label)
     phone_nojs.check("pending-skills-kept")
+
+
+def test_search_jobs_and_say_a_course_interests_you(phone: Visit, server: str) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = phone.page
+    # GIVEN a new seeker  WHEN they search jobs by words on their phone
+    _sign_up(phone, _email("browse"))
+    page.get_by_role("link", name="Buscar empleos").first.click()
+    page.get_by_label("¿Qué trabajo buscas?").fill("cajera")
+    page.get_by_role("button", name="Buscar", exact=True).click()
+    # THEN the matching job is listed, explained
+    expect(page.get_by_role("link", name="Cajera de bodega")).to_be_visible()
+    expect(page.locator("#resultados")).to_contain_text("1 empleo encontrado")
+    phone.check("job-search")
+    _weigh_here(phone, "/empleos?q=cajera")
+    # WHEN they open a course and say it interests them
+    found = page.request.get(f"{server}/api/v1/courses?q=caja").json()
+    course_id = found["items"][0]["id"]
+    page.goto(f"/cursos/{course_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Manejo de caja para bodegas")
+    phone.check("course")
+    page.get_by_role("button", name="Me interesa").click()
+    # THEN the page says so and no longer offers the button
+    expect(page.locator(".notice")).to_contain_text("Anotamos tu interés")
+    expect(page.get_by_role("button", name="Me interesa")).to_have_count(0)
+    _weigh_here(phone, f"/cursos/{course_id}")

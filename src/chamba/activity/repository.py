@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from chamba.activity.models import Application, ApplicationStatus, Interaction
+from chamba.activity.models import (
+    Application,
+    ApplicationStatus,
+    Interaction,
+    InteractionKind,
+    SubjectType,
+)
 from chamba.jobs.models import Job
 
 
@@ -84,3 +90,17 @@ def counts_by_job(session: Session, job_ids: Collection[int]) -> dict[int, int]:
         .group_by(Application.job_id)
     )
     return {job_id: int(n) for job_id, n in session.execute(stmt)}
+
+
+def kinds_of(
+    session: Session, person_id: int, subject_type: SubjectType, subject_id: int,
+    kinds: Collection[InteractionKind],
+) -> set[InteractionKind]:  # fmt: skip
+    """Which of ``kinds`` the person has logged on one job or course."""
+    stmt = select(Interaction.kind).where(
+        Interaction.person_id == person_id,
+        Interaction.subject_type == subject_type,
+        Interaction.subject_id == subject_id,
+        Interaction.kind.in_(sorted(kinds)),
+    )
+    return set(session.scalars(stmt.distinct()))

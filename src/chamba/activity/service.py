@@ -205,6 +205,18 @@ def applied_jobs(session: Session, person: Person) -> dict[int, str]:
     return {j.id: status_for_applicant(a, j) for a, j in applications_of(session, person)}
 
 
+#: What a person can say about a course from its page: "I'm interested", "I enrolled".
+COURSE_INTEREST: Final = frozenset({InteractionKind.SAVED, InteractionKind.ENROLLED})
+
+
+def course_interest(session: Session, person: Person, course_id: int) -> set[str]:
+    """Which of "saved" (interested) and "enrolled" the person said about a course."""
+    kinds = repository.kinds_of(
+        session, person.id, SubjectType.COURSE, course_id, COURSE_INTEREST
+    )
+    return {k.value for k in kinds}
+
+
 def applications_to(session: Session, job: Job) -> list[Application]:
     """Every application to ``job``, oldest first."""
     return repository.applications_to_job(session, job.id)

@@ -40,6 +40,7 @@ def install_web(app: FastAPI) -> None:
     compress responses of 500 bytes or more (pages, CSS, JavaScript, JSON) with gzip."""
     from chamba.web.accounts import router as accounts_router
     from chamba.web.admin import router as admin_router
+    from chamba.web.browse import router as browse_router
     from chamba.web.conversation import router as conversation_router
     from chamba.web.counselor import router as counselor_router
     from chamba.web.cv import router as cv_router
@@ -58,6 +59,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(accounts_router)
     app.include_router(seeker_router)
+    app.include_router(browse_router)
     app.include_router(conversation_router)
     app.include_router(cv_router)
     app.include_router(report_router)
