@@ -482,10 +482,13 @@ def test_employer_posts_a_job_and_hires(visit: Visit, server: str) -> None:
     card = page.locator(".card").filter(has_text="Ana")
     expect(card).to_contain_text("Postuló")
     expect(card).to_contain_text(email)
-    expect(card.locator(".reasons")).to_contain_text("Sabes: Manejo de caja")
+    expect(card.locator(".reasons")).to_contain_text("Sabe: Manejo de caja")
     visit.check("employer-candidates")
     for step in ("Revisar", "Invitar a entrevista", "Contratar"):
         page.locator(".card").filter(has_text="Ana").get_by_role("button", name=step).click()
+    # hiring is final: confirmed once more
+    expect(page.get_by_role("heading", level=1)).to_contain_text("¿Contratar a")
+    page.get_by_role("button", name="Sí, contratar").click()
     expect(page.locator(".card").filter(has_text="Ana").locator(".status")).to_have_text(
         "Contratado"
     )

@@ -86,6 +86,10 @@ def test_candidates_are_explained_and_moved_to_hired(
         url = f"/empleador/postulaciones/{application.id}"
         moved = web.post(url, data={"estado": status, csrf.FIELD_NAME: token})
         assert moved.status_code == 200
+        if status == "hired":  # final: asked once more
+            assert "¿Contratar a Ana Applicant?" in moved.text
+            data = {"estado": status, "confirmado": "1", csrf.FIELD_NAME: token}
+            assert web.post(url, data=data).status_code == 200
     seeded_session.refresh(application)
     assert application.status == ApplicationStatus.HIRED
     assert "Contratado" in web.get(f"/empleador/ofertas/{job_id}").text
@@ -117,8 +121,12 @@ def test_close_a_job_needs_csrf(
     login_as(web, make_web_user(Role.EMPLOYER))
     job_id = _publish(web, token)
     assert web.post(f"/empleador/ofertas/{job_id}/cerrar").status_code == 403
+    asked = web.post(f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token})
+    assert "¿Cerrar «Cajera»?" in asked.text
     done = web.post(
-        f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token}, follow_redirects=False
+        f"/empleador/ofertas/{job_id}/cerrar",
+        data={"confirmado": "1", csrf.FIELD_NAME: token},
+        follow_redirects=False,
     )
     assert done.headers["location"] == f"/empleador/ofertas?cerrada={job_id}"
 

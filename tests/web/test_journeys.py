@@ -407,3 +407,74 @@ def test_course_page_interest_and_enrolment(
     login_as(web, make_web_user(Role.EMPLOYER))
     refused = web.post(f"/cursos/{course.id}/inscrito", data={csrf.FIELD_NAME: token})
     assert refused.status_code == 403
+
+
+# --- employer: "Mis ofertas" sorted and paged, with new applications ------------------------------
+
+
+def test_my_jobs_are_sorted_by_new_applications_and_paged(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_employer_pages import _publish
+
+    from chamba.activity.models import Application, ApplicationStatus
+
+    login_as(web, make_web_user(Role.EMPLOYER))
+    ids = [_publish(web, token) for _ in range(11)]
+    busy = ids[3]
+    for n in range(2):
+        seeker = make_web_user(Role.SEEKER)
+        status = ApplicationStatus.SUBMITTED if n == 0 else ApplicationStatus.REVIEWING
+        seeded_session.add(Application(job_id=busy, person_id=seeker.person.id, status=status))
+    seeded_session.commit()
+    page = web.get("/empleador/ofertas").text
+    # THEN the job with a new application comes first, with its counts
+    first = page.split('<li class="card">', 2)[1]
+    assert f'href="/empleador/ofertas/{busy}"' in first
+    assert "2 postulaciones" in first
+    assert "1 nueva" in first
+    # AND ten a page, the eleventh on page 2
+    assert page.count('<li class="card">') == 10
+    assert 'href="/empleador/ofertas?orden=nuevas&amp;pagina=2"' in page
+    second = web.get("/empleador/ofertas?orden=nuevas&pagina=2").text
+    assert second.count('<li class="card">') == 1
+    # AND sorted by newest, the last published comes first
+    newest = web.get("/empleador/ofertas?orden=recientes").text.split('<li class="card">', 2)[1]
+    assert f'href="/empleador/ofertas/{ids[-1]}"' in newest
+
+
+def test_hiring_and_closing_are_confirmed_first(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_employer_pages import _publish
+
+    from chamba.activity.models import Application, ApplicationStatus
+    from chamba.jobs.models import Job, JobStatus
+
+    login_as(web, make_web_user(Role.EMPLOYER))
+    job_id = _publish(web, token)
+    seeker = make_web_user(Role.SEEKER, name="Luz Mamani")
+    application = Application(
+        job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW
+    )
+    seeded_session.add(application)
+    seeded_session.commit()
+    url = f"/empleador/postulaciones/{application.id}"
+    # WHEN "Contratar" is pressed  THEN a confirmation page, nothing changed yet
+    asked = web.post(url, data={"estado": "hired", csrf.FIELD_NAME: token})
+    assert "¿Contratar a Luz Mamani?" in asked.text
+    assert 'name="confirmado" value="1"' in asked.text
+    assert f'href="/empleador/ofertas/{job_id}#candidato-{seeker.person.id}"' in asked.text
+    seeded_session.refresh(application)
+    assert application.status == ApplicationStatus.INTERVIEW
+    # WHEN confirmed  THEN hired
+    web.post(url, data={"estado": "hired", "confirmado": "1", csrf.FIELD_NAME: token})
+    seeded_session.refresh(application)
+    assert application.status == ApplicationStatus.HIRED
+    # AND closing asks first too
+    asked = web.post(f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token})
+    assert "Sí, cerrar esta oferta" in asked.text
+    job = seeded_session.get(Job, job_id)
+    assert job is not None
+    seeded_session.refresh(job)
+    assert job.status == JobStatus.OPEN

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import (
@@ -104,3 +104,16 @@ def kinds_of(
         Interaction.kind.in_(sorted(kinds)),
     )
     return set(session.scalars(stmt.distinct()))
+
+
+def counts_by_job_and_new(session: Session, job_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """``job id -> (applications, submitted and not yet reviewed)``."""
+    if not job_ids:
+        return {}
+    new = func.sum(case((Application.status == ApplicationStatus.SUBMITTED, 1), else_=0))
+    stmt = (
+        select(Application.job_id, func.count(), new)
+        .where(Application.job_id.in_(list(job_ids)))
+        .group_by(Application.job_id)
+    )
+    return {job_id: (int(n), int(fresh or 0)) for job_id, n, fresh in session.execute(stmt)}

@@ -211,10 +211,20 @@ COURSE_INTEREST: Final = frozenset({InteractionKind.SAVED, InteractionKind.ENROL
 
 def course_interest(session: Session, person: Person, course_id: int) -> set[str]:
     """Which of "saved" (interested) and "enrolled" the person said about a course."""
-    kinds = repository.kinds_of(
-        session, person.id, SubjectType.COURSE, course_id, COURSE_INTEREST
-    )
+    kinds = repository.kinds_of(session, person.id, SubjectType.COURSE, course_id, COURSE_INTEREST)
     return {k.value for k in kinds}
+
+
+def waiting_count(session: Session, job: Job) -> int:
+    """Applications to ``job`` still waiting for an answer (sent, reviewed, interview)."""
+    return sum(
+        1 for a in repository.applications_to_job(session, job.id) if a.status in WITHDRAWABLE
+    )
+
+
+def application_counts(session: Session, job_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """``job id -> (applications, new ones not yet reviewed)`` (jobs without any left out)."""
+    return repository.counts_by_job_and_new(session, job_ids)
 
 
 def applications_to(session: Session, job: Job) -> list[Application]:

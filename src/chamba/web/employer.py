@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from chamba.activity import repository as activity_repository
 from chamba.activity import service as activity_service
 from chamba.activity.errors import ApplicationNotFound, InvalidTransition
 from chamba.activity.models import Application, ApplicationStatus
@@ -58,17 +57,50 @@ def owned_job(session: Session, user: User, job_id: int) -> Job:
     return job
 
 
+#: Orders of "Mis ofertas": most new applications (open first), newest, by title.
+JOB_ORDERS: Final = ("nuevas", "recientes", "titulo")
+JOBS_PER_PAGE: Final = 10
+
+
 @router.get("/empleador/ofertas")
 def my_jobs(
     request: Request,
     user: WebEmployer,
     session: SessionDep,
     cerrada: Annotated[str, Query(max_length=12)] = "",
+    orden: Annotated[str, Query(max_length=12)] = "nuevas",
+    pagina: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
+    """The employer's jobs: open first, sorted by new applications (or newest, or title),
+    paged; each with its applications and how many are new (not yet reviewed)."""
     jobs = job_service.jobs_of_organisation(session, user.organisation_id)
-    counts = activity_repository.counts_by_job(session, [j.id for j in jobs])
-    items = [{"job": j, "applications": counts.get(j.id, 0)} for j in jobs]
-    return render(request, "empleador_ofertas.html", {"items": items, "closed": cerrada})
+    counts = activity_service.application_counts(session, [j.id for j in jobs])
+    items = [
+        {"job": j, "applications": counts.get(j.id, (0, 0))[0], "new": counts.get(j.id, (0, 0))[1]}
+        for j in jobs
+    ]
+    order = orden if orden in JOB_ORDERS else "nuevas"
+    rank = {JobStatus.OPEN: 0, JobStatus.DRAFT: 1}
+    if order == "titulo":
+        items.sort(key=lambda r: r["job"].title.casefold())
+    elif order == "recientes":
+        items.sort(key=lambda r: r["job"].posted_at, reverse=True)
+    else:  # open jobs with the most new applications first
+        items.sort(key=lambda r: (rank.get(r["job"].status, 2), -r["new"], -r["job"].id))
+    last = max(1, -(-len(items) // JOBS_PER_PAGE))
+    page = min(pagina, last)
+    context = {
+        "items": items[(page - 1) * JOBS_PER_PAGE : page * JOBS_PER_PAGE],
+        "closed": cerrada,
+        "order": order,
+        "orders": JOB_ORDERS,
+        "base": f"/empleador/ofertas?orden={order}&",
+        "page": page,
+        "last": last,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if page < last else None,
+    }
+    return render(request, "empleador_ofertas.html", context)
 
 
 # --- post a job ------------------------------------------------------------------------------
@@ -306,8 +338,10 @@ def move_application(
     user: WebEmployer,
     session: SessionDep,
     estado: FormText = "",
+    confirmado: FormText = "",
 ) -> Response:
-    """Review, interview, hire or reject (the API's ``PATCH /applications/{id}``)."""
+    """Review, interview, hire or reject (the API's ``PATCH /applications/{id}``). Hiring and
+    rejecting are final: they are asked once more on a confirmation page."""
     application = session.get(Application, application_id)
     if application is None:
         raise ApplicationNotFound(application_id)
@@ -317,6 +351,9 @@ def move_application(
         new = ApplicationStatus(estado)
         if new == ApplicationStatus.WITHDRAWN:
             raise ValueError(estado)
+        activity_service.check_move(application.status, new, by_applicant=False)
+        if new in activity_service.FINAL and not confirmado:
+            return _confirm_move(request, session, job, application, new)
         activity_service.move_application(session, application, new, by_applicant=False)
     except (ValueError, InvalidTransition):
         return see_other(session, f"{target}?error=estado#candidatos")
@@ -325,8 +362,58 @@ def move_application(
     return see_other(session, f"{target}#candidato-{application.person_id}")
 
 
+def _confirm_move(
+    request: Request, session: Session, job: Job, application: Application,
+    new: ApplicationStatus,
+) -> Response:  # fmt: skip
+    _ = gettext_for(request)
+    person = session.get(Person, application.person_id)
+    name = (person.full_name if person is not None else None) or _("this candidate")
+    if new == ApplicationStatus.HIRED:
+        heading = _("Hire %(name)s?") % {"name": name}
+        message = _(
+            "%(name)s will be told they were hired for “%(job)s”. This cannot be undone."
+        ) % {"name": name, "job": job.title}
+        label = _("Yes, hire")
+    else:
+        heading = _("Turn down %(name)s?") % {"name": name}
+        message = _(
+            "%(name)s will be told they were not selected for “%(job)s”. This cannot be undone."
+        ) % {"name": name, "job": job.title}
+        label = _("Yes, turn down")
+    context = {
+        "heading": heading, "message": message, "confirm_label": label,
+        "action": f"/empleador/postulaciones/{application.id}", "fields": {"estado": new.value},
+        "cancel_url": f"/empleador/ofertas/{job.id}#candidato-{application.person_id}",
+    }  # fmt: skip
+    return render(request, "confirmar_accion.html", context, switch_path=context["cancel_url"])
+
+
 @router.post("/empleador/ofertas/{job_id}/cerrar")
-def close(job_id: int, user: WebEmployer, session: SessionDep) -> Response:
+def close(
+    request: Request,
+    job_id: int,
+    user: WebEmployer,
+    session: SessionDep,
+    confirmado: FormText = "",
+) -> Response:
+    """Close a job (asked once more: applicants still waiting are told it closed)."""
     job = owned_job(session, user, job_id)
+    if not confirmado:
+        _ = gettext_for(request)
+        waiting = activity_service.waiting_count(session, job)
+        context = {
+            "heading": _("Close “%(job)s”?") % {"job": job.title},
+            "message": _(
+                "It stops taking applications. %(n)s people still waiting for an answer will be "
+                "told it closed. This cannot be undone."
+            )
+            % {"n": waiting},
+            "confirm_label": _("Yes, close this job"),
+            "action": f"/empleador/ofertas/{job.id}/cerrar",
+            "fields": {},
+            "cancel_url": f"/empleador/ofertas/{job.id}",
+        }
+        return render(request, "confirmar_accion.html", context, switch_path=context["cancel_url"])
     job_service.close_job(session, job)
     return see_other(session, f"/empleador/ofertas?cerrada={job.id}")
