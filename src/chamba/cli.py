@@ -147,6 +147,13 @@ def demo(
     reset: Annotated[bool, typer.Option(help="Replace earlier demo data.")] = True,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    esco: Annotated[
+        bool,
+        typer.Option(
+            "--esco/--no-esco",
+            help="Also import the ESCO skills and occupations shipped with Chamba (es, en).",
+        ),
+    ] = True,
 ) -> None:
     """Generate a realistic Peru dataset, load it into the database and serve the app."""
     from chamba.db import session_scope
@@ -163,6 +170,13 @@ def demo(
             engine, size=size, seed=seed, reset=reset, progress=progress, reference_date=today
         )
     out.print(report.summary(), markup=False)
+    if esco:
+        from chamba.taxonomy.esco import ESCO_ATTRIBUTION, import_bundled_esco
+
+        with session_scope(engine) as session, progress_bar() as progress:
+            esco_report = import_bundled_esco(session, progress=progress)
+        out.print(esco_report.summary(), markup=False)
+        out.print(ESCO_ATTRIBUTION, markup=False)
     settings = get_settings()
     with session_scope(engine) as session:
         accounts = ensure_demo_accounts(session, settings)
@@ -193,6 +207,13 @@ def import_(
     ] = False,
     source: Annotated[str | None, typer.Option(help="Source name for external ids.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    extract_skills: Annotated[
+        bool,
+        typer.Option(
+            "--extract-skills/--no-extract-skills",
+            help="Jobs: read the skills each posting asks for from its title and description.",
+        ),
+    ] = True,
 ) -> None:
     """Import jobs, people or courses; a file with any bad row imports nothing."""
     from chamba.db import session_scope
@@ -203,7 +224,13 @@ def import_(
     engine = _engine()
     with session_scope(engine) as session, progress_bar(not as_json) as progress:
         report = import_file(
-            session, kind.value, file, skip_invalid=skip_invalid, source=source, progress=progress
+            session,
+            kind.value,
+            file,
+            skip_invalid=skip_invalid,
+            source=source,
+            progress=progress,
+            extract_skills=extract_skills,
         )
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
@@ -215,7 +242,13 @@ def import_(
 
 @taxonomy_app.command("import-esco")
 def import_esco(
-    directory: Annotated[Path, typer.Argument(help="Folder with the ESCO CSV export.")],
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder with an official ESCO CSV export; without it, the ESCO data shipped "
+            "with Chamba (Spanish and English)."
+        ),
+    ] = None,
     lang: Annotated[
         list[str] | None, typer.Option("--lang", help="Languages to read (default: all found).")
     ] = None,
@@ -223,18 +256,22 @@ def import_esco(
         Path | None, typer.Option(help="occupationSkillRelations CSV, if kept elsewhere.")
     ] = None,
 ) -> None:
-    """Import the ESCO taxonomy from its official CSV export."""
+    """Import the ESCO taxonomy: the copy shipped with Chamba, or an official CSV export."""
     from chamba.db import session_scope
+    from chamba.taxonomy.esco import ESCO_ATTRIBUTION, bundled_esco_dir
     from chamba.taxonomy.esco import import_esco as run_import
 
-    if not directory.is_dir():
+    if directory is not None and not directory.is_dir():
         fail(f"{directory}: not a folder")
+    folder = directory if directory is not None else bundled_esco_dir()
+    langs = lang if lang or directory is not None else ["es", "en"]
     engine = _engine()
     with session_scope(engine) as session, progress_bar() as progress:
         report = run_import(
-            session, directory, langs=lang, progress=progress, relations_file=relations
+            session, folder, langs=langs, progress=progress, relations_file=relations
         )
     out.print(report.summary(), markup=False)
+    out.print(ESCO_ATTRIBUTION, markup=False)
 
 
 @taxonomy_app.command("export")

@@ -39,17 +39,25 @@ from chamba.ingest.report import ImportReport
 from chamba.ingest.skills import SkillLookup
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobIn
+from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.service import suggest_job_skills_many
 from chamba.people import service as people_service
 from chamba.people.schemas import PersonIn
+from chamba.vocab import SkillLevel
 
 Kind = Literal["jobs", "people", "courses"]
-#: ``progress(stage, done, total)``; stages are ``"validate"`` and ``"write"``.
+#: ``progress(stage, done, total)``; stages are ``"validate"``, ``"skills"`` (jobs) and
+#: ``"write"``.
 ProgressFn = Callable[[str, int, int], None]
 
 MODELS: Final[dict[str, type[BaseModel]]] = {"jobs": JobIn, "people": PersonIn, "courses": CourseIn}
 CSV_SUFFIXES: Final = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES: Final = (".json", ".jsonld", ".json-ld")
 WRITE_CHUNK: Final = 1000
+#: Postings whose texts are tagged in one encoder call.
+EXTRACT_BATCH: Final = 256
+#: Most skills read from one posting's text.
+MAX_EXTRACTED_SKILLS: Final = 25
 _PROGRESS_EVERY: Final = 500
 _MESSAGES: Final = {
     "missing": "is required",
@@ -67,6 +75,8 @@ def import_file(
     progress: ProgressFn | None = None,
     encoding: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    extract_skills: bool = True,
+    encoder: TextEncoder | None = None,
 ) -> ImportReport:
     """Import a file of ``kind`` records into the session (flushes, never commits).
 
@@ -79,6 +89,10 @@ def import_file(
         kind: ``"jobs"``, ``"people"`` or ``"courses"``.
         source: names the origin for ``(source, external_id)``; default ``"import:<kind>"``.
         encoding: read the file in this encoding (e.g. ``"cp1252"``) instead of UTF-8.
+        extract_skills: jobs only: read the skills each posting asks for from its title and
+            description (:func:`tag_job_skills`); skill names the file gives that no skill
+            matches are kept as the job's ``unlinked_skills``.
+        encoder: the text encoder for skill extraction (default: the built-in one).
 
     Raises:
         IngestError: the file as a whole cannot be read (encoding, size, structure, columns).
@@ -102,8 +116,58 @@ def import_file(
     if report.errors and not skip_invalid:
         return report
     report.skipped = report.total - len(valid)
-    _write(session, kind, [model for _, model in valid], report, source, progress)
+    models = [model for _, model in valid]
+    if kind == "jobs" and extract_skills:
+        models = tag_job_skills(session, models, progress=progress, encoder=encoder)
+    _write(session, kind, models, report, source, progress)
     return report
+
+
+def tag_job_skills(
+    session: Session,
+    jobs: Sequence[BaseModel],
+    *,
+    progress: ProgressFn | None = None,
+    encoder: TextEncoder | None = None,
+    batch: int = EXTRACT_BATCH,
+) -> list[BaseModel]:
+    """Add the skills each posting's title and description ask for (the tagger of
+    ``POST /jobs/suggest-skills``, job-ad mode), ``batch`` postings per encoder call.
+
+    Skills the file already names keep their requirement; read ones come with their
+    requirement ("deseable" -> optional), importance and level. Progress stage: ``"skills"``.
+    """
+    out: list[BaseModel] = []
+    for start in range(0, len(jobs), batch):
+        chunk = [j for j in jobs[start : start + batch] if isinstance(j, JobIn)]
+        found = suggest_job_skills_many(
+            session, [(j.title, j.description or "") for j in chunk], encoder=encoder
+        )
+        for job, suggestions in zip(chunk, found, strict=True):
+            essential, optional = list(job.skills), list(job.optional_skills)
+            named = set(essential) | set(optional)
+            levels = dict(job.skill_levels)
+            importance = dict(job.skill_importance)
+            for s in suggestions[:MAX_EXTRACTED_SKILLS]:
+                if s.level and s.skill_id not in levels:
+                    levels[s.skill_id] = SkillLevel(s.level)
+                if s.skill_id in named:
+                    continue
+                (essential if s.requirement == "essential" else optional).append(s.skill_id)
+                importance[s.skill_id] = s.importance
+            out.append(
+                job.model_copy(
+                    update={
+                        "skills": essential,
+                        "optional_skills": optional,
+                        "skill_levels": levels,
+                        "skill_importance": importance,
+                    }
+                )
+            )
+        if progress:
+            progress("skills", min(start + batch, len(jobs)), len(jobs))
+    return out
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -204,10 +268,22 @@ def _resolve_skills(model: BaseModel, lookup: SkillLookup) -> tuple[dict[str, An
             return None
 
     if isinstance(model, JobIn):
-        essential = [s for s in (resolve(n) for n in model.skills) if s]
-        optional = [s for s in (resolve(n) for n in model.optional_skills) if s]
+        # A posting's free skill names (schema.org ``skills``) are linked where a skill has that
+        # name; the others are kept as unlinked requirements, never a reason to reject it.
+        unlinked: list[str] = list(model.unlinked_skills)
+
+        def link(name: str) -> str | None:
+            try:
+                return lookup.resolve(name)
+            except ValueError:
+                unlinked.append(name)
+                return None
+
+        essential = [s for s in (link(n) for n in model.skills) if s]
+        optional = [s for s in (link(n) for n in model.optional_skills) if s]
         update["skills"] = list(dict.fromkeys(essential))
         update["optional_skills"] = [s for s in dict.fromkeys(optional) if s not in essential]
+        update["unlinked_skills"] = list(dict.fromkeys(unlinked))
     else:
         claims: dict[str, SkillClaim] = {}
         for claim in getattr(model, "skills", []):

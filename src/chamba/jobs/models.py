@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamba.db import Base, JSONType, UTCDateTime, utcnow
 from chamba.search import SearchText
-from chamba.vocab import EducationLevel, Requirement, db_enum
+from chamba.vocab import EducationLevel, Requirement, SkillLevel, db_enum
 
 
 class ContractType(StrEnum):
@@ -62,6 +62,8 @@ class Job(SearchText, Base):
     remote: Mapped[bool] = mapped_column(default=False)
     hours_per_week: Mapped[int | None] = mapped_column(Integer)
     schedule: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Skill names the posting states that no taxonomy skill matches (shown, never matched).
+    unlinked_skills: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     wage_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # PEN per month
     wage_max: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(String(3), default="PEN")
@@ -108,6 +110,8 @@ class JobSkill(Base):
     )
     requirement: Mapped[Requirement] = mapped_column(db_enum(Requirement, "requirement"))
     importance: Mapped[float] = mapped_column(Float, default=1.0)  # 0..1
+    #: The level the posting asks for ("Excel nivel intermedio"), when it says one.
+    level: Mapped[SkillLevel | None] = mapped_column(db_enum(SkillLevel, "skill_level"))
 
     job: Mapped[Job] = relationship(back_populates="skills", lazy="raise")
 

@@ -34,7 +34,7 @@ from chamba.fields import (
 )
 from chamba.jobs.models import ContractType, JobStatus
 from chamba.text import normalize
-from chamba.vocab import EducationLevel, Requirement
+from chamba.vocab import EducationLevel, Requirement, SkillLevel
 
 _CONTRACT_WORDS: Final[dict[str, ContractType]] = {
     **{normalize(c.value): c for c in ContractType},
@@ -150,6 +150,13 @@ class JobIn(BaseModel):
     ] = None
     skills: TextList = Field(default_factory=list)
     optional_skills: TextList = Field(default_factory=list)
+    #: Stated skill names no taxonomy skill matches (kept and shown, never a reason to reject).
+    unlinked_skills: TextList = Field(default_factory=list)
+    #: Skill id -> level the posting asks for; skill id -> importance (0..1) when read from text.
+    skill_levels: dict[str, SkillLevel] = Field(default_factory=dict)
+    skill_importance: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=dict
+    )
 
     @field_validator("wage_max")
     @classmethod
@@ -200,6 +207,7 @@ class JobSkillIn(BaseModel):
     id: SkillId
     requirement: Requirement = Requirement.ESSENTIAL
     importance: float = Field(1.0, ge=0.0, le=1.0)
+    level: SkillLevel | None = None
 
 
 class JobCreate(BaseModel):
@@ -296,6 +304,7 @@ class SkillOut(BaseModel):
     label_en: str
     requirement: Requirement
     importance: float
+    level: SkillLevel | None = None
 
 
 class SuggestedSkillOut(SkillOut):
@@ -344,6 +353,8 @@ class JobOut(BaseModel):
     expires_at: datetime | None
     updated_at: datetime
     skills: list[SkillOut]
+    #: Requirements the posting states that no taxonomy skill matches (imported postings).
+    unlinked_skills: list[str] = Field(default_factory=list)
     #: Distance from the ``near`` place of a search (km; None for remote or unknown places).
     distance_km: float | None = None
 

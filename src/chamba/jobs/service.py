@@ -40,7 +40,7 @@ from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
 from chamba.taxonomy.models import Skill
 from chamba.text import normalize
-from chamba.vocab import Requirement
+from chamba.vocab import Requirement, SkillLevel
 
 Outcome = Literal["created", "updated", "unchanged"]
 #: Columns left as they are on update when the input leaves them blank.
@@ -71,19 +71,30 @@ def _values(data: JobIn, organisation_id: int | None) -> dict[str, Any]:
         "status": data.status,
         "posted_at": data.posted_at,
         "expires_at": data.expires_at,
+        "unlinked_skills": list(data.unlinked_skills),
     }
 
 
-def _skill_rows(data: JobIn) -> dict[str, tuple[Requirement, float]]:
-    rows = dict.fromkeys(data.optional_skills, (Requirement.OPTIONAL, OPTIONAL_IMPORTANCE))
-    rows.update(dict.fromkeys(data.skills, (Requirement.ESSENTIAL, 1.0)))
+#: ``skill id -> (requirement, importance, level)`` of a posting.
+SkillRows = Mapping[str, tuple[Requirement, float, SkillLevel | None]]
+
+
+def _skill_rows(data: JobIn) -> dict[str, tuple[Requirement, float, SkillLevel | None]]:
+    rows: dict[str, tuple[Requirement, float, SkillLevel | None]] = {}
+    for ids, requirement, default in (
+        (data.optional_skills, Requirement.OPTIONAL, OPTIONAL_IMPORTANCE),
+        (data.skills, Requirement.ESSENTIAL, 1.0),
+    ):
+        for skill_id in ids:
+            importance = data.skill_importance.get(skill_id, default)
+            rows[skill_id] = (requirement, importance, data.skill_levels.get(skill_id))
     return rows
 
 
 def _apply(
     job: Job,
     values: Mapping[str, Any],
-    skills: Mapping[str, tuple[Requirement, float]],
+    skills: SkillRows,
     *,
     new: bool,
 ) -> bool:
@@ -96,13 +107,15 @@ def _apply(
             changed = True
     current = {} if new else {s.skill_id: s for s in job.skills}
     wanted_rows = []
-    for skill_id, (requirement, importance) in skills.items():
+    for skill_id, (requirement, importance, level) in skills.items():
         row = current.pop(skill_id, None)
         if row is None:
-            row = JobSkill(skill_id=skill_id, requirement=requirement, importance=importance)
+            row = JobSkill(
+                skill_id=skill_id, requirement=requirement, importance=importance, level=level
+            )
             changed = True
-        elif row.requirement != requirement or row.importance != importance:
-            row.requirement, row.importance = requirement, importance
+        elif (row.requirement, row.importance, row.level) != (requirement, importance, level):
+            row.requirement, row.importance, row.level = requirement, importance, level
             changed = True
         wanted_rows.append(row)
     if current:
@@ -232,6 +245,7 @@ def present(
                     label_en=en,
                     requirement=s.requirement,
                     importance=s.importance,
+                    level=s.level,
                 )
             )
         org = job.organisation_id
@@ -261,6 +275,7 @@ def present(
                 expires_at=job.expires_at,
                 updated_at=job.updated_at,
                 skills=skills,
+                unlinked_skills=list(job.unlinked_skills or []),
                 distance_km=(distances or {}).get(job.id),
             )
         )
@@ -437,11 +452,18 @@ def _posting_values(data: JobCreate) -> dict[str, Any]:
 
 def _posting_skills(
     session: Session, data: JobCreate, lang: str | None, encoder: TextEncoder | None
-) -> dict[str, tuple[Requirement, float]]:
+) -> dict[str, tuple[Requirement, float, SkillLevel | None]]:
     if data.skills is not None:
-        return {s.id: (s.requirement, s.importance) for s in data.skills}
+        return {s.id: (s.requirement, s.importance, s.level) for s in data.skills}
     found = suggest_job_skills(session, data.title, data.description or "", lang, encoder=encoder)
-    return {s.skill_id: (Requirement(s.requirement), s.importance) for s in found[:MAX_SUGGESTED]}
+    return {
+        s.skill_id: (
+            Requirement(s.requirement),
+            s.importance,
+            SkillLevel(s.level) if s.level else None,
+        )
+        for s in found[:MAX_SUGGESTED]
+    }
 
 
 def publish_job(
@@ -474,9 +496,9 @@ def update_job(session: Session, job: Job, data: JobCreate, *, skills_given: boo
     """
     _check_references(session, data)
     skills = (
-        {s.id: (s.requirement, s.importance) for s in data.skills or []}
+        {s.id: (s.requirement, s.importance, s.level) for s in data.skills or []}
         if skills_given
-        else {s.skill_id: (s.requirement, s.importance) for s in job.skills}
+        else {s.skill_id: (s.requirement, s.importance, s.level) for s in job.skills}
     )
     if _apply(job, _posting_values(data), skills, new=False):
         job.updated_at = utcnow()

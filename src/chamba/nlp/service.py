@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from chamba.errors import NotFound
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.extraction import SkillExtractor
+from chamba.nlp.jobads import OccupationIndex, extract_job_ads
 from chamba.nlp.schemas import ExtractedSkill, ProposedSkill, Requirement, SuggestedSkill
 from chamba.text import strip_accents
 
@@ -124,9 +125,11 @@ def get_extractor(
 
 
 def clear_extractor_cache() -> None:
-    """Forget every cached extractor (tests, or after swapping the encoder)."""
+    """Forget every cached extractor and occupation index (tests, or after swapping the
+    encoder)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+        _OCC_CACHE.clear()
 
 
 def extract_skills(
@@ -249,12 +252,13 @@ def suggest_job_skills_many(
 ) -> list[list[SuggestedSkill]]:
     """:func:`suggest_job_skills` over ``(title, description)`` pairs, one encoder call."""
     extractor = get_extractor(session, encoder)
-    texts = [t for title, description in postings for t in (title or "", description or "")]
-    found = extractor.extract_many(texts, lang)
+    titles = [title or "" for title, _ in postings]
+    title_found = _title_skills(session, extractor, titles, lang)
+    described = extract_job_ads(extractor, [d or "" for _, d in postings], lang)
     out: list[list[SuggestedSkill]] = []
     for p, (_, description) in enumerate(postings):
         by_skill: dict[str, SuggestedSkill] = {}
-        for field_name, skills in (("title", found[2 * p]), ("description", found[2 * p + 1])):
+        for field_name, skills in (("title", title_found[p]), ("description", described[p])):
             for skill in skills:
                 if field_name == "title":
                     requirement: Requirement = "essential"
@@ -282,6 +286,95 @@ def suggest_job_skills_many(
                 if old is None or _rank(suggestion) > _rank(old):
                     by_skill[skill.skill_id] = suggestion
         out.append(sorted(by_skill.values(), key=lambda s: (-s.importance, s.skill_id)))
+    return out
+
+
+#: Confidence of a skill implied by the occupation a title names (not said in words).
+TITLE_OCCUPATION_CONFIDENCE = 0.7
+
+
+@dataclass(slots=True)
+class _CachedIndex:
+    signature: tuple[int, str, int]
+    index: OccupationIndex
+
+
+_OCC_CACHE: dict[str, _CachedIndex] = {}
+
+
+def get_occupation_index(session: Session) -> OccupationIndex:
+    """Occupation names -> implied skills (:class:`~chamba.nlp.jobads.OccupationIndex`), built
+    once per process and database and rebuilt when occupations or their skills change."""
+    from chamba.taxonomy.models import Occupation, OccupationSkill, Skill
+
+    count, latest = session.execute(
+        select(func.count(Occupation.id), func.max(Occupation.updated_at))
+    ).one()
+    links = session.scalar(select(func.count()).select_from(OccupationSkill)) or 0
+    signature = (int(count or 0), str(latest or ""), int(links))
+    key = str(session.get_bind().engine.url)
+    with _CACHE_LOCK:
+        cached = _OCC_CACHE.get(key)
+        if cached is not None and cached.signature == signature:
+            return cached.index
+    catalogue = set(session.scalars(select(Skill.id).where(Skill.source != "esco")))
+    relations: dict[str, list[tuple[str, str, bool]]] = {}
+    usage: dict[str, int] = {}
+    for occupation_id, skill_id, relation in session.execute(
+        select(OccupationSkill.occupation_id, OccupationSkill.skill_id, OccupationSkill.relation)
+    ):
+        relations.setdefault(occupation_id, []).append(
+            (skill_id, str(relation), skill_id in catalogue)
+        )
+        usage[skill_id] = usage.get(skill_id, 0) + 1
+    occupations = []
+    for occ in session.execute(
+        select(Occupation.id, Occupation.label_es, Occupation.label_en,
+               Occupation.synonyms_es, Occupation.synonyms_en)
+    ):  # fmt: skip
+        names = [occ.label_es, occ.label_en, *(occ.synonyms_es or []), *(occ.synonyms_en or [])]
+        # the most specific skills of an occupation first (fewest occupations need them)
+        rows = sorted(relations.get(occ.id, []), key=lambda r: (usage[r[0]], r[0]))
+        occupations.append((occ.id, names, rows))
+    index = OccupationIndex(occupations)
+    with _CACHE_LOCK:
+        _OCC_CACHE[key] = _CachedIndex(signature, index)
+    return index
+
+
+def _title_skills(
+    session: Session, extractor: SkillExtractor, titles: Sequence[str], lang: str | None
+) -> list[list[ExtractedSkill]]:
+    """Skills of each title: those of the occupation it names ("Mozo" -> atención de mesas),
+    else those its words say (job-ad mode)."""
+    index = get_occupation_index(session)
+    records = {r.id: r for r in extractor.skills}
+    out: list[list[ExtractedSkill]] = [[] for _ in titles]
+    rest: list[int] = []
+    for t, title in enumerate(titles):
+        entry = index.find(title) if title.strip() else None
+        skills = [records[s] for s in entry.skills if s in records] if entry else []
+        if not skills:
+            rest.append(t)
+            continue
+        stripped = title.strip()
+        start = title.index(stripped)
+        out[t] = [
+            ExtractedSkill(
+                skill_id=r.id,
+                label=r.label_en if lang == "en" else r.label_es,
+                esco_uri=r.esco_uri,
+                confidence=TITLE_OCCUPATION_CONFIDENCE,
+                evidence=stripped,
+                start=start,
+                end=start + len(stripped),
+                method="lexicon",
+            )
+            for r in skills
+        ]
+    found = extract_job_ads(extractor, [titles[t] for t in rest], lang)
+    for t, skills_of_title in zip(rest, found, strict=True):
+        out[t] = skills_of_title
     return out
 
 
@@ -349,6 +442,7 @@ __all__ = [
     "extract_skills",
     "extract_skills_many",
     "get_extractor",
+    "get_occupation_index",
     "propose_person_skills",
     "requirement_of",
     "suggest_job_skills",

@@ -32,13 +32,14 @@ and rows split into inserts and updates), so a re-import is an idempotent upsert
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.orm import Session
@@ -55,9 +56,9 @@ Progress = Callable[[str, int, int], None]
 
 LABEL_LANGS = ("es", "en")
 _LANG_FILE = re.compile(
-    r"^(skills|occupations|ISCOGroups)_([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\.csv$"
+    r"^(skills|occupations|ISCOGroups)_([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\.csv(?:\.gz)?$"
 )
-_RELATIONS_FILE = re.compile(r"^occupationSkillRelations.*\.csv$")
+_RELATIONS_FILE = re.compile(r"^occupationSkillRelations.*\.csv(?:\.gz)?$")
 _BROADER_FILE = "broaderRelationsSkillPillar.csv"
 _ISCO_CODE = re.compile(r"^\d{1,4}$")
 _ALT_SPLIT = re.compile(r"[\n\r|]+")
@@ -140,12 +141,19 @@ def _discover(directories: Sequence[Path], relations_file: Path | None) -> _File
     return found
 
 
+def _open_text(path: Path) -> IO[str]:
+    """A CSV file of an export, plain or gzip-compressed (``.csv.gz``, as bundled)."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
 def _table(
     path: Path, columns: tuple[tuple[str, ...], tuple[str, ...]]
 ) -> Iterator[list[str | None]]:
     """Rows of a CSV file as the values of ``required + optional`` columns (None if absent)."""
     required, optional = columns
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with _open_text(path) as handle:
         reader = csv.reader(handle)
         header = [h.strip() for h in next(reader, [])]
         index = {name: i for i, name in enumerate(header)}
@@ -517,3 +525,29 @@ def import_esco(
     session.expire_all()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+#: Attribution the European Commission's reuse policy asks for; shown wherever ESCO data is.
+ESCO_ATTRIBUTION = (
+    "ESCO — European Skills, Competences, Qualifications and Occupations, © European Union "
+    "(https://esco.ec.europa.eu), reused under Commission Decision 2011/833/EU."
+)
+
+
+def bundled_esco_dir() -> Path:
+    """The ESCO data shipped in the package: Spanish and English skills and occupations and the
+    essential occupation–skill relations, gzip-compressed CSV in the export's own format
+    (built by ``scripts/build_esco_bundle.py``; see ``data/esco/README.md``)."""
+    from importlib.resources import files
+
+    return Path(str(files("chamba.taxonomy") / "data" / "esco"))
+
+
+def import_bundled_esco(session: Session, progress: Progress | None = None) -> EscoReport:
+    """Import the ESCO data shipped in the package (:func:`bundled_esco_dir`), Spanish and
+    English; an upsert, so running it again changes nothing.
+
+    Raises:
+        EscoImportError: the bundled files are missing (a stripped installation).
+    """
+    return import_esco(session, bundled_esco_dir(), langs=list(LABEL_LANGS), progress=progress)
