@@ -99,7 +99,7 @@ _DEGREES = re.compile(
         r"cursos?",
         r"programas?\s+de\s+especializacion",
         r"(?:horas|eventos?|cursos?|programas?)\s+(?:de\s+)?capacitacion(?:es)?",
-        r"capacitacion(?:es)?\s+(?:en|sobre)",
+        r"(?<!brindar\s)(?<!dictar\s)(?<!impartir\s)(?<!realizar\s)capacitacion(?:es)?",
         r"seminarios?",
         r"universitari[oa]s?",
         r"tecnic[oa]\s+(?:superior|basic[oa])",
@@ -163,7 +163,8 @@ ITEM_ALIASES: dict[str, str] = {
     "multitarea": "adaptability",
     "flexibilidad": "adaptability",
 }
-_PIECE = re.compile(r"[^,;:/()\n]+")
+#: What separates the pieces of a list item: punctuation and the words "y", "e", "o", "u".
+_PIECE_BREAK = re.compile(r"[,;:/()\n]|\s(?:y|e|o|u|and|or)\s", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 
@@ -234,19 +235,46 @@ def mask_item(item: str) -> tuple[str, list[tuple[int, Level]]]:
     return "".join(chars), levels
 
 
+def pieces(masked: str) -> list[tuple[int, str]]:
+    """The parts of a list item, cut at punctuation and at "y", "e", "o", "u": ``(offset, text)``.
+
+    Example:
+        >>> [p for _, p in pieces("Iniciativa, Análisis y Orden")]
+        ['Iniciativa', ' Análisis', 'Orden']
+    """
+    out = []
+    last = 0
+    for match in _PIECE_BREAK.finditer(masked):
+        out.append((last, masked[last : match.start()]))
+        last = match.end()
+    out.append((last, masked[last:]))
+    return [(start, text) for start, text in out if text.strip()]
+
+
+def _lone_word_in_list(skill: ExtractedSkill, masked: str, offset: int) -> bool:
+    """An ESCO skill found by one word that is only part of a piece of the item ("Manejo de
+    herramientas informáticas" -> informática): too generic to keep in a job ad."""
+    if not skill.skill_id.startswith("esco:") or len(skill.evidence.split()) != 1:
+        return False
+    for start, text in pieces(masked):
+        if offset + start <= skill.start and skill.end <= offset + start + len(text):
+            return text.strip() != skill.evidence.strip()
+    return False
+
+
 def _alias_hits(
     original: str, masked: str, offset: int, found: set[str], known: Mapping[str, tuple[str, str]]
 ) -> list[ExtractedSkill]:
     """Pieces of the masked item that are exactly an :data:`ITEM_ALIASES` word."""
     out = []
-    for piece in _PIECE.finditer(masked):
-        word = _SPACE.sub(" ", fold(piece.group())).strip(" .:*-")
+    for piece_start, piece in pieces(masked):
+        word = _SPACE.sub(" ", fold(piece)).strip(" .:*-")
         skill_id = ITEM_ALIASES.get(word)
         if skill_id is None or skill_id in found or skill_id not in known:
             continue
-        lead = len(piece.group()) - len(piece.group().lstrip())
-        start = offset + piece.start() + lead
-        end = start + len(piece.group().strip())
+        lead = len(piece) - len(piece.lstrip())
+        start = offset + piece_start + lead
+        end = start + len(piece.strip())
         label_es, esco_uri = known[skill_id]
         out.append(
             ExtractedSkill(
@@ -332,6 +360,7 @@ def extract_job_ads(
             )
             for s in skills
         ]
+        moved = [s for s in moved if not _lone_word_in_list(s, masked, offset)]
         aliased = _alias_hits(original, masked, offset, set(), known)
         # an aliased piece means its alias ("Redacción" alone: document writing), nothing else
         moved = [
@@ -446,5 +475,6 @@ __all__ = [
     "fold",
     "mask_item",
     "name_variants",
+    "pieces",
     "requirement_items",
 ]

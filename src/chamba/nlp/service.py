@@ -283,6 +283,12 @@ def suggest_job_skills_many(
                     end=skill.end,
                 )
                 old = by_skill.get(skill.skill_id)
+                if old is not None and field_name == "description" and old.field == "title":
+                    implied = old.evidence == (postings[p][0] or "").strip() and (
+                        old.confidence == TITLE_OCCUPATION_CONFIDENCE
+                    )
+                    if implied and suggestion.requirement != old.requirement:
+                        old = None  # the description's cue beats what the occupation implies
                 if old is None or _rank(suggestion) > _rank(old):
                     by_skill[skill.skill_id] = suggestion
         out.append(sorted(by_skill.values(), key=lambda s: (-s.importance, s.skill_id)))
