@@ -478,3 +478,62 @@ def test_hiring_and_closing_are_confirmed_first(
     assert job is not None
     seeded_session.refresh(job)
     assert job.status == JobStatus.OPEN
+
+
+# --- provider: the people of a course and recording completion ----------------------------------
+
+
+def test_provider_records_a_completion_that_certifies_skills(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any
+) -> None:
+    from tests.api.jobs_support import course_body
+
+    from chamba.courses import service as course_service
+    from chamba.courses.schemas import CourseCreate
+    from chamba.orgs.models import Organisation, OrgKind
+    from chamba.people.models import PersonSkill
+    from chamba.vocab import SkillSource
+
+    school = Organisation(kind=OrgKind.PROVIDER, name="CETPRO Norte", source="test")
+    seeded_session.add(school)
+    seeded_session.flush()
+    provider = make_web_user(Role.PROVIDER, organisation_id=school.id)
+    course = course_service.publish_course(
+        seeded_session, CourseCreate.model_validate(course_body(["arc_welding"])),
+        provider_id=school.id,
+    )  # fmt: skip
+    seeded_session.commit()
+    # GIVEN a seeker who says they enrolled, and one only interested who stays private
+    learner = make_web_user(Role.SEEKER, name="Rosa Enrolada")
+    login_as(web, learner)
+    web.post(f"/cursos/{course.id}/inscrito", data={csrf.FIELD_NAME: token})
+    private = make_web_user(Role.SEEKER, name="Pedro Privado")
+    login_as(web, private)
+    web.post(f"/cursos/{course.id}/interes", data={csrf.FIELD_NAME: token})
+    # WHEN the provider opens the course's people
+    login_as(web, provider)
+    page = web.get(f"/proveedor/cursos/{course.id}/personas").text
+    assert "Rosa Enrolada" in page
+    assert "Pedro Privado" not in page
+    # AND records that Rosa completed it
+    url = f"/proveedor/cursos/{course.id}/personas/{learner.person.id}/termino"
+    assert web.post(url).status_code == 403  # no CSRF token
+    done = web.post(url, data={csrf.FIELD_NAME: token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert (
+        "Registramos que Rosa Enrolada terminó el curso" in web.get(done.headers["location"]).text
+    )
+    # THEN the course's skill is certified on her profile, by this course
+    row = (
+        seeded_session.query(PersonSkill)
+        .filter_by(person_id=learner.person.id, skill_id="arc_welding")
+        .one()
+    )
+    assert (row.source, row.course_id) == (SkillSource.CERTIFIED, course.id)
+    # AND another provider can neither see nor record
+    other = Organisation(kind=OrgKind.PROVIDER, name="Otro CETPRO", source="test")
+    seeded_session.add(other)
+    seeded_session.flush()
+    login_as(web, make_web_user(Role.PROVIDER, organisation_id=other.id))
+    assert web.get(f"/proveedor/cursos/{course.id}/personas").status_code == 403
+    assert web.post(url, data={csrf.FIELD_NAME: token}).status_code == 403

@@ -149,3 +149,26 @@ def test_search_jobs_and_say_a_course_interests_you(phone: Visit, server: str) -
     expect(page.locator(".notice")).to_contain_text("Anotamos tu interés")
     expect(page.get_by_role("button", name="Me interesa")).to_have_count(0)
     _weigh_here(phone, f"/cursos/{course_id}")
+
+
+def test_provider_records_who_completed_a_course(phone: Visit, server: str) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = phone.page
+    # GIVEN a seeker who says they enrolled in the seeded provider's course
+    _sign_up(phone, _email("learner"))
+    found = page.request.get(f"{server}/api/v1/courses?q=caja").json()
+    course_id = found["items"][0]["id"]
+    page.goto(f"/cursos/{course_id}")
+    page.get_by_role("button", name="Me inscribí").click()
+    expect(page.locator(".notice")).to_contain_text("Anotamos que te inscribiste")
+    page.get_by_role("button", name="Salir").click()
+    # WHEN the provider opens the course's people on a phone and records the completion
+    _log_in(phone, STAFF_EMAILS[Role.PROVIDER])
+    page.goto(f"/proveedor/cursos/{course_id}/personas")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Manejo de caja para bodegas")
+    phone.check("provider-people")
+    page.get_by_role("button", name="Registrar que lo terminó").first.click()
+    # THEN it is recorded (and certifies the skills)
+    expect(page.locator(".notice")).to_contain_text("terminó el curso")
+    _weigh_here(phone, f"/proveedor/cursos/{course_id}/personas")

@@ -34,3 +34,20 @@ class InvalidTransition(Conflict):
 class InvalidFeedback(InvalidInput):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+class NotEnrolled(Conflict):
+    """A provider recorded a completion for someone who never said they enrolled."""
+
+    def __init__(self, course_id: int, person_id: int) -> None:
+        super().__init__(
+            f"Person {person_id} has not said they enrolled in course {course_id}; only people "
+            "who enrolled can be recorded as having completed it."
+        )
+
+
+class NotCourseProvider(ChambaError):
+    """Only the organisation that offers a course records who completed it."""
+
+    status_code = 403
+    title = "Forbidden"

@@ -117,3 +117,35 @@ def counts_by_job_and_new(session: Session, job_ids: Collection[int]) -> dict[in
         .group_by(Application.job_id)
     )
     return {job_id: (int(n), int(fresh or 0)) for job_id, n, fresh in session.execute(stmt)}
+
+
+def course_learners(session: Session, course_id: int) -> dict[int, dict[InteractionKind, Any]]:
+    """``person id -> {kind: first time}`` of the enrolled, interested and completed people of
+    a course."""
+    stmt = (
+        select(Interaction.person_id, Interaction.kind, func.min(Interaction.occurred_at))
+        .where(
+            Interaction.subject_type == SubjectType.COURSE,
+            Interaction.subject_id == course_id,
+            Interaction.person_id.is_not(None),
+            Interaction.kind.in_(
+                [InteractionKind.SAVED, InteractionKind.ENROLLED, InteractionKind.COMPLETED]
+            ),
+        )
+        .group_by(Interaction.person_id, Interaction.kind)
+    )
+    out: dict[int, dict[InteractionKind, Any]] = {}
+    for person_id, kind, when in session.execute(stmt):
+        out.setdefault(int(person_id), {})[kind] = when
+    return out
+
+
+def provider_completed(session: Session, course_id: int, person_id: int) -> bool:
+    """Whether the course's provider already recorded this person's completion."""
+    stmt = select(Interaction.id, Interaction.context).where(
+        Interaction.person_id == person_id,
+        Interaction.subject_type == SubjectType.COURSE,
+        Interaction.subject_id == course_id,
+        Interaction.kind == InteractionKind.COMPLETED,
+    )
+    return any((ctx or {}).get("source") == "provider" for _, ctx in session.execute(stmt))

@@ -32,6 +32,8 @@ from chamba.activity.errors import (
     InvalidFeedback,
     InvalidTransition,
     JobNotOpen,
+    NotCourseProvider,
+    NotEnrolled,
 )
 from chamba.activity.models import (
     Application,
@@ -320,6 +322,64 @@ def certify_course_skills(session: Session, person: Person, course_id: int) -> l
         session.flush()
         emit(session, SkillsConfirmed.about(person, len(set(rows) | set(changed))))
     return sorted(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Learner:
+    """A person who told a provider about its course: interested, enrolled, completed."""
+
+    person: Person
+    interested_at: Any
+    enrolled_at: Any
+    completed_at: Any  # recorded by the provider (or the person's own word)
+
+
+def course_learners(session: Session, course: Course) -> list[Learner]:
+    """The people who enrolled in ``course`` (they told the provider by enrolling), and those
+    only interested who let organisations see their profile; enrolled first, then by name."""
+    rows = repository.course_learners(session, course.id)
+    people = {p.id: p for p in session.query(Person).filter(Person.id.in_(list(rows)))}
+    out = []
+    for person_id, kinds in rows.items():
+        person = people.get(person_id)
+        enrolled = kinds.get(InteractionKind.ENROLLED)
+        if person is None or (enrolled is None and not person.consent_visible):
+            continue
+        out.append(
+            Learner(
+                person, kinds.get(InteractionKind.SAVED), enrolled,
+                kinds.get(InteractionKind.COMPLETED),
+            )
+        )  # fmt: skip
+    out.sort(key=lambda x: (x.enrolled_at is None, (x.person.full_name or "").casefold()))
+    return out
+
+
+def record_completion(
+    session: Session, course: Course, person: Person, *, organisation_id: int | None
+) -> list[str]:
+    """The course's provider records that ``person`` completed it: the completion that
+    certifies the course's skills on the profile and counts for graduates and impact (a
+    person's own "I completed" is their word, not this). Idempotent.
+
+    Raises:
+        NotCourseProvider: ``organisation_id`` does not offer the course.
+        NotEnrolled: the person never said they enrolled in it.
+    """
+    if organisation_id is None or course.provider_id != organisation_id:
+        raise NotCourseProvider(f"Only the provider of course {course.id} records completions.")
+    kinds = repository.kinds_of(
+        session, person.id, SubjectType.COURSE, course.id, {InteractionKind.ENROLLED}
+    )
+    if not kinds:
+        raise NotEnrolled(course.id, person.id)
+    if not repository.provider_completed(session, course.id, person.id):
+        row = log_interaction(
+            session, person.id, SubjectType.COURSE, course.id, InteractionKind.COMPLETED,
+            context={"source": "provider", "organisation_id": organisation_id},
+        )  # fmt: skip
+        emit(session, FeedbackRecorded.about(row))
+    return certify_course_skills(session, person, course.id)
 
 
 def record_feedback(

@@ -17,6 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from chamba.activity import service as activity_service
+from chamba.activity.errors import NotCourseProvider, NotEnrolled
 from chamba.api.deps import SessionDep
 from chamba.auth.models import User
 from chamba.courses import repository as course_repository
@@ -29,6 +31,7 @@ from chamba.insights.schemas import MIN_GROUP
 from chamba.matching.api_deps import EncoderDep
 from chamba.nlp.service import extract_skills
 from chamba.orgs.models import Organisation, OrgKind
+from chamba.people.models import Person
 from chamba.web import discover as discover_service
 from chamba.web import panorama, places, posting
 from chamba.web.forms import FormState
@@ -274,3 +277,46 @@ def graduates(
     """The outcomes of the provider's own graduates (its organisation's courses only)."""
     report = panorama.impact_rows(session, user.organisation_id or -1, None, days)
     return render(request, "proveedor_egresados.html", {"impact": report, "min_group": MIN_GROUP})
+
+
+# --- the people of a course: enrolled, interested, completed ------------------------------------
+
+
+def owned_course(session: Session, user: User, course_id: int) -> Course:
+    """The course when the provider's organisation offers it (else the 403 page)."""
+    course = course_service.get_course(session, course_id)
+    if user.organisation_id is None or course.provider_id != user.organisation_id:
+        raise NotCourseProvider(f"Course {course_id} belongs to another provider.")
+    return course
+
+
+@router.get("/proveedor/cursos/{course_id}/personas")
+def course_people(
+    request: Request,
+    course_id: int,
+    user: WebProvider,
+    session: SessionDep,
+    registrado: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Who enrolled (and who is interested and let organisations see them), and recording who
+    completed: the completion that certifies the course's skills."""
+    course = owned_course(session, user, course_id)
+    learners = activity_service.course_learners(session, course)
+    recorded = next((x.person for x in learners if x.person.id == registrado), None)
+    context = {"course": course, "learners": learners, "recorded": recorded}
+    return render(request, "proveedor_personas.html", context)
+
+
+@router.post("/proveedor/cursos/{course_id}/personas/{person_id}/termino")
+def record_completion(
+    course_id: int, person_id: int, user: WebProvider, session: SessionDep
+) -> Response:
+    """ "Terminó el curso": certify the course's skills on the person's profile."""
+    course = owned_course(session, user, course_id)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotEnrolled(course.id, person_id)
+    activity_service.record_completion(
+        session, course, person, organisation_id=user.organisation_id
+    )
+    return see_other(session, f"/proveedor/cursos/{course.id}/personas?registrado={person.id}")
