@@ -3,7 +3,8 @@
 ``L = 206.84 - 60 * (syllables / words) - 1.02 * (words / sentences)``. About 70-80 reads as
 "fairly easy" (a primary-school reader follows it); 90+ "very easy". Syllables are counted with
 Spanish rules: a run of vowels is one syllable unless two strong vowels (a, e, o, or an accented
-í/ú) meet, which makes a hiatus. Digits count as a two-syllable word.
+í/ú) meet, which makes a hiatus. Figures ("1,200", "S/") are read at a glance and are not
+counted as words.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_WORD = re.compile(r"[a-záéíóúüñ]+|\d+(?:[.,]\d+)*", re.IGNORECASE)
+_WORD = re.compile(r"[a-záéíóúüñ]+", re.IGNORECASE)
+#: Figures and the sol sign are read at a glance, not spelled out: they are not words here.
+_FIGURES = re.compile(r"S/|\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"[.!?…]+|\n+")
 VOWELS: Final = frozenset("aeiouáéíóúü")
 STRONG: Final = frozenset("aeoáéóíú")
@@ -25,8 +28,6 @@ def syllables(word: str) -> int:
         [2, 3, 2, 3, 3, 1]
     """
     word = word.casefold()
-    if word.isdigit():
-        return 2
     if word == "y":
         return 1
     if word.endswith("y") and len(word) > 1 and word[-2] in VOWELS:
@@ -44,7 +45,7 @@ def syllables(word: str) -> int:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return _WORD.findall(_FIGURES.sub(" ", text))
 
 
 def sentence_count(text: str) -> int:

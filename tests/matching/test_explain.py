@@ -58,8 +58,8 @@ def test_spanish_explanation(session: Session, world: World, make_indexes: Index
     assert ex.hours.fit == "fits"
     # AND the summary reads naturally
     assert ex.summary == (
-        "Tienes 3 de 4 habilidades clave (te falta Electricidad: curso gratuito en SENATI, "
-        "60 h). Está a 8 km y paga S/ 1,500, más de lo que pides."
+        "Tienes 3 de las 4 habilidades clave. Te falta Electricidad. Hay un curso gratis, "
+        "de 60 h. Está a 8 km. Paga S/ 1,500 al mes, más de lo que pides."
     )
 
 
@@ -67,8 +67,8 @@ def test_english_explanation_by_request_and_by_account(session: Session, world: 
                                                        make_indexes: Indexes) -> None:  # fmt: skip
     person, job, _ = _welding_world(world)
     expected = (
-        "You have 3 of 4 key skills (missing Electricity: free course at SENATI, 60 h). "
-        "It is 8 km away and pays S/ 1,500, more than you ask for."
+        "You have 3 of the 4 key skills. You are missing Electricity. There is a free course "
+        "of 60 h. It is 8 km away. It pays S/ 1,500 a month, more than you ask for."
     )
     # WHEN asked in English
     page = jobs_for_person(session, make_indexes(), person.id, now=NOW, lang="en", limit=50)
@@ -88,7 +88,7 @@ def test_remote_and_unknown_wage_wording(session: Session, world: World) -> None
     person = world.person(["mt-soldadura"])
     world.job({"mt-soldadura": (True, 1.0)}, remote=True, wage_min=None, wage_max=None)
     page = jobs_for_person(session, None, person.id, now=NOW, remote=True)
-    assert page.items[0].explanation.summary.endswith("Es remoto y no indica el sueldo.")
+    assert page.items[0].explanation.summary.endswith("Es remoto. No dice el sueldo.")
     assert page.items[0].explanation.wage.fit == "unknown"
 
 
@@ -98,8 +98,8 @@ def test_candidate_explanation_for_the_employer(session: Session, world: World,
     page = candidates_for_job(session, make_indexes(), job.id, now=NOW, limit=200)
     item = next(i for i in page.items if i.person_id == person.id)
     assert item.explanation.summary == (
-        "Tiene 3 de 4 habilidades clave (le falta Electricidad). "
-        "Vive a 8 km y pide S/ 1,200, menos de lo que ofreces."
+        "Tiene 3 de las 4 habilidades clave. Le falta Electricidad. "
+        "Vive a 8 km. Pide S/ 1,200 al mes, menos de lo que ofreces."
     )
     assert item.explanation.missing_essential[0].courses == []  # employers get no course list
 

@@ -233,8 +233,8 @@ def test_plans_and_explanations_count_in_words() -> None:
     assert _planned_text("en", 2, 3, "Cashier") == (
         "2 courses cover the 3 skills you are missing for Cashier."
     )
-    assert _skills_sentence(1, 1, 1, [], "es", seeker=True) == "Tienes 1 de 1 habilidad clave."
-    assert _skills_sentence(1, 1, 1, [], "en", seeker=False) == "Has 1 of 1 key skill."
+    assert _skills_sentence(1, 1, 1, [], "es", seeker=True) == "Tienes la habilidad clave."
+    assert _skills_sentence(1, 1, 1, [], "en", seeker=False) == "Has the key skill."
 
 
 def test_a_job_card_names_no_course_the_pathway_would_refuse() -> None:
@@ -252,11 +252,12 @@ def test_a_job_card_names_no_course_the_pathway_would_refuse() -> None:
 
     far = MissingSkill(id="welding", label="Soldadura", courses=[course("Lejos", False)])
     sentence = _skills_sentence(1, 2, 1, [far], "es", seeker=True)
-    assert sentence == "Tienes 1 de 2 habilidades clave (te falta Soldadura)."
+    assert sentence == "Tienes 1 de las 2 habilidades clave. Te falta Soldadura."
     near = MissingSkill(
         id="welding", label="Soldadura", courses=[course("Lejos", False), course("Cerca", True)]
     )
-    assert "curso gratuito, 120 h" in _skills_sentence(1, 2, 1, [near], "es", seeker=True)
+    sentence = _skills_sentence(1, 2, 1, [near], "es", seeker=True)
+    assert "Hay un curso gratis, de 120 h." in sentence
 
 
 def test_analyst_sees_the_job_fair_baseline_and_chooses_the_follow_up(

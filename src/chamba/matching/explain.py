@@ -154,28 +154,37 @@ def course_summary(option: CourseOption) -> CourseSummary:
 
 
 def _course_phrase(course: CourseSummary, lang: Lang) -> str:
-    where = f" {'at' if lang == 'en' else 'en'} {course.provider}" if course.provider else ""
+    """ "un curso gratis en línea, de 60 h" (the provider is on the card, not in the summary:
+    long names make the sentence hard to read)."""
     online = course.modality == Modality.ONLINE
     if lang == "en":
         price = "free" if course.is_free else format_money(course.cost)
-        kind = f"{price} online course" if online else f"{price} course"
-    else:
-        kind = "curso gratuito" if course.is_free else f"curso de {format_money(course.cost)}"
-        if online:
-            kind += " en línea"
-    return f"{kind}{where}, {course.hours} h"
+        kind = f"a {price} online course" if online else f"a {price} course"
+        return f"{kind} of {course.hours} h"
+    kind = "un curso gratis" if course.is_free else f"un curso de {format_money(course.cost)}"
+    if online:
+        kind += " en línea"
+    return f"{kind}, de {course.hours} h"
 
 
-def _wage_text(wage: WageInfo) -> str | None:
+def _wage_text(wage: WageInfo, lang: Lang = "es") -> str | None:
     lo, hi = wage.offered_min, wage.offered_max
     if lo is None and hi is None:
         return None
+    month = "a month" if lang == "en" else "al mes"
     if lo is None or hi is None or lo == hi:
-        return format_money(hi if hi is not None else lo)  # type: ignore[arg-type]
-    return f"{format_money(lo)}–{format_money(hi)}"
+        return f"{format_money(hi if hi is not None else lo)} {month}"  # type: ignore[arg-type]
+    if lang == "en":
+        return f"{format_money(lo)} to {format_money(hi)} {month}"
+    return f"de {format_money(lo)} a {format_money(hi)} {month}"
 
 
 # ---------------------------------------------------------------------- sentences
+
+
+#: Missing skills a summary names, the one a course teaches first (the explanation's list
+#: keeps them all: long skill names make a summary hard to read).
+NAMED_MISSING = 1
 
 
 def _skills_sentence(
@@ -187,38 +196,60 @@ def _skills_sentence(
     *,
     seeker: bool,
 ) -> str:
+    """Short sentences on skills: how many key skills, which are missing (at most
+    :data:`NAMED_MISSING` named), and a course for one of them. Kept plain: summaries are
+    checked for readability (Fernández-Huerta >= 70, tests/matching/test_readability.py)."""
     en = lang == "en"
     if n_essential == 0:
         if matched:
             if en:
                 return f"{'You have' if seeker else 'Has'} {matched} of the skills it asks for."
             return f"{'Tienes' if seeker else 'Tiene'} {matched} de las habilidades que pide."
-        return "It asks for no specific key skills." if en else "No pide habilidades clave."
-    one = n_essential == 1
-    if en:
-        head = f"{'You have' if seeker else 'Has'} {held_essential} of {n_essential} key skill"
-        head += "" if one else "s"
+        return "It asks for no specific key skills." if en else "No pide nada en especial."
+    if n_essential == 1:
+        held = held_essential == 1
+        if en:
+            who = (
+                ("You have" if held else "You do not have")
+                if seeker
+                else ("Has" if held else "Does not have")
+            )
+            head = f"{who} the key skill"
+        else:
+            who = "Tienes" if seeker else "Tiene"
+            head = f"{who if held else 'No ' + who.lower()} la habilidad clave"
+    elif en:
+        who = "You have" if seeker else "Has"
+        head = f"{who} {held_essential} of the {n_essential} key skills"
     else:
-        head = f"{'Tienes' if seeker else 'Tiene'} {held_essential} de {n_essential} habilidad"
-        head += " clave" if one else "es clave"
+        who = "Tienes" if seeker else "Tiene"
+        head = f"{who} {held_essential} de las {n_essential} habilidades clave"
     if not missing:
         return head + "."
-    labels = [m.label for m in missing]
-    if en:
-        detail = f"missing {_join(labels, lang)}"
-    else:
-        pronoun = "te" if seeker else "le"
-        detail = f"{pronoun} falta{'n' if len(labels) > 1 else ''} {_join(labels, lang)}"
     # Only a course within the person's limits is named (the pathway plans with the same
     # limits, so the two never disagree; courses that do not fit stay in ``courses``).
     first = next((m for m in missing if any(c.fits for c in m.courses)), None)
+    named = [first] if first is not None else []
+    named += [m for m in missing if m is not first][: NAMED_MISSING - len(named)]
+    labels = [m.label for m in named]
+    more = len(missing) - len(labels)
+    if more:
+        labels.append(f"{more} more" if en else f"{more} más")
+    if en:
+        detail = f"{'You are' if seeker else 'They are'} missing {_join(labels, lang)}."
+    else:
+        pronoun = "Te" if seeker else "Le"
+        detail = f"{pronoun} falta{'n' if len(missing) > 1 else ''} {_join(labels, lang)}."
+    sentences = [head + ".", detail]
     if first is not None:
         phrase = _course_phrase(next(c for c in first.courses if c.fits), lang)
         if len(missing) == 1:
-            detail += f": {phrase}"
+            sentences.append(f"There is {phrase}." if en else f"Hay {phrase}.")
         else:
-            detail += f"; {'for' if en else 'para'} {first.label}: {phrase}"
-    return f"{head} ({detail})."
+            sentences.append(
+                f"For the first there is {phrase}." if en else f"Para la primera hay {phrase}."
+            )
+    return " ".join(sentences)
 
 
 def _place_wage_sentence(
@@ -235,9 +266,9 @@ def _place_wage_sentence(
     else:
         place = ""
     if seeker:
-        amount = _wage_text(wage)
+        amount = _wage_text(wage, lang)
         if amount is None:
-            pay = "does not state the pay" if en else "no indica el sueldo"
+            pay = "does not state the pay" if en else "no dice el sueldo"
         else:
             pay = f"pays {amount}" if en else f"paga {amount}"
             pay += {
@@ -248,12 +279,12 @@ def _place_wage_sentence(
             }[wage.fit]
     else:
         if wage.expected is None:
-            pay = "does not say what they ask" if en else "no indica cuánto pide"
+            pay = "does not say what they ask" if en else "no dice el sueldo que pide"
         else:
             pay = (
-                f"asks {format_money(wage.expected)}"
+                f"asks {format_money(wage.expected)} a month"
                 if en
-                else (f"pide {format_money(wage.expected)}")
+                else f"pide {format_money(wage.expected)} al mes"
             )
             pay += {
                 "above": ", less than you offer" if en else ", menos de lo que ofreces",
@@ -261,9 +292,10 @@ def _place_wage_sentence(
                 "below": ", more than you offer" if en else ", más de lo que ofreces",
                 "unknown": "",
             }[wage.fit]
-    if not place:
-        return pay[0].upper() + pay[1:] + "."
-    return f"{place} {'and' if en else 'y'} {pay}."
+    if en and seeker:
+        pay = "It " + pay  # "It pays S/ 1,500." reads as a sentence of its own
+    pay = pay[0].upper() + pay[1:] + "."
+    return f"{place}. {pay}" if place else pay
 
 
 # ---------------------------------------------------------------------- jobs and candidates
@@ -422,15 +454,23 @@ def explain_courses(
         wanted = sorted((s for s in new if needs.get(s, 0.0) > 0), key=lambda s: -needs[s])
         shown = wanted or new
         refs = [SkillRef(id=s, label=_label(labels, s, lang)) for s in shown]
-        names = _join([r.label for r in refs[:3]], lang)
+        named = [r.label for r in refs[:NAMED_MISSING]]
+        if len(refs) > NAMED_MISSING:
+            more = len(refs) - NAMED_MISSING
+            named.append(f"{more} more" if en else f"{more} más")
+        names = _join(named, lang)
         if wanted:
             first = (
-                f"Teaches {names}, which the jobs that suit you ask for."
+                f"It teaches {names}. The jobs for you ask for it."
                 if en
-                else f"Enseña {names}, que piden los empleos que te convienen."
+                else f"Enseña {names}. Los empleos para ti lo piden."
             )
         elif new:
-            first = f"Teaches {names}, new to you." if en else f"Enseña {names}, nuevo para ti."
+            first = (
+                f"It teaches {names}. It is new for you."
+                if en
+                else f"Enseña {names}. Es nuevo para ti."
+            )
         else:
             first = (
                 "It strengthens skills you already have."
@@ -441,29 +481,31 @@ def explain_courses(
         modality = Modality(course.modality)
         km = float(km_col[k]) if km_col.size and km_col[k] >= 0 else None
         if course.is_free:
-            price = "It is free" if en else "Es gratuito"
+            price = "It is free." if en else "Es gratis."
         else:
             price = (
                 f"It costs {format_money(course.cost)}" if en
                 else f"Cuesta {format_money(course.cost)}"
             )  # fmt: skip
             if course.scholarship:
-                price += " (scholarships available)" if en else " (con becas)"
+                price += ", with grants" if en else ", con becas"
+            price += "."
         if modality == Modality.ONLINE:
-            where = "online" if en else "en línea"
+            where = "It is online." if en else "Es en línea."
         else:
             word = {
                 Modality.IN_PERSON: "in person" if en else "presencial",
-                Modality.HYBRID: "hybrid" if en else "semipresencial",
+                Modality.HYBRID: "part online" if en else "semipresencial",
             }[modality]
-            where = word + (
-                f", {_km(km, lang)} {'away' if en else 'de distancia'}" if km is not None else ""
-            )
-        load = f"{course.hours} h"
+            away = ""
+            if km is not None:
+                away = f", {_km(km, lang)} away" if en else f", a {_km(km, lang)}"
+            where = f"It is {word}{away}." if en else f"Es {word}{away}."
+        load = f"It takes {course.hours} h" if en else f"Dura {course.hours} h"
         if course.weeks:
             per_week = course.hours / max(1, course.weeks)
-            load += f" ({per_week:.0f} h {'a week' if en else 'por semana'})"
-        second = f"{price}, {where}, {load}."
+            load += f", {per_week:.0f} h a week" if en else f", {per_week:.0f} h por semana"
+        second = f"{price} {where} {load}."
         weekly = round(course.hours / course.weeks) if course.weeks else None
         out.append(
             Explanation(
