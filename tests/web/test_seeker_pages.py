@@ -221,3 +221,31 @@ def test_employers_cannot_use_seeker_pages(web: Any, token: str, make_web_user: 
     login_as(web, make_web_user(Role.EMPLOYER))
     assert web.get("/para-ti").status_code == 403
     assert web.post("/perfil", data={csrf.FIELD_NAME: token}).status_code == 403
+
+
+def test_job_page_shows_levels_and_requirements_outside_the_taxonomy(
+    web: Any, seeded_session: Session, make_web_user: Any
+) -> None:
+    # GIVEN an imported posting asking for Excel at an intermediate level and for a requirement
+    # no taxonomy skill matches
+    from chamba.jobs.schemas import JobIn
+
+    item = JobIn(
+        external_id="servir-1",
+        title="Asistente administrativo",
+        ubigeo=LIMA_CERCADO,
+        skills=["spreadsheets_excel"],
+        skill_levels={"spreadsheets_excel": "intermediate"},
+        unlinked_skills=["Manejo del sistema Nexus"],
+    )
+    job_service.upsert_jobs(seeded_session, [item], source="import:test")
+    seeded_session.commit()
+    job = job_service.get_by_external_id(seeded_session, "import:test", "servir-1")
+    assert job is not None
+    # WHEN a seeker opens it
+    login_as(web, make_web_user(Role.SEEKER))
+    page = web.get(f"/empleos/{job.id}")
+    # THEN the level and the unlinked requirement are shown
+    assert page.status_code == 200
+    assert "(intermedio)" in page.text
+    assert "También pide: Manejo del sistema Nexus" in page.text
