@@ -538,3 +538,35 @@ def test_provider_records_a_completion_that_certifies_skills(
     login_as(web, make_web_user(Role.PROVIDER, organisation_id=other.id))
     assert web.get(f"/proveedor/cursos/{course.id}/personas").status_code == 403
     assert web.post(url, data={csrf.FIELD_NAME: token}).status_code == 403
+
+
+def test_counselor_sees_a_granted_persons_applications_and_courses(
+    web: Any, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_seeker_pages import _job
+
+    from chamba.activity.models import Application, ApplicationStatus
+    from chamba.audit.models import AuditEntry
+    from chamba.people.models import CounselorGrant
+
+    counselor = make_web_user(Role.COUNSELOR)
+    seeker = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    job_id = _job(seeded_session, ["retail_sales"], title="Vendedora de Gamarra")
+    seeded_session.add(
+        Application(job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW)
+    )
+    seeded_session.add(
+        CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id)
+    )
+    seeded_session.commit()
+    login_as(web, counselor)
+    page = web.get(f"/consejeria/personas/{seeker.person.id}").text
+    section = page.split('id="postulaciones"', 1)[1].split("</section>")[0]
+    assert "Vendedora de Gamarra" in section
+    assert "Entrevista" in section
+    assert 'id="cursos"' in page
+    actions = {
+        a.action
+        for a in seeded_session.query(AuditEntry).filter_by(actor_user_id=counselor.user.id)
+    }
+    assert "person.applications_read" in actions

@@ -22,6 +22,7 @@ ACTIONS: dict[str, str] = {
     "person.pathway_read": "planned a learning pathway for a person",
     "person.matches_read": "listed job matches for a person",
     "person.notes_read": "read the notes about a person",
+    "person.applications_read": "read a person's job applications",
     "person.note_created": "wrote a note about a person",
     "person.list": "listed the people who granted access",
     "person.erased": "a person erased their data",

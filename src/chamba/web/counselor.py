@@ -13,6 +13,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from chamba.activity import service as activity_service
 from chamba.api.deps import SessionDep
 from chamba.audit.deps import AuditDep
 from chamba.counseling import service as counseling_service
@@ -65,6 +66,11 @@ def _person_page(
     person = counseling_service.visible_person(session, user, person_id)
     profile = people_service.profile_view(session, person, lang)
     matches = matching_service.jobs_for_person(session, indexes, person.id, limit=5, lang=lang)
+    courses = matching_service.courses_for_person(session, indexes, person.id, limit=3, lang=lang)
+    applications = [
+        {"job": j, "status": activity_service.status_for_applicant(a, j), "at": a.created_at}
+        for a, j in activity_service.applications_of(session, person)
+    ]
     pathway = None
     if job is not None:
         limits = CourseConstraints.defaults_for(person)
@@ -73,9 +79,12 @@ def _person_page(
     audit.record(user, "person.profile_read", "person", person.id)
     audit.record(user, "person.matches_read", "person", person.id)
     audit.record(user, "person.notes_read", "person", person.id)
+    audit.record(user, "person.applications_read", "person", person.id)
     context = {
         "person": profile,
         "matches": matches.items,
+        "courses": courses.items,
+        "applications": applications,
         "pathway": pathway,
         "target": job,
         "notes": counseling_service.notes(session, person.id),
