@@ -220,3 +220,40 @@ def test_report_summary_is_one_readable_line(session: Session, esco_small: Path)
     assert "\n" not in line
     assert "4 created" in line
     assert "2 skipped" in line
+
+
+def test_the_esco_shipped_in_the_package_imports_with_relations(tmp_path: Path) -> None:
+    # GIVEN a fresh SQLite database with the built-in catalogue
+    from chamba.nlp.service import get_occupation_index
+    from chamba.taxonomy.catalogue import load_catalogue
+    from chamba.taxonomy.esco import bundled_esco_dir, import_bundled_esco
+
+    assert "European Union" in (bundled_esco_dir() / "README.md").read_text(encoding="utf-8")
+    engine = make_engine(f"sqlite:///{tmp_path / 'bundled.db'}")
+    migrate(engine)
+    try:
+        with session_scope(engine) as session:
+            load_catalogue(session)
+        # WHEN the ESCO copy shipped inside the package is imported
+        with session_scope(engine) as session:
+            report = import_bundled_esco(session)
+        # THEN ESCO's skills and occupations are there in Spanish and English, with relations
+        assert report.languages == ["es", "en"]
+        with session_scope(engine) as session:
+            assert _count(session, Skill) >= 13_400
+            assert _count(session, Occupation) >= 2_900
+            assert _count(session, OccupationSkill) >= 50_000
+            musicians = "gestionar tareas en relación con los músicos"
+            music = session.scalars(select(Skill).where(Skill.label_es == musicians)).one()
+            assert music.label_en == "manage musical staff"
+            # AND occupation titles find their skills: ESCO's and the catalogue's
+            index = get_occupation_index(session)
+            judicial = index.find("Secretario Judicial - Corte Superior de Lima")
+            assert judicial is not None
+            assert judicial.skills
+            assert "secretarial_work" not in judicial.skills
+            waiter = index.find("Mozo")
+            assert waiter is not None
+            assert "table_service" in waiter.skills
+    finally:
+        engine.dispose()
