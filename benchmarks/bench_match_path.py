@@ -21,7 +21,8 @@ For a fixed random sample of people (and jobs), every mode runs once as warm-up 
   cache: everything job-side is read from SQL on every call (the behaviour before the cache);
 * ``cached``: the same call with the store's cache, warm.
 
-Each mode reports per-call p50/p99/mean ms; ``speedup`` is uncached/cached mean. ``identical``
+BLAS runs single-threaded, as in the server. Each mode reports per-call p50/p99/mean ms;
+``speedup`` is uncached/cached mean. ``identical``
 says whether every cached page equals the uncached page of the same person (items, scores,
 features and explanations), which the cache must guarantee.
 """
@@ -93,16 +94,19 @@ def main() -> None:
 def run(data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import func, select
 
+    from chamba.api.app import prepare_database
     from chamba.config import get_settings
     from chamba.db import make_engine, session_factory, utcnow
     from chamba.jobs.models import Job, JobStatus
     from chamba.matching.service import candidates_for_job, jobs_for_person
     from chamba.matching.store import IndexStore
-    from chamba.nlp.encoder import get_encoder
+    from chamba.nlp.encoder import get_encoder, serve_blas_threads
     from chamba.people.models import Person
 
+    serve_blas_threads()  # as the server does (see chamba.nlp.encoder.serve_blas_threads)
     settings = get_settings()
     engine = make_engine(settings.sqlalchemy_url)
+    prepare_database(engine)  # a kept data directory may predate the newest migration
     factory = session_factory(engine)
     store = IndexStore(data_dir, get_encoder(settings.encoder), cache=False)
     with factory() as session:

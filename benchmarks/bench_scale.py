@@ -3,13 +3,14 @@
 Usage::
 
     PYTHONPATH=src python benchmarks/bench_scale.py --size 100000 [--postgresql]
-        [--data-dir DIR] [--keep] [--duration 20] [--connections 1,16,64] [--no-http]
+        [--jobs N] [--interactions 20] [--data-dir DIR] [--keep] [--reuse] [--duration 20]
+        [--connections 1,16,64] [--no-http]
 
 Steps, each timed (seconds) with the process's peak memory (RSS, MiB) after it:
 
-1. ``load``: :func:`chamba.demo.generator.generate_demo` of ``--size`` people (as many jobs,
-   size/5 courses, ~20 interactions per person) into a fresh SQLite file or, with
-   ``--postgresql``, a fresh ``pgserver`` PostgreSQL database (migrated first);
+1. ``load``: :func:`chamba.demo.generator.generate_demo` of ``--size`` people (as many jobs
+   unless ``--jobs``, size/5 courses, ``--interactions`` per person) into a fresh SQLite file or,
+   with ``--postgresql``, a fresh ``pgserver`` PostgreSQL database (migrated first);
 2. ``index``: every open job, every person and every open course embedded and indexed by
    :class:`chamba.matching.store.IndexStore` (``auto``: FAISS IVF from
    :data:`~chamba.matching.index.ANN_THRESHOLD` items), saved to the data directory;
@@ -57,31 +58,50 @@ def _rss_mib() -> float:
 
 
 class StandInEncoder:
-    """Bag-of-words random projection under another model's id (see the module docstring)."""
+    """Bag-of-words random projection under another model's id (see the module docstring).
+
+    Each word is hashed (blake2b) to one of ``2**16`` buckets; a text's bucket counts times a
+    fixed Gaussian ``(2**16, dim)`` matrix (seeded), L2-normalised, is its vector.
+    """
+
+    BUCKETS = 2**16
 
     def __init__(self, model_id: str, dim: int = DIM) -> None:
         self.model_id = model_id
         self.dim = dim
-        self._words: dict[str, np.ndarray] = {}
+        rng = np.random.default_rng(20260607)
+        self._projection = rng.standard_normal((self.BUCKETS, dim), dtype=np.float32)
+        self._buckets: dict[str, int] = {}
 
-    def _vector(self, word: str) -> np.ndarray:
-        vec = self._words.get(word)
-        if vec is None:
-            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-            vec = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-            self._words[word] = vec
-        return vec
+    def _bucket(self, word: str) -> int:
+        bucket = self._buckets.get(word)
+        if bucket is None:
+            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+            bucket = self._buckets[word] = int.from_bytes(digest, "little") % self.BUCKETS
+        return bucket
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)  # (n, dim)
+        from scipy.sparse import csr_matrix
+
+        rows: list[int] = []
+        cols: list[int] = []
         for k, text in enumerate(texts):
-            for word in _WORD.findall(text.lower()):
-                out[k] += self._vector(word)
+            words = _WORD.findall(text.lower())
+            rows.extend([k] * len(words))
+            cols.extend(self._bucket(w) for w in words)
+        counts = csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(texts), self.BUCKETS),
+        )
+        out = np.asarray(counts @ self._projection, dtype=np.float32)  # (n, dim)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
 
 
-def load_and_index(url: str, data_dir: Path, size: int, seed: int) -> dict[str, Any]:
+def load_and_index(
+    url: str, data_dir: Path, size: int, seed: int, *, n_jobs: int | None = None,
+    interactions: float = 20.0,
+) -> dict[str, Any]:  # fmt: skip
     from chamba.api.app import prepare_database
     from chamba.config import get_settings
     from chamba.db import make_engine, session_scope
@@ -97,7 +117,10 @@ def load_and_index(url: str, data_dir: Path, size: int, seed: int) -> dict[str, 
     out["migrate_s"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-    report = generate_demo(engine, size=size, seed=seed, reset=True, reference_date=today)
+    report = generate_demo(
+        engine, size=size, seed=seed, reset=True, reference_date=today, n_jobs=n_jobs,
+        interactions_per_person=interactions,
+    )  # fmt: skip
     out["load_s"] = round(time.perf_counter() - started, 2)
     out["loaded"] = report.summary()
     out["rss_after_load_mib"] = _rss_mib()
@@ -210,6 +233,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=None, help="jobs (default: as the demo)")
+    parser.add_argument("--interactions", type=float, default=20.0, help="per person")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -224,6 +249,7 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     doc: dict[str, Any] = {
         "size": args.size,
+        "jobs": args.jobs or args.size,
         "backend": "postgresql" if args.postgresql else "sqlite",
         "vectors": "stand-in bag-of-words random projection under the USE model id (512-d)",
         "cpus": os.cpu_count(),
@@ -243,7 +269,10 @@ def main() -> None:
         os.environ["CHAMBA_DATA_DIR"] = str(data_dir)
         os.environ["CHAMBA_DATABASE_URL"] = url
         if not args.reuse:
-            doc["build"] = load_and_index(url, data_dir, args.size, args.seed)
+            doc["build"] = load_and_index(
+                url, data_dir, args.size, args.seed, n_jobs=args.jobs,
+                interactions=args.interactions,
+            )  # fmt: skip
         if not args.no_http:
             env = dict(os.environ)
             conns = [int(c) for c in args.connections.split(",")]

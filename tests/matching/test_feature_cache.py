@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +22,7 @@ from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.features import FeatureContext
+from chamba.matching.filters import Filtered, JobFilter, JobTable, filter_jobs
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.matching.store import IndexStore
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep, uninstall_upkeep
@@ -35,11 +38,12 @@ World = tuple[sessionmaker[Session], IndexStore, IndexUpkeep, dict[str, int]]
 
 
 def _job(s: Session, title: str, skills: dict[str, bool], **kw: Any) -> Job:
-    job = Job(
-        title=title, description=f"{title} en Lima", ubigeo=LIMA, hours_per_week=40,
-        wage_min=Decimal("1500"), wage_max=Decimal("1800"), status=JobStatus.OPEN,
-        posted_at=NOW - timedelta(days=3), expires_at=NOW + timedelta(days=30), **kw,
-    )  # fmt: skip
+    values: dict[str, Any] = {
+        "title": title, "description": f"{title} en Lima", "ubigeo": LIMA, "hours_per_week": 40,
+        "wage_min": Decimal("1500"), "wage_max": Decimal("1800"), "status": JobStatus.OPEN,
+        "posted_at": NOW - timedelta(days=3), "expires_at": NOW + timedelta(days=30),
+    }  # fmt: skip
+    job = Job(**(values | kw))
     s.add(job)
     s.flush()
     for sid, essential in skills.items():
@@ -225,3 +229,76 @@ def test_cache_bounds_and_clear() -> None:
     stale = cache.generation - 1
     cache.put_rarity(({}, 1.0), stale)
     assert cache.rarity() is None
+
+
+def _assert_same(a: Filtered, b: Filtered) -> None:
+    assert a.ids.tolist() == b.ids.tolist()
+    np.testing.assert_array_equal(a.distance_km, b.distance_km)
+
+
+def test_job_table_filters_exactly_like_sql(db: Engine) -> None:
+    # GIVEN open, closed, expired, remote, far, unplaced, unpaid and long-hours jobs
+    with Session(db) as s:
+        for n, (place, remote, wage, hours, expires, status) in enumerate([
+            (LIMA, False, 1500, 40, 30, JobStatus.OPEN),
+            ("150130", False, None, None, None, JobStatus.OPEN),  # San Borja, no pay or hours
+            ("150119", False, 900, 20, 30, JobStatus.OPEN),  # Lurín, ~30 km
+            ("040101", False, 2500, 48, 30, JobStatus.OPEN),  # Arequipa
+            (None, False, 1300, 40, 30, JobStatus.OPEN),  # place unknown
+            ("", False, 1300, 40, 30, JobStatus.OPEN),  # empty place
+            ("999999", False, 1300, 40, 30, JobStatus.OPEN),  # unknown code
+            (LIMA, True, 1800, 30, 30, JobStatus.OPEN),  # remote
+            (LIMA, False, 1500, 60, 30, JobStatus.OPEN),  # long hours
+            (LIMA, False, 1500, 40, -1, JobStatus.OPEN),  # expired
+            (LIMA, False, 1500, 40, 30, JobStatus.CLOSED),
+        ]):  # fmt: skip
+            s.add(
+                Job(
+                    title=f"Job {n}",
+                    ubigeo=place,
+                    remote=remote,
+                    status=status,
+                    wage_min=None if wage is None else Decimal(wage) - 100,
+                    wage_max=None if wage is None else Decimal(wage),
+                    hours_per_week=hours,
+                    expires_at=None if expires is None else NOW + timedelta(days=expires),
+                )  # fmt: skip
+            )
+        s.commit()
+        table = JobTable.read(s)
+        assert len(table) == 10
+        # WHEN every mix of the person's place, radius, remote choice, floors and expiry runs
+        for origin, km, remote, ready, floor, hours, expired in itertools.product(
+            [LIMA, "040101", None, "999999"], [5.0, 35.0, 2000.0], [None, True, False],
+            [True, False], [None, Decimal("1200.00"), Decimal("1500.00")], [None, 40],
+            [False, True],
+        ):  # fmt: skip
+            flt = JobFilter(
+                now=NOW, origin=origin, max_distance_km=km, remote=remote, remote_ready=ready,
+                wage_floor=floor, max_hours=hours, include_expired=expired,
+            )  # fmt: skip
+            # THEN numpy over the table keeps exactly what SQL keeps, with the same distances
+            _assert_same(filter_jobs(s, flt, table=table), filter_jobs(s, flt))
+
+
+def test_job_table_patches_changed_jobs(world: World) -> None:
+    factory, store, _, ids = world
+    first = _pages(factory, store.indexes, ids)[0]
+    assert ids["carpenter"] in [i["job_id"] for i in first["items"]]
+    # WHEN one job closes and another opens far away
+    with factory() as s:
+        s.get(Job, ids["carpenter"]).status = JobStatus.CLOSED
+        _job(s, "Soldador en Arequipa", {"t_weld": True}, ubigeo="040101")
+        s.commit()
+    # THEN the cached table was patched (not rebuilt) and ranks like SQL does
+    table, dirty = store.cache.job_table()
+    after = _pages(factory, store.indexes, ids)
+    patched, dirty = store.cache.job_table()
+    assert patched is not table
+    assert dirty == {}
+    assert ids["carpenter"] not in [i["job_id"] for i in after[0]["items"]]
+    assert after == _pages(factory, _uncached(store.indexes), ids)
+    with factory() as s:
+        full = JobTable.read(s)
+    assert patched.ids.tolist() == full.ids.tolist()
+    np.testing.assert_array_equal(patched.lat, full.lat)

@@ -8,6 +8,9 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
   only while the ORM row the request loaded has the same version, so a changed job is re-read
   even before any hook runs;
+* **the job table** (:class:`~chamba.matching.filters.JobTable`): the columns of every open job
+  that the hard filters read, so a request filters in numpy instead of fetching thousands of
+  rows; the rows of changed jobs are re-read (one query by id) before the next use;
 * **rarity** (the ``idf`` table of :meth:`~chamba.matching.features.FeatureContext.rarity`): one
   table, dropped whenever any job changes;
 * **course rows** per skill id (what :func:`~chamba.matching.course_options.load_options` reads
@@ -61,6 +64,8 @@ class FeatureCache:
         self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
         self._rarity: Any = None
         self._courses: dict[Hashable, tuple[Any, ...]] = {}
+        self._table: Any = None
+        self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
         self.hits = 0
         self.misses = 0
 
@@ -81,6 +86,12 @@ class FeatureCache:
     def rarity(self) -> Any:
         """The cached rarity table (``None`` when it must be computed)."""
         return self._rarity
+
+    def job_table(self) -> tuple[Any, dict[int, int]]:
+        """The cached job table (``None`` when it must be read) and its stale ids (a copy,
+        ``{job_id: generation of the invalidation}``) to re-read before use."""
+        with self._lock:
+            return self._table, dict(self._dirty)
 
     def course_rows(self, skill_ids: Iterable[Hashable]) -> dict[Hashable, tuple[Any, ...]]:
         """Cached course rows of each skill among ``skill_ids`` (skills not cached are absent)."""
@@ -106,6 +117,26 @@ class FeatureCache:
             if generation == self.generation:
                 self._rarity = table
 
+    def put_job_table(
+        self, base: Any, table: Any, generation: int, refreshed: Iterable[int] | None
+    ) -> bool:
+        """Store ``table``, made from ``base`` (the table :meth:`job_table` returned) by
+        re-reading ``refreshed`` ids (``None``: every job) at ``generation``.
+
+        Nothing is stored when another reader replaced ``base`` meanwhile. Ids invalidated
+        after ``generation`` stay stale (the read may predate their change). Returns whether
+        it stored.
+        """
+        with self._lock:
+            if self._table is not base:
+                return False
+            self._table = table
+            wanted = None if refreshed is None else set(refreshed)
+            for job_id, when in list(self._dirty.items()):
+                if when <= generation and (wanted is None or job_id in wanted):
+                    del self._dirty[job_id]
+            return True
+
     def put_course_rows(self, rows: Mapping[Hashable, tuple[Any, ...]], generation: int) -> None:
         with self._lock:
             if generation == self.generation:
@@ -114,11 +145,14 @@ class FeatureCache:
     # -- invalidation ----------------------------------------------------------------------
 
     def invalidate_jobs(self, job_ids: Iterable[int]) -> None:
-        """Jobs changed (or left): drop their skills and the rarity table."""
+        """Jobs changed (or left): drop their skills and the rarity table; their rows of the
+        job table are re-read before its next use."""
         with self._lock:
             self.generation += 1
             for job_id in job_ids:
                 self._jobs.pop(int(job_id), None)
+                if self._table is not None:
+                    self._dirty[int(job_id)] = self.generation
             self._rarity = None
 
     def invalidate_courses(self) -> None:
@@ -134,6 +168,8 @@ class FeatureCache:
             self._jobs = {}
             self._rarity = None
             self._courses = {}
+            self._table = None
+            self._dirty = {}
 
     def __len__(self) -> int:
         return len(self._jobs)

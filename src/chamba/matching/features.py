@@ -62,7 +62,7 @@ from chamba.matching.embeddings import (
     version_of,
 )
 from chamba.matching.feature_cache import FeatureCache, generation_for
-from chamba.matching.filters import coords, haversine
+from chamba.matching.filters import JobTable, coords, haversine
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person, PersonSkill
 from chamba.vocab import TIME_SLOTS, EducationLevel, Requirement
@@ -272,6 +272,24 @@ class FeatureContext:
             return None
         pending = session.info.get(PENDING_KEY)
         return None if pending else self.cache
+
+    def job_table(self) -> JobTable | None:
+        """Every open job's filter columns from the cache (stale rows re-read first); ``None``
+        without a cache (then :func:`~chamba.matching.filters.filter_jobs` runs SQL)."""
+        cache = self.shared_cache()
+        if cache is None:
+            return None
+        generation = generation_for(self.session, cache)
+        base, dirty = cache.job_table()
+        if base is None or len(dirty) > max(1000, len(base) // 5):
+            table = JobTable.read(self.session)
+            cache.put_job_table(base, table, generation, None)
+        elif dirty:
+            table = base.patched(dirty, JobTable.read(self.session, sorted(dirty)))
+            cache.put_job_table(base, table, generation, dirty)
+        else:
+            table = base
+        return table  # type: ignore[no-any-return]
 
     def _load_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]]:
         """Skills of ``job_ids``: from the cache for jobs whose loaded row has the cached

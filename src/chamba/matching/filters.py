@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
@@ -150,13 +150,26 @@ def _keep_within(
     ids: Sequence[int], places: Sequence[str | None], remote: Sequence[bool], origin: str | None,
     km: float | None,
 ) -> Filtered:  # fmt: skip
-    dist = distances_from(origin, places)  # (n,)
+    lat, lon = coords(places)
+    return _keep_within_coords(np.asarray(ids, dtype=np.int64), lat, lon, remote, origin, km)
+
+
+def _keep_within_coords(
+    ids: IdArray, lat: FloatArray, lon: FloatArray, remote: Sequence[bool] | npt.NDArray[np.bool_],
+    origin: str | None, km: float | None,
+) -> Filtered:  # fmt: skip
+    """The exact radius: what :func:`distances_from` measures, from coordinates at hand."""
+    if origin:
+        lat0, lon0 = _coord(origin)
+        dist = haversine(np.full_like(lat, lat0), np.full_like(lon, lon0), lat, lon)  # (n,)
+    else:
+        dist = np.full(len(ids), np.nan)
     is_remote = np.asarray(remote, dtype=bool)
     dist[is_remote] = 0.0
     keep = np.ones(len(ids), dtype=bool)
     if km is not None:
         keep &= is_remote | np.isnan(dist) | (dist <= km + 1e-9)
-    return Filtered(np.asarray(ids, dtype=np.int64)[keep], dist[keep])
+    return Filtered(ids[keep], dist[keep])
 
 
 # ----------------------------------------------------------------------------------- jobs
@@ -254,8 +267,142 @@ class JobFilter:
         return self.max_distance_km if self.origin else None
 
 
+_NO_EXPIRY: Final = np.iinfo(np.int64).max
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    """Whole microseconds since the epoch (exact, unlike a float timestamp)."""
+    delta = moment.astimezone(UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """The columns of every open job that :class:`JobFilter` reads, as arrays ordered by id.
+
+    :func:`filter_jobs` given a table applies the same rules in numpy that it otherwise sends
+    to SQL, with the same result. A :class:`~chamba.matching.feature_cache.FeatureCache` keeps
+    one per process and patches the rows of the jobs that changed (:meth:`patched`).
+    """
+
+    ids: IdArray  # (n,) ascending
+    expires: npt.NDArray[np.int64]  # (n,) µs since the epoch; _NO_EXPIRY when none
+    hours: FloatArray  # (n,) NaN when unknown
+    top_wage: FloatArray  # (n,) wage_max, else wage_min; NaN when neither
+    remote: npt.NDArray[np.int8]  # (n,) 1 remote, 0 on site, -1 unknown (never passes)
+    dept: npt.NDArray[np.str_]  # (n,) "<U2": the ubigeo's first two characters ("" if none)
+    placed: npt.NDArray[np.bool_]  # (n,) the ubigeo is not NULL
+    lat: FloatArray  # (n,)
+    lon: FloatArray  # (n,)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    @classmethod
+    def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
+        """Every open job (or the open ones among ``ids``): one query (per 5,000 ids)."""
+        cols = (
+            Job.id, Job.expires_at, Job.hours_per_week, func.coalesce(Job.wage_max, Job.wage_min),
+            Job.remote, Job.ubigeo,
+        )  # fmt: skip
+        base = select(*cols).where(Job.status == JobStatus.OPEN)
+        if ids is None:
+            rows = list(session.execute(base.order_by(Job.id)))
+        else:
+            wanted = sorted({int(i) for i in ids})
+            rows = []
+            for start in range(0, len(wanted), 5000):
+                chunk = wanted[start : start + 5000]
+                rows.extend(session.execute(base.where(Job.id.in_(chunk)).order_by(Job.id)))
+        places = [r[5] for r in rows]
+        lat, lon = coords(places)
+        return cls(
+            ids=np.array([r[0] for r in rows], dtype=np.int64),
+            expires=np.array(
+                [_micros(r[1]) if r[1] is not None else _NO_EXPIRY for r in rows], dtype=np.int64
+            ),
+            hours=np.array([float(r[2]) if r[2] is not None else np.nan for r in rows]),
+            top_wage=np.array([float(r[3]) if r[3] is not None else np.nan for r in rows]),
+            remote=np.array([-1 if r[4] is None else int(bool(r[4])) for r in rows], np.int8),
+            dept=np.array([p[:2] if p is not None else "" for p in places], dtype="<U2"),
+            placed=np.array([p is not None for p in places], dtype=bool),
+            lat=lat,
+            lon=lon,
+        )
+
+    def patched(self, changed: Iterable[int], fresh: JobTable) -> JobTable:
+        """This table without the rows of ``changed`` ids, plus the rows of ``fresh``."""
+        keep = ~np.isin(self.ids, np.fromiter(changed, dtype=np.int64))
+        ids = np.concatenate([self.ids[keep], fresh.ids])
+        order = np.argsort(ids, kind="stable")
+        names = (
+            "ids", "expires", "hours", "top_wage", "remote", "dept", "placed", "lat", "lon",
+        )  # fmt: skip
+        columns = {
+            n: np.concatenate([getattr(self, n)[keep], getattr(fresh, n)])[order] for n in names
+        }
+        return JobTable(**columns)
+
+    def filter(
+        self, flt: JobFilter, *, dismissed: Collection[int] = (),
+        among: Collection[int] | None = None,
+    ) -> Filtered:  # fmt: skip
+        """The rows that pass ``flt``: :meth:`JobFilter.where`, then the exact radius.
+
+        ``dismissed`` are the ids the person dismissed (:func:`_dismissed`); ``among``, as for
+        :func:`filter_jobs`.
+        """
+        keep = np.ones(len(self), dtype=bool)
+        if dismissed:
+            keep &= ~np.isin(self.ids, np.array(sorted(dismissed), dtype=np.int64))
+        if among is not None:
+            keep &= np.isin(self.ids, np.fromiter(among, dtype=np.int64))
+        if not flt.include_expired:
+            keep &= self.expires > _micros(flt.now)
+        if flt.max_hours is not None:
+            keep &= np.isnan(self.hours) | (self.hours <= flt.max_hours)
+        if flt.wage_floor is not None:
+            keep &= np.isnan(self.top_wage) | (self.top_wage >= float(flt.wage_floor))
+        allow_remote = flt.remote is not False and flt.remote_ready
+        allow_onsite = flt.remote is not True
+        remote = self.remote == 1
+        passes = remote & allow_remote
+        if allow_onsite:
+            on_site = self.remote == 0
+            origin, km = flt.origin, flt.radius
+            if origin is not None and km is not None and not math.isnan(_coord(origin)[0]):
+                depts = departments_within(origin, round(float(km), 3))
+                on_site &= ~self.placed | np.isin(self.dept, np.array(sorted(depts), dtype="<U2"))
+            passes |= on_site
+        keep &= passes
+        return _keep_within_coords(
+            self.ids[keep], self.lat[keep], self.lon[keep], remote[keep], flt.origin, flt.radius
+        )
+
+
+def _dismissed(session: Session, flt: JobFilter) -> set[int]:
+    """The jobs ``flt.person_id`` dismissed ("not for me"), which :meth:`JobFilter.where`
+    leaves out."""
+    if flt.person_id is None:
+        return set()
+    return set(
+        session.scalars(
+            select(Interaction.subject_id).where(
+                Interaction.person_id == flt.person_id,
+                Interaction.subject_type == SubjectType.JOB,
+                Interaction.kind == InteractionKind.DISMISSED,
+            )
+        )
+    )
+
+
 def filter_jobs(
-    session: Session, flt: JobFilter, *, among: Collection[int] | None = None
+    session: Session,
+    flt: JobFilter,
+    *,
+    among: Collection[int] | None = None,
+    table: JobTable | None = None,
 ) -> Filtered:
     """Open jobs that pass every hard rule of ``flt``, ordered by id.
 
@@ -263,6 +410,8 @@ def filter_jobs(
         session: database session.
         flt: the resolved limits (see :meth:`JobFilter.for_person`).
         among: only these job ids (``None``: every job).
+        table: every open job's filtered columns, kept between requests (then no SQL runs
+            here); ``None`` reads them with the rules in SQL.
 
     Returns:
         :class:`Filtered` ids and distances (km from the person; 0 remote; NaN unknown).
@@ -272,6 +421,8 @@ def filter_jobs(
         >>> filter_jobs(session, flt).ids[:3]  # doctest: +SKIP
         array([ 4, 17, 31])
     """
+    if table is not None:
+        return table.filter(flt, dismissed=_dismissed(session, flt), among=among)
     stmt = select(Job.id, Job.ubigeo, Job.remote).where(*flt.where()).order_by(Job.id)
     if among is not None:
         stmt = stmt.where(Job.id.in_(sorted(among)))
