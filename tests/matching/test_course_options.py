@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -131,3 +132,49 @@ def test_one_query_for_all_skills(session: Session) -> None:
         event.remove(conn, "before_cursor_execute", count)
     # THEN one SELECT read them all
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def _reference(
+    session: Session, person: Any, skills: list[str], limits: CourseConstraints, per_skill: int
+) -> dict[str, list[Any]]:
+    """What course_options returned before it ranked in numpy: every option, grouped, sorted."""
+    from chamba.matching.course_options import load_options
+
+    options = load_options(session, person, skills, limits, as_of=date(2025, 6, 1))
+    out = {}
+    for skill_id in skills:
+        ranked = sorted(
+            (o for o in options if skill_id in o.skills_taught),
+            key=lambda o: (*o.sort_key(), o.course_id),
+        )
+        out[skill_id] = ranked[:per_skill] if per_skill > 0 else ranked
+    return out
+
+
+def test_ranked_options_equal_the_full_reference(session: Session) -> None:
+    # GIVEN the Ica world, people near and far, with and without internet
+    w = pw.build(session)
+    people = [
+        w.person,
+        pw.add_person(session, [], remote=True, hours=None),
+        pw.add_person(session, [], ubigeo="150101", remote=True, hours=3),
+        pw.add_person(session, [], ubigeo=None),
+    ]
+    skills = [sid(s) for s in ("weld", "elec", "opt", "adv", "heavy", "far", "web", "ghost")]
+    limits = [
+        None,
+        CourseConstraints(),
+        CourseConstraints(budget=Decimal("100"), hours_per_week=5.0),
+        CourseConstraints(budget=Decimal("99.99"), modalities={Modality.ONLINE}),
+        CourseConstraints(max_distance_km=1.0, modalities={Modality.IN_PERSON, Modality.HYBRID}),
+    ]
+    # WHEN each asks for every skill with every set of limits and page size
+    for person in people:
+        for limit in limits:
+            for per_skill in (0, 1, 2, 3):
+                got = course_options(
+                    session, person, skills, limit, per_skill, as_of=date(2025, 6, 1)
+                )
+                used = limit if limit is not None else CourseConstraints.defaults_for(person)
+                # THEN the numpy ranking picks the same options, in the same order
+                assert got == _reference(session, person, skills, used, per_skill)

@@ -23,13 +23,15 @@ Conventions (documented here because callers rely on them):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -157,6 +159,15 @@ def _next_start(start_dates: Iterable[str] | None, as_of: date) -> date | None:
     return best
 
 
+@lru_cache(maxsize=1 << 18)
+def _place_km(origin: str, place: str) -> float | None:
+    """Great-circle km between two ubigeos (None when either is unknown); memoised."""
+    try:
+        return get_gazetteer().distance_km(origin, place)
+    except UnknownUbigeo:
+        return None
+
+
 def _distance(
     person_ubigeo: str | None, modality: Modality, ubigeo: str | None,
     cache: dict[str, float | None],
@@ -164,10 +175,7 @@ def _distance(
     if modality == Modality.ONLINE or not person_ubigeo or not ubigeo:
         return None
     if ubigeo not in cache:
-        try:
-            cache[ubigeo] = get_gazetteer().distance_km(person_ubigeo, ubigeo)
-        except UnknownUbigeo:
-            cache[ubigeo] = None
+        cache[ubigeo] = _place_km(person_ubigeo, ubigeo)
     return cache[ubigeo]
 
 
@@ -223,34 +231,85 @@ def _provider_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {int(i): name for i, name in rows}
 
 
+@dataclass(frozen=True)
+class SkillCourses:
+    """The open courses that teach one skill, as arrays (nothing here depends on a person).
+
+    Kept per skill by the :class:`~chamba.matching.feature_cache.FeatureCache`, so ranking a
+    skill's courses for a person is a few numpy operations (:func:`_best`) instead of one
+    :class:`CourseOption` per course.
+    """
+
+    rows: tuple[CourseRow, ...]  # ordered by course id
+    ids: npt.NDArray[np.int64]  # (n,)
+    cost: npt.NDArray[np.float64]  # (n,) effective cost (0 when free)
+    hours: npt.NDArray[np.float64]  # (n,)
+    per_week: npt.NDArray[np.float64]  # (n,) hours / weeks; NaN when weeks are unknown
+    modality: npt.NDArray[np.object_]  # (n,) Modality
+    place: npt.NDArray[np.int64]  # (n,) index into ``places``; -1 online or no place
+    places: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rows: Sequence[CourseRow]) -> SkillCourses:
+        ordered = tuple(sorted(rows, key=lambda r: r.course_id))
+        modality = [Modality(r.modality) for r in ordered]
+        places: dict[str, int] = {}
+        place = [
+            -1 if m == Modality.ONLINE or not r.ubigeo else places.setdefault(r.ubigeo, len(places))
+            for r, m in zip(ordered, modality, strict=True)
+        ]  # fmt: skip
+        return cls(
+            rows=ordered,
+            ids=np.array([r.course_id for r in ordered], dtype=np.int64),
+            cost=np.array([0.0 if r.is_free else float(r.cost or 0) for r in ordered]),
+            hours=np.array([float(r.hours) for r in ordered]),
+            per_week=np.array(
+                [r.hours / r.weeks if r.weeks and r.weeks > 0 else np.nan for r in ordered]
+            ),
+            modality=np.array(modality + [None], dtype=object)[:-1],
+            place=np.array(place, dtype=np.int64),
+            places=tuple(places),
+        )
+
+
+def skill_courses(
+    session: Session, skill_ids: list[str], cache: FeatureCache | None = None
+) -> tuple[dict[str, SkillCourses], dict[int, str]]:
+    """:class:`SkillCourses` of each skill in ``skill_ids`` and ``{provider_id: name}`` of the
+    providers whose names the query read (one query for the skills the cache lacks).
+
+    With ``cache`` each skill's courses are kept between calls (dropped when any course
+    changes, see :mod:`chamba.matching.feature_cache`). Providers' names are never cached (an
+    organisation may be renamed without any course changing).
+    """
+    found: dict[str, SkillCourses] = {}
+    generation = 0
+    if cache is not None:
+        generation = generation_for(session, cache)
+        found = cache.course_rows(skill_ids)  # type: ignore[assignment]
+    todo = [s for s in skill_ids if s not in found]
+    names: dict[int, str] = {}
+    if todo:
+        fresh, names = _read_course_rows(session, todo)
+        by_skill: dict[str, list[CourseRow]] = {s: [] for s in todo}
+        for r in fresh:
+            by_skill[r.skill_id].append(r)
+        built = {s: SkillCourses.of(v) for s, v in by_skill.items()}
+        if cache is not None:
+            cache.put_course_rows(built, generation)  # type: ignore[arg-type]
+        found = {**found, **built}
+    return {s: found[s] for s in skill_ids}, names
+
+
 def course_rows(
     session: Session, skill_ids: list[str], cache: FeatureCache | None = None
 ) -> tuple[list[CourseRow], dict[int, str]]:
-    """Rows of :func:`_read_course_rows` for ``skill_ids``, sorted by course then skill, and
-    ``{provider_id: name}``.
-
-    With ``cache`` the rows of each skill are kept between calls (dropped when any course
-    changes, see :mod:`chamba.matching.feature_cache`); providers' names are never cached (an
-    organisation may be renamed without any course changing): the cached rows' names are read
-    by id in one small query.
-    """
-    if cache is None:
-        rows, names = _read_course_rows(session, skill_ids)
-    else:
-        generation = generation_for(session, cache)
-        found = cache.course_rows(skill_ids)
-        todo = [s for s in skill_ids if s not in found]
-        rows = [r for cached in found.values() for r in cached]
-        names = {}
-        if todo:
-            fresh, names = _read_course_rows(session, todo)
-            by_skill: dict[str, list[CourseRow]] = {s: [] for s in todo}
-            for r in fresh:
-                by_skill[r.skill_id].append(r)
-            cache.put_course_rows({s: tuple(v) for s, v in by_skill.items()}, generation)
-            rows.extend(fresh)
-        unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
-        names.update(_provider_names(session, unnamed))
+    """Every (open course, skill) row for ``skill_ids``, sorted by course then skill, and
+    ``{provider_id: name}`` of their providers (see :func:`skill_courses`)."""
+    blocks, names = skill_courses(session, skill_ids, cache)
+    rows = [r for block in blocks.values() for r in block.rows]
+    unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
+    names.update(_provider_names(session, unnamed))
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     return rows, names
 
@@ -313,8 +372,15 @@ def load_options(
     wanted = sorted(set(skill_ids))
     if not wanted:
         return []
-    day = as_of or date.today()
     rows, providers = course_rows(session, wanted, cache)
+    return _options(rows, providers, person, constraints, as_of or date.today())
+
+
+def _options(
+    rows: Sequence[CourseRow], providers: dict[int, str], person: Person,
+    constraints: CourseConstraints, day: date,
+) -> list[CourseOption]:  # fmt: skip
+    """One option per course of ``rows`` (sorted by course then skill), checked."""
     by_course: dict[int, CourseOption] = {}
     dist_cache: dict[str, float | None] = {}
     for row in rows:
@@ -384,16 +450,65 @@ def course_options(
     """
     limits = constraints if constraints is not None else CourseConstraints.defaults_for(person)
     wanted = list(dict.fromkeys(skill_ids))
-    options = load_options(session, person, wanted, limits, as_of=as_of, cache=cache)
-    grouped: dict[str, list[CourseOption]] = defaultdict(list)
-    for option in options:
-        for skill_id in option.skills_taught:
-            grouped[skill_id].append(option)
-    out: dict[str, list[CourseOption]] = {}
-    for skill_id in wanted:
-        ranked = sorted(grouped.get(skill_id, []), key=lambda o: (*o.sort_key(), o.course_id))
-        out[skill_id] = ranked[:per_skill] if per_skill > 0 else ranked
-    return out
+    if not wanted:
+        return {}
+    day = as_of or date.today()
+    blocks, names = skill_courses(session, sorted(wanted), cache)
+    places: dict[str, float] = {}  # km from the person to each course place (NaN: unknown)
+    chosen: dict[str, npt.NDArray[np.int64]] = {
+        skill_id: blocks[skill_id].ids[_best(blocks[skill_id], person, limits, per_skill, places)]
+        for skill_id in wanted
+    }  # fmt: skip
+    picked = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
+    # The chosen courses' options, built exactly as load_options builds them (every requested
+    # skill each teaches, its lowest level, its checks).
+    rows = [
+        row
+        for block in blocks.values()
+        for k in np.flatnonzero(np.isin(block.ids, picked)).tolist()
+        for row in (block.rows[k],)
+    ]
+    rows.sort(key=lambda r: (r.course_id, r.skill_id))
+    unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
+    names.update(_provider_names(session, unnamed))
+    by_id = {o.course_id: o for o in _options(rows, names, person, limits, day)}
+    return {skill_id: [by_id[int(c)] for c in chosen[skill_id]] for skill_id in wanted}
+
+
+def _best(
+    block: SkillCourses, person: Person, limits: CourseConstraints, per_skill: int,
+    places: dict[str, float],
+) -> npt.NDArray[np.intp]:  # fmt: skip
+    """Indexes of ``block``'s best courses for ``person``, best first (at most ``per_skill``;
+    all when ``per_skill <= 0``): the order of :meth:`CourseOption.sort_key` then course id,
+    with :func:`violations` deciding what fits."""
+    n = len(block.ids)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    km = np.full(len(block.places), np.nan)
+    for k, place in enumerate(block.places):
+        if place not in places:
+            found = _distance(person.ubigeo, Modality.IN_PERSON, place, {})
+            places[place] = np.nan if found is None else found
+        km[k] = places[place]
+    dist = np.where(block.place >= 0, km[np.maximum(block.place, 0)] if km.size else np.nan, np.nan)
+    blocked = np.zeros(n, dtype=bool)
+    if limits.budget is not None:
+        budget = limits.budget  # compared as Decimals, as violations() does
+        blocked |= np.array(
+            [(Decimal("0") if r.is_free else Decimal(r.cost or 0)) > budget for r in block.rows],
+            dtype=bool,
+        )
+    if limits.hours_per_week is not None:
+        with np.errstate(invalid="ignore"):
+            blocked |= block.per_week > limits.hours_per_week + 1e-9
+    if limits.modalities is not None:
+        blocked |= np.array([m not in limits.modalities for m in block.modality], dtype=bool)
+    if limits.max_distance_km is not None:
+        with np.errstate(invalid="ignore"):
+            blocked |= dist > limits.max_distance_km
+    order = np.lexsort((block.ids, np.nan_to_num(dist, nan=0.0), block.hours, block.cost, blocked))
+    return order[:per_skill] if per_skill > 0 else order
 
 
 def weeks_for(option: CourseOption, hours_per_week: float | None) -> int:

@@ -29,7 +29,7 @@ from typing import Final, Required, TypedDict, TypeVar
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.db import utcnow
@@ -121,13 +121,20 @@ def _get(session: Session, model: type[_T], key: int, missing: Callable[[object]
     return row
 
 
+_LONG_TEXT: Final = {Job: (Job.description, Job.search_title, Job.search_text)}
+"""Columns no ranking reads, left unloaded for candidates (they load if something asks)."""
+
+
 def _load(session: Session, model: type[_T], ids: Sequence[int]) -> list[_T]:
     """Rows of ``model`` in the order of ``ids`` (one query per 5,000 ids)."""
     found: dict[int, _T] = {}
     items = [int(i) for i in ids]
+    stmt = select(model)
+    if model in _LONG_TEXT:
+        stmt = stmt.options(*(defer(column) for column in _LONG_TEXT[model]))
     for start in range(0, len(items), 5000):
         chunk = items[start : start + 5000]
-        for row in session.scalars(select(model).where(model.id.in_(chunk))):  # type: ignore[attr-defined]
+        for row in session.scalars(stmt.where(model.id.in_(chunk))):  # type: ignore[attr-defined]
             found[row.id] = row
     return [found[i] for i in items if i in found]
 
