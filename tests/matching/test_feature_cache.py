@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.matching.index_support import BACKENDS, HashingEncoder, db, pg_module_url
 
+from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.db import session_factory
 from chamba.jobs.models import Job, JobSkill, JobStatus
@@ -265,20 +266,34 @@ def test_job_table_filters_exactly_like_sql(db: Engine) -> None:
                 )  # fmt: skip
             )
         s.commit()
+        # and a person who dismissed the first job
+        person = Person(ubigeo=LIMA)
+        s.add(person)
+        s.flush()
+        first = s.scalars(select(Job.id).order_by(Job.id)).first()
+        s.add(
+            Interaction(
+                person_id=person.id, person_key="k", subject_type=SubjectType.JOB,
+                subject_id=first, kind=InteractionKind.DISMISSED,
+            )
+        )  # fmt: skip
+        s.commit()
         table = JobTable.read(s)
         assert len(table) == 10
         # WHEN every mix of the person's place, radius, remote choice, floors and expiry runs
-        for origin, km, remote, ready, floor, hours, expired in itertools.product(
+        for origin, km, remote, ready, floor, hours, expired, who, among in itertools.product(
             [LIMA, "040101", None, "999999"], [5.0, 35.0, 2000.0], [None, True, False],
-            [True, False], [None, Decimal("1200.00"), Decimal("1500.00")], [None, 40],
-            [False, True],
+            [True, False], [None, Decimal("1200.00"), Decimal("1500.00")], [None, 0, 40],
+            [False, True], [None, person.id], [None, {first, first + 7}],
         ):  # fmt: skip
             flt = JobFilter(
                 now=NOW, origin=origin, max_distance_km=km, remote=remote, remote_ready=ready,
-                wage_floor=floor, max_hours=hours, include_expired=expired,
+                wage_floor=floor, max_hours=hours, include_expired=expired, person_id=who,
             )  # fmt: skip
             # THEN numpy over the table keeps exactly what SQL keeps, with the same distances
-            _assert_same(filter_jobs(s, flt, table=table), filter_jobs(s, flt))
+            _assert_same(
+                filter_jobs(s, flt, table=table, among=among), filter_jobs(s, flt, among=among)
+            )
 
 
 def test_job_table_patches_changed_jobs(world: World) -> None:
