@@ -661,7 +661,7 @@ def test_admin_changes_a_role(visit: Visit) -> None:
     ).to_have_value(role)
     desktop.check("admin-users")
     page.get_by_role("link", name="Registro de auditoría").click()
-    expect(page.locator("table")).to_contain_text("user.role_changed")
+    expect(page.locator("table")).to_contain_text("cambió el rol de Ana Lista")
     desktop.check("admin-audit")
     page.get_by_role("link", name="Modelos").click()
     desktop.check("admin-models")

@@ -570,3 +570,62 @@ def test_counselor_sees_a_granted_persons_applications_and_courses(
         for a in seeded_session.query(AuditEntry).filter_by(actor_user_id=counselor.user.id)
     }
     assert "person.applications_read" in actions
+
+
+def test_audit_log_reads_in_words_names_and_peru_time(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from chamba.audit import service as audit_service
+
+    admin = make_web_user(Role.ADMIN, name="Adela Admin")
+    target = make_web_user(Role.SEEKER, name="Rosa Quispe")
+    audit_service.record(
+        seeded_session, admin.user, "user.role_changed", "user", target.user.id,
+        at=datetime(2026, 12, 7, 3, 5, tzinfo=UTC),
+    )  # fmt: skip
+    seeded_session.commit()
+    login_as(web, admin)
+    web.get("/admin/auditoria")  # a first view: itself audited
+    page = web.get("/admin/auditoria").text
+    row = page.split("<tbody>", 1)[1].split("</tbody>")[0]
+    # THEN in words, with names, at 22:05 of the day before in Lima (03:05 UTC)
+    assert "Adela Admin</a> (admin) cambió el rol de Rosa Quispe" in row
+    assert "6 dic. 2026 22:05" in row
+    # AND viewing the log is not listed unless asked for
+    assert "leyó el registro de auditoría" not in row
+    asked = web.get("/admin/auditoria?accion=audit.read").text.split("<tbody>", 1)[1]
+    assert "leyó el registro de auditoría" in asked
+    # AND one person's actions
+    mine = web.get(f"/admin/auditoria?quien={admin.user.id}").text
+    assert "Solo lo que hizo Adela Admin." in mine
+
+
+def test_models_page_says_how_to_train_and_charts_ndcg(web: Any, make_web_user: Any) -> None:
+    from chamba.web.admin import registry_of
+
+    class Version:
+        def __init__(self, version: str, ndcg: float) -> None:
+            self.version, self.ndcg = version, ndcg
+
+    class Registry:
+        def versions(self) -> list[Version]:
+            return [Version("v1", 0.61), Version("v2", 0.74)]
+
+        def check_promotion(self, version: str) -> tuple[bool, str]:
+            return True, "ok"
+
+        def serving_version(self) -> str:
+            return "v2"
+
+    web.app.dependency_overrides[registry_of] = Registry
+    try:
+        login_as(web, make_web_user(Role.ADMIN))
+        page = web.get("/admin/modelos").text
+    finally:
+        web.app.dependency_overrides.pop(registry_of, None)
+    assert "<code>chamba train</code>" in page
+    assert '<meter min="0" max="1" value="0.61">' in page
+    assert '<meter min="0" max="1" value="0.74">' in page
+    assert page.index('value="0.61"') < page.index('value="0.74"')  # oldest first

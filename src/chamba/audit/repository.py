@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -23,9 +25,12 @@ def page(
     object_id: str | None,
     offset: int,
     limit: int,
+    exclude_actions: Sequence[str] = (),
 ) -> tuple[list[AuditEntry], int]:
     """One page of entries, newest first, and the total count under the filters."""
     conditions: list[ColumnElement[bool]] = []
+    if exclude_actions:
+        conditions.append(AuditEntry.action.not_in(list(exclude_actions)))
     if actor_user_id is not None:
         conditions.append(AuditEntry.actor_user_id == actor_user_id)
     if action is not None:

@@ -7,6 +7,7 @@ see :data:`ACTIONS`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -84,6 +85,7 @@ def list_entries(
     object_id: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    exclude_actions: Sequence[str] = (),
 ) -> tuple[list[AuditEntry], int]:
     return repository.page(
         session,
@@ -93,6 +95,7 @@ def list_entries(
         object_id=object_id,
         offset=(page - 1) * per_page,
         limit=per_page,
+        exclude_actions=exclude_actions,
     )
 
 

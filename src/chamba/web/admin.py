@@ -8,6 +8,7 @@ reason). Every change is audited as in the API.
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -30,6 +31,7 @@ from chamba.learning.registry import (
     promotion_event,
 )
 from chamba.learning.train import models_dir
+from chamba.people import service as people_service
 from chamba.web.session import WebAdmin, see_other
 from chamba.web.templating import render
 from chamba.web.views import verify_csrf
@@ -110,17 +112,56 @@ def audit_log(
     audit: AuditDep,
     pagina: PageQuery = 1,
     accion: Annotated[str, Query(max_length=60)] = "",
+    quien: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
+    """The audit log in words: who (by name) did what to whom, in Lima time, filtered by
+    action or person acting. Reading this page is audited but hidden from the default list
+    (it would otherwise fill the log); filter on it to see it."""
     action = accion if accion in audit_service.ACTIONS else None
     entries, total = audit_service.list_entries(
-        session, action=action, page=pagina, per_page=PER_PAGE
-    )
+        session, action=action, actor_user_id=quien, page=pagina, per_page=PER_PAGE,
+        exclude_actions=() if action else ("audit.read",),
+    )  # fmt: skip
     audit.record(user, "audit.read", "audit_log")
+    names = _names(session, entries)
+    rows = [
+        {
+            "entry": e,
+            "at": e.at.astimezone(LOCAL_TIME),
+            "actor": names.get(("user", str(e.actor_user_id)), f"#{e.actor_user_id}"),
+            "object": names.get((e.object_type, e.object_id or ""), None),
+        }
+        for e in entries
+    ]
+    query = "".join(f"{k}={v}&" for k, v in (("accion", action), ("quien", quien)) if v)
     context = {
-        "entries": entries, "total": total, "actions": sorted(audit_service.ACTIONS),
-        "action": action or "", **_pages(total, pagina),
+        "rows": rows, "total": total, "actions": sorted(audit_service.ACTIONS),
+        "action": action or "", "who": quien, "who_name": names.get(("user", str(quien))),
+        "base": f"/admin/auditoria?{query}", **_pages(total, pagina),
     }  # fmt: skip
     return render(request, "admin_auditoria.html", context)
+
+
+#: Audit times are shown in Peru's time (UTC-5 all year: no daylight saving, so no time zone
+#: database is needed).
+LOCAL_TIME: Final = timezone(timedelta(hours=-5), "PET")
+
+
+def _names(session: Session, entries: list[Any]) -> dict[tuple[str, str], str]:
+    """Names of the actors and the people and accounts the entries are about."""
+    out: dict[tuple[str, str], str] = {}
+    users = {str(e.actor_user_id) for e in entries if e.actor_user_id is not None}
+    users |= {e.object_id for e in entries if e.object_type == "user" and e.object_id}
+    for key in users:
+        found = session.get(User, int(key)) if key.isdigit() else None
+        if found is not None:
+            out[("user", key)] = found.name or f"#{key}"
+    for e in entries:
+        if e.object_type == "person" and e.object_id and e.object_id.isdigit():
+            person = people_service.get_person(session, int(e.object_id))
+            if person is not None:
+                out[("person", e.object_id)] = person.full_name or f"#{e.object_id}"
+    return out
 
 
 def registry_of(settings: SettingsDep) -> ModelRegistry:
