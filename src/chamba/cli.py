@@ -177,6 +177,13 @@ def demo(
             esco_report = import_bundled_esco(session, progress=progress)
         out.print(esco_report.summary(), markup=False)
         out.print(ESCO_ATTRIBUTION, markup=False)
+        # Skill tagging embeds every skill name once (about 27k with ESCO): do it now, not on
+        # the first posting; the vectors are cached on disk for the server.
+        from chamba.nlp.service import get_extractor
+
+        out.print("Preparing skill tagging (vectors of every skill name, computed once)…")
+        with session_scope(engine) as session:
+            get_extractor(session).build_index()
     settings = get_settings()
     with session_scope(engine) as session:
         accounts = ensure_demo_accounts(session, settings)
