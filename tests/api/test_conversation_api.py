@@ -195,3 +195,11 @@ def test_a_failing_chat_model_falls_back_to_the_plan(
     assert body["phrased_by"] == "template"
     assert body["question"] == plan.topic("jobs").question("tasks", "es")
     assert "cash_register" in [p["id"] for p in body["proposals"]]
+
+
+def test_my_data_export_holds_my_conversation(client: Any, make_user: MakeUser) -> None:
+    rosa = make_user(Role.SEEKER)
+    say(client, rosa.headers, message="Trabajé de cajera en un mercado")
+    export = client.get("/api/v1/me/export", headers=rosa.headers).json()
+    assert export["conversation"]["turns"][0]["answer"] == "Trabajé de cajera en un mercado"
+    assert "cash_register" in [p["id"] for p in export["conversation"]["proposals"]]

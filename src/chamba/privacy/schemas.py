@@ -65,5 +65,7 @@ class DataExport(BaseModel):
     interactions: list[InteractionExport]
     counselor_grants: list[GrantOut]
     counselor_notes: list[NoteOut]
+    #: The guided conversation (its questions, my answers, the skills it proposed), if any.
+    conversation: dict[str, Any] | None = None
     #: Who (by account id and role) read or changed my data, and what I did as staff.
     audit: list[AuditEntryOut]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ from chamba.activity.models import (
 from chamba.audit import service as audit_service
 from chamba.audit.schemas import AuditEntryOut
 from chamba.auth.models import Role, User
+from chamba.conversation.models import Conversation
 from chamba.counseling import service as counseling_service
 from chamba.db import utcnow
 from chamba.people import repository as people_repository
@@ -136,8 +138,22 @@ def export(session: Session, user: User, *, now: datetime | None = None) -> Data
         ],
         counselor_grants=counseling_service.grants(session, person, include_revoked=True),
         counselor_notes=counseling_service.notes(session, person.id),
+        conversation=_conversation(session, person.id),
         audit=audit,
     )
+
+
+def _conversation(session: Session, person_id: int) -> dict[str, Any] | None:
+    row = session.get(Conversation, person_id)
+    if row is None:
+        return None
+    state = row.state or {}
+    return {
+        "done": row.done,
+        "turns": [{"question": t.get("q"), "answer": t.get("a")} for t in state.get("turns", [])],
+        "proposals": list(state.get("proposals", [])),
+        "updated_at": row.updated_at.isoformat(),
+    }
 
 
 def _keep_outcomes(session: Session, person_id: int) -> None:
