@@ -204,3 +204,13 @@ def test_a_workplace_described_is_no_skill(extractor: SkillExtractor) -> None:
 )
 def test_colloquial_and_english_wording(extractor: SkillExtractor, text: str, skill: str) -> None:
     assert skill in _ids(extractor, text)
+
+
+def test_parts_and_materials_are_no_skill(extractor: SkillExtractor) -> None:
+    # "repuestos de cocinas": stove parts, neither auto parts nor cooking
+    found = _ids(extractor, "vendo repuestos de cocinas")
+    assert not found & {"auto_parts_sales", "peruvian_cuisine", "home_cooking"}
+    # a name that is the part itself still counts
+    assert "auto_parts_sales" in _ids(extractor, "vendo repuestos de moto")
+    # "lana de oveja" is a material, not spinning
+    assert "hand_spinning" not in _ids(extractor, "vendo lana de oveja")

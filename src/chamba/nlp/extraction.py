@@ -256,6 +256,7 @@ CHANNEL_CONSTRUCTIONS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = 
         "online_tutoring",
     ),
 )
+_MATERIALS = frozenset("lana lanas fibra fibras cuero cueros piel pieles tela telas".split())
 _CONSTRUCTION_SPAN = 6  # tokens from the verb to the channel word
 #: A broad skill read from one bare word ("vendo", "sell", "chofer", "drive", "tiktok") gives
 #: way to a narrower skill of the same trade found in the same text: "vendo ropa por Facebook"
@@ -476,6 +477,23 @@ def _denied_after(tokens: Sequence[Token], unit: _Unit | None, last: int) -> boo
     if i > hi or tokens[i].norm not in ("no", "nunca"):
         return False
     return i == hi or tokens[i + 1].norm in _DENYING_VERBS
+
+
+def _material(tokens: Sequence[Token], hit: LexiconHit, starts: set[int]) -> bool:
+    """The hit names a material or part, not work: "lana de oveja" (a synonym that starts with
+    a material noun), or a bare "repuestos" whose "de ..." starts another match ("repuestos de
+    cocinas": parts of stoves, not auto parts)."""
+    if hit.length > 1:
+        return tokens[hit.first].norm in _MATERIALS and not any(e.is_label for e in hit.entries)
+    if tokens[hit.first].norm not in MODIFIED_NOUNS:
+        return False
+    after = hit.last + 1
+    return (
+        after + 1 < len(tokens)
+        and tokens[after].norm in ("de", "del")
+        and tokens[after].clause == tokens[hit.first].clause
+        and after + 1 in starts
+    )
 
 
 def _modifies(tokens: Sequence[Token], first: int) -> bool:
@@ -828,6 +846,7 @@ class SkillExtractor:
             taken |= span
             chosen_hits.append(hit)
         starts = {h.first for h in chosen_hits}
+        all_starts = {h.first for h in hits}
         unit_starts = [u.first for u in units]
         for hit in sorted(chosen_hits, key=lambda h: h.first):
             if hit.length == 1 and tokens[hit.first].key in GOVERNING_VERBS:
@@ -838,7 +857,11 @@ class SkillExtractor:
                 ][:1]
                 if nxt and nxt[0] in starts:
                     continue
-            if workplace_mention(tokens, hit.first, hit.last) or _modifies(tokens, hit.first):
+            if (
+                workplace_mention(tokens, hit.first, hit.last)
+                or _modifies(tokens, hit.first)
+                or _material(tokens, hit, all_starts)
+            ):
                 continue
             if hit.length == 1 and hit.first > 0 and tokens[hit.first - 1].norm in CHANNEL_WORDS:
                 continue
