@@ -210,6 +210,7 @@ OTHER_PEOPLE: frozenset[str] = frozenset(
 )
 _POSSESSIVES = frozenset({"mi", "mis", "my"})
 #: After a skill, "no" + one of these denies it: "tarrajeo no sé", "inglés no hablo".
+_STILL = frozenset("todavia aun tampoco yet".split())
 _DENYING_VERBS = frozenset(
     "se sabe hago hace hablo habla manejo maneja puedo domino conozco tengo he uso".split()
 )
@@ -267,7 +268,7 @@ NARROWER: dict[str, frozenset[str]] = {
         social_selling catalog_sales street_vending street_food market_stall_sales
         corner_shop_management auto_parts_sales mobile_phone_sales hardware_store_sales
         telemarketing field_sales handicraft_sales travel_agency_sales product_promotion
-        ecommerce
+        ecommerce fuel_station_service pharmacy_assistance
         """.split()
     ),
     "car_driving": frozenset(
@@ -474,6 +475,8 @@ def _denied_after(tokens: Sequence[Token], unit: _Unit | None, last: int) -> boo
     """ "no sé", "no hablo"... right after token ``last`` in its unit: "tarrajeo no sé hacer"."""
     hi = unit.last if unit is not None else len(tokens) - 1
     i = last + 1
+    while i < hi and tokens[i].norm in _STILL:  # "MIG todavía no sé"
+        i += 1
     if i > hi or tokens[i].norm not in ("no", "nunca"):
         return False
     return i == hi or tokens[i + 1].norm in _DENYING_VERBS
