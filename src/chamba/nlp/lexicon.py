@@ -614,11 +614,12 @@ class Lexicon:
         word = token.norm
         if len(word) < 4 or not word.isalpha() or word in NEVER_RESOLVED:
             return token.key
-        if word not in self._resolved:
+        resolved = self._resolved.get(word, _UNSEEN)
+        if resolved is _UNSEEN:
             if len(self._resolved) > _RESOLVED_MAX:
                 self._resolved.clear()
-            self._resolved[word] = self._resolve_word(word)
-        return self._resolved[word] or token.key
+            resolved = self._resolved[word] = self._resolve_word(word)
+        return resolved or token.key
 
     def _resolve_word(self, word: str) -> str | None:
         lemmas = {
@@ -648,6 +649,7 @@ class Lexicon:
 
 
 _RESOLVED_MAX = 50_000
+_UNSEEN = "\0"  # not a key: marks a word not resolved yet
 
 
 def _slip(typed: str, meant: str) -> bool:
