@@ -629,3 +629,42 @@ def test_models_page_says_how_to_train_and_charts_ndcg(web: Any, make_web_user: 
     assert '<meter min="0" max="1" value="0.61">' in page
     assert '<meter min="0" max="1" value="0.74">' in page
     assert page.index('value="0.61"') < page.index('value="0.74"')  # oldest first
+
+
+def test_seeker_grants_and_revokes_a_counselor_and_reads_notes(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any
+) -> None:
+    from chamba.counseling import service as counseling_service
+
+    counselor = make_web_user(Role.COUNSELOR, name="Consuelo Guía")
+    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
+    login_as(web, seeker)
+    page = web.get("/consejeria-mia").text
+    assert f'<option value="{counselor.user.id}">Consuelo Guía</option>' in page
+    # WHEN she gives access (with the form's token)  THEN the counselor sees her
+    assert (
+        web.post("/consejeria-mia", data={"consejera": str(counselor.user.id)}).status_code == 403
+    )
+    done = web.post(
+        "/consejeria-mia",
+        data={"consejera": str(counselor.user.id), csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/consejeria-mia?hecho=acceso"
+    login_as(web, counselor)
+    assert web.get(f"/consejeria/personas/{seeker.person.id}").status_code == 200
+    counseling_service.add_note(seeded_session, counselor.user, seeker.person, "Curso de caja")
+    seeded_session.commit()
+    # AND she reads the note, then takes the access away
+    login_as(web, seeker)
+    assert "Curso de caja" in web.get("/consejeria-mia").text
+    web.post(f"/consejeria-mia/{counselor.user.id}/quitar", data={csrf.FIELD_NAME: token})
+    login_as(web, counselor)
+    assert web.get(f"/consejeria/personas/{seeker.person.id}").status_code == 404
+    # AND a non-counselor id changes nothing
+    login_as(web, seeker)
+    bad = web.post(
+        "/consejeria-mia", data={"consejera": str(seeker.user.id), csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert bad.headers["location"] == "/consejeria-mia?hecho=error"

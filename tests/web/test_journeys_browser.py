@@ -172,3 +172,26 @@ def test_provider_records_who_completed_a_course(phone: Visit, server: str) -> N
     # THEN it is recorded (and certifies the skills)
     expect(page.locator(".notice")).to_contain_text("terminó el curso")
     _weigh_here(phone, f"/proveedor/cursos/{course_id}/personas")
+
+
+def test_seeker_chooses_who_may_see_their_profile(phone_nojs: Visit) -> None:
+    from playwright.sync_api import expect
+
+    page = phone_nojs.page
+    _sign_up(phone_nojs, _email("counsel"))
+    page.goto("/perfil")
+    page.get_by_role("link", name="Tu consejería", exact=False).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tu consejería")
+    page.get_by_label("Consejero", exact=True).select_option(label="Consuelo")
+    page.get_by_role("button", name="Dar acceso").click()
+    expect(page.locator(".notice")).to_contain_text("ya puede ver tu perfil")
+    page.get_by_role("button", name="Quitar el acceso").click()
+    expect(page.locator(".notice")).to_contain_text("ya no puede ver tu perfil")
+    phone_nojs.check("my-counseling")
+
+
+def test_my_counseling_page_is_accessible_and_light(phone: Visit) -> None:
+    _sign_up(phone, _email("counsel-axe"))
+    phone.page.goto("/consejeria-mia")
+    phone.check("my-counseling")
+    _weigh_here(phone, "/consejeria-mia")

@@ -42,6 +42,7 @@ def install_web(app: FastAPI) -> None:
     from chamba.web.admin import router as admin_router
     from chamba.web.browse import router as browse_router
     from chamba.web.conversation import router as conversation_router
+    from chamba.web.counsel_me import router as counsel_me_router
     from chamba.web.counselor import router as counselor_router
     from chamba.web.cv import router as cv_router
     from chamba.web.employer import router as employer_router
@@ -60,6 +61,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(accounts_router)
     app.include_router(seeker_router)
     app.include_router(browse_router)
+    app.include_router(counsel_me_router)
     app.include_router(conversation_router)
     app.include_router(cv_router)
     app.include_router(report_router)
