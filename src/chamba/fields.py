@@ -24,7 +24,7 @@ from stdnum.pe import ruc as pe_ruc
 
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
-from chamba.text import normalize
+from chamba.text import LONE_SURROGATE_MESSAGE, has_lone_surrogate, normalize
 from chamba.vocab import EducationLevel, SkillLevel, validate_slots
 
 #: Peru is UTC-5 all year (no daylight saving time).
@@ -76,6 +76,8 @@ def clean_text(value: Any, *, max_length: int = MAX_SHORT, multiline: bool = Fal
         raise ValueError(f"is too long: {len(text):,} characters, the limit is {max_length:,}")
     if _CONTROL.search(text):
         raise ValueError("contains control characters (e.g. NUL); remove them")
+    if has_lone_surrogate(text):
+        raise ValueError(LONE_SURROGATE_MESSAGE)
     if not multiline:
         text = " ".join(text.split())
     check_formula(text)

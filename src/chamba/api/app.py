@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import chamba
-from chamba.api.problems import BodySizeLimit, install_problem_handlers
+from chamba.api.problems import BodySizeLimit, RefuseLoneSurrogates, install_problem_handlers
 from chamba.config import Settings, get_settings
 from chamba.db import get_engine, migrate, session_factory, session_scope
 from chamba.events.runtime import AppEvents
@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_web(app)  # pages at /, /static, HTML error pages, gzip (innermost middleware)
     routes = RouteTemplates()
     # Added last = outermost: the request id is set before anything else runs.
+    app.add_middleware(RefuseLoneSurrogates)  # 422 for JSON text that UTF-8 cannot hold
     app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     app.add_middleware(RequestContextMiddleware, routes=routes)

@@ -8,7 +8,9 @@ makes every 4xx/5xx in the document (FastAPI's own 422 included) point at the ``
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -21,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chamba.errors import ChambaError
 from chamba.observability.logging import REQUEST_ID_HEADER, request_id_of
+from chamba.text import LONE_SURROGATE_MESSAGE, has_lone_surrogate
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -248,3 +251,76 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _json_holds_lone_surrogate(body: bytes) -> bool:
+    """Whether a JSON body decodes to text with a lone surrogate (``"\\ud800"``).
+
+    Raw surrogate bytes are invalid UTF-8 (refused as unreadable anyway): only ``\\u`` escapes
+    can make one, so bodies without a surrogate escape are not decoded here.
+    """
+    if not _SURROGATE_ESCAPE.search(body):
+        return False
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return False  # not JSON: the route answers that
+    return has_lone_surrogate(json.dumps(decoded, ensure_ascii=False))
+
+
+class RefuseLoneSurrogates:
+    """Answer 422 to a JSON body whose text holds a lone UTF-16 surrogate, wherever it is.
+
+    Such text cannot be stored, hashed or sent back as UTF-8. The shared text validators
+    (:func:`chamba.fields.clean_text`) refuse it field by field; this guard covers every other
+    string of every API body (passwords, ids, free fields) in one place. Install it inside
+    :class:`BodySizeLimit`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        if headers is None or "json" not in headers.get("content-type", ""):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        try:
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    await self.app(scope, receive, send)  # the client went away
+                    return
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+        except HTTPException as exc:  # BodySizeLimit counted past its limit
+            response = problem(exc.status_code, "Content too large", exc.detail, Request(scope))
+            await response(scope, receive, send)
+            return
+        body = b"".join(chunks)
+        if _json_holds_lone_surrogate(body):
+            reason = LONE_SURROGATE_MESSAGE
+            response = problem(
+                422,
+                "Invalid input",
+                f"body: {reason}",
+                Request(scope),
+                errors=[{"field": "body", "reason": reason}],
+            )
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
