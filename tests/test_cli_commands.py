@@ -116,6 +116,20 @@ def test_import_jobs_is_idempotent_and_all_or_nothing(data_dir: Path, tmp_path: 
     assert json.loads(skipped.stdout)["created"] == 1
 
 
+def test_import_takes_the_encoding_its_advice_names(data_dir: Path, tmp_path: Path) -> None:
+    # GIVEN the jobs file saved by old Excel in Windows-1252
+    latin = tmp_path / "jobs_cp1252.csv"
+    latin.write_bytes(_jobs_csv(tmp_path / "jobs.csv").read_text("utf-8").encode("cp1252"))
+    # WHEN imported as UTF-8 THEN it is refused, advising the option
+    refused = chamba(data_dir, "import", "jobs", str(latin))
+    assert refused.returncode == 1
+    assert "--encoding cp1252" in refused.stderr
+    # AND with the option it imports
+    done = chamba(data_dir, "import", "jobs", str(latin), "--encoding", "cp1252", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["created"] == 2
+
+
 def test_demo_generates_and_loads_without_serving(data_dir: Path) -> None:
     # WHEN a small demo is generated twice with the same seed (the second replaces the first)
     # (without ESCO, whose import and skill vectors are tested in tests/taxonomy)

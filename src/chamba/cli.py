@@ -221,6 +221,10 @@ def import_(
             help="Jobs: read the skills each posting asks for from its title and description.",
         ),
     ] = True,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding of the file, e.g. cp1252 (default: UTF-8)."),
+    ] = None,
 ) -> None:
     """Import jobs, people or courses; a file with any bad row imports nothing."""
     from chamba.db import session_scope
@@ -238,6 +242,7 @@ def import_(
             source=source,
             progress=progress,
             extract_skills=extract_skills,
+            encoding=encoding,
         )
     if as_json:
         out.print_json(json.dumps(report.to_dict()))

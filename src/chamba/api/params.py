@@ -21,6 +21,8 @@ MAX_PAGE: Final = 10_000
 
 PersonId = Annotated[int, Path(ge=1, le=MAX_ID, description="The person's id.")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
+#: A row id in a page address (``/empleos/{job_id}``): one no row can have is not found.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id.")]
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="The page, from 1.")]
 
 

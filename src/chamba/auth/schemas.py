@@ -75,7 +75,7 @@ class UserCreate(_Identified):
     password: Password
     role: Role
     name: PersonName
-    organisation_id: int | None = None
+    organisation_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
 
 
 class UserUpdate(BaseModel):

@@ -10,12 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from chamba.fields import required_text
 
 MAX_NOTE = 5_000
+MAX_ID = 2**31 - 1  # ids are PostgreSQL ``integer`` columns
 
 
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    counselor_id: int
+    #: A user id (PostgreSQL ``integer``): one no row can have is invalid input, not a 500.
+    counselor_id: Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class GrantOut(BaseModel):

@@ -94,7 +94,7 @@ def _decode_message(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: 
     bad = data[exc.start : exc.end].hex(" ")
     hint = (
         f"{_SAVE_AS_UTF8}, or, if it comes from an old Windows program, import it with "
-        "encoding 'cp1252' (or 'latin-1')."
+        "encoding 'cp1252' (or 'latin-1'): chamba import --encoding cp1252."
         if encoding == "UTF-8"
         else "Check the encoding you gave."
     )

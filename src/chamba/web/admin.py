@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from chamba.api.deps import SessionDep, SettingsDep
+from chamba.api.params import PathId
 from chamba.audit import service as audit_service
 from chamba.audit.deps import AuditDep
 from chamba.auth import service as auth_service
@@ -73,7 +74,7 @@ def users(
 
 @router.post("/admin/usuarios/{user_id}")
 def change_user(
-    user_id: int,
+    user_id: PathId,
     user: WebAdmin,
     session: SessionDep,
     audit: AuditDep,

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from chamba.activity import service as activity_service
 from chamba.api.deps import SessionDep
+from chamba.api.params import PathId
 from chamba.audit.deps import AuditDep
 from chamba.counseling import service as counseling_service
 from chamba.matching import service as matching_service
@@ -99,7 +100,7 @@ def _person_page(
 @router.get("/consejeria/personas/{person_id}")
 def person_page(
     request: Request,
-    person_id: int,
+    person_id: PathId,
     user: WebCounselor,
     session: SessionDep,
     indexes: IndexesDep,
@@ -113,7 +114,7 @@ def person_page(
 @router.post("/consejeria/personas/{person_id}/notas")
 def add_note(
     request: Request,
-    person_id: int,
+    person_id: PathId,
     user: WebCounselor,
     session: SessionDep,
     indexes: IndexesDep,

@@ -20,6 +20,7 @@ from chamba.activity import service as activity_service
 from chamba.activity.errors import ApplicationNotFound, InvalidTransition
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.api.deps import LlmDep, SessionDep
+from chamba.api.params import PathId
 from chamba.auth.models import User
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import is_owner
@@ -291,7 +292,7 @@ async def publish(
 @router.get("/empleador/ofertas/{job_id}")
 def job_candidates(
     request: Request,
-    job_id: int,
+    job_id: PathId,
     user: WebEmployer,
     session: SessionDep,
     indexes: IndexesDep,
@@ -334,7 +335,7 @@ def job_candidates(
 @router.post("/empleador/postulaciones/{application_id}")
 def move_application(
     request: Request,
-    application_id: int,
+    application_id: PathId,
     user: WebEmployer,
     session: SessionDep,
     estado: FormText = "",
@@ -392,7 +393,7 @@ def _confirm_move(
 @router.post("/empleador/ofertas/{job_id}/cerrar")
 def close(
     request: Request,
-    job_id: int,
+    job_id: PathId,
     user: WebEmployer,
     session: SessionDep,
     confirmado: FormText = "",

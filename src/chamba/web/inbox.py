@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from chamba.api.deps import SessionDep
+from chamba.api.params import PathId
 from chamba.notifications import service as notification_service
 from chamba.web.session import WebSeeker, see_other
 from chamba.web.templating import render
@@ -25,6 +26,6 @@ def inbox(request: Request, user: WebSeeker, session: SessionDep) -> Response:
 
 
 @router.post("/avisos/{notification_id}/leido")
-def mark_read(notification_id: int, user: WebSeeker, session: SessionDep) -> Response:
+def mark_read(notification_id: PathId, user: WebSeeker, session: SessionDep) -> Response:
     row = notification_service.mark_read(session, user, notification_id)
     return see_other(session, f"/avisos#aviso-{row.id}")

@@ -22,6 +22,7 @@ from chamba.activity.errors import AlreadyApplied, JobNotOpen
 from chamba.activity.models import SubjectType
 from chamba.activity.schemas import FeedbackIn
 from chamba.api.deps import SessionDep
+from chamba.api.params import PathId
 from chamba.auth.models import User
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import is_owner
@@ -332,7 +333,7 @@ def _job_context(
 @router.get("/empleos/{job_id}")
 def job_page(
     request: Request,
-    job_id: int,
+    job_id: PathId,
     session: SessionDep,
     user: OptionalWebUser,
     postulado: Annotated[str, Query(max_length=10)] = "",
@@ -344,7 +345,7 @@ def job_page(
 
 
 @router.post("/empleos/{job_id}/postular")
-def apply(request: Request, job_id: int, user: WebSeeker, session: SessionDep) -> Response:
+def apply(request: Request, job_id: PathId, user: WebSeeker, session: SessionDep) -> Response:
     """Apply in one tap (the API's ``POST /jobs/{id}/applications``)."""
     job = _visible_job(session, user, job_id)
     person = person_of(session, user)
@@ -366,7 +367,7 @@ def apply(request: Request, job_id: int, user: WebSeeker, session: SessionDep) -
 @router.post("/empleos/{job_id}/no-es-para-mi")
 def dismiss(
     request: Request,
-    job_id: int,
+    job_id: PathId,
     user: WebSeeker,
     session: SessionDep,
     motivo: FormText = "",
@@ -397,7 +398,9 @@ def dismiss(
 
 
 @router.get("/empleos/{job_id}/ruta")
-def pathway_page(request: Request, job_id: int, user: WebSeeker, session: SessionDep) -> Response:
+def pathway_page(
+    request: Request, job_id: PathId, user: WebSeeker, session: SessionDep
+) -> Response:
     """What is missing for a job: the courses, their cost and time, what they unlock."""
     lang = request_lang(request)
     job = _visible_job(session, user, job_id)
