@@ -671,4 +671,5 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("CHAMBA_ENV", "development")  # a benchmark may use the placeholder secret
     main()

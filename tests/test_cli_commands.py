@@ -130,6 +130,26 @@ def test_import_takes_the_encoding_its_advice_names(data_dir: Path, tmp_path: Pa
     assert json.loads(done.stdout)["created"] == 2
 
 
+def test_only_the_demo_runs_without_a_secret(data_dir: Path) -> None:
+    # GIVEN an environment with no secret and no CHAMBA_ENV (a plain docker run)
+    bare = {k: v for k, v in os.environ.items() if k not in ("CHAMBA_ENV", "CHAMBA_SECRET_KEY")}
+    bare.update(CHAMBA_DATA_DIR=str(data_dir), COLUMNS="200")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "chamba", *args],
+            capture_output=True, text=True, timeout=300, env=bare, check=False,
+        )  # fmt: skip
+
+    # WHEN the app's commands start THEN they refuse the public placeholder secret
+    refused = run("migrate")
+    assert refused.returncode == 1
+    assert "CHAMBA_SECRET_KEY" in refused.stderr
+    # AND the demo, which is local development, runs
+    demo = run("demo", "--size", "10", "--no-serve")
+    assert demo.returncode == 0, demo.stderr
+
+
 def test_demo_generates_and_loads_without_serving(data_dir: Path) -> None:
     # WHEN a small demo is generated twice with the same seed (the second replaces the first)
     # (without ESCO, whose import and skill vectors are tested in tests/taxonomy)

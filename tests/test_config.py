@@ -48,11 +48,22 @@ def test_invalid_settings_fail_naming_the_variable(
         load_settings()
 
 
-def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHAMBA_ENV", "production")
+@pytest.mark.parametrize("env", ["production", "test", None])
+def test_only_development_accepts_the_placeholder_secret(
+    monkeypatch: pytest.MonkeyPatch, env: str | None
+) -> None:
+    # GIVEN no secret, and any environment but development (unset included: a plain docker run)
     monkeypatch.delenv("CHAMBA_SECRET_KEY", raising=False)
+    if env is None:
+        monkeypatch.delenv("CHAMBA_ENV", raising=False)
+    else:
+        monkeypatch.setenv("CHAMBA_ENV", env)
+    # THEN the settings refuse to load, naming the variable
     with pytest.raises(SettingsError, match="CHAMBA_SECRET_KEY"):
         load_settings()
+    # AND only the explicit development mode accepts the public placeholder
+    monkeypatch.setenv("CHAMBA_ENV", "development")
+    assert load_settings().env == "development"
 
 
 def test_every_setting_is_documented_and_nothing_else() -> None:

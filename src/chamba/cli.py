@@ -7,6 +7,7 @@ on stderr; 2 wrong usage (unknown option, missing argument).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import threading
@@ -156,6 +157,10 @@ def demo(
     ] = True,
 ) -> None:
     """Generate a realistic Peru dataset, load it into the database and serve the app."""
+    if "CHAMBA_ENV" not in os.environ:
+        # The demo is local development: its placeholder secret is accepted (nowhere else).
+        os.environ["CHAMBA_ENV"] = "development"
+        get_settings.cache_clear()
     from chamba.db import session_scope
     from chamba.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
     from chamba.demo.generator import generate_demo

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     env: Literal["development", "test", "production"] = Field(
-        "development", description="Deployment environment; production refuses dev secrets."
+        "production",
+        description="Deployment environment. Only `development` (which `chamba demo` sets) "
+        "accepts the built-in placeholder secret.",
     )
     data_dir: Path = Field(
         Path("var"), description="Folder for the SQLite database, vector index and models."
@@ -251,11 +253,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_dev_secret_in_production(self) -> Settings:
-        if self.env == "production" and self.secret_key.get_secret_value() == _DEV_SECRET:
+    def _refuse_dev_secret(self) -> Settings:
+        if self.env != "development" and self.secret_key.get_secret_value() == _DEV_SECRET:
             raise ValueError(
-                f"{ENV_PREFIX}SECRET_KEY must be set to a real secret "
-                f"when {ENV_PREFIX}ENV=production"
+                f"{ENV_PREFIX}SECRET_KEY must be set to a random secret of 32+ characters, e.g. "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))' (the built-in "
+                f"placeholder is public; only {ENV_PREFIX}ENV=development, which `chamba demo` "
+                "sets, accepts it)"
             )
         return self
 

@@ -109,6 +109,7 @@ def _seed(app: FastAPI) -> World:
         actors = {
             "seeker": (Role.SEEKER, {}),
             "erasable": (Role.SEEKER, {}),  # DELETE /me erases this one
+            "leaver": (Role.SEEKER, {}),  # POST /auth/logout ends this one's login
             "victim": (Role.EMPLOYER, {}),  # PATCH /admin/users/{id} edits this one
             "employer": (Role.EMPLOYER, {"organisation_id": employer_org.id}),
             "provider": (Role.PROVIDER, {"organisation_id": provider_org.id}),
@@ -195,6 +196,8 @@ def _actor(method: str, path: str) -> str | None:
     route = path.removeprefix(API)
     if method == "DELETE" and route == "/me":
         return "erasable"  # account erasure: a seeker of its own, so the others keep working
+    if route == "/auth/logout":
+        return "leaver"  # ends its login: the other actors' tokens must survive the fuzz
     if route.startswith("/auth/register") or route.startswith("/auth/login"):
         return None
     if route.startswith("/admin"):
@@ -306,3 +309,16 @@ def test_no_input_makes_the_api_fail_or_break_its_schema(
     except Unsatisfiable:
         # Nothing invalid can be sent (e.g. a free-text path segment): the valid runs cover it.
         assert mode == GenerationMode.NEGATIVE
+
+
+def test_the_actors_logins_survive_the_fuzz(fuzz_app: FastAPI) -> None:
+    # Runs after the fuzz: only the actors of logout and erasure lost their login, so every
+    # other operation was fuzzed with a working token (not answered 401 from some point on).
+    world: World = fuzz_app.state.fuzz_world
+    client = TestClient(fuzz_app)
+    alive = {
+        actor: client.get(f"{API}/auth/me", headers=headers).status_code
+        for actor, headers in world.headers.items()
+        if actor not in ("erasable", "leaver")
+    }
+    assert alive == dict.fromkeys(alive, 200)
