@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(
         30, ge=1, le=365, description="Lifetime of a refresh token, in days."
     )
+    session_absolute_days: int = Field(
+        30, ge=1, le=365, description="An app (API) login ends this many days after it began."
+    )
+    web_session_absolute_hours: int = Field(
+        12, ge=1, le=24 * 30, description="A web login ends this many hours after it began."
+    )
+    web_session_idle_minutes: int = Field(
+        30, ge=5, le=24 * 60, description="A web login ends after this many minutes unused."
+    )
     password_hash_time_cost: int = Field(2, ge=1, le=20, description="argon2id iterations.")
     password_hash_memory_kib: int = Field(
         65536, ge=1024, le=4 * 1024 * 1024, description="argon2id memory per hash, in KiB."

@@ -196,7 +196,7 @@ def _actor(method: str, path: str) -> str | None:
     route = path.removeprefix(API)
     if method == "DELETE" and route == "/me":
         return "erasable"  # account erasure: a seeker of its own, so the others keep working
-    if route == "/auth/logout":
+    if route in ("/auth/logout", "/auth/logout-everywhere", "/auth/password"):
         return "leaver"  # ends its login: the other actors' tokens must survive the fuzz
     if route.startswith("/auth/register") or route.startswith("/auth/login"):
         return None

@@ -27,11 +27,13 @@ from chamba.auth.errors import (
     TooManyAttempts,
     UserNotFound,
     WeakPassword,
+    WrongCurrentPassword,
 )
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import (
     LoginIn,
     LogoutIn,
+    PasswordChangeIn,
     RefreshIn,
     RegisterIn,
     TokenPair,
@@ -103,6 +105,33 @@ def refresh(data: RefreshIn, session: SessionDep, settings: SettingsDep) -> Toke
 )
 def logout(login: CurrentLogin, session: SessionDep, data: LogoutIn | None = None) -> Response:
     service.logout(session, login, refresh_token=data.refresh_token if data else None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/logout-everywhere",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out on every device: every login of this account ends",
+    responses=responses(NotAuthenticated),
+)
+def logout_everywhere(login: CurrentLogin, session: SessionDep) -> Response:
+    service.logout_everywhere(session, login.user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change my password (the current one is asked again); other logins end",
+    responses=responses(NotAuthenticated, WrongCurrentPassword, WeakPassword, TooManyAttempts),
+)
+def change_password(
+    data: PasswordChangeIn, login: CurrentLogin, session: SessionDep, settings: SettingsDep
+) -> Response:
+    with commit_even_if(session, WrongCurrentPassword):
+        service.change_password(
+            session, login, data.current_password, data.new_password, settings=settings
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

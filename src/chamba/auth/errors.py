@@ -111,3 +111,13 @@ class TooManyAttempts(ChambaError):
             headers={"Retry-After": str(seconds)},
         )
         self.retry_after = seconds
+
+
+class WrongCurrentPassword(ChambaError):
+    """A change of credentials asked for the current password, and it was not right."""
+
+    status_code = 403
+    title = "Wrong password"
+
+    def __init__(self) -> None:
+        super().__init__("The current password is not right; nothing was changed.")

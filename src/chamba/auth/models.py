@@ -58,6 +58,9 @@ class AuthSession(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     ip: Mapped[str | None] = mapped_column(EncryptedString)
+    #: ``web`` (the browser's cookie) or ``api`` (an app): each has its own absolute and idle
+    #: time limits (``CHAMBA_WEB_SESSION_*``, ``CHAMBA_SESSION_ABSOLUTE_DAYS``).
+    channel: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
 
 
 class RefreshToken(Base):

@@ -72,6 +72,14 @@ def revoke_sessions_of_user(session: Session, user_id: int, *, now: datetime, re
     )
 
 
+def other_sessions_of_user(session: Session, user_id: int, *, keep: int) -> list[AuthSession]:
+    """Open logins of the user except ``keep``."""
+    stmt = select(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), AuthSession.id != keep
+    )
+    return list(session.scalars(stmt))
+
+
 def add_attempt(session: Session, scope: str, key: str, *, now: datetime) -> None:
     session.add(AuthAttempt(scope=scope, key=key, created_at=now))
     session.flush()

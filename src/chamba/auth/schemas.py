@@ -103,6 +103,13 @@ class LogoutIn(BaseModel):
     refresh_token: Annotated[str | None, Field(max_length=200)] = None
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str

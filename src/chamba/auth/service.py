@@ -27,6 +27,7 @@ from chamba.auth.errors import (
     StaffRoleRefused,
     UserNotFound,
     WeakPassword,
+    WrongCurrentPassword,
 )
 from chamba.auth.models import AuthSession, RefreshToken, Role, User
 from chamba.auth.schemas import (
@@ -49,6 +50,7 @@ MIN_PASSWORD = 10
 SELF_SERVICE_ROLES = frozenset({Role.SEEKER, Role.EMPLOYER, Role.PROVIDER})
 STAFF_ROLES = frozenset(Role) - SELF_SERVICE_ROLES
 RETRY_GRACE = timedelta(seconds=30)
+WEB, API = "web", "api"
 _COMMON_PASSWORDS = frozenset(
     {"contraseña", "contrasena", "password", "qwertyuiop", "abcdefghij", "iloveyou", "teamo"}
 )
@@ -286,11 +288,25 @@ def update_user(
 # --- login, tokens, logout ---------------------------------------------------------------------
 
 
+def session_limits(channel: str, settings: Settings) -> tuple[timedelta, timedelta]:
+    """``(absolute, idle)`` time limits of a login made through ``channel`` (web or api)."""
+    if channel == WEB:
+        return (
+            timedelta(hours=settings.web_session_absolute_hours),
+            timedelta(minutes=settings.web_session_idle_minutes),
+        )
+    return timedelta(days=settings.session_absolute_days), timedelta(
+        days=settings.refresh_token_days
+    )
+
+
 def _issue_refresh(
     session: Session, auth_session: AuthSession, *, now: datetime, settings: Settings
 ) -> tuple[str, RefreshToken]:
+    """A new refresh token; the login now ends at its idle limit or its absolute limit."""
     token = security.new_refresh_token()
-    expires = now + timedelta(days=settings.refresh_token_days)
+    absolute, idle = session_limits(auth_session.channel, settings)
+    expires = min(now + idle, auth_session.created_at + absolute)
     row = RefreshToken(
         session_id=auth_session.id,
         token_hash=security.token_hash(token),
@@ -323,8 +339,10 @@ def login(
     client: Client,
     settings: Settings,
     now: datetime | None = None,
+    channel: str = API,
 ) -> TokenPair:
-    """Check the password and open a login session.
+    """Check the password and open a login session (``channel``: web or api, see
+    :func:`session_limits`).
 
     Failed attempts are counted per account and per client address; the caller must commit
     them even though :class:`InvalidCredentials` is raised. A success clears the account's
@@ -364,9 +382,10 @@ def login(
     auth_session = AuthSession(
         user_id=user.id,
         created_at=now,
-        expires_at=now + timedelta(days=settings.refresh_token_days),
+        expires_at=now,  # set by the first refresh token
         user_agent=(client.user_agent or "")[:300] or None,
         ip=client.address,
+        channel=channel,
     )
     session.add(auth_session)
     session.flush()
@@ -468,4 +487,42 @@ def logout(
         found = repository.refresh_token_by_hash(session, security.token_hash(refresh_token))
         if found is not None and found[2].id == current.user.id:
             _revoke(found[1], now=now, reason="logout")
+    session.flush()
+
+
+def logout_everywhere(session: Session, user: User, *, now: datetime | None = None) -> None:
+    """End every login of ``user`` (every device, the current one included)."""
+    repository.revoke_sessions_of_user(session, user.id, now=now or utcnow(), reason="logout_all")
+    session.flush()
+
+
+def change_password(
+    session: Session,
+    current: Authenticated,
+    current_password: str,
+    new_password: str,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+) -> None:
+    """Set a new password after checking the current one (re-authentication), and end every
+    other login of the account. A wrong current password counts as a failed login.
+
+    Raises:
+        TooManyAttempts, WrongCurrentPassword (the caller commits the count), WeakPassword.
+    """
+    now = now or utcnow()
+    user = current.user
+    key = f"user:{user.id}"
+    per_account = ratelimit.login_per_account(settings)
+    per_account.check(session, key, now=now)
+    if not security.verify_password(current_password, user.password_hash, settings):
+        per_account.hit(session, key, now=now)
+        raise WrongCurrentPassword()
+    check_password_policy(new_password, email=user.email, phone=user.phone)
+    user.password_hash = security.hash_password(new_password, settings)
+    session.flush()
+    others = repository.other_sessions_of_user(session, user.id, keep=current.session.id)
+    for other in others:
+        _revoke(other, now=now, reason="password_changed")
     session.flush()

@@ -135,6 +135,7 @@ def signup_submit(
                 LoginIn(email=data.email, phone=data.phone, password=clave),
                 client=client,
                 settings=settings,
+                channel=auth_service.WEB,
             )
         except TooManyAttempts as exc:
             session.commit()  # the counted attempt persists
@@ -200,7 +201,11 @@ def login_submit(
         if data is not None:
             try:
                 pair = auth_service.login(
-                    session, data, client=web_session.client_of(request), settings=settings
+                    session,
+                    data,
+                    client=web_session.client_of(request),
+                    settings=settings,
+                    channel=auth_service.WEB,
                 )
             except InvalidCredentials:
                 session.commit()  # failed attempts are counted

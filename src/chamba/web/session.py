@@ -129,7 +129,7 @@ def _queue_cookie(request: Request, value: str | None, max_age: int | None = Non
 def start_session(request: Request, pair: TokenPair, settings: Settings) -> None:
     """Keep a new login in the browser (the response of this request sets the cookie)."""
     value = f"{pair.access_token}{_SEPARATOR}{pair.refresh_token}"
-    _queue_cookie(request, value, max_age=settings.refresh_token_days * 24 * 3600)
+    _queue_cookie(request, value, max_age=settings.web_session_absolute_hours * 3600)
 
 
 def end_session(request: Request) -> None:
