@@ -115,3 +115,32 @@ def test_chamba_serve_leaves_forwarded_headers_to_the_app(
     cli._serve(None, None)
     # THEN uvicorn's own proxy handling is off: only CHAMBA_TRUSTED_PROXIES is trusted
     assert seen["proxy_headers"] is False
+
+
+def test_over_https_cookies_are_host_prefixed_and_hsts_is_sent(proxied: FastAPI) -> None:
+    # GIVEN a page asked over https through the trusted ingress
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    client = TestClient(proxied, client=INGRESS, base_url="https://testserver")
+    page = client.get("/", headers=https)
+    # THEN its cookies are __Host- cookies (Secure, Path=/, no Domain) and HSTS is on
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("__Host-chamba_csrf=")
+    assert "secure" in cookie.lower()
+    assert "domain" not in cookie.lower()
+    assert page.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert "strict-transport-security" in client.get("/health", headers=https).headers
+    # AND the form posted back with that cookie passes the CSRF check (the name is read back)
+    token = client.cookies.get("__Host-chamba_csrf")
+    assert token
+    login = client.post(
+        "/ingresar",
+        data={"csrf_token": token, "contacto": "nadie@example.pe", "clave": "x"},
+        headers=https,
+    )
+    assert login.status_code != 403
+
+
+def test_over_plain_http_there_is_no_hsts(proxied: FastAPI) -> None:
+    spoofed = _client(proxied, STRANGER).get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "strict-transport-security" not in spoofed.headers
+    assert spoofed.headers["set-cookie"].startswith("chamba_csrf=")

@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import chamba
 from chamba.api.problems import BodySizeLimit, RefuseLoneSurrogates, install_problem_handlers
+from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
 from chamba.db import get_engine, migrate, session_factory, session_scope
 from chamba.events.runtime import AppEvents
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     app.add_middleware(RequestContextMiddleware, routes=routes)
+    app.add_middleware(StrictTransportSecurity)  # HSTS over https
     # Outermost: the client address and scheme come from X-Forwarded-* only when the direct
     # peer is a trusted proxy (CHAMBA_TRUSTED_PROXIES); from anyone else they are ignored.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_networks)

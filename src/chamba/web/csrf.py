@@ -21,6 +21,15 @@ _NONCE_BYTES: Final = 18
 _CONTEXT: Final = b"chamba-csrf:"
 
 
+def cookie_name(base: str, *, secure: bool) -> str:
+    """``__Host-<base>`` over https, ``base`` over plain http.
+
+    A browser accepts a ``__Host-`` cookie only when it is ``Secure``, has ``Path=/`` and no
+    ``Domain``: a sibling subdomain or a plain-http page cannot plant or overwrite it.
+    """
+    return f"__Host-{base}" if secure else base
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 

@@ -33,6 +33,7 @@ from chamba.auth.errors import InvalidRefreshToken, NotAuthenticated
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import TokenPair
 from chamba.config import Settings
+from chamba.web import csrf
 
 COOKIE_NAME: Final = "chamba_session"
 _SEPARATOR: Final = "|"
@@ -106,15 +107,21 @@ def safe_next(value: str | None, default: str = "/") -> str:
 # --- the cookie ----------------------------------------------------------------------------
 
 
+def _cookie_name(request: Request) -> str:
+    """``__Host-chamba_session`` over https (see :func:`chamba.web.csrf.cookie_name`)."""
+    return csrf.cookie_name(COOKIE_NAME, secure=request.url.scheme == "https")
+
+
 def _queue_cookie(request: Request, value: str | None, max_age: int | None = None) -> None:
     """Ask :class:`SessionCookieMiddleware` to set (or, with ``None``, delete) the cookie."""
     template = Response()
     secure = request.url.scheme == "https"
+    name = _cookie_name(request)
     if value is None:
-        template.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True, samesite="lax")
+        template.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
     else:
         template.set_cookie(
-            COOKIE_NAME,
+            name,
             value,
             max_age=max_age,
             path="/",
@@ -139,7 +146,7 @@ def end_session(request: Request) -> None:
 
 def session_tokens(request: Request) -> tuple[str, str] | None:
     """``(access, refresh)`` of the request's session cookie, if it has a well-formed one."""
-    raw = request.cookies.get(COOKIE_NAME)
+    raw = request.cookies.get(_cookie_name(request))
     if not raw or raw.count(_SEPARATOR) != 1 or len(raw) > 4000:
         return None
     access, refresh = raw.split(_SEPARATOR)
@@ -208,7 +215,7 @@ def optional_web_user(request: Request, session: SessionDep, settings: SettingsD
         cached: User | None = state["web_user"]
         return cached
     login = _authenticate(request, session, settings)
-    if login is None and request.cookies.get(COOKIE_NAME):
+    if login is None and request.cookies.get(_cookie_name(request)):
         end_session(request)
     state["web_login"] = login
     state["web_user"] = login.user if login is not None else None

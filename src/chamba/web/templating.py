@@ -94,7 +94,8 @@ def secret_of(request: Request) -> str:
 
 def csrf_token_for(request: Request) -> tuple[str, bool]:
     """The CSRF token of this browser, and whether it is new (the cookie must then be set)."""
-    existing = request.cookies.get(csrf.COOKIE_NAME)
+    secure = request.url.scheme == "https"
+    existing = request.cookies.get(csrf.cookie_name(csrf.COOKIE_NAME, secure=secure))
     secret = secret_of(request)
     if csrf.is_signed(secret, existing):
         assert existing is not None
@@ -162,7 +163,12 @@ def render(
     secure = request.url.scheme == "https"
     if new_token:
         response.set_cookie(
-            csrf.COOKIE_NAME, token, httponly=True, samesite="lax", secure=secure, path="/"
+            csrf.cookie_name(csrf.COOKIE_NAME, secure=secure),
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
         )
     chosen = request.query_params.get(LANG_PARAM)
     if as_lang(chosen) == lang and request.cookies.get(LANG_COOKIE) != lang:

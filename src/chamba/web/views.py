@@ -30,7 +30,8 @@ async def verify_csrf(request: Request) -> None:
         return
     form = await request.form()
     field = form.get(csrf.FIELD_NAME)
-    cookie = request.cookies.get(csrf.COOKIE_NAME)
+    secure = request.url.scheme == "https"
+    cookie = request.cookies.get(csrf.cookie_name(csrf.COOKIE_NAME, secure=secure))
     if not csrf.is_valid(secret_of(request), cookie, field if isinstance(field, str) else None):
         raise CsrfRejected()
 
