@@ -48,16 +48,62 @@ class Limit:
         repository.clear_attempts(session, self.scope, _key(value))
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressiveDelay:
+    """After ``free`` failures within ``window``, each further attempt waits ``base`` seconds
+    after the latest failure, doubling with every failure, at most ``cap``.
+
+    Unlike a hard lock, the owner is never shut out for long, and a guesser gets ever fewer
+    tries: with the defaults about 100 a day. Failures are remembered for ``window``.
+    """
+
+    scope: str
+    free: int
+    window: timedelta
+    base: timedelta
+    cap: timedelta
+    what: str
+
+    def wait(self, session: Session, value: str, *, now: datetime) -> float:
+        """Seconds still to wait before the next attempt (0: go ahead)."""
+        count, latest = repository.attempts_since(
+            session, self.scope, _key(value), since=now - self.window
+        )
+        if count < self.free or latest is None:
+            return 0.0
+        delay = min(self.base * 2 ** min(count - self.free, 20), self.cap)
+        return max(0.0, (latest + delay - now).total_seconds())
+
+    def check(self, session: Session, value: str, *, now: datetime) -> None:
+        wait = self.wait(session, value, now=now)
+        if wait > 0:
+            raise TooManyAttempts(self.what, wait)
+
+    def hit(self, session: Session, value: str, *, now: datetime) -> None:
+        repository.prune_attempts(session, self.scope, before=now - self.window)
+        repository.add_attempt(session, self.scope, _key(value), now=now)
+
+    def reset(self, session: Session, value: str) -> None:
+        repository.clear_attempts(session, self.scope, _key(value))
+
+
+#: How long failed logins of an account are remembered for its progressive delay.
+ACCOUNT_FAILURE_MEMORY = timedelta(days=1)
+
+
 def _key(value: str) -> str:
     return blind_index(value)
 
 
-def login_per_account(settings: Settings) -> Limit:
-    return Limit(
+def login_per_account(settings: Settings) -> ProgressiveDelay:
+    """Failed logins of one account: free at first, then progressively delayed (not locked)."""
+    return ProgressiveDelay(
         "login_account",
         settings.login_failures_per_account,
-        timedelta(minutes=settings.login_window_minutes),
-        "failed logins for this account",
+        ACCOUNT_FAILURE_MEMORY,
+        base=timedelta(seconds=30),
+        cap=timedelta(minutes=15),
+        what="failed logins for this account",
     )
 
 

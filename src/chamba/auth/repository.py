@@ -85,6 +85,31 @@ def add_attempt(session: Session, scope: str, key: str, *, now: datetime) -> Non
     session.flush()
 
 
+def attempts_since(
+    session: Session, scope: str, key: str, *, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many attempts of this key lie after ``since``, and when the latest was."""
+    count, latest = session.execute(
+        select(func.count(), func.max(AuthAttempt.created_at)).where(
+            AuthAttempt.scope == scope, AuthAttempt.key == key, AuthAttempt.created_at > since
+        )
+    ).one()
+    return int(count), latest
+
+
+def recent_sessions_of_user(
+    session: Session, user_id: int, *, since: datetime
+) -> list[AuthSession]:
+    """The user's logins opened after ``since`` (newest first, at most 50)."""
+    stmt = (
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.created_at > since)
+        .order_by(AuthSession.created_at.desc())
+        .limit(50)
+    )
+    return list(session.scalars(stmt))
+
+
 def blocked_until(
     session: Session, scope: str, key: str, *, limit: int, since: datetime
 ) -> datetime | None:

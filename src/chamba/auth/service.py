@@ -25,6 +25,7 @@ from chamba.auth.errors import (
     RefreshTokenReused,
     SelfLockout,
     StaffRoleRefused,
+    TooManyAttempts,
     UserNotFound,
     WeakPassword,
     WrongCurrentPassword,
@@ -358,13 +359,17 @@ def login(
     per_address = ratelimit.login_per_address(settings)
     per_account = ratelimit.login_per_account(settings)
     per_address.check(session, address, now=now)
-    per_account.check(session, identifier, now=now)
 
     index = blind_index(identifier)
     if data.email:
         user = repository.user_by_email_index(session, index)
     else:
         user = repository.user_by_phone_index(session, index)
+    wait = per_account.wait(session, identifier, now=now)
+    if wait > 0 and not (user is not None and known_device(session, user, client, now=now)):
+        # Someone is guessing this account's password: slowed down, but the owner, on a
+        # device the account logged in from before, still gets in with the right password.
+        raise TooManyAttempts(per_account.what, wait)
     password_hash = user.password_hash if user is not None else None
     if not security.verify_password(data.password, password_hash, settings):
         per_address.hit(session, address, now=now)
@@ -391,6 +396,21 @@ def login(
     session.flush()
     refresh, _ = _issue_refresh(session, auth_session, now=now, settings=settings)
     return _pair(user, auth_session, refresh, now=now, settings=settings)
+
+
+#: A device the account logged in from within this time is "known".
+KNOWN_DEVICE_DAYS = 90
+
+
+def known_device(session: Session, user: User, client: Client, *, now: datetime) -> bool:
+    """Whether the account logged in successfully before from this address and browser/app."""
+    if not client.address or not client.user_agent:
+        return False
+    agent = client.user_agent[:300]
+    recent = repository.recent_sessions_of_user(
+        session, user.id, since=now - timedelta(days=KNOWN_DEVICE_DAYS)
+    )
+    return any(s.ip == client.address and s.user_agent == agent for s in recent)
 
 
 def _revoke(auth_session: AuthSession, *, now: datetime, reason: str) -> None:
