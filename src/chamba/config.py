@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     registration_window_minutes: int = Field(
         60, ge=1, description="Sliding window of the registration rate limit, in minutes."
     )
+    requests_per_user_per_hour: int = Field(
+        600, ge=1, description="Costly requests (extraction, matching...) per user and hour."
+    )
+    anonymous_requests_per_address_per_hour: int = Field(
+        60, ge=1, description="Costly requests without a login per client address and hour."
+    )
+    job_postings_per_day: int = Field(
+        30, ge=1, description="Job postings per employer account and day (each may e-mail)."
+    )
     kafka_bootstrap: str | None = Field(
         None,
         description="Kafka brokers (host:port,...). Set: events go through Kafka (run "

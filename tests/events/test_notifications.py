@@ -103,8 +103,10 @@ def test_job_match_email_reaches_a_real_smtp_server(
         time.sleep(0.05)
     by_to = {m["To"]: m for m in inbox.messages}
     assert set(by_to) == {"rosa@example.pe", "ann@example.com"}
-    assert by_to["rosa@example.pe"]["Subject"] == "Nuevo empleo para ti: Cocinero de menú"
-    assert by_to["ann@example.com"]["Subject"] == "A new job for you: Cocinero de menú"
+    # The employer's words stay out of the subject line (phishing, spam): they are in the body
+    assert by_to["rosa@example.pe"]["Subject"] == "Chamba: hay un nuevo empleo para ti"
+    assert by_to["ann@example.com"]["Subject"] == "Chamba: a new job for you"
+    assert "Cocinero de menú" in by_to["rosa@example.pe"].get_content()
     assert by_to["rosa@example.pe"]["From"] == "Chamba <no-reply@chamba.pe>"
 
 

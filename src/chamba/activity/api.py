@@ -35,8 +35,8 @@ from chamba.activity.schemas import (
 )
 from chamba.api.deps import SessionDep
 from chamba.auth.api import responses
-from chamba.auth.deps import CurrentUser
-from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.auth.deps import CurrentUser, limit_use
+from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.auth.models import Role
 from chamba.jobs.deps import OwnedJob, ValidJob, is_owner
 from chamba.jobs.errors import JobNotFound, NotJobOwner
@@ -74,7 +74,8 @@ def _for_employer(application: Application, person: Person | None) -> JobApplica
     "/jobs/{job_id}/applications",
     status_code=status.HTTP_201_CREATED,
     summary="Apply to a job (seekers)",
-    responses=responses(*_seeker_errors, JobNotFound, JobNotOpen, AlreadyApplied),
+    responses=responses(*_seeker_errors, JobNotFound, JobNotOpen, AlreadyApplied, TooManyAttempts),
+    dependencies=[limit_use("apply")],
 )
 def apply(
     person: CurrentPerson,
@@ -166,7 +167,8 @@ def move_application(
     "/feedback",
     status_code=status.HTTP_201_CREATED,
     summary="Feedback on a job or course (useful, saved, dismissed, completed...)",
-    responses=responses(*_seeker_errors, InvalidFeedback),
+    responses=responses(*_seeker_errors, InvalidFeedback, TooManyAttempts),
+    dependencies=[limit_use("feedback")],
 )
 def feedback(
     data: FeedbackIn, person: CurrentPerson, session: SessionDep, metrics: MetricsDep

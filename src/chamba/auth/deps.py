@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chamba.api.deps import SessionDep, SettingsDep
-from chamba.auth import service
+from chamba.auth import ratelimit, service
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
+from chamba.db import utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login.")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -55,6 +56,23 @@ def optional_user(
 
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def limit_use(scope: str) -> Any:
+    """A route dependency counting one use of a costly operation by the current user (see
+    :func:`chamba.auth.ratelimit.usage_limit`); a 429 problem past the limit. Declare
+    ``TooManyAttempts`` among the route's responses.
+
+    Example:
+        ``@router.post("/skills/extract", dependencies=[limit_use("extract")])``
+    """
+
+    def check(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> None:
+        ratelimit.count_use(
+            session, scope, user_id=user.id, address=None, settings=settings, now=utcnow()
+        )
+
+    return Depends(check)
 
 
 def require_roles(*roles: Role) -> Callable[[User], User]:

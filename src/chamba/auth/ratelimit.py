@@ -129,3 +129,40 @@ def national_id_claims() -> Limit:
     """How often a seeker may change the national id on their profile (5 a day): whether a
     number is already someone else's is never told, and guessing is slowed down as well."""
     return Limit("national_id_claim", 5, timedelta(days=1), "changes of your national id")
+
+
+# --- costly and outbound operations ------------------------------------------------------------
+
+
+def usage_limit(scope: str, settings: Settings, *, signed_in: bool) -> Limit:
+    """How often one user (or, signed out, one address) may run a costly operation ``scope``
+    (skill extraction, matching, pathways...) in an hour; ``post_job`` (which may e-mail up to
+    200 seekers) is counted per day."""
+    if scope == "post_job":
+        return Limit("use_post_job", settings.job_postings_per_day, timedelta(days=1),
+                     "job postings today")  # fmt: skip
+    if signed_in:
+        return Limit(f"use_{scope}", settings.requests_per_user_per_hour, timedelta(hours=1),
+                     "requests of this kind")  # fmt: skip
+    return Limit(f"use_{scope}_anon", settings.anonymous_requests_per_address_per_hour,
+                 timedelta(hours=1), "requests from your network")  # fmt: skip
+
+
+def count_use(
+    session: Session,
+    scope: str,
+    *,
+    user_id: int | None,
+    address: str | None,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Count one use of ``scope`` by the user (or, without one, the client address).
+
+    Raises:
+        TooManyAttempts: the limit is reached (429 with Retry-After).
+    """
+    limit = usage_limit(scope, settings, signed_in=user_id is not None)
+    key = f"user:{user_id}" if user_id is not None else f"address:{address or 'unknown'}"
+    limit.check(session, key, now=now)
+    limit.hit(session, key, now=now)

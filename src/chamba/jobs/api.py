@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from chamba.api.deps import LlmDep, SessionDep
 from chamba.auth.api import responses
-from chamba.auth.deps import OptionalUser
-from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.auth.deps import OptionalUser, limit_use
+from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.jobs import service
@@ -128,7 +128,8 @@ def search_jobs(
     "/jobs",
     status_code=status.HTTP_201_CREATED,
     summary="Publish a job posting (employers)",
-    responses=responses(NotAuthenticated, RoleRequired, InvalidJob),
+    responses=responses(NotAuthenticated, RoleRequired, InvalidJob, TooManyAttempts),
+    dependencies=[limit_use("post_job")],
 )
 def create_job(
     data: JobCreate, user: EmployerUser, session: SessionDep, encoder: EncoderDep

@@ -22,7 +22,8 @@ from chamba.activity.models import ApplicationStatus, SubjectType
 from chamba.activity.schemas import Contact
 from chamba.api.deps import SessionDep
 from chamba.auth.api import responses
-from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.auth.deps import limit_use
+from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.courses.models import Modality
 from chamba.errors import InvalidInput, NotFound
 from chamba.jobs.deps import OwnedJob
@@ -45,7 +46,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
 Km = Annotated[float | None, Query(gt=0, le=2000)]
 Lang = Annotated[Literal["es", "en"] | None, Query()]
-_seeker_errors = (NotAuthenticated, NotASeeker, InvalidMatchRequest)
+_seeker_errors = (NotAuthenticated, NotASeeker, InvalidMatchRequest, TooManyAttempts)
 
 
 def _log_page(
@@ -84,6 +85,7 @@ def _serve_page(
     "/me/matches/jobs",
     summary="Jobs for me, best first, each explained",
     responses=responses(*_seeker_errors),
+    dependencies=[limit_use("match")],
 )
 def my_job_matches(
     person: CurrentPerson,
@@ -107,6 +109,7 @@ def my_job_matches(
     "/me/matches/courses",
     summary="Courses for me, best first, each explained",
     responses=responses(*_seeker_errors),
+    dependencies=[limit_use("match")],
 )
 def my_course_matches(
     person: CurrentPerson,
@@ -135,7 +138,10 @@ class PathwayTargetMissing(InvalidInput):
 @router.get(
     "/me/pathways",
     summary="The cheapest, quickest courses from me to an occupation or a job",
-    responses=responses(NotAuthenticated, NotASeeker, PathwayTargetMissing, NotFound),
+    responses=responses(
+        NotAuthenticated, NotASeeker, PathwayTargetMissing, NotFound, TooManyAttempts
+    ),
+    dependencies=[limit_use("pathway")],
 )
 def my_pathway(
     person: CurrentPerson,

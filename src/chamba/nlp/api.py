@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from chamba.api.deps import SessionDep
 from chamba.auth.api import responses
-from chamba.auth.deps import CurrentUser
-from chamba.auth.errors import NotAuthenticated
+from chamba.auth.deps import CurrentUser, limit_use
+from chamba.auth.errors import NotAuthenticated, TooManyAttempts
 from chamba.errors import InvalidInput
 from chamba.nlp import service
 from chamba.people.schemas import ExtractedSkillOut, ExtractedSkills, TextIn
@@ -20,7 +20,8 @@ router = APIRouter(tags=["skills"])
     "/skills/extract",
     summary="Skills mentioned in a text (Spanish or English, up to 20,000 characters)",
     description="Needs a login (any role), to limit abuse. Nothing is stored.",
-    responses=responses(NotAuthenticated, InvalidInput),
+    responses=responses(NotAuthenticated, InvalidInput, TooManyAttempts),
+    dependencies=[limit_use("extract")],
 )
 def extract(data: TextIn, user: CurrentUser, session: SessionDep) -> ExtractedSkills:
     found = service.extract_skills(session, data.text, data.lang or user.language)

@@ -79,6 +79,10 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     return row
 
 
+EMAIL_SUBJECT_ES = "Chamba: hay un nuevo empleo para ti"
+EMAIL_SUBJECT_EN = "Chamba: a new job for you"
+
+
 def _near(job_ubigeo: str, ubigeo: str | None, radius: float | None) -> bool:
     if not ubigeo:
         return False
@@ -138,7 +142,9 @@ def notify_job_matches(
             messages.append(
                 Message(
                     to=user.email,
-                    subject=title_en if english else title_es,
+                    # A fixed subject: the employer's words never reach a mailbox's subject line
+                    # (phishing, spam filters); the title is in the body and the inbox.
+                    subject=EMAIL_SUBJECT_EN if english else EMAIL_SUBJECT_ES,
                     body=_email_body(job.id, job.title, english),
                 )
             )

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from chamba.api.deps import SessionDep
 from chamba.auth.api import responses
-from chamba.auth.deps import CurrentUser
+from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, TooManyAttempts
 from chamba.errors import InvalidInput
 from chamba.people import service
@@ -51,7 +51,8 @@ def put_profile(
 @router.post(
     "/me/profile/describe",
     summary="Read skills from my own words, to confirm with PUT /me/skills",
-    responses=responses(*_errors, InvalidInput),
+    responses=responses(*_errors, InvalidInput, TooManyAttempts),
+    dependencies=[limit_use("describe")],
 )
 def describe(
     data: TextIn, person: CurrentPerson, user: CurrentUser, session: SessionDep

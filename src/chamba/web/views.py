@@ -12,13 +12,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from chamba.api.deps import SessionDep
+from chamba.auth import ratelimit
+from chamba.auth.errors import TooManyAttempts
 from chamba.auth.models import Role, User
+from chamba.db import utcnow
 from chamba.web import csrf, pending
 from chamba.web import discover as discover_service
 from chamba.web.errors import CsrfRejected
 from chamba.web.forms import FormState
 from chamba.web.i18n import LANG_PARAM, as_lang, format_number
-from chamba.web.session import OptionalWebUser, see_other, start_page
+from chamba.web.session import OptionalWebUser, client_of, see_other, start_page
 from chamba.web.templating import gettext_for, render, request_lang, secret_of
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -87,6 +90,26 @@ def discover_submit(
         _("Your text has %(count)s characters; the limit is %(limit)s. Please shorten it.")
         % {"count": format_number(len(texto), lang), "limit": format_number(limit, lang)},
     )
+    if form.ok:
+        # Extraction is costly: limited per account, or per address when signed out.
+        try:
+            ratelimit.count_use(
+                session,
+                "discover",
+                user_id=user.id if user is not None else None,
+                address=client_of(request).address,
+                settings=request.app.state.settings,
+                now=utcnow(),
+            )
+        except TooManyAttempts as exc:
+            minutes = max(1, -(-exc.retry_after // 60))
+            form.error(
+                "texto",
+                _("Too many attempts. Please wait %(minutes)s minutes and try again.")
+                % {"minutes": format_number(minutes, lang)},
+            )
+            context = {"form": form, "max_chars": limit, "saving": _is_seeker(user)}
+            return render(request, "descubre.html", context, status_code=429)
     if not form.ok:
         context = {"form": form, "max_chars": limit, "saving": _is_seeker(user)}
         return render(request, "descubre.html", context, status_code=422)
