@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tests.api.conftest import MakeUser
 from tests.api.jobs_support import LIMA_CERCADO, assert_problem, skill_ids
 
+from chamba.activity import service as activity_service
 from chamba.activity.models import Interaction
 from chamba.auth.models import Role
 from chamba.courses.models import Course, CourseSkill, Modality
@@ -124,8 +125,8 @@ def test_closed_expired_and_draft_jobs_take_no_applications(
     assert_problem(response, 422, "message")
 
 
-def test_feedback_is_logged_and_a_completed_course_certifies_its_skills(
-    client: Any, setting: dict[str, Any], seeded_session: Session
+def test_a_seekers_completion_is_a_claim_the_provider_confirms(
+    client: Any, setting: dict[str, Any], seeded_session: Session, make_user: MakeUser
 ) -> None:
     seeker = setting["seeker"]
     person = seeker.person
@@ -151,15 +152,28 @@ def test_feedback_is_logged_and_a_completed_course_certifies_its_skills(
         json={"subject_type": "course", "subject_id": course.id, "kind": "completed"},
         headers=seeker.headers,
     )
-    # THEN both skills are certified by the course, at the higher level
+    # THEN it is kept as the seeker's claim: nothing is certified on their word alone
     assert response.status_code == 201, response.text
-    assert response.json()["skills_added"] == sorted(taught)
-    rows = {
-        r.skill_id: r
-        for r in seeded_session.scalars(
-            select(PersonSkill).where(PersonSkill.person_id == person.id)
-        )
-    }
+    assert response.json()["skills_added"] == []
+    claim = seeded_session.scalars(
+        select(Interaction).where(Interaction.person_id == person.id)
+    ).one()
+    assert claim.claimed
+    assert activity_service.completion_claims(seeded_session, course.id) == [claim]
+
+    def sources() -> dict[str, Any]:
+        rows = seeded_session.scalars(select(PersonSkill).where(PersonSkill.person_id == person.id))
+        return {r.skill_id: r for r in rows}
+
+    assert {r.source for r in sources().values()} == {SkillSource.DECLARED}
+    # WHEN the provider confirms the completion
+    provider = make_user(Role.PROVIDER)
+    _, added = activity_service.confirm_completion(
+        seeded_session, course, person, confirmed_by=provider.id
+    )
+    # THEN both skills are certified by the course, at the higher level
+    assert added == sorted(taught)
+    rows = sources()
     assert {r.source for r in rows.values()} == {SkillSource.CERTIFIED}
     assert {r.course_id for r in rows.values()} == {course.id}
     assert rows[taught[0]].level == SkillLevel.INTERMEDIATE
@@ -172,7 +186,7 @@ def test_feedback_is_logged_and_a_completed_course_certifies_its_skills(
     )  # fmt: skip
     assert dismissed.status_code == 201
     assert dismissed.json()["reason"] == "Queda muy lejos"
-    assert _kinds(seeded_session, person.id) == ["completed", "dismissed"]
+    assert _kinds(seeded_session, person.id) == ["completed", "completed", "dismissed"]
 
 
 @pytest.mark.parametrize(

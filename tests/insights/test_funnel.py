@@ -115,3 +115,32 @@ def test_empty_database_gives_zeros(session: Session) -> None:
 def test_bad_arguments(session: Session, kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         funnel(session, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_seekers_own_hired_or_completed_is_not_counted(session: Session) -> None:
+    # GIVEN the funnel world, and 10 more people in Ica who were shown the job and the course
+    # and then said themselves that they were hired and completed it (claims, unconfirmed)
+    from chamba.activity.models import Interaction, InteractionKind, SubjectType
+
+    ids = w.build_funnel(session)
+    for n in range(10):
+        p = w.person(session)
+        for subject, subject_id, kind in (
+            (SubjectType.JOB, ids["cook"], InteractionKind.SHOWN),
+            (SubjectType.JOB, ids["cook"], InteractionKind.HIRED),
+            (SubjectType.COURSE, ids["course"], InteractionKind.SHOWN),
+            (SubjectType.COURSE, ids["course"], InteractionKind.COMPLETED),
+        ):
+            session.add(
+                Interaction(
+                    person_id=p.id, person_key=f"claim-{n}", subject_type=subject,
+                    subject_id=subject_id, kind=kind, occurred_at=w.JUNE,
+                    claimed=kind in (InteractionKind.HIRED, InteractionKind.COMPLETED),
+                )
+            )  # fmt: skip
+    session.flush()
+    # WHEN the funnel is computed
+    ica = _region(funnel(session, occupation="tiw_cook", since=w.SINCE, until=w.UNTIL), "11")
+    # THEN they count as shown only: hires stay the 2 employers confirmed (hidden, under 10)
+    assert _people(ica) == [22, 11, 10, None, None]
+    assert _people(ica, "courses") == [22, 10, 10]

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.db import Base, JSONType, UTCDateTime, utcnow
@@ -78,6 +78,10 @@ class Interaction(Base):
     model_version: Mapped[str | None] = mapped_column(String(60))
     context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The seeker's own word ("I completed it", "I was hired"): kept, but not an outcome until
+    #: the provider (completion) or the employer (hire) confirms it; insights and training
+    #: data read only unclaimed rows.
+    claimed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_interactions_person_time", "person_id", "occurred_at"),

@@ -149,3 +149,21 @@ def provider_completed(session: Session, course_id: int, person_id: int) -> bool
         Interaction.kind == InteractionKind.COMPLETED,
     )
     return any((ctx or {}).get("source") == "provider" for _, ctx in session.execute(stmt))
+
+
+def claims(
+    session: Session, subject_type: SubjectType, subject_id: int, kind: InteractionKind
+) -> list[Interaction]:
+    """Outcomes of ``kind`` that seekers claimed about one subject (newest first)."""
+    stmt = (
+        select(Interaction)
+        .where(
+            Interaction.subject_type == subject_type,
+            Interaction.subject_id == subject_id,
+            Interaction.kind == kind,
+            Interaction.claimed.is_(True),
+            Interaction.person_id.is_not(None),
+        )
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    )
+    return list(session.scalars(stmt))

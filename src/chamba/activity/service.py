@@ -142,8 +142,10 @@ def log_interaction(
     *,
     reason: str | None = None,
     context: Mapping[str, Any] | None = None,
+    claimed: bool = False,
 ) -> Interaction:
-    """Log one interaction (flushed, so it has an id)."""
+    """Log one interaction (flushed, so it has an id); ``claimed``: the seeker's own word
+    about an outcome (see :attr:`Interaction.claimed`)."""
     row = Interaction(
         person_id=person_id,
         person_key=person_key(session, person_id),
@@ -153,6 +155,7 @@ def log_interaction(
         reason=reason,
         context=dict(context or {}),
         occurred_at=utcnow(),
+        claimed=claimed,
     )
     session.add(row)
     session.flush()
@@ -398,15 +401,43 @@ def record_feedback(
         raise InvalidFeedback(
             "subject_id", f"there is no {data.subject_type.value} with id {data.subject_id}"
         )
+    kind = InteractionKind(data.kind)
     row = log_interaction(
-        session, person.id, data.subject_type, data.subject_id, InteractionKind(data.kind),
-        reason=data.reason, context={"source": "feedback"},
+        session, person.id, data.subject_type, data.subject_id, kind,
+        reason=data.reason, context={"source": "feedback"}, claimed=kind in CLAIMED_KINDS,
     )  # fmt: skip
     emit(session, FeedbackRecorded.about(row))
-    added: list[str] = []
-    if data.kind == "completed":
-        added = certify_course_skills(session, person, data.subject_id)
-    return row, added
+    # "completed" and "hired" from the seeker are claims: the provider confirms a completion
+    # (confirm_completion certifies the skills then), the employer a hire.
+    return row, []
+
+
+#: Outcomes a seeker may only claim: a third party confirms them.
+CLAIMED_KINDS: Final = frozenset({InteractionKind.COMPLETED, InteractionKind.HIRED})
+
+
+def confirm_completion(
+    session: Session, course: Course, person: Person, *, confirmed_by: int
+) -> tuple[Interaction, list[str]]:
+    """The course's provider confirms that ``person`` completed ``course``: a ``completed``
+    outcome is logged (not a claim) and the skills the course teaches are certified on the
+    profile. The caller checks that ``confirmed_by`` (a user id) may speak for the provider.
+
+    Returns:
+        The logged interaction and the ids of the skills added or upgraded to certified.
+    """
+    row = log_interaction(
+        session, person.id, SubjectType.COURSE, course.id, InteractionKind.COMPLETED,
+        context={"source": "provider", "confirmed_by": confirmed_by},
+    )  # fmt: skip
+    emit(session, FeedbackRecorded.about(row))
+    return row, certify_course_skills(session, person, course.id)
+
+
+def completion_claims(session: Session, course_id: int) -> list[Interaction]:
+    """Seekers' own "I completed this course" claims, newest first, for the provider to
+    confirm with :func:`confirm_completion`."""
+    return repository.claims(session, SubjectType.COURSE, course_id, InteractionKind.COMPLETED)
 
 
 def contact_allowed(session: Session, job_id: int, people: Iterable[Person]) -> set[int]:

@@ -209,6 +209,7 @@ def funnel_counts(
     conds: list[ColumnElement[bool]] = [
         Interaction.subject_type == subject_type,
         Interaction.kind.in_(list(stages)),
+        Interaction.claimed.is_(False),  # a seeker's own "hired"/"completed" is not an outcome
         *_window(Interaction.occurred_at, since, until),
     ]
     if region is not None:
@@ -262,6 +263,7 @@ def completions(
     ).where(
         Interaction.subject_type == SubjectType.COURSE,
         Interaction.kind == InteractionKind.COMPLETED,
+        Interaction.claimed.is_(False),
         Interaction.person_id.is_not(None),
     )
     certified = select(
@@ -333,6 +335,7 @@ def outcome_events(
             Interaction.person_id.in_(chunk),
             Interaction.subject_type == SubjectType.JOB,
             Interaction.kind.in_([InteractionKind.APPLIED, InteractionKind.HIRED]),
+            Interaction.claimed.is_(False),
         )
         out.extend((int(pid), str(kind), at) for pid, kind, at in session.execute(logged))
     return out
@@ -343,6 +346,7 @@ def _completed_anything() -> ColumnElement[bool]:
         Interaction.person_id == Person.id,
         Interaction.subject_type == SubjectType.COURSE,
         Interaction.kind == InteractionKind.COMPLETED,
+        Interaction.claimed.is_(False),
     )
     certified = select(PersonSkill.person_id).where(
         PersonSkill.person_id == Person.id,
@@ -359,6 +363,7 @@ def _did(kind: str, start: datetime, end: datetime) -> ColumnElement[bool]:
         Interaction.person_id == Person.id,
         Interaction.subject_type == SubjectType.JOB,
         Interaction.kind == ikind,
+        Interaction.claimed.is_(False),
         Interaction.occurred_at >= start,
         Interaction.occurred_at < end,
     )

@@ -242,7 +242,11 @@ def _impressions(
             Interaction.context,
             Interaction.occurred_at,
         )
-        .where(Interaction.subject_type == SubjectType(subject), Interaction.person_id.is_not(None))
+        .where(
+            Interaction.subject_type == SubjectType(subject),
+            Interaction.person_id.is_not(None),
+            Interaction.claimed.is_(False),  # a seeker's own "hired"/"completed" grades nothing
+        )
         .order_by(Interaction.occurred_at, Interaction.id)
     ).all()
     groups: dict[tuple[str, str], int] = {}
