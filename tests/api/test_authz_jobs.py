@@ -229,6 +229,13 @@ def test_candidates_show_only_consenting_or_applying_people_and_contact_as_allow
     assert set(found) == {world.seeker.person.id}
     assert found[world.seeker.person.id]["contact"]["phone"] == "+51 987 654 321"
     assert found[world.seeker.person.id]["applied"] is True
+    # AND the employer's reading of those contact details is in the audit log
+    from sqlalchemy import text as sql
+
+    reads = seeded_session.execute(
+        sql("SELECT object_id FROM audit_log WHERE action = 'person.contact_read'")
+    ).all()
+    assert (str(world.seeker.person.id),) in reads
     text = client.get(url, headers=owner).text
     assert "12345678" not in text
     assert "87654321" not in text

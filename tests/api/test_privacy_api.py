@@ -16,6 +16,7 @@ from chamba.activity.models import (
     SubjectType,
 )
 from chamba.auth.models import Role
+from chamba.db import utcnow
 from chamba.jobs.models import Job
 from chamba.people.models import CounselorGrant, CounselorNote, PersonSkill
 from chamba.vocab import SkillSource
@@ -183,3 +184,72 @@ def test_staff_cannot_erase_themselves(client: Any, make_user: MakeUser) -> None
     response = client.delete("/api/v1/me", headers=admin.headers)
     assert response.status_code == 403
     assert "administrator" in response.json()["detail"]
+
+
+def _notify_and_publish(session: Session, seeker: Actor, job: Job) -> str:
+    """A job-match notification, a dismissal in her words, and a published feedback event."""
+    from chamba.events.models import OutboxEvent
+    from chamba.notifications.models import Notification
+
+    assert seeker.person is not None
+    session.add(
+        Notification(user_id=seeker.id, kind="job_match", title_es="Nuevo empleo: Cajera",
+                     title_en="A new job: Cashier", job_id=job.id)
+    )  # fmt: skip
+    dismissal = Interaction(
+        person_id=seeker.person.id, person_key="rosa-key", subject_type=SubjectType.JOB,
+        subject_id=job.id, kind=InteractionKind.DISMISSED, reason="Mi esposo no me deja",
+    )  # fmt: skip
+    session.add(dismissal)
+    session.flush()
+    event_id = f"evt-{dismissal.id}"
+    session.add(
+        OutboxEvent(
+            id=event_id, type="feedback.recorded", version=1, key=str(job.id),
+            occurred_at=utcnow(), published_at=utcnow(),
+            payload={"interaction_id": dismissal.id, "person_id": seeker.person.id,
+                     "subject_type": "job", "subject_id": job.id, "kind": "dismissed"},
+        )
+    )  # fmt: skip
+    session.commit()
+    return event_id
+
+
+def test_export_holds_notifications_and_logins_and_is_audited(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    rosa, _, _, job = _setup(client, make_user, seeded_session)
+    _notify_and_publish(seeded_session, rosa, job)
+    data = client.get("/api/v1/me/export", headers=rosa.headers).json()
+    assert [n["title_es"] for n in data["notifications"]] == ["Nuevo empleo: Cajera"]
+    assert len(data["logins"]) == 1
+    assert {"created_at", "expires_at", "user_agent", "ip", "channel"} <= set(data["logins"][0])
+    audit = seeded_session.execute(
+        text("SELECT actor_user_id FROM audit_log WHERE action = 'person.exported'")
+    ).all()
+    assert audit == [(rosa.id,)]
+
+
+def test_erasure_reaches_notifications_reasons_and_published_events(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN Rosa with a notification, a dismissal in her own words and its published event
+    rosa, _, _, job = _setup(client, make_user, seeded_session)
+    assert rosa.person is not None
+    pid = rosa.person.id
+    event_id = _notify_and_publish(seeded_session, rosa, job)
+    # WHEN she erases her data
+    assert client.delete("/api/v1/me", headers=rosa.headers).status_code == 204
+    raw = lambda sql, **p: seeded_session.execute(text(sql), p).all()  # noqa: E731
+    # THEN her notifications are gone, her words too, and the event no longer names her
+    assert raw("SELECT 1 FROM notifications WHERE user_id = :u", u=rosa.id) == []
+    reasons = raw("SELECT reason FROM interactions WHERE person_key = 'rosa-key'")
+    assert reasons
+    assert {r for (r,) in reasons} == {None}
+    from chamba.events.models import OutboxEvent
+
+    seeded_session.expire_all()
+    event = seeded_session.get(OutboxEvent, event_id)
+    assert event is not None
+    assert event.payload["person_id"] is None
+    assert str(pid) not in {str(v) for v in event.payload.values()} - {str(job.id)}

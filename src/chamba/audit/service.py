@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "person.list": "listed the people who granted access",
     "person.erased": "a person erased their data",
     "person.exported": "a person exported their data",
+    "person.contact_read": "an employer was shown a person's contact details",
     "user.list": "listed accounts",
     "user.created": "created an account",
     "user.role_changed": "changed an account's role",

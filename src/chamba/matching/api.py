@@ -21,8 +21,9 @@ from chamba.activity import service as activity
 from chamba.activity.models import ApplicationStatus, SubjectType
 from chamba.activity.schemas import Contact
 from chamba.api.deps import SessionDep
+from chamba.audit.deps import AuditDep
 from chamba.auth.api import responses
-from chamba.auth.deps import limit_use
+from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.courses.models import Modality
 from chamba.errors import InvalidInput, NotFound
@@ -218,8 +219,10 @@ class CandidatePage(BaseModel):
 )
 def job_candidates(
     job: OwnedJob,
+    user: CurrentUser,
     session: SessionDep,
     indexes: IndexesDep,
+    audit: AuditDep,
     limit: Limit = 20,
     offset: Offset = 0,
     max_distance_km: Km = None,
@@ -239,6 +242,7 @@ def job_candidates(
         contact = None
         if person is not None and person.id in may_contact:
             contact = Contact(name=person.full_name, email=person.email, phone=person.phone)
+            audit.record(user, "person.contact_read", "person", person.id)
         status = statuses.get(item.person_id or 0)
         items.append(
             CandidateItem(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from chamba.api.deps import SessionDep
+from chamba.audit.deps import AuditDep
 from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
@@ -21,10 +22,14 @@ router = APIRouter(tags=["privacy"])
     summary="Everything Chamba holds about me, as JSON",
     responses=responses(NotAuthenticated),
 )
-def export(user: CurrentUser, session: SessionDep, response: Response) -> DataExport:
+def export(
+    user: CurrentUser, session: SessionDep, response: Response, audit: AuditDep
+) -> DataExport:
     response.headers["Content-Disposition"] = 'attachment; filename="chamba-my-data.json"'
     response.headers["Cache-Control"] = "no-store"
-    return service.export(session, user)
+    data = service.export(session, user)
+    audit.record(user, "person.exported", "user", user.id)
+    return data
 
 
 @router.delete(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Integer, column, delete, select, table, update
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, Interaction
 from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken
+from chamba.events.models import OutboxEvent
 from chamba.jobs.models import Job
 from chamba.learning.models import AttributeHistory, HistoryEntity
 from chamba.people.models import CounselorGrant, CounselorNote
@@ -58,7 +59,7 @@ def detach_interactions(session: Session, person_id: int) -> None:
     session.execute(
         update(Interaction)
         .where(Interaction.person_id == person_id)
-        .values(person_id=None)
+        .values(person_id=None, reason=None)  # the reason is the person's own words
         .execution_options(synchronize_session=False)
     )
 
@@ -101,3 +102,55 @@ def delete_logins(session: Session, user_id: int, identifier_indexes: Collection
             .where(AuthAttempt.key.in_(keys))
             .execution_options(synchronize_session=False)
         )
+
+
+#: The in-app notifications (an upper feature's table, named here so that this module does
+#: not import upwards): they name the user and the jobs matched to them.
+_notifications = table(
+    "notifications",
+    column("id", Integer),
+    column("user_id", Integer),
+    column("kind"),
+    column("title_es"),
+    column("title_en"),
+    column("body"),
+    column("job_id", Integer),
+    column("created_at"),
+    column("read_at"),
+)
+
+
+def notifications_of(session: Session, user_id: int) -> list[dict[str, object]]:
+    stmt = (
+        select(
+            _notifications.c.id, _notifications.c.kind, _notifications.c.title_es,
+            _notifications.c.title_en, _notifications.c.body, _notifications.c.job_id,
+            _notifications.c.created_at, _notifications.c.read_at,
+        )
+        .where(_notifications.c.user_id == user_id)
+        .order_by(_notifications.c.id)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def delete_notifications(session: Session, user_id: int) -> None:
+    session.execute(delete(_notifications).where(_notifications.c.user_id == user_id))
+
+
+def logins_of(session: Session, user_id: int) -> list[AuthSession]:
+    stmt = select(AuthSession).where(AuthSession.user_id == user_id).order_by(AuthSession.id)
+    return list(session.scalars(stmt))
+
+
+def scrub_outbox(session: Session, person_id: int) -> int:
+    """Remove the person id from the payloads of published outbox events that name it (a
+    feedback event names the interaction too, and would link the pseudonymised log back to
+    them). Events not yet delivered keep it: their consumers (the match index dropping the
+    person's vector) need it, and publishing them is the relay's next step."""
+    named = OutboxEvent.payload["person_id"].as_integer() == person_id
+    stmt = select(OutboxEvent).where(named, OutboxEvent.published_at.is_not(None))
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.payload = {**row.payload, "person_id": None}
+    session.flush()
+    return len(rows)

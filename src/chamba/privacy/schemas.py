@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from chamba.audit.schemas import AuditEntryOut
 from chamba.auth.models import Role
@@ -53,6 +53,30 @@ class InteractionExport(BaseModel):
     occurred_at: datetime
 
 
+class NotificationExport(BaseModel):
+    id: int
+    kind: str
+    title_es: str
+    title_en: str
+    body: str | None
+    job_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class LoginExport(BaseModel):
+    """One login session: when, from where (address and browser/app), and how it ended."""
+
+    id: int
+    channel: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    user_agent: str | None
+    ip: str | None
+
+
 class DataExport(BaseModel):
     """Everything Chamba holds about the account holder (and nobody else)."""
 
@@ -69,3 +93,5 @@ class DataExport(BaseModel):
     conversation: dict[str, Any] | None = None
     #: Who (by account id and role) read or changed my data, and what I did as staff.
     audit: list[AuditEntryOut]
+    notifications: list[NotificationExport] = Field(default_factory=list)
+    logins: list[LoginExport] = Field(default_factory=list)

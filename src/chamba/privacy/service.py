@@ -13,6 +13,10 @@
 * the account is deactivated and scrubbed: name, e-mail, phone, their lookup indexes and the
   password hash become NULL; every login session and refresh token is deleted (so every token
   stops working at once, and logins fail), as are rate-limit rows keyed by the identifiers;
+* the account's in-app notifications are deleted, and the person id is removed from published
+  outbox events (a feedback event names the interaction, which would re-link the log); copies
+  already in Kafka topics age out with the topics' retention;
+* interaction ``reason`` texts (the person's own words) are deleted with the link;
 * audit entries stay: they hold account and person ids and actions only, never values, and
   keep the record of who saw the data accountable. The erasure itself is audited.
 
@@ -39,7 +43,7 @@ from chamba.audit.schemas import AuditEntryOut
 from chamba.auth.models import Role, User
 from chamba.conversation.models import Conversation
 from chamba.counseling import service as counseling_service
-from chamba.db import utcnow
+from chamba.db import blind_index, utcnow
 from chamba.people import repository as people_repository
 from chamba.people import service as people_service
 from chamba.people.errors import StaffErasureRefused
@@ -49,6 +53,8 @@ from chamba.privacy.schemas import (
     ApplicationExport,
     DataExport,
     InteractionExport,
+    LoginExport,
+    NotificationExport,
     ProfileExport,
 )
 
@@ -89,6 +95,11 @@ def export(session: Session, user: User, *, now: datetime | None = None) -> Data
             session, user_id=user.id, person_id=person.id if person else None
         )
     ]
+    notifications = [
+        NotificationExport.model_validate(n) for n in repository.notifications_of(session, user.id)
+    ]
+    logins = [LoginExport.model_validate(s, from_attributes=True)
+              for s in repository.logins_of(session, user.id)]  # fmt: skip
     if person is None:
         return DataExport(
             exported_at=now or utcnow(),
@@ -100,6 +111,8 @@ def export(session: Session, user: User, *, now: datetime | None = None) -> Data
             counselor_grants=[],
             counselor_notes=[],
             audit=audit,
+            notifications=notifications,
+            logins=logins,
         )
     profile = people_service.profile_view(session, person, user.language)
     return DataExport(
@@ -140,6 +153,8 @@ def export(session: Session, user: User, *, now: datetime | None = None) -> Data
         counselor_notes=counseling_service.notes(session, person.id),
         conversation=_conversation(session, person.id),
         audit=audit,
+        notifications=notifications,
+        logins=logins,
     )
 
 
@@ -197,10 +212,15 @@ def erase(
     if person is not None:
         _keep_outcomes(session, person.id)
         repository.detach_interactions(session, person.id)
+        repository.scrub_outbox(session, person.id)
         repository.delete_person_rows(session, person.id)
         session.delete(person)  # through the ORM: skills go too, and the match index follows
         session.flush()
-    repository.delete_logins(session, user.id, [user.email_index or "", user.phone_index or ""])
+    repository.delete_notifications(session, user.id)
+    own_limits = blind_index(f"user:{user.id}")  # per-user rate-limit rows
+    repository.delete_logins(
+        session, user.id, [user.email_index or "", user.phone_index or "", own_limits]
+    )
     user.name = None
     user.email = None
     user.email_index = None

@@ -21,6 +21,7 @@ from chamba.activity.errors import ApplicationNotFound, InvalidTransition
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.api.deps import LlmDep, SessionDep
 from chamba.api.params import PathId
+from chamba.audit.deps import AuditDep
 from chamba.auth.models import User
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import is_owner
@@ -296,6 +297,7 @@ def job_candidates(
     user: WebEmployer,
     session: SessionDep,
     indexes: IndexesDep,
+    audit: AuditDep,
     publicada: Annotated[str, Query(max_length=10)] = "",
     error: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
@@ -313,6 +315,8 @@ def job_candidates(
         person = people.get(item.person_id or 0)
         application = applications.get(item.person_id or 0)
         contact = person if person is not None and person.id in may_contact else None
+        if contact is not None:
+            audit.record(user, "person.contact_read", "person", contact.id)
         moves: list[str] = []
         if application is not None:
             allowed = activity_service.EMPLOYER_MOVES.get(application.status, frozenset())
