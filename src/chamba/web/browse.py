@@ -24,6 +24,7 @@ from chamba.activity import service as activity_service
 from chamba.activity.models import SubjectType
 from chamba.activity.schemas import FeedbackIn, FeedbackKind
 from chamba.api.deps import SessionDep
+from chamba.api.params import PathId
 from chamba.auth.models import Role, User
 from chamba.courses import service as course_service
 from chamba.jobs import service as job_service
@@ -167,7 +168,7 @@ def _course_context(
 @router.get("/cursos/{course_id}")
 def course_page(
     request: Request,
-    course_id: int,
+    course_id: PathId,
     session: SessionDep,
     user: OptionalWebUser,
     hecho: Annotated[str, Query(max_length=10)] = "",
@@ -179,7 +180,7 @@ def course_page(
 
 @router.post("/cursos/{course_id}/{accion}")
 def course_action(
-    request: Request, course_id: int, accion: str, session: SessionDep, user: WebSeeker
+    request: Request, course_id: PathId, accion: str, session: SessionDep, user: WebSeeker
 ) -> Response:
     """ "Me interesa" (``interes``) or "Me inscribí" (``inscrito``) on a course."""
     kind = COURSE_ACTIONS.get(accion)
