@@ -126,7 +126,7 @@ def test_closed_expired_and_draft_jobs_take_no_applications(
 
 
 def test_a_seekers_completion_is_a_claim_the_provider_confirms(
-    client: Any, setting: dict[str, Any], seeded_session: Session, make_user: MakeUser
+    client: Any, setting: dict[str, Any], seeded_session: Session
 ) -> None:
     seeker = setting["seeker"]
     person = seeker.person
@@ -166,10 +166,19 @@ def test_a_seekers_completion_is_a_claim_the_provider_confirms(
         return {r.skill_id: r for r in rows}
 
     assert {r.source for r in sources().values()} == {SkillSource.DECLARED}
-    # WHEN the provider confirms the completion
-    provider = make_user(Role.PROVIDER)
-    _, added = activity_service.confirm_completion(
-        seeded_session, course, person, confirmed_by=provider.id
+    # WHEN the provider (who offers the course) records the completion of the enrolled seeker
+    org = Organisation(kind=OrgKind.PROVIDER, name="Cetpro Lima")
+    seeded_session.add(org)
+    seeded_session.flush()
+    course.provider_id = org.id
+    enrolled = {"subject_type": "course", "subject_id": course.id, "kind": "enrolled"}
+    assert client.post("/api/v1/feedback", json=enrolled, headers=seeker.headers).status_code == 201
+    # (the provider's list shows the enrolled seeker as not yet completed: a claim waits)
+    [learner] = activity_service.course_learners(seeded_session, course)
+    assert learner.enrolled_at is not None
+    assert learner.completed_at is None
+    added = activity_service.record_completion(
+        seeded_session, course, person, organisation_id=org.id
     )
     # THEN both skills are certified by the course, at the higher level
     assert added == sorted(taught)
@@ -186,7 +195,7 @@ def test_a_seekers_completion_is_a_claim_the_provider_confirms(
     )  # fmt: skip
     assert dismissed.status_code == 201
     assert dismissed.json()["reason"] == "Queda muy lejos"
-    assert _kinds(seeded_session, person.id) == ["completed", "completed", "dismissed"]
+    assert _kinds(seeded_session, person.id) == ["completed", "enrolled", "completed", "dismissed"]
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,7 @@ def course_learners(session: Session, course_id: int) -> dict[int, dict[Interact
             Interaction.kind.in_(
                 [InteractionKind.SAVED, InteractionKind.ENROLLED, InteractionKind.COMPLETED]
             ),
+            Interaction.claimed.is_(False),  # a seeker's own "completed" awaits the provider
         )
         .group_by(Interaction.person_id, Interaction.kind)
     )

@@ -388,7 +388,9 @@ def record_completion(
 def record_feedback(
     session: Session, person: Person, data: FeedbackIn
 ) -> tuple[Interaction, list[str]]:
-    """Log the person's feedback; a ``completed`` course certifies its skills on the profile.
+    """Log the person's feedback. Their own ``completed`` or ``hired`` is kept as a claim
+    (:attr:`Interaction.claimed`) and certifies nothing: the provider records a completion
+    (:func:`record_completion`), the employer a hire (moving the application).
 
     Raises:
         InvalidFeedback: the kind does not apply to the subject type, or the subject is unknown.
@@ -408,7 +410,7 @@ def record_feedback(
     )  # fmt: skip
     emit(session, FeedbackRecorded.about(row))
     # "completed" and "hired" from the seeker are claims: the provider confirms a completion
-    # (confirm_completion certifies the skills then), the employer a hire.
+    # (record_completion certifies the skills then), the employer a hire.
     return row, []
 
 
@@ -416,27 +418,9 @@ def record_feedback(
 CLAIMED_KINDS: Final = frozenset({InteractionKind.COMPLETED, InteractionKind.HIRED})
 
 
-def confirm_completion(
-    session: Session, course: Course, person: Person, *, confirmed_by: int
-) -> tuple[Interaction, list[str]]:
-    """The course's provider confirms that ``person`` completed ``course``: a ``completed``
-    outcome is logged (not a claim) and the skills the course teaches are certified on the
-    profile. The caller checks that ``confirmed_by`` (a user id) may speak for the provider.
-
-    Returns:
-        The logged interaction and the ids of the skills added or upgraded to certified.
-    """
-    row = log_interaction(
-        session, person.id, SubjectType.COURSE, course.id, InteractionKind.COMPLETED,
-        context={"source": "provider", "confirmed_by": confirmed_by},
-    )  # fmt: skip
-    emit(session, FeedbackRecorded.about(row))
-    return row, certify_course_skills(session, person, course.id)
-
-
 def completion_claims(session: Session, course_id: int) -> list[Interaction]:
     """Seekers' own "I completed this course" claims, newest first, for the provider to
-    confirm with :func:`confirm_completion`."""
+    confirm with :func:`record_completion`."""
     return repository.claims(session, SubjectType.COURSE, course_id, InteractionKind.COMPLETED)
 
 
