@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from chamba.activity import service as activity_service
 from chamba.activity.errors import NotCourseProvider, NotEnrolled
 from chamba.api.deps import SessionDep
+from chamba.api.params import MAX_ID, PathId
 from chamba.auth.models import User
 from chamba.courses import repository as course_repository
 from chamba.courses import service as course_service
@@ -293,10 +294,10 @@ def owned_course(session: Session, user: User, course_id: int) -> Course:
 @router.get("/proveedor/cursos/{course_id}/personas")
 def course_people(
     request: Request,
-    course_id: int,
+    course_id: PathId,
     user: WebProvider,
     session: SessionDep,
-    registrado: Annotated[int | None, Query(ge=1)] = None,
+    registrado: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Who enrolled (and who is interested and let organisations see them), and recording who
     completed: the completion that certifies the course's skills."""
@@ -309,7 +310,7 @@ def course_people(
 
 @router.post("/proveedor/cursos/{course_id}/personas/{person_id}/termino")
 def record_completion(
-    course_id: int, person_id: int, user: WebProvider, session: SessionDep
+    course_id: PathId, person_id: PathId, user: WebProvider, session: SessionDep
 ) -> Response:
     """ "Terminó el curso": certify the course's skills on the person's profile."""
     course = owned_course(session, user, course_id)
