@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from chamba.api.deps import SessionDep
+from chamba.api.params import PathId
 from chamba.auth import service as auth_service
 from chamba.auth.models import Role
 from chamba.counseling import service as counseling_service
@@ -60,7 +61,7 @@ def grant(user: WebSeeker, session: SessionDep, consejera: Annotated[str, Form()
 
 
 @router.post(PAGE + "/{counselor_id}/quitar")
-def revoke(counselor_id: int, user: WebSeeker, session: SessionDep) -> Response:
+def revoke(counselor_id: PathId, user: WebSeeker, session: SessionDep) -> Response:
     person = people_service.person_of_user(session, user)
     try:
         counseling_service.revoke_access(session, person, counselor_id)
