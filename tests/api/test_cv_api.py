@@ -213,3 +213,22 @@ def test_import_refuses_what_is_not_a_resume(client: Any, make_user: MakeUser) -
     response = client.post("/api/v1/me/resume", json={"name": "x"}, headers=ana.headers)
     assert response.status_code == 422
     assert "JSON Resume" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"basics": {"name": 5}, "skills": [{"keywords": 5}]},
+        {"basics": {}, "skills": "x", "languages": 3, "work": [1, "a"]},
+        {"basics": {}, "chamba": {"languages": 5, "skills": "x", "consent_visible": True}},
+        {"basics": {"location": {"city": 1}}, "education": [{"studyType": ["x"]}]},
+    ],
+)
+def test_import_of_odd_resumes_never_fails_badly(
+    client: Any, make_user: MakeUser, doc: dict[str, Any]
+) -> None:
+    ana = make_user(Role.SEEKER)
+    response = client.post("/api/v1/me/resume", json=doc, headers=ana.headers)
+    assert response.status_code in (200, 422), response.text
+    profile = client.get("/api/v1/me/profile", headers=ana.headers).json()
+    assert profile["consent_visible"] is False  # never set by an import

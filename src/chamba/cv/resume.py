@@ -85,8 +85,15 @@ def import_resume(
     """
     if not is_resume(doc):
         raise CvUnreadable("This is not a JSON Resume: it needs a 'basics' object.")
-    record = next(iter(resumes(doc, name="resume")))
-    data = record.data
+    # The bulk importer's top-level ``chamba`` object sets any profile field; a person's own
+    # import fills only the fields below, so it is left out.
+    doc = {key: value for key, value in doc.items() if key != "chamba"}
+    try:
+        data = next(iter(resumes(doc, name="resume"))).data
+    except (TypeError, ValueError, AttributeError):
+        raise CvUnreadable(
+            "This JSON Resume has fields of the wrong type (see jsonresume.org/schema)."
+        ) from None
     changed: list[str] = []
     description = data.get("self_description")
     if isinstance(description, str) and description.strip():
@@ -103,12 +110,18 @@ def import_resume(
     if education is not None:
         person.education_level = education
         changed.append("education_level")
-    languages = [lang_ for lang_ in data.get("languages", []) if isinstance(lang_, str)]
+    found = data.get("languages")
+    languages = [x for x in found if isinstance(x, str)] if isinstance(found, list) else []
     if languages:
         merged = list(dict.fromkeys([*(person.languages or []), *(x[:40] for x in languages)]))
         person.languages = merged[:20]
         changed.append("languages")
-    names = [s["skill"] for s in data.get("skills", []) if isinstance(s.get("skill"), str)]
+    skills = data.get("skills")
+    names = [
+        s["skill"]
+        for s in (skills if isinstance(skills, list) else [])
+        if isinstance(s, dict) and isinstance(s.get("skill"), str)
+    ]
     text = ". ".join(n[:100] for n in names[:200])
     proposed = people_service.propose_skills(session, person, text, lang) if text else []
     session.flush()
