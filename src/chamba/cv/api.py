@@ -13,7 +13,7 @@ from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
 from chamba.cv import resume, service
-from chamba.cv.errors import CvTooLarge, CvUnreadable, CvUnsupported
+from chamba.cv.errors import BadMultipart, CvTooLarge, CvUnreadable, CvUnsupported
 from chamba.cv.parsing import MAX_BYTES
 from chamba.cv.schemas import CvOut
 from chamba.people.deps import CurrentPerson
@@ -35,7 +35,7 @@ class ResumeImported(BaseModel):
     "/me/cv",
     summary="Read my CV (PDF with text, or .docx, up to 5 MB): skills to confirm, work "
     "history, education, languages. The file is not kept.",
-    responses=responses(*_errors, CvTooLarge, CvUnsupported, CvUnreadable),
+    responses=responses(*_errors, BadMultipart, CvTooLarge, CvUnsupported, CvUnreadable),
 )
 async def upload_cv(
     file: Annotated[UploadFile, File(description="The CV: PDF or .docx, at most 5 MB.")],

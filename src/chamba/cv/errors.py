@@ -32,3 +32,11 @@ class CvUnreadable(InvalidInput):
     """The file is of a supported kind but cannot be read (encrypted, damaged, a bomb...)."""
 
     title = "Unreadable CV"
+
+
+class BadMultipart(ChambaError):
+    """Declared on the upload route: the body is not valid multipart form data (FastAPI's
+    parser answers 400 before the route runs)."""
+
+    status_code = 400
+    title = "Bad request"
