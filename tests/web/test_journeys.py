@@ -668,3 +668,36 @@ def test_seeker_grants_and_revokes_a_counselor_and_reads_notes(
         follow_redirects=False,
     )  # fmt: skip
     assert bad.headers["location"] == "/consejeria-mia?hecho=error"
+
+
+def test_a_pathway_blocked_by_distance_offers_the_radius_that_works(
+    web: Any, seeded_session: Session, make_web_user: Any
+) -> None:
+    from tests.api.jobs_support import CUSCO, course_body
+    from tests.web.test_seeker_pages import _job
+
+    from chamba.courses import service as course_service
+    from chamba.courses.schemas import CourseCreate
+    from chamba.orgs.models import Organisation, OrgKind
+
+    school = Organisation(kind=OrgKind.PROVIDER, name="CETPRO Cusco", source="test")
+    seeded_session.add(school)
+    seeded_session.flush()
+    course = course_service.publish_course(
+        seeded_session,
+        CourseCreate.model_validate(course_body(["arc_welding"], location={"ubigeo": CUSCO})),
+        provider_id=school.id,
+    )
+    seeded_session.commit()
+    job_id = _job(seeded_session, ["retail_sales", "arc_welding"])
+    login_as(web, _seeker_with_skill(make_web_user, seeded_session, "retail_sales"))
+    # GIVEN the only welding course is in Cusco  THEN the plan says the distance blocks it and
+    # offers the radius that reaches it
+    page = web.get(f"/empleos/{job_id}/ruta").text
+    assert f'href="/cursos/{course.id}"' not in page
+    link = page.split(f'href="/empleos/{job_id}/ruta?distancia=', 1)[1].split('"')[0]
+    assert int(link) > 500
+    # WHEN followed  THEN the course is part of the plan, with a way back to one's own limits
+    wider = web.get(f"/empleos/{job_id}/ruta?distancia={link}").text
+    assert f'href="/cursos/{course.id}"' in wider, wider.split("<main", 1)[1][:1500]
+    assert "Volver a tus propios límites" in wider

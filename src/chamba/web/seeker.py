@@ -8,6 +8,7 @@ recommendation shown is logged (``shown``) as the API logs it.
 from __future__ import annotations
 
 import logging
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final
 
@@ -399,13 +400,20 @@ def dismiss(
 
 @router.get("/empleos/{job_id}/ruta")
 def pathway_page(
-    request: Request, job_id: PathId, user: WebSeeker, session: SessionDep
+    request: Request,
+    job_id: PathId,
+    user: WebSeeker,
+    session: SessionDep,
+    distancia: Annotated[float | None, Query(gt=0, le=WIDEST_KM)] = None,
 ) -> Response:
-    """What is missing for a job: the courses, their cost and time, what they unlock."""
+    """What is missing for a job: the courses, their cost and time, what they unlock. When the
+    travel radius is what blocks a plan, the page offers the radius that would (``distancia``)."""
     lang = request_lang(request)
     job = _visible_job(session, user, job_id)
     person = person_of(session, user)
     limits = CourseConstraints.defaults_for(person)
+    if distancia is not None:
+        limits.max_distance_km = distancia
     pathway = plan_pathway(session, person.id, job_id=job.id, constraints=limits, lang=lang)
     activity_service.log_shown(
         session, person.id,
@@ -414,7 +422,20 @@ def pathway_page(
         context={"list": "web/pathway", "target": f"job:{job.id}"},
     )  # fmt: skip
     session.commit()
-    return render(request, "ruta.html", {"pathway": pathway, "job_id": job.id})
+    farther = [
+        float(b.needed["distance"])
+        for b in pathway.blocked
+        if "distance" in b.constraints and isinstance(b.needed.get("distance"), int | float)
+    ]
+    context = {
+        "pathway": pathway,
+        "job_id": job.id,
+        "radius_km": limits.max_distance_km,
+        # +1 km: the needed distance is rounded to 0.1 km
+        "widen_km": math.ceil(max(farther)) + 1 if farther else None,
+        "widened": distancia is not None,
+    }
+    return render(request, "ruta.html", context)
 
 
 # --- applications ---------------------------------------------------------------------------
