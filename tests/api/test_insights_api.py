@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import re
 import struct
 import sys
 from pathlib import Path
@@ -111,7 +112,12 @@ def test_demand_json_csv_and_chart(
         assert cells["tiw_formula"]["skill_label_es"] == '\'=HYPERLINK("http://x.example")'
         assert cells["tiw_formula"]["skill_label_en"] == "'+Formula"
         assert cells["tiw_cook_skill"]["supply"] == ""
-        assert all(not v.startswith(("=", "+", "-", "@")) for r in table for v in r.values())
+        # (a negative number stays a number: only text may not start like a formula)
+        assert all(
+            not v.startswith(("=", "+", "-", "@")) or re.fullmatch(r"-\d+(\.\d+)?", v)
+            for r in table
+            for v in r.values()
+        )
     # AND the chart is a small valid PNG
     width, height = _assert_png(
         client.get("/api/v1/insights/demand/chart.png?region=11&top=5", headers=seeker.headers)
