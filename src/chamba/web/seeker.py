@@ -223,7 +223,13 @@ def profile_submit(
             profile = ProfileIn.model_validate(data)
             people_service.update_profile(session, person, profile, user=user)
         except (ValidationError, NationalIdTaken) as exc:
-            log.info("profile not saved: %s", exc)
+            # Which fields, never what was typed in them (the log is not personal data).
+            fields = (
+                sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+                if isinstance(exc, ValidationError)
+                else ["national_id"]
+            )
+            log.info("profile not saved: invalid %s", ", ".join(fields))
             form.error("departamento", _("We could not save your profile. Check the fields."))
         else:
             return see_other(session, "/para-ti?guardado=perfil")

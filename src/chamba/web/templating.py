@@ -106,7 +106,8 @@ def csrf_token_for(request: Request) -> tuple[str, bool]:
 def switch_links(request: Request, path: str | None, lang: Lang) -> list[dict[str, Any]]:
     """The language switch: one link per language to this page (or ``path``) in it."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != LANG_PARAM]
-    base = path or request.url.path
+    # One leading slash: "//evil.example" would be a link to another site (open redirect).
+    base = "/" + (path or request.url.path).lstrip("/")
     links = []
     for code, name in LANGUAGES.items():
         query = urlencode([*params, (LANG_PARAM, code)]) if path is None else f"lang={code}"
