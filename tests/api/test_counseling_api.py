@@ -123,3 +123,24 @@ def test_counselor_and_admin_actions_are_audited_without_personal_values(
     # AND the log holds no names
     dump = " ".join(str(r) for r in seeded_session.execute(text("SELECT * FROM audit_log")).all())
     assert "Rosa" not in dump
+
+
+def test_a_counselor_cannot_plan_a_pathway_to_a_draft_job(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN a seeker who let a counselor in, and an employer's unpublished draft
+    from chamba.jobs.models import Job, JobStatus
+
+    seeker, counselor = make_user(Role.SEEKER), make_user(Role.COUNSELOR)
+    granted = client.post(
+        "/api/v1/me/counselors", json={"counselor_id": counselor.id}, headers=seeker.headers
+    )
+    assert granted.status_code == 201
+    draft = Job(title="Borrador secreto", status=JobStatus.DRAFT)
+    seeded_session.add(draft)
+    seeded_session.commit()
+    # WHEN the counselor plans the seeker's pathway to it THEN it is not found (as for the seeker)
+    url = f"/api/v1/people/{seeker.person.id}/pathways?job={draft.id}"  # type: ignore[union-attr]
+    response = client.get(url, headers=counselor.headers)
+    assert response.status_code == 404
+    assert "Borrador" not in response.text

@@ -66,6 +66,13 @@ def test_compose_runs_the_whole_stack_with_one_image() -> None:
     assert f"{port}:{port}" in services["app"]["ports"]
 
 
+def test_compose_has_no_default_monitoring_password_and_keeps_prometheus_local() -> None:
+    services = compose()["services"]
+    password = services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]
+    assert password.startswith("${GRAFANA_ADMIN_PASSWORD:?")  # no default: compose refuses
+    assert all(str(p).startswith("127.0.0.1:") for p in services["prometheus"]["ports"])
+
+
 def test_compose_sets_only_real_settings() -> None:
     for name, service in compose()["services"].items():
         env = service.get("environment") or {}

@@ -36,6 +36,8 @@ from chamba.counseling.schemas import (
     PersonPage,
 )
 from chamba.errors import InvalidInput, NotFound
+from chamba.jobs.errors import JobNotFound
+from chamba.jobs.models import Job, JobStatus
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
@@ -142,7 +144,7 @@ def person_profile(
 @router.get(
     "/people/{person_id}/pathways",
     summary="Plan the courses that take a person to an occupation or a job (counselors)",
-    responses=responses(*_staff_errors, NotFound, InvalidInput),
+    responses=responses(*_staff_errors, NotFound, InvalidInput, JobNotFound),
 )
 def person_pathway(
     person: GrantedPerson,
@@ -155,6 +157,10 @@ def person_pathway(
     hours_per_week: Annotated[float | None, Query(gt=0, le=112)] = None,
     lang: Annotated[str | None, Query(pattern="^(es|en)$")] = None,
 ) -> Pathway:
+    if job is not None:  # as for the seeker: an employer's draft is nobody else's business
+        target = session.get(Job, job)
+        if target is None or target.status == JobStatus.DRAFT:
+            raise JobNotFound(job)
     limits = CourseConstraints.defaults_for(person)
     if budget is not None:
         limits.budget = budget
