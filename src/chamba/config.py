@@ -113,6 +113,17 @@ class Settings(BaseSettings):
         description="Kafka brokers (host:port,...). Set: events go through Kafka (run "
         "`chamba worker`); unset: the app delivers them in-process.",
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL", "SASL_PLAINTEXT"] = Field(
+        "PLAINTEXT", description="How to reach the brokers: TLS (SSL), SASL over TLS, or plain."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism (with SASL_SSL or SASL_PLAINTEXT)."
+    )
+    kafka_username: str | None = Field(None, description="SASL user name.")
+    kafka_password: SecretStr | None = Field(None, description="SASL password.")
+    kafka_ca_file: Path | None = Field(
+        None, description="PEM file of the CA(s) that sign the brokers' certificates."
+    )
     kafka_topic_prefix: str = Field(
         "chamba", pattern=r"^[A-Za-z0-9._-]{1,100}$", description="Prefix of the event topics."
     )
@@ -228,7 +239,7 @@ class Settings(BaseSettings):
     def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None
 
-    @field_validator("smtp_ca_file")
+    @field_validator("smtp_ca_file", "kafka_ca_file")
     @classmethod
     def _check_ca_file(cls, value: Path | None) -> Path | None:
         if value is None or str(value) == "":
@@ -299,6 +310,26 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{ENV_PREFIX}SMTP_USERNAME and {ENV_PREFIX}SMTP_PASSWORD go together: "
                 "set both or neither"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_kafka_security(self) -> Settings:
+        sasl = self.kafka_security_protocol.startswith("SASL")
+        if sasl and (self.kafka_username is None or self.kafka_password is None):
+            raise ValueError(
+                f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                f"{ENV_PREFIX}KAFKA_USERNAME and {ENV_PREFIX}KAFKA_PASSWORD"
+            )
+        if not sasl and (self.kafka_username is not None or self.kafka_password is not None):
+            raise ValueError(
+                f"{ENV_PREFIX}KAFKA_USERNAME/{ENV_PREFIX}KAFKA_PASSWORD are used only with "
+                f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        if self.env == "production" and self.kafka_security_protocol == "SASL_PLAINTEXT":
+            raise ValueError(
+                f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT sends the password in "
+                "plain text: use SASL_SSL in production"
             )
         return self
 

@@ -12,11 +12,13 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Iterable, Sequence
+import ssl
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from chamba.config import Settings
 from chamba.events.consumers import Consumer, apply_event
 from chamba.events.schemas import REGISTRY, UnknownEvent, parse_event
 
@@ -38,17 +40,38 @@ def topics_for(types: Iterable[str], prefix: str = "chamba") -> list[str]:
     )
 
 
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """The aiokafka keyword arguments that secure the connection (TLS, SASL) per settings."""
+    options: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        cafile = str(settings.kafka_ca_file) if settings.kafka_ca_file else None
+        options["ssl_context"] = ssl.create_default_context(cafile=cafile)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        assert settings.kafka_password is not None  # the settings require it
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_username
+        options["sasl_plain_password"] = settings.kafka_password.get_secret_value()
+    return options
+
+
 def replica_id() -> str:
     """This process's name among replicas (host and pid)."""
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-async def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int = 3) -> None:
+async def ensure_topics(
+    bootstrap: str,
+    topics: Sequence[str],
+    partitions: int = 3,
+    connection: Mapping[str, Any] | None = None,
+) -> None:
     """Create ``topics`` when missing (a broker may not create them on first use)."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import TopicAlreadyExistsError
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **dict(connection or {})
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -73,10 +96,16 @@ class KafkaPublisher:
     """
 
     def __init__(
-        self, bootstrap: str, prefix: str = "chamba", *, request_timeout_ms: int = 10_000
+        self,
+        bootstrap: str,
+        prefix: str = "chamba",
+        *,
+        request_timeout_ms: int = 10_000,
+        connection: Mapping[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.prefix = prefix
+        self.connection = dict(connection or {})  # TLS / SASL: connection_options()
         self.request_timeout_ms = request_timeout_ms
         self._producer: Any = None
 
@@ -85,12 +114,13 @@ class KafkaPublisher:
 
         if self._producer is not None:
             return
-        await ensure_topics(self.bootstrap, all_topics(self.prefix))
+        await ensure_topics(self.bootstrap, all_topics(self.prefix), connection=self.connection)
         producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap,
             acks="all",
             request_timeout_ms=self.request_timeout_ms,
             client_id="chamba-relay",
+            **self.connection,
         )
         await producer.start()
         self._producer = producer
@@ -143,8 +173,10 @@ class KafkaConsumerLoop:
         prefix: str = "chamba",
         metrics: Any = None,
         group_id: str | None = None,
+        connection: Mapping[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.connection = dict(connection or {})  # TLS / SASL: connection_options()
         self.consumer = consumer
         self.factory = factory
         self.prefix = prefix
@@ -159,7 +191,7 @@ class KafkaConsumerLoop:
         from aiokafka import AIOKafkaConsumer
 
         topics = topics_for(self.consumer.types, self.prefix)
-        await ensure_topics(self.bootstrap, topics)
+        await ensure_topics(self.bootstrap, topics, connection=self.connection)
         kafka = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=self.bootstrap,
@@ -168,6 +200,7 @@ class KafkaConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest" if self.consumer.shared else "latest",
             metadata_max_age_ms=5_000,
+            **self.connection,
         )
         await kafka.start()
         return kafka

@@ -33,7 +33,7 @@ from chamba.events.consumers import (
     IndexSyncConsumer,
     NotificationConsumer,
 )
-from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher
+from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher, connection_options
 from chamba.events.relay import BackgroundDispatcher, OutboxRelay
 from chamba.events.service import prune
 from chamba.notifications.senders import sender_from_settings
@@ -109,7 +109,10 @@ async def run_worker(
             prune_periodically(factory, settings.events_retention_days, stop, metrics=metrics),
         )
         return relay.published
-    publisher = KafkaPublisher(settings.kafka_bootstrap, settings.kafka_topic_prefix)
+    connection = connection_options(settings)
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap, settings.kafka_topic_prefix, connection=connection
+    )
     relay = OutboxRelay(factory, publisher=publisher, consumers=consumers, metrics=metrics)
     if once:
         try:
@@ -119,7 +122,7 @@ async def run_worker(
     loops = [
         KafkaConsumerLoop(
             settings.kafka_bootstrap, c, factory,
-            prefix=settings.kafka_topic_prefix, metrics=metrics,
+            prefix=settings.kafka_topic_prefix, metrics=metrics, connection=connection,
         )
         for c in consumers
     ]  # fmt: skip
@@ -144,8 +147,8 @@ class ReplicaConsumers:
         assert settings.kafka_bootstrap
         self.loops = [
             KafkaConsumerLoop(
-                settings.kafka_bootstrap, c, factory,
-                prefix=settings.kafka_topic_prefix, metrics=metrics,
+                settings.kafka_bootstrap, c, factory, prefix=settings.kafka_topic_prefix,
+                metrics=metrics, connection=connection_options(settings),
             )
             for c in consumers
         ]  # fmt: skip
