@@ -25,6 +25,7 @@ place within the radius); the exact radius check is haversine in numpy.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ from chamba.activity.models import (
 from chamba.courses.models import Course, CourseStatus, Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import EARTH_RADIUS_KM, get_gazetteer
-from chamba.jobs.models import Job, JobStatus
+from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.people.models import Device, Person
 
 FloatArray = npt.NDArray[np.float64]
@@ -267,6 +268,20 @@ class JobFilter:
         return self.max_distance_km if self.origin else None
 
 
+_SKILL_CODES: dict[str, int] = {}
+"""Skill id -> small integer, for the job table's skill arrays (append-only, per process)."""
+_SKILL_CODES_LOCK = threading.Lock()
+
+
+def skill_code(skill_id: str) -> int:
+    """The process-wide integer code of ``skill_id`` (assigned on first sight)."""
+    code = _SKILL_CODES.get(skill_id)
+    if code is None:
+        with _SKILL_CODES_LOCK:
+            code = _SKILL_CODES.setdefault(skill_id, len(_SKILL_CODES))
+    return code
+
+
 _NO_EXPIRY: Final = np.iinfo(np.int64).max
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -295,9 +310,25 @@ class JobTable:
     placed: npt.NDArray[np.bool_]  # (n,) the ubigeo is not NULL
     lat: FloatArray  # (n,)
     lon: FloatArray  # (n,)
+    n_skills: npt.NDArray[np.int64]  # (n,) how many skills each job lists
+    skills: npt.NDArray[np.int32]  # (sum n_skills,) their codes (skill_code), job after job
 
     def __len__(self) -> int:
         return int(self.ids.size)
+
+    def overlap_top(self, held: Collection[str], allowed: IdArray, k: int) -> list[int]:
+        """Top-``k`` of ``allowed`` by how many of ``held`` skills each job lists (ties by id):
+        what :func:`chamba.matching.service._overlap_top` computes in SQL with weight 1."""
+        if not held or allowed.size == 0 or self.skills.size == 0:
+            return []
+        codes = [_SKILL_CODES[s] for s in held if s in _SKILL_CODES]
+        hit = np.isin(self.skills, np.array(codes, dtype=np.int32))  # (sum n_skills,)
+        owner = np.repeat(np.arange(len(self)), self.n_skills)
+        counts = np.bincount(owner[hit], minlength=len(self)).astype(np.float64)  # (n,)
+        keep = (counts > 0) & np.isin(self.ids, allowed)
+        ids, score = self.ids[keep], counts[keep]
+        order = np.lexsort((ids, -score))
+        return ids[order[:k]].tolist()
 
     @classmethod
     def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
@@ -317,6 +348,20 @@ class JobTable:
                 rows.extend(session.execute(base.where(Job.id.in_(chunk)).order_by(Job.id)))
         places = [r[5] for r in rows]
         lat, lon = coords(places)
+        by_job: dict[int, list[str]] = {int(r[0]): [] for r in rows}
+        link = select(JobSkill.job_id, JobSkill.skill_id).join(Job, Job.id == JobSkill.job_id)
+        link = link.where(Job.status == JobStatus.OPEN)
+        if ids is None:
+            pairs = list(session.execute(link))
+        else:
+            pairs = []
+            for start in range(0, len(wanted), 5000):
+                chunk = wanted[start : start + 5000]
+                pairs.extend(session.execute(link.where(JobSkill.job_id.in_(chunk))))
+        for job_id, skill_id in pairs:
+            if job_id in by_job:
+                by_job[job_id].append(skill_id)
+        flat = [skill_code(sid) for r in rows for sid in sorted(by_job[int(r[0])])]
         return cls(
             ids=np.array([r[0] for r in rows], dtype=np.int64),
             expires=np.array(
@@ -329,6 +374,8 @@ class JobTable:
             placed=np.array([p is not None for p in places], dtype=bool),
             lat=lat,
             lon=lon,
+            n_skills=np.array([len(by_job[int(r[0])]) for r in rows], dtype=np.int64),
+            skills=np.array(flat, dtype=np.int32),
         )
 
     def patched(self, changed: Iterable[int], fresh: JobTable) -> JobTable:
@@ -336,13 +383,25 @@ class JobTable:
         keep = ~np.isin(self.ids, np.fromiter(changed, dtype=np.int64))
         ids = np.concatenate([self.ids[keep], fresh.ids])
         order = np.argsort(ids, kind="stable")
+        # skills: each job's slice, kept or fresh, re-laid in the new id order
+        n_skills = np.concatenate([self.n_skills[keep], fresh.n_skills])
+        starts = np.concatenate([
+            (np.cumsum(self.n_skills) - self.n_skills)[keep],
+            np.cumsum(fresh.n_skills) - fresh.n_skills + self.skills.size,
+        ])  # fmt: skip
+        pool = np.concatenate([self.skills, fresh.skills])
+        lengths, first = n_skills[order], starts[order]
+        total = int(lengths.sum())
+        offsets = np.cumsum(lengths) - lengths
+        take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
+        skills = pool[take]
         names = (
             "ids", "expires", "hours", "top_wage", "remote", "dept", "placed", "lat", "lon",
         )  # fmt: skip
         columns = {
             n: np.concatenate([getattr(self, n)[keep], getattr(fresh, n)])[order] for n in names
         }
-        return JobTable(**columns)
+        return JobTable(**columns, n_skills=n_skills[order], skills=skills)
 
     def filter(
         self, flt: JobFilter, *, dismissed: Collection[int] = (),

@@ -29,7 +29,7 @@ from typing import Final, Required, TypedDict, TypeVar
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.db import utcnow
@@ -121,17 +121,11 @@ def _get(session: Session, model: type[_T], key: int, missing: Callable[[object]
     return row
 
 
-_LONG_TEXT: Final = {Job: (Job.description, Job.search_title, Job.search_text)}
-"""Columns no ranking reads, left unloaded for candidates (they load if something asks)."""
-
-
 def _load(session: Session, model: type[_T], ids: Sequence[int]) -> list[_T]:
     """Rows of ``model`` in the order of ``ids`` (one query per 5,000 ids)."""
     found: dict[int, _T] = {}
     items = [int(i) for i in ids]
     stmt = select(model)
-    if model in _LONG_TEXT:
-        stmt = stmt.options(*(defer(column) for column in _LONG_TEXT[model]))
     for start in range(0, len(items), 5000):
         chunk = items[start : start + 5000]
         for row in session.scalars(stmt.where(model.id.in_(chunk))):  # type: ignore[attr-defined]
@@ -254,7 +248,7 @@ def _match_page(
 class JobRanking:
     """Every ranked job for one person (before paging and explanations)."""
 
-    jobs: list[Job]
+    jobs: list[Job]  # JobRow (see chamba.matching.features.JobRow): what ranking reads
     features: FloatArray  # (n, len(JOB_FEATURES)), rows in ``jobs`` order
     scores: FloatArray  # (n,)
     order: npt.NDArray[np.intp]  # best first, indexes into ``jobs``
@@ -273,9 +267,15 @@ def job_candidates(
         return sorted(filtered.ids.tolist())
     held = ctx.skills_of_people([person.id])[person.id]
     query = ctx.person_vectors([person])[0]  # (dim,)
+    table = ctx.job_table()  # the cached skills of every open job, when there is a cache
+    if table is not None:
+        overlap = table.overlap_top(held, filtered.ids, k)
+    else:
+        weights = dict.fromkeys(held, 1.0)
+        overlap = _overlap_top(ctx.session, weights, JobSkill, "job_id", filtered.ids, k)
     return _union(
         _vector_top(ctx, "jobs", query, filtered.ids, k),
-        _overlap_top(ctx.session, dict.fromkeys(held, 1.0), JobSkill, "job_id", filtered.ids, k),
+        overlap,
         _nearest(filtered, k // 4),
     )
 
@@ -315,7 +315,7 @@ def rank_jobs(
         empty = np.zeros((0, len(JOB_FEATURES)))
         return JobRanking([], empty, np.zeros(0), np.zeros(0, dtype=np.intp), 0, hints)
     ids = job_candidates(ctx, person, filtered, k)
-    jobs = _load(ctx.session, Job, ids)
+    jobs = ctx.job_rows(ids)  # JobRow: what ranking reads, no ORM instances
     X = job_features(ctx, person, jobs)  # (n, n_features)
     scores, order = _score(scorer, X, jobs)
     return JobRanking(jobs, X, scores, order, len(filtered), hints)
