@@ -95,3 +95,60 @@ def test_savepoints_roll_back_only_their_own_work(tmp_path: Path) -> None:
         titles = set(session.scalars(select(Job.title)))
     assert titles == {"Kept"}
     engine.dispose()
+
+
+def _hold_write_lock_probe(path: Path) -> str:
+    """Try to write from another connection that does not wait: "ok" or the error."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("INSERT INTO probe VALUES (1)")
+        return "ok"
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    finally:
+        other.close()
+
+
+def test_a_sqlite_writer_reads_then_writes_though_another_committed_in_between(
+    tmp_path: Path,
+) -> None:
+    from chamba.db import begin_write
+
+    # GIVEN a SQLite database and a second connection that writes whenever it can
+    path = tmp_path / "rw.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
+    # WHEN a unit of work that will write begins as a writer and reads first
+    with Session(engine) as session:
+        begin_write(session)
+        assert session.scalar(text("SELECT count(*) FROM probe")) == 0
+        # THEN nobody else can commit between its read and its write (no stale snapshot)...
+        assert _hold_write_lock_probe(path) == "database is locked"
+        # ...so its write after the read succeeds
+        session.execute(text("INSERT INTO probe VALUES (2)"))
+        session.commit()
+    # AND a reader (deferred) holds no lock: others write while it reads
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT count(*) FROM probe")) == 1
+        assert _hold_write_lock_probe(path) == "ok"
+    engine.dispose()
+
+
+def test_the_server_pool_has_a_connection_for_every_thread_that_can_hold_one(
+    tmp_path: Path,
+) -> None:
+    from chamba.config import load_settings
+    from chamba.db import get_engine, pool_size_for
+
+    # GIVEN the server's settings (threads per process)
+    settings = load_settings(threads=8, database_url=f"sqlite:///{tmp_path / 'pool.db'}")
+    # WHEN the process-wide engine is built
+    engine = get_engine(settings)
+    # THEN its pool holds two connections per request thread plus the background threads',
+    # with no overflow (a pool smaller than the threads stalls the server: the threads waiting
+    # for a connection occupy every thread that holders need to finish)
+    assert engine.pool.size() == pool_size_for(settings) == 2 * 8 + 6  # type: ignore[attr-defined]
+    assert load_settings(db_pool_size=50).db_pool_size == 50

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -97,16 +96,24 @@ def _engine() -> Any:
     return engine
 
 
-def _serve(host: str | None, port: int | None) -> None:
+def default_workers() -> int:
+    """Server processes by default: one per CPU core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _serve(host: str | None, port: int | None, workers: int | None = None) -> None:
     import uvicorn
 
-    from chamba.api.app import create_app, warm_up
-
     settings = get_settings()
-    app = create_app(settings)
-    threading.Thread(target=warm_up, args=(app,), name="chamba-warm-up", daemon=True).start()
     uvicorn.run(
-        app,  # configures JSON-lines logging (chamba.observability.logging)
+        # Each worker process builds the app (chamba.api.app.served_app): its own pool, indexes
+        # and event follower; it configures JSON-lines logging (chamba.observability.logging).
+        "chamba.api.app:served_app",
+        factory=True,
+        workers=workers or default_workers(),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
@@ -118,17 +125,29 @@ def _serve(host: str | None, port: int | None) -> None:
     )
 
 
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=256,
+        help="Server processes sharing the port (default: the number of CPU cores). Each keeps "
+        "its own match indexes, kept in step with the database.",
+    ),
+]
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Workers = None,
 ) -> None:
     """Serve the web app and API (applies migrations first)."""
     from chamba.observability.logging import configure_logging
 
     configure_logging(get_settings())
     _engine()
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
 @app.command()
@@ -155,6 +174,7 @@ def demo(
             help="Also import the ESCO skills and occupations shipped with Chamba (es, en).",
         ),
     ] = True,
+    workers: Workers = None,
 ) -> None:
     """Generate a realistic Peru dataset, load it into the database and serve the app."""
     if "CHAMBA_ENV" not in os.environ:
@@ -207,7 +227,7 @@ def demo(
     out.print(table)
     if serve_app:
         out.print(f"Chamba is at http://{host or settings.host}:{port or settings.port}/")
-        _serve(host, port)
+        _serve(host, port, workers)
 
 
 @app.command("import")

@@ -135,6 +135,22 @@ class Settings(BaseSettings):
         "re-embeds on the next start. Skill extraction keeps the built-in encoder, which its "
         "thresholds are calibrated for.",
     )
+    threads: int = Field(
+        16,
+        ge=1,
+        le=1000,
+        description="Worker threads per server process for request handlers (anyio's pool).",
+    )
+    db_pool_size: int | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description="Database connections per process; default 2 x threads + 6, so that no "
+        "thread waits for a connection.",
+    )
+    db_pool_timeout: float = Field(
+        30.0, gt=0, le=600, description="Seconds a thread waits for a free database connection."
+    )
     outbox_poll_seconds: float = Field(
         1.0, gt=0, le=3600, description="How often the relay looks for new outbox events."
     )

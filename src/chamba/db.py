@@ -126,36 +126,95 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: a commit is durable against a crash or kill -9 of the process; after a
+    # power loss or an OS crash the last commits before it may be lost (never a corrupt file).
+    # See docs/deploy.md; FULL would sync the WAL on every commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
+#: How long a SQLite writer waits for another's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Execution option naming how a SQLite transaction begins (``"IMMEDIATE"`` or deferred).
+SQLITE_BEGIN = "chamba_sqlite_begin"
+#: Pass to ``Session.connection(execution_options=...)`` before the first statement of a
+#: transaction that will write (see :func:`begin_write`).
+WRITE_OPTIONS: dict[str, Any] = {SQLITE_BEGIN: "IMMEDIATE"}
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred BEGIN reads from a snapshot; its first write fails at once ("database is
+    # locked", which busy_timeout cannot help) when another connection committed since that
+    # snapshot. A transaction that will write therefore begins IMMEDIATE: it waits (up to the
+    # busy timeout) for the write lock first, and its reads and writes see one state. Readers
+    # never wait: WAL lets them read while a writer holds the lock.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+def begin_write(session: Session) -> None:
+    """Start ``session``'s transaction as a writer (SQLite: ``BEGIN IMMEDIATE``).
+
+    Call it before the session's first statement in a unit of work that reads and then writes
+    (a request with an unsafe method, an event consumer). On PostgreSQL it changes nothing. When
+    the session already began, the call has no effect on how it began.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options=WRITE_OPTIONS)
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy": the unit of work may simply be retried."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def make_engine(url: str, *, pool_size: int | None = None, pool_timeout: float = 30.0) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Args:
+        url: a SQLAlchemy URL.
+        pool_size: connections kept by the pool (no overflow beyond it); ``None`` keeps
+            SQLAlchemy's default (5 + 10 overflow), enough for scripts and tests. A server must
+            give at least as many as threads can hold at once: see :func:`pool_size_for`.
+        pool_timeout: seconds a checkout waits for a free connection before failing.
+    """
+    pool: dict[str, Any] = {}
+    if pool_size is not None and ":memory:" not in url and url != "sqlite://":
+        pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def pool_size_for(settings: Settings) -> int:
+    """Connections a server process needs so that no thread ever waits for one.
+
+    A request thread holds up to two connections at once (its transaction and, right after the
+    commit, the short session that brings the match index up to date), and a few background
+    threads (event relay, index follower, warm-up, metrics) hold one each. With fewer, threads
+    that wait for a connection can occupy every thread of the pool while the threads holding
+    connections wait for a thread to finish on: the server stalls until ``pool_timeout``.
+    ``CHAMBA_DB_POOL_SIZE`` overrides it (then lower ``CHAMBA_THREADS`` with it).
+    """
+    return settings.db_pool_size or 2 * settings.threads + 6
 
 
 @lru_cache(maxsize=4)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+def _engine_for(url: str, pool_size: int | None, pool_timeout: float) -> Engine:
+    return make_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
-    """The process-wide engine for the configured database."""
+    """The process-wide engine for the configured database, its pool sized for the server."""
     settings = settings or get_settings()
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return _engine_for(settings.sqlalchemy_url)
+    return _engine_for(settings.sqlalchemy_url, pool_size_for(settings), settings.db_pool_timeout)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -45,3 +45,38 @@ def test_a_failed_commit_is_never_acknowledged(
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize(("method", "others_may_write"), [("POST", False), ("GET", True)])
+def test_a_request_that_may_write_begins_as_the_writer_and_a_read_never_blocks(
+    tmp_path: Path, method: str, others_may_write: bool
+) -> None:
+    import sqlite3
+
+    from sqlalchemy import text
+    from starlette.requests import Request
+
+    from chamba.api.deps import get_session
+
+    # GIVEN the real app on a SQLite database
+    engine = make_engine(f"sqlite:///{tmp_path / 'rw.db'}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+    request = Request({"type": "http", "method": method, "app": app, "headers": []})
+    # WHEN a request's session has read something
+    dependency = get_session(request)
+    session = next(dependency)
+    session.execute(text("SELECT count(*) FROM users")).scalar()
+    # THEN an unsafe method holds the write lock from the start (its later write cannot fail
+    # because another request committed in between), while a GET leaves writers free
+    other = sqlite3.connect(tmp_path / "rw.db", timeout=0, isolation_level=None)
+    try:
+        other.execute("UPDATE users SET name = name")
+        wrote = True
+    except sqlite3.OperationalError:
+        wrote = False
+    other.close()
+    assert wrote is others_may_write
+    with pytest.raises(StopIteration):
+        next(dependency)
+    engine.dispose()

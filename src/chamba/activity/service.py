@@ -54,6 +54,7 @@ from chamba.events.schemas import (
 from chamba.events.service import emit
 from chamba.jobs.models import Job, JobStatus
 from chamba.people.models import Person, PersonSkill
+from chamba.side_writes import side_writer_of
 from chamba.vocab import SkillLevel, SkillSource
 
 S = ApplicationStatus
@@ -84,11 +85,21 @@ _LEVEL_RANK: Final = {
 
 
 def person_key(session: Session, person_id: int) -> str:
-    """The person's pseudonym: the one of their earlier interactions, else a new random one."""
+    """The person's pseudonym: the one of their earlier interactions, else a new random one.
+
+    A new pseudonym is also remembered by the app's side writer (when the session has one), so
+    that requests made before its first interaction row is written reuse it.
+    """
     cache: dict[int, str] = session.info.setdefault("chamba.activity.person_keys", {})
+    writer = side_writer_of(session)
+    memo_key = ("person_key", person_id)
     key = cache.get(person_id) or repository.person_key_of(session, person_id)
+    if key is None and writer is not None:
+        key = writer.memo.get(memo_key)
     if key is None:
         key = secrets.token_hex(16)
+        if writer is not None:
+            writer.remember(memo_key, key)
     cache[person_id] = key
     return key
 
@@ -111,25 +122,32 @@ def log_shown(
     model_version: str | None,
     context: Mapping[str, Any] | None = None,
 ) -> int:
-    """Log one ``shown`` interaction per served item, in one INSERT. Returns how many."""
+    """Log one ``shown`` interaction per served item, in one INSERT. Returns how many.
+
+    Impressions are observations, not the person's own action: when the session belongs to the
+    app they go to its :class:`~chamba.side_writes.SideWriter` (written within about a second,
+    outside the request's transaction, which stays read-only); otherwise into ``session``.
+    """
     if not items:
         return 0
     key = person_key(session, person_id)
     now = utcnow()
     ctx = dict(context or {})
-    repository.add_interactions(
-        session,
-        [
-            {
-                "person_id": person_id, "person_key": key, "subject_type": item.subject_type,
-                "subject_id": item.subject_id, "kind": InteractionKind.SHOWN, "reason": None,
-                "position": item.position, "score": item.score,
-                "model_version": (model_version or "")[:60] or None, "context": ctx,
-                "occurred_at": now,
-            }
-            for item in items
-        ],
-    )  # fmt: skip
+    rows = [
+        {
+            "person_id": person_id, "person_key": key, "subject_type": item.subject_type,
+            "subject_id": item.subject_id, "kind": InteractionKind.SHOWN, "reason": None,
+            "position": item.position, "score": item.score,
+            "model_version": (model_version or "")[:60] or None, "context": ctx,
+            "occurred_at": now,
+        }
+        for item in items
+    ]  # fmt: skip
+    writer = side_writer_of(session)
+    if writer is not None:
+        writer.submit(Interaction.__table__, rows)
+    else:
+        repository.add_interactions(session, rows)
     return len(items)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
@@ -28,6 +30,7 @@ from chamba.observability.metrics import (
     MetricsMiddleware,
     RouteTemplates,
 )
+from chamba.side_writes import SIDE_WRITER_KEY, SideWriter
 from chamba.web.mount import install_web
 
 
@@ -133,10 +136,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         from chamba.nlp.encoder import serve_blas_threads
 
         serve_blas_threads()  # small per-request products: no BLAS threads spinning on them
+        # Request threads: no more than the pool's connections can serve (see pool_size_for).
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         prepare_database(engine)
+        if getattr(app.state, "warm_up", False):
+            threading.Thread(
+                target=warm_up, args=(app,), name="chamba-warm-up", daemon=True
+            ).start()
         app.state.events.start()  # delivers domain events (in-process or from Kafka)
         yield
         app.state.events.stop()
+        side_writer.stop()  # writes the impressions and read audits still waiting
         close_match_indexes(app)  # saves the match indexes when they changed
 
     app = FastAPI(
@@ -155,7 +165,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Its sessions also carry the process-wide demand cache, which job events invalidate.
     demand_cache = DemandCache()
     app.state.session_factory = session_factory(engine)
-    app.state.session_factory.kw["info"] = {DEMAND_CACHE_KEY: demand_cache}
+    # And the side writer, which writes impressions and read audits outside the requests'
+    # transactions (chamba.side_writes).
+    side_writer = SideWriter(engine, metrics=metrics)
+    app.state.side_writer = side_writer
+    app.state.session_factory.kw["info"] = {
+        DEMAND_CACHE_KEY: demand_cache,
+        SIDE_WRITER_KEY: side_writer,
+    }
     app.state.metrics = metrics
     app.state.serving = serving
     app.state.events = AppEvents(app, demand_cache)
@@ -204,4 +221,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             logging.getLogger(__name__).warning("could not read the outbox lag", exc_info=True)
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
+    return app
+
+
+def served_app() -> FastAPI:
+    """The app as ``chamba serve`` runs it in each worker process (a uvicorn factory).
+
+    Built from the settings (the environment); on start it loads the language model and the
+    match indexes in a background thread (:func:`warm_up`).
+    """
+    app = create_app(get_settings())
+    app.state.warm_up = True
     return app

@@ -9,22 +9,36 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.config import Settings
-from chamba.db import session_scope
+from chamba.db import begin_write, session_scope
 from chamba.nlp.llm import ChatClient, get_client
+
+#: Methods whose requests may change data: their transaction begins as a writer.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commits when the handler succeeds, rolls back on any error.
 
+    A request with an unsafe method (POST, PUT, PATCH, DELETE) begins its transaction as a
+    writer (:func:`~chamba.db.begin_write`: ``BEGIN IMMEDIATE`` on SQLite), so that a write after
+    its reads cannot fail because another request committed in between. Reads (GET) begin
+    deferred and never wait for a writer; what they write on the side (impressions, read audits)
+    goes through the app's :class:`~chamba.side_writes.SideWriter`, outside their transaction.
+
     Sessions come from ``app.state.session_factory`` when the app has one (so listeners such as
     the match-index upkeep can hang on it), else from a new factory on ``app.state.engine``.
     """
     factory: sessionmaker[Session] | None = getattr(request.app.state, "session_factory", None)
+    writes = request.method not in SAFE_METHODS
     if factory is None:
         with session_scope(request.app.state.engine) as session:
+            if writes:
+                begin_write(session)
             yield session
         return
     session = factory()
+    if writes:
+        begin_write(session)
     try:
         yield session
         session.commit()

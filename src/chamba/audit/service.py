@@ -16,6 +16,7 @@ from chamba.audit import repository
 from chamba.audit.models import AuditEntry
 from chamba.auth.models import User
 from chamba.db import utcnow
+from chamba.side_writes import side_writer_of
 
 #: Every action written to the log, with what it means.
 ACTIONS: dict[str, str] = {
@@ -40,6 +41,16 @@ ACTIONS: dict[str, str] = {
 }
 
 
+#: Actions that only read: recorded through the app's side writer (outside the request's
+#: transaction, which stays a read) when the session has one.
+READ_ACTIONS: frozenset[str] = frozenset(
+    {
+        "person.profile_read", "person.pathway_read", "person.matches_read",
+        "person.notes_read", "person.list", "user.list", "audit.read",
+    }
+)  # fmt: skip
+
+
 def record(
     session: Session,
     actor: User,
@@ -50,7 +61,8 @@ def record(
     request_id: str | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry (flushes).
+    """Append one entry (flushed; an action of :data:`READ_ACTIONS` goes through the app's
+    side writer instead when ``session`` has one, see :mod:`chamba.side_writes`).
 
     Args:
         session: the request's session.
@@ -63,18 +75,24 @@ def record(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; add it to ACTIONS")
-    return repository.add(
-        session,
-        AuditEntry(
-            actor_user_id=actor.id,
-            actor_role=actor.role.value,
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            request_id=request_id,
-            at=at or utcnow(),
-        ),
+    entry = AuditEntry(
+        actor_user_id=actor.id,
+        actor_role=actor.role.value,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        request_id=request_id,
+        at=at or utcnow(),
     )
+    writer = side_writer_of(session) if action in READ_ACTIONS else None
+    if writer is not None:
+        columns = AuditEntry.__table__.columns.keys()
+        writer.submit(
+            AuditEntry.__table__,
+            [{c: getattr(entry, c) for c in columns if c != "id"}],
+        )
+        return entry
+    return repository.add(session, entry)
 
 
 def list_entries(

@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from chamba.db import is_lock_conflict
 from chamba.events import repository
 from chamba.events.models import ProcessedEvent
 from chamba.events.schemas import (
@@ -58,6 +60,8 @@ AfterCommit = Callable[[], None] | None
 _JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type})
 _COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
 _PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
+#: Tries again after a SQLite write conflict ("database is locked" after a stale read).
+LOCK_RETRIES = 5
 
 
 class Consumer:
@@ -77,6 +81,15 @@ class Consumer:
     def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
         """Apply ``event`` in ``session`` (committed by the caller). Never commits."""
         raise NotImplementedError
+
+    def handle_batch(self, session: Session, events: Sequence[DomainEvent]) -> None:
+        """Per-replica consumers: apply ``events`` (oldest first) to the process's own state.
+
+        Used by :class:`~chamba.events.follower.OutboxFollower`; override it when a batch is
+        cheaper than one event at a time.
+        """
+        for event in events:
+            self.handle(session, event)
 
     def seen(self, event_id: str) -> bool:
         """Per-replica consumers: remember recent ids; True when ``event_id`` was seen."""
@@ -102,18 +115,47 @@ def apply_event(factory: sessionmaker[Session], consumer: Consumer, event: Domai
     if not consumer.shared and consumer.seen(event_id):
         return False
     after: AfterCommit = None
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            applied, after = _apply_once(factory, consumer, event, event_id)
+        except OperationalError as exc:
+            if not is_lock_conflict(exc) or attempt == LOCK_RETRIES:
+                raise
+            time.sleep(0.05 * (attempt + 1))  # another writer committed between our reads
+            continue
+        if not applied:
+            return False
+        break
+    if after is not None:
+        try:
+            after()
+        except Exception:
+            log.exception("after-commit work of consumer %s failed", consumer.name)
+    return True
+
+
+def _apply_once(
+    factory: sessionmaker[Session], consumer: Consumer, event: DomainEvent, event_id: str
+) -> tuple[bool, AfterCommit]:
+    """One try of :func:`apply_event`: ``(applied, after-commit work)``.
+
+    The handler runs first and the claim (the ``processed_events`` row) is written last, so the
+    transaction reads without holding any lock and, on SQLite, holds the write lock only from
+    its first write to its commit: a relay delivering thousands of events (after a big import)
+    leaves the database to the requests between them.
+    """
     with factory() as session:
         try:
+            if consumer.shared and repository.is_processed(session, consumer.name, event_id):
+                return False, None
+            after = consumer.handle(session, event)
             if consumer.shared:
-                if repository.is_processed(session, consumer.name, event_id):
-                    return False
                 session.add(ProcessedEvent(consumer=consumer.name, event_id=event_id))
                 try:
                     session.flush()  # claims the event: a concurrent twin fails here
                 except IntegrityError:
                     session.rollback()
-                    return False
-            after = consumer.handle(session, event)
+                    return False, None
             session.commit()
         except BaseException:
             session.rollback()
@@ -121,12 +163,7 @@ def apply_event(factory: sessionmaker[Session], consumer: Consumer, event: Domai
                 with consumer._seen_lock:
                     consumer._seen.pop(event_id, None)
             raise
-    if after is not None:
-        try:
-            after()
-        except Exception:
-            log.exception("after-commit work of consumer %s failed", consumer.name)
-    return True
+    return True, after
 
 
 # ------------------------------------------------------------------------------ consumers
@@ -150,18 +187,25 @@ class IndexSyncConsumer(Consumer):
         self.applied = 0
 
     def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        self.handle_batch(session, [event])
+        return None
+
+    def handle_batch(self, session: Session, events: Sequence[DomainEvent]) -> None:
+        """Re-read the jobs, courses and people of ``events`` in one refresh of the store."""
         store = self._store() if callable(self._store) else self._store
         if store is None or store.indexes is None:
-            return None  # nothing loaded yet: the first load reconciles with the database
-        if event.type in _JOB_TYPES:
-            kind = "jobs"
-        elif event.type in _COURSE_TYPES:
-            kind = "courses"
-        else:
-            kind = "people"
-        store.refresh(session, {kind: [int(event.key)]})
-        self.applied += 1
-        return None
+            return  # nothing loaded yet: the first load reconciles with the database
+        changes: dict[str, set[int]] = {}
+        for event in events:
+            if event.type in _JOB_TYPES:
+                kind = "jobs"
+            elif event.type in _COURSE_TYPES:
+                kind = "courses"
+            else:
+                kind = "people"
+            changes.setdefault(kind, set()).add(int(event.key))
+        store.refresh(session, changes)
+        self.applied += len(events)
 
 
 class DemandConsumer(Consumer):
@@ -178,6 +222,10 @@ class DemandConsumer(Consumer):
     def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
         self.cache.invalidate()
         return None
+
+    def handle_batch(self, session: Session, events: Sequence[DomainEvent]) -> None:
+        if events:
+            self.cache.invalidate()
 
 
 class NotificationConsumer(Consumer):

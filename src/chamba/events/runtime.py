@@ -4,8 +4,10 @@
                        API process                                 ``chamba worker``
 =====================  ==========================================  ===========================
 no Kafka (default)     relay in a background thread after each     relay in-process (to drain
-                       commit: notifications, demand cache         the outbox with no app up)
-                       (the index follows commits by upkeep)
+                       commit: notifications, demand cache;        the outbox with no app up)
+                       an outbox follower per process: index,
+                       demand cache (changes made by other
+                       workers, servers or ``chamba import``)
 Kafka                  per-replica consumers in a thread: index,   relay to Kafka, and the
                        demand cache                                notifications consumer
 =====================  ==========================================  ===========================
@@ -33,6 +35,7 @@ from chamba.events.consumers import (
     IndexSyncConsumer,
     NotificationConsumer,
 )
+from chamba.events.follower import OutboxFollower, follower_for
 from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher, connection_options
 from chamba.events.relay import BackgroundDispatcher, OutboxRelay
 from chamba.events.service import prune
@@ -195,8 +198,9 @@ class AppEvents:
         self.demand = DemandConsumer(demand_cache)
         self.dispatcher: BackgroundDispatcher | None = None
         self.replicas: ReplicaConsumers | None = None
+        self.follower: OutboxFollower | None = None
+        index = IndexSyncConsumer(lambda: getattr(app.state, "index_store", None))
         if settings.kafka_bootstrap:
-            index = IndexSyncConsumer(lambda: getattr(app.state, "index_store", None))
             self.consumers: list[Consumer] = [index, self.demand]
             self.replicas = ReplicaConsumers(settings, factory, self.consumers, metrics)
             self.metric_consumers = shared_consumers(settings)  # their lag is in the database
@@ -207,14 +211,20 @@ class AppEvents:
                 relay, factory, poll_seconds=max(settings.outbox_poll_seconds, 1.0)
             ).install()  # commits made before start are delivered when it starts
             self.metric_consumers = self.consumers
+            # Changes committed by other processes (workers, servers, `chamba import`).
+            self.follower = follower_for(app.state, [index, DemandConsumer(demand_cache)])
 
     def start(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.start()
+        if self.follower is not None:
+            self.follower.start()
         if self.replicas is not None:
             self.replicas.start()
 
     def stop(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         if self.replicas is not None:

@@ -109,6 +109,24 @@ class Metrics:
             ["table"],
             registry=r,
         )
+        # Side writes (impressions, read audits), fed by chamba.side_writes.SideWriter.
+        self.side_writes_written = Counter(
+            "chamba_side_writes_written",
+            "Rows written by the background side writer, by table.",
+            ["table"],
+            registry=r,
+        )
+        self.side_writes_dropped = Counter(
+            "chamba_side_writes_dropped",
+            "Rows the side writer dropped because its queue was full, by table.",
+            ["table"],
+            registry=r,
+        )
+        self.side_writes_pending = Gauge(
+            "chamba_side_writes_pending",
+            "Rows waiting in the side writer's queue.",
+            registry=r,
+        )
         # Learning loop, fed by the model registry and serving.
         self.model_info = Gauge(
             "chamba_model_info",

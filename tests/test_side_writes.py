@@ -1,0 +1,93 @@
+"""The side writer: impressions and read audits leave the request's transaction, written in
+batches, flushed on shutdown, never dropped silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.orm import Session
+
+from chamba.db import make_engine
+from chamba.observability.metrics import Metrics
+from chamba.side_writes import SIDE_WRITER_KEY, SideWriter, side_writer_of
+
+META = MetaData()
+SEEN = Table("seen", META, Column("id", Integer, primary_key=True), Column("what", String(20)))
+
+
+def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'side.db'}")
+    META.create_all(engine)
+    return engine
+
+
+def _count(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(SEEN)) or 0)
+
+
+def test_rows_are_written_in_the_background_and_flushed_on_stop(tmp_path: Path) -> None:
+    # GIVEN a side writer whose timer would not fire during the test
+    engine = _engine(tmp_path)
+    metrics = Metrics(version="t")
+    writer = SideWriter(engine, metrics=metrics, flush_seconds=3600, batch_size=10_000)
+    # WHEN rows are submitted
+    writer.submit(SEEN, [{"what": "job:1"}, {"what": "job:2"}])
+    writer.submit(SEEN, [{"what": "job:3"}])
+    # THEN they wait (the caller's transaction is not involved)...
+    assert writer.pending == 3
+    assert _count(engine) == 0
+    # ...and a clean stop writes every one of them
+    writer.stop()
+    assert _count(engine) == 3
+    assert writer.pending == 0
+    assert b'chamba_side_writes_written_total{table="seen"} 3.0' in metrics.exposition()
+    engine.dispose()
+
+
+def test_a_full_queue_drops_the_oldest_rows_and_counts_them(tmp_path: Path) -> None:
+    # GIVEN a writer that may keep 5 rows
+    engine = _engine(tmp_path)
+    metrics = Metrics(version="t")
+    writer = SideWriter(engine, metrics=metrics, capacity=5, flush_seconds=3600)
+    # WHEN 8 rows arrive before any flush
+    writer.submit(SEEN, [{"what": f"r{i}"} for i in range(8)])
+    writer.stop()
+    # THEN the newest 5 are written and the 3 dropped ones are counted in /metrics
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(SEEN.c.what))) == ["r3", "r4", "r5", "r6", "r7"]
+    assert writer.dropped == 3
+    assert b'chamba_side_writes_dropped_total{table="seen"} 3.0' in metrics.exposition()
+    engine.dispose()
+
+
+def test_a_failed_write_keeps_the_rows_for_the_next_round(tmp_path: Path) -> None:
+    # GIVEN a writer whose table does not exist yet (the database refuses the insert)
+    engine = make_engine(f"sqlite:///{tmp_path / 'late.db'}")
+    writer = SideWriter(engine, flush_seconds=3600)
+    writer.submit(SEEN, [{"what": "a"}, {"what": "b"}])
+    # WHEN a flush fails
+    assert writer.flush() == 0
+    # THEN nothing is lost: once the database accepts them, the rows are written
+    assert writer.pending == 2
+    META.create_all(engine)
+    assert writer.flush() == 2
+    assert _count(engine) == 2
+    writer.stop()
+    engine.dispose()
+
+
+def test_the_app_hands_its_writer_to_request_sessions_only(tmp_path: Path) -> None:
+    from chamba.api.app import create_app, prepare_database
+    from chamba.config import get_settings
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+    with app.state.session_factory() as session:
+        assert side_writer_of(session) is app.state.side_writer
+        assert session.info[SIDE_WRITER_KEY] is app.state.side_writer
+    with Session(engine) as session:  # scripts and tests write in their own session
+        assert side_writer_of(session) is None
+    engine.dispose()
