@@ -1,0 +1,424 @@
+"""Load benchmark through HTTP: starts ``chamba serve`` itself and drives it with ``wrk``.
+
+Usage::
+
+    PYTHONPATH=src python benchmarks/bench_load.py [--size 3000] [--connections 1,4,16,64]
+        [--duration 8] [--postgresql] [--workers N] [--data-dir DIR] [--src DIR]
+
+What it does:
+
+1. Makes sure ``wrk`` (Debian package) is installed (``apt-get install -y wrk`` when run as root).
+2. Prepares the demo once per data folder (``chamba demo --size N --no-serve``; SQLite, or a
+   PostgreSQL database of a ``pgserver`` instance with ``--postgresql``) and copies it for the
+   run, so every run starts from the same data.
+3. Gives 64 demo people log-ins (seekers) and logs them and the demo employer in.
+4. Starts ``chamba serve`` (``--workers`` passed when given; the code under ``--src``, so an
+   older tree can be measured with the same script) and waits until matching answers.
+5. At each connection count: ``/health`` (the baseline of the same run), then each route alone
+   (seeker's job matches, job detail, apply, feedback, employer posting) and a mixed workload
+   (40% matches, 25% job detail, 10% apply, 15% feedback, 10% postings), one wrk connection
+   per thread so that every response is attributed to its route.
+
+Prints one JSON object: per connection count and route, requests per second, p50/p99 latency
+(ms), status classes (``2xx``, ``4xx``, ``5xx``: an "already applied" 409 is a 4xx), time-outs
+and socket errors; the ratio of match to ``/health`` throughput; and the ERROR lines the server
+logged. Nothing here is asserted: the numbers are compared by whoever reads them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEKER_PASSWORD = "bench-load-password-2026"
+MIX = {"matches": 40, "job": 25, "apply": 10, "feedback": 15, "post": 10}
+ROUTES = ("matches", "job", "apply", "feedback", "post")
+
+LUA = r"""
+local cfg = __CONFIG__
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(tid * 7919)
+  seeker = cfg.seekers[((tid - 1) % #cfg.seekers) + 1]
+  pending = {}
+  counts = {}
+end
+
+local function pick()
+  if cfg.route ~= "mixed" then return cfg.route end
+  local r = math.random(100)
+  local acc = 0
+  for _, entry in ipairs(cfg.mix) do
+    acc = acc + entry[2]
+    if r <= acc then return entry[1] end
+  end
+  return cfg.mix[1][1]
+end
+
+local function job_id() return cfg.jobs[math.random(#cfg.jobs)] end
+
+function request()
+  local route = pick()
+  table.insert(pending, route)
+  local auth = {["Authorization"] = "Bearer " .. seeker, ["Content-Type"] = "application/json"}
+  if route == "health" then
+    return wrk.format("GET", "/health")
+  elseif route == "matches" then
+    return wrk.format("GET", "/api/v1/me/matches/jobs?limit=10", auth)
+  elseif route == "job" then
+    return wrk.format("GET", "/api/v1/jobs/" .. job_id(), auth)
+  elseif route == "apply" then
+    return wrk.format("POST", "/api/v1/jobs/" .. job_id() .. "/applications", auth,
+                      '{"message": "Me interesa"}')
+  elseif route == "feedback" then
+    local kinds = {"saved", "useful", "opened"}
+    return wrk.format("POST", "/api/v1/feedback", auth,
+      '{"subject_type": "job", "subject_id": ' .. job_id() .. ', "kind": "' ..
+      kinds[math.random(3)] .. '"}')
+  else
+    local emp = {["Authorization"] = "Bearer " .. cfg.employer,
+                 ["Content-Type"] = "application/json"}
+    local skill = cfg.skills[math.random(#cfg.skills)]
+    return wrk.format("POST", "/api/v1/jobs", emp,
+      '{"title": "Ayudante de cocina ' .. math.random(100000) .. '", ' ..
+      '"description": "Preparar insumos y mantener la cocina limpia.", ' ..
+      '"location": {"ubigeo": "150101"}, "hours_per_week": 40, ' ..
+      '"wage_min": 1200, "wage_max": 1500, "skills": [{"id": "' .. skill .. '"}]}')
+  end
+end
+
+function response(status, headers, body)
+  local route = table.remove(pending, 1) or "?"
+  local class = tostring(math.floor(status / 100)) .. "xx"
+  local key = route .. "|" .. class
+  counts[key] = (counts[key] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged = {}
+  for _, thread in ipairs(threads) do
+    local c = thread:get("counts")
+    for k, v in pairs(c) do merged[k] = (merged[k] or 0) + v end
+  end
+  local f = io.open(cfg.out, "w")
+  f:write("{")
+  local first = true
+  for k, v in pairs(merged) do
+    if not first then f:write(",") end
+    first = false
+    f:write(string.format('"%s": %d', k, v))
+  end
+  f:write("}")
+  f:close()
+end
+"""
+
+
+# ------------------------------------------------------------------------------------- wrk
+
+
+def ensure_wrk() -> str:
+    """The path of ``wrk``; installs the Debian package when missing and running as root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    sys.exit("wrk is not installed: apt-get install -y wrk")
+
+
+def _ms(value: str) -> float:
+    number = float(re.sub(r"[a-z]+$", "", value))
+    unit = re.sub(r"^[0-9.]+", "", value)
+    return number * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def run_wrk(
+    wrk: str, url: str, route: str, connections: int, duration: float, config: dict[str, Any]
+) -> dict[str, Any]:
+    """One wrk run of ``route`` (or ``mixed``) at ``connections``; its numbers."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "counts.json"
+        lua = Path(tmp) / "load.lua"
+        cfg = {**config, "route": route, "out": str(out)}
+        lua.write_text(LUA.replace("__CONFIG__", _lua_table(cfg)), encoding="utf-8")
+        proc = subprocess.run(
+            [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{duration}s",
+             "--timeout", "10s", "--latency", "-s", str(lua), url],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        text = proc.stdout
+        counts = json.loads(out.read_text()) if out.exists() else {}
+    result: dict[str, Any] = {"connections": connections}
+    if m := re.search(r"Requests/sec:\s+([0-9.]+)", text):
+        result["rps"] = round(float(m.group(1)), 1)
+    for pct, key in (("50", "p50_ms"), ("99", "p99_ms")):
+        if m := re.search(rf"^\s+{pct}%\s+([0-9.]+[a-z]+)", text, re.M):
+            result[key] = round(_ms(m.group(1)), 1)
+    if m := re.search(r"(\d+) requests in", text):
+        result["requests"] = int(m.group(1))
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
+    result["timeouts"] = int(errors.group(4)) if errors else 0
+    result["socket_errors"] = sum(int(errors.group(i)) for i in (1, 2, 3)) if errors else 0
+    by_route: dict[str, dict[str, int]] = {}
+    for key, n in counts.items():
+        name, klass = key.split("|")
+        by_route.setdefault(name, {})[klass] = n
+    result["status"] = by_route if route == "mixed" else by_route.get(route, {})
+    if proc.returncode != 0:
+        result["wrk_error"] = proc.stderr.strip()[-300:]
+    return result
+
+
+def _lua_table(value: Any) -> str:
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"[{json.dumps(k)}] = {_lua_table(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(_lua_table(v) for v in value) + "}"
+    return json.dumps(value)
+
+
+# ------------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http(
+    method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 60
+) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
+def chamba(src: Path, env: dict[str, str], *args: str, **kw: Any) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "chamba", *args],
+        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        check=True,
+        **kw,
+    )
+
+
+def prepare_data(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
+    """The environment of a fresh copy of the demo for this run (and a cleanup handle)."""
+    base = Path(args.data_dir)
+    base.mkdir(parents=True, exist_ok=True)
+    demo_env = {"CHAMBA_DATA_DIR": str(base / "data"), "CHAMBA_LOG_LEVEL": "WARNING"}
+    run_dir = Path(tempfile.mkdtemp(prefix="chamba-load-"))
+    if not args.postgresql:
+        if not (base / "data" / "chamba.db").exists():
+            chamba(args.src, demo_env, "demo", "--size", str(args.size), "--no-serve",
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+        shutil.copytree(
+            base / "data", run_dir / "data", ignore=shutil.ignore_patterns("embeddings")
+        )
+        if (base / "data" / "embeddings").exists():
+            (run_dir / "data" / "embeddings").symlink_to(base / "data" / "embeddings")
+        return {"CHAMBA_DATA_DIR": str(run_dir / "data")}, run_dir
+    import pgserver
+
+    server = pgserver.get_server(base / "pg", cleanup_mode=None)
+    url = server.get_uri("chamba_demo").replace("postgresql://", "postgresql+psycopg://", 1)
+    if not (base / "pg-demo-ready").exists():
+        server.psql("DROP DATABASE IF EXISTS chamba_demo;")
+        server.psql("CREATE DATABASE chamba_demo;")
+        chamba(args.src, {**demo_env, "CHAMBA_DATABASE_URL": url}, "demo", "--size",
+               str(args.size), "--no-serve", stdout=subprocess.DEVNULL)  # fmt: skip
+        (base / "pg-demo-ready").write_text("ok")
+    server.psql("DROP DATABASE IF EXISTS chamba_run;")
+    server.psql("CREATE DATABASE chamba_run TEMPLATE chamba_demo;")
+    shutil.copytree(base / "data", run_dir / "data", ignore=shutil.ignore_patterns("embeddings"))
+    (run_dir / "data" / "embeddings").symlink_to(base / "data" / "embeddings")
+    run_url = url.replace("/chamba_demo", "/chamba_run")
+    return {"CHAMBA_DATA_DIR": str(run_dir / "data"), "CHAMBA_DATABASE_URL": run_url}, run_dir
+
+
+def make_seekers(env: dict[str, str], n: int) -> dict[str, Any]:
+    """Log-ins for ``n`` demo people, and ids the workload uses (open jobs, skills)."""
+    os.environ.update(env)
+    from sqlalchemy import select
+
+    from chamba.auth import security
+    from chamba.auth.models import Role, User
+    from chamba.config import get_settings
+    from chamba.db import blind_index, get_engine, session_scope
+    from chamba.jobs.models import Job, JobStatus
+    from chamba.people.models import Person, PersonSkill
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    engine = get_engine(settings)
+    emails = []
+    with session_scope(engine) as session:
+        digest = security.hash_password(SEEKER_PASSWORD, settings)
+        people = session.scalars(
+            select(Person).where(Person.user_id.is_(None)).order_by(Person.id).limit(n)
+        ).all()
+        for person in people:
+            email = f"carga{person.id}@bench.chamba.pe"
+            user = User(email=email, email_index=blind_index(email), password_hash=digest,
+                        role=Role.SEEKER, name=f"Carga {person.id}", is_active=True)  # fmt: skip
+            session.add(user)
+            session.flush()
+            person.user_id = user.id
+            emails.append(email)
+        jobs = session.scalars(
+            select(Job.id).where(Job.status == JobStatus.OPEN).order_by(Job.id).limit(2000)
+        ).all()
+        skills = session.scalars(select(PersonSkill.skill_id).distinct().limit(30)).all()
+    engine.dispose()
+    return {"emails": emails, "jobs": list(jobs), "skills": list(skills)}
+
+
+def start_server(args: argparse.Namespace, env: dict[str, str], port: int, log: Path) -> Any:
+    command = [sys.executable, "-m", "chamba", "serve", "--port", str(port)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    return subprocess.Popen(
+        command,
+        env={**os.environ, **env, "PYTHONPATH": str(args.src), "CHAMBA_LOG_LEVEL": "WARNING",
+             "CHAMBA_LOGIN_FAILURES_PER_ADDRESS": "100000"},
+        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_ready(url: str, token: str, proc: Any, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    ok = 0
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit("the server exited during start-up")
+        try:
+            status, _ = http("GET", f"{url}/api/v1/me/matches/jobs?limit=10", token=token)
+        except OSError:
+            status = 0
+        ok = ok + 1 if status == 200 else 0
+        if ok >= 8:  # every worker has its indexes loaded
+            return
+        time.sleep(0.5)
+    sys.exit("the server did not become ready")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=3000)
+    parser.add_argument("--connections", default="1,4,16,64")
+    parser.add_argument("--duration", type=float, default=8.0, help="Seconds per wrk run.")
+    parser.add_argument("--postgresql", action="store_true")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--routes", default=",".join((*ROUTES, "mixed")))
+    parser.add_argument("--data-dir", default=None, help="Where the demo is kept between runs.")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="Chamba source to run.")
+    args = parser.parse_args()
+    args.src = args.src.resolve()
+    sys.path.insert(0, str(args.src))
+    args.data_dir = args.data_dir or str(Path(tempfile.gettempdir()) / f"chamba-bench-{args.size}")
+    wrk = ensure_wrk()
+    env, run_dir = prepare_data(args)
+    world = make_seekers(env, 64)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = run_dir / "server.log"
+    proc = start_server(args, env, port, log)
+    try:
+        tokens = []
+        deadline = time.monotonic() + 600
+        while not tokens and time.monotonic() < deadline:
+            try:
+                http("GET", f"{url}/health", timeout=2)
+            except OSError:
+                time.sleep(0.5)
+                continue
+            for email in world["emails"]:
+                status, body = http("POST", f"{url}/api/v1/auth/login",
+                                    {"email": email, "password": SEEKER_PASSWORD})  # fmt: skip
+                if status == 200:
+                    tokens.append(body["access_token"])
+        from chamba.demo.accounts import DEMO_PASSWORD
+
+        login = {"email": "empleador@demo.chamba.pe", "password": DEMO_PASSWORD}
+        _, body = http("POST", f"{url}/api/v1/auth/login", login)
+        employer = body["access_token"]
+        wait_ready(url, tokens[0], proc)
+        config = {
+            "seekers": tokens, "employer": employer, "jobs": world["jobs"],
+            "skills": world["skills"] or ["customer_attention"],
+            "mix": [[k, v] for k, v in MIX.items()],
+        }  # fmt: skip
+        random.seed(7)
+        runs = []
+        for c in [int(x) for x in args.connections.split(",")]:
+            entry: dict[str, Any] = {"connections": c}
+            entry["health"] = run_wrk(wrk, url, "health", c, args.duration, config)
+            for route in args.routes.split(","):
+                entry[route] = run_wrk(wrk, url, route, c, args.duration, config)
+                time.sleep(1.5)  # let side writes and relays settle between runs
+            if "matches" in entry and entry["health"].get("rps"):
+                entry["matches_vs_health"] = round(
+                    entry["matches"].get("rps", 0) / entry["health"]["rps"], 3
+                )
+            runs.append(entry)
+            print(json.dumps(entry), file=sys.stderr, flush=True)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    lines = log.read_text(errors="replace").splitlines()
+    errors = [line for line in lines if '"level": "ERROR"' in line or "ERROR" in line[:40]]
+    print(json.dumps({
+        "backend": "postgresql" if args.postgresql else "sqlite",
+        "size": args.size, "workers": args.workers or "default", "duration_s": args.duration,
+        "cpu_cores": os.cpu_count(), "src": str(args.src), "runs": runs,
+        "server_error_lines": len(errors),
+        "server_traceback_lines": sum("Traceback" in line for line in lines),
+        "server_error_sample": errors[:3],
+    }, indent=1))  # fmt: skip
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
