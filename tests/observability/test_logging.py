@@ -147,3 +147,68 @@ def test_configure_logging_is_idempotent(capsys: pytest.CaptureFixture[str]) -> 
         for handler in list(root.handlers):
             if handler not in before:
                 root.removeHandler(handler)
+
+
+def test_a_crash_is_answered_logged_once_and_never_reaches_the_server(
+    app: FastAPI, json_lines: io.StringIO
+) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    # GIVEN a client that raises whatever exception reaches the server (as uvicorn would log it
+    # a second time and close the connection)
+    with TestClient(app) as strict:
+        # WHEN a route crashes
+        response = strict.get(
+            "/boom", headers={"X-Request-ID": "boom-2", "Accept": "application/json"}
+        )
+    # THEN the app answered a 500 problem naming the request, and nothing escaped to the server
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["request_id"] == "boom-2"
+    # AND the failure is one log record, with its request id
+    errors = [e for e in lines(json_lines) if e["level"] == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["request_id"] == "boom-2"
+
+
+def test_a_chatty_library_logs_one_line_per_interval() -> None:
+    from chamba.observability.logging import ThrottleFilter
+
+    # GIVEN the throttle on records of aiokafka
+    throttle = ThrottleFilter(("aiokafka",), interval=3600)
+
+    def record(name: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, "Unable connect to %s", ("b",),
+                                 None)  # fmt: skip
+
+    # WHEN a broker outage makes it log the same error 3,000 times
+    passed = [throttle.filter(record("aiokafka.conn")) for _ in range(3000)]
+    # THEN one line goes out; Chamba's own records are never held back
+    assert sum(passed) == 1
+    assert all(throttle.filter(record("chamba.events")) for _ in range(5))
+
+
+def test_a_broker_outage_is_reported_once_per_interval_with_backoff(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from chamba.events.kafka import MAX_BACKOFF_SECONDS, OutageReport
+
+    # GIVEN an outage report
+    report = OutageReport("outbox relay", interval=3600)
+    caplog.set_level(logging.INFO, logger="chamba.events.kafka")
+    # WHEN 100 tries in a row fail, then one succeeds
+    delays = []
+    for _ in range(100):
+        report.failed(ConnectionError("broker down"))
+        delays.append(report.delay(1.0))
+    report.succeeded()
+    # THEN the tries back off (doubling, capped) and the outage is two lines: start and end
+    assert delays[:4] == [1.0, 2.0, 4.0, 8.0]
+    assert max(delays) == MAX_BACKOFF_SECONDS
+    assert report.delay(1.0) == 1.0
+    messages = [r.getMessage() for r in caplog.records if r.name == "chamba.events.kafka"]
+    assert len(messages) == 2
+    assert "unreachable" in messages[0]
+    assert "reachable again" in messages[1]

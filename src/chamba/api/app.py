@@ -15,7 +15,12 @@ from sqlalchemy import Engine, text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import chamba
-from chamba.api.problems import BodySizeLimit, RefuseLoneSurrogates, install_problem_handlers
+from chamba.api.problems import (
+    AnswerUnexpected,
+    BodySizeLimit,
+    RefuseLoneSurrogates,
+    install_problem_handlers,
+)
 from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
 from chamba.db import get_engine, migrate, session_factory, session_scope
@@ -184,6 +189,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     app.add_middleware(RequestContextMiddleware, routes=routes)
+    app.add_middleware(AnswerUnexpected, owner=app)  # a 500: one log line, connection kept
     app.add_middleware(StrictTransportSecurity)  # HSTS over https
     # Outermost: the client address and scheme come from X-Forwarded-* only when the direct
     # peer is a trusted proxy (CHAMBA_TRUSTED_PROXIES); from anyone else they are ignored.

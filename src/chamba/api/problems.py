@@ -206,6 +206,43 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
+class AnswerUnexpected:
+    """Answers an unexpected exception with the app's own 500 (problem or error page), logged
+    once with the request id, and keeps the connection open.
+
+    Starlette's outermost ``ServerErrorMiddleware`` calls the same handler but then re-raises
+    for the server to see, so the server logged the traceback a second time and closed the
+    client's connection (for a client with keep-alive, a 500 became a broken connection). Added
+    last, this middleware sits just inside it and ends the matter. An exception raised after
+    the response started cannot be answered any more: it goes on to the server.
+    """
+
+    def __init__(self, app: ASGIApp, owner: FastAPI) -> None:
+        self.app = app
+        self.owner = owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            handler = self.owner.exception_handlers.get(Exception)
+            if started or handler is None:
+                raise
+            response = await handler(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
 def _too_large(limit: int) -> str:
     return f"The request body is larger than {limit:,} bytes; send less."
 

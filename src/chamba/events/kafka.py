@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import ssl
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -85,6 +86,54 @@ async def ensure_topics(
                 pass
     finally:
         await admin.close()
+
+
+#: Longest wait between two tries while the broker is unreachable, in seconds.
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class OutageReport:
+    """Backoff and calm logs while a broker is unreachable.
+
+    The first failure is logged (one line, no traceback), then one line per ``interval`` while
+    the outage lasts (with the number of failed tries), and one when it ends. :meth:`delay`
+    doubles the wait between tries up to :data:`MAX_BACKOFF_SECONDS`.
+
+    Args:
+        what: who is reporting (``"outbox relay"``, ``"consumer notifications"``).
+        interval: seconds between two reports of the same outage.
+    """
+
+    def __init__(self, what: str, interval: float = 60.0) -> None:
+        self.what = what
+        self.interval = interval
+        self.streak = 0
+        self._since = 0.0
+        self._reported = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        self.streak += 1
+        if self.streak == 1:
+            self._since = self._reported = now
+            log.warning("%s: broker unreachable (%s: %s); retrying with backoff",
+                        self.what, type(exc).__name__, exc)  # fmt: skip
+        elif now - self._reported >= self.interval:
+            self._reported = now
+            log.warning("%s: broker still unreachable after %.0f s (%d failed tries): %s",
+                        self.what, now - self._since, self.streak, exc)  # fmt: skip
+
+    def succeeded(self) -> None:
+        if self.streak:
+            log.info("%s: broker reachable again after %.0f s (%d failed tries)",
+                     self.what, time.monotonic() - self._since, self.streak)  # fmt: skip
+        self.streak = 0
+
+    def delay(self, base: float) -> float:
+        """Seconds to wait before the next try (``base`` when all is well)."""
+        if not self.streak:
+            return base
+        return min(max(base, 0.1) * 2 ** min(self.streak - 1, 16), MAX_BACKOFF_SECONDS)
 
 
 class KafkaPublisher:
@@ -226,11 +275,13 @@ class KafkaConsumerLoop:
         self.metrics.consumer_lag.labels(consumer=self.consumer.name).set(lag)
 
     async def run(self, stop: asyncio.Event, *, retry_seconds: float = 1.0) -> None:
-        """Consume until ``stop`` is set; reconnects after broker failures."""
+        """Consume until ``stop`` is set; reconnects after broker failures, with backoff."""
+        outage = OutageReport(f"consumer {self.consumer.name}")
         while not stop.is_set():
             kafka = None
             try:
                 kafka = await self._open()
+                outage.succeeded()
                 self.ready.set()
                 while not stop.is_set():
                     batches = await kafka.getmany(timeout_ms=500, max_records=100)
@@ -242,11 +293,12 @@ class KafkaConsumerLoop:
                     await self._report_lag(kafka)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning(
-                    "consumer %s lost the broker; retrying", self.consumer.name, exc_info=True
-                )
-                await asyncio.sleep(retry_seconds)
+            except Exception as exc:
+                outage.failed(exc)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=outage.delay(retry_seconds))
+                except TimeoutError:
+                    pass
             finally:
                 if kafka is not None:
                     try:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chamba.db import utcnow
 from chamba.events import repository
 from chamba.events.consumers import Consumer, apply_event
+from chamba.events.kafka import OutageReport
 from chamba.events.schemas import REGISTRY, DomainEvent
 from chamba.events.service import EMITTED_KEY, event_of, feed_metrics
 
@@ -71,6 +72,7 @@ class OutboxRelay:
         self.published = 0
         self.failures = 0
         self._lock = threading.Lock()
+        self.outage = OutageReport("outbox relay")
 
     # -- shared steps --------------------------------------------------------------------
 
@@ -159,12 +161,13 @@ class OutboxRelay:
                 await self.publisher.publish([(e.family, e.key, e.envelope()) for _, e in good])
             except Exception as exc:
                 self.failures += 1
-                log.warning("publishing %d events failed: %s", len(good), exc)
+                self.outage.failed(exc)  # logged once per interval, not once per batch
                 await self.publisher.stop()
                 await asyncio.to_thread(
                     self._mark, [], [i for i, _ in good], f"{type(exc).__name__}: {exc}"
                 )
                 break
+            self.outage.succeeded()
             await self._after_publish([i for i, _ in good])
             total += len(good)
             self.published += len(good)
@@ -178,7 +181,8 @@ class OutboxRelay:
         await asyncio.to_thread(self._mark, ids, [], "")
 
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
-        """Deliver until ``stop`` is set, polling the outbox every ``poll_seconds``."""
+        """Deliver until ``stop`` is set, polling the outbox every ``poll_seconds`` (backing off,
+        up to 30 s, while the broker is unreachable)."""
         while not stop.is_set():
             try:
                 if self.publisher is not None:
@@ -188,7 +192,7 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay round failed")
             try:
-                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=self.outage.delay(poll_seconds))
             except TimeoutError:
                 pass
         if self.publisher is not None:

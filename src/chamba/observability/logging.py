@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -120,6 +121,40 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class ThrottleFilter(logging.Filter):
+    """Lets through at most one record per logger and message template per ``interval`` seconds
+    from loggers under ``prefixes`` (e.g. a client library that logs every failed reconnect).
+
+    The next record let through says how many were held back (``suppressed``).
+    """
+
+    def __init__(self, prefixes: tuple[str, ...] = ("aiokafka",), interval: float = 60.0) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+        self.interval = interval
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.interval:
+                self._held[key] = self._held.get(key, 0) + 1
+                return False
+            self._last[key] = now
+            held = self._held.pop(key, 0)
+        if held:
+            record.suppressed = held
+        record.exc_info = None  # one line: the library's traceback says nothing new each time
+        record.exc_text = None
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     """Send every log record to stderr as JSON lines (or text) at ``settings.log_level``.
 
@@ -132,6 +167,7 @@ def configure_logging(settings: Settings) -> None:
             root.removeHandler(handler)
     handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    handler.addFilter(ThrottleFilter())  # a broker outage: one line a minute, not thousands
     root.addHandler(handler)
     root.setLevel(settings.log_level)
     for name in ("uvicorn", "uvicorn.error"):
