@@ -280,6 +280,7 @@ def make_seekers(env: dict[str, str], n: int) -> dict[str, Any]:
     os.environ.update(env)
     from sqlalchemy import select
 
+    import chamba.models  # noqa: F401 - every table, for the foreign keys
     from chamba.auth import security
     from chamba.auth.models import Role, User
     from chamba.config import get_settings
@@ -358,6 +359,7 @@ def main() -> None:
     wrk = ensure_wrk()
     env, run_dir = prepare_data(args)
     world = make_seekers(env, 64)
+    print(f"data ready in {run_dir}", file=sys.stderr, flush=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = run_dir / "server.log"
@@ -381,7 +383,9 @@ def main() -> None:
         login = {"email": "empleador@demo.chamba.pe", "password": DEMO_PASSWORD}
         _, body = http("POST", f"{url}/api/v1/auth/login", login)
         employer = body["access_token"]
+        print(f"logged in {len(tokens)} seekers", file=sys.stderr, flush=True)
         wait_ready(url, tokens[0], proc)
+        print("server ready", file=sys.stderr, flush=True)
         config = {
             "seekers": tokens, "employer": employer, "jobs": world["jobs"],
             "skills": world["skills"] or ["customer_attention"],
