@@ -169,7 +169,7 @@ def run_wrk(
         cfg = {**config, "route": route, "out": str(out)}
         lua.write_text(LUA.replace("__CONFIG__", _lua_table(cfg)), encoding="utf-8")
         proc = subprocess.run(
-            [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{duration}s",
+            [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{round(duration)}s",
              "--timeout", "10s", "--latency", "-s", str(lua), url],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
@@ -194,7 +194,7 @@ def run_wrk(
         by_route.setdefault(name, {})[klass] = n
     result["status"] = by_route if route == "mixed" else by_route.get(route, {})
     if proc.returncode != 0:
-        result["wrk_error"] = proc.stderr.strip()[-300:]
+        result["wrk_error"] = (proc.stderr.strip() or proc.stdout.strip())[-300:]
     return result
 
 
@@ -346,7 +346,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=3000)
     parser.add_argument("--connections", default="1,4,16,64")
-    parser.add_argument("--duration", type=float, default=8.0, help="Seconds per wrk run.")
+    parser.add_argument("--duration", type=int, default=8, help="Seconds per wrk run.")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--routes", default=",".join((*ROUTES, "mixed")))
