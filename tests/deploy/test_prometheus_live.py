@@ -55,7 +55,8 @@ def chamba_server(tmp_path: Path) -> Iterator[int]:
     port = free_port()
     log = (tmp_path / "chamba.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "chamba", "serve", "--port", str(port)],
+        # One process: every scrape must reach the process that served the requests.
+        [sys.executable, "-m", "chamba", "serve", "--port", str(port), "--workers", "1"],
         env={**os.environ, "CHAMBA_DATA_DIR": str(tmp_path / "data")},
         stdout=log,
         stderr=subprocess.STDOUT,
