@@ -80,3 +80,34 @@ def test_a_request_that_may_write_begins_as_the_writer_and_a_read_never_blocks(
     with pytest.raises(StopIteration):
         next(dependency)
     engine.dispose()
+
+
+def test_writers_queue_for_sqlite_without_holding_the_threads_the_lock_holder_needs(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    import httpx
+    from anyio import to_thread
+
+    # GIVEN the real app on SQLite with a single request thread (the worst case of many writers
+    # for few threads: a writer waiting for the lock in a thread would starve the holder)
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+
+    async def main() -> list[int]:
+        to_thread.current_default_thread_limiter().total_tokens = 1
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            bodies = [{**BODY, "email": f"rosa{n}@example.pe"} for n in range(4)]
+            # WHEN four people register at the same moment
+            responses = await asyncio.gather(
+                *(client.post("/api/v1/auth/register", json=body) for body in bodies)
+            )
+        return [r.status_code for r in responses]
+
+    # THEN every one of them is served (before, the second writer held the only thread while
+    # waiting for the lock the first could not release: "database is locked" after 10 s)
+    assert asyncio.run(main()) == [201, 201, 201, 201]
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -165,6 +166,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # SQLite: the queue of this process's writing requests (chamba.api.deps.sqlite_write_turn).
+    app.state.sqlite_write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     # One session factory per app: request sessions come from it, and the match-index upkeep
     # (installed on first use of the indexes) listens on it.
     # Its sessions also carry the process-wide demand cache, which job events invalidate.

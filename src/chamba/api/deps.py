@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,7 +17,29 @@ from chamba.nlp.llm import ChatClient, get_client
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def sqlite_write_turn(request: Request) -> AsyncIterator[None]:
+    """A writing request's turn at SQLite's single write lock, waited for without a thread.
+
+    A SQLite request that writes holds the database's write lock from its ``BEGIN IMMEDIATE``
+    (in :func:`get_session`'s set-up, on a thread of the pool) until its commit, across several
+    hops through the thread pool (dependencies, handler, commit). Were the waiting done by
+    threads, requests blocked on the lock could occupy every thread while the holder waits for
+    one to finish on: the server stalls until the busy timeout. So writers of one process queue
+    here, on the event loop, first in first out, and at most one thread per process ever waits
+    for the lock (for a writer of another process). PostgreSQL and reads (GET) skip the queue.
+    """
+    turn: asyncio.Lock | None = getattr(request.app.state, "sqlite_write_turn", None)
+    if turn is None or request.method in SAFE_METHODS:
+        yield
+        return
+    async with turn:
+        yield
+
+
+def get_session(
+    request: Request,
+    _turn: Annotated[None, Depends(sqlite_write_turn, scope="function")] = None,
+) -> Iterator[Session]:
     """One session per request: commits when the handler succeeds, rolls back on any error.
 
     A request with an unsafe method (POST, PUT, PATCH, DELETE) begins its transaction as a

@@ -93,8 +93,7 @@ def _read_pdf(data: bytes) -> CvText:
         pages = len(reader.pages)
         if pages > MAX_PAGES:
             raise CvUnreadable(
-                f"The PDF has {pages} pages; a CV may have at most {MAX_PAGES}. Send only "
-                "your CV."
+                f"The PDF has {pages} pages; a CV may have at most {MAX_PAGES}. Send only your CV."
             )
         parts: list[str] = []
         size = 0
@@ -147,9 +146,7 @@ def _check_zip(data: bytes) -> None:
                 "The .docx file would expand to far more than a CV (a compressed bomb)."
             )
         if entry.flag_bits & 0x1:
-            raise CvUnreadable(
-                "The .docx file is protected with a password. Save it without one."
-            )
+            raise CvUnreadable("The .docx file is protected with a password. Save it without one.")
 
 
 def _read_docx(data: bytes) -> CvText:

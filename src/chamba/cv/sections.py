@@ -123,7 +123,9 @@ def split_sections(text: str) -> Sections:
         education=found.get("education", [])[:MAX_ENTRIES],
     )
     language_lines = found.get("languages", []) or [
-        line for line in text.splitlines() if len(line) <= 60  # "Inglés: intermedio"
+        line
+        for line in text.splitlines()
+        if len(line) <= 60  # "Inglés: intermedio"
     ]
     seen: set[str] = set()
     for line in language_lines:

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from chamba.db import is_lock_conflict
+from chamba.db import begin_write, is_lock_conflict
 from chamba.events import repository
 from chamba.events.models import ProcessedEvent
 from chamba.events.schemas import (
@@ -61,7 +61,7 @@ _JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type})
 _COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
 _PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
 #: Tries again after a SQLite write conflict ("database is locked" after a stale read).
-LOCK_RETRIES = 5
+LOCK_RETRIES = 3
 
 
 class Consumer:
@@ -117,7 +117,8 @@ def apply_event(factory: sessionmaker[Session], consumer: Consumer, event: Domai
     after: AfterCommit = None
     for attempt in range(LOCK_RETRIES + 1):
         try:
-            applied, after = _apply_once(factory, consumer, event, event_id)
+            # A retry after a write conflict takes SQLite's write lock first: it cannot conflict.
+            applied, after = _apply_once(factory, consumer, event, event_id, writer=attempt > 0)
         except OperationalError as exc:
             if not is_lock_conflict(exc) or attempt == LOCK_RETRIES:
                 raise
@@ -135,7 +136,12 @@ def apply_event(factory: sessionmaker[Session], consumer: Consumer, event: Domai
 
 
 def _apply_once(
-    factory: sessionmaker[Session], consumer: Consumer, event: DomainEvent, event_id: str
+    factory: sessionmaker[Session],
+    consumer: Consumer,
+    event: DomainEvent,
+    event_id: str,
+    *,
+    writer: bool = False,
 ) -> tuple[bool, AfterCommit]:
     """One try of :func:`apply_event`: ``(applied, after-commit work)``.
 
@@ -145,6 +151,8 @@ def _apply_once(
     leaves the database to the requests between them.
     """
     with factory() as session:
+        if writer and consumer.shared:
+            begin_write(session)
         try:
             if consumer.shared and repository.is_processed(session, consumer.name, event_id):
                 return False, None
