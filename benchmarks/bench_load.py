@@ -348,6 +348,9 @@ def main() -> None:
     parser.add_argument("--connections", default="1,4,16,64")
     parser.add_argument("--duration", type=int, default=8, help="Seconds per wrk run.")
     parser.add_argument("--postgresql", action="store_true")
+    parser.add_argument(
+        "--settle", type=int, default=30, help="Seconds to let every worker load before measuring."
+    )
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--routes", default=",".join((*ROUTES, "mixed")))
     parser.add_argument("--data-dir", default=None, help="Where the demo is kept between runs.")
@@ -385,6 +388,8 @@ def main() -> None:
         employer = body["access_token"]
         print(f"logged in {len(tokens)} seekers", file=sys.stderr, flush=True)
         wait_ready(url, tokens[0], proc)
+        if args.workers != 1:  # the other workers may still be loading their indexes
+            time.sleep(args.settle)
         print("server ready", file=sys.stderr, flush=True)
         config = {
             "seekers": tokens, "employer": employer, "jobs": world["jobs"],

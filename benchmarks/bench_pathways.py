@@ -88,8 +88,10 @@ def _budgeted(cases: int, small: int, seed: int) -> dict[str, Any]:
             "median_when_dearer": round(float(np.median(worse)), 4) if worse else None,
             "worst": round(float(max(worse)), 4) if worse else None,
         },
-        "milp_ms": {"p50": round(float(np.percentile(milp_ms, 50)), 2),
-                    "p99": round(float(np.percentile(milp_ms, 99)), 2)},  # fmt: skip
+        "milp_ms": {
+            "p50": round(float(np.percentile(milp_ms, 50)), 2),
+            "p99": round(float(np.percentile(milp_ms, 99)), 2),
+        },  # fmt: skip
         "small_cases": small,
         "small_milp_equals_branch_and_bound": agree,
     }

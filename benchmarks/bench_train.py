@@ -180,11 +180,14 @@ def run(size: int, seed: int, threads: int, encoder_name: str, max_people: int,
         },
         "ranker_beats_rule_based": gt_r["ndcg@10"] > gt_b["ndcg@10"],
         "gaps_flagged": len(result["gaps"]),
-        "lightgbm_vs_pytorch": None if lgbm is None else {
+        "lightgbm_vs_pytorch": None
+        if lgbm is None
+        else {
             "lightgbm": lgbm,
             "pytorch_ndcg@10": gt_r["ndcg@10"],
             "lightgbm_ndcg@10": lgbm["ground_truth"]["ndcg@10"],
-            "winner": "lightgbm" if lgbm["ground_truth"]["ndcg@10"] > gt_r["ndcg@10"]
+            "winner": "lightgbm"
+            if lgbm["ground_truth"]["ndcg@10"] > gt_r["ndcg@10"]
             else "pytorch",
         },
         "seconds": {k: round(v, 2) for k, v in seconds.items()},

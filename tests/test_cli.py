@@ -120,3 +120,44 @@ def test_serve_answers_health_and_openapi(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_serve_runs_workers_with_nagle_off_on_every_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket as sockets
+
+    import uvicorn
+
+    from chamba import cli
+    from chamba.api.app import NoDelayH11Protocol
+
+    # GIVEN uvicorn replaced by a recorder
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    # WHEN the server is started with three workers
+    cli._serve("127.0.0.1", 8123, 3)
+    # THEN each worker builds the app from the factory and speaks HTTP with Nagle's algorithm
+    # off (uvicorn's own socket for several workers leaves it on: ~40 ms per response)
+    assert seen["app"] == "chamba.api.app:served_app"
+    assert seen["factory"] is True
+    assert seen["workers"] == 3
+    assert seen["http"] == "chamba.api.app:NoDelayH11Protocol"
+    listener = sockets.socket(sockets.AF_INET, sockets.SOCK_STREAM)  # proto 0, as uvicorn binds
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = sockets.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+
+    class Transport:
+        def get_extra_info(self, name: str, default: object = None) -> object:
+            return accepted if name == "socket" else default
+
+    protocol = NoDelayH11Protocol.__new__(NoDelayH11Protocol)
+    monkeypatch.setattr(
+        "uvicorn.protocols.http.h11_impl.H11Protocol.connection_made", lambda self, t: None
+    )
+    protocol.connection_made(Transport())
+    assert accepted.getsockopt(sockets.IPPROTO_TCP, sockets.TCP_NODELAY) == 1
+    for s in (client, accepted, listener):
+        s.close()

@@ -113,6 +113,7 @@ def _serve(host: str | None, port: int | None, workers: int | None = None) -> No
         # and event follower; it configures JSON-lines logging (chamba.observability.logging).
         "chamba.api.app:served_app",
         factory=True,
+        http="chamba.api.app:NoDelayH11Protocol",  # TCP_NODELAY with several workers too
         workers=workers or default_workers(),
         host=host or settings.host,
         port=port or settings.port,

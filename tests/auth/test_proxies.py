@@ -33,9 +33,7 @@ def _client(app: FastAPI, peer: tuple[str, int]) -> TestClient:
 
 def _login_from(client: TestClient, forwarded_for: str, **fields: Any) -> Any:
     body = {"password": "not the password"} | fields
-    return client.post(
-        "/api/v1/auth/login", json=body, headers={"X-Forwarded-For": forwarded_for}
-    )
+    return client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": forwarded_for})
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(proxied: FastAPI) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 import chamba
 from chamba.api.problems import (
@@ -242,3 +244,23 @@ def served_app() -> FastAPI:
     app = create_app(get_settings())
     app.state.warm_up = True
     return app
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection.
+
+    With ``--workers`` above 1, uvicorn binds the listening socket itself without naming TCP as
+    its protocol, so asyncio does not set ``TCP_NODELAY`` on the accepted connections (it only
+    does for sockets whose ``proto`` is TCP): a response written in two parts (head, body) then
+    waits for the client's delayed ACK, about 40 ms a request (measured: /health at one
+    connection 8 ms with one worker, 56 ms with two). ``chamba serve`` uses this class.
+    """
+
+    def connection_made(self, transport: Any) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # pragma: no cover - not a TCP socket after all
+                pass
+        super().connection_made(transport)
