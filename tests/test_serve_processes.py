@@ -61,7 +61,7 @@ def demo_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         env["CHAMBA_DATABASE_URL"] = create_database(server_url, "chamba_serve")
     url = env.get("CHAMBA_DATABASE_URL") or f"sqlite:///{data / 'chamba.db'}"
     subprocess.run(
-        [sys.executable, "-m", "chamba", "demo", "--size", "10", "--no-serve"],
+        [sys.executable, "-m", "chamba", "demo", "--size", "10", "--no-serve", "--no-esco"],
         env=env, check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     return env, url
