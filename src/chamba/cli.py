@@ -40,6 +40,8 @@ models_app = typer.Typer(
     help="Trained ranking models: list, promote, roll back.", no_args_is_help=True
 )
 app.add_typer(models_app, name="models")
+keys_app = typer.Typer(help="Encryption keys of personal data.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 events_app = typer.Typer(help="Domain events: upkeep of the outbox.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 err = Console(stderr=True)
@@ -573,3 +575,19 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt all personal data with CHAMBA_DATA_KEY (reading CHAMBA_PREVIOUS_DATA_KEYS).
+
+    Set the new key as CHAMBA_DATA_KEY and the old one in CHAMBA_PREVIOUS_DATA_KEYS, run this,
+    then remove the old key. Nothing is lost: every value is decrypted before it is written again.
+    """
+    import chamba.models  # noqa: F401  (every table with encrypted columns)
+    from chamba.db import rotate_encryption, session_scope
+
+    with session_scope(_engine()) as session:
+        done = rotate_encryption(session)
+    total = sum(done.values())
+    out.print(f"re-encrypted {total} value(s) in {len(done)} column(s)", markup=False)

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         None,
         description="Fernet key for personal data at rest; derived from the secret key if unset.",
     )
+    previous_data_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated earlier Fernet keys: data written with them stays "
+        "readable while `chamba keys rotate` re-encrypts it with the current key.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="Logging level."
     )
@@ -291,17 +296,18 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters long")
         return value
 
-    @field_validator("data_key")
+    @field_validator("data_key", "previous_data_keys")
     @classmethod
     def _check_data_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
+        if value is None or not value.get_secret_value().strip():
             return None
-        try:
-            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
-        except (ValueError, TypeError) as exc:
-            raise ValueError("must be a url-safe base64 Fernet key (32 bytes)") from exc
-        if len(raw) != 32:
-            raise ValueError("must be a url-safe base64 Fernet key (32 bytes)")
+        for key in value.get_secret_value().split(","):
+            try:
+                raw = base64.urlsafe_b64decode(key.strip().encode())
+            except (ValueError, TypeError) as exc:
+                raise ValueError("must be a url-safe base64 Fernet key (32 bytes)") from exc
+            if len(raw) != 32:
+                raise ValueError("must be a url-safe base64 Fernet key (32 bytes)")
         return value
 
     @model_validator(mode="after")
@@ -360,6 +366,14 @@ class Settings(BaseSettings):
     def trusted_proxy_networks(self) -> list[str]:
         """The trusted proxies as a list of networks (``[]``: trust none)."""
         return [n for n in self.trusted_proxies.split(",") if n]
+
+    @property
+    def previous_fernet_keys(self) -> list[bytes]:
+        """Earlier data keys, still accepted for reading (newest first as configured)."""
+        if self.previous_data_keys is None:
+            return []
+        keys = self.previous_data_keys.get_secret_value().split(",")
+        return [k.strip().encode() for k in keys if k.strip()]
 
     @property
     def fernet_key(self) -> bytes:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any, TypeVar
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -28,6 +28,8 @@ from sqlalchemy import (
     event,
     func,
     select,
+    type_coerce,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -81,13 +83,15 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 @lru_cache(maxsize=4)
-def _fernet(key: bytes) -> Fernet:
-    return Fernet(key)
+def _fernet(key: bytes, previous: tuple[bytes, ...] = ()) -> MultiFernet:
+    return MultiFernet([Fernet(key), *(Fernet(k) for k in previous)])
 
 
-def cipher() -> Fernet:
-    """The cipher for personal data at rest, keyed from the settings."""
-    return _fernet(get_settings().fernet_key)
+def cipher() -> MultiFernet:
+    """The cipher for personal data at rest: it encrypts with the current data key and reads
+    data written with any of ``CHAMBA_PREVIOUS_DATA_KEYS`` too (until ``chamba keys rotate``)."""
+    settings = get_settings()
+    return _fernet(settings.fernet_key, tuple(settings.previous_fernet_keys))
 
 
 def blind_index(value: str) -> str:
@@ -294,3 +298,53 @@ def page_of(
         .options(*options)
     )  # fmt: skip
     return list(session.scalars(stmt)), int(total)
+
+
+def rotate_encryption(
+    session: Session, metadata: MetaData | None = None, *, batch_size: int = 500
+) -> dict[str, int]:
+    """Re-encrypt every encrypted column with the current data key (``chamba keys rotate``).
+
+    Values written with a key of ``CHAMBA_PREVIOUS_DATA_KEYS`` (or already with the current one)
+    are decrypted and encrypted again with ``CHAMBA_DATA_KEY``; afterwards the previous keys can
+    be removed. Flushes, never commits. The blind indexes (keyed by the secret key) are
+    untouched.
+
+    Args:
+        session: where to read and write.
+        metadata: the tables (default: every table mapped so far; import
+            :mod:`chamba.models` first to have them all).
+        batch_size: rows per group of updates.
+
+    Returns:
+        ``{"table.column": values re-encrypted}``.
+    """
+    multi = cipher()
+    done: dict[str, int] = {}
+    for table in (metadata or Base.metadata).sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, EncryptedString)]
+        keys = list(table.primary_key.columns)
+        if not columns or not keys:
+            continue
+        raw = [type_coerce(c, Text).label(c.name) for c in columns]
+        rows = session.execute(select(*keys, *raw)).all()
+        for column in columns:
+            done[f"{table.name}.{column.name}"] = 0
+        for start in range(0, len(rows), batch_size):
+            for row in rows[start : start + batch_size]:
+                values: dict[str, Any] = {}
+                for column in columns:
+                    value = getattr(row, column.name)
+                    if value is None:
+                        continue
+                    values[column.name] = multi.rotate(value.encode()).decode()
+                    done[f"{table.name}.{column.name}"] += 1
+                if values:
+                    where = [k == getattr(row, k.name) for k in keys]
+                    session.execute(
+                        update(table).where(*where).values(
+                            {k: type_coerce(v, Text) for k, v in values.items()}
+                        )
+                    )
+    session.flush()
+    return done
