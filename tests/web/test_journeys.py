@@ -701,3 +701,17 @@ def test_a_pathway_blocked_by_distance_offers_the_radius_that_works(
     wider = web.get(f"/empleos/{job_id}/ruta?distancia={link}").text
     assert f'href="/cursos/{course.id}"' in wider, wider.split("<main", 1)[1][:1500]
     assert "Volver a tus propios límites" in wider
+
+
+def test_para_ti_cards_do_not_repeat_their_summary(
+    web: Any, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from tests.web.test_seeker_pages import _job
+
+    actor = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")
+    job_id = _job(seeded_session, ["retail_sales", "cash_register"])
+    login_as(web, actor)
+    page = web.get("/para-ti").text
+    card = page.split(f'href="/empleos/{job_id}"', 1)[1].split('<li class="card')[0]
+    assert 'class="summary"' not in card  # the reasons below say it all, once
+    assert "Sabes: Ventas en tienda" in card
