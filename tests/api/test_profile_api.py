@@ -185,12 +185,15 @@ def test_profile_data_is_encrypted_at_rest(
     client.put("/api/v1/me/profile", json=PROFILE, headers=rosa.headers)
     # WHEN the raw row is read without the ORM
     raw = seeded_session.execute(
-        text("SELECT full_name, email, phone, national_id FROM people WHERE user_id = :u"),
+        text(
+            "SELECT full_name, email, phone, national_id, self_description FROM people "
+            "WHERE user_id = :u"
+        ),
         {"u": rosa.id},
     ).one()
     # THEN no plaintext name, e-mail, phone or national id is stored
     dump = " ".join(str(v) for v in raw)
-    for plain in ("Rosa", "rosa.quispe", "987", "45678912"):
+    for plain in ("Rosa", "rosa.quispe", "987", "45678912", "cajera"):
         assert plain not in dump
 
 

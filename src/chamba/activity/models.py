@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.db import Base, EncryptedString, JSONType, UTCDateTime, utcnow
 from chamba.vocab import db_enum
 
 
@@ -31,7 +31,7 @@ class Application(Base):
     status: Mapped[ApplicationStatus] = mapped_column(
         db_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.SUBMITTED
     )
-    message: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(EncryptedString)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -72,7 +72,7 @@ class Interaction(Base):
     subject_type: Mapped[SubjectType] = mapped_column(db_enum(SubjectType, "subject_type"))
     subject_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[InteractionKind] = mapped_column(db_enum(InteractionKind, "interaction_kind"))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(EncryptedString)  # the person's words
     position: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
     model_version: Mapped[str | None] = mapped_column(String(60))

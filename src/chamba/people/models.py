@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    Text,
     UniqueConstraint,
     false,
 )
@@ -56,7 +55,7 @@ class Person(Base):
         db_enum(EducationLevel, "education_level")
     )
     years_experience: Mapped[float | None] = mapped_column(Float)
-    self_description: Mapped[str | None] = mapped_column(Text)
+    self_description: Mapped[str | None] = mapped_column(EncryptedString)  # their own words
     interests: Mapped[list[str]] = mapped_column(JSONType, default=list)
     availability_hours: Mapped[int | None] = mapped_column(Integer)
     availability_slots: Mapped[list[str]] = mapped_column(JSONType, default=list)
@@ -104,7 +103,7 @@ class PersonSkill(Base):
     level: Mapped[SkillLevel | None] = mapped_column(db_enum(SkillLevel, "skill_level"))
     source: Mapped[SkillSource] = mapped_column(db_enum(SkillSource, "skill_source"))
     confidence: Mapped[float | None] = mapped_column(Float)
-    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(EncryptedString)  # the person's words
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     confirmed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
