@@ -356,6 +356,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None, help="Where the demo is kept between runs.")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="Chamba source to run.")
     args = parser.parse_args()
+    os.environ.setdefault("CHAMBA_ENV", "development")  # a local benchmark, like `chamba demo`
     args.src = args.src.resolve()
     sys.path.insert(0, str(args.src))
     args.data_dir = args.data_dir or str(Path(tempfile.gettempdir()) / f"chamba-bench-{args.size}")

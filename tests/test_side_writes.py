@@ -91,3 +91,35 @@ def test_the_app_hands_its_writer_to_request_sessions_only(tmp_path: Path) -> No
     with Session(engine) as session:  # scripts and tests write in their own session
         assert side_writer_of(session) is None
     engine.dispose()
+
+
+def test_a_read_counts_its_use_without_becoming_a_writer(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from chamba.api.app import create_app, prepare_database
+    from chamba.auth import ratelimit
+    from chamba.auth.models import AuthAttempt
+    from chamba.config import get_settings
+
+    # GIVEN the app on SQLite and a read request's session (not begun as a writer)
+    path = tmp_path / "uses.db"
+    engine = make_engine(f"sqlite:///{path}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+    settings = get_settings()
+    with app.state.session_factory() as session:
+        # WHEN a costly read (matches) counts one use of its user
+        ratelimit.count_use(session, "match", user_id=7, address=None, settings=settings,
+                            now=datetime.now(UTC))  # fmt: skip
+        # THEN its transaction holds no write lock: another connection writes freely
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        other.execute("UPDATE auth_attempts SET scope = scope")
+        other.close()
+        session.commit()
+    # AND the use is recorded by the side writer
+    app.state.side_writer.flush()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AuthAttempt)) == 1
+    app.state.side_writer.stop()
+    engine.dispose()

@@ -166,6 +166,11 @@ def begin_write(session: Session) -> None:
     """
     if not session.in_transaction():
         session.connection(execution_options=WRITE_OPTIONS)
+        session.info[WRITER_KEY] = True
+
+
+#: ``Session.info`` key set by :func:`begin_write` (the session's transaction is a writer).
+WRITER_KEY = "chamba.db.writer"
 
 
 def is_lock_conflict(exc: BaseException) -> bool:

@@ -27,10 +27,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Connection, Engine, Table, insert
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class SideWriter:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
         self._rows: deque[tuple[Table, dict[str, Any]]] = deque()
+        self._work: dict[Any, Callable[[Connection], Any]] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -105,6 +106,14 @@ class SideWriter:
         if pending >= self.batch_size:
             self._wake.set()
 
+    def submit_work(self, key: Any, work: Callable[[Connection], Any]) -> None:
+        """Run ``work(connection)`` in the next batch's transaction, once per ``key`` per batch
+        (e.g. pruning rows that left a rate limit's window)."""
+        with self._lock:
+            self._work[key] = work
+        if self._thread is None and not self._stopped.is_set():
+            self.start()
+
     def remember(self, key: Any, value: Any, limit: int = 100_000) -> None:
         """Keep ``key -> value`` in :attr:`memo` (bounded, oldest forgotten first)."""
         with self._lock:
@@ -136,7 +145,8 @@ class SideWriter:
             while True:
                 with self._lock:
                     batch = [self._rows.popleft() for _ in range(min(len(self._rows), 5_000))]
-                if not batch:
+                    work, self._work = self._work, {}
+                if not batch and not work:
                     break
                 by_table: dict[Table, list[dict[str, Any]]] = {}
                 for table, row in batch:
@@ -145,9 +155,13 @@ class SideWriter:
                     with self.engine.begin() as conn:  # first statement writes: no stale read
                         for table, rows in by_table.items():
                             conn.execute(insert(table), rows)
+                        for job in work.values():
+                            job(conn)
                 except Exception as exc:
                     self.failures += 1
                     with self._lock:
+                        for key, job in work.items():
+                            self._work.setdefault(key, job)
                         self._rows.extendleft(reversed(batch))
                         while len(self._rows) > self.capacity:
                             dropped_table, _ = self._rows.pop()

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from chamba.auth import repository
 from chamba.auth.errors import TooManyAttempts
 from chamba.config import Settings
-from chamba.db import blind_index
+from chamba.db import WRITER_KEY, blind_index
+from chamba.side_writes import side_writer_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,4 +167,23 @@ def count_use(
     limit = usage_limit(scope, settings, signed_in=user_id is not None)
     key = f"user:{user_id}" if user_id is not None else f"address:{address or 'unknown'}"
     limit.check(session, key, now=now)
+    writer = side_writer_of(session)
+    if writer is not None and not session.info.get(WRITER_KEY):
+        # A read (GET matches, pathways): counting it must not make its transaction a writer
+        # (on SQLite a read-then-write transaction fails when another committed in between),
+        # so the app's side writer records the use within about a second.
+        from chamba.auth.models import AuthAttempt
+
+        writer.submit(AuthAttempt.__table__,
+                      [{"scope": limit.scope, "key": _key(key), "created_at": now}])  # fmt: skip
+        cutoff = now - limit.window
+        writer.submit_work(
+            ("prune", limit.scope),
+            lambda conn: conn.execute(
+                delete(AuthAttempt).where(
+                    AuthAttempt.scope == limit.scope, AuthAttempt.created_at < cutoff
+                )
+            ),
+        )
+        return
     limit.hit(session, key, now=now)
