@@ -367,6 +367,18 @@ class Settings(BaseSettings):
         """The trusted proxies as a list of networks (``[]``: trust none)."""
         return [n for n in self.trusted_proxies.split(",") if n]
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key for one ``purpose`` (``access-token-v1``, ``csrf-v1``...), derived from
+        the secret key with HKDF-SHA256: a key that leaks from one use (a CSRF token's HMAC)
+        says nothing about another (token signing). The ``-vN`` suffix is the key id."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        hkdf = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"chamba", info=purpose.encode()
+        )
+        return hkdf.derive(self.secret_key.get_secret_value().encode())
+
     @property
     def previous_fernet_keys(self) -> list[bytes]:
         """Earlier data keys, still accepted for reading (newest first as configured)."""

@@ -193,9 +193,10 @@ def test_login_by_email_or_by_phone_gives_a_token_pair(client: TestClient) -> No
 def test_the_access_token_carries_the_contract_claims(client: TestClient, app: FastAPI) -> None:
     register(client)
     pair = tokens(client, email="rosa@example.pe")
-    secret = app.state.settings.secret_key.get_secret_value()
+    secret = app.state.settings.derived_key(security.ACCESS_KEY_ID)
     claims = jwt.decode(pair["access_token"], secret, algorithms=["HS256"])
     assert {"sub", "role", "sid", "exp", "iat", "jti"} <= set(claims)
+    assert jwt.get_unverified_header(pair["access_token"])["kid"] == security.ACCESS_KEY_ID
     assert claims["role"] == "seeker"
     assert claims["exp"] - claims["iat"] == 15 * 60
 
@@ -260,10 +261,15 @@ def test_a_token_signed_with_another_key_is_refused(client: TestClient, app: Fas
     register(client)
     pair = tokens(client, email="rosa@example.pe")
     claims = jwt.decode(
-        pair["access_token"], app.state.settings.secret_key.get_secret_value(), ["HS256"]
+        pair["access_token"], app.state.settings.derived_key(security.ACCESS_KEY_ID), ["HS256"]
     )
     forged = jwt.encode(claims | {"role": "admin"}, "x" * 40, algorithm="HS256")
     assert_problem(me(client, forged), 401, "not valid")
+    # AND neither is one signed with the raw secret key (each use has its own derived key)
+    raw = app.state.settings.secret_key.get_secret_value()
+    for headers in ({"kid": security.ACCESS_KEY_ID}, None):
+        reused = jwt.encode(claims, raw, algorithm="HS256", headers=headers)
+        assert_problem(me(client, reused), 401, "not valid")
 
 
 def test_refresh_rotates_and_reuse_revokes_the_whole_login(

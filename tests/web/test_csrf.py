@@ -63,3 +63,13 @@ def test_cookie_is_http_only_and_same_site(web: Any) -> None:
     assert csrf.COOKIE_NAME in header
     assert "httponly" in header
     assert "samesite=lax" in header
+
+
+def test_csrf_tokens_have_their_own_key_not_the_secret_key(web: Any, token: str) -> None:
+    # A token signed with the raw secret key (or the token-signing key) is not accepted: the
+    # CSRF key is derived for that use alone.
+    from chamba.config import get_settings
+
+    settings = get_settings()
+    assert csrf.is_signed(settings.derived_key(csrf.KEY_ID).hex(), token)
+    assert not csrf.is_signed(settings.secret_key.get_secret_value(), token)

@@ -21,6 +21,8 @@ from chamba.config import Settings
 
 ALGORITHM = "HS256"
 ACCESS = "access"
+#: Key id (JWT ``kid``) and HKDF purpose of the access-token signing key.
+ACCESS_KEY_ID = "access-token-v1"
 _DUMMY_PASSWORD = "chamba-timing-equaliser"
 
 
@@ -105,7 +107,10 @@ def create_access_token(
         "exp": int((now + lifetime).timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    token = jwt.encode(
+        claims, settings.derived_key(ACCESS_KEY_ID), algorithm=ALGORITHM,
+        headers={"kid": ACCESS_KEY_ID},
+    )  # fmt: skip
     return token, int(lifetime.total_seconds())
 
 
@@ -117,9 +122,11 @@ def decode_access_token(token: str, settings: Settings, *, now: datetime) -> Acc
     """
     invalid = NotAuthenticated("The access token is not valid; log in again.")
     try:
+        if jwt.get_unverified_header(token).get("kid") != ACCESS_KEY_ID:
+            raise invalid  # signed with a key this version does not use
         claims = jwt.decode(
             token,
-            settings.secret_key.get_secret_value(),
+            settings.derived_key(ACCESS_KEY_ID),
             algorithms=[ALGORITHM],
             options={
                 "require": ["sub", "sid", "exp", "iat", "jti"],

@@ -17,6 +17,8 @@ from typing import Final
 
 COOKIE_NAME: Final = "chamba_csrf"
 FIELD_NAME: Final = "csrf_token"
+#: HKDF purpose (and id) of the key that signs CSRF tokens (:meth:`Settings.derived_key`).
+KEY_ID: Final = "csrf-v1"
 _NONCE_BYTES: Final = 18
 _CONTEXT: Final = b"chamba-csrf:"
 

@@ -89,7 +89,8 @@ def gettext_for(request: Request) -> Any:
 
 
 def secret_of(request: Request) -> str:
-    return str(request.app.state.settings.secret_key.get_secret_value())
+    # The CSRF tokens' own key (HKDF from the secret key), not the token-signing key.
+    return request.app.state.settings.derived_key(csrf.KEY_ID).hex()  # type: ignore[no-any-return]
 
 
 def csrf_token_for(request: Request) -> tuple[str, bool]:
