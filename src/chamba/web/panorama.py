@@ -92,25 +92,34 @@ def funnel_group(session: Session, region: str | None) -> FunnelGroup:
 
 #: Follow-up windows a viewer may choose for the impact of training, in days (90 first: a
 #: young platform, or the demo's 180 days of history, has few people followed for longer).
-FOLLOW_UPS: Final = (90, 180, 365)
-FollowUpQuery = Annotated[int, Query(alias="seguimiento", ge=1, le=730)]
+FOLLOW_UPS: Final = (90, 30, 180, 365)
+FollowUpQuery = Annotated[int | None, Query(alias="seguimiento", ge=1, le=730)]
 #: The public baseline next to the placement rate: Peru's job fairs ("ferias laborales"),
 #: Lima 2022 — an external reference, measured differently (placements per offered vacancy).
 JOB_FAIR_BASELINE: Final = {"offers": 27_488, "placements": 1_133, "place": "Lima", "year": 2022}
 
 
-def follow_up(days: int) -> int:
+def follow_up(days: int | None) -> int:
     """A follow-up window of :data:`FOLLOW_UPS` (else the first)."""
     return days if days in FOLLOW_UPS else FOLLOW_UPS[0]
 
 
 def impact_rows(
-    session: Session, provider_id: int | None, region: str | None, days: int = FOLLOW_UPS[0]
+    session: Session, provider_id: int | None, region: str | None, days: int | None = None
 ) -> Any:
-    return impact(
+    """Impact over the chosen follow-up; without a choice, 90 days, or 30 when too few people
+    have been followed for 90 days yet (a young platform, the demo's six months of history)."""
+    report = impact(
         session, provider_id=provider_id, region=region, min_group=MIN_GROUP,
         window_days=follow_up(days),
     )  # fmt: skip
+    if days is None and not report.completers.people:
+        shorter = impact(
+            session, provider_id=provider_id, region=region, min_group=MIN_GROUP, window_days=30
+        )
+        if shorter.completers.people:
+            return shorter
+    return report
 
 
 def placement_rate(group: FunnelGroup) -> float | None:
@@ -131,7 +140,7 @@ def overview(
     user: WebStaff,
     session: SessionDep,
     region: RegionQuery = "",
-    days: FollowUpQuery = FOLLOW_UPS[0],
+    days: FollowUpQuery = None,
 ) -> Response:
     lang = request_lang(request)
     code = department(region)
@@ -205,7 +214,7 @@ def impact_csv(
     user: WebImpactUser,
     session: SessionDep,
     region: RegionQuery = "",
-    days: FollowUpQuery = FOLLOW_UPS[0],
+    days: FollowUpQuery = None,
 ) -> Response:
     """Impact; a provider gets only its own organisation's courses (none: an empty report)."""
     provider_id = None

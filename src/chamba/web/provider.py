@@ -273,7 +273,7 @@ def graduates(
     request: Request,
     user: WebProvider,
     session: SessionDep,
-    days: panorama.FollowUpQuery = panorama.FOLLOW_UPS[0],
+    days: panorama.FollowUpQuery = None,
 ) -> Response:
     """The outcomes of the provider's own graduates (its organisation's courses only)."""
     report = panorama.impact_rows(session, user.organisation_id or -1, None, days)
