@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
+    os.environ.setdefault("CHAMBA_ENV", "development")  # the demo's placeholder secret
     data_dir, cleanup = _prepare(args)
     os.environ["CHAMBA_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("CHAMBA_DATABASE_URL", f"sqlite:///{data_dir / 'chamba.db'}")

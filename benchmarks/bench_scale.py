@@ -268,6 +268,7 @@ def main() -> None:
             url = f"sqlite:///{data_dir / 'chamba.db'}"
         os.environ["CHAMBA_DATA_DIR"] = str(data_dir)
         os.environ["CHAMBA_DATABASE_URL"] = url
+        os.environ.setdefault("CHAMBA_ENV", "development")  # the demo's accounts and secret
         if not args.reuse:
             doc["build"] = load_and_index(
                 url, data_dir, args.size, args.seed, n_jobs=args.jobs,

@@ -342,3 +342,25 @@ def test_job_table_overlap_equals_the_sql_overlap(world: World) -> None:
         sql = _overlap_top(s, {"t_wood": 1.0}, JobSkill, "job_id", full.ids, 10)
     assert patched.overlap_top({"t_wood"}, full.ids, 10) == sql
     assert ids["helper"] in sql
+
+
+def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from chamba.matching.api_deps import load_match_indexes
+
+    with Session(db) as s:
+        _job(s, "Soldador", {"t_weld": True})
+        s.commit()
+    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    state = SimpleNamespace(index_store=store, session_factory=session_factory(db))
+    app = SimpleNamespace(state=state)
+    # WHEN the app loads its indexes (the warm-up thread does, before any visitor)
+    with Session(db) as s:
+        load_match_indexes(app, s)
+    # THEN the job table is already in the cache: no visitor pays for reading it
+    table, dirty = store.cache.job_table()
+    assert table is not None
+    assert len(table) == 1
+    assert dirty == {}
+    uninstall_upkeep(state.index_upkeep)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from chamba.api.deps import SessionDep
 from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.features import FeatureContext
 from chamba.matching.store import IndexStore, get_index_store
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep
 from chamba.nlp.encoder import TextEncoder
@@ -54,7 +55,13 @@ def load_match_indexes(app: FastAPI | Any, session: Session) -> MatchIndexes:
     if indexes is not None and getattr(app.state, "index_upkeep", None) is not None:
         return indexes
     with _LOAD_LOCK:
-        indexes = store.load_or_build(session) if store.indexes is None else store.indexes
+        if store.indexes is None:
+            indexes = store.load_or_build(session)
+            # Read every open job's filter columns and skills now (the warm-up thread does
+            # this at start), not in the first visitor's request: ~1 min at 300,000 jobs.
+            FeatureContext(session, indexes).job_table()
+        else:
+            indexes = store.indexes
         if getattr(app.state, "index_upkeep", None) is None:
             factory = getattr(app.state, "session_factory", None)
             if factory is not None:
