@@ -14,12 +14,31 @@ personal data, so storing them normalised leaks nothing.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.text import normalize
+
+LEXICAL_K1: Final = 1.2
+LEXICAL_B: Final = 0.75
+LEXICAL_MIN_DOCS: Final = 20
+"""Below this many documents scored together, every word weighs the same (idf 1)."""
+STOPWORDS: Final = frozenset(
+    """
+    de del la las el los lo al en y e o u a un una unos unas con para por que se me mi mis su sus
+    le les nos como mas muy ya sin sobre entre nivel
+    the of and or in on at to for with an by from as my our your its into
+    """.split()
+)
+"""Words that say nothing about a job or a person (folded, as :func:`normalize` leaves them)."""
 
 
 def search_fields(title: str | None, description: str | None) -> dict[str, str]:
@@ -64,3 +83,142 @@ def _on_update(_mapper: Any, _connection: Any, target: Any) -> None:
     attrs = inspect(target).attrs
     if attrs.title.history.has_changes() or attrs.description.history.has_changes():
         _fill(target)
+
+
+# ---------------------------------------------------------------------- lexical relevance
+
+
+def words(text: str | None) -> list[str]:
+    """Folded words of ``text`` without stop words, one-letter words and numbers.
+
+    Example:
+        >>> words("Manejo del SIAF, nivel 2")
+        ['manejo', 'siaf']
+    """
+    return [
+        w
+        for w in normalize(text or "").split()
+        if len(w) > 1 and w not in STOPWORDS and not w.isdigit()
+    ]
+
+
+def stem(word: str) -> str:
+    """A folded word without its plural and gender ending: ``cajeras`` -> ``cajer``.
+
+    Example:
+        >>> [stem(w) for w in ("cajera", "cajeros", "contables", "profesional", "mes")]
+        ['cajer', 'cajer', 'contabl', 'profesional', 'mes']
+    """
+    if len(word) > 4 and word.endswith("es") and word[-3] in "lrndzj":
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    if len(word) > 4 and word[-1] in "ao":
+        word = word[:-1]
+    return word
+
+
+def terms(text: str | None) -> list[str]:
+    """Terms of ``text`` for lexical matching: each word as written (folded), then each
+    word's ``~stem``, so that "cajera" also matches "cajeros" while the same word counts twice.
+
+    Example:
+        >>> terms("Cajera con SIAF")
+        ['cajera', 'siaf', '~cajer', '~siaf']
+    """
+    found = words(text)
+    return found + [f"~{stem(w)}" for w in found]
+
+
+def idf_of(df: Mapping[str, int], n_docs: int) -> Callable[[str], float]:
+    """BM25's idf from document frequencies: ``log(1 + (N - df + 0.5) / (df + 0.5))``."""
+
+    def idf(word: str) -> float:
+        d = df.get(word, 0)
+        return math.log(1.0 + (n_docs - d + 0.5) / (d + 0.5))
+
+    return idf
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What BM25 needs to know of a whole collection: term document frequencies, its size and
+    its average document length."""
+
+    df: Mapping[str, int]
+    n_docs: int
+    avgdl: float
+
+    @classmethod
+    def of(cls, docs: Iterable[Sequence[str]]) -> Corpus:
+        df: dict[str, int] = defaultdict(int)
+        n = total = 0
+        for doc in docs:
+            n += 1
+            total += len(doc)
+            for w in set(doc):
+                df[w] += 1
+        return cls(dict(df), n, total / n if n and total else 1.0)
+
+    def idf(self) -> Callable[[str], float]:
+        return idf_of(self.df, self.n_docs)
+
+
+def lexical_scores(
+    queries: Sequence[Sequence[str]],
+    docs: Sequence[Sequence[str]],
+    qi: npt.NDArray[np.int64],
+    di: npt.NDArray[np.int64],
+    *,
+    idf: Callable[[str], float] | None = None,
+    idf_from_docs: bool = True,
+    avgdl: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """BM25 of query ``qi[k]`` in document ``di[k]`` for each pair, scaled to 0..1.
+
+    Args:
+        queries: the terms of each query (:func:`terms`).
+        docs: the terms of each document.
+        qi, di: ``(pairs,)`` indexes into ``queries`` and ``docs``.
+        idf: the weight of a term (e.g. :func:`idf_of` over a whole corpus); default: idf
+            over ``docs`` when ``idf_from_docs`` and there are at least
+            :data:`LEXICAL_MIN_DOCS` of them, else 1 for every term.
+        avgdl: the average document length (default: over ``docs``).
+
+    Returns:
+        ``(pairs,)`` float64: ``sum idf(t) sat(t, d) / sum idf(t)`` over the query's distinct
+        terms ``t``, where ``sat = tf / (tf + k1 (1 - b + b |d| / avgdl))`` is BM25's saturated,
+        length-normalised term frequency (below 1); 0 for an empty query.
+    """
+    counts: list[dict[str, int]] = []
+    for doc in docs:
+        tf: dict[str, int] = defaultdict(int)
+        for w in doc:
+            tf[w] += 1
+        counts.append(tf)
+    lengths = np.array([len(d) for d in docs], dtype=np.float64)
+    if avgdl is None or avgdl <= 0:
+        avgdl = float(lengths.mean()) if lengths.size and lengths.mean() > 0 else 1.0
+    if idf is None:
+        if idf_from_docs and len(docs) >= LEXICAL_MIN_DOCS:
+            idf = Corpus.of(docs).idf()
+        else:
+
+            def idf(word: str) -> float:
+                return 1.0
+
+    weights = [{w: idf(w) for w in dict.fromkeys(q)} for q in queries]
+    totals = [sum(w.values()) for w in weights]
+    norm = LEXICAL_K1 * (1.0 - LEXICAL_B + LEXICAL_B * lengths / avgdl)  # (n_docs,)
+    out = np.zeros(qi.size, dtype=np.float64)
+    for k, (q, d) in enumerate(zip(qi.tolist(), di.tolist(), strict=True)):
+        if totals[q] <= 0:
+            continue
+        tf, denom = counts[d], norm[d]
+        score = 0.0
+        for word, weight in weights[q].items():
+            f = tf.get(word)
+            if f:
+                score += weight * f / (f + denom)
+        out[k] = score / totals[q]
+    return out

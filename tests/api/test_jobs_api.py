@@ -142,7 +142,7 @@ def test_unparseable_bodies_are_problems_not_crashes(client: Any, employer: Any)
     assert_problem(client.get("/api/v1/jobs?page=0"), 422, "page")
     assert_problem(client.get("/api/v1/jobs?near=990101"), 422, "near")
     assert_problem(client.get("/api/v1/jobs?distance_km=5"), 422, "distance_km")
-    assert_problem(client.get("/api/v1/jobs?region=lima"), 422, "region")
+    assert_problem(client.get("/api/v1/jobs?region=atlantida"), 422, "region")
     assert_problem(client.get("/api/v1/jobs?wage_min=-1"), 422, "wage_min")
     assert_problem(client.get("/api/v1/jobs?status=draft"), 422, "status")
 
@@ -180,7 +180,7 @@ def test_search_filters_and_ranks(client: Any, seeded_session: Session) -> None:
     cusco = _job(s, title="Cocinero", ubigeo=CUSCO)
     # THEN text search is accent-insensitive, title hits first, and hides closed/expired/drafts
     found = _ids(client, "q=TECNICO")
-    assert found[:2] == sorted([tecnico.id, remote.id], reverse=True)
+    assert set(found[:2]) == {tecnico.id, remote.id}  # title hits first (by BM25, then newest)
     assert set(found) == {tecnico.id, desc.id, remote.id}
     assert set(_ids(client, "q=tecnico&status=closed")) == {closed.id}
     assert expired.id not in _ids(client, "per_page=100")

@@ -15,7 +15,8 @@ from .conftest import FAST, fit
 
 GOOD = {  # as in tests/matching/test_scoring.py: (perfect match, poor match)
     "skill_essential": (1.0, 0.0), "skill_optional": (1.0, 0.0), "skill_matched": (1.0, 0.0),
-    "semantic": (0.9, 0.0), "proximity": (1.0, 0.05), "distance_km": (1.0, 75.0),
+    "semantic": (0.9, 0.0), "lexical": (0.8, 0.0), "proximity": (1.0, 0.05),
+    "distance_km": (1.0, 75.0),
     "remote": (0.0, 0.0), "remote_not_ready": (0.0, 1.0), "wage_fit": (0.9, 0.1),
     "hours_fit": (1.0, 0.3), "slot_overlap": (1.0, 0.0), "education_fit": (1.0, 0.4),
     "occupation_match": (1.0, 0.0), "freshness": (1.0, 0.05), "congestion": (0.0, 3.0),

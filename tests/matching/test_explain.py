@@ -54,12 +54,15 @@ def test_spanish_explanation(session: Session, world: World, make_indexes: Index
     assert ex.missing_essential[0].courses[0].is_free
     assert [s.id for s in ex.missing_optional] == ["mt-excel"]
     assert ex.distance_km == pytest.approx(7.7, abs=0.5)
+    assert ex.place is None  # two districts: the distance is known to the km
+    assert ex.matched_words == ["soldador", "taller"]
     assert ex.wage.fit == "above"
     assert ex.hours.fit == "fits"
     # AND the summary reads naturally
     assert ex.summary == (
         "Tienes 3 de las 4 habilidades clave. Te falta Electricidad. Hay un curso gratis, "
-        "de 60 h. Está a 8 km. Paga S/ 1,500 al mes, más de lo que pides."
+        "de 60 h. Tus palabras coinciden con el aviso: soldador y taller. Está a 8 km. "
+        "Paga S/ 1,500 al mes, más de lo que pides."
     )
 
 
@@ -68,7 +71,8 @@ def test_english_explanation_by_request_and_by_account(session: Session, world: 
     person, job, _ = _welding_world(world)
     expected = (
         "You have 3 of the 4 key skills. You are missing Electricity. There is a free course "
-        "of 60 h. It is 8 km away. It pays S/ 1,500 a month, more than you ask for."
+        "of 60 h. Your own words match the posting: soldador and taller. It is 8 km away. "
+        "It pays S/ 1,500 a month, more than you ask for."
     )
     # WHEN asked in English
     page = jobs_for_person(session, make_indexes(), person.id, now=NOW, lang="en", limit=50)
@@ -99,6 +103,7 @@ def test_candidate_explanation_for_the_employer(session: Session, world: World,
     item = next(i for i in page.items if i.person_id == person.id)
     assert item.explanation.summary == (
         "Tiene 3 de las 4 habilidades clave. Le falta Electricidad. "
+        "Sus palabras coinciden con el aviso: soldador y taller. "
         "Vive a 8 km. Pide S/ 1,200 al mes, menos de lo que ofreces."
     )
     assert item.explanation.missing_essential[0].courses == []  # employers get no course list
@@ -121,3 +126,37 @@ def test_with_the_real_encoder(session: Session, world: World) -> None:
     assert features[weld.id]["semantic"] > features[cook.id]["semantic"]
     ranks = {i.job_id: i.rank for i in page.items}
     assert ranks[weld.id] < ranks[cook.id]
+
+
+def test_a_department_is_named_not_measured(session: Session, world: World) -> None:
+    # GIVEN a job known only to its department (Cusco) and a person in Cusco's capital
+    person = world.person(["mt-soldadura"], ubigeo="080101", max_distance_km=500.0)
+    job = world.job({"mt-soldadura": (True, 1.0)}, ubigeo="08")
+    # WHEN matched
+    page = jobs_for_person(session, None, person.id, now=NOW, limit=50)
+    ex = next(i for i in page.items if i.job_id == job.id).explanation
+    # THEN the place is named at the precision the data has, with no invented kilometres
+    assert ex.place == "Cusco"
+    assert ex.distance_km is None
+    assert "Está en Cusco. Paga S/ 1,500" in ex.summary
+    assert "km" not in ex.summary
+
+
+def test_a_job_without_skills_is_explained_by_shared_words(session: Session, world: World) -> None:
+    # GIVEN a posting with no tagged skills and a person whose words it shares
+    person = world.person([], self_description="Sé SIAF, contabilidad gubernamental y Excel")
+    job = world.job({}, title="Asistente contable",
+                    description="Conocimiento de SIAF y contabilidad gubernamental.")  # fmt: skip
+    # WHEN matched
+    page = jobs_for_person(session, None, person.id, now=NOW, limit=50)
+    ex = next(i for i in page.items if i.job_id == job.id).explanation
+    # THEN the reason is the shared words, in the posting's words, not "no key skills"
+    assert ex.matched_words == ["siaf", "contabilidad", "gubernamental"]
+    assert ex.summary.startswith(
+        "Tus palabras coinciden con el aviso: siaf, contabilidad y gubernamental. Está a "
+    )
+    assert "No pide habilidades" not in ex.summary
+    # AND in English
+    page = jobs_for_person(session, None, person.id, now=NOW, limit=50, lang="en")
+    ex = next(i for i in page.items if i.job_id == job.id).explanation
+    assert ex.summary.startswith("Your own words match the posting: siaf, contabilidad and")

@@ -17,12 +17,14 @@ from chamba.jobs.models import Job, JobStatus
 from chamba.matching.features import (
     COURSE_FEATURES,
     JOB_FEATURES,
+    NO_SKILLS,
     FeatureContext,
     course_features,
     job_features,
     person_features,
 )
 from chamba.people.models import Device
+from chamba.search import terms
 from chamba.vocab import EducationLevel
 
 from .conftest import AREQUIPA, LIMA, NOW, SAN_BORJA, World
@@ -55,12 +57,48 @@ def test_skill_coverage_weighs_importance_and_rarity(session: Session, world: Wo
 
 
 def test_job_without_skills_is_neutral(session: Session, world: World) -> None:
+    # A job that lists no skill does not get full marks for skills (it used to score 1, as if
+    # the person held every skill it asks for; on real postings that ranked untagged jobs first)
     job = world.job({})
     person = world.person([])
     X = job_features(FeatureContext(session, None, NOW), person, [job])
-    assert X[0, F["skill_essential"]] == 1.0
+    assert X[0, F["skill_essential"]] == NO_SKILLS == 0.5
     assert X[0, F["skill_optional"]] == 0.0
     assert np.all(np.isfinite(X))
+
+
+def test_only_optional_skills_stand_in_for_essential_ones(session: Session, world: World) -> None:
+    job = world.job({"mt-soldadura": (False, 1.0), "mt-planos": (False, 1.0)})
+    person = world.person(["mt-soldadura"])
+    X = job_features(FeatureContext(session, None, NOW), person, [job])
+    assert X[0, F["skill_essential"]] == pytest.approx(X[0, F["skill_optional"]])
+    assert 0.0 < X[0, F["skill_essential"]] < 1.0
+
+
+def test_unknown_education_favours_no_job(session: Session, world: World) -> None:
+    # GIVEN a person who did not say their education and jobs with and without a requirement
+    person = world.person(education_level=None)
+    jobs = [world.job(education_required=EducationLevel.UNIVERSITY),
+            world.job(education_required=None)]  # fmt: skip
+    X = job_features(FeatureContext(session, None, NOW), person, jobs)
+    # THEN both get the same neutral value (a job stating a requirement is not pushed down)
+    assert X[:, F["education_fit"]] == pytest.approx([0.5, 0.5])
+
+
+def test_lexical_counts_the_persons_words_in_the_posting(session: Session, world: World) -> None:
+    # GIVEN a person who writes what they know and three postings (one says it all, one part)
+    person = world.person([], self_description="Manejo del SIAF y contabilidad gubernamental")
+    full = world.job({}, title="Contador", description="Contabilidad gubernamental y SIAF.")
+    part = world.job({}, title="Asistente", description="Manejo de SIAF.")
+    none = world.job({}, title="Chofer", description="Licencia A-IIb.")
+    X = job_features(FeatureContext(session, None, NOW), person, [full, part, none])
+    lexical = X[:, F["lexical"]]
+    # THEN the posting with all their words scores highest, one without any scores 0, all 0..1
+    assert lexical[0] > lexical[1] > lexical[2] == 0.0
+    assert np.all((lexical >= 0) & (lexical < 1))
+    # AND words are folded, stop words dropped, plural and gender endings also matched
+    assert terms("Gubernamental del SIAF") == ["gubernamental", "siaf", "~gubernamental", "~siaf"]
+    assert terms("cajeras") == ["cajeras", "~cajer"]
 
 
 def test_distance_between_real_ubigeos(session: Session, world: World) -> None:
@@ -105,6 +143,7 @@ def test_wage_hours_slots_and_education_fit(session: Session, world: World) -> N
     assert X[1, F["slot_overlap"]] == pytest.approx(1.0)  # no job slots: the hours ratio
     # education: university required, secondary held (gap 2) -> 1 - 2/5; none required -> 1
     assert X[:, F["education_fit"]] == pytest.approx([0.6, 1.0])
+    # (a person of unknown level: see test_unknown_education_favours_no_job)
 
 
 def test_freshness_congestion_and_remote_readiness(session: Session, world: World) -> None:

@@ -78,10 +78,19 @@ def test_every_job_summary_with_catalogue_labels_is_plain() -> None:
         )
         summary = " ".join(
             [
-                _skills_sentence(rng.randint(0, 5), n_essential, n_essential - missing_count,
-                                 missing, "es", seeker=seeker),  # fmt: skip
+                _skills_sentence(
+                    rng.randint(0, 5),
+                    n_essential,
+                    n_essential - missing_count,
+                    missing,
+                    "es",
+                    seeker=seeker,
+                ),  # fmt: skip
                 _place_wage_sentence(
-                    rng.choice([None, 0.4, 3.2, 27.0, 140.0]), rng.random() < 0.2, wage, "es",
+                    rng.choice([None, 0.4, 3.2, 27.0, 140.0]),
+                    rng.random() < 0.2,
+                    wage,
+                    "es",
                     seeker=seeker,
                 ),
             ]

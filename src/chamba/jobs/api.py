@@ -20,8 +20,6 @@ from chamba.api.deps import LlmDep, SessionDep
 from chamba.auth.api import responses
 from chamba.auth.deps import OptionalUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
-from chamba.geo.errors import UnknownUbigeo
-from chamba.geo.service import get_gazetteer
 from chamba.jobs import service
 from chamba.jobs.deps import EmployerUser, OwnedJob, VisibleJob
 from chamba.jobs.errors import InvalidJob, JobNotFound, NotJobOwner
@@ -37,7 +35,7 @@ from chamba.jobs.schemas import (
     SuggestSkillsIn,
     SuggestSkillsOut,
 )
-from chamba.matching.api_deps import EncoderDep
+from chamba.matching.api_deps import EncoderDep, SearchSimilarityDep
 from chamba.orgs import service as org_service
 from chamba.orgs.models import OrgKind
 
@@ -81,25 +79,30 @@ def posting_as_input(job: Job) -> dict[str, Any]:
     }
 
 
-def _known_place(field: str, code: str | None) -> None:
-    if code is None:
-        return
-    try:
-        get_gazetteer().get(code)
-    except (UnknownUbigeo, ValueError):
-        raise InvalidJob(field, f"unknown ubigeo {code!r}") from None
+PlaceParam = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        description="A department, province or district: its name ('lima', 'Cusco', "
+        "'San Juan de Lurigancho, Lima') or its ubigeo code ('15', '1501', '150132').",
+    ),
+]
 
 
 @router.get("/jobs", summary="Search job postings (public)", responses=responses(InvalidJob))
 def search_jobs(
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=200, description="Words to find.")] = None,
-    region: Annotated[
-        str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="Ubigeo prefix.")
+    similarity: SearchSimilarityDep,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words to find, places included ('abogado lima', 'cajera en arequipa').",
+        ),
     ] = None,
-    near: Annotated[
-        str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="An ubigeo.")
-    ] = None,
+    region: PlaceParam = None,
+    near: PlaceParam = None,
     distance_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
     remote: bool | None = None,
     hours_max: Annotated[int | None, Query(ge=1, le=84)] = None,
@@ -108,20 +111,20 @@ def search_jobs(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> JobPage:
-    """Open postings by default (not expired); drafts are never listed.
+    """Open postings by default (not expired), most relevant first; drafts are never listed.
 
     ``near`` + ``distance_km`` (default 25 km) keeps on-site jobs within the radius and remote
     jobs (send ``remote=false`` to drop them), nearest first.
     """
     if distance_km is not None and near is None:
-        raise InvalidJob("distance_km", "needs near (the ubigeo to measure from)")
-    _known_place("near", near)
+        raise InvalidJob("distance_km", "needs near (the place to measure from)")
     query = JobSearch(
-        q=q, region=region, near=near, distance_km=distance_km, remote=remote,
+        q=q, region=service.resolve_region(region, "region"),
+        near=service.resolve_region(near, "near"), distance_km=distance_km, remote=remote,
         hours_max=hours_max, wage_min=wage_min, status=JobStatus(status), page=page,
         per_page=per_page,
     )  # fmt: skip
-    return service.search_jobs(session, query)
+    return service.search_jobs(session, query, similarity=similarity)
 
 
 @router.post(

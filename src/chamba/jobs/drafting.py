@@ -140,9 +140,7 @@ def _llm_draft(llm: ChatClient, facts: DraftFacts, template: str) -> str | None:
     return text
 
 
-def draft_description(
-    facts: DraftFacts, lang: str = "es", llm: ChatClient | None = None
-) -> Draft:
+def draft_description(facts: DraftFacts, lang: str = "es", llm: ChatClient | None = None) -> Draft:
     """A description to edit: the chat model's when configured and sound, else the template's."""
     template = template_draft(facts, lang)
     written = _llm_draft(llm, facts, template) if llm is not None else None

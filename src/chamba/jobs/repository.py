@@ -6,13 +6,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, literal, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from chamba import db
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation
 from chamba.taxonomy.models import Occupation, Skill
+from chamba.text import normalize
 
 
 def by_external_ids(session: Session, source: str, external_ids: Collection[str]) -> dict[str, Job]:
@@ -90,17 +91,50 @@ def page_of(
     )  # fmt: skip
 
 
-def places_of(
-    session: Session,
-    conditions: Sequence[ColumnElement[bool]],
-    relevance: ColumnElement[int] | None,
+def matching_rows(
+    session: Session, conditions: Sequence[ColumnElement[bool]], *, limit: int | None = None
 ) -> list[Row[Any]]:
-    """``(id, ubigeo, remote, posted_at, relevance)`` of every job meeting ``conditions``."""
-    rel = relevance if relevance is not None else literal(0)
-    stmt = select(Job.id, Job.ubigeo, Job.remote, Job.posted_at, rel.label("relevance")).where(
-        *conditions
+    """``(id, search_title, search_text, ubigeo, remote, posted_at)`` of the jobs meeting
+    ``conditions``, newest first (the newest ``limit`` when given)."""
+    stmt = (
+        select(Job.id, Job.search_title, Job.search_text, Job.ubigeo, Job.remote, Job.posted_at)
+        .where(*conditions)
+        .order_by(Job.posted_at.desc(), Job.id.desc())
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.execute(stmt))
+
+
+def any_match(session: Session, conditions: Sequence[ColumnElement[bool]]) -> bool:
+    """Whether any job meets ``conditions``."""
+    return session.scalar(select(Job.id).where(*conditions).limit(1)) is not None
+
+
+def count(session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
+    return int(session.scalar(select(func.count()).select_from(Job).where(*conditions)) or 0)
+
+
+def title_words(session: Session, limit: int = 50_000) -> list[str]:
+    """The distinct words of the titles of open postings (the newest ``limit`` postings)."""
+    stmt = (
+        select(Job.search_title)
+        .where(Job.status == JobStatus.OPEN)
+        .order_by(Job.id.desc())
+        .limit(limit)
+    )
+    words: set[str] = set()
+    for title in session.scalars(stmt):
+        words.update(w for w in (title or "").split() if len(w) > 2)
+    return sorted(words)
+
+
+def employer_names(session: Session) -> list[tuple[int, str]]:
+    """``(id, folded name)`` of every organisation that has posted a job."""
+    stmt = select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_(select(Job.organisation_id).where(Job.organisation_id.is_not(None)))
+    )
+    return [(int(i), normalize(name or "")) for i, name in session.execute(stmt)]
 
 
 def by_ids(session: Session, ids: Sequence[int]) -> list[Job]:

@@ -102,6 +102,7 @@ from chamba.matching.features import (
     FeatureContext,
     course_features,
     job_features,
+    lexical_of,
 )
 from chamba.people.models import Person, PersonSkill
 
@@ -495,9 +496,21 @@ def as_of_job_features(
     """
     ctx.now = datetime.fromtimestamp(t, UTC)
     ctx.person_skills[person.id] = facts.skills_at(person.id, t)
+    words_changed = facts.person_text_changed(person, t)
+    texts_then = [facts.job_text_at(j, t) for j in jobs]
     person = facts.person_at(person, t, len(jobs))
     jobs = facts.jobs_at(jobs, t)
     X = job_features(ctx, person, jobs)  # (n, F)
+    if words_changed or any(texts_then):
+        # the lexical match reads the postings' words of then, and her skills of then when her
+        # words of then are not kept (descriptions are never stored)
+        then = [
+            Job(id=j.id, title=x[1], description=x[2]) if x is not None else j
+            for j, x in zip(jobs, texts_then, strict=True)
+        ]
+        X[:, JOB_FEATURES.index("lexical")] = lexical_of(
+            ctx, person, then, own_words=not words_changed
+        )
     openings = np.array([max(1, j.openings or 1) for j in jobs], dtype=np.float64)
     apps = facts.applications_before([j.id for j in jobs], t)
     X[:, JOB_FEATURES.index("congestion")] = np.log1p(apps / openings)

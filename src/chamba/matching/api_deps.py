@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 
@@ -88,5 +90,28 @@ def close_match_indexes(app: FastAPI) -> None:
         store.close()
 
 
+Similarity = Callable[[str, Sequence[int]], np.ndarray]
+
+
+def get_search_similarity(request: Request) -> Similarity | None:
+    """Semantic relevance for public search: ``similarity(text, job_ids) -> (n,) cosines``
+    against the live job vectors, or ``None`` while the match indexes are not loaded (a
+    public search never triggers their load; it then ranks by words alone)."""
+    store: IndexStore | None = getattr(request.app.state, "index_store", None)
+    indexes = store.indexes if store is not None else None
+    if indexes is None:
+        return None
+
+    def similarity(text: str, job_ids: Sequence[int]) -> np.ndarray:
+        query = indexes.encoder.encode([text])[0].astype(np.float32)  # (dim,)
+        vectors = np.asarray(indexes.jobs.get([int(i) for i in job_ids]), dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != query.shape[0]:
+            return np.zeros(len(job_ids))
+        return vectors @ query  # (n,) 0 for jobs not indexed yet
+
+    return similarity
+
+
 IndexesDep = Annotated[MatchIndexes, Depends(get_match_indexes)]
+SearchSimilarityDep = Annotated[Similarity | None, Depends(get_search_similarity)]
 EncoderDep = Annotated[TextEncoder, Depends(get_text_encoder)]

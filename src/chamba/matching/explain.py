@@ -13,6 +13,7 @@ Data is read in bulk for the whole page: one query for skill labels, one for cou
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from chamba.auth.models import User
 from chamba.courses.models import Course, Modality
+from chamba.geo.errors import UnknownUbigeo
+from chamba.geo.service import get_gazetteer
 from chamba.jobs.models import Job
 from chamba.matching.course_options import CourseOption, course_options
 from chamba.matching.embeddings import skill_labels
@@ -47,7 +50,9 @@ from chamba.matching.schemas import (
     WageInfo,
 )
 from chamba.people.models import Person
+from chamba.search import stem, words
 
+_WORD = re.compile(r"[^\W_]+")
 COURSES_PER_MISSING_SKILL: Final = 2
 ABOVE_SHARE: Final = Decimal("1.1")
 """A wage midpoint at least 10% over the ask is "above"; a top of range at the ask "meets"."""
@@ -86,6 +91,65 @@ def _join(items: Sequence[str], lang: Lang) -> str:
         return "".join(items)
     word = " and " if lang == "en" else " y "
     return ", ".join(items[:-1]) + word + items[-1]
+
+
+#: Words of the job-ad register that say nothing about what a job is (as stems).
+GENERIC_WORDS: Final = frozenset(
+    stem(w)
+    for w in words(
+        "experiencia conocimiento conocimientos manejo trabajo trabajar capacidad habilidad "
+        "habilidades basico intermedio avanzado curso cursos anos cargo puesto funciones "
+        "requisitos deseable indispensable persona personal area general minimo"
+    )
+)
+MAX_MATCHED_WORDS: Final = 6
+
+
+def shared_words(person_words: str | None, job: Job, limit: int = MAX_MATCHED_WORDS) -> list[str]:
+    """Words of the posting (its title, then its description, as it writes them, lower case)
+    that the person also used, one per stem, generic job-ad words left out.
+
+    Example:
+        >>> job = Job(title="Contador", description="Manejo del SIAF y contabilidad pública")
+        >>> shared_words("sé SIAF, contabilidad y excel", job)
+        ['siaf', 'contabilidad']
+    """
+    mine = {stem(w) for w in words(person_words)} - GENERIC_WORDS
+    if not mine:
+        return []
+    out: list[str] = []
+    seen: set[str] = set()
+    for token in _WORD.findall(f"{job.title or ''} {job.description or ''}"):
+        found = words(token)
+        if len(token) < 3 or not found:
+            continue
+        root = stem(found[0])
+        if root in mine and root not in seen:
+            seen.add(root)
+            out.append(token.lower())
+            if len(out) >= limit:
+                break
+    return out
+
+
+def place_label(code: str | None) -> str | None:
+    """The name of a place as people say it ("Cusco", "Miraflores, Lima, Lima")."""
+    if not code:
+        return None
+    try:
+        return get_gazetteer().get(code).label
+    except (UnknownUbigeo, ValueError, TypeError):
+        return None
+
+
+def precise(code: str | None) -> bool:
+    """Whether a place is known to the district, with the district's own point."""
+    if not code or len(code) != 6:
+        return False
+    try:
+        return get_gazetteer().get(code).coord_precision == "district"
+    except (UnknownUbigeo, ValueError, TypeError):
+        return False
 
 
 def _km(km: float, lang: Lang) -> str:
@@ -205,7 +269,7 @@ def _skills_sentence(
             if en:
                 return f"{'You have' if seeker else 'Has'} {matched} of the skills it asks for."
             return f"{'Tienes' if seeker else 'Tiene'} {matched} de las habilidades que pide."
-        return "It asks for no specific key skills." if en else "No pide nada en especial."
+        return ""  # nothing to say about skills: the words and the place say why
     if n_essential == 1:
         held = held_essential == 1
         if en:
@@ -252,12 +316,28 @@ def _skills_sentence(
     return " ".join(sentences)
 
 
+def _words_sentence(words: Sequence[str], lang: Lang, *, seeker: bool) -> str:
+    if not words:
+        return ""
+    listed = _join(list(words), lang)
+    if lang == "en":
+        return f"{'Your' if seeker else 'Their'} own words match the posting: {listed}."
+    return f"{'Tus' if seeker else 'Sus'} palabras coinciden con el aviso: {listed}."
+
+
 def _place_wage_sentence(
-    distance: float | None, remote: bool, wage: WageInfo, lang: Lang, *, seeker: bool
-) -> str:
+    distance: float | None, remote: bool, wage: WageInfo, lang: Lang, *, seeker: bool,
+    where: str | None = None,
+) -> str:  # fmt: skip
+    """``where`` (a place's name) replaces a distance the data cannot give to the km."""
     en = lang == "en"
     if remote:
         place = "It is remote" if en else "Es remoto"
+    elif where is not None:
+        if seeker:
+            place = f"It is in {where}" if en else f"Está en {where}"
+        else:
+            place = f"Lives in {where}" if en else f"Vive en {where}"
     elif distance is not None:
         if seeker:
             place = f"It is {_km(distance, lang)} away" if en else f"Está a {_km(distance, lang)}"
@@ -374,26 +454,41 @@ def explain_pairs(
         n_ess = sum(1 for s in rows if s.essential)
         km = float(km_col[k]) if km_col.size and km_col[k] >= 0 else None
         distance = None if job.remote else (round(km, 1) if km is not None else None)
+        where = None
+        if distance is not None and not (precise(job.ubigeo) and precise(person.ubigeo)):
+            # a department or province is not a point: name it rather than invent kilometres
+            where = place_label(job.ubigeo if seeker else person.ubigeo)
+            distance = None if where is not None else distance
+        words = shared_words(person.self_description, job)
         wage = wage_fit(job, person.expected_wage)
         hours = hours_fit(
             job.hours_per_week,
             person.availability_hours,
             float(slot_col[k]) if slot_col.size and person.availability_slots else None,
         )
-        summary = " ".join(
-            [
-                _skills_sentence(
-                    len(matched), n_ess, n_ess - len(missing), missing, lang, seeker=seeker
-                ),
-                _place_wage_sentence(distance, bool(job.remote), wage, lang, seeker=seeker),
-            ]
+        skills_sentence = _skills_sentence(
+            len(matched), n_ess, n_ess - len(missing), missing, lang, seeker=seeker
         )
+        if not skills_sentence and not words:
+            skills_sentence = (
+                "The posting lists no skills." if lang == "en" else "El aviso no lista habilidades."
+            )
+        sentences = [
+            skills_sentence,
+            _words_sentence(words, lang, seeker=seeker),
+            _place_wage_sentence(
+                distance, bool(job.remote), wage, lang, seeker=seeker, where=where
+            ),
+        ]
+        summary = " ".join(p for p in sentences if p)
         out.append(
             Explanation(
                 matched_skills=matched,
                 missing_essential=missing,
                 missing_optional=optional,
                 distance_km=distance,
+                place=where,
+                matched_words=words,
                 remote=bool(job.remote),
                 wage=wage,
                 hours=hours,

@@ -34,6 +34,7 @@ Thread-safe; values are immutable once stored (tuples, read-only mappings).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -63,6 +64,7 @@ class FeatureCache:
         self._lock = threading.Lock()
         self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
         self._rarity: Any = None
+        self._words: tuple[float, Any] | None = None  # (monotonic time stored, table)
         self._courses: dict[Hashable, tuple[Any, ...]] = {}
         self._table: Any = None
         self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
@@ -92,6 +94,21 @@ class FeatureCache:
         ``{job_id: generation of the invalidation}``) to re-read before use."""
         with self._lock:
             return self._table, dict(self._dirty)
+
+    def words(self, max_age_s: float) -> Any:
+        """The word document-frequency table stored less than ``max_age_s`` ago, else None.
+
+        Job changes do not drop it: frequencies over thousands of postings drift slowly, so it
+        is refreshed by age (see :meth:`~chamba.matching.features.FeatureContext.word_idf`).
+        """
+        entry = self._words
+        if entry is None or time.monotonic() - entry[0] > max_age_s:
+            return None
+        return entry[1]
+
+    def put_words(self, table: Any) -> None:
+        with self._lock:
+            self._words = (time.monotonic(), table)
 
     def course_rows(self, skill_ids: Iterable[Hashable]) -> dict[Hashable, tuple[Any, ...]]:
         """Cached course rows of each skill among ``skill_ids`` (skills not cached are absent)."""
@@ -167,6 +184,7 @@ class FeatureCache:
             self.generation += 1
             self._jobs = {}
             self._rarity = None
+            self._words = None
             self._courses = {}
             self._table = None
             self._dirty = {}

@@ -14,10 +14,17 @@ Job features (``JOB_FEATURES``):
 ================== ===========================================================================
 skill_essential    share of the job's essential skills the person holds, each skill weighted by
                    importance x rarity (rarity = ``(log((N+1)/(df+1)) + 1) ** RARITY_POWER``
-                   over the N open jobs); 1 when the job lists no essential skill
+                   over the N open jobs); over its optional skills when it lists no essential
+                   one; :data:`NO_SKILLS` (unknown: neither full marks nor none) when it lists
+                   no skill at all
 skill_optional     the same over optional skills; 0 when none are listed
 skill_matched      number of the job's skills the person holds, / 5, capped at 1
 semantic           cosine of the person's and the job's text vectors (0 when either is empty)
+lexical            how well the job's own words (title twice, then description) cover the
+                   person's own words (their skills' labels when they wrote none): BM25
+                   (``k1 = 1.2``, ``b = 0.75``, idf over the open jobs) divided by the sum of
+                   the query's idf, so 0..1; words folded, stop words dropped, plural and
+                   gender endings also matched (:func:`chamba.search.terms`)
 proximity          ``exp(-km / 25)``; 1 for remote jobs; 0.5 when a place is unknown
 distance_km        great-circle km (0 remote; -1 unknown)
 remote             1 for a remote job
@@ -28,7 +35,8 @@ hours_fit          ``min(1, available hours / job hours)``; 0.5 when either is u
 slot_overlap       share of the job's weekly time slots the person has free; the hours ratio
                    when the job lists no slots; 0.5 when the person lists none
 education_fit      1 when the person's level reaches the required one (or none is required),
-                   ``1 - gap / 5`` below it; 0.5 when the person's level is unknown
+                   ``1 - gap / 5`` below it; 0.5 for every job when the person's level is
+                   unknown (so an unknown level favours no job over another)
 occupation_match   1 when the job's occupation is among the person's declared interests
 freshness          ``exp(-days since posted / 30)`` relative to the ``now`` of the context
 congestion         ``log1p(applications per opening)`` (withdrawn applications not counted)
@@ -59,12 +67,14 @@ from chamba.matching.embeddings import (
     course_texts,
     job_texts,
     person_texts,
+    skill_labels,
     version_of,
 )
 from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.filters import JobTable, coords, haversine
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person, PersonSkill
+from chamba.search import Corpus, lexical_scores, terms
 from chamba.vocab import TIME_SLOTS, EducationLevel, Requirement
 
 FloatArray = npt.NDArray[np.float64]
@@ -75,6 +85,7 @@ JOB_FEATURES: Final = (
     "skill_optional",
     "skill_matched",
     "semantic",
+    "lexical",
     "proximity",
     "distance_km",
     "remote",
@@ -125,6 +136,12 @@ education_fit    as for jobs
 ================ ==========================================================================
 """
 
+WORD_DF_SAMPLE: Final = 20_000
+"""Word document frequencies (the ``lexical`` feature's idf) come from this many newest open
+jobs: plenty for stable frequencies, bounded at any scale."""
+WORD_DF_MAX_AGE_S: Final = 600.0
+NO_SKILLS: Final = 0.5
+"""``skill_essential`` of a job that lists no skill: whether the person can do it is unknown."""
 RARITY_POWER: Final = 0.5
 """Rarity enters skill weights as ``idf ** 0.5``: a rare skill counts more, but not so much that
 one rare optional-looking skill outweighs the common core of a job."""
@@ -154,6 +171,19 @@ def slot_mask(slots: Iterable[str] | None) -> int:
 
 def _popcount(values: IntArray) -> FloatArray:
     return np.array([int(v).bit_count() for v in values.tolist()], dtype=np.float64)
+
+
+def person_words(person: Person, labels: Sequence[str], own_words: bool = True) -> list[str]:
+    """The terms a person's lexical match reads: their own words, else their skills' labels."""
+    text = (person.self_description or "") if own_words else ""
+    return terms(text if text.strip() else " ".join(labels))
+
+
+def job_words(job: Job) -> list[str]:
+    """The terms a job's lexical match reads: its title twice, then its description (read from
+    the row's own title and description, so a job as it was at some time reads as it was)."""
+    title = job.title or ""
+    return terms(f"{title} {title} {job.description or ''}")
 
 
 def education_rank(level: EducationLevel | str | None) -> int:
@@ -283,6 +313,7 @@ class FeatureContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _idf: dict[str, float] | None = None
     _idf_default: float = 1.0
+    _corpus: Corpus | None = None
     job_skills: dict[int, list[JobSkillRow]] = field(default_factory=dict)
     person_skills: dict[int, set[str]] = field(default_factory=dict)
     cache: FeatureCache | None = None
@@ -375,6 +406,25 @@ class FeatureContext:
             for p in missing:
                 self.person_skills[int(p)] = loaded.get(int(p), set())
         return {int(p): self.person_skills[int(p)] for p in person_ids}
+
+    def corpus(self) -> Corpus:
+        """Word statistics of the open jobs' text (the newest :data:`WORD_DF_SAMPLE`) for the
+        ``lexical`` feature; shared through the cache for :data:`WORD_DF_MAX_AGE_S`."""
+        if self._corpus is None:
+            cache = self.shared_cache()
+            corpus = cache.words(WORD_DF_MAX_AGE_S) if cache is not None else None
+            if corpus is None:
+                rows = self.session.execute(
+                    select(Job.search_title, Job.search_text)
+                    .where(Job.status == JobStatus.OPEN)
+                    .order_by(Job.id.desc())
+                    .limit(WORD_DF_SAMPLE)
+                )
+                corpus = Corpus.of(terms(f"{title} {text}") for title, text in rows)
+                if cache is not None:
+                    cache.put_words(corpus)
+            self._corpus = corpus
+        return self._corpus
 
     def rarity(self, skill_ids: Sequence[str]) -> FloatArray:
         """``idf ** RARITY_POWER`` of each skill over open jobs (cached for the context). (n,)"""
@@ -523,6 +573,42 @@ def _job_columns(ctx: FeatureContext, jobs: Sequence[Job]) -> dict[str, np.ndarr
     }
 
 
+def lexical_of(
+    ctx: FeatureContext, person: Person, jobs: Sequence[Job], *, own_words: bool = True
+) -> FloatArray:
+    """The ``lexical`` column of one person against ``jobs``; ``own_words=False`` reads only
+    the labels of their skills (when their words of some past time are not known). (n,)"""
+    ji = np.arange(len(jobs), dtype=np.int64)
+    skills = ctx.skills_of_people([person.id])
+    return _lexical(ctx, [person], jobs, skills, np.zeros_like(ji), ji, own_words=own_words)
+
+
+def _lexical(
+    ctx: FeatureContext,
+    people: Sequence[Person],
+    jobs: Sequence[Job],
+    person_skills: Mapping[int, set[str]],
+    pi: IntArray,
+    ji: IntArray,
+    *,
+    own_words: bool = True,
+) -> FloatArray:
+    """``lexical`` of each pair: the person's own words (their skills' labels when they wrote
+    none) as the query, the job's words as the document, idf over the open jobs (the same in
+    both directions, so a pair scores the same whichever side is ranked). (pairs,)"""
+    wordless = [p for p in people if not own_words or not (p.self_description or "").strip()]
+    labels = skill_labels(ctx.session, {s for p in wordless for s in person_skills[p.id]})
+    queries = [
+        person_words(
+            p, [labels[s][0] for s in sorted(person_skills[p.id]) if s in labels], own_words
+        )
+        for p in people
+    ]
+    docs = [job_words(j) for j in jobs]
+    corpus = ctx.corpus()
+    return lexical_scores(queries, docs, pi, ji, idf=corpus.idf(), avgdl=corpus.avgdl)
+
+
 def _pair_matrix(
     ctx: FeatureContext,
     people: Sequence[Person],
@@ -565,17 +651,21 @@ def _pair_matrix(
     w = weight[ji]
     ess_w, opt_w = w * ess[ji], w * (valid[ji] & ~ess[ji])
     ess_tot, opt_tot = ess_w.sum(1), opt_w.sum(1)
+    optional_cover = np.where(opt_tot > 0, (opt_w * held).sum(1) / np.maximum(opt_tot, 1e-12), 0.0)
     out[:, col["skill_essential"]] = np.where(
-        ess_tot > 0, (ess_w * held).sum(1) / np.maximum(ess_tot, 1e-12), 1.0
+        ess_tot > 0,
+        (ess_w * held).sum(1) / np.maximum(ess_tot, 1e-12),
+        np.where(opt_tot > 0, optional_cover, NO_SKILLS),
     )
-    out[:, col["skill_optional"]] = np.where(
-        opt_tot > 0, (opt_w * held).sum(1) / np.maximum(opt_tot, 1e-12), 0.0
-    )
+    out[:, col["skill_optional"]] = optional_cover
     out[:, col["skill_matched"]] = np.minimum(1.0, held.sum(1) / 5.0)
 
     # semantic
     pv, jv = P["vectors"][pi], J["vectors"][ji]  # (pairs, dim)
     out[:, col["semantic"]] = np.einsum("kd,kd->k", pv, jv) if pv.shape[1] == jv.shape[1] else 0
+
+    # the person's words in the job's words
+    out[:, col["lexical"]] = _lexical(ctx, people, jobs, person_skills, pi, ji)
 
     # place
     remote = J["remote"][ji]
@@ -613,7 +703,7 @@ def _pair_matrix(
     req, have = J["edu"][ji], P["edu"][pi]
     gap = np.maximum(0, req - have)
     out[:, col["education_fit"]] = np.where(
-        req < 0, 1.0, np.where(have < 0, 0.5, np.clip(1.0 - gap / 5.0, 0.0, 1.0))
+        have < 0, 0.5, np.where(req < 0, 1.0, np.clip(1.0 - gap / 5.0, 0.0, 1.0))
     )
 
     # interests, freshness, congestion

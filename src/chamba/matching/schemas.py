@@ -97,6 +97,15 @@ class Explanation(BaseModel):
     missing_essential: list[MissingSkill] = Field(default_factory=list)
     missing_optional: list[SkillRef] = Field(default_factory=list)
     distance_km: float | None = None
+    place: str | None = Field(
+        default=None,
+        description="Where the job (for an employer: the person) is, named instead of a "
+        "distance when a place is known only to its department or province ('Cusco').",
+    )
+    matched_words: list[str] = Field(
+        default_factory=list,
+        description="Words of the posting that the person also used in their own words.",
+    )
     remote: bool = False
     wage: WageInfo = Field(default_factory=WageInfo)
     hours: HoursInfo = Field(default_factory=HoursInfo)

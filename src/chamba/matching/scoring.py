@@ -48,10 +48,11 @@ class Scorer(Protocol):
 
 
 JOB_WEIGHTS: Final[Mapping[str, float]] = {
-    "skill_essential": 2.5,
+    "skill_essential": 1.0,
     "skill_optional": 0.5,
     "skill_matched": 0.3,
     "semantic": 1.5,
+    "lexical": 20.0,
     "proximity": 1.5,
     "distance_km": 0.0,
     "remote": 0.0,
@@ -69,12 +70,18 @@ JOB_WEIGHTS: Final[Mapping[str, float]] = {
 ================= ====== =========================================================================
 feature           weight why
 ================= ====== =========================================================================
-skill_essential    2.5   can the person do the job: the strongest signal, weighted by importance
-                         and rarity so that holding the rare core skill counts most
+skill_essential    1.0   can the person do the job, weighted by importance and rarity so that
+                         holding the rare core skill counts most (was 2.5; tagged skills cover
+                         only part of what a real posting asks, so they now weigh less than the
+                         words: re-tuned on real postings, bench_known_item.py dev split)
 skill_optional     0.5   nice-to-have skills help, an order of magnitude less
 skill_matched      0.3   a small bonus per matched skill, so breadth breaks ties
 semantic           1.5   the person's own words (experience, trades named colloquially) often say
                          more than the extracted skills
+lexical           20.0   the person's words found in the posting's own words (BM25, 0..1, a
+                         good match is about 0.3): on real postings (bench_known_item.py) the
+                         strongest single signal of fit; 20 makes a clearly better text match
+                         outweigh a closer place or a fresher posting
 proximity          1.5   travel time and fares weigh heavily on low-income seekers; a job 25 km
                          away loses about 0.95 against one next door
 distance_km        0     carried by ``proximity``; kept as a raw column for learned rankers
@@ -94,6 +101,7 @@ congestion        -0.2   per log-unit of applicants per opening: crowded posting
 CANDIDATE_WEIGHTS: Final[Mapping[str, float]] = {
     **JOB_WEIGHTS,
     "skill_essential": 4.0,
+    "lexical": 3.0,
     "skill_optional": 0.7,
     "semantic": 1.0,
     "proximity": 1.0,
@@ -103,7 +111,9 @@ CANDIDATE_WEIGHTS: Final[Mapping[str, float]] = {
 }
 """Weights of the candidate ranking (one job, many people): the job weights, except that an
 employer cares more about skills (4.0 essential, 0.7 optional) and less about the person's
-commute (1.0) and ask (0.5); freshness and congestion are the same for every candidate (0)."""
+commute (1.0) and ask (0.5); people's words are matched more loosely than a posting's (lexical
+3.0, not yet measured on real candidates); freshness and congestion are the same for every
+candidate (0)."""
 
 COURSE_WEIGHTS: Final[Mapping[str, float]] = {
     "skill_gap": 2.5,

@@ -4,8 +4,9 @@ Every ranking runs the same pipeline:
 
 1. **hard filters** (:mod:`chamba.matching.filters`): SQL, then the exact radius in numpy;
 2. **candidate generation**: the union of the top-``k`` by vector similarity (restricted to the
-   filtered ids), the top-``k`` by importance-weighted skill overlap (one SQL join) and the
-   nearest ``k / 4`` (so nearby work is never lost to a vague profile);
+   filtered ids), the top-``k`` by importance-weighted skill overlap (one SQL join), the top-``k``
+   by BM25 of the person's own words in the jobs' text (up to 5k filtered jobs) and the nearest
+   ``k / 4`` (so nearby work is never lost to a vague profile);
 3. **features** (:mod:`chamba.matching.features`) in one batch;
 4. **scorer** (:func:`chamba.matching.scoring.get_scorer`) in one batch;
 5. sort (score, then id), page with ``limit``/``offset``, **explain** the page only.
@@ -72,6 +73,7 @@ from chamba.matching.schemas import (
 )
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.people.models import Person, PersonSkill
+from chamba.search import lexical_scores, terms
 from chamba.vocab import Requirement
 
 IdArray = npt.NDArray[np.int64]
@@ -81,6 +83,9 @@ FloatArray = npt.NDArray[np.float64]
 CANDIDATES_K: Final = 300
 """Per source (vector, skill overlap); rankings over fewer filtered items score them all."""
 MAX_LIMIT: Final = 200
+LEXICAL_SCAN_MAX: Final = 5_000
+"""Up to this many filtered jobs, the person's words are also matched against every one's text
+(a candidate source); above it, vectors, skills and place find the candidates."""
 NEEDS_TOP_JOBS: Final = 20
 """How many of the person's best jobs define their skill gap for course recommendations."""
 
@@ -276,8 +281,34 @@ def job_candidates(
     return _union(
         _vector_top(ctx, "jobs", query, filtered.ids, k),
         overlap,
+        _lexical_top(ctx, person, filtered.ids, k),
         _nearest(filtered, k // 4),
     )
+
+
+def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) -> list[int]:
+    """Top-``k`` of ``allowed`` by BM25 of the person's own words in the jobs' stored search
+    text (title twice, description); skipped above :data:`LEXICAL_SCAN_MAX` jobs."""
+    words = terms(person.self_description)
+    if not words or allowed.size == 0 or allowed.size > LEXICAL_SCAN_MAX:
+        return []
+    ids: list[int] = []
+    docs: list[list[str]] = []
+    items = allowed.tolist()
+    for start in range(0, len(items), 5000):
+        rows = ctx.session.execute(
+            select(Job.id, Job.search_title, Job.search_text).where(
+                Job.id.in_(items[start : start + 5000])
+            )
+        )
+        for job_id, title, text in rows:
+            ids.append(int(job_id))
+            docs.append(terms(f"{title} {text}"))
+    scores = lexical_scores([words], docs, np.zeros(len(ids), np.int64), np.arange(len(ids)))
+    found = np.array(ids, dtype=np.int64)
+    keep = scores > 0
+    found, scores = found[keep], scores[keep]
+    return found[_rank(found, scores)[:k]].tolist()
 
 
 def rank_jobs(

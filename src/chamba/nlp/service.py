@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chamba.errors import NotFound
-from chamba.nlp.encoder import TextEncoder
+from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.extraction import SkillExtractor
 from chamba.nlp.jobads import OccupationIndex, extract_job_ads
 from chamba.nlp.schemas import ExtractedSkill, ProposedSkill, Requirement, SuggestedSkill
@@ -454,3 +455,115 @@ __all__ = [
     "suggest_job_skills",
     "suggest_job_skills_many",
 ]
+
+
+# --------------------------------------------------------------------------- semantic search
+
+#: Cosine below which a concept is not offered as a semantic search hit.
+SIMILAR_MIN_COSINE = 0.45
+
+
+@dataclass(slots=True)
+class _NameIndex:
+    """Vectors of every name (labels, synonyms) of some concepts; a concept scores its best."""
+
+    signature: tuple[int, str]
+    ids: list[str]
+    matrix: Any  # (n_names, dim)
+    offsets: Any  # (n_ids,) first row of each concept
+
+
+_OCCUPATIONS: dict[tuple[str, int | None], _NameIndex] = {}
+
+
+def _top(ids: Sequence[str], scores: Any, k: int) -> list[tuple[str, float]]:
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [
+        (ids[int(i)], float(scores[int(i)])) for i in order if scores[int(i)] >= SIMILAR_MIN_COSINE
+    ]
+
+
+def similar_skills(
+    session: Session, text: str, k: int = 10, *, encoder: TextEncoder | None = None
+) -> list[tuple[str, float]]:
+    """Skills whose names (any label or synonym, Spanish or English) mean what ``text`` says.
+
+    Args:
+        session: an open session.
+        text: what a person typed ("soldar fierro", "técnico en ingeniería civil").
+        k: at most this many.
+        encoder: as in :func:`get_extractor`.
+
+    Returns:
+        ``[(skill_id, cosine)]`` best first, cosine at least :data:`SIMILAR_MIN_COSINE`.
+    """
+    if not text.strip() or k <= 0:
+        return []
+    extractor = get_extractor(session, encoder)
+    if not extractor.semantic:  # a lexicon-only extractor: no vectors to compare
+        return []
+    scores = extractor.skill_scores([text])[0]  # (n_skills,)
+    return _top([s.id for s in extractor.skills], scores, k)
+
+
+def _occupation_signature(session: Session) -> tuple[int, str]:
+    from chamba.taxonomy.models import Occupation
+
+    count, latest = session.execute(
+        select(func.count(Occupation.id), func.max(Occupation.updated_at))
+    ).one()
+    return int(count or 0), str(latest or "")
+
+
+def _occupation_index(session: Session, encoder: TextEncoder | None) -> _NameIndex:
+    from chamba.config import get_settings
+    from chamba.taxonomy.models import Occupation
+
+    key = (str(session.get_bind().engine.url), id(encoder) if encoder is not None else None)
+    signature = _occupation_signature(session)
+    with _CACHE_LOCK:
+        cached = _OCCUPATIONS.get(key)
+        if cached is not None and cached.signature == signature:
+            return cached
+    rows = session.execute(
+        select(
+            Occupation.id, Occupation.label_es, Occupation.label_en, Occupation.synonyms_es,
+            Occupation.synonyms_en, Occupation.source,
+        ).order_by(Occupation.id)
+    ).all()  # fmt: skip
+    ids: list[str] = []
+    names: list[str] = []
+    offsets: list[int] = []
+    for row in rows:
+        # ESCO occupations by their two labels (as the extractor does for ESCO skills)
+        extra = [] if row.source == "esco" else [*(row.synonyms_es or []), *(row.synonyms_en or [])]
+        own = [n for n in dict.fromkeys([row.label_es, row.label_en, *extra]) if n and n.strip()]
+        if own:
+            ids.append(row.id)
+            offsets.append(len(names))
+            names.extend(own)
+    model = encoder or get_encoder()
+    if names:
+        with EmbeddingCache(get_settings().data_dir / "embeddings") as cache:
+            matrix = cache.encode(model, names)  # (n_names, dim)
+    else:
+        matrix = np.zeros((0, 1), dtype=np.float32)
+    index = _NameIndex(signature, ids, matrix, np.asarray(offsets, dtype=np.int64))
+    with _CACHE_LOCK:
+        _OCCUPATIONS[key] = index
+    return index
+
+
+def similar_occupations(
+    session: Session, text: str, k: int = 10, *, encoder: TextEncoder | None = None
+) -> list[tuple[str, float]]:
+    """Occupations whose names mean what ``text`` says (as :func:`similar_skills`)."""
+    if not text.strip() or k <= 0:
+        return []
+    index = _occupation_index(session, encoder)
+    if not index.ids:
+        return []
+    query = (encoder or get_encoder()).encode([text])  # (1, dim)
+    sims = query @ index.matrix.T  # (1, n_names)
+    scores = np.maximum.reduceat(sims, index.offsets, axis=1)[0]  # (n_ids,)
+    return _top(index.ids, scores, k)

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from chamba.api.deps import SessionDep
 from chamba.api.problems import responses
+from chamba.matching.api_deps import EncoderDep
+from chamba.nlp import service as nlp_service
 from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.errors import OccupationNotFound, SkillNotFound
 from chamba.taxonomy.models import Occupation, OccupationSkill, Skill
@@ -56,10 +58,15 @@ TaxonomyId = Annotated[str, Path(min_length=1, max_length=200)]
 
 @router.get("/skills", response_model=SkillPage, summary="Search skills (autocomplete)")
 def search_skills(
-    session: SessionDep, q: QueryText = "", limit: Limit = 20, lang: Lang = "es"
-) -> SkillPage:
-    """Skills whose labels or synonyms in either language match ``q``, best first."""
-    hits = taxonomy_service.search_skills(session, q, limit=limit, lang=lang)
+    session: SessionDep, encoder: EncoderDep, q: QueryText = "", limit: Limit = 20,
+    lang: Lang = "es",
+) -> SkillPage:  # fmt: skip
+    """Skills whose labels or synonyms in either language match ``q``, best first; when few
+    match by their words, close spellings and names that mean the same join them."""
+    hits = taxonomy_service.search_skills(
+        session, q, limit=limit, lang=lang,
+        similar=lambda text, k: nlp_service.similar_skills(session, text, k, encoder=encoder),
+    )  # fmt: skip
     rows = {
         s.id: s for s in session.scalars(select(Skill).where(Skill.id.in_([h.id for h in hits])))
     }
@@ -93,10 +100,15 @@ def get_skill(skill_id: TaxonomyId, session: SessionDep) -> SkillRead:
 
 @router.get("/occupations", response_model=OccupationPage, summary="Search occupations")
 def search_occupations(
-    session: SessionDep, q: QueryText = "", limit: Limit = 20, lang: Lang = "es"
-) -> OccupationPage:
-    """Occupations whose labels or synonyms in either language match ``q``, best first."""
-    hits = taxonomy_service.search_occupations(session, q, limit=limit, lang=lang)
+    session: SessionDep, encoder: EncoderDep, q: QueryText = "", limit: Limit = 20,
+    lang: Lang = "es",
+) -> OccupationPage:  # fmt: skip
+    """Occupations whose labels or synonyms in either language match ``q``, best first; when
+    few match by their words, close spellings and names that mean the same join them."""
+    hits = taxonomy_service.search_occupations(
+        session, q, limit=limit, lang=lang,
+        similar=lambda text, k: nlp_service.similar_occupations(session, text, k, encoder=encoder),
+    )  # fmt: skip
     rows = {
         o.id: o
         for o in session.scalars(select(Occupation).where(Occupation.id.in_([h.id for h in hits])))

@@ -63,6 +63,20 @@ def search_candidates(
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
 
 
+def all_search_texts(session: Session, table: Table) -> list[tuple[str, str]]:
+    """``(id, search_text)`` of every row of ``table`` (for typo-tolerant search)."""
+    stmt = select(table.c.id, table.c.search_text)
+    return [(r[0], r[1] or "") for r in session.execute(stmt)]
+
+
+def labels_of(session: Session, table: Table, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``{id: (label_es, label_en)}`` of the rows of ``table`` among ``ids``."""
+    if not ids:
+        return {}
+    stmt = select(table.c.id, table.c.label_es, table.c.label_en).where(table.c.id.in_(list(ids)))
+    return {r[0]: (r[1], r[2]) for r in session.execute(stmt)}
+
+
 def iter_skills(session: Session) -> Iterator[Skill]:
     yield from session.scalars(select(Skill).order_by(Skill.id))
 

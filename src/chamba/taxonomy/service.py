@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
@@ -105,6 +106,17 @@ def get_occupation(session: Session, occupation_id: str) -> Occupation:
 
 # --- search ----------------------------------------------------------------------------------
 
+Similar = Callable[[str, int], list[tuple[str, float]]]
+"""``similar(text, k) -> [(id, cosine)]``: concepts whose names mean what ``text`` says."""
+#: Below this many good lexical hits, typo and meaning matches are merged in.
+HYBRID_BELOW = 3
+#: rapidfuzz ratio (0..100) a name needs to count as the query misspelt (same first letter).
+FUZZY_CUTOFF = 85
+#: Score of a weak lexical hit (a substring, or words spread over several names).
+WEAK_LEXICAL_SCORE = 0.75
+#: Added to a cosine: a name that means the query outranks a weak substring hit at 0.6.
+SEMANTIC_BONUS = 0.15
+
 
 def _tier(query: str, tokens: Sequence[str], names: Sequence[str]) -> tuple[int, str]:
     """Rank of one row: 0 exact label, 1 label prefix, 2 synonym exact, 3 word prefix,
@@ -129,7 +141,7 @@ def _tier(query: str, tokens: Sequence[str], names: Sequence[str]) -> tuple[int,
     return 5, labels[0]
 
 
-def _search(session: Session, table: Table, q: str, limit: int, lang: Lang) -> list[SearchHit]:
+def _lexical(session: Session, table: Table, q: str, limit: int, lang: Lang) -> list[SearchHit]:
     query = normalize(q)
     if not query or limit <= 0:
         return []
@@ -166,25 +178,95 @@ def _search(session: Session, table: Table, q: str, limit: int, lang: Lang) -> l
     ]
 
 
-def search_skills(session: Session, q: str, limit: int = 20, lang: Lang = "es") -> list[SearchHit]:
+def _fuzzy(session: Session, table: Table, query: str, limit: int) -> list[tuple[str, float, str]]:
+    """``(id, score 0..1, name)`` of the rows with a name closest to ``query`` (typos)."""
+    if len(query) < 4:
+        return []
+    names: list[str] = []
+    owners: list[str] = []
+    for row_id, text in repository.all_search_texts(session, table):
+        for name in text.split(repository.SEARCH_SEP):
+            if name and name[0] == query[0]:  # typos rarely touch the first letter
+                names.append(name)
+                owners.append(row_id)
+    found = process.extract(
+        query, names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 4
+    )
+    best: dict[str, tuple[float, str]] = {}
+    for name, score, i in found:
+        owner = owners[i]
+        if owner not in best or score / 100 > best[owner][0]:
+            best[owner] = (score / 100, name)
+    return [(k, v[0], v[1]) for k, v in best.items()]
+
+
+def _search(
+    session: Session, table: Table, q: str, limit: int, lang: Lang, similar: Similar | None
+) -> list[SearchHit]:
+    """Lexical hits first; when fewer than :data:`HYBRID_BELOW` match well (exact, prefix,
+    synonym or every word a word prefix), close spellings (typos) and, with ``similar``,
+    names that mean the same (paraphrases, the other language) join them, best first."""
+    hits = _lexical(session, table, q, limit, lang)
+    strong = [h for h in hits if h.tier <= 3]
+    query = normalize(q)
+    if len(strong) >= min(limit, HYBRID_BELOW) or not query or limit <= 0:
+        return hits
+    scored: dict[str, tuple[float, int, str]] = {}  # id -> (score, tier, matched)
+
+    def offer(row_id: str, score: float, tier: int, matched: str) -> None:
+        old = scored.get(row_id)
+        if old is None or score > old[0]:
+            scored[row_id] = (score, tier, matched)
+
+    for h in hits[len(strong) :]:
+        offer(h.id, WEAK_LEXICAL_SCORE, h.tier, h.matched)
+    for row_id, score, name in _fuzzy(session, table, query, limit):
+        offer(row_id, score, 6, name)
+    if similar is not None:
+        for row_id, cosine in similar(q, limit):
+            offer(row_id, cosine + SEMANTIC_BONUS, 7, "")
+    chosen = [k for k in sorted(scored, key=lambda k: (-scored[k][0], k)) if k not in
+              {h.id for h in strong}][: max(0, limit - len(strong))]  # fmt: skip
+    labels = repository.labels_of(session, table, chosen)
+    out = list(strong)
+    for row_id in chosen:
+        if row_id not in labels:
+            continue
+        label_es, label_en = labels[row_id]
+        _, tier, matched = scored[row_id]
+        label = label_en if lang == "en" else label_es
+        out.append(
+            SearchHit(
+                id=row_id, label=label, label_es=label_es, label_en=label_en,
+                matched=matched or normalize(label), tier=tier,
+            )
+        )  # fmt: skip
+    return out
+
+
+def search_skills(
+    session: Session, q: str, limit: int = 20, lang: Lang = "es", *, similar: Similar | None = None
+) -> list[SearchHit]:
     """Skills whose labels or synonyms (Spanish or English) match ``q``, best first.
 
     Accent-, case- and punctuation-insensitive. Order: exact label, label prefix, exact
     synonym, every word a word prefix, substring; ties go to a match in ``lang``, then the
-    shorter label.
+    shorter label. When few names match that way, the closest spellings (tier 6, typos) and,
+    with ``similar(q, k) -> [(id, cosine)]``, the names closest in meaning (tier 7:
+    paraphrases, :func:`chamba.nlp.service.similar_skills`) are merged in by score.
 
     Example:
         >>> search_skills(session, "atencion")[0].label  # doctest: +SKIP
         'Atención al cliente'
     """
-    return _search(session, repository.SKILLS, q, limit, lang)
+    return _search(session, repository.SKILLS, q, limit, lang, similar)
 
 
 def search_occupations(
-    session: Session, q: str, limit: int = 20, lang: Lang = "es"
+    session: Session, q: str, limit: int = 20, lang: Lang = "es", *, similar: Similar | None = None
 ) -> list[SearchHit]:
     """Occupations matching ``q``; same rules as :func:`search_skills`."""
-    return _search(session, repository.OCCUPATIONS, q, limit, lang)
+    return _search(session, repository.OCCUPATIONS, q, limit, lang, similar)
 
 
 # --- CSV exports -----------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""Job search as people type it: place names, region names, institutions, typos, relevance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from tests.api.jobs_support import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES, assert_problem
+
+from chamba.db import utcnow
+from chamba.jobs.models import Job, JobStatus
+from chamba.jobs.schemas import JobSearch
+from chamba.jobs.service import parse_query, search_jobs
+from chamba.orgs.models import Organisation, OrgKind
+
+pytestmark = pytest.mark.usefixtures("hashed_matching")
+
+
+def _job(session: Session, title: str, ubigeo: str | None = LIMA_CERCADO, **kw: Any) -> Job:
+    job = Job(title=title, description=kw.pop("description", ""), ubigeo=ubigeo,
+              remote=ubigeo is None, status=JobStatus.OPEN, **kw)  # fmt: skip
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _ids(client: Any, query: str) -> list[int]:
+    response = client.get(f"/api/v1/jobs?{query}")
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_a_place_in_the_words_is_a_place_not_a_word(client: Any, seeded_session: Session) -> None:
+    # GIVEN lawyers and cashiers in Lima, Arequipa and Cusco; no text names the place
+    s = seeded_session
+    lima = _job(s, "Abogado", MIRAFLORES, description="Asesoría legal a la gerencia.")
+    cusco = _job(s, "Abogado", CUSCO, description="Asesoría legal.")
+    cajero = _job(s, "Cajero de agencia", AREQUIPA)
+    _job(s, "Cajero de agencia", LIMA_CERCADO)
+    # WHEN people type a trade and a place THEN only the trade in that place is found
+    assert _ids(client, "q=abogado lima") == [lima.id]
+    assert _ids(client, "q=abogado+en+Cusco") == [cusco.id]
+    # AND a woman's form of the trade finds the posting written in the man's form
+    assert _ids(client, "q=cajera en arequipa") == [cajero.id]
+    # AND the reading is explained by the parser
+    assert parse_query("cajera en arequipa").places == ["04"]
+    assert parse_query("ingeniero civil la libertad").places == ["13"]
+
+
+def test_region_takes_names_as_well_as_codes(client: Any, seeded_session: Session) -> None:
+    s = seeded_session
+    lima = _job(s, "Secretaria", MIRAFLORES)
+    cusco = _job(s, "Secretaria", CUSCO)
+    assert _ids(client, "q=secretaria&region=lima") == [lima.id]
+    assert _ids(client, "q=secretaria&region=15") == [lima.id]
+    assert _ids(client, "q=secretaria&region=Cusco") == [cusco.id]
+    assert _ids(client, "q=secretaria&region=Cuzco") == [cusco.id]  # the old spelling
+    assert cusco.id not in _ids(client, "q=secretaria&near=miraflores, lima")
+    # AND a name that is no place is a problem naming the field, with suggestions, no regex
+    response = client.get("/api/v1/jobs?region=Arequipaa")
+    assert_problem(response, 422, "region")
+    assert "Arequipa" in response.text
+    assert "^\\\\d" not in response.text
+
+
+def test_institution_names_are_searched(client: Any, seeded_session: Session) -> None:
+    s = seeded_session
+    org = Organisation(kind=OrgKind.EMPLOYER, name="Superintendencia Nacional de Migraciones")
+    s.add(org)
+    s.flush()
+    job = _job(s, "Asistente administrativo", organisation_id=org.id)
+    _job(s, "Asistente administrativo")
+    assert _ids(client, "q=asistente migraciones") == [job.id]
+
+
+def test_typos_still_find_the_trade(client: Any, seeded_session: Session) -> None:
+    s = seeded_session
+    job = _job(s, "Abogado especialista en contrataciones")
+    _job(s, "Chofer de camioneta")
+    assert _ids(client, "q=avogado") == [job.id]
+    assert _ids(client, "q=chofer") != [job.id]
+
+
+def test_relevance_before_recency(seeded_session: Session) -> None:
+    # GIVEN an older posting about electricians and a newer one that names them in passing
+    # (each has one query word in its title and one in its description)
+    s = seeded_session
+    now = utcnow()
+    about = _job(
+        s,
+        "Electricista",
+        posted_at=now - timedelta(days=9),
+        description="Técnico electricista: tableros e instalaciones de electricista.",
+    )
+    passing = _job(s, "Técnico de almacén", posted_at=now - timedelta(days=1),
+                   description="Apoya al electricista los sábados.")  # fmt: skip
+    # WHEN searched THEN the posting about the trade comes first, whatever its age
+    page = search_jobs(s, JobSearch(q="tecnico electricista"), now=now)
+    assert [j.id for j in page.items] == [about.id, passing.id]
