@@ -285,6 +285,7 @@ class JobRow:
     occupation_id: str | None
     posted_at: datetime
     updated_at: datetime
+    description: str  # the ``lexical`` feature reads the posting's words
 
 
 _JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
