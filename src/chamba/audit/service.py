@@ -47,6 +47,7 @@ READ_ACTIONS: frozenset[str] = frozenset(
     {
         "person.profile_read", "person.pathway_read", "person.matches_read",
         "person.notes_read", "person.list", "user.list", "audit.read",
+        "person.contact_read", "person.exported",  # written by GETs too (candidates, export)
     }
 )  # fmt: skip
 
