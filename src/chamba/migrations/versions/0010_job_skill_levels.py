@@ -51,6 +51,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("job_skills", schema=None) as batch_op:
+        # the level's CHECK goes first: SQLite's table copy would keep it without its column
+        batch_op.drop_constraint(op.f("ck_job_skills_skill_level"), type_="check")
         batch_op.drop_column("level")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_column("unlinked_skills")
