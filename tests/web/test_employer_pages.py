@@ -148,3 +148,49 @@ def test_language_links_of_posted_pages_point_at_a_page_that_answers_get(
         assert 'href="/empleador/ofertas/nueva?lang=en"' in page.text
         assert "/publicar?lang=" not in page.text
     assert web.get("/empleador/ofertas/nueva?lang=en").status_code == 200
+
+
+def test_hours_pay_and_district_in_the_text_prefill_the_form(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    text = (
+        "Atención al cliente y caja. 48 horas semanales, S/ 1,200 al mes, "
+        "en San Juan de Lurigancho."
+    )
+    page = web.post(
+        "/empleador/ofertas/nueva",
+        data={"titulo": "Cajera", "descripcion": text, csrf.FIELD_NAME: token},
+    )
+    assert page.status_code == 200, page.text
+    assert 'name="horas" type="number" value="48"' in page.text
+    assert 'name="sueldo_min" type="text" value="1200"' in page.text
+    assert '<option value="150132" selected>' in page.text
+
+
+def test_confirm_adds_and_removes_a_skill_and_goes_back_to_the_text(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    login_as(web, make_web_user(Role.EMPLOYER))
+    base = {**TEXT, "shown": ["cash_register", "customer_attention"], csrf.FIELD_NAME: token}
+    # remove customer_attention (unticked), add one by name
+    page = web.post(
+        "/empleador/ofertas/publicar",
+        data={**base, "skill": ["cash_register"], "accion": "agregar", "nueva": "Yape"},
+    )
+    assert page.status_code == 200
+    assert 'id="skill-cash_register" checked' in page.text
+    assert 'id="skill-customer_attention">' in page.text
+    added = page.text.count('type="checkbox" name="skill"')
+    assert added == 3, page.text
+    assert "Agregar una habilidad" in page.text
+    unknown = web.post(
+        "/empleador/ofertas/publicar",
+        data={**base, "skill": ["cash_register"], "accion": "agregar", "nueva": "zzqqxx"},
+    )
+    assert 'id="nueva-error"' in unknown.text
+    back = web.post("/empleador/ofertas/publicar", data={**base, "accion": "editar"})
+    assert back.status_code == 200
+    assert 'action="/empleador/ofertas/nueva"' in back.text
+    assert 'value="Cajera"' in back.text
+    assert "Atención al cliente y manejo de caja.</textarea>" in back.text

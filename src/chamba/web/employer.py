@@ -26,6 +26,7 @@ from chamba.auth.models import User
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import is_owner
 from chamba.jobs.errors import InvalidJob, NotJobOwner
+from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
 from chamba.matching import service as matching_service
@@ -34,6 +35,7 @@ from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.llm import ChatClient
 from chamba.orgs.models import OrgKind
 from chamba.people.models import Person
+from chamba.taxonomy import service as taxonomy_service
 from chamba.vocab import Requirement
 from chamba.web import places, posting
 from chamba.web.forms import FormState
@@ -141,7 +143,11 @@ def new_job_skills(
          "evidence": s.evidence}
         for s in found
     ]  # fmt: skip
-    context = _confirm_context(form, skills, places.picker())
+    facts = read_posting_facts(f"{titulo}\n{descripcion}")
+    for name, value in (("horas", facts.hours_per_week), ("sueldo_min", facts.wage_min),
+                        ("sueldo_max", facts.wage_max)):  # fmt: skip
+        form.values[name] = "" if value is None else str(value).removesuffix(".00")
+    context = _confirm_context(form, skills, places.picker_for(facts.ubigeo))
     return render(request, "empleador_confirmar.html", context, switch_path=NEW)
 
 
@@ -197,6 +203,31 @@ def _draft(
     form.values["descripcion"] = draft.description
 
 
+def _add_skill(
+    request: Request, session: Session, form: FormState, skills: list[dict[str, Any]],
+    query: str, lang: Lang,
+) -> None:  # fmt: skip
+    """Tick the skill best matching ``query`` (the skills search of the API), appended as
+    essential; an error on ``nueva`` when nothing matches."""
+    _ = gettext_for(request)
+    query = query.strip()[:100]
+    if not query:
+        return
+    hits = taxonomy_service.search_skills(session, query, limit=1, lang=lang)
+    if not hits:
+        form.values["nueva"] = query
+        form.error("nueva", _("We did not find that skill. Try other words."))
+        return
+    for s in skills:
+        if s["id"] == hits[0].id:
+            s["checked"] = True
+            return
+    skills.append(
+        {"id": hits[0].id, "label": hits[0].label, "checked": True, "requirement": "essential",
+         "evidence": None}
+    )  # fmt: skip
+
+
 @router.post("/empleador/ofertas/publicar")
 async def publish(
     request: Request,
@@ -215,6 +246,7 @@ async def publish(
     sueldo_min: FormText = "",
     sueldo_max: FormText = "",
     accion: FormText = "publicar",
+    nueva: FormText = "",
     llm: LlmDep = None,
 ) -> Response:
     """The confirmed posting: skills (essential or optional), place, hours, pay -> published.
@@ -236,6 +268,12 @@ async def publish(
     if accion == "redactar":
         _draft(session, form, skills, picker, lang, llm, encoder)
         context = _confirm_context(form, skills, picker, editable_description=True)
+        return render(request, "empleador_confirmar.html", context, switch_path=NEW)
+    if accion == "editar":  # back to the text, as typed
+        return render(request, "empleador_nueva.html", {"form": form}, switch_path=NEW)
+    if accion == "agregar":
+        _add_skill(request, session, form, skills, nueva, lang)
+        context = _confirm_context(form, skills, picker, editable)
         return render(request, "empleador_confirmar.html", context, switch_path=NEW)
     if accion == "lugar":
         context = _confirm_context(form, skills, picker, editable)
