@@ -99,3 +99,17 @@ def test_relevance_before_recency(seeded_session: Session) -> None:
     # WHEN searched THEN the posting about the trade comes first, whatever its age
     page = search_jobs(s, JobSearch(q="tecnico electricista"), now=now)
     assert [j.id for j in page.items] == [about.id, passing.id]
+
+
+def test_occupation_filter_takes_an_id_or_a_name(client: Any, seeded_session: Session) -> None:
+    # GIVEN a cashier posting and a welder posting (the catalogue's occupations) and one with none
+    s = seeded_session
+    cashier = _job(s, "Atención en caja", occupation_id="cashier")
+    welder = _job(s, "Taller metálico", occupation_id="welder_fabricator")
+    _job(s, "Atención en caja y taller")
+    # WHEN people filter by the occupation's id or its name  THEN only that occupation's jobs
+    assert _ids(client, "occupation=cashier") == [cashier.id]
+    assert _ids(client, "occupation=Cajero") == [cashier.id]
+    assert _ids(client, "occupation=soldador&q=taller") == [welder.id]
+    # AND a name no occupation has is a problem naming the field
+    assert_problem(client.get("/api/v1/jobs?occupation=zzqxw"), 422, "occupation")

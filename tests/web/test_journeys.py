@@ -362,6 +362,33 @@ def test_job_search_filters_explains_and_keeps_the_query(
     assert 'id="sueldo-error"' in bad.text
 
 
+def test_job_search_by_occupation(web: Any, seeded_session: Session) -> None:
+    from tests.web.test_seeker_pages import _job
+
+    cashier = _job(seeded_session, ["cash_register"], title="Atención al público",
+                   occupation_id="cashier")  # fmt: skip
+    welder = _job(seeded_session, ["arc_welding"], title="Taller",
+                  occupation_id="welder_fabricator")  # fmt: skip
+    # GIVEN anyone  WHEN they pick the occupation by name  THEN only its jobs, the value kept
+    page = web.get("/empleos?ocupacion=cajero")
+    assert page.status_code == 200
+    assert f'href="/empleos/{cashier}"' in page.text
+    assert f'href="/empleos/{welder}"' not in page.text
+    assert 'name="ocupacion"' in page.text
+    assert 'value="cajero"' in page.text
+    assert "Ocupación" in page.text
+    # AND by its ESCO/catalogue id
+    by_id = web.get("/empleos?ocupacion=welder_fabricator").text
+    assert f'href="/empleos/{welder}"' in by_id
+    assert f'href="/empleos/{cashier}"' not in by_id
+    # AND an unknown occupation is said next to the field, in Spanish, with no job listed
+    bad = web.get("/empleos?ocupacion=zzqxw")
+    assert bad.status_code == 422
+    assert 'id="ocupacion-error"' in bad.text
+    assert "Ninguna ocupación se llama así" in bad.text
+    assert f'href="/empleos/{cashier}"' not in bad.text
+
+
 def test_course_page_interest_and_enrolment(
     web: Any, token: str, seeded_session: Session, make_web_user: Any
 ) -> None:

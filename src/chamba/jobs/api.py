@@ -107,6 +107,13 @@ def search_jobs(
     remote: bool | None = None,
     hours_max: Annotated[int | None, Query(ge=1, le=84)] = None,
     wage_min: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
+    occupation: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="An occupation: its id (ESCO or catalogue) or its name ('cajero').",
+        ),
+    ] = None,
     status: Literal["open", "closed", "filled"] = "open",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -121,7 +128,9 @@ def search_jobs(
     query = JobSearch(
         q=q, region=service.resolve_region(region, "region"),
         near=service.resolve_region(near, "near"), distance_km=distance_km, remote=remote,
-        hours_max=hours_max, wage_min=wage_min, status=JobStatus(status), page=page,
+        hours_max=hours_max, wage_min=wage_min,
+        occupations=service.resolve_occupation(session, occupation),
+        status=JobStatus(status), page=page,
         per_page=per_page,
     )  # fmt: skip
     return service.search_jobs(session, query, similarity=similarity)

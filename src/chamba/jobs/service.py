@@ -42,6 +42,7 @@ from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
 from chamba.search import STOPWORDS, lexical_scores, terms
+from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.models import Skill
 from chamba.text import normalize
 from chamba.vocab import Requirement, SkillLevel
@@ -399,7 +400,34 @@ def _search_conditions(
     if query.wage_min is not None:
         best = func.coalesce(Job.wage_max, Job.wage_min)
         conditions.append(or_(best.is_(None), best >= query.wage_min))
+    if query.occupations is not None:
+        conditions.append(Job.occupation_id.in_(query.occupations))
     return conditions
+
+
+def resolve_occupation(
+    session: Session, value: str | None, field_name: str = "occupation"
+) -> list[str] | None:
+    """The occupation ids a search's ``occupation`` means: a catalogue/ESCO occupation id as
+    is, else the occupations whose name (label or synonym, either language) best matches it
+    (the ``GET /api/v1/occupations`` search: all those of the best tier).
+
+    Raises:
+        InvalidJob: no occupation has that id or a name like it.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    if repository.occupation_exists(session, text):
+        return [text]
+    hits = taxonomy_service.search_occupations(session, text, limit=10)
+    if not hits:
+        raise InvalidJob(
+            field_name,
+            f"no occupation is called {text!r}; find ids with GET /api/v1/occupations?q=...",
+        )
+    best = min(h.tier for h in hits)
+    return [h.id for h in hits if h.tier == best]
 
 
 def _corrected(session: Session, words: Sequence[str]) -> list[str]:

@@ -28,6 +28,7 @@ from chamba.api.params import PathId
 from chamba.auth.models import Role, User
 from chamba.courses import service as course_service
 from chamba.jobs import service as job_service
+from chamba.jobs.errors import InvalidJob
 from chamba.jobs.schemas import JobSearch
 from chamba.people import service as people_service
 from chamba.people.models import Person
@@ -78,6 +79,7 @@ def job_search(
     cerca: Annotated[str, Query(max_length=5)] = "",
     sueldo: Annotated[str, Query(max_length=20)] = "",
     horas: Annotated[str, Query(max_length=20)] = "",
+    ocupacion: Text = "",
     pagina: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
     """Search open jobs; without any criterion, the newest first."""
@@ -85,10 +87,16 @@ def job_search(
     lang = request_lang(request)
     form = FormState(
         {"q": q, "region": region, "remoto": remoto, "cerca": cerca, "sueldo": sueldo,
-         "horas": horas}
+         "horas": horas, "ocupacion": ocupacion}
     )  # fmt: skip
     wage = _number(form, "sueldo", sueldo, _("Write the pay as a number, e.g. 1200."))
     hours = _number(form, "horas", horas, _("Write the hours as a number, e.g. 30."))
+    occupations: list[str] | None = None
+    try:
+        occupations = job_service.resolve_occupation(session, ocupacion)
+    except InvalidJob:
+        occupations = []  # an unknown occupation matches no job
+        form.error("ocupacion", _("No occupation has that name; try another word, e.g. cajero."))
     department = region.strip()[:2] if places.picker(region.strip()[:2]).department else None
     person = _seeker_person(session, user)
     near = person.ubigeo if person is not None and cerca and person.ubigeo else None
@@ -98,6 +106,7 @@ def job_search(
         remote=True if remoto else None,
         wage_min=wage,
         hours_max=int(hours) if hours is not None else None,
+        occupations=occupations,
         near=near,
         distance_km=float(person.max_distance_km)
         if near and person is not None and person.max_distance_km
