@@ -77,6 +77,57 @@ def test_other_providers_courses_are_not_listed(
     assert "Excel para negocios" not in csv.text
 
 
+def test_edit_a_published_course(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    # GIVEN a provider's published course
+    owner = make_web_user(Role.PROVIDER)
+    login_as(web, owner)
+    done = web.post("/proveedor/cursos/publicar", data=_details(token), follow_redirects=False)
+    course_id = done.headers["location"].split("publicado=")[1]
+    # WHEN they open it from "Mis cursos"  THEN the form shows every stored field, in Spanish
+    assert f'href="/proveedor/cursos/{course_id}/editar"' in web.get("/proveedor/cursos").text
+    form = web.get(f"/proveedor/cursos/{course_id}/editar")
+    assert form.status_code == 200
+    assert "Editar el curso" in form.text
+    assert 'value="Excel para negocios"' in form.text
+    assert 'value="150"' in form.text
+    assert 'value="15/03/2026"' in form.text
+    assert f'name="curso" value="{course_id}"' in form.text
+    assert "Atención al cliente" in form.text
+    # WHEN they change the title, cost, hours, schedule and skills  THEN the course page shows it
+    changed = _details(token, titulo="Excel avanzado", costo="200", horas="60",
+                       horario=["fin_de_semana"], shown=["customer_attention", "cash_register"],
+                       skill=["cash_register"], curso=course_id)  # fmt: skip
+    saved = web.post("/proveedor/cursos/publicar", data=changed, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"/cursos/{course_id}"
+    again = web.get(f"/proveedor/cursos/{course_id}/editar").text
+    assert 'value="Excel avanzado"' in again
+    assert 'value="200"' in again
+    assert 'value="60"' in again
+    assert 'id="horario-fin_de_semana" checked' in again
+    assert 'id="horario-semana_noche" checked' not in again
+    assert "Manejo de caja" in again
+    assert "Excel avanzado" in web.get(f"/cursos/{course_id}").text
+    assert "Atención al cliente" not in again
+    # AND a bad field keeps the input and says so next to it
+    bad = web.post("/proveedor/cursos/publicar", data={**changed, "horas": "mucho"})
+    assert bad.status_code == 422
+    assert 'id="horas-error"' in bad.text
+    # GIVEN another provider  THEN neither the form nor a forged save reach the course
+    login_as(web, make_web_user(Role.PROVIDER))
+    assert web.get(f"/proveedor/cursos/{course_id}/editar").status_code == 403
+    forged = web.post("/proveedor/cursos/publicar", data={**changed, "titulo": "Robado"})
+    assert forged.status_code == 403
+    # AND without the CSRF token nothing is saved
+    login_as(web, owner)
+    no_token = {k: v for k, v in changed.items() if k != csrf.FIELD_NAME}
+    assert web.post("/proveedor/cursos/publicar", data=no_token).status_code == 403
+    assert "Robado" not in web.get(f"/proveedor/cursos/{course_id}/editar").text
+    assert web.get("/proveedor/cursos/abc/editar").status_code in (404, 422)
+
+
 def test_demand_chart_has_a_table_and_a_csv(web: Any, make_web_user: Any) -> None:
     login_as(web, make_web_user(Role.PROVIDER))
     page = web.get("/proveedor/demanda?region=15")

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from chamba.courses import repository
-from chamba.courses.errors import CourseNotFound, InvalidCourse
+from chamba.courses.errors import CourseNotFound, InvalidCourse, NotCourseOwner
 from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.courses.schemas import (
     CourseCreate,
@@ -350,6 +350,20 @@ def update_course(
         emit(session, CourseUpdated.about(course))
     session.flush()
     return course
+
+
+def edit_course(
+    session: Session, course: Course, data: CourseCreate, *, organisation_id: int | None
+) -> Course:
+    """A provider's edit of its own published course (the whole ``data``, skills included).
+
+    Raises:
+        NotCourseOwner: ``organisation_id`` is not the course's provider.
+        InvalidCourse: an unknown skill.
+    """
+    if organisation_id is None or course.provider_id != organisation_id:
+        raise NotCourseOwner(course.id)
+    return update_course(session, course, data, skills_given=True)
 
 
 def close_course(session: Session, course: Course) -> Course:

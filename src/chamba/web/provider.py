@@ -15,6 +15,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chamba.activity import service as activity_service
@@ -24,7 +25,8 @@ from chamba.api.params import MAX_ID, PathId
 from chamba.auth.models import User
 from chamba.courses import repository as course_repository
 from chamba.courses import service as course_service
-from chamba.courses.errors import InvalidCourse
+from chamba.courses.api import course_as_input
+from chamba.courses.errors import CourseNotFound, InvalidCourse
 from chamba.courses.models import Course, Modality
 from chamba.courses.schemas import CourseCreate
 from chamba.fields import parse_date
@@ -98,9 +100,14 @@ def _check_text(request: Request, form: FormState) -> None:
 
 
 def _details_context(
-    form: FormState, skills: list[dict[str, Any]], picker: places.PlacePicker, chosen: list[str]
+    form: FormState,
+    skills: list[dict[str, Any]],
+    picker: places.PlacePicker,
+    chosen: list[str],
+    editing: Course | None = None,
 ) -> dict[str, Any]:
     return {
+        "editing": editing,
         "form": form,
         "skills": skills,
         "place": picker,
@@ -178,20 +185,27 @@ def publish(
     certificado: FormText = "",
     vacantes: FormText = "",
     accion: FormText = "publicar",
+    curso: FormText = "",
 ) -> Response:
-    """The confirmed course: skills taught, modality and place, hours, cost... -> published."""
+    """The confirmed course: skills taught, modality and place, hours, cost... -> published
+    (or, with ``curso``, the provider's own published course edited)."""
     _ = gettext_for(request)
     lang = request_lang(request)
+    editing: Course | None = None
+    if curso:
+        if not curso.isdigit() or not 1 <= int(curso) <= MAX_ID:
+            raise CourseNotFound(0)
+        editing = owned_course(session, user, int(curso))
     skills = posting.returned_skills(session, shown, skill, lang)
     form = FormState(
         {"titulo": titulo, "descripcion": descripcion, "modalidad": modalidad, "horas": horas,
          "semanas": semanas, "costo": costo, "gratis": gratis, "beca": beca, "inicio": inicio,
-         "certificado": certificado, "vacantes": vacantes}
+         "certificado": certificado, "vacantes": vacantes, "curso": curso}
     )  # fmt: skip
     chosen_schedules = [h for h in horario if h in SCHEDULES]
     picker = places.picker(departamento, provincia, distrito)
     if accion == "lugar":
-        context = _details_context(form, skills, picker, chosen_schedules)
+        context = _details_context(form, skills, picker, chosen_schedules, editing)
         return render(request, "proveedor_confirmar.html", context, switch_path=NEW)
     _check_text(request, form)
     if modalidad not in MODALITIES:
@@ -238,21 +252,89 @@ def publish(
             "seats": seats,
             "skills": [{"id": s["id"]} for s in chosen],
         }
-        course = posting.publish_for_organisation(
-            session, user, form, kind=OrgKind.PROVIDER, schema=CourseCreate, values=values,
-            publish=lambda data, org_id: course_service.publish_course(
-                session, data, provider_id=org_id, lang=lang, encoder=encoder
-            ),
-            refused=InvalidCourse,
-            message=_("We could not publish the course. Check the fields."),
-        )  # fmt: skip
-        if course is not None:
-            return see_other(session, f"/proveedor/cursos?publicado={course.id}")
-    context = _details_context(form, skills, picker, chosen_schedules)
+        if editing is not None:
+            if _edit(
+                session,
+                user,
+                form,
+                editing,
+                values,
+                _("We could not save the course. Check the fields."),
+            ):
+                return see_other(session, f"/cursos/{editing.id}")
+        else:
+            course = posting.publish_for_organisation(
+                session, user, form, kind=OrgKind.PROVIDER, schema=CourseCreate, values=values,
+                publish=lambda data, org_id: course_service.publish_course(
+                    session, data, provider_id=org_id, lang=lang, encoder=encoder
+                ),
+                refused=InvalidCourse,
+                message=_("We could not publish the course. Check the fields."),
+            )  # fmt: skip
+            if course is not None:
+                return see_other(session, f"/proveedor/cursos?publicado={course.id}")
+    context = _details_context(form, skills, picker, chosen_schedules, editing)
     return render(
         request, "proveedor_confirmar.html", context, status_code=422,
         switch_path=NEW,
     )  # fmt: skip
+
+
+def _edit(
+    session: Session,
+    user: User,
+    form: FormState,
+    course: Course,
+    values: dict[str, Any],
+    message: str,
+) -> bool:
+    """Save the form's ``values`` over ``course`` (fields the form lacks kept as they are)."""
+    try:
+        data = CourseCreate.model_validate({**course_as_input(course), **values})
+    except ValidationError:
+        form.error("titulo", message)
+        return False
+    try:
+        course_service.edit_course(session, course, data, organisation_id=user.organisation_id)
+    except InvalidCourse:
+        form.error("skills", message)
+        return False
+    return True
+
+
+@router.get("/proveedor/cursos/{course_id}/editar")
+def edit_course_form(
+    request: Request, course_id: PathId, user: WebProvider, session: SessionDep
+) -> Response:
+    """The provider's own published course in the confirm form, every field filled in."""
+    course = owned_course(session, user, course_id)
+    lang = request_lang(request)
+    start = course.start_dates[0] if course.start_dates else ""
+    form = FormState(
+        {
+            "titulo": course.title,
+            "descripcion": course.description or "",
+            "modalidad": str(course.modality),
+            "horas": str(course.hours or ""),
+            "semanas": str(course.weeks or ""),
+            "costo": "" if course.cost is None else f"{course.cost.normalize():f}",
+            "gratis": "1" if course.is_free and not course.cost else "",
+            "beca": "1" if course.scholarship else "",
+            "inicio": "/".join(reversed(str(start).split("-"))) if start else "",
+            "certificado": "1" if course.certificate else "",
+            "vacantes": "" if course.seats is None else str(course.seats),
+            "curso": str(course.id),
+        }
+    )
+    ids = [s.skill_id for s in course.skills]
+    names = discover_service.labels(session, ids, lang)
+    skills = [
+        {"id": i, "label": names[i], "checked": True, "evidence": None} for i in ids if i in names
+    ]
+    slots = set(course.schedule or [])
+    chosen = [h for h, wanted in SCHEDULES.items() if set(wanted) <= slots]
+    context = _details_context(form, skills, places.picker_for(course.ubigeo), chosen, course)
+    return render(request, "proveedor_confirmar.html", context)
 
 
 # --- demand and outcomes --------------------------------------------------------------------------
