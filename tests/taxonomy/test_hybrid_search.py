@@ -58,7 +58,8 @@ def _top3(hits: list[SearchHit]) -> list[str]:
 
 SKILLS = [
     ("atender a los clientes", "customer_attention"),  # paraphrase: no name has these words
-    ("manejar moto", "motorcycle_delivery"),
+    ("llevo pedidos a las casas en mi moto", "motorcycle_delivery"),  # paraphrase
+    ("manejar moto", "motorcycle_delivery"),  # a synonym now: the words find it too
     ("soldadra", "arc_welding"),  # typo
     ("vendo ropa por facebook", "social_selling"),
 ]
