@@ -46,7 +46,8 @@ ACTIONS: dict[str, str] = {
 READ_ACTIONS: frozenset[str] = frozenset(
     {
         "person.profile_read", "person.pathway_read", "person.matches_read",
-        "person.notes_read", "person.list", "user.list", "audit.read",
+        "person.notes_read", "person.applications_read", "person.list", "user.list",
+        "audit.read",
         "person.contact_read", "person.exported",  # written by GETs too (candidates, export)
     }
 )  # fmt: skip
