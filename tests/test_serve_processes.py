@@ -99,11 +99,20 @@ class Server:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     def workers(self) -> int:
-        """Worker processes under the supervisor (not multiprocessing's resource tracker)."""
-        out = subprocess.run(
-            ["ps", "-o", "args=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
-        ).stdout
-        return sum("spawn_main" in line for line in out.splitlines())
+        """Worker processes under the supervisor (not multiprocessing's resource tracker).
+
+        Read from ``/proc`` rather than ``ps``: a bare CI machine need not have procps.
+        """
+        count = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except (OSError, IndexError):
+                continue  # the process ended while we looked
+            if int(fields[1]) == self.proc.pid and b"spawn_main" in cmdline:
+                count += 1
+        return count
 
     def stop(self, sig: int = signal.SIGINT) -> None:
         if self.proc.poll() is None:

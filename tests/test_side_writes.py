@@ -78,6 +78,35 @@ def test_a_failed_write_keeps_the_rows_for_the_next_round(tmp_path: Path) -> Non
     engine.dispose()
 
 
+def test_a_row_that_breaks_a_constraint_is_dropped_and_does_not_hold_back_the_rest(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a table whose rows must be unique, and a row that is already there
+    meta = MetaData()
+    once = Table("once", meta, Column("id", Integer, primary_key=True), Column("what", String(20)))
+    engine = make_engine(f"sqlite:///{tmp_path / 'once.db'}")
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(once.insert(), [{"id": 1, "what": "first"}])
+    metrics = Metrics(version="t")
+    writer = SideWriter(engine, metrics=metrics, flush_seconds=3600)
+    # WHEN a batch holds that row between two good ones
+    writer.submit(once, [{"id": 2, "what": "a"}, {"id": 1, "what": "dup"}, {"id": 3, "what": "b"}])
+    written = writer.flush()
+    # THEN the good rows are written, the bad one is dropped and counted, nothing waits
+    assert written == 2
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(once.c.what))) == ["a", "b", "first"]
+    assert writer.pending == 0
+    assert writer.dropped == 1
+    assert b'chamba_side_writes_dropped_total{table="once"} 1.0' in metrics.exposition()
+    # AND later rows flow again
+    writer.submit(once, [{"id": 4, "what": "c"}])
+    assert writer.flush() == 1
+    writer.stop()
+    engine.dispose()
+
+
 def test_the_app_hands_its_writer_to_request_sessions_only(tmp_path: Path) -> None:
     from chamba.api.app import create_app, prepare_database
     from chamba.config import get_settings

@@ -12,7 +12,10 @@ be a write transaction. So the request hands the rows to the app's :class:`SideW
 * **prompt**: a batch is written every ``flush_seconds`` (default 1 s), or sooner when
   ``batch_size`` rows wait, one short transaction per table;
 * **flushed on clean shutdown** (:meth:`SideWriter.stop`, called by the app's lifespan); a
-  failed write (database down) is retried at the next round, the rows kept meanwhile.
+  failed write (database down) is retried at the next round, the rows kept meanwhile;
+* **a bad row cannot block the rest**: when a batch breaks a constraint (say an audit row of a
+  user erased in between), the rows are written one by one and only those that break it are
+  dropped (counted and logged), so one row never holds back every later impression.
 
 What is lost on a crash (kill -9, power loss) is at most the last second of impressions: they
 are observations, not anyone's own action, which always commits with the request.
@@ -31,6 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -157,6 +161,11 @@ class SideWriter:
                             conn.execute(insert(table), rows)
                         for job in work.values():
                             job(conn)
+                except IntegrityError:
+                    # A row breaks a constraint: it will never be written. Write the batch row
+                    # by row so that only the rows that break it are dropped.
+                    written += self._write_one_by_one(batch, work)
+                    continue
                 except Exception as exc:
                     self.failures += 1
                     with self._lock:
@@ -175,6 +184,41 @@ class SideWriter:
                         self.metrics.side_writes_written.labels(table=table.name).inc(len(rows))
         if self.metrics is not None:
             self.metrics.side_writes_pending.set(self.pending)
+        return written
+
+    def _write_one_by_one(
+        self, batch: list[tuple[Table, dict[str, Any]]], work: dict[Any, Callable[[Connection], Any]]
+    ) -> int:
+        """Write each row (and each piece of work) in its own transaction; drop those that break
+        a constraint. Other errors (the database went away) put the rest back in the queue."""
+        written = 0
+        items: list[tuple[str, Callable[[Connection], Any]]] = [
+            (table.name, lambda conn, t=table, r=row: conn.execute(insert(t), [r]))
+            for table, row in batch
+        ] + [("work", job) for job in work.values()]
+        for done, (name, write) in enumerate(items):
+            try:
+                with self.engine.begin() as conn:
+                    write(conn)
+            except IntegrityError as exc:
+                self._count_drop(name)
+                log.warning("side writes: dropped a %s row that breaks a constraint: %s",
+                            name, str(exc.orig).splitlines()[0])  # fmt: skip
+                continue
+            except Exception as exc:
+                self.failures += 1
+                with self._lock:
+                    rest = batch[done:] if done < len(batch) else []
+                    self._rows.extendleft(reversed(rest))
+                    for key, job in list(work.items())[max(0, done - len(batch)) :]:
+                        self._work.setdefault(key, job)
+                log.warning("side writes: writing row by row failed: %s", exc)
+                return written
+            if name != "work":
+                written += 1
+                self.written += 1
+                if self.metrics is not None:
+                    self.metrics.side_writes_written.labels(table=name).inc()
         return written
 
     def start(self) -> SideWriter:
