@@ -7,7 +7,7 @@ course. ``DELETE`` closes a course (status ``closed``); it is never erased.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +20,7 @@ from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.courses import service
 from chamba.courses.deps import OwnedCourse, ProviderUser, ValidCourse
 from chamba.courses.errors import CourseNotFound, InvalidCourse, NotCourseOwner
-from chamba.courses.models import Course, CourseStatus, Modality
+from chamba.courses.models import CourseStatus, Modality
 from chamba.courses.schemas import CourseCreate, CourseOut, CoursePage, CourseUpdate
 from chamba.matching.api_deps import EncoderDep
 from chamba.orgs import service as org_service
@@ -28,29 +28,6 @@ from chamba.orgs.models import OrgKind
 
 router = APIRouter(tags=["courses"])
 _write_errors = (NotAuthenticated, RoleRequired, NotCourseOwner, CourseNotFound)
-
-
-def course_as_input(course: Course) -> dict[str, Any]:
-    """The stored course as :class:`CourseCreate` input (to merge a ``PATCH`` into)."""
-    return {
-        "title": course.title,
-        "description": course.description,
-        "location": {"ubigeo": course.ubigeo} if course.ubigeo else None,
-        "modality": course.modality,
-        "hours": course.hours,
-        "weeks": course.weeks,
-        "cost": course.cost,
-        "currency": course.currency,
-        "is_free": course.is_free,
-        "scholarship": course.scholarship,
-        "schedule": list(course.schedule or []),
-        "start_dates": list(course.start_dates or []),
-        "certificate": course.certificate,
-        "seats": course.seats,
-        "education_required": course.education_required,
-        "status": course.status,
-        "skills": [{"id": s.skill_id, "level": s.level} for s in course.skills],
-    }
 
 
 @router.get("/courses", summary="Search courses (public)")
@@ -109,11 +86,8 @@ def update_course(
     course: OwnedCourse, data: CourseUpdate, user: ProviderUser, session: SessionDep
 ) -> CourseOut:
     sent = data.model_dump(include=data.model_fields_set)
-    merged_input = {**course_as_input(course), **sent}
-    if "cost" in sent and "is_free" not in sent:
-        merged_input["is_free"] = None  # recomputed from the new cost
     try:
-        merged = CourseCreate.model_validate(merged_input)
+        merged = service.merged_change(course, sent)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -331,6 +331,44 @@ def publish_course(
     session.flush()
     emit(session, CoursePublished.about(course))
     return course
+
+
+def course_as_input(course: Course) -> dict[str, Any]:
+    """The stored course as :class:`CourseCreate` input (to merge a change into)."""
+    return {
+        "title": course.title,
+        "description": course.description,
+        "location": {"ubigeo": course.ubigeo} if course.ubigeo else None,
+        "modality": course.modality,
+        "hours": course.hours,
+        "weeks": course.weeks,
+        "cost": course.cost,
+        "currency": course.currency,
+        "is_free": course.is_free,
+        "scholarship": course.scholarship,
+        "schedule": list(course.schedule or []),
+        "start_dates": list(course.start_dates or []),
+        "certificate": course.certificate,
+        "seats": course.seats,
+        "education_required": course.education_required,
+        "status": course.status,
+        "skills": [{"id": s.skill_id, "level": s.level} for s in course.skills],
+    }
+
+
+def merged_change(course: Course, changes: Mapping[str, Any]) -> CourseCreate:
+    """The stored ``course`` with ``changes`` (fields of :class:`CourseCreate`) laid over it,
+    checked as a whole: the input of :func:`update_course` / :func:`edit_course`.
+
+    A new ``cost`` without ``is_free`` recomputes ``is_free``.
+
+    Raises:
+        pydantic.ValidationError: the merged course is not valid.
+    """
+    merged = {**course_as_input(course), **changes}
+    if "cost" in changes and "is_free" not in changes:
+        merged["is_free"] = None  # recomputed from the new cost
+    return CourseCreate.model_validate(merged)
 
 
 def update_course(

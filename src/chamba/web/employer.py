@@ -22,10 +22,9 @@ from chamba.activity.models import Application, ApplicationStatus
 from chamba.api.deps import LlmDep, SessionDep
 from chamba.api.params import PathId
 from chamba.audit.deps import AuditDep
-from chamba.auth.models import User
 from chamba.jobs import service as job_service
-from chamba.jobs.deps import is_owner
-from chamba.jobs.errors import InvalidJob, NotJobOwner
+from chamba.jobs.deps import owned_job
+from chamba.jobs.errors import InvalidJob
 from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
@@ -51,14 +50,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 NEW = "/empleador/ofertas/nueva"
 
 REQUIREMENTS: Final = ("essential", "optional")
-
-
-def owned_job(session: Session, user: User, job_id: int) -> Job:
-    """The job when the employer's organisation published it (the API's ``OwnedJob``)."""
-    job = job_service.get_job(session, job_id)
-    if not is_owner(user, job):
-        raise NotJobOwner(job.id)
-    return job
 
 
 #: Orders of "Mis ofertas": most new applications (open first), newest, by title.
@@ -340,7 +331,7 @@ def job_candidates(
     error: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     lang = request_lang(request)
-    job = owned_job(session, user, job_id)
+    job = owned_job(user, job_id, session)
     page = matching_service.candidates_for_job(session, indexes, job.id, limit=20, lang=lang)
     ids = [item.person_id for item in page.items if item.person_id is not None]
     people = {p.id: p for p in (session.get(Person, i) for i in ids) if p is not None}
@@ -388,7 +379,7 @@ def move_application(
     application = session.get(Application, application_id)
     if application is None:
         raise ApplicationNotFound(application_id)
-    job = owned_job(session, user, application.job_id)
+    job = owned_job(user, application.job_id, session)
     target = f"/empleador/ofertas/{job.id}"
     try:
         new = ApplicationStatus(estado)
@@ -441,7 +432,7 @@ def close(
     confirmado: FormText = "",
 ) -> Response:
     """Close a job (asked once more: applicants still waiting are told it closed)."""
-    job = owned_job(session, user, job_id)
+    job = owned_job(user, job_id, session)
     if not confirmado:
         _ = gettext_for(request)
         waiting = activity_service.waiting_count(session, job)

@@ -19,13 +19,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chamba.activity import service as activity_service
-from chamba.activity.errors import NotCourseProvider, NotEnrolled
+from chamba.activity.errors import NotEnrolled
 from chamba.api.deps import SessionDep
 from chamba.api.params import MAX_ID, PathId
 from chamba.auth.models import User
 from chamba.courses import repository as course_repository
 from chamba.courses import service as course_service
-from chamba.courses.api import course_as_input
+from chamba.courses.deps import owned_course
 from chamba.courses.errors import CourseNotFound, InvalidCourse
 from chamba.courses.models import Course, Modality
 from chamba.courses.schemas import CourseCreate
@@ -195,7 +195,7 @@ def publish(
     if curso:
         if not curso.isdigit() or not 1 <= int(curso) <= MAX_ID:
             raise CourseNotFound(0)
-        editing = owned_course(session, user, int(curso))
+        editing = owned_course(user, int(curso), session)
     skills = posting.returned_skills(session, shown, skill, lang)
     form = FormState(
         {"titulo": titulo, "descripcion": descripcion, "modalidad": modalidad, "horas": horas,
@@ -290,7 +290,7 @@ def _edit(
 ) -> bool:
     """Save the form's ``values`` over ``course`` (fields the form lacks kept as they are)."""
     try:
-        data = CourseCreate.model_validate({**course_as_input(course), **values})
+        data = course_service.merged_change(course, values)
     except ValidationError:
         form.error("titulo", message)
         return False
@@ -307,7 +307,7 @@ def edit_course_form(
     request: Request, course_id: PathId, user: WebProvider, session: SessionDep
 ) -> Response:
     """The provider's own published course in the confirm form, every field filled in."""
-    course = owned_course(session, user, course_id)
+    course = owned_course(user, course_id, session)
     lang = request_lang(request)
     start = course.start_dates[0] if course.start_dates else ""
     form = FormState(
@@ -365,14 +365,6 @@ def graduates(
 # --- the people of a course: enrolled, interested, completed ------------------------------------
 
 
-def owned_course(session: Session, user: User, course_id: int) -> Course:
-    """The course when the provider's organisation offers it (else the 403 page)."""
-    course = course_service.get_course(session, course_id)
-    if user.organisation_id is None or course.provider_id != user.organisation_id:
-        raise NotCourseProvider(f"Course {course_id} belongs to another provider.")
-    return course
-
-
 @router.get("/proveedor/cursos/{course_id}/personas")
 def course_people(
     request: Request,
@@ -383,7 +375,7 @@ def course_people(
 ) -> Response:
     """Who enrolled (and who is interested and let organisations see them), and recording who
     completed: the completion that certifies the course's skills."""
-    course = owned_course(session, user, course_id)
+    course = owned_course(user, course_id, session)
     learners = activity_service.course_learners(session, course)
     recorded = next((x.person for x in learners if x.person.id == registrado), None)
     context = {"course": course, "learners": learners, "recorded": recorded}
@@ -395,7 +387,7 @@ def record_completion(
     course_id: PathId, person_id: PathId, user: WebProvider, session: SessionDep
 ) -> Response:
     """ "Terminó el curso": certify the course's skills on the person's profile."""
-    course = owned_course(session, user, course_id)
+    course = owned_course(user, course_id, session)
     person = session.get(Person, person_id)
     if person is None:
         raise NotEnrolled(course.id, person_id)
