@@ -56,7 +56,7 @@ def make_user(client: Any, seeded_session: Session) -> MakeUser:
         token, _ = security.create_access_token(
             user_id=user.id,
             role=role.value,
-            session_id=login.id,
+            session_id=login.public_id,
             now=now,
             settings=get_settings(),
         )

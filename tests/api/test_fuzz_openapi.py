@@ -85,8 +85,9 @@ def _user(session: Session, role: Role, label: str, **fields: Any) -> tuple[int,
     session.add(login)
     session.flush()
     token, _ = security.create_access_token(
-        user_id=user.id, role=role.value, session_id=login.id, now=now, settings=get_settings()
-    )
+        user_id=user.id, role=role.value, session_id=login.public_id, now=now,
+        settings=get_settings(),
+    )  # fmt: skip
     return user.id, {"Authorization": f"Bearer {token}"}
 
 

@@ -58,9 +58,9 @@ def test_access_tokens_expire_on_the_service_clock(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     now = datetime(2026, 5, 1, 12, tzinfo=UTC)
     token, lifetime = security.create_access_token(
-        user_id=7, role="seeker", session_id=3, now=now, settings=settings
+        user_id=7, role="seeker", session_id="s" * 43, now=now, settings=settings
     )
     claims = security.decode_access_token(token, settings, now=now + timedelta(minutes=14))
-    assert (claims.user_id, claims.session_id, lifetime) == (7, 3, 900)
+    assert (claims.user_id, claims.session_id, lifetime) == (7, "s" * 43, 900)
     with pytest.raises(NotAuthenticated, match="expired"):
         security.decode_access_token(token, settings, now=now + timedelta(seconds=lifetime))

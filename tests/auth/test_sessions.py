@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import jwt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from chamba.auth import service
+from chamba.auth import security, service
+from chamba.auth.models import AuthSession
 from chamba.auth.schemas import LoginIn
 from chamba.db import session_scope
 
@@ -146,3 +148,31 @@ def test_guessing_the_current_password_is_rate_limited(client: TestClient) -> No
         for n in range(6)
     ]
     assert answers == [403] * 5 + [429]
+
+
+def test_access_tokens_name_their_login_by_a_random_id(
+    client: TestClient, app: FastAPI, auth_engine: Engine
+) -> None:
+    # GIVEN two logins of the same account
+    register(client)
+    first = tokens(client, email="rosa@example.pe")["access_token"]
+    second = tokens(client, email="rosa@example.pe")["access_token"]
+    key = app.state.settings.derived_key(security.ACCESS_KEY_ID)
+    sids = [jwt.decode(t, key, algorithms=["HS256"])["sid"] for t in (first, second)]
+    # THEN each names its login by a random 256-bit id, not by the sequence of logins
+    with session_scope(auth_engine) as session:
+        rows = session.scalars(select(AuthSession).order_by(AuthSession.id)).all()
+        assert sids == [rows[0].public_id, rows[1].public_id]
+        numbers = [str(rows[0].id), str(rows[1].id)]
+    assert all(len(sid) >= 43 and sid not in numbers for sid in sids)
+    assert sids[0] != sids[1]
+    # AND a token naming a login by its row number (as tokens did before) is refused
+    forged = security.create_access_token(
+        user_id=1, role="seeker", session_id="s" * 43, now=service.utcnow(),
+        settings=app.state.settings,
+    )[0]  # fmt: skip
+    claims = jwt.decode(forged, key, algorithms=["HS256"])
+    claims["sid"] = numbers[0]
+    legacy = jwt.encode(claims, key, algorithm="HS256", headers={"kid": security.ACCESS_KEY_ID})
+    assert me(client, legacy).status_code == 401
+    assert me(client, first).status_code == 200

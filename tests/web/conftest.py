@@ -78,7 +78,7 @@ def make_web_user(web: Any, seeded_session: Session) -> MakeWebUser:
         refresh = security.new_refresh_token()
         seeded_session.add(
             RefreshToken(
-                session_id=login.id,
+                session_id=login.public_id,
                 token_hash=security.token_hash(refresh),
                 created_at=now,
                 expires_at=now + timedelta(days=1),
@@ -88,7 +88,7 @@ def make_web_user(web: Any, seeded_session: Session) -> MakeWebUser:
         access, _ = security.create_access_token(
             user_id=user.id,
             role=role.value,
-            session_id=login.id,
+            session_id=login.public_id,
             now=issued,
             settings=get_settings(),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -41,8 +42,14 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def new_session_id() -> str:
+    """A random, unguessable login id (256 bits, URL-safe): what access tokens carry as ``sid``."""
+    return secrets.token_urlsafe(32)
+
+
 class AuthSession(Base):
-    """One login: the family of refresh tokens it issued. Access tokens name it (claim ``sid``).
+    """One login: the family of refresh tokens it issued. Access tokens name it (claim ``sid``)
+    by its random :attr:`public_id`, never by the sequential primary key.
 
     Revoking the session (logout, refresh-token reuse, deactivation) ends every token of the
     family at once: access tokens are checked against this row on each request.
@@ -51,6 +58,12 @@ class AuthSession(Base):
     __tablename__ = "auth_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id tokens and cookies carry (random, 43 characters); the integer ``id`` stays inside.
+    #: Always set (by the default); nullable in the schema only because SQLite cannot add a NOT
+    #: NULL column to a table that others reference without dropping their rows.
+    public_id: Mapped[str] = mapped_column(
+        String(64), nullable=True, unique=True, index=True, default=new_session_id
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

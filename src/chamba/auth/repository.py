@@ -31,11 +31,12 @@ def list_users(
     return users, session.scalar(count) or 0
 
 
-def session_with_user(session: Session, session_id: int) -> tuple[AuthSession, User] | None:
+def session_with_user(session: Session, public_id: str) -> tuple[AuthSession, User] | None:
+    """The login whose random public id is ``public_id``, with its user."""
     row = session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == session_id)
+        .where(AuthSession.public_id == public_id)
     ).one_or_none()
     return None if row is None else (row[0], row[1])
 

@@ -85,23 +85,25 @@ class AccessClaims:
 
     user_id: int
     role: str
-    session_id: int
+    #: The login's random public id (:attr:`~chamba.auth.models.AuthSession.public_id`).
+    session_id: str
     expires_at: datetime
     token_id: str
 
 
 def create_access_token(
-    *, user_id: int, role: str, session_id: int, now: datetime, settings: Settings
+    *, user_id: int, role: str, session_id: str, now: datetime, settings: Settings
 ) -> tuple[str, int]:
     """A signed JWT (HS256) and its lifetime in seconds.
 
-    Claims: ``sub`` (user id), ``role``, ``sid`` (login session), ``iat``, ``exp``, ``jti``.
+    Claims: ``sub`` (user id), ``role``, ``sid`` (the login session's random public id, so one
+    login's id says nothing about another's), ``iat``, ``exp``, ``jti``.
     """
     lifetime = timedelta(minutes=settings.access_token_minutes)
     claims = {
         "sub": str(user_id),
         "role": role,
-        "sid": str(session_id),
+        "sid": session_id,
         "typ": ACCESS,
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
@@ -139,7 +141,7 @@ def decode_access_token(token: str, settings: Settings, *, now: datetime) -> Acc
         parsed = AccessClaims(
             user_id=int(claims["sub"]),
             role=str(claims.get("role", "")),
-            session_id=int(claims["sid"]),
+            session_id=_public_id(claims["sid"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
             token_id=str(claims["jti"]),
         )
@@ -148,6 +150,13 @@ def decode_access_token(token: str, settings: Settings, *, now: datetime) -> Acc
     if parsed.expires_at <= now:
         raise NotAuthenticated("Your session expired; refresh the token or log in again.")
     return parsed
+
+
+def _public_id(value: object) -> str:
+    """A ``sid`` claim as issued by this version: a random id, not a sequential number."""
+    if not isinstance(value, str) or not 32 <= len(value) <= 64 or value.isdigit():
+        raise ValueError("not a session id")
+    return value
 
 
 def new_refresh_token() -> str:

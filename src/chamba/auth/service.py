@@ -326,7 +326,7 @@ def _pair(
     access, lifetime = security.create_access_token(
         user_id=user.id,
         role=user.role.value,
-        session_id=auth_session.id,
+        session_id=auth_session.public_id,
         now=now,
         settings=settings,
     )
