@@ -31,7 +31,7 @@ import numpy as np
 
 
 def _problem(rng: random.Random, courses: tuple[int, int], skills: tuple[int, int]) -> Any:
-    from chamba.matching.pathways import Candidate
+    from chamba.matching.pathways.solver import Candidate
 
     full = (1 << rng.randint(*skills)) - 1
     cands = []
@@ -45,7 +45,7 @@ def _problem(rng: random.Random, courses: tuple[int, int], skills: tuple[int, in
 
 
 def _budgeted(cases: int, small: int, seed: int) -> dict[str, Any]:
-    from chamba.matching.pathways import solve_exact, solve_greedy_within_budget, solve_milp
+    from chamba.matching.pathways.solver import solve_exact, solve_greedy_within_budget, solve_milp
 
     rng = random.Random(seed)
     ratios: list[float] = []
@@ -112,7 +112,7 @@ def main() -> None:
     from chamba.api.app import prepare_database
     from chamba.db import make_engine
     from chamba.demo.generator import REFERENCE_DATE, generate_demo
-    from chamba.matching import pathways
+    from chamba.matching.pathways import planner as pathways
     from chamba.people.models import Person
     from chamba.taxonomy.models import Occupation
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from chamba.courses.models import Modality
 from chamba.errors import InvalidInput, NotFound
 from chamba.matching.course_options import CourseConstraints
-from chamba.matching.pathways import (
+from chamba.matching.pathways.planner import plan_pathway
+from chamba.matching.pathways.solver import (
     LAMBDA_PEN_PER_HOUR,
     Candidate,
-    plan_pathway,
     solve_exact,
     solve_greedy,
     solve_greedy_within_budget,

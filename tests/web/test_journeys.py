@@ -224,13 +224,13 @@ def test_a_filtered_funnel_csv_names_its_region_and_numbers_stay_numbers(
 
 def test_plans_and_explanations_count_in_words() -> None:
     from chamba.matching.explain import _skills_sentence
-    from chamba.matching.pathways import _planned_text
+    from chamba.matching.pathways.messages import planned_text
 
     assert (
-        _planned_text("es", 1, 1, "Cajera")
+        planned_text("es", 1, 1, "Cajera")
         == "Con 1 curso cubres la habilidad que te falta para Cajera."
     )
-    assert _planned_text("en", 2, 3, "Cashier") == (
+    assert planned_text("en", 2, 3, "Cashier") == (
         "2 courses cover the 3 skills you are missing for Cashier."
     )
     assert _skills_sentence(1, 1, 1, [], "es", seeker=True) == "Tienes la habilidad clave."

@@ -41,7 +41,8 @@ from chamba.jobs.models import Job, JobStatus
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
-from chamba.matching.pathways import Pathway, plan_pathway
+from chamba.matching.pathways.planner import plan_pathway
+from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import MatchPage
 from chamba.people import service as people_service
 from chamba.people.deps import CurrentPerson

@@ -33,7 +33,8 @@ from chamba.jobs.models import Job, JobStatus
 from chamba.learning.serving import serving_ranker
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
-from chamba.matching.pathways import Pathway, plan_pathway
+from chamba.matching.pathways.planner import plan_pathway
+from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import InvalidMatchRequest, MatchItem, MatchPage
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.observability.metrics import Metrics, MetricsDep

@@ -21,7 +21,7 @@ from chamba.counseling import service as counseling_service
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
-from chamba.matching.pathways import plan_pathway
+from chamba.matching.pathways.planner import plan_pathway
 from chamba.people import service as people_service
 from chamba.web.forms import FormState
 from chamba.web.session import WebCounselor, see_other

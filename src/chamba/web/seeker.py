@@ -32,7 +32,7 @@ from chamba.jobs.models import Job, JobStatus
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
-from chamba.matching.pathways import plan_pathway
+from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.schemas import MatchPage
 from chamba.people import service as people_service
 from chamba.people.errors import NationalIdTaken
