@@ -78,7 +78,7 @@ def make_web_user(web: Any, seeded_session: Session) -> MakeWebUser:
         refresh = security.new_refresh_token()
         seeded_session.add(
             RefreshToken(
-                session_id=login.public_id,
+                session_id=login.id,
                 token_hash=security.token_hash(refresh),
                 created_at=now,
                 expires_at=now + timedelta(days=1),
