@@ -111,7 +111,8 @@ def main() -> None:
 
     from chamba.api.app import prepare_database
     from chamba.db import make_engine
-    from chamba.demo.generator import REFERENCE_DATE, generate_demo
+    from chamba.demo.common import REFERENCE_DATE
+    from chamba.demo.generator import generate_demo
     from chamba.matching.pathways import planner as pathways
     from chamba.people.models import Person
     from chamba.taxonomy.models import Occupation

@@ -85,7 +85,8 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
     from sqlalchemy.orm import Session, selectinload
 
     from chamba.db import make_engine, migrate
-    from chamba.demo.generator import REFERENCE_DATE, generate_demo
+    from chamba.demo.common import REFERENCE_DATE
+    from chamba.demo.generator import generate_demo
     from chamba.demo.ground_truth import job_arrays, load_ground_truth, person_arrays
     from chamba.demo.sample_catalogue import install_sample_catalogue
     from chamba.jobs.models import Job, JobStatus

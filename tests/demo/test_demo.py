@@ -22,7 +22,8 @@ from chamba.activity.models import Application, Interaction
 from chamba.courses.models import Course
 from chamba.db import make_engine, migrate
 from chamba.demo import loader
-from chamba.demo.generator import MINIMUM_WAGE, DemoReport, generate_demo
+from chamba.demo.common import MINIMUM_WAGE
+from chamba.demo.generator import DemoReport, generate_demo
 from chamba.demo.ground_truth import load_ground_truth, true_course_utility, true_utility
 from chamba.demo.sample_catalogue import install_sample_catalogue
 from chamba.jobs.models import Job

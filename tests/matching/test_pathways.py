@@ -429,7 +429,8 @@ def test_demo_world_plans_are_feasible(tmp_path: Path) -> None:
     # GIVEN a generated demo Peru of 200 people in its own SQLite file
     from chamba.api.app import prepare_database
     from chamba.db import make_engine
-    from chamba.demo.generator import REFERENCE_DATE, generate_demo
+    from chamba.demo.common import REFERENCE_DATE
+    from chamba.demo.generator import generate_demo
     from chamba.people.models import Person
     from chamba.taxonomy.models import Occupation
 
