@@ -130,7 +130,7 @@ def client(seeded_engine: Engine, seeded_session: Session) -> Any:
     from fastapi.testclient import TestClient
 
     from chamba.api.app import create_app
-    from chamba.api.deps import get_session
+    from chamba.deps import get_session
 
     app = create_app(get_settings(), seeded_engine)
 

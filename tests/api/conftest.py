@@ -102,8 +102,9 @@ def hashed_matching(client: Any, seeded_session: Session) -> Iterator[Any]:
     """
     from tests.api.jobs_support import HashEncoder
 
-    from chamba.matching.api_deps import get_match_indexes, get_text_encoder
+    from chamba.matching.api_deps import get_match_indexes
     from chamba.matching.embeddings import build_indexes
+    from chamba.nlp.deps import get_text_encoder
 
     encoder = HashEncoder()
     overrides = client.app.dependency_overrides

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from tests.api.conftest import MakeUser
 
-from chamba.api.problems import MAX_BODY_BYTES, PROBLEM_JSON
 from chamba.auth.models import Role
+from chamba.problems import MAX_BODY_BYTES, PROBLEM_JSON
 
 API = "/api/v1"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

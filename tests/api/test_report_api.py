@@ -15,7 +15,8 @@ from tests.api.jobs_support import HashEncoder, job_body
 from chamba.auth.models import Role
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobCreate
-from chamba.matching.api_deps import get_match_indexes, get_text_encoder
+from chamba.matching.api_deps import get_match_indexes
+from chamba.nlp.deps import get_text_encoder
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people.models import PersonSkill
 from chamba.readability import fernandez_huerta

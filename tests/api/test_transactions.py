@@ -56,7 +56,7 @@ def test_a_request_that_may_write_begins_as_the_writer_and_a_read_never_blocks(
     from sqlalchemy import text
     from starlette.requests import Request
 
-    from chamba.api.deps import get_session
+    from chamba.deps import get_session
 
     # GIVEN the real app on a SQLite database
     engine = make_engine(f"sqlite:///{tmp_path / 'rw.db'}")

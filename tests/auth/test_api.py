@@ -440,7 +440,7 @@ def test_optional_user_is_none_without_a_token(client: TestClient, app: FastAPI)
     def who(user: OptionalUser) -> dict[str, str | None]:
         return {"role": user.role.value if user else None}
 
-    from chamba.api.problems import install_problem_handlers
+    from chamba.problems import install_problem_handlers
 
     install_problem_handlers(probe)
     guest = TestClient(probe)

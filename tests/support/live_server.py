@@ -23,8 +23,9 @@ from chamba.courses.schemas import CourseCreate
 from chamba.db import blind_index, make_engine, session_scope
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobCreate
-from chamba.matching.api_deps import get_match_indexes, get_text_encoder
+from chamba.matching.api_deps import get_match_indexes
 from chamba.nlp import service as nlp_service
+from chamba.nlp.deps import get_text_encoder
 from chamba.nlp.extraction import SkillExtractor
 from chamba.orgs.models import Organisation, OrgKind
 

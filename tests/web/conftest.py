@@ -112,8 +112,9 @@ def fast_matching(web: Any, seeded_session: Session) -> Iterator[Any]:
     vector indexes."""
     from tests.api.jobs_support import HashEncoder
 
-    from chamba.matching.api_deps import get_match_indexes, get_text_encoder
+    from chamba.matching.api_deps import get_match_indexes
     from chamba.nlp import service as nlp_service
+    from chamba.nlp.deps import get_text_encoder
 
     encoder = HashEncoder()
     extractor = web.app.state.skill_extractor

@@ -9,8 +9,8 @@ import pytest
 from fastapi.routing import APIRoute
 from tests.web.conftest import MakeWebUser, login_as
 
-from chamba.api.params import MAX_ID
 from chamba.auth.models import Role
+from chamba.params import MAX_ID
 
 
 def _routes(routes: list[Any]) -> Iterator[APIRoute]:

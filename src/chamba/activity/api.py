@@ -33,11 +33,10 @@ from chamba.activity.schemas import (
     JobApplicationList,
     JobApplicationOut,
 )
-from chamba.api.deps import SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.auth.models import Role
+from chamba.deps import SessionDep
 from chamba.jobs.deps import OwnedJob, ValidJob, is_owner
 from chamba.jobs.errors import JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
@@ -46,6 +45,7 @@ from chamba.observability.metrics import MetricsDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.people.models import Person
+from chamba.problems import responses
 
 router = APIRouter(tags=["applications"])
 _seeker_errors = (NotAuthenticated, NotASeeker)

@@ -18,12 +18,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 import chamba
-from chamba.api.problems import (
-    AnswerUnexpected,
-    BodySizeLimit,
-    RefuseLoneSurrogates,
-    install_problem_handlers,
-)
 from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
 from chamba.db import get_engine, migrate, session_factory, session_scope
@@ -31,12 +25,19 @@ from chamba.events.runtime import AppEvents
 from chamba.events.service import feed_metrics as feed_event_metrics
 from chamba.insights.cache import DEMAND_CACHE_KEY, DemandCache
 from chamba.learning.serving import install_serving
+from chamba.matching.api_deps import index_store_of, search_similarity_of
 from chamba.observability.logging import RequestContextMiddleware, configure_logging
 from chamba.observability.metrics import (
     CONTENT_TYPE_LATEST,
     Metrics,
     MetricsMiddleware,
     RouteTemplates,
+)
+from chamba.problems import (
+    AnswerUnexpected,
+    BodySizeLimit,
+    RefuseLoneSurrogates,
+    install_problem_handlers,
 )
 from chamba.side_writes import SIDE_WRITER_KEY, SideWriter
 from chamba.web.mount import install_web
@@ -168,7 +169,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    # SQLite: the queue of this process's writing requests (chamba.api.deps.sqlite_write_turn).
+    # SQLite: the queue of this process's writing requests (chamba.deps.sqlite_write_turn).
     app.state.sqlite_write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     # One session factory per app: request sessions come from it, and the match-index upkeep
     # (installed on first use of the indexes) listens on it.
@@ -185,6 +186,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     }
     app.state.metrics = metrics
     app.state.serving = serving
+    # The encoder and the search relevance that lower features take (chamba.nlp.deps,
+    # chamba.jobs.deps) are those of the match indexes, made on first use.
+    app.state.text_encoder = lambda: index_store_of(app).encoder
+    app.state.search_similarity = lambda: search_similarity_of(app)
     app.state.events = AppEvents(app, demand_cache)
     install_problem_handlers(app)
     install_web(app)  # pages at /, /static, HTML error pages, gzip (innermost middleware)

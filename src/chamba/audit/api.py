@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from chamba.api.deps import SessionDep
-from chamba.api.params import MAX_ID, Page
 from chamba.audit import service
 from chamba.audit.deps import AuditDep
 from chamba.audit.schemas import AuditEntryOut, AuditPage
-from chamba.auth.api import responses
 from chamba.auth.deps import AdminUser
 from chamba.auth.errors import NotAuthenticated, RoleRequired
+from chamba.deps import SessionDep
+from chamba.params import MAX_ID, Page
+from chamba.problems import responses
 
 router = APIRouter(tags=["admin"])
 

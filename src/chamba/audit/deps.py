@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from chamba.api.deps import SessionDep
 from chamba.audit import service
 from chamba.auth.models import User
+from chamba.deps import SessionDep
 from chamba.observability.logging import request_id_of
 
 

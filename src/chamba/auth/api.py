@@ -9,9 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
-from chamba.api.deps import SessionDep, SettingsDep
-from chamba.api.params import Page, UserId
-from chamba.api.problems import responses  # re-exported: features import it from here
 from chamba.audit.deps import AuditDep
 from chamba.auth import service
 from chamba.auth.deps import AdminUser, ClientDep, CurrentLogin, CurrentUser
@@ -42,7 +39,10 @@ from chamba.auth.schemas import (
     UserPage,
     UserUpdate,
 )
+from chamba.deps import SessionDep, SettingsDep
 from chamba.errors import InvalidInput
+from chamba.params import Page, UserId
+from chamba.problems import responses
 
 router = APIRouter(tags=["auth"])
 

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from chamba.api.deps import SessionDep, SettingsDep
 from chamba.auth import ratelimit, service
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
 from chamba.db import utcnow
+from chamba.deps import SessionDep, SettingsDep
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login.")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

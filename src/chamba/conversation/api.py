@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from chamba.api.deps import LlmDep, SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
 from chamba.conversation import service
 from chamba.conversation.schemas import ConversationIn, ConversationOut
+from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
+from chamba.nlp.deps import LlmDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker, UnknownSkills
+from chamba.problems import responses
 
 router = APIRouter(tags=["conversation"])
 _errors = (NotAuthenticated, NotASeeker)

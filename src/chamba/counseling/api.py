@@ -18,10 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from chamba.api.deps import SessionDep
-from chamba.api.params import MAX_ID, Page, PersonId
 from chamba.audit.deps import AuditDep
-from chamba.auth.api import responses
 from chamba.auth.deps import require_roles
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
@@ -35,6 +32,7 @@ from chamba.counseling.schemas import (
     NoteOut,
     PersonPage,
 )
+from chamba.deps import SessionDep
 from chamba.errors import InvalidInput, NotFound
 from chamba.jobs.errors import JobNotFound
 from chamba.jobs.models import Job, JobStatus
@@ -44,11 +42,13 @@ from chamba.matching.course_options import CourseConstraints
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import MatchPage
+from chamba.params import MAX_ID, Page, PersonId
 from chamba.people import service as people_service
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import CounselorNotFound, GrantNotFound, NotASeeker, PersonNotFound
 from chamba.people.models import Person
 from chamba.people.schemas import ProfileOut
+from chamba.problems import responses
 
 router = APIRouter(tags=["counseling"])
 

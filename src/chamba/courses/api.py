@@ -13,8 +13,6 @@ from fastapi import APIRouter, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from chamba.api.deps import SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import OptionalUser
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.courses import service
@@ -22,9 +20,11 @@ from chamba.courses.deps import OwnedCourse, ProviderUser, ValidCourse
 from chamba.courses.errors import CourseNotFound, InvalidCourse, NotCourseOwner
 from chamba.courses.models import CourseStatus, Modality
 from chamba.courses.schemas import CourseCreate, CourseOut, CoursePage, CourseUpdate
-from chamba.matching.api_deps import EncoderDep
+from chamba.deps import SessionDep
+from chamba.nlp.deps import EncoderDep
 from chamba.orgs import service as org_service
 from chamba.orgs.models import OrgKind
+from chamba.problems import responses
 
 router = APIRouter(tags=["courses"])
 _write_errors = (NotAuthenticated, RoleRequired, NotCourseOwner, CourseNotFound)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from chamba.api.deps import SessionDep
 from chamba.auth.deps import require_roles
 from chamba.auth.models import Role, User
 from chamba.courses import service
 from chamba.courses.errors import NotCourseOwner
 from chamba.courses.models import Course
+from chamba.deps import SessionDep
 
 CourseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The course's id.")]
 ProviderUser = Annotated[User, Depends(require_roles(Role.PROVIDER))]

@@ -8,17 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, UploadFile
 from pydantic import BaseModel
 
-from chamba.api.deps import SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
 from chamba.cv import resume, service
 from chamba.cv.errors import BadMultipart, CvTooLarge, CvUnreadable, CvUnsupported
 from chamba.cv.parsing import MAX_BYTES
 from chamba.cv.schemas import CvOut
+from chamba.deps import SessionDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.people.schemas import ProposedSkillOut
+from chamba.problems import responses
 
 router = APIRouter(tags=["profile"])
 _errors = (NotAuthenticated, NotASeeker)

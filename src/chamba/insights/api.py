@@ -37,14 +37,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from chamba.api.deps import SessionDep
-from chamba.api.params import Moment
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser, require_roles
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
 from chamba.courses import service as course_service
 from chamba.courses.errors import CourseNotFound
+from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
 from chamba.insights import charts
 from chamba.insights.demand import skill_demand
@@ -60,6 +58,8 @@ from chamba.insights.schemas import (
     FunnelReport,
     ImpactReport,
 )
+from chamba.params import Moment
+from chamba.problems import responses
 from chamba.taxonomy.service import neutralise_cell
 
 router = APIRouter(prefix="/insights", tags=["insights"])

@@ -16,12 +16,11 @@ from fastapi import APIRouter, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from chamba.api.deps import LlmDep, SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import OptionalUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
+from chamba.deps import SessionDep
 from chamba.jobs import service
-from chamba.jobs.deps import EmployerUser, OwnedJob, VisibleJob
+from chamba.jobs.deps import EmployerUser, OwnedJob, SearchSimilarityDep, VisibleJob
 from chamba.jobs.errors import InvalidJob, JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import (
@@ -35,9 +34,10 @@ from chamba.jobs.schemas import (
     SuggestSkillsIn,
     SuggestSkillsOut,
 )
-from chamba.matching.api_deps import EncoderDep, SearchSimilarityDep
+from chamba.nlp.deps import EncoderDep, LlmDep
 from chamba.orgs import service as org_service
 from chamba.orgs.models import OrgKind
+from chamba.problems import responses
 
 router = APIRouter(tags=["jobs"])
 

@@ -1,4 +1,5 @@
-"""Request dependencies of job postings: ``ValidJob``, ``VisibleJob`` and ``OwnedJob``.
+"""Request dependencies of job postings: ``ValidJob``, ``VisibleJob``, ``OwnedJob`` and the
+semantic relevance of public search (``SearchSimilarityDep``).
 
 Authentication and role are checked before the job is looked up, so an anonymous caller gets 401
 and a caller of the wrong role 403 whether or not the job exists.
@@ -6,16 +7,18 @@ and a caller of the wrong role 403 whether or not the job exists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 
-from chamba.api.deps import SessionDep
 from chamba.auth.deps import OptionalUser, require_roles
 from chamba.auth.models import Role, User
+from chamba.deps import SessionDep
 from chamba.jobs import service
 from chamba.jobs.errors import JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
+from chamba.jobs.service import Similarity
 
 MAX_ID = 2**31 - 1
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="The job posting's id.")]
@@ -57,3 +60,18 @@ def owned_job(user: EmployerUser, job_id: JobId, session: SessionDep) -> Job:
 
 VisibleJob = Annotated[Job, Depends(visible_job)]
 OwnedJob = Annotated[Job, Depends(owned_job)]
+
+
+def get_search_similarity(request: Request) -> Similarity | None:
+    """Semantic relevance for public search, or ``None``: it then ranks by words alone.
+
+    ``app.state.search_similarity`` is a callable the app sets (backed by the live job vectors
+    of the match indexes, :func:`chamba.matching.api_deps.search_similarity_of`).
+    """
+    provide: Callable[[], Similarity | None] | None = getattr(
+        request.app.state, "search_similarity", None
+    )
+    return provide() if provide is not None else None
+
+
+SearchSimilarityDep = Annotated[Similarity | None, Depends(get_search_similarity)]

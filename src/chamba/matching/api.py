@@ -20,12 +20,11 @@ from chamba.activity import repository as activity_repository
 from chamba.activity import service as activity
 from chamba.activity.models import ApplicationStatus, SubjectType
 from chamba.activity.schemas import Contact
-from chamba.api.deps import SessionDep
 from chamba.audit.deps import AuditDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.courses.models import Modality
+from chamba.deps import SessionDep
 from chamba.errors import InvalidInput, NotFound
 from chamba.jobs.deps import OwnedJob
 from chamba.jobs.errors import JobNotFound, NotJobOwner
@@ -41,6 +40,7 @@ from chamba.observability.metrics import Metrics, MetricsDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.people.models import Person
+from chamba.problems import responses
 
 router = APIRouter(tags=["matching"])
 

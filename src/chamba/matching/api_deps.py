@@ -1,4 +1,4 @@
-"""Request dependencies of matching: the process-wide match indexes and the text encoder.
+"""Request dependencies of matching: the process-wide match indexes.
 
 The :class:`~chamba.matching.store.IndexStore` of the app's data directory lives on
 ``app.state.index_store``. Its indexes are loaded from disk and reconciled with the database
@@ -7,8 +7,9 @@ once per process, lazily, by the first request that needs them (``IndexesDep``);
 job, course and profile change committed by a request updates the indexes right after commit.
 On shutdown :func:`close_match_indexes` saves what changed.
 
-Tests override :func:`get_match_indexes` and :func:`get_text_encoder` (e.g. with indexes built
-from the test session by :func:`~chamba.matching.embeddings.build_indexes` and a fast encoder).
+Tests override :func:`get_match_indexes` and :func:`chamba.nlp.deps.get_text_encoder` (e.g. with
+indexes built from the test session by :func:`~chamba.matching.embeddings.build_indexes` and a
+fast encoder).
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ import numpy as np
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 
-from chamba.api.deps import SessionDep
+from chamba.deps import SessionDep
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.features import FeatureContext
 from chamba.matching.store import IndexStore, get_index_store
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep
-from chamba.nlp.encoder import TextEncoder
 
 log = logging.getLogger(__name__)
 _LOAD_LOCK = threading.Lock()
@@ -43,11 +43,6 @@ def index_store_of(app: FastAPI | Any) -> IndexStore:
                 store = get_index_store(app.state.settings)
                 app.state.index_store = store
     return store
-
-
-def get_text_encoder(request: Request) -> TextEncoder:
-    """The encoder of the app's index store (the model loads on its first ``encode``)."""
-    return index_store_of(request.app).encoder
 
 
 def load_match_indexes(app: FastAPI | Any, session: Session) -> MatchIndexes:
@@ -93,11 +88,12 @@ def close_match_indexes(app: FastAPI) -> None:
 Similarity = Callable[[str, Sequence[int]], np.ndarray]
 
 
-def get_search_similarity(request: Request) -> Similarity | None:
+def search_similarity_of(app: FastAPI | Any) -> Similarity | None:
     """Semantic relevance for public search: ``similarity(text, job_ids) -> (n,) cosines``
     against the live job vectors, or ``None`` while the match indexes are not loaded (a
-    public search never triggers their load; it then ranks by words alone)."""
-    store: IndexStore | None = getattr(request.app.state, "index_store", None)
+    public search never triggers their load; it then ranks by words alone). The app serves it
+    to :data:`chamba.jobs.deps.SearchSimilarityDep` through ``app.state.search_similarity``."""
+    store: IndexStore | None = getattr(app.state, "index_store", None)
     indexes = store.indexes if store is not None else None
     if indexes is None:
         return None
@@ -113,5 +109,3 @@ def get_search_similarity(request: Request) -> Similarity | None:
 
 
 IndexesDep = Annotated[MatchIndexes, Depends(get_match_indexes)]
-SearchSimilarityDep = Annotated[Similarity | None, Depends(get_search_similarity)]
-EncoderDep = Annotated[TextEncoder, Depends(get_text_encoder)]

@@ -10,13 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from chamba.api.deps import SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
+from chamba.deps import SessionDep
 from chamba.notifications import service
 from chamba.notifications.errors import NotificationNotFound
 from chamba.notifications.schemas import NotificationList, NotificationOut
+from chamba.problems import responses
 
 router = APIRouter(tags=["notifications"])
 

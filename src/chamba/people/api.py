@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from chamba.api.deps import SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, TooManyAttempts
+from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
 from chamba.people import service
 from chamba.people.deps import CurrentPerson
@@ -25,6 +24,7 @@ from chamba.people.schemas import (
     SkillsOut,
     TextIn,
 )
+from chamba.problems import responses
 from chamba.vocab import SkillLevel
 
 router = APIRouter(tags=["profile"])

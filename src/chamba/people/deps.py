@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from chamba.api.deps import SessionDep
 from chamba.auth.deps import CurrentUser
 from chamba.auth.models import Role
+from chamba.deps import SessionDep
 from chamba.people import service
 from chamba.people.errors import NotASeeker
 from chamba.people.models import Person

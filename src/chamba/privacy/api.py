@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from chamba.api.deps import SessionDep
 from chamba.audit.deps import AuditDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
+from chamba.deps import SessionDep
 from chamba.observability.logging import request_id_of
 from chamba.people.errors import StaffErasureRefused
 from chamba.privacy import service
 from chamba.privacy.schemas import DataExport
+from chamba.problems import responses
 
 router = APIRouter(tags=["privacy"])
 

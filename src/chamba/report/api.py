@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from chamba.api.deps import SessionDep
-from chamba.auth.api import responses
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
+from chamba.deps import SessionDep
 from chamba.matching.api_deps import IndexesDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
+from chamba.problems import responses
 from chamba.report.pdf import render_pdf
 from chamba.report.service import build_report
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from chamba.api.deps import SessionDep
-from chamba.api.problems import responses
-from chamba.matching.api_deps import EncoderDep
+from chamba.deps import SessionDep
 from chamba.nlp import service as nlp_service
+from chamba.nlp.deps import EncoderDep
+from chamba.problems import responses
 from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.errors import OccupationNotFound, SkillNotFound
 from chamba.taxonomy.models import Occupation, OccupationSkill, Skill

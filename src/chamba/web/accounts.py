@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from chamba.api.deps import SessionDep, SettingsDep
 from chamba.auth import service as auth_service
 from chamba.auth.errors import (
     AccountExists,
@@ -26,6 +25,7 @@ from chamba.auth.errors import (
 )
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import LoginIn, RegisterIn
+from chamba.deps import SessionDep, SettingsDep
 from chamba.web import discover as discover_service
 from chamba.web import pending
 from chamba.web import session as web_session

@@ -15,14 +15,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from chamba.api.deps import SessionDep, SettingsDep
-from chamba.api.params import PathId
 from chamba.audit import service as audit_service
 from chamba.audit.deps import AuditDep
 from chamba.auth import service as auth_service
 from chamba.auth.errors import SelfLockout, UserNotFound
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import UserUpdate
+from chamba.deps import SessionDep, SettingsDep
 from chamba.events.service import emit
 from chamba.learning.registry import (
     ModelNotFound,
@@ -32,6 +31,7 @@ from chamba.learning.registry import (
     promotion_event,
 )
 from chamba.learning.train import models_dir
+from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.web.session import WebAdmin, see_other
 from chamba.web.templating import render

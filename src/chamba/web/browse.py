@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 from chamba.activity import service as activity_service
 from chamba.activity.models import SubjectType
 from chamba.activity.schemas import FeedbackIn, FeedbackKind
-from chamba.api.deps import SessionDep
-from chamba.api.params import PathId
 from chamba.auth.models import Role, User
 from chamba.courses import service as course_service
+from chamba.deps import SessionDep
 from chamba.jobs import service as job_service
 from chamba.jobs.errors import InvalidJob
 from chamba.jobs.schemas import JobSearch
+from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.people.models import Person
 from chamba.web import places

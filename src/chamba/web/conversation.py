@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from chamba.api.deps import LlmDep, SessionDep
 from chamba.conversation import service as conversation_service
 from chamba.conversation.schemas import MAX_MESSAGE_CHARS, ConversationIn
+from chamba.deps import SessionDep
+from chamba.nlp.deps import LlmDep
 from chamba.web.forms import FormState
 from chamba.web.seeker import person_of
 from chamba.web.session import WebSeeker, see_other

@@ -11,11 +11,11 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
-from chamba.api.deps import SessionDep
-from chamba.api.params import PathId
 from chamba.auth import service as auth_service
 from chamba.auth.models import Role
 from chamba.counseling import service as counseling_service
+from chamba.deps import SessionDep
+from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.people.errors import CounselorNotFound, GrantNotFound
 from chamba.web.session import WebSeeker, see_other

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from chamba.activity import service as activity_service
-from chamba.api.deps import SessionDep
-from chamba.api.params import PathId
 from chamba.audit.deps import AuditDep
 from chamba.counseling import service as counseling_service
+from chamba.deps import SessionDep
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.pathways.planner import plan_pathway
+from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.web.forms import FormState
 from chamba.web.session import WebCounselor, see_other

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from chamba.api.deps import SessionDep
 from chamba.cv import service as cv_service
 from chamba.cv.errors import CvTooLarge, CvUnreadable, CvUnsupported
 from chamba.cv.parsing import MAX_BYTES
+from chamba.deps import SessionDep
 from chamba.people import service as people_service
 from chamba.web.forms import FormState
 from chamba.web.seeker import person_of

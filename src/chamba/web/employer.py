@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from chamba.activity import service as activity_service
 from chamba.activity.errors import ApplicationNotFound, InvalidTransition
 from chamba.activity.models import Application, ApplicationStatus
-from chamba.api.deps import LlmDep, SessionDep
-from chamba.api.params import PathId
 from chamba.audit.deps import AuditDep
+from chamba.deps import SessionDep
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import owned_job
 from chamba.jobs.errors import InvalidJob
@@ -29,10 +28,12 @@ from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
 from chamba.matching import service as matching_service
-from chamba.matching.api_deps import EncoderDep, IndexesDep
+from chamba.matching.api_deps import IndexesDep
+from chamba.nlp.deps import EncoderDep, LlmDep
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.llm import ChatClient
 from chamba.orgs.models import OrgKind
+from chamba.params import PathId
 from chamba.people.models import Person
 from chamba.taxonomy import service as taxonomy_service
 from chamba.vocab import Requirement

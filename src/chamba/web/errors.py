@@ -1,7 +1,7 @@
 """Error pages of the web UI (404, 405, 403 for a failed CSRF check, 500) in the user's language.
 
 The API keeps its problem+json errors: :func:`install_error_pages` wraps the handlers that
-:mod:`chamba.api.problems` installed and renders HTML only for pages (paths outside ``/api/`` and
+:mod:`chamba.problems` installed and renders HTML only for pages (paths outside ``/api/`` and
 the ops endpoints, for clients that do not ask for JSON only).
 """
 

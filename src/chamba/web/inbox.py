@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from chamba.api.deps import SessionDep
-from chamba.api.params import PathId
+from chamba.deps import SessionDep
 from chamba.notifications import service as notification_service
+from chamba.params import PathId
 from chamba.web.session import WebSeeker, see_other
 from chamba.web.templating import render
 from chamba.web.views import verify_csrf

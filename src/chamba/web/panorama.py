@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from chamba.api.deps import SessionDep
 from chamba.auth.models import Role, User
+from chamba.deps import SessionDep
 from chamba.insights import api as insights_api
 from chamba.insights import charts
 from chamba.insights.demand import skill_demand

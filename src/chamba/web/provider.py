@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 
 from chamba.activity import service as activity_service
 from chamba.activity.errors import NotEnrolled
-from chamba.api.deps import SessionDep
-from chamba.api.params import MAX_ID, PathId
 from chamba.auth.models import User
 from chamba.courses import repository as course_repository
 from chamba.courses import service as course_service
@@ -29,11 +27,13 @@ from chamba.courses.deps import owned_course
 from chamba.courses.errors import CourseNotFound, InvalidCourse
 from chamba.courses.models import Course, Modality
 from chamba.courses.schemas import CourseCreate
+from chamba.deps import SessionDep
 from chamba.fields import parse_date
 from chamba.insights.schemas import MIN_GROUP
-from chamba.matching.api_deps import EncoderDep
+from chamba.nlp.deps import EncoderDep
 from chamba.nlp.service import extract_skills
 from chamba.orgs.models import Organisation, OrgKind
+from chamba.params import MAX_ID, PathId
 from chamba.people.models import Person
 from chamba.web import discover as discover_service
 from chamba.web import panorama, places, posting

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from chamba.api.deps import SessionDep
+from chamba.deps import SessionDep
 from chamba.matching.api_deps import IndexesDep
 from chamba.report.api import pdf_response
 from chamba.report.pdf import render_pdf

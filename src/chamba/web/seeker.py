@@ -22,9 +22,8 @@ from chamba.activity import service as activity_service
 from chamba.activity.errors import AlreadyApplied, JobNotOpen
 from chamba.activity.models import SubjectType
 from chamba.activity.schemas import FeedbackIn
-from chamba.api.deps import SessionDep
-from chamba.api.params import PathId
 from chamba.auth.models import User
+from chamba.deps import SessionDep
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import is_owner
 from chamba.jobs.errors import JobNotFound
@@ -34,6 +33,7 @@ from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.schemas import MatchPage
+from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.people.errors import NationalIdTaken
 from chamba.people.models import Person

@@ -27,12 +27,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chamba.api.deps import SessionDep, SettingsDep
 from chamba.auth import service as auth_service
 from chamba.auth.errors import InvalidRefreshToken, NotAuthenticated
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import TokenPair
 from chamba.config import Settings
+from chamba.deps import SessionDep, SettingsDep
 from chamba.web import csrf
 
 COOKIE_NAME: Final = "chamba_session"

@@ -11,11 +11,11 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from chamba.api.deps import SessionDep
 from chamba.auth import ratelimit
 from chamba.auth.errors import TooManyAttempts
 from chamba.auth.models import Role, User
 from chamba.db import utcnow
+from chamba.deps import SessionDep
 from chamba.web import csrf, pending
 from chamba.web import discover as discover_service
 from chamba.web.errors import CsrfRejected

@@ -1,4 +1,5 @@
-"""Shared API dependencies: the request-scoped session (the request owns the transaction)."""
+"""Request dependencies of the kit: the request-scoped session (the request owns the
+transaction) and the app's settings. Routers of every feature and the web pages take them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.config import Settings
 from chamba.db import begin_write, session_scope
-from chamba.nlp.llm import ChatClient, get_client
 
 #: Methods whose requests may change data: their transaction begins as a writer.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -82,18 +82,3 @@ def get_app_settings(request: Request) -> Settings:
 #: next request reads what it just wrote.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-
-
-def get_llm(request: Request) -> ChatClient | None:
-    """The configured chat model (``CHAMBA_LLM_URL``), or ``None``: the built-in templates.
-
-    ``app.state.llm_client`` (tests, deployments) wins when set, ``None`` included.
-    """
-    state = request.app.state
-    if hasattr(state, "llm_client"):
-        client: ChatClient | None = state.llm_client
-        return client
-    return get_client(state.settings)
-
-
-LlmDep = Annotated[ChatClient | None, Depends(get_llm)]
