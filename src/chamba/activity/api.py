@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
-from sqlalchemy import select
 
 from chamba.activity import service
 from chamba.activity.errors import (
@@ -42,6 +41,7 @@ from chamba.jobs.errors import JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
 from chamba.learning.serving import serving_ranker
 from chamba.observability.metrics import MetricsDep
+from chamba.people import service as people_service
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.people.models import Person
@@ -108,7 +108,7 @@ def my_applications(person: CurrentPerson, session: SessionDep) -> ApplicationLi
 def job_applications(job: OwnedJob, session: SessionDep) -> JobApplicationList:
     applications = service.applications_to(session, job)
     ids = sorted({a.person_id for a in applications})
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+    people = people_service.people_by_ids(session, ids)
     return JobApplicationList(
         items=[_for_employer(a, people.get(a.person_id)) for a in applications]
     )
@@ -120,10 +120,7 @@ def valid_application(
     session: SessionDep,
 ) -> Application:
     """The application of the path (authentication checked first)."""
-    application = session.get(Application, application_id)
-    if application is None:
-        raise ApplicationNotFound(application_id)
-    return application
+    return service.get_application(session, application_id)
 
 
 ValidApplication = Annotated[Application, Depends(valid_application)]
@@ -145,9 +142,7 @@ def move_application(
     metrics: MetricsDep,
 ) -> JobApplicationOut | ApplicationOut:
     new = ApplicationStatus(data.status)
-    job = session.get(Job, application.job_id)
-    assert job is not None  # applications cascade with their job
-    person = session.get(Person, application.person_id)
+    job, person = service.parties_of(session, application)
     if new == ApplicationStatus.WITHDRAWN:
         if user.role != Role.SEEKER or person is None or person.user_id != user.id:
             raise NotYourApplication("Only the person who applied can withdraw an application.")

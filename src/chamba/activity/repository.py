@@ -16,6 +16,7 @@ from chamba.activity.models import (
     SubjectType,
 )
 from chamba.jobs.models import Job
+from chamba.people.models import Person
 
 
 def person_key_of(session: Session, person_id: int) -> str | None:
@@ -28,6 +29,17 @@ def add_interactions(session: Session, rows: Sequence[Mapping[str, Any]]) -> Non
     """Insert interaction rows in one statement (executemany)."""
     if rows:
         session.execute(insert(Interaction), list(rows))
+
+
+def application_by_id(session: Session, application_id: int) -> Application | None:
+    return session.get(Application, application_id)
+
+
+def parties_of(session: Session, application: Application) -> tuple[Job, Person | None]:
+    """The job applied to and the person who applied (gone when erased)."""
+    job = session.get(Job, application.job_id)
+    assert job is not None  # applications cascade with their job
+    return job, session.get(Person, application.person_id)
 
 
 def application_of(session: Session, job_id: int, person_id: int) -> Application | None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from chamba.activity import repository
 from chamba.activity.errors import (
     AlreadyApplied,
+    ApplicationNotFound,
     InvalidFeedback,
     InvalidTransition,
     JobNotOpen,
@@ -255,6 +256,25 @@ def applications_to(session: Session, job: Job) -> list[Application]:
     return repository.applications_to_job(session, job.id)
 
 
+def get_application(session: Session, application_id: int) -> Application:
+    """The application, or :class:`ApplicationNotFound`."""
+    application = repository.application_by_id(session, application_id)
+    if application is None:
+        raise ApplicationNotFound(application_id)
+    return application
+
+
+def parties_of(session: Session, application: Application) -> tuple[Job, Person | None]:
+    """The job of ``application`` and the person who applied (``None`` once erased)."""
+    return repository.parties_of(session, application)
+
+
+def employer_moves(current: ApplicationStatus) -> list[str]:
+    """The statuses an employer may move an application in ``current`` to, in order."""
+    allowed = EMPLOYER_MOVES.get(current, frozenset())
+    return [s.value for s in ApplicationStatus if s in allowed]
+
+
 def check_move(current: ApplicationStatus, new: ApplicationStatus, *, by_applicant: bool) -> None:
     """Raise :class:`InvalidTransition` unless the state machine allows ``current -> new``."""
     if current in FINAL:
@@ -440,6 +460,13 @@ def completion_claims(session: Session, course_id: int) -> list[Interaction]:
     """Seekers' own "I completed this course" claims, newest first, for the provider to
     confirm with :func:`record_completion`."""
     return repository.claims(session, SubjectType.COURSE, course_id, InteractionKind.COMPLETED)
+
+
+def application_statuses(
+    session: Session, job_id: int, person_ids: Sequence[int]
+) -> dict[int, ApplicationStatus]:
+    """Person id -> the status of their application to the job (those who applied)."""
+    return repository.application_statuses(session, job_id, person_ids)
 
 
 def contact_allowed(session: Session, job_id: int, people: Iterable[Person]) -> set[int]:

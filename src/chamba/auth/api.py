@@ -26,7 +26,7 @@ from chamba.auth.errors import (
     WeakPassword,
     WrongCurrentPassword,
 )
-from chamba.auth.models import Role, User
+from chamba.auth.models import Role
 from chamba.auth.schemas import (
     LoginIn,
     LogoutIn,
@@ -188,12 +188,7 @@ def list_users(
 def update_user(
     user_id: UserId, data: UserUpdate, admin: AdminUser, session: SessionDep, audit: AuditDep
 ) -> UserOut:
-    before = session.get(User, user_id)
-    old_role, was_active = (before.role, before.is_active) if before else (None, None)
-    user = service.update_user(session, admin, user_id, data)
-    if user.role != old_role:
-        audit.record(admin, "user.role_changed", "user", user.id)
-    if user.is_active != was_active:
-        action = "user.activated" if user.is_active else "user.deactivated"
+    user, actions = service.change_user(session, admin, user_id, data)
+    for action in actions:
         audit.record(admin, action, "user", user.id)
     return UserOut.model_validate(user)

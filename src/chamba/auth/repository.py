@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session
 from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken, Role, User
 
 
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
 def user_by_email_index(session: Session, index: str) -> User | None:
     return session.scalars(select(User).where(User.email_index == index)).one_or_none()
 

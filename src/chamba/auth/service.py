@@ -257,6 +257,35 @@ def list_users(
     return repository.list_users(session, role=role, offset=(page - 1) * per_page, limit=per_page)
 
 
+def find_user(session: Session, user_id: int) -> User | None:
+    """The account with that id, or ``None``."""
+    return repository.user_by_id(session, user_id)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The account with that id, or :class:`UserNotFound`."""
+    user = repository.user_by_id(session, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+def change_user(
+    session: Session, actor: User, user_id: int, data: UserUpdate
+) -> tuple[User, list[str]]:
+    """:func:`update_user`, and the audit actions it amounts to (``user.role_changed``,
+    ``user.deactivated``, ``user.activated``), for the caller to record."""
+    before = get_user(session, user_id)
+    old_role, was_active = before.role, before.is_active
+    user = update_user(session, actor, user_id, data)
+    actions = []
+    if user.role != old_role:
+        actions.append("user.role_changed")
+    if user.is_active != was_active:
+        actions.append("user.activated" if user.is_active else "user.deactivated")
+    return user, actions
+
+
 def update_user(
     session: Session, actor: User, user_id: int, data: UserUpdate, *, now: datetime | None = None
 ) -> User:
@@ -265,9 +294,7 @@ def update_user(
     Raises:
         UserNotFound; SelfLockout when an admin would remove their own access.
     """
-    user = session.get(User, user_id)
-    if user is None:
-        raise UserNotFound(user_id)
+    user = get_user(session, user_id)
     if user.id == actor.id and (
         data.is_active is False or (data.role is not None and data.role != Role.ADMIN)
     ):

@@ -34,8 +34,8 @@ from chamba.counseling.schemas import (
 )
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput, NotFound
+from chamba.jobs import service as job_service
 from chamba.jobs.errors import JobNotFound
-from chamba.jobs.models import Job, JobStatus
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
@@ -159,9 +159,7 @@ def person_pathway(
     lang: Annotated[str | None, Query(pattern="^(es|en)$")] = None,
 ) -> Pathway:
     if job is not None:  # as for the seeker: an employer's draft is nobody else's business
-        target = session.get(Job, job)
-        if target is None or target.status == JobStatus.DRAFT:
-            raise JobNotFound(job)
+        job_service.get_public_job(session, job)
     limits = CourseConstraints.defaults_for(person)
     if budget is not None:
         limits.budget = budget

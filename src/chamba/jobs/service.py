@@ -580,6 +580,18 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
+def get_public_job(session: Session, job_id: int) -> Job:
+    """A job anyone may see (skills loaded): an employer's draft is nobody else's business.
+
+    Raises:
+        JobNotFound: no job has that id, or it is a draft.
+    """
+    job = get_job(session, job_id)
+    if job.status == JobStatus.DRAFT:
+        raise JobNotFound(job_id)
+    return job
+
+
 def suggest_skills(
     session: Session,
     title: str,

@@ -14,28 +14,27 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
-from chamba.activity import repository as activity_repository
 from chamba.activity import service as activity
-from chamba.activity.models import ApplicationStatus, SubjectType
-from chamba.activity.schemas import Contact
+from chamba.activity.models import SubjectType
 from chamba.audit.deps import AuditDep
+from chamba.auth import service as auth_service
 from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.courses.models import Modality
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput, NotFound
+from chamba.jobs import service as job_service
 from chamba.jobs.deps import OwnedJob
 from chamba.jobs.errors import JobNotFound, NotJobOwner
-from chamba.jobs.models import Job, JobStatus
 from chamba.learning.serving import serving_ranker
 from chamba.matching.api_deps import IndexesDep
+from chamba.matching.candidates import employer_candidates
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
-from chamba.matching.schemas import InvalidMatchRequest, MatchItem, MatchPage
-from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
+from chamba.matching.schemas import CandidatePage, InvalidMatchRequest, MatchPage
+from chamba.matching.service import courses_for_person, jobs_for_person
 from chamba.observability.metrics import Metrics, MetricsDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
@@ -161,9 +160,7 @@ def my_pathway(
     if (occupation is None) == (job is None):
         raise PathwayTargetMissing()
     if job is not None:
-        target = session.get(Job, job)
-        if target is None or target.status == JobStatus.DRAFT:
-            raise JobNotFound(job)
+        job_service.get_public_job(session, job)
     limits = CourseConstraints.defaults_for(person)
     if budget is not None:
         limits.budget = budget
@@ -188,29 +185,8 @@ def my_pathway(
 
 
 def _account_lang(session: SessionDep, person: Person) -> Literal["es", "en"]:
-    from chamba.auth.models import User
-
-    user = session.get(User, person.user_id) if person.user_id else None
+    user = auth_service.find_user(session, person.user_id) if person.user_id else None
     return "en" if user is not None and user.language == "en" else "es"
-
-
-class CandidateItem(MatchItem):
-    """A ranked candidate; ``contact`` only when the employer may see it."""
-
-    applied: bool = False
-    application_status: ApplicationStatus | None = None
-    contact: Contact | None = None
-
-
-class CandidatePage(BaseModel):
-    items: list[CandidateItem]
-    total_candidates: int
-    total_filtered: int
-    scorer_version: str
-    lang: Literal["es", "en"]
-    limit: int
-    offset: int
-    hints: list[str]
 
 
 @router.get(
@@ -229,32 +205,7 @@ def job_candidates(
     max_distance_km: Km = None,
     lang: Lang = None,
 ) -> CandidatePage:
-    page = candidates_for_job(
-        session, indexes, job.id, limit=limit, offset=offset,
+    return employer_candidates(
+        session, indexes, job, viewer=user, audit=audit, limit=limit, offset=offset,
         max_distance_km=max_distance_km, lang=lang,
-    )  # fmt: skip
-    ids = [item.person_id for item in page.items if item.person_id is not None]
-    people = {p.id: p for p in (session.get(Person, i) for i in ids) if p is not None}
-    statuses = activity_repository.application_statuses(session, job.id, ids)
-    may_contact = activity.contact_allowed(session, job.id, people.values())
-    items = []
-    for item in page.items:
-        person = people.get(item.person_id or 0)
-        contact = None
-        if person is not None and person.id in may_contact:
-            contact = Contact(name=person.full_name, email=person.email, phone=person.phone)
-            audit.record(user, "person.contact_read", "person", person.id)
-        status = statuses.get(item.person_id or 0)
-        items.append(
-            CandidateItem(
-                **item.model_dump(),
-                applied=status is not None and status != ApplicationStatus.WITHDRAWN,
-                application_status=status,
-                contact=contact,
-            )
-        )
-    return CandidatePage(
-        items=items, total_candidates=page.total_candidates, total_filtered=page.total_filtered,
-        scorer_version=page.scorer_version, lang=page.lang, limit=page.limit,
-        offset=page.offset, hints=page.hints,
     )  # fmt: skip

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chamba.activity.models import ApplicationStatus
+from chamba.activity.schemas import Contact
 from chamba.errors import InvalidInput, NotFound
 
 Lang = Literal["es", "en"]
@@ -142,3 +144,24 @@ class MatchPage(BaseModel):
     limit: int
     offset: int
     hints: list[str] = Field(default_factory=list)
+
+
+class CandidateItem(MatchItem):
+    """A ranked candidate; ``contact`` only when the employer may see it."""
+
+    applied: bool = False
+    application_status: ApplicationStatus | None = None
+    contact: Contact | None = None
+
+
+class CandidatePage(BaseModel):
+    """A page of a job's candidates, as its employer sees them."""
+
+    items: list[CandidateItem]
+    total_candidates: int
+    total_filtered: int
+    scorer_version: str
+    lang: Lang
+    limit: int
+    offset: int
+    hints: list[str]

@@ -64,6 +64,14 @@ def by_id(session: Session, person_id: int) -> Person | None:
     return session.scalars(stmt).one_or_none()
 
 
+def by_ids(session: Session, person_ids: Collection[int]) -> dict[int, Person]:
+    """People keyed by id (unknown ids are simply absent; skills not loaded)."""
+    if not person_ids:
+        return {}
+    stmt = select(Person).where(Person.id.in_(list(person_ids)))
+    return {p.id: p for p in session.scalars(stmt)}
+
+
 def skills_by_ids(session: Session, ids: Collection[str]) -> dict[str, Skill]:
     """Skills of the taxonomy keyed by id (unknown ids are simply absent)."""
     keys = list(ids)

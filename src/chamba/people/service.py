@@ -234,6 +234,11 @@ def get_person(session: Session, person_id: int) -> Person | None:
     return repository.by_id(session, person_id)
 
 
+def people_by_ids(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
+    """People keyed by id; unknown ids are absent."""
+    return repository.by_ids(session, person_ids)
+
+
 def update_profile(session: Session, person: Person, data: ProfileIn, *, user: User) -> Person:
     """Replace the editable fields of ``person`` with ``data`` (PUT semantics).
 

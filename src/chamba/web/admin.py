@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from chamba.audit import service as audit_service
 from chamba.audit.deps import AuditDep
 from chamba.auth import service as auth_service
-from chamba.auth.errors import SelfLockout, UserNotFound
+from chamba.auth.errors import SelfLockout
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import UserUpdate
 from chamba.deps import SessionDep, SettingsDep
@@ -85,22 +85,15 @@ def change_user(
     """Change a role (``rol``) or activate/deactivate (``activo`` = ``si``/``no``)."""
     back = volver if volver.startswith("/admin/usuarios") else "/admin/usuarios"
     sep = "&" if "?" in back else "?"
-    target = session.get(User, user_id)
-    if target is None:
-        raise UserNotFound(user_id)
-    old_role, was_active = target.role, target.is_active
     try:
         data = UserUpdate(
             role=Role(rol) if rol else None,
             is_active={"si": True, "no": False}.get(activo),
         )
-        changed = auth_service.update_user(session, user, user_id, data)
+        changed, actions = auth_service.change_user(session, user, user_id, data)
     except (ValueError, SelfLockout):
         return see_other(session, f"{back}{sep}error=propio")
-    if changed.role != old_role:
-        audit.record(user, "user.role_changed", "user", changed.id)
-    if changed.is_active != was_active:
-        action = "user.activated" if changed.is_active else "user.deactivated"
+    for action in actions:
         audit.record(user, action, "user", changed.id)
     return see_other(session, f"{back}{sep}hecho={changed.id}")
 
@@ -154,7 +147,7 @@ def _names(session: Session, entries: list[Any]) -> dict[tuple[str, str], str]:
     users = {str(e.actor_user_id) for e in entries if e.actor_user_id is not None}
     users |= {e.object_id for e in entries if e.object_type == "user" and e.object_id}
     for key in users:
-        found = session.get(User, int(key)) if key.isdigit() else None
+        found = auth_service.find_user(session, int(key)) if key.isdigit() else None
         if found is not None:
             out[("user", key)] = found.name or f"#{key}"
     for e in entries:

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from chamba.activity import service as activity_service
-from chamba.activity.errors import ApplicationNotFound, InvalidTransition
+from chamba.activity.errors import InvalidTransition
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.audit.deps import AuditDep
 from chamba.deps import SessionDep
@@ -27,14 +27,13 @@ from chamba.jobs.errors import InvalidJob
 from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
-from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
+from chamba.matching.candidates import employer_candidates
 from chamba.nlp.deps import EncoderDep, LlmDep
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.llm import ChatClient
 from chamba.orgs.models import OrgKind
 from chamba.params import PathId
-from chamba.people.models import Person
 from chamba.taxonomy import service as taxonomy_service
 from chamba.vocab import Requirement
 from chamba.web import places, posting
@@ -333,27 +332,15 @@ def job_candidates(
 ) -> Response:
     lang = request_lang(request)
     job = owned_job(user, job_id, session)
-    page = matching_service.candidates_for_job(session, indexes, job.id, limit=20, lang=lang)
-    ids = [item.person_id for item in page.items if item.person_id is not None]
-    people = {p.id: p for p in (session.get(Person, i) for i in ids) if p is not None}
-    applications: dict[int, Application] = {
-        a.person_id: a for a in activity_service.applications_to(session, job)
-    }
-    may_contact = activity_service.contact_allowed(session, job.id, people.values())
+    page = employer_candidates(
+        session, indexes, job, viewer=user, audit=audit, limit=20, lang=lang
+    )
+    applications = {a.person_id: a for a in activity_service.applications_to(session, job)}
     candidates = []
     for item in page.items:
-        person = people.get(item.person_id or 0)
         application = applications.get(item.person_id or 0)
-        contact = person if person is not None and person.id in may_contact else None
-        if contact is not None:
-            audit.record(user, "person.contact_read", "person", contact.id)
-        moves: list[str] = []
-        if application is not None:
-            allowed = activity_service.EMPLOYER_MOVES.get(application.status, frozenset())
-            moves = [s.value for s in ApplicationStatus if s in allowed]
-        candidates.append(
-            {"item": item, "application": application, "contact": contact, "moves": moves}
-        )
+        moves = activity_service.employer_moves(application.status) if application else []
+        candidates.append({"item": item, "application": application, "moves": moves})
     shown = job_service.present(session, [job], lang=lang)[0]
     context = {
         "job": shown,
@@ -377,9 +364,7 @@ def move_application(
 ) -> Response:
     """Review, interview, hire or reject (the API's ``PATCH /applications/{id}``). Hiring and
     rejecting are final: they are asked once more on a confirmation page."""
-    application = session.get(Application, application_id)
-    if application is None:
-        raise ApplicationNotFound(application_id)
+    application = activity_service.get_application(session, application_id)
     job = owned_job(user, application.job_id, session)
     target = f"/empleador/ofertas/{job.id}"
     try:
@@ -402,7 +387,7 @@ def _confirm_move(
     new: ApplicationStatus,
 ) -> Response:  # fmt: skip
     _ = gettext_for(request)
-    person = session.get(Person, application.person_id)
+    _job, person = activity_service.parties_of(session, application)
     name = (person.full_name if person is not None else None) or _("this candidate")
     if new == ApplicationStatus.HIRED:
         heading = _("Hire %(name)s?") % {"name": name}

@@ -25,8 +25,7 @@ from chamba.activity.schemas import FeedbackIn
 from chamba.auth.models import User
 from chamba.deps import SessionDep
 from chamba.jobs import service as job_service
-from chamba.jobs.deps import is_owner
-from chamba.jobs.errors import JobNotFound
+from chamba.jobs.deps import visible_job
 from chamba.jobs.models import Job, JobStatus
 from chamba.matching import service as matching_service
 from chamba.matching.api_deps import IndexesDep
@@ -303,14 +302,6 @@ def for_you(
 # --- a job ---------------------------------------------------------------------------------
 
 
-def _visible_job(session: Session, user: User | None, job_id: int) -> Job:
-    """The job, unless it is a draft of someone else (then :class:`JobNotFound`, a 404)."""
-    job = job_service.get_job(session, job_id)
-    if job.status == JobStatus.DRAFT and not is_owner(user, job):
-        raise JobNotFound(job_id)
-    return job
-
-
 def _job_context(
     request: Request, session: Session, user: User | None, job: Job, form: FormState
 ) -> dict[str, Any]:
@@ -345,7 +336,7 @@ def job_page(
     user: OptionalWebUser,
     postulado: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    job = _visible_job(session, user, job_id)
+    job = visible_job(user, job_service.get_job(session, job_id))
     context = _job_context(request, session, user, job, FormState())
     context["just_applied"] = bool(postulado)
     return render(request, "empleo.html", context)
@@ -354,7 +345,7 @@ def job_page(
 @router.post("/empleos/{job_id}/postular")
 def apply(request: Request, job_id: PathId, user: WebSeeker, session: SessionDep) -> Response:
     """Apply in one tap (the API's ``POST /jobs/{id}/applications``)."""
-    job = _visible_job(session, user, job_id)
+    job = visible_job(user, job_service.get_job(session, job_id))
     person = person_of(session, user)
     try:
         activity_service.apply_to_job(session, person, job, None)
@@ -382,7 +373,7 @@ def dismiss(
 ) -> Response:
     """ "Not for me because..." (the API's ``POST /feedback`` with ``dismissed``)."""
     _ = gettext_for(request)
-    job = _visible_job(session, user, job_id)
+    job = visible_job(user, job_service.get_job(session, job_id))
     form = FormState({"motivo": motivo, "detalle": detalle})
     if motivo not in DISMISS_REASONS:
         form.error("motivo", _("Choose a reason."))
@@ -415,7 +406,7 @@ def pathway_page(
     """What is missing for a job: the courses, their cost and time, what they unlock. When the
     travel radius is what blocks a plan, the page offers the radius that would (``distancia``)."""
     lang = request_lang(request)
-    job = _visible_job(session, user, job_id)
+    job = visible_job(user, job_service.get_job(session, job_id))
     person = person_of(session, user)
     limits = CourseConstraints.defaults_for(person)
     if distancia is not None:
