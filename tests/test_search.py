@@ -40,6 +40,7 @@ from chamba.courses.models import Course, Modality
 from chamba.courses.schemas import CourseIn
 from chamba.db import OPTIONAL_INDEXES, alembic_config, make_engine, migrate
 from chamba.jobs import repository
+from chamba.jobs import search as job_search
 from chamba.jobs import service as job_service
 from chamba.jobs.models import Job
 from chamba.jobs.schemas import JobIn
@@ -172,7 +173,7 @@ def test_stored_search_text_finds_what_the_sql_folding_found(session: Session) -
         )
     session.flush()
     for query in _queries():
-        words = normalize(query).split()[: job_service.MAX_QUERY_WORDS]
+        words = normalize(query).split()[: job_search.MAX_QUERY_WORDS]
         for model in (Job, Course):
             # WHEN a query is run the old way (folded in SQL) and the new way (stored columns)
             old = _found(session, model, *_legacy_text_match(words, model.title, model.description))

@@ -12,7 +12,7 @@ from tests.api.jobs_support import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES, as
 from chamba.db import utcnow
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import JobSearch
-from chamba.jobs.service import parse_query, search_jobs
+from chamba.jobs.search import parse_query, search_jobs
 from chamba.orgs.models import Organisation, OrgKind
 
 pytestmark = pytest.mark.usefixtures("hashed_matching")

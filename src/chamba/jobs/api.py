@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from chamba.auth.deps import OptionalUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.deps import SessionDep
-from chamba.jobs import service
+from chamba.jobs import search, service
 from chamba.jobs.deps import EmployerUser, OwnedJob, SearchSimilarityDep, VisibleJob
 from chamba.jobs.errors import InvalidJob, JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
@@ -126,14 +126,14 @@ def search_jobs(
     if distance_km is not None and near is None:
         raise InvalidJob("distance_km", "needs near (the place to measure from)")
     query = JobSearch(
-        q=q, region=service.resolve_region(region, "region"),
-        near=service.resolve_region(near, "near"), distance_km=distance_km, remote=remote,
+        q=q, region=search.resolve_region(region, "region"),
+        near=search.resolve_region(near, "near"), distance_km=distance_km, remote=remote,
         hours_max=hours_max, wage_min=wage_min,
-        occupations=service.resolve_occupation(session, occupation),
+        occupations=search.resolve_occupation(session, occupation),
         status=JobStatus(status), page=page,
         per_page=per_page,
     )  # fmt: skip
-    return service.search_jobs(session, query, similarity=similarity)
+    return search.search_jobs(session, query, similarity=similarity)
 
 
 @router.post(

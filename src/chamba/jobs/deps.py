@@ -18,7 +18,7 @@ from chamba.deps import SessionDep
 from chamba.jobs import service
 from chamba.jobs.errors import JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
-from chamba.jobs.service import Similarity
+from chamba.jobs.search import Similarity
 
 MAX_ID = 2**31 - 1
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="The job posting's id.")]

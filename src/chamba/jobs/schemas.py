@@ -378,7 +378,7 @@ class JobSearch(BaseModel):
     remote: bool | None = None
     hours_max: int | None = None
     wage_min: Decimal | None = None
-    #: Occupation ids (:func:`chamba.jobs.service.resolve_occupation` turns a name into them).
+    #: Occupation ids (:func:`chamba.jobs.search.resolve_occupation` turns a name into them).
     occupations: list[str] | None = None
     status: JobStatus = JobStatus.OPEN
     page: int = 1

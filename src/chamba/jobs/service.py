@@ -1,22 +1,18 @@
-"""Job postings: create and upsert by (source, external id). Never commits; flushes."""
+"""Job postings: create and upsert by (source, external id), show, publish, edit, close and
+draft. Never commits; flushes. Search lives in :mod:`chamba.jobs.search`."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import numpy as np
-from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.db import utcnow
 from chamba.events.schemas import JobClosed, JobPosted, JobUpdated
 from chamba.events.service import emit
-from chamba.geo.errors import AmbiguousPlace, UnknownUbigeo
+from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.jobs import drafting, repository
 from chamba.jobs.errors import InvalidJob, JobNotFound
@@ -28,8 +24,6 @@ from chamba.jobs.schemas import (
     JobCreate,
     JobIn,
     JobOut,
-    JobPage,
-    JobSearch,
     LocationOut,
     OrganisationRef,
     SkillOut,
@@ -41,18 +35,13 @@ from chamba.nlp.service import suggest_job_skills
 from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
-from chamba.search import STOPWORDS, lexical_scores, terms
-from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.models import Skill
-from chamba.text import normalize
 from chamba.vocab import Requirement, SkillLevel
 
 Outcome = Literal["created", "updated", "unchanged"]
 #: Columns left as they are on update when the input leaves them blank.
 _KEEP_WHEN_BLANK = ("status", "openings", "posted_at")
 OPTIONAL_IMPORTANCE = 0.5
-Similarity = Callable[[str, Sequence[int]], Any]
-"""``similarity(text, job_ids) -> (n,) cosines`` of a query with postings (semantic search)."""
 
 
 def get_by_external_id(session: Session, source: str, external_id: str) -> Job | None:
@@ -204,8 +193,6 @@ def create_job(session: Session, data: JobIn, *, source: str | None = None) -> J
 
 #: At most this many suggested skills are stored on a posting created without skills.
 MAX_SUGGESTED = 25
-#: Words of a search query that are used (the rest is ignored).
-MAX_QUERY_WORDS = 8
 
 
 def _place(code: str | None) -> LocationOut | None:
@@ -287,285 +274,6 @@ def present(
             )
         )
     return out
-
-
-@dataclass
-class ParsedQuery:
-    """A search query read as a person types it: words to find and places named.
-
-    ``words`` are the folded words to find in a posting (stop words dropped); ``places`` the
-    ubigeo codes of the places named in the query (``"cajera en arequipa"`` -> ``["04"]``) and
-    ``place_words`` the words that named them: a job in that place, or that says the place's
-    name, matches them.
-    """
-
-    words: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
-    place_words: list[str] = field(default_factory=list)
-
-
-def _outermost(codes: set[str]) -> list[str]:
-    return sorted(c for c in codes if not any(o != c and c.startswith(o) for o in codes))
-
-
-def parse_query(q: str | None) -> ParsedQuery:
-    """Split ``q`` into words to find and places it names (longest place names first).
-
-    Example:
-        >>> parse_query("Abogado en Lima")
-        ParsedQuery(words=['abogado'], places=['15'], place_words=['lima'])
-    """
-    words = normalize(q or "").split()[:MAX_QUERY_WORDS]
-    gazetteer = get_gazetteer()
-    used = [False] * len(words)
-    codes: set[str] = set()
-    place_words: list[str] = []
-    for size in (5, 4, 3, 2, 1):
-        for start in range(len(words) - size + 1):
-            span = words[start : start + size]
-            if any(used[start : start + size]) or span[-1] in STOPWORDS:
-                continue
-            if size == 1 and (len(span[0]) < 3 or span[0].isdigit() or span[0] in STOPWORDS):
-                continue
-            found = gazetteer.find(" ".join(span))
-            if found:  # the largest places of that name ("la libertad": the department)
-                widest = min(len(p.code) for p in found)
-                codes.update(p.code for p in found if len(p.code) == widest)
-                place_words.append(" ".join(span))
-                used[start : start + size] = [True] * size
-    rest = [w for w, u in zip(words, used, strict=True) if not u and w not in STOPWORDS]
-    return ParsedQuery(words=rest, places=_outermost(codes), place_words=place_words)
-
-
-def resolve_region(value: str | None, field_name: str = "region") -> str | None:
-    """An ubigeo code from a code or a place name (``"lima"``, ``"Cusco"``, ``"150101"``).
-
-    Raises:
-        InvalidJob: an unknown code, or a name that names no Peruvian place (with suggestions).
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    gazetteer = get_gazetteer()
-    try:
-        return gazetteer.resolve(text).code
-    except AmbiguousPlace as exc:
-        return _outermost({p.code for p in exc.candidates})[0]
-    except (UnknownUbigeo, ValueError):
-        hints = ", ".join(p.label for p in gazetteer.search(text, limit=3))
-        hint = f"; did you mean {hints}?" if hints else ""
-        raise InvalidJob(
-            field_name,
-            f"{text!r} is not a Peruvian department, province, district or ubigeo{hint}",
-        ) from None
-
-
-def _stem(word: str) -> str:
-    """The part of a word a search matches: ``cajera`` finds ``cajero`` and ``cajeras``."""
-    for ending in ("es", "as", "os", "a", "o", "s"):
-        if len(word) - len(ending) >= 4 and word.endswith(ending):
-            return word[: -len(ending)]
-    return word
-
-
-def _search_conditions(
-    session: Session, query: JobSearch, parsed: ParsedQuery, now: datetime
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if query.status == JobStatus.OPEN:
-        conditions.append(repository.open_at(now))
-    else:
-        conditions.append(Job.status == query.status)
-    employers = repository.employer_names(session) if parsed.words else []
-    for word in parsed.words:
-        stem = _stem(word)
-        found = [Job.search_text.like(f"%{stem}%")]
-        ids = [org_id for org_id, name in employers if stem in name]
-        if ids:
-            found.append(Job.organisation_id.in_(ids))
-        conditions.append(or_(*found))
-    if parsed.places:
-        conditions.append(
-            or_(
-                *(Job.ubigeo.startswith(code) for code in parsed.places),
-                *(Job.search_text.like(f"%{w}%") for w in parsed.place_words),
-            )
-        )
-    if query.region:
-        conditions.append(Job.ubigeo.startswith(query.region))
-    if query.remote is not None:
-        conditions.append(Job.remote.is_(query.remote))
-    if query.hours_max is not None:
-        conditions.append(or_(Job.hours_per_week.is_(None), Job.hours_per_week <= query.hours_max))
-    if query.wage_min is not None:
-        best = func.coalesce(Job.wage_max, Job.wage_min)
-        conditions.append(or_(best.is_(None), best >= query.wage_min))
-    if query.occupations is not None:
-        conditions.append(Job.occupation_id.in_(query.occupations))
-    return conditions
-
-
-def resolve_occupation(
-    session: Session, value: str | None, field_name: str = "occupation"
-) -> list[str] | None:
-    """The occupation ids a search's ``occupation`` means: a catalogue/ESCO occupation id as
-    is, else the occupations whose name (label or synonym, either language) best matches it
-    (the ``GET /api/v1/occupations`` search: all those of the best tier).
-
-    Raises:
-        InvalidJob: no occupation has that id or a name like it.
-    """
-    text = (value or "").strip()
-    if not text:
-        return None
-    if repository.occupation_exists(session, text):
-        return [text]
-    hits = taxonomy_service.search_occupations(session, text, limit=10)
-    if not hits:
-        raise InvalidJob(
-            field_name,
-            f"no occupation is called {text!r}; find ids with GET /api/v1/occupations?q=...",
-        )
-    best = min(h.tier for h in hits)
-    return [h.id for h in hits if h.tier == best]
-
-
-def _corrected(session: Session, words: Sequence[str]) -> list[str]:
-    """Each word, or the closest word of the open postings' titles when no title holds it."""
-    vocabulary = repository.title_words(session)
-    out = []
-    for word in words:
-        stem = _stem(word)
-        if len(word) < 4 or any(stem in v for v in vocabulary):
-            out.append(word)
-            continue
-        best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75)
-        out.append(str(best[0]) if best else word)
-    return out
-
-
-def _relevance(
-    rows: Sequence[Any], parsed: ParsedQuery, similarity: Similarity | None, text: str
-) -> dict[int, float]:
-    """Relevance of each matching row ``(id, search_title, search_text, ...)``: BM25 of the
-    query's words (title words count twice), plus the query's cosine with the posting when a
-    ``similarity`` is given."""
-    words = [terms(" ".join(parsed.words + parsed.place_words))]
-    docs = [terms(f"{r.search_title} {r.search_text}") for r in rows]
-    n = len(rows)
-    scores = lexical_scores(words, docs, np.zeros(n, np.int64), np.arange(n, dtype=np.int64))
-    if similarity is not None and n and text.strip():
-        cosine = np.asarray(similarity(text, [int(r.id) for r in rows]), dtype=np.float64)
-        scores = scores + SEMANTIC_WEIGHT * np.clip(cosine, 0.0, 1.0)
-    return {int(r.id): float(v) for r, v in zip(rows, scores, strict=True)}
-
-
-def _near(
-    rows: Sequence[Any], relevance: Mapping[int, float], origin: str, km: float
-) -> list[tuple[int, float | None]]:
-    """Jobs among ``rows`` within ``km`` of ``origin`` (remote jobs too, at no distance),
-    nearest first, then most relevant, then newest."""
-    gazetteer = get_gazetteer()
-    kept: list[tuple[tuple[float, float, float, int], int, float | None]] = []
-    for row in rows:
-        distance: float | None = None
-        if not row.remote:
-            if not row.ubigeo:
-                continue  # an on-site job of unknown place cannot be said to be near
-            try:
-                distance = gazetteer.distance_km(origin, row.ubigeo)
-            except (UnknownUbigeo, ValueError):
-                continue
-            if distance > km + 1e-9:
-                continue
-        key = (
-            distance if distance is not None else math.inf,
-            -relevance.get(int(row.id), 0.0),
-            -_ts(row.posted_at),
-            -row.id,
-        )
-        kept.append((key, row.id, None if distance is None else round(distance, 1)))
-    kept.sort(key=lambda item: item[0])
-    return [(job_id, distance) for _, job_id, distance in kept]
-
-
-def _ts(moment: datetime | None) -> float:
-    return moment.timestamp() if moment else 0.0
-
-
-def search_jobs(
-    session: Session,
-    query: JobSearch,
-    *,
-    now: datetime | None = None,
-    similarity: Similarity | None = None,
-) -> JobPage:
-    """Public job search, as a person types it: words, places, filters, relevance first.
-
-    ``q`` is read by :func:`parse_query`: place names in it (``"abogado lima"``, ``"cajera en
-    arequipa"``) keep jobs in that place (or that name it); every other word must appear in the
-    title, the description or the employer's name, accent- and case-insensitive, with gender
-    and plural endings ignored (``cajera`` finds ``cajero``). When nothing matches, a word
-    that no open posting's title holds is replaced by the closest title word (typos:
-    ``"avogado"`` -> ``abogado``). Results are ordered by relevance (BM25 of the query's words,
-    title words counting twice, plus the query's cosine with the posting when ``similarity``
-    is given), then newer first. With ``near`` (an ubigeo) the results are the on-site jobs
-    within ``distance_km`` (default 25 km) and remote jobs, nearest first (remote last), each
-    with its ``distance_km``. Jobs that state no hours or no wage pass those filters. Drafts
-    are never listed.
-
-    Args:
-        session: database session (read only).
-        query: the validated query; ``region`` and ``near`` are ubigeo codes
-            (:func:`resolve_region` turns names into codes).
-        now: the instant "open" is measured at (default now).
-        similarity: ``similarity(text, job_ids) -> cosines`` (the API passes one backed by
-            the matching indexes; ``None``: lexical relevance only).
-    """
-    now = now or utcnow()
-    parsed = parse_query(query.q)
-    conditions = _search_conditions(session, query, parsed, now)
-    if parsed.words and not repository.any_match(session, conditions):
-        corrected = _corrected(session, parsed.words)
-        if corrected != parsed.words:
-            parsed = ParsedQuery(corrected, parsed.places, parsed.place_words)
-            conditions = _search_conditions(session, query, parsed, now)
-    offset = (query.page - 1) * query.per_page
-    if query.near:
-        km = query.distance_km if query.distance_km is not None else DEFAULT_NEAR_KM
-        places = get_gazetteer().within_km(query.near, km, level=None)
-        depts = sorted({p.department_code for p in places} | {query.near[:2]})
-        where = [*conditions, or_(Job.remote.is_(True), func.substr(Job.ubigeo, 1, 2).in_(depts))]
-        rows = repository.matching_rows(session, where)
-        relevance = _relevance(rows, parsed, similarity, query.q or "") if parsed.words else {}
-        ranked = _near(rows, relevance, query.near, km)
-        total = len(ranked)
-        chosen = ranked[offset : offset + query.per_page]
-        jobs = repository.by_ids(session, [i for i, _ in chosen])
-        items = present(session, jobs, distances=dict(chosen))
-    elif parsed.words:
-        rows = repository.matching_rows(session, conditions, limit=MAX_RANKED)
-        relevance = _relevance(rows, parsed, similarity, query.q or "")
-        total = repository.count(session, conditions) if len(rows) >= MAX_RANKED else len(rows)
-        order = sorted(
-            rows, key=lambda r: (-round(relevance[int(r.id)], 9), -_ts(r.posted_at), -r.id)
-        )
-        page_ids = [int(r.id) for r in order[offset : offset + query.per_page]]
-        items = present(session, repository.by_ids(session, page_ids))
-    else:  # no words: newest first, paged in SQL
-        jobs, total = repository.page_of(
-            session, conditions, [Job.posted_at.desc(), Job.id.desc()],
-            offset=offset, limit=query.per_page,
-        )  # fmt: skip
-        items = present(session, jobs)
-    return JobPage(items=items, total=total, page=query.page, per_page=query.per_page)
-
-
-DEFAULT_NEAR_KM = 25.0
-#: At most this many matching postings are ranked by relevance (the most recent ones).
-MAX_RANKED = 5000
-#: Weight of the query's cosine with a posting next to its BM25 relevance (0..1).
-SEMANTIC_WEIGHT = 0.5
 
 
 def get_job(session: Session, job_id: int) -> Job:

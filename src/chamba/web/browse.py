@@ -1,6 +1,6 @@
 """Browsing on one's own: the job search (``/empleos``) and a course's page (``/cursos/{id}``).
 
-The job search is the API's ``GET /api/v1/jobs`` (:func:`chamba.jobs.service.search_jobs`):
+The job search is the API's ``GET /api/v1/jobs`` (:func:`chamba.jobs.search.search_jobs`):
 text, department, remote only, pay, hours, near the person. For a signed-in seeker each result
 also says which of its key skills they have and which they lack, and whether they applied.
 
@@ -26,7 +26,7 @@ from chamba.activity.schemas import FeedbackIn, FeedbackKind
 from chamba.auth.models import Role, User
 from chamba.courses import service as course_service
 from chamba.deps import SessionDep
-from chamba.jobs import service as job_service
+from chamba.jobs import search as jobs_search
 from chamba.jobs.errors import InvalidJob
 from chamba.jobs.schemas import JobSearch
 from chamba.params import PathId
@@ -93,7 +93,7 @@ def job_search(
     hours = _number(form, "horas", horas, _("Write the hours as a number, e.g. 30."))
     occupations: list[str] | None = None
     try:
-        occupations = job_service.resolve_occupation(session, ocupacion)
+        occupations = jobs_search.resolve_occupation(session, ocupacion)
     except InvalidJob:
         occupations = []  # an unknown occupation matches no job
         form.error("ocupacion", _("No occupation has that name; try another word, e.g. cajero."))
@@ -114,7 +114,7 @@ def job_search(
         page=pagina,
         per_page=PER_PAGE,
     )
-    page = job_service.search_jobs(session, query)
+    page = jobs_search.search_jobs(session, query)
     have: set[str] = set()
     applied: dict[int, str] = {}
     if person is not None:
