@@ -12,13 +12,8 @@ from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.jobs.models import Job, JobSkill
-from chamba.learning.dataset import (
-    AsOfData,
-    Dataset,
-    as_of_job_features,
-    load_snapshot,
-    save_snapshot,
-)
+from chamba.learning.as_of import AsOfData, as_of_job_features
+from chamba.learning.dataset import Dataset, load_snapshot, save_snapshot
 from chamba.matching.features import JOB_FEATURES, FeatureContext
 from chamba.people.models import Person, PersonSkill
 from chamba.vocab import SkillSource

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.jobs.models import Job, JobSkill, Requirement
-from chamba.learning.dataset import AsOfData, Dataset, as_of_job_features, build_dataset
+from chamba.learning.as_of import AsOfData, as_of_job_features
+from chamba.learning.dataset import Dataset, build_dataset
 from chamba.learning.history import PERSON_TEXT_KEY, Versions, decode, detached_copy, encode
 from chamba.learning.models import AttributeHistory, HistoryEntity
 from chamba.matching.embeddings import build_indexes
