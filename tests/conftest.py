@@ -29,8 +29,11 @@ os.environ.update(
 os.environ.pop("CHAMBA_DATABASE_URL", None)
 
 from chamba.config import get_settings  # noqa: E402
-from chamba.db import make_engine, migrate  # noqa: E402
+from chamba.db import make_engine, migrate, on_session_factory  # noqa: E402
 from chamba.learning.history import install_history  # noqa: E402
+
+# Sessions of chamba.db.session_factory record attribute versions, as the app and CLI set up.
+on_session_factory(install_history)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BACKENDS = [

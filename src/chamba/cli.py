@@ -47,6 +47,16 @@ app.add_typer(events_app, name="events")
 err = Console(stderr=True)
 out = Console()
 
+
+@app.callback()
+def _set_up() -> None:
+    # Before any command: sessions record the attribute versions that the learning datasets
+    # read (chamba.learning.history), as the app's sessions do.
+    from chamba.db import on_session_factory
+    from chamba.learning.history import install_history
+
+    on_session_factory(install_history)
+
 ProgressFn = Callable[[str, int, int], None]
 
 

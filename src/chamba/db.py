@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -227,12 +227,27 @@ def get_engine(settings: Settings | None = None) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on ``engine``; they record attribute versions (:mod:`chamba.learning.history`)."""
-    from chamba.learning.history import install_history  # imports models, which import this
-
+    """Sessions on ``engine``, their objects kept loaded after commit, set up by every
+    :func:`on_session_factory` registered (the app and the CLI register the attribute history,
+    :func:`chamba.learning.history.install_history`)."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    install_history(factory)
+    for setup in _FACTORY_SETUPS:
+        setup(factory)
     return factory
+
+
+#: What :func:`session_factory` does to each factory it makes (see :func:`on_session_factory`).
+_FACTORY_SETUPS: list[Callable[[sessionmaker[Session]], None]] = []
+
+
+def on_session_factory(setup: Callable[[sessionmaker[Session]], None]) -> None:
+    """Apply ``setup`` to every factory :func:`session_factory` makes from now on (idempotent).
+
+    The kit knows no feature: a feature that listens on sessions (the attribute history of
+    :mod:`chamba.learning.history`) is registered by the app and the CLI at start.
+    """
+    if setup not in _FACTORY_SETUPS:
+        _FACTORY_SETUPS.append(setup)
 
 
 @contextmanager
@@ -347,9 +362,9 @@ def rotate_encryption(
                 if values:
                     where = [k == getattr(row, k.name) for k in keys]
                     session.execute(
-                        update(table).where(*where).values(
-                            {k: type_coerce(v, Text) for k, v in values.items()}
-                        )
+                        update(table)
+                        .where(*where)
+                        .values({k: type_coerce(v, Text) for k, v in values.items()})
                     )
     session.flush()
     return done

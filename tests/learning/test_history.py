@@ -365,3 +365,35 @@ def test_a_description_edited_later_is_dropped_never_read(session: Session) -> N
         ["Caja registradora", "Cajera. Caja registradora. Atender la caja de la bodega"]
     )
     assert first[SEMANTIC] == pytest.approx(float(skills_only @ job_vec), abs=1e-6)
+
+
+def test_the_app_and_the_cli_install_history_not_the_database_kit() -> None:
+    """GIVEN session factories that record no versions (chamba.db installs nothing itself)
+    WHEN the app is built, or any CLI command runs
+    THEN the factories made from then on record them."""
+    from sqlalchemy import event
+    from typer.testing import CliRunner
+
+    from chamba import cli, db
+    from chamba.api.app import create_app
+    from chamba.learning import history
+
+    def recording() -> bool:
+        factory = db.session_factory(engine)
+        return event.contains(factory, "after_flush", history._after_flush)
+
+    engine = db.make_engine("sqlite://")
+    try:
+        db._FACTORY_SETUPS.remove(history.install_history)
+        assert not recording()
+        app = create_app(engine=engine)
+        assert recording()
+        assert event.contains(app.state.session_factory, "after_flush", history._after_flush)
+
+        db._FACTORY_SETUPS.remove(history.install_history)
+        result = CliRunner().invoke(cli.app, ["models", "list"])
+        assert result.exit_code == 0, result.output
+        assert recording()
+    finally:
+        db.on_session_factory(history.install_history)
+        engine.dispose()

@@ -20,10 +20,11 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 import chamba
 from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
-from chamba.db import get_engine, migrate, session_factory, session_scope
+from chamba.db import get_engine, migrate, on_session_factory, session_factory, session_scope
 from chamba.events.runtime import AppEvents
 from chamba.events.service import feed_metrics as feed_event_metrics
 from chamba.insights.cache import DEMAND_CACHE_KEY, DemandCache
+from chamba.learning.history import install_history
 from chamba.learning.serving import install_serving
 from chamba.matching.api_deps import index_store_of, search_similarity_of
 from chamba.observability.logging import RequestContextMiddleware, configure_logging
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     configure_logging(settings)
     metrics = Metrics(version=chamba.__version__)
     serving = install_serving(settings, metrics=metrics)  # trained ranker once one is promoted
+    on_session_factory(install_history)  # sessions record the versions the datasets read
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

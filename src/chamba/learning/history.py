@@ -16,9 +16,9 @@ the text of an impression's time is still the current one:
 No names, no contact data (data minimisation); a person's versions are deleted with the person
 (``DELETE /me``).
 
-**Recording.** :func:`install_history` hangs two listeners on a session factory (done by
-:func:`chamba.db.session_factory`, so the app, the CLI and the event workers record) or on one
-session:
+**Recording.** :func:`install_history` hangs two listeners on a session factory or on one
+session. The app and the CLI register it with :func:`chamba.db.on_session_factory` at start, so
+every factory of :func:`chamba.db.session_factory` (requests, commands, event workers) records:
 
 * ``before_flush``: a person or job about to be updated whose tracked attributes, embedded
   text or skills (``PersonSkill`` / ``JobSkill`` rows added, changed or removed through the
