@@ -216,3 +216,55 @@ def test_invalid_feedback_is_refused(
 ) -> None:
     response = client.post("/api/v1/feedback", json=body, headers=setting["seeker"].headers)
     assert_problem(response, 422, field)
+
+
+def _audit(session: Session, user_id: int) -> list[tuple[str, str, str | None]]:
+    from chamba.audit.models import AuditEntry
+
+    stmt = select(AuditEntry).where(AuditEntry.actor_user_id == user_id).order_by(AuditEntry.id)
+    return [(e.action, e.object_type, e.object_id) for e in session.scalars(stmt)]
+
+
+def test_employer_undoes_a_mistaken_hire_within_a_day(
+    client: Any, setting: dict[str, Any], seeded_session: Session, make_user: MakeUser
+) -> None:
+    from chamba.events.models import OutboxEvent
+
+    seeker, employer, job = setting["seeker"], setting["employer"], setting["job"]
+    applied = client.post(f"/api/v1/jobs/{job.id}/applications", headers=seeker.headers).json()
+    url = f"/api/v1/applications/{applied['id']}"
+    undo = f"{url}/undo-hire"
+    # GIVEN an application at interview: there is no hire to undo
+    for status in ("reviewing", "interview"):
+        client.patch(url, json={"status": status}, headers=employer.headers)
+    assert_problem(client.post(undo, headers=employer.headers), 409)
+    # WHEN the employer hires, then undoes the hire
+    assert client.patch(url, json={"status": "hired"}, headers=employer.headers).status_code == 200
+    other = make_user(Role.EMPLOYER, organisation_id=None)
+    assert_problem(client.post(undo, headers=other.headers), 403)  # not their job
+    assert_problem(client.post(undo, headers=seeker.headers), 403)
+    response = client.post(undo, headers=employer.headers)
+    # THEN the application is back at interview, the hire is no outcome any more (the
+    # 'hired' interaction is gone), an application.changed event says hired -> interview, and
+    # the audit log has both the hire and its undo
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "interview"
+    assert _kinds(seeded_session, seeker.person.id) == ["applied", "interviewed"]
+    events = seeded_session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.type == "application.changed")
+        .order_by(OutboxEvent.occurred_at)
+    ).all()
+    last = events[-1].payload
+    assert (last["status"], last["previous_status"]) == ("interview", "hired")
+    assert _audit(seeded_session, employer.user.id) == [
+        ("application.hired", "person", str(seeker.person.id)),
+        ("application.hire_undone", "person", str(seeker.person.id)),
+    ]
+    assert "chamba_hires_undone_total 1.0" in client.get("/metrics").text
+    # AND a hire older than the window cannot be undone
+    assert client.patch(url, json={"status": "hired"}, headers=employer.headers).status_code == 200
+    application = activity_service.get_application(seeded_session, applied["id"])
+    application.updated_at = utcnow() - activity_service.UNDO_WINDOW - timedelta(minutes=1)
+    seeded_session.commit()
+    assert_problem(client.post(undo, headers=employer.headers), 409)

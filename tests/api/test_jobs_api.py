@@ -267,3 +267,45 @@ def test_drafts_are_seen_only_by_their_owner(
     assert client.get(url, headers=employer.headers).status_code == 200
     assert_problem(client.get(url), 404)
     assert_problem(client.get(url, headers=make_user(Role.SEEKER).headers), 404)
+
+
+def test_owner_reopens_a_job_closed_by_mistake_within_a_day(
+    client: Any, employer: Any, seeded_session: Session, make_user: MakeUser
+) -> None:
+    from sqlalchemy import select
+
+    from chamba.audit.models import AuditEntry
+    from chamba.events.models import OutboxEvent
+    from chamba.jobs import service as job_service
+
+    job = _post(client, employer, **job_body(skill_ids(seeded_session, 2)))
+    url = f"/api/v1/jobs/{job['id']}"
+    reopen = f"{url}/reopen"
+    # GIVEN an open job: there is no close to undo
+    assert_problem(client.post(reopen, headers=employer.headers), 409)
+    # WHEN its owner closes it and reopens it
+    assert client.delete(url, headers=employer.headers).status_code == 200
+    assert_problem(client.post(reopen, headers=make_user(Role.EMPLOYER).headers), 403)
+    response = client.post(reopen, headers=employer.headers)
+    # THEN it is open and searchable again, a job.reopened event is written, and the audit
+    # log has the close and the reopening
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "open"
+    assert job["id"] in _ids(client, "per_page=100")
+    types = seeded_session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.occurred_at)).all()
+    assert types[-2:] == ["job.closed", "job.reopened"]
+    actions = seeded_session.scalars(
+        select(AuditEntry.action).where(AuditEntry.actor_user_id == employer.user.id)
+    ).all()
+    assert actions == ["job.closed", "job.reopened"]
+    # AND a job closed longer than the window ago, or expired, stays closed
+    client.delete(url, headers=employer.headers)
+    stored = seeded_session.get(Job, job["id"])
+    assert stored is not None
+    stored.updated_at = utcnow() - job_service.REOPEN_WINDOW - timedelta(minutes=1)
+    seeded_session.commit()
+    assert_problem(client.post(reopen, headers=employer.headers), 409)
+    stored.updated_at = utcnow()
+    stored.expires_at = utcnow() - timedelta(hours=1)
+    seeded_session.commit()
+    assert_problem(client.post(reopen, headers=employer.headers), 409)

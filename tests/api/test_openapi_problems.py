@@ -171,11 +171,7 @@ def test_a_body_over_the_limit_is_refused(client: Any, streamed: bool) -> None:
 def _request_schemas(spec: dict[str, Any]) -> set[str]:
     """Names of the component schemas that request bodies use (directly or nested)."""
     components = spec["components"]["schemas"]
-    todo = [
-        json.dumps(op["requestBody"])
-        for _, op in _operations(spec)
-        if "requestBody" in op
-    ]
+    todo = [json.dumps(op["requestBody"]) for _, op in _operations(spec) if "requestBody" in op]
     seen: set[str] = set()
     while todo:
         for name in re.findall(r"#/components/schemas/([\w.-]+)", todo.pop()):

@@ -80,3 +80,45 @@ def test_a_withdrawal_tells_no_one(factory: sessionmaker[Session]) -> None:
         session.commit()
     _drain(factory)
     assert _notices(factory) == []
+
+
+def test_an_undone_hire_and_a_reopened_job_reach_the_applicants(
+    factory: sessionmaker[Session],
+) -> None:
+    from chamba.activity.models import Interaction, InteractionKind
+
+    # GIVEN Ana hired and Luis waiting when the job closed
+    with factory() as session:
+        org = world.employer(session)
+        job = world.post_job(session, org, world.skill_ids(session, 2), title="Cajera de bodega")
+        ana = world.seeker(session, [])
+        luis = world.seeker(session, [])
+        first = activity_service.apply_to_job(session, ana, job, None)
+        activity_service.apply_to_job(session, luis, job, None)
+        for status in (ApplicationStatus.REVIEWING, ApplicationStatus.INTERVIEW):
+            activity_service.move_application(session, first, status, by_applicant=False)
+        activity_service.move_application(
+            session, first, ApplicationStatus.HIRED, by_applicant=False
+        )
+        job_service.close_job(session, job)
+        session.commit()
+        users, ids = (ana.user_id, luis.user_id), (first.id, job.id)
+    _drain(factory)
+    # WHEN the employer undoes both within the day
+    with factory() as session:
+        hired = activity_service.get_application(session, ids[0])
+        activity_service.undo_hire(session, hired)
+        job_service.reopen_job(session, job_service.get_job(session, ids[1]))
+        session.commit()
+    _drain(factory)
+    # THEN Ana is told her hire was undone, and both (waiting again) that the job is open again
+    assert _notices(factory)[-3:] == [
+        (users[0], "application_update",
+         "Se anuló tu contratación: Cajera de bodega. Sigues en la etapa de entrevista."),
+        (users[0], "job_reopened", "Se reabrió la oferta: Cajera de bodega"),
+        (users[1], "job_reopened", "Se reabrió la oferta: Cajera de bodega"),
+    ]  # fmt: skip
+    # AND the hire left no 'hired' outcome behind
+    with factory() as session:
+        kinds = session.scalars(select(Interaction.kind).where(Interaction.subject_id == ids[1]))
+        assert InteractionKind.HIRED not in set(kinds)

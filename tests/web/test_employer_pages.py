@@ -194,3 +194,67 @@ def test_confirm_adds_and_removes_a_skill_and_goes_back_to_the_text(
     assert 'action="/empleador/ofertas/nueva"' in back.text
     assert 'value="Cajera"' in back.text
     assert "Atención al cliente y manejo de caja.</textarea>" in back.text
+
+
+def test_a_mistaken_hire_and_close_are_undone_on_the_web(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from sqlalchemy import select
+
+    from chamba.audit.models import AuditEntry
+    from chamba.jobs.models import Job, JobStatus
+
+    employer = make_web_user(Role.EMPLOYER)
+    login_as(web, employer)
+    job_id = _publish(web, token)
+    seeker = make_web_user(Role.SEEKER, name="Ana Applicant")
+    application = Application(
+        job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW
+    )
+    seeded_session.add(application)
+    seeded_session.commit()
+    url = f"/empleador/postulaciones/{application.id}"
+    # WHEN the employer hires (the confirmation says it can be undone for a day)
+    asked = web.post(url, data={"estado": "hired", csrf.FIELD_NAME: token})
+    assert "puedes deshacerlo dentro de las 24 horas" in asked.text
+    hired = web.post(url, data={"estado": "hired", "confirmado": "1", csrf.FIELD_NAME: token})
+    # THEN the card offers to undo it
+    assert "Contratado. Si fue un error" in hired.text
+    assert f'action="{url}/deshacer"' in hired.text
+    # AND undoing needs the CSRF token and the job's employer
+    assert web.post(f"{url}/deshacer").status_code == 403
+    login_as(web, make_web_user(Role.EMPLOYER))
+    assert web.post(f"{url}/deshacer", data={csrf.FIELD_NAME: token}).status_code == 403
+    login_as(web, employer)
+    undone = web.post(f"{url}/deshacer", data={csrf.FIELD_NAME: token})
+    assert "Se deshizo la contratación" in undone.text
+    assert f'action="{url}/deshacer"' not in undone.text
+    seeded_session.refresh(application)
+    assert application.status == ApplicationStatus.INTERVIEW
+    # WHEN the employer closes the job  THEN "Mis ofertas" offers to reopen it
+    web.post(
+        f"/empleador/ofertas/{job_id}/cerrar", data={"confirmado": "1", csrf.FIELD_NAME: token}
+    )
+    mine = web.get(f"/empleador/ofertas?cerrada={job_id}")
+    assert f'action="/empleador/ofertas/{job_id}/reabrir"' in mine.text
+    assert "Reabrir «Cajera»" in mine.text
+    assert web.post(f"/empleador/ofertas/{job_id}/reabrir").status_code == 403  # no CSRF
+    reopened = web.post(f"/empleador/ofertas/{job_id}/reabrir", data={csrf.FIELD_NAME: token})
+    assert "La oferta está abierta de nuevo" in reopened.text
+    job = seeded_session.get(Job, job_id)
+    assert job is not None
+    seeded_session.refresh(job)
+    assert job.status == JobStatus.OPEN
+    # AND the audit log has each step, in words on the admin's page
+    actions = seeded_session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.actor_user_id == employer.user.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [a for a in actions if a != "person.contact_read"] == [
+        "application.hired", "application.hire_undone", "job.closed", "job.reopened",
+    ]  # fmt: skip
+    login_as(web, make_web_user(Role.ADMIN))
+    log = web.get("/admin/auditoria").text
+    assert "deshizo la contratación de Ana Applicant" in log
+    assert "reabrió la oferta «Cajera»" in log

@@ -32,6 +32,7 @@ from chamba.activity.schemas import (
     JobApplicationList,
     JobApplicationOut,
 )
+from chamba.audit.deps import AuditDep
 from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.auth.models import Role
@@ -140,6 +141,7 @@ def move_application(
     user: CurrentUser,
     session: SessionDep,
     metrics: MetricsDep,
+    audit: AuditDep,
 ) -> JobApplicationOut | ApplicationOut:
     new = ApplicationStatus(data.status)
     job, person = service.parties_of(session, application)
@@ -154,7 +156,31 @@ def move_application(
         )
     service.move_application(session, application, new, by_applicant=False)
     if new == ApplicationStatus.HIRED:
+        audit.record(user, "application.hired", "person", application.person_id)
         metrics.hires.inc()
+    return _for_employer(application, person)
+
+
+@router.post(
+    "/applications/{application_id}/undo-hire",
+    summary="Undo a hire (the job's employer, within a day): back to interview",
+    responses=responses(
+        NotAuthenticated, NotYourApplication, ApplicationNotFound, InvalidTransition
+    ),
+)
+def undo_hire(
+    application: ValidApplication,
+    user: CurrentUser,
+    session: SessionDep,
+    metrics: MetricsDep,
+    audit: AuditDep,
+) -> JobApplicationOut:
+    job, person = service.parties_of(session, application)
+    if not is_owner(user, job):
+        raise NotYourApplication("Only the employer that published the job can undo a hire.")
+    service.undo_hire(session, application)
+    audit.record(user, "application.hire_undone", "person", application.person_id)
+    metrics.hires_undone.inc()
     return _for_employer(application, person)
 
 

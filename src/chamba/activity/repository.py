@@ -180,3 +180,24 @@ def claims(
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
     )
     return list(session.scalars(stmt))
+
+
+def delete_logged_hires(session: Session, application: Application) -> int:
+    """Delete the ``hired`` interactions the employer's hire of ``application`` logged (not a
+    seeker's own claim); returns how many."""
+    stmt = select(Interaction).where(
+        Interaction.person_id == application.person_id,
+        Interaction.subject_type == SubjectType.JOB,
+        Interaction.subject_id == application.job_id,
+        Interaction.kind == InteractionKind.HIRED,
+        Interaction.claimed.is_(False),
+    )
+    rows = [
+        r
+        for r in session.scalars(stmt)
+        if (r.context or {}).get("application_id") == application.id
+    ]
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

@@ -8,7 +8,9 @@ Application state machine (who may move an application, and where to)::
         └─────────────┴─────────────┴──────► withdrawn   (the applicant)
 
 ``hired``, ``rejected`` and ``withdrawn`` are final; anything else (including "moving" to the
-current status) is an :class:`InvalidTransition` (409). Moving to ``interview`` logs an
+current status) is an :class:`InvalidTransition` (409). One exception undoes a mistake: the
+employer may take a hire back to ``interview`` within :data:`UNDO_WINDOW`
+(:func:`undo_hire`). Moving to ``interview`` logs an
 ``interviewed`` interaction, to ``hired`` a ``hired`` one; applying logs ``applied``. A person
 applies once per job (a withdrawn application is not reopened).
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
@@ -68,6 +71,9 @@ EMPLOYER_MOVES: Final[dict[ApplicationStatus, frozenset[ApplicationStatus]]] = {
 #: States the applicant may withdraw from.
 WITHDRAWABLE: Final = frozenset({S.SUBMITTED, S.REVIEWING, S.INTERVIEW})
 FINAL: Final = frozenset({S.HIRED, S.REJECTED, S.WITHDRAWN})
+#: How long after a hire its employer may still undo it (a mistaken click; the applicant, told
+#: of the hire, is told of the undo too).
+UNDO_WINDOW: Final = timedelta(hours=24)
 _STATUS_EVENTS: Final = {S.INTERVIEW: InteractionKind.INTERVIEWED, S.HIRED: InteractionKind.HIRED}
 _FEEDBACK_SUBJECTS: Final[dict[str, frozenset[SubjectType]]] = {
     "enrolled": frozenset({SubjectType.COURSE}),
@@ -312,6 +318,38 @@ def move_application(
             session, application.person_id, SubjectType.JOB, application.job_id, event,
             context={"application_id": application.id},
         )  # fmt: skip
+    return application
+
+
+def can_undo_hire(application: Application, now: datetime | None = None) -> bool:
+    """Whether :func:`undo_hire` may take ``application`` back (hired under
+    :data:`UNDO_WINDOW` ago)."""
+    return (
+        application.status == S.HIRED and application.updated_at > (now or utcnow()) - UNDO_WINDOW
+    )
+
+
+def undo_hire(session: Session, application: Application) -> Application:
+    """Undo the employer's hire of ``application``: back to ``interview`` (the only status a
+    hire comes from). The ``hired`` interaction the hire logged is deleted (a hire that did not
+    happen is no outcome for insights or training data), and ``application.changed``
+    (``hired`` -> ``interview``) tells the applicant.
+
+    Raises:
+        InvalidTransition: not hired, or hired more than :data:`UNDO_WINDOW` ago.
+    """
+    if application.status != S.HIRED:
+        raise InvalidTransition(
+            f"Only a hire can be undone; this application is {application.status.value}."
+        )
+    if not can_undo_hire(application):
+        hours = int(UNDO_WINDOW.total_seconds() // 3600)
+        raise InvalidTransition(f"A hire can be undone only in the first {hours} hours.")
+    application.status = S.INTERVIEW
+    application.updated_at = utcnow()
+    session.flush()
+    repository.delete_logged_hires(session, application)
+    emit(session, ApplicationChanged.about(application, S.HIRED, by_applicant=False))
     return application
 
 

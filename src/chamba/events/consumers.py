@@ -19,9 +19,10 @@ name               events                                effect
                    skills.confirmed                      in the process's vector index
 ``demand``         job.*                                 forget the cached demand index
 ``notifications``  job.posted, job.closed,               inbox notification (+ e-mail) for each
-                   application.changed                   seeker the job suits; to an applicant
-                                                         whose application the employer moved,
-                                                         or whose job closed while waiting
+                   job.reopened, application.changed     seeker the job suits; to an applicant
+                                                         whose application the employer moved
+                                                         (or whose hire was undone), or whose
+                                                         job closed (or reopened) while waiting
 =================  ====================================  =========================================
 """
 
@@ -48,6 +49,7 @@ from chamba.events.schemas import (
     DomainEvent,
     JobClosed,
     JobPosted,
+    JobReopened,
     JobUpdated,
     ProfileUpdated,
     SkillsConfirmed,
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 
 #: What a handler may return: work to do once its transaction has committed (e.g. send mail).
 AfterCommit = Callable[[], None] | None
-_JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type})
+_JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type, JobReopened.type})
 _COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
 _PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
 #: Tries again after a SQLite write conflict ("database is locked" after a stale read).
@@ -238,15 +240,15 @@ class DemandConsumer(Consumer):
 
 class NotificationConsumer(Consumer):
     """Inbox notifications (then e-mail): on ``job.posted`` for the seekers the job suits; on
-    ``application.changed`` for the applicant an employer moved; on ``job.closed`` for the
-    applicants still waiting.
+    ``application.changed`` for the applicant an employer moved (or whose hire was undone); on
+    ``job.closed`` and ``job.reopened`` for the applicants still waiting.
 
     Args:
         sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
     """
 
     name = "notifications"
-    types = frozenset({JobPosted.type, JobClosed.type, ApplicationChanged.type})
+    types = frozenset({JobPosted.type, JobClosed.type, JobReopened.type, ApplicationChanged.type})
     shared = True
 
     def __init__(self, sender: Any = None) -> None:
@@ -262,10 +264,11 @@ class NotificationConsumer(Consumer):
             messages = notification_service.notify_application_changed(
                 session, payload.application_id, payload.status,
                 by_applicant=payload.by_applicant, event_id=event_id,
+                previous=payload.previous_status,
             )  # fmt: skip
-        elif event.type == JobClosed.type:
+        elif event.type in (JobClosed.type, JobReopened.type):
             messages = notification_service.notify_job_closed(
-                session, int(event.key), event_id=event_id
+                session, int(event.key), event_id=event_id, reopened=event.type != JobClosed.type
             )
         else:
             messages = notification_service.notify_job_matches(

@@ -166,6 +166,12 @@ class JobClosed(_JobEvent):
     summary: ClassVar[str] = "An employer closed a job posting."
 
 
+@register
+class JobReopened(_JobEvent):
+    type: ClassVar[str] = "job.reopened"
+    summary: ClassVar[str] = "An employer undid the close of a job posting (open again)."
+
+
 # ---------------------------------------------------------------------------- courses
 
 

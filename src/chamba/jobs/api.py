@@ -16,12 +16,13 @@ from fastapi import APIRouter, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from chamba.audit.deps import AuditDep
 from chamba.auth.deps import OptionalUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.deps import SessionDep
 from chamba.jobs import search, service
 from chamba.jobs.deps import EmployerUser, OwnedJob, SearchSimilarityDep, VisibleJob
-from chamba.jobs.errors import InvalidJob, JobNotFound, NotJobOwner
+from chamba.jobs.errors import CannotReopen, InvalidJob, JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import (
     DraftIn,
@@ -210,6 +211,19 @@ def update_job(job: OwnedJob, data: JobUpdate, user: EmployerUser, session: Sess
     summary="Close a job posting (its employer); applications are kept",
     responses=responses(*_write_errors),
 )
-def close_job(job: OwnedJob, user: EmployerUser, session: SessionDep) -> JobOut:
+def close_job(job: OwnedJob, user: EmployerUser, session: SessionDep, audit: AuditDep) -> JobOut:
+    if job.status != JobStatus.CLOSED:
+        audit.record(user, "job.closed", "job", job.id)
     service.close_job(session, job)
+    return service.present(session, [job], lang=user.language)[0]
+
+
+@router.post(
+    "/jobs/{job_id}/reopen",
+    summary="Reopen a job its employer closed by mistake (within a day, not expired)",
+    responses=responses(*_write_errors, CannotReopen),
+)
+def reopen_job(job: OwnedJob, user: EmployerUser, session: SessionDep, audit: AuditDep) -> JobOut:
+    service.reopen_job(session, job)
+    audit.record(user, "job.reopened", "job", job.id)
     return service.present(session, [job], lang=user.language)[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chamba.errors import ChambaError, InvalidInput, NotFound
+from chamba.errors import ChambaError, Conflict, InvalidInput, NotFound
 
 
 class JobNotFound(NotFound):
@@ -26,3 +26,9 @@ class InvalidJob(InvalidInput):
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+class CannotReopen(Conflict):
+    """Only a job closed recently (and not expired) can be reopened."""
+
+    title = "Cannot reopen"

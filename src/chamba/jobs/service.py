@@ -4,18 +4,19 @@ draft. Never commits; flushes. Search lives in :mod:`chamba.jobs.search`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.db import utcnow
-from chamba.events.schemas import JobClosed, JobPosted, JobUpdated
+from chamba.events.schemas import JobClosed, JobPosted, JobReopened, JobUpdated
 from chamba.events.service import emit
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.jobs import drafting, repository
-from chamba.jobs.errors import InvalidJob, JobNotFound
+from chamba.jobs.errors import CannotReopen, InvalidJob, JobNotFound
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.jobs.schemas import (
     DraftIn,
@@ -425,6 +426,41 @@ def close_job(session: Session, job: Job) -> Job:
         job.updated_at = utcnow()
         session.flush()
         emit(session, JobClosed.about(job))
+    return job
+
+
+#: How long after closing a job its employer may still reopen it (undo a mistaken close).
+REOPEN_WINDOW = timedelta(hours=24)
+
+
+def can_reopen(job: Job, now: datetime | None = None) -> bool:
+    """Whether :func:`reopen_job` may reopen ``job``: closed under :data:`REOPEN_WINDOW` ago
+    and not past its expiry."""
+    now = now or utcnow()
+    return (
+        job.status == JobStatus.CLOSED
+        and job.updated_at > now - REOPEN_WINDOW
+        and (job.expires_at is None or job.expires_at > now)
+    )
+
+
+def reopen_job(session: Session, job: Job) -> Job:
+    """Undo a close: the job is open again with its applications as they were;
+    ``job.reopened`` re-indexes it and tells the applicants still waiting.
+
+    Raises:
+        CannotReopen: not closed, closed more than :data:`REOPEN_WINDOW` ago, or expired.
+    """
+    if not can_reopen(job):
+        hours = int(REOPEN_WINDOW.total_seconds() // 3600)
+        raise CannotReopen(
+            f"Job {job.id} cannot be reopened: only a job closed in the last {hours} hours "
+            "and not expired can be."
+        )
+    job.status = JobStatus.OPEN
+    job.updated_at = utcnow()
+    session.flush()
+    emit(session, JobReopened.about(job))
     return job
 
 

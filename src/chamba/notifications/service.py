@@ -42,6 +42,13 @@ STATUS_TITLES = {
     "hired": ("¡Te contrataron! {t}", "You were hired: {t}"),
     "rejected": ("Esta vez no te seleccionaron: {t}", "You were not selected this time: {t}"),
 }
+#: The notice of an undone hire (the employer took it back to the interview stage).
+HIRE_UNDONE_TITLES = (
+    "Se anuló tu contratación: {t}. Sigues en la etapa de entrevista.",
+    "Your hire was undone: {t}. You are back at the interview stage.",
+)
+#: A job the person applied to reopened (its employer undid the close).
+JOB_REOPENED = "job_reopened"
 #: Applications still waiting for an answer when their job closes.
 WAITING = frozenset({"submitted", "reviewing", "interview"})
 
@@ -197,12 +204,14 @@ def notify_application_changed(
     *,
     by_applicant: bool,
     event_id: str | None = None,
+    previous: str | None = None,
 ) -> list[Message]:
-    """Tell the applicant that the employer moved their application (interview, hire...).
+    """Tell the applicant that the employer moved their application (interview, hire...), or
+    undid their hire (``previous`` is ``hired``).
 
     A withdrawal (the applicant's own move) tells no one.
     """
-    titles = STATUS_TITLES.get(status)
+    titles = HIRE_UNDONE_TITLES if previous == "hired" else STATUS_TITLES.get(status)
     found = repository.application_with_user(session, application_id)
     if by_applicant or titles is None or found is None:
         return []
@@ -216,17 +225,21 @@ def notify_application_changed(
 
 
 def notify_job_closed(
-    session: Session, job_id: int, *, event_id: str | None = None
+    session: Session, job_id: int, *, event_id: str | None = None, reopened: bool = False
 ) -> list[Message]:
-    """Tell the applicants still waiting for an answer that the job closed."""
+    """Tell the applicants still waiting for an answer that the job closed (or, ``reopened``,
+    that its employer opened it again)."""
     job = job_repository.with_skills(session, job_id)
     if job is None:
         return []
+    if reopened:
+        kind, es, en = JOB_REOPENED, "Se reabrió la oferta", "The job is open again"
+    else:
+        kind, es, en = JOB_CLOSED, "Se cerró la oferta", "The job was closed"
     messages = []
     for user_id in repository.waiting_applicants(session, job_id, WAITING):
         message = _notice(
-            session, user_id, JOB_CLOSED, f"Se cerró la oferta: {job.title}",
-            f"The job was closed: {job.title}", job_id, event_id,
+            session, user_id, kind, f"{es}: {job.title}", f"{en}: {job.title}", job_id, event_id,
         )  # fmt: skip
         if message is not None:
             messages.append(message)

@@ -166,6 +166,11 @@ class Metrics:
         self.hires = Counter(
             "chamba_hires_total", "Applications moved to hired by an employer.", registry=r
         )
+        self.hires_undone = Counter(
+            "chamba_hires_undone_total",
+            "Hires their employer undid (a mistaken click); hires minus these is the net.",
+            registry=r,
+        )
         self.feedback = Counter(
             "chamba_feedback_total",
             "Feedback on recommendations, by kind (saved, dismissed, relevant, not_relevant...).",

@@ -23,6 +23,8 @@ from chamba.auth.models import Role, User
 from chamba.auth.schemas import UserUpdate
 from chamba.deps import SessionDep, SettingsDep
 from chamba.events.service import emit
+from chamba.jobs import service as job_service
+from chamba.jobs.errors import JobNotFound
 from chamba.learning.registry import (
     ModelNotFound,
     ModelRegistry,
@@ -155,6 +157,12 @@ def _names(session: Session, entries: list[Any]) -> dict[tuple[str, str], str]:
             person = people_service.get_person(session, int(e.object_id))
             if person is not None:
                 out[("person", e.object_id)] = person.full_name or f"#{e.object_id}"
+        elif e.object_type == "job" and e.object_id and e.object_id.isdigit():
+            try:
+                job = job_service.get_job(session, int(e.object_id))
+            except JobNotFound:
+                continue
+            out[("job", e.object_id)] = f"«{job.title}»"
     return out
 
 

@@ -23,7 +23,7 @@ from chamba.audit.deps import AuditDep
 from chamba.deps import SessionDep
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import owned_job
-from chamba.jobs.errors import InvalidJob
+from chamba.jobs.errors import CannotReopen, InvalidJob
 from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
@@ -50,6 +50,10 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 NEW = "/empleador/ofertas/nueva"
 
 REQUIREMENTS: Final = ("essential", "optional")
+
+
+#: Notices of the candidates page after a change (``?hecho=``).
+DONE_NOTICES: Final = ("contratado", "deshecho", "reabierta")
 
 
 #: Orders of "Mis ofertas": most new applications (open first), newest, by title.
@@ -82,11 +86,13 @@ def my_jobs(
         items.sort(key=lambda r: r["job"].posted_at, reverse=True)
     else:  # open jobs with the most new applications first
         items.sort(key=lambda r: (rank.get(r["job"].status, 2), -r["new"], -r["job"].id))
+    just_closed = next((j for j in jobs if str(j.id) == cerrada), None)
     last = max(1, -(-len(items) // JOBS_PER_PAGE))
     page = min(pagina, last)
     context = {
         "items": items[(page - 1) * JOBS_PER_PAGE : page * JOBS_PER_PAGE],
         "closed": cerrada,
+        "reopen": just_closed if just_closed and job_service.can_reopen(just_closed) else None,
         "order": order,
         "orders": JOB_ORDERS,
         "base": f"/empleador/ofertas?orden={order}&",
@@ -329,26 +335,28 @@ def job_candidates(
     audit: AuditDep,
     publicada: Annotated[str, Query(max_length=10)] = "",
     error: Annotated[str, Query(max_length=20)] = "",
+    hecho: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     lang = request_lang(request)
     job = owned_job(user, job_id, session)
-    page = employer_candidates(
-        session, indexes, job, viewer=user, audit=audit, limit=20, lang=lang
-    )
+    page = employer_candidates(session, indexes, job, viewer=user, audit=audit, limit=20, lang=lang)
     applications = {a.person_id: a for a in activity_service.applications_to(session, job)}
     candidates = []
     for item in page.items:
         application = applications.get(item.person_id or 0)
         moves = activity_service.employer_moves(application.status) if application else []
-        candidates.append({"item": item, "application": application, "moves": moves})
+        undo = application is not None and activity_service.can_undo_hire(application)
+        candidates.append({"item": item, "application": application, "moves": moves, "undo": undo})
     shown = job_service.present(session, [job], lang=lang)[0]
     context = {
         "job": shown,
         "open": job.status == JobStatus.OPEN,
+        "reopen": job_service.can_reopen(job),
         "candidates": candidates,
         "hints": page.hints,
         "published": bool(publicada),
         "error": error,
+        "done": hecho if hecho in DONE_NOTICES else "",
     }
     return render(request, "empleador_candidatos.html", context)
 
@@ -359,6 +367,7 @@ def move_application(
     application_id: PathId,
     user: WebEmployer,
     session: SessionDep,
+    audit: AuditDep,
     estado: FormText = "",
     confirmado: FormText = "",
 ) -> Response:
@@ -378,8 +387,32 @@ def move_application(
     except (ValueError, InvalidTransition):
         return see_other(session, f"{target}?error=estado#candidatos")
     if new == ApplicationStatus.HIRED:
+        audit.record(user, "application.hired", "person", application.person_id)
         request.app.state.metrics.hires.inc()
+        return see_other(session, f"{target}?hecho=contratado#candidato-{application.person_id}")
     return see_other(session, f"{target}#candidato-{application.person_id}")
+
+
+@router.post("/empleador/postulaciones/{application_id}/deshacer")
+def undo_hire(
+    request: Request,
+    application_id: PathId,
+    user: WebEmployer,
+    session: SessionDep,
+    audit: AuditDep,
+) -> Response:
+    """Undo a mistaken hire (the API's ``POST /applications/{id}/undo-hire``): back to
+    interview, the applicant told; only within a day of the hire."""
+    application = activity_service.get_application(session, application_id)
+    job = owned_job(user, application.job_id, session)
+    target = f"/empleador/ofertas/{job.id}"
+    try:
+        activity_service.undo_hire(session, application)
+    except InvalidTransition:
+        return see_other(session, f"{target}?error=estado#candidatos")
+    audit.record(user, "application.hire_undone", "person", application.person_id)
+    request.app.state.metrics.hires_undone.inc()
+    return see_other(session, f"{target}?hecho=deshecho#candidato-{application.person_id}")
 
 
 def _confirm_move(
@@ -392,7 +425,8 @@ def _confirm_move(
     if new == ApplicationStatus.HIRED:
         heading = _("Hire %(name)s?") % {"name": name}
         message = _(
-            "%(name)s will be told they were hired for “%(job)s”. This cannot be undone."
+            "%(name)s will be told they were hired for “%(job)s”. If it was a mistake, you can "
+            "undo it within 24 hours (they are told that too)."
         ) % {"name": name, "job": job.title}
         label = _("Yes, hire")
     else:
@@ -415,6 +449,7 @@ def close(
     job_id: PathId,
     user: WebEmployer,
     session: SessionDep,
+    audit: AuditDep,
     confirmado: FormText = "",
 ) -> Response:
     """Close a job (asked once more: applicants still waiting are told it closed)."""
@@ -426,7 +461,7 @@ def close(
             "heading": _("Close “%(job)s”?") % {"job": job.title},
             "message": _(
                 "It stops taking applications. %(n)s people still waiting for an answer will be "
-                "told it closed. This cannot be undone."
+                "told it closed. If it was a mistake, you can reopen it within 24 hours."
             )
             % {"n": waiting},
             "confirm_label": _("Yes, close this job"),
@@ -435,5 +470,25 @@ def close(
             "cancel_url": f"/empleador/ofertas/{job.id}",
         }
         return render(request, "confirmar_accion.html", context, switch_path=context["cancel_url"])
+    if job.status != JobStatus.CLOSED:
+        audit.record(user, "job.closed", "job", job.id)
     job_service.close_job(session, job)
     return see_other(session, f"/empleador/ofertas?cerrada={job.id}")
+
+
+@router.post("/empleador/ofertas/{job_id}/reabrir")
+def reopen(
+    request: Request,
+    job_id: PathId,
+    user: WebEmployer,
+    session: SessionDep,
+    audit: AuditDep,
+) -> Response:
+    """Undo a close (the API's ``POST /jobs/{id}/reopen``): open again, within a day."""
+    job = owned_job(user, job_id, session)
+    try:
+        job_service.reopen_job(session, job)
+    except CannotReopen:
+        return see_other(session, f"/empleador/ofertas/{job.id}?error=reabrir")
+    audit.record(user, "job.reopened", "job", job.id)
+    return see_other(session, f"/empleador/ofertas/{job.id}?hecho=reabierta")
