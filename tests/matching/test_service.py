@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from chamba.activity.models import ApplicationStatus
 from chamba.courses.models import Modality
 from chamba.jobs.models import JobStatus
-from chamba.matching.schemas import InvalidMatchRequest, JobNotFound, PersonNotFound
+from chamba.matching.errors import InvalidMatchRequest, JobNotFound, PersonNotFound
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.people.models import Device
 

@@ -23,6 +23,7 @@ from chamba.auth.deps import require_roles
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
 from chamba.counseling import service
+from chamba.counseling.errors import CounselorNotFound, GrantNotFound
 from chamba.counseling.schemas import (
     GrantIn,
     GrantList,
@@ -45,7 +46,7 @@ from chamba.matching.schemas import MatchPage
 from chamba.params import MAX_ID, Page, PersonId
 from chamba.people import service as people_service
 from chamba.people.deps import CurrentPerson
-from chamba.people.errors import CounselorNotFound, GrantNotFound, NotASeeker, PersonNotFound
+from chamba.people.errors import NotASeeker, PersonNotFound
 from chamba.people.models import Person
 from chamba.people.schemas import ProfileOut
 from chamba.problems import responses

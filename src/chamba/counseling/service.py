@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from chamba.auth.models import Role, User
 from chamba.counseling import repository
+from chamba.counseling.errors import GRANT_HINT, CounselorNotFound, GrantNotFound
 from chamba.counseling.schemas import GrantOut, NoteOut, PersonSummary
 from chamba.db import utcnow
 from chamba.people import service as people_service
-from chamba.people.errors import CounselorNotFound, GrantNotFound, PersonNotFound
+from chamba.people.errors import PersonNotFound
 from chamba.people.models import CounselorGrant, CounselorNote, Person
 from chamba.text import normalize
 
@@ -99,14 +100,13 @@ def visible_person(session: Session, viewer: User, person_id: int) -> Person:
     Raises:
         PersonNotFound: no such person, or no active grant (the same answer on purpose).
     """
-    if viewer.role == Role.COUNSELOR:
-        if repository.active_grant(session, person_id, viewer.id) is None:
-            raise PersonNotFound(person_id)
-    elif viewer.role != Role.ADMIN:
-        raise PersonNotFound(person_id)
-    person = people_service.get_person(session, person_id)
+    allowed = viewer.role == Role.ADMIN or (
+        viewer.role == Role.COUNSELOR
+        and repository.active_grant(session, person_id, viewer.id) is not None
+    )
+    person = people_service.get_person(session, person_id) if allowed else None
     if person is None:
-        raise PersonNotFound(person_id)
+        raise PersonNotFound(person_id, hint=GRANT_HINT)
     return person
 
 

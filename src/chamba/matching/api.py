@@ -31,9 +31,10 @@ from chamba.learning.serving import serving_ranker
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.candidates import employer_candidates
 from chamba.matching.course_options import CourseConstraints
+from chamba.matching.errors import InvalidMatchRequest
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
-from chamba.matching.schemas import CandidatePage, InvalidMatchRequest, MatchPage
+from chamba.matching.schemas import CandidatePage, MatchPage
 from chamba.matching.service import courses_for_person, jobs_for_person
 from chamba.observability.metrics import Metrics, MetricsDep
 from chamba.people.deps import CurrentPerson

@@ -9,25 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chamba.activity.models import ApplicationStatus
 from chamba.activity.schemas import Contact
-from chamba.errors import InvalidInput, NotFound
 
 Lang = Literal["es", "en"]
 WageFit = Literal["above", "meets", "below", "unknown"]
 HoursFit = Literal["fits", "exceeds", "unknown"]
-
-
-class PersonNotFound(NotFound):
-    def __init__(self, person_id: object) -> None:
-        super().__init__(f"No person with id {person_id}")
-
-
-class JobNotFound(NotFound):
-    def __init__(self, job_id: object) -> None:
-        super().__init__(f"No job with id {job_id}")
-
-
-class InvalidMatchRequest(InvalidInput):
-    """A limit, offset, distance, wage or modality that makes no sense."""
 
 
 class SkillRef(BaseModel):

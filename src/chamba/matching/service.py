@@ -38,6 +38,7 @@ from chamba.insights.demand import demand_index
 from chamba.insights.schemas import REMOTE_REGION
 from chamba.jobs.models import Job, JobSkill
 from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.errors import InvalidMatchRequest, JobNotFound, PersonNotFound
 from chamba.matching.explain import (
     explain_candidates,
     explain_courses,
@@ -62,15 +63,7 @@ from chamba.matching.filters import (
     filter_jobs,
     filter_people_for_job,
 )
-from chamba.matching.schemas import (
-    Explanation,
-    InvalidMatchRequest,
-    JobNotFound,
-    Lang,
-    MatchItem,
-    MatchPage,
-    PersonNotFound,
-)
+from chamba.matching.schemas import Explanation, Lang, MatchItem, MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.people.models import Person, PersonSkill
 from chamba.search import lexical_scores, terms

@@ -1,4 +1,4 @@
-"""Errors of profiles, skills and counselor access; each renders as a problem+json response."""
+"""Errors of profiles and skills; each renders as a problem+json response."""
 
 from __future__ import annotations
 
@@ -39,21 +39,9 @@ class NationalIdTaken(Conflict):
 class PersonNotFound(NotFound):
     """No such person, or one the caller may not see (deliberately indistinguishable)."""
 
-    def __init__(self, person_id: int) -> None:
-        super().__init__(
-            f"There is no person with id {person_id} that you can see. A person must grant you "
-            "access first (POST /api/v1/me/counselors)."
-        )
-
-
-class CounselorNotFound(InvalidInput):
-    def __init__(self, user_id: int) -> None:
-        super().__init__(f"There is no active counselor with id {user_id}.")
-
-
-class GrantNotFound(NotFound):
-    def __init__(self, user_id: int) -> None:
-        super().__init__(f"Counselor {user_id} has no access to your profile; nothing to revoke.")
+    def __init__(self, person_id: object, hint: str = "") -> None:
+        message = f"There is no person with id {person_id} that you can see."
+        super().__init__(f"{message} {hint}" if hint else message)
 
 
 class StaffErasureRefused(ChambaError):

@@ -14,10 +14,10 @@ from fastapi.responses import Response
 from chamba.auth import service as auth_service
 from chamba.auth.models import Role
 from chamba.counseling import service as counseling_service
+from chamba.counseling.errors import CounselorNotFound, GrantNotFound
 from chamba.deps import SessionDep
 from chamba.params import PathId
 from chamba.people import service as people_service
-from chamba.people.errors import CounselorNotFound, GrantNotFound
 from chamba.web.session import WebSeeker, see_other
 from chamba.web.templating import render
 from chamba.web.views import verify_csrf
