@@ -4,6 +4,7 @@ from chamba.activity.models import Application, Interaction
 from chamba.audit.models import AuditEntry
 from chamba.auth.models import User
 from chamba.conversation.models import Conversation
+from chamba.counseling.models import CounselorGrant, CounselorNote
 from chamba.courses.models import Course, CourseSkill
 from chamba.db import Base
 from chamba.events.models import OutboxEvent, ProcessedEvent
@@ -11,7 +12,7 @@ from chamba.jobs.models import Job, JobSkill
 from chamba.learning.models import AttributeHistory
 from chamba.notifications.models import Notification
 from chamba.orgs.models import Organisation
-from chamba.people.models import CounselorGrant, CounselorNote, Person, PersonSkill
+from chamba.people.models import Person, PersonSkill
 from chamba.taxonomy.models import IscoGroup, Occupation, OccupationSkill, Skill
 
 __all__ = [

@@ -16,9 +16,10 @@ from chamba.activity.models import (
     SubjectType,
 )
 from chamba.auth.models import Role
+from chamba.counseling.models import CounselorGrant, CounselorNote
 from chamba.db import utcnow
 from chamba.jobs.models import Job
-from chamba.people.models import CounselorGrant, CounselorNote, PersonSkill
+from chamba.people.models import PersonSkill
 from chamba.vocab import SkillSource
 
 PROFILE = {

@@ -107,7 +107,8 @@ def _user(session: Session, settings: object, email: str, role: Role, name: str)
 def seed_staff(session: Session, settings: object, school_id: int) -> None:
     """A provider (of the seeded school), a counselor, an analyst, an admin, and a seeker in
     Lima who granted the counselor access."""
-    from chamba.people.models import CounselorGrant, Person, PersonSkill
+    from chamba.counseling.models import CounselorGrant
+    from chamba.people.models import Person, PersonSkill
     from chamba.vocab import SkillSource
 
     names = {Role.PROVIDER: "Carmen", Role.COUNSELOR: "Consuelo", Role.ANALYST: "Ana Lista",

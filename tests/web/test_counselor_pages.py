@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chamba.auth.models import Role
-from chamba.people.models import CounselorGrant
+from chamba.counseling.models import CounselorGrant
 from chamba.web import csrf
 
 from .conftest import login_as

@@ -574,7 +574,7 @@ def test_counselor_sees_a_granted_persons_applications_and_courses(
 
     from chamba.activity.models import Application, ApplicationStatus
     from chamba.audit.models import AuditEntry
-    from chamba.people.models import CounselorGrant
+    from chamba.counseling.models import CounselorGrant
 
     counselor = make_web_user(Role.COUNSELOR)
     seeker = _seeker_with_skill(make_web_user, seeded_session, "retail_sales")

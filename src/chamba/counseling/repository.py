@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.auth.models import User
-from chamba.people.models import CounselorGrant, CounselorNote, Person
+from chamba.counseling.models import CounselorGrant, CounselorNote
+from chamba.people.models import Person
 
 
 def grant(session: Session, person_id: int, counselor_id: int) -> CounselorGrant | None:

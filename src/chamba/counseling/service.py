@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from chamba.auth.models import Role, User
 from chamba.counseling import repository
 from chamba.counseling.errors import GRANT_HINT, CounselorNotFound, GrantNotFound
+from chamba.counseling.models import CounselorGrant, CounselorNote
 from chamba.counseling.schemas import GrantOut, NoteOut, PersonSummary
 from chamba.db import utcnow
 from chamba.people import service as people_service
 from chamba.people.errors import PersonNotFound
-from chamba.people.models import CounselorGrant, CounselorNote, Person
+from chamba.people.models import Person
 from chamba.text import normalize
 
 

@@ -15,11 +15,12 @@ from chamba.auth import repository as auth_repository
 from chamba.auth import security
 from chamba.auth.models import Role, User
 from chamba.config import Settings
+from chamba.counseling.models import CounselorGrant
 from chamba.db import blind_index, utcnow
 from chamba.demo.loader import SOURCE
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation, OrgKind
-from chamba.people.models import CounselorGrant, Device, Person, PersonSkill
+from chamba.people.models import Device, Person, PersonSkill
 
 DEMO_PASSWORD = "chamba-demo-2026"
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, Interaction
 from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken
+from chamba.counseling.models import CounselorGrant, CounselorNote
 from chamba.events.models import OutboxEvent
 from chamba.jobs.models import Job
 from chamba.learning.models import AttributeHistory, HistoryEntity
-from chamba.people.models import CounselorGrant, CounselorNote
 
 
 def applications_with_titles(
