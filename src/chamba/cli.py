@@ -393,7 +393,7 @@ def train(
         state = run_pipeline(
             settings, engine, resume=resume, force_promote=force_promote, reason=reason,
             config=RankerConfig(seed=seed, epochs=epochs), max_people=max_people,
-            progress=progress,
+            ground_truth=_demo_ground_truth(settings), progress=progress,
         )  # fmt: skip
     steps = state["steps"]
     out.print(f"run {state['run_id']}: {state['status']}", markup=False)
@@ -432,7 +432,7 @@ def evaluate(
         with progress_bar() as progress:
             report = evaluate_command(
                 settings, engine, version=version, output=output, max_people=max_people,
-                progress=progress,
+                ground_truth=_demo_ground_truth(settings), progress=progress,
             )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
@@ -440,6 +440,14 @@ def evaluate(
     _print_report(report)
     if output is not None:
         out.print(f"wrote {output / 'report.json'} and {output / 'report.html'}", markup=False)
+
+
+def _demo_ground_truth(settings: Any) -> Any:
+    """The demo's hidden model, evaluated against when ``chamba demo`` saved it in
+    ``<data_dir>/demo`` (``None`` otherwise)."""
+    from chamba.demo.ground_truth import load_ground_truth_if_any
+
+    return load_ground_truth_if_any(Path(settings.data_dir) / "demo")
 
 
 def _registry() -> Any:

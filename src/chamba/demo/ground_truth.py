@@ -202,6 +202,28 @@ class GroundTruth:
             ess[o, rows] = True
         self.occ_essential_matrix = ess  # (n_occ, n_skills)
 
+    # ------------------------------------------------- what offline evaluation asks of it
+
+    def knows_person(self, person: Any) -> bool:
+        """Whether the hidden model holds ``person`` (a demo person)."""
+        return str(_get(person, "external_id") or "").startswith("demo-person-")
+
+    def knows_job(self, job: Any) -> bool:
+        """Whether the hidden model holds ``job`` (a demo job)."""
+        return str(_get(job, "external_id") or "").startswith("demo-job-")
+
+    def job_utility(self, person: Any, skills: Sequence[str], jobs: Sequence[Any]) -> FloatArray:
+        """The noise-free utility of each of ``jobs`` for ``person`` holding ``skills``.
+
+        Returns:
+            ``(len(jobs),)`` utilities (the sum of :meth:`job_terms`).
+        """
+        parr = person_arrays(self, [_WithSkills(person, skills)])
+        jarr = job_arrays(self, jobs)
+        ji = np.arange(len(jobs), dtype=np.int64)
+        terms = self.job_terms(parr, jarr, np.zeros_like(ji), ji)
+        return np.asarray(np.sum(list(terms.values()), axis=0), dtype=np.float64)  # (n,)
+
     # ------------------------------------------------------------------ utilities on arrays
 
     def job_terms(
@@ -342,6 +364,14 @@ def _write_npz(path: Path, arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
             zf.writestr(info, buffer.getvalue())
 
 
+def load_ground_truth_if_any(folder: Path | None) -> GroundTruth | None:
+    """The hidden ground truth saved in ``folder`` (``chamba demo`` saves it in
+    ``<data_dir>/demo``), or ``None`` when it is not there."""
+    if folder is None or not (folder / GT_JSON).is_file():
+        return None
+    return load_ground_truth(folder)
+
+
 def load_ground_truth(out_dir: Path) -> GroundTruth:
     """Read the ground truth saved by the demo generator in ``out_dir``."""
     doc = json.loads((out_dir / GT_JSON).read_text(encoding="utf-8"))
@@ -370,6 +400,18 @@ def _get(row: Any, name: str, default: Any = None) -> Any:
     if isinstance(row, Mapping):
         return row.get(name, default)
     return getattr(row, name, default)
+
+
+class _WithSkills:
+    """A person row with an explicit skill list, for :func:`person_arrays` (ORM skills load
+    lazily)."""
+
+    def __init__(self, person: Any, skills: Sequence[str]) -> None:
+        self._p = person
+        self.skills = list(skills)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._p, name)
 
 
 def _coords(ubigeo: str | None) -> tuple[float, float]:

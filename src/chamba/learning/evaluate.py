@@ -9,10 +9,10 @@ Two label sources, evaluated in one run and reported side by side:
     Calibration (ECE, 10 bins) is measured here: each model's scores are mapped to
     P(positive feedback) by a Platt sigmoid fitted on the **validation split**.
 
-``ground_truth`` (when the demo's hidden ground truth is available)
-    For each person of the test split, **all** their hard-filtered open jobs
+``ground_truth`` (when a :class:`GroundTruth` is passed in, e.g. the demo's hidden model)
+    For each person of the test split it knows, **all** their hard-filtered open jobs
     (:func:`~chamba.matching.filters.filter_jobs` at the evaluation instant) ranked by every
-    model; relevance is the hidden noise-free utility (:func:`chamba.demo.ground_truth`):
+    model; relevance is its noise-free utility (the demo's: :mod:`chamba.demo.ground_truth`):
     gain 3/2/1/0 at the 90th/70th/50th utility percentile of the person's candidates, relevant =
     top decile (the rule of ``benchmarks/bench_ranking.py``). People with fewer than
     ``min_candidates`` candidates are skipped.
@@ -44,7 +44,6 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from chamba.demo.ground_truth import GroundTruth, job_arrays, person_arrays
 from chamba.jobs.models import Job
 from chamba.learning.dataset import Dataset
 from chamba.learning.metrics import (
@@ -334,6 +333,23 @@ def relevance_from_utility(utility: np.ndarray) -> tuple[FloatArray, npt.NDArray
     return gains, utility >= p90
 
 
+class GroundTruth(Protocol):
+    """The true utility of jobs, known apart from the logged feedback; evaluation receives it
+    as data (the demo's hidden model, :class:`chamba.demo.ground_truth.GroundTruth`)."""
+
+    def knows_person(self, person: Person) -> bool:
+        """Whether it holds the person's utilities."""
+        ...
+
+    def knows_job(self, job: Job) -> bool:
+        """Whether it holds the job's utilities."""
+        ...
+
+    def job_utility(self, person: Person, skills: Sequence[str], jobs: Sequence[Job]) -> FloatArray:
+        """``(len(jobs),)`` utilities of ``jobs`` for ``person`` holding ``skills``."""
+        ...
+
+
 def evaluate_ground_truth(
     session: Session,
     indexes: MatchIndexes | None,
@@ -355,8 +371,8 @@ def evaluate_ground_truth(
     for k, person in enumerate(people):
         if progress is not None:
             progress("evaluate (ground truth)", k + 1, len(people))
-        if not (person.external_id or "").startswith("demo-person-"):
-            continue  # not a demo person: the hidden model does not know them
+        if not gt.knows_person(person):
+            continue
         filtered = filter_jobs(session, JobFilter.for_person(person, now=now, hide_dismissed=False))
         if len(filtered) < min_candidates:
             continue
@@ -370,19 +386,14 @@ def evaluate_ground_truth(
                 ):
                     job_cache[job.id] = job
         jobs = [job_cache[int(i)] for i in ids]
-        if not all((j.external_id or "").startswith("demo-job-") for j in jobs):
-            jobs_ok = [(i, j) for i, j in zip(ids, jobs, strict=True)
-                       if (j.external_id or "").startswith("demo-job-")]  # fmt: skip
+        if not all(gt.knows_job(j) for j in jobs):
+            jobs_ok = [(i, j) for i, j in zip(ids, jobs, strict=True) if gt.knows_job(j)]
             if len(jobs_ok) < min_candidates:
                 continue
             ids = np.array([i for i, _ in jobs_ok], dtype=np.int64)
             jobs = [j for _, j in jobs_ok]
         skills = list(ctx.skills_of_people([person.id])[person.id])
-        parr = person_arrays(gt, [_PersonRow(person, skills)])
-        jarr = job_arrays(gt, jobs)
-        ji = np.arange(len(jobs), dtype=np.int64)
-        terms = gt.job_terms(parr, jarr, np.zeros_like(ji), ji)
-        utility = np.sum(list(terms.values()), axis=0)  # (n,)
+        utility = gt.job_utility(person, skills, jobs)  # (n,)
         gains, relevant = relevance_from_utility(utility)
         X = job_features(ctx, person, jobs)  # (n, F)
         catalogue.update(int(i) for i in ids)
@@ -399,17 +410,6 @@ def evaluate_ground_truth(
         metrics[name] = _round(m)
     n = len(rows[next(iter(models))]) if models else 0
     return SourceResult(n, n, metrics, per_person)
-
-
-class _PersonRow:
-    """A person with an explicit skill list, for :func:`person_arrays` (skills are lazy)."""
-
-    def __init__(self, person: Person, skills: Sequence[str]) -> None:
-        self._p = person
-        self.skills = list(skills)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._p, name)
 
 
 def baseline_models(session: Session, ranker: Scorer | None) -> dict[str, QueryModel]:
@@ -444,7 +444,7 @@ def evaluate_all(
         indexes: vector indexes (for features and the embedding baseline).
         dataset: the dataset whose validation/test splits are used.
         ranker: the trained ranker (``None``: baselines only).
-        ground_truth: the demo's hidden model, if available.
+        ground_truth: a known true utility (the demo's hidden model), if available.
         now: the evaluation instant for the ground-truth candidates (default: the dataset's
             last interaction).
         min_candidates: see the module docstring.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -35,6 +35,9 @@ from chamba.learning.registry import (
     write_json_atomic,
 )
 from chamba.matching.embeddings import MatchIndexes
+
+if TYPE_CHECKING:
+    from chamba.learning.evaluate import GroundTruth
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
@@ -57,11 +60,6 @@ def runs_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "runs"
 
 
-def ground_truth_dir(settings: Settings) -> Path:
-    """Where ``chamba demo`` saves the hidden ground truth (``<data_dir>/demo``)."""
-    return Path(settings.data_dir) / "demo"
-
-
 def load_indexes(session: Session, settings: Settings) -> MatchIndexes | None:
     """The persisted vector indexes, reconciled with the database (built when absent)."""
     from chamba.matching.store import get_index_store
@@ -70,15 +68,6 @@ def load_indexes(session: Session, settings: Settings) -> MatchIndexes | None:
     indexes = store.load_or_build(session)
     store.save_if_dirty()
     return indexes
-
-
-def load_ground_truth_if_any(folder: Path | None) -> Any | None:
-    """The demo's hidden ground truth in ``folder``, or ``None`` when it is not there."""
-    from chamba.demo.ground_truth import GT_JSON, load_ground_truth
-
-    if folder is None or not (folder / GT_JSON).is_file():
-        return None
-    return load_ground_truth(folder)
 
 
 @dataclass
@@ -145,7 +134,7 @@ def evaluate_ranker(
     dataset: Dataset,
     ranker: Any,
     *,
-    ground_truth: Any | None,
+    ground_truth: GroundTruth | None,
     registry: ModelRegistry | None = None,
     max_people: int | None = 400,
     progress: ProgressFn | None = None,
@@ -180,7 +169,7 @@ def run_pipeline(
     reason: str | None = None,
     config: Any | None = None,
     max_people: int | None = 400,
-    gt_dir: Path | None = None,
+    ground_truth: GroundTruth | None = None,
     progress: ProgressFn | None = None,
     stop_after: str | None = None,
 ) -> dict[str, Any]:
@@ -194,7 +183,8 @@ def run_pipeline(
         reason: why (recorded in the serving history).
         config: a :class:`~chamba.learning.ranker.RankerConfig` (default hyper-parameters).
         max_people: cap on test people for the ground-truth evaluation.
-        gt_dir: the demo's ground truth folder (default ``<data_dir>/demo`` when present).
+        ground_truth: a known true utility for the evaluation (the CLI passes the demo's hidden
+            model when ``<data_dir>/demo`` holds it).
         progress: ``progress(stage, done, total)`` (rich bars in the CLI).
         stop_after: stop (as if interrupted) after this step - for tests.
 
@@ -210,7 +200,7 @@ def run_pipeline(
         state = new_run(
             settings,
             {"force_promote": force_promote, "reason": reason, "config": cfg.to_dict(),
-             "max_people": max_people, "gt_dir": str(gt_dir) if gt_dir else None},
+             "max_people": max_people},
         )  # fmt: skip
     else:
         cfg = RankerConfig.from_dict(state.doc["options"].get("config", {}))
@@ -220,7 +210,6 @@ def run_pipeline(
         state.doc["error"] = None
         state.save()
     registry = ModelRegistry(models_dir(settings))
-    gt_folder = gt_dir or ground_truth_dir(settings)
     staging = state.folder / "model"
     try:
         with Session(engine) as session:
@@ -276,7 +265,7 @@ def run_pipeline(
             if not state.done("evaluate"):
                 report_doc = evaluate_ranker(
                     session, get_indexes(), dataset, ranker,
-                    ground_truth=load_ground_truth_if_any(gt_folder), registry=registry,
+                    ground_truth=ground_truth, registry=registry,
                     max_people=max_people, progress=progress,
                 )  # fmt: skip
                 state.folder.mkdir(parents=True, exist_ok=True)
@@ -357,7 +346,7 @@ def evaluate_command(
     version: str | None = None,
     output: Path | None = None,
     max_people: int | None = 400,
-    gt_dir: Path | None = None,
+    ground_truth: GroundTruth | None = None,
     progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
     """``chamba evaluate``: a fresh dataset from the log, the chosen model and the baselines.
@@ -382,7 +371,7 @@ def evaluate_command(
         dataset.metadata["id"] = snapshot
         report = evaluate_ranker(
             session, indexes, dataset, ranker,
-            ground_truth=load_ground_truth_if_any(gt_dir or ground_truth_dir(settings)),
+            ground_truth=ground_truth,
             registry=None, max_people=max_people, progress=progress,
         )  # fmt: skip
     if output is not None:
