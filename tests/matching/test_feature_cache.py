@@ -23,7 +23,8 @@ from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.features import FeatureContext
-from chamba.matching.filters import Filtered, JobFilter, JobTable, filter_jobs
+from chamba.matching.filters import Filtered, JobFilter, filter_jobs
+from chamba.matching.job_table import JobTable
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.matching.store import IndexStore
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep, uninstall_upkeep

@@ -8,7 +8,7 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
   only while the ORM row the request loaded has the same version, so a changed job is re-read
   even before any hook runs;
-* **the job table** (:class:`~chamba.matching.filters.JobTable`): the columns of every open job
+* **the job table** (:class:`~chamba.matching.job_table.JobTable`): the columns of every open job
   that the hard filters read, so a request filters in numpy instead of fetching thousands of
   rows; the rows of changed jobs are re-read (one query by id) before the next use;
 * **rarity** (the ``idf`` table of :meth:`~chamba.matching.features.FeatureContext.rarity`): one

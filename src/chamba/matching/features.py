@@ -71,7 +71,8 @@ from chamba.matching.embeddings import (
     version_of,
 )
 from chamba.matching.feature_cache import FeatureCache, generation_for
-from chamba.matching.filters import JobTable, coords, haversine
+from chamba.matching.filters import coords, haversine
+from chamba.matching.job_table import JobTable
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person, PersonSkill
 from chamba.search import Corpus, lexical_scores, terms

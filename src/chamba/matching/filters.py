@@ -25,13 +25,12 @@ place within the radius); the exact radius check is haversine in numpy.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -48,8 +47,12 @@ from chamba.activity.models import (
 from chamba.courses.models import Course, CourseStatus, Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import EARTH_RADIUS_KM, get_gazetteer
-from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.jobs.models import Job, JobStatus
 from chamba.people.models import Device, Person
+
+if TYPE_CHECKING:
+    from chamba.matching.job_table import JobTable
+
 
 FloatArray = npt.NDArray[np.float64]
 IdArray = npt.NDArray[np.int64]
@@ -67,7 +70,7 @@ are filtered out (a little below the ask can still be worth it; far below never 
 
 
 @lru_cache(maxsize=65536)
-def _coord(code: str) -> tuple[float, float]:
+def place_coord(code: str) -> tuple[float, float]:
     try:
         place = get_gazetteer().get(code)
     except (UnknownUbigeo, TypeError):
@@ -84,7 +87,7 @@ def coords(ubigeos: Sequence[str | None]) -> tuple[FloatArray, FloatArray]:
     out = np.full((len(ubigeos), 2), np.nan)  # (n, 2)
     for k, code in enumerate(ubigeos):
         if code:
-            out[k] = _coord(code)
+            out[k] = place_coord(code)
     return out[:, 0], out[:, 1]
 
 
@@ -104,7 +107,7 @@ def distances_from(origin: str | None, ubigeos: Sequence[str | None]) -> FloatAr
     lat, lon = coords(ubigeos)
     if not origin:
         return np.full(len(ubigeos), np.nan)
-    lat0, lon0 = _coord(origin)
+    lat0, lon0 = place_coord(origin)
     return haversine(np.full_like(lat, lat0), np.full_like(lon, lon0), lat, lon)
 
 
@@ -120,7 +123,7 @@ def departments_within(origin: str, km: float) -> frozenset[str]:
 
 def _place_clause(column: Any, origin: str | None, km: float | None) -> ColumnElement[bool]:
     """SQL: the place is unknown, or in a department that has a place within ``km``."""
-    if origin is None or km is None or math.isnan(_coord(origin)[0]):
+    if origin is None or km is None or math.isnan(place_coord(origin)[0]):
         return true()
     depts = sorted(departments_within(origin, round(float(km), 3)))
     return or_(column.is_(None), func.substr(column, 1, 2).in_(depts))
@@ -152,16 +155,16 @@ def _keep_within(
     km: float | None,
 ) -> Filtered:  # fmt: skip
     lat, lon = coords(places)
-    return _keep_within_coords(np.asarray(ids, dtype=np.int64), lat, lon, remote, origin, km)
+    return keep_within_coords(np.asarray(ids, dtype=np.int64), lat, lon, remote, origin, km)
 
 
-def _keep_within_coords(
+def keep_within_coords(
     ids: IdArray, lat: FloatArray, lon: FloatArray, remote: Sequence[bool] | npt.NDArray[np.bool_],
     origin: str | None, km: float | None,
 ) -> Filtered:  # fmt: skip
     """The exact radius: what :func:`distances_from` measures, from coordinates at hand."""
     if origin:
-        lat0, lon0 = _coord(origin)
+        lat0, lon0 = place_coord(origin)
         dist = haversine(np.full_like(lat, lat0), np.full_like(lon, lon0), lat, lon)  # (n,)
     else:
         dist = np.full(len(ids), np.nan)
@@ -266,178 +269,6 @@ class JobFilter:
     @property
     def radius(self) -> float | None:
         return self.max_distance_km if self.origin else None
-
-
-_SKILL_CODES: dict[str, int] = {}
-"""Skill id -> small integer, for the job table's skill arrays (append-only, per process)."""
-_SKILL_CODES_LOCK = threading.Lock()
-
-
-def skill_code(skill_id: str) -> int:
-    """The process-wide integer code of ``skill_id`` (assigned on first sight)."""
-    code = _SKILL_CODES.get(skill_id)
-    if code is None:
-        with _SKILL_CODES_LOCK:
-            code = _SKILL_CODES.setdefault(skill_id, len(_SKILL_CODES))
-    return code
-
-
-_NO_EXPIRY: Final = np.iinfo(np.int64).max
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _micros(moment: datetime) -> int:
-    """Whole microseconds since the epoch (exact, unlike a float timestamp)."""
-    delta = moment.astimezone(UTC) - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-@dataclass(frozen=True)
-class JobTable:
-    """The columns of every open job that :class:`JobFilter` reads, as arrays ordered by id.
-
-    :func:`filter_jobs` given a table applies the same rules in numpy that it otherwise sends
-    to SQL, with the same result. A :class:`~chamba.matching.feature_cache.FeatureCache` keeps
-    one per process and patches the rows of the jobs that changed (:meth:`patched`).
-    """
-
-    ids: IdArray  # (n,) ascending
-    expires: npt.NDArray[np.int64]  # (n,) µs since the epoch; _NO_EXPIRY when none
-    hours: FloatArray  # (n,) NaN when unknown
-    top_wage: FloatArray  # (n,) wage_max, else wage_min; NaN when neither
-    remote: npt.NDArray[np.int8]  # (n,) 1 remote, 0 on site, -1 unknown (never passes)
-    dept: npt.NDArray[np.str_]  # (n,) "<U2": the ubigeo's first two characters ("" if none)
-    placed: npt.NDArray[np.bool_]  # (n,) the ubigeo is not NULL
-    lat: FloatArray  # (n,)
-    lon: FloatArray  # (n,)
-    n_skills: npt.NDArray[np.int64]  # (n,) how many skills each job lists
-    skills: npt.NDArray[np.int32]  # (sum n_skills,) their codes (skill_code), job after job
-
-    def __len__(self) -> int:
-        return int(self.ids.size)
-
-    def overlap_top(self, held: Collection[str], allowed: IdArray, k: int) -> list[int]:
-        """Top-``k`` of ``allowed`` by how many of ``held`` skills each job lists (ties by id):
-        what :func:`chamba.matching.service._overlap_top` computes in SQL with weight 1."""
-        if not held or allowed.size == 0 or self.skills.size == 0:
-            return []
-        codes = [_SKILL_CODES[s] for s in held if s in _SKILL_CODES]
-        hit = np.isin(self.skills, np.array(codes, dtype=np.int32))  # (sum n_skills,)
-        owner = np.repeat(np.arange(len(self)), self.n_skills)
-        counts = np.bincount(owner[hit], minlength=len(self)).astype(np.float64)  # (n,)
-        keep = (counts > 0) & np.isin(self.ids, allowed)
-        ids, score = self.ids[keep], counts[keep]
-        order = np.lexsort((ids, -score))
-        return ids[order[:k]].tolist()
-
-    @classmethod
-    def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
-        """Every open job (or the open ones among ``ids``): one query (per 5,000 ids)."""
-        cols = (
-            Job.id, Job.expires_at, Job.hours_per_week, func.coalesce(Job.wage_max, Job.wage_min),
-            Job.remote, Job.ubigeo,
-        )  # fmt: skip
-        base = select(*cols).where(Job.status == JobStatus.OPEN)
-        if ids is None:
-            rows = list(session.execute(base.order_by(Job.id)))
-        else:
-            wanted = sorted({int(i) for i in ids})
-            rows = []
-            for start in range(0, len(wanted), 5000):
-                chunk = wanted[start : start + 5000]
-                rows.extend(session.execute(base.where(Job.id.in_(chunk)).order_by(Job.id)))
-        places = [r[5] for r in rows]
-        lat, lon = coords(places)
-        by_job: dict[int, list[str]] = {int(r[0]): [] for r in rows}
-        link = select(JobSkill.job_id, JobSkill.skill_id).join(Job, Job.id == JobSkill.job_id)
-        link = link.where(Job.status == JobStatus.OPEN)
-        if ids is None:
-            pairs = list(session.execute(link))
-        else:
-            pairs = []
-            for start in range(0, len(wanted), 5000):
-                chunk = wanted[start : start + 5000]
-                pairs.extend(session.execute(link.where(JobSkill.job_id.in_(chunk))))
-        for job_id, skill_id in pairs:
-            if job_id in by_job:
-                by_job[job_id].append(skill_id)
-        flat = [skill_code(sid) for r in rows for sid in sorted(by_job[int(r[0])])]
-        return cls(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            expires=np.array(
-                [_micros(r[1]) if r[1] is not None else _NO_EXPIRY for r in rows], dtype=np.int64
-            ),
-            hours=np.array([float(r[2]) if r[2] is not None else np.nan for r in rows]),
-            top_wage=np.array([float(r[3]) if r[3] is not None else np.nan for r in rows]),
-            remote=np.array([-1 if r[4] is None else int(bool(r[4])) for r in rows], np.int8),
-            dept=np.array([p[:2] if p is not None else "" for p in places], dtype="<U2"),
-            placed=np.array([p is not None for p in places], dtype=bool),
-            lat=lat,
-            lon=lon,
-            n_skills=np.array([len(by_job[int(r[0])]) for r in rows], dtype=np.int64),
-            skills=np.array(flat, dtype=np.int32),
-        )
-
-    def patched(self, changed: Iterable[int], fresh: JobTable) -> JobTable:
-        """This table without the rows of ``changed`` ids, plus the rows of ``fresh``."""
-        keep = ~np.isin(self.ids, np.fromiter(changed, dtype=np.int64))
-        ids = np.concatenate([self.ids[keep], fresh.ids])
-        order = np.argsort(ids, kind="stable")
-        # skills: each job's slice, kept or fresh, re-laid in the new id order
-        n_skills = np.concatenate([self.n_skills[keep], fresh.n_skills])
-        starts = np.concatenate([
-            (np.cumsum(self.n_skills) - self.n_skills)[keep],
-            np.cumsum(fresh.n_skills) - fresh.n_skills + self.skills.size,
-        ])  # fmt: skip
-        pool = np.concatenate([self.skills, fresh.skills])
-        lengths, first = n_skills[order], starts[order]
-        total = int(lengths.sum())
-        offsets = np.cumsum(lengths) - lengths
-        take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
-        skills = pool[take]
-        names = (
-            "ids", "expires", "hours", "top_wage", "remote", "dept", "placed", "lat", "lon",
-        )  # fmt: skip
-        columns = {
-            n: np.concatenate([getattr(self, n)[keep], getattr(fresh, n)])[order] for n in names
-        }
-        return JobTable(**columns, n_skills=n_skills[order], skills=skills)
-
-    def filter(
-        self, flt: JobFilter, *, dismissed: Collection[int] = (),
-        among: Collection[int] | None = None,
-    ) -> Filtered:  # fmt: skip
-        """The rows that pass ``flt``: :meth:`JobFilter.where`, then the exact radius.
-
-        ``dismissed`` are the ids the person dismissed (:func:`_dismissed`); ``among``, as for
-        :func:`filter_jobs`.
-        """
-        keep = np.ones(len(self), dtype=bool)
-        if dismissed:
-            keep &= ~np.isin(self.ids, np.array(sorted(dismissed), dtype=np.int64))
-        if among is not None:
-            keep &= np.isin(self.ids, np.fromiter(among, dtype=np.int64))
-        if not flt.include_expired:
-            keep &= self.expires > _micros(flt.now)
-        if flt.max_hours is not None:
-            keep &= np.isnan(self.hours) | (self.hours <= flt.max_hours)
-        if flt.wage_floor is not None:
-            keep &= np.isnan(self.top_wage) | (self.top_wage >= float(flt.wage_floor))
-        allow_remote = flt.remote is not False and flt.remote_ready
-        allow_onsite = flt.remote is not True
-        remote = self.remote == 1
-        passes = remote & allow_remote
-        if allow_onsite:
-            on_site = self.remote == 0
-            origin, km = flt.origin, flt.radius
-            if origin is not None and km is not None and not math.isnan(_coord(origin)[0]):
-                depts = departments_within(origin, round(float(km), 3))
-                on_site &= ~self.placed | np.isin(self.dept, np.array(sorted(depts), dtype="<U2"))
-            passes |= on_site
-        keep &= passes
-        return _keep_within_coords(
-            self.ids[keep], self.lat[keep], self.lon[keep], remote[keep], flt.origin, flt.radius
-        )
 
 
 def _dismissed(session: Session, flt: JobFilter) -> set[int]:
