@@ -35,6 +35,9 @@ from chamba.learning.history import install_history  # noqa: E402
 # Sessions of chamba.db.session_factory record attribute versions, as the app and CLI set up.
 on_session_factory(install_history)
 
+#: Fixtures shared by the feature folders (users with tokens, hashed matching...).
+pytest_plugins = ["tests.support.api_fixtures"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BACKENDS = [
     b.strip() for b in os.environ.get("CHAMBA_TEST_BACKENDS", "sqlite,postgresql").split(",")

@@ -275,7 +275,7 @@ def alembic_config(url: str) -> Any:
 
 #: Indexes a migration creates only where the database allows it (PostgreSQL trigram indexes,
 #: which need the ``pg_trgm`` extension): not declared on the models, so comparing the models
-#: with a live schema (autogenerate, ``tests/test_db.py``) skips them. See migration ``0007``.
+#: with a live schema (autogenerate, ``tests/kit/test_db.py``) skips them. See migration ``0007``.
 OPTIONAL_INDEXES = frozenset({"ix_jobs_search_text_trgm", "ix_courses_search_text_trgm"})
 
 

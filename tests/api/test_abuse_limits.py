@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import job_body, skill_ids
+from tests.support.api_fixtures import MakeUser
+from tests.support.jobs_support import job_body, skill_ids
 
 from chamba.auth.models import Role
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.api.conftest import MakeUser
+from tests.support.api_fixtures import MakeUser
 
 from chamba.auth.models import Role
 from chamba.problems import MAX_BODY_BYTES, PROBLEM_JSON

@@ -1,5 +1,5 @@
-"""Fixtures of the event tests: a real Kafka-protocol broker (see ``tests/kafka_broker.py``) and
-a database of their own."""
+"""Fixtures of the event tests: a real Kafka-protocol broker (see
+``tests/support/kafka_broker.py``) and a database of their own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from tests.kafka_broker import KafkaBroker
+from tests.support.kafka_broker import KafkaBroker
 
 from chamba.db import make_engine, session_factory
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.events import world
-from tests.kafka_broker import KafkaBroker
+from tests.support.kafka_broker import KafkaBroker
 
 from chamba.events.consumers import AfterCommit, Consumer, IndexSyncConsumer
 from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher

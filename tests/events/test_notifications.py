@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.events import world
-from tests.kafka_broker import free_port
+from tests.support.kafka_broker import free_port
 
 from chamba.config import load_settings
 from chamba.events.consumers import NotificationConsumer

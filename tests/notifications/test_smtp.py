@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from tests.kafka_broker import free_port
+from tests.support.kafka_broker import free_port
 
 from chamba.config import SettingsError, load_settings
 from chamba.notifications.senders import DeliveryError, Message, SMTPSender, sender_from_settings

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
-from tests.accounts import add_user_with_login
+from tests.support.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
+from tests.support.accounts import add_user_with_login
 
 from chamba.auth import security
 from chamba.auth.models import RefreshToken, Role, User
@@ -110,7 +110,7 @@ def login_as(client: Any, actor: WebActor | None) -> None:
 def fast_matching(web: Any, seeded_session: Session) -> Iterator[Any]:
     """Matching and skill extraction without models: hashed encoder, lexicon extractor, no
     vector indexes."""
-    from tests.api.jobs_support import HashEncoder
+    from tests.support.jobs_support import HashEncoder
 
     from chamba.matching.api_deps import get_match_indexes
     from chamba.nlp import service as nlp_service

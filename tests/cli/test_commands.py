@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent
+FIXTURES = Path(__file__).parents[1]
 
 
 def chamba(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import LIMA_CERCADO
+from tests.support.api_fixtures import MakeUser
 from tests.support.chat_stub import chat_stub
+from tests.support.jobs_support import LIMA_CERCADO
 
 from chamba.auth.models import Role
 from chamba.jobs.models import Job

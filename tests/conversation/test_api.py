@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.api.conftest import MakeUser
+from tests.support.api_fixtures import MakeUser
 from tests.support.chat_stub import chat_stub
 
 from chamba.auth.models import Role

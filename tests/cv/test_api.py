@@ -11,7 +11,7 @@ import docx
 import pytest
 from fpdf import FPDF
 from pypdf import PdfWriter
-from tests.api.conftest import MakeUser
+from tests.support.api_fixtures import MakeUser
 
 from chamba.auth.models import Role
 from chamba.cv.sections import split_sections

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.api.jobs_support import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES, assert_problem
+from tests.support.jobs_support import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES, assert_problem
 
 from chamba.db import utcnow
 from chamba.jobs.models import Job, JobStatus

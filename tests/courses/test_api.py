@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import assert_problem, course_body, skill_ids
+from tests.support.api_fixtures import MakeUser
+from tests.support.jobs_support import assert_problem, course_body, skill_ids
 
 from chamba.auth.models import Role
 

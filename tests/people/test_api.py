@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
+from tests.support.api_fixtures import MakeUser
 
 from chamba.auth.models import Role
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import HashEncoder, job_body
+from tests.support.api_fixtures import MakeUser
+from tests.support.jobs_support import HashEncoder, job_body
 
 from chamba.auth.models import Role
 from chamba.jobs import service as job_service

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.api.conftest import Actor, MakeUser
+from tests.support.api_fixtures import Actor, MakeUser
 
 from chamba.auth.models import Role
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import (
+from tests.support.api_fixtures import MakeUser
+from tests.support.jobs_support import (
     AREQUIPA,
     CUSCO,
     LIMA_CERCADO,

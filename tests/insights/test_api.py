@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import assert_problem
+from tests.support.api_fixtures import MakeUser
+from tests.support.jobs_support import assert_problem
 
 from chamba.auth.models import Role
 from chamba.jobs.models import Job, JobSkill
@@ -31,7 +31,7 @@ OTHERS = (Role.SEEKER, Role.EMPLOYER, Role.PROVIDER)
 def _world() -> ModuleType:
     name = "chamba_tests_insights_world"
     if name not in sys.modules:
-        path = Path(__file__).parents[1] / "insights" / "insights_world.py"
+        path = Path(__file__).with_name("insights_world.py")
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None
         assert spec.loader is not None

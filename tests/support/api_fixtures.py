@@ -1,4 +1,5 @@
-"""Fixtures of the API tests: users of every role with access tokens, made cheaply.
+"""Fixtures of the API tests of every feature (a plugin loaded by ``tests/conftest.py``): users
+of every role with access tokens, made cheaply.
 
 Users are written straight into ``seeded_session`` (the ``client`` fixture's session, rolled
 back after each test) with a login session and a signed access token: no password hashing or
@@ -14,8 +15,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
-from tests.accounts import add_user_with_login
+from tests.support.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
+from tests.support.accounts import add_user_with_login
 
 from chamba.auth import security
 from chamba.auth.models import Role, User
@@ -90,7 +91,7 @@ def no_match_indexes(client: Any) -> Iterator[None]:
     client.app.dependency_overrides.pop(get_match_indexes, None)
 
 
-# --- jobs, courses, matching and applications (tests/api/test_*jobs*, courses, matches...) ---
+# --- jobs, courses, matching and applications (tests/jobs, courses, matching, activity) ---
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def hashed_matching(client: Any, seeded_session: Session) -> Iterator[Any]:
     The test's requests share one rolled-back transaction, so the commit hooks that keep the
     real indexes up to date never fire; each request builds fresh indexes instead.
     """
-    from tests.api.jobs_support import HashEncoder
+    from tests.support.jobs_support import HashEncoder
 
     from chamba.matching.api_deps import get_match_indexes
     from chamba.matching.embeddings import build_indexes

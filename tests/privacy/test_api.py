@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from tests.api.conftest import PASSWORD, Actor, MakeUser
+from tests.support.api_fixtures import PASSWORD, Actor, MakeUser
 
 from chamba.activity.models import (
     Application,

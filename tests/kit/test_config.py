@@ -9,7 +9,7 @@ import pytest
 
 from chamba.config import ENV_PREFIX, Settings, SettingsError, load_settings
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
 
 def test_default_database_is_sqlite_in_the_data_dir(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
+from tests.support.api_fixtures import MakeUser
 
 from chamba.auth.models import Role
 from chamba.notifications.models import Notification

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.api.conftest import MakeUser
-from tests.api.jobs_support import LIMA_CERCADO, assert_problem, skill_ids
+from tests.support.api_fixtures import MakeUser
+from tests.support.jobs_support import LIMA_CERCADO, assert_problem, skill_ids
 
 from chamba.activity import service as activity_service
 from chamba.activity.models import Interaction
