@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from chamba.matching.embeddings import build_indexes
-from chamba.matching.explain import format_money
 from chamba.matching.service import candidates_for_job, jobs_for_person
+from chamba.matching.wording import format_money
 from chamba.nlp.encoder import get_encoder
 
 from .conftest import NOW, SAN_BORJA, World

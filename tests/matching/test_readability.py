@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from chamba.matching.explain import _place_wage_sentence, _skills_sentence
 from chamba.matching.schemas import CourseSummary, MissingSkill, WageInfo
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
+from chamba.matching.wording import place_wage_text, skills_text
 from chamba.readability import fernandez_huerta, syllables
 
 from .conftest import NOW, SAN_BORJA, World
@@ -78,7 +78,7 @@ def test_every_job_summary_with_catalogue_labels_is_plain() -> None:
         )
         summary = " ".join(
             [
-                _skills_sentence(
+                skills_text(
                     rng.randint(0, 5),
                     n_essential,
                     n_essential - missing_count,
@@ -86,7 +86,7 @@ def test_every_job_summary_with_catalogue_labels_is_plain() -> None:
                     "es",
                     seeker=seeker,
                 ),  # fmt: skip
-                _place_wage_sentence(
+                place_wage_text(
                     rng.choice([None, 0.4, 3.2, 27.0, 140.0]),
                     rng.random() < 0.2,
                     wage,
@@ -130,5 +130,5 @@ def test_real_rankings_explain_in_plain_spanish(
 @pytest.mark.parametrize("lang", ["es"])
 def test_a_summary_names_one_missing_skill_and_counts_the_rest(lang: str) -> None:
     missing = [MissingSkill(id=f"s{i}", label=f"Habilidad {i}") for i in range(5)]
-    sentence = _skills_sentence(1, 6, 1, missing, lang, seeker=True)  # type: ignore[arg-type]
+    sentence = skills_text(1, 6, 1, missing, lang, seeker=True)  # type: ignore[arg-type]
     assert "Te faltan Habilidad 0 y 4 más." in sentence

@@ -223,8 +223,8 @@ def test_a_filtered_funnel_csv_names_its_region_and_numbers_stay_numbers(
 
 
 def test_plans_and_explanations_count_in_words() -> None:
-    from chamba.matching.explain import _skills_sentence
     from chamba.matching.pathways.messages import planned_text
+    from chamba.matching.wording import skills_text
 
     assert (
         planned_text("es", 1, 1, "Cajera")
@@ -233,15 +233,15 @@ def test_plans_and_explanations_count_in_words() -> None:
     assert planned_text("en", 2, 3, "Cashier") == (
         "2 courses cover the 3 skills you are missing for Cashier."
     )
-    assert _skills_sentence(1, 1, 1, [], "es", seeker=True) == "Tienes la habilidad clave."
-    assert _skills_sentence(1, 1, 1, [], "en", seeker=False) == "Has the key skill."
+    assert skills_text(1, 1, 1, [], "es", seeker=True) == "Tienes la habilidad clave."
+    assert skills_text(1, 1, 1, [], "en", seeker=False) == "Has the key skill."
 
 
 def test_a_job_card_names_no_course_the_pathway_would_refuse() -> None:
     from decimal import Decimal
 
-    from chamba.matching.explain import _skills_sentence
     from chamba.matching.schemas import CourseSummary, MissingSkill
+    from chamba.matching.wording import skills_text
 
     def course(title: str, fits: bool) -> CourseSummary:
         return CourseSummary(
@@ -251,12 +251,12 @@ def test_a_job_card_names_no_course_the_pathway_would_refuse() -> None:
         )  # fmt: skip
 
     far = MissingSkill(id="welding", label="Soldadura", courses=[course("Lejos", False)])
-    sentence = _skills_sentence(1, 2, 1, [far], "es", seeker=True)
+    sentence = skills_text(1, 2, 1, [far], "es", seeker=True)
     assert sentence == "Tienes 1 de las 2 habilidades clave. Te falta Soldadura."
     near = MissingSkill(
         id="welding", label="Soldadura", courses=[course("Lejos", False), course("Cerca", True)]
     )
-    sentence = _skills_sentence(1, 2, 1, [near], "es", seeker=True)
+    sentence = skills_text(1, 2, 1, [near], "es", seeker=True)
     assert "Hay un curso gratis, de 120 h." in sentence
 
 
