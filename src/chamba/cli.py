@@ -533,6 +533,7 @@ def worker(
     import asyncio
     import signal
 
+    from chamba.api.consumers import shared_consumers
     from chamba.events.runtime import run_worker
     from chamba.observability.logging import configure_logging
 
@@ -545,7 +546,10 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        return await run_worker(settings, engine, stop, once=once, metrics_port=metrics_port)
+        return await run_worker(
+            settings, engine, stop, consumers=shared_consumers(settings), once=once,
+            metrics_port=metrics_port,
+        )  # fmt: skip
 
     delivered = asyncio.run(main_loop())
     if once:

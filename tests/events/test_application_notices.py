@@ -8,10 +8,10 @@ from tests.events import world
 
 from chamba.activity import service as activity_service
 from chamba.activity.models import Application, ApplicationStatus
-from chamba.events.consumers import NotificationConsumer
 from chamba.events.relay import OutboxRelay
 from chamba.jobs import service as job_service
 from chamba.jobs.models import Job
+from chamba.notifications.consumers import NotificationConsumer
 from chamba.notifications.models import Notification
 
 

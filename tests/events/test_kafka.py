@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.events import world
 from tests.support.kafka_broker import KafkaBroker
 
-from chamba.events.consumers import AfterCommit, Consumer, IndexSyncConsumer
+from chamba.events.consumers import AfterCommit, Consumer
 from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher
 from chamba.events.models import OutboxEvent
 from chamba.events.relay import OutboxRelay
 from chamba.events.schemas import DomainEvent
+from chamba.matching.consumers import IndexSyncConsumer
 from chamba.observability.metrics import Metrics
 
 _prefix = itertools.count(1)

@@ -14,8 +14,8 @@ from tests.events import world
 from tests.support.kafka_broker import free_port
 
 from chamba.config import load_settings
-from chamba.events.consumers import NotificationConsumer
 from chamba.events.relay import OutboxRelay
+from chamba.notifications.consumers import NotificationConsumer
 from chamba.notifications.models import Notification
 from chamba.notifications.senders import Message, SMTPSender, sender_from_settings
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.events import world
 
-from chamba.events.consumers import AfterCommit, Consumer, DemandConsumer, apply_event
+from chamba.events.consumers import AfterCommit, Consumer, apply_event
 from chamba.events.models import OutboxEvent, ProcessedEvent
 from chamba.events.relay import BackgroundDispatcher, OutboxRelay
 from chamba.events.schemas import (
@@ -23,6 +23,7 @@ from chamba.events.schemas import (
 )
 from chamba.events.service import emit
 from chamba.insights.cache import DemandCache
+from chamba.insights.consumers import DemandConsumer
 from chamba.jobs import service as job_service
 from chamba.observability.metrics import Metrics
 
@@ -186,10 +187,10 @@ def test_chamba_worker_once_drains_the_outbox_in_process(
 ) -> None:
     from typer.testing import CliRunner
 
+    from chamba.api.consumers import shared_consumers
     from chamba.cli import app
     from chamba.config import get_settings
     from chamba.db import get_engine, session_factory
-    from chamba.events.runtime import shared_consumers
 
     monkeypatch.setenv("CHAMBA_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CHAMBA_LOG_FORMAT", "text")

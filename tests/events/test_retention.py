@@ -220,7 +220,13 @@ def test_the_worker_prunes_when_it_starts(factory: sessionmaker[Session]) -> Non
     async def main() -> int:
         stop = asyncio.Event()
         worker = asyncio.create_task(
-            run_worker(load_settings(), factory.kw["bind"], stop, metrics=Metrics(version="t"))
+            run_worker(
+                load_settings(),
+                factory.kw["bind"],
+                stop,
+                consumers=[],
+                metrics=Metrics(version="t"),
+            )
         )
         # WHEN the worker has started (polled; the loop runs until stopped)
         deadline = time.monotonic() + 30

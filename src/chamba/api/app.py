@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 import chamba
+from chamba.api.consumers import replica_consumers, shared_consumers
 from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
 from chamba.db import get_engine, migrate, on_session_factory, session_factory, session_scope
@@ -192,7 +193,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # chamba.jobs.deps) are those of the match indexes, made on first use.
     app.state.text_encoder = lambda: index_store_of(app).encoder
     app.state.search_similarity = lambda: search_similarity_of(app)
-    app.state.events = AppEvents(app, demand_cache)
+    app.state.events = AppEvents(
+        app,
+        shared=shared_consumers(settings),
+        replicas=lambda: replica_consumers(app.state, demand_cache),
+    )
     install_problem_handlers(app)
     install_web(app)  # pages at /, /static, HTML error pages, gzip (innermost middleware)
     routes = RouteTemplates()

@@ -1,11 +1,15 @@
-"""Event consumers and :func:`apply_event`, which applies an event to a consumer at most once.
+"""The events platform's consumer base class and :func:`apply_event`, which applies an event to
+a consumer at most once. The platform knows no consumer: each feature defines its own (e.g.
+:mod:`chamba.notifications.consumers`, :mod:`chamba.matching.consumers`,
+:mod:`chamba.insights.consumers`) and the app and the CLI hand them to the relay, the follower
+and the Kafka loops (:mod:`chamba.api.consumers`, :mod:`chamba.events.runtime`).
 
 Two kinds of consumer:
 
 * **shared** (``shared = True``): one logical consumer for the whole deployment (a Kafka
   consumer group). Its effect and a ``processed_events`` row ``(consumer, event id)`` are
   committed in one transaction, so a redelivered event is skipped: delivery is at-least-once,
-  application exactly-once. Example: :class:`NotificationConsumer`.
+  application exactly-once. Example: the ``notifications`` consumer.
 * **per replica** (``shared = False``): every API process applies every event to its own
   in-memory state (its vector index, its demand cache). Their effect is idempotent by nature
   (re-read the rows; forget a cache), so they keep no ledger in the database.
@@ -33,7 +37,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,7 +46,6 @@ from chamba.db import begin_write, is_lock_conflict
 from chamba.events import repository
 from chamba.events.models import ProcessedEvent
 from chamba.events.schemas import (
-    ApplicationChanged,
     CourseClosed,
     CoursePublished,
     CourseUpdated,
@@ -59,9 +62,10 @@ log = logging.getLogger(__name__)
 
 #: What a handler may return: work to do once its transaction has committed (e.g. send mail).
 AfterCommit = Callable[[], None] | None
-_JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type, JobReopened.type})
-_COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
-_PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
+#: The events of a job posting, of a course and of a person's matching profile.
+JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type, JobReopened.type})
+COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
+PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
 #: Tries again after a SQLite write conflict ("database is locked" after a stale read).
 LOCK_RETRIES = 3
 
@@ -72,6 +76,10 @@ class Consumer:
     name: ClassVar[str]
     types: ClassVar[frozenset[str]]
     shared: ClassVar[bool] = True
+    #: Per-replica consumers, without Kafka: whether the in-process relay also hands it this
+    #: process's own commits (the outbox follower hands it everyone's). The index is kept up by
+    #: session listeners instead (:mod:`chamba.matching.upkeep`).
+    relayed: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._seen: OrderedDict[str, None] = OrderedDict()  # per-replica dedupe (best effort)
@@ -174,131 +182,6 @@ def _apply_once(
                     consumer._seen.pop(event_id, None)
             raise
     return True, after
-
-
-# ------------------------------------------------------------------------------ consumers
-
-
-class IndexSyncConsumer(Consumer):
-    """Keeps one process's vector index in line with job, course and profile events.
-
-    Args:
-        store: the :class:`~chamba.matching.store.IndexStore`, or a callable returning it (or
-            ``None`` while the process has none loaded).
-    """
-
-    name = "index"
-    types = _JOB_TYPES | _COURSE_TYPES | _PERSON_TYPES
-    shared = False
-
-    def __init__(self, store: Any) -> None:
-        super().__init__()
-        self._store = store
-        self.applied = 0
-
-    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
-        self.handle_batch(session, [event])
-        return None
-
-    def handle_batch(self, session: Session, events: Sequence[DomainEvent]) -> None:
-        """Re-read the jobs, courses and people of ``events`` in one refresh of the store."""
-        store = self._store() if callable(self._store) else self._store
-        if store is None or store.indexes is None:
-            return  # nothing loaded yet: the first load reconciles with the database
-        changes: dict[str, set[int]] = {}
-        for event in events:
-            if event.type in _JOB_TYPES:
-                kind = "jobs"
-            elif event.type in _COURSE_TYPES:
-                kind = "courses"
-            else:
-                kind = "people"
-            changes.setdefault(kind, set()).add(int(event.key))
-        store.refresh(session, changes)
-        self.applied += len(events)
-
-
-class DemandConsumer(Consumer):
-    """Forgets the process's cached demand index on any job event."""
-
-    name = "demand"
-    types = _JOB_TYPES
-    shared = False
-
-    def __init__(self, cache: Any) -> None:
-        super().__init__()
-        self.cache = cache
-
-    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
-        self.cache.invalidate()
-        return None
-
-    def handle_batch(self, session: Session, events: Sequence[DomainEvent]) -> None:
-        if events:
-            self.cache.invalidate()
-
-
-class NotificationConsumer(Consumer):
-    """Inbox notifications (then e-mail): on ``job.posted`` for the seekers the job suits; on
-    ``application.changed`` for the applicant an employer moved (or whose hire was undone); on
-    ``job.closed`` and ``job.reopened`` for the applicants still waiting.
-
-    Args:
-        sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
-    """
-
-    name = "notifications"
-    types = frozenset({JobPosted.type, JobClosed.type, JobReopened.type, ApplicationChanged.type})
-    shared = True
-
-    def __init__(self, sender: Any = None) -> None:
-        super().__init__()
-        self.sender = sender
-
-    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
-        from chamba.notifications import service as notification_service
-
-        event_id = str(event.id)
-        if isinstance(event, ApplicationChanged):
-            payload = event.payload
-            messages = notification_service.notify_application_changed(
-                session, payload.application_id, payload.status,
-                by_applicant=payload.by_applicant, event_id=event_id,
-                previous=payload.previous_status,
-            )  # fmt: skip
-        elif event.type in (JobClosed.type, JobReopened.type):
-            messages = notification_service.notify_job_closed(
-                session, int(event.key), event_id=event_id, reopened=event.type != JobClosed.type
-            )
-        else:
-            messages = notification_service.notify_job_matches(
-                session, int(event.key), event_id=event_id
-            )
-        sender = self.sender
-        if sender is None or not messages:
-            return None
-
-        def send() -> None:
-            from chamba.notifications.senders import DeliveryError
-
-            for n, message in enumerate(messages):
-                try:
-                    sender.send(message)
-                except DeliveryError as exc:
-                    if exc.per_message:
-                        log.warning("a job-match e-mail was refused (event %s): %s", event.id, exc)
-                        continue
-                    # The server, not this message, failed (connection, TLS, login): every other
-                    # message would fail the same way, and repeated failed logins lock accounts.
-                    log.error(
-                        "job-match e-mails stopped (event %s): %s; %d not sent",
-                        event.id, exc, len(messages) - n,
-                    )  # fmt: skip
-                    return
-                except Exception:
-                    log.exception("could not send a job-match e-mail (event %s)", event.id)
-
-        return send
 
 
 def consumers_of(types: Iterable[str], consumers: Iterable[Consumer]) -> list[Consumer]:

@@ -50,7 +50,7 @@ class OutboxRelay:
         batch_size: rows per round.
 
     Example:
-        >>> relay = OutboxRelay(session_factory(engine), consumers=[NotificationConsumer()])
+        >>> relay = OutboxRelay(session_factory(engine), consumers=[consumer])
         >>> relay.dispatch_pending()  # doctest: +SKIP
         3
     """

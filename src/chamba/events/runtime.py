@@ -12,6 +12,9 @@ Kafka                  per-replica consumers in a thread: index,   relay to Kafk
                        demand cache                                notifications consumer
 =====================  ==========================================  ===========================
 
+The consumers are the features' own (the platform imports none): the app and ``chamba worker``
+pass them in (:mod:`chamba.api.consumers`).
+
 ``chamba worker`` also prunes old events (:func:`~chamba.events.service.prune`) when it starts
 and then every :data:`PRUNE_EVERY_SECONDS`.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -29,27 +33,16 @@ from sqlalchemy.orm import Session, sessionmaker
 import chamba
 from chamba.config import Settings
 from chamba.db import session_factory
-from chamba.events.consumers import (
-    Consumer,
-    DemandConsumer,
-    IndexSyncConsumer,
-    NotificationConsumer,
-)
+from chamba.events.consumers import Consumer
 from chamba.events.follower import OutboxFollower, follower_for
 from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher, connection_options
 from chamba.events.relay import BackgroundDispatcher, OutboxRelay
 from chamba.events.service import prune
-from chamba.notifications.senders import sender_from_settings
 
 log = logging.getLogger(__name__)
 
 #: How often ``chamba worker`` prunes old outbox events and processed-event records.
 PRUNE_EVERY_SECONDS = 3600.0
-
-
-def shared_consumers(settings: Settings) -> list[Consumer]:
-    """Consumers that run once per deployment (a Kafka consumer group)."""
-    return [NotificationConsumer(sender_from_settings(settings))]
 
 
 async def prune_periodically(
@@ -85,14 +78,15 @@ async def run_worker(
     engine: Engine,
     stop: asyncio.Event,
     *,
+    consumers: Sequence[Consumer],
     once: bool = False,
     metrics_port: int | None = None,
     metrics: Any = None,
 ) -> int:
     """The ``chamba worker`` loop; returns the events delivered when ``once``.
 
-    Besides delivering, the loop prunes old events (:func:`prune_periodically`); ``once``
-    only delivers.
+    Besides delivering to ``consumers`` (the deployment's shared consumers), the loop prunes
+    old events (:func:`prune_periodically`); ``once`` only delivers.
     """
     from chamba.observability.metrics import Metrics
 
@@ -102,7 +96,6 @@ async def run_worker(
 
         start_http_server(metrics_port, registry=metrics.registry)
     factory = session_factory(engine)
-    consumers = shared_consumers(settings)
     if not settings.kafka_bootstrap:
         relay = OutboxRelay(factory, consumers=consumers, metrics=metrics)
         if once:
@@ -188,31 +181,34 @@ class AppEvents:
 
     Args:
         app: the FastAPI app (its ``state`` holds settings, the session factory, metrics).
-        demand_cache: the app's :class:`~chamba.insights.cache.DemandCache`.
+        shared: the consumers that run once per deployment (applied here without Kafka; with
+            Kafka, ``chamba worker`` runs them and only their lag is measured here).
+        replicas: makes this process's per-replica consumers (called once per delivery path:
+            without Kafka, the relay gets those that are ``relayed`` and the follower all).
     """
 
-    def __init__(self, app: Any, demand_cache: Any) -> None:
+    def __init__(
+        self, app: Any, *, shared: Sequence[Consumer], replicas: Callable[[], Sequence[Consumer]]
+    ) -> None:
         settings: Settings = app.state.settings
         factory: sessionmaker[Session] = app.state.session_factory
         metrics = app.state.metrics
-        self.demand = DemandConsumer(demand_cache)
         self.dispatcher: BackgroundDispatcher | None = None
         self.replicas: ReplicaConsumers | None = None
         self.follower: OutboxFollower | None = None
-        index = IndexSyncConsumer(lambda: getattr(app.state, "index_store", None))
         if settings.kafka_bootstrap:
-            self.consumers: list[Consumer] = [index, self.demand]
+            self.consumers: list[Consumer] = list(replicas())
             self.replicas = ReplicaConsumers(settings, factory, self.consumers, metrics)
-            self.metric_consumers = shared_consumers(settings)  # their lag is in the database
+            self.metric_consumers = list(shared)  # their lag is in the database
         else:
-            self.consumers = [*shared_consumers(settings), self.demand]
+            self.consumers = [*shared, *(c for c in replicas() if c.relayed)]
             relay = OutboxRelay(factory, consumers=self.consumers, metrics=metrics)
             self.dispatcher = BackgroundDispatcher(
                 relay, factory, poll_seconds=max(settings.outbox_poll_seconds, 1.0)
             ).install()  # commits made before start are delivered when it starts
             self.metric_consumers = self.consumers
             # Changes committed by other processes (workers, servers, `chamba import`).
-            self.follower = follower_for(app.state, [index, DemandConsumer(demand_cache)])
+            self.follower = follower_for(app.state, list(replicas()))
 
     def start(self) -> None:
         if self.dispatcher is not None:

@@ -1,0 +1,28 @@
+"""The deployment's event consumers, each defined by its feature; the app and ``chamba worker``
+hand them to the events platform (:mod:`chamba.events.runtime`), which imports none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chamba.config import Settings
+from chamba.events.consumers import Consumer
+from chamba.insights.cache import DemandCache
+from chamba.insights.consumers import DemandConsumer
+from chamba.matching.consumers import IndexSyncConsumer
+from chamba.notifications.consumers import NotificationConsumer
+from chamba.notifications.senders import sender_from_settings
+
+
+def shared_consumers(settings: Settings) -> list[Consumer]:
+    """Consumers that run once per deployment (a Kafka consumer group)."""
+    return [NotificationConsumer(sender_from_settings(settings))]
+
+
+def replica_consumers(app_state: Any, demand_cache: DemandCache) -> list[Consumer]:
+    """The per-replica consumers of one API process: its vector index (on
+    ``app_state.index_store`` once loaded) and its demand cache."""
+    return [
+        IndexSyncConsumer(lambda: getattr(app_state, "index_store", None)),
+        DemandConsumer(demand_cache),
+    ]

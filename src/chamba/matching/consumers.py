@@ -1,0 +1,58 @@
+"""The events consumer of matching: ``index`` keeps one process's vector index in line with the
+job, course and profile events (registered by the app, :mod:`chamba.api.consumers`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chamba.events.consumers import (
+    COURSE_TYPES,
+    JOB_TYPES,
+    PERSON_TYPES,
+    AfterCommit,
+    Consumer,
+)
+from chamba.events.schemas import DomainEvent
+
+
+class IndexSyncConsumer(Consumer):
+    """Keeps one process's vector index in line with job, course and profile events.
+
+    Args:
+        store: the :class:`~chamba.matching.store.IndexStore`, or a callable returning it (or
+            ``None`` while the process has none loaded).
+    """
+
+    name = "index"
+    types = JOB_TYPES | COURSE_TYPES | PERSON_TYPES
+    shared = False
+    relayed = False
+
+    def __init__(self, store: Any) -> None:
+        super().__init__()
+        self._store = store
+        self.applied = 0
+
+    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        self.handle_batch(session, [event])
+        return None
+
+    def handle_batch(self, session: Session, events: Sequence[DomainEvent]) -> None:
+        """Re-read the jobs, courses and people of ``events`` in one refresh of the store."""
+        store = self._store() if callable(self._store) else self._store
+        if store is None or store.indexes is None:
+            return  # nothing loaded yet: the first load reconciles with the database
+        changes: dict[str, set[int]] = {}
+        for event in events:
+            if event.type in JOB_TYPES:
+                kind = "jobs"
+            elif event.type in COURSE_TYPES:
+                kind = "courses"
+            else:
+                kind = "people"
+            changes.setdefault(kind, set()).add(int(event.key))
+        store.refresh(session, changes)
+        self.applied += len(events)

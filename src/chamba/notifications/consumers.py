@@ -1,0 +1,81 @@
+"""The events consumer of notifications: inbox notices (then e-mail) on job and application
+events (registered by the app and ``chamba worker``, :mod:`chamba.api.consumers`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chamba.events.consumers import AfterCommit, Consumer
+from chamba.events.schemas import (
+    ApplicationChanged,
+    DomainEvent,
+    JobClosed,
+    JobPosted,
+    JobReopened,
+)
+from chamba.notifications import service as notification_service
+from chamba.notifications.senders import DeliveryError
+
+log = logging.getLogger(__name__)
+
+
+class NotificationConsumer(Consumer):
+    """Inbox notifications (then e-mail): on ``job.posted`` for the seekers the job suits; on
+    ``application.changed`` for the applicant an employer moved (or whose hire was undone); on
+    ``job.closed`` and ``job.reopened`` for the applicants still waiting.
+
+    Args:
+        sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
+    """
+
+    name = "notifications"
+    types = frozenset({JobPosted.type, JobClosed.type, JobReopened.type, ApplicationChanged.type})
+    shared = True
+
+    def __init__(self, sender: Any = None) -> None:
+        super().__init__()
+        self.sender = sender
+
+    def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
+        event_id = str(event.id)
+        if isinstance(event, ApplicationChanged):
+            payload = event.payload
+            messages = notification_service.notify_application_changed(
+                session, payload.application_id, payload.status,
+                by_applicant=payload.by_applicant, event_id=event_id,
+                previous=payload.previous_status,
+            )  # fmt: skip
+        elif event.type in (JobClosed.type, JobReopened.type):
+            messages = notification_service.notify_job_closed(
+                session, int(event.key), event_id=event_id, reopened=event.type != JobClosed.type
+            )
+        else:
+            messages = notification_service.notify_job_matches(
+                session, int(event.key), event_id=event_id
+            )
+        sender = self.sender
+        if sender is None or not messages:
+            return None
+
+        def send() -> None:
+            for n, message in enumerate(messages):
+                try:
+                    sender.send(message)
+                except DeliveryError as exc:
+                    if exc.per_message:
+                        log.warning("a job-match e-mail was refused (event %s): %s", event.id, exc)
+                        continue
+                    # The server, not this message, failed (connection, TLS, login): every other
+                    # message would fail the same way, and repeated failed logins lock accounts.
+                    log.error(
+                        "job-match e-mails stopped (event %s): %s; %d not sent",
+                        event.id, exc, len(messages) - n,
+                    )  # fmt: skip
+                    return
+                except Exception:
+                    log.exception("could not send a job-match e-mail (event %s)", event.id)
+
+        return send
