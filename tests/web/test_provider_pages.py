@@ -146,3 +146,48 @@ def test_graduates_page_shows_suppressed_groups(web: Any, make_web_user: Any) ->
     page = web.get("/proveedor/egresados")
     assert page.status_code == 200
     assert "menos de 10" in page.text or "—" in page.text
+
+
+def test_graduates_page_says_what_to_do_when_there_are_none(
+    web: Any, token: str, seeded_session: Any, make_web_user: Any, fast_matching: Any
+) -> None:
+    from chamba.activity import service as activity_service
+    from chamba.activity.models import InteractionKind, SubjectType
+
+    # GIVEN a provider with no course  THEN the page says so and offers to publish one
+    login_as(web, make_web_user(Role.PROVIDER))
+    empty = web.get("/proveedor/egresados").text
+    assert "Todavía no hay egresados" in empty
+    assert "Todavía no publicaste ningún curso" in empty
+    assert 'href="/proveedor/cursos/nuevo"' in empty
+    assert "<table" not in empty  # no table of zeros
+    assert "No graduates yet" in web.get("/proveedor/egresados?lang=en").text
+    web.get("/proveedor/egresados?lang=es")  # the choice sticks: back to Spanish
+    # WHEN they publish a course no one enrolled in  THEN it asks to share the course's page
+    done = web.post("/proveedor/cursos/publicar", data=_details(token), follow_redirects=False)
+    course_id = int(done.headers["location"].split("publicado=")[1])
+    page = web.get("/proveedor/egresados").text
+    assert "Todavía nadie terminó tus cursos" in page
+    assert f'href="/cursos/{course_id}"' in page
+    people = web.get(f"/proveedor/cursos/{course_id}/personas").text
+    assert f'href="/cursos/{course_id}"' in people  # the people page says the same
+    # WHEN a seeker says they enrolled  THEN it points at recording who finished
+    seeker = make_web_user(Role.SEEKER)
+    activity_service.log_interaction(
+        seeded_session, seeker.person.id, SubjectType.COURSE, course_id, InteractionKind.ENROLLED
+    )
+    seeded_session.commit()
+    page = web.get("/proveedor/egresados").text
+    assert "registra quién terminó" in page
+    assert f'href="/proveedor/cursos/{course_id}/personas"' in page
+    assert "1 persona inscrita" in page
+    # WHEN the provider records the completion  THEN the empty state gives way to the outcomes
+    web.post(
+        f"/proveedor/cursos/{course_id}/personas/{seeker.person.id}/termino",
+        data={csrf.FIELD_NAME: token},
+    )
+    page = web.get("/proveedor/egresados").text
+    assert "Todavía no hay egresados" not in page
+    assert "<table" in page
+    assert "Registraste 1 egresado." in page  # not "no one has finished a course"
+    assert "Todavía nadie terminó" not in page

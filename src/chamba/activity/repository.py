@@ -201,3 +201,30 @@ def delete_logged_hires(session: Session, application: Application) -> int:
         session.delete(row)
     session.flush()
     return len(rows)
+
+
+def completion_counts(session: Session, course_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """``course id -> (people who said they enrolled and whose completion the provider has not
+    recorded yet, people whose completion the provider recorded)`` (courses with neither left
+    out)."""
+    if not course_ids:
+        return {}
+    stmt = select(
+        Interaction.subject_id, Interaction.person_id, Interaction.kind, Interaction.context
+    ).where(
+        Interaction.subject_type == SubjectType.COURSE,
+        Interaction.subject_id.in_(sorted(course_ids)),
+        Interaction.kind.in_([InteractionKind.ENROLLED, InteractionKind.COMPLETED]),
+        Interaction.person_id.is_not(None),
+    )
+    enrolled: dict[int, set[int]] = {}
+    completed: dict[int, set[int]] = {}
+    for course_id, person_id, kind, context in session.execute(stmt):
+        if kind == InteractionKind.ENROLLED:
+            enrolled.setdefault(int(course_id), set()).add(int(person_id))
+        elif (context or {}).get("source") == "provider":
+            completed.setdefault(int(course_id), set()).add(int(person_id))
+    return {
+        c: (len(enrolled.get(c, set()) - completed.get(c, set())), len(completed.get(c, set())))
+        for c in set(enrolled) | set(completed)
+    }

@@ -434,6 +434,12 @@ def course_learners(session: Session, course: Course) -> list[Learner]:
     return out
 
 
+def completion_counts(session: Session, courses: Sequence[Course]) -> dict[int, tuple[int, int]]:
+    """``course id -> (enrolled awaiting a recorded completion, completions recorded)``: what a
+    provider without graduates can do next (courses with neither left out)."""
+    return repository.completion_counts(session, [c.id for c in courses])
+
+
 def record_completion(
     session: Session, course: Course, person: Person, *, organisation_id: int | None
 ) -> list[str]:

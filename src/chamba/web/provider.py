@@ -359,7 +359,14 @@ def graduates(
 ) -> Response:
     """The outcomes of the provider's own graduates (its organisation's courses only)."""
     report = panorama.impact_rows(session, user.organisation_id or -1, None, days)
-    return render(request, "proveedor_egresados.html", {"impact": report, "min_group": MIN_GROUP})
+    courses = courses_of(session, user)
+    counts = activity_service.completion_counts(session, courses)
+    context = {
+        "impact": report, "min_group": MIN_GROUP, "courses": courses,
+        "awaiting": [(c, counts[c.id][0]) for c in courses if counts.get(c.id, (0, 0))[0]],
+        "graduates": sum(recorded for _, recorded in counts.values()),
+    }  # fmt: skip
+    return render(request, "proveedor_egresados.html", context)
 
 
 # --- the people of a course: enrolled, interested, completed ------------------------------------
