@@ -211,7 +211,7 @@ def test_overview_labels_are_in_one_language(web: Any, make_web_user: Any) -> No
 def test_a_filtered_funnel_csv_names_its_region_and_numbers_stay_numbers(
     web: Any, make_web_user: Any
 ) -> None:
-    from chamba.insights.api import _cell
+    from chamba.insights.service import csv_cell
 
     login_as(web, make_web_user(Role.ANALYST))
     csv_text = web.get("/panorama/embudo.csv?region=08").text
@@ -219,7 +219,7 @@ def test_a_filtered_funnel_csv_names_its_region_and_numbers_stay_numbers(
     assert rows
     assert {r[0] for r in rows} == {"08"}
     assert "Todo el Perú" not in csv_text
-    assert (_cell(-6), _cell(-0.25), _cell("-x")) == ("-6", "-0.25", "'-x")
+    assert (csv_cell(-6), csv_cell(-0.25), csv_cell("-x")) == ("-6", "-0.25", "'-x")
 
 
 def test_plans_and_explanations_count_in_words() -> None:

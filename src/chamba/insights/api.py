@@ -26,41 +26,24 @@ suppressed.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from chamba.auth.deps import CurrentUser, require_roles
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
-from chamba.courses import service as course_service
 from chamba.courses.errors import CourseNotFound
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
-from chamba.insights import charts
-from chamba.insights.demand import skill_demand
-from chamba.insights.errors import NoOrganisation, NotYourProvider
-from chamba.insights.fairness import fairness
-from chamba.insights.funnel import funnel
-from chamba.insights.impact import impact
-from chamba.insights.schemas import (
-    MIN_GROUP,
-    DemandRow,
-    FairnessReport,
-    FairnessRow,
-    FunnelReport,
-    ImpactReport,
-)
+from chamba.insights import service
+from chamba.insights.errors import NotYourProvider
+from chamba.insights.schemas import MIN_GROUP, DemandRow, FairnessReport, FunnelReport, ImpactReport
+from chamba.insights.service import Table
 from chamba.params import Moment
 from chamba.problems import responses
-from chamba.taxonomy.service import neutralise_cell
 
 router = APIRouter(prefix="/insights", tags=["insights"])
 
@@ -89,15 +72,6 @@ _PNG: dict[int | str, dict[str, Any]] = {
 }
 _auth = (NotAuthenticated, RoleRequired)
 Result = TypeVar("Result")
-Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
-"""CSV columns and the rows under them."""
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A time without an offset is read as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _wants_csv(request: Request, fmt: str | None) -> bool:
@@ -107,38 +81,13 @@ def _wants_csv(request: Request, fmt: str | None) -> bool:
     return "text/csv" in accept and "application/json" not in accept
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "|".join(_cell(v) for v in value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, int | float | Decimal):
-        return str(value)  # a number, even a negative one, stays a number in a spreadsheet
-    return neutralise_cell(str(value))
-
-
 def csv_response(columns: Sequence[str], rows: Iterable[Sequence[Any]], name: str) -> Response:
-    """A CSV download (UTF-8, header row, formula-like cells neutralised)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
+    """A CSV download ``chamba-{name}.csv`` (UTF-8, header row, formula-like cells neutralised)."""
     return Response(
-        out.getvalue(),
+        service.csv_text(columns, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="chamba-{name}.csv"'},
     )
-
-
-def model_rows(models: Sequence[BaseModel], cls: type[BaseModel]) -> Table:
-    """One column per field of ``cls``, in declaration order; one row per model."""
-    columns = list(cls.model_fields)
-    return columns, [[getattr(m, c) for c in columns] for m in models]
 
 
 def _answer(
@@ -157,21 +106,6 @@ def _answer(
 
 def _png(data: bytes) -> Response:
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
-
-
-# ----------------------------------------------------------------------------- demand
-
-
-def _demand(
-    session: SessionDep, region: str | None, level: str, skill: list[str] | None, min_group: int
-) -> list[DemandRow]:
-    return skill_demand(
-        session,
-        region=region,
-        level=level,  # type: ignore[arg-type]
-        skill_ids=skill or None,
-        min_group=min_group,
-    )
 
 
 @router.get(
@@ -193,8 +127,10 @@ def get_demand(
     min_group: MinGroup = MIN_GROUP,
     format: Format = None,
 ) -> Any:
-    rows = _demand(session, region, level, skill, min_group)
-    return _answer(request, format, rows, "demand", lambda rs: model_rows(rs, DemandRow))
+    rows = service.demand_report(
+        session, region=region, level=level, skill_ids=skill, min_group=min_group
+    )
+    return _answer(request, format, rows, "demand", service.demand_table)
 
 
 @router.get(
@@ -213,44 +149,10 @@ def get_demand_chart(
     top: Annotated[int, Query(ge=1, le=20)] = 10,
     lang: Lang = "es",
 ) -> Response:
-    rows = _demand(session, region, "department", None, MIN_GROUP)
-    if region is None:
-        name = "Perú" if lang == "es" else "Peru"
-    else:
-        name = rows[0].region_name if rows else region
-    what = "habilidades más pedidas" if lang == "es" else "skills most in demand"
-    return _png(charts.demand_chart(rows, top=top, lang=lang, title=f"{name}: {what}"))
+    return _png(service.demand_chart(session, region, top=top, lang=lang))
 
 
 # ----------------------------------------------------------------------------- funnel
-
-
-def _funnel(
-    session: SessionDep,
-    region: str | None,
-    occupation: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    min_group: int = MIN_GROUP,
-) -> FunnelReport:
-    return funnel(
-        session, region=region, occupation=occupation, since=_utc(since), until=_utc(until),
-        min_group=min_group,
-    )  # fmt: skip
-
-
-def funnel_table(report: FunnelReport) -> Table:
-    """One row per stage of the jobs and the courses funnel, overall and per region."""
-    columns = ["region_code", "region_name", "funnel", "stage", "people", "suppressed",
-               "rate_from_previous", "rate_from_start"]  # fmt: skip
-    rows = [
-        [g.region_code, g.region_name, which, s.stage, s.people, s.suppressed,
-         s.rate_from_previous, s.rate_from_start]
-        for g in [report.overall, *report.regions]
-        for which, stages in (("jobs", g.jobs), ("courses", g.courses))
-        for s in stages
-    ]  # fmt: skip
-    return columns, rows
 
 
 @router.get(
@@ -270,8 +172,11 @@ def get_funnel(
     min_group: MinGroup = MIN_GROUP,
     format: Format = None,
 ) -> Any:
-    report = _funnel(session, region, occupation, since, until, min_group)
-    return _answer(request, format, report, "funnel", funnel_table)
+    report = service.funnel_report(
+        session, region=region, occupation=occupation, since=since, until=until,
+        min_group=min_group,
+    )  # fmt: skip
+    return _answer(request, format, report, "funnel", service.funnel_table)
 
 
 @router.get(
@@ -289,48 +194,14 @@ def get_funnel_chart(
     until: Moment | None = None,
     lang: Lang = "es",
 ) -> Response:
-    report = _funnel(session, region, occupation, since, until)
-    group = report.overall
-    if region is not None and len(region) == 2:
-        group = next((g for g in report.regions if g.region_code == region), group)
-    return _png(charts.funnel_chart(group, lang=lang))
+    return _png(
+        service.funnel_chart(
+            session, region=region, occupation=occupation, since=since, until=until, lang=lang
+        )
+    )
 
 
 # ----------------------------------------------------------------------------- impact
-
-
-def _impact_scope(
-    session: SessionDep, user: User, provider_id: int | None, course_id: int | None
-) -> int | None:
-    """The provider id to filter by; a provider is held to its own organisation."""
-    course = course_service.get_course(session, course_id) if course_id is not None else None
-    if user.role != Role.PROVIDER:
-        return provider_id
-    if user.organisation_id is None:
-        raise NoOrganisation()
-    if provider_id is not None and provider_id != user.organisation_id:
-        raise NotYourProvider()
-    if course is not None and course.provider_id != user.organisation_id:
-        raise NotYourProvider("This course belongs to another provider.")
-    return user.organisation_id
-
-
-def impact_table(report: ImpactReport) -> Table:
-    """The completers and the comparison group, then one row per course, then the note."""
-    columns = ["group", "course_id", "title", "provider_id", "people", "applied", "hired",
-               "applied_rate", "hired_rate", "suppressed"]  # fmt: skip
-    rows: list[list[Any]] = [
-        [name, report.course_id, None, report.provider_id, g.people, g.applied, g.hired,
-         g.applied_rate, g.hired_rate, g.suppressed]
-        for name, g in (("completers", report.completers), ("comparison", report.comparison))
-    ]  # fmt: skip
-    rows += [
-        ["course", c.course_id, c.title, c.provider_id, c.graduates, c.applied, c.hired,
-         c.applied_rate, c.hired_rate, c.suppressed]
-        for c in report.courses
-    ]  # fmt: skip
-    rows.append(["note", None, report.note, None, None, None, None, None, None, None])
-    return columns, rows
 
 
 @router.get(
@@ -352,20 +223,14 @@ def get_impact(
     min_group: MinGroup = MIN_GROUP,
     format: Format = None,
 ) -> Any:
-    scope = _impact_scope(session, user, provider_id, course_id)
-    report = impact(
-        session, course_id=course_id, provider_id=scope, region=region, since=_utc(since),
-        until=_utc(until), window_days=window_days, min_group=min_group,
+    report = service.impact_report(
+        session, user, course_id=course_id, provider_id=provider_id, region=region,
+        since=since, until=until, window_days=window_days, min_group=min_group,
     )  # fmt: skip
-    return _answer(request, format, report, "impact", impact_table)
+    return _answer(request, format, report, "impact", service.impact_table)
 
 
 # ----------------------------------------------------------------------------- fairness
-
-
-def fairness_table(report: FairnessReport) -> Table:
-    """The overall row, then one row per group."""
-    return model_rows([report.overall, *report.rows], FairnessRow)
 
 
 @router.get(
@@ -384,11 +249,7 @@ def get_fairness(
     min_group: MinGroup = MIN_GROUP,
     format: Format = None,
 ) -> Any:
-    report = fairness(
-        session,
-        since=_utc(since),
-        until=_utc(until),
-        gap_threshold=gap_threshold,
-        min_group=min_group,
+    report = service.fairness_report(
+        session, since=since, until=until, gap_threshold=gap_threshold, min_group=min_group
     )
-    return _answer(request, format, report, "fairness", fairness_table)
+    return _answer(request, format, report, "fairness", service.fairness_table)

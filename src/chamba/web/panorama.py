@@ -22,6 +22,7 @@ from chamba.auth.models import Role, User
 from chamba.deps import SessionDep
 from chamba.insights import api as insights_api
 from chamba.insights import charts
+from chamba.insights import service as insights_service
 from chamba.insights.demand import skill_demand
 from chamba.insights.fairness import fairness
 from chamba.insights.funnel import funnel
@@ -192,7 +193,7 @@ def demand_png(
 @router.get("/panorama/demanda.csv")
 def demand_csv(user: WebUser, session: SessionDep, region: RegionQuery = "") -> Response:
     rows = demand_rows(session, department(region))
-    return insights_api.csv_response(*insights_api.model_rows(rows, DemandRow), "demand")
+    return insights_api.csv_response(*insights_service.model_rows(rows, DemandRow), "demand")
 
 
 @router.get("/panorama/embudo.png")
@@ -206,7 +207,7 @@ def funnel_png(
 @router.get("/panorama/embudo.csv")
 def funnel_csv(user: WebStaff, session: SessionDep, region: RegionQuery = "") -> Response:
     report = funnel(session, region=department(region), min_group=MIN_GROUP)
-    return insights_api.csv_response(*insights_api.funnel_table(report), "funnel")
+    return insights_api.csv_response(*insights_service.funnel_table(report), "funnel")
 
 
 @router.get("/panorama/impacto.csv")
@@ -221,11 +222,11 @@ def impact_csv(
     if user.role == Role.PROVIDER:
         provider_id = user.organisation_id or -1
     report = impact_rows(session, provider_id, department(region), days)
-    return insights_api.csv_response(*insights_api.impact_table(report), "impact")
+    return insights_api.csv_response(*insights_service.impact_table(report), "impact")
 
 
 @router.get("/panorama/equidad.csv")
 def fairness_csv(user: WebStaff, session: SessionDep) -> Response:
     report = fairness(session, min_group=MIN_GROUP)
     rows = [report.overall, *report.rows]
-    return insights_api.csv_response(*insights_api.model_rows(rows, FairnessRow), "fairness")
+    return insights_api.csv_response(*insights_service.model_rows(rows, FairnessRow), "fairness")
