@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Annotated, Any, Final
 
 import phonenumbers
@@ -22,8 +21,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from stdnum.pe import cui as pe_cui
 from stdnum.pe import ruc as pe_ruc
 
-from chamba.geo.errors import UnknownUbigeo
-from chamba.geo.service import get_gazetteer
 from chamba.text import LONE_SURROGATE_MESSAGE, has_lone_surrogate, normalize
 from chamba.vocab import EducationLevel, SkillLevel, validate_slots
 
@@ -501,39 +498,12 @@ def parse_ruc(value: Any) -> str | None:
     return digits
 
 
-@lru_cache(maxsize=4096)
-def _resolve_place(text: str) -> str:
-    try:
-        return get_gazetteer().resolve(text).code
-    except UnknownUbigeo as exc:
-        raise ValueError(str(exc)) from None
-
-
-def parse_ubigeo(value: Any) -> str | None:
-    """An INEI ubigeo code from a code (``150115``) or a place (``"La Victoria, Lima"``).
-
-    Department or province names give their 2- or 4-digit code.
-    """
-    if is_blank(value):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ValueError("must be an ubigeo code or a place name")
-    text = " ".join(value.split())
-    if len(text) > MAX_SHORT:
-        raise ValueError("is too long for a place name")
-    check_formula(text)
-    return _resolve_place(text)
-
-
 OptionalBool = Annotated[bool | None, BeforeValidator(parse_bool)]
 Money = Annotated[Decimal | None, BeforeValidator(parse_money)]
 Currency = Annotated[str, BeforeValidator(parse_currency)]
 Email = Annotated[str | None, BeforeValidator(parse_email)]
 Phone = Annotated[str | None, BeforeValidator(parse_phone)]
 NationalId = Annotated[str | None, BeforeValidator(parse_national_id)]
-Ubigeo = Annotated[str | None, BeforeValidator(parse_ubigeo)]
 Ruc = Annotated[str | None, BeforeValidator(parse_ruc)]
 Slots = Annotated[list[str], BeforeValidator(parse_slots)]
 Education = Annotated[EducationLevel | None, BeforeValidator(parse_education)]

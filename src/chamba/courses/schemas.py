@@ -28,13 +28,13 @@ from chamba.fields import (
     SkillClaims,
     Slots,
     Title,
-    Ubigeo,
     is_blank,
     parse_date,
     parse_int,
     parse_skill_level,
     split_list,
 )
+from chamba.geo.fields import Ubigeo
 from chamba.text import normalize
 from chamba.vocab import EducationLevel, SkillLevel
 

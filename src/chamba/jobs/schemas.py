@@ -27,11 +27,11 @@ from chamba.fields import (
     Slots,
     TextList,
     Title,
-    Ubigeo,
     is_blank,
     parse_datetime,
     parse_int,
 )
+from chamba.geo.fields import Ubigeo
 from chamba.jobs.models import ContractType, JobStatus
 from chamba.text import normalize
 from chamba.vocab import EducationLevel, Requirement, SkillLevel

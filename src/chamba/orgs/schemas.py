@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chamba.fields import Email, LongText, Name, OptionalName, Ruc, Ubigeo
+from chamba.fields import Email, LongText, Name, OptionalName, Ruc
+from chamba.geo.fields import Ubigeo
 from chamba.orgs.models import OrgKind
 
 

@@ -20,7 +20,6 @@ from chamba.fields import (
     SkillClaims,
     Slots,
     TextList,
-    Ubigeo,
     is_blank,
     optional_text,
     parse_float,
@@ -29,6 +28,7 @@ from chamba.fields import (
     parse_skill_level,
     split_list,
 )
+from chamba.geo.fields import Ubigeo
 from chamba.people.models import Device
 from chamba.text import normalize
 from chamba.vocab import EducationLevel, SkillLevel, SkillSource
