@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import LIMA_CERCADO, assert_problem, skill_ids
+from tests.support.factories import LIMA_CERCADO, skill_ids
+from tests.support.problems import assert_problem
 
 from chamba.activity import service as activity_service
 from chamba.activity.models import Interaction
@@ -122,7 +123,7 @@ def test_closed_expired_and_draft_jobs_take_no_applications(
     response = client.post(
         f"/api/v1/jobs/{setting['job'].id}/applications", json=too_long, headers=seeker.headers
     )
-    assert_problem(response, 422, "message")
+    assert_problem(response, 422, field="message")
 
 
 def test_a_seekers_completion_is_a_claim_the_provider_confirms(
@@ -215,7 +216,7 @@ def test_invalid_feedback_is_refused(
     client: Any, setting: dict[str, Any], body: dict[str, Any], field: str
 ) -> None:
     response = client.post("/api/v1/feedback", json=body, headers=setting["seeker"].headers)
-    assert_problem(response, 422, field)
+    assert_problem(response, 422, field=field)
 
 
 def _audit(session: Session, user_id: int) -> list[tuple[str, str, str | None]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import job_body, skill_ids
+from tests.support.factories import job_body, skill_ids
 
 from chamba.auth.models import Role
 

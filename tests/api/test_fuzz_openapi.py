@@ -41,7 +41,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from sqlalchemy.orm import Session
-from tests.support.jobs_support import HashEncoder, course_body, job_body, skill_ids
+from tests.support.encoders import HashEncoder
+from tests.support.factories import course_body, job_body, skill_ids
 
 from chamba.auth import security
 from chamba.auth.models import AuthSession, Role, User

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import job_body
+from tests.support.factories import job_body
 
 from chamba.auth.models import Role
 from chamba.fields import clean_text

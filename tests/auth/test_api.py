@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import jwt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from tests.support.problems import Response, assert_problem
 
 from chamba.auth import security
 from chamba.auth.deps import OptionalUser
@@ -17,34 +17,6 @@ from chamba.auth.deps import OptionalUser
 from .conftest import PASSWORD, Clock, configure
 
 API = "/api/v1"
-
-
-class Response(Protocol):
-    """What the tests read of a test client's response."""
-
-    @property
-    def status_code(self) -> int: ...
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    def json(self) -> Any: ...
-
-
-def assert_problem(response: Response, status: int, *words: str) -> dict[str, Any]:
-    """The response is a problem+json document with this status and a detail naming ``words``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert len(body["detail"]) > 15
-    for word in words:
-        assert word.lower() in body["detail"].lower(), body["detail"]
-    return body
 
 
 def register(client: TestClient, **fields: Any) -> Response:

@@ -8,12 +8,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from tests.support.problems import assert_problem
 
 from chamba.api.app import create_app
 from chamba.config import SettingsError, load_settings
 
 from .conftest import fast_settings
-from .test_api import assert_problem, login, register
+from .test_api import login, register
 
 INGRESS = ("10.1.2.3", 40000)  # a pod of the ingress controller
 STRANGER = ("198.51.100.7", 40000)  # anyone on the internet

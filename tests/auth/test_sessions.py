@@ -6,6 +6,7 @@ import jwt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from tests.support.problems import assert_problem
 
 from chamba.auth import security, service
 from chamba.auth.models import AuthSession
@@ -13,7 +14,7 @@ from chamba.auth.schemas import LoginIn
 from chamba.db import session_scope
 
 from .conftest import PASSWORD, Clock
-from .test_api import assert_problem, bearer, me, register, tokens
+from .test_api import bearer, me, register, tokens
 
 API = "/api/v1"
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import assert_problem, course_body, skill_ids
+from tests.support.factories import course_body, skill_ids
+from tests.support.problems import assert_problem
 
 from chamba.auth.models import Role
 
@@ -89,7 +90,9 @@ def test_invalid_courses_are_refused(
     client: Any, provider: Any, change: dict[str, Any], field: str
 ) -> None:
     body = {**course_body([]), **change}
-    assert_problem(client.post("/api/v1/courses", json=body, headers=provider.headers), 422, field)
+    assert_problem(
+        client.post("/api/v1/courses", json=body, headers=provider.headers), 422, field=field
+    )
 
 
 def test_online_courses_need_no_place(client: Any, provider: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import assert_problem
+from tests.support.problems import assert_problem
 
 from chamba.auth.models import Role
 from chamba.jobs.models import Job, JobSkill
@@ -129,10 +129,14 @@ def test_demand_json_csv_and_chart(
 def test_demand_refuses_a_lower_threshold_and_bad_regions(client: Any, make_user: MakeUser) -> None:
     analyst = make_user(Role.ANALYST)
     assert_problem(
-        client.get("/api/v1/insights/demand?min_group=2", headers=analyst.headers), 422, "min_group"
+        client.get("/api/v1/insights/demand?min_group=2", headers=analyst.headers),
+        422,
+        field="min_group",
     )
     assert_problem(
-        client.get("/api/v1/insights/demand?region=Ica", headers=analyst.headers), 422, "region"
+        client.get("/api/v1/insights/demand?region=Ica", headers=analyst.headers),
+        422,
+        field="region",
     )
 
 

@@ -8,15 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import (
-    AREQUIPA,
-    CUSCO,
-    LIMA_CERCADO,
-    MIRAFLORES,
-    assert_problem,
-    job_body,
-    skill_ids,
-)
+from tests.support.factories import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES, job_body, skill_ids
+from tests.support.problems import assert_problem
 
 from chamba.auth.models import Role, User
 from chamba.db import utcnow
@@ -130,7 +123,7 @@ def test_invalid_postings_are_refused_with_the_field_at_fault(
     response = client.post(
         "/api/v1/jobs", json={**job_body([]), **change}, headers=employer.headers
     )
-    assert_problem(response, 422, field)
+    assert_problem(response, 422, field=field)
 
 
 def test_unparseable_bodies_are_problems_not_crashes(client: Any, employer: Any) -> None:
@@ -138,13 +131,13 @@ def test_unparseable_bodies_are_problems_not_crashes(client: Any, employer: Any)
     assert_problem(client.post("/api/v1/jobs", content=b"{nope", headers=headers), 422)
     assert_problem(client.post("/api/v1/jobs", json=[1, 2], headers=employer.headers), 422)
     assert_problem(client.get("/api/v1/jobs/99999999999"), 422)
-    assert_problem(client.get("/api/v1/jobs?per_page=101"), 422, "per_page")
-    assert_problem(client.get("/api/v1/jobs?page=0"), 422, "page")
-    assert_problem(client.get("/api/v1/jobs?near=990101"), 422, "near")
-    assert_problem(client.get("/api/v1/jobs?distance_km=5"), 422, "distance_km")
-    assert_problem(client.get("/api/v1/jobs?region=atlantida"), 422, "region")
-    assert_problem(client.get("/api/v1/jobs?wage_min=-1"), 422, "wage_min")
-    assert_problem(client.get("/api/v1/jobs?status=draft"), 422, "status")
+    assert_problem(client.get("/api/v1/jobs?per_page=101"), 422, field="per_page")
+    assert_problem(client.get("/api/v1/jobs?page=0"), 422, field="page")
+    assert_problem(client.get("/api/v1/jobs?near=990101"), 422, field="near")
+    assert_problem(client.get("/api/v1/jobs?distance_km=5"), 422, field="distance_km")
+    assert_problem(client.get("/api/v1/jobs?region=atlantida"), 422, field="region")
+    assert_problem(client.get("/api/v1/jobs?wage_min=-1"), 422, field="wage_min")
+    assert_problem(client.get("/api/v1/jobs?status=draft"), 422, field="status")
 
 
 def _job(session: Session, org: int | None = None, **kw: Any) -> Job:
@@ -233,8 +226,8 @@ def test_owner_changes_and_closes_a_job(
     assert body["title"] == job["title"]
     # AND a change that breaks a rule across fields is refused, naming the field
     bad = client.patch(url, json={"wage_min": 9000}, headers=employer.headers)
-    assert_problem(bad, 422, "wage_max")
-    assert_problem(client.patch(url, json={"nope": 1}, headers=employer.headers), 422, "nope")
+    assert_problem(bad, 422, field="wage_max")
+    assert_problem(client.patch(url, json={"nope": 1}, headers=employer.headers), 422, field="nope")
     # WHEN the owner deletes it THEN it is closed, not erased
     closed = client.delete(url, headers=employer.headers)
     assert closed.status_code == 200

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import LIMA_CERCADO, course_body, job_body, skill_ids
+from tests.support.factories import LIMA_CERCADO, course_body, job_body, skill_ids
 
 from chamba.activity.models import Application
 from chamba.auth.models import Role

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
 from tests.support.chat_stub import chat_stub
-from tests.support.jobs_support import LIMA_CERCADO
+from tests.support.factories import LIMA_CERCADO
 
 from chamba.auth.models import Role
 from chamba.jobs.models import Job

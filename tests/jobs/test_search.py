@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.support.jobs_support import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES, assert_problem
+from tests.support.factories import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES
+from tests.support.problems import assert_problem
 
 from chamba.db import utcnow
 from chamba.jobs.models import Job, JobStatus
@@ -60,7 +61,7 @@ def test_region_takes_names_as_well_as_codes(client: Any, seeded_session: Sessio
     assert cusco.id not in _ids(client, "q=secretaria&near=miraflores, lima")
     # AND a name that is no place is a problem naming the field, with suggestions, no regex
     response = client.get("/api/v1/jobs?region=Arequipaa")
-    assert_problem(response, 422, "region")
+    assert_problem(response, 422, field="region")
     assert "Arequipa" in response.text
     assert "^\\\\d" not in response.text
 
@@ -112,4 +113,4 @@ def test_occupation_filter_takes_an_id_or_a_name(client: Any, seeded_session: Se
     assert _ids(client, "occupation=Cajero") == [cashier.id]
     assert _ids(client, "occupation=soldador&q=taller") == [welder.id]
     # AND a name no occupation has is a problem naming the field
-    assert_problem(client.get("/api/v1/jobs?occupation=zzqxw"), 422, "occupation")
+    assert_problem(client.get("/api/v1/jobs?occupation=zzqxw"), 422, field="occupation")

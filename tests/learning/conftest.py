@@ -3,16 +3,14 @@ quickly trained ranker, and a fast hashed encoder standing in for the multilingu
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.support.encoders import HashEncoder
 
 from chamba.api.app import prepare_database
 from chamba.db import make_engine
@@ -23,21 +21,6 @@ from chamba.matching.embeddings import MatchIndexes, build_indexes
 
 DEMO_SIZE = 300
 FAST = RankerConfig(epochs=6, patience=6, seed=7)
-
-
-class HashEncoder:
-    """Deterministic hashed bag of words -> 64-d, L2-normalised (fast test stand-in for USE)."""
-
-    model_id = "test-hash-64"
-    dim = 64
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)  # (n, 64)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[i, int(hashlib.sha1(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
 @dataclass

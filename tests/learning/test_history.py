@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
+from tests.support.encoders import HashEncoder
 
 from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.jobs.models import Job, JobSkill, Requirement
@@ -23,8 +24,6 @@ from chamba.matching.features import JOB_FEATURES, FeatureContext, job_features
 from chamba.people.models import Device, Person, PersonSkill
 from chamba.taxonomy.models import Skill
 from chamba.vocab import EducationLevel, SkillSource, SkillType
-
-from .conftest import HashEncoder
 
 WAGE_FIT = JOB_FEATURES.index("wage_fit")
 HOURS_FIT = JOB_FEATURES.index("hours_fit")

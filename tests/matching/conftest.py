@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pytest
 from sqlalchemy.orm import Session
+from tests.support.encoders import HashEncoder
 
 from chamba.activity.models import Application
 from chamba.auth.models import Role, User
@@ -25,21 +23,6 @@ from chamba.vocab import EducationLevel, Requirement, SkillSource, SkillType
 
 NOW = datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
 LIMA, SAN_BORJA, LURIN, AREQUIPA = "150101", "150130", "150119", "040101"
-
-
-class HashEncoder:
-    """Deterministic hashed bag of words -> 64-d, L2-normalised (fast test stand-in for USE)."""
-
-    model_id = "test-hash-64"
-    dim = 64
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)  # (n, 64)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[i, int(hashlib.sha1(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
 @pytest.fixture(scope="session")

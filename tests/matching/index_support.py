@@ -4,14 +4,11 @@ module). Import the fixtures into a test module to use them."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -24,27 +21,6 @@ from chamba.vocab import SkillType
 BACKENDS = [
     b.strip() for b in os.environ.get("CHAMBA_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
-
-
-class HashingEncoder:
-    """Deterministic bag-of-words encoder: each token hashed to a signed slot of 64 dims."""
-
-    def __init__(self, model_id: str = "hash-a", dim: int = 64) -> None:
-        self.model_id = model_id
-        self.dim = dim
-        self.calls = 0
-        self.texts = 0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
-        self.texts += len(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)  # (n, dim)
-        for n, t in enumerate(texts):
-            for token in re.findall(r"\w+", t.lower()):
-                h = int(hashlib.sha1(f"{self.model_id}:{token}".encode()).hexdigest()[:8], 16)
-                out[n, h % self.dim] += 1.0 if (h >> 8) & 1 else -1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
 @pytest.fixture(scope="module")

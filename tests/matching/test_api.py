@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import AREQUIPA, LIMA_CERCADO, MIRAFLORES, HashEncoder, skill_ids
+from tests.support.encoders import HashEncoder
+from tests.support.factories import AREQUIPA, LIMA_CERCADO, MIRAFLORES, skill_ids
 
 from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.auth.models import Role

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
-from tests.matching.index_support import BACKENDS, HashingEncoder, db, pg_module_url
+from tests.matching.index_support import BACKENDS, db, pg_module_url
+from tests.support.encoders import HashEncoder
 
 from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.courses.models import Course, CourseSkill, Modality
@@ -84,7 +85,7 @@ def world(db: Engine, tmp_path: Path) -> Iterator[World]:
             "carpenter": carpenter.id, "welder": welder.id, "helper": helper.id,
             "person": person.id, "course": course.id, "org": org.id,
         }  # fmt: skip
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         store.load_or_build(s)
     factory = session_factory(db)
@@ -353,7 +354,7 @@ def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_pat
     with Session(db) as s:
         _job(s, "Soldador", {"t_weld": True})
         s.commit()
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     state = SimpleNamespace(index_store=store, session_factory=session_factory(db))
     app = SimpleNamespace(state=state)
     # WHEN the app loads its indexes (the warm-up thread does, before any visitor)

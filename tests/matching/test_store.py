@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
-from tests.matching.index_support import BACKENDS, HashingEncoder, db, pg_module_url
+from tests.matching.index_support import BACKENDS, db, pg_module_url
+from tests.support.encoders import HashEncoder
 
 from chamba.config import load_settings
 from chamba.courses.models import Course, Modality
@@ -58,7 +59,7 @@ def top(store: IndexStore, kind: str, words: str, k: int = 1) -> list[int]:
 def test_build_indexes_open_rows_only(db: Engine, tmp_path: Path) -> None:
     # GIVEN jobs (one closed), people and a course
     ids = seed(db)
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     # WHEN the store is built
     with Session(db) as s:
         indexes = store.load_or_build(s)
@@ -73,14 +74,14 @@ def test_build_indexes_open_rows_only(db: Engine, tmp_path: Path) -> None:
 def test_persist_and_reload_in_a_new_store(db: Engine, tmp_path: Path) -> None:
     # GIVEN a built and saved store
     ids = seed(db)
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         store.load_or_build(s)
     store.save()
     query = store.encoder.encode(["soldadura acero"])[0]
     before = store.indexes.jobs.search(query, 5)  # type: ignore[union-attr]
     # WHEN a new store (as in a new process) opens the same folder
-    encoder = HashingEncoder()
+    encoder = HashEncoder("hash-a", signed=True)
     again = IndexStore(tmp_path / "data", encoder, cache=False)
     with Session(db) as s:
         indexes = again.load_or_build(s)
@@ -97,7 +98,7 @@ def test_persist_and_reload_in_a_new_store(db: Engine, tmp_path: Path) -> None:
 def test_reconcile_picks_up_direct_database_changes(db: Engine, tmp_path: Path) -> None:
     # GIVEN a store saved after a build
     ids = seed(db)
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         store.load_or_build(s)
     store.save()
@@ -112,7 +113,7 @@ def test_reconcile_picks_up_direct_database_changes(db: Engine, tmp_path: Path) 
         conn.execute(update(Job).where(Job.id == ids["weld"]).values(status=JobStatus.FILLED))
         conn.execute(insert(Job).values(title="Pescador artesanal", description="bote y redes"))
         conn.execute(Person.__table__.delete().where(Person.id == ids["beto"]))
-    encoder = HashingEncoder()
+    encoder = HashEncoder("hash-a", signed=True)
     fresh = IndexStore(tmp_path / "data", encoder, cache=False)
     with Session(db) as s:
         indexes = fresh.load_or_build(s)
@@ -135,12 +136,12 @@ def test_reconcile_picks_up_direct_database_changes(db: Engine, tmp_path: Path) 
 def test_model_change_re_embeds_everything(db: Engine, tmp_path: Path) -> None:
     # GIVEN a store saved with model A
     ids = seed(db)
-    a = IndexStore(tmp_path / "data", HashingEncoder("hash-a"), cache=False)
+    a = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         a.load_or_build(s)
     a.save()
     # WHEN the encoder changes to model B
-    encoder_b = HashingEncoder("hash-b")
+    encoder_b = HashEncoder("hash-b", signed=True)
     b = IndexStore(tmp_path / "data", encoder_b, cache=False)
     with Session(db) as s:
         indexes = b.load_or_build(s)
@@ -156,7 +157,7 @@ def test_model_change_re_embeds_everything(db: Engine, tmp_path: Path) -> None:
         model_folder("hash-b"),
     }
     # AND switching back to A reloads A's files without embedding
-    encoder_a = HashingEncoder("hash-a")
+    encoder_a = HashEncoder("hash-a", signed=True)
     back = IndexStore(tmp_path / "data", encoder_a, cache=False)
     with Session(db) as s:
         back.load_or_build(s)
@@ -166,13 +167,13 @@ def test_model_change_re_embeds_everything(db: Engine, tmp_path: Path) -> None:
 def test_manifest_for_another_model_or_corrupt_file_rebuilds(db: Engine, tmp_path: Path) -> None:
     # GIVEN a saved store whose jobs file is then corrupted
     seed(db)
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         store.load_or_build(s)
     store.save()
     (store.root / "jobs.npz").write_bytes(b"not a zip")
     # WHEN a new store loads
-    encoder = HashingEncoder()
+    encoder = HashEncoder("hash-a", signed=True)
     again = IndexStore(tmp_path / "data", encoder, cache=False)
     with Session(db) as s:
         indexes = again.load_or_build(s)
@@ -185,14 +186,14 @@ def test_manifest_for_another_model_or_corrupt_file_rebuilds(db: Engine, tmp_pat
 def test_embedding_cache_makes_re_embedding_free(db: Engine, tmp_path: Path) -> None:
     # GIVEN a store with the embedding cache, built once, whose index files are then lost
     seed(db)
-    first = HashingEncoder()
+    first = HashEncoder("hash-a", signed=True)
     store = IndexStore(tmp_path / "data", first)
     with Session(db) as s:
         store.load_or_build(s)
     store.close()
     assert first.texts == 5
     # WHEN a new store builds again without index files
-    encoder = HashingEncoder()
+    encoder = HashEncoder("hash-a", signed=True)
     again = IndexStore(tmp_path / "data", encoder)
     for kind in KINDS:
         (again.root / f"{kind}.npz").unlink()
@@ -206,7 +207,7 @@ def test_embedding_cache_makes_re_embedding_free(db: Engine, tmp_path: Path) -> 
 
 def test_save_is_atomic_and_skips_when_clean(db: Engine, tmp_path: Path) -> None:
     seed(db)
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         store.load_or_build(s)
     # WHEN saved twice

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.orm import Session, sessionmaker
-from tests.matching.index_support import BACKENDS, HashingEncoder, db, pg_module_url
+from tests.matching.index_support import BACKENDS, db, pg_module_url
+from tests.support.encoders import HashEncoder
 
 from chamba.courses.models import Course, CourseStatus, Modality
 from chamba.db import make_engine, migrate, session_factory
@@ -29,7 +30,7 @@ def world(
     db: Engine, tmp_path: Path
 ) -> Iterator[tuple[sessionmaker[Session], IndexStore, IndexUpkeep]]:
     """A session factory with upkeep installed on a loaded (empty) store."""
-    store = IndexStore(tmp_path / "data", HashingEncoder(), cache=False)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
     with Session(db) as s:
         store.load_or_build(s)
     factory = session_factory(db)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.support.encoders import HashEncoder
 
 from chamba.nlp.encoder import (
     CachedEncoder,
@@ -18,7 +18,6 @@ from chamba.nlp.encoder import (
     TextEncoder,
     UniversalSentenceEncoder,
     get_encoder,
-    l2_normalise,
 )
 
 PAIRS = [
@@ -27,24 +26,6 @@ PAIRS = [
     ("manejo de Excel", "Microsoft Excel spreadsheets"),
     ("soldadura de estructuras metálicas", "welding metal structures"),
 ]
-
-
-class HashEncoder:
-    """A tiny deterministic encoder with a known right answer: bag of words hashed to 64 dims."""
-
-    model_id = "hash-bow-v1"
-    dim = 64
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)  # (n, 64)
-        for i, text in enumerate(texts):
-            for word in text.lower().split():
-                out[i, sum(map(ord, word)) % self.dim] += 1.0
-        return l2_normalise(out)
 
 
 def _st_path() -> Path | None:
@@ -167,7 +148,7 @@ def test_cache_hit_and_miss(tmp_path: Path) -> None:
     assert enc.calls == 1
     assert cache.hits == 2
     np.testing.assert_allclose(second, first[[1, 0]])
-    assert cache.count("hash-bow-v1") == 2
+    assert cache.count("test-hash-64") == 2
     cache.close()
 
 
@@ -183,19 +164,16 @@ def test_cache_persists_across_instances(tmp_path: Path) -> None:
 
 def test_cache_model_change_re_embeds(tmp_path: Path) -> None:
     # GIVEN vectors cached by one model
-    old = HashEncoder()
+    old = HashEncoder(model_id="test-hash-64")
     cache = EmbeddingCache(tmp_path)
     cache.encode(old, ["carpintería"])
 
-    class OtherModel(HashEncoder):
-        model_id = "hash-bow-v2"
-
-    new = OtherModel()
+    new = HashEncoder(model_id="hash-bow-v2")
     # WHEN another model asks for the same text
     cache.encode(new, ["carpintería"])
     # THEN it is encoded again and stored under the new model id
     assert new.calls == 1
-    assert cache.count("hash-bow-v1") == 1
+    assert cache.count("test-hash-64") == 1
     assert cache.count("hash-bow-v2") == 1
     cache.close()
 

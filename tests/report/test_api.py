@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
-from tests.support.jobs_support import HashEncoder, job_body
+from tests.support.encoders import HashEncoder
+from tests.support.factories import job_body
 
 from chamba.auth.models import Role
 from chamba.jobs import service as job_service

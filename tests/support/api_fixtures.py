@@ -101,7 +101,7 @@ def hashed_matching(client: Any, seeded_session: Session) -> Iterator[Any]:
     The test's requests share one rolled-back transaction, so the commit hooks that keep the
     real indexes up to date never fire; each request builds fresh indexes instead.
     """
-    from tests.support.jobs_support import HashEncoder
+    from tests.support.encoders import HashEncoder
 
     from chamba.matching.api_deps import get_match_indexes
     from chamba.matching.embeddings import build_indexes

@@ -126,7 +126,7 @@ def seed_staff(session: Session, settings: object, school_id: int) -> None:
 
 
 def main(port: int, data_dir: Path) -> None:
-    from tests.support.jobs_support import HashEncoder
+    from tests.support.encoders import HashEncoder
 
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(

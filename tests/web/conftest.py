@@ -110,7 +110,7 @@ def login_as(client: Any, actor: WebActor | None) -> None:
 def fast_matching(web: Any, seeded_session: Session) -> Iterator[Any]:
     """Matching and skill extraction without models: hashed encoder, lexicon extractor, no
     vector indexes."""
-    from tests.support.jobs_support import HashEncoder
+    from tests.support.encoders import HashEncoder
 
     from chamba.matching.api_deps import get_match_indexes
     from chamba.nlp import service as nlp_service

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.cv.test_api import CV_LINES, DOCX, blank_pdf, docx_bytes
+from tests.support.cv_files import CV_LINES, DOCX, blank_pdf, docx_bytes
 
 from chamba.auth.models import Role
 from chamba.web import csrf

@@ -85,7 +85,7 @@ def test_an_employer_logging_in_ignores_pending_skills(
 
 
 def _seeker_with_skill(make_web_user: Any, seeded_session: Session, skill: str) -> Any:
-    from tests.support.jobs_support import LIMA_CERCADO
+    from tests.support.factories import LIMA_CERCADO
 
     from chamba.people.models import PersonSkill
 
@@ -304,7 +304,7 @@ def test_hours_rank_and_explain_instead_of_hiding_a_job(
 def test_a_radius_or_wage_floor_that_hides_good_matches_says_so_and_widens(
     web: Any, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
-    from tests.support.jobs_support import CUSCO
+    from tests.support.factories import CUSCO
     from tests.web.test_seeker_pages import _job
 
     # GIVEN a seeker in Lima asking S/ 2,000 and two jobs that fit: one in Cusco, one paying less
@@ -336,7 +336,7 @@ def test_a_radius_or_wage_floor_that_hides_good_matches_says_so_and_widens(
 def test_job_search_filters_explains_and_keeps_the_query(
     web: Any, seeded_session: Session, make_web_user: Any
 ) -> None:
-    from tests.support.jobs_support import CUSCO
+    from tests.support.factories import CUSCO
     from tests.web.test_seeker_pages import _job
 
     lima = _job(seeded_session, ["retail_sales", "cash_register"], title="Cajera en Gamarra")
@@ -392,7 +392,7 @@ def test_job_search_by_occupation(web: Any, seeded_session: Session) -> None:
 def test_course_page_interest_and_enrolment(
     web: Any, token: str, seeded_session: Session, make_web_user: Any
 ) -> None:
-    from tests.support.jobs_support import course_body
+    from tests.support.factories import course_body
 
     from chamba.activity.models import Interaction, InteractionKind
     from chamba.courses import service as course_service
@@ -514,7 +514,7 @@ def test_hiring_and_closing_are_confirmed_first(
 def test_provider_records_a_completion_that_certifies_skills(
     web: Any, token: str, seeded_session: Session, make_web_user: Any
 ) -> None:
-    from tests.support.jobs_support import course_body
+    from tests.support.factories import course_body
 
     from chamba.courses import service as course_service
     from chamba.courses.schemas import CourseCreate
@@ -700,7 +700,7 @@ def test_seeker_grants_and_revokes_a_counselor_and_reads_notes(
 def test_a_pathway_blocked_by_distance_offers_the_radius_that_works(
     web: Any, seeded_session: Session, make_web_user: Any
 ) -> None:
-    from tests.support.jobs_support import CUSCO, course_body
+    from tests.support.factories import CUSCO, course_body
     from tests.web.test_seeker_pages import _job
 
     from chamba.courses import service as course_service

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.cv.test_api import CV_LINES, docx_bytes
+from tests.support.cv_files import CV_LINES, docx_bytes
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     Visit,
     _email,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.support.jobs_support import LIMA_CERCADO, job_body
+from tests.support.factories import LIMA_CERCADO, job_body
 
 from chamba.auth.models import Role
 from chamba.jobs import service as job_service
