@@ -102,6 +102,8 @@ def test_employer_undoes_a_hire_and_reopens_a_closed_job(phone: Visit, server: s
     page.get_by_role("button", name="Sí, cerrar esta oferta").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mis ofertas")
     phone.check("employer-closed-reopen")
+    # (the sort menu fits the phone: no sideways scrolling)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Reabrir «Asistente de ventas con Excel»").click()
     # THEN it is open again, the job page says so
     expect(page.locator(".notice")).to_contain_text("La oferta está abierta de nuevo")
