@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from chamba.errors import InvalidInput, NotFound
+from chamba.errors import InvalidInput
 from chamba.nlp import service as nlp_service
 from chamba.nlp.encoder import TextEncoder
+from chamba.people import repository as people_repository
 from chamba.people.models import Person, PersonSkill
 from chamba.taxonomy.catalogue import load_catalogue
 from chamba.taxonomy.models import Skill
@@ -125,8 +126,9 @@ def test_propose_person_skills(catalogue: Session, use_encoder: TextEncoder) -> 
         )
     )
     catalogue.flush()
+    profile = people_repository.skill_levels(catalogue, person.id)
     proposed = nlp_service.propose_person_skills(
-        catalogue, person.id, "sé Excel avanzado y trabajé de cajera", encoder=use_encoder
+        catalogue, profile, "sé Excel avanzado y trabajé de cajera", encoder=use_encoder
     )
     by_id = {p.skill_id: p for p in proposed}
     assert by_id["spreadsheets_excel"].on_profile
@@ -134,6 +136,7 @@ def test_propose_person_skills(catalogue: Session, use_encoder: TextEncoder) -> 
     assert not by_id["cash_register"].on_profile
 
 
-def test_propose_person_skills_unknown_person(catalogue: Session) -> None:
-    with pytest.raises(NotFound):
-        nlp_service.propose_person_skills(catalogue, 987_654, "sé Excel")
+def test_propose_person_skills_without_a_profile(catalogue: Session) -> None:
+    proposed = nlp_service.propose_person_skills(catalogue, {}, "sé Excel")
+    assert proposed
+    assert not any(p.on_profile for p in proposed)

@@ -9,7 +9,7 @@ from chamba.auth.errors import NotAuthenticated, TooManyAttempts
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
 from chamba.nlp import service
-from chamba.people.schemas import ExtractedSkillOut, ExtractedSkills, TextIn
+from chamba.nlp.schemas import ExtractedSkillOut, ExtractedSkills, TextIn
 from chamba.problems import responses
 from chamba.vocab import SkillLevel
 

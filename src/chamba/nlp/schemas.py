@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chamba.vocab import SkillLevel
 
 Level = Literal["basic", "intermediate", "advanced"]
 Method = Literal["lexicon", "semantic"]
@@ -129,3 +131,31 @@ class ProposedSkill(BaseModel):
     on_profile: bool
     #: The level on the profile, when the skill is there with one.
     profile_level: Level | None = None
+
+
+# --- the API's contract: POST /skills/extract (and a person's /me/skills/extract) ----------
+
+#: The longest text skills are read from.
+MAX_EXTRACT_TEXT: Final = 20_000
+
+
+class TextIn(BaseModel):
+    """Free text to read skills from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_EXTRACT_TEXT)]
+    lang: Literal["es", "en"] | None = None
+
+
+class ExtractedSkillOut(BaseModel):
+    id: str
+    label: str
+    esco_uri: str | None
+    confidence: float
+    evidence: str
+    level: SkillLevel | None
+
+
+class ExtractedSkills(BaseModel):
+    skills: list[ExtractedSkillOut]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,6 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chamba.errors import NotFound
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.extraction import SkillExtractor
 from chamba.nlp.jobads import OccupationIndex, extract_job_ads
@@ -391,7 +390,7 @@ def _rank(s: SuggestedSkill) -> tuple[int, float]:
 
 def propose_person_skills(
     session: Session,
-    person_id: int,
+    profile: Mapping[str, str | None],
     text: str,
     lang: str | None = None,
     *,
@@ -401,7 +400,7 @@ def propose_person_skills(
 
     Args:
         session: an open session.
-        person_id: the person's id.
+        profile: the person's skills now, ``{skill id: level or None}``.
         text: what they wrote or said ("trabajé de cajera y sé Excel").
         lang: language of the returned labels; guessed when ``None``.
         encoder: as in :func:`get_extractor`.
@@ -410,17 +409,8 @@ def propose_person_skills(
         One :class:`ProposedSkill` per skill, in order of appearance.
 
     Raises:
-        NotFound: no person has that id.
         InvalidInput: ``text`` is not a string or is too long.
     """
-    from chamba.people.models import Person, PersonSkill
-
-    if session.get(Person, person_id) is None:
-        raise NotFound(f"No person with id {person_id}.")
-    rows = session.execute(
-        select(PersonSkill.skill_id, PersonSkill.level).where(PersonSkill.person_id == person_id)
-    ).all()
-    profile = {row.skill_id: row.level for row in rows}
     proposed = []
     for skill in extract_skills(session, text, lang, encoder=encoder):
         level = profile.get(skill.skill_id)

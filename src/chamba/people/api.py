@@ -12,6 +12,7 @@ from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, TooManyAttempts
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
+from chamba.nlp.schemas import TextIn
 from chamba.people import service
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NationalIdTaken, NotASeeker, UnknownSkills
@@ -22,7 +23,6 @@ from chamba.people.schemas import (
     ProposedSkills,
     SkillsIn,
     SkillsOut,
-    TextIn,
 )
 from chamba.problems import responses
 from chamba.vocab import SkillLevel

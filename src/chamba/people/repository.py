@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from chamba.people.models import Person
+from chamba.people.models import Person, PersonSkill
 from chamba.taxonomy.models import Skill
 
 
@@ -80,3 +80,11 @@ def skills_by_ids(session: Session, ids: Collection[str]) -> dict[str, Skill]:
         for skill in session.scalars(select(Skill).where(Skill.id.in_(keys[start : start + 500]))):
             found[skill.id] = skill
     return found
+
+
+def skill_levels(session: Session, person_id: int) -> dict[str, str | None]:
+    """The person's skills now (proposals included): ``{skill id: level or None}``."""
+    rows = session.execute(
+        select(PersonSkill.skill_id, PersonSkill.level).where(PersonSkill.person_id == person_id)
+    ).all()
+    return {row.skill_id: row.level for row in rows}

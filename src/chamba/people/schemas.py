@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -29,6 +29,7 @@ from chamba.fields import (
     split_list,
 )
 from chamba.geo.fields import Ubigeo
+from chamba.nlp.schemas import ExtractedSkillOut
 from chamba.people.models import Device
 from chamba.text import normalize
 from chamba.vocab import EducationLevel, SkillLevel, SkillSource
@@ -167,7 +168,6 @@ class PersonIn(BaseModel):
 # --- the seeker's own profile (API contract: /api/v1/me/profile, /me/skills) ------------------
 
 MAX_DESCRIPTION: Final = 5_000
-MAX_EXTRACT_TEXT: Final = 20_000
 #: A masked national id sent back unchanged ("****5678") keeps the stored one.
 MASK: Final = "****"
 
@@ -307,28 +307,6 @@ class ProfileOut(BaseModel):
     consent_at: datetime | None
     skills: list[ProfileSkillOut]
     updated_at: datetime
-
-
-class TextIn(BaseModel):
-    """Free text to read skills from."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: Annotated[str, Field(min_length=1, max_length=MAX_EXTRACT_TEXT)]
-    lang: Literal["es", "en"] | None = None
-
-
-class ExtractedSkillOut(BaseModel):
-    id: str
-    label: str
-    esco_uri: str | None
-    confidence: float
-    evidence: str
-    level: SkillLevel | None
-
-
-class ExtractedSkills(BaseModel):
-    skills: list[ExtractedSkillOut]
 
 
 class ProposedSkillOut(ExtractedSkillOut):

@@ -311,7 +311,8 @@ def propose_skills(
     A proposal becomes part of the profile when the person confirms it (:func:`replace_skills`),
     and keeps ``source = extracted`` with its evidence then.
     """
-    proposed = nlp_service.propose_person_skills(session, person.id, text, lang)
+    profile = repository.skill_levels(session, person.id)
+    proposed = nlp_service.propose_person_skills(session, profile, text, lang)
     current = {s.skill_id: s for s in person.skills}
     for item in proposed:
         row = current.get(item.skill_id)
