@@ -40,8 +40,8 @@ from chamba.deps import SessionDep
 from chamba.jobs.deps import OwnedJob, ValidJob, is_owner
 from chamba.jobs.errors import JobNotFound, NotJobOwner
 from chamba.jobs.models import Job, JobStatus
-from chamba.learning.serving import serving_ranker
 from chamba.observability.metrics import MetricsDep
+from chamba.observability.serving import serving_stats
 from chamba.people import service as people_service
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
@@ -196,8 +196,8 @@ def feedback(
 ) -> FeedbackOut:
     row, added = service.record_feedback(session, person, data)
     metrics.feedback.labels(kind=row.kind.value).inc()
-    if row.subject_type == SubjectType.JOB and (serving := serving_ranker("jobs")) is not None:
-        serving.stats.record_feedback(row.kind.value)
+    if row.subject_type == SubjectType.JOB and (stats := serving_stats("jobs")) is not None:
+        stats.record_feedback(row.kind.value)
     return FeedbackOut(
         id=row.id, subject_type=row.subject_type, subject_id=row.subject_id, kind=row.kind,
         reason=row.reason, occurred_at=row.occurred_at, skills_added=added,

@@ -8,8 +8,9 @@ altered or corrupt) an ERROR is logged and the last good model keeps serving, or
 scorer when there is none. A failure while scoring also falls back to the rule-based scorer for
 that call. A request never fails because of the model.
 
-:class:`ServingStats` keeps what monitoring needs: the serving version, a histogram of served
-scores and the online feedback rate (positive feedback per shown recommendation). When the app's
+:class:`~chamba.observability.serving.ServingStats` keeps what monitoring needs: the serving
+version, a histogram of served scores and the online feedback rate (positive feedback per shown
+recommendation). When the app's
 :class:`~chamba.observability.metrics.Metrics` is given, ``chamba_model_info{version,kind}`` and
 ``chamba_model_promoted_timestamp_seconds{kind}`` are set on every (re)load.
 """
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 
@@ -31,77 +32,9 @@ from chamba.config import Settings
 from chamba.learning.registry import ModelRegistry
 from chamba.matching.features import JOB_FEATURES
 from chamba.matching.scoring import Scorer, ScorerKind, register_scorer, rule_based
+from chamba.observability.serving import ServingStats, set_serving_stats
 
 log = logging.getLogger(__name__)
-
-SCORE_BUCKETS: Final = (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
-"""Upper bounds of the served-score histogram (the last bucket is ``+inf``)."""
-POSITIVE_FEEDBACK: Final = frozenset(
-    {"opened", "saved", "applied", "interviewed", "hired", "enrolled", "completed", "useful"}
-)
-
-
-class ServingStats:
-    """Served-score histogram and online feedback rate (thread-safe).
-
-    Example:
-        >>> s = ServingStats()
-        >>> s.observe_scores(np.array([0.5, 2.5]))
-        >>> s.record_shown(4); s.record_feedback("applied")
-        >>> s.feedback_rate()
-        0.25
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.version: str | None = None
-        self.bucket_counts = [0] * (len(SCORE_BUCKETS) + 1)
-        self.score_sum = 0.0
-        self.score_count = 0
-        self.shown = 0
-        self.positive = 0
-
-    def observe_scores(self, scores: np.ndarray) -> None:
-        if scores.size == 0:
-            return
-        idx = np.searchsorted(np.array(SCORE_BUCKETS), scores, side="left")  # (n,)
-        counts = np.bincount(idx, minlength=len(SCORE_BUCKETS) + 1)
-        with self._lock:
-            for k, c in enumerate(counts.tolist()):
-                self.bucket_counts[k] += int(c)
-            self.score_sum += float(scores.sum())
-            self.score_count += int(scores.size)
-
-    def record_shown(self, n: int = 1) -> None:
-        """Count ``n`` recommendations shown (the activity feature calls this)."""
-        with self._lock:
-            self.shown += n
-
-    def record_feedback(self, kind: str) -> None:
-        """Count one feedback event; only :data:`POSITIVE_FEEDBACK` kinds raise the rate."""
-        if kind in POSITIVE_FEEDBACK:
-            with self._lock:
-                self.positive += 1
-
-    def feedback_rate(self) -> float:
-        """Positive feedback per shown recommendation (0 before anything was shown)."""
-        with self._lock:
-            return self.positive / self.shown if self.shown else 0.0
-
-    def snapshot(self) -> dict[str, Any]:
-        """Everything as plain data (for a metrics collector or an admin page)."""
-        with self._lock:
-            return {
-                "version": self.version,
-                "score_buckets": list(SCORE_BUCKETS),
-                "score_bucket_counts": list(self.bucket_counts),
-                "score_sum": self.score_sum,
-                "score_count": self.score_count,
-                "shown": self.shown,
-                "positive_feedback": self.positive,
-                "feedback_rate": self.positive / self.shown if self.shown else 0.0,
-            }
-
 
 class ServingRanker:
     """The serving scorer of ``kind``: the promoted model, hot-reloaded, never failing.
@@ -269,6 +202,7 @@ def install_serving(
     )
     register_scorer(kind, ranker)
     _INSTALLED[kind] = ranker
+    set_serving_stats(kind, ranker.stats)
     return ranker
 
 
@@ -281,3 +215,4 @@ def uninstall_serving(kind: ScorerKind = "jobs") -> None:
     """Back to the rule-based scorer (tests, shutdown)."""
     register_scorer(kind, None)
     _INSTALLED.pop(kind, None)
+    set_serving_stats(kind, None)

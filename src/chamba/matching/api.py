@@ -27,7 +27,6 @@ from chamba.errors import InvalidInput, NotFound
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import OwnedJob
 from chamba.jobs.errors import JobNotFound, NotJobOwner
-from chamba.learning.serving import serving_ranker
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.candidates import employer_candidates
 from chamba.matching.course_options import CourseConstraints
@@ -37,6 +36,7 @@ from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import CandidatePage, MatchPage
 from chamba.matching.service import courses_for_person, jobs_for_person
 from chamba.observability.metrics import Metrics, MetricsDep
+from chamba.observability.serving import serving_stats
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.people.models import Person
@@ -55,8 +55,8 @@ def _log_page(
     session: SessionDep, person: Person, page: MatchPage, kind: SubjectType, metrics: Metrics
 ) -> None:
     metrics.recommendations_shown.labels(kind=kind.value).inc(len(page.items))
-    if kind == SubjectType.JOB and (serving := serving_ranker("jobs")) is not None:
-        serving.stats.record_shown(len(page.items))
+    if kind == SubjectType.JOB and (stats := serving_stats("jobs")) is not None:
+        stats.record_shown(len(page.items))
     items = [
         activity.Shown(
             subject_type=kind,
