@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -168,15 +180,22 @@ def delete_relations(conn: Connection, pairs: Iterable[tuple[str, str]]) -> int:
     return len(params)
 
 
-def tables_referencing(target: Table) -> list[tuple[Table, str]]:
-    """``(table, column)`` of every table with a foreign key to ``target.id``."""
-    import chamba.models  # noqa: F401  (fills Base.metadata with every feature's tables)
+def tables_referencing(conn: Connection, target: Table) -> list[tuple[Table, str]]:
+    """``(table, column)`` of every table of the database with a foreign key to ``target.id``.
 
+    Read from the database itself, so every feature's tables count without importing them.
+    """
+    inspector = inspect(conn)
     found = []
-    for table in target.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column is target.c.id and fk.parent.table is table:
-                found.append((table, fk.parent.name))
+    for name in sorted(inspector.get_table_names()):
+        for fk in inspector.get_foreign_keys(name):
+            if (
+                fk["referred_table"] == target.name
+                and fk["referred_columns"] == ["id"]
+                and len(fk["constrained_columns"]) == 1
+            ):
+                table = Table(name, MetaData(), autoload_with=conn)
+                found.append((table, fk["constrained_columns"][0]))
     return found
 
 
@@ -186,7 +205,7 @@ def repoint(conn: Connection, target: Table, old_id: str, new_id: str) -> None:
     Where a referencing row for ``new_id`` already exists (same other key columns), the row of
     ``old_id`` is dropped instead of moved.
     """
-    for table, column in tables_referencing(target):
+    for table, column in tables_referencing(conn, target):
         col = table.c[column]
         others = [c for c in table.primary_key.columns if c.name != column]
         if col.primary_key and others:
