@@ -91,3 +91,21 @@ def test_promotion_and_rollback_are_audited_and_announced(
     assert {"model.promoted", "model.rolled_back"} <= actions
     events = seeded_session.scalars(select(OutboxEvent.type)).all()
     assert events.count("model.promoted") >= 2
+
+
+def test_audit_log_names_roles_in_the_readers_language_and_no_stray_ids(
+    web: Any, make_web_user: Any
+) -> None:
+    # GIVEN a counselor who listed their people (the entry's object is their own grants list)
+    counselor = make_web_user(Role.COUNSELOR, name="Consuelo Díaz")
+    login_as(web, counselor)
+    assert web.get("/consejeria/personas").status_code == 200
+    # WHEN an admin reads the log in Spanish
+    login_as(web, make_web_user(Role.ADMIN))
+    page = web.get("/admin/auditoria").text
+    # THEN the role is in Spanish and no meaningless number trails the action
+    assert "Consuelo Díaz</a> (consejero) listó a las personas que le dieron acceso</td>" in page
+    assert "(counselor)" not in page
+    # AND in English, in English
+    page = web.get("/admin/auditoria?lang=en").text
+    assert "(counselor) listed the people who granted access</td>" in page
