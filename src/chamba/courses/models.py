@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -12,15 +11,14 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
-    String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.db import Base, JSONType
+from chamba.postings.models import Posting
 from chamba.search import SearchText
-from chamba.vocab import EducationLevel, SkillLevel, db_enum
+from chamba.vocab import SkillLevel, db_enum
 
 
 class Modality(StrEnum):
@@ -34,41 +32,28 @@ class CourseStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Course(SearchText, Base):
+class Course(Posting, SearchText, Base):
     """A training programme; ``search_title``/``search_text`` (:mod:`chamba.search`) serve text
     search, with a PostgreSQL trigram index as on jobs (migration ``0007``).
     """
 
     __tablename__ = "courses"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text, default="")
     modality: Mapped[Modality] = mapped_column(db_enum(Modality, "modality"))
-    ubigeo: Mapped[str | None] = mapped_column(String(6), index=True)
     hours: Mapped[int] = mapped_column(Integer)  # total hours of study
     weeks: Mapped[int | None] = mapped_column(Integer)
     cost: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))  # PEN
-    currency: Mapped[str] = mapped_column(String(3), default="PEN")
     is_free: Mapped[bool] = mapped_column(default=False)
     scholarship: Mapped[bool] = mapped_column(default=False)
-    schedule: Mapped[list[str]] = mapped_column(JSONType, default=list)
     start_dates: Mapped[list[str]] = mapped_column(JSONType, default=list)  # ISO dates
     certificate: Mapped[bool] = mapped_column(default=False)
     seats: Mapped[int | None] = mapped_column(Integer)
-    education_required: Mapped[EducationLevel | None] = mapped_column(
-        db_enum(EducationLevel, "education_level")
-    )
     status: Mapped[CourseStatus] = mapped_column(
         db_enum(CourseStatus, "course_status"), default=CourseStatus.OPEN, index=True
     )
-    external_id: Mapped[str | None] = mapped_column(String(200))
-    source: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     skills: Mapped[list[CourseSkill]] = relationship(
         back_populates="course", cascade="all, delete-orphan", lazy="raise"

@@ -35,6 +35,7 @@ from chamba.fields import (
     split_list,
 )
 from chamba.geo.fields import Ubigeo
+from chamba.postings.schemas import LocationIn, LocationOut, OrganisationRef, SkillId
 from chamba.text import normalize
 from chamba.vocab import EducationLevel, SkillLevel
 
@@ -159,18 +160,12 @@ class CourseIn(BaseModel):
 MAX_COURSE_SKILLS: Final = 50
 
 
-class CourseLocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ubigeo: Ubigeo = None
-
-
 class CourseSkillIn(BaseModel):
     """A skill a course teaches, by taxonomy id, with the level it reaches."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+    id: SkillId
     level: Annotated[SkillLevel | None, BeforeValidator(parse_skill_level)] = None
 
 
@@ -184,7 +179,7 @@ class CourseCreate(BaseModel):
 
     title: Title
     description: LongText = None
-    location: CourseLocationIn | None = None
+    location: LocationIn | None = None
     modality: Annotated[Modality, BeforeValidator(parse_modality)]
     hours: Annotated[int, BeforeValidator(_required_hours)]
     weeks: Annotated[
@@ -265,24 +260,13 @@ class CourseSkillOut(BaseModel):
     level: SkillLevel | None
 
 
-class CourseLocationOut(BaseModel):
-    ubigeo: str
-    label: str | None = None
-    department: str | None = None
-
-
-class ProviderRef(BaseModel):
-    id: int
-    name: str
-
-
 class CourseOut(BaseModel):
     id: int
     title: str
     description: str
-    provider: ProviderRef | None
+    provider: OrganisationRef | None
     modality: Modality
-    location: CourseLocationOut | None
+    location: LocationOut | None
     hours: int
     weeks: int | None
     cost: Decimal

@@ -15,23 +15,22 @@ from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.courses.schemas import (
     CourseCreate,
     CourseIn,
-    CourseLocationOut,
     CourseOut,
     CoursePage,
     CourseSkillOut,
-    ProviderRef,
 )
 from chamba.db import utcnow
 from chamba.events.schemas import CourseClosed, CoursePublished, CourseUpdated
 from chamba.events.service import emit
-from chamba.geo.errors import UnknownUbigeo
-from chamba.geo.service import get_gazetteer
 from chamba.jobs import repository as job_repository
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.service import extract_skills
 from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
+from chamba.postings import repository as postings_repository
+from chamba.postings import service as postings_service
+from chamba.postings.schemas import OrganisationRef
 from chamba.text import normalize
 from chamba.vocab import SkillLevel
 
@@ -156,20 +155,12 @@ MAX_EXTRACTED = 25
 MAX_QUERY_WORDS = 8
 
 
-def _place(code: str | None) -> CourseLocationOut | None:
-    if not code:
-        return None
-    try:
-        place = get_gazetteer().get(code)
-    except (UnknownUbigeo, TypeError, ValueError):
-        return CourseLocationOut(ubigeo=code)
-    return CourseLocationOut(ubigeo=code, label=place.label, department=place.department_code)
-
-
 def present(session: Session, courses: Sequence[Course], *, lang: str = "es") -> list[CourseOut]:
     """Courses (skills loaded) as :class:`CourseOut`, with provider names and skill labels."""
-    labels = repository.skill_labels(session, {s.skill_id for c in courses for s in c.skills})
-    orgs = repository.organisation_names(
+    labels = postings_repository.skill_labels(
+        session, {s.skill_id for c in courses for s in c.skills}
+    )
+    orgs = postings_repository.organisation_names(
         session, {c.provider_id for c in courses if c.provider_id is not None}
     )
     out = []
@@ -187,8 +178,9 @@ def present(session: Session, courses: Sequence[Course], *, lang: str = "es") ->
         out.append(
             CourseOut(
                 id=course.id, title=course.title, description=course.description or "",
-                provider=ProviderRef(id=pid, name=orgs[pid]) if pid in orgs else None,
-                modality=course.modality, location=_place(course.ubigeo), hours=course.hours,
+                provider=OrganisationRef(id=pid, name=orgs[pid]) if pid in orgs else None,
+                modality=course.modality, location=postings_service.place(course.ubigeo),
+                hours=course.hours,
                 weeks=course.weeks, cost=course.cost, currency=course.currency,
                 is_free=course.is_free, scholarship=course.scholarship,
                 schedule=list(course.schedule or []), start_dates=list(course.start_dates or []),
@@ -249,7 +241,7 @@ def get_course(session: Session, course_id: int) -> Course:
 def _check_skills(session: Session, data: CourseCreate) -> None:
     if not data.skills:
         return
-    known = repository.existing_skills(session, {s.id for s in data.skills})
+    known = postings_repository.existing_skills(session, {s.id for s in data.skills})
     for i, skill in enumerate(data.skills):
         if skill.id not in known:
             raise InvalidCourse(

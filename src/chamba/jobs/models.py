@@ -13,15 +13,14 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
-    String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.postings.models import Posting
 from chamba.search import SearchText
-from chamba.vocab import EducationLevel, Requirement, SkillLevel, db_enum
+from chamba.vocab import Requirement, SkillLevel, db_enum
 
 
 class ContractType(StrEnum):
@@ -40,7 +39,7 @@ class JobStatus(StrEnum):
     FILLED = "filled"
 
 
-class Job(SearchText, Base):
+class Job(Posting, SearchText, Base):
     """A job posting; ``search_title``/``search_text`` (:mod:`chamba.search`) serve text search.
 
     On PostgreSQL, migration ``0007`` adds a trigram index on ``search_text`` where the
@@ -49,29 +48,20 @@ class Job(SearchText, Base):
 
     __tablename__ = "jobs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text, default="")
     occupation_id: Mapped[str | None] = mapped_column(
         ForeignKey("occupations.id", ondelete="SET NULL"), index=True
     )
-    ubigeo: Mapped[str | None] = mapped_column(String(6), index=True)
     remote: Mapped[bool] = mapped_column(default=False)
     hours_per_week: Mapped[int | None] = mapped_column(Integer)
-    schedule: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: Skill names the posting states that no taxonomy skill matches (shown, never matched).
     unlinked_skills: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     wage_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # PEN per month
     wage_max: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    currency: Mapped[str] = mapped_column(String(3), default="PEN")
     contract_type: Mapped[ContractType | None] = mapped_column(
         db_enum(ContractType, "contract_type")
-    )
-    education_required: Mapped[EducationLevel | None] = mapped_column(
-        db_enum(EducationLevel, "education_level")
     )
     openings: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[JobStatus] = mapped_column(
@@ -79,10 +69,6 @@ class Job(SearchText, Base):
     )
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    external_id: Mapped[str | None] = mapped_column(String(200))
-    source: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     skills: Mapped[list[JobSkill]] = relationship(
         back_populates="job", cascade="all, delete-orphan", lazy="raise"

@@ -9,27 +9,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from chamba import db
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation
-from chamba.taxonomy.models import Occupation, Skill
+from chamba.postings import repository as postings
+from chamba.taxonomy.models import Occupation
 from chamba.text import normalize
 
 
 def by_external_ids(session: Session, source: str, external_ids: Collection[str]) -> dict[str, Job]:
     """Jobs of ``source`` keyed by external id, skills loaded (one query per 500 ids)."""
-    found: dict[str, Job] = {}
-    ids = list(external_ids)
-    for start in range(0, len(ids), 500):
-        stmt = (
-            select(Job)
-            .where(Job.source == source, Job.external_id.in_(ids[start : start + 500]))
-            .options(selectinload(Job.skills))
-        )
-        for job in session.scalars(stmt):
-            assert job.external_id is not None
-            found[job.external_id] = job
-    return found
+    return postings.by_external_ids(session, Job, source, external_ids)
 
 
 def get_by_external_id(session: Session, source: str, external_id: str) -> Job | None:
@@ -72,8 +61,7 @@ def open_at(now: datetime) -> ColumnElement[bool]:
 
 def with_skills(session: Session, job_id: int) -> Job | None:
     """One job with its skills loaded, or None."""
-    stmt = select(Job).where(Job.id == job_id).options(selectinload(Job.skills))
-    return session.scalars(stmt).one_or_none()
+    return postings.with_skills(session, Job, job_id)
 
 
 def page_of(
@@ -85,10 +73,7 @@ def page_of(
     limit: int,
 ) -> tuple[list[Job], int]:
     """One page of jobs (skills loaded) and the total count over ``conditions``."""
-    return db.page_of(
-        session, Job, conditions, order, offset=offset, limit=limit,
-        options=(selectinload(Job.skills),),
-    )  # fmt: skip
+    return postings.page_of(session, Job, conditions, order, offset=offset, limit=limit)
 
 
 def matching_rows(
@@ -146,24 +131,8 @@ def by_ids(session: Session, ids: Sequence[int]) -> list[Job]:
     return [found[i] for i in ids if i in found]
 
 
-def existing_skills(session: Session, ids: Collection[str]) -> set[str]:
-    """The ids among ``ids`` that name a skill of the taxonomy."""
-    if not ids:
-        return set()
-    return set(session.scalars(select(Skill.id).where(Skill.id.in_(list(ids)))))
-
-
 def occupation_exists(session: Session, occupation_id: str) -> bool:
     return session.get(Occupation, occupation_id) is not None
-
-
-def organisation_names(session: Session, ids: Collection[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
-    )
-    return {r.id: r.name for r in rows}
 
 
 def of_organisation(session: Session, organisation_id: int, limit: int = 200) -> list[Job]:

@@ -33,6 +33,7 @@ from chamba.fields import (
 )
 from chamba.geo.fields import Ubigeo
 from chamba.jobs.models import ContractType, JobStatus
+from chamba.postings.schemas import LocationIn, LocationOut, OrganisationRef, SkillId
 from chamba.text import normalize
 from chamba.vocab import EducationLevel, Requirement, SkillLevel
 
@@ -188,15 +189,6 @@ class JobIn(BaseModel):
 
 #: Most skills one posting may list.
 MAX_JOB_SKILLS: Final = 50
-SkillId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/-]+$")]
-
-
-class LocationIn(BaseModel):
-    """Where: an INEI ubigeo code, or a place such as ``"La Victoria, Lima"``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ubigeo: Ubigeo = None
 
 
 class JobSkillIn(BaseModel):
@@ -315,19 +307,6 @@ class SuggestedSkillOut(SkillOut):
 
 class SuggestSkillsOut(BaseModel):
     skills: list[SuggestedSkillOut]
-
-
-class LocationOut(BaseModel):
-    ubigeo: str
-    label: str | None = None
-    department: str | None = None
-
-
-class OrganisationRef(BaseModel):
-    """The publishing organisation: public business data only."""
-
-    id: int
-    name: str
 
 
 class JobOut(BaseModel):

@@ -7,14 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.db import utcnow
 from chamba.events.schemas import JobClosed, JobPosted, JobReopened, JobUpdated
 from chamba.events.service import emit
-from chamba.geo.errors import UnknownUbigeo
-from chamba.geo.service import get_gazetteer
 from chamba.jobs import drafting, repository
 from chamba.jobs.errors import CannotReopen, InvalidJob, JobNotFound
 from chamba.jobs.models import Job, JobSkill, JobStatus
@@ -25,8 +22,6 @@ from chamba.jobs.schemas import (
     JobCreate,
     JobIn,
     JobOut,
-    LocationOut,
-    OrganisationRef,
     SkillOut,
     SuggestedSkillOut,
 )
@@ -36,7 +31,9 @@ from chamba.nlp.service import suggest_job_skills
 from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.orgs.schemas import OrganisationIn
-from chamba.taxonomy.models import Skill
+from chamba.postings import repository as postings_repository
+from chamba.postings import service as postings_service
+from chamba.postings.schemas import OrganisationRef
 from chamba.vocab import Requirement, SkillLevel
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -196,25 +193,6 @@ def create_job(session: Session, data: JobIn, *, source: str | None = None) -> J
 MAX_SUGGESTED = 25
 
 
-def _place(code: str | None) -> LocationOut | None:
-    if not code:
-        return None
-    try:
-        place = get_gazetteer().get(code)
-    except (UnknownUbigeo, TypeError, ValueError):
-        return LocationOut(ubigeo=code)
-    return LocationOut(ubigeo=code, label=place.label, department=place.department_code)
-
-
-def _skill_labels(session: Session, ids: set[str]) -> dict[str, tuple[str, str]]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Skill.id, Skill.label_es, Skill.label_en).where(Skill.id.in_(sorted(ids)))
-    )
-    return {r.id: (r.label_es, r.label_en) for r in rows}
-
-
 def present(
     session: Session,
     jobs: Sequence[Job],
@@ -223,8 +201,8 @@ def present(
     distances: Mapping[int, float | None] | None = None,
 ) -> list[JobOut]:
     """Jobs (skills loaded) as :class:`JobOut`, with organisation names and skill labels."""
-    labels = _skill_labels(session, {s.skill_id for j in jobs for s in j.skills})
-    orgs = repository.organisation_names(
+    labels = postings_repository.skill_labels(session, {s.skill_id for j in jobs for s in j.skills})
+    orgs = postings_repository.organisation_names(
         session, {j.organisation_id for j in jobs if j.organisation_id is not None}
     )
     out = []
@@ -255,7 +233,7 @@ def present(
                     else None
                 ),  # fmt: skip
                 occupation_id=job.occupation_id,
-                location=_place(job.ubigeo),
+                location=postings_service.place(job.ubigeo),
                 remote=job.remote,
                 hours_per_week=job.hours_per_week,
                 schedule=list(job.schedule or []),
@@ -311,7 +289,7 @@ def suggest_skills(
 ) -> list[SuggestedSkillOut]:
     """Skills read from a posting's text, with requirement and importance (nothing stored)."""
     found = suggest_job_skills(session, title, description or "", lang, encoder=encoder)
-    labels = _skill_labels(session, {s.skill_id for s in found})
+    labels = postings_repository.skill_labels(session, {s.skill_id for s in found})
     out = []
     for s in found[:MAX_SUGGESTED]:
         es, en = labels.get(s.skill_id, (s.label, s.label))
@@ -327,7 +305,7 @@ def suggest_skills(
 
 def _check_references(session: Session, data: JobCreate) -> None:
     if data.skills:
-        known = repository.existing_skills(session, {s.id for s in data.skills})
+        known = postings_repository.existing_skills(session, {s.id for s in data.skills})
         for i, skill in enumerate(data.skills):
             if skill.id not in known:
                 raise InvalidJob(
@@ -491,7 +469,7 @@ def draft_text(
     else:
         found = suggest_skills(session, data.title, data.text, lang, encoder=encoder)
         chosen = [(s.id, s.requirement) for s in found]
-    labels = _skill_labels(session, {skill_id for skill_id, _ in chosen})
+    labels = postings_repository.skill_labels(session, {skill_id for skill_id, _ in chosen})
     for i, (skill_id, _) in enumerate(chosen):
         if skill_id not in labels:
             raise InvalidJob(f"skills.{i}.id", f"unknown skill {skill_id!r}")
@@ -505,7 +483,7 @@ def draft_text(
     ]
     place = None
     if data.location is not None and data.location.ubigeo:
-        located = _place(data.location.ubigeo)
+        located = postings_service.place(data.location.ubigeo)
         place = located.label if located is not None else None
     facts = drafting.DraftFacts(
         title=data.title,

@@ -26,7 +26,7 @@ from chamba.jobs.deps import owned_job
 from chamba.jobs.errors import CannotReopen, InvalidJob
 from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
-from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn, LocationIn
+from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn
 from chamba.matching.api_deps import IndexesDep
 from chamba.matching.candidates import employer_candidates
 from chamba.nlp.deps import EncoderDep, LlmDep
@@ -34,6 +34,7 @@ from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.llm import ChatClient
 from chamba.orgs.models import OrgKind
 from chamba.params import PathId
+from chamba.postings.schemas import LocationIn
 from chamba.taxonomy import service as taxonomy_service
 from chamba.vocab import Requirement
 from chamba.web import places, posting
