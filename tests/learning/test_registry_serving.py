@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from chamba.config import load_settings
+from chamba.learning.errors import NothingToRollBack, PromotionRefused
 from chamba.learning.ranker import TrainedRanker
-from chamba.learning.registry import ModelRegistry, NothingToRollBack, PromotionRefused
+from chamba.learning.registry import ModelRegistry
 from chamba.learning.serving import ServingRanker, install_serving, uninstall_serving
 from chamba.matching.features import JOB_FEATURES
 from chamba.matching.scoring import get_scorer, rule_based

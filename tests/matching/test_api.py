@@ -17,7 +17,7 @@ from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.auth.models import Role
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
-from chamba.matching.api_deps import get_match_indexes
+from chamba.matching.deps import get_match_indexes
 from chamba.matching.store import IndexStore
 from chamba.nlp.deps import get_text_encoder
 from chamba.people.models import Device, PersonSkill

@@ -349,7 +349,7 @@ def test_job_table_overlap_equals_the_sql_overlap(world: World) -> None:
 def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from chamba.matching.api_deps import load_match_indexes
+    from chamba.matching.deps import load_match_indexes
 
     with Session(db) as s:
         _job(s, "Soldador", {"t_weld": True})

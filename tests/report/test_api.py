@@ -16,7 +16,7 @@ from tests.support.factories import job_body
 from chamba.auth.models import Role
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobCreate
-from chamba.matching.api_deps import get_match_indexes
+from chamba.matching.deps import get_match_indexes
 from chamba.nlp.deps import get_text_encoder
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people.models import PersonSkill

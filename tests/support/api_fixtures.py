@@ -84,7 +84,7 @@ def lexicon_extractor(seeded_session: Session, monkeypatch: pytest.MonkeyPatch) 
 @pytest.fixture
 def no_match_indexes(client: Any) -> Iterator[None]:
     """Matching without vector indexes (skill overlap and rules only): fast and deterministic."""
-    from chamba.matching.api_deps import get_match_indexes
+    from chamba.matching.deps import get_match_indexes
 
     client.app.dependency_overrides[get_match_indexes] = lambda: None
     yield
@@ -103,7 +103,7 @@ def hashed_matching(client: Any, seeded_session: Session) -> Iterator[Any]:
     """
     from tests.support.encoders import HashEncoder
 
-    from chamba.matching.api_deps import get_match_indexes
+    from chamba.matching.deps import get_match_indexes
     from chamba.matching.embeddings import build_indexes
     from chamba.nlp.deps import get_text_encoder
 

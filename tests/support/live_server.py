@@ -23,7 +23,7 @@ from chamba.courses.schemas import CourseCreate
 from chamba.db import blind_index, make_engine, session_scope
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobCreate
-from chamba.matching.api_deps import get_match_indexes
+from chamba.matching.deps import get_match_indexes
 from chamba.nlp import service as nlp_service
 from chamba.nlp.deps import get_text_encoder
 from chamba.nlp.extraction import SkillExtractor

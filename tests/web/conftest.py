@@ -112,7 +112,7 @@ def fast_matching(web: Any, seeded_session: Session) -> Iterator[Any]:
     vector indexes."""
     from tests.support.encoders import HashEncoder
 
-    from chamba.matching.api_deps import get_match_indexes
+    from chamba.matching.deps import get_match_indexes
     from chamba.nlp import service as nlp_service
     from chamba.nlp.deps import get_text_encoder
 

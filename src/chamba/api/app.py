@@ -27,7 +27,7 @@ from chamba.events.service import feed_metrics as feed_event_metrics
 from chamba.insights.cache import DEMAND_CACHE_KEY, DemandCache
 from chamba.learning.history import install_history
 from chamba.learning.serving import install_serving
-from chamba.matching.api_deps import index_store_of, search_similarity_of
+from chamba.matching.deps import index_store_of, search_similarity_of
 from chamba.observability.logging import RequestContextMiddleware, configure_logging
 from chamba.observability.metrics import (
     CONTENT_TYPE_LATEST,
@@ -57,7 +57,7 @@ def prepare_database(engine: Engine) -> None:
 def warm_up(app: FastAPI) -> None:
     """Load the language model, the skill extractor and the match indexes ahead of the first
     visitor (the served process runs this in a background thread; failures are only logged)."""
-    from chamba.matching.api_deps import load_match_indexes
+    from chamba.matching.deps import load_match_indexes
     from chamba.nlp import service as nlp_service
 
     try:
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from chamba.matching.api_deps import close_match_indexes
+        from chamba.matching.deps import close_match_indexes
         from chamba.nlp.encoder import serve_blas_threads
 
         serve_blas_threads()  # small per-request products: no BLAS threads spinning on them

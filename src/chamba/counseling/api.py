@@ -38,8 +38,8 @@ from chamba.errors import InvalidInput, NotFound
 from chamba.jobs import service as job_service
 from chamba.jobs.errors import JobNotFound
 from chamba.matching import service as matching_service
-from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
+from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import MatchPage

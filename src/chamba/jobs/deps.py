@@ -66,7 +66,7 @@ def get_search_similarity(request: Request) -> Similarity | None:
     """Semantic relevance for public search, or ``None``: it then ranks by words alone.
 
     ``app.state.search_similarity`` is a callable the app sets (backed by the live job vectors
-    of the match indexes, :func:`chamba.matching.api_deps.search_similarity_of`).
+    of the match indexes, :func:`chamba.matching.deps.search_similarity_of`).
     """
     provide: Callable[[], Similarity | None] | None = getattr(
         request.app.state, "search_similarity", None

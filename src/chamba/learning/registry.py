@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import chamba
-from chamba.errors import ChambaError, Conflict, NotFound
+from chamba.errors import Conflict
+from chamba.learning.errors import ModelNotFound, NothingToRollBack, PromotionRefused
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +48,6 @@ WEIGHTS: Final = "model.pt"
 METADATA: Final = "metadata.json"
 GUARD_METRIC: Final = "ndcg@10"
 _VERSION_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
-
-
-class ModelNotFound(NotFound):
-    def __init__(self, version: str) -> None:
-        super().__init__(f"no model version {version!r} in the registry")
-
-
-class PromotionRefused(Conflict):
-    """The candidate is worse than the serving model (use ``--force`` with a reason)."""
-
-
-class NothingToRollBack(ChambaError):
-    def __init__(self) -> None:
-        super().__init__("nothing to roll back to: no earlier serving version")
 
 
 def code_version() -> str:

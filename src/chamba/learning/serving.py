@@ -36,6 +36,7 @@ from chamba.observability.serving import ServingStats, set_serving_stats
 
 log = logging.getLogger(__name__)
 
+
 class ServingRanker:
     """The serving scorer of ``kind``: the promoted model, hot-reloaded, never failing.
 

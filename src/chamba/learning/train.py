@@ -28,12 +28,8 @@ from sqlalchemy.orm import Session
 
 from chamba.config import Settings
 from chamba.learning.dataset import Dataset, build_dataset, load_snapshot, save_snapshot
-from chamba.learning.registry import (
-    ModelRegistry,
-    PromotionRefused,
-    announce,
-    write_json_atomic,
-)
+from chamba.learning.errors import PromotionRefused
+from chamba.learning.registry import ModelRegistry, announce, write_json_atomic
 from chamba.matching.embeddings import MatchIndexes
 
 if TYPE_CHECKING:

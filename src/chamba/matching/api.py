@@ -23,14 +23,14 @@ from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, RoleRequired, TooManyAttempts
 from chamba.courses.models import Modality
 from chamba.deps import SessionDep
-from chamba.errors import InvalidInput, NotFound
+from chamba.errors import NotFound
 from chamba.jobs import service as job_service
 from chamba.jobs.deps import OwnedJob
 from chamba.jobs.errors import JobNotFound, NotJobOwner
-from chamba.matching.api_deps import IndexesDep
 from chamba.matching.candidates import employer_candidates
 from chamba.matching.course_options import CourseConstraints
-from chamba.matching.errors import InvalidMatchRequest
+from chamba.matching.deps import IndexesDep
+from chamba.matching.errors import InvalidMatchRequest, PathwayTargetMissing
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import CandidatePage, MatchPage
@@ -129,12 +129,6 @@ def my_course_matches(
         session, indexes, person.id, limit=limit, offset=offset, budget=budget,
         modality=modality, max_distance_km=max_distance_km, lang=lang,
     ))  # fmt: skip
-
-
-class PathwayTargetMissing(InvalidInput):
-    def __init__(self) -> None:
-        reason = "give exactly one target: occupation (an occupation id) or job (a job id)"
-        super().__init__(reason, errors=[{"field": "occupation", "reason": reason}])
 
 
 @router.get(

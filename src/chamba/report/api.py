@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
 from chamba.deps import SessionDep
-from chamba.matching.api_deps import IndexesDep
+from chamba.matching.deps import IndexesDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.problems import responses

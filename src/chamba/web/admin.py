@@ -25,13 +25,8 @@ from chamba.deps import SessionDep, SettingsDep
 from chamba.events.service import emit
 from chamba.jobs import service as job_service
 from chamba.jobs.errors import JobNotFound
-from chamba.learning.registry import (
-    ModelNotFound,
-    ModelRegistry,
-    NothingToRollBack,
-    PromotionRefused,
-    promotion_event,
-)
+from chamba.learning.errors import ModelNotFound, NothingToRollBack, PromotionRefused
+from chamba.learning.registry import ModelRegistry, promotion_event
 from chamba.learning.train import models_dir
 from chamba.params import PathId
 from chamba.people import service as people_service

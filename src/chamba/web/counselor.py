@@ -18,8 +18,8 @@ from chamba.audit.deps import AuditDep
 from chamba.counseling import service as counseling_service
 from chamba.deps import SessionDep
 from chamba.matching import service as matching_service
-from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
+from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.params import PathId
 from chamba.people import service as people_service

@@ -27,8 +27,8 @@ from chamba.jobs.errors import CannotReopen, InvalidJob
 from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn
-from chamba.matching.api_deps import IndexesDep
 from chamba.matching.candidates import employer_candidates
+from chamba.matching.deps import IndexesDep
 from chamba.nlp.deps import EncoderDep, LlmDep
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.llm import ChatClient

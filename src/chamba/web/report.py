@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from chamba.deps import SessionDep
-from chamba.matching.api_deps import IndexesDep
+from chamba.matching.deps import IndexesDep
 from chamba.report.api import pdf_response
 from chamba.report.pdf import render_pdf
 from chamba.report.service import build_report, text

@@ -28,8 +28,8 @@ from chamba.jobs import service as job_service
 from chamba.jobs.deps import visible_job
 from chamba.jobs.models import Job, JobStatus
 from chamba.matching import service as matching_service
-from chamba.matching.api_deps import IndexesDep
 from chamba.matching.course_options import CourseConstraints
+from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.schemas import MatchPage
 from chamba.params import PathId
