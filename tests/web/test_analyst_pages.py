@@ -42,3 +42,26 @@ def test_anonymous_is_sent_to_log_in(web: Any) -> None:
         page = web.get(path, follow_redirects=False)
         assert page.status_code == 303
         assert page.headers["location"].startswith("/ingresar")
+
+
+def test_overview_and_its_charts_speak_one_language(
+    web: Any, make_web_user: Any, seeded_session: Any, monkeypatch: Any
+) -> None:
+    from chamba.insights import charts
+
+    # GIVEN people whose gender and region are not stated
+    make_web_user(Role.SEEKER)
+    login_as(web, make_web_user(Role.ANALYST))
+    # WHEN the analyst reads the overview in Spanish  THEN no "Spanish / English" label
+    page = web.get("/panorama").text
+    assert "Sin dato / Unknown" not in page
+    assert "Todo el Perú / All of Peru" not in page
+    assert "Género: Sin dato" in page
+    # AND the funnel chart is titled and labelled in the reader's language only
+    drawn: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(charts, "_png", lambda *args: drawn.append(args) or b"png")
+    web.get("/panorama/embudo.png")
+    web.get("/panorama/embudo.png?lang=en")
+    (labels_es, _, title_es, _, words_es), (labels_en, _, title_en, _, words_en) = drawn
+    assert (title_es, words_es["hidden"], labels_es[0]) == ("Todo el Perú", "oculto", "Recomendado")
+    assert (title_en, words_en["hidden"], labels_en[0]) == ("All of Peru", "hidden", "Recommended")

@@ -1,7 +1,8 @@
 """Small PNG charts of the insights (matplotlib, Agg, no pyplot: safe in a threaded server).
 
 Charts are built from the same reports the JSON routes return, so suppressed counts stay
-suppressed: a hidden count is drawn as an empty bar labelled "oculto / hidden".
+suppressed: a hidden count is drawn as an empty bar labelled "oculto" ("hidden" in English).
+Every word drawn is in the reader's language.
 """
 
 from __future__ import annotations
@@ -14,11 +15,27 @@ from typing import Final
 from chamba.insights.schemas import DemandRow, FunnelGroup
 
 _BAR: Final = "#2a7f62"
-_HIDDEN: Final = "oculto / hidden"
+#: The chart's own words, by language: a hidden count, no data at all, the whole country.
+WORDS: Final = {
+    "es": {"hidden": "oculto", "none": "Sin datos", "all": "Todo el Perú", "remote": "Remoto"},
+    "en": {"hidden": "hidden", "none": "No data", "all": "All of Peru", "remote": "Remote"},
+}
+_STAGES: Final = {
+    "es": {"shown": "Recomendado", "opened": "Abierto", "applied": "Postuló",
+           "interviewed": "Entrevista", "hired": "Contratado"},
+    "en": {"shown": "Recommended", "opened": "Opened", "applied": "Applied",
+           "interviewed": "Interview", "hired": "Hired"},
+}  # fmt: skip
 _DPI: Final = 100
 
 
-def _png(labels: Sequence[str], values: Sequence[int | None], title: str, xlabel: str) -> bytes:
+def _png(
+    labels: Sequence[str],
+    values: Sequence[int | None],
+    title: str,
+    xlabel: str,
+    words: dict[str, str],
+) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -35,7 +52,7 @@ def _png(labels: Sequence[str], values: Sequence[int | None], title: str, xlabel
     ax.set_xlabel(xlabel)
     for y, v in zip(ys, values, strict=True):
         ax.annotate(
-            _HIDDEN if v is None else str(v),
+            words["hidden"] if v is None else str(v),
             (bars[y], y),
             xytext=(3, 0),
             textcoords="offset points",
@@ -43,7 +60,10 @@ def _png(labels: Sequence[str], values: Sequence[int | None], title: str, xlabel
             fontsize=8,
         )
     if not labels:
-        ax.text(0.5, 0.5, "Sin datos / No data", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, words["none"], ha="center", va="center", transform=ax.transAxes)
+    if not any(bars):  # every count hidden or zero: no negative axis around an empty chart
+        ax.set_xlim(0, 1)
+        ax.set_xticks([0, 1])
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     out = io.BytesIO()
@@ -61,18 +81,17 @@ def demand_chart(rows: Sequence[DemandRow], *, top: int, lang: str, title: str) 
     best = sorted(openings, key=lambda s: (-openings[s], s))[:top]
     best = [s for s in best if openings[s] > 0]
     xlabel = "Openings" if lang == "en" else "Vacantes"
-    return _png([labels[s] for s in best], [openings[s] for s in best], title, xlabel)
+    words = WORDS["en" if lang == "en" else "es"]
+    return _png([labels[s] for s in best], [openings[s] for s in best], title, xlabel, words)
 
 
 def funnel_chart(group: FunnelGroup, *, lang: str) -> bytes:
     """Horizontal bars of the job funnel of one group (people per stage)."""
-    names_es = {
-        "shown": "Recomendado",
-        "opened": "Abierto",
-        "applied": "Postuló",
-        "interviewed": "Entrevista",
-        "hired": "Contratado",
-    }
-    labels = [s.stage if lang == "en" else names_es.get(s.stage, s.stage) for s in group.jobs]
+    lang = "en" if lang == "en" else "es"
+    words = WORDS[lang]
+    labels = [_STAGES[lang].get(s.stage, s.stage) for s in group.jobs]
     xlabel = "People" if lang == "en" else "Personas"
-    return _png(labels, [s.people for s in group.jobs], group.region_name, xlabel)
+    title = {"ALL": words["all"], "REMOTE": words["remote"]}.get(
+        group.region_code, group.region_name
+    )
+    return _png(labels, [s.people for s in group.jobs], title, xlabel, words)
