@@ -37,15 +37,51 @@ def sample_text() -> str:
     return SAMPLE_TEXT
 
 
+def _set_csrf_cookie(client: Any, value: str) -> None:
+    for cookie in [c for c in client.cookies.jar if c.name == csrf.COOKIE_NAME]:
+        client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    client.cookies.set(csrf.COOKIE_NAME, value)
+
+
+def current_csrf_token(client: Any) -> str:
+    """A CSRF token valid for the login the client's cookies carry now (also set as its
+    cookie), as the next page would give it: tokens are bound to the login."""
+    settings = client.app.state.settings
+    binding = ""
+    raw = client.cookies.get(web_session.COOKIE_NAME)
+    if raw and "|" in raw:
+        binding = security.session_id_of(raw.split("|")[0], settings)
+    value = csrf.new_token(settings.derived_key(csrf.KEY_ID).hex(), binding)
+    _set_csrf_cookie(client, value)
+    return value
+
+
 @pytest.fixture
 def token(web: Any) -> str:
-    """Open a form page (which sets the CSRF cookie) and return the token its forms carry."""
+    """Open a form page (which sets the CSRF cookie) and return the token its forms carry.
+
+    The value stands for "this browser's current token": tokens are bound to the login, so when
+    a test sends it after switching logins (:func:`login_as`), the client sends the token that
+    login's pages carry instead (cookie and field). Any other value, or a client without a CSRF
+    cookie, is sent as it is.
+    """
     response = web.get("/descubre")
     assert response.status_code == 200
     value = web.cookies.get(csrf.COOKIE_NAME)
     assert value
     assert f'value="{value}"' in response.text
-    return str(value)
+    placeholder = str(value)
+    original = web.request
+
+    def request(method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        data = kwargs.get("data")
+        has_cookie = any(c.name == csrf.COOKIE_NAME for c in web.cookies.jar)
+        if has_cookie and isinstance(data, dict) and data.get(csrf.FIELD_NAME) == placeholder:
+            kwargs["data"] = {**data, csrf.FIELD_NAME: current_csrf_token(web)}
+        return original(method, url, *args, **kwargs)
+
+    web.request = request
+    return placeholder
 
 
 # --- signed-in users (the web session cookie), made cheaply ---------------------------------

@@ -73,3 +73,45 @@ def test_csrf_tokens_have_their_own_key_not_the_secret_key(web: Any, token: str)
     settings = get_settings()
     assert csrf.is_signed(settings.derived_key(csrf.KEY_ID).hex(), token)
     assert not csrf.is_signed(settings.secret_key.get_secret_value(), token)
+
+
+def test_a_token_is_signed_for_one_login_only() -> None:
+    token = csrf.new_token(SECRET, "login-a")
+    assert csrf.is_valid(SECRET, token, token, "login-a")
+    assert not csrf.is_valid(SECRET, token, token, "login-b")
+    assert not csrf.is_valid(SECRET, token, token)  # nor for an anonymous visitor
+    assert not csrf.is_valid(SECRET, csrf.new_token(SECRET), csrf.new_token(SECRET), "login-a")
+
+
+def _page_token(response: Any) -> str:
+    marker = f'name="{csrf.FIELD_NAME}" value="'
+    start = response.text.index(marker) + len(marker)
+    return str(response.text[start : response.text.index('"', start)])
+
+
+def test_a_token_from_outside_the_login_is_refused_inside_it(
+    web: Any, make_web_user: Any
+) -> None:
+    # GIVEN a token pair anyone can get as an anonymous visitor (or plant in a browser)
+    from tests.web.conftest import login_as
+
+    web.get("/descubre")
+    anonymous = str(web.cookies.get(csrf.COOKIE_NAME))
+    # WHEN the browser then carries a seeker's login and posts that pair
+    seeker = make_web_user()
+    login_as(web, seeker)
+    refused = web.post("/salir", data={csrf.FIELD_NAME: anonymous}, follow_redirects=False)
+    # THEN it is refused: it was not signed for this login
+    assert refused.status_code == 403
+    assert "El formulario venció" in refused.text or "The form expired" in refused.text
+    # AND the login's own pages give a new token (cookie and field) that works
+    page = web.get("/perfil")
+    bound = _page_token(page)
+    assert bound != anonymous
+    assert web.cookies.get(csrf.COOKIE_NAME) == bound
+    done = web.post("/salir", data={csrf.FIELD_NAME: bound}, follow_redirects=False)
+    assert done.status_code == 303
+    # AND after logging out, the login's token is no longer accepted
+    web.get("/descubre")
+    again = web.post("/descubre", data={"texto": "x", csrf.FIELD_NAME: bound})
+    assert again.status_code == 403

@@ -152,6 +152,26 @@ def decode_access_token(token: str, settings: Settings, *, now: datetime) -> Acc
     return parsed
 
 
+def session_id_of(token: str, settings: Settings) -> str:
+    """The ``sid`` of an access token this service signed, expired or not; ``""`` otherwise.
+
+    For what must stay the same through a login's token refreshes (the web's CSRF binding);
+    it says nothing about whether the login is still open.
+    """
+    try:
+        if jwt.get_unverified_header(token).get("kid") != ACCESS_KEY_ID:
+            return ""
+        claims = jwt.decode(
+            token,
+            settings.derived_key(ACCESS_KEY_ID),
+            algorithms=[ALGORITHM],
+            options={"require": ["sid"], "verify_exp": False, "verify_iat": False},
+        )
+        return _public_id(claims["sid"])
+    except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
+        return ""
+
+
 def _public_id(value: object) -> str:
     """A ``sid`` claim as issued by this version: a random id, not a sequential number."""
     if not isinstance(value, str) or not 32 <= len(value) <= 64 or value.isdigit():

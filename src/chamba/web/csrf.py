@@ -1,10 +1,14 @@
-"""CSRF protection for the web forms: a signed double-submit token.
+"""CSRF protection for the web forms: a signed double-submit token bound to the login.
 
-A token is ``<nonce>.<signature>`` where the signature is an HMAC-SHA256 of the nonce keyed by
-the secret key. The same token goes in a cookie (``HttpOnly``, ``SameSite=Lax``) and in a hidden
-field of every form; a POST is accepted only when both are present, equal and correctly signed.
-An attacker's page can neither read the cookie nor make a browser send a cookie it chose, and
-cannot forge a signature without the secret.
+A token is ``<nonce>.<signature>`` where the signature is an HMAC-SHA256, keyed by the CSRF key,
+of the nonce and of the *binding*: the random public id of the browser's login session (empty
+for an anonymous visitor). The same token goes in a cookie (``HttpOnly``, ``SameSite=Lax``) and
+in a hidden field of every form; a POST is accepted only when both are present, equal and
+correctly signed for the login the request carries. An attacker's page can neither read the
+cookie nor forge a signature without the key; and a token pair the attacker holds (their own,
+or one planted in the victim's browser) is worth nothing inside the victim's login, because it
+was signed for another binding. Logging in or out changes the binding, so the next page gets a
+fresh token.
 """
 
 from __future__ import annotations
@@ -36,37 +40,37 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def _sign(secret: str, nonce: str) -> str:
-    digest = hmac.new(secret.encode(), _CONTEXT + nonce.encode("ascii"), hashlib.sha256).digest()
-    return _b64(digest)
+def _sign(secret: str, nonce: str, binding: str) -> str:
+    message = _CONTEXT + binding.encode() + b"|" + nonce.encode("ascii")
+    return _b64(hmac.new(secret.encode(), message, hashlib.sha256).digest())
 
 
-def new_token(secret: str) -> str:
-    """A fresh signed token."""
+def new_token(secret: str, binding: str = "") -> str:
+    """A fresh token signed for ``binding`` (the login's public id; ``""`` when anonymous)."""
     nonce = _b64(secrets.token_bytes(_NONCE_BYTES))
-    return f"{nonce}.{_sign(secret, nonce)}"
+    return f"{nonce}.{_sign(secret, nonce, binding)}"
 
 
-def is_signed(secret: str, token: str | None) -> bool:
-    """Whether ``token`` was made by :func:`new_token` with this secret."""
+def is_signed(secret: str, token: str | None, binding: str = "") -> bool:
+    """Whether ``token`` was made by :func:`new_token` with this secret for this binding."""
     if not token or token.count(".") != 1 or len(token) > 200:
         return False
     nonce, signature = token.split(".")
     if not nonce or not nonce.isascii():
         return False
-    return hmac.compare_digest(_sign(secret, nonce), signature)
+    return hmac.compare_digest(_sign(secret, nonce, binding), signature)
 
 
-def is_valid(secret: str, cookie: str | None, field: str | None) -> bool:
-    """Whether a form submission carries the cookie's token, correctly signed.
+def is_valid(secret: str, cookie: str | None, field: str | None, binding: str = "") -> bool:
+    """Whether a form submission carries the cookie's token, correctly signed for ``binding``.
 
     Example:
-        >>> token = new_token("s" * 32)
-        >>> is_valid("s" * 32, token, token), is_valid("s" * 32, token, None)
+        >>> token = new_token("s" * 32, "login-1")
+        >>> is_valid("s" * 32, token, token, "login-1"), is_valid("s" * 32, token, token)
         (True, False)
     """
     if not cookie or not field:
         return False
     if not hmac.compare_digest(cookie.encode(), field.encode()):
         return False
-    return is_signed(secret, cookie)
+    return is_signed(secret, cookie, binding)

@@ -27,6 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chamba.auth import security
 from chamba.auth import service as auth_service
 from chamba.auth.errors import InvalidRefreshToken, NotAuthenticated
 from chamba.auth.models import Role, User
@@ -236,6 +237,24 @@ def current_login(request: Request) -> auth_service.Authenticated | None:
 
 
 OptionalWebUser = Annotated[User | None, Depends(optional_web_user)]
+
+
+def csrf_binding(request: Request) -> str:
+    """What this request's CSRF token must be signed for: its login's public id, or ``""``.
+
+    Once :func:`optional_web_user` has looked (pages), its answer counts: a revoked login's
+    cookie, which that answer deletes, binds nothing. Before (the CSRF check of a POST), the
+    login named by the cookie's access token, whose signature is checked but not its expiry,
+    so a refresh within the request changes nothing.
+    """
+    state = request.scope.get("state", {})
+    if "web_login" in state:
+        login: auth_service.Authenticated | None = state["web_login"]
+        return login.session.public_id if login is not None else ""
+    tokens = session_tokens(request)
+    if tokens is None:
+        return ""
+    return security.session_id_of(tokens[0], request.app.state.settings)
 
 
 def _next_of(request: Request) -> str:

@@ -32,6 +32,7 @@ from chamba.web.i18n import (
     get_translations,
     negotiate_lang,
 )
+from chamba.web.session import csrf_binding
 
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates"
 STATIC_DIR: Final = Path(__file__).parent / "static"
@@ -94,14 +95,16 @@ def secret_of(request: Request) -> str:
 
 
 def csrf_token_for(request: Request) -> tuple[str, bool]:
-    """The CSRF token of this browser, and whether it is new (the cookie must then be set)."""
+    """The CSRF token of this browser's login, and whether it is new (the cookie must then be
+    set): a token signed for no login or another one is replaced."""
     secure = request.url.scheme == "https"
     existing = request.cookies.get(csrf.cookie_name(csrf.COOKIE_NAME, secure=secure))
     secret = secret_of(request)
-    if csrf.is_signed(secret, existing):
+    binding = csrf_binding(request)
+    if csrf.is_signed(secret, existing, binding):
         assert existing is not None
         return existing, False
-    return csrf.new_token(secret), True
+    return csrf.new_token(secret, binding), True
 
 
 def switch_links(request: Request, path: str | None, lang: Lang) -> list[dict[str, Any]]:

@@ -21,21 +21,23 @@ from chamba.web import discover as discover_service
 from chamba.web.errors import CsrfRejected
 from chamba.web.forms import FormState
 from chamba.web.i18n import LANG_PARAM, as_lang, format_number
-from chamba.web.session import OptionalWebUser, client_of, see_other, start_page
+from chamba.web.session import OptionalWebUser, client_of, csrf_binding, see_other, start_page
 from chamba.web.templating import gettext_for, render, request_lang, secret_of
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def verify_csrf(request: Request) -> None:
-    """Reject an unsafe request whose form lacks the CSRF cookie's signed token."""
+    """Reject an unsafe request whose form lacks the CSRF cookie's token, signed for the login
+    the request carries (:func:`~chamba.web.session.csrf_binding`)."""
     if request.method in SAFE_METHODS:
         return
     form = await request.form()
     field = form.get(csrf.FIELD_NAME)
     secure = request.url.scheme == "https"
     cookie = request.cookies.get(csrf.cookie_name(csrf.COOKIE_NAME, secure=secure))
-    if not csrf.is_valid(secret_of(request), cookie, field if isinstance(field, str) else None):
+    value = field if isinstance(field, str) else None
+    if not csrf.is_valid(secret_of(request), cookie, value, csrf_binding(request)):
         raise CsrfRejected()
 
 
