@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(
         30, ge=1, le=365, description="Lifetime of a refresh token, in days."
     )
+    password_reset_minutes: int = Field(
+        30, ge=5, le=24 * 60,
+        description="A password-reset link works once, for this many minutes.",
+    )  # fmt: skip
     session_absolute_days: int = Field(
         30, ge=1, le=365, description="An app (API) login ends this many days after it began."
     )

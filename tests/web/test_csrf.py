@@ -89,9 +89,7 @@ def _page_token(response: Any) -> str:
     return str(response.text[start : response.text.index('"', start)])
 
 
-def test_a_token_from_outside_the_login_is_refused_inside_it(
-    web: Any, make_web_user: Any
-) -> None:
+def test_a_token_from_outside_the_login_is_refused_inside_it(web: Any, make_web_user: Any) -> None:
     # GIVEN a token pair anyone can get as an anonymous visitor (or plant in a browser)
     from tests.web.conftest import login_as
 

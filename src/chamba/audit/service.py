@@ -39,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "user.role_changed": "changed an account's role",
     "user.deactivated": "deactivated an account",
     "user.activated": "reactivated an account",
+    "user.password_reset": "set a new password through a reset link (every login ended)",
     "audit.read": "read the audit log",
     "model.promoted": "promoted a ranking model version (forced promotions carry their reason)",
     "model.rolled_back": "rolled the serving ranking model back to the previous version",

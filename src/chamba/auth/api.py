@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from chamba.audit.deps import AuditDep
+from chamba.auth import reset as reset_service
 from chamba.auth import service
 from chamba.auth.deps import AdminUser, ClientDep, CurrentLogin, CurrentUser
 from chamba.auth.errors import (
@@ -17,6 +18,7 @@ from chamba.auth.errors import (
     Forbidden,
     InvalidCredentials,
     InvalidRefreshToken,
+    InvalidResetToken,
     NotAuthenticated,
     RoleRequired,
     SelfLockout,
@@ -28,9 +30,12 @@ from chamba.auth.errors import (
 )
 from chamba.auth.models import Role
 from chamba.auth.schemas import (
+    Accepted,
     LoginIn,
     LogoutIn,
     PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
     RefreshIn,
     RegisterIn,
     TokenPair,
@@ -132,6 +137,38 @@ def change_password(
         service.change_password(
             session, login, data.current_password, data.new_password, settings=settings
         )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Forgot my password: e-mail me a link to choose a new one",
+    description=(
+        "Answers the same whether an account uses the address or not. For an active account "
+        "with this e-mail, a message with a single-use link (valid "
+        "`CHAMBA_PASSWORD_RESET_MINUTES`) is sent; a newer request replaces it."
+    ),
+    responses=responses(TooManyAttempts),
+)
+def request_password_reset(
+    data: PasswordResetIn, session: SessionDep, settings: SettingsDep, client: ClientDep
+) -> Accepted:
+    reset_service.request_reset(session, data.email, address=client.address, settings=settings)
+    return Accepted(detail=reset_service.ACCEPTED)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Choose a new password with the token of a reset e-mail; every login ends",
+    responses=responses(InvalidResetToken, WeakPassword),
+)
+def confirm_password_reset(
+    data: PasswordResetConfirmIn, session: SessionDep, settings: SettingsDep, audit: AuditDep
+) -> Response:
+    user = reset_service.confirm_reset(session, data.token, data.new_password, settings=settings)
+    audit.record(user, "user.password_reset", "user", user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

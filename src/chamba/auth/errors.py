@@ -121,3 +121,16 @@ class WrongCurrentPassword(ChambaError):
 
     def __init__(self) -> None:
         super().__init__("The current password is not right; nothing was changed.")
+
+
+class InvalidResetToken(ChambaError):
+    """A password-reset link that is unknown, already used, withdrawn or expired."""
+
+    status_code = 400
+    title = "Invalid reset link"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This password-reset link is not valid any more (used, replaced by a newer one, or "
+            "expired). Ask for a new one."
+        )

@@ -110,3 +110,22 @@ class AuthAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     __table_args__ = (Index("ix_auth_attempts_scope_key_created", "scope", "key", "created_at"),)
+
+
+class PasswordReset(Base):
+    """One "forgot my password" request: a single-use, short-lived token sent by e-mail.
+
+    Only the token's SHA-256 is stored, and only once the e-mail is written (by the
+    notifications consumer, after the request committed): neither the database nor the event
+    outbox (or Kafka) ever holds a usable token. Using it, or a newer request, ends it.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was used, or withdrawn (a newer request, a password change).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -187,3 +187,13 @@ def count_use(
         )
         return
     limit.hit(session, key, now=now)
+
+
+def password_resets_per_address() -> Limit:
+    """Password-reset requests from one address (10 an hour, whatever the accounts)."""
+    return Limit("reset_address", 10, timedelta(hours=1), "password-reset requests")
+
+
+def password_resets_per_account() -> Limit:
+    """Password-reset e-mails to one account (3 an hour): a stranger cannot flood a mailbox."""
+    return Limit("reset_account", 3, timedelta(hours=1), "password-reset requests")

@@ -110,6 +110,37 @@ class PasswordChangeIn(BaseModel):
     new_password: Password
 
 
+class ReauthIn(BaseModel):
+    """The current password, asked again before an action that cannot be undone (erasure)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+
+
+class PasswordResetIn(BaseModel):
+    """Ask for a password-reset link by e-mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, BeforeValidator(parse_account_email)]
+
+
+class PasswordResetConfirmIn(BaseModel):
+    """Choose a new password with the token of a reset link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    """The same answer whatever the account's existence (it tells nothing about it)."""
+
+    detail: str
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str

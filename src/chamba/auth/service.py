@@ -543,6 +543,30 @@ def logout_everywhere(session: Session, user: User, *, now: datetime | None = No
     session.flush()
 
 
+def reauthenticate(
+    session: Session,
+    user: User,
+    current_password: str,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+) -> None:
+    """Check the account's current password again before a sensitive action (erasure, a new
+    password or e-mail): a stolen access token or an unattended browser is not enough. A wrong
+    password counts as a failed login of the account (same progressive limit).
+
+    Raises:
+        TooManyAttempts; WrongCurrentPassword (the caller commits the count).
+    """
+    now = now or utcnow()
+    key = f"user:{user.id}"
+    per_account = ratelimit.login_per_account(settings)
+    per_account.check(session, key, now=now)
+    if not security.verify_password(current_password, user.password_hash, settings):
+        per_account.hit(session, key, now=now)
+        raise WrongCurrentPassword()
+
+
 def change_password(
     session: Session,
     current: Authenticated,
@@ -560,12 +584,7 @@ def change_password(
     """
     now = now or utcnow()
     user = current.user
-    key = f"user:{user.id}"
-    per_account = ratelimit.login_per_account(settings)
-    per_account.check(session, key, now=now)
-    if not security.verify_password(current_password, user.password_hash, settings):
-        per_account.hit(session, key, now=now)
-        raise WrongCurrentPassword()
+    reauthenticate(session, user, current_password, settings=settings, now=now)
     check_password_policy(new_password, email=user.email, phone=user.phone)
     user.password_hash = security.hash_password(new_password, settings)
     session.flush()

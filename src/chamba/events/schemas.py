@@ -363,3 +363,22 @@ class ModelPromoted(DomainEvent):
     key_field: ClassVar[str] = "kind"
     summary: ClassVar[str] = "The serving ranking model changed (promotion or rollback)."
     payload: ModelPayload
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+class PasswordResetPayload(Payload):
+    reset_id: int = Field(
+        description="The reset request; never the token nor the address (the token is made "
+        "when the e-mail is written)."
+    )
+
+
+@register
+class PasswordResetRequested(DomainEvent):
+    type: ClassVar[str] = "account.password_reset_requested"
+    family: ClassVar[str] = "account"
+    key_field: ClassVar[str] = "reset_id"
+    summary: ClassVar[str] = "Someone asked for a password-reset e-mail for an existing account."
+    payload: PasswordResetPayload

@@ -15,6 +15,7 @@ from chamba.events.schemas import (
     JobClosed,
     JobPosted,
     JobReopened,
+    PasswordResetRequested,
 )
 from chamba.notifications import service as notification_service
 from chamba.notifications.senders import DeliveryError
@@ -25,14 +26,24 @@ log = logging.getLogger(__name__)
 class NotificationConsumer(Consumer):
     """Inbox notifications (then e-mail): on ``job.posted`` for the seekers the job suits; on
     ``application.changed`` for the applicant an employer moved (or whose hire was undone); on
-    ``job.closed`` and ``job.reopened`` for the applicants still waiting.
+    ``job.closed`` and ``job.reopened`` for the applicants still waiting; on
+    ``account.password_reset_requested`` the reset e-mail (no inbox entry: its reader cannot
+    log in), with a token made as it is written.
 
     Args:
         sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
     """
 
     name = "notifications"
-    types = frozenset({JobPosted.type, JobClosed.type, JobReopened.type, ApplicationChanged.type})
+    types = frozenset(
+        {
+            JobPosted.type,
+            JobClosed.type,
+            JobReopened.type,
+            ApplicationChanged.type,
+            PasswordResetRequested.type,
+        }
+    )
     shared = True
 
     def __init__(self, sender: Any = None) -> None:
@@ -41,7 +52,13 @@ class NotificationConsumer(Consumer):
 
     def handle(self, session: Session, event: DomainEvent) -> AfterCommit:
         event_id = str(event.id)
-        if isinstance(event, ApplicationChanged):
+        if event.type == PasswordResetRequested.type:
+            if self.sender is None:  # no mail server: no token is made, none is lost
+                log.warning("password-reset e-mail not sent (no CHAMBA_SMTP_HOST): %s", event.id)
+                return None
+            reset = notification_service.password_reset_message(session, int(event.key))
+            messages = [reset] if reset is not None else []
+        elif isinstance(event, ApplicationChanged):
             payload = event.payload
             messages = notification_service.notify_application_changed(
                 session, payload.application_id, payload.status,

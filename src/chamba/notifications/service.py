@@ -159,6 +159,41 @@ def notify_job_matches(
     return messages
 
 
+RESET_SUBJECT_ES = "Chamba: elige una nueva contraseña"
+RESET_SUBJECT_EN = "Chamba: choose a new password"
+
+
+def password_reset_message(session: Session, reset_id: int) -> Message | None:
+    """The e-mail of a password-reset request, with a fresh single-use token in its link
+    (:func:`chamba.auth.reset.issue_token`); ``None`` when the request is no longer open.
+
+    The token lives only in this message: the database keeps its hash, the outbox its id.
+    """
+    from chamba.auth import reset as reset_service
+
+    issued = reset_service.issue_token(session, reset_id)
+    if issued is None:
+        return None
+    user, token = issued
+    assert user.email is not None
+    link = f"/clave/nueva?token={token}"
+    if user.language == "en":
+        body = (
+            "Someone (we hope you) asked to choose a new password for your Chamba account.\n"
+            f"Open this link within a short time to do it: {link}\n"
+            f"Or, in an app: POST /api/v1/auth/password-reset/confirm with the token {token}\n\n"
+            "If it was not you, ignore this message: your password stays as it is."
+        )
+        return Message(to=user.email, subject=RESET_SUBJECT_EN, body=body)
+    body = (
+        "Alguien (esperamos que tú) pidió elegir una nueva contraseña para tu cuenta de "
+        f"Chamba.\nAbre este enlace pronto para hacerlo: {link}\n"
+        f"O, en una aplicación: POST /api/v1/auth/password-reset/confirm con el código {token}"
+        "\n\nSi no fuiste tú, ignora este mensaje: tu contraseña sigue igual."
+    )
+    return Message(to=user.email, subject=RESET_SUBJECT_ES, body=body)
+
+
 def _email_body(job_id: int, title: str, english: bool) -> str:
     if english:
         return (

@@ -48,6 +48,7 @@ def install_web(app: FastAPI) -> None:
     from chamba.web.employer import router as employer_router
     from chamba.web.inbox import router as inbox_router
     from chamba.web.panorama import router as panorama_router
+    from chamba.web.password import router as password_router
     from chamba.web.provider import router as provider_router
     from chamba.web.report import router as report_router
     from chamba.web.seeker import router as seeker_router
@@ -59,6 +60,7 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(accounts_router)
+    app.include_router(password_router)
     app.include_router(seeker_router)
     app.include_router(browse_router)
     app.include_router(counsel_me_router)
