@@ -11,7 +11,9 @@ What it does:
 2. Prepares the demo once per data folder (``chamba demo --size N --no-serve``; SQLite, or a
    PostgreSQL database of a ``pgserver`` instance with ``--postgresql``) and copies it for the
    run, so every run starts from the same data.
-3. Gives 64 demo people log-ins (seekers) and logs them and the demo employer in.
+3. Gives ``--seekers`` demo people (128) log-ins and logs them and the demo employer in; each
+   request picks one of them at random, as many people using the app at once would (one
+   token for everything would hit the per-user rate limit of costly requests).
 4. Starts ``chamba serve`` (``--workers`` passed when given; the code under ``--src``, so an
    older tree can be measured with the same script) and waits until matching answers.
 5. At each connection count: ``/health`` (the baseline of the same run), then each route alone
@@ -20,7 +22,8 @@ What it does:
    per thread so that every response is attributed to its route.
 
 Prints one JSON object: per connection count and route, requests per second, p50/p99 latency
-(ms), status classes (``2xx``, ``4xx``, ``5xx``: an "already applied" 409 is a 4xx), time-outs
+(ms), status classes (``2xx``, ``4xx``, ``5xx``: an "already applied" 409 is a 4xx; ``429``,
+rate limited, apart: a run that counts 429s measures the limiter, not the route), time-outs
 and socket errors; the ratio of match to ``/health`` throughput; and the ERROR lines the server
 logged. Nothing here is asserted: the numbers are compared by whoever reads them.
 """
@@ -62,7 +65,6 @@ end
 
 function init(args)
   math.randomseed(tid * 7919)
-  seeker = cfg.seekers[((tid - 1) % #cfg.seekers) + 1]
   pending = {}
   counts = {}
 end
@@ -83,6 +85,8 @@ local function job_id() return cfg.jobs[math.random(#cfg.jobs)] end
 function request()
   local route = pick()
   table.insert(pending, route)
+  -- every request as one of many seekers, so that no one trips the per-user rate limit
+  local seeker = cfg.seekers[math.random(#cfg.seekers)]
   local auth = {["Authorization"] = "Bearer " .. seeker, ["Content-Type"] = "application/json"}
   if route == "health" then
     return wrk.format("GET", "/health")
@@ -113,6 +117,7 @@ end
 function response(status, headers, body)
   local route = table.remove(pending, 1) or "?"
   local class = tostring(math.floor(status / 100)) .. "xx"
+  if status == 429 then class = "429" end  -- rate limited: reported apart from other 4xx
   local key = route .. "|" .. class
   counts[key] = (counts[key] or 0) + 1
 end
@@ -352,6 +357,7 @@ def main() -> None:
         "--settle", type=int, default=30, help="Seconds to let every worker load before measuring."
     )
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--seekers", type=int, default=128, help="Seekers sending requests.")
     parser.add_argument("--routes", default=",".join((*ROUTES, "mixed")))
     parser.add_argument("--data-dir", default=None, help="Where the demo is kept between runs.")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="Chamba source to run.")
@@ -362,7 +368,7 @@ def main() -> None:
     args.data_dir = args.data_dir or str(Path(tempfile.gettempdir()) / f"chamba-bench-{args.size}")
     wrk = ensure_wrk()
     env, run_dir = prepare_data(args)
-    world = make_seekers(env, 64)
+    world = make_seekers(env, args.seekers)
     print(f"data ready in {run_dir}", file=sys.stderr, flush=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"

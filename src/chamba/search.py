@@ -15,9 +15,11 @@ personal data, so storing them normalised leaks nothing.
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 import numpy as np
@@ -39,6 +41,12 @@ STOPWORDS: Final = frozenset(
     """.split()
 )
 """Words that say nothing about a job or a person (folded, as :func:`normalize` leaves them)."""
+WORDS_CACHE_SIZE: Final = 50_000
+"""Short texts (single tokens, queries) whose :func:`words` each process remembers."""
+DOC_CACHE_SIZE: Final = 20_000
+"""Documents (a posting's text) whose :func:`doc_terms` each process remembers: every match
+request reads the terms of hundreds of postings, and folding their text again each time was
+most of a request's cost. About 5 KB each, so at most ~100 MB per process."""
 
 
 def search_fields(title: str | None, description: str | None) -> dict[str, str]:
@@ -95,11 +103,21 @@ def words(text: str | None) -> list[str]:
         >>> words("Manejo del SIAF, nivel 2")
         ['manejo', 'siaf']
     """
-    return [
-        w
-        for w in normalize(text or "").split()
+    text = text or ""
+    if len(text) > 200:  # a document: folded once, not remembered here (see doc_terms)
+        return list(_fold(text))
+    return list(_short_words(text))
+
+
+def _fold(text: str) -> tuple[str, ...]:
+    return tuple(
+        sys.intern(w)
+        for w in normalize(text).split()
         if len(w) > 1 and w not in STOPWORDS and not w.isdigit()
-    ]
+    )
+
+
+_short_words = lru_cache(maxsize=WORDS_CACHE_SIZE)(_fold)
 
 
 def stem(word: str) -> str:
@@ -128,6 +146,31 @@ def terms(text: str | None) -> list[str]:
     """
     found = words(text)
     return found + [f"~{stem(w)}" for w in found]
+
+
+@dataclass(frozen=True, slots=True)
+class DocTerms:
+    """A document's term frequencies and its length in terms (what BM25 reads of it)."""
+
+    counts: Mapping[str, int]
+    length: int
+
+
+@lru_cache(maxsize=DOC_CACHE_SIZE)
+def doc_terms(text: str) -> DocTerms:
+    """The :func:`terms` of ``text`` counted, remembered per process by the text itself (so a
+    changed posting is simply a new text; nothing needs invalidating). Read-only.
+
+    Example:
+        >>> doc_terms("Cajera, cajera con SIAF").counts["cajera"]
+        2
+    """
+    found = terms(text)
+    tf: dict[str, int] = {}
+    for w in found:
+        w = sys.intern(w)
+        tf[w] = tf.get(w, 0) + 1
+    return DocTerms(tf, len(found))
 
 
 def idf_of(df: Mapping[str, int], n_docs: int) -> Callable[[str], float]:
@@ -164,9 +207,19 @@ class Corpus:
         return idf_of(self.df, self.n_docs)
 
 
+def _corpus_of_counts(counts: Sequence[Mapping[str, int]], sizes: Sequence[int]) -> Corpus:
+    """:meth:`Corpus.of` the documents whose term counts are ``counts``."""
+    df: dict[str, int] = defaultdict(int)
+    for tf in counts:
+        for w in tf:
+            df[w] += 1
+    n, total = len(counts), sum(sizes)
+    return Corpus(dict(df), n, total / n if n and total else 1.0)
+
+
 def lexical_scores(
     queries: Sequence[Sequence[str]],
-    docs: Sequence[Sequence[str]],
+    docs: Sequence[Sequence[str] | DocTerms],
     qi: npt.NDArray[np.int64],
     di: npt.NDArray[np.int64],
     *,
@@ -178,7 +231,7 @@ def lexical_scores(
 
     Args:
         queries: the terms of each query (:func:`terms`).
-        docs: the terms of each document.
+        docs: the terms of each document, or their counts (:func:`doc_terms`).
         qi, di: ``(pairs,)`` indexes into ``queries`` and ``docs``.
         idf: the weight of a term (e.g. :func:`idf_of` over a whole corpus); default: idf
             over ``docs`` when ``idf_from_docs`` and there are at least
@@ -190,18 +243,24 @@ def lexical_scores(
         terms ``t``, where ``sat = tf / (tf + k1 (1 - b + b |d| / avgdl))`` is BM25's saturated,
         length-normalised term frequency (below 1); 0 for an empty query.
     """
-    counts: list[dict[str, int]] = []
+    counts: list[Mapping[str, int]] = []
+    sizes: list[int] = []
     for doc in docs:
+        if isinstance(doc, DocTerms):
+            counts.append(doc.counts)
+            sizes.append(doc.length)
+            continue
         tf: dict[str, int] = defaultdict(int)
         for w in doc:
             tf[w] += 1
         counts.append(tf)
-    lengths = np.array([len(d) for d in docs], dtype=np.float64)
+        sizes.append(len(doc))
+    lengths = np.array(sizes, dtype=np.float64)
     if avgdl is None or avgdl <= 0:
         avgdl = float(lengths.mean()) if lengths.size and lengths.mean() > 0 else 1.0
     if idf is None:
         if idf_from_docs and len(docs) >= LEXICAL_MIN_DOCS:
-            idf = Corpus.of(docs).idf()
+            idf = _corpus_of_counts(counts, sizes).idf()
         else:
 
             def idf(word: str) -> float:

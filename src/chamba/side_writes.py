@@ -187,7 +187,9 @@ class SideWriter:
         return written
 
     def _write_one_by_one(
-        self, batch: list[tuple[Table, dict[str, Any]]], work: dict[Any, Callable[[Connection], Any]]
+        self,
+        batch: list[tuple[Table, dict[str, Any]]],
+        work: dict[Any, Callable[[Connection], Any]],
     ) -> int:
         """Write each row (and each piece of work) in its own transaction; drop those that break
         a constraint. Other errors (the database went away) put the rest back in the queue."""

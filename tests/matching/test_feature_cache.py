@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.matching.index_support import BACKENDS, db, pg_module_url
 from tests.support.encoders import HashEncoder
@@ -129,6 +129,37 @@ def test_cached_and_uncached_results_are_the_same(world: World) -> None:
     missing = _item(cached[0], ids["welder"])["explanation"]["missing_essential"]
     assert [m["id"] for m in missing] == ["t_weld"]
     assert missing[0]["courses"][0]["provider"] == "SENATI"
+
+
+def test_candidate_rows_come_from_the_cache_until_the_job_changes(world: World) -> None:
+    factory, store, _, ids = world
+    jobs = [ids["carpenter"], ids["welder"], ids["helper"]]
+    # GIVEN a ranking that read the candidates' rows
+    _pages(factory, store.indexes, ids)
+    assert sorted(store.cache.job_rows(jobs)) == sorted(jobs)
+    # WHEN the next ranking runs
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        statements.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = _pages(factory, store.indexes, ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # THEN it reads no job's row from SQL again
+    assert not [q for q in statements if "jobs.description" in q and "jobs.id IN" in q]
+    # and a changed job is read afresh
+    with factory() as s:
+        s.get_one(Job, ids["welder"]).title = "Soldador MIG"
+        s.commit()
+    assert ids["welder"] not in store.cache.job_rows(jobs)
+    after = _pages(factory, store.indexes, ids)
+    assert _item(after[0], ids["welder"])["title"] == "Soldador MIG"
+    assert after == _pages(factory, _uncached(store.indexes), ids)
+    assert _item(again[0], ids["welder"])["title"] == "Soldador"
 
 
 def test_a_skill_added_to_a_job_is_seen_at_once(world: World) -> None:

@@ -8,6 +8,8 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
   only while the ORM row the request loaded has the same version, so a changed job is re-read
   even before any hook runs;
+* **job rows** per job id (:class:`~chamba.matching.features.JobRow`: what ranking and its
+  explanations read of a candidate), dropped when the job changes, like its row of the job table;
 * **the job table** (:class:`~chamba.matching.job_table.JobTable`): the columns of every open job
   that the hard filters read, so a request filters in numpy instead of fetching thousands of
   rows; the rows of changed jobs are re-read (one query by id) before the next use;
@@ -63,6 +65,7 @@ class FeatureCache:
         self.generation = 0
         self._lock = threading.Lock()
         self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
+        self._rows: dict[int, Any] = {}
         self._rarity: Any = None
         self._words: tuple[float, Any] | None = None  # (monotonic time stored, table)
         self._courses: dict[Hashable, tuple[Any, ...]] = {}
@@ -84,6 +87,11 @@ class FeatureCache:
         self.hits += len(out)
         self.misses += len(versions) - len(out)
         return out
+
+    def job_rows(self, job_ids: Iterable[int]) -> dict[int, Any]:
+        """The cached :class:`~chamba.matching.features.JobRow` of each of ``job_ids`` held."""
+        rows = self._rows
+        return {j: row for j in job_ids if (row := rows.get(j)) is not None}
 
     def rarity(self) -> Any:
         """The cached rarity table (``None`` when it must be computed)."""
@@ -129,6 +137,15 @@ class FeatureCache:
                 self._jobs = dict(keep)
             self._jobs.update(entries)
 
+    def put_job_rows(self, rows: Mapping[int, Any], generation: int) -> None:
+        """Store ``{job_id: JobRow}`` read at ``generation``."""
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._rows) + len(rows) > self.max_jobs:
+                self._rows = dict(list(self._rows.items())[len(self._rows) // 2 :])
+            self._rows.update(rows)
+
     def put_rarity(self, table: Any, generation: int) -> None:
         with self._lock:
             if generation == self.generation:
@@ -168,6 +185,7 @@ class FeatureCache:
             self.generation += 1
             for job_id in job_ids:
                 self._jobs.pop(int(job_id), None)
+                self._rows.pop(int(job_id), None)
                 if self._table is not None:
                     self._dirty[int(job_id)] = self.generation
             self._rarity = None
@@ -183,6 +201,7 @@ class FeatureCache:
         with self._lock:
             self.generation += 1
             self._jobs = {}
+            self._rows = {}
             self._rarity = None
             self._words = None
             self._courses = {}

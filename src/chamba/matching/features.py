@@ -75,7 +75,7 @@ from chamba.matching.filters import coords, haversine
 from chamba.matching.job_table import JobTable
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person, PersonSkill
-from chamba.search import Corpus, lexical_scores, terms
+from chamba.search import Corpus, DocTerms, doc_terms, lexical_scores, terms
 from chamba.vocab import TIME_SLOTS, EducationLevel, Requirement
 
 FloatArray = npt.NDArray[np.float64]
@@ -183,8 +183,18 @@ def person_words(person: Person, labels: Sequence[str], own_words: bool = True) 
 def job_words(job: Job) -> list[str]:
     """The terms a job's lexical match reads: its title twice, then its description (read from
     the row's own title and description, so a job as it was at some time reads as it was)."""
+    return terms(_job_text(job))
+
+
+def job_doc(job: Job) -> DocTerms:
+    """:func:`job_words` counted (remembered per process by the text, see
+    :func:`~chamba.search.doc_terms`)."""
+    return doc_terms(_job_text(job))
+
+
+def _job_text(job: Job) -> str:
     title = job.title or ""
-    return terms(f"{title} {title} {job.description or ''}")
+    return f"{title} {title} {job.description or ''}"
 
 
 def education_rank(level: EducationLevel | str | None) -> int:
@@ -354,13 +364,22 @@ class FeatureContext:
         return table  # type: ignore[no-any-return]
 
     def job_rows(self, job_ids: Sequence[int]) -> list[Job]:
-        """:class:`JobRow` of each job in ``job_ids`` that exists, in that order (one query per
-        5,000 ids). Typed as ``Job``: a ``JobRow`` reads like one for ranking."""
+        """:class:`JobRow` of each job in ``job_ids`` that exists, in that order: from the cache
+        for jobs read before and unchanged since, else one query per 5,000 ids. Typed as
+        ``Job``: a ``JobRow`` reads like one for ranking."""
         found: dict[int, JobRow] = {}
         items = [int(i) for i in job_ids]
-        for chunk in _chunks(items):
+        cache = self.shared_cache()
+        if cache is not None:  # rows of unchanged jobs from earlier requests
+            generation = generation_for(self.session, cache)
+            found.update(cache.job_rows(items))
+        loaded: dict[int, JobRow] = {}
+        for chunk in _chunks([i for i in items if i not in found]):
             for row in self.session.execute(select(*_JOB_ROW_COLUMNS).where(Job.id.in_(chunk))):
-                found[row[0]] = JobRow(*row)
+                loaded[row[0]] = JobRow(*row)
+        if cache is not None and loaded:
+            cache.put_job_rows(loaded, generation)
+        found.update(loaded)
         self.job_versions.update({i: version_of(r.updated_at) for i, r in found.items()})
         return [found[i] for i in items if i in found]  # type: ignore[misc]
 
@@ -606,7 +625,7 @@ def _lexical(
         )
         for p in people
     ]
-    docs = [job_words(j) for j in jobs]
+    docs = [job_doc(j) for j in jobs]
     corpus = ctx.corpus()
     return lexical_scores(queries, docs, pi, ji, idf=corpus.idf(), avgdl=corpus.avgdl)
 

@@ -66,7 +66,7 @@ from chamba.matching.filters import (
 from chamba.matching.schemas import Explanation, Lang, MatchItem, MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.people.models import Person, PersonSkill
-from chamba.search import lexical_scores, terms
+from chamba.search import DocTerms, doc_terms, lexical_scores, terms
 from chamba.vocab import Requirement
 
 IdArray = npt.NDArray[np.int64]
@@ -286,7 +286,7 @@ def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) 
     if not words or allowed.size == 0 or allowed.size > LEXICAL_SCAN_MAX:
         return []
     ids: list[int] = []
-    docs: list[list[str]] = []
+    docs: list[DocTerms] = []
     items = allowed.tolist()
     for start in range(0, len(items), 5000):
         rows = ctx.session.execute(
@@ -296,7 +296,7 @@ def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) 
         )
         for job_id, title, text in rows:
             ids.append(int(job_id))
-            docs.append(terms(f"{title} {text}"))
+            docs.append(doc_terms(f"{title} {text}"))
     scores = lexical_scores([words], docs, np.zeros(len(ids), np.int64), np.arange(len(ids)))
     found = np.array(ids, dtype=np.int64)
     keep = scores > 0
