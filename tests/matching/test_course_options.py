@@ -178,3 +178,15 @@ def test_ranked_options_equal_the_full_reference(session: Session) -> None:
                 used = limit if limit is not None else CourseConstraints.defaults_for(person)
                 # THEN the numpy ranking picks the same options, in the same order
                 assert got == _reference(session, person, skills, used, per_skill)
+
+
+def test_positions_of_chosen_courses_equal_the_membership_test() -> None:
+    import numpy as np
+
+    from chamba.matching.course_options import _positions
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        ids = np.unique(rng.integers(0, 60, rng.integers(0, 30)))
+        wanted = np.unique(rng.integers(0, 70, rng.integers(0, 30)))
+        assert _positions(ids, wanted) == np.flatnonzero(np.isin(ids, wanted)).tolist()

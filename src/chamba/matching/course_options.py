@@ -462,17 +462,21 @@ def course_options(
     picked = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
     # The chosen courses' options, built exactly as load_options builds them (every requested
     # skill each teaches, its lowest level, its checks).
-    rows = [
-        row
-        for block in blocks.values()
-        for k in np.flatnonzero(np.isin(block.ids, picked)).tolist()
-        for row in (block.rows[k],)
-    ]
+    rows = [block.rows[k] for block in blocks.values() for k in _positions(block.ids, picked)]
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
     names.update(_provider_names(session, unnamed))
     by_id = {o.course_id: o for o in _options(rows, names, person, limits, day)}
     return {skill_id: [by_id[int(c)] for c in chosen[skill_id]] for skill_id in wanted}
+
+
+def _positions(ids: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> list[int]:
+    """Indexes into ``ids`` (ascending, unique) of the values of ``wanted`` (ascending) it holds."""
+    if ids.size == 0 or wanted.size == 0:
+        return []
+    pos = np.searchsorted(ids, wanted)  # (len(wanted),)
+    pos = pos[pos < ids.size]
+    return pos[ids[pos] == wanted[: pos.size]].tolist()
 
 
 def _best(
