@@ -136,6 +136,7 @@ def client(seeded_engine: Engine, seeded_session: Session) -> Any:
     from fastapi.testclient import TestClient
 
     from chamba.api.app import create_app
+    from chamba.db import roll_back_unkept
     from chamba.deps import get_session
 
     app = create_app(get_settings(), seeded_engine)
@@ -145,7 +146,7 @@ def client(seeded_engine: Engine, seeded_session: Session) -> Any:
             yield seeded_session
             seeded_session.commit()
         except BaseException:
-            seeded_session.rollback()
+            roll_back_unkept(seeded_session)  # as get_session: what keep_so_far kept persists
             raise
 
     app.dependency_overrides[get_session] = _session

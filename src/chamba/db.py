@@ -252,16 +252,56 @@ def on_session_factory(setup: Callable[[sessionmaker[Session]], None]) -> None:
 
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A unit of work: commits on success, rolls back on error. Services never commit."""
+    """A unit of work: commits on success, rolls back on error (all but what
+    :func:`keep_so_far` kept). Services never commit."""
     session = session_factory(engine or get_engine())()
     try:
         yield session
         session.commit()
     except BaseException:
-        session.rollback()
+        roll_back_unkept(session)
         raise
     finally:
         session.close()
+
+
+#: ``Session.info`` key: the savepoints begun by :func:`keep_so_far`, innermost last.
+KEPT_KEY = "chamba.db.kept"
+
+
+def keep_so_far(session: Session) -> None:
+    """Make what ``session`` wrote so far persist even if its unit of work then fails.
+
+    For the records a refusal writes before it is raised (a counted failed login, a revoked or
+    rotated login): the unit of work (:func:`session_scope`, the request's session dependency)
+    then rolls back only what came after the last call, and commits the rest. Called by the
+    request layer (:func:`kept_on`, the web's login check), never by a service.
+    """
+    session.info.setdefault(KEPT_KEY, []).append(session.begin_nested())
+
+
+@contextmanager
+def kept_on(session: Session, *errors: type[BaseException]) -> Iterator[None]:
+    """What was written before one of ``errors`` is raised persists (:func:`keep_so_far`)."""
+    try:
+        yield
+    except errors:
+        keep_so_far(session)
+        raise
+
+
+def roll_back_unkept(session: Session) -> None:
+    """The error path of a unit of work: roll back to the last :func:`keep_so_far` and commit
+    what came before it; roll everything back when nothing was kept (or that fails)."""
+    kept = session.info.pop(KEPT_KEY, None)
+    if kept and kept[-1].is_active:
+        try:
+            kept[-1].rollback()
+            session.commit()
+            return
+        except Exception:  # the kept part cannot be written either: drop it all
+            pass
+    session.rollback()
 
 
 def alembic_config(url: str) -> Any:

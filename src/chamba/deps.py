@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.config import Settings
-from chamba.db import begin_write, session_scope
+from chamba.db import begin_write, roll_back_unkept, session_scope
 
 #: Methods whose requests may change data: their transaction begins as a writer.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,7 +40,8 @@ def get_session(
     request: Request,
     _turn: Annotated[None, Depends(sqlite_write_turn, scope="function")] = None,
 ) -> Iterator[Session]:
-    """One session per request: commits when the handler succeeds, rolls back on any error.
+    """One session per request: commits when the handler succeeds, rolls back on any error
+    (all but what :func:`chamba.db.keep_so_far` kept).
 
     A request with an unsafe method (POST, PUT, PATCH, DELETE) begins its transaction as a
     writer (:func:`~chamba.db.begin_write`: ``BEGIN IMMEDIATE`` on SQLite), so that a write after
@@ -66,7 +67,7 @@ def get_session(
         yield session
         session.commit()
     except BaseException:
-        session.rollback()
+        roll_back_unkept(session)  # what keep_so_far kept (counted attempts...) persists
         raise
     finally:
         session.close()

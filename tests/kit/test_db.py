@@ -13,7 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import chamba.models  # noqa: F401
-from chamba.db import Base, blind_index, include_object, make_engine, migrate
+from chamba.db import (
+    Base,
+    blind_index,
+    include_object,
+    keep_so_far,
+    kept_on,
+    make_engine,
+    migrate,
+    session_scope,
+)
 from chamba.jobs.models import Job
 from chamba.people.models import Person
 
@@ -94,6 +103,52 @@ def test_savepoints_roll_back_only_their_own_work(tmp_path: Path) -> None:
     with Session(engine) as session:
         titles = set(session.scalars(select(Job.title)))
     assert titles == {"Kept"}
+    engine.dispose()
+
+
+class _Refused(Exception):
+    pass
+
+
+def _failing_unit(engine: Engine) -> None:
+    """Writes, keeps that, writes more, then fails."""
+    with session_scope(engine) as session:
+        session.add(Job(title="Counted attempt"))
+        keep_so_far(session)
+        session.add(Job(title="Page work"))
+        session.flush()
+        raise RuntimeError("the page failed")
+
+
+def _refusing_unit(engine: Engine, title: str, error: Exception) -> None:
+    """Writes, then raises ``error`` inside ``kept_on(_Refused)``."""
+    with session_scope(engine) as session, kept_on(session, _Refused):
+        session.add(Job(title=title))
+        raise error
+
+
+def test_a_failed_unit_of_work_keeps_only_what_keep_so_far_kept(tmp_path: Path) -> None:
+    # GIVEN a unit of work that writes, keeps that, writes more, then fails
+    engine = make_engine(f"sqlite:///{tmp_path / 'kept.db'}")
+    migrate(engine)
+    with pytest.raises(RuntimeError, match="page failed"):
+        _failing_unit(engine)
+    # THEN what came before keep_so_far is committed and the rest rolled back
+    with Session(engine) as session:
+        assert set(session.scalars(select(Job.title))) == {"Counted attempt"}
+    # AND a refusal named by kept_on keeps what came before it; other errors keep nothing
+    with pytest.raises(_Refused):
+        _refusing_unit(engine, "Refused but counted", _Refused())
+    with pytest.raises(KeyError):
+        _refusing_unit(engine, "Rolled back", KeyError("other"))
+    # AND a unit of work that succeeds after keep_so_far commits everything
+    with session_scope(engine) as session:
+        keep_so_far(session)
+        session.add(Job(title="After the savepoint"))
+    with Session(engine) as session:
+        assert set(session.scalars(select(Job.title))) == {
+            "Counted attempt", "Refused but counted", "After the savepoint",
+        }  # fmt: skip
     engine.dispose()
 
 

@@ -3,12 +3,14 @@ people and applicants only), moving applications, closing; authorisation and CSR
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.auth.models import Role
+from chamba.jobs.models import Job
 from chamba.web import csrf
 
 from .conftest import login_as
@@ -56,6 +58,33 @@ def test_publish_keeps_input_on_error(
     assert 'id="skills-error"' in page.text
     assert 'value="abc"' in page.text
     assert "Elige dónde es el trabajo" in page.text
+
+
+def test_the_confirm_form_is_checked_by_the_api_schema(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session, fast_matching: Any
+) -> None:
+    # GIVEN an employer on the confirm form
+    login_as(web, make_web_user(Role.EMPLOYER))
+    place = {"departamento": "15", "provincia": "1501", "distrito": "150101"}
+    base = {**TEXT, **place, "shown": ["cash_register"], "skill": ["cash_register"]}
+    # WHEN the hours are out of range and the maximum pay is below the minimum
+    data = {**base, "horas": "90", "sueldo_min": "1500", "sueldo_max": "1200"}
+    page = web.post("/empleador/ofertas/publicar", data={**data, csrf.FIELD_NAME: token})
+    # THEN each error of JobCreate stands next to its field, in words
+    assert page.status_code == 422
+    assert 'id="horas-error"' in page.text
+    assert 'id="sueldo_max-error"' in page.text
+    assert "no puede ser menor que el mínimo" in page.text
+    # AND pay written the Peruvian way is read as the API reads it (1.500,50 = S/ 1500.50)
+    data = {**base, "horas": "40 h", "sueldo_min": "1.500,50", "sueldo_max": "S/ 2,000"}
+    page = web.post(
+        "/empleador/ofertas/publicar", data={**data, csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert page.status_code == 303, page.text
+    job = seeded_session.get(Job, int(page.headers["location"].split("/")[-1].split("?")[0]))
+    assert job is not None
+    assert (job.hours_per_week, job.wage_min, job.wage_max) == (40, Decimal("1500.50"), 2000)
 
 
 def test_candidates_are_explained_and_moved_to_hired(

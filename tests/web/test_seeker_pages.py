@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.support.factories import LIMA_CERCADO, job_body
 
-from chamba.auth.models import Role
+from chamba.auth import security
+from chamba.auth.models import RefreshToken, Role
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobCreate
 from chamba.orgs.models import Organisation, OrgKind
@@ -94,6 +96,26 @@ def test_expired_access_token_is_refreshed(web: Any, make_web_user: Any) -> None
     assert page.status_code == 200
     assert COOKIE_NAME in page.headers["set-cookie"]
     assert actor.cookie not in page.headers["set-cookie"]
+
+
+def test_a_refreshed_login_persists_even_when_the_page_then_fails(
+    web: Any, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a seeker whose access token expired
+    actor = make_web_user(Role.SEEKER, access_expired=True)
+    login_as(web, actor)
+    refresh = actor.cookie.split("|")[1]
+    # WHEN the page they open fails (an unknown job: a 404, the request rolls back)
+    page = web.get("/empleos/2000000000", follow_redirects=False)
+    assert page.status_code == 404
+    assert COOKIE_NAME in page.headers["set-cookie"]  # the browser got the new pair
+    # THEN the rotation of their refresh token was kept (not rolled back with the page)
+    row = seeded_session.scalars(
+        select(RefreshToken).where(RefreshToken.token_hash == security.token_hash(refresh))
+    ).one()
+    assert row.rotated_at is not None
+    # AND the next page works with the new cookie
+    assert web.get("/perfil", follow_redirects=False).status_code == 200
 
 
 def test_log_out_ends_the_login(web: Any, token: str, make_web_user: Any) -> None:

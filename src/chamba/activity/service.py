@@ -262,6 +262,11 @@ def applications_to(session: Session, job: Job) -> list[Application]:
     return repository.applications_to_job(session, job.id)
 
 
+def application_of(session: Session, job: Job, person: Person) -> Application | None:
+    """The person's application to the job, if any (withdrawn included)."""
+    return repository.application_of(session, job.id, person.id)
+
+
 def get_application(session: Session, application_id: int) -> Application:
     """The application, or :class:`ApplicationNotFound`."""
     application = repository.application_by_id(session, application_id)

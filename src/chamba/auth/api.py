@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy.orm import Session
 
 from chamba.audit.deps import AuditDep
 from chamba.auth import reset as reset_service
@@ -44,26 +41,13 @@ from chamba.auth.schemas import (
     UserPage,
     UserUpdate,
 )
+from chamba.db import kept_on
 from chamba.deps import SessionDep, SettingsDep
 from chamba.errors import InvalidInput
 from chamba.params import Page, UserId
 from chamba.problems import responses
 
 router = APIRouter(tags=["auth"])
-
-
-@contextmanager
-def commit_even_if(session: Session, *errors: type[Exception]) -> Iterator[None]:
-    """Keep what the service wrote (counted attempts, a revoked session) when it refuses.
-
-    The request owns the transaction and rolls back on errors; these refusals are themselves
-    security records that must persist, so they are committed before the error propagates.
-    """
-    try:
-        yield
-    except errors:
-        session.commit()
-        raise
 
 
 @router.post(
@@ -75,7 +59,7 @@ def commit_even_if(session: Session, *errors: type[Exception]) -> Iterator[None]
 def register(
     data: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientDep
 ) -> UserOut:
-    with commit_even_if(session, StaffRoleRefused, AccountExists, WeakPassword, InvalidInput):
+    with kept_on(session, StaffRoleRefused, AccountExists, WeakPassword, InvalidInput):
         user = service.register(session, data, client=client, settings=settings)
     return UserOut.model_validate(user)
 
@@ -88,7 +72,7 @@ def register(
 def login(
     data: LoginIn, session: SessionDep, settings: SettingsDep, client: ClientDep
 ) -> TokenPair:
-    with commit_even_if(session, InvalidCredentials):
+    with kept_on(session, InvalidCredentials):
         return service.login(session, data, client=client, settings=settings)
 
 
@@ -98,7 +82,7 @@ def login(
     responses=responses(InvalidRefreshToken),
 )
 def refresh(data: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenPair:
-    with commit_even_if(session, InvalidRefreshToken):
+    with kept_on(session, InvalidRefreshToken):
         return service.refresh(session, data.refresh_token, settings=settings)
 
 
@@ -133,7 +117,7 @@ def logout_everywhere(login: CurrentLogin, session: SessionDep) -> Response:
 def change_password(
     data: PasswordChangeIn, login: CurrentLogin, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    with commit_even_if(session, WrongCurrentPassword):
+    with kept_on(session, WrongCurrentPassword):
         service.change_password(
             session, login, data.current_password, data.new_password, settings=settings
         )

@@ -57,15 +57,7 @@ def search_courses(
 def create_course(
     data: CourseCreate, user: ProviderUser, session: SessionDep, encoder: EncoderDep
 ) -> CourseOut:
-    org, _ = org_service.organisation_for_account(
-        session,
-        OrgKind.PROVIDER,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        name=user.name,
-    )
-    if user.organisation_id != org.id:
-        user.organisation_id = org.id
+    org = org_service.account_organisation(session, OrgKind.PROVIDER, user)
     course = service.publish_course(
         session, data, provider_id=org.id, lang=user.language, encoder=encoder
     )

@@ -100,6 +100,14 @@ def parse_start_dates(value: Any) -> list[str]:
     return sorted(d.isoformat() for d in days if d is not None)
 
 
+class LocationNeeded(ValueError):
+    """An in-person or hybrid course without a place."""
+
+
+class CostOfAFreeCourse(ValueError):
+    """A course marked free that has a cost."""
+
+
 def _required_hours(value: Any) -> int:
     hours = parse_int(value, low=1, high=5_000, what="number of hours")
     if hours is None:
@@ -206,7 +214,7 @@ class CourseCreate(BaseModel):
     def _located(cls, value: Modality, info: ValidationInfo) -> Modality:
         location = info.data.get("location")
         if value != Modality.ONLINE and (location is None or location.ubigeo is None):
-            raise ValueError(
+            raise LocationNeeded(
                 "an in-person or hybrid course needs location.ubigeo (an ubigeo code or "
                 "'District, Province')"
             )
@@ -217,7 +225,7 @@ class CourseCreate(BaseModel):
     def _free(cls, value: bool | None, info: ValidationInfo) -> bool | None:
         cost = info.data.get("cost")
         if value and cost:
-            raise ValueError(f"a free course cannot cost S/ {cost}")
+            raise CostOfAFreeCourse(f"a free course cannot cost S/ {cost}")
         return value
 
     @field_validator("skills")

@@ -226,6 +226,11 @@ def search_courses(
     return CoursePage(items=present(session, courses), total=total, page=page, per_page=per_page)
 
 
+def of_provider(session: Session, organisation_id: int) -> list[Course]:
+    """A provider organisation's courses (closed ones included), newest first."""
+    return repository.of_provider(session, organisation_id)
+
+
 def get_course(session: Session, course_id: int) -> Course:
     """The course with its skills loaded.
 
@@ -357,10 +362,15 @@ def merged_change(course: Course, changes: Mapping[str, Any]) -> CourseCreate:
     Raises:
         pydantic.ValidationError: the merged course is not valid.
     """
+    return CourseCreate.model_validate(merged_input(course, changes))
+
+
+def merged_input(course: Course, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The input :func:`merged_change` checks: the stored course with ``changes`` over it."""
     merged = {**course_as_input(course), **changes}
     if "cost" in changes and "is_free" not in changes:
         merged["is_free"] = None  # recomputed from the new cost
-    return CourseCreate.model_validate(merged)
+    return merged
 
 
 def update_course(

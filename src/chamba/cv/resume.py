@@ -23,7 +23,7 @@ from chamba.ingest.jsonresume import is_resume, resumes
 from chamba.people import service as people_service
 from chamba.people.models import Person
 from chamba.people.schemas import ProposedSkillOut
-from chamba.vocab import SkillLevel, SkillSource
+from chamba.vocab import SkillSource
 
 SCHEMA_URL: Final = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"
 MAX_DESCRIPTION: Final = 5000
@@ -123,19 +123,8 @@ def import_resume(
         if isinstance(s, dict) and isinstance(s.get("skill"), str)
     ]
     text = ". ".join(n[:100] for n in names[:200])
-    proposed = people_service.propose_skills(session, person, text, lang) if text else []
+    proposed = people_service.propose_skills_out(session, person, text, lang) if text else []
     session.flush()
     if changed:
         emit(session, ProfileUpdated.about(person))
-    return changed, [
-        ProposedSkillOut(
-            id=p.skill_id,
-            label=p.label,
-            esco_uri=p.esco_uri,
-            confidence=p.confidence,
-            evidence=p.evidence,
-            level=SkillLevel(p.level) if p.level else None,
-            already_on_profile=p.on_profile,
-        )
-        for p in proposed
-    ]
+    return changed, proposed

@@ -12,8 +12,6 @@ from chamba.cv.schemas import CvOut, LanguageFound
 from chamba.cv.sections import split_sections
 from chamba.people import service as people_service
 from chamba.people.models import Person
-from chamba.people.schemas import ProposedSkillOut
-from chamba.vocab import SkillLevel
 
 #: Characters of a CV read for skills (a long CV's tail says little more).
 MAX_SKILL_TEXT: Final = 20_000
@@ -27,23 +25,14 @@ def read_for_person(session: Session, person: Person, data: bytes, lang: str) ->
     """
     parsed = read_cv(data)
     sections = split_sections(parsed.text)
-    proposed = people_service.propose_skills(session, person, parsed.text[:MAX_SKILL_TEXT], lang)
+    skills = people_service.propose_skills_out(
+        session, person, parsed.text[:MAX_SKILL_TEXT], lang
+    )
     return CvOut(
         kind=parsed.kind,
         pages=parsed.pages,
         characters=len(parsed.text),
-        skills=[
-            ProposedSkillOut(
-                id=p.skill_id,
-                label=p.label,
-                esco_uri=p.esco_uri,
-                confidence=p.confidence,
-                evidence=p.evidence,
-                level=SkillLevel(p.level) if p.level else None,
-                already_on_profile=p.on_profile,
-            )
-            for p in proposed
-        ],
+        skills=skills,
         work_history=sections.work,
         education=sections.education,
         languages=[LanguageFound(language=n, level=v) for n, v in sections.languages],

@@ -147,15 +147,7 @@ def search_jobs(
 def create_job(
     data: JobCreate, user: EmployerUser, session: SessionDep, encoder: EncoderDep
 ) -> JobOut:
-    org, created = org_service.organisation_for_account(
-        session,
-        OrgKind.EMPLOYER,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        name=user.name,
-    )
-    if created or user.organisation_id != org.id:
-        user.organisation_id = org.id
+    org = org_service.account_organisation(session, OrgKind.EMPLOYER, user)
     job = service.publish_job(
         session, data, organisation_id=org.id, lang=user.language, encoder=encoder
     )

@@ -112,6 +112,10 @@ def parse_job_status(value: Any) -> JobStatus | None:
     return found
 
 
+class WageRangeError(ValueError):
+    """``wage_max`` below ``wage_min`` (a kind of its own, so a form can say so in words)."""
+
+
 def _hours(value: Any) -> int | None:
     return parse_int(value, low=1, high=84, what="number of hours")
 
@@ -164,7 +168,7 @@ class JobIn(BaseModel):
     def _wage_range(cls, value: Any, info: ValidationInfo) -> Any:
         low = info.data.get("wage_min")
         if value is not None and low is not None and value < low:
-            raise ValueError(f"must be at least wage_min (S/ {low})")
+            raise WageRangeError(f"must be at least wage_min (S/ {low})")
         return value
 
     @field_validator("expires_at")
@@ -244,7 +248,7 @@ class JobCreate(BaseModel):
     def _wage_range(cls, value: Any, info: ValidationInfo) -> Any:
         low = info.data.get("wage_min")
         if value is not None and low is not None and value < low:
-            raise ValueError(f"must be at least wage_min (S/ {low})")
+            raise WageRangeError(f"must be at least wage_min (S/ {low})")
         return value
 
     @field_validator("skills")

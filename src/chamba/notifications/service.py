@@ -62,6 +62,11 @@ def view(row: Notification, lang: str) -> NotificationOut:
     )  # fmt: skip
 
 
+def unread_count(session: Session, user: User) -> int:
+    """How many of the account's notifications are unread."""
+    return repository.unread_count(session, user.id)
+
+
 def inbox(session: Session, user: User, *, limit: int = 50) -> NotificationList:
     """The user's newest notifications, titles in the user's language."""
     rows = repository.of_user(session, user.id, limit=limit)

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session
 from chamba.orgs.models import Organisation
 
 
+def by_id(session: Session, organisation_id: int) -> Organisation | None:
+    return session.get(Organisation, organisation_id)
+
+
 def by_external_ids(
     session: Session, source: str, external_ids: Collection[str]
 ) -> dict[str, Organisation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,30 @@ def get_or_create_by_names(
     return found
 
 
+class Account(Protocol):
+    """An employer or provider account (:class:`chamba.auth.models.User`)."""
+
+    id: int
+    name: str | None
+    organisation_id: int | None
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation | None:
+    return repository.by_id(session, organisation_id)
+
+
+def account_organisation(session: Session, kind: OrgKind, account: Account) -> Organisation:
+    """The organisation ``account`` publishes for (:func:`organisation_for_account`), linked
+    to the account (``account.organisation_id``) when it was made or found anew."""
+    org, _created = organisation_for_account(
+        session, kind, organisation_id=account.organisation_id, user_id=account.id,
+        name=account.name,
+    )  # fmt: skip
+    if account.organisation_id != org.id:
+        account.organisation_id = org.id
+    return org
+
+
 def organisation_for_account(
     session: Session, kind: OrgKind, *, organisation_id: int | None, user_id: int, name: str | None
 ) -> tuple[Organisation, bool]:
@@ -67,7 +92,7 @@ def organisation_for_account(
         ``(organisation, created)``.
     """
     if organisation_id is not None:
-        org = session.get(Organisation, organisation_id)
+        org = repository.by_id(session, organisation_id)
         if org is not None:
             return org, False
     key = f"user:{user_id}"

@@ -19,13 +19,11 @@ from chamba.people.errors import NationalIdTaken, NotASeeker, UnknownSkills
 from chamba.people.schemas import (
     ProfileIn,
     ProfileOut,
-    ProposedSkillOut,
     ProposedSkills,
     SkillsIn,
     SkillsOut,
 )
 from chamba.problems import responses
-from chamba.vocab import SkillLevel
 
 router = APIRouter(tags=["profile"])
 _errors = (NotAuthenticated, NotASeeker)
@@ -57,21 +55,8 @@ def put_profile(
 def describe(
     data: TextIn, person: CurrentPerson, user: CurrentUser, session: SessionDep
 ) -> ProposedSkills:
-    proposed = service.propose_skills(session, person, data.text, data.lang or user.language)
-    return ProposedSkills(
-        skills=[
-            ProposedSkillOut(
-                id=p.skill_id,
-                label=p.label,
-                esco_uri=p.esco_uri,
-                confidence=p.confidence,
-                evidence=p.evidence,
-                level=SkillLevel(p.level) if p.level else None,
-                already_on_profile=p.on_profile,
-            )
-            for p in proposed
-        ]
-    )
+    lang = data.lang or user.language
+    return ProposedSkills(skills=service.propose_skills_out(session, person, data.text, lang))
 
 
 @router.get("/me/skills", summary="My confirmed and proposed skills", responses=responses(*_errors))

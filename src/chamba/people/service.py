@@ -33,6 +33,7 @@ from chamba.people.schemas import (
     ProfileIn,
     ProfileOut,
     ProfileSkillOut,
+    ProposedSkillOut,
     RemoteOut,
     SkillChoice,
     SkillsOut,
@@ -335,6 +336,25 @@ def propose_skills(
                 row.level = SkillLevel(item.level)
     session.flush()
     return proposed
+
+
+def propose_skills_out(
+    session: Session, person: Person, text: str, lang: str | None = None
+) -> list[ProposedSkillOut]:
+    """:func:`propose_skills`, as the API and the pages show the proposals: each with its
+    evidence, level and whether the profile already holds it."""
+    return [
+        ProposedSkillOut(
+            id=p.skill_id,
+            label=p.label,
+            esco_uri=p.esco_uri,
+            confidence=p.confidence,
+            evidence=p.evidence,
+            level=SkillLevel(p.level) if p.level else None,
+            already_on_profile=p.on_profile,
+        )
+        for p in propose_skills(session, person, text, lang)
+    ]
 
 
 def replace_skills(session: Session, person: Person, choices: Sequence[SkillChoice]) -> Person:

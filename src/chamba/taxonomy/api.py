@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from chamba.deps import SessionDep
 from chamba.nlp import service as nlp_service
@@ -14,7 +13,6 @@ from chamba.nlp.deps import EncoderDep
 from chamba.problems import responses
 from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.errors import OccupationNotFound, SkillNotFound
-from chamba.taxonomy.models import Occupation, OccupationSkill, Skill
 from chamba.taxonomy.schemas import OccupationRead, SkillRead
 
 router = APIRouter(tags=["taxonomy"])
@@ -67,9 +65,7 @@ def search_skills(
         session, q, limit=limit, lang=lang,
         similar=lambda text, k: nlp_service.similar_skills(session, text, k, encoder=encoder),
     )  # fmt: skip
-    rows = {
-        s.id: s for s in session.scalars(select(Skill).where(Skill.id.in_([h.id for h in hits])))
-    }
+    rows = taxonomy_service.skills_by_id(session, [h.id for h in hits])
     return SkillPage(
         items=[
             SkillItem(
@@ -109,10 +105,7 @@ def search_occupations(
         session, q, limit=limit, lang=lang,
         similar=lambda text, k: nlp_service.similar_occupations(session, text, k, encoder=encoder),
     )  # fmt: skip
-    rows = {
-        o.id: o
-        for o in session.scalars(select(Occupation).where(Occupation.id.in_([h.id for h in hits])))
-    }
+    rows = taxonomy_service.occupations_by_id(session, [h.id for h in hits])
     return OccupationPage(
         items=[
             OccupationItem(
@@ -138,11 +131,7 @@ def search_occupations(
 )
 def get_occupation(occupation_id: TaxonomyId, session: SessionDep) -> OccupationRead:
     occupation = taxonomy_service.get_occupation(session, occupation_id)
-    relations = session.execute(
-        select(OccupationSkill.skill_id, OccupationSkill.relation)
-        .where(OccupationSkill.occupation_id == occupation.id)
-        .order_by(OccupationSkill.skill_id)
-    ).all()
+    essential, optional = taxonomy_service.occupation_skill_ids(occupation)
     return OccupationRead(
         id=occupation.id,
         isco_code=occupation.isco_code,
@@ -152,6 +141,6 @@ def get_occupation(occupation_id: TaxonomyId, session: SessionDep) -> Occupation
         synonyms_en=occupation.synonyms_en,
         esco_uri=occupation.esco_uri,
         source=occupation.source,
-        essential_skills=[s for s, r in relations if r.value == "essential"],
-        optional_skills=[s for s, r in relations if r.value == "optional"],
+        essential_skills=essential,
+        optional_skills=optional,
     )

@@ -41,6 +41,19 @@ def get_skill(session: Session, skill_id: str) -> Skill | None:
     return session.get(Skill, skill_id)
 
 
+def skills_by_id(session: Session, ids: Sequence[str]) -> dict[str, Skill]:
+    if not ids:
+        return {}
+    return {s.id: s for s in session.scalars(select(Skill).where(Skill.id.in_(list(ids))))}
+
+
+def occupations_by_id(session: Session, ids: Sequence[str]) -> dict[str, Occupation]:
+    if not ids:
+        return {}
+    stmt = select(Occupation).where(Occupation.id.in_(list(ids)))
+    return {o.id: o for o in session.scalars(stmt)}
+
+
 def get_occupation(session: Session, occupation_id: str) -> Occupation | None:
     stmt = (
         select(Occupation)

@@ -104,6 +104,24 @@ def get_occupation(session: Session, occupation_id: str) -> Occupation:
     return occupation
 
 
+def skills_by_id(session: Session, ids: Sequence[str]) -> dict[str, Skill]:
+    """The skills with these ids (unknown ids absent)."""
+    return repository.skills_by_id(session, ids)
+
+
+def occupations_by_id(session: Session, ids: Sequence[str]) -> dict[str, Occupation]:
+    """The occupations with these ids (unknown ids absent)."""
+    return repository.occupations_by_id(session, ids)
+
+
+def occupation_skill_ids(occupation: Occupation) -> tuple[list[str], list[str]]:
+    """``(essential, optional)`` skill ids of an occupation from :func:`get_occupation`,
+    each sorted."""
+    relations = sorted((r.skill_id, r.relation) for r in occupation.skills)
+    essential = [s for s, r in relations if r == Requirement.ESSENTIAL]
+    return essential, [s for s, r in relations if r == Requirement.OPTIONAL]
+
+
 # --- search ----------------------------------------------------------------------------------
 
 Similar = Callable[[str, int], list[tuple[str, float]]]

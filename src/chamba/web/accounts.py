@@ -65,10 +65,10 @@ def _with_pending_skills(request: Request, session: Session, user: User, target:
     kept from ``/descubre`` (a seeker then sees them on the profile)."""
     kept = pending.read(request)
     if kept is None or user.role != Role.SEEKER:
-        return see_other(session, target)
+        return see_other(target)
     lang = request_lang(request)
     discover_service.keep_pending_for_seeker(session, user, kept.skill_ids, kept.text, lang)
-    response = see_other(session, "/perfil?guardado=habilidades")
+    response = see_other("/perfil?guardado=habilidades")
     pending.forget(request, response)
     return response
 
@@ -138,11 +138,9 @@ def signup_submit(
                 channel=auth_service.WEB,
             )
         except TooManyAttempts as exc:
-            session.commit()  # the counted attempt persists
             form.error("contacto", _too_many(request, exc))
             status = 429
         except WeakPassword:
-            session.commit()
             form.error(
                 "clave",
                 _(
@@ -152,7 +150,6 @@ def signup_submit(
                 ),
             )
         except AccountExists:
-            session.commit()
             form.error(
                 "contacto",
                 _("An account with this e-mail or phone already exists. Log in instead."),
@@ -208,7 +205,6 @@ def login_submit(
                     channel=auth_service.WEB,
                 )
             except InvalidCredentials:
-                session.commit()  # failed attempts are counted
                 form.error("contacto", _("The e-mail or phone and the password do not match."))
                 status = 401
             except TooManyAttempts as exc:
@@ -234,4 +230,4 @@ def logout(request: Request, session: SessionDep, user: WebUser) -> Response:
     if current is not None:
         auth_service.logout(session, current)
     web_session.end_session(request)
-    return see_other(session, "/?sesion=cerrada")
+    return see_other("/?sesion=cerrada")

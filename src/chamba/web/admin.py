@@ -89,10 +89,10 @@ def change_user(
         )
         changed, actions = auth_service.change_user(session, user, user_id, data)
     except (ValueError, SelfLockout):
-        return see_other(session, f"{back}{sep}error=propio")
+        return see_other(f"{back}{sep}error=propio")
     for action in actions:
         audit.record(user, action, "user", changed.id)
-    return see_other(session, f"{back}{sep}hecho={changed.id}")
+    return see_other(f"{back}{sep}hecho={changed.id}")
 
 
 @router.get("/admin/auditoria")
@@ -199,11 +199,11 @@ def promote(
     try:
         doc = registry.promote(version, force=force, reason=motivo.strip()[:300] or None)
     except ModelNotFound:
-        return see_other(session, "/admin/modelos?rechazo=desconocido")
+        return see_other("/admin/modelos?rechazo=desconocido")
     except PromotionRefused:
-        return see_other(session, "/admin/modelos?rechazo=peor")
+        return see_other("/admin/modelos?rechazo=peor")
     _announce(session, user, doc, "model.promoted")
-    return see_other(session, "/admin/modelos?hecho=promovido")
+    return see_other("/admin/modelos?hecho=promovido")
 
 
 def _announce(session: Session, user: User, doc: dict[str, Any], action: str) -> None:
@@ -222,6 +222,6 @@ def rollback(
     try:
         doc = registry.rollback(reason=motivo.strip()[:300] or None)
     except NothingToRollBack:
-        return see_other(session, "/admin/modelos?rechazo=nada")
+        return see_other("/admin/modelos?rechazo=nada")
     _announce(session, user, doc, "model.rolled_back")
-    return see_other(session, "/admin/modelos?hecho=revertido")
+    return see_other("/admin/modelos?hecho=revertido")

@@ -200,4 +200,4 @@ def course_action(
     data = FeedbackIn(subject_type=SubjectType.COURSE, subject_id=course.id, kind=kind)
     activity_service.record_feedback(session, person, data)
     request.app.state.metrics.feedback.labels(kind=kind).inc()
-    return see_other(session, f"/cursos/{course.id}?hecho={accion}")
+    return see_other(f"/cursos/{course.id}?hecho={accion}")

@@ -80,10 +80,10 @@ async def conversation_answer(
         message="" if skip else respuesta, skip=skip, confirm=confirm, reject=reject
     )
     conversation_service.converse(session, person, data, lang, llm)
-    return see_other(session, "/conversacion#pregunta")
+    return see_other("/conversacion#pregunta")
 
 
 @router.post("/conversacion/reiniciar")
 def conversation_restart(user: WebSeeker, session: SessionDep) -> Response:
     conversation_service.restart(session, person_of(session, user))
-    return see_other(session, "/conversacion")
+    return see_other("/conversacion")

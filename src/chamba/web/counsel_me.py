@@ -56,8 +56,8 @@ def grant(user: WebSeeker, session: SessionDep, consejera: Annotated[str, Form()
     try:
         counseling_service.grant_access(session, person, int(consejera))
     except (ValueError, CounselorNotFound):
-        return see_other(session, f"{PAGE}?hecho=error")
-    return see_other(session, f"{PAGE}?hecho=acceso")
+        return see_other(f"{PAGE}?hecho=error")
+    return see_other(f"{PAGE}?hecho=acceso")
 
 
 @router.post(PAGE + "/{counselor_id}/quitar")
@@ -66,5 +66,5 @@ def revoke(counselor_id: PathId, user: WebSeeker, session: SessionDep) -> Respon
     try:
         counseling_service.revoke_access(session, person, counselor_id)
     except GrantNotFound:
-        return see_other(session, f"{PAGE}?hecho=error")
-    return see_other(session, f"{PAGE}?hecho=quitado")
+        return see_other(f"{PAGE}?hecho=error")
+    return see_other(f"{PAGE}?hecho=quitado")

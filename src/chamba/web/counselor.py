@@ -132,4 +132,4 @@ def add_note(
         )
     counseling_service.add_note(session, user, person, nota.strip())
     audit.record(user, "person.note_created", "person", person.id)
-    return see_other(session, f"/consejeria/personas/{person.id}?nota=1#notas")
+    return see_other(f"/consejeria/personas/{person.id}?nota=1#notas")

@@ -80,4 +80,4 @@ def cv_confirm(
     ticked = [i for i in dict.fromkeys(skill) if i in proposed]
     dropped = [i for i in dict.fromkeys(shown) if i in proposed and i not in ticked]
     people_service.decide_proposals(session, person, dict.fromkeys(ticked), dropped)
-    return see_other(session, "/perfil?guardado=cv")
+    return see_other("/perfil?guardado=cv")

@@ -22,7 +22,6 @@ from chamba.nlp import service as nlp_service
 from chamba.nlp.extraction import SkillExtractor
 from chamba.people import service as people_service
 from chamba.people.schemas import SkillChoice as ProfileSkillChoice
-from chamba.taxonomy import repository as taxonomy_repository
 from chamba.taxonomy import service as taxonomy_service
 from chamba.taxonomy.schemas import SearchHit
 from chamba.web.i18n import Lang
@@ -73,12 +72,8 @@ def found_skills(extractor: SkillExtractor, text: str, lang: Lang) -> list[Skill
 
 def labels(session: Session, ids: Sequence[str], lang: Lang) -> dict[str, str]:
     """Label of each known skill id in ``lang``; unknown ids are left out."""
-    out = {}
-    for skill_id in ids:
-        skill = taxonomy_repository.get_skill(session, skill_id)
-        if skill is not None:
-            out[skill_id] = skill.label(lang)
-    return out
+    found = taxonomy_service.skills_by_id(session, ids)
+    return {i: found[i].label(lang) for i in ids if i in found}
 
 
 def checklist(

@@ -26,7 +26,7 @@ from chamba.jobs.deps import owned_job
 from chamba.jobs.errors import CannotReopen, InvalidJob
 from chamba.jobs.facts import read_posting_facts
 from chamba.jobs.models import Job, JobStatus
-from chamba.jobs.schemas import DraftIn, JobCreate, JobSkillIn
+from chamba.jobs.schemas import DraftIn, JobCreate
 from chamba.matching.candidates import employer_candidates
 from chamba.matching.deps import IndexesDep
 from chamba.nlp.deps import EncoderDep, LlmDep
@@ -34,14 +34,11 @@ from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.llm import ChatClient
 from chamba.orgs.models import OrgKind
 from chamba.params import PathId
-from chamba.postings.schemas import LocationIn
 from chamba.taxonomy import service as taxonomy_service
-from chamba.vocab import Requirement
 from chamba.web import places, posting
-from chamba.web.forms import FormState
+from chamba.web.forms import FormState, valid_part
 from chamba.web.i18n import Lang
 from chamba.web.posting import FormList, FormText
-from chamba.web.seeker import parse_money
 from chamba.web.session import WebEmployer, see_other
 from chamba.web.templating import gettext_for, render, request_lang
 from chamba.web.views import verify_csrf
@@ -164,6 +161,24 @@ def _confirm_context(
     }
 
 
+def _values(
+    form: FormState, skills: list[dict[str, Any]], picker: places.PlacePicker
+) -> dict[str, Any]:
+    """The confirm form as input of the API's schemas (:class:`JobCreate`, :class:`DraftIn`),
+    its fields as typed: the schema parses and checks them."""
+    return {
+        "title": form.value("titulo"),
+        "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
+        "remote": bool(form.value("remoto")),
+        "hours_per_week": form.value("horas"),
+        "wage_min": form.value("sueldo_min"),
+        "wage_max": form.value("sueldo_max"),
+        "skills": [
+            {"id": s["id"], "requirement": s["requirement"]} for s in skills if s["checked"]
+        ],
+    }
+
+
 def _draft(
     session: Session,
     form: FormState,
@@ -175,28 +190,9 @@ def _draft(
 ) -> None:
     """Put a description draft (:func:`chamba.jobs.service.draft_text`) in ``descripcion``,
     from the ticked skills and whatever hours, pay and place are already valid."""
-    hours = form.value("horas").strip()
-    wages: dict[str, Any] = {}
-    for name in ("sueldo_min", "sueldo_max"):
-        try:
-            wages[name] = parse_money(form.value(name))
-        except ValueError:
-            wages[name] = None
-    data = DraftIn.model_construct(
-        title=form.value("titulo").strip() or "-",
-        text=None,
-        skills=[
-            JobSkillIn.model_construct(id=s["id"], requirement=Requirement(s["requirement"]))
-            for s in skills
-            if s["checked"]
-        ],
-        hours_per_week=int(hours) if hours.isdigit() and 1 <= int(hours) <= 84 else None,
-        wage_min=wages["sueldo_min"],
-        wage_max=wages["sueldo_max"],
-        location=LocationIn.model_construct(ubigeo=picker.ubigeo) if picker.ubigeo else None,
-        remote=bool(form.value("remoto")),
-        lang=lang,
-    )
+    values = {**_values(form, skills, picker), "lang": lang}
+    values["title"] = values["title"].strip() or "-"
+    data = valid_part(DraftIn, values)
     draft = job_service.draft_text(session, data, lang, llm=llm, encoder=encoder)
     form.values["descripcion"] = draft.description
 
@@ -277,45 +273,30 @@ async def publish(
         context = _confirm_context(form, skills, picker, editable)
         return render(request, "empleador_confirmar.html", context, switch_path=NEW)
     _check_text(request, form)
-    hours = None
-    if horas.strip():
-        if horas.strip().isdigit() and 1 <= int(horas) <= 84:
-            hours = int(horas)
-        else:
-            form.error("horas", _("Write the hours as a whole number from 1 to 84."))
-    wages = {}
-    for name in ("sueldo_min", "sueldo_max"):
-        try:
-            wages[name] = parse_money(form.value(name))
-        except ValueError:
-            form.error(name, _("Write the amount in soles, for example 1200."))
-    low, high = wages.get("sueldo_min"), wages.get("sueldo_max")
-    if low is not None and high is not None and high < low:
-        form.error("sueldo_max", _("The maximum cannot be less than the minimum."))
-    if picker.ubigeo is None and not remoto:
-        form.error("departamento", _("Choose where the job is, or mark it as remote."))
-    chosen = posting.require_skill(form, skills, _("Tick at least one skill the job needs."))
-    if form.ok:
-        values = {
-            "title": titulo,
-            "description": descripcion or None,
-            "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
-            "remote": bool(remoto),
-            "hours_per_week": hours,
-            "wage_min": low,
-            "wage_max": high,
-            "skills": [{"id": s["id"], "requirement": s["requirement"]} for s in chosen],
-        }
+    posting.require_skill(form, skills, _("Tick at least one skill the job needs."))
+    amount = _("Write the amount in soles, for example 1200.")
+    messages = {
+        "hours_per_week": ("horas", _("Write the hours as a whole number from 1 to 84.")),
+        "wage_min": ("sueldo_min", amount),
+        "wage_max": ("sueldo_max", amount),
+        "wage_max:WageRangeError": (
+            "sueldo_max", _("The maximum cannot be less than the minimum.")
+        ),
+        "remote": ("departamento", _("Choose where the job is, or mark it as remote.")),
+    }
+    refused = _("We could not publish the job. Check the fields.")
+    values = {**_values(form, skills, picker), "description": descripcion or None}
+    data = form.parse(JobCreate, values, messages, ("titulo", refused))
+    if data is not None and form.ok:
         job = posting.publish_for_organisation(
-            session, user, form, kind=OrgKind.EMPLOYER, schema=JobCreate, values=values,
+            session, user, form, kind=OrgKind.EMPLOYER, data=data,
             publish=lambda data, org_id: job_service.publish_job(
                 session, data, organisation_id=org_id, lang=lang, encoder=encoder
             ),
-            refused=InvalidJob,
-            message=_("We could not publish the job. Check the fields."),
+            refused=InvalidJob, message=refused,
         )  # fmt: skip
         if job is not None:
-            return see_other(session, f"/empleador/ofertas/{job.id}?publicada=1")
+            return see_other(f"/empleador/ofertas/{job.id}?publicada=1")
     context = _confirm_context(form, skills, picker, editable)
     return render(
         request, "empleador_confirmar.html", context, status_code=422,
@@ -386,12 +367,12 @@ def move_application(
             return _confirm_move(request, session, job, application, new)
         activity_service.move_application(session, application, new, by_applicant=False)
     except (ValueError, InvalidTransition):
-        return see_other(session, f"{target}?error=estado#candidatos")
+        return see_other(f"{target}?error=estado#candidatos")
     if new == ApplicationStatus.HIRED:
         audit.record(user, "application.hired", "person", application.person_id)
         request.app.state.metrics.hires.inc()
-        return see_other(session, f"{target}?hecho=contratado#candidato-{application.person_id}")
-    return see_other(session, f"{target}#candidato-{application.person_id}")
+        return see_other(f"{target}?hecho=contratado#candidato-{application.person_id}")
+    return see_other(f"{target}#candidato-{application.person_id}")
 
 
 @router.post("/empleador/postulaciones/{application_id}/deshacer")
@@ -410,10 +391,10 @@ def undo_hire(
     try:
         activity_service.undo_hire(session, application)
     except InvalidTransition:
-        return see_other(session, f"{target}?error=estado#candidatos")
+        return see_other(f"{target}?error=estado#candidatos")
     audit.record(user, "application.hire_undone", "person", application.person_id)
     request.app.state.metrics.hires_undone.inc()
-    return see_other(session, f"{target}?hecho=deshecho#candidato-{application.person_id}")
+    return see_other(f"{target}?hecho=deshecho#candidato-{application.person_id}")
 
 
 def _confirm_move(
@@ -474,7 +455,7 @@ def close(
     if job.status != JobStatus.CLOSED:
         audit.record(user, "job.closed", "job", job.id)
     job_service.close_job(session, job)
-    return see_other(session, f"/empleador/ofertas?cerrada={job.id}")
+    return see_other(f"/empleador/ofertas?cerrada={job.id}")
 
 
 @router.post("/empleador/ofertas/{job_id}/reabrir")
@@ -490,6 +471,6 @@ def reopen(
     try:
         job_service.reopen_job(session, job)
     except CannotReopen:
-        return see_other(session, f"/empleador/ofertas/{job.id}?error=reabrir")
+        return see_other(f"/empleador/ofertas/{job.id}?error=reabrir")
     audit.record(user, "job.reopened", "job", job.id)
-    return see_other(session, f"/empleador/ofertas/{job.id}?hecho=reabierta")
+    return see_other(f"/empleador/ofertas/{job.id}?hecho=reabierta")

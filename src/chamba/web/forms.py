@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
+#: ``schema field -> (form field, message)``; ``"field:ErrorClass"`` for one kind of error.
+Messages = Mapping[str, tuple[str, str]]
 
 
 @dataclass
@@ -56,3 +63,47 @@ class FormState:
             self.error(name, message)
             return False
         return True
+
+    def parse(
+        self,
+        schema: type[Model],
+        values: Mapping[str, Any],
+        messages: Messages,
+        default: tuple[str, str],
+    ) -> Model | None:
+        """``values`` (as the form sent them) checked by ``schema``, the API's own input: the
+        model, or ``None`` with each error next to its field.
+
+        An error of schema field ``f`` goes on ``messages[f]`` (a form field and its message);
+        one raised as a ``ValueError`` subclass ``E`` on ``messages["f:E"]`` when given; any
+        other error on ``default``.
+        """
+        try:
+            return schema.model_validate(values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][0]) if error["loc"] else ""
+                cause = (error.get("ctx") or {}).get("error")
+                kind = f"{name}:{type(cause).__name__}" if cause is not None else ""
+                self.error(*messages.get(kind, messages.get(name, default)))
+            return None
+
+
+def valid_part(schema: type[Model], values: Mapping[str, Any]) -> Model:
+    """``values`` checked by ``schema``, leaving out the fields that fail (they take their
+    defaults): what a form holds that is already valid, e.g. for a draft.
+
+    Raises:
+        ValidationError: a required field fails.
+    """
+    kept = dict(values)
+    while True:
+        try:
+            return schema.model_validate(kept)
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]} & kept.keys()
+            required = {n for n, f in schema.model_fields.items() if f.is_required()}
+            if not bad or bad & required:
+                raise
+            for name in bad:
+                del kept[name]

@@ -28,4 +28,4 @@ def inbox(request: Request, user: WebSeeker, session: SessionDep) -> Response:
 @router.post("/avisos/{notification_id}/leido")
 def mark_read(notification_id: PathId, user: WebSeeker, session: SessionDep) -> Response:
     row = notification_service.mark_read(session, user, notification_id)
-    return see_other(session, f"/avisos#aviso-{row.id}")
+    return see_other(f"/avisos#aviso-{row.id}")

@@ -10,11 +10,11 @@ ticked, and publish for the account's organisation, which is made on its first p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Form, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from chamba.auth.models import User
@@ -74,28 +74,17 @@ def publish_for_organisation(
     form: FormState,
     *,
     kind: OrgKind,
-    schema: type[Data],
-    values: Mapping[str, Any],
+    data: Data,
     publish: Callable[[Data, int], Published],
     refused: type[Exception],
     message: str,
 ) -> Published | None:
-    """``publish(data, organisation id)`` for ``values`` validated by ``schema``.
+    """``publish(data, organisation id)`` for the account's organisation (of ``kind``: made,
+    and remembered on ``user``, on its first posting, as the API does).
 
-    ``None``, with ``message`` on the form, when the values do not validate (on ``titulo``) or
-    the service raises ``refused`` (on ``skills``). The account's organisation (of ``kind``) is
-    made, and remembered on ``user``, only once the values validate.
+    ``None``, with ``message`` on the form's ``skills``, when the service raises ``refused``.
     """
-    try:
-        data = schema.model_validate(values)
-    except ValidationError:
-        form.error("titulo", message)
-        return None
-    org, _created = org_service.organisation_for_account(
-        session, kind, organisation_id=user.organisation_id, user_id=user.id, name=user.name
-    )
-    if user.organisation_id != org.id:
-        user.organisation_id = org.id
+    org = org_service.account_organisation(session, kind, user)
     try:
         return publish(data, org.id)
     except refused:

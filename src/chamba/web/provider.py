@@ -10,18 +10,16 @@ always limited to the provider's own organisation (the insights API's rule).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chamba.activity import service as activity_service
 from chamba.activity.errors import NotEnrolled
 from chamba.auth.models import User
-from chamba.courses import repository as course_repository
 from chamba.courses import service as course_service
 from chamba.courses.deps import owned_course
 from chamba.courses.errors import CourseNotFound, InvalidCourse
@@ -32,14 +30,14 @@ from chamba.fields import parse_date
 from chamba.insights.schemas import MIN_GROUP
 from chamba.nlp.deps import EncoderDep
 from chamba.nlp.service import extract_skills
-from chamba.orgs.models import Organisation, OrgKind
+from chamba.orgs import service as org_service
+from chamba.orgs.models import OrgKind
 from chamba.params import MAX_ID, PathId
-from chamba.people.models import Person
+from chamba.people import service as people_service
 from chamba.web import discover as discover_service
 from chamba.web import panorama, places, posting
-from chamba.web.forms import FormState
+from chamba.web.forms import FormState, Messages
 from chamba.web.posting import FormList, FormText
-from chamba.web.seeker import parse_money
 from chamba.web.session import WebProvider, see_other
 from chamba.web.templating import gettext_for, render, request_lang
 from chamba.web.views import verify_csrf
@@ -63,14 +61,14 @@ def courses_of(session: Session, user: User) -> list[Course]:
     """The courses of the provider's organisation, newest first."""
     if user.organisation_id is None:
         return []
-    return course_repository.of_provider(session, user.organisation_id)
+    return course_service.of_provider(session, user.organisation_id)
 
 
 def provider_region(session: Session, user: User) -> str | None:
     """The department of the provider's organisation (``None`` when it has no place)."""
     if user.organisation_id is None:
         return None
-    org = session.get(Organisation, user.organisation_id)
+    org = org_service.get_organisation(session, user.organisation_id)
     return org.ubigeo[:2] if org is not None and org.ubigeo else None
 
 
@@ -151,14 +149,27 @@ def new_course_skills(
     return render(request, "proveedor_confirmar.html", context, switch_path=NEW)
 
 
-def _whole(form: FormState, name: str, low: int, high: int, message: str) -> int | None:
-    raw = form.value(name).strip()
-    if not raw:
+def _day(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except ValueError:
         return None
-    if raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
-    form.error(name, message)
-    return None
+
+
+def _messages(request: Request) -> Messages:
+    """Where each error of :class:`CourseCreate` goes on the form, in words."""
+    _ = gettext_for(request)
+    return {
+        "modality": ("modalidad", _("Choose how the course is taught.")),
+        "modality:LocationNeeded": (
+            "departamento", _("Choose where the course is taught, or mark it online.")
+        ),
+        "hours": ("horas", _("Write the hours as a whole number from 1 to 5,000.")),
+        "weeks": ("semanas", _("Write the weeks as a whole number from 1 to 260.")),
+        "seats": ("vacantes", _("Write the seats as a whole number.")),
+        "cost": ("costo", _("Write the amount in soles, for example 350.")),
+        "is_free:CostOfAFreeCourse": ("costo", _("A free course cannot have a cost.")),
+    }
 
 
 @router.post("/proveedor/cursos/publicar")
@@ -208,98 +219,65 @@ def publish(
         context = _details_context(form, skills, picker, chosen_schedules, editing)
         return render(request, "proveedor_confirmar.html", context, switch_path=NEW)
     _check_text(request, form)
-    if modalidad not in MODALITIES:
-        form.error("modalidad", _("Choose how the course is taught."))
     if not horas.strip():
         form.error("horas", _("Write the total hours of the course."))
-    hours = _whole(form, "horas", 1, 5000, _("Write the hours as a whole number from 1 to 5,000."))
-    weeks = _whole(form, "semanas", 1, 260, _("Write the weeks as a whole number from 1 to 260."))
-    seats = _whole(form, "vacantes", 0, 100_000, _("Write the seats as a whole number."))
-    cost: Decimal | None = None
-    try:
-        cost = parse_money(costo)
-    except ValueError:
-        form.error("costo", _("Write the amount in soles, for example 350."))
-    if gratis and cost:
-        form.error("costo", _("A free course cannot have a cost."))
     start: str | None = None
-    if inicio.strip():
-        try:
-            day = parse_date(inicio)
-        except ValueError:
-            day = None
+    if inicio.strip():  # one date, as the person writes it (the schema takes a list)
+        day = _day(inicio)
         if day is None:
             form.error("inicio", _("Write the date as day/month/year, for example 15/03/2026."))
         else:
             start = day.isoformat()
-    if modalidad != Modality.ONLINE.value and picker.ubigeo is None:
-        form.error("departamento", _("Choose where the course is taught, or mark it online."))
     chosen = posting.require_skill(form, skills, _("Tick at least one skill the course teaches."))
-    if form.ok:
-        values = {
-            "title": titulo,
-            "description": descripcion or None,
-            "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
-            "modality": modalidad,
-            "hours": hours,
-            "weeks": weeks,
-            "cost": cost,
-            "is_free": True if gratis else None,
-            "scholarship": bool(beca),
-            "schedule": [slot for h in chosen_schedules for slot in SCHEDULES[h]],
-            "start_dates": [start] if start else [],
-            "certificate": bool(certificado),
-            "seats": seats,
-            "skills": [{"id": s["id"]} for s in chosen],
-        }
+    refused = (
+        _("We could not save the course. Check the fields.")
+        if editing is not None
+        else _("We could not publish the course. Check the fields.")
+    )
+    values = {
+        "title": titulo,
+        "description": descripcion or None,
+        "location": {"ubigeo": picker.ubigeo} if picker.ubigeo else None,
+        "modality": modalidad,
+        "hours": horas,
+        "weeks": semanas,
+        "cost": costo,
+        "is_free": True if gratis else None,
+        "scholarship": bool(beca),
+        "schedule": [slot for h in chosen_schedules for slot in SCHEDULES[h]],
+        "start_dates": [start] if start else [],
+        "certificate": bool(certificado),
+        "seats": vacantes,
+        "skills": [{"id": s["id"]} for s in chosen],
+    }
+    if editing is not None:  # fields the form lacks are kept as they are
+        values = course_service.merged_input(editing, values)
+    data = form.parse(CourseCreate, values, _messages(request), ("titulo", refused))
+    if data is not None and form.ok:
         if editing is not None:
-            if _edit(
-                session,
-                user,
-                form,
-                editing,
-                values,
-                _("We could not save the course. Check the fields."),
-            ):
-                return see_other(session, f"/cursos/{editing.id}")
+            try:
+                course_service.edit_course(
+                    session, editing, data, organisation_id=user.organisation_id
+                )
+            except InvalidCourse:
+                form.error("skills", refused)
+            else:
+                return see_other(f"/cursos/{editing.id}")
         else:
             course = posting.publish_for_organisation(
-                session, user, form, kind=OrgKind.PROVIDER, schema=CourseCreate, values=values,
+                session, user, form, kind=OrgKind.PROVIDER, data=data,
                 publish=lambda data, org_id: course_service.publish_course(
                     session, data, provider_id=org_id, lang=lang, encoder=encoder
                 ),
-                refused=InvalidCourse,
-                message=_("We could not publish the course. Check the fields."),
+                refused=InvalidCourse, message=refused,
             )  # fmt: skip
             if course is not None:
-                return see_other(session, f"/proveedor/cursos?publicado={course.id}")
+                return see_other(f"/proveedor/cursos?publicado={course.id}")
     context = _details_context(form, skills, picker, chosen_schedules, editing)
     return render(
         request, "proveedor_confirmar.html", context, status_code=422,
         switch_path=NEW,
     )  # fmt: skip
-
-
-def _edit(
-    session: Session,
-    user: User,
-    form: FormState,
-    course: Course,
-    values: dict[str, Any],
-    message: str,
-) -> bool:
-    """Save the form's ``values`` over ``course`` (fields the form lacks kept as they are)."""
-    try:
-        data = course_service.merged_change(course, values)
-    except ValidationError:
-        form.error("titulo", message)
-        return False
-    try:
-        course_service.edit_course(session, course, data, organisation_id=user.organisation_id)
-    except InvalidCourse:
-        form.error("skills", message)
-        return False
-    return True
 
 
 @router.get("/proveedor/cursos/{course_id}/editar")
@@ -395,10 +373,10 @@ def record_completion(
 ) -> Response:
     """ "Terminó el curso": certify the course's skills on the person's profile."""
     course = owned_course(user, course_id, session)
-    person = session.get(Person, person_id)
+    person = people_service.get_person(session, person_id)
     if person is None:
         raise NotEnrolled(course.id, person_id)
     activity_service.record_completion(
         session, course, person, organisation_id=user.organisation_id
     )
-    return see_other(session, f"/proveedor/cursos/{course.id}/personas?registrado={person.id}")
+    return see_other(f"/proveedor/cursos/{course.id}/personas?registrado={person.id}")

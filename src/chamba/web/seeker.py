@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from chamba.activity import repository as activity_repository
 from chamba.activity import service as activity_service
 from chamba.activity.errors import AlreadyApplied, JobNotOpen
 from chamba.activity.models import SubjectType
@@ -231,7 +230,7 @@ def profile_submit(
             log.info("profile not saved: invalid %s", ", ".join(fields))
             form.error("departamento", _("We could not save your profile. Check the fields."))
         else:
-            return see_other(session, "/para-ti?guardado=perfil")
+            return see_other("/para-ti?guardado=perfil")
     context = _profile_context(form, picker, skills)
     return render(request, "perfil.html", context, status_code=422, switch_path="/perfil")
 
@@ -282,7 +281,6 @@ def for_you(
     )
     _log(session, person, jobs, SubjectType.JOB)
     _log(session, person, courses, SubjectType.COURSE)
-    session.commit()  # the log is written before the page goes out (see see_other)
     hints = list(dict.fromkeys([*jobs.hints, *courses.hints]))
     context = {
         "jobs": jobs.items,
@@ -314,7 +312,7 @@ def _job_context(
         assert user is not None
         person = person_of(session, user)
         have = {s.skill_id for s in person.skills if s.confirmed}
-        application = activity_repository.application_of(session, job.id, person.id)
+        application = activity_service.application_of(session, job, person)
     missing = [s for s in shown.skills if s.requirement == "essential" and s.id not in have]
     return {
         "job": shown,
@@ -350,7 +348,7 @@ def apply(request: Request, job_id: PathId, user: WebSeeker, session: SessionDep
     try:
         activity_service.apply_to_job(session, person, job, None)
     except AlreadyApplied:
-        return see_other(session, "/postulaciones")
+        return see_other("/postulaciones")
     except JobNotOpen:
         _ = gettext_for(request)
         form = FormState()
@@ -359,7 +357,7 @@ def apply(request: Request, job_id: PathId, user: WebSeeker, session: SessionDep
         context["just_applied"] = False
         return render(request, "empleo.html", context, status_code=409)
     request.app.state.metrics.applications.inc()
-    return see_other(session, "/postulaciones?nueva=" + str(job.id))
+    return see_other("/postulaciones?nueva=" + str(job.id))
 
 
 @router.post("/empleos/{job_id}/no-es-para-mi")
@@ -387,7 +385,7 @@ def dismiss(
         )
         activity_service.record_feedback(session, person_of(session, user), data)
         request.app.state.metrics.feedback.labels(kind="dismissed").inc()
-        return see_other(session, "/para-ti?descartado=1")
+        return see_other("/para-ti?descartado=1")
     context = _job_context(request, session, user, job, form)
     context["just_applied"] = False
     return render(
@@ -418,7 +416,6 @@ def pathway_page(
         model_version="pathway",
         context={"list": "web/pathway", "target": f"job:{job.id}"},
     )  # fmt: skip
-    session.commit()
     farther = [
         float(b.needed["distance"])
         for b in pathway.blocked

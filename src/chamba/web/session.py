@@ -33,6 +33,7 @@ from chamba.auth.errors import InvalidRefreshToken, NotAuthenticated
 from chamba.auth.models import Role, User
 from chamba.auth.schemas import TokenPair
 from chamba.config import Settings
+from chamba.db import keep_so_far
 from chamba.deps import SessionDep, SettingsDep
 from chamba.web import csrf
 
@@ -197,10 +198,10 @@ def _authenticate(
     try:
         pair = auth_service.refresh(session, refresh, settings=settings)
     except InvalidRefreshToken:
-        session.commit()  # a reused token revokes its login: that must persist
+        keep_so_far(session)  # a reused token revokes its login: that persists
         end_session(request)
         return None
-    session.commit()  # the rotation must persist even if the page then fails
+    keep_so_far(session)  # the rotation persists even if the page then fails
     start_session(request, pair, settings)
     try:
         return auth_service.authenticate(session, pair.access_token, settings=settings)
@@ -224,9 +225,9 @@ def optional_web_user(request: Request, session: SessionDep, settings: SettingsD
         user = login.user
         state["web_account"] = Account(id=user.id, role=user.role, name=user.name or "")
     if login is not None and login.user.role == Role.SEEKER:
-        from chamba.notifications import repository as notification_repository
+        from chamba.notifications import service as notification_service
 
-        state["web_unread"] = notification_repository.unread_count(session, login.user.id)
+        state["web_unread"] = notification_service.unread_count(session, login.user)
     return login.user if login is not None else None
 
 
@@ -297,14 +298,12 @@ WebAdmin = Annotated[User, Depends(current_web_user(Role.ADMIN))]
 WebStaff = Annotated[User, Depends(current_web_user(Role.COUNSELOR, Role.ANALYST, Role.ADMIN))]
 
 
-def see_other(session: Session, url: str) -> RedirectResponse:
-    """Commit, then redirect (303) to ``url``.
+def see_other(url: str) -> RedirectResponse:
+    """Redirect (303) to ``url``: the answer to a form that changed data.
 
-    The request's session commits only after the response is sent, so a browser following a
-    redirect at once could read the database before this request's changes are there (and, on
-    SQLite, collide with them). Pages that change data commit before they answer.
+    The request's session (:data:`chamba.deps.SessionDep`) commits when the handler returns,
+    before the response goes out, so the page the browser then asks for reads the change.
     """
-    session.commit()
     return RedirectResponse(url, status_code=303)
 
 

@@ -119,7 +119,6 @@ def discover_submit(
         # Signed-in seeker: the proposals are kept (unconfirmed) on the profile, and the
         # checklist also holds the skills already confirmed, so confirming saves the whole set.
         skills = discover_service.proposed_for_seeker(session, user, texto, lang)
-        session.commit()  # before answering: the checklist's POST comes right after
     else:
         extractor = discover_service.get_extractor(request, session)
         skills = discover_service.found_skills(extractor, texto, lang)
@@ -160,7 +159,7 @@ def checklist_submit(
         return render(request, "habilidades.html", context, status_code=422)
     if user is not None and _is_seeker(user):
         discover_service.save_for_seeker(session, user, [s.id for s in chosen])
-        return see_other(session, "/perfil?guardado=habilidades")
+        return see_other("/perfil?guardado=habilidades")
     response = render(request, "descubre_listo.html", {"skills": chosen}, switch_path="/descubre")
     pending.remember(request, response, [s.id for s in chosen], texto)
     return response
