@@ -277,7 +277,7 @@ def test_analyst_sees_the_job_fair_baseline_and_chooses_the_follow_up(
 def test_graduates_page_explains_an_empty_report(web: Any, make_web_user: Any) -> None:
     login_as(web, make_web_user(Role.PROVIDER))
     page = web.get("/proveedor/egresados").text
-    assert "Nadie ha terminado un curso todavía" in page
+    assert "Todavía no hay egresados" in page  # and what to do next (test_provider_pages)
 
 
 # --- limits are preferences: hours rank, distance and wage say what they hide -------------------
@@ -618,7 +618,7 @@ def test_audit_log_reads_in_words_names_and_peru_time(
     page = web.get("/admin/auditoria").text
     row = page.split("<tbody>", 1)[1].split("</tbody>")[0]
     # THEN in words, with names, at 22:05 of the day before in Lima (03:05 UTC)
-    assert "Adela Admin</a> (admin) cambió el rol de Rosa Quispe" in row
+    assert "Adela Admin</a> (administrador) cambió el rol de Rosa Quispe" in row
     assert "6 dic. 2026 22:05" in row
     # AND viewing the log is not listed unless asked for
     assert "leyó el registro de auditoría" not in row
