@@ -44,3 +44,20 @@ def test_granted_person_profile_and_note(
     assert note.status_code == 404
     login_as(web, make_web_user(Role.EMPLOYER))
     assert web.get(url).status_code == 403
+
+
+def test_a_persons_page_speaks_of_them_not_to_the_counselor(
+    web: Any, make_web_user: Any, seeded_session: Session, fast_matching: Any
+) -> None:
+    # GIVEN a granted person with no course to suggest
+    counselor = make_web_user(Role.COUNSELOR)
+    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
+    seeded_session.add(
+        CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id)
+    )
+    seeded_session.commit()
+    login_as(web, counselor)
+    page = web.get(f"/consejeria/personas/{seeker.person.id}").text
+    # THEN the empty course list is about the person ("sugerirle"), not the reader ("sugerirte")
+    assert "Aún no hay cursos para sugerirle." in page
+    assert "sugerirte" not in page
