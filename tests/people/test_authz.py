@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.support.api_fixtures import Actor, MakeUser
+from tests.support.api_fixtures import PASSWORD, Actor, MakeUser
 
 from chamba.auth.models import Role
 
@@ -55,7 +55,7 @@ CASES: dict[str, Case] = {
     "erase": Case(
         "DELETE",
         "/me",
-        None,
+        {"current_password": PASSWORD},
         {"seeker": 204, "other_seeker": 204, "employer": 204, "provider": 204, "anonymous": 401},
     ),
     "grant": Case(

@@ -54,6 +54,13 @@ def _history(session: Session, seeker: Actor, job: Job, key: str) -> None:
     session.commit()
 
 
+def erase(client: Any, headers: dict[str, str], password: str = PASSWORD) -> Any:
+    """``DELETE /me`` with the account's current password in the body (re-authentication)."""
+    return client.request(
+        "DELETE", "/api/v1/me", headers=headers, json={"current_password": password}
+    )
+
+
 def _setup(client: Any, make_user: MakeUser, session: Session) -> tuple[Actor, Actor, Actor, Job]:
     rosa, juan = make_user(Role.SEEKER), make_user(Role.SEEKER)
     counselor = make_user(Role.COUNSELOR, name="Carla Consejera")
@@ -143,7 +150,7 @@ def test_erasure_leaves_no_personal_data_and_keeps_anonymised_learning_data(
     versions = "SELECT 1 FROM attribute_history WHERE entity = 'person' AND entity_id = :p"
     assert raw(versions, p=pid)  # her profile's attribute versions were recorded
     # WHEN she erases her data
-    response = client.delete("/api/v1/me", headers=rosa.headers)
+    response = erase(client, rosa.headers)
     # THEN it is done
     assert response.status_code == 204
     # AND the raw database holds no personal data of hers
@@ -182,7 +189,7 @@ def test_erasure_leaves_no_personal_data_and_keeps_anonymised_learning_data(
 
 def test_staff_cannot_erase_themselves(client: Any, make_user: MakeUser) -> None:
     admin = make_user(Role.ADMIN)
-    response = client.delete("/api/v1/me", headers=admin.headers)
+    response = erase(client, admin.headers)
     assert response.status_code == 403
     assert "administrator" in response.json()["detail"]
 
@@ -240,7 +247,7 @@ def test_erasure_reaches_notifications_reasons_and_published_events(
     pid = rosa.person.id
     event_id = _notify_and_publish(seeded_session, rosa, job)
     # WHEN she erases her data
-    assert client.delete("/api/v1/me", headers=rosa.headers).status_code == 204
+    assert erase(client, rosa.headers).status_code == 204
     raw = lambda sql, **p: seeded_session.execute(text(sql), p).all()  # noqa: E731
     # THEN her notifications are gone, her words too, and the event no longer names her
     assert raw("SELECT 1 FROM notifications WHERE user_id = :u", u=rosa.id) == []
@@ -253,4 +260,28 @@ def test_erasure_reaches_notifications_reasons_and_published_events(
     event = seeded_session.get(OutboxEvent, event_id)
     assert event is not None
     assert event.payload["person_id"] is None
-    assert str(pid) not in {str(v) for v in event.payload.values()} - {str(job.id)}
+    others = {k: v for k, v in event.payload.items() if k not in ("interaction_id", "subject_id")}
+    assert str(pid) not in {str(v) for v in others.values()}
+
+
+def test_erasure_asks_for_the_current_password_again(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN Rosa's valid access token (on a stolen phone, say)
+    rosa = make_user(Role.SEEKER)
+    # WHEN erasure is asked without the password, or with a wrong one
+    missing = client.delete("/api/v1/me", headers=rosa.headers)
+    wrong = erase(client, rosa.headers, "not her password")
+    # THEN nothing is erased
+    assert missing.status_code == 422
+    assert wrong.status_code == 403
+    assert wrong.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/api/v1/me/export", headers=rosa.headers).status_code == 200
+    # AND the wrong password was counted as a failed login of the account
+    count = seeded_session.execute(
+        text("SELECT count(*) FROM auth_attempts WHERE scope = 'login_account'")
+    ).scalar_one()
+    assert count >= 1
+    # WHEN she gives her password, THEN her data is erased
+    assert erase(client, rosa.headers).status_code == 204
+    assert client.get("/api/v1/me/export", headers=rosa.headers).status_code == 401

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from chamba.audit.deps import AuditDep
+from chamba.auth import service as auth_service
+from chamba.auth.api import commit_even_if
 from chamba.auth.deps import CurrentUser
-from chamba.auth.errors import NotAuthenticated
-from chamba.deps import SessionDep
+from chamba.auth.errors import NotAuthenticated, TooManyAttempts, WrongCurrentPassword
+from chamba.auth.schemas import ReauthIn
+from chamba.deps import SessionDep, SettingsDep
 from chamba.observability.logging import request_id_of
 from chamba.people.errors import StaffErasureRefused
 from chamba.privacy import service
@@ -39,10 +42,21 @@ def export(
     description=(
         "Deletes the profile, skills, applications, counselor grants and notes; keeps "
         "anonymised interactions (no link to the person) for learning; scrubs and deactivates "
-        "the account and ends every login. Staff accounts are closed by an administrator."
+        "the account and ends every login. Staff accounts are closed by an administrator. "
+        "The body repeats the account's current password (`current_password`): a stolen "
+        "access token or an unattended device is not enough to erase an account; a wrong "
+        "password counts as a failed login."
     ),
-    responses=responses(NotAuthenticated, StaffErasureRefused),
+    responses=responses(
+        NotAuthenticated, StaffErasureRefused, WrongCurrentPassword, TooManyAttempts
+    ),
 )
-def erase(user: CurrentUser, session: SessionDep, request: Request) -> Response:
+def erase(
+    data: ReauthIn, user: CurrentUser, session: SessionDep, settings: SettingsDep, request: Request
+) -> Response:
+    if user.role not in service.SELF_ERASABLE:
+        raise StaffErasureRefused(user.role.value)
+    with commit_even_if(session, WrongCurrentPassword):
+        auth_service.reauthenticate(session, user, data.current_password, settings=settings)
     service.erase(session, user, request_id=request_id_of(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
