@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request, Response, status
 
 from chamba.audit.deps import AuditDep
 from chamba.auth import service as auth_service
-from chamba.auth.api import commit_even_if
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated, TooManyAttempts, WrongCurrentPassword
 from chamba.auth.schemas import ReauthIn
+from chamba.db import kept_on
 from chamba.deps import SessionDep, SettingsDep
 from chamba.observability.logging import request_id_of
 from chamba.people.errors import StaffErasureRefused
@@ -56,7 +56,7 @@ def erase(
 ) -> Response:
     if user.role not in service.SELF_ERASABLE:
         raise StaffErasureRefused(user.role.value)
-    with commit_even_if(session, WrongCurrentPassword):
+    with kept_on(session, WrongCurrentPassword):
         auth_service.reauthenticate(session, user, data.current_password, settings=settings)
     service.erase(session, user, request_id=request_id_of(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
