@@ -49,8 +49,7 @@ def _ids(extractor: SkillExtractor, text: str) -> set[str]:
 def test_items_are_lines_bullets_and_sentences() -> None:
     text = "Requisitos:\n• Manejo del SIAF\n¿ Excel intermedio; inglés deseable. Trabajo en equipo"
     items = [text[i.start : i.end] for i in requirement_items(text)]
-    assert items == [
-        "Requisitos:",
+    assert items == [  # the heading "Requisitos:" starts the list and is no item
         "Manejo del SIAF",
         "Excel intermedio",
         "inglés deseable",
@@ -164,3 +163,130 @@ def test_occupation_titles_imply_their_skills() -> None:
 def test_name_variants() -> None:
     assert name_variants("Mozo/a") == ["mozo", "moza"]
     assert name_variants("camarero/camarera") == ["camarero", "camarera"]
+
+
+# --- precision of the job-ad mode (issue 12: P >= 0.85 with ESCO on the test split) ---------
+
+
+def _esco(skill_id: str, label: str, *synonyms: str) -> SkillRecord:
+    return SkillRecord(
+        id=f"esco:{skill_id}",
+        label_es=label,
+        label_en="",
+        synonyms_es=synonyms,
+        source="esco",
+    )
+
+
+@pytest.fixture(scope="module")
+def with_esco(extractor: SkillExtractor) -> SkillExtractor:
+    """The catalogue plus a few ESCO skills as the bundled ESCO carries them."""
+    esco = [
+        _esco("sanitary", "productos sanitarios", "equipamiento médico"),
+        _esco("principles", "principios de ingeniería"),
+        _esco("admin-systems", "gestionar sistemas administrativos", "sistemas administrativos"),
+        _esco("informatics", "informática"),
+        _esco("civil-law", "Derecho civil"),
+    ]
+    return SkillExtractor([*extractor.skills, *esco], semantic=False)
+
+
+def test_section_headings_start_items_and_name_no_skill(extractor: SkillExtractor) -> None:
+    # GIVEN scraped postings whose headings are glued to the sentence before them
+    text = "Conducir vehículos.Responsabilidades Conducir de forma segura.👤 Requisitos: Excel"
+    items = [text[i.start : i.end] for i in requirement_items(text)]
+    # THEN each heading starts an item and is itself no item
+    assert items == ["Conducir vehículos", "Conducir de forma segura", "Excel"]
+    # AND "Responsabilidades" is not the skill "Responsabilidad"
+    assert "responsibility" not in _ids(extractor, text)
+    assert "responsibility" in _ids(extractor, "Responsabilidad y puntualidad")
+
+
+def test_conditions_of_the_job_are_no_skills(extractor: SkillExtractor) -> None:
+    assert "adaptability" not in _ids(extractor, "Flexibilidad horaria para rotar días")
+    assert "adaptability" in _ids(extractor, "Flexibilidad y trabajo bajo presión")
+    assert _ids(extractor, "Disponibilidad inmediata; residencia en zona norte") == set()
+
+
+def test_duty_verbs_are_not_personal_qualities(extractor: SkillExtractor) -> None:
+    # "Organizar" reached "organizado", "Liderar" reached "líder": duties, not qualities
+    found = _ids(extractor, "Ordenar, Clasificar y Archivar. Organizar. Liderar")
+    assert not found & {"organisation_skills", "time_management", "leadership"}
+    # the nouns still count
+    assert {"leadership", "organisation_skills"} <= _ids(extractor, "Liderazgo, Orden")
+
+
+def test_aliases_after_a_preposition_and_repeated(with_esco: SkillExtractor) -> None:
+    assert _ids(with_esco, "Curso de Especialización en Redacción") == {"document_writing"}
+    # both pieces mean office software; "Informática" is not also ESCO's informatics
+    assert _ids(with_esco, "Capacitación en Computación e Informática") == {"office_suite"}
+
+
+def test_esco_counts_by_its_preferred_label_as_a_whole_requirement(
+    with_esco: SkillExtractor,
+) -> None:
+    # GIVEN ESCO labels inside longer requirements, and an alternative label
+    noisy = (
+        "Experiencia en ventas consultivas de equipamiento médico hospitalario\n"
+        "Conocimientos en principios de ingeniería civil aplicados a obras\n"
+        "Conocimiento en Gestión Pública y Sistemas Administrativos"
+    )
+    found = _ids(with_esco, noisy)
+    # THEN none of those ESCO skills is read
+    assert not {s for s in found if s.startswith("esco:")}
+    assert "public_management" in found
+    # AND a requirement that is the preferred label still counts
+    assert "esco:principles" in _ids(with_esco, "• Principios de Ingeniería")
+    assert "esco:civil-law" in _ids(with_esco, "Derecho Administrativo, Derecho Civil")
+
+
+def test_reviewed_synonyms(extractor: SkillExtractor) -> None:
+    # SST is "seguridad y salud en el trabajo", not industrial safety
+    assert _ids(extractor, "Sistema de gestión de SST") == {"occupational_health_safety"}
+    # Argentine "neumáticos" are tyres, not pneumatics
+    found = _ids(extractor, "Experiencia en talleres de neumáticos")
+    assert found == {"tire_repair"}
+    # reports and management indicators are not data analysis
+    assert "data_analysis" not in _ids(extractor, "Manejo de indicadores de gestión")
+
+
+@pytest.mark.slow
+def test_precision_on_the_labelled_job_ads(tmp_path: Path) -> None:
+    """Lexicon-only job-ad mode over the catalogue and the bundled ESCO, on both splits of
+    ``tests/data/jobad_requirements.jsonl`` (the benchmark adds the encoder: 0.932 / 0.872 dev,
+    0.854 / 0.832 test). Before the rules of this test module: dev 0.839, test 0.815."""
+    import json
+
+    from chamba.db import make_engine, migrate, session_scope
+    from chamba.taxonomy import repository
+    from chamba.taxonomy.catalogue import load_catalogue
+    from chamba.taxonomy.esco import import_bundled_esco
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'jobads.db'}")
+    migrate(engine)
+    try:
+        with session_scope(engine) as session:
+            load_catalogue(session)
+        with session_scope(engine) as session:
+            import_bundled_esco(session)
+        with session_scope(engine) as session:
+            records = [SkillRecord.from_obj(s) for s in repository.iter_skills(session)]
+    finally:
+        engine.dispose()
+    tagger = SkillExtractor(records, semantic=False)
+    labelled = ROOT / "tests" / "data" / "jobad_requirements.jsonl"
+    rows = [json.loads(line) for line in labelled.read_text(encoding="utf-8").splitlines()]
+    for split, floor in (("dev", 0.90), ("test", 0.83)):
+        chosen = [r for r in rows if r["split"] == split]
+        found = extract_job_ads(tagger, [r["text"] for r in chosen])
+        predicted = correct = groups = hit = 0
+        for row, skills in zip(chosen, found, strict=True):
+            ids = {s.skill_id for s in skills}
+            gold = [set(g) for g in row["skills"]]
+            predicted += len(ids)
+            correct += len(ids & set().union(*gold)) if gold else 0
+            groups += len(gold)
+            hit += sum(bool(g & ids) for g in gold)
+        precision, recall = correct / predicted, hit / groups
+        assert precision >= floor, (split, precision)
+        assert recall >= 0.82, (split, recall)

@@ -32,11 +32,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.schemas import ExtractedSkill, Level
+from chamba.nlp.lexicon import stem
+from chamba.nlp.schemas import ExtractedSkill, Level, SkillRecord
 
-#: Item separators: line breaks, bullets, ``;``, `` - `` and the end of a sentence.
+#: Section headings of a posting ("Requisitos", "Responsabilidades", "Perfil buscado"...): they
+#: start a new item and are no skill ("Responsabilidades" is not the skill "Responsabilidad").
+#: A heading counts at the start of a line, after the end of a sentence or a symbol, also when
+#: the scrape glued it to the sentence before ("...del sector.Requisitos Ingeniero..."); "tareas"
+#: and "funciones", common nouns too, only before a colon.
+_HEADING = (
+    r"(?:^|(?<=\n)|(?<=[.!?:]\s)|(?<=[^\w\s,;(/-]))\s*(?:"
+    r"requisitos(?:\s+(?:excluyentes|deseables|del\s+puesto|minimos))?"
+    r"|responsabilidades|perfil\s+(?:buscado|del\s+puesto|requerido)|condiciones\s+del\s+puesto"
+    r"|lugar\s+de\s+trabajo|beneficios|ofrecemos|(?:funciones|tareas)(?=\s*:)"
+    r")\b\s*:?"
+)
+#: Item separators: line breaks, bullets, ``;``, `` - ``, the end of a sentence and headings.
 _ITEM_BREAK = re.compile(
-    r"\n|[•●▪►✓¿]|;|(?<=\s)[-–—*]\s|^[-–—*]\s|(?<=[a-záéíóúñ)\]\d])\.\s+(?=\S)"
+    _HEADING + r"|\n|[•●▪►✓¿]|;|(?<=\s)[-–—*]\s|^[-–—*]\s|(?<=[a-záéíóúñ)\]\d])\.\s+(?=\S)"
     r"|(?<=\s)\(?\d{1,2}[).]\s|(?<=\s)[a-h]\)\s",
     re.IGNORECASE,
 )
@@ -64,11 +77,14 @@ def _words(*alternatives: str) -> str:
 #: Lead-ins of a requirement, blanked at the start of an item.
 _LEAD_IN = re.compile(
     r"^[\s:*.\-–)(\d]*(?:(?:amplios?|solidos?|buenos?|adecuados?)\s+)?"
-    r"(?:conocimientos?|nociones|experiencia|dominio|uso|formacion|capacitacion)"
+    r"(?:conocimientos?|nociones|experiencia|dominio|uso|formacion|capacitacion"
+    r"|especializad[oa]s?)"
     r"(?:\s+(?:tecnicos?|basicos?|intermedios?|avanzados?|comprobad[oa]s?|demostrad[oa]s?|"
     r"general(?:es)?|especific[oa]s?|laboral(?:es)?|acreditad[oa]s?|minim[oa]s?))*"
     r"\s*(?:de|en|del|sobre|con|:)\s+(?:(?:la|las|los|el|un|una)\s+)?"
 )
+#: A preposition left at the start of an item once its lead-in is blanked ("Curso en ...").
+_LEAD_PREPOSITION = re.compile(r"^\s*(?:en|de|del|sobre)\s+(?:(?:la|las|los|el)\s+)?")
 #: Degrees, studies and their wording: not skills ("Maestría" is not primary teaching).
 _DEGREES = re.compile(
     r"\b(?:"
@@ -79,6 +95,7 @@ _DEGREES = re.compile(
         r"bachiller(?:ato)?",
         r"titulo(?:s)?(?:\s+(?:profesional|tecnico|universitario))?",
         r"titulad[oa]s?",
+        r"ingenier[oa]s?\s+(?!de\b|en\b)\w+",  # a profession's degree ("Ingeniero Mecánico")
         r"licenciad[oa]s?",
         r"licenciatura",
         r"egresad[oa]s?",
@@ -118,6 +135,14 @@ _DEGREES = re.compile(
         r"valorable",
     )
     + r")\b"
+)
+#: Conditions of the job, not skills of the person: hours and availability ("flexibilidad
+#: horaria" is no adaptability), where to live, the kind of contract.
+_CONDITIONS = re.compile(
+    r"\b(?:flexibilidad|disponibilidad)\s+(?:horaria|de\s+horarios?|inmediata|para\s+\w+"
+    r"|full\s*time|part\s*time)\b"
+    r"|\b(?:residencia|residir|resida|domicilio)\s+(?:en|cerca)\b"
+    r"|\btipo\s+de\s+contratacion\b|\blicencia\s+por\s+(?:maternidad|paternidad)\b"
 )
 #: Quantities: "30 horas", "un (01) año", "6 meses", "500 horas o 30 créditos".
 _QUANTITY = re.compile(
@@ -166,6 +191,8 @@ ITEM_ALIASES: dict[str, str] = {
 #: What separates the pieces of a list item: punctuation and the words "y", "e", "o", "u".
 _PIECE_BREAK = re.compile(r"[,;:/()\n]|\s(?:y|e|o|u|and|or)\s", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+#: Spaces and a preposition before the word of a piece ("en Redacción").
+_PIECE_LEAD = re.compile(r"^\s*(?:(?:en|de|del|sobre)\s+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,12 +204,13 @@ class AdItem:
 
 
 def requirement_items(text: str) -> list[AdItem]:
-    """Cut a job ad into items (lines, bullets, ``;``-parts, sentences), empty ones dropped.
+    """Cut a job ad into items (lines, bullets, ``;``-parts, sentences), empty ones and
+    section headings dropped.
 
     Example:
         >>> t = "Requisitos:\\n• Manejo del SIAF\\n• Excel intermedio; inglés deseable"
         >>> [t[i.start:i.end] for i in requirement_items(t)]
-        ['Requisitos:', 'Manejo del SIAF', 'Excel intermedio', 'inglés deseable']
+        ['Manejo del SIAF', 'Excel intermedio', 'inglés deseable']
     """
     items: list[AdItem] = []
     last = 0
@@ -195,8 +223,8 @@ def requirement_items(text: str) -> list[AdItem]:
         start, end = item.start, item.end
         while start < end and text[start] in " \t\r:.,-*–":
             start += 1
-        while end > start and text[end - 1] in " \t\r.,":
-            end -= 1
+        while end > start and not (text[end - 1].isalnum() or text[end - 1] in ")]\"'%+#"):
+            end -= 1  # spaces, full stops, emoji
         if end > start:
             out.append(AdItem(start, end))
     return out
@@ -229,9 +257,14 @@ def mask_item(item: str) -> tuple[str, list[tuple[int, Level]]]:
     lead = _LEAD_IN.match(folded)
     if lead:
         _blank(chars, lead.start(), lead.end())
-    for pattern in (_DEGREES, _QUANTITY):
+    for pattern in (_DEGREES, _QUANTITY, _CONDITIONS):
         for match in pattern.finditer(folded):
             _blank(chars, match.start(), match.end())
+    # again once degrees and the like are gone ("Deseable experiencia en ...", "Curso en ...")
+    for pattern in (_LEAD_IN, _LEAD_PREPOSITION):
+        lead = pattern.match(fold("".join(chars)))
+        if lead:
+            _blank(chars, lead.start(), lead.end())
     return "".join(chars), levels
 
 
@@ -251,30 +284,72 @@ def pieces(masked: str) -> list[tuple[int, str]]:
     return [(start, text) for start, text in out if text.strip()]
 
 
-def _lone_word_in_list(skill: ExtractedSkill, masked: str, offset: int) -> bool:
-    """An ESCO skill found by one word that is only part of a piece of the item ("Manejo de
-    herramientas informáticas" -> informática): too generic to keep in a job ad."""
-    if not skill.skill_id.startswith("esco:") or len(skill.evidence.split()) != 1:
+def _piece_of(skill: ExtractedSkill, masked: str, offset: int) -> str | None:
+    """The text of the list piece(s) of the masked item that ``skill``'s evidence overlaps."""
+    spans = [
+        (offset + start, offset + start + len(text))
+        for start, text in pieces(masked)
+        if offset + start < skill.end and skill.start < offset + start + len(text)
+    ]
+    if not spans:
+        return None
+    return masked[spans[0][0] - offset : spans[-1][1] - offset]
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    """The light stems of the words of a text (plural and gender endings off)."""
+    return tuple(stem(w) for w in re.findall(r"[a-z0-9ñ]+", fold(text)))
+
+
+def _loose_esco(
+    skill: ExtractedSkill,
+    masked: str,
+    offset: int,
+    labels: Mapping[str, frozenset[tuple[str, ...]]],
+) -> bool:
+    """An ESCO skill found in a job ad by anything but its preferred label (Spanish or English,
+    plural and gender aside), or by a one-word label that is only part of a list piece: too
+    loose to keep. ESCO's 13k skills carry many alternative labels that are everyday words of
+    postings ("sistemas administrativos" -> gestionar sistemas administrativos, "equipamiento
+    médico" -> productos sanitarios, "perfil buscado: persona" -> buscar a personas) and
+    one-word labels inside longer requirements ("Manejo de herramientas informáticas" ->
+    informática); the catalogue, written for this register, keeps its synonyms."""
+    if not skill.skill_id.startswith("esco:"):
         return False
-    for start, text in pieces(masked):
-        if offset + start <= skill.start and skill.end <= offset + start + len(text):
-            return text.strip() != skill.evidence.strip()
-    return False
+    evidence = _stems(skill.evidence)
+    if evidence not in labels.get(skill.skill_id, frozenset()):
+        return True
+    piece = _piece_of(skill, masked, offset)
+    return piece is None or _stems(piece) != evidence
+
+
+def _duty_verb(skill: ExtractedSkill, record: SkillRecord) -> bool:
+    """A bare infinitive read as a skill through another form of its word ("Organizar" ->
+    "organizado", "Liderar" -> "líder", "Ordenar" -> "ordenado"): in a posting it names a duty
+    of the job, not the personal quality the form names. Names that are infinitives themselves
+    ("cocinar", "soldar") still count."""
+    words = fold(skill.evidence).split()
+    if len(words) != 1 or not re.fullmatch(r"[a-zñ]{4,}(?:ar|er|ir)", words[0]):
+        return False
+    return all(fold(name).strip() != words[0] for name in record.names())
 
 
 def _alias_hits(
-    original: str, masked: str, offset: int, found: set[str], known: Mapping[str, tuple[str, str]]
+    original: str, masked: str, offset: int, known: Mapping[str, tuple[str, str]]
 ) -> list[ExtractedSkill]:
-    """Pieces of the masked item that are exactly an :data:`ITEM_ALIASES` word."""
+    """Pieces of the masked item that are exactly an :data:`ITEM_ALIASES` word (after a
+    preposition: "Especialización en Redacción"), each one, even when an earlier piece gave the
+    same skill ("Computación e Informática": both pieces mean office software, nothing else)."""
     out = []
     for piece_start, piece in pieces(masked):
-        word = _SPACE.sub(" ", fold(piece)).strip(" .:*-")
+        folded = fold(piece)
+        lead = len(folded) - len(_PIECE_LEAD.sub("", folded, count=1))
+        word = _SPACE.sub(" ", folded[lead:]).strip(" .:*-")
         skill_id = ITEM_ALIASES.get(word)
-        if skill_id is None or skill_id in found or skill_id not in known:
+        if skill_id is None or skill_id not in known:
             continue
-        lead = len(piece) - len(piece.lstrip())
         start = offset + piece_start + lead
-        end = start + len(piece.strip())
+        end = start + len(piece[lead:].strip())
         label_es, esco_uri = known[skill_id]
         out.append(
             ExtractedSkill(
@@ -288,7 +363,6 @@ def _alias_hits(
                 method="lexicon",
             )
         )
-        found.add(skill_id)
     return out
 
 
@@ -337,6 +411,12 @@ def extract_job_ads(
 
     cleaned = [clean_text(t) for t in texts]
     known = {s.id: (s.label_es, s.esco_uri or "") for s in extractor.skills}
+    records = {s.id: s for s in extractor.skills}
+    esco_labels = {
+        s.id: frozenset((_stems(s.label_es), _stems(s.label_en)))
+        for s in extractor.skills
+        if s.source == "esco"
+    }
     owners: list[tuple[int, int, str, list[tuple[int, Level]]]] = []
     batch: list[str] = []
     for t, text in enumerate(cleaned):
@@ -360,8 +440,13 @@ def extract_job_ads(
             )
             for s in skills
         ]
-        moved = [s for s in moved if not _lone_word_in_list(s, masked, offset)]
-        aliased = _alias_hits(original, masked, offset, set(), known)
+        moved = [
+            s
+            for s in moved
+            if not _loose_esco(s, masked, offset, esco_labels)
+            and not _duty_verb(s, records[s.skill_id])
+        ]
+        aliased = _alias_hits(original, masked, offset, known)
         # an aliased piece means its alias ("Redacción" alone: document writing), nothing else
         moved = [
             s for s in moved if not any(a.start <= s.start and s.end <= a.end for a in aliased)
