@@ -50,11 +50,9 @@ def forgot_submit(
     try:
         reset_service.request_reset(session, data.email, address=address, settings=settings)
     except TooManyAttempts as exc:
-        session.commit()
         form.error("correo", _too_many(request, exc))
         return render(request, "clave_olvide.html", {"form": form}, status_code=429,
                       switch_path="/clave/olvide")  # fmt: skip
-    session.commit()
     minutes = format_number(settings.password_reset_minutes, request_lang(request))
     return render(request, "clave_enviada.html", {"minutes": minutes},
                   switch_path="/clave/olvide")  # fmt: skip
@@ -105,4 +103,4 @@ def new_password_submit(
         return render(request, "clave_nueva.html", context, status_code=422,
                       switch_path="/clave/olvide")  # fmt: skip
     web_session.end_session(request)
-    return see_other(session, "/ingresar?clave=nueva")
+    return see_other("/ingresar?clave=nueva")
