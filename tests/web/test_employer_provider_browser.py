@@ -82,6 +82,7 @@ def test_employer_undoes_a_hire_and_reopens_a_closed_job(phone: Visit, server: s
     for step in ("Revisar", "Invitar a entrevista", "Contratar"):
         page.locator(".card").filter(has_text="Luz").get_by_role("button", name=step).click()
     expect(page.locator("main")).to_contain_text("puedes deshacerlo dentro de las 24 horas")
+    phone.check("employer-confirm-hire")
     page.get_by_role("button", name="Sí, contratar").click()
     # THEN the page offers to undo it
     card = page.locator(".card").filter(has_text="Luz")
@@ -99,6 +100,7 @@ def test_employer_undoes_a_hire_and_reopens_a_closed_job(phone: Visit, server: s
     # WHEN the job is closed (asked once more)  THEN "Mis ofertas" offers to reopen it
     page.get_by_role("button", name="Cerrar esta oferta").click()
     expect(page.locator("main")).to_contain_text("puedes reabrirla dentro de las 24 horas")
+    phone.check("employer-confirm-close")
     page.get_by_role("button", name="Sí, cerrar esta oferta").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mis ofertas")
     phone.check("employer-closed-reopen")
