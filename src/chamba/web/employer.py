@@ -38,7 +38,7 @@ from chamba.taxonomy import service as taxonomy_service
 from chamba.web import places, posting
 from chamba.web.forms import FormState, valid_part
 from chamba.web.i18n import Lang
-from chamba.web.posting import FormList, FormText
+from chamba.web.posting import ConfirmedForm, FormText
 from chamba.web.session import WebEmployer, see_other
 from chamba.web.templating import gettext_for, render, request_lang
 from chamba.web.views import verify_csrf
@@ -228,13 +228,7 @@ async def publish(
     user: WebEmployer,
     session: SessionDep,
     encoder: EncoderDep,
-    titulo: FormText = "",
-    descripcion: FormText = "",
-    shown: FormList = [],  # noqa: B006 - FastAPI copies defaults
-    skill: FormList = [],  # noqa: B006
-    departamento: FormText = "",
-    provincia: FormText = "",
-    distrito: FormText = "",
+    confirmed: ConfirmedForm,
     remoto: FormText = "",
     horas: FormText = "",
     sueldo_min: FormText = "",
@@ -249,7 +243,8 @@ async def publish(
     _ = gettext_for(request)
     lang = request_lang(request)
     raw = await request.form()
-    skills = posting.returned_skills(session, shown, skill, lang)
+    titulo, descripcion = confirmed.titulo, confirmed.descripcion
+    skills = confirmed.skills(session, lang)
     for s in skills:
         requirement = raw.get(f"req-{s['id']}")
         s["requirement"] = requirement if requirement in REQUIREMENTS else "essential"
@@ -257,7 +252,7 @@ async def publish(
         {"titulo": titulo, "descripcion": descripcion, "remoto": remoto, "horas": horas,
          "sueldo_min": sueldo_min, "sueldo_max": sueldo_max}
     )  # fmt: skip
-    picker = places.picker(departamento, provincia, distrito)
+    picker = confirmed.picker
     editable = raw.get("borrador") == "1"
     if accion == "redactar":
         _draft(session, form, skills, picker, lang, llm, encoder)

@@ -11,9 +11,10 @@ ticked, and publish for the account's organisation, which is made on its first p
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, TypeVar
 
-from fastapi import Form, Request
+from fastapi import Depends, Form, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from chamba.auth.models import User
 from chamba.orgs import service as org_service
 from chamba.orgs.models import OrgKind
 from chamba.web import discover as discover_service
+from chamba.web import places
 from chamba.web.forms import FormState
 from chamba.web.i18n import Lang
 from chamba.web.templating import gettext_for
@@ -32,6 +34,38 @@ MAX_DESCRIPTION: Final = 5000
 
 Data = TypeVar("Data", bound=BaseModel)
 Published = TypeVar("Published")
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """What both confirm forms send back: the text, the skills the page listed (``shown``) and
+    those ticked (``skill``), and the place picked."""
+
+    titulo: str
+    descripcion: str
+    shown: list[str]
+    skill: list[str]
+    picker: places.PlacePicker
+
+    def skills(self, session: Session, lang: Lang) -> list[dict[str, Any]]:
+        """:func:`returned_skills` of the form."""
+        return returned_skills(session, self.shown, self.skill, lang)
+
+
+def confirmed_form(
+    titulo: FormText = "",
+    descripcion: FormText = "",
+    shown: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    skill: FormList = [],  # noqa: B006
+    departamento: FormText = "",
+    provincia: FormText = "",
+    distrito: FormText = "",
+) -> Confirmed:
+    picker = places.picker(departamento, provincia, distrito)
+    return Confirmed(titulo, descripcion, shown, skill, picker)
+
+
+ConfirmedForm = Annotated[Confirmed, Depends(confirmed_form)]
 
 
 def check_text(request: Request, form: FormState, missing_title: str) -> None:

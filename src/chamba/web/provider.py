@@ -37,7 +37,7 @@ from chamba.people import service as people_service
 from chamba.web import discover as discover_service
 from chamba.web import panorama, places, posting
 from chamba.web.forms import FormState, Messages
-from chamba.web.posting import FormList, FormText
+from chamba.web.posting import ConfirmedForm, FormList, FormText
 from chamba.web.session import WebProvider, see_other
 from chamba.web.templating import gettext_for, render, request_lang
 from chamba.web.views import verify_csrf
@@ -178,14 +178,8 @@ def publish(
     user: WebProvider,
     session: SessionDep,
     encoder: EncoderDep,
-    titulo: FormText = "",
-    descripcion: FormText = "",
-    shown: FormList = [],  # noqa: B006 - FastAPI copies defaults
-    skill: FormList = [],  # noqa: B006
+    confirmed: ConfirmedForm,
     modalidad: FormText = "",
-    departamento: FormText = "",
-    provincia: FormText = "",
-    distrito: FormText = "",
     horas: FormText = "",
     semanas: FormText = "",
     costo: FormText = "",
@@ -207,14 +201,15 @@ def publish(
         if not curso.isdigit() or not 1 <= int(curso) <= MAX_ID:
             raise CourseNotFound(0)
         editing = owned_course(user, int(curso), session)
-    skills = posting.returned_skills(session, shown, skill, lang)
+    titulo, descripcion = confirmed.titulo, confirmed.descripcion
+    skills = confirmed.skills(session, lang)
     form = FormState(
         {"titulo": titulo, "descripcion": descripcion, "modalidad": modalidad, "horas": horas,
          "semanas": semanas, "costo": costo, "gratis": gratis, "beca": beca, "inicio": inicio,
          "certificado": certificado, "vacantes": vacantes, "curso": curso}
     )  # fmt: skip
     chosen_schedules = [h for h in horario if h in SCHEDULES]
-    picker = places.picker(departamento, provincia, distrito)
+    picker = confirmed.picker
     if accion == "lugar":
         context = _details_context(form, skills, picker, chosen_schedules, editing)
         return render(request, "proveedor_confirmar.html", context, switch_path=NEW)
