@@ -199,3 +199,48 @@ def test_store_is_loaded_once_and_fake_encoder_works_through_the_real_dependency
     assert client.get("/api/v1/me/matches/courses", headers=headers).status_code == 200
     assert store.indexes is first
     client.app.state.index_upkeep.uninstall()
+
+
+def test_no_more_than_the_ranking_slots_rank_at_once() -> None:
+    import threading
+
+    from chamba.matching import api as matching_api
+    from chamba.matching.schemas import MatchPage
+    from chamba.observability.metrics import Metrics
+
+    metrics = Metrics(version="test")
+    page = MatchPage(items=[], total_candidates=0, scorer_version="t", lang="es", limit=10,
+                     offset=0)  # fmt: skip
+    lock, entered, release = threading.Lock(), threading.Semaphore(0), threading.Event()
+    state = {"active": 0, "peak": 0, "done": 0}
+
+    def rank() -> MatchPage:
+        with lock:
+            state["active"] += 1
+            state["peak"] = max(state["peak"], state["active"])
+        entered.release()
+        release.wait(30)
+        with lock:
+            state["active"] -= 1
+        return page
+
+    def request() -> None:
+        person: Any = type("P", (), {"id": 1})()
+        matching_api._serve_page(None, person, SubjectType.JOB, metrics, rank)  # type: ignore[arg-type]
+        with lock:
+            state["done"] += 1
+
+    # GIVEN more match requests at once than the process ranks at once
+    n = matching_api.RANKING_SLOTS + 4
+    threads = [threading.Thread(target=request) for _ in range(n)]
+    for t in threads:
+        t.start()
+    # WHEN the first rankings hold their slots
+    for _ in range(matching_api.RANKING_SLOTS):
+        assert entered.acquire(timeout=30)
+    # THEN no other request starts ranking until one of them ends
+    assert not entered.acquire(timeout=1.0)
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert state == {"active": 0, "peak": matching_api.RANKING_SLOTS, "done": n}

@@ -9,9 +9,10 @@ to be contacted; never national ids.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Query
 
@@ -43,6 +44,18 @@ from chamba.people.models import Person
 from chamba.problems import responses
 
 router = APIRouter(tags=["matching"])
+
+RANKING_SLOTS: Final = 2
+"""Rankings computed at once per process; further match requests wait for a turn, in a lock
+that costs no CPU. A ranking is CPU-bound Python that holds the GIL most of the time: 64 threads
+ranking at once each get 1/64 of a core, so every one of them finishes late (on 2 busy cores
+none of 64 finished within 8 s), while a few at a time finish in turn at the same throughput."""
+_ranking = threading.BoundedSemaphore(RANKING_SLOTS)
+
+
+def ranking_turn() -> threading.BoundedSemaphore:
+    """The process's ranking slots (:data:`RANKING_SLOTS`), to hold while ranking."""
+    return _ranking
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
@@ -77,7 +90,7 @@ def _serve_page(
     rank: Callable[[], MatchPage],
 ) -> MatchPage:  # fmt: skip
     """``rank()``, timed as ``match_latency`` of ``kind``, its page logged as shown."""
-    with metrics.match_latency.labels(kind=f"{kind.value}s").time():
+    with ranking_turn(), metrics.match_latency.labels(kind=f"{kind.value}s").time():
         page = rank()
     _log_page(session, person, page, kind, metrics)
     return page
