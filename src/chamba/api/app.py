@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 import chamba
+from chamba.api.admission import AdmissionLimit
 from chamba.api.consumers import replica_consumers, shared_consumers
 from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
@@ -202,6 +203,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_web(app)  # pages at /, /static, HTML error pages, gzip (innermost middleware)
     routes = RouteTemplates()
     # Added last = outermost: the request id is set before anything else runs.
+    # No more requests at once than the pool has connections for (chamba.api.admission).
+    app.add_middleware(AdmissionLimit, limit=settings.threads)
     app.add_middleware(RefuseLoneSurrogates)  # 422 for JSON text that UTF-8 cannot hold
     app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
