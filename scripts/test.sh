@@ -26,4 +26,5 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 # --- end web
 ruff check src tests benchmarks
+mypy  # strict, with the pydantic plugin: [tool.mypy] in pyproject.toml
 exec python -m pytest -p no:cacheprovider "$@"

@@ -417,7 +417,7 @@ def load_settings(**overrides: object) -> Settings:
         SettingsError: naming each invalid ``CHAMBA_*`` variable.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic validates each by name
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
 

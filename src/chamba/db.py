@@ -23,16 +23,18 @@ from sqlalchemy import (
     Engine,
     MetaData,
     String,
+    Table,
     Text,
     create_engine,
     event,
     func,
+    inspect,
     select,
     type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from chamba.config import Settings, get_settings
@@ -52,6 +54,23 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The :class:`~sqlalchemy.Table` of a mapped class (SQLAlchemy types ``__table__`` as the
+    wider ``FromClause``; every model here is mapped to one table)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a single table")
+    return table
+
+
+def mapper_of(model: type[Any]) -> Mapper[Any]:
+    """The mapper of a mapped class (any class: ``page_of`` takes mixin-typed models)."""
+    mapper = inspect(model, raiseerr=True)
+    if not isinstance(mapper, Mapper):
+        raise TypeError(f"{model.__name__} is not a mapped class")
+    return mapper
 
 
 def utcnow() -> datetime:
@@ -351,7 +370,7 @@ def page_of(
     options: Sequence[Any] = (),
 ) -> tuple[list[RowT], int]:
     """One page of ``model`` rows matching ``conditions`` and the total count over them."""
-    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    pk = mapper_of(model).primary_key[0]
     total = session.scalar(select(func.count(pk)).where(*conditions)) or 0
     stmt = (
         select(model).where(*conditions).order_by(*order).offset(offset).limit(limit)

@@ -68,7 +68,7 @@ def clean_text(value: Any, *, max_length: int = MAX_SHORT, multiline: bool = Fal
             value = str(value)
         else:
             raise ValueError("must be text")
-    text = value.strip()
+    text: str = value.strip()
     if len(text) > max_length:
         raise ValueError(f"is too long: {len(text):,} characters, the limit is {max_length:,}")
     if _CONTROL.search(text):

@@ -8,6 +8,7 @@ makes every 4xx/5xx in the document (FastAPI's own 422 included) point at the ``
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -119,7 +120,7 @@ def install_problem_openapi(app: FastAPI) -> None:
             )
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
 
 
 def problem(
@@ -239,7 +240,8 @@ class AnswerUnexpected:
             handler = self.owner.exception_handlers.get(Exception)
             if started or handler is None:
                 raise
-            response = await handler(Request(scope, receive), exc)
+            result = handler(Request(scope, receive), exc)
+            response = await result if inspect.isawaitable(result) else result
             await response(scope, receive, send)
 
 

@@ -48,7 +48,7 @@ from chamba.activity.models import (
 )
 from chamba.activity.schemas import FeedbackIn
 from chamba.courses.models import Course, CourseSkill
-from chamba.db import utcnow
+from chamba.db import table_of, utcnow
 from chamba.events.schemas import (
     ApplicationChanged,
     ApplicationCreated,
@@ -152,7 +152,7 @@ def log_shown(
     ]  # fmt: skip
     writer = side_writer_of(session)
     if writer is not None:
-        writer.submit(Interaction.__table__, rows)
+        writer.submit(table_of(Interaction), rows)
     else:
         repository.add_interactions(session, rows)
     return len(items)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from chamba.audit import repository
 from chamba.audit.models import AuditEntry
 from chamba.auth.models import User
-from chamba.db import utcnow
+from chamba.db import table_of, utcnow
 from chamba.side_writes import side_writer_of
 
 #: Every action written to the log, with what it means.
@@ -93,9 +93,10 @@ def record(
     )
     writer = side_writer_of(session) if action in READ_ACTIONS else None
     if writer is not None:
-        columns = AuditEntry.__table__.columns.keys()
+        table = table_of(AuditEntry)
+        columns = table.columns.keys()
         writer.submit(
-            AuditEntry.__table__,
+            table,
             [{c: getattr(entry, c) for c in columns if c != "id"}],
         )
         return entry

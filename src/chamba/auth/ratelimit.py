@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from chamba.auth import repository
 from chamba.auth.errors import TooManyAttempts
 from chamba.config import Settings
-from chamba.db import WRITER_KEY, blind_index
+from chamba.db import WRITER_KEY, blind_index, table_of
 from chamba.side_writes import side_writer_of
 
 
@@ -73,7 +73,7 @@ class ProgressiveDelay:
         )
         if count < self.free or latest is None:
             return 0.0
-        delay = min(self.base * 2 ** min(count - self.free, 20), self.cap)
+        delay = min(self.base * 2.0 ** min(count - self.free, 20), self.cap)
         return max(0.0, (latest + delay - now).total_seconds())
 
     def check(self, session: Session, value: str, *, now: datetime) -> None:
@@ -174,7 +174,7 @@ def count_use(
         # so the app's side writer records the use within about a second.
         from chamba.auth.models import AuthAttempt
 
-        writer.submit(AuthAttempt.__table__,
+        writer.submit(table_of(AuthAttempt),
                       [{"scope": limit.scope, "key": _key(key), "created_at": now}])  # fmt: skip
         cutoff = now - limit.window
         writer.submit_work(

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
 from chamba.conversation import service
+from chamba.conversation.plan import Lang
 from chamba.conversation.schemas import ConversationIn, ConversationOut
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
@@ -19,7 +20,7 @@ router = APIRouter(tags=["conversation"])
 _errors = (NotAuthenticated, NotASeeker)
 
 
-def _lang(language: str | None) -> service.plan.Lang:
+def _lang(language: str | None) -> Lang:
     return "en" if language == "en" else "es"
 
 

@@ -76,7 +76,7 @@ def read_cv(data: bytes) -> CvText:
 
 
 def _read_pdf(data: bytes) -> CvText:
-    from pypdf import PdfReader
+    from pypdf import PasswordType, PdfReader
     from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     try:
@@ -85,7 +85,7 @@ def _read_pdf(data: bytes) -> CvText:
             try:
                 opened = reader.decrypt("")
             except (FileNotDecryptedError, NotImplementedError, PdfReadError):
-                opened = 0
+                opened = PasswordType.NOT_DECRYPTED
             if not opened:
                 raise CvUnreadable(
                     "The PDF is protected with a password. Save it again without a password."

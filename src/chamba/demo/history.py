@@ -356,7 +356,8 @@ def _reasons(
         [terms[name] - shortfall.get(name, 0.0) for name, _ in reasons], axis=1
     )  # (pairs, reasons)
     texts_ = np.array([text for _, text in reasons], dtype=object)
-    return texts_[np.argmin(stack, axis=1)]  # type: ignore[no-any-return]
+    picked: npt.NDArray[np.object_] = texts_[np.argmin(stack, axis=1)]  # (pairs,)
+    return picked
 
 
 def _person_key(seed: int, index: int) -> str:

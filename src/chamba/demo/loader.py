@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, or_, select, tex
 import chamba.models  # noqa: F401  (every table registered)
 from chamba.activity.models import Application, Interaction
 from chamba.courses.models import Course, CourseSkill
+from chamba.db import table_of
 from chamba.errors import Conflict
 from chamba.jobs.models import Job, JobSkill
 from chamba.orgs.models import Organisation
@@ -210,7 +211,7 @@ def insert_columns(
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     if dialect.name == "postgresql":
         driver = conn.connection.driver_connection
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
+        with driver.cursor() as cursor:  # type: ignore[union-attr]  # psycopg's connection, untyped by the DBAPI
             with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
                 for values in tuples:
                     copy.write_row(values)
@@ -255,13 +256,13 @@ def fix_sequences(conn: Connection, tables: Iterable[Table]) -> None:
 
 
 TABLES: dict[str, Table] = {
-    "organisations": Organisation.__table__,  # type: ignore[dict-item]
-    "jobs": Job.__table__,  # type: ignore[dict-item]
-    "job_skills": JobSkill.__table__,  # type: ignore[dict-item]
-    "courses": Course.__table__,  # type: ignore[dict-item]
-    "course_skills": CourseSkill.__table__,  # type: ignore[dict-item]
-    "people": Person.__table__,  # type: ignore[dict-item]
-    "person_skills": PersonSkill.__table__,  # type: ignore[dict-item]
-    "interactions": Interaction.__table__,  # type: ignore[dict-item]
-    "applications": Application.__table__,  # type: ignore[dict-item]
+    "organisations": table_of(Organisation),
+    "jobs": table_of(Job),
+    "job_skills": table_of(JobSkill),
+    "courses": table_of(Course),
+    "course_skills": table_of(CourseSkill),
+    "people": table_of(Person),
+    "person_skills": table_of(PersonSkill),
+    "interactions": table_of(Interaction),
+    "applications": table_of(Application),
 }

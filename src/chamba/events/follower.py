@@ -115,7 +115,7 @@ class OutboxFollower:
                     if wanted:
                         consumer.handle_batch(session, wanted)
                 session.rollback()  # per-replica consumers write nothing
-        published = dict(rows)
+        published = dict(row._tuple() for row in rows)
         for event_id in fresh:
             self._seen[event_id] = published.get(event_id)
         for event_id, at in published.items():  # an event seen unpublished may be published now

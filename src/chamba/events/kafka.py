@@ -133,7 +133,7 @@ class OutageReport:
         """Seconds to wait before the next try (``base`` when all is well)."""
         if not self.streak:
             return base
-        return min(max(base, 0.1) * 2 ** min(self.streak - 1, 16), MAX_BACKOFF_SECONDS)
+        return min(max(base, 0.1) * 2.0 ** min(self.streak - 1, 16), MAX_BACKOFF_SECONDS)
 
 
 class KafkaPublisher:

@@ -59,7 +59,8 @@ def _record(number: int, resume: dict[str, Any]) -> Record:
             origin[field] = source
 
     basics = resume["basics"]
-    meta = resume.get("meta") if isinstance(resume.get("meta"), dict) else {}
+    meta_value = resume.get("meta")
+    meta = meta_value if isinstance(meta_value, dict) else {}
     ident = meta.get("id") or resume.get("id")
     put("external_id", str(ident) if ident not in (None, "") else None, "meta.id")
     put("full_name", basics.get("name"), "basics.name")

@@ -334,9 +334,9 @@ def _validate(
             update, unknown = _resolve_skills(model, lookup)
             errors.extend(("skills", reason) for reason in unknown)
             model = model.model_copy(update=update)
-            if model.external_id is None:  # type: ignore[attr-defined]
+            if model.external_id is None:  # type: ignore[attr-defined]  # every MODELS schema has it
                 model = model.model_copy(update={"external_id": content_id(kind, model)})
-            ext: str = model.external_id  # type: ignore[attr-defined]
+            ext: str = model.external_id  # type: ignore[attr-defined]  # (as above)
             if not errors:
                 nid = getattr(model, "national_id", None)
                 if nid and nid in seen_nids:
@@ -357,8 +357,8 @@ def _validate(
     if kind == "people" and valid:
         matches = people_service.match_existing(
             session,
-            [m for _, m in valid],
-            source=source,  # type: ignore[misc]
+            [m for _, m in valid if isinstance(m, PersonIn)],
+            source=source,
         )
         kept = []
         for (line, model), match in zip(valid, matches, strict=True):
@@ -373,6 +373,15 @@ def _validate(
 # ------------------------------------------------------------------------------------ writing
 
 
+def _upserter(kind: str) -> Callable[..., Sequence[str]]:
+    """The service function that writes validated records of ``kind`` (one outcome each)."""
+    if kind == "jobs":
+        return job_service.upsert_jobs
+    if kind == "people":
+        return people_service.upsert_people
+    return course_service.upsert_courses
+
+
 def _write(
     session: Session,
     kind: str,
@@ -381,13 +390,7 @@ def _write(
     source: str,
     progress: ProgressFn | None,
 ) -> None:
-    upsert: Callable[..., list[str]]
-    if kind == "jobs":
-        upsert = job_service.upsert_jobs
-    elif kind == "people":
-        upsert = people_service.upsert_people
-    else:
-        upsert = course_service.upsert_courses
+    upsert = _upserter(kind)
     try:
         with session.begin_nested():
             for start in range(0, len(models), WRITE_CHUNK):

@@ -183,7 +183,9 @@ def _stage_rank(stages: Sequence[InteractionKind]) -> ColumnElement[int]:
 
 
 def _window(
-    column: InstrumentedAttribute[datetime], since: datetime | None, until: datetime | None
+    column: InstrumentedAttribute[datetime] | ColumnElement[datetime],
+    since: datetime | None,
+    until: datetime | None,
 ) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if since is not None:
@@ -277,7 +279,7 @@ def completions(
         .group_by(both.c.person_id, both.c.course_id)
         .subquery()
     )
-    conds: list[ColumnElement[bool]] = [*_window(first.c.at, since, until)]  # type: ignore[arg-type]
+    conds: list[ColumnElement[bool]] = [*_window(first.c.at, since, until)]
     if course_id is not None:
         conds.append(first.c.course_id == course_id)
     if provider_id is not None:

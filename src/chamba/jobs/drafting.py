@@ -65,10 +65,10 @@ def _pay(facts: DraftFacts, lang: str) -> str | None:
     if lang == "en":
         if low is not None and high is not None and low != high:
             return f"Pay: {_money(low)} to {_money(high)} a month."
-        return f"Pay: {_money(low if low is not None else high)} a month."  # type: ignore[arg-type]
+        return f"Pay: {_money(low if low is not None else high or Decimal(0))} a month."
     if low is not None and high is not None and low != high:
         return f"Pago: de {_money(low)} a {_money(high)} al mes."
-    return f"Pago: {_money(low if low is not None else high)} al mes."  # type: ignore[arg-type]
+    return f"Pago: {_money(low if low is not None else high or Decimal(0))} al mes."
 
 
 def template_draft(facts: DraftFacts, lang: str = "es") -> str:

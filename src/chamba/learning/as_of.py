@@ -160,11 +160,11 @@ class AsOfVectors:
 
         for (pid, t), (person, skills) in self._person.items():
             # what is known at t: the skills then; the description then is not kept
-            copy = detached_copy(person, {"self_description": None})
-            self._texts[("person", pid, t)] = person_text(copy, names(skills))
-        for (jid, t), (job, _, title, description, skills) in self._job.items():
-            copy = detached_copy(job, {"title": title, "description": description})
-            self._texts[("job", jid, t)] = job_text(copy, names(skills))
+            person_then = detached_copy(person, {"self_description": None})
+            self._texts[("person", pid, t)] = person_text(person_then, names(skills))
+        for (jid, t), (job, _, title, description, job_skills) in self._job.items():
+            job_then = detached_copy(job, {"title": title, "description": description})
+            self._texts[("job", jid, t)] = job_text(job_then, names(job_skills))
         todo = sorted({text for text in self._texts.values() if text.strip()})
         encoder = self.indexes.encoder
         for start in range(0, len(todo), BATCH):

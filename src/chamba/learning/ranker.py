@@ -99,6 +99,11 @@ class RankerNet(nn.Module):
     """``score = linear(z) + mlp(z)``, ``z`` the standardised features; plus a training-only
     position bias. Shapes in the comments: ``B`` rows (or ``(G, L)`` padded groups)."""
 
+    # buffers (register_buffer): declared so they type as tensors, not ``Tensor | Module``
+    mean: torch.Tensor  # (F,)
+    std: torch.Tensor  # (F,)
+    log_mask: torch.Tensor  # (F,) bool
+
     def __init__(self, features: tuple[str, ...], hidden: tuple[int, ...], max_position: int):
         super().__init__()
         n = len(features)
@@ -147,12 +152,15 @@ class RankerNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of feature rows. (..., F) -> (...)"""
         z = (self.transform(x) - self.mean) / self.std  # (..., F)
-        return self.linear(z).squeeze(-1) + self.mlp(z).squeeze(-1)
+        linear: torch.Tensor = self.linear(z)  # (..., 1)
+        mlp: torch.Tensor = self.mlp(z)  # (..., 1)
+        return linear.squeeze(-1) + mlp.squeeze(-1)
 
     def train_logits(self, x: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
         """Scores plus the logged position's bias. x (G, L, F), position (G, L) -> (G, L)"""
         pos = torch.clamp(position, 0, self.max_position)
-        return self.forward(x) + self.position_bias(pos).squeeze(-1)
+        bias: torch.Tensor = self.position_bias(pos)  # (G, L, 1)
+        return self.forward(x) + bias.squeeze(-1)
 
 
 def _padded_groups(
@@ -287,7 +295,7 @@ class TrainedRanker:
             return np.zeros(0, dtype=np.float64)
         x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)  # (n, F)
         with torch.inference_mode():
-            out = self.net(torch.from_numpy(x.astype(np.float32)))  # (n,)
+            out: torch.Tensor = self.net(torch.from_numpy(x.astype(np.float32)))  # (n,)
         return out.numpy().astype(np.float64)
 
     def state_bytes(self) -> bytes:
@@ -407,7 +415,7 @@ def train_ranker(
                 logits = net.train_logits(x[idx], pos[idx])  # (b, L)
                 loss = listnet_loss(logits, gain[idx], mask[idx])
                 opt.zero_grad()
-                loss.backward()  # type: ignore[no-untyped-call]
+                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves backward() untyped
                 opt.step()
                 total += float(loss.detach()) * idx.numel()
             row: dict[str, float] = {"epoch": epoch, "loss": total / max(G, 1)}

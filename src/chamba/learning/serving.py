@@ -81,7 +81,7 @@ class ServingRanker:
     # ------------------------------------------------------------------ state
 
     @property
-    def version(self) -> str:  # type: ignore[override]
+    def version(self) -> str:
         model = self._model
         return model.version if model is not None else self.fallback.version
 

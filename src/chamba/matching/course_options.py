@@ -286,7 +286,7 @@ def skill_courses(
     generation = 0
     if cache is not None:
         generation = generation_for(session, cache)
-        found = cache.course_rows(skill_ids)  # type: ignore[assignment]
+        found = cache.course_rows(skill_ids)  # type: ignore[assignment]  # the shared cache is untyped (holds every kind of row)
     todo = [s for s in skill_ids if s not in found]
     names: dict[int, str] = {}
     if todo:
@@ -296,7 +296,7 @@ def skill_courses(
             by_skill[r.skill_id].append(r)
         built = {s: SkillCourses.of(v) for s, v in by_skill.items()}
         if cache is not None:
-            cache.put_course_rows(built, generation)  # type: ignore[arg-type]
+            cache.put_course_rows(built, generation)  # type: ignore[arg-type]  # untyped shared cache
         found = {**found, **built}
     return {s: found[s] for s in skill_ids}, names
 
@@ -476,7 +476,8 @@ def _positions(ids: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> lis
         return []
     pos = np.searchsorted(ids, wanted)  # (len(wanted),)
     pos = pos[pos < ids.size]
-    return pos[ids[pos] == wanted[: pos.size]].tolist()
+    found: list[int] = pos[ids[pos] == wanted[: pos.size]].tolist()
+    return found
 
 
 def _best(

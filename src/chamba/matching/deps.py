@@ -103,7 +103,8 @@ def search_similarity_of(app: FastAPI | Any) -> Similarity | None:
         vectors = np.asarray(indexes.jobs.get([int(i) for i in job_ids]), dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != query.shape[0]:
             return np.zeros(len(job_ids))
-        return vectors @ query  # (n,) 0 for jobs not indexed yet
+        scores: np.ndarray = vectors @ query  # (n,) 0 for jobs not indexed yet
+        return scores
 
     return similarity
 

@@ -86,7 +86,7 @@ def _skill_map(session: Session, table: type, key: str, ids: Sequence[int]) -> d
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         for owner, skill in session.execute(
-            select(column, table.skill_id).where(column.in_(chunk))  # type: ignore[attr-defined]
+            select(column, table.skill_id).where(column.in_(chunk))  # type: ignore[attr-defined]  # table: JobSkill/PersonSkill/CourseSkill
         ):
             out[owner].append(skill)
     return out

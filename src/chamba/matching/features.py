@@ -361,7 +361,7 @@ class FeatureContext:
             cache.put_job_table(base, table, generation, dirty)
         else:
             table = base
-        return table  # type: ignore[no-any-return]
+        return table
 
     def job_rows(self, job_ids: Sequence[int]) -> list[Job]:
         """:class:`JobRow` of each job in ``job_ids`` that exists, in that order: from the cache
@@ -381,7 +381,7 @@ class FeatureContext:
             cache.put_job_rows(loaded, generation)
         found.update(loaded)
         self.job_versions.update({i: version_of(r.updated_at) for i, r in found.items()})
-        return [found[i] for i in items if i in found]  # type: ignore[misc]
+        return [found[i] for i in items if i in found]  # type: ignore[misc]  # JobRow reads as Job
 
     def _load_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]]:
         """Skills of ``job_ids``: from the cache for jobs whose loaded row has the cached
@@ -464,7 +464,7 @@ class FeatureContext:
             if table is None:
                 table = self._read_rarity()
                 cache.put_rarity(table, generation)
-            return table  # type: ignore[no-any-return]  # read-only, shared
+            return table  # type: ignore[no-any-return]  # untyped shared cache; read-only
         return self._read_rarity()
 
     def _read_rarity(self) -> tuple[dict[str, float], float]:
@@ -567,8 +567,8 @@ def _job_columns(ctx: FeatureContext, jobs: Sequence[Job]) -> dict[str, np.ndarr
         lo, hi = job.wage_min, job.wage_max
         if lo is None and hi is None:
             return np.nan
-        lo_f = float(lo if lo is not None else hi)  # type: ignore[arg-type]
-        hi_f = float(hi if hi is not None else lo)  # type: ignore[arg-type]
+        lo_f = float(lo if lo is not None else hi or 0)  # (hi is set when lo is not)
+        hi_f = float(hi if hi is not None else lo or 0)
         return (lo_f + hi_f) / 2
 
     now = ctx.now

@@ -87,7 +87,8 @@ class JobTable:
         keep = (counts > 0) & np.isin(self.ids, allowed)
         ids, score = self.ids[keep], counts[keep]
         order = np.lexsort((ids, -score))
-        return ids[order[:k]].tolist()
+        top: list[int] = ids[order[:k]].tolist()
+        return top
 
     @classmethod
     def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:

@@ -32,8 +32,11 @@ class Scorer(Protocol):
         features: the column names it expects, in order.
     """
 
-    version: str
-    features: tuple[str, ...]
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def features(self) -> tuple[str, ...]: ...
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Score rows.

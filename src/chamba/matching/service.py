@@ -126,7 +126,7 @@ def _load(session: Session, model: type[_T], ids: Sequence[int]) -> list[_T]:
     stmt = select(model)
     for start in range(0, len(items), 5000):
         chunk = items[start : start + 5000]
-        for row in session.scalars(stmt.where(model.id.in_(chunk))):  # type: ignore[attr-defined]
+        for row in session.scalars(stmt.where(model.id.in_(chunk))):
             found[row.id] = row
     return [found[i] for i in items if i in found]
 
@@ -138,7 +138,8 @@ def _rank(ids: IdArray, scores: FloatArray) -> npt.NDArray[np.intp]:
 
 
 def _overlap_top(
-    session: Session, skill_weights: dict[str, float], table: type, key: str, allowed: IdArray,
+    session: Session, skill_weights: dict[str, float],
+    table: type[JobSkill] | type[PersonSkill] | type[CourseSkill], key: str, allowed: IdArray,
     k: int,
 ) -> list[int]:  # fmt: skip
     """Top-``k`` of ``allowed`` by summed skill weight (one SQL join, ranked in numpy)."""
@@ -146,7 +147,7 @@ def _overlap_top(
         return []
     owner = getattr(table, key)
     rows = session.execute(
-        select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_weights)))  # type: ignore[attr-defined]
+        select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_weights)))
     ).all()
     totals: dict[int, float] = defaultdict(float)
     for owner_id, skill_id in rows:
@@ -157,13 +158,15 @@ def _overlap_top(
     score = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
     keep = np.isin(ids, allowed)
     ids, score = ids[keep], score[keep]
-    return ids[_rank(ids, score)[:k]].tolist()
+    top: list[int] = ids[_rank(ids, score)[:k]].tolist()
+    return top
 
 
 def _nearest(filtered: Filtered, k: int) -> list[int]:
     dist = np.where(np.isnan(filtered.distance_km), np.inf, filtered.distance_km)
     order = np.lexsort((filtered.ids, dist))
-    return filtered.ids[order[:k]].tolist()
+    top: list[int] = filtered.ids[order[:k]].tolist()
+    return top
 
 
 def _vector_top(
@@ -301,7 +304,8 @@ def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) 
     found = np.array(ids, dtype=np.int64)
     keep = scores > 0
     found, scores = found[keep], scores[keep]
-    return found[_rank(found, scores)[:k]].tolist()
+    top: list[int] = found[_rank(found, scores)[:k]].tolist()
+    return top
 
 
 def rank_jobs(

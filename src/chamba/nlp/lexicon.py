@@ -485,7 +485,9 @@ class Lexicon:
         for path in paths:
             node = self.root
             for part in path:
-                node = node.setdefault(part, {})  # type: ignore[assignment]
+                child = node.setdefault(part, {})
+                assert isinstance(child, dict)
+                node = child
             bucket = node.setdefault(_END, [])
             assert isinstance(bucket, list)
             if all(e.skill != entry.skill or e.norms != entry.norms for e in bucket):
@@ -522,9 +524,9 @@ class Lexicon:
         node = self.root
         for part in head:
             child = node.get(part)
-            if child is None:
+            if not isinstance(child, dict):
                 return []
-            node = child  # type: ignore[assignment]
+            node = child
         first = content[a]
         clause = tokens[first].clause
         hits: list[LexiconHit] = []
@@ -536,9 +538,9 @@ class Lexicon:
             if b > a and _place_between(tokens, content[b - 1], content[b]):
                 placed = True
             child = node.get(keys[content[b]])
-            if child is None:
+            if not isinstance(child, dict):
                 break
-            node = child  # type: ignore[assignment]
+            node = child
             entries = node.get(_END)
             if not entries:
                 continue

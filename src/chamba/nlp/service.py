@@ -278,7 +278,7 @@ def suggest_job_skills_many(
                     requirement=requirement,
                     importance=round(min(1.0, max(0.0, skill.confidence * weight)), 3),
                     level=skill.level,
-                    field=field_name,  # type: ignore[arg-type]
+                    field=field_name,  # type: ignore[arg-type]  # the loop's literal field names
                     start=skill.start,
                     end=skill.end,
                 )
@@ -426,7 +426,7 @@ def propose_person_skills(
                 level=skill.level,
                 method=skill.method,
                 on_profile=skill.skill_id in profile,
-                profile_level=str(level) if level is not None else None,  # type: ignore[arg-type]
+                profile_level=str(level) if level is not None else None,  # type: ignore[arg-type]  # SkillLevel
             )
         )
     return proposed

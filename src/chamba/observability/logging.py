@@ -107,7 +107,7 @@ class TextFormatter(logging.Formatter):
         return f"{line} request_id={rid}" if rid else line
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
     _chamba = True

@@ -13,7 +13,7 @@ from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
 from chamba.problems import responses
 from chamba.report.pdf import render_pdf
-from chamba.report.service import build_report
+from chamba.report.service import Lang, build_report
 
 router = APIRouter(tags=["profile"])
 
@@ -43,6 +43,6 @@ def pdf_response(content: bytes, lang: str) -> Response:
 def report_pdf(
     person: CurrentPerson, user: CurrentUser, session: SessionDep, indexes: IndexesDep
 ) -> Response:
-    lang = "en" if user.language == "en" else "es"
+    lang: Lang = "en" if user.language == "en" else "es"
     report = build_report(session, indexes, person, lang)
     return pdf_response(render_pdf(report), lang)

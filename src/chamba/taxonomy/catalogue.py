@@ -253,8 +253,8 @@ def _upsert(
                 row["reuse_level"] = enriched["reuse_level"]
                 row["broader_uris"] = enriched["broader_uris"] or []
         _with_search_text(row)
-        if absorbed is not None:
-            merges.append((owner, key))  # type: ignore[arg-type]
+        if absorbed is not None and owner is not None:  # (absorbed implies an owner)
+            merges.append((owner, key))
             row = {**row, "esco_uri": None}
         if current is None:
             inserts.append({**row, "updated_at": now})

@@ -8,7 +8,7 @@ password).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -42,7 +42,12 @@ FormText = Annotated[str, Form()]
 SIGNUP_ROLES = (Role.SEEKER, Role.EMPLOYER, Role.PROVIDER)
 
 
-def _identifier(contact: str) -> dict[str, str]:
+class _Contact(TypedDict, total=False):
+    email: str
+    phone: str
+
+
+def _identifier(contact: str) -> _Contact:
     """An e-mail when it has ``@``, else a phone number."""
     contact = contact.strip()
     return {"email": contact} if "@" in contact else {"phone": contact}

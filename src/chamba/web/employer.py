@@ -10,7 +10,7 @@ applied); contact details only when :func:`chamba.activity.service.contact_allow
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -59,6 +59,14 @@ JOB_ORDERS: Final = ("nuevas", "recientes", "titulo")
 JOBS_PER_PAGE: Final = 10
 
 
+class _JobItem(TypedDict):
+    """A row of the employer's job list."""
+
+    job: Job
+    applications: int
+    new: int
+
+
 @router.get("/empleador/ofertas")
 def my_jobs(
     request: Request,
@@ -72,7 +80,7 @@ def my_jobs(
     paged; each with its applications and how many are new (not yet reviewed)."""
     jobs = job_service.jobs_of_organisation(session, user.organisation_id)
     counts = activity_service.application_counts(session, [j.id for j in jobs])
-    items = [
+    items: list[_JobItem] = [
         {"job": j, "applications": counts.get(j.id, (0, 0))[0], "new": counts.get(j.id, (0, 0))[1]}
         for j in jobs
     ]
@@ -417,7 +425,7 @@ def _confirm_move(
         "action": f"/empleador/postulaciones/{application.id}", "fields": {"estado": new.value},
         "cancel_url": f"/empleador/ofertas/{job.id}#candidato-{application.person_id}",
     }  # fmt: skip
-    return render(request, "confirmar_accion.html", context, switch_path=context["cancel_url"])
+    return render(request, "confirmar_accion.html", context, switch_path=str(context["cancel_url"]))
 
 
 @router.post("/empleador/ofertas/{job_id}/cerrar")
@@ -446,7 +454,9 @@ def close(
             "fields": {},
             "cancel_url": f"/empleador/ofertas/{job.id}",
         }
-        return render(request, "confirmar_accion.html", context, switch_path=context["cancel_url"])
+        return render(
+            request, "confirmar_accion.html", context, switch_path=str(context["cancel_url"])
+        )
     if job.status != JobStatus.CLOSED:
         audit.record(user, "job.closed", "job", job.id)
     job_service.close_job(session, job)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -97,7 +97,16 @@ FOLLOW_UPS: Final = (90, 30, 180, 365)
 FollowUpQuery = Annotated[int | None, Query(alias="seguimiento", ge=1, le=730)]
 #: The public baseline next to the placement rate: Peru's job fairs ("ferias laborales"),
 #: Lima 2022 — an external reference, measured differently (placements per offered vacancy).
-JOB_FAIR_BASELINE: Final = {"offers": 27_488, "placements": 1_133, "place": "Lima", "year": 2022}
+class _Baseline(TypedDict):
+    offers: int
+    placements: int
+    place: str
+    year: int
+
+
+JOB_FAIR_BASELINE: Final[_Baseline] = {
+    "offers": 27_488, "placements": 1_133, "place": "Lima", "year": 2022
+}
 
 
 def follow_up(days: int | None) -> int:

@@ -9,7 +9,7 @@ Every page goes through :func:`render`, which picks the language (see
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Final
@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from chamba.config import Settings
 from chamba.web import csrf
 from chamba.web.i18n import (
     LANG_COOKIE,
@@ -67,7 +68,7 @@ def get_environment(lang: Lang) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(get_translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(get_translations(lang), newstyle=True)  # type: ignore[attr-defined]  # added by jinja2's i18n extension
     env.filters["money"] = partial(format_money, lang=lang)
     env.filters["number"] = partial(format_number, lang=lang)
     env.filters["date"] = partial(format_date, lang=lang)
@@ -84,14 +85,15 @@ def request_lang(request: Request) -> Lang:
     )
 
 
-def gettext_for(request: Request) -> Any:
+def gettext_for(request: Request) -> Callable[[str], str]:
     """The ``gettext`` function of the request's language (for messages made in Python)."""
     return get_translations(request_lang(request)).gettext
 
 
 def secret_of(request: Request) -> str:
     # The CSRF tokens' own key (HKDF from the secret key), not the token-signing key.
-    return request.app.state.settings.derived_key(csrf.KEY_ID).hex()  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings  # starlette's State holds Any
+    return settings.derived_key(csrf.KEY_ID).hex()
 
 
 def csrf_token_for(request: Request) -> tuple[str, bool]:

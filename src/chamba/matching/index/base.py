@@ -96,6 +96,9 @@ class _RowMap:
     """id → row, vectorised: a dense numpy lookup for small ids and a dict for the rest."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.dense = np.full(0, -1, dtype=np.int64)  # id -> row, -1 absent
         self.sparse: dict[int, int] = {}
         self.count = 0
@@ -143,8 +146,6 @@ class _RowMap:
                 out[n] = self.sparse.get(int(ids[n]), -1)
         return out
 
-    def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
 
 
 def _unique_rows(row_map: _RowMap, ids: IdArray, size: int) -> npt.NDArray[np.int64]:

@@ -109,7 +109,7 @@ class FaissHNSWIndex(SavedIndex):
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         storage = self._faiss.downcast_index(self._index.storage)
-        flat = self._faiss.rev_swig_ptr(storage.get_xb(), n * self.dim)  # type: ignore[attr-defined]
+        flat = self._faiss.rev_swig_ptr(storage.get_xb(), n * self.dim)  # type: ignore[attr-defined]  # faiss (SWIG) has no types
         return np.asarray(flat).reshape(n, self.dim)
 
     def _kill(self, rows: npt.NDArray[np.int64]) -> None:
