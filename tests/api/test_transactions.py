@@ -34,14 +34,14 @@ def test_a_failed_commit_is_never_acknowledged(
     # WHEN someone registers
     response = client.post("/api/v1/auth/register", json=BODY)
     monkeypatch.undo()
-    # THEN they are told it failed (not 201), and nothing was written
+    # THEN they are told it failed (not 202), and nothing was written
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 0
     # AND with working commits the same request succeeds and is readable at once
     ok = TestClient(app).post("/api/v1/auth/register", json=BODY)
-    assert ok.status_code == 201
+    assert ok.status_code == 202
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 1
     engine.dispose()
@@ -109,5 +109,5 @@ def test_writers_queue_for_sqlite_without_holding_the_threads_the_lock_holder_ne
 
     # THEN every one of them is served (before, the second writer held the only thread while
     # waiting for the lock the first could not release: "database is locked" after 10 s)
-    assert asyncio.run(main()) == [201, 201, 201, 201]
+    assert asyncio.run(main()) == [202, 202, 202, 202]
     engine.dispose()

@@ -140,3 +140,16 @@ def test_reset_mail_to_one_account_is_limited_without_telling(
         deliver(auth_engine, mail)
     assert len(answers) == 1
     assert len(mail.messages) == 3  # at most 3 e-mails an hour to one account
+
+
+def test_the_owner_is_told_when_someone_registers_with_their_email(
+    client: TestClient, auth_engine: Engine, mail: Outbox
+) -> None:
+    register(client)
+    deliver(auth_engine, mail)
+    assert mail.messages == []  # a new account: nobody to warn
+    again = register(client, email="ROSA@example.pe", password="otra clave segura")
+    assert again.status_code == 202
+    deliver(auth_engine, mail)
+    assert [m.to for m in mail.messages] == ["rosa@example.pe"]
+    assert "/clave/olvide" in mail.messages[0].body

@@ -69,6 +69,19 @@ def test_sign_up_refuses_a_weak_password_next_to_the_field(web: Any, token: str)
     assert 'value="123"' not in page.text  # a password is never sent back
 
 
+def test_sign_up_with_an_address_in_use_creates_nothing_and_names_no_account(
+    web: Any, token: str, make_web_user: Any
+) -> None:
+    actor = make_web_user(Role.SEEKER)
+    data = {"nombre": "Otra", "contacto": actor.user.email, "clave": "otra clave segura",
+            "rol": "seeker", csrf.FIELD_NAME: token}  # fmt: skip
+    page = web.post("/registro", data=data, headers={"Accept-Language": "es"})
+    assert page.status_code == 422
+    assert "No pudimos crear una cuenta con este correo o celular" in page.text
+    assert "ya existe" not in page.text
+    assert COOKIE_NAME not in page.headers.get("set-cookie", "")
+
+
 def test_sign_up_logs_in_and_starts_with_describe(web: Any, token: str) -> None:
     data = {
         "nombre": "Rosa Quispe",

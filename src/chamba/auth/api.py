@@ -48,20 +48,30 @@ from chamba.params import Page, UserId
 from chamba.problems import responses
 
 router = APIRouter(tags=["auth"])
+#: The answer to every accepted registration, new account or not.
+REGISTERED = (
+    "Registration received. If this e-mail or phone was free, your account is ready: log in "
+    "with it. If it already had an account, nothing changed and its owner was told."
+)
 
 
 @router.post(
     "/auth/register",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     summary="Register a seeker, employer or provider",
-    responses=responses(StaffRoleRefused, AccountExists, WeakPassword, TooManyAttempts),
+    description=(
+        "Answers the same whether or not the e-mail or phone already has an account, so the "
+        "answer tells no one who is registered: a new account is created (log in to use it); "
+        "for an address already in use nothing is created and its owner is told by e-mail."
+    ),
+    responses=responses(StaffRoleRefused, WeakPassword, TooManyAttempts),
 )
 def register(
     data: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientDep
-) -> UserOut:
-    with kept_on(session, StaffRoleRefused, AccountExists, WeakPassword, InvalidInput):
-        user = service.register(session, data, client=client, settings=settings)
-    return UserOut.model_validate(user)
+) -> Accepted:
+    with kept_on(session, StaffRoleRefused, WeakPassword, InvalidInput):
+        service.register(session, data, client=client, settings=settings)
+    return Accepted(detail=REGISTERED)
 
 
 @router.post(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from chamba.auth import ratelimit, repository, security
 from chamba.auth.errors import InvalidResetToken, TooManyAttempts
 from chamba.auth.models import PasswordReset, User
-from chamba.auth.service import check_password_policy
+from chamba.auth.passwords import check_password_policy
 from chamba.config import Settings
 from chamba.db import blind_index, utcnow
 from chamba.events import service as event_service

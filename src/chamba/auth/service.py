@@ -27,10 +27,10 @@ from chamba.auth.errors import (
     StaffRoleRefused,
     TooManyAttempts,
     UserNotFound,
-    WeakPassword,
     WrongCurrentPassword,
 )
 from chamba.auth.models import AuthSession, RefreshToken, Role, User
+from chamba.auth.passwords import check_password_policy
 from chamba.auth.schemas import (
     LoginIn,
     OrganisationSignup,
@@ -43,18 +43,16 @@ from chamba.auth.schemas import (
 from chamba.config import Settings, get_settings
 from chamba.db import blind_index, utcnow
 from chamba.errors import InvalidInput
+from chamba.events import service as event_service
+from chamba.events.schemas import SignupRepeated, SignupRepeatedPayload
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people import service as people_service
 from chamba.people.schemas import PersonIn
 
-MIN_PASSWORD = 10
 SELF_SERVICE_ROLES = frozenset({Role.SEEKER, Role.EMPLOYER, Role.PROVIDER})
 STAFF_ROLES = frozenset(Role) - SELF_SERVICE_ROLES
 RETRY_GRACE = timedelta(seconds=30)
 WEB, API = "web", "api"
-_COMMON_PASSWORDS = frozenset(
-    {"contraseña", "contrasena", "password", "qwertyuiop", "abcdefghij", "iloveyou", "teamo"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,34 +69,6 @@ class Authenticated:
 
     user: User
     session: AuthSession
-
-
-# --- passwords -------------------------------------------------------------------------------
-
-
-def check_password_policy(password: str, *, email: str | None, phone: str | None) -> None:
-    """At least 10 characters, not only digits, not the e-mail or a very common word.
-
-    Raises:
-        WeakPassword: saying what to change.
-    """
-    if len(password) < MIN_PASSWORD:
-        raise WeakPassword(
-            f"The password is too short ({len(password)} characters): use at least "
-            f"{MIN_PASSWORD}, for example three or four words you will remember."
-        )
-    if password.isdigit():
-        raise WeakPassword(
-            "The password has only digits, which are easy to guess: add letters or words."
-        )
-    folded = password.casefold()
-    if email and folded in {email.casefold(), email.split("@", 1)[0].casefold()}:
-        raise WeakPassword("The password cannot be your e-mail address: choose something else.")
-    compact = password.replace(" ", "").removeprefix("+")
-    if phone and compact in {phone.replace(" ", "").removeprefix("+"), phone[4:].replace(" ", "")}:
-        raise WeakPassword("The password cannot be your phone number: choose something else.")
-    if len(set(folded)) < 3 or folded.rstrip("0123456789") in _COMMON_PASSWORDS:
-        raise WeakPassword("This password is too easy to guess: choose a less common one.")
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -174,14 +144,19 @@ def register(
     client: Client,
     settings: Settings,
     now: datetime | None = None,
-) -> User:
+) -> User | None:
     """Self-registration of a seeker, employer or provider (rate-limited per client address).
 
     A seeker gets a linked person profile; an employer or provider may name its organisation,
     which is created and linked (joining an existing organisation is an administrator's job).
 
+    When the e-mail or phone already belongs to an account, nothing is created and ``None`` is
+    returned: the caller answers exactly as for a new account (the password is hashed all the
+    same, so the time taken says nothing either), and the owner is told through their own
+    e-mail (event ``account.signup_repeated``) that someone tried.
+
     Raises:
-        TooManyAttempts, StaffRoleRefused, WeakPassword, AccountExists, InvalidInput.
+        TooManyAttempts, StaffRoleRefused, WeakPassword, InvalidInput.
     """
     now = now or utcnow()
     limit = ratelimit.registration_per_address(settings)
@@ -190,16 +165,34 @@ def register(
     limit.hit(session, address, now=now)
     if data.role not in SELF_SERVICE_ROLES:
         raise StaffRoleRefused(data.role.value)
-    return _create_account(
-        session,
-        email=data.email,
-        phone=data.phone,
-        password=data.password,
-        role=data.role,
-        name=data.name,
-        organisation=_signup_organisation(data.role, data.organisation),
-        settings=settings,
-    )
+    try:
+        return _create_account(
+            session,
+            email=data.email,
+            phone=data.phone,
+            password=data.password,
+            role=data.role,
+            name=data.name,
+            organisation=_signup_organisation(data.role, data.organisation),
+            settings=settings,
+        )
+    except AccountExists:
+        security.hash_password(data.password, settings)  # the same work as a new account
+        email_index, phone_index = _identifier_indexes(data.email, data.phone)
+        owners = {
+            u.id: u
+            for u in (
+                repository.user_by_email_index(session, email_index) if email_index else None,
+                repository.user_by_phone_index(session, phone_index) if phone_index else None,
+            )
+            if u is not None
+        }
+        for owner in owners.values():
+            event_service.emit(
+                session, SignupRepeated(payload=SignupRepeatedPayload(user_id=owner.id))
+            )
+        session.flush()
+        return None
 
 
 def create_user(session: Session, data: UserCreate, *, settings: Settings) -> User:

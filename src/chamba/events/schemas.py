@@ -382,3 +382,18 @@ class PasswordResetRequested(DomainEvent):
     key_field: ClassVar[str] = "reset_id"
     summary: ClassVar[str] = "Someone asked for a password-reset e-mail for an existing account."
     payload: PasswordResetPayload
+
+
+class SignupRepeatedPayload(Payload):
+    user_id: int = Field(description="The account whose e-mail or phone was used again.")
+
+
+@register
+class SignupRepeated(DomainEvent):
+    type: ClassVar[str] = "account.signup_repeated"
+    family: ClassVar[str] = "account"
+    key_field: ClassVar[str] = "user_id"
+    summary: ClassVar[str] = (
+        "Someone tried to register with the e-mail or phone of an existing account."
+    )
+    payload: SignupRepeatedPayload

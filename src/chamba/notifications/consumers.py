@@ -16,6 +16,7 @@ from chamba.events.schemas import (
     JobPosted,
     JobReopened,
     PasswordResetRequested,
+    SignupRepeated,
 )
 from chamba.notifications import service as notification_service
 from chamba.notifications.senders import DeliveryError
@@ -28,7 +29,8 @@ class NotificationConsumer(Consumer):
     ``application.changed`` for the applicant an employer moved (or whose hire was undone); on
     ``job.closed`` and ``job.reopened`` for the applicants still waiting; on
     ``account.password_reset_requested`` the reset e-mail (no inbox entry: its reader cannot
-    log in), with a token made as it is written.
+    log in), with a token made as it is written; on ``account.signup_repeated`` a note to the
+    owner that someone tried to register with their e-mail.
 
     Args:
         sender: a :class:`~chamba.notifications.senders.Sender`; ``None`` sends no e-mail.
@@ -42,6 +44,7 @@ class NotificationConsumer(Consumer):
             JobReopened.type,
             ApplicationChanged.type,
             PasswordResetRequested.type,
+            SignupRepeated.type,
         }
     )
     shared = True
@@ -58,6 +61,9 @@ class NotificationConsumer(Consumer):
                 return None
             reset = notification_service.password_reset_message(session, int(event.key))
             messages = [reset] if reset is not None else []
+        elif event.type == SignupRepeated.type:
+            repeated = notification_service.signup_repeated_message(session, int(event.key))
+            messages = [repeated] if repeated is not None else []
         elif isinstance(event, ApplicationChanged):
             payload = event.payload
             messages = notification_service.notify_application_changed(

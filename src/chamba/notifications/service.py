@@ -199,6 +199,31 @@ def password_reset_message(session: Session, reset_id: int) -> Message | None:
     return Message(to=user.email, subject=RESET_SUBJECT_ES, body=body)
 
 
+SIGNUP_SUBJECT_ES = "Chamba: alguien intentó registrarse con tu correo"
+SIGNUP_SUBJECT_EN = "Chamba: someone tried to sign up with your e-mail"
+
+
+def signup_repeated_message(session: Session, user_id: int) -> Message | None:
+    """The note to an account's owner that someone tried to register with their e-mail (the
+    sign-up itself answered as for a new account); ``None`` without an e-mail to write to."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or not user.email:
+        return None
+    if user.language == "en":
+        body = (
+            "Someone tried to create a Chamba account with your e-mail address. Nothing "
+            "changed in your account.\nIf it was you, log in: /ingresar\n"
+            "If you forgot your password, choose a new one: /clave/olvide"
+        )
+        return Message(to=user.email, subject=SIGNUP_SUBJECT_EN, body=body)
+    body = (
+        "Alguien intentó crear una cuenta de Chamba con tu correo. Tu cuenta no cambió."
+        "\nSi fuiste tú, ingresa: /ingresar\n"
+        "Si olvidaste tu contraseña, elige una nueva: /clave/olvide"
+    )
+    return Message(to=user.email, subject=SIGNUP_SUBJECT_ES, body=body)
+
+
 def _email_body(job_id: int, title: str, english: bool) -> str:
     if english:
         return (

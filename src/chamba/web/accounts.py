@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from chamba.auth import service as auth_service
 from chamba.auth.errors import (
-    AccountExists,
     Forbidden,
     InvalidCredentials,
     TooManyAttempts,
@@ -135,13 +134,15 @@ def signup_submit(
         client = web_session.client_of(request)
         try:
             user = auth_service.register(session, data, client=client, settings=settings)
-            pair = auth_service.login(
-                session,
-                LoginIn(email=data.email, phone=data.phone, password=clave),
-                client=client,
-                settings=settings,
-                channel=auth_service.WEB,
-            )
+            pair = None
+            if user is not None:
+                pair = auth_service.login(
+                    session,
+                    LoginIn(email=data.email, phone=data.phone, password=clave),
+                    client=client,
+                    settings=settings,
+                    channel=auth_service.WEB,
+                )
         except TooManyAttempts as exc:
             form.error("contacto", _too_many(request, exc))
             status = 429
@@ -154,12 +155,18 @@ def signup_submit(
                     "remember work well."
                 ),
             )
-        except AccountExists:
-            form.error(
-                "contacto",
-                _("An account with this e-mail or phone already exists. Log in instead."),
-            )
         else:
+            if user is None or pair is None:  # already someone's: its owner was told
+                form.error(
+                    "contacto",
+                    _(
+                        "We could not create an account with this e-mail or phone. If it is "
+                        "yours, log in, or ask for a new password if you forgot it."
+                    ),
+                )
+                context = _signup_context(form, safe_next(next, ""))
+                return render(request, "registro.html", context, status_code=status,
+                              switch_path="/registro")  # fmt: skip
             web_session.start_session(request, pair, settings)
             first = "/descubre" if user.role == Role.SEEKER else start_page(user)
             return _with_pending_skills(request, session, user, safe_next(next, first))
