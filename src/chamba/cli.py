@@ -601,15 +601,19 @@ def main() -> None:
 
 @keys_app.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt all personal data with CHAMBA_DATA_KEY (reading CHAMBA_PREVIOUS_DATA_KEYS).
+    """Re-encrypt all personal data with CHAMBA_DATA_KEY (reading CHAMBA_PREVIOUS_DATA_KEYS)
+    and recompute every blind index with CHAMBA_BLIND_INDEX_KEY.
 
     Set the new key as CHAMBA_DATA_KEY and the old one in CHAMBA_PREVIOUS_DATA_KEYS, run this,
     then remove the old key. Nothing is lost: every value is decrypted before it is written again.
+    After a new CHAMBA_BLIND_INDEX_KEY, run it before the servers take traffic.
     """
     import chamba.models  # noqa: F401  (every table with encrypted columns)
-    from chamba.db import rotate_encryption, session_scope
+    from chamba.db import rotate_blind_indexes, rotate_encryption, session_scope
 
     with session_scope(_engine()) as session:
         done = rotate_encryption(session)
+        indexes = rotate_blind_indexes(session)
     total = sum(done.values())
     out.print(f"re-encrypted {total} value(s) in {len(done)} column(s)", markup=False)
+    out.print(f"recomputed {sum(indexes.values())} blind index(es)", markup=False)

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         None,
         description="Fernet key for personal data at rest; derived from the secret key if unset.",
     )
+    blind_index_key: SecretStr | None = Field(
+        None,
+        description="Keys the blind indexes (lookups of encrypted e-mails, phones, national "
+        "ids), at least 32 characters; the secret key if unset. Change it, then run "
+        "`chamba keys rotate` to recompute every index.",
+    )
     previous_data_keys: SecretStr | None = Field(
         None,
         description="Comma-separated earlier Fernet keys: data written with them stays "
@@ -300,6 +306,15 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters long")
         return value
 
+    @field_validator("blind_index_key")
+    @classmethod
+    def _check_blind_index_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters long")
+        return value
+
     @field_validator("data_key", "previous_data_keys")
     @classmethod
     def _check_data_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -382,6 +397,12 @@ class Settings(BaseSettings):
             algorithm=hashes.SHA256(), length=32, salt=b"chamba", info=purpose.encode()
         )
         return hkdf.derive(self.secret_key.get_secret_value().encode())
+
+    @property
+    def blind_index_secret(self) -> bytes:
+        """The key of the blind indexes: ``CHAMBA_BLIND_INDEX_KEY``, else the secret key."""
+        key = self.blind_index_key or self.secret_key
+        return key.get_secret_value().encode()
 
     @property
     def previous_fernet_keys(self) -> list[bytes]:

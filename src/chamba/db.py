@@ -114,9 +114,14 @@ def cipher() -> MultiFernet:
 
 
 def blind_index(value: str) -> str:
-    """A keyed hash of a normalised identifier, for exact lookups of encrypted values."""
-    key = get_settings().secret_key.get_secret_value().encode()
+    """A keyed hash of a normalised identifier, for exact lookups of encrypted values (keyed
+    by ``CHAMBA_BLIND_INDEX_KEY``, else the secret key; see :func:`rotate_blind_indexes`)."""
+    key = get_settings().blind_index_secret
     return hmac.new(key, value.strip().casefold().encode(), hashlib.sha256).hexdigest()
+
+
+#: ``Column.info`` key naming the encrypted column a blind-index column is computed from.
+BLIND_INDEX_OF = "blind_index_of"
 
 
 class EncryptedString(TypeDecorator[str]):
@@ -377,6 +382,41 @@ def page_of(
         .options(*options)
     )  # fmt: skip
     return list(session.scalars(stmt)), int(total)
+
+
+def rotate_blind_indexes(
+    session: Session, metadata: MetaData | None = None
+) -> dict[str, int]:
+    """Recompute every blind index with the current key (``chamba keys rotate``).
+
+    A blind-index column names its source in ``Column.info["blind_index_of"]``; each index that
+    is set is computed again from the decrypted source value (an index left empty on purpose,
+    e.g. a national id claimed by two people, stays empty). Run it right after changing
+    ``CHAMBA_BLIND_INDEX_KEY``, before the servers take traffic: until then lookups by e-mail,
+    phone or national id find nothing. Flushes, never commits.
+
+    Returns:
+        ``{"table.column": indexes recomputed}``.
+    """
+    done: dict[str, int] = {}
+    for table in (metadata or Base.metadata).sorted_tables:
+        pairs = [(c, table.c[c.info[BLIND_INDEX_OF]]) for c in table.columns
+                 if BLIND_INDEX_OF in c.info]  # fmt: skip
+        keys = list(table.primary_key.columns)
+        if not pairs or not keys:
+            continue
+        for index_column, source in pairs:
+            done[f"{table.name}.{index_column.name}"] = 0
+            rows = session.execute(
+                select(*keys, source).where(index_column.is_not(None), source.is_not(None))
+            ).all()
+            for row in rows:
+                value = blind_index(row[-1])
+                where = [k == getattr(row, k.name) for k in keys]
+                session.execute(update(table).where(*where).values({index_column.name: value}))
+                done[f"{table.name}.{index_column.name}"] += 1
+    session.flush()
+    return done
 
 
 def rotate_encryption(

@@ -76,3 +76,42 @@ def test_without_the_previous_key_old_data_cannot_be_read(
     _use(keys, NEW)
     with pytest.raises(RuntimeError, match="Cannot decrypt"):
         session.get(Person, person.id)
+
+
+def test_a_new_blind_index_key_is_applied_to_every_index_and_lookups_follow(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chamba.auth.models import Role, User
+    from chamba.db import blind_index, rotate_blind_indexes
+    from chamba.people import service as people_service
+
+    # GIVEN an account and a person whose identifiers are indexed with the current key
+    get_settings.cache_clear()
+    user = User(email="rosa@example.pe", email_index=blind_index("rosa@example.pe"),
+                phone="+51 987 654 321", phone_index=blind_index("+51 987 654 321"),
+                role=Role.SEEKER, name="Rosa")  # fmt: skip
+    person = Person(full_name="Rosa", national_id="44556677",
+                    national_id_index=blind_index("44556677"))  # fmt: skip
+    twin = Person(full_name="Otra", national_id="44556677")  # claimed twice: left unindexed
+    session.add_all([user, person, twin])
+    session.flush()
+    old = user.email_index
+    # WHEN the blind-index key changes and the indexes are rotated
+    monkeypatch.setenv("CHAMBA_BLIND_INDEX_KEY", "n" * 40)
+    get_settings.cache_clear()
+    try:
+        assert people_service.get_by_national_id(session, "44556677") is None  # not yet
+        done = rotate_blind_indexes(session)
+        session.expire_all()
+        # THEN every set index is keyed anew and lookups by value find the rows again
+        assert done["users.email_index"] >= 1
+        assert done["people.national_id_index"] >= 1
+        assert user.email_index == blind_index("rosa@example.pe") != old
+        assert user.phone_index == blind_index("+51 987 654 321")
+        found = people_service.get_by_national_id(session, "44556677")
+        assert found is not None
+        assert found.id == person.id
+        assert twin.national_id_index is None
+    finally:
+        monkeypatch.delenv("CHAMBA_BLIND_INDEX_KEY")
+        get_settings.cache_clear()

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chamba.db import Base, EncryptedString, UTCDateTime, utcnow
+from chamba.db import BLIND_INDEX_OF, Base, EncryptedString, UTCDateTime, utcnow
 from chamba.vocab import db_enum
 
 
@@ -27,9 +27,13 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(EncryptedString)
-    email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email_index: Mapped[str | None] = mapped_column(
+        String(64), unique=True, info={BLIND_INDEX_OF: "email"}
+    )
     phone: Mapped[str | None] = mapped_column(EncryptedString)
-    phone_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_index: Mapped[str | None] = mapped_column(
+        String(64), unique=True, info={BLIND_INDEX_OF: "phone"}
+    )
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(db_enum(Role, "role"), index=True)
     name: Mapped[str | None] = mapped_column(EncryptedString)

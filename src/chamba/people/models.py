@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from chamba.db import Base, EncryptedString, JSONType, UTCDateTime, utcnow
+from chamba.db import BLIND_INDEX_OF, Base, EncryptedString, JSONType, UTCDateTime, utcnow
 from chamba.vocab import EducationLevel, SkillLevel, SkillSource, db_enum
 
 
@@ -43,7 +43,9 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(EncryptedString)
     phone: Mapped[str | None] = mapped_column(EncryptedString)
     national_id: Mapped[str | None] = mapped_column(EncryptedString)  # DNI / CE
-    national_id_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    national_id_index: Mapped[str | None] = mapped_column(
+        String(64), unique=True, info={BLIND_INDEX_OF: "national_id"}
+    )
     #: True when an import from an institution vouches for the national id; a seeker's own
     #: entry is a claim (False), and is indexed only while no one else holds that number.
     national_id_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
