@@ -3,6 +3,7 @@ profile, explained recommendations, applying, feedback, pathways; authorisation 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -174,6 +175,22 @@ def test_profile_keeps_input_on_error_and_saves(web: Any, token: str, make_web_u
     page = web.post("/perfil", data=data, follow_redirects=False)
     assert page.headers["location"] == "/para-ti?guardado=perfil"
     assert 'value="150101" selected' in web.get("/perfil").text
+
+
+def test_the_profile_form_reads_pay_and_hours_as_the_api_does(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a seeker WHEN they save pay written the Peruvian way and hours with their unit
+    actor = make_web_user(Role.SEEKER)
+    login_as(web, actor)
+    data = {"departamento": "15", "provincia": "1501", "distrito": "150101", "horas": "30 h",
+            "sueldo": "S/ 1.500,50", csrf.FIELD_NAME: token}  # fmt: skip
+    page = web.post("/perfil", data=data, follow_redirects=False)
+    # THEN ProfileIn reads them (before, the page's own parser stored S/ 1.50)
+    assert page.status_code == 303, page.text
+    seeded_session.refresh(actor.person)
+    assert actor.person.expected_wage == Decimal("1500.50")
+    assert actor.person.availability_hours == 30
 
 
 def test_place_selects_refine_without_javascript(web: Any, token: str, make_web_user: Any) -> None:

@@ -34,6 +34,9 @@ class FormState:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    #: The schema fields :meth:`parse` refused (``availability.hours_per_week``): names only,
+    #: never what was typed, so they may be logged.
+    invalid: list[str] = field(default_factory=list)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> FormState:
@@ -82,6 +85,7 @@ class FormState:
             return schema.model_validate(values)
         except ValidationError as exc:
             for error in exc.errors():
+                self.invalid.append(".".join(map(str, error["loc"])))
                 name = str(error["loc"][0]) if error["loc"] else ""
                 cause = (error.get("ctx") or {}).get("error")
                 kind = f"{name}:{type(cause).__name__}" if cause is not None else ""

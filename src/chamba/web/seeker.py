@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import logging
 import math
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chamba.activity import service as activity_service
@@ -51,7 +49,6 @@ FormText = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
 JOBS_SHOWN: Final = 10
 COURSES_SHOWN: Final = 5
-MAX_WAGE: Final = Decimal(100_000)
 DEVICES: Final = ("none", "phone", "computer")
 #: Reasons offered by "Not for me because..." (stored as ``<code>: <free text>``).
 #: "Show farther jobs too": a radius that covers the whole country.
@@ -132,30 +129,6 @@ def place_selects(
     return render(request, "_lugar.html", {"place": picker, "form": FormState(), "fragment": True})
 
 
-def _parse_hours(form: FormState, message: str) -> int | None:
-    raw = form.value("horas").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 0 <= int(raw) <= 112:
-        form.error("horas", message)
-        return None
-    return int(raw)
-
-
-def parse_money(raw: str) -> Decimal | None:
-    """``"1,200.50"`` / ``"S/ 1200"`` -> ``Decimal``; ``None`` when blank; raises ValueError."""
-    text = raw.replace("S/", "").replace(",", "").replace(" ", "").strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(raw) from None
-    if not value.is_finite() or value < 0 or value > MAX_WAGE:
-        raise ValueError(raw)
-    return value
-
-
 @router.post("/perfil")
 def profile_submit(
     request: Request,
@@ -194,43 +167,38 @@ def profile_submit(
         return render(
             request, "perfil.html", _profile_context(form, picker, skills), switch_path="/perfil"
         )
-    hours = _parse_hours(form, _("Write the hours as a whole number from 0 to 112."))
-    try:
-        wage = parse_money(sueldo)
-    except ValueError:
-        wage = None
-        form.error("sueldo", _("Write the amount in soles, for example 1200."))
-    if form.ok:
-        current = people_service.profile_view(session, person, lang)
-        data = current.model_dump(
-            include={
-                "name", "email", "phone", "gender", "birth_year", "languages",
-                "education_level", "years_experience", "self_description", "interests",
-                "max_distance_km",
-            }
-        )  # fmt: skip
-        data.update(
-            ubigeo=picker.ubigeo,
-            availability={"hours_per_week": hours, "slots": slots},
-            remote={"has_internet": bool(internet), "device": form.value("equipo")},
-            expected_wage=wage,
-            consent_visible=bool(visible),
-            consent_contact=bool(contacto_ok),
-        )
+    current = people_service.profile_view(session, person, lang)
+    data = current.model_dump(
+        include={
+            "name", "email", "phone", "gender", "birth_year", "languages",
+            "education_level", "years_experience", "self_description", "interests",
+            "max_distance_km",
+        }
+    )  # fmt: skip
+    data.update(
+        ubigeo=picker.ubigeo,
+        availability={"hours_per_week": horas, "slots": slots},
+        remote={"has_internet": bool(internet), "device": form.value("equipo")},
+        expected_wage=sueldo,
+        consent_visible=bool(visible),
+        consent_contact=bool(contacto_ok),
+    )
+    messages = {
+        "availability": ("horas", _("Write the hours as a whole number from 0 to 112.")),
+        "expected_wage": ("sueldo", _("Write the amount in soles, for example 1200.")),
+    }
+    refused = ("departamento", _("We could not save your profile. Check the fields."))
+    profile = form.parse(ProfileIn, data, messages, refused)
+    if profile is not None:
         try:
-            profile = ProfileIn.model_validate(data)
             people_service.update_profile(session, person, profile, user=user)
-        except (ValidationError, NationalIdTaken) as exc:
-            # Which fields, never what was typed in them (the log is not personal data).
-            fields = (
-                sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
-                if isinstance(exc, ValidationError)
-                else ["national_id"]
-            )
-            log.info("profile not saved: invalid %s", ", ".join(fields))
-            form.error("departamento", _("We could not save your profile. Check the fields."))
+        except NationalIdTaken:
+            form.invalid.append("national_id")
+            form.error(*refused)
         else:
             return see_other("/para-ti?guardado=perfil")
+    # Which fields, never what was typed in them (the log is not personal data).
+    log.info("profile not saved: invalid %s", ", ".join(sorted(set(form.invalid))))
     context = _profile_context(form, picker, skills)
     return render(request, "perfil.html", context, status_code=422, switch_path="/perfil")
 
