@@ -15,15 +15,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chamba.config import SettingsError, get_settings
+from chamba.config import Settings, SettingsError, get_settings
 from chamba.errors import ChambaError
+
+if TYPE_CHECKING:  # imported where used: the CLI starts fast
+    from sqlalchemy import Engine
+
+    from chamba.demo.ground_truth import GroundTruth
+    from chamba.learning.registry import ModelRegistry
 
 app = typer.Typer(
     name="chamba",
@@ -99,7 +105,7 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
         yield update
 
 
-def _engine() -> Any:
+def _engine() -> Engine:
     from chamba.api.app import prepare_database
     from chamba.db import get_engine
 
@@ -442,7 +448,7 @@ def evaluate(
         out.print(f"wrote {output / 'report.json'} and {output / 'report.html'}", markup=False)
 
 
-def _demo_ground_truth(settings: Any) -> Any:
+def _demo_ground_truth(settings: Settings) -> GroundTruth | None:
     """The demo's hidden model, evaluated against when ``chamba demo`` saved it in
     ``<data_dir>/demo`` (``None`` otherwise)."""
     from chamba.demo.ground_truth import load_ground_truth_if_any
@@ -450,7 +456,7 @@ def _demo_ground_truth(settings: Any) -> Any:
     return load_ground_truth_if_any(Path(settings.data_dir) / "demo")
 
 
-def _registry() -> Any:
+def _registry() -> ModelRegistry:
     from chamba.learning.registry import ModelRegistry
     from chamba.learning.train import models_dir
 

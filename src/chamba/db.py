@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import (
@@ -38,6 +38,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from chamba.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 RowT = TypeVar("RowT")
 
@@ -328,8 +331,9 @@ def roll_back_unkept(session: Session) -> None:
     session.rollback()
 
 
-def alembic_config(url: str) -> Any:
+def alembic_config(url: str) -> Config:
     from alembic.config import Config
+
 
     config = Config()
     config.set_main_option("script_location", str(files("chamba") / "migrations"))

@@ -81,7 +81,7 @@ def clean_text(value: Any, *, max_length: int = MAX_SHORT, multiline: bool = Fal
     return text
 
 
-def optional_text(max_length: int = MAX_SHORT, multiline: bool = False) -> Any:
+def optional_text(max_length: int = MAX_SHORT, multiline: bool = False) -> BeforeValidator:
     """A BeforeValidator for an optional, safe text field (blank becomes None)."""
 
     def parse(value: Any) -> str | None:
@@ -92,7 +92,7 @@ def optional_text(max_length: int = MAX_SHORT, multiline: bool = False) -> Any:
     return BeforeValidator(parse)
 
 
-def required_text(max_length: int = MAX_SHORT, multiline: bool = False) -> Any:
+def required_text(max_length: int = MAX_SHORT, multiline: bool = False) -> BeforeValidator:
     """A BeforeValidator for a required, safe text field."""
 
     def parse(value: Any) -> str:

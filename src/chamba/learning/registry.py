@@ -35,11 +35,15 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import chamba
 from chamba.errors import Conflict
 from chamba.learning.errors import ModelNotFound, NothingToRollBack, PromotionRefused
+
+if TYPE_CHECKING:  # heavy (torch) or upward imports, made where they are used
+    from chamba.events.schemas import ModelPromoted
+    from chamba.learning.ranker import TrainedRanker
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +186,7 @@ class ModelRegistry:
                     continue
         return sorted(out, key=lambda m: (m.created, m.version))
 
-    def load(self, version: str) -> Any:
+    def load(self, version: str) -> TrainedRanker:
         """Load a version as a :class:`~chamba.learning.ranker.TrainedRanker`.
 
         Raises:
@@ -312,7 +316,7 @@ class ModelRegistry:
         return doc
 
 
-def promotion_event(doc: dict[str, Any]) -> Any | None:
+def promotion_event(doc: dict[str, Any]) -> ModelPromoted | None:
     """The ``model.promoted`` event for the last promotion or rollback in ``doc`` (or None)."""
     from chamba.events.schemas import ModelPayload, ModelPromoted
 
