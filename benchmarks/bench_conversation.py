@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from chamba.conversation import plan  # noqa: E402
 from chamba.conversation import service as conversation  # noqa: E402
+from chamba.conversation.models import Conversation  # noqa: E402
 from chamba.conversation.schemas import ConversationIn  # noqa: E402
 from chamba.nlp import service as nlp_service  # noqa: E402
 from chamba.nlp.extraction import SkillExtractor  # noqa: E402
@@ -74,7 +75,7 @@ def _interview(session: Session, persona: dict[str, Any]) -> tuple[set[str], int
         if out.done:
             break
         assert out.topic is not None
-        state = session.get(conversation.Conversation, person.id)
+        state = session.get(Conversation, person.id)
         phase = state.state["phase"] if state is not None else "open"
         answer = persona["answers"].get(out.topic, {}).get(phase)
         if answer is None and phase == "open":
@@ -126,7 +127,7 @@ def run(extractor_kind: str, personas: list[dict[str, Any]], tmp: Path) -> dict[
     try:
         with Session(engine) as session:
             extractor = SkillExtractor.from_session(session, semantic=extractor_kind == "full")
-            nlp_service.get_extractor = lambda *a, **k: extractor  # type: ignore[assignment]
+            nlp_service.get_extractor = lambda *a, **k: extractor
             built = time.perf_counter() - started
             box, all_box, conv, asked = [], [], [], []
             for persona in personas:
@@ -141,7 +142,7 @@ def run(extractor_kind: str, personas: list[dict[str, Any]], tmp: Path) -> dict[
                 asked.append(n)
             session.rollback()
     finally:
-        nlp_service.get_extractor = original  # type: ignore[assignment]
+        nlp_service.get_extractor = original
         engine.dispose()
     return {
         "free_text_box": _metrics(box, []),

@@ -97,7 +97,7 @@ def main() -> None:
         except ImportError:
             result["postgresql"] = "skipped: pgserver not installed"
         else:
-            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")  # type: ignore[attr-defined]
+            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
             try:
                 server.psql("CREATE DATABASE bench;")
                 url = server.get_uri("bench").replace("postgresql://", "postgresql+psycopg://", 1)

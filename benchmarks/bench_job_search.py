@@ -71,7 +71,8 @@ def old_match(words: Sequence[str]) -> Match:
     from chamba.jobs.models import Job
 
     ftitle, fdesc = folded(Job.title), folded(Job.description)
-    conditions, score = [], None
+    conditions: list[ColumnElement[bool]] = []
+    score: ColumnElement[int] | None = None
     for word in words:
         in_title = ftitle.like(f"%{word}%")
         conditions.append(or_(in_title, fdesc.like(f"%{word}%")))
@@ -91,7 +92,8 @@ def new_folded_title_score(words: Sequence[str]) -> Match:
     from chamba.jobs.models import Job
 
     ftitle = folded(Job.title)
-    conditions, score = [], None
+    conditions: list[ColumnElement[bool]] = []
+    score: ColumnElement[int] | None = None
     for word in words:
         conditions.append(Job.search_text.like(f"%{word}%"))
         term = case((ftitle.like(f"%{word}%"), 2), else_=1)
@@ -130,7 +132,7 @@ def load_ads() -> list[tuple[str, str]]:
 def job_rows(ads: Sequence[tuple[str, str]], n: int, rng: random.Random) -> list[dict[str, Any]]:
     from chamba.search import search_fields
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in range(n):
         title, description = ads[i % len(ads)]
         title = f"{title} - {PLACES[rng.randrange(len(PLACES))]}"
@@ -180,7 +182,9 @@ def search(session: Session, match: Callable[[Sequence[str]], Match], query: str
     from chamba.text import normalize
 
     conditions, score = match(normalize(query).split()[:8])
-    order = ([score.desc()] if score is not None else []) + [Job.posted_at.desc(), Job.id.desc()]
+    order: list[ColumnElement[Any]] = [Job.posted_at.desc(), Job.id.desc()]
+    if score is not None:
+        order.insert(0, score.desc())
     jobs, total = db.page_of(
         session, Job, [repository.open_at(NOW), *conditions], order, offset=0, limit=PAGE
     )
@@ -277,7 +281,7 @@ def main() -> None:
         elif args.postgresql:
             import pgserver
 
-            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")  # type: ignore[attr-defined]
+            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
             try:
                 server.psql("CREATE DATABASE bench;")
                 url = server.get_uri("bench").replace("postgresql://", "postgresql+psycopg://", 1)

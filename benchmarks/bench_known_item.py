@@ -278,8 +278,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         candidates: list[int] = []
         t = time.perf_counter()
         for seeker_no, (person_id, j) in enumerate(seekers):
-            person = session.get(Person, person_id)
-            assert person is not None
+            person = session.get_one(Person, person_id)
             truth = truth_of[j["key"]]
             ctx = FeatureContext(session, indexes, NOW, cache=cache_of_features)
             flt = JobFilter.for_person(person, now=NOW, max_distance_km=100_000.0)

@@ -237,7 +237,9 @@ def http(
         return exc.code, None
 
 
-def chamba(src: Path, env: dict[str, str], *args: str, **kw: Any) -> subprocess.CompletedProcess:
+def chamba(
+    src: Path, env: dict[str, str], *args: str, **kw: Any
+) -> subprocess.CompletedProcess[Any]:
     return subprocess.run(
         [sys.executable, "-m", "chamba", *args],
         env={**os.environ, **env, "PYTHONPATH": str(src)},
@@ -375,7 +377,7 @@ def main() -> None:
     log = run_dir / "server.log"
     proc = start_server(args, env, port, log)
     try:
-        tokens = []
+        tokens: list[str] = []
         deadline = time.monotonic() + 600
         while not tokens and time.monotonic() < deadline:
             try:

@@ -51,8 +51,9 @@ class HashEncoder:
         for i, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)  # (n, 1)
+        unit: np.ndarray = np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+        return unit
 
 
 def _gains(utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +181,7 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
         name: dict(
             zip(
                 ("ndcg@10", "recall@10", "mrr"),
-                np.round(np.mean(rows, axis=0), 4).tolist(),
+                [round(float(v), 4) for v in np.asarray(rows, dtype=np.float64).mean(axis=0)],
                 strict=True,
             )
         )  # fmt: skip

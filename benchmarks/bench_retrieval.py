@@ -365,7 +365,8 @@ def bench_faiss_flat(
             params = faiss.SearchParameters()
             params.sel = faiss.IDSelectorBatch(row_allowed)
         _, labels = fflat.search(q[None, :], K, params=params)
-        return labels[0] + 1
+        found: np.ndarray = labels[0] + 1  # (K,) ids
+        return found
 
     entry = {
         "build_s": round(build, 3),
@@ -488,7 +489,7 @@ def ivf_bytes(ivf: FaissIVFIndex) -> float:
         return exact._vectors.nbytes + exact._ids.nbytes + exact._map.dense.nbytes
     index = ivf._index
     n = index.ntotal
-    return n * (index.code_size + 8) + ivf.lists * DIM * 4 + n * 40 + ivf._map.dense.nbytes
+    return float(n * (index.code_size + 8) + ivf.lists * DIM * 4 + n * 40 + ivf._map.dense.nbytes)
 
 
 def hnsw_build_estimate(

@@ -224,7 +224,8 @@ def _server_rss(pid: int) -> float | None:
     try:
         import psutil
 
-        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+        rss: float = psutil.Process(pid).memory_info().rss / 2**20
+        return round(rss, 1)
     except Exception:
         return None
 
@@ -259,7 +260,7 @@ def main() -> None:
         if args.postgresql:
             import pgserver
 
-            server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")  # type: ignore[attr-defined]
+            server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
             if not args.reuse:
                 server.psql("DROP DATABASE IF EXISTS chamba;")
                 server.psql("CREATE DATABASE chamba;")

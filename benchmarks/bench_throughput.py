@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         extractor = SkillExtractor(records, encoder, cache=cache)
         extractor.build_index()
-        build = time.perf_counter() - started
+        build_s = time.perf_counter() - started
         sample = texts[: min(len(texts), 500)]
         extractor.extract_many(sample[:5])  # warm up
         started = time.perf_counter()
@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         lexicon = time.perf_counter() - started
         report["extraction"] = {
             "texts": len(sample),
-            "build_s": round(build, 3),
+            "build_s": round(build_s, 3),
             "texts_per_s": rate(len(sample), full),
             "lexicon_only_texts_per_s": rate(len(sample), lexicon),
             "vs_lexicon_only": round(lexicon / full, 3) if full else None,

@@ -39,8 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 class LightGBMScorer:
     """A LightGBM ``LGBMRanker`` behind the ``Scorer`` interface (``score(X (n, F)) -> (n,)``)."""
 
-    def __init__(self, model: Any) -> None:
+    version = "lightgbm-lambdarank"
+
+    def __init__(self, model: Any, features: tuple[str, ...]) -> None:
         self.model = model
+        self.features = features
 
     def score(self, features: Any) -> Any:
         import numpy as np
@@ -75,14 +78,17 @@ def train_lightgbm(ds: Any, seed: int, threads: int) -> tuple[LightGBMScorer, di
     model.fit(xt, yt, group=np.unique(gt, return_counts=True)[1].tolist())
     seconds = time.perf_counter() - t
     trees = [25, 50, 100, 150, 200, 300]
-    val = {k: mean_group_ndcg(model.predict(xv, num_iteration=k), yv, gv, iv) for k in trees}
+    val = {
+        k: mean_group_ndcg(np.asarray(model.predict(xv, num_iteration=k)), yv, gv, iv)
+        for k in trees
+    }
     best = max(trees, key=lambda k: (val[k], -k))
     model.set_params(n_estimators=best)
     refit = lgb.LGBMRanker(**model.get_params())
     refit.fit(xt, yt, group=np.unique(gt, return_counts=True)[1].tolist())
     info = {"train_seconds": round(seconds, 2), "trees": best,
             "validation_ndcg@10": {str(k): round(v, 4) for k, v in val.items()}}  # fmt: skip
-    return LightGBMScorer(refit), info
+    return LightGBMScorer(refit, tuple(ds.feature_names)), info
 
 
 def run(size: int, seed: int, threads: int, encoder_name: str, max_people: int,
