@@ -62,7 +62,7 @@ def test_every_event_type_round_trips_and_carries_no_personal_data() -> None:
     assert again == event
     assert again.key == "7"
     assert again.occurred_at.utcoffset().seconds == 0
-    assert len({cls.type for cls in REGISTRY.values()}) == len(REGISTRY) == 14
+    assert len({cls.type for cls in REGISTRY.values()}) == len(REGISTRY) == 16
 
 
 def test_the_event_is_written_in_the_transaction_of_the_change(
@@ -206,7 +206,7 @@ def test_chamba_worker_once_drains_the_outbox_in_process(
     assert result.exit_code == 0, result.output
     assert "delivered 1 event(s)" in result.output
     assert all(r.published_at is not None for r in outbox(factory))
-    assert [c.name for c in shared_consumers(get_settings())] == ["notifications"]
+    assert [c.name for c in shared_consumers(get_settings())] == ["notifications", "datasets"]
 
 
 def test_a_promotion_is_announced_as_model_promoted(factory: sessionmaker[Session]) -> None:

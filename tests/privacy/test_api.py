@@ -285,3 +285,22 @@ def test_erasure_asks_for_the_current_password_again(
     # WHEN she gives her password, THEN her data is erased
     assert erase(client, rosa.headers).status_code == 204
     assert client.get("/api/v1/me/export", headers=rosa.headers).status_code == 401
+
+
+def test_erasure_tells_the_indexes_and_the_dataset_snapshots(
+    client: Any, make_user: MakeUser, seeded_session: Session
+) -> None:
+    # GIVEN a seeker with a profile (vectors in the indexes, rows in dataset snapshots)
+    rosa = make_user(Role.SEEKER)
+    assert rosa.person is not None
+    pid = rosa.person.id
+    # WHEN she erases her data
+    assert erase(client, rosa.headers).status_code == 204
+    # THEN a person.erased event names her profile, for the index of every replica and the
+    # dataset purge (what the outbox keeps of it is an id that no longer links to anyone)
+    rows = (
+        seeded_session.execute(text("SELECT key FROM outbox WHERE type = 'person.erased'"))
+        .scalars()
+        .all()
+    )
+    assert str(pid) in rows

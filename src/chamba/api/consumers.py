@@ -9,6 +9,8 @@ from chamba.config import Settings
 from chamba.events.consumers import Consumer
 from chamba.insights.cache import DemandCache
 from chamba.insights.consumers import DemandConsumer
+from chamba.learning.consumers import DatasetPurgeConsumer
+from chamba.learning.train import datasets_dir
 from chamba.matching.consumers import IndexSyncConsumer
 from chamba.notifications.consumers import NotificationConsumer
 from chamba.notifications.senders import sender_from_settings
@@ -16,7 +18,10 @@ from chamba.notifications.senders import sender_from_settings
 
 def shared_consumers(settings: Settings) -> list[Consumer]:
     """Consumers that run once per deployment (a Kafka consumer group)."""
-    return [NotificationConsumer(sender_from_settings(settings))]
+    return [
+        NotificationConsumer(sender_from_settings(settings)),
+        DatasetPurgeConsumer(datasets_dir(settings)),
+    ]
 
 
 def replica_consumers(app_state: Any, demand_cache: DemandCache) -> list[Consumer]:

@@ -54,6 +54,7 @@ from chamba.events.schemas import (
     JobPosted,
     JobReopened,
     JobUpdated,
+    PersonErased,
     ProfileUpdated,
     SkillsConfirmed,
 )
@@ -65,7 +66,7 @@ AfterCommit = Callable[[], None] | None
 #: The events of a job posting, of a course and of a person's matching profile.
 JOB_TYPES = frozenset({JobPosted.type, JobUpdated.type, JobClosed.type, JobReopened.type})
 COURSE_TYPES = frozenset({CoursePublished.type, CourseUpdated.type, CourseClosed.type})
-PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type})
+PERSON_TYPES = frozenset({ProfileUpdated.type, SkillsConfirmed.type, PersonErased.type})
 #: Tries again after a SQLite write conflict ("database is locked" after a stale read).
 LOCK_RETRIES = 3
 

@@ -247,6 +247,18 @@ class ProfileUpdated(DomainEvent):
 
 
 @register
+class PersonErased(DomainEvent):
+    type: ClassVar[str] = "person.erased"
+    family: ClassVar[str] = "person"
+    key_field: ClassVar[str] = "person_id"
+    summary: ClassVar[str] = (
+        "A seeker erased their data: copies derived from it (vector indexes, dataset "
+        "snapshots) are dropped."
+    )
+    payload: PersonPayload
+
+
+@register
 class SkillsConfirmed(DomainEvent):
     type: ClassVar[str] = "skills.confirmed"
     family: ClassVar[str] = "person"

@@ -447,6 +447,25 @@ def save_snapshot(ds: Dataset, root: Path) -> str:
     return snapshot_id
 
 
+def purge_person(root: Path, person_id: int) -> list[str]:
+    """Delete every snapshot under ``root`` that holds examples of ``person_id`` (after the
+    person erased their data); returns the ids deleted. A new snapshot is built from the
+    database, where the person no longer is. Models trained on a deleted snapshot keep its id
+    in their metadata but no copy of the examples."""
+    import shutil
+
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for folder in sorted(p for p in root.iterdir() if (p / "arrays.npz").is_file()):
+        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+            held = bool(np.any(npz["person_id"] == person_id))
+        if held:
+            shutil.rmtree(folder)
+            removed.append(folder.name)
+    return removed
+
+
 def load_snapshot(root: Path, snapshot_id: str) -> Dataset:
     """Read a snapshot written by :func:`save_snapshot`.
 

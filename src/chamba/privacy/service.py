@@ -44,6 +44,8 @@ from chamba.auth.models import Role, User
 from chamba.conversation.models import Conversation
 from chamba.counseling import service as counseling_service
 from chamba.db import blind_index, utcnow
+from chamba.events.schemas import PersonErased, PersonPayload
+from chamba.events.service import emit
 from chamba.people import repository as people_repository
 from chamba.people import service as people_service
 from chamba.people.errors import StaffErasureRefused
@@ -214,8 +216,12 @@ def erase(
         repository.detach_interactions(session, person.id)
         repository.scrub_outbox(session, person.id)
         repository.delete_person_rows(session, person.id)
-        session.delete(person)  # through the ORM: skills go too, and the match index follows
+        person_id = person.id
+        session.delete(person)  # through the ORM: skills go too
         session.flush()
+        # Every replica's vector index drops the person (its saved file follows at the next
+        # save), and dataset snapshots holding the person are deleted (learning consumer).
+        emit(session, PersonErased(payload=PersonPayload(person_id=person_id)))
     repository.delete_notifications(session, user.id)
     own_limits = blind_index(f"user:{user.id}")  # per-user rate-limit rows
     repository.delete_logins(
