@@ -83,6 +83,19 @@ def test_sign_up_with_an_address_in_use_creates_nothing_and_names_no_account(
     assert COOKIE_NAME not in page.headers.get("set-cookie", "")
 
 
+def test_sign_up_shows_each_error_of_the_register_schema_next_to_its_field(
+    web: Any, token: str
+) -> None:
+    # GIVEN a sign-up whose name is too long and whose contact is neither e-mail nor mobile
+    data = {"nombre": "R" * 250, "contacto": "12345", "clave": PASSWORD, "rol": "seeker"}
+    # WHEN it is sent
+    page = web.post("/registro", data={**data, csrf.FIELD_NAME: token})
+    # THEN RegisterIn's errors stand next to the name and the contact fields
+    assert page.status_code == 422
+    assert 'id="nombre-error"' in page.text
+    assert 'id="contacto-error"' in page.text
+
+
 def test_sign_up_logs_in_and_starts_with_describe(web: Any, token: str) -> None:
     data = {
         "nombre": "Rosa Quispe",

@@ -113,23 +113,16 @@ def signup_submit(
     data = None
     status = 422
     if form.ok:
-        try:
-            data = RegisterIn(name=nombre, password=clave, role=Role(rol), **_identifier(contacto))
-        except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                where = str(error["loc"][0]) if error["loc"] else "contacto"
-                if where == "name":
-                    form.error("nombre", _("Write your name (up to 200 characters)."))
-                elif where == "password":
-                    form.error("clave", _("The password is too long."))
-                else:
-                    form.error(
-                        "contacto",
-                        _(
-                            "Write a valid e-mail (name@example.com) or a Peruvian mobile "
-                            "number (9 digits starting with 9)."
-                        ),
-                    )
+        values = {"name": nombre, "password": clave, "role": rol, **_identifier(contacto)}
+        messages = {
+            "name": ("nombre", _("Write your name (up to 200 characters).")),
+            "password": ("clave", _("The password is too long.")),
+        }
+        contact = _(
+            "Write a valid e-mail (name@example.com) or a Peruvian mobile "
+            "number (9 digits starting with 9)."
+        )
+        data = form.parse(RegisterIn, values, messages, ("contacto", contact))
     if data is not None:
         client = web_session.client_of(request)
         try:
