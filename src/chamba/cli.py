@@ -10,26 +10,21 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chamba.config import Settings, SettingsError, get_settings
+from chamba import cli_learning
+from chamba.cli_support import err, fail, open_engine, out, progress_bar
+from chamba.config import SettingsError, get_settings
 from chamba.errors import ChambaError
 
 if TYPE_CHECKING:  # imported where used: the CLI starts fast
-    from sqlalchemy import Engine
-
-    from chamba.demo.ground_truth import GroundTruth
-    from chamba.learning.registry import ModelRegistry
+    pass
 
 app = typer.Typer(
     name="chamba",
@@ -42,16 +37,11 @@ taxonomy_app = typer.Typer(
     help="Skills and occupations: import ESCO, export the catalogue.", no_args_is_help=True
 )
 app.add_typer(taxonomy_app, name="taxonomy")
-models_app = typer.Typer(
-    help="Trained ranking models: list, promote, roll back.", no_args_is_help=True
-)
-app.add_typer(models_app, name="models")
+app.add_typer(cli_learning.models_app, name="models")
 keys_app = typer.Typer(help="Encryption keys of personal data.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 events_app = typer.Typer(help="Domain events: upkeep of the outbox.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
-err = Console(stderr=True)
-out = Console()
 
 
 @app.callback()
@@ -63,8 +53,6 @@ def _set_up() -> None:
 
     on_session_factory(install_history)
 
-ProgressFn = Callable[[str, int, int], None]
-
 
 class ImportKind(StrEnum):
     jobs = "jobs"
@@ -75,43 +63,6 @@ class ImportKind(StrEnum):
 class ExportKind(StrEnum):
     skills = "skills"
     occupations = "occupations"
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print a one-line reason to stderr and exit non-zero."""
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
-    """A ``progress(stage, done, total)`` callback drawing rich progress bars on stderr."""
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not enabled,
-        transient=False,
-    ) as bars:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bars.add_task(stage, total=total or None)
-            bars.update(tasks[stage], completed=done, total=total or None)
-
-        yield update
-
-
-def _engine() -> Engine:
-    from chamba.api.app import prepare_database
-    from chamba.db import get_engine
-
-    engine = get_engine()
-    prepare_database(engine)
-    return engine
 
 
 def default_workers() -> int:
@@ -165,14 +116,14 @@ def serve(
     from chamba.observability.logging import configure_logging
 
     configure_logging(get_settings())
-    _engine()
+    open_engine()
     _serve(host, port, workers)
 
 
 @app.command()
 def migrate() -> None:
     """Apply database migrations and load the built-in taxonomy."""
-    _engine()
+    open_engine()
     out.print("database is up to date")
 
 
@@ -205,7 +156,7 @@ def demo(
     from chamba.demo.generator import generate_demo
     from chamba.matching.store import get_index_store
 
-    engine = _engine()
+    engine = open_engine()
     # Anchor the demo's dates to today (noon UTC) so that its jobs are open and fresh; the same
     # seed on the same day gives the same data.
     today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -276,7 +227,7 @@ def import_(
 
     if not file.is_file():
         fail(f"{file}: no such file")
-    engine = _engine()
+    engine = open_engine()
     with session_scope(engine) as session, progress_bar(not as_json) as progress:
         report = import_file(
             session,
@@ -321,7 +272,7 @@ def import_esco(
         fail(f"{directory}: not a folder")
     folder = directory if directory is not None else bundled_esco_dir()
     langs = lang if lang or directory is not None else ["es", "en"]
-    engine = _engine()
+    engine = open_engine()
     with session_scope(engine) as session, progress_bar() as progress:
         report = run_import(
             session, folder, langs=langs, progress=progress, relations_file=relations
@@ -339,7 +290,7 @@ def export(
     from chamba.db import session_scope
     from chamba.taxonomy import service as taxonomy_service
 
-    engine = _engine()
+    engine = open_engine()
     with session_scope(engine) as session:
         if kind is ExportKind.skills:
             count = taxonomy_service.export_skills(session, output)
@@ -348,178 +299,8 @@ def export(
     out.print(f"wrote {count} {kind.value} to {output}")
 
 
-# ---------------------------------------------------------------------- learning loop
-
-
-def _print_report(report: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    from chamba.learning.train import summary_rows
-
-    names = ("ndcg@10", "map", "mrr", "recall@10", "recall@50", "precision@1", "coverage", "ece")
-    table = Table(title=f"held-out metrics ({report['primary']})")
-    table.add_column("model")
-    for name in names:
-        table.add_column(name, justify="right")
-    for model, metrics in summary_rows(report):
-        table.add_row(model, *(f"{metrics.get(n, 0.0):.4f}" for n in names))
-    out.print(table)
-    for gap in report.get("gaps", []):
-        out.print(
-            f"gap: {gap['model']} {gap['dimension']}={gap['slice']} ({gap['source']}) "
-            f"NDCG@10 {gap['ndcg@10']:.3f}, {gap['gap']:+.3f} vs overall",
-            markup=False,
-        )
-
-
-@app.command()
-def train(
-    resume: Annotated[
-        bool, typer.Option(help="Continue the latest unfinished run from its last step.")
-    ] = False,
-    force_promote: Annotated[
-        bool, typer.Option(help="Promote even if worse than the serving model.")
-    ] = False,
-    reason: Annotated[
-        str | None, typer.Option(help="Why (recorded with a forced promotion).")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 7,
-    epochs: Annotated[int, typer.Option(min=1, help="Most training epochs.")] = 40,
-    max_people: Annotated[
-        int, typer.Option(min=1, help="Test people for the ground-truth evaluation.")
-    ] = 400,
-) -> None:
-    """Retrain the job ranker: dataset, train, evaluate, register, promote if better."""
-    from chamba.learning.ranker import RankerConfig
-    from chamba.learning.train import run_pipeline
-
-    settings = get_settings()
-    engine = _engine()
-    with progress_bar() as progress:
-        state = run_pipeline(
-            settings, engine, resume=resume, force_promote=force_promote, reason=reason,
-            config=RankerConfig(seed=seed, epochs=epochs), max_people=max_people,
-            ground_truth=_demo_ground_truth(settings), progress=progress,
-        )  # fmt: skip
-    steps = state["steps"]
-    out.print(f"run {state['run_id']}: {state['status']}", markup=False)
-    if "evaluate" in steps:
-        ev = steps["evaluate"]
-        out.print(
-            f"held-out NDCG@10 ({ev['primary']}): ranker {ev['ndcg@10']:.4f}, "
-            f"rule-based {ev['rule_based_ndcg@10']:.4f}; report {ev['html']}",
-            markup=False,
-        )
-    if "promote" in steps:
-        version = steps["register"]["version"]
-        done = steps["promote"]
-        verb = "promoted" if done["promoted"] else "registered, not promoted"
-        out.print(f"{version}: {verb} ({done.get('why')})", markup=False)
-
-
-@app.command()
-def evaluate(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder for report.json and .html.")
-    ] = None,
-    version: Annotated[
-        str | None, typer.Option(help="Model version (default: serving, else newest).")
-    ] = None,
-    max_people: Annotated[
-        int, typer.Option(min=1, help="Test people for the ground-truth evaluation.")
-    ] = 400,
-) -> None:
-    """Evaluate the ranker against the rule-based, BM25 and embedding baselines."""
-    from chamba.learning.train import evaluate_command
-
-    settings = get_settings()
-    engine = _engine()
-    try:
-        with progress_bar() as progress:
-            report = evaluate_command(
-                settings, engine, version=version, output=output, max_people=max_people,
-                ground_truth=_demo_ground_truth(settings), progress=progress,
-            )  # fmt: skip
-    except ValueError as exc:
-        fail(str(exc))
-        return
-    _print_report(report)
-    if output is not None:
-        out.print(f"wrote {output / 'report.json'} and {output / 'report.html'}", markup=False)
-
-
-def _demo_ground_truth(settings: Settings) -> GroundTruth | None:
-    """The demo's hidden model, evaluated against when ``chamba demo`` saved it in
-    ``<data_dir>/demo`` (``None`` otherwise)."""
-    from chamba.demo.ground_truth import load_ground_truth_if_any
-
-    return load_ground_truth_if_any(Path(settings.data_dir) / "demo")
-
-
-def _registry() -> ModelRegistry:
-    from chamba.learning.registry import ModelRegistry
-    from chamba.learning.train import models_dir
-
-    return ModelRegistry(models_dir(get_settings()))
-
-
-@models_app.command("list")
-def models_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """List the registered model versions (the serving one marked with *)."""
-    registry = _registry()
-    serving = registry.serving_version()
-    rows = [
-        {"version": m.version, "created": m.created, "ndcg@10": m.ndcg,
-         "dataset": (m.metadata.get("dataset") or {}).get("id"), "serving": m.version == serving}
-        for m in registry.versions()
-    ]  # fmt: skip
-    if as_json:
-        out.print_json(json.dumps({"serving": serving, "models": rows}))
-        return
-    if not rows:
-        out.print("no models yet: run `chamba train`")
-        return
-    for r in rows:
-        ndcg = f"{r['ndcg@10']:.4f}" if r["ndcg@10"] is not None else "-"
-        mark = "*" if r["serving"] else " "
-        out.print(f"{mark} {r['version']}  {r['created']}  ndcg@10={ndcg}", markup=False)
-
-
-@models_app.command("promote")
-def models_promote(
-    version: Annotated[str, typer.Argument(help="The version to serve.")],
-    force: Annotated[bool, typer.Option(help="Promote even if worse than serving.")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
-) -> None:
-    """Serve VERSION; refused when its held-out NDCG@10 is worse (unless --force)."""
-    try:
-        doc = _registry().promote(version, force=force, reason=reason)
-    except ChambaError as exc:
-        fail(str(exc))
-        return
-    from chamba.learning.registry import announce
-
-    announce(_engine(), doc)
-    forced = " (forced)" if doc["history"] and doc["history"][-1].get("forced") else ""
-    out.print(f"serving {doc['current']}{forced}", markup=False)
-
-
-@models_app.command("rollback")
-def models_rollback(
-    reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
-) -> None:
-    """Serve the previous version again (the rule-based scorer when there was none)."""
-    try:
-        doc = _registry().rollback(reason=reason)
-    except ChambaError as exc:
-        fail(str(exc))
-        return
-    from chamba.learning.registry import announce
-
-    announce(_engine(), doc)
-    out.print(f"serving {doc['current'] or 'the rule-based scorer'}", markup=False)
+app.command()(cli_learning.train)
+app.command()(cli_learning.evaluate)
 
 
 @app.command()
@@ -545,7 +326,7 @@ def worker(
 
     settings = get_settings()
     configure_logging(settings)
-    engine = _engine()
+    engine = open_engine()
 
     async def main_loop() -> int:
         stop = asyncio.Event()
@@ -582,7 +363,7 @@ def events_prune(
 
     settings = get_settings()
     days = days or settings.events_retention_days
-    pruned = prune(session_factory(_engine()), days, batch_size=batch_size)
+    pruned = prune(session_factory(open_engine()), days, batch_size=batch_size)
     out.print(
         f"deleted {pruned.outbox} published outbox event(s) and {pruned.processed} "
         f"processed-event record(s) older than {days} days",
@@ -617,7 +398,7 @@ def keys_rotate() -> None:
     import chamba.models  # noqa: F401  (every table with encrypted columns)
     from chamba.db import rotate_blind_indexes, rotate_encryption, session_scope
 
-    with session_scope(_engine()) as session:
+    with session_scope(open_engine()) as session:
         done = rotate_encryption(session)
         indexes = rotate_blind_indexes(session)
     total = sum(done.values())
