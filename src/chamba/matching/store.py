@@ -49,6 +49,7 @@ from chamba.matching.embeddings import (
 )
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.index import (
+    AnyIndex,
     IndexKind,
     IndexMismatchError,
     VectorIndex,
@@ -149,7 +150,7 @@ class IndexStore:
 
     # -- start-up ------------------------------------------------------------------------
 
-    def _empty(self, expected: int = 0) -> VectorIndex:
+    def _empty(self, expected: int = 0) -> AnyIndex:
         return make_index(self.model_id, self.encoder.dim, self.index_kind, expected)
 
     def _read_manifest(self) -> dict[str, Any] | None:
@@ -177,7 +178,7 @@ class IndexStore:
             manifest = self._read_manifest()
             built: dict[Kind, VectorIndex] = {}
             for kind in KINDS:
-                index: VectorIndex | None = None
+                index: AnyIndex | None = None
                 versions: dict[int, str] = {}
                 if manifest is not None:
                     try:
@@ -198,7 +199,7 @@ class IndexStore:
                 if index is not None and manifest is not None:
                     saved = manifest.get("kinds", {}).get(kind, {}).get("versions", {})
                     # Ids without a saved version get "" and are re-embedded by reconcile.
-                    versions = {i: saved.get(str(i), "") for i in index.ids().tolist()}  # type: ignore[attr-defined]  # every saved index has ids()
+                    versions = {i: saved.get(str(i), "") for i in index.ids().tolist()}
                 built[kind] = index if index is not None else self._empty()
                 self._versions[kind] = versions
             self.cache.clear()
