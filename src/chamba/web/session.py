@@ -220,6 +220,9 @@ def optional_web_user(request: Request, session: SessionDep, settings: SettingsD
     if login is None and request.cookies.get(_cookie_name(request)):
         end_session(request)
     state["web_login"] = login
+    # Read now: an error page renders after the request's session rolled back (and closed),
+    # when the login's rows can no longer load.
+    state["web_csrf_binding"] = login.session.public_id if login is not None else ""
     state["web_user"] = login.user if login is not None else None
     if login is not None:
         user = login.user
@@ -249,9 +252,9 @@ def csrf_binding(request: Request) -> str:
     so a refresh within the request changes nothing.
     """
     state = request.scope.get("state", {})
-    if "web_login" in state:
-        login: auth_service.Authenticated | None = state["web_login"]
-        return login.session.public_id if login is not None else ""
+    if "web_csrf_binding" in state:
+        binding: str = state["web_csrf_binding"]
+        return binding
     tokens = session_tokens(request)
     if tokens is None:
         return ""
