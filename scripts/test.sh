@@ -26,5 +26,6 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 # --- end web
 ruff check src tests benchmarks
+lint-imports --no-cache  # the import contracts of pyproject.toml (one-way layers)
 mypy  # strict, with the pydantic plugin: [tool.mypy] in pyproject.toml
 exec python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,1 @@
+"""The web pages (Jinja2 + HTMX): a shell over the features' services, like the API."""
