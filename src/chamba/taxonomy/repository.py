@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Engine,
     MetaData,
     Table,
     and_,
@@ -193,11 +195,21 @@ def delete_relations(conn: Connection, pairs: Iterable[tuple[str, str]]) -> int:
     return len(params)
 
 
+#: Per engine, the tables referencing each taxonomy table (read once: migrations run first).
+_REFERENCING: weakref.WeakKeyDictionary[Engine, dict[str, list[tuple[Table, str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def tables_referencing(conn: Connection, target: Table) -> list[tuple[Table, str]]:
     """``(table, column)`` of every table of the database with a foreign key to ``target.id``.
 
-    Read from the database itself, so every feature's tables count without importing them.
+    Read from the database itself (once per engine), so every feature's tables count without
+    importing them.
     """
+    known = _REFERENCING.setdefault(conn.engine, {})
+    if target.name in known:
+        return known[target.name]
     inspector = inspect(conn)
     found = []
     for name in sorted(inspector.get_table_names()):
@@ -209,6 +221,7 @@ def tables_referencing(conn: Connection, target: Table) -> list[tuple[Table, str
             ):
                 table = Table(name, MetaData(), autoload_with=conn)
                 found.append((table, fk["constrained_columns"][0]))
+    known[target.name] = found
     return found
 
 
