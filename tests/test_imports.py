@@ -14,7 +14,9 @@ from collections import defaultdict
 
 import grimp
 
-SHELLS = frozenset({"api", "web", "cli", "demo", "models", "__main__"})
+SHELLS = frozenset(
+    {"api", "web", "cli", "cli_learning", "cli_support", "demo", "models", "__main__"}
+)
 #: Package imports that still close a cycle, each waiting for its move (issue #14). The list
 #: may only shrink: an entry whose import is gone fails the test until it is removed.
 KNOWN_BACK_EDGES: frozenset[tuple[str, str]] = frozenset(
