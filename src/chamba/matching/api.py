@@ -36,6 +36,7 @@ from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import CandidatePage, MatchPage
 from chamba.matching.service import courses_for_person, jobs_for_person
+from chamba.matching.shown import log_page_shown
 from chamba.observability.metrics import Metrics, MetricsDep
 from chamba.observability.serving import serving_stats
 from chamba.people.deps import CurrentPerson
@@ -70,19 +71,7 @@ def _log_page(
     metrics.recommendations_shown.labels(kind=kind.value).inc(len(page.items))
     if kind == SubjectType.JOB and (stats := serving_stats("jobs")) is not None:
         stats.record_shown(len(page.items))
-    items = [
-        activity.Shown(
-            subject_type=kind,
-            subject_id=(item.job_id if kind == SubjectType.JOB else item.course_id) or 0,
-            position=item.rank,
-            score=item.score,
-        )
-        for item in page.items
-    ]
-    activity.log_shown(
-        session, person.id, items, model_version=page.scorer_version,
-        context={"list": f"matches/{kind.value}s", "offset": page.offset},
-    )  # fmt: skip
+    log_page_shown(session, person.id, page, kind, f"matches/{kind.value}s")
 
 
 def _serve_page(

@@ -28,7 +28,7 @@ from chamba.matching import service as matching_service
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
-from chamba.matching.schemas import MatchPage
+from chamba.matching.shown import log_page_shown
 from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.people.errors import NationalIdTaken
@@ -206,22 +206,6 @@ def profile_submit(
 # --- recommendations -----------------------------------------------------------------------
 
 
-def _log(session: Session, person: Person, page: MatchPage, kind: SubjectType) -> None:
-    items = [
-        activity_service.Shown(
-            subject_type=kind,
-            subject_id=(item.job_id if kind == SubjectType.JOB else item.course_id) or 0,
-            position=item.rank,
-            score=item.score,
-        )
-        for item in page.items
-    ]
-    activity_service.log_shown(
-        session, person.id, items, model_version=page.scorer_version,
-        context={"list": f"web/para-ti/{kind.value}s", "offset": page.offset},
-    )  # fmt: skip
-
-
 @router.get("/para-ti")
 def for_you(
     request: Request,
@@ -247,8 +231,8 @@ def for_you(
     courses = matching_service.courses_for_person(
         session, indexes, person.id, limit=COURSES_SHOWN, lang=lang
     )
-    _log(session, person, jobs, SubjectType.JOB)
-    _log(session, person, courses, SubjectType.COURSE)
+    log_page_shown(session, person.id, jobs, SubjectType.JOB, "web/para-ti/jobs")
+    log_page_shown(session, person.id, courses, SubjectType.COURSE, "web/para-ti/courses")
     hints = list(dict.fromkeys([*jobs.hints, *courses.hints]))
     context = {
         "jobs": jobs.items,
