@@ -3,6 +3,12 @@
 Every test that uses ``session`` (or ``engine``) runs twice: on SQLite and on a real PostgreSQL 16
 server that the suite starts itself (the ``pgserver`` package). Set ``CHAMBA_TEST_POSTGRES_URL``
 to use an existing server instead; ``CHAMBA_TEST_BACKENDS=sqlite`` limits a local run to SQLite.
+
+Layout: ``tests/<feature>/`` mirrors ``src/chamba/<feature>/`` (its API tests included);
+``tests/kit/`` the kit modules (config, db, fields, search, problems, side writes); ``tests/cli/``
+the command. Shared help lives in ``tests/support/``: the test encoder (``encoders.py``),
+request bodies (``factories.py``), ``assert_problem`` (``problems.py``), users with tokens
+(``api_fixtures.py``, loaded below), accounts, CV files, the Kafka broker, the live server.
 """
 
 from __future__ import annotations

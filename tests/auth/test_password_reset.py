@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from tests.support.problems import assert_problem
 
 from chamba.auth import reset
 from chamba.db import session_factory
@@ -16,7 +17,7 @@ from chamba.notifications.consumers import NotificationConsumer
 from chamba.notifications.senders import Message
 
 from .conftest import PASSWORD, Clock
-from .test_api import assert_problem, login, register, tokens
+from .test_api import login, register, tokens
 
 API = "/api/v1"
 NEW_PASSWORD = "tres palabras nuevas"
