@@ -10,9 +10,13 @@ are left out; the Alembic migrations are not a package.
 
 from __future__ import annotations
 
+import tomllib
 from collections import defaultdict
+from pathlib import Path
 
 import grimp
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SHELLS = frozenset(
     {"api", "web", "cli", "cli_learning", "cli_support", "demo", "models", "__main__"}
@@ -103,3 +107,19 @@ def test_no_package_cycle_remains() -> None:
     for source, target in KNOWN_BACK_EDGES:
         edges[source].discard(target)
     assert cycles(edges) == []
+
+
+def test_every_package_has_its_layer() -> None:
+    # GIVEN the layers contract of pyproject.toml
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    declared = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    # WHEN every package and module directly under src/chamba is listed
+    src = ROOT / "src" / "chamba"
+    found = {p.stem for p in src.glob("*.py") if p.stem != "__init__"} | {
+        p.parent.name for p in src.glob("*/__init__.py")
+    }
+    # THEN each has a layer (a new one must be placed), and no layer names a missing one
+    assert sorted(found - declared) == []
+    assert sorted(declared - found) == []
