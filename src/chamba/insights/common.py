@@ -34,6 +34,43 @@ def suppress_chain(counts: Iterable[int], min_group: int) -> list[int | None]:
     return out
 
 
+def suppress_complements(
+    shown: list[list[int | None]],
+    raw: list[list[int]],
+    total: list[int],
+    min_group: int,
+) -> list[list[int | None]]:
+    """Secondary suppression across sibling groups whose total is published (regions of a
+    country), so a hidden count cannot be recovered by subtracting the shown ones from it.
+
+    ``shown[g][i]`` is group ``g``'s count at stage ``i`` after :func:`suppress_chain`,
+    ``raw[g][i]`` the true count, ``total[i]`` the published total (which may also count
+    people in no group: the remainder, itself never published). At a stage where one group is
+    hidden and nothing else is unknown to a reader (no remainder), the shown group with the
+    smallest non-zero count is hidden too, from that stage on (so a later zero says nothing
+    about it either).
+
+    Example:
+        >>> suppress_complements([[12, None], [20, 9]], [[12, 3], [20, 9]], [32, 12], 5)
+        [[12, None], [20, None]]
+    """
+    out = [list(g) for g in shown]
+    for i, published in enumerate(total):
+        if published == 0 or published < min_group:
+            continue  # the total itself is hidden or describes nobody
+        hidden = [g for g in out if g[i] is None]
+        remainder = published - sum(r[i] for r in raw)
+        if not hidden or len(hidden) + (remainder > 0) != 1:
+            continue  # nothing hidden, or at least two unknowns (the remainder counts as one)
+        candidates = [(raw[k][i], k) for k, g in enumerate(out) if g[i] not in (None, 0)]
+        if not candidates:
+            continue
+        _, k = min(candidates)
+        for j in range(i, len(out[k])):
+            out[k][j] = None
+    return out
+
+
 def rate(numerator: int | None, denominator: int | None) -> float | None:
     """``numerator / denominator`` rounded to 4 places; ``None`` when either is suppressed
     (``None``) or the denominator is 0."""

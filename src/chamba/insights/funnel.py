@@ -26,13 +26,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import InteractionKind, SubjectType
 from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
-from chamba.insights.common import rate, region_name, suppress_chain
+from chamba.insights.common import rate, region_name, suppress_chain, suppress_complements
 from chamba.insights.schemas import (
     ALL_REGIONS,
     MIN_GROUP,
@@ -55,12 +56,21 @@ def _check(
         raise InvalidInput("since must be before until")
 
 
+def cumulative(reached: dict[int, int], count: int) -> list[int]:
+    """People at each of ``count`` stages or later, from ``{furthest stage index: people}``."""
+    return [sum(n for s, n in reached.items() if s >= i) for i in range(count)]
+
+
 def stages(
-    reached: dict[int, int], names: Sequence[InteractionKind], min_group: int
+    reached: dict[int, int],
+    names: Sequence[InteractionKind],
+    min_group: int,
+    shown: list[int | None] | None = None,
 ) -> list[StageCount]:
-    """Cumulative stage counts from ``{furthest stage index: people}``, suppressed and rated."""
-    raw = [sum(n for s, n in reached.items() if s >= i) for i in range(len(names))]
-    shown = suppress_chain(raw, min_group)
+    """Cumulative stage counts from ``{furthest stage index: people}``, suppressed and rated
+    (``shown``: counts already suppressed, e.g. by :func:`suppress_complements`)."""
+    if shown is None:
+        shown = suppress_chain(cumulative(reached, len(names)), min_group)
     return [
         StageCount(
             stage=str(name),
@@ -126,13 +136,16 @@ def funnel(
     )  # fmt: skip
 
     def group(
-        code: str, job_reached: dict[int, int], course_reached: dict[int, int]
+        code: str,
+        job_reached: dict[int, int],
+        course_reached: dict[int, int],
+        shown: tuple[list[int | None], list[int | None]] | None = None,
     ) -> FunnelGroup:
         return FunnelGroup(
             region_code=code,
             region_name=region_name(code),
-            jobs=stages(job_reached, repo.JOB_STAGES, min_group),
-            courses=stages(course_reached, repo.COURSE_STAGES, min_group),
+            jobs=stages(job_reached, repo.JOB_STAGES, min_group, shown and shown[0]),
+            courses=stages(course_reached, repo.COURSE_STAGES, min_group, shown and shown[1]),
         )
 
     def total(by: dict[str | None, dict[int, int]]) -> dict[int, int]:
@@ -143,6 +156,16 @@ def funnel(
         return out
 
     codes = sorted(c for c in set(jobs) | set(courses) if c is not None)
+
+    def regional(by: dict[str | None, dict[int, int]], names: Sequence[InteractionKind]) -> Any:
+        # Region cells are siblings of the published total: hide a second one where a single
+        # hidden cell could be recovered by subtraction.
+        raw = [cumulative(by.get(c, {}), len(names)) for c in codes]
+        shown = [suppress_chain(r, min_group) for r in raw]
+        return suppress_complements(shown, raw, cumulative(total(by), len(names)), min_group)
+
+    job_cells = regional(jobs, repo.JOB_STAGES)
+    course_cells = regional(courses, repo.COURSE_STAGES)
     return FunnelReport(
         since=since,
         until=until,
@@ -151,5 +174,8 @@ def funnel(
         min_group=min_group,
         # Filtered to a region, the total is that region's (not "all of Peru").
         overall=group(region or ALL_REGIONS, total(jobs), total(courses)),
-        regions=[group(c, jobs.get(c, {}), courses.get(c, {})) for c in codes],
+        regions=[
+            group(c, jobs.get(c, {}), courses.get(c, {}), (job_cells[k], course_cells[k]))
+            for k, c in enumerate(codes)
+        ],
     )
