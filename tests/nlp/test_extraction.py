@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.lexicon import stem, tokenize
 from chamba.nlp.schemas import SkillRecord
+from chamba.nlp.words import stem, tokenize
 
 ESCO_URI = "http://data.europa.eu/esco/skill/0b4ed2a4-1fc7-4da1-8d3a-b4e9e3a8d3f1"
 

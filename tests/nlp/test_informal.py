@@ -10,8 +10,9 @@ import pytest
 from tests.nlp.test_quality import SKILLS_CSV, _catalogue
 
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.lexicon import Lexicon, sound, tokenize, verb_lemmas
+from chamba.nlp.lexicon import Lexicon, sound, verb_lemmas
 from chamba.nlp.schemas import SkillRecord
+from chamba.nlp.words import tokenize
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ not claim are negated the same way: after a wish to learn ("quiero aprender cost
 to learn to drive") and in a unit about someone else ("mi esposo es albañil", "my husband is a
 fisherman"). A workplace name after a preposition and an article ("trabajé en una pollería",
 "at a call center") says where, not what: it is no skill
-(:func:`~chamba.nlp.lexicon.workplace_mention`).
+(:func:`~chamba.nlp.words.workplace_mention`).
 
 Informal writing (issue 12): chat shorthands are read as words ("x" = por, "d" = de, "tb" =
-también: :data:`~chamba.nlp.lexicon.SHORTHANDS`); verb forms and misspellings a pattern does not
+también: :data:`~chamba.nlp.words.SHORTHANDS`); verb forms and misspellings a pattern does not
 know resolve to the pattern word they stand for ("siembro" -> sembrar, "cosina" -> cocina:
 :meth:`~chamba.nlp.lexicon.Lexicon.resolve`); a head is shared across "y" ("cosecha de palta y
 arándano"); "de" after a material or part names what it is of, not a skill ("repuestos de
@@ -62,16 +62,9 @@ import numpy as np
 
 from chamba.errors import InvalidInput
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
-from chamba.nlp.lexicon import (
-    STOPWORDS,
-    Lexicon,
-    LexiconHit,
-    Token,
-    stem,
-    tokenize,
-    workplace_mention,
-)
+from chamba.nlp.lexicon import Lexicon, LexiconHit
 from chamba.nlp.schemas import ExtractedSkill, Level, SkillRecord
+from chamba.nlp.words import STOPWORDS, Token, stem, tokenize, workplace_mention
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -32,8 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.lexicon import stem
 from chamba.nlp.schemas import ExtractedSkill, Level, SkillRecord
+from chamba.nlp.words import stem
 
 #: Section headings of a posting ("Requisitos", "Responsabilidades", "Perfil buscado"...): they
 #: start a new item and are no skill ("Responsabilidades" is not the skill "Responsabilidad").
