@@ -50,7 +50,9 @@ Kind = Literal["jobs", "people", "courses"]
 #: ``"write"``.
 ProgressFn = Callable[[str, int, int], None]
 
-MODELS: Final[dict[str, type[BaseModel]]] = {"jobs": JobIn, "people": PersonIn, "courses": CourseIn}
+#: An imported record: each kind's write schema (every one has an ``external_id``).
+Imported = JobIn | PersonIn | CourseIn
+MODELS: Final[dict[str, type[Imported]]] = {"jobs": JobIn, "people": PersonIn, "courses": CourseIn}
 CSV_SUFFIXES: Final = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES: Final = (".json", ".jsonld", ".json-ld")
 WRITE_CHUNK: Final = 1000
@@ -323,7 +325,7 @@ def _validate(
     report.total = len(records)
     for done, record in enumerate(records, 1):
         data, errors, origin = _prepare(record)
-        model: BaseModel | None = None
+        model: Imported | None = None
         nid: str | None = None
         try:
             if data or not errors:  # a record that is not even the right type: say only that
@@ -334,9 +336,10 @@ def _validate(
             update, unknown = _resolve_skills(model, lookup)
             errors.extend(("skills", reason) for reason in unknown)
             model = model.model_copy(update=update)
-            if model.external_id is None:  # type: ignore[attr-defined]  # every MODELS schema has it
-                model = model.model_copy(update={"external_id": content_id(kind, model)})
-            ext: str = model.external_id  # type: ignore[attr-defined]  # (as above)
+            ext = model.external_id
+            if ext is None:
+                ext = content_id(kind, model)
+                model = model.model_copy(update={"external_id": ext})
             if not errors:
                 nid = getattr(model, "national_id", None)
                 if nid and nid in seen_nids:
@@ -360,12 +363,12 @@ def _validate(
             [m for _, m in valid if isinstance(m, PersonIn)],
             source=source,
         )
-        kept = []
-        for (line, model), match in zip(valid, matches, strict=True):
+        kept: list[tuple[int, BaseModel]] = []
+        for (line, person), match in zip(valid, matches, strict=True):
             if match.conflict:
                 report.add_error(line, "national_id", match.conflict)
             else:
-                kept.append((line, model))
+                kept.append((line, person))
         valid = kept
     return valid
 
