@@ -387,13 +387,25 @@ def parse_skill_level(value: Any) -> SkillLevel | None:
     return level
 
 
+def _ascii_domain(address: str) -> str:
+    """``address`` with an internationalised domain in its ASCII (punycode) form, as the
+    syntax check reads it: the Unicode form this parser returns must parse again."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address  # refused by the syntax check
+
+
 def parse_email(value: Any) -> str | None:
     """A syntactically valid e-mail address (``email-validator``, no DNS look-up), its domain
     lower-cased and internationalised domains in their Unicode form."""
     if is_blank(value):
         return None
     text = str(value).strip()
-    if len(text) > 254 or not _EMAIL.match(text):
+    if len(text) > 254 or not _EMAIL.match(_ascii_domain(text)):
         raise ValueError(f"{text[:80]!r} is not a valid e-mail address")
     try:
         checked = validate_email(text, check_deliverability=False)

@@ -88,3 +88,11 @@ def test_accepted_emails_are_stable(address: str) -> None:
         return
     assert first is not None
     assert parse_email(first) == first
+
+
+def test_an_internationalised_domain_parses_again_in_its_unicode_form() -> None:
+    # GIVEN an address whose domain is written in punycode
+    stored = parse_email("0@a.xn--3e0b707e")
+    # WHEN the stored (Unicode) form is parsed again, THEN it is accepted unchanged
+    assert stored == "0@a.한국"
+    assert parse_email(stored) == stored
