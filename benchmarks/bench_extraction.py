@@ -155,7 +155,7 @@ def baseline(records: Sequence[SkillRecord]) -> Predict:
 
 def from_extractor(extractor: SkillExtractor, methods: Sequence[str]) -> Predict:
     def predict(texts: Sequence[str]) -> list[set[str]]:
-        results = extractor.extract_many(texts, methods=methods)  # type: ignore[arg-type]
+        results = extractor.extract_many(texts, methods=methods)  # type: ignore[arg-type]  # from argv
         return [{s.skill_id for s in found} for found in results]
 
     return predict

@@ -61,7 +61,7 @@ _FOLD = (
 
 def folded(column: InstrumentedAttribute[str]) -> ColumnElement[str]:
     """SQL: ``column`` lower-cased with the 14 Spanish accented letters replaced (old method)."""
-    expr: ColumnElement[str] = column  # type: ignore[assignment]
+    expr: ColumnElement[str] = column.expression
     for accented, plain in _FOLD:
         expr = func.replace(expr, accented, plain)
     return func.lower(expr)
@@ -199,7 +199,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 def run_backend(
     url: str, ads: Sequence[tuple[str, str]], args: argparse.Namespace
 ) -> dict[str, Any]:
-    from chamba.db import make_engine, migrate
+    from chamba.db import make_engine, migrate, table_of
     from chamba.demo import loader
     from chamba.jobs.models import Job
 
@@ -210,7 +210,7 @@ def run_backend(
     rows = job_rows(ads, args.jobs, rng)
     with engine.connect() as conn:
         for k in range(0, len(rows), 10_000):
-            loader.insert_rows(conn, Job.__table__, rows[k : k + 10_000])  # type: ignore[arg-type]
+            loader.insert_rows(conn, table_of(Job), rows[k : k + 10_000])
         conn.commit()
         conn.exec_driver_sql("ANALYZE")
         conn.commit()

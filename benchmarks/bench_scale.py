@@ -127,7 +127,7 @@ def load_and_index(
     with session_scope(engine) as session:
         ensure_demo_accounts(session, get_settings())
     encoder = StandInEncoder(get_encoder(get_settings().encoder).model_id)
-    store = IndexStore(data_dir, encoder, cache=False)  # type: ignore[arg-type]
+    store = IndexStore(data_dir, encoder, cache=False)  # type: ignore[arg-type]  # a stand-in
     started = time.perf_counter()
     with session_scope(engine) as session:
         indexes = store.load_or_build(session)
