@@ -11,7 +11,6 @@ NOT_YET_SPLIT: frozenset[str] = frozenset(
     {
         "matching/features.py",
         "matching/service.py",
-        "nlp/extraction.py",
     }
 )
 
