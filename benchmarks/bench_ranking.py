@@ -80,7 +80,7 @@ def _metrics(scores: np.ndarray, ids: np.ndarray, gains: np.ndarray, relevant: n
 
 
 def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: int,
-        folder: Path) -> dict[str, Any]:  # fmt: skip
+        folder: Path, dump: Path | None = None) -> dict[str, Any]:  # fmt: skip
     import bm25s
     from sqlalchemy import select
     from sqlalchemy.orm import Session, selectinload
@@ -117,6 +117,7 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
         "embedding": [],
     }
     n_candidates: list[int] = []
+    dumped: dict[str, list[np.ndarray]] = {"X": [], "ids": [], "gains": [], "person": []}
     with Session(engine) as session:
         t = time.perf_counter()
         indexes = build_indexes(session, encoder)
@@ -163,6 +164,11 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
             ctx = FeatureContext(session, indexes, REFERENCE_DATE)
             X = job_features(ctx, person, jobs)  # (n, n_features)
             per["rule_based"].append(_metrics(scorer.score(X), ids, gains, relevant))
+            if dump is not None:
+                dumped["X"].append(X)
+                dumped["ids"].append(np.asarray(ids, dtype=np.int64))
+                dumped["gains"].append(gains)
+                dumped["person"].append(np.full(len(ids), len(n_candidates), dtype=np.int64))
             # (b) BM25
             words = [labels[s.skill_id][0] for s in person.skills if s.skill_id in labels]
             query = " ".join([person.self_description or "", *words])
@@ -176,6 +182,12 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
             n_candidates.append(len(ids))
         timings["rank_and_evaluate"] = time.perf_counter() - t
     engine.dispose()
+    if dump is not None and n_candidates:
+        np.savez_compressed(
+            dump,
+            features=np.array(JOB_FEATURES),
+            **{k: np.concatenate(v) for k, v in dumped.items()},
+        )
 
     summary = {
         name: dict(
@@ -227,12 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--encoder", choices=("use", "hash"), default="use")
     parser.add_argument("--min-candidates", type=int, default=10)
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="write features and gains (.npz) for analysis"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="chamba-bench-ranking-") as tmp:
         os.environ.setdefault("CHAMBA_DATA_DIR", str(Path(tmp) / "data"))
         result = run(
-            args.size, args.people, args.seed, args.encoder, args.min_candidates, Path(tmp)
-        )
+            args.size, args.people, args.seed, args.encoder, args.min_candidates, Path(tmp),
+            args.dump,
+        )  # fmt: skip
     print(json.dumps(result, indent=2))
     return 0 if result["rule_based_beats_both"] else 1
 

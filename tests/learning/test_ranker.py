@@ -36,6 +36,8 @@ def synthetic_ranker() -> TrainedRanker:
     X = lo + rng.random((n_groups * size, len(JOB_FEATURES))) * (hi - lo)
     w = np.array([JOB_WEIGHTS[f] for f in JOB_FEATURES])
     w[JOB_FEATURES.index("distance_km")] = -0.02
+    # lexical at its earlier weight: at 30 it would drown skill_essential in 600 slates
+    w[JOB_FEATURES.index("lexical")] = 20.0
     utility = X @ w
     group = np.repeat(np.arange(n_groups), size)
     grade = np.zeros(len(X), dtype=np.int64)

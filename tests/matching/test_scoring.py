@@ -130,3 +130,40 @@ def test_register_scorer_swaps_and_restores() -> None:
     assert get_scorer("jobs").version == rule_based("jobs").version
     with pytest.raises(ValueError, match="features"):
         register_scorer("courses", Constant())
+
+
+def test_floors_make_a_feature_count_only_above_them() -> None:
+    scorer = RuleBasedScorer(("a", "b"), {"a": 2.0, "b": 1.0}, "toy", {"a": 0.25})
+    out = scorer.score(np.array([[0.1, 0.0], [0.25, 0.0], [0.75, 0.0], [0.1, 1.0]]))
+    assert out.tolist() == [0.0, 0.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="unknown"):
+        RuleBasedScorer(("a",), {"a": 1.0}, "toy", {"b": 0.5})
+
+
+def _job_row(**values: float) -> np.ndarray:
+    row = np.array(
+        [0.5 if n.endswith("_fit") or n == "slot_overlap" else 0.0 for n in JOB_FEATURES]
+    )
+    for name, value in values.items():
+        row[JOB_FEATURES.index(name)] = value
+    return row
+
+
+def test_stray_word_overlaps_do_not_reorder_jobs() -> None:
+    # GIVEN two jobs alike but for a stray shared word (lexical 0.1, as short self-descriptions
+    # give on the demo) and a place: one next door, one 20 km away
+    near = _job_row(lexical=0.0, proximity=1.0, semantic=0.4)
+    stray = _job_row(lexical=0.1, proximity=0.45, semantic=0.4)
+    # WHEN the job ranking scores them, THEN the nearer one wins
+    out = get_scorer("jobs").score(np.stack([near, stray]))
+    assert out[0] > out[1]
+
+
+def test_a_clearly_better_text_match_outweighs_a_nearer_job() -> None:
+    # GIVEN (as in bench_known_item.py) the posting whose words a person wrote, 96 km away, and a
+    # near-copy with fewer of those words next door
+    source = _job_row(lexical=0.55, proximity=0.02, semantic=0.45, freshness=0.8)
+    nearby = _job_row(lexical=0.50, proximity=0.92, semantic=0.45, freshness=0.8)
+    # THEN the person's own posting ranks first
+    out = get_scorer("jobs").score(np.stack([source, nearby]))
+    assert out[0] > out[1]
