@@ -20,8 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+
+# Property tests: no per-example deadline (two busy CI cores make a 200 ms deadline fail at
+# random) and derandomised, so a failure on CI reproduces on any machine with the same code.
+hypothesis_settings.register_profile("chamba", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("chamba")
 
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 _TMP = Path(tempfile.mkdtemp(prefix="chamba-tests-"))
