@@ -155,9 +155,10 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     from chamba.db import make_engine, migrate
     from chamba.geo.service import get_gazetteer
     from chamba.jobs.models import Job, JobSkill, JobStatus
+    from chamba.matching.context import FeatureContext
     from chamba.matching.embeddings import build_indexes
     from chamba.matching.feature_cache import FeatureCache
-    from chamba.matching.features import JOB_FEATURES, FeatureContext
+    from chamba.matching.features import JOB_FEATURES
     from chamba.matching.filters import JobFilter
     from chamba.matching.scoring import get_scorer
     from chamba.matching.service import rank_jobs

@@ -14,7 +14,8 @@ from chamba.activity.models import Application, ApplicationStatus
 from chamba.jobs.models import Job, JobSkill
 from chamba.learning.as_of import AsOfData, as_of_job_features
 from chamba.learning.dataset import Dataset, load_snapshot, save_snapshot
-from chamba.matching.features import JOB_FEATURES, FeatureContext
+from chamba.matching.context import FeatureContext
+from chamba.matching.features import JOB_FEATURES
 from chamba.people.models import Person, PersonSkill
 from chamba.vocab import SkillSource
 

@@ -19,8 +19,9 @@ from chamba.learning.as_of import AsOfData, as_of_job_features
 from chamba.learning.dataset import Dataset, build_dataset
 from chamba.learning.history import PERSON_TEXT_KEY, Versions, decode, detached_copy, encode
 from chamba.learning.models import AttributeHistory, HistoryEntity
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import build_indexes
-from chamba.matching.features import JOB_FEATURES, FeatureContext, job_features
+from chamba.matching.features import JOB_FEATURES, job_features
 from chamba.people.models import Device, Person, PersonSkill
 from chamba.taxonomy.models import Skill
 from chamba.vocab import EducationLevel, SkillSource, SkillType

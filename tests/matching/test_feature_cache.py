@@ -21,9 +21,9 @@ from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.db import session_factory
 from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.feature_cache import FeatureCache
-from chamba.matching.features import FeatureContext
 from chamba.matching.filters import Filtered, JobFilter, filter_jobs
 from chamba.matching.job_table import JobTable
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person

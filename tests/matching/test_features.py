@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from chamba.courses.models import Modality
 from chamba.geo.service import get_gazetteer
 from chamba.jobs.models import Job, JobStatus
+from chamba.matching.context import FeatureContext
 from chamba.matching.features import (
     COURSE_FEATURES,
     JOB_FEATURES,
     NO_SKILLS,
-    FeatureContext,
     course_features,
     job_features,
     person_features,

@@ -22,13 +22,9 @@ from chamba.learning.history import (
     person_text_hash,
 )
 from chamba.learning.models import HistoryEntity
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import BATCH, MatchIndexes, job_text, person_text, skill_labels
-from chamba.matching.features import (
-    JOB_FEATURES,
-    FeatureContext,
-    job_features,
-    lexical_of,
-)
+from chamba.matching.features import JOB_FEATURES, job_features, lexical_of
 from chamba.people.models import Person
 
 FloatArray = npt.NDArray[np.float64]

@@ -95,13 +95,9 @@ from chamba.learning.as_of import (
     as_of_job_features,
     epoch,
 )
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import MatchIndexes
-from chamba.matching.features import (
-    COURSE_FEATURES,
-    JOB_FEATURES,
-    FeatureContext,
-    course_features,
-)
+from chamba.matching.features import COURSE_FEATURES, JOB_FEATURES, course_features
 from chamba.people.models import Person
 
 ProgressFn = Callable[[str, int, int], None]

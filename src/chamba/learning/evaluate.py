@@ -56,8 +56,9 @@ from chamba.learning.metrics import (
     query_metrics,
     top_k_ids,
 )
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import MatchIndexes, job_texts, skill_labels
-from chamba.matching.features import JOB_FEATURES, FeatureContext, job_features
+from chamba.matching.features import JOB_FEATURES, job_features
 from chamba.matching.filters import JobFilter, filter_jobs
 from chamba.matching.scoring import Scorer, rule_based
 from chamba.people.models import Person

@@ -24,8 +24,8 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 
 from chamba.deps import SessionDep
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import MatchIndexes
-from chamba.matching.features import FeatureContext
 from chamba.matching.store import IndexStore, get_index_store
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep
 

@@ -24,15 +24,11 @@ from sqlalchemy.orm import Session
 from chamba.auth.models import User
 from chamba.courses.models import Course, Modality
 from chamba.jobs.models import Job
+from chamba.matching.context import FeatureContext
 from chamba.matching.course_options import CourseOption, course_options
 from chamba.matching.embeddings import skill_labels
-from chamba.matching.features import (
-    COURSE_FEATURES,
-    JOB_FEATURES,
-    FeatureContext,
-    effective_cost,
-    load_course_skills,
-)
+from chamba.matching.features import COURSE_FEATURES, JOB_FEATURES, effective_cost
+from chamba.matching.repository import load_course_skills
 from chamba.matching.schemas import (
     CostInfo,
     Explanation,

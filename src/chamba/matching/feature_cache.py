@@ -8,12 +8,12 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
   only while the ORM row the request loaded has the same version, so a changed job is re-read
   even before any hook runs;
-* **job rows** per job id (:class:`~chamba.matching.features.JobRow`: what ranking and its
+* **job rows** per job id (:class:`~chamba.matching.repository.JobRow`: what ranking and its
   explanations read of a candidate), dropped when the job changes, like its row of the job table;
 * **the job table** (:class:`~chamba.matching.job_table.JobTable`): the columns of every open job
   that the hard filters read, so a request filters in numpy instead of fetching thousands of
   rows; the rows of changed jobs are re-read (one query by id) before the next use;
-* **rarity** (the ``idf`` table of :meth:`~chamba.matching.features.FeatureContext.rarity`): one
+* **rarity** (the ``idf`` table of :meth:`~chamba.matching.context.FeatureContext.rarity`): one
   table, dropped whenever any job changes;
 * **course rows** per skill id (what :func:`~chamba.matching.course_options.load_options` reads
   before it applies a person's constraints), dropped whenever any course changes.
@@ -89,7 +89,7 @@ class FeatureCache:
         return out
 
     def job_rows(self, job_ids: Iterable[int]) -> dict[int, Any]:
-        """The cached :class:`~chamba.matching.features.JobRow` of each of ``job_ids`` held."""
+        """The cached :class:`~chamba.matching.repository.JobRow` of each of ``job_ids`` held."""
         rows = self._rows
         return {j: row for j in job_ids if (row := rows.get(j)) is not None}
 
@@ -107,7 +107,7 @@ class FeatureCache:
         """The word document-frequency table stored less than ``max_age_s`` ago, else None.
 
         Job changes do not drop it: frequencies over thousands of postings drift slowly, so it
-        is refreshed by age (see :meth:`~chamba.matching.features.FeatureContext.word_idf`).
+        is refreshed by age (see :meth:`~chamba.matching.context.FeatureContext.word_idf`).
         """
         entry = self._words
         if entry is None or time.monotonic() - entry[0] > max_age_s:

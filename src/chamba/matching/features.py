@@ -46,37 +46,27 @@ congestion         ``log1p(applications per opening)`` (withdrawn applications n
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
-from chamba.activity.models import Application, ApplicationStatus
-from chamba.courses.models import Course, CourseSkill, Modality
-from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.courses.models import Course, Modality
+from chamba.jobs.models import Job
 from chamba.matching.embeddings import (
-    MatchIndexes,
-    course_texts,
-    job_texts,
-    person_texts,
     skill_labels,
-    version_of,
 )
-from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.filters import coords, haversine
-from chamba.matching.job_table import JobTable
-from chamba.matching.upkeep import PENDING_KEY
-from chamba.people.models import Person, PersonSkill
-from chamba.search import Corpus, DocTerms, doc_terms, lexical_scores, terms
-from chamba.vocab import TIME_SLOTS, EducationLevel, Requirement
+from chamba.matching.repository import application_counts, load_course_skills
+from chamba.people.models import Person
+from chamba.search import DocTerms, doc_terms, lexical_scores, terms
+from chamba.vocab import TIME_SLOTS, EducationLevel
+
+if TYPE_CHECKING:
+    from chamba.matching.context import FeatureContext
+
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -136,16 +126,8 @@ hours_fit        ``min(1, (available hours / 2) / weekly course hours)``; 0.5 un
 education_fit    as for jobs
 ================ ==========================================================================
 """
-
-WORD_DF_SAMPLE: Final = 20_000
-"""Word document frequencies (the ``lexical`` feature's idf) come from this many newest open
-jobs: plenty for stable frequencies, bounded at any scale."""
-WORD_DF_MAX_AGE_S: Final = 600.0
 NO_SKILLS: Final = 0.5
 """``skill_essential`` of a job that lists no skill: whether the person can do it is unknown."""
-RARITY_POWER: Final = 0.5
-"""Rarity enters skill weights as ``idf ** 0.5``: a rare skill counts more, but not so much that
-one rare optional-looking skill outweighs the common core of a job."""
 DISTANCE_SCALE_KM: Final = 25.0
 COURSE_DISTANCE_SCALE_KM: Final = 20.0
 FRESHNESS_DAYS: Final = 30.0
@@ -153,13 +135,6 @@ WAGE_SCALE: Final = 0.3
 MINIMUM_WAGE: Final = 1130.0  # Remuneración Mínima Vital 2025, S/ per month
 SCHOLARSHIP_SHARE: Final = 0.5
 _SLOT_BIT: Final = {slot: 1 << i for i, slot in enumerate(TIME_SLOTS)}
-_CHUNK: Final = 5000
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
-    items = [int(i) for i in ids]
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 def slot_mask(slots: Iterable[str] | None) -> int:
@@ -205,333 +180,6 @@ def education_rank(level: EducationLevel | str | None) -> int:
         return EducationLevel(level).rank
     except ValueError:
         return -1
-
-
-@dataclass(frozen=True)
-class JobSkillRow:
-    """One skill a job asks for."""
-
-    skill_id: str
-    essential: bool
-    importance: float
-
-
-def load_job_skills(session: Session, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
-    """Skills of each job, essential first then by importance (one query per 5,000 jobs)."""
-    out: dict[int, list[JobSkillRow]] = defaultdict(list)
-    essential = (JobSkill.requirement == Requirement.ESSENTIAL).label("essential")
-    for chunk in _chunks(job_ids):
-        rows = session.execute(
-            select(JobSkill.job_id, JobSkill.skill_id, essential, JobSkill.importance)
-            .where(JobSkill.job_id.in_(chunk))
-            .order_by(JobSkill.job_id, JobSkill.skill_id)
-        )
-        for job_id, skill_id, is_essential, importance in rows:
-            imp = float(importance) if importance is not None else 1.0
-            out[job_id].append(JobSkillRow(skill_id, bool(is_essential), max(imp, 0.0)))
-    for rows_ in out.values():
-        rows_.sort(key=lambda s: (not s.essential, -s.importance, s.skill_id))
-    return dict(out)
-
-
-def load_person_skills(session: Session, person_ids: Sequence[int]) -> dict[int, set[str]]:
-    """Skill ids each person holds (one query per 5,000 people)."""
-    out: dict[int, set[str]] = defaultdict(set)
-    for chunk in _chunks(person_ids):
-        for pid, sid in session.execute(
-            select(PersonSkill.person_id, PersonSkill.skill_id).where(
-                PersonSkill.person_id.in_(chunk)
-            )
-        ):
-            out[pid].add(sid)
-    return dict(out)
-
-
-def load_course_skills(session: Session, course_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Skill ids each course teaches."""
-    out: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(course_ids):
-        for cid, sid in session.execute(
-            select(CourseSkill.course_id, CourseSkill.skill_id)
-            .where(CourseSkill.course_id.in_(chunk))
-            .order_by(CourseSkill.course_id, CourseSkill.skill_id)
-        ):
-            out[cid].append(sid)
-    return dict(out)
-
-
-def application_counts(session: Session, job_ids: Sequence[int]) -> dict[int, int]:
-    """Applications (not withdrawn) per job."""
-    out: dict[int, int] = {}
-    for chunk in _chunks(job_ids):
-        for jid, n in session.execute(
-            select(Application.job_id, func.count())
-            .where(Application.job_id.in_(chunk), Application.status != ApplicationStatus.WITHDRAWN)
-            .group_by(Application.job_id)
-        ):
-            out[jid] = int(n)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class JobRow:
-    """What ranking and its explanations read of a job, from one Core query (no ORM instance).
-
-    Building an ORM ``Job`` for every candidate (hundreds per request) cost more than the rest
-    of a ranking. A ``JobRow`` carries the same attribute names with the same values (the same
-    column types convert them), so features, scores and explanations read it as they read a
-    ``Job``. Code that needs more of a job loads the ``Job``.
-    """
-
-    id: int
-    title: str
-    ubigeo: str | None
-    remote: bool
-    hours_per_week: int | None
-    schedule: list[str]
-    wage_min: Decimal | None
-    wage_max: Decimal | None
-    education_required: EducationLevel | None
-    openings: int
-    occupation_id: str | None
-    posted_at: datetime
-    updated_at: datetime
-    description: str  # the ``lexical`` feature reads the posting's words
-
-
-_JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
-
-
-@dataclass
-class FeatureContext:
-    """What feature computation reads, with per-call caches.
-
-    Args:
-        session: database session.
-        indexes: vector indexes (``None``: semantic features are 0).
-        now: the instant freshness and expiry are measured from (pass it for determinism).
-        cache: job-side data kept between requests (default: the cache of ``indexes``, if
-            any; see :mod:`chamba.matching.feature_cache`). Results are the same with or
-            without it.
-
-    Example:
-        >>> ctx = FeatureContext(session, indexes, now=datetime(2025, 6, 30, tzinfo=UTC))
-        >>> job_features(ctx, person, jobs).shape  # doctest: +SKIP
-        (len(jobs), len(JOB_FEATURES))
-    """
-
-    session: Session
-    indexes: MatchIndexes | None
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _idf: dict[str, float] | None = None
-    _idf_default: float = 1.0
-    _corpus: Corpus | None = None
-    job_skills: dict[int, list[JobSkillRow]] = field(default_factory=dict)
-    person_skills: dict[int, set[str]] = field(default_factory=dict)
-    cache: FeatureCache | None = None
-    job_versions: dict[int, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.cache is None and self.indexes is not None:
-            self.cache = getattr(self.indexes, "cache", None)
-
-    # ------------------------------------------------------------------ skills
-
-    def shared_cache(self) -> FeatureCache | None:
-        """The cache, unless this session holds uncommitted changes (it must see its own)."""
-        session = self.session
-        if self.cache is None or session.new or session.dirty or session.deleted:
-            return None
-        pending = session.info.get(PENDING_KEY)
-        return None if pending else self.cache
-
-    def job_table(self) -> JobTable | None:
-        """Every open job's filter columns from the cache (stale rows re-read first); ``None``
-        without a cache (then :func:`~chamba.matching.filters.filter_jobs` runs SQL)."""
-        cache = self.shared_cache()
-        if cache is None:
-            return None
-        generation = generation_for(self.session, cache)
-        base, dirty = cache.job_table()
-        if base is None or len(dirty) > max(1000, len(base) // 5):
-            table = JobTable.read(self.session)
-            cache.put_job_table(base, table, generation, None)
-        elif dirty:
-            table = base.patched(dirty, JobTable.read(self.session, sorted(dirty)))
-            cache.put_job_table(base, table, generation, dirty)
-        else:
-            table = base
-        return table
-
-    def job_rows(self, job_ids: Sequence[int]) -> list[Job]:
-        """:class:`JobRow` of each job in ``job_ids`` that exists, in that order: from the cache
-        for jobs read before and unchanged since, else one query per 5,000 ids. Typed as
-        ``Job``: a ``JobRow`` reads like one for ranking."""
-        found: dict[int, JobRow] = {}
-        items = [int(i) for i in job_ids]
-        cache = self.shared_cache()
-        if cache is not None:  # rows of unchanged jobs from earlier requests
-            generation = generation_for(self.session, cache)
-            found.update(cache.job_rows(items))
-        loaded: dict[int, JobRow] = {}
-        for chunk in _chunks([i for i in items if i not in found]):
-            for row in self.session.execute(select(*_JOB_ROW_COLUMNS).where(Job.id.in_(chunk))):
-                loaded[row[0]] = JobRow(*row)
-        if cache is not None and loaded:
-            cache.put_job_rows(loaded, generation)
-        found.update(loaded)
-        self.job_versions.update({i: version_of(r.updated_at) for i, r in found.items()})
-        return [found[i] for i in items if i in found]  # type: ignore[misc]  # JobRow reads as Job
-
-    def _load_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]]:
-        """Skills of ``job_ids``: from the cache for jobs whose loaded row has the cached
-        version, from SQL (then cached) for the rest."""
-        cache = self.shared_cache()
-        if cache is None:
-            return load_job_skills(self.session, job_ids)
-        generation = generation_for(self.session, cache)
-        identity = self.session.identity_map
-        versions: dict[int, str] = {}
-        for j in job_ids:
-            if j in self.job_versions:
-                versions[j] = self.job_versions[j]
-                continue
-            row = identity.get(identity_key(Job, j))
-            if row is not None:
-                versions[j] = version_of(row.updated_at)
-        out: dict[int, list[JobSkillRow]] = {
-            j: list(rows) for j, rows in cache.job_skills(versions).items()
-        }
-        todo = [j for j in job_ids if j not in out]
-        if todo:
-            loaded = load_job_skills(self.session, todo)
-            cache.put_job_skills(
-                {j: (versions[j], tuple(loaded.get(j, ()))) for j in todo if j in versions},
-                generation,
-            )
-            out.update(loaded)
-        return out
-
-    def skills_of_jobs(self, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
-        missing = [int(j) for j in job_ids if int(j) not in self.job_skills]
-        if missing:
-            loaded = self._load_job_skills(missing)
-            for j in missing:
-                self.job_skills[j] = loaded.get(j, [])
-        return {int(j): self.job_skills[int(j)] for j in job_ids}
-
-    def skills_of_people(self, person_ids: Sequence[int]) -> dict[int, set[str]]:
-        missing = [p for p in person_ids if int(p) not in self.person_skills]
-        if missing:
-            loaded = load_person_skills(self.session, missing)
-            for p in missing:
-                self.person_skills[int(p)] = loaded.get(int(p), set())
-        return {int(p): self.person_skills[int(p)] for p in person_ids}
-
-    def corpus(self) -> Corpus:
-        """Word statistics of the open jobs' text (the newest :data:`WORD_DF_SAMPLE`) for the
-        ``lexical`` feature; shared through the cache for :data:`WORD_DF_MAX_AGE_S`."""
-        if self._corpus is None:
-            cache = self.shared_cache()
-            corpus = cache.words(WORD_DF_MAX_AGE_S) if cache is not None else None
-            if corpus is None:
-                rows = self.session.execute(
-                    select(Job.search_title, Job.search_text)
-                    .where(Job.status == JobStatus.OPEN)
-                    .order_by(Job.id.desc())
-                    .limit(WORD_DF_SAMPLE)
-                )
-                corpus = Corpus.of(terms(f"{title} {text}") for title, text in rows)
-                if cache is not None:
-                    cache.put_words(corpus)
-            self._corpus = corpus
-        return self._corpus
-
-    def rarity(self, skill_ids: Sequence[str]) -> FloatArray:
-        """``idf ** RARITY_POWER`` of each skill over open jobs (cached for the context). (n,)"""
-        if self._idf is None:
-            self._idf, self._idf_default = self._rarity_table()
-        idf = np.array([self._idf.get(s, self._idf_default) for s in skill_ids])
-        out: FloatArray = idf**RARITY_POWER
-        return out
-
-    def _rarity_table(self) -> tuple[dict[str, float], float]:
-        """``({skill_id: idf}, idf of an unseen skill)`` over the open jobs (cached)."""
-        cache = self.shared_cache()
-        if cache is not None:
-            generation = generation_for(self.session, cache)
-            table = cache.rarity()
-            if table is None:
-                table = self._read_rarity()
-                cache.put_rarity(table, generation)
-            return table  # type: ignore[no-any-return]  # untyped shared cache; read-only
-        return self._read_rarity()
-
-    def _read_rarity(self) -> tuple[dict[str, float], float]:
-        n_open = int(
-            self.session.scalar(
-                select(func.count()).select_from(Job).where(Job.status == JobStatus.OPEN)
-            )
-            or 0
-        )
-        rows = self.session.execute(
-            select(JobSkill.skill_id, func.count(func.distinct(JobSkill.job_id)))
-            .join(Job, Job.id == JobSkill.job_id)
-            .where(Job.status == JobStatus.OPEN)
-            .group_by(JobSkill.skill_id)
-        ).all()
-        idf = {sid: math.log((n_open + 1) / (df + 1)) + 1.0 for sid, df in rows}
-        return idf, math.log(n_open + 1) + 1.0
-
-    # ------------------------------------------------------------------ vectors
-
-    def _vectors(
-        self, kind: str, ids: Sequence[int], texts: Callable[[list[int]], list[str]]
-    ) -> npt.NDArray[np.float32]:
-        if self.indexes is None:
-            return np.zeros((len(ids), 1), dtype=np.float32)
-        index = getattr(self.indexes, kind)
-        vectors = np.asarray(index.get([int(i) for i in ids]), dtype=np.float32)  # (n, dim)
-        absent = np.flatnonzero(~np.any(vectors != 0, axis=1))
-        if absent.size:  # not indexed yet (e.g. created after the last build): embed now
-            todo = [int(ids[int(k)]) for k in absent]
-            text = texts(todo)
-            nonempty = [k for k, t in enumerate(text) if t.strip()]
-            if nonempty:
-                enc = self.indexes.encoder.encode([text[k] for k in nonempty]).astype(np.float32)
-                vectors[absent[nonempty]] = enc
-        return vectors
-
-    def person_vectors(self, people: Sequence[Person]) -> npt.NDArray[np.float32]:
-        """Text vectors of people from the index (embedded now when absent). (n, dim)"""
-        by_id = {p.id: p for p in people}
-        return self._vectors(
-            "people",
-            [p.id for p in people],
-            lambda ids: person_texts(self.session, [by_id[i] for i in ids]),
-        )
-
-    def job_vectors(self, jobs: Sequence[Job]) -> npt.NDArray[np.float32]:
-        """Text vectors of jobs (embedded now when absent). (n, dim)"""
-        by_id = {j.id: j for j in jobs}
-
-        def orm(job: Job) -> Job:  # a JobRow lacks the description the text needs
-            return job if isinstance(job, Job) else self.session.get_one(Job, job.id)
-
-        return self._vectors(
-            "jobs",
-            [j.id for j in jobs],
-            lambda ids: job_texts(self.session, [orm(by_id[i]) for i in ids]),
-        )
-
-    def course_vectors(self, courses: Sequence[Course]) -> npt.NDArray[np.float32]:
-        """Text vectors of courses (embedded now when absent). (n, dim)"""
-        by_id = {c.id: c for c in courses}
-        return self._vectors(
-            "courses",
-            [c.id for c in courses],
-            lambda ids: course_texts(self.session, [by_id[i] for i in ids]),
-        )
 
 
 # ---------------------------------------------------------------------- pairwise person x job

@@ -37,6 +37,7 @@ from chamba.db import utcnow
 from chamba.insights.demand import demand_index
 from chamba.insights.schemas import REMOTE_REGION
 from chamba.jobs.models import Job, JobSkill
+from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.errors import InvalidMatchRequest, JobNotFound, PersonNotFound
 from chamba.matching.explain import (
@@ -48,7 +49,6 @@ from chamba.matching.explain import (
 from chamba.matching.features import (
     COURSE_FEATURES,
     JOB_FEATURES,
-    FeatureContext,
     as_dict,
     course_features,
     job_features,
@@ -249,7 +249,7 @@ def _match_page(
 class JobRanking:
     """Every ranked job for one person (before paging and explanations)."""
 
-    jobs: list[Job]  # JobRow (see chamba.matching.features.JobRow): what ranking reads
+    jobs: list[Job]  # JobRow (see chamba.matching.repository.JobRow): what ranking reads
     features: FloatArray  # (n, len(JOB_FEATURES)), rows in ``jobs`` order
     scores: FloatArray  # (n,)
     order: npt.NDArray[np.intp]  # best first, indexes into ``jobs``

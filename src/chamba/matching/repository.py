@@ -1,0 +1,123 @@
+"""The SQL of matching's features: skills of jobs, people and courses, application counts
+and the job columns ranking reads, in chunks of ids."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chamba.activity.models import Application, ApplicationStatus
+from chamba.courses.models import CourseSkill
+from chamba.jobs.models import Job, JobSkill
+from chamba.people.models import PersonSkill
+from chamba.vocab import EducationLevel, Requirement
+
+CHUNK: Final = 5000
+
+
+def chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    items = [int(i) for i in ids]
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+@dataclass(frozen=True)
+class JobSkillRow:
+    """One skill a job asks for."""
+
+    skill_id: str
+    essential: bool
+    importance: float
+
+
+def load_job_skills(session: Session, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
+    """Skills of each job, essential first then by importance (one query per 5,000 jobs)."""
+    out: dict[int, list[JobSkillRow]] = defaultdict(list)
+    essential = (JobSkill.requirement == Requirement.ESSENTIAL).label("essential")
+    for chunk in chunks(job_ids):
+        rows = session.execute(
+            select(JobSkill.job_id, JobSkill.skill_id, essential, JobSkill.importance)
+            .where(JobSkill.job_id.in_(chunk))
+            .order_by(JobSkill.job_id, JobSkill.skill_id)
+        )
+        for job_id, skill_id, is_essential, importance in rows:
+            imp = float(importance) if importance is not None else 1.0
+            out[job_id].append(JobSkillRow(skill_id, bool(is_essential), max(imp, 0.0)))
+    for rows_ in out.values():
+        rows_.sort(key=lambda s: (not s.essential, -s.importance, s.skill_id))
+    return dict(out)
+
+
+def load_person_skills(session: Session, person_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Skill ids each person holds (one query per 5,000 people)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for chunk in chunks(person_ids):
+        for pid, sid in session.execute(
+            select(PersonSkill.person_id, PersonSkill.skill_id).where(
+                PersonSkill.person_id.in_(chunk)
+            )
+        ):
+            out[pid].add(sid)
+    return dict(out)
+
+
+def load_course_skills(session: Session, course_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Skill ids each course teaches."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for chunk in chunks(course_ids):
+        for cid, sid in session.execute(
+            select(CourseSkill.course_id, CourseSkill.skill_id)
+            .where(CourseSkill.course_id.in_(chunk))
+            .order_by(CourseSkill.course_id, CourseSkill.skill_id)
+        ):
+            out[cid].append(sid)
+    return dict(out)
+
+
+def application_counts(session: Session, job_ids: Sequence[int]) -> dict[int, int]:
+    """Applications (not withdrawn) per job."""
+    out: dict[int, int] = {}
+    for chunk in chunks(job_ids):
+        for jid, n in session.execute(
+            select(Application.job_id, func.count())
+            .where(Application.job_id.in_(chunk), Application.status != ApplicationStatus.WITHDRAWN)
+            .group_by(Application.job_id)
+        ):
+            out[jid] = int(n)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """What ranking and its explanations read of a job, from one Core query (no ORM instance).
+
+    Building an ORM ``Job`` for every candidate (hundreds per request) cost more than the rest
+    of a ranking. A ``JobRow`` carries the same attribute names with the same values (the same
+    column types convert them), so features, scores and explanations read it as they read a
+    ``Job``. Code that needs more of a job loads the ``Job``.
+    """
+
+    id: int
+    title: str
+    ubigeo: str | None
+    remote: bool
+    hours_per_week: int | None
+    schedule: list[str]
+    wage_min: Decimal | None
+    wage_max: Decimal | None
+    education_required: EducationLevel | None
+    openings: int
+    occupation_id: str | None
+    posted_at: datetime
+    updated_at: datetime
+    description: str  # the ``lexical`` feature reads the posting's words
+
+
+JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
