@@ -184,11 +184,8 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
         timings["rank_and_evaluate"] = time.perf_counter() - t
     engine.dispose()
     if dump is not None and n_candidates:
-        np.savez_compressed(
-            dump,
-            features=np.array(JOB_FEATURES),
-            **{k: np.concatenate(v) for k, v in dumped.items()},
-        )
+        arrays = {k: np.concatenate(v) for k, v in dumped.items()}
+        np.savez_compressed(dump, allow_pickle=True, features=np.array(JOB_FEATURES), **arrays)
 
     summary = {
         name: dict(
