@@ -269,3 +269,50 @@ def test_employer_undoes_a_mistaken_hire_within_a_day(
     application.updated_at = utcnow() - activity_service.UNDO_WINDOW - timedelta(minutes=1)
     seeded_session.commit()
     assert_problem(client.post(undo, headers=employer.headers), 409)
+
+
+def test_employer_undoes_a_mistaken_rejection_within_a_day(
+    client: Any, setting: dict[str, Any], seeded_session: Session, make_user: MakeUser
+) -> None:
+    from chamba.events.models import OutboxEvent
+
+    seeker, employer, job = setting["seeker"], setting["employer"], setting["job"]
+    applied = client.post(f"/api/v1/jobs/{job.id}/applications", headers=seeker.headers).json()
+    url = f"/api/v1/applications/{applied['id']}"
+    undo = f"{url}/undo-rejection"
+    # GIVEN an application being reviewed: there is no rejection to undo
+    client.patch(url, json={"status": "reviewing"}, headers=employer.headers)
+    assert_problem(client.post(undo, headers=employer.headers), 409)
+    # WHEN the employer rejects it, then undoes the rejection
+    moved = client.patch(url, json={"status": "rejected"}, headers=employer.headers)
+    assert moved.status_code == 200, moved.text
+    other = make_user(Role.EMPLOYER, organisation_id=None)
+    assert_problem(client.post(undo, headers=other.headers), 403)  # not their job
+    assert_problem(client.post(undo, headers=seeker.headers), 403)
+    response = client.post(undo, headers=employer.headers)
+    # THEN the application is back where it was (being reviewed, not merely submitted), an
+    # application.changed event says rejected -> reviewing, and the audit log has both steps
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "reviewing"
+    events = seeded_session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.type == "application.changed")
+        .order_by(OutboxEvent.occurred_at)
+    ).all()
+    last = events[-1].payload
+    assert (last["status"], last["previous_status"]) == ("reviewing", "rejected")
+    assert _audit(seeded_session, employer.user.id) == [
+        ("application.rejected", "person", str(seeker.person.id)),
+        ("application.rejection_undone", "person", str(seeker.person.id)),
+    ]
+    # AND it cannot be undone twice, and the moves go on from there (interview)
+    assert_problem(client.post(undo, headers=employer.headers), 409)
+    assert client.patch(url, json={"status": "interview"}, headers=employer.headers).is_success
+    # AND a rejection older than the window cannot be undone
+    assert client.patch(url, json={"status": "rejected"}, headers=employer.headers).is_success
+    application = activity_service.get_application(seeded_session, applied["id"])
+    assert application.previous_status is not None
+    assert application.previous_status.value == "interview"
+    application.updated_at = utcnow() - activity_service.UNDO_WINDOW - timedelta(minutes=1)
+    seeded_session.commit()
+    assert_problem(client.post(undo, headers=employer.headers), 409)

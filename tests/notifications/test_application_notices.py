@@ -122,3 +122,30 @@ def test_an_undone_hire_and_a_reopened_job_reach_the_applicants(
     with factory() as session:
         kinds = session.scalars(select(Interaction.kind).where(Interaction.subject_id == ids[1]))
         assert InteractionKind.HIRED not in set(kinds)
+
+
+def test_an_undone_rejection_reaches_the_applicant(factory: sessionmaker[Session]) -> None:
+    # GIVEN Ana turned down while being reviewed
+    with factory() as session:
+        org = world.employer(session)
+        job = world.post_job(session, org, world.skill_ids(session, 2), title="Cajera de bodega")
+        ana = world.seeker(session, [])
+        application = activity_service.apply_to_job(session, ana, job, None)
+        for status in (ApplicationStatus.REVIEWING, ApplicationStatus.REJECTED):
+            activity_service.move_application(session, application, status, by_applicant=False)
+        session.commit()
+        user_id, application_id = ana.user_id, application.id
+    _drain(factory)
+    # WHEN the employer undoes the rejection within the day
+    with factory() as session:
+        rejected = activity_service.get_application(session, application_id)
+        activity_service.undo_rejection(session, rejected)
+        session.commit()
+        assert rejected.status == ApplicationStatus.REVIEWING
+    _drain(factory)
+    # THEN Ana is told the rejection was undone (after being told she was not selected)
+    assert _notices(factory)[-2:] == [
+        (user_id, "application_update", "Esta vez no te seleccionaron: Cajera de bodega"),
+        (user_id, "application_update",
+         "Se anuló el rechazo de tu postulación: Cajera de bodega. Tu postulación sigue en curso."),
+    ]  # fmt: skip

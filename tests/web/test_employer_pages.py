@@ -287,3 +287,55 @@ def test_a_mistaken_hire_and_close_are_undone_on_the_web(
     log = web.get("/admin/auditoria").text
     assert "deshizo la contratación de Ana Applicant" in log
     assert "reabrió la oferta «Cajera»" in log
+
+
+def test_a_mistaken_rejection_is_undone_on_the_web(
+    web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
+) -> None:
+    from sqlalchemy import select
+
+    from chamba.audit.models import AuditEntry
+
+    employer = make_web_user(Role.EMPLOYER)
+    login_as(web, employer)
+    job_id = _publish(web, token)
+    seeker = make_web_user(Role.SEEKER, name="Ana Applicant")
+    application = Application(
+        job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW
+    )
+    seeded_session.add(application)
+    seeded_session.commit()
+    url = f"/empleador/postulaciones/{application.id}"
+    # WHEN the employer turns Ana down (the confirmation says it can be undone for a day)
+    asked = web.post(url, data={"estado": "rejected", csrf.FIELD_NAME: token})
+    assert "no fue seleccionado" in asked.text
+    assert "puedes deshacerlo dentro de las 24 horas" in asked.text
+    rejected = web.post(url, data={"estado": "rejected", "confirmado": "1", csrf.FIELD_NAME: token})
+    # THEN the card offers to undo it
+    assert "Rechazado. Si fue un error" in rejected.text
+    assert f'action="{url}/deshacer-rechazo"' in rejected.text
+    # AND undoing needs the CSRF token and the job's employer
+    assert web.post(f"{url}/deshacer-rechazo").status_code == 403
+    login_as(web, make_web_user(Role.EMPLOYER))
+    assert web.post(f"{url}/deshacer-rechazo", data={csrf.FIELD_NAME: token}).status_code == 403
+    login_as(web, employer)
+    undone = web.post(f"{url}/deshacer-rechazo", data={csrf.FIELD_NAME: token})
+    assert "Se deshizo el rechazo" in undone.text
+    assert f'action="{url}/deshacer-rechazo"' not in undone.text
+    seeded_session.refresh(application)
+    assert application.status == ApplicationStatus.INTERVIEW
+    # AND undoing again is refused with the page's error, not a crash
+    again = web.post(f"{url}/deshacer-rechazo", data={csrf.FIELD_NAME: token})
+    assert "Ese cambio no es posible desde el estado actual" in again.text
+    # AND the audit log has both steps, in words on the admin's page
+    actions = seeded_session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.actor_user_id == employer.user.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [a for a in actions if a != "person.contact_read"] == [
+        "application.rejected", "application.rejection_undone",
+    ]  # fmt: skip
+    login_as(web, make_web_user(Role.ADMIN))
+    log = web.get("/admin/auditoria").text
+    assert "deshizo el rechazo de Ana Applicant" in log

@@ -158,6 +158,8 @@ def move_application(
     if new == ApplicationStatus.HIRED:
         audit.record(user, "application.hired", "person", application.person_id)
         metrics.hires.inc()
+    elif new == ApplicationStatus.REJECTED:
+        audit.record(user, "application.rejected", "person", application.person_id)
     return _for_employer(application, person)
 
 
@@ -181,6 +183,24 @@ def undo_hire(
     service.undo_hire(session, application)
     audit.record(user, "application.hire_undone", "person", application.person_id)
     metrics.hires_undone.inc()
+    return _for_employer(application, person)
+
+
+@router.post(
+    "/applications/{application_id}/undo-rejection",
+    summary="Undo a rejection (the job's employer, within a day): back to where it was",
+    responses=responses(
+        NotAuthenticated, NotYourApplication, ApplicationNotFound, InvalidTransition
+    ),
+)
+def undo_rejection(
+    application: ValidApplication, user: CurrentUser, session: SessionDep, audit: AuditDep
+) -> JobApplicationOut:
+    job, person = service.parties_of(session, application)
+    if not is_owner(user, job):
+        raise NotYourApplication("Only the employer that published the job can undo a rejection.")
+    service.undo_rejection(session, application)
+    audit.record(user, "application.rejection_undone", "person", application.person_id)
     return _for_employer(application, person)
 
 

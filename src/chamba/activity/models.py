@@ -32,6 +32,11 @@ class Application(Base):
         db_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.SUBMITTED
     )
     message: Mapped[str | None] = mapped_column(EncryptedString)
+    #: The status before the employer's last move (so a mistaken rejection can be undone back
+    #: to where it was); NULL before any move and after an undo.
+    previous_status: Mapped[ApplicationStatus | None] = mapped_column(
+        db_enum(ApplicationStatus, "application_previous_status")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

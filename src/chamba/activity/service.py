@@ -10,7 +10,8 @@ Application state machine (who may move an application, and where to)::
 ``hired``, ``rejected`` and ``withdrawn`` are final; anything else (including "moving" to the
 current status) is an :class:`InvalidTransition` (409). One exception undoes a mistake: the
 employer may take a hire back to ``interview`` within :data:`UNDO_WINDOW`
-(:func:`undo_hire`). Moving to ``interview`` logs an
+(:func:`undo_hire`), and a rejection back to the status it was rejected from
+(:func:`undo_rejection`; each move keeps ``previous_status``). Moving to ``interview`` logs an
 ``interviewed`` interaction, to ``hired`` a ``hired`` one; applying logs ``applied``. A person
 applies once per job (a withdrawn application is not reopened).
 
@@ -314,6 +315,7 @@ def move_application(
     check_move(application.status, new, by_applicant=by_applicant)
     previous = application.status
     application.status = new
+    application.previous_status = previous
     application.updated_at = utcnow()
     session.flush()
     emit(session, ApplicationChanged.about(application, previous, by_applicant=by_applicant))
@@ -355,6 +357,41 @@ def undo_hire(session: Session, application: Application) -> Application:
     session.flush()
     repository.delete_logged_hires(session, application)
     emit(session, ApplicationChanged.about(application, S.HIRED, by_applicant=False))
+    return application
+
+
+def can_undo_rejection(application: Application, now: datetime | None = None) -> bool:
+    """Whether :func:`undo_rejection` may take ``application`` back (rejected under
+    :data:`UNDO_WINDOW` ago, from a status that was kept)."""
+    return (
+        application.status == S.REJECTED
+        and application.previous_status in EMPLOYER_MOVES
+        and application.updated_at > (now or utcnow()) - UNDO_WINDOW
+    )
+
+
+def undo_rejection(session: Session, application: Application) -> Application:
+    """Undo the employer's rejection of ``application``: back to the status it was rejected
+    from (``previous_status``: submitted, reviewing or interview), and ``application.changed``
+    (``rejected`` -> that status) tells the applicant.
+
+    Raises:
+        InvalidTransition: not rejected, rejected more than :data:`UNDO_WINDOW` ago, or
+            rejected before the previous status was kept.
+    """
+    if application.status != S.REJECTED:
+        raise InvalidTransition(
+            f"Only a rejection can be undone; this application is {application.status.value}."
+        )
+    back = application.previous_status
+    if back is None or not can_undo_rejection(application):
+        hours = int(UNDO_WINDOW.total_seconds() // 3600)
+        raise InvalidTransition(f"A rejection can be undone only in the first {hours} hours.")
+    application.status = back
+    application.previous_status = None
+    application.updated_at = utcnow()
+    session.flush()
+    emit(session, ApplicationChanged.about(application, S.REJECTED, by_applicant=False))
     return application
 
 

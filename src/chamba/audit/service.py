@@ -32,6 +32,8 @@ ACTIONS: dict[str, str] = {
     "person.contact_read": "an employer was shown a person's contact details",
     "application.hired": "an employer hired a person who applied",
     "application.hire_undone": "an employer undid a hire (back to interview)",
+    "application.rejected": "an employer turned down a person who applied",
+    "application.rejection_undone": "an employer undid a rejection (back to where it was)",
     "job.closed": "an employer closed a job posting",
     "job.reopened": "an employer reopened a job posting it had closed",
     "user.list": "listed accounts",

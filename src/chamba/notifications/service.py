@@ -47,6 +47,11 @@ HIRE_UNDONE_TITLES = (
     "Se anuló tu contratación: {t}. Sigues en la etapa de entrevista.",
     "Your hire was undone: {t}. You are back at the interview stage.",
 )
+#: The notice of an undone rejection (the employer took it back to where it was).
+REJECTION_UNDONE_TITLES = (
+    "Se anuló el rechazo de tu postulación: {t}. Tu postulación sigue en curso.",
+    "The rejection of your application was undone: {t}. Your application is still under way.",
+)
 #: A job the person applied to reopened (its employer undid the close).
 JOB_REOPENED = "job_reopened"
 #: Applications still waiting for an answer when their job closes.
@@ -272,11 +277,12 @@ def notify_application_changed(
     previous: str | None = None,
 ) -> list[Message]:
     """Tell the applicant that the employer moved their application (interview, hire...), or
-    undid their hire (``previous`` is ``hired``).
+    undid their hire or rejection (``previous`` is ``hired`` or ``rejected``).
 
     A withdrawal (the applicant's own move) tells no one.
     """
-    titles = HIRE_UNDONE_TITLES if previous == "hired" else STATUS_TITLES.get(status)
+    undone = {"hired": HIRE_UNDONE_TITLES, "rejected": REJECTION_UNDONE_TITLES}
+    titles = undone.get(previous or "") or STATUS_TITLES.get(status)
     found = repository.application_with_user(session, application_id)
     if by_applicant or titles is None or found is None:
         return []

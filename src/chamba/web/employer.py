@@ -51,7 +51,7 @@ REQUIREMENTS: Final = ("essential", "optional")
 
 
 #: Notices of the candidates page after a change (``?hecho=``).
-DONE_NOTICES: Final = ("contratado", "deshecho", "reabierta")
+DONE_NOTICES: Final = ("contratado", "deshecho", "reabierta", "rechazado", "rechazo-deshecho")
 
 
 #: Orders of "Mis ofertas": most new applications (open first), newest, by title.
@@ -331,7 +331,11 @@ def job_candidates(
         application = applications.get(item.person_id or 0)
         moves = activity_service.employer_moves(application.status) if application else []
         undo = application is not None and activity_service.can_undo_hire(application)
-        candidates.append({"item": item, "application": application, "moves": moves, "undo": undo})
+        unreject = application is not None and activity_service.can_undo_rejection(application)
+        candidates.append(
+            {"item": item, "application": application, "moves": moves, "undo": undo,
+             "undo_rejection": unreject}
+        )  # fmt: skip
     shown = job_service.present(session, [job], lang=lang)[0]
     context = {
         "job": shown,
@@ -375,7 +379,27 @@ def move_application(
         audit.record(user, "application.hired", "person", application.person_id)
         request.app.state.metrics.hires.inc()
         return see_other(f"{target}?hecho=contratado#candidato-{application.person_id}")
+    if new == ApplicationStatus.REJECTED:
+        audit.record(user, "application.rejected", "person", application.person_id)
+        return see_other(f"{target}?hecho=rechazado#candidato-{application.person_id}")
     return see_other(f"{target}#candidato-{application.person_id}")
+
+
+@router.post("/empleador/postulaciones/{application_id}/deshacer-rechazo")
+def undo_rejection(
+    application_id: PathId, user: WebEmployer, session: SessionDep, audit: AuditDep
+) -> Response:
+    """Undo a mistaken rejection (the API's ``POST /applications/{id}/undo-rejection``): back
+    to where it was, the applicant told; only within a day of the rejection."""
+    application = activity_service.get_application(session, application_id)
+    job = owned_job(user, application.job_id, session)
+    target = f"/empleador/ofertas/{job.id}"
+    try:
+        activity_service.undo_rejection(session, application)
+    except InvalidTransition:
+        return see_other(f"{target}?error=estado#candidatos")
+    audit.record(user, "application.rejection_undone", "person", application.person_id)
+    return see_other(f"{target}?hecho=rechazo-deshecho#candidato-{application.person_id}")
 
 
 @router.post("/empleador/postulaciones/{application_id}/deshacer")
@@ -417,7 +441,8 @@ def _confirm_move(
     else:
         heading = _("Turn down %(name)s?") % {"name": name}
         message = _(
-            "%(name)s will be told they were not selected for “%(job)s”. This cannot be undone."
+            "%(name)s will be told they were not selected for “%(job)s”. If it was a mistake, "
+            "you can undo it within 24 hours (they are told that too)."
         ) % {"name": name, "job": job.title}
         label = _("Yes, turn down")
     context = {
