@@ -353,7 +353,7 @@ def test_job_table_patches_changed_jobs(world: World) -> None:
 
 
 def test_job_table_overlap_equals_the_sql_overlap(world: World) -> None:
-    from chamba.matching.service import _overlap_top
+    from chamba.matching.retrieval import overlap_top as sql_overlap_top
 
     factory, _store, _, ids = world
     with factory() as s:
@@ -361,7 +361,7 @@ def test_job_table_overlap_equals_the_sql_overlap(world: World) -> None:
         allowed = table.ids
         for held in ({"t_wood"}, {"t_weld"}, {"t_wood", "t_weld"}, {"nothing"}, set()):
             for k in (1, 2, 10):
-                sql = _overlap_top(s, dict.fromkeys(held, 1.0), JobSkill, "job_id", allowed, k)
+                sql = sql_overlap_top(s, dict.fromkeys(held, 1.0), JobSkill, "job_id", allowed, k)
                 assert table.overlap_top(held, allowed, k) == sql
         # WHEN a job gains a skill and the table is patched
         s.add(JobSkill(job_id=ids["helper"], skill_id="t_wood", requirement=Requirement.OPTIONAL))
@@ -372,7 +372,7 @@ def test_job_table_overlap_equals_the_sql_overlap(world: World) -> None:
     assert patched.n_skills.tolist() == full.n_skills.tolist()
     assert patched.skills.tolist() == full.skills.tolist()
     with factory() as s:
-        sql = _overlap_top(s, {"t_wood": 1.0}, JobSkill, "job_id", full.ids, 10)
+        sql = sql_overlap_top(s, {"t_wood": 1.0}, JobSkill, "job_id", full.ids, 10)
     assert patched.overlap_top({"t_wood"}, full.ids, 10) == sql
     assert ids["helper"] in sql
 

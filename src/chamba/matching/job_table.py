@@ -77,7 +77,7 @@ class JobTable:
 
     def overlap_top(self, held: Collection[str], allowed: IdArray, k: int) -> list[int]:
         """Top-``k`` of ``allowed`` by how many of ``held`` skills each job lists (ties by id):
-        what :func:`chamba.matching.service._overlap_top` computes in SQL with weight 1."""
+        what :func:`chamba.matching.retrieval.overlap_top` computes in SQL with weight 1."""
         if not held or allowed.size == 0 or self.skills.size == 0:
             return []
         codes = [_SKILL_CODES[s] for s in held if s in _SKILL_CODES]

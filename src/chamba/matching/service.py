@@ -19,13 +19,11 @@ the hint ``"add_skills"``.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Final, Required, TypedDict, TypeVar
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, CourseSkill, Modality
-from chamba.db import utcnow
 from chamba.insights.demand import demand_index
 from chamba.insights.schemas import REMOTE_REGION
 from chamba.jobs.models import Job, JobSkill
@@ -49,7 +46,6 @@ from chamba.matching.explain import (
 from chamba.matching.features import (
     COURSE_FEATURES,
     JOB_FEATURES,
-    as_dict,
     course_features,
     job_features,
     person_features,
@@ -63,183 +59,34 @@ from chamba.matching.filters import (
     filter_jobs,
     filter_people_for_job,
 )
-from chamba.matching.schemas import Explanation, Lang, MatchItem, MatchPage
+from chamba.matching.retrieval import (
+    CANDIDATES_K,
+    FloatArray,
+    IdArray,
+    check_number,
+    check_page,
+    get_row,
+    load_rows,
+    match_page,
+    nearest_ids,
+    now_utc,
+    overlap_top,
+    rank_order,
+    score_items,
+    union_ids,
+    vector_top,
+)
+from chamba.matching.schemas import MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.people.models import Person, PersonSkill
 from chamba.search import DocTerms, doc_terms, lexical_scores, terms
 from chamba.vocab import Requirement
 
-IdArray = npt.NDArray[np.int64]
-_T = TypeVar("_T", Job, Person, Course)
-FloatArray = npt.NDArray[np.float64]
-
-CANDIDATES_K: Final = 300
-"""Per source (vector, skill overlap); rankings over fewer filtered items score them all."""
-MAX_LIMIT: Final = 200
 LEXICAL_SCAN_MAX: Final = 5_000
 """Up to this many filtered jobs, the person's words are also matched against every one's text
 (a candidate source); above it, vectors, skills and place find the candidates."""
 NEEDS_TOP_JOBS: Final = 20
 """How many of the person's best jobs define their skill gap for course recommendations."""
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidMatchRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidMatchRequest("offset must be a whole number, 0 or more")
-
-
-def _check_number(value: float | Decimal | None, what: str) -> None:
-    if value is None:
-        return
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise InvalidMatchRequest(f"{what} must be a number, 0 or more")
-
-
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return utcnow()
-    if now.tzinfo is None:
-        raise InvalidMatchRequest("now must be timezone-aware (UTC)")
-    return now.astimezone(UTC)
-
-
-def _get(session: Session, model: type[_T], key: int, missing: Callable[[object], Exception]) -> _T:
-    """The ``model`` row with id ``key``; ``missing(key)`` is raised for a non-int or unknown id."""
-    if isinstance(key, bool) or not isinstance(key, int):
-        raise missing(key)
-    row = session.get(model, key)
-    if row is None:
-        raise missing(key)
-    return row
-
-
-def _load(session: Session, model: type[_T], ids: Sequence[int]) -> list[_T]:
-    """Rows of ``model`` in the order of ``ids`` (one query per 5,000 ids)."""
-    found: dict[int, _T] = {}
-    items = [int(i) for i in ids]
-    stmt = select(model)
-    for start in range(0, len(items), 5000):
-        chunk = items[start : start + 5000]
-        for row in session.scalars(stmt.where(model.id.in_(chunk))):
-            found[row.id] = row
-    return [found[i] for i in items if i in found]
-
-
-def _rank(ids: IdArray, scores: FloatArray) -> npt.NDArray[np.intp]:
-    """Order best first; ties broken by id so rankings are deterministic."""
-    order: npt.NDArray[np.intp] = np.lexsort((ids, -scores))
-    return order
-
-
-def _overlap_top(
-    session: Session, skill_weights: dict[str, float],
-    table: type[JobSkill] | type[PersonSkill] | type[CourseSkill], key: str, allowed: IdArray,
-    k: int,
-) -> list[int]:  # fmt: skip
-    """Top-``k`` of ``allowed`` by summed skill weight (one SQL join, ranked in numpy)."""
-    if not skill_weights or allowed.size == 0:
-        return []
-    owner = getattr(table, key)
-    rows = session.execute(
-        select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_weights)))
-    ).all()
-    totals: dict[int, float] = defaultdict(float)
-    for owner_id, skill_id in rows:
-        totals[int(owner_id)] += skill_weights[skill_id]
-    if not totals:
-        return []
-    ids = np.fromiter(totals.keys(), dtype=np.int64, count=len(totals))
-    score = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
-    keep = np.isin(ids, allowed)
-    ids, score = ids[keep], score[keep]
-    top: list[int] = ids[_rank(ids, score)[:k]].tolist()
-    return top
-
-
-def _nearest(filtered: Filtered, k: int) -> list[int]:
-    dist = np.where(np.isnan(filtered.distance_km), np.inf, filtered.distance_km)
-    order = np.lexsort((filtered.ids, dist))
-    top: list[int] = filtered.ids[order[:k]].tolist()
-    return top
-
-
-def _vector_top(
-    ctx: FeatureContext, kind: str, query: npt.NDArray[np.float32], allowed: IdArray, k: int
-) -> list[int]:
-    if ctx.indexes is None or not np.any(query) or allowed.size == 0:
-        return []
-    index = getattr(ctx.indexes, kind)
-    if query.shape[0] != index.dim:
-        return []
-    ids, _ = index.search(query, k, allowed=allowed.tolist())
-    return [int(i) for i in ids]
-
-
-def _union(*parts: Iterable[int]) -> list[int]:
-    seen: dict[int, None] = {}
-    for part in parts:
-        for i in part:
-            seen.setdefault(int(i), None)
-    return sorted(seen)
-
-
-def _score(
-    scorer: Scorer, X: FloatArray, items: Sequence[_T]
-) -> tuple[FloatArray, npt.NDArray[np.intp]]:
-    """``scorer``'s scores of the rows of ``X`` (one per item) and their order, best first."""
-    scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
-    return scores, _rank(np.array([item.id for item in items], dtype=np.int64), scores)
-
-
-class _Head(TypedDict, total=False):
-    """What names a :class:`MatchItem`: one of its three ids, and its title."""
-
-    job_id: int
-    person_id: int
-    course_id: int
-    title: Required[str]
-
-
-def _match_page(
-    items: Sequence[_T], X: FloatArray, scores: FloatArray, order: npt.NDArray[np.intp], *,
-    features: Sequence[str], head: Callable[[_T], _Head],
-    explain: Callable[[list[_T], FloatArray], list[Explanation]], scorer: Scorer, lang: Lang,
-    limit: int, offset: int, total_filtered: int, hints: list[str],
-) -> MatchPage:  # fmt: skip
-    """Page a ranking with ``limit``/``offset`` and explain that page only.
-
-    ``items``, the rows of ``X`` (named by ``features``) and ``scores`` are parallel; ``order``
-    indexes them best first. ``explain(chosen, rows)`` explains the page's items.
-    """
-    page = order[offset : offset + limit]
-    chosen = [items[i] for i in page]
-    explanations = explain(chosen, X[page])
-    out = [
-        MatchItem(
-            **head(item),
-            score=round(float(scores[i]), 6),
-            rank=offset + n + 1,
-            features=as_dict(features, X[i]),
-            explanation=explanations[n],
-        )
-        for n, (i, item) in enumerate(zip(page, chosen, strict=True))
-    ]
-    return MatchPage(
-        items=out,
-        total_candidates=len(items),
-        total_filtered=total_filtered,
-        scorer_version=scorer.version,
-        lang=lang,
-        limit=limit,
-        offset=offset,
-        hints=hints,
-    )
 
 
 # ---------------------------------------------------------------------- jobs for a person
@@ -273,12 +120,12 @@ def job_candidates(
         overlap = table.overlap_top(held, filtered.ids, k)
     else:
         weights = dict.fromkeys(held, 1.0)
-        overlap = _overlap_top(ctx.session, weights, JobSkill, "job_id", filtered.ids, k)
-    return _union(
-        _vector_top(ctx, "jobs", query, filtered.ids, k),
+        overlap = overlap_top(ctx.session, weights, JobSkill, "job_id", filtered.ids, k)
+    return union_ids(
+        vector_top(ctx, "jobs", query, filtered.ids, k),
         overlap,
         _lexical_top(ctx, person, filtered.ids, k),
-        _nearest(filtered, k // 4),
+        nearest_ids(filtered, k // 4),
     )
 
 
@@ -304,7 +151,7 @@ def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) 
     found = np.array(ids, dtype=np.int64)
     keep = scores > 0
     found, scores = found[keep], scores[keep]
-    top: list[int] = found[_rank(found, scores)[:k]].tolist()
+    top: list[int] = found[rank_order(found, scores)[:k]].tolist()
     return top
 
 
@@ -345,7 +192,7 @@ def rank_jobs(
     ids = job_candidates(ctx, person, filtered, k)
     jobs = ctx.job_rows(ids)  # JobRow: what ranking reads, no ORM instances
     X = job_features(ctx, person, jobs)  # (n, n_features)
-    scores, order = _score(scorer, X, jobs)
+    scores, order = score_items(scorer, X, jobs)
     return JobRanking(jobs, X, scores, order, len(filtered), hints)
 
 
@@ -391,11 +238,11 @@ def jobs_for_person(
         >>> page.items[0].explanation.summary  # doctest: +SKIP
         'Tienes 3 de 4 habilidades clave (te falta Soldadura: ...). Está a 4 km y paga S/ 1,500.'
     """
-    _check_page(limit, offset)
-    _check_number(max_distance_km, "max_distance_km")
-    _check_number(min_wage, "min_wage")
-    person = _get(session, Person, person_id, PersonNotFound)
-    moment = _now(now)
+    check_page(limit, offset)
+    check_number(max_distance_km, "max_distance_km")
+    check_number(min_wage, "min_wage")
+    person = get_row(session, Person, person_id, PersonNotFound)
+    moment = now_utc(now)
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)
     flt = JobFilter.for_person(
@@ -408,7 +255,7 @@ def jobs_for_person(
     )
     scorer = get_scorer("jobs")
     ranking = rank_jobs(ctx, person, flt, scorer=scorer)
-    return _match_page(
+    return match_page(
         ranking.jobs, ranking.features, ranking.scores, ranking.order,
         features=JOB_FEATURES,
         head=lambda job: {"job_id": job.id, "title": job.title},
@@ -450,9 +297,9 @@ def hidden_matches(
     Raises:
         PersonNotFound: unknown ``person_id``.
     """
-    person = _get(session, Person, person_id, PersonNotFound)
+    person = get_row(session, Person, person_id, PersonNotFound)
     flt = JobFilter.for_person(
-        person, now=_now(now), max_distance_km=max_distance_km, min_wage=min_wage
+        person, now=now_utc(now), max_distance_km=max_distance_km, min_wage=min_wage
     )
     held = {
         s for (s,) in session.execute(
@@ -516,10 +363,10 @@ def candidates_for_job(
         JobNotFound: unknown ``job_id``.
         InvalidMatchRequest: a bad limit, offset or distance.
     """
-    _check_page(limit, offset)
-    _check_number(max_distance_km, "max_distance_km")
-    job = _get(session, Job, job_id, JobNotFound)
-    moment = _now(now)
+    check_page(limit, offset)
+    check_number(max_distance_km, "max_distance_km")
+    job = get_row(session, Job, job_id, JobNotFound)
+    moment = now_utc(now)
     language = resolve_lang(session, None, lang)
     ctx = FeatureContext(session, indexes, moment)
     scorer = get_scorer("candidates")
@@ -535,20 +382,20 @@ def candidates_for_job(
         weights = {s.skill_id: (2.0 if s.essential else 1.0) * s.importance for s in job_skills}
         applied = applicant_ids(session, job.id)
         applicants = [int(i) for i in filtered.ids.tolist() if int(i) in applied]
-        ids = _union(
-            _vector_top(ctx, "people", query, filtered.ids, CANDIDATES_K),
-            _overlap_top(session, weights, PersonSkill, "person_id", filtered.ids, CANDIDATES_K),
-            _nearest(filtered, CANDIDATES_K // 4),
+        ids = union_ids(
+            vector_top(ctx, "people", query, filtered.ids, CANDIDATES_K),
+            overlap_top(session, weights, PersonSkill, "person_id", filtered.ids, CANDIDATES_K),
+            nearest_ids(filtered, CANDIDATES_K // 4),
             applicants,
         )
     allowed = set(filtered.ids.tolist())
-    people = [p for p in _load(session, Person, ids) if p.id in allowed]  # never widen
+    people = [p for p in load_rows(session, Person, ids) if p.id in allowed]  # never widen
     X = person_features(ctx, job, people)  # (n, n_features)
-    scores, order = _score(scorer, X, people)
+    scores, order = score_items(scorer, X, people)
     if not people:
         hints.append("no_candidates")
     title = "Candidate" if language == "en" else "Candidato/a"
-    return _match_page(
+    return match_page(
         people, X, scores, order,
         features=JOB_FEATURES,  # the person-job features, as for jobs
         head=lambda person: {"person_id": person.id, "title": f"{title} {person.id}"},
@@ -633,9 +480,9 @@ def courses_for_person(
         PersonNotFound: unknown ``person_id``.
         InvalidMatchRequest: a bad limit, offset, budget, distance or modality.
     """
-    _check_page(limit, offset)
-    _check_number(budget, "budget")
-    _check_number(max_distance_km, "max_distance_km")
+    check_page(limit, offset)
+    check_number(budget, "budget")
+    check_number(max_distance_km, "max_distance_km")
     if modality is not None:
         try:
             modality = Modality(modality)
@@ -643,8 +490,8 @@ def courses_for_person(
             raise InvalidMatchRequest(
                 f"unknown modality {modality!r}: use in_person, online or hybrid"
             ) from None
-    person = _get(session, Person, person_id, PersonNotFound)
-    moment = _now(now)
+    person = get_row(session, Person, person_id, PersonNotFound)
+    moment = now_utc(now)
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)
     scorer = get_scorer("courses")
@@ -662,16 +509,16 @@ def courses_for_person(
     else:
         query = ctx.person_vectors([person])[0]
         gap = {s: w for s, w in needs.items() if w > 0}
-        ids = _union(
-            _vector_top(ctx, "courses", query, filtered.ids, CANDIDATES_K),
-            _overlap_top(session, gap, CourseSkill, "course_id", filtered.ids, CANDIDATES_K),
+        ids = union_ids(
+            vector_top(ctx, "courses", query, filtered.ids, CANDIDATES_K),
+            overlap_top(session, gap, CourseSkill, "course_id", filtered.ids, CANDIDATES_K),
         )
-    courses = _load(session, Course, ids)
+    courses = load_rows(session, Course, ids)
     X = course_features(ctx, person, courses, needs=needs, demand=demand)  # (n, n_features)
-    scores, order = _score(scorer, X, courses)
+    scores, order = score_items(scorer, X, courses)
     if not courses:
         hints.append("no_courses_pass_filters")
-    return _match_page(
+    return match_page(
         courses, X, scores, order,
         features=COURSE_FEATURES,
         head=lambda course: {"course_id": course.id, "title": course.title},
