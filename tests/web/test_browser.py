@@ -434,6 +434,17 @@ def _seeker_journey(visit: Visit) -> None:
     visit.check("applications")
 
 
+def test_the_seekers_menu_fits_one_line_on_a_desktop(visit: Visit) -> None:
+    # GIVEN a signed-up seeker (the longest menu: six pages and "Salir")
+    _sign_up(visit, _email("menu"))
+    items = visit.page.locator(".main-nav li")
+    # THEN on a desktop every item sits on the same line (on a phone it may wrap)
+    tops = {round(box["y"]) for i in range(items.count()) if (box := items.nth(i).bounding_box())}
+    if visit.viewport == "desktop":
+        assert len(tops) == 1, tops
+    visit.check("seeker-menu")
+
+
 def test_seeker_journey(visit: Visit) -> None:
     _seeker_journey(visit)
 
