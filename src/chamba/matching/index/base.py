@@ -189,6 +189,17 @@ def _read_header(data: Any, path: Path, model_id: str | None, dim: int | None) -
     return saved_model, saved_dim
 
 
+def load_faiss(threads: int | None) -> Any:
+    """The ``faiss`` module (imported on first use: the exact index does without it), set to
+    ``threads`` OpenMP threads (default: the cores this process may use)."""
+    import faiss
+
+    from chamba.nlp.encoder import available_cores
+
+    faiss.omp_set_num_threads(threads or available_cores())
+    return faiss
+
+
 def _saved_items(path: Path) -> tuple[IdArray, FloatArray]:
     """Every (id, vector) of a saved index of any kind: ((n,), (n, dim))."""
     with np.load(path, allow_pickle=False) as data:

@@ -19,6 +19,7 @@ from chamba.matching.index.base import (
     _RowMap,
     _top_k,
     _unique_rows,
+    load_faiss,
 )
 
 
@@ -60,12 +61,7 @@ class FaissHNSWIndex(SavedIndex):
         rebuild_ratio: float = 0.25,
         exact_below: int = 20_000,
     ) -> None:
-        import faiss
-
-        from chamba.nlp.encoder import available_cores
-
-        faiss.omp_set_num_threads(threads or available_cores())
-        self._faiss = faiss
+        self._faiss = load_faiss(threads)
         self.model_id = model_id
         self.dim = dim
         self.m = m
@@ -109,7 +105,7 @@ class FaissHNSWIndex(SavedIndex):
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         storage = self._faiss.downcast_index(self._index.storage)
-        flat = self._faiss.rev_swig_ptr(storage.get_xb(), n * self.dim)  # type: ignore[attr-defined]  # faiss (SWIG) has no types
+        flat = self._faiss.rev_swig_ptr(storage.get_xb(), n * self.dim)  # faiss (SWIG) has no types
         return np.asarray(flat).reshape(n, self.dim)
 
     def _kill(self, rows: npt.NDArray[np.int64]) -> None:

@@ -17,6 +17,7 @@ from chamba.matching.index.base import (
     _empty,
     _RowMap,
     _top_k,
+    load_faiss,
 )
 from chamba.matching.index.flat import FlatIndex
 
@@ -88,12 +89,7 @@ class FaissIVFIndex(SavedIndex):
         exact_below: int = 20_000,
         threads: int | None = None,
     ) -> None:
-        import faiss
-
-        from chamba.nlp.encoder import available_cores
-
-        faiss.omp_set_num_threads(threads or available_cores())
-        self._faiss = faiss
+        self._faiss = load_faiss(threads)
         self.model_id = model_id
         self.dim = dim
         self.nprobe = nprobe
