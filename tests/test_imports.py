@@ -27,7 +27,6 @@ KNOWN_BACK_EDGES: frozenset[tuple[str, str]] = frozenset(
     {
         ("auth", "people"),  # registration creates the seeker's profile
         ("auth", "audit"),  # the account administration routes record audits
-        ("taxonomy", "nlp"),  # skill and occupation search ranks names that mean the same
     }
 )
 

@@ -1,19 +1,30 @@
-"""``POST /skills/extract``: skills mentioned in a free text (any logged-in user)."""
+"""The text model's routes: ``POST /skills/extract`` (skills mentioned in a free text, any
+logged-in user) and the taxonomy search ``GET /skills`` / ``GET /occupations``, which ranks
+names by their words, close spellings and meaning (the encoder)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from chamba.auth.deps import CurrentUser, limit_use
 from chamba.auth.errors import NotAuthenticated, TooManyAttempts
 from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
 from chamba.nlp import service
+from chamba.nlp.deps import EncoderDep
 from chamba.nlp.schemas import ExtractedSkillOut, ExtractedSkills, TextIn
 from chamba.problems import responses
+from chamba.taxonomy import service as taxonomy_service
+from chamba.taxonomy.schemas import OccupationItem, OccupationPage, SkillItem, SkillPage
+from chamba.taxonomy.service import Lang
 from chamba.vocab import SkillLevel
 
 router = APIRouter(tags=["skills"])
+
+QueryText = Annotated[str, Query(max_length=200, description="Words in Spanish or English.")]
+Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.post(
@@ -36,5 +47,68 @@ def extract(data: TextIn, user: CurrentUser, session: SessionDep) -> ExtractedSk
                 level=SkillLevel(s.level) if s.level else None,
             )
             for s in found
+        ]
+    )
+
+
+@router.get(
+    "/skills", tags=["taxonomy"], response_model=SkillPage, summary="Search skills (autocomplete)"
+)
+def search_skills(
+    session: SessionDep, encoder: EncoderDep, q: QueryText = "", limit: Limit = 20,
+    lang: Lang = "es",
+) -> SkillPage:  # fmt: skip
+    """Skills whose labels or synonyms in either language match ``q``, best first; when few
+    match by their words, close spellings and names that mean the same join them."""
+    hits = taxonomy_service.search_skills(
+        session, q, limit=limit, lang=lang,
+        similar=lambda text, k: service.similar_skills(session, text, k, encoder=encoder),
+    )  # fmt: skip
+    rows = taxonomy_service.skills_by_id(session, [h.id for h in hits])
+    return SkillPage(
+        items=[
+            SkillItem(
+                id=h.id,
+                label=h.label,
+                label_es=h.label_es,
+                label_en=h.label_en,
+                esco_uri=rows[h.id].esco_uri,
+                sector=rows[h.id].sector,
+                type=rows[h.id].type.value,
+                matched=h.matched,
+            )
+            for h in hits
+            if h.id in rows
+        ]
+    )
+
+
+@router.get(
+    "/occupations", tags=["taxonomy"], response_model=OccupationPage, summary="Search occupations"
+)
+def search_occupations(
+    session: SessionDep, encoder: EncoderDep, q: QueryText = "", limit: Limit = 20,
+    lang: Lang = "es",
+) -> OccupationPage:  # fmt: skip
+    """Occupations whose labels or synonyms in either language match ``q``, best first; when
+    few match by their words, close spellings and names that mean the same join them."""
+    hits = taxonomy_service.search_occupations(
+        session, q, limit=limit, lang=lang,
+        similar=lambda text, k: service.similar_occupations(session, text, k, encoder=encoder),
+    )  # fmt: skip
+    rows = taxonomy_service.occupations_by_id(session, [h.id for h in hits])
+    return OccupationPage(
+        items=[
+            OccupationItem(
+                id=h.id,
+                label=h.label,
+                label_es=h.label_es,
+                label_en=h.label_en,
+                esco_uri=rows[h.id].esco_uri,
+                isco_code=rows[h.id].isco_code,
+                matched=h.matched,
+            )
+            for h in hits
+            if h.id in rows
         ]
     )

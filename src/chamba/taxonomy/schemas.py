@@ -155,3 +155,35 @@ class EscoReport(BaseModel):
             f"updated, {self.occupations_linked} linked; relations: {self.relations_imported} "
             f"imported ({self.relations_created} new), {self.relations_skipped} skipped"
         )
+
+
+# -- search hits (GET /skills, GET /occupations) ------------------------------------------
+
+
+class SkillItem(BaseModel):
+    id: str
+    label: str
+    label_es: str
+    label_en: str
+    esco_uri: str | None
+    sector: str | None
+    type: str
+    matched: str
+
+
+class OccupationItem(BaseModel):
+    id: str
+    label: str
+    label_es: str
+    label_en: str
+    esco_uri: str | None
+    isco_code: str | None
+    matched: str
+
+
+class SkillPage(BaseModel):
+    items: list[SkillItem]
+
+
+class OccupationPage(BaseModel):
+    items: list[OccupationItem]
