@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from chamba.accounts import service as accounts_service
 from chamba.api.app import create_app
 from chamba.auth import service
 from chamba.config import Settings, load_settings
@@ -114,7 +115,7 @@ def client(app: FastAPI) -> TestClient:
 def admin_credentials(app: FastAPI, auth_engine: Engine) -> dict[str, str]:
     """An administrator created the way the ``chamba`` command does it."""
     with session_scope(auth_engine) as session:
-        service.create_admin(
+        accounts_service.create_admin(
             session, "Admin@Chamba.pe", PASSWORD, "Ana Admin", settings=app.state.settings
         )
     return {"email": "admin@chamba.pe", "password": PASSWORD}

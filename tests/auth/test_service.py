@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from chamba.accounts import service as accounts_service
 from chamba.auth import security, service
 from chamba.auth.errors import AccountExists, NotAuthenticated, WeakPassword
 from chamba.auth.models import Role
@@ -21,15 +22,17 @@ from .conftest import PASSWORD
 def test_create_admin_makes_an_admin_who_can_log_in(auth_engine: Engine, app: FastAPI) -> None:
     settings: Settings = app.state.settings
     with session_scope(auth_engine) as session:
-        admin = service.create_admin(
+        admin = accounts_service.create_admin(
             session, " Jefe@Chamba.PE ", PASSWORD, "Jefa", settings=settings
         )
         assert admin.role == Role.ADMIN
         assert admin.email == "jefe@chamba.pe"
     with session_scope(auth_engine) as session, pytest.raises(AccountExists):
-        service.create_admin(session, "jefe@chamba.pe", PASSWORD, "Otra", settings=settings)
+        accounts_service.create_admin(
+            session, "jefe@chamba.pe", PASSWORD, "Otra", settings=settings
+        )
     with session_scope(auth_engine) as session, pytest.raises(InvalidInput):
-        service.create_admin(session, "not an email", PASSWORD, "X", settings=settings)
+        accounts_service.create_admin(session, "not an email", PASSWORD, "X", settings=settings)
 
 
 @pytest.mark.parametrize(

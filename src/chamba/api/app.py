@@ -73,6 +73,7 @@ def warm_up(app: FastAPI) -> None:
 
 def api_routers() -> list[APIRouter]:
     """Every feature's router, mounted under ``/api/v1``. Add new feature routers here."""
+    from chamba.accounts.api import router as accounts_router
     from chamba.activity.api import router as activity_router
     from chamba.audit.api import router as audit_router
     from chamba.auth.api import router as auth_router
@@ -92,6 +93,7 @@ def api_routers() -> list[APIRouter]:
 
     return [
         auth_router,
+        accounts_router,
         taxonomy_router,
         profile_router,
         conversation_router,

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from chamba.accounts import service as accounts_service
 from chamba.auth import service as auth_service
 from chamba.auth.errors import (
     Forbidden,
@@ -126,7 +127,7 @@ def signup_submit(
     if data is not None:
         client = web_session.client_of(request)
         try:
-            user = auth_service.register(session, data, client=client, settings=settings)
+            user = accounts_service.register(session, data, client=client, settings=settings)
             pair = None
             if user is not None:
                 pair = auth_service.login(

@@ -1,0 +1,1 @@
+"""Opening accounts (registration, administration of accounts): above auth, people, audit."""
