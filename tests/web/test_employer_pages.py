@@ -179,6 +179,29 @@ def test_language_links_of_posted_pages_point_at_a_page_that_answers_get(
     assert web.get("/empleador/ofertas/nueva?lang=en").status_code == 200
 
 
+def test_the_page_takes_the_same_title_lengths_as_the_api(
+    web: Any, token: str, make_web_user: Any, fast_matching: Any
+) -> None:
+    from chamba.fields import MAX_TITLE
+
+    login_as(web, make_web_user(Role.EMPLOYER))
+    # GIVEN a title the API accepts (250 characters; the page used to stop at 200)
+    long_title = "Cajera " + "x" * 243
+    # WHEN the employer sends it THEN the confirm step shows it, with no length error
+    page = web.post(
+        "/empleador/ofertas/nueva",
+        data={"titulo": long_title, "descripcion": TEXT["descripcion"], csrf.FIELD_NAME: token},
+    )
+    assert page.status_code == 200, page.text
+    assert "como máximo" not in page.text
+    # AND one beyond the API's limit is refused next to the field, naming the limit
+    too_long = web.post(
+        "/empleador/ofertas/nueva",
+        data={"titulo": "x" * (MAX_TITLE + 1), csrf.FIELD_NAME: token},
+    )
+    assert f"Escribe como máximo {MAX_TITLE} caracteres." in too_long.text
+
+
 def test_hours_pay_and_district_in_the_text_prefill_the_form(
     web: Any, token: str, make_web_user: Any, fast_matching: Any
 ) -> None:

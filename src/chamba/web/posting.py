@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Form, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from chamba.auth.models import User
+from chamba.fields import MAX_TEXT, MAX_TITLE
 from chamba.orgs import service as org_service
 from chamba.orgs.models import OrgKind
 from chamba.web import discover as discover_service
@@ -29,8 +30,6 @@ from chamba.web.templating import gettext_for
 
 FormText = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
-MAX_TITLE: Final = 200
-MAX_DESCRIPTION: Final = 5000
 
 Data = TypeVar("Data", bound=BaseModel)
 Published = TypeVar("Published")
@@ -73,8 +72,10 @@ def check_text(request: Request, form: FormState, missing_title: str) -> None:
     ``descripcion``."""
     _ = gettext_for(request)
     form.require("titulo", missing_title)
-    form.max_length("titulo", MAX_TITLE, _("Write at most 200 characters."))
-    form.max_length("descripcion", MAX_DESCRIPTION, _("Write at most 5,000 characters."))
+    # The API schemas' limits (chamba.fields), so the page and the API accept the same texts.
+    too_long = _("Write at most %(limit)s characters.")
+    form.max_length("titulo", MAX_TITLE, too_long % {"limit": MAX_TITLE})
+    form.max_length("descripcion", MAX_TEXT, too_long % {"limit": MAX_TEXT})
 
 
 def returned_skills(
