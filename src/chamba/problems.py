@@ -18,6 +18,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -155,6 +157,18 @@ def _field_of(error: Any) -> str:
     return ".".join(str(p) for p in error["loc"] if p != "body") or "body"
 
 
+#: Seconds a client is asked to wait (``Retry-After``) when the database is saturated.
+BUSY_RETRY_SECONDS = 2
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for overload rather than a fault: no pooled connection came free in time
+    (``CHAMBA_DB_POOL_TIMEOUT``), or SQLite's write lock stayed taken past its busy timeout."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error as ``application/problem+json`` with a message a person can act on."""
     install_problem_openapi(app)
@@ -198,6 +212,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_busy(exc):  # overload, not a fault: say so, and when to come back
+            logger.warning("busy on %s: %s", request.url.path, str(exc).splitlines()[0])
+            return problem(
+                503,
+                "Busy",
+                "Too many people are using Chamba right now; nothing was changed. "
+                f"Please try again in {BUSY_RETRY_SECONDS} seconds.",
+                request,
+                headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+            )
         logger.exception("unhandled error on %s", request.url.path)
         return problem(
             500,

@@ -28,3 +28,48 @@ def test_a_plain_function_handler_answers_an_unexpected_error() -> None:
     # THEN the handler's own answer comes back (awaiting its plain response used to fail)
     assert response.status_code == 500
     assert response.json() == {"error": "kaput"}
+
+
+def _app_raising(exc: Exception) -> TestClient:
+    from chamba.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(AnswerUnexpected, owner=app)
+
+    @app.get("/api/v1/work")
+    def work() -> None:
+        raise exc
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_a_saturated_database_is_a_503_with_retry_after_not_a_500() -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from chamba.problems import BUSY_RETRY_SECONDS
+
+    locked = OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+    pool = PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out")
+    for exc in (locked, pool):
+        # WHEN no connection comes free in time, or SQLite's write lock stays taken
+        response = _app_raising(exc).get("/api/v1/work")
+        # THEN the client is told the service is busy and when to come back, as a problem
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.headers["retry-after"] == str(BUSY_RETRY_SECONDS)
+        assert "try again" in response.json()["detail"]
+
+
+def test_any_other_database_error_stays_a_500() -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    broken = OperationalError("SELECT ...", {}, sqlite3.OperationalError("no such table: jobs"))
+    response = _app_raising(broken).get("/api/v1/work")
+    assert response.status_code == 500
+    assert response.json()["title"] == "Internal error"

@@ -187,3 +187,29 @@ def test_static_files_are_versioned_cached_and_compressed(web: Any) -> None:
         assert response.headers["content-encoding"] == "gzip"
     assert page.headers["content-encoding"] == "gzip"
     assert "no-cache" in page.headers["cache-control"]
+
+
+def test_a_saturated_database_answers_a_busy_page_not_a_500(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from chamba.api.app import create_app, prepare_database
+    from chamba.config import get_settings
+    from chamba.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+
+    @app.get("/prueba-ocupado")
+    def busy_page() -> None:
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
+
+    # WHEN a page finds no free database connection in time
+    response = TestClient(app, raise_server_exceptions=False).get("/prueba-ocupado")
+    # THEN the person gets the HTML page that says to try again, as a 503 with Retry-After
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["retry-after"]
+    assert "Inténtalo otra vez en un momento." in response.text
+    engine.dispose()

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chamba.errors import ChambaError
+from chamba.problems import BUSY_RETRY_SECONDS, is_busy
 from chamba.web.session import LoginRequired, WrongRole, account_of, login_redirect, start_page
 from chamba.web.templating import render
 
@@ -103,6 +104,11 @@ def install_error_pages(app: FastAPI) -> None:
         return login_redirect(request, exc)
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if wants_page(request) and is_busy(exc):  # overload: "try again in a moment", a 503
+            logger.warning("busy on page %s: %s", request.url.path, str(exc).splitlines()[0])
+            page = error_page(request, 503)
+            page.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+            return page
         if wants_page(request):
             logger.exception("unhandled error on page %s", request.url.path)
             try:
