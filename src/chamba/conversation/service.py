@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from chamba.conversation import plan
+from chamba.conversation import plan, repository
 from chamba.conversation.models import Conversation
 from chamba.conversation.schemas import ConversationIn, ConversationOut, ProposalOut, TurnOut
 from chamba.errors import InvalidInput
@@ -83,7 +83,7 @@ def _new_state(lang: plan.Lang) -> dict[str, Any]:
 
 
 def _load(session: Session, person: Person) -> Conversation | None:
-    return session.get(Conversation, person.id)
+    return repository.of_person(session, person.id)
 
 
 def _state_of(row: Conversation | None, lang: plan.Lang) -> dict[str, Any]:
@@ -101,8 +101,7 @@ def restart(session: Session, person: Person) -> None:
     """Forget the conversation (skills already confirmed stay on the profile)."""
     row = _load(session, person)
     if row is not None:
-        session.delete(row)
-        session.flush()
+        repository.delete(session, row)
 
 
 def converse(
@@ -131,13 +130,7 @@ def converse(
     answer = clean_text(data.message, 2000)
     if state["topic"] is not None and (answer or data.skip):
         _answer(session, person, state, answer, lang, llm)
-    if row is None:
-        row = Conversation(person_id=person.id, state=state, done=state["topic"] is None)
-        session.add(row)
-    else:
-        row.state = state  # a new dict: SQLAlchemy sees the change
-        row.done = state["topic"] is None
-    session.flush()
+    repository.save(session, row, person.id, state)  # a new dict: SQLAlchemy sees the change
     return _out(session, state, lang)
 
 
