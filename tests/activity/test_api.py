@@ -226,10 +226,21 @@ def _audit(session: Session, user_id: int) -> list[tuple[str, str, str | None]]:
     return [(e.action, e.object_type, e.object_id) for e in session.scalars(stmt)]
 
 
+def _last_application_change(session: Session) -> dict[str, Any]:
+    """The payload of the newest ``application.changed`` event in the outbox."""
+    from chamba.events.models import OutboxEvent
+
+    events = session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.type == "application.changed")
+        .order_by(OutboxEvent.occurred_at)
+    ).all()
+    return dict(events[-1].payload)
+
+
 def test_employer_undoes_a_mistaken_hire_within_a_day(
     client: Any, setting: dict[str, Any], seeded_session: Session, make_user: MakeUser
 ) -> None:
-    from chamba.events.models import OutboxEvent
 
     seeker, employer, job = setting["seeker"], setting["employer"], setting["job"]
     applied = client.post(f"/api/v1/jobs/{job.id}/applications", headers=seeker.headers).json()
@@ -251,12 +262,7 @@ def test_employer_undoes_a_mistaken_hire_within_a_day(
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "interview"
     assert _kinds(seeded_session, seeker.person.id) == ["applied", "interviewed"]
-    events = seeded_session.scalars(
-        select(OutboxEvent)
-        .where(OutboxEvent.type == "application.changed")
-        .order_by(OutboxEvent.occurred_at)
-    ).all()
-    last = events[-1].payload
+    last = _last_application_change(seeded_session)
     assert (last["status"], last["previous_status"]) == ("interview", "hired")
     assert _audit(seeded_session, employer.user.id) == [
         ("application.hired", "person", str(seeker.person.id)),
@@ -274,7 +280,6 @@ def test_employer_undoes_a_mistaken_hire_within_a_day(
 def test_employer_undoes_a_mistaken_rejection_within_a_day(
     client: Any, setting: dict[str, Any], seeded_session: Session, make_user: MakeUser
 ) -> None:
-    from chamba.events.models import OutboxEvent
 
     seeker, employer, job = setting["seeker"], setting["employer"], setting["job"]
     applied = client.post(f"/api/v1/jobs/{job.id}/applications", headers=seeker.headers).json()
@@ -294,12 +299,7 @@ def test_employer_undoes_a_mistaken_rejection_within_a_day(
     # application.changed event says rejected -> reviewing, and the audit log has both steps
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "reviewing"
-    events = seeded_session.scalars(
-        select(OutboxEvent)
-        .where(OutboxEvent.type == "application.changed")
-        .order_by(OutboxEvent.occurred_at)
-    ).all()
-    last = events[-1].payload
+    last = _last_application_change(seeded_session)
     assert (last["status"], last["previous_status"]) == ("reviewing", "rejected")
     assert _audit(seeded_session, employer.user.id) == [
         ("application.rejected", "person", str(seeker.person.id)),

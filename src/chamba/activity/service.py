@@ -336,6 +336,11 @@ def can_undo_hire(application: Application, now: datetime | None = None) -> bool
     )
 
 
+def _too_late(what: str) -> InvalidTransition:
+    hours = int(UNDO_WINDOW.total_seconds() // 3600)
+    return InvalidTransition(f"{what} can be undone only in the first {hours} hours.")
+
+
 def undo_hire(session: Session, application: Application) -> Application:
     """Undo the employer's hire of ``application``: back to ``interview`` (the only status a
     hire comes from). The ``hired`` interaction the hire logged is deleted (a hire that did not
@@ -350,8 +355,7 @@ def undo_hire(session: Session, application: Application) -> Application:
             f"Only a hire can be undone; this application is {application.status.value}."
         )
     if not can_undo_hire(application):
-        hours = int(UNDO_WINDOW.total_seconds() // 3600)
-        raise InvalidTransition(f"A hire can be undone only in the first {hours} hours.")
+        raise _too_late("A hire")
     application.status = S.INTERVIEW
     application.updated_at = utcnow()
     session.flush()
@@ -385,8 +389,7 @@ def undo_rejection(session: Session, application: Application) -> Application:
         )
     back = application.previous_status
     if back is None or not can_undo_rejection(application):
-        hours = int(UNDO_WINDOW.total_seconds() // 3600)
-        raise InvalidTransition(f"A rejection can be undone only in the first {hours} hours.")
+        raise _too_late("A rejection")
     application.status = back
     application.previous_status = None
     application.updated_at = utcnow()
