@@ -24,6 +24,7 @@ from chamba.db import utcnow
 from chamba.errors import InvalidInput
 from chamba.events import service as event_service
 from chamba.events.schemas import SignupRepeated, SignupRepeatedPayload
+from chamba.orgs import service as org_service
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people import service as people_service
 from chamba.people.schemas import PersonIn
@@ -143,7 +144,7 @@ def create_user(session: Session, data: UserCreate, *, settings: Settings) -> Us
     """An administrator creates an account of any role (staff included)."""
     organisation = None
     if data.organisation_id is not None:
-        organisation = session.get(Organisation, data.organisation_id)
+        organisation = org_service.get_organisation(session, data.organisation_id)
         if organisation is None:
             raise InvalidInput(f"There is no organisation with id {data.organisation_id}.")
     user = _create_account(

@@ -15,8 +15,10 @@ from chamba.activity.models import (
     InteractionKind,
     SubjectType,
 )
-from chamba.jobs.models import Job
-from chamba.people.models import Person
+from chamba.courses.models import Course, CourseSkill
+from chamba.jobs.models import Job, JobStatus
+from chamba.people.models import Person, PersonSkill
+from chamba.vocab import SkillLevel
 
 
 def person_key_of(session: Session, person_id: int) -> str | None:
@@ -228,3 +230,28 @@ def completion_counts(session: Session, course_ids: Collection[int]) -> dict[int
         c: (len(enrolled.get(c, set()) - completed.get(c, set())), len(completed.get(c, set())))
         for c in set(enrolled) | set(completed)
     }
+
+
+def subject_is_listed(session: Session, subject_type: SubjectType, subject_id: int) -> bool:
+    """Whether feedback may name this subject: a job that is not a draft, or any course."""
+    if subject_type == SubjectType.JOB:
+        job = session.get(Job, subject_id)
+        return job is not None and job.status != JobStatus.DRAFT
+    return session.get(Course, subject_id) is not None
+
+
+def skills_taught(session: Session, course_id: int) -> list[tuple[str, SkillLevel | None]]:
+    """(skill id, level) of each skill the course teaches."""
+    stmt = select(CourseSkill.skill_id, CourseSkill.level).where(CourseSkill.course_id == course_id)
+    return [(skill_id, level) for skill_id, level in session.execute(stmt)]
+
+
+def person_skills(session: Session, person_id: int) -> dict[str, PersonSkill]:
+    """The person's skill rows by skill id."""
+    stmt = select(PersonSkill).where(PersonSkill.person_id == person_id)
+    return {row.skill_id: row for row in session.scalars(stmt)}
+
+
+def people_by_ids(session: Session, person_ids: Collection[int]) -> dict[int, Person]:
+    stmt = select(Person).where(Person.id.in_(list(person_ids)))
+    return {person.id: person for person in session.scalars(stmt)}

@@ -48,7 +48,7 @@ from chamba.activity.models import (
     SubjectType,
 )
 from chamba.activity.schemas import FeedbackIn
-from chamba.courses.models import Course, CourseSkill
+from chamba.courses.models import Course
 from chamba.db import table_of, utcnow
 from chamba.events.schemas import (
     ApplicationChanged,
@@ -401,29 +401,16 @@ def undo_rejection(session: Session, application: Application) -> Application:
 # ----------------------------------------------------------------------------- feedback
 
 
-def _subject_exists(session: Session, subject_type: SubjectType, subject_id: int) -> bool:
-    if subject_type == SubjectType.JOB:
-        job = session.get(Job, subject_id)
-        return job is not None and job.status != JobStatus.DRAFT
-    return session.get(Course, subject_id) is not None
-
-
 def certify_course_skills(session: Session, person: Person, course_id: int) -> list[str]:
     """Add the skills ``course_id`` teaches to the person's profile as ``certified``.
 
     A skill already on the profile becomes certified by this course, keeping the higher level.
     Returns the ids of the skills added or upgraded.
     """
-    taught = list(
-        session.query(CourseSkill.skill_id, CourseSkill.level).filter(
-            CourseSkill.course_id == course_id
-        )
-    )
+    taught = repository.skills_taught(session, course_id)
     if not taught:
         return []
-    rows = {
-        r.skill_id: r for r in session.query(PersonSkill).filter(PersonSkill.person_id == person.id)
-    }
+    rows = repository.person_skills(session, person.id)
     changed: list[str] = []
     for skill_id, level in taught:
         row = rows.get(skill_id)
@@ -462,7 +449,7 @@ def course_learners(session: Session, course: Course) -> list[Learner]:
     """The people who enrolled in ``course`` (they told the provider by enrolling), and those
     only interested who let organisations see their profile; enrolled first, then by name."""
     rows = repository.course_learners(session, course.id)
-    people = {p.id: p for p in session.query(Person).filter(Person.id.in_(list(rows)))}
+    people = repository.people_by_ids(session, rows)
     out = []
     for person_id, kinds in rows.items():
         person = people.get(person_id)
@@ -526,7 +513,7 @@ def record_feedback(
     if subjects is not None and data.subject_type not in subjects:
         allowed = " or ".join(sorted(s.value for s in subjects))
         raise InvalidFeedback("kind", f"{data.kind!r} applies to a {allowed} only")
-    if not _subject_exists(session, data.subject_type, data.subject_id):
+    if not repository.subject_is_listed(session, data.subject_type, data.subject_id):
         raise InvalidFeedback(
             "subject_id", f"there is no {data.subject_type.value} with id {data.subject_id}"
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from chamba.auth import repository
@@ -179,11 +178,7 @@ def count_use(
         cutoff = now - limit.window
         writer.submit_work(
             ("prune", limit.scope),
-            lambda conn: conn.execute(
-                delete(AuthAttempt).where(
-                    AuthAttempt.scope == limit.scope, AuthAttempt.created_at < cutoff
-                )
-            ),
+            lambda conn: repository.prune_attempts(conn, limit.scope, before=cutoff),
         )
         return
     limit.hit(session, key, now=now)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken, Role, User
+from chamba.auth.models import AuthAttempt, AuthSession, PasswordReset, RefreshToken, Role, User
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
@@ -55,6 +55,10 @@ def refresh_token_by_hash(
         .where(RefreshToken.token_hash == token_hash)
     ).one_or_none()
     return None if row is None else (row[0], row[1], row[2])
+
+
+def refresh_token_by_id(session: Session, token_id: int) -> RefreshToken | None:
+    return session.get(RefreshToken, token_id)
 
 
 def mark_rotated(session: Session, token_id: int, *, now: datetime) -> bool:
@@ -132,7 +136,29 @@ def clear_attempts(session: Session, scope: str, key: str) -> None:
     session.execute(delete(AuthAttempt).where(AuthAttempt.scope == scope, AuthAttempt.key == key))
 
 
-def prune_attempts(session: Session, scope: str, *, before: datetime) -> None:
+def prune_attempts(session: Session | Connection, scope: str, *, before: datetime) -> None:
+    """Forget the attempts of ``scope`` older than ``before`` (in a session, or on the side
+    writer's connection)."""
     session.execute(
         delete(AuthAttempt).where(AuthAttempt.scope == scope, AuthAttempt.created_at < before)
+    )
+
+
+def password_reset_by_id(session: Session, reset_id: int) -> PasswordReset | None:
+    return session.get(PasswordReset, reset_id)
+
+
+def password_reset_by_token_hash(session: Session, token_hash: str) -> PasswordReset | None:
+    return session.scalars(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash)
+    ).one_or_none()
+
+
+def withdraw_open_resets(session: Session, user_id: int, *, now: datetime) -> None:
+    """Mark every unused reset request of the account used at ``now``."""
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chamba.auth import ratelimit, repository, security
@@ -36,15 +35,6 @@ ACCEPTED = (
     "If an account uses this e-mail address, a message with a link to choose a new password is "
     "on its way. The link works once, for a short time."
 )
-
-
-def _withdraw_open(session: Session, user_id: int, *, now: datetime) -> None:
-    session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def request_reset(
@@ -75,7 +65,7 @@ def request_reset(
     except TooManyAttempts:
         return  # answered the same; the mailbox is not flooded
     per_account.hit(session, key, now=now)
-    _withdraw_open(session, user.id, now=now)
+    repository.withdraw_open_resets(session, user.id, now=now)
     reset = PasswordReset(
         user_id=user.id,
         created_at=now,
@@ -94,10 +84,10 @@ def issue_token(
     """The account and a fresh token for the e-mail of reset request ``reset_id``; ``None``
     when the request was used, withdrawn or has expired, or the account cannot receive it."""
     now = now or utcnow()
-    reset = session.get(PasswordReset, reset_id)
+    reset = repository.password_reset_by_id(session, reset_id)
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
         return None
-    user = session.get(User, reset.user_id)
+    user = repository.user_by_id(session, reset.user_id)
     if user is None or not user.is_active or not user.email:
         return None
     token = security.new_refresh_token()
@@ -121,17 +111,15 @@ def confirm_reset(
         WeakPassword: the token stays usable for a better password.
     """
     now = now or utcnow()
-    reset = session.scalars(
-        select(PasswordReset).where(PasswordReset.token_hash == security.token_hash(token))
-    ).one_or_none()
+    reset = repository.password_reset_by_token_hash(session, security.token_hash(token))
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise InvalidResetToken()
-    user = session.get(User, reset.user_id)
+    user = repository.user_by_id(session, reset.user_id)
     if user is None or not user.is_active:
         raise InvalidResetToken()
     check_password_policy(new_password, email=user.email, phone=user.phone)
     user.password_hash = security.hash_password(new_password, settings)
-    _withdraw_open(session, user.id, now=now)
+    repository.withdraw_open_resets(session, user.id, now=now)
     repository.revoke_sessions_of_user(session, user.id, now=now, reason="password_reset")
     per_account = ratelimit.login_per_account(settings)
     for identifier in (user.email, user.phone, f"user:{user.id}"):

@@ -289,7 +289,9 @@ def refresh(
         raise InvalidRefreshToken("This login has ended (logged out or revoked); log in again.")
     retire = row
     if row.rotated_at is not None:
-        successor = session.get(RefreshToken, row.rotated_to) if row.rotated_to else None
+        successor = (
+            repository.refresh_token_by_id(session, row.rotated_to) if row.rotated_to else None
+        )
         lost_reply = (
             successor is not None
             and successor.rotated_at is None

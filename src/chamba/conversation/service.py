@@ -83,7 +83,12 @@ def _new_state(lang: plan.Lang) -> dict[str, Any]:
 
 
 def _load(session: Session, person: Person) -> Conversation | None:
-    return repository.of_person(session, person.id)
+    return stored(session, person.id)
+
+
+def stored(session: Session, person_id: int) -> Conversation | None:
+    """The person's stored conversation (for their data export), or ``None``."""
+    return repository.of_person(session, person_id)
 
 
 def _state_of(row: Conversation | None, lang: plan.Lang) -> dict[str, Any]:

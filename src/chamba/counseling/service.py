@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from chamba.auth import service as auth_service
 from chamba.auth.models import Role, User
 from chamba.counseling import repository
 from chamba.counseling.errors import GRANT_HINT, CounselorNotFound, GrantNotFound
@@ -31,7 +32,7 @@ def grant_access(
     Raises:
         CounselorNotFound: no active counselor account has that id.
     """
-    counselor = session.get(User, counselor_id)
+    counselor = auth_service.find_user(session, counselor_id)
     if counselor is None or counselor.role != Role.COUNSELOR or not counselor.is_active:
         raise CounselorNotFound(counselor_id)
     row = repository.grant(session, person.id, counselor_id)

@@ -12,6 +12,10 @@ from chamba.notifications.models import Notification
 from chamba.people.models import Device, Person, PersonSkill
 
 
+def by_id(session: Session, notification_id: int) -> Notification | None:
+    return session.get(Notification, notification_id)
+
+
 def of_user(session: Session, user_id: int, *, limit: int) -> Sequence[Notification]:
     return session.scalars(
         select(Notification)

@@ -14,6 +14,7 @@ import math
 
 from sqlalchemy.orm import Session
 
+from chamba.auth import service as auth_service
 from chamba.auth.models import User
 from chamba.db import utcnow
 from chamba.geo.errors import UnknownUbigeo
@@ -87,7 +88,7 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     Raises:
         NotificationNotFound: no such notification, or it belongs to someone else.
     """
-    row = session.get(Notification, notification_id)
+    row = repository.by_id(session, notification_id)
     if row is None or row.user_id != user.id:
         raise NotificationNotFound(notification_id)
     if row.read_at is None:
@@ -211,7 +212,7 @@ SIGNUP_SUBJECT_EN = "Chamba: someone tried to sign up with your e-mail"
 def signup_repeated_message(session: Session, user_id: int) -> Message | None:
     """The note to an account's owner that someone tried to register with their e-mail (the
     sign-up itself answered as for a new account); ``None`` without an e-mail to write to."""
-    user = session.get(User, user_id)
+    user = auth_service.find_user(session, user_id)
     if user is None or not user.is_active or not user.email:
         return None
     if user.language == "en":
@@ -258,7 +259,7 @@ def _notice(
             job_id=job_id, event_id=event_id,
         )
     )  # fmt: skip
-    user = session.get(User, user_id)
+    user = auth_service.find_user(session, user_id)
     if user is None or not user.email:
         return None
     english = user.language == "en"

@@ -41,7 +41,7 @@ from chamba.activity.models import (
 from chamba.audit import service as audit_service
 from chamba.audit.schemas import AuditEntryOut
 from chamba.auth.models import Role, User
-from chamba.conversation.models import Conversation
+from chamba.conversation import service as conversation_service
 from chamba.counseling import service as counseling_service
 from chamba.db import blind_index, utcnow
 from chamba.events.schemas import PersonErased, PersonPayload
@@ -161,7 +161,7 @@ def export(session: Session, user: User, *, now: datetime | None = None) -> Data
 
 
 def _conversation(session: Session, person_id: int) -> dict[str, Any] | None:
-    row = session.get(Conversation, person_id)
+    row = conversation_service.stored(session, person_id)
     if row is None:
         return None
     state = row.state or {}
