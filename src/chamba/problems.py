@@ -237,9 +237,11 @@ class AnswerUnexpected:
 
     Starlette's outermost ``ServerErrorMiddleware`` calls the same handler but then re-raises
     for the server to see, so the server logged the traceback a second time and closed the
-    client's connection (for a client with keep-alive, a 500 became a broken connection). Added
-    last, this middleware sits just inside it and ends the matter. An exception raised after
-    the response started cannot be answered any more: it goes on to the server.
+    client's connection (for a client with keep-alive, a 500 became a broken connection). This
+    middleware answers first and ends the matter. Install it inside the request-context and
+    metrics middlewares, so the access log and the request counts see the status it sends (a
+    busy database's 503 is not a 500) and its log line carries the request id. An exception
+    raised after the response started cannot be answered any more: it goes on to the server.
     """
 
     def __init__(self, app: ASGIApp, owner: FastAPI) -> None:

@@ -116,6 +116,37 @@ def test_log_lines_inside_a_request_carry_its_id_even_on_a_crash(
     assert boom_access[0]["request_id"] == "boom-1"
 
 
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_a_busy_503_is_logged_and_counted_as_the_503_it_was(
+    app: FastAPI, client: TestClient, json_lines: io.StringIO, accept: str
+) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    # GIVEN a route whose database pool has no connection free in time (an API client or a
+    # browser asking)
+    @app.get("/saturated")
+    def saturated() -> None:
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out")
+
+    # WHEN it is asked
+    response = client.get("/saturated", headers={"X-Request-ID": "busy-1", "Accept": accept})
+    # THEN the client got a 503 (busy, come back), and the access log says 503, not 500
+    assert response.status_code == 503
+    access = [e for e in lines(json_lines) if e["logger"] == "chamba.access"]
+    assert [(e["route"], e["status"], e["request_id"]) for e in access] == [
+        ("/saturated", 503, "busy-1")
+    ]
+    # AND the request metrics count it under 503
+    metrics = client.get("/metrics").text
+    assert 'chamba_http_requests_total{method="GET",route="/saturated",status="503"} 1.0' in (
+        metrics
+    )
+    assert 'route="/saturated",status="500"' not in metrics
+    # AND the warning the busy answer logs carries the request id
+    busy = [e for e in lines(json_lines) if e["level"] == "WARNING" and "busy" in e["msg"]]
+    assert [e.get("request_id") for e in busy] == ["busy-1"]
+
+
 def test_the_access_log_holds_no_query_string_or_raw_path(
     client: TestClient, json_lines: io.StringIO
 ) -> None:

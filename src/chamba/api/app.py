@@ -209,9 +209,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(AdmissionLimit, limit=settings.threads)
     app.add_middleware(RefuseLoneSurrogates)  # 422 for JSON text that UTF-8 cannot hold
     app.add_middleware(BodySizeLimit)  # 413 problem for bodies over 1 MiB
+    # A crash is answered (a 500, or a 503 when the database is busy: one log line, connection
+    # kept) inside the metrics and the access log, so both record the status actually sent.
+    app.add_middleware(AnswerUnexpected, owner=app)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     app.add_middleware(RequestContextMiddleware, routes=routes)
-    app.add_middleware(AnswerUnexpected, owner=app)  # a 500: one log line, connection kept
     app.add_middleware(StrictTransportSecurity)  # HSTS over https
     # Outermost: the client address and scheme come from X-Forwarded-* only when the direct
     # peer is a trusted proxy (CHAMBA_TRUSTED_PROXIES); from anyone else they are ignored.

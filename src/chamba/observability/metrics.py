@@ -267,8 +267,10 @@ class MetricsMiddleware:
     """ASGI middleware counting and timing HTTP requests by route template and status.
 
     The raw path is never a label: ``/api/v1/jobs/17`` and ``/api/v1/jobs/18`` are one series,
-    and a path that matches no route is counted as :data:`UNMATCHED_ROUTE`. A request whose
-    handler raised is counted with status 500.
+    and a path that matches no route is counted as :data:`UNMATCHED_ROUTE`. A request is counted
+    with the status its response started with (a crash answered inside this middleware by
+    :class:`chamba.problems.AnswerUnexpected`: 500, or 503 when the database is busy); one whose
+    exception escapes it unanswered counts as 500.
     """
 
     def __init__(self, app: ASGIApp, metrics: Metrics, routes: RouteTemplates) -> None:
