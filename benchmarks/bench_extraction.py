@@ -8,7 +8,11 @@ Usage::
 Splits of ``tests/data/extraction_labelled.jsonl``: ``dev`` (tuning) and ``test`` (held out), the
 project's first set; ``informal_dev`` (tuning) and ``informal_test`` (held out, never tuned on),
 informal self-descriptions as people type them (slang, typos, no accents, some English, several
-trades per person), labelled against the catalogue before the extractor was run on them; ``all``.
+trades per person), labelled against the catalogue before the extractor was run on them;
+``blind_dev`` (120, may be tuned on) and ``blind_test`` (120, never tuned on), 240 more informal
+self-descriptions (ids ``w001``-``w240``, >= 12 in English each) written by a helper who had not
+seen the extractor, its code or its output, and labelled from the catalogue's labels and
+descriptions only (not its synonyms); ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
