@@ -40,8 +40,8 @@ def test_rates_gaps_and_flags(session: Session) -> None:
     # GIVEN 12 women (Ica, urban, 30 years old, all shown, 10 applied), 12 men (Chincha, rural,
     # 65, 10 shown, none applied) and 3 people of gender 'other' (Lima, never shown)
     w.build_fairness(session)
-    # WHEN fairness is computed
-    overall, rows = _rows(session)
+    # WHEN fairness is computed (groups of 3 shown)
+    overall, rows = _rows(session, min_group=3)
     # THEN overall: 27 people, 22 shown, 10 applied, nobody hired
     assert (overall.people, overall.exposed, overall.applied, overall.hired) == (27, 22, 10, 0)
     assert (overall.exposure_rate, overall.application_rate, overall.hire_rate) == (
@@ -57,21 +57,43 @@ def test_rates_gaps_and_flags(session: Session) -> None:
     men = rows[("gender", "male")]
     assert (men.exposure_rate, men.application_rate, men.hire_rate) == (0.8333, 0.0, None)
     assert men.flagged == ["application"]
-    # AND the 3 'other' people are hidden entirely
-    other = rows[("gender", "other")]
-    assert (other.people, other.exposed, other.applied, other.exposure_rate) == (None,) * 4
-    assert other.suppressed
-    assert other.flagged == []
     # AND the same people by age band, area and region
     assert rows[("age_band", "25-34")].people == 12
     assert rows[("age_band", "55+")].people == 12
-    assert rows[("age_band", "unknown")].people is None
+    assert rows[("age_band", "unknown")].people == 3
     assert rows[("area", "urban")].people == 15  # Ica province and Lima
     assert rows[("area", "rural")].people == 12  # Chincha
     assert rows[("region", "11")].people == 24
     assert rows[("region", "11")].group_name == "Ica"
-    assert rows[("region", "15")].people is None
     assert [r.dimension for r in fairness(session, as_of=w.AS_OF).rows][:3] == ["gender"] * 3
+
+
+def test_a_hidden_group_cannot_be_recovered_from_the_overall_row(session: Session) -> None:
+    # GIVEN the fairness world: 27 people, of whom 12 women, 12 men and 3 of gender 'other'
+    w.build_fairness(session)
+    # WHEN fairness is computed with groups of at least 10
+    overall, rows = _rows(session)
+    assert overall.people == 27
+    # THEN the 3 'other' people are hidden entirely
+    other = rows[("gender", "other")]
+    assert (other.people, other.exposed, other.applied, other.exposure_rate) == (None,) * 4
+    assert other.suppressed
+    assert other.flagged == []
+    # AND so is one of the two 12s, else 27 - 12 - 12 would give the 3 away
+    shown = [rows[("gender", g)].people for g in ("female", "male", "other")]
+    assert shown.count(None) == 2
+    assert 27 - sum(n for n in shown if n is not None) >= 10
+    # AND the same in every dimension: no dimension's shown groups leave a small remainder
+    for dimension in ("gender", "age_band", "area", "region"):
+        for stage in ("people", "exposed", "applied", "hired"):
+            total = getattr(overall, stage)
+            cells = [getattr(r, stage) for (d, _), r in rows.items() if d == dimension]
+            if total is not None:
+                residual = total - sum(n for n in cells if n is not None)
+                assert residual == 0 or residual >= 10, (dimension, stage, cells)
+    assert rows[("age_band", "unknown")].people is None
+    assert rows[("region", "15")].people is None
+    assert rows[("region", "11")].people is None  # 27 - 24 = Lima's 3
 
 
 def test_threshold_and_group_size(session: Session) -> None:
@@ -92,9 +114,12 @@ def test_counts_after_a_hidden_one_are_hidden(session: Session) -> None:
     w.build_fairness(session)
     # WHEN groups of 11 are needed
     _, rows = _rows(session, min_group=11)
-    # THEN women show 12 people and 12 exposed, but not 10 applied nor the 0 hired after it
+    # THEN the groups of 3 are hidden and so, to protect them, are women (the first of the two
+    # 12s); men show 12 people and 10 exposed hidden (and the 0 applied after it)
     women = rows[("gender", "female")]
-    assert (women.people, women.exposed, women.applied, women.hired) == (12, 12, None, None)
+    assert (women.people, women.exposed, women.applied, women.hired) == (None,) * 4
+    men = rows[("gender", "male")]
+    assert (men.people, men.exposed, men.applied, men.hired) == (12, None, None, None)
     assert women.application_rate is None
     assert women.suppressed
 

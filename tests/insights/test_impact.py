@@ -76,6 +76,22 @@ def test_small_groups_are_suppressed(session: Session) -> None:
     )  # fmt: skip
 
 
+def test_a_hidden_course_cannot_be_recovered_from_the_completers(session: Session) -> None:
+    # GIVEN the impact world: over 180 days, 24 graduates: A's 20 and B's 4
+    ids = w.build_impact(session)
+    # WHEN every course is included
+    r = impact(session, as_of=w.AS_OF)
+    # THEN the completers show 24, B's 4 are hidden, and so is A (24 - 20 would give B away)
+    assert r.completers.people == 24
+    rows = {x.course_id: x for x in r.courses}
+    assert rows[ids["course_b"]].graduates is None
+    assert (rows[ids["course_a"]].graduates, rows[ids["course_a"]].hired) == (None, None)
+    assert all(x.suppressed for x in r.courses)
+    # AND with groups of 4, nothing needs hiding
+    r4 = impact(session, as_of=w.AS_OF, min_group=4)
+    assert sorted(x.graduates or 0 for x in r4.courses) == [4, 20]
+
+
 def test_all_courses_and_follow_up(session: Session) -> None:
     # GIVEN the impact world
     ids = w.build_impact(session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
@@ -34,40 +34,55 @@ def suppress_chain(counts: Iterable[int], min_group: int) -> list[int | None]:
     return out
 
 
-def suppress_complements(
-    shown: list[list[int | None]],
-    raw: list[list[int]],
-    total: list[int],
+def protect(
+    parts: Sequence[Sequence[int]],
+    total: Sequence[int],
     min_group: int,
+    shown: Sequence[Sequence[int | None]] | None = None,
 ) -> list[list[int | None]]:
-    """Secondary suppression across sibling groups whose total is published (regions of a
-    country), so a hidden count cannot be recovered by subtracting the shown ones from it.
+    """The one small-group rule of every insight: primary and complementary suppression of the
+    parts (regions, genders, courses...) of a published total.
 
-    ``shown[g][i]`` is group ``g``'s count at stage ``i`` after :func:`suppress_chain`,
-    ``raw[g][i]`` the true count, ``total[i]`` the published total (which may also count
-    people in no group: the remainder, itself never published). At a stage where one group is
-    hidden and nothing else is unknown to a reader (no remainder), the shown group with the
-    smallest non-zero count is hidden too, from that stage on (so a later zero says nothing
-    about it either).
+    ``parts[g][i]`` is part ``g``'s true count at stage ``i`` of a chain of nested counts
+    (people ⊇ shown ⊇ applied ...), ``total[i]`` the true count of the total the parts belong
+    to (it may also count people in no part, or, for overlapping parts, fewer than their sum).
+    Each part is first suppressed as :func:`suppress_chain` (or as ``shown`` says, when given).
+    Then, at each stage where the total is published (see :func:`suppress_chain`), what the
+    shown parts leave unexplained in it — the *residual*, ``total - sum(shown parts)``, which
+    a reader can compute — must describe nobody (0, with no part hidden) or at least
+    ``min_group`` people (in absolute value: a negative residual counts people in two parts);
+    otherwise the shown part with the smallest non-zero count is hidden too, from that stage on
+    (so a later zero says nothing about it), and the residual is checked again.
+
+    Because the rule depends only on the true counts, every report that publishes the same
+    parts of the same total hides the same cells, whichever of them a reader asks for.
 
     Example:
-        >>> suppress_complements([[12, None], [20, 9]], [[12, 3], [20, 9]], [32, 12], 5)
+        >>> protect([[12, 3], [20, 9]], [32, 12], 5)  # the 3 would be 12 - 9
         [[12, None], [20, None]]
+        >>> protect([[3], [30], [12]], [46], 10)  # 3 hidden + 1 in no part = 4: hide the 12
+        [[None], [30], [None]]
     """
-    out = [list(g) for g in shown]
-    for i, published in enumerate(total):
-        if published == 0 or published < min_group:
-            continue  # the total itself is hidden or describes nobody
-        hidden = [g for g in out if g[i] is None]
-        remainder = published - sum(r[i] for r in raw)
-        if not hidden or len(hidden) + (remainder > 0) != 1:
-            continue  # nothing hidden, or at least two unknowns (the remainder counts as one)
-        candidates = [(raw[k][i], k) for k, g in enumerate(out) if g[i] not in (None, 0)]
-        if not candidates:
-            continue
-        _, k = min(candidates)
-        for j in range(i, len(out[k])):
-            out[k][j] = None
+    out = [list(g) for g in shown] if shown is not None else [
+        suppress_chain(p, min_group) for p in parts
+    ]  # fmt: skip
+    published = suppress_chain(total, min_group)
+    for i, whole in enumerate(published):
+        if whole is None:
+            continue  # the total itself is hidden: there is nothing to subtract from
+        residual = whole - sum(parts[g][i] for g, cells in enumerate(out) if cells[i] is not None)
+        hidden = any(cells[i] is None for cells in out)
+        while not ((residual == 0 and not hidden) or abs(residual) >= min_group):
+            candidates = [
+                (parts[g][i], g) for g, cells in enumerate(out) if cells[i] not in (None, 0)
+            ]
+            if not candidates:
+                break
+            count, g = min(candidates)
+            for j in range(i, len(out[g])):
+                out[g][j] = None
+            residual += count
+            hidden = True
     return out
 
 

@@ -25,7 +25,9 @@ Groups:
 **Privacy** (design §7): a group of fewer than ``min_group`` people is shown with all counts and
 rates ``None`` (``suppressed``); within a shown group any count from 1 to ``min_group - 1`` is
 ``None``, and so are the counts after it in the chain people → exposed → applied → hired (see
-``suppress_chain``); rates that need a hidden count are ``None``.
+``suppress_chain``); rates that need a hidden count are ``None``. The groups of a dimension
+add up to the overall row, so where a hidden group (or a small sum of hidden groups) could be
+recovered by subtraction, more groups are hidden (``insights.common.protect``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
-from chamba.insights.common import rate, region_name, suppress_chain
+from chamba.insights.common import protect, rate, region_name, suppress_chain
 from chamba.insights.schemas import ALL_REGIONS, MIN_GROUP, FairnessReport, FairnessRow
 
 __all__ = ["AGE_BANDS", "URBAN_PROVINCES_NOTE", "age_band", "area", "fairness"]
@@ -94,12 +96,11 @@ def _row(
     dimension: str,
     group: str,
     name: str,
-    counts: Counts,
+    counts: list[int | None],
     overall: FairnessRow | None,
-    min_group: int,
     threshold: float,
 ) -> FairnessRow:
-    n, e, a, h = suppress_chain(counts, min_group)
+    n, e, a, h = counts
     rates = {"exposure": rate(e, n), "application": rate(a, e), "hire": rate(h, a)}
     gaps: dict[str, float | None] = {}
     for key, value in rates.items():
@@ -177,12 +178,23 @@ def fairness(
         for key in keys:
             groups[key] = [x + y for x, y in zip(groups[key], counts, strict=True)]
         total = [x + y for x, y in zip(total, counts, strict=True)]
-    overall = _row("all", ALL_REGIONS, "Todos / Everyone", total, None, min_group, gap_threshold)
+    overall = _row(
+        "all", ALL_REGIONS, "Todos / Everyone", suppress_chain(total, min_group), None,
+        gap_threshold,
+    )  # fmt: skip
     order = {"gender": 0, "age_band": 1, "area": 2, "region": 3}
+    ordered = sorted(groups, key=lambda k: (order[k[0]], k[1]))
+    # The groups of one dimension are parts of the published overall row: none of them may be
+    # recovered by subtracting the others from it (the one rule of insights.common.protect).
+    shown: dict[tuple[str, str], list[int | None]] = {}
+    for dimension in order:
+        parts = [k for k in ordered if k[0] == dimension]
+        for k, cells in zip(
+            parts, protect([groups[k] for k in parts], total, min_group), strict=True
+        ):
+            shown[k] = cells
     rows = []
-    for (dimension, group), counts in sorted(
-        groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
-    ):
+    for dimension, group in ordered:
         if dimension == "gender":
             name = _GENDER_NAMES.get(group, group)
         elif dimension == "area":
@@ -191,7 +203,7 @@ def fairness(
             name = "Sin dato / Unknown" if group == UNKNOWN else region_name(group)
         else:
             name = "Sin dato / Unknown" if group == UNKNOWN else group
-        rows.append(_row(dimension, group, name, counts, overall, min_group, gap_threshold))
+        rows.append(_row(dimension, group, name, shown[(dimension, group)], overall, gap_threshold))
     return FairnessReport(
         since=since,
         until=until,

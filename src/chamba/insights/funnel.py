@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from chamba.activity.models import InteractionKind, SubjectType
 from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
-from chamba.insights.common import rate, region_name, suppress_chain, suppress_complements
+from chamba.insights.common import protect, rate, region_name, suppress_chain
 from chamba.insights.schemas import (
     ALL_REGIONS,
     MIN_GROUP,
@@ -68,7 +68,7 @@ def stages(
     shown: list[int | None] | None = None,
 ) -> list[StageCount]:
     """Cumulative stage counts from ``{furthest stage index: people}``, suppressed and rated
-    (``shown``: counts already suppressed, e.g. by :func:`suppress_complements`)."""
+    (``shown``: counts already suppressed, e.g. by :func:`~chamba.insights.common.protect`)."""
     if shown is None:
         shown = suppress_chain(cumulative(reached, len(names)), min_group)
     return [
@@ -158,11 +158,10 @@ def funnel(
     codes = sorted(c for c in set(jobs) | set(courses) if c is not None)
 
     def regional(by: dict[str | None, dict[int, int]], names: Sequence[InteractionKind]) -> Any:
-        # Region cells are siblings of the published total: hide a second one where a single
-        # hidden cell could be recovered by subtraction.
+        # Region cells are parts of the published total: no hidden cell (nor the people in no
+        # region) may be recovered by subtraction.
         raw = [cumulative(by.get(c, {}), len(names)) for c in codes]
-        shown = [suppress_chain(r, min_group) for r in raw]
-        return suppress_complements(shown, raw, cumulative(total(by), len(names)), min_group)
+        return protect(raw, cumulative(total(by), len(names)), min_group)
 
     job_cells = regional(jobs, repo.JOB_STAGES)
     course_cells = regional(courses, repo.COURSE_STAGES)

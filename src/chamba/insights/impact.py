@@ -20,7 +20,9 @@ Decisions:
   ``comparison_coverage`` is the share of completers whose stratum was used.
 - **Privacy** (design §7): every count from 1 to ``min_group - 1`` is ``None`` (``suppressed``),
   and so are the outcome counts of a hidden group (see ``suppress_chain``); rates and
-  differences built on a hidden count are ``None``.
+  differences built on a hidden count are ``None``. The course rows are parts of the
+  completers: where a hidden course could be recovered by subtracting the others from the
+  completers, more courses are hidden (``insights.common.protect``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
-from chamba.insights.common import rate, suppress, suppress_chain
+from chamba.insights.common import protect, rate, suppress, suppress_chain
 from chamba.insights.schemas import MIN_GROUP, CourseOutcome, ImpactReport, OutcomeGroup
 
 __all__ = ["OBSERVATIONAL_NOTE", "impact"]
@@ -58,7 +60,11 @@ def _did(events: Events, person_id: int, kind: str, start: datetime, end: dateti
 
 
 def _group(people: int, applied: int, hired: int, min_group: int) -> OutcomeGroup:
-    n, a, h = suppress_chain((people, applied, hired), min_group)
+    return _shown(suppress_chain((people, applied, hired), min_group))
+
+
+def _shown(counts: list[int | None]) -> OutcomeGroup:
+    n, a, h = counts
     return OutcomeGroup(
         people=n,
         applied=a,
@@ -144,7 +150,8 @@ def impact(
             hired += _did(events, c.person_id, "hired", start, start + window)
         return len(items), applied, hired
 
-    completers = _group(*outcomes(list(first.values())), min_group)
+    completers_raw = outcomes(list(first.values()))
+    completers = _group(*completers_raw, min_group)
 
     strata: dict[tuple[str | None, str | None], list[datetime]] = defaultdict(list)
     for c in first.values():
@@ -178,9 +185,15 @@ def impact(
     for r in done:
         by_course[r.course_id].append(r)
     titles = repo.course_titles(session, by_course)
+    course_ids = sorted(by_course)
+    # The courses' graduates are parts of the published completers (overlapping when someone
+    # completed two): no hidden course may be recovered by subtraction (insights.common.protect).
+    course_cells = protect(
+        [list(outcomes(by_course[cid])) for cid in course_ids], list(completers_raw), min_group
+    )
     courses = []
-    for cid in sorted(by_course):
-        g = _group(*outcomes(by_course[cid]), min_group)
+    for cid, cells in zip(course_ids, course_cells, strict=True):
+        g = _shown(cells)
         title, provider = titles.get(cid, (str(cid), None))
         courses.append(
             CourseOutcome(
