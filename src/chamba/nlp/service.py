@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.extraction import SkillExtractor
 from chamba.nlp.jobads import OccupationIndex, extract_job_ads
 from chamba.nlp.schemas import ExtractedSkill, ProposedSkill, Requirement, SuggestedSkill
+from chamba.taxonomy import repository as taxonomy_repository
 from chamba.text import strip_accents
 
 #: Cues, accent- and case-folded, that make a skill required ("essential") in a posting.
@@ -88,13 +88,6 @@ _CACHE: dict[tuple[str, int | None], _Cached] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _signature(session: Session) -> tuple[int, str]:
-    from chamba.taxonomy.models import Skill
-
-    count, latest = session.execute(select(func.count(Skill.id), func.max(Skill.updated_at))).one()
-    return int(count or 0), str(latest or "")
-
-
 def get_extractor(
     session: Session, encoder: TextEncoder | None = None, **options: Any
 ) -> SkillExtractor:
@@ -113,7 +106,7 @@ def get_extractor(
         A :class:`SkillExtractor`; do not mutate it (it is shared).
     """
     key = (str(session.get_bind().engine.url), id(encoder) if encoder is not None else None)
-    signature = _signature(session)
+    signature = taxonomy_repository.skill_signature(session)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is not None and cached.signature == signature:
@@ -311,33 +304,23 @@ _OCC_CACHE: dict[str, _CachedIndex] = {}
 def get_occupation_index(session: Session) -> OccupationIndex:
     """Occupation names -> implied skills (:class:`~chamba.nlp.jobads.OccupationIndex`), built
     once per process and database and rebuilt when occupations or their skills change."""
-    from chamba.taxonomy.models import Occupation, OccupationSkill, Skill
-
-    count, latest = session.execute(
-        select(func.count(Occupation.id), func.max(Occupation.updated_at))
-    ).one()
-    links = session.scalar(select(func.count()).select_from(OccupationSkill)) or 0
-    signature = (int(count or 0), str(latest or ""), int(links))
+    count, latest = taxonomy_repository.occupation_signature(session)
+    signature = (count, latest, taxonomy_repository.occupation_link_count(session))
     key = str(session.get_bind().engine.url)
     with _CACHE_LOCK:
         cached = _OCC_CACHE.get(key)
         if cached is not None and cached.signature == signature:
             return cached.index
-    catalogue = set(session.scalars(select(Skill.id).where(Skill.source != "esco")))
+    catalogue = taxonomy_repository.catalogue_skill_ids(session)
     relations: dict[str, list[tuple[str, str, bool]]] = {}
     usage: dict[str, int] = {}
-    for occupation_id, skill_id, relation in session.execute(
-        select(OccupationSkill.occupation_id, OccupationSkill.skill_id, OccupationSkill.relation)
-    ):
+    for occupation_id, skill_id, relation in taxonomy_repository.occupation_skill_links(session):
         relations.setdefault(occupation_id, []).append(
             (skill_id, str(relation), skill_id in catalogue)
         )
         usage[skill_id] = usage.get(skill_id, 0) + 1
     occupations = []
-    for occ in session.execute(
-        select(Occupation.id, Occupation.label_es, Occupation.label_en,
-               Occupation.synonyms_es, Occupation.synonyms_en)
-    ):  # fmt: skip
+    for occ in taxonomy_repository.occupation_names(session):
         names = [occ.label_es, occ.label_en, *(occ.synonyms_es or []), *(occ.synonyms_en or [])]
         # the most specific skills of an occupation first (fewest occupations need them)
         rows = sorted(relations.get(occ.id, []), key=lambda r: (usage[r[0]], r[0]))
@@ -496,31 +479,16 @@ def similar_skills(
     return _top([s.id for s in extractor.skills], scores, k)
 
 
-def _occupation_signature(session: Session) -> tuple[int, str]:
-    from chamba.taxonomy.models import Occupation
-
-    count, latest = session.execute(
-        select(func.count(Occupation.id), func.max(Occupation.updated_at))
-    ).one()
-    return int(count or 0), str(latest or "")
-
-
 def _occupation_index(session: Session, encoder: TextEncoder | None) -> _NameIndex:
     from chamba.config import get_settings
-    from chamba.taxonomy.models import Occupation
 
     key = (str(session.get_bind().engine.url), id(encoder) if encoder is not None else None)
-    signature = _occupation_signature(session)
+    signature = taxonomy_repository.occupation_signature(session)
     with _CACHE_LOCK:
         cached = _OCCUPATIONS.get(key)
         if cached is not None and cached.signature == signature:
             return cached
-    rows = session.execute(
-        select(
-            Occupation.id, Occupation.label_es, Occupation.label_en, Occupation.synonyms_es,
-            Occupation.synonyms_en, Occupation.source,
-        ).order_by(Occupation.id)
-    ).all()  # fmt: skip
+    rows = taxonomy_repository.occupation_names(session, by_id=True)
     ids: list[str] = []
     names: list[str] = []
     offsets: list[int] = []

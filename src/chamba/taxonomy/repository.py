@@ -14,12 +14,14 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     insert,
     inspect,
     or_,
     select,
     update,
 )
+from sqlalchemy.engine import Row as ResultRow
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -114,6 +116,46 @@ def iter_occupations(session: Session) -> Iterator[Occupation]:
 
 
 # --- bulk access for imports (Core, on the session's connection) -------------------------
+
+
+def skill_signature(session: Session) -> tuple[int, str]:
+    """(row count, latest ``updated_at``) of the skills: changes whenever the table does."""
+    count, latest = session.execute(select(func.count(Skill.id), func.max(Skill.updated_at))).one()
+    return int(count or 0), str(latest or "")
+
+
+def occupation_signature(session: Session) -> tuple[int, str]:
+    """(row count, latest ``updated_at``) of the occupations."""
+    count, latest = session.execute(
+        select(func.count(Occupation.id), func.max(Occupation.updated_at))
+    ).one()
+    return int(count or 0), str(latest or "")
+
+
+def occupation_link_count(session: Session) -> int:
+    """How many (occupation, skill) links there are."""
+    return session.scalar(select(func.count()).select_from(OccupationSkill)) or 0
+
+
+def catalogue_skill_ids(session: Session) -> set[str]:
+    """The ids of the skills of the built-in catalogue (not imported from ESCO)."""
+    return set(session.scalars(select(Skill.id).where(Skill.source != "esco")))
+
+
+def occupation_skill_links(session: Session) -> list[ResultRow[Any]]:
+    """(occupation_id, skill_id, relation) of every link."""
+    stmt = select(OccupationSkill.occupation_id, OccupationSkill.skill_id, OccupationSkill.relation)
+    return list(session.execute(stmt))
+
+
+def occupation_names(session: Session, *, by_id: bool = False) -> list[ResultRow[Any]]:
+    """(id, label_es, label_en, synonyms_es, synonyms_en, source) of every occupation, in
+    stored order or ordered by id."""
+    stmt = select(
+        Occupation.id, Occupation.label_es, Occupation.label_en, Occupation.synonyms_es,
+        Occupation.synonyms_en, Occupation.source,
+    )  # fmt: skip
+    return list(session.execute(stmt.order_by(Occupation.id) if by_id else stmt))
 
 
 def connection(session: Session) -> Connection:
