@@ -28,12 +28,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.db import utcnow
+from chamba.events import repository
 from chamba.events.consumers import Consumer
-from chamba.events.models import OutboxEvent
 from chamba.events.schemas import DomainEvent
 from chamba.events.service import event_of
 
@@ -85,22 +84,12 @@ class OutboxFollower:
         now = utcnow()
         floor = self.since
         with self.factory() as session:
-            rows = session.execute(
-                select(OutboxEvent.id, OutboxEvent.published_at)
-                .where(
-                    OutboxEvent.type.in_(self.types),
-                    or_(OutboxEvent.published_at.is_(None), OutboxEvent.published_at >= floor),
-                )
-                .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
-            ).all()
+            rows = repository.recent_of_types(session, self.types, published_since=floor)
             fresh = [i for i, _ in rows if i not in self._seen]
             events: list[DomainEvent] = []
             for start in range(0, len(fresh), FOLLOW_BATCH):
                 chunk = fresh[start : start + FOLLOW_BATCH]
-                found = {
-                    row.id: row
-                    for row in session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(chunk)))
-                }
+                found = repository.by_ids(session, chunk)
                 for event_id in chunk:
                     row = found.get(event_id)
                     if row is None:
@@ -115,7 +104,7 @@ class OutboxFollower:
                     if wanted:
                         consumer.handle_batch(session, wanted)
                 session.rollback()  # per-replica consumers write nothing
-        published = dict(row._tuple() for row in rows)
+        published = dict(rows)
         for event_id in fresh:
             self._seen[event_id] = published.get(event_id)
         for event_id, at in published.items():  # an event seen unpublished may be published now

@@ -111,3 +111,25 @@ def delete_processed_before(session: Session, cutoff: datetime, *, limit: int) -
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0))
+
+
+def recent_of_types(
+    session: Session, types: Collection[str], *, published_since: datetime
+) -> list[tuple[str, datetime | None]]:
+    """(id, published_at) of the events of ``types`` not yet published or published since
+    ``published_since``, oldest first."""
+    stmt = (
+        select(OutboxEvent.id, OutboxEvent.published_at)
+        .where(
+            OutboxEvent.type.in_(types),
+            or_(OutboxEvent.published_at.is_(None), OutboxEvent.published_at >= published_since),
+        )
+        .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
+    )
+    return [(event_id, published_at) for event_id, published_at in session.execute(stmt)]
+
+
+def by_ids(session: Session, ids: Collection[str]) -> dict[str, OutboxEvent]:
+    """The outbox rows with these ids, by id (the ones gone are absent)."""
+    stmt = select(OutboxEvent).where(OutboxEvent.id.in_(list(ids)))
+    return {row.id: row for row in session.scalars(stmt)}
