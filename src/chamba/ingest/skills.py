@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chamba.taxonomy.models import Skill
+from chamba.taxonomy import repository as taxonomy_repository
 from chamba.text import normalize
 
 
@@ -22,12 +21,11 @@ class SkillLookup:
     def _load(self) -> set[str]:
         if self._ids is None:
             self._ids = set()
-            stmt = select(
-                Skill.id, Skill.label_es, Skill.label_en, Skill.synonyms_es, Skill.synonyms_en
-            )
-            for skill_id, label_es, label_en, syn_es, syn_en in self._session.execute(stmt):
+            for skill_id, label_es, label_en, syn_es, syn_en in taxonomy_repository.skill_names(
+                self._session
+            ):
                 self._ids.add(skill_id)
-                for name in (skill_id, label_es, label_en, *(syn_es or []), *(syn_en or [])):
+                for name in (skill_id, label_es, label_en, *syn_es, *syn_en):
                     key = normalize(name or "")
                     if key:
                         self._names[key].add(skill_id)

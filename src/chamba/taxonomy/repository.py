@@ -124,6 +124,13 @@ def skill_signature(session: Session) -> tuple[int, str]:
     return int(count or 0), str(latest or "")
 
 
+def skill_names(session: Session) -> list[tuple[str, str, str, list[str], list[str]]]:
+    """(id, label_es, label_en, synonyms_es, synonyms_en) of every skill."""
+    stmt = select(Skill.id, Skill.label_es, Skill.label_en, Skill.synonyms_es, Skill.synonyms_en)
+    rows = session.execute(stmt)
+    return [(i, es, en, syn_es or [], syn_en or []) for i, es, en, syn_es, syn_en in rows]
+
+
 def occupation_signature(session: Session) -> tuple[int, str]:
     """(row count, latest ``updated_at``) of the occupations."""
     count, latest = session.execute(
