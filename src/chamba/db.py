@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -251,6 +252,12 @@ def get_engine(settings: Settings | None = None) -> Engine:
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     return _engine_for(settings.sqlalchemy_url, pool_size_for(settings), settings.db_pool_timeout)
+
+
+def ping(engine: Engine) -> None:
+    """Run ``SELECT 1`` on a fresh connection; raises when the database cannot answer."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from typing import Any, Final
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -22,7 +22,14 @@ from chamba.api.admission import AdmissionLimit
 from chamba.api.consumers import replica_consumers, shared_consumers
 from chamba.api.transport import StrictTransportSecurity
 from chamba.config import Settings, get_settings
-from chamba.db import get_engine, migrate, on_session_factory, session_factory, session_scope
+from chamba.db import (
+    get_engine,
+    migrate,
+    on_session_factory,
+    ping,
+    session_factory,
+    session_scope,
+)
 from chamba.events.runtime import AppEvents
 from chamba.events.service import feed_metrics as feed_event_metrics
 from chamba.insights.cache import DEMAND_CACHE_KEY, DemandCache
@@ -227,8 +234,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/health", tags=["ops"], summary="Liveness and database check")
     def health() -> Any:
         try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            ping(engine)
         except Exception:
             return JSONResponse(
                 {"status": "error", "database": "unreachable", "version": chamba.__version__},
