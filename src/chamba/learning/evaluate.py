@@ -41,10 +41,10 @@ from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from chamba.jobs.models import Job
+from chamba.learning import repository
 from chamba.learning.dataset import Dataset
 from chamba.learning.metrics import (
     METRIC_NAMES,
@@ -120,13 +120,7 @@ class BM25Model:
 
         if person.id in self._queries:
             return self._queries[person.id]
-        from chamba.people.models import PersonSkill
-
-        skill_ids = list(
-            self.session.scalars(
-                select(PersonSkill.skill_id).where(PersonSkill.person_id == person.id)
-            )
-        )
+        skill_ids = repository.skill_ids_of_person(self.session, person.id)
         labels = skill_labels(self.session, skill_ids)
         words = [labels[s][0] for s in skill_ids if s in labels]
         query = " ".join([person.self_description or "", *words])
@@ -380,12 +374,8 @@ def evaluate_ground_truth(
         ids = filtered.ids
         missing = [int(i) for i in ids if int(i) not in job_cache]
         if missing:
-            for start in range(0, len(missing), 5000):
-                chunk = missing[start : start + 5000]
-                for job in session.scalars(
-                    select(Job).where(Job.id.in_(chunk)).options(selectinload(Job.skills))
-                ):
-                    job_cache[job.id] = job
+            for job in repository.jobs_with_skills(session, missing):
+                job_cache[job.id] = job
         jobs = [job_cache[int(i)] for i in ids]
         if not all(gt.knows_job(j) for j in jobs):
             jobs_ok = [(i, j) for i, j in zip(ids, jobs, strict=True) if gt.knows_job(j)]
@@ -415,7 +405,7 @@ def evaluate_ground_truth(
 
 def baseline_models(session: Session, ranker: Scorer | None) -> dict[str, QueryModel]:
     """The four models of a report (``ranker`` only when given), in :data:`MODELS` order."""
-    jobs = list(session.scalars(select(Job).order_by(Job.id)))
+    jobs = repository.all_jobs(session)
     models: dict[str, QueryModel] = {}
     if ranker is not None:
         models["ranker"] = FeatureModel(ranker)
@@ -465,9 +455,7 @@ def evaluate_all(
     eval_people_ids = sorted(
         {int(p) for p in dataset.person_id[dataset.mask("test") | dataset.mask("validation")]}
     )
-    people = {
-        p.id: p for p in session.scalars(select(Person).where(Person.id.in_(eval_people_ids)))
-    } if eval_people_ids else {}  # fmt: skip
+    people = repository.rows_by_id(session, Person, eval_people_ids)
     if now is None:
         now = (
             datetime.fromtimestamp(int(dataset.time.max()), UTC)

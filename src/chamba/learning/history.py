@@ -66,11 +66,8 @@ from sqlalchemy import (
     Float,
     Numeric,
     Table,
-    delete,
     event,
-    insert,
     inspect,
-    select,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,7 +75,8 @@ from sqlalchemy.orm.attributes import instance_state
 
 from chamba.db import UTCDateTime, utcnow
 from chamba.jobs.models import Job, JobSkill
-from chamba.learning.models import AttributeHistory, HistoryEntity
+from chamba.learning import repository
+from chamba.learning.models import HistoryEntity
 from chamba.people.models import Person, PersonSkill
 
 TRACKED: Final[Mapping[HistoryEntity, tuple[str, ...]]] = {
@@ -132,8 +130,6 @@ MODELS: Final[Mapping[HistoryEntity, type[Person] | type[Job]]] = {
     HistoryEntity.JOB: Job,
 }
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_CHUNK: Final = 5000
-_HISTORY = cast(Table, AttributeHistory.__table__)
 
 T = TypeVar("T", Person, Job)
 
@@ -275,26 +271,14 @@ def _read_rows(conn: Connection, entity: HistoryEntity, ids: Sequence[int]) -> l
     table = _table(entity)
     cols = [table.c.id, table.c.created_at, table.c.updated_at]
     cols += [table.c[name] for name in (*TRACKED[entity], *TEXT_COLUMNS[entity])]
-    rows: list[Any] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        rows.extend(conn.execute(select(*cols).where(table.c.id.in_(chunk))))
-    return rows
+    return repository.rows_by_ids(conn, table, cols, ids)
 
 
 def _read_skills(
     conn: Connection, entity: HistoryEntity, ids: Sequence[int]
 ) -> dict[int, list[str]]:
     model, key = SKILL_ROWS[entity]
-    table = cast(Table, model.__table__)
-    out: dict[int, list[str]] = defaultdict(list)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        for owner, skill in conn.execute(
-            select(table.c[key], table.c.skill_id).where(table.c[key].in_(chunk))
-        ):
-            out[int(owner)].append(skill)
-    return out
+    return repository.skills_by_owner(conn, cast(Table, model.__table__), key, ids)
 
 
 def _version_attrs(
@@ -303,29 +287,6 @@ def _version_attrs(
     """The full version attributes (tracked columns and text keys) of ``rows``."""
     skills = _read_skills(conn, entity, [r.id for r in rows])
     return [{**attrs_of(entity, r), **text_attrs_of(entity, r, skills.get(r.id, ()))} for r in rows]
-
-
-def _last_versions(
-    conn: Connection, entity: HistoryEntity, ids: Sequence[int]
-) -> dict[int, tuple[datetime, dict[str, Any]]]:
-    out: dict[int, tuple[datetime, dict[str, Any]]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        for eid, valid_from, attrs in conn.execute(
-            select(_HISTORY.c.entity_id, _HISTORY.c.valid_from, _HISTORY.c.attrs)
-            .where(_HISTORY.c.entity == entity, _HISTORY.c.entity_id.in_(chunk))
-            .order_by(_HISTORY.c.entity_id, _HISTORY.c.valid_from, _HISTORY.c.id)
-        ):
-            out[int(eid)] = (valid_from, dict(attrs))
-    return out
-
-
-def _delete_versions(conn: Connection, entity: HistoryEntity, ids: Sequence[int]) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        conn.execute(
-            delete(_HISTORY).where(_HISTORY.c.entity == entity, _HISTORY.c.entity_id.in_(chunk))
-        )
 
 
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
@@ -339,14 +300,14 @@ def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> Non
     conn = session.connection()
     for entity, id_set in changed.items():
         ids = sorted(id_set)
-        known = _last_versions(conn, entity, ids)
+        known = repository.last_versions(conn, entity, ids)
         missing = [i for i in ids if i not in known]
         if not missing:
             continue
         rows = _read_rows(conn, entity, missing)  # still the values before this flush
         if rows:
-            conn.execute(
-                insert(_HISTORY),
+            repository.add_versions(
+                conn,
                 [
                     {
                         "entity": entity,
@@ -380,14 +341,14 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     now = utcnow()
     for entity in HistoryEntity:
         if deleted[entity]:
-            _delete_versions(conn, entity, sorted(deleted[entity]))
+            repository.delete_versions(conn, entity, sorted(deleted[entity]))
         new_ids = inserted[entity]
         if new_ids:  # an id reused after a delete that bypassed the ORM: drop stale versions
-            _delete_versions(conn, entity, sorted(new_ids))
+            repository.delete_versions(conn, entity, sorted(new_ids))
         ids = sorted((new_ids | changed[entity]) - deleted[entity])
         if not ids:
             continue
-        last = _last_versions(conn, entity, ids)
+        last = repository.last_versions(conn, entity, ids)
         values = []
         rows = _read_rows(conn, entity, ids)
         for r, attrs in zip(rows, _version_attrs(conn, entity, rows), strict=True):
@@ -401,7 +362,7 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
                 when = max(when, previous[0])
             values.append({"entity": entity, "entity_id": r.id, "valid_from": when, "attrs": attrs})
         if values:
-            conn.execute(insert(_HISTORY), values)
+            repository.add_versions(conn, values)
 
 
 _LISTENERS: Final = (("before_flush", _before_flush), ("after_flush", _after_flush))
@@ -453,18 +414,8 @@ class Versions:
         self._columns = {name: _table(entity).c[name] for name in TRACKED[entity]}
         by_id: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         unique = sorted({int(i) for i in ids})
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            for eid, valid_from, attrs in session.execute(
-                select(
-                    AttributeHistory.entity_id, AttributeHistory.valid_from, AttributeHistory.attrs
-                )
-                .where(AttributeHistory.entity == entity, AttributeHistory.entity_id.in_(chunk))
-                .order_by(
-                    AttributeHistory.entity_id, AttributeHistory.valid_from, AttributeHistory.id
-                )
-            ):
-                by_id[int(eid)].append((_epoch(valid_from), dict(attrs)))
+        for eid, valid_from, attrs in repository.versions_of(session, entity, unique):
+            by_id[eid].append((_epoch(valid_from), attrs))
         self._times = {k: np.array([t for t, _ in v], dtype=np.int64) for k, v in by_id.items()}
         self._attrs = {k: [a for _, a in v] for k, v in by_id.items()}
         self._copies: dict[tuple[int, int], Any] = {}

@@ -4,16 +4,18 @@ so that ``IN (...)`` lists stay short."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Table, delete, insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from chamba.activity.models import Application, ApplicationStatus, Interaction, SubjectType
 from chamba.courses.models import Course
+from chamba.db import table_of
 from chamba.jobs.models import Job, JobSkill
+from chamba.learning.models import AttributeHistory, HistoryEntity
 from chamba.people.models import Person, PersonSkill
 
 CHUNK = 5000
@@ -56,6 +58,24 @@ def rows_by_id(session: Session, model: type[Row], ids: Sequence[int]) -> dict[i
     return out
 
 
+def all_jobs(session: Session) -> list[Job]:
+    """Every job, by id."""
+    return list(session.scalars(select(Job).order_by(Job.id)))
+
+
+def jobs_with_skills(session: Session, job_ids: Sequence[int]) -> Iterator[Job]:
+    """The jobs of ``job_ids`` that exist, their skills loaded."""
+    for chunk in _chunks(job_ids):
+        yield from session.scalars(
+            select(Job).where(Job.id.in_(chunk)).options(selectinload(Job.skills))
+        )
+
+
+def skill_ids_of_person(session: Session, person_id: int) -> list[str]:
+    stmt = select(PersonSkill.skill_id).where(PersonSkill.person_id == person_id)
+    return list(session.scalars(stmt))
+
+
 def job_skill_ids(session: Session, job_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
     """``(job_id, skill_id)`` of the jobs' current skills."""
     for chunk in _chunks(job_ids):
@@ -87,3 +107,75 @@ def application_times(
                 Application.status != ApplicationStatus.WITHDRAWN,
             )
         ).tuples()
+
+
+# ------------------------------------------------- attribute versions (chamba.learning.history)
+# The history listeners run inside a flush, so they read and write on the session's connection.
+
+_HISTORY = table_of(AttributeHistory)
+
+
+def rows_by_ids(
+    conn: Connection, table: Table, columns: Sequence[ColumnElement[Any]], ids: Sequence[int]
+) -> list[Any]:
+    """``columns`` of the rows of ``table`` whose id is in ``ids`` (their current values)."""
+    rows: list[Any] = []
+    for chunk in _chunks(ids):
+        rows.extend(conn.execute(select(*columns).where(table.c.id.in_(list(chunk)))))
+    return rows
+
+
+def skills_by_owner(
+    conn: Connection, table: Table, key: str, ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """``{owner id: [skill id, ...]}`` of the rows of ``table`` whose ``key`` is in ``ids``."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(ids):
+        for owner, skill in conn.execute(
+            select(table.c[key], table.c.skill_id).where(table.c[key].in_(list(chunk)))
+        ):
+            out.setdefault(int(owner), []).append(skill)
+    return out
+
+
+def last_versions(
+    conn: Connection, entity: HistoryEntity, ids: Sequence[int]
+) -> dict[int, tuple[datetime, dict[str, Any]]]:
+    """``{entity id: (valid_from, attrs)}`` of the latest version of each of ``ids`` (those
+    that have one)."""
+    out: dict[int, tuple[datetime, dict[str, Any]]] = {}
+    for chunk in _chunks(ids):
+        for eid, valid_from, attrs in conn.execute(
+            select(_HISTORY.c.entity_id, _HISTORY.c.valid_from, _HISTORY.c.attrs)
+            .where(_HISTORY.c.entity == entity, _HISTORY.c.entity_id.in_(list(chunk)))
+            .order_by(_HISTORY.c.entity_id, _HISTORY.c.valid_from, _HISTORY.c.id)
+        ):
+            out[int(eid)] = (valid_from, dict(attrs))
+    return out
+
+
+def delete_versions(conn: Connection, entity: HistoryEntity, ids: Sequence[int]) -> None:
+    for chunk in _chunks(ids):
+        conn.execute(
+            delete(_HISTORY).where(
+                _HISTORY.c.entity == entity, _HISTORY.c.entity_id.in_(list(chunk))
+            )
+        )
+
+
+def add_versions(conn: Connection, values: Sequence[Mapping[str, Any]]) -> None:
+    """Insert version rows (``entity``, ``entity_id``, ``valid_from``, ``attrs``)."""
+    conn.execute(insert(_HISTORY), list(values))
+
+
+def versions_of(
+    session: Session, entity: HistoryEntity, ids: Sequence[int]
+) -> Iterator[tuple[int, datetime, dict[str, Any]]]:
+    """``(entity id, valid_from, attrs)`` of every version of ``ids``, oldest first per id."""
+    for chunk in _chunks(ids):
+        for eid, valid_from, attrs in session.execute(
+            select(AttributeHistory.entity_id, AttributeHistory.valid_from, AttributeHistory.attrs)
+            .where(AttributeHistory.entity == entity, AttributeHistory.entity_id.in_(list(chunk)))
+            .order_by(AttributeHistory.entity_id, AttributeHistory.valid_from, AttributeHistory.id)
+        ):
+            yield int(eid), valid_from, dict(attrs)
