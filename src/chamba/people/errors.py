@@ -42,14 +42,3 @@ class PersonNotFound(NotFound):
     def __init__(self, person_id: object, hint: str = "") -> None:
         message = f"There is no person with id {person_id} that you can see."
         super().__init__(f"{message} {hint}" if hint else message)
-
-
-class StaffErasureRefused(ChambaError):
-    status_code = 403
-    title = "Forbidden"
-
-    def __init__(self, role: str) -> None:
-        super().__init__(
-            f"Accounts with the role '{role}' cannot erase themselves here: ask an "
-            "administrator to close the account."
-        )

@@ -12,8 +12,8 @@ from chamba.auth.schemas import ReauthIn
 from chamba.db import kept_on
 from chamba.deps import SessionDep, SettingsDep
 from chamba.observability.logging import request_id_of
-from chamba.people.errors import StaffErasureRefused
 from chamba.privacy import service
+from chamba.privacy.errors import StaffErasureRefused
 from chamba.privacy.schemas import DataExport
 from chamba.problems import responses
 

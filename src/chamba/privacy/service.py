@@ -48,8 +48,8 @@ from chamba.events.schemas import PersonErased, PersonPayload
 from chamba.events.service import emit
 from chamba.people import repository as people_repository
 from chamba.people import service as people_service
-from chamba.people.errors import StaffErasureRefused
 from chamba.privacy import repository
+from chamba.privacy.errors import StaffErasureRefused
 from chamba.privacy.schemas import (
     AccountExport,
     ApplicationExport,
