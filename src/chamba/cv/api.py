@@ -6,29 +6,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, UploadFile
-from pydantic import BaseModel
 
 from chamba.auth.deps import CurrentUser
 from chamba.auth.errors import NotAuthenticated
 from chamba.cv import resume, service
 from chamba.cv.errors import BadMultipart, CvTooLarge, CvUnreadable, CvUnsupported
 from chamba.cv.parsing import MAX_BYTES
-from chamba.cv.schemas import CvOut
+from chamba.cv.schemas import CvOut, ResumeImported
 from chamba.deps import SessionDep
 from chamba.people.deps import CurrentPerson
 from chamba.people.errors import NotASeeker
-from chamba.people.schemas import ProposedSkillOut
 from chamba.problems import responses
 
 router = APIRouter(tags=["profile"])
 _errors = (NotAuthenticated, NotASeeker)
-
-
-class ResumeImported(BaseModel):
-    #: Profile fields the résumé filled.
-    changed: list[str]
-    #: Skills read from the résumé, proposed for confirmation (``PUT /me/skills``).
-    skills: list[ProposedSkillOut]
 
 
 @router.post(

@@ -26,3 +26,10 @@ class CvOut(BaseModel):
     work_history: list[str] = Field(default_factory=list)
     education: list[str] = Field(default_factory=list)
     languages: list[LanguageFound] = Field(default_factory=list)
+
+
+class ResumeImported(BaseModel):
+    #: Profile fields the résumé filled.
+    changed: list[str]
+    #: Skills read from the résumé, proposed for confirmation (``PUT /me/skills``).
+    skills: list[ProposedSkillOut]
