@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chamba.auth import ratelimit, security
-from chamba.auth import repository as auth_repository
 from chamba.auth import service as auth_service
 from chamba.auth.errors import AccountExists, StaffRoleRefused
 from chamba.auth.models import Role, User
@@ -123,16 +122,7 @@ def register(
         )
     except AccountExists:
         security.hash_password(data.password, settings)  # the same work as a new account
-        email_index, phone_index = auth_service.identifier_indexes(data.email, data.phone)
-        owners = {
-            u.id: u
-            for u in (
-                auth_repository.user_by_email_index(session, email_index) if email_index else None,
-                auth_repository.user_by_phone_index(session, phone_index) if phone_index else None,
-            )
-            if u is not None
-        }
-        for owner in owners.values():
+        for owner in auth_service.owners_of(session, data.email, data.phone):
             event_service.emit(
                 session, SignupRepeated(payload=SignupRepeatedPayload(user_id=owner.id))
             )

@@ -67,6 +67,16 @@ def identifier_indexes(email: str | None, phone: str | None) -> tuple[str | None
     return (blind_index(email) if email else None, blind_index(phone) if phone else None)
 
 
+def owners_of(session: Session, email: str | None, phone: str | None) -> list[User]:
+    """The accounts that already use this e-mail or this phone (none, one or two)."""
+    email_index, phone_index = identifier_indexes(email, phone)
+    found = (
+        repository.user_by_email_index(session, email_index) if email_index else None,
+        repository.user_by_phone_index(session, phone_index) if phone_index else None,
+    )
+    return list({u.id: u for u in found if u is not None}.values())
+
+
 def check_free(session: Session, email_index: str | None, phone_index: str | None) -> None:
     """Raise :class:`AccountExists` when the e-mail or phone already names an account."""
     if email_index and repository.user_by_email_index(session, email_index):
