@@ -4,7 +4,8 @@ names by their words, close spellings and meaning (the encoder)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 
@@ -17,7 +18,13 @@ from chamba.nlp.deps import EncoderDep
 from chamba.nlp.schemas import ExtractedSkillOut, ExtractedSkills, TextIn
 from chamba.problems import responses
 from chamba.taxonomy import service as taxonomy_service
-from chamba.taxonomy.schemas import OccupationItem, OccupationPage, SkillItem, SkillPage
+from chamba.taxonomy.schemas import (
+    OccupationItem,
+    OccupationPage,
+    SearchHit,
+    SkillItem,
+    SkillPage,
+)
 from chamba.taxonomy.service import Lang
 from chamba.vocab import SkillLevel
 
@@ -25,6 +32,7 @@ router = APIRouter(tags=["skills"])
 
 QueryText = Annotated[str, Query(max_length=200, description="Words in Spanish or English.")]
 Limit = Annotated[int, Query(ge=1, le=100)]
+Item = TypeVar("Item", SkillItem, OccupationItem)
 
 
 @router.post(
@@ -51,6 +59,24 @@ def extract(data: TextIn, user: CurrentUser, session: SessionDep) -> ExtractedSk
     )
 
 
+def _items(
+    hits: Sequence[SearchHit],
+    rows: Mapping[str, Any],  # a Skill or an Occupation by id
+    make: Callable[..., Item],
+    extra: Callable[[Any], dict[str, Any]],
+) -> list[Item]:
+    """The hits still in the taxonomy, best first, as ``make`` items: the fields every hit
+    has, plus ``extra(row)`` (what only skills or only occupations carry)."""
+    return [
+        make(
+            id=h.id, label=h.label, label_es=h.label_es, label_en=h.label_en,
+            esco_uri=rows[h.id].esco_uri, matched=h.matched, **extra(rows[h.id]),
+        )
+        for h in hits
+        if h.id in rows
+    ]  # fmt: skip
+
+
 @router.get(
     "/skills", tags=["taxonomy"], response_model=SkillPage, summary="Search skills (autocomplete)"
 )
@@ -66,20 +92,7 @@ def search_skills(
     )  # fmt: skip
     rows = taxonomy_service.skills_by_id(session, [h.id for h in hits])
     return SkillPage(
-        items=[
-            SkillItem(
-                id=h.id,
-                label=h.label,
-                label_es=h.label_es,
-                label_en=h.label_en,
-                esco_uri=rows[h.id].esco_uri,
-                sector=rows[h.id].sector,
-                type=rows[h.id].type.value,
-                matched=h.matched,
-            )
-            for h in hits
-            if h.id in rows
-        ]
+        items=_items(hits, rows, SkillItem, lambda r: {"sector": r.sector, "type": r.type.value})
     )
 
 
@@ -98,17 +111,5 @@ def search_occupations(
     )  # fmt: skip
     rows = taxonomy_service.occupations_by_id(session, [h.id for h in hits])
     return OccupationPage(
-        items=[
-            OccupationItem(
-                id=h.id,
-                label=h.label,
-                label_es=h.label_es,
-                label_en=h.label_en,
-                esco_uri=rows[h.id].esco_uri,
-                isco_code=rows[h.id].isco_code,
-                matched=h.matched,
-            )
-            for h in hits
-            if h.id in rows
-        ]
+        items=_items(hits, rows, OccupationItem, lambda r: {"isco_code": r.isco_code})
     )
