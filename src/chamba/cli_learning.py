@@ -140,7 +140,8 @@ def models_list(
     serving = registry.serving_version()
     rows = [
         {"version": m.version, "created": m.created, "ndcg@10": m.ndcg,
-         "dataset": (m.metadata.get("dataset") or {}).get("id"), "serving": m.version == serving}
+         "dataset": m.dataset_id, "serving": m.version == serving,
+         "trained_on_erased_data": m.trained_on_erased_data}
         for m in registry.versions()
     ]  # fmt: skip
     if as_json:
@@ -152,7 +153,8 @@ def models_list(
     for r in rows:
         ndcg = f"{r['ndcg@10']:.4f}" if r["ndcg@10"] is not None else "-"
         mark = "*" if r["serving"] else " "
-        out.print(f"{mark} {r['version']}  {r['created']}  ndcg@10={ndcg}", markup=False)
+        erased = "  trained on erased data: not promotable" if r["trained_on_erased_data"] else ""
+        out.print(f"{mark} {r['version']}  {r['created']}  ndcg@10={ndcg}{erased}", markup=False)
 
 
 @models_app.command("promote")

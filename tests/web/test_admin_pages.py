@@ -93,6 +93,43 @@ def test_promotion_and_rollback_are_audited_and_announced(
     assert events.count("model.promoted") >= 2
 
 
+def test_a_model_trained_on_erased_data_is_shown_and_refused(
+    web: Any, token: str, make_web_user: Any
+) -> None:
+    # GIVEN a model whose dataset snapshot held a person who has since erased their data
+    from chamba.config import get_settings
+    from chamba.learning.ranker import RankerNet, TrainedRanker
+    from chamba.learning.registry import ModelRegistry
+    from chamba.learning.train import models_dir
+    from chamba.matching.features import JOB_FEATURES
+
+    registry = ModelRegistry(models_dir(get_settings()))
+    snapshot = uuid.uuid4().hex * 2
+    ranker = TrainedRanker(RankerNet(JOB_FEATURES, (8,), 20), f"web-{uuid.uuid4().hex[:8]}")
+    version = registry.register(
+        ranker, {"metrics": {"ndcg@10": 0.99}, "dataset": {"id": snapshot}}, version=None
+    )
+    registry.mark_trained_on_erased([snapshot])
+    login_as(web, make_web_user(Role.ADMIN))
+    # WHEN the admin opens the model list THEN the model is marked and offers no promotion
+    page = web.get("/admin/modelos?lang=en").text
+    assert f'data-erased="{version}"' in page
+    assert "erased it: it cannot be served again" in page
+    assert f'name="version" value="{version}"' not in page
+    # AND a promotion posted anyway is refused with its own message
+    refused = web.post(
+        "/admin/modelos/promover",
+        data={"version": version, "forzar": "1", "motivo": "x", csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert refused.headers["location"].endswith("rechazo=borrado")
+    assert (
+        "learnt from the data of a person who has since erased it"
+        in web.get(refused.headers["location"]).text
+    )
+    assert registry.serving_version() != version
+
+
 def test_audit_log_names_roles_in_the_readers_language_and_no_stray_ids(
     web: Any, make_web_user: Any
 ) -> None:

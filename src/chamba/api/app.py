@@ -90,6 +90,7 @@ def api_routers() -> list[APIRouter]:
     from chamba.cv.api import router as cv_router
     from chamba.insights.api import router as insights_router
     from chamba.jobs.api import router as jobs_router
+    from chamba.learning.api import router as models_router
     from chamba.matching.api import router as matching_router
     from chamba.nlp.api import router as skills_router
     from chamba.notifications.api import router as notifications_router
@@ -116,6 +117,7 @@ def api_routers() -> list[APIRouter]:
         activity_router,
         notifications_router,
         insights_router,
+        models_router,
     ]
 
 

@@ -10,7 +10,7 @@ from chamba.events.consumers import Consumer
 from chamba.insights.cache import DemandCache
 from chamba.insights.consumers import DemandConsumer
 from chamba.learning.consumers import DatasetPurgeConsumer
-from chamba.learning.train import datasets_dir
+from chamba.learning.train import datasets_dir, models_dir
 from chamba.matching.consumers import IndexSyncConsumer
 from chamba.notifications.consumers import NotificationConsumer
 from chamba.notifications.senders import sender_from_settings
@@ -20,7 +20,7 @@ def shared_consumers(settings: Settings) -> list[Consumer]:
     """Consumers that run once per deployment (a Kafka consumer group)."""
     return [
         NotificationConsumer(sender_from_settings(settings)),
-        DatasetPurgeConsumer(datasets_dir(settings)),
+        DatasetPurgeConsumer(datasets_dir(settings), models_dir(settings)),
     ]
 
 

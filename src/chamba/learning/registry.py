@@ -20,6 +20,15 @@ training run evaluated both on the same test split, else the serving model's own
 ``metrics["ndcg@10"]``. ``force=True`` promotes anyway and records ``forced: true`` and the
 reason in the history (and logs a warning). **Rollback** returns to the version served before
 the current one (or to the rule-based scorer when there was none).
+
+**Erased people.** ``metadata.json`` names the dataset snapshot a model was trained on
+(``dataset.id``). When a person erases their data, :meth:`ModelRegistry.mark_trained_on_erased`
+marks every model trained on a snapshot that held them (and every model whose snapshot is gone
+or unknown, which cannot be shown not to) with ``trained_on_erased_data``. Such a model is
+never promoted again, not even forced (:class:`~chamba.learning.errors.TrainedOnErasedData`),
+rollback skips it, and while one serves, the guard lets any clean model replace it whatever
+its metrics; the next ``chamba train`` (the weekly retraining job) builds its dataset from the
+database, where the person no longer is.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import re
 import secrets
 import subprocess
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +49,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import chamba
 from chamba.errors import Conflict
-from chamba.learning.errors import ModelNotFound, NothingToRollBack, PromotionRefused
+from chamba.learning.errors import (
+    ModelNotFound,
+    NothingToRollBack,
+    PromotionRefused,
+    TrainedOnErasedData,
+)
 
 if TYPE_CHECKING:  # heavy (torch) or upward imports, made where they are used
     from chamba.events.schemas import ModelPromoted
@@ -51,6 +66,7 @@ POINTER: Final = "serving.json"
 WEIGHTS: Final = "model.pt"
 METADATA: Final = "metadata.json"
 GUARD_METRIC: Final = "ndcg@10"
+ERASED_MARK: Final = "trained_on_erased_data"
 _VERSION_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
@@ -93,6 +109,19 @@ class ModelInfo:
     version: str
     created: str
     metadata: dict[str, Any]
+
+    @property
+    def dataset_id(self) -> str | None:
+        """The id of the dataset snapshot the model was trained on (``None``: not recorded)."""
+        value = (self.metadata.get("dataset") or {}).get("id")
+        return str(value) if value else None
+
+    @property
+    def trained_on_erased_data(self) -> dict[str, Any] | None:
+        """``{"marked_at", "erasures", "why"}`` once a person in its training data erased
+        their data (see :meth:`ModelRegistry.mark_trained_on_erased`), else ``None``."""
+        mark = self.metadata.get(ERASED_MARK)
+        return dict(mark) if mark else None
 
     @property
     def ndcg(self) -> float | None:
@@ -239,14 +268,52 @@ class ModelRegistry:
         except ModelNotFound:
             return None
 
+    def mark_trained_on_erased(
+        self, snapshots: Collection[str], datasets: Path | None = None
+    ) -> list[str]:
+        """After a person erased their data: mark the models trained on one of ``snapshots``
+        (the snapshots that held the person), and, when ``datasets`` (the snapshots folder) is
+        given, those whose snapshot is not there or not recorded (nothing shows the person was
+        not in it). Returns the versions marked now; a marked model counts one more erasure.
+        """
+        marked: list[str] = []
+        now = datetime.now(UTC).isoformat()
+        for model in self.versions():
+            snapshot = model.dataset_id
+            if snapshot is not None and snapshot in snapshots:
+                why = "its dataset snapshot held a person who erased their data"
+            elif datasets is not None and (
+                snapshot is None or not (datasets / snapshot / "arrays.npz").is_file()
+            ):
+                why = "its dataset snapshot is gone or unknown: it may hold an erased person"
+            else:
+                continue
+            doc = dict(model.metadata)
+            mark = dict(doc.get(ERASED_MARK) or {"marked_at": now, "erasures": 0, "why": why})
+            mark["erasures"] = int(mark.get("erasures", 0)) + 1
+            doc[ERASED_MARK] = mark
+            write_json_atomic(self.root / model.version / METADATA, doc)
+            marked.append(model.version)
+        if marked:
+            log.warning("models trained on erased people's data", extra={"versions": marked})
+        return marked
+
     def check_promotion(self, version: str) -> tuple[bool, str]:
         """Would :meth:`promote` accept ``version`` without force? ``(ok, why)``."""
         candidate = self.info(version)
         current = self.serving_version()
+        if candidate.trained_on_erased_data:
+            return False, f"{version} was trained on data of a person who erased it"
         if current is None:
             return True, "no model is serving yet"
         if current == version:
             return True, f"{version} is already serving"
+        try:
+            serving_tainted = bool(self.info(current).trained_on_erased_data)
+        except ModelNotFound:
+            serving_tainted = False
+        if serving_tainted:
+            return True, f"the serving {current} was trained on data of a person who erased it"
         theirs = self._serving_ndcg_for(candidate, current)
         ours = candidate.ndcg
         if ours is None:
@@ -267,8 +334,12 @@ class ModelRegistry:
 
         Raises:
             ModelNotFound: no such version.
+            TrainedOnErasedData: trained on a person who has since erased their data (even
+                with ``force``).
             PromotionRefused: worse than the serving model and not ``force``.
         """
+        if self.info(version).trained_on_erased_data:
+            raise TrainedOnErasedData(version)
         ok, why = self.check_promotion(version)
         if not ok and not force:
             raise PromotionRefused(f"promotion refused: {why} (use --force --reason to override)")
@@ -294,7 +365,8 @@ class ModelRegistry:
         return doc
 
     def rollback(self, reason: str | None = None) -> dict[str, Any]:
-        """Serve the version that served before the current one (rule-based when none).
+        """Serve the version that served before the current one (rule-based when none);
+        versions trained on erased people's data are skipped (and leave the stack).
 
         Raises:
             NothingToRollBack: no model is serving.
@@ -303,8 +375,17 @@ class ModelRegistry:
         current = doc["current"]
         if current is None:
             raise NothingToRollBack()
-        previous = doc["stack"][-1] if doc["stack"] else None
-        doc["stack"] = doc["stack"][:-1]
+        stack = list(doc["stack"])
+        previous = None
+        while stack:
+            candidate = stack.pop()
+            try:
+                if not self.info(candidate).trained_on_erased_data:
+                    previous = candidate
+                    break
+            except ModelNotFound:
+                continue
+        doc["stack"] = stack
         now = datetime.now(UTC).isoformat()
         doc["current"] = previous
         doc["promoted_at"] = now

@@ -25,7 +25,12 @@ from chamba.deps import SessionDep, SettingsDep
 from chamba.events.service import emit
 from chamba.jobs import service as job_service
 from chamba.jobs.errors import JobNotFound
-from chamba.learning.errors import ModelNotFound, NothingToRollBack, PromotionRefused
+from chamba.learning.errors import (
+    ModelNotFound,
+    NothingToRollBack,
+    PromotionRefused,
+    TrainedOnErasedData,
+)
 from chamba.learning.registry import ModelRegistry, promotion_event
 from chamba.learning.train import models_dir
 from chamba.params import PathId
@@ -200,6 +205,8 @@ def promote(
         doc = registry.promote(version, force=force, reason=motivo.strip()[:300] or None)
     except ModelNotFound:
         return see_other("/admin/modelos?rechazo=desconocido")
+    except TrainedOnErasedData:
+        return see_other("/admin/modelos?rechazo=borrado")
     except PromotionRefused:
         return see_other("/admin/modelos?rechazo=peor")
     _announce(session, user, doc, "model.promoted")
