@@ -62,7 +62,7 @@ SKILLS_CSV = ROOT / "src" / "chamba" / "taxonomy" / "data" / "skills.csv"
 Predict = Callable[[Sequence[str]], list[set[str]]]
 
 
-SPLITS = ("test", "dev", "informal_test", "informal_dev", "all")
+SPLITS = ("test", "dev", "informal_test", "informal_dev", "blind_test", "blind_dev", "all")
 
 
 def load_labelled(split: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 from tests.nlp.test_quality import SKILLS_CSV, _catalogue
 
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.lexicon import Lexicon, sound, verb_lemmas
+from chamba.nlp.lexicon import Lexicon, diminutive_bases, sound, verb_lemmas
 from chamba.nlp.schemas import SkillRecord
 from chamba.nlp.words import tokenize
 
@@ -215,3 +215,98 @@ def test_parts_and_materials_are_no_skill(extractor: SkillExtractor) -> None:
     assert "auto_parts_sales" in _ids(extractor, "vendo repuestos de moto")
     # "lana de oveja" is a material, not spinning
     assert "hand_spinning" not in _ids(extractor, "vendo lana de oveja")
+
+
+# --- blind_dev error classes (issue 12 item 8, texts written by someone who never saw the
+# extractor): denials after the skill in more shapes, diminutives and gender, wishes carried
+# across "y", purposes, selling one's own goods, paired chores, false friends, English.
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("instalo drywall y falso techo. gasfiteria ni idea", "plumbing"),
+        ("tractorista, pero maquinaria pesada de obra no manejo", "heavy_equipment_operation"),
+        ("carpintero, hago muebles. melamina no trabajo", "melamine_furniture"),
+        ("despacho recetas. inyectables no pongo", "injections"),
+        ("se soldar con electrodo, MIG y TIG todavia no se", "mig_tig_welding"),
+    ],
+)
+def test_denial_after_the_skill_in_more_shapes(
+    extractor: SkillExtractor, text: str, skill: str
+) -> None:
+    assert skill in _negated(extractor, text)
+    assert skill not in _ids(extractor, text)
+
+
+def test_no_mucho_after_a_skill_is_no_denial(extractor: SkillExtractor) -> None:
+    assert "plumbing" in _ids(extractor, "gasfiteria no mucho pero algo")
+
+
+def test_diminutives_resolve(extractor: SkillExtractor) -> None:
+    assert diminutive_bases("bodeguita") == ["bodega"]
+    assert diminutive_bases("tallercito")[0] == "taller"
+    assert "corner_shop_management" in _ids(extractor, "tengo mi bodeguita en el jato")
+
+
+def test_a_wish_holds_across_y_and_misspelt(extractor: SkillExtractor) -> None:
+    assert _ids(extractor, "me gustaria aprender a coser y tb computacion") == set()
+    assert "nursing_technician" not in _ids(extractor, "kiero estudiar tecnica en enfermeria")
+    # the writer's own claim after "y" is not a wish
+    assert "english" in _ids(extractor, "quiero aprender excel y yo hablo ingles")
+
+
+def test_a_name_after_para_is_a_purpose_or_client(extractor: SkillExtractor) -> None:
+    assert "entrepreneurship" not in _ids(extractor, "logos y branding pa emprendedores")
+    assert "retail_sales" not in _ids(extractor, "hago chumpis y mantas para vender")
+
+
+def test_selling_what_one_makes_is_not_shop_sales(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "I bake bread and cakes at home and sell them to my neighbors")
+    assert {"bread_baking", "pastry"} <= found
+    assert "retail_sales" not in found
+    assert "retail_sales" not in _ids(extractor, "cultivo hortalizas y las vendo en bioferia")
+
+
+def test_selling_in_the_street_is_street_vending(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "vendo golosinas y agua en los semaforos de la javier prado")
+    assert "street_vending" in found
+    assert "retail_sales" not in found
+
+
+def test_washing_next_to_ironing_is_laundry(extractor: SkillExtractor) -> None:
+    assert {"laundry", "ironing"} <= _ids(extractor, "limpio casas, lavo y plancho")
+    assert {"laundry", "ironing"} <= _ids(extractor, "tb planchaba y lavaba")
+    assert "laundry" not in _ids(extractor, "lavo carros y plancho")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_skill"),
+    [
+        ("reponedor, ordeno el stock y las gondolas", "organisation_skills"),
+        ("he cosechado uva, palta y mandarina", "mandarin_chinese"),
+        ("aprendi a enchapar con un maestro", "primary_teaching"),
+        ("soldador tig y mig en acero inoxidable", "arc_welding"),
+        ("tejo chalinas y chullos de alpaca", "camelid_raising"),
+        ("vendedor para una distribuidora de abarrotes", "corner_shop_management"),
+    ],
+)
+def test_words_that_only_look_like_a_skill(
+    extractor: SkillExtractor, text: str, not_skill: str
+) -> None:
+    assert not_skill not in _ids(extractor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("worked in a kitchen washing dishes", "dishwashing"),
+        ("web developer, react, node, sql, git", "git_version_control"),
+        ("I pick blueberries and grapes every season", "table_grape_harvesting"),
+        ("also fix flat tires", "tire_repair"),
+        ("maestro de obra, leo planos", "blueprint_reading"),
+        ("ahora cuido a un señor mayor en las noches", "elderly_care"),
+    ],
+)
+def test_more_wording_people_use(extractor: SkillExtractor, text: str, skill: str) -> None:
+    assert skill in _ids(extractor, text)

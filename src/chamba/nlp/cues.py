@@ -118,6 +118,41 @@ WISH_WORDS: frozenset[str] = frozenset(
 #: A one-word skill name right after these is the channel of something else ("vendo por
 #: Instagram", "saco citas por internet"), not a skill of its own.
 CHANNEL_WORDS: frozenset[str] = frozenset({"por", "via", "through"})
+#: A one-word skill name after "para" ("pa") names a purpose or a client, not the writer's
+#: skill: "branding pa emprendedores", "declaraciones pa negocios chiquitos", "mantas para
+#: vender" (an article may stand between).
+PURPOSE_WORDS: frozenset[str] = frozenset({"para"})
+_ARTICLES = frozenset("el la los las un una unos unas".split())
+
+
+def after_purpose(tokens: Sequence[Token], first: int) -> bool:
+    """Token ``first`` follows "para" (maybe with an article between) in its clause."""
+    i = first - 1
+    if i >= 0 and tokens[i].norm in _ARTICLES:
+        i -= 1
+    return i >= 0 and tokens[i].norm in PURPOSE_WORDS and tokens[i].clause == tokens[first].clause
+
+
+#: Shop sales named by a bare sales verb whose object is a pronoun ("las vendo en la bioferia",
+#: "I bake bread and sell them") is selling what the writer makes or grows, not shop work.
+SHOP_SALES = "retail_sales"
+_OBJECT_BEFORE = frozenset("lo la los las".split())
+_OBJECT_AFTER = frozenset("them it".split())
+
+
+def sells_own_goods(tokens: Sequence[Token], first: int) -> bool:
+    """A sales verb at token ``first`` takes a pronoun object: "las vendo", "sell them",
+    "venderlos"."""
+    word = tokens[first].norm
+    before = tokens[first - 1].norm if first > 0 else ""
+    after = tokens[first + 1].norm if first + 1 < len(tokens) else ""
+    return (
+        before in _OBJECT_BEFORE
+        or after in _OBJECT_AFTER
+        or (word.startswith("vend") and word.endswith(("rlo", "rla", "rlos", "rlas")))
+    )
+
+
 #: Relatives and others: a unit that opens with "mi esposo...", "my wife..." speaks of them.
 OTHER_PEOPLE: frozenset[str] = frozenset(
     """
@@ -134,6 +169,10 @@ _STILL = frozenset("todavia aun tampoco yet".split())
 _DENYING_VERBS = frozenset(
     "se sabe hago hace hablo habla manejo maneja puedo domino conozco tengo he uso".split()
 )
+#: Words between a skill and its denial ("maquinaria pesada de obra no manejo").
+_DENIAL_GAP = 2
+#: Words in ``-o`` after "no" that are no first-person verb ("no mucho", "no solo").
+_NOT_VERBS = frozenset("mucho poco solo tanto tampoco claro todo nuevo".split())
 #: Nouns whose "de ..." names a material, part or place, not the work: "repuestos de cocinas"
 #: is not cooking, "lana de oveja" is not raising sheep, "campos de espárrago" not harvesting.
 MODIFIED_NOUNS: frozenset[str] = frozenset(
@@ -145,8 +184,9 @@ MODIFIED_NOUNS: frozenset[str] = frozenset(
 )
 #: "<verb> ... por/en <channel>" constructions: (verb keys, channel words, skill id). Selling
 #: through a social network is social selling, over the phone telemarketing, at a market or fair
-#: a market stall; attending by WhatsApp or chat is chat support; classes by Zoom are online
-#: tutoring. Skill ids absent from the extractor's table are ignored.
+#: a market stall, in the street or at traffic lights street vending; attending by WhatsApp or
+#: chat is chat support; classes by Zoom are online tutoring. Skill ids absent from the
+#: extractor's table are ignored.
 CHANNEL_CONSTRUCTIONS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     (
         frozenset({"vend", "sell", "ofrec", "ofrezco"}),
@@ -165,6 +205,11 @@ CHANNEL_CONSTRUCTIONS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = 
         frozenset({"vend", "sell"}),
         frozenset("mercado mercados feria ferias market markets fair".split()),
         "market_stall_sales",
+    ),
+    (
+        frozenset({"vend", "sell"}),
+        frozenset("calle calles semaforo semaforos street streets".split()),
+        "street_vending",
     ),
     (
         frozenset({"atiendo", "atend", "atender", "respond", "contest", "answer"}),
@@ -200,12 +245,32 @@ NARROWER: dict[str, frozenset[str]] = {
     ),
     "truck_driving": frozenset({"haul_truck_operation"}),
     "fare_collection": frozenset({"debt_collection"}),
+    "arc_welding": frozenset({"mig_tig_welding"}),
+    "camelid_raising": frozenset({"alpaca_knitwear"}),
     "social_media_management": frozenset({"social_selling", "chat_whatsapp_support"}),
     "content_creation": frozenset({"video_editing", "social_selling"}),
     "packing_house_operations": frozenset({"fruit_packing", "fruit_grading"}),
     "office_reception": frozenset({"hotel_reception"}),
     "motorcycle_delivery": frozenset({"bicycle_delivery"}),
 }
+#: Chores said as a pair of verbs: a bare "lavo" next to ironing ("lavo y plancho", "planchaba
+#: y lavaba", "wash and iron") is washing clothes. (skill found, words next to it, skill added).
+PAIRED_CHORES: tuple[tuple[str, frozenset[str], str], ...] = (
+    (
+        "ironing",
+        frozenset(
+            """
+            lavo lava lavan lavar lavando lavaba lavaban lavamos lavabamos lave lavado
+            wash washing washed
+            """.split()
+        ),
+        "laundry",
+    ),
+)
+PAIR_SPAN = 3  # tokens between the found skill and its partner word
+#: Words that may follow the partner verb ("lavo y plancho", "lavo ropa"); any other word is
+#: its own object ("lavo carros y plancho" is no laundry).
+PAIR_FOLLOWERS = frozenset("y e tambien ademas and also ropa clothes".split())
 #: Cooking named by a bare word ("cocino", "I cook") among domestic work (children, cleaning,
 #: laundry, elders) is cooking at home, unless a restaurant is mentioned.
 HOME_COOKING = ("peruvian_cuisine", "home_cooking")
@@ -330,6 +395,54 @@ def not_claimed(tokens: Sequence[Token], unit: Unit | None, first: int) -> bool:
     return False
 
 
+#: Words that join a unit to the one before without ending what the writer was saying.
+_JOINING = frozenset("y e o u tambien ademas and or also plus".split())
+_OWN_CLAIM = frozenset("yo i im soy tengo trabajo trabaje se".split())
+#: Content words a unit may hold to inherit a wish from the unit before.
+_CARRIED_LENGTH = 3
+
+
+def carried_wishes(tokens: Sequence[Token], units: Sequence[Unit]) -> set[int]:
+    """Indices of units that continue an unclaimed unit before them: "me gustaría aprender a
+    coser y tb computación" (computación is a wish too), "quiero estudiar cocina o
+    repostería". A unit continues the one before when only joining words ("y", "tb", "o",
+    "and") stand between them in the same clause, it holds at most
+    :data:`_CARRIED_LENGTH` content words and it does not open with a claim of the writer's
+    own ("y yo cocino", "y trabajo de cajera")."""
+    out: set[int] = set()
+    for k in range(1, len(units)):
+        prev, unit = units[k - 1], units[k]
+        gap = range(prev.last + 1, unit.first)
+        if (
+            tokens[unit.first].clause != tokens[prev.last].clause
+            or not all(tokens[i].norm in _JOINING for i in gap)
+            or tokens[unit.first].norm in _OWN_CLAIM
+            or sum(not tokens[i].is_stop for i in range(unit.first, unit.last + 1))
+            > _CARRIED_LENGTH
+        ):
+            continue
+        if k - 1 in out or not_claimed(tokens, prev, prev.last + 1):
+            out.add(k)
+    return out
+
+
+def denied_with_next(tokens: Sequence[Token], units: Sequence[Unit]) -> set[int]:
+    """Indices of units denied by the unit joined after them: in "MIG y TIG todavía no sé"
+    the denial after "TIG" also holds for "MIG". A unit counts when only joining words stand
+    between it and the next unit (same clause) and that unit opens with a denied name."""
+    out: set[int] = set()
+    for k in range(len(units) - 2, -1, -1):
+        unit, nxt = units[k], units[k + 1]
+        gap = range(unit.last + 1, nxt.first)
+        if tokens[nxt.first].clause != tokens[unit.last].clause or not all(
+            tokens[i].norm in _JOINING or tokens[i].norm == "ni" for i in gap
+        ):
+            continue
+        if k + 1 in out or denied_after(tokens, nxt, nxt.first):
+            out.add(k)
+    return out
+
+
 def _years(tokens: Sequence[Token], lo: int, hi: int) -> int | None:
     best: int | None = None
     for i in range(lo, hi + 1):
@@ -390,14 +503,26 @@ class Found:
 
 
 def denied_after(tokens: Sequence[Token], unit: Unit | None, last: int) -> bool:
-    """ "no sé", "no hablo"... right after token ``last`` in its unit: "tarrajeo no sé hacer"."""
+    """A denial after token ``last`` in its unit: "no sé", "no hablo" ("tarrajeo no sé
+    hacer"), "no" and a first-person verb ("melamina no trabajo", "inyectables no pongo"),
+    "ni idea" ("gasfitería ni idea"); up to :data:`_DENIAL_GAP` words may stand between
+    ("maquinaria pesada de obra no manejo")."""
     hi = unit.last if unit is not None else len(tokens) - 1
-    i = last + 1
-    while i < hi and tokens[i].norm in _STILL:  # "MIG todavía no sé"
-        i += 1
-    if i > hi or tokens[i].norm not in ("no", "nunca"):
-        return False
-    return i == hi or tokens[i + 1].norm in _DENYING_VERBS
+    start = last + 1
+    for i in range(start, min(hi, last + _DENIAL_GAP + 1) + 1):
+        norm = tokens[i].norm
+        if norm in _STILL:  # "MIG todavía no sé"
+            continue
+        if norm == "ni" and i < hi and tokens[i + 1].norm == "idea":
+            return True
+        if norm in ("no", "nunca"):
+            if i == hi:
+                return True
+            nxt = tokens[i + 1].norm
+            return nxt in _DENYING_VERBS or (
+                len(nxt) >= 4 and nxt.endswith("o") and nxt not in _NOT_VERBS
+            )
+    return False
 
 
 def material_of(tokens: Sequence[Token], hit: LexiconHit, starts: set[int]) -> bool:

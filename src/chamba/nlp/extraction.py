@@ -32,7 +32,14 @@ like "sacar", "tener", "get" ("me gustaría sacar mi brevete"). A sales verb wit
 that kind of selling ("vendo ropa x Facebook", "vendo seguros por teléfono":
 :data:`CHANNEL_CONSTRUCTIONS`), and a broad skill read from one bare word ("vendo", "chofer",
 "drive") gives way to a narrower one of the same trade in the text (:data:`NARROWER`); bare
-cooking among domestic work is home cooking.
+cooking among domestic work is home cooking. From the blind set (texts written by someone who
+never saw the extractor): a denial may stand up to two words after the skill and take any
+first-person verb or "ni idea" ("melamina no trabajo", "gasfitería ni idea") and covers a
+conjunct before it ("MIG y TIG todavía no sé"); a wish carries over "y" to a short unit ("me
+gustaría aprender a coser y tb computación"); diminutives resolve ("bodeguita" -> bodega); a
+one-word name after "para" is a purpose or client ("branding pa emprendedores"); a sales verb
+with a pronoun object sells the writer's own goods, not in a shop ("las vendo", "sell them");
+a bare "lavo" next to ironing is laundry (:data:`PAIRED_CHORES`).
 
 Level: the nearest level word within 3 words of the match in the same unit decides
 (``básico``/``poco``/``basic`` -> basic; ``intermedio``/``regular``/``intermediate`` ->
@@ -66,17 +73,25 @@ from chamba.nlp.cues import (
     HOME_COOKING,
     MAX_TEXT_CHARS,
     NARROWER,
+    PAIR_FOLLOWERS,
+    PAIR_SPAN,
+    PAIRED_CHORES,
     RESTAURANT_WORDS,
+    SHOP_SALES,
     Found,
     Unit,
+    after_purpose,
+    carried_wishes,
     clean_text,
     denied_after,
+    denied_with_next,
     guess_lang,
     is_negated,
     material_of,
     mentioned_level,
     modifies,
     not_claimed,
+    sells_own_goods,
     split_units,
     unit_negated,
     unit_position,
@@ -317,11 +332,16 @@ class SkillExtractor:
                 )
                 self._constructions(text, tokens, units, text_lang, found[t], covered)
             if use_semantic:
+                carried = carried_wishes(tokens, units)
                 for u, unit in enumerate(units):
                     if (t, u) not in rows or any(unit.first <= c <= unit.last for c in covered):
                         continue
-                    self._semantic_hit(text, tokens, unit, rows[(t, u)], text_lang, found[t])
+                    self._semantic_hit(
+                        text, tokens, unit, rows[(t, u)], text_lang, found[t], u in carried
+                    )
             self._refine(tokens, text_lang, found[t])
+            if use_lexicon:
+                self._paired_chores(tokens, text_lang, found[t], covered)
         out: list[list[ExtractedSkill]] = []
         for bucket in found:
             results = [f.result for f in bucket.values()]
@@ -350,6 +370,7 @@ class SkillExtractor:
         """Skills said by a verb and a channel in one clause (:data:`CHANNEL_CONSTRUCTIONS`):
         "vendo ropa por Facebook", "atiendo x WhatsApp", "sell them at the market"."""
         unit_starts = [u.first for u in units]
+        carried = carried_wishes(tokens, units)
         for verbs, channels, skill_id in CHANNEL_CONSTRUCTIONS:
             index = self._by_id.get(skill_id)
             if index is None or skill_id in bucket:
@@ -385,10 +406,68 @@ class SkillExtractor:
                         end=end,
                         level=mentioned_level(tokens, unit, i, j),
                         method="lexicon",
-                        negated=is_negated(tokens, unit, i) or not_claimed(tokens, unit, i),
+                        negated=is_negated(tokens, unit, i)
+                        or not_claimed(tokens, unit, i)
+                        or unit_index in carried,
                     ),
                 )
                 break
+
+    def _paired_chores(
+        self, tokens: Sequence[Token], lang: str, bucket: dict[str, Found], covered: set[int]
+    ) -> None:
+        """A chore said by a bare verb next to its partner skill (:data:`PAIRED_CHORES`):
+        "lavo y plancho" is laundry as well as ironing."""
+        for have, words, add in PAIRED_CHORES:
+            found = bucket.get(have)
+            if found is None or found.result.negated or add in bucket or add not in self._by_id:
+                continue
+            span = [
+                i for i, t in enumerate(tokens) if found.result.start <= t.start < found.result.end
+            ]
+            if not span:
+                continue
+            first, last = span[0], span[-1]
+            near = [
+                j
+                for j in range(max(0, first - PAIR_SPAN), min(len(tokens), last + PAIR_SPAN + 1))
+                if (j < first or j > last)
+                and tokens[j].norm in words
+                and tokens[j].clause == tokens[first].clause
+                and j not in covered
+                and self._bare_verb(tokens, j, first)
+            ]
+            if not near:
+                continue
+            tok = tokens[near[0]]
+            record = self.skills[self._by_id[add]]
+            self._add(
+                bucket,
+                ExtractedSkill(
+                    skill_id=record.id,
+                    label=record.label_en if lang == "en" else record.label_es,
+                    esco_uri=record.esco_uri,
+                    confidence=0.85,
+                    evidence=tok.text,
+                    start=tok.start,
+                    end=tok.end,
+                    level=found.result.level,
+                    method="lexicon",
+                    negated=False,
+                ),
+            )
+
+    @staticmethod
+    def _bare_verb(tokens: Sequence[Token], j: int, partner: int) -> bool:
+        """Token ``j`` takes no object of its own: the clause ends, or a conjunction, its
+        partner or "ropa" follows ("lavo y plancho", not "lavo carros y plancho")."""
+        nxt = j + 1
+        return (
+            nxt >= len(tokens)
+            or nxt == partner
+            or tokens[nxt].clause != tokens[j].clause
+            or tokens[nxt].norm in PAIR_FOLLOWERS
+        )
 
     def _refine(self, tokens: Sequence[Token], lang: str, bucket: dict[str, Found]) -> None:
         """Broad skills read from a bare word give way to narrower ones (:data:`NARROWER`);
@@ -450,6 +529,7 @@ class SkillExtractor:
         starts = {h.first for h in chosen_hits}
         all_starts = {h.first for h in hits}
         unit_starts = [u.first for u in units]
+        carried = carried_wishes(tokens, units) | denied_with_next(tokens, units)
         for hit in sorted(chosen_hits, key=lambda h: h.first):
             if hit.length == 1 and tokens[hit.first].key in GOVERNING_VERBS:
                 nxt = [
@@ -465,13 +545,20 @@ class SkillExtractor:
                 or material_of(tokens, hit, all_starts)
             ):
                 continue
-            if hit.length == 1 and hit.first > 0 and tokens[hit.first - 1].norm in CHANNEL_WORDS:
+            if hit.length == 1 and (
+                (hit.first > 0 and tokens[hit.first - 1].norm in CHANNEL_WORDS)
+                or after_purpose(tokens, hit.first)
+            ):
                 continue
             unit_index = unit_position(units, unit_starts, hit.first)
             unit = units[unit_index] if unit_index is not None else None
             catalogue = [e for e in hit.entries if self.skills[e.skill].source != "esco"]
             chosen = catalogue or list(hit.entries)
             candidates = list(dict.fromkeys(e.skill for e in chosen))
+            if hit.length == 1 and sells_own_goods(tokens, hit.first):
+                candidates = [c for c in candidates if self.skills[c].id != SHOP_SALES]
+                if not candidates:
+                    continue
             row = (
                 unit_rows.get(unit_index)
                 if unit_rows is not None and unit_index is not None
@@ -488,6 +575,7 @@ class SkillExtractor:
                 is_negated(tokens, unit, hit.first)
                 or not_claimed(tokens, unit, hit.first)
                 or denied_after(tokens, unit, hit.last)
+                or unit_index in carried
             )
             level = mentioned_level(tokens, unit, hit.first, hit.last)
             start, end = tokens[hit.first].start, tokens[hit.last].end
@@ -527,6 +615,7 @@ class SkillExtractor:
         row: np.ndarray,
         lang: str,
         bucket: dict[str, Found],
+        carried: bool = False,
     ) -> None:
         adjusted = row - ESCO_MARGIN * self._is_esco  # (n_skills,)
         best = int(np.argmax(adjusted))
@@ -548,7 +637,7 @@ class SkillExtractor:
                 end=unit.end,
                 level=mentioned_level(tokens, unit, unit.first, unit.last, whole=True),
                 method="semantic",
-                negated=unit_negated(tokens, unit),
+                negated=carried or unit_negated(tokens, unit),
             ),
         )
 

@@ -279,8 +279,10 @@ class Lexicon:
         """The trie key ``token`` stands for: its own key, or, for a word no pattern knows, the
         key of the pattern word it is a form or a misspelling of.
 
-        In order: a verb form whose infinitive is a word of a Spanish name (``siembro`` ->
-        ``sembrar``, ``tiño`` -> ``teñir``, ``conduzco`` -> ``conducir``: :func:`verb_lemmas`);
+        In order: a diminutive of a pattern word (``bodeguita`` -> ``bodega``, ``tallercito``
+        -> ``taller``: :func:`diminutive_bases`); a verb form whose infinitive is a word of a
+        Spanish name (``siembro`` -> ``sembrar``, ``tiño`` -> ``teñir``, ``conduzco`` ->
+        ``conducir``: :func:`verb_lemmas`);
         a word of 5 letters or more that sounds like one word of a Spanish catalogue name
         (``cosina`` -> ``cocina``, ``bisicleta`` -> ``bicicleta``: :func:`sound`); a word of 9
         letters or more with two neighbours swapped or one inner letter left out from exactly
@@ -305,6 +307,9 @@ class Lexicon:
         return resolved or token.key
 
     def _resolve_word(self, word: str) -> str | None:
+        for base in diminutive_bases(word):
+            if base in self._words:
+                return self._words[base]
         lemmas = {
             self._words[w]
             for w in verb_lemmas(word)
@@ -329,6 +334,41 @@ class Lexicon:
             and _slip(word, w)
         }
         return close.pop() if len(close) == 1 else None
+
+
+_DIMINUTIVES = (
+    ("citos", ""),
+    ("citas", ""),
+    ("cito", ""),
+    ("cita", ""),
+    ("itos", "os"),
+    ("itas", "as"),
+    ("ito", "o"),
+    ("ita", "a"),
+)
+
+
+def diminutive_bases(word: str) -> list[str]:
+    """Words a folded Spanish diminutive may be formed from: ``bodeguita`` -> ``bodega``,
+    ``tallercito`` -> ``taller``, ``chiquito`` -> ``chico`` (``qu``/``gu`` before ``i`` spelled
+    back ``c``/``g``); bases shorter than 4 letters are left out.
+
+    Example:
+        >>> diminutive_bases("bodeguita"), diminutive_bases("tallercito")
+        (['bodega'], ['taller', 'tallerco'])
+    """
+    out: list[str] = []
+    for suffix, ending in _DIMINUTIVES:
+        if not word.endswith(suffix):
+            continue
+        root = word[: len(word) - len(suffix)]
+        if root.endswith("qu"):
+            root = root[:-2] + "c"
+        elif root.endswith("gu"):
+            root = root[:-1]
+        if len(root + ending) >= 4:
+            out.append(root + ending)
+    return out
 
 
 _RESOLVED_MAX = 50_000

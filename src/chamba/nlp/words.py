@@ -49,6 +49,10 @@ SHORTHANDS: dict[str, str] = {
     "bn": "bien",
     "ps": "pues",
     "toy": "estoy",
+    "kiero": "quiero",
+    "kero": "quiero",
+    "qiero": "quiero",
+    "kisiera": "quisiera",
 }
 
 #: Words that never make a one-word pattern (negation cues, conjunctions, fillers).
@@ -63,7 +67,7 @@ NON_SKILL_WORDS: frozenset[str] = frozenset(
 ACRONYMS: frozenset[str] = frozenset(
     """
     sql php css aws gcp sap erp crm seo sem ux ui bim cad gps tic ti it ia ai ml bi api
-    vba r c# c++ go qa hr rrhh ssoma sst iso haccp bpm pos dj vr ar cnc plc sig gis ofimatica
+    vba r c# c++ go qa hr rrhh ssoma sst iso haccp bpm pos dj vr ar cnc plc sig gis ofimatica git
     """.split()
 )
 
@@ -81,12 +85,15 @@ GENERIC_WORDS: frozenset[str] = frozenset(
 
 #: Common words that share a stem with a one-word skill name but are other words: they match a
 #: name only when they are that very name (``tareas`` is not ``tareo``, ``planta`` is not
-#: ``plantar``, ``medio`` is not ``mediar``). Found by an audit of the one-word catalogue names
+#: ``plantar``, ``medio`` is not ``mediar``; ``ordeno el stock`` is not ``ordenado``, ``mandarina``
+#: is not ``mandarín``). Found by an audit of the one-word catalogue names
 #: over ~2,500 real Spanish job ads: these surface forms made most stem-only matches there.
 STEM_FALSE_FRIENDS: frozenset[str] = frozenset(
     """
     tarea tareas planta plantas medio media medios mercaderia mercaderias franco plata salon
     salones taller talleres queres plato platos lavo lava lave lavar lavando lavaba lavado
+    ordeno ordena ordenan ordenaba ordenaban ordenamos ordenar ordenando organizo organiza
+    organizaba organizamos mandarina mandarinas maestro maestros
     """.split()
 )
 
@@ -110,7 +117,7 @@ WORKPLACE_HEADS: frozenset[str] = frozenset(
     restaurante restaurantes fabrica fabricas taller talleres tienda tiendas empresa empresas
     negocio negocios local planta plantas agencia agencias cadena centro oficina oficinas
     restaurant restaurants factory factories shop shops store stores company companies
-    business plant agency firm chain
+    business plant agency firm chain distribuidora distribuidoras distributor distributors
     """.split()
 )
 WORKPLACE_NOUNS = WORKPLACE_HEADS | WORKPLACE_WORDS
