@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         30, ge=5, le=24 * 60,
         description="A password-reset link works once, for this many minutes.",
     )  # fmt: skip
+    contact_code_minutes: int = Field(
+        30, ge=5, le=24 * 60,
+        description="A code confirming an e-mail or phone (sign-up, change) works for this "
+        "many minutes.",
+    )  # fmt: skip
     session_absolute_days: int = Field(
         30, ge=1, le=365, description="An app (API) login ends this many days after it began."
     )

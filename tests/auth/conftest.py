@@ -28,7 +28,8 @@ BACKENDS = [
     b.strip() for b in os.environ.get("CHAMBA_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 PASSWORD = "cafe con leche 42"
-_TABLES = ("refresh_tokens", "auth_sessions", "auth_attempts", "people", "users", "organisations")
+_TABLES = ("outbox", "contact_codes", "password_resets", "refresh_tokens", "auth_sessions",
+           "auth_attempts", "people", "users", "organisations")  # fmt: skip
 
 
 def fast_settings(url: str, **overrides: Any) -> Settings:

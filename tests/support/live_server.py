@@ -3,11 +3,14 @@
 Migrates a fresh SQLite database in DATA_DIR, loads the catalogue, uses a lexicon-only skill
 extractor and a hashed text encoder with no vector indexes (no model download or load;
 extraction and ranking quality are tested elsewhere), seeds a small world (an employer with open
-jobs in Lima, a provider with a course) and serves with uvicorn on 127.0.0.1:PORT.
+jobs in Lima, a provider with a course) and serves with uvicorn on 127.0.0.1:PORT. E-mails and
+SMS (sign-up codes) are appended to ``DATA_DIR/messages.jsonl`` (:data:`MAILBOX`), where the
+browser tests read them as a person reads their inbox.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -42,6 +45,20 @@ STAFF_EMAILS = {
 GRANTING_SEEKER = "rosa@example.pe"
 PASSWORD = "cafe con leche 42"
 LIMA = "150101"
+#: The file (in DATA_DIR) every message the app sends is appended to, one JSON object a line.
+MAILBOX = "messages.jsonl"
+
+
+class FileSender:
+    """A sender (e-mail and SMS alike) that appends each message to a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def send(self, message: object) -> None:
+        fields = {k: getattr(message, k) for k in ("to", "subject", "body")}
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(fields) + "\n")
 
 
 def seed(session: Session, settings: object) -> None:
@@ -140,6 +157,10 @@ def main(port: int, data_dir: Path) -> None:
     )
     engine = make_engine(settings.sqlalchemy_url)
     prepare_database(engine)
+    from chamba.api import consumers
+
+    sender = FileSender(data_dir / MAILBOX)
+    consumers.development_sender = lambda *_: sender  # type: ignore[assignment]
     app = create_app(settings, engine)
     with session_scope(engine) as session:
         extractor = SkillExtractor.from_session(session, semantic=False)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.live_server import MAILBOX
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +57,8 @@ SAMPLE_TEXT = "vendía ropa en Gamarra, manejo Excel básico y atiendo público"
 FIRST_LOAD_BUDGET = 100_000  # bytes, static files excluded
 REPEAT_VIEW_BUDGET = 30_000  # bytes, everything
 REPORT: dict[str, Any] = {"axe": {}, "page_weight": {}}
+#: The live server's inbox file (set by the ``server`` fixture).
+MAILBOX_FILE: list[Path] = [Path("/nonexistent")]
 
 
 def _free_port() -> int:
@@ -70,6 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (scripts/test.sh installs it as root)")
     folder = tmp_path_factory.mktemp("live")
+    MAILBOX_FILE[:] = [folder / "data" / MAILBOX]
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     env.pop("CHAMBA_DATABASE_URL", None)
@@ -367,6 +371,39 @@ def _api(server: str, path: str, body: dict[str, Any], token: str | None = None)
     return json.loads(raw) if raw else None
 
 
+def _code_sent_to(address: str) -> str:
+    """The code in the newest message the live server sent to ``address`` (its inbox)."""
+    deadline = time.monotonic() + 30  # sent after the request's commit
+    while time.monotonic() < deadline:
+        if MAILBOX_FILE[0].exists():
+            for line in reversed(MAILBOX_FILE[0].read_text(encoding="utf-8").splitlines()):
+                message = json.loads(line)
+                found = re.search(r"\b(\d{8})\b", message["body"])
+                if message["to"] == address and found:
+                    return found[1]
+        time.sleep(0.2)
+    raise AssertionError(f"no code was sent to {address}")
+
+
+def _api_sign_up(server: str, email: str, name: str) -> str:
+    """Sign up through the API and confirm with the code sent; the access token."""
+    _api(server, "/api/v1/auth/register", {"email": email, "password": PASSWORD, "name": name})
+    confirm = {"email": email, "password": PASSWORD, "code": _code_sent_to(email)}
+    _api(server, "/api/v1/auth/confirm", confirm)
+    token = _api(server, "/api/v1/auth/login", {"email": email, "password": PASSWORD})
+    return str(token["access_token"])
+
+
+def _confirm_sign_up(page: Any, email: str) -> None:
+    """On the page after "Crear mi cuenta": the code sent to the address, with the password."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_label("Correo o número de celular")).to_have_value(email)
+    page.get_by_label("Código").fill(_code_sent_to(email))
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Confirmar y entrar").click()
+
+
 def _sign_up(visit: Visit, email: str) -> None:
     from playwright.sync_api import expect
 
@@ -377,6 +414,9 @@ def _sign_up(visit: Visit, email: str) -> None:
     page.get_by_label("Correo o número de celular").fill(email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Crear mi cuenta").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirma tu cuenta")
+    visit.check("signup-confirm")
+    _confirm_sign_up(page, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Cuéntanos qué sabes hacer")
     expect(page.get_by_role("button", name="Salir")).to_be_visible()
 
@@ -485,9 +525,7 @@ def test_employer_posts_a_job_and_hires(visit: Visit, server: str) -> None:
     job_id = int(page.url.split("/empleador/ofertas/")[1].split("?")[0])
     # GIVEN a seeker applies (through the API)
     email = _email("applicant")
-    _api(server, "/api/v1/auth/register", {"email": email, "password": PASSWORD, "name": "Ana"})
-    token = _api(server, "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-    access = token["access_token"]
+    access = _api_sign_up(server, email, "Ana")
     _api(server, "/api/v1/me/skills", {"skills": [{"id": "cash_register"}]}, access)
     _api(server, f"/api/v1/jobs/{job_id}/applications", {}, access)
     # THEN the employer sees the applicant, explained, with contact, and hires
@@ -514,9 +552,11 @@ def _login_context(browser: Any, server: str) -> Any:
     page = context.new_page()
     page.goto("/registro")
     page.get_by_label("Tu nombre").fill("Peso Pluma")
-    page.get_by_label("Correo o número de celular").fill(_email("weight"))
+    email = _email("weight")
+    page.get_by_label("Correo o número de celular").fill(email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Crear mi cuenta").click()
+    _confirm_sign_up(page, email)
     page.wait_for_url("**/descubre")
     page.close()
     return context

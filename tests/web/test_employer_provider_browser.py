@@ -19,6 +19,7 @@ from tests.web.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     Visit,
     _api,
+    _api_sign_up,
     _email,
     _log_in,
     _weigh_here,
@@ -73,9 +74,8 @@ def test_employer_undoes_a_hire_and_reopens_a_closed_job(phone: Visit, server: s
     found = page.request.get(f"{server}/api/v1/jobs?q=asistente").json()
     job_id = found["items"][0]["id"]
     email = _email("undo")
-    _api(server, "/api/v1/auth/register", {"email": email, "password": PASSWORD, "name": "Luz"})
-    access = _api(server, "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-    _api(server, f"/api/v1/jobs/{job_id}/applications", {}, access["access_token"])
+    access = _api_sign_up(server, email, "Luz")
+    _api(server, f"/api/v1/jobs/{job_id}/applications", {}, access)
     # WHEN the employer hires Luz on a phone and confirms
     _log_in(phone, EMPLOYER_EMAIL)
     page.goto(f"/empleador/ofertas/{job_id}")

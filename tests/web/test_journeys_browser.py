@@ -15,6 +15,7 @@ from tests.support.live_server import EMPLOYER_EMAIL, STAFF_EMAILS
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     Visit,
+    _confirm_sign_up,
     _describe_skills,
     _email,
     _log_in,
@@ -113,9 +114,11 @@ def test_skills_confirmed_before_sign_up_are_kept(phone_nojs: Visit) -> None:
     # WHEN they follow "create your account" and sign up
     page.get_by_role("link", name="Crea tu cuenta").click()
     page.get_by_label("Tu nombre").fill("Rosa Quispe")
-    page.get_by_label("Correo o número de celular").fill(_email("pending"))
+    email = _email("pending")
+    page.get_by_label("Correo o número de celular").fill(email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Crear mi cuenta").click()
+    _confirm_sign_up(page, email)
     # THEN the profile already holds the three skills (nothing to type again)
     expect(page.get_by_role("heading", level=1)).to_have_text("Tu perfil")
     expect(page.locator(".notice")).to_contain_text("Guardamos tus habilidades")

@@ -3,15 +3,17 @@ profile, explained recommendations, applying, feedback, pathways; authorisation 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.support.factories import LIMA_CERCADO, job_body
+from tests.support.signup import web_confirm_signup
 
 from chamba.auth import security
-from chamba.auth.models import RefreshToken, Role
+from chamba.auth.models import RefreshToken, Role, User
 from chamba.jobs import service as job_service
 from chamba.jobs.schemas import JobCreate
 from chamba.orgs.models import Organisation, OrgKind
@@ -70,17 +72,29 @@ def test_sign_up_refuses_a_weak_password_next_to_the_field(web: Any, token: str)
     assert 'value="123"' not in page.text  # a password is never sent back
 
 
-def test_sign_up_with_an_address_in_use_creates_nothing_and_names_no_account(
-    web: Any, token: str, make_web_user: Any
+def test_sign_up_with_an_address_in_use_answers_as_for_a_new_one(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
 ) -> None:
+    # GIVEN an account
     actor = make_web_user(Role.SEEKER)
-    data = {"nombre": "Otra", "contacto": actor.user.email, "clave": "otra clave segura",
-            "rol": "seeker", csrf.FIELD_NAME: token}  # fmt: skip
-    page = web.post("/registro", data=data, headers={"Accept-Language": "es"})
-    assert page.status_code == 422
-    assert "No pudimos crear una cuenta con este correo o celular" in page.text
-    assert "ya existe" not in page.text
-    assert COOKIE_NAME not in page.headers.get("set-cookie", "")
+    users = seeded_session.scalar(select(func.count()).select_from(User))
+    # WHEN someone signs up with its address, and with a free one
+    pages = []
+    for contact in (actor.user.email, "libre.web@example.pe"):
+        data = {"nombre": "Otra", "contacto": contact, "clave": "otra clave segura",
+                "rol": "seeker", csrf.FIELD_NAME: token}  # fmt: skip
+        pages.append(web.post("/registro", data=data, headers={"Accept-Language": "es"}))
+    # THEN both get the same page, asking for the code; neither is logged in
+    taken, free = pages
+    assert taken.status_code == free.status_code == 200
+    for page in pages:
+        assert "Confirma tu cuenta" in page.text
+        assert "ya existe" not in page.text
+        assert COOKIE_NAME not in page.headers.get("set-cookie", "")
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", taken.text) == strip.sub("", free.text)
+    # AND only the free address got an account
+    assert seeded_session.scalar(select(func.count()).select_from(User)) == users + 1
 
 
 def test_sign_up_shows_each_error_of_the_register_schema_next_to_its_field(
@@ -96,7 +110,9 @@ def test_sign_up_shows_each_error_of_the_register_schema_next_to_its_field(
     assert 'id="contacto-error"' in page.text
 
 
-def test_sign_up_logs_in_and_starts_with_describe(web: Any, token: str) -> None:
+def test_sign_up_confirms_the_code_then_logs_in_and_starts_with_describe(
+    web: Any, token: str, seeded_session: Session
+) -> None:
     data = {
         "nombre": "Rosa Quispe",
         "contacto": "rosa.q@example.pe",
@@ -105,9 +121,29 @@ def test_sign_up_logs_in_and_starts_with_describe(web: Any, token: str) -> None:
         csrf.FIELD_NAME: token,
     }
     page = web.post("/registro", data=data, follow_redirects=False)
-    assert page.status_code == 303
-    assert page.headers["location"] == "/descubre"
+    assert page.status_code == 200
+    assert web.get("/perfil", follow_redirects=False).status_code == 303  # not logged in
+    # WHEN the code sent to the address is typed with the password
+    done = web_confirm_signup(web, seeded_session, "rosa.q@example.pe", PASSWORD)
+    # THEN the person is in, starting with describe
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/descubre"
     assert web.get("/perfil").status_code == 200
+
+
+def test_a_wrong_sign_up_code_is_refused_next_to_the_field(
+    web: Any, token: str, seeded_session: Session
+) -> None:
+    data = {"nombre": "Rosa", "contacto": "rosa.w@example.pe", "clave": PASSWORD,
+            "rol": "seeker", csrf.FIELD_NAME: token}  # fmt: skip
+    web.post("/registro", data=data)
+    wrong = {"contacto": "rosa.w@example.pe", "codigo": "00000000", "clave": PASSWORD,
+             csrf.FIELD_NAME: token}  # fmt: skip
+    page = web.post("/registro/confirmar", data=wrong, headers={"Accept-Language": "es"})
+    assert page.status_code == 400
+    assert 'id="codigo-error"' in page.text
+    assert "Este código no sirve" in page.text
+    assert COOKIE_NAME not in page.headers.get("set-cookie", "")
 
 
 def test_forms_without_csrf_are_refused(web: Any, make_web_user: Any) -> None:

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Response, status
 
 from chamba.accounts import service as accounts_service
 from chamba.audit.deps import AuditDep
+from chamba.auth import contact as contact_service
 from chamba.auth import reset as reset_service
 from chamba.auth import service as auth_service
-from chamba.auth.deps import AdminUser, ClientDep
+from chamba.auth.deps import AdminUser, ClientDep, CurrentLogin
 from chamba.auth.errors import (
     AccountExists,
+    InvalidContactCode,
     InvalidResetToken,
     NotAuthenticated,
     RoleRequired,
@@ -23,10 +25,13 @@ from chamba.auth.errors import (
     TooManyAttempts,
     UserNotFound,
     WeakPassword,
+    WrongCurrentPassword,
 )
 from chamba.auth.models import Role
 from chamba.auth.schemas import (
     Accepted,
+    ContactChangeIn,
+    ContactConfirmIn,
     PasswordResetConfirmIn,
     RegisterIn,
     UserCreate,
@@ -42,10 +47,7 @@ from chamba.problems import responses
 
 router = APIRouter(tags=["auth"])
 #: The answer to every accepted registration, new account or not.
-REGISTERED = (
-    "Registration received. If this e-mail or phone was free, your account is ready: log in "
-    "with it. If it already had an account, nothing changed and its owner was told."
-)
+REGISTERED = contact_service.SIGNUP_ACCEPTED
 
 
 @router.post(
@@ -54,8 +56,10 @@ REGISTERED = (
     summary="Register a seeker, employer or provider",
     description=(
         "Answers the same whether or not the e-mail or phone already has an account, so the "
-        "answer tells no one who is registered: a new account is created (log in to use it); "
-        "for an address already in use nothing is created and its owner is told by e-mail."
+        "answer tells no one who is registered: a new account is created and a code is sent to "
+        "its e-mail or phone (confirm it with `POST /auth/confirm` before logging in); for an "
+        "address already in use nothing is created and its owner is told by e-mail. One "
+        "contact per sign-up (an e-mail or a mobile): add the other with `POST /me/contact`."
     ),
     responses=responses(StaffRoleRefused, WeakPassword, TooManyAttempts),
 )
@@ -79,6 +83,47 @@ def confirm_password_reset(
     user = reset_service.confirm_reset(session, data.token, data.new_password, settings=settings)
     audit.record(user, "user.password_reset", "user", user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/me/contact",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Change (or add) my e-mail or phone: the current password, then a code to the new one",
+    description=(
+        "Asks for the current password again. A code goes to the new address (valid "
+        "`CHAMBA_CONTACT_CODE_MINUTES`); the account keeps its e-mail and phone until "
+        "`POST /me/contact/confirm` brings the code back. Answers the same whether or not the "
+        "new address already has an account (then nothing is sent)."
+    ),
+    responses=responses(NotAuthenticated, WrongCurrentPassword, TooManyAttempts),
+)
+def request_contact_change(
+    data: ContactChangeIn, login: CurrentLogin, session: SessionDep, settings: SettingsDep
+) -> Accepted:
+    with kept_on(session, WrongCurrentPassword):
+        contact_service.request_change(
+            session, login.user, data.current_password, email=data.email, phone=data.phone,
+            settings=settings,
+        )  # fmt: skip
+    return Accepted(detail=contact_service.CHANGE_ACCEPTED)
+
+
+@router.post(
+    "/me/contact/confirm",
+    summary="Confirm my new e-mail or phone with the code sent to it; my other logins end",
+    description=(
+        "The new address replaces the old one, which is told of the change; every other login "
+        "of the account ends. A wrong code counts (5 tries)."
+    ),
+    responses=responses(NotAuthenticated, InvalidContactCode),
+)
+def confirm_contact_change(
+    data: ContactConfirmIn, login: CurrentLogin, session: SessionDep, audit: AuditDep
+) -> UserOut:
+    with kept_on(session, InvalidContactCode):
+        used = contact_service.confirm_change(session, login, data.code)
+    audit.record(login.user, f"user.{used.channel}_changed", "user", login.user.id)
+    return UserOut.model_validate(login.user)
 
 
 _admin_errors = (NotAuthenticated, RoleRequired)

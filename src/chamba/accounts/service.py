@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chamba.auth import contact as contact_service
 from chamba.auth import ratelimit, security
 from chamba.auth import service as auth_service
 from chamba.auth.errors import AccountExists, StaffRoleRefused
@@ -39,8 +40,12 @@ def _create_account(
     name: str,
     organisation: Organisation | None,
     settings: Settings,
+    confirmed: bool = True,
 ) -> User:
-    """Validate everything first, then write: user, and the seeker's person or organisation."""
+    """Validate everything first, then write: user, and the seeker's person or organisation.
+
+    ``confirmed=False`` (self-registration) leaves the account unable to log in until its
+    contact is confirmed (:mod:`chamba.auth.contact`); staff-made accounts are confirmed."""
     check_password_policy(password, email=email, phone=phone)
     email_index, phone_index = auth_service.identifier_indexes(email, phone)
     auth_service.check_free(session, email_index, phone_index)
@@ -62,6 +67,11 @@ def _create_account(
                 user.organisation_id = organisation.id
             session.add(user)
             session.flush()
+            if not confirmed:
+                # The column defaults to "confirmed" (an INSERT treats None as "use the
+                # default"), so a self-registration clears it once the row exists.
+                user.confirmed_at = None
+                session.flush()
     except IntegrityError:  # registered concurrently between the check and the insert
         raise AccountExists("e-mail address or phone number") from None
     if role == Role.SEEKER:
@@ -94,10 +104,17 @@ def register(
     A seeker gets a linked person profile; an employer or provider may name its organisation,
     which is created and linked (joining an existing organisation is an administrator's job).
 
-    When the e-mail or phone already belongs to an account, nothing is created and ``None`` is
-    returned: the caller answers exactly as for a new account (the password is hashed all the
-    same, so the time taken says nothing either), and the owner is told through their own
-    e-mail (event ``account.signup_repeated``) that someone tried.
+    A new account cannot log in before it is confirmed: a code goes to its e-mail or phone
+    (:func:`chamba.auth.contact.start_signup`), and :func:`chamba.auth.contact.confirm_signup`
+    takes it back with the password.
+
+    When the e-mail or phone already belongs to a confirmed account, nothing is created and
+    ``None`` is returned: the caller answers exactly as for a new account (the password is
+    hashed all the same, so the time taken says nothing either), and the owner is told through
+    their own e-mail (event ``account.signup_repeated``) that someone tried. When it belongs to
+    an account still waiting for its confirmation (nobody has shown the address is theirs), that
+    sign-up is taken over: its password becomes this one and a new code is sent (the earlier one
+    stops working); its name, role and organisation stay.
 
     Raises:
         TooManyAttempts, StaffRoleRefused, WeakPassword, InvalidInput.
@@ -110,7 +127,7 @@ def register(
     if data.role not in SELF_SERVICE_ROLES:
         raise StaffRoleRefused(data.role.value)
     try:
-        return _create_account(
+        user = _create_account(
             session,
             email=data.email,
             phone=data.phone,
@@ -119,15 +136,23 @@ def register(
             name=data.name,
             organisation=_signup_organisation(data.role, data.organisation),
             settings=settings,
+            confirmed=False,
         )
     except AccountExists:
-        security.hash_password(data.password, settings)  # the same work as a new account
+        password_hash = security.hash_password(data.password, settings)  # the same work
         for owner in auth_service.owners_of(session, data.email, data.phone):
+            if owner.confirmed_at is None and owner.is_active:
+                owner.password_hash = password_hash
+                session.flush()
+                contact_service.start_signup(session, owner, settings=settings, now=now)
+                continue
             event_service.emit(
                 session, SignupRepeated(payload=SignupRepeatedPayload(user_id=owner.id))
             )
         session.flush()
         return None
+    contact_service.start_signup(session, user, settings=settings, now=now)
+    return user
 
 
 def create_user(session: Session, data: UserCreate, *, settings: Settings) -> User:

@@ -13,13 +13,16 @@ from chamba.learning.consumers import DatasetPurgeConsumer
 from chamba.learning.train import datasets_dir, models_dir
 from chamba.matching.consumers import IndexSyncConsumer
 from chamba.notifications.consumers import NotificationConsumer
-from chamba.notifications.senders import sender_from_settings
+from chamba.notifications.senders import development_sender, sender_from_settings
 
 
 def shared_consumers(settings: Settings) -> list[Consumer]:
     """Consumers that run once per deployment (a Kafka consumer group)."""
     return [
-        NotificationConsumer(sender_from_settings(settings)),
+        NotificationConsumer(
+            sender_from_settings(settings) or development_sender(settings, "e-mail"),
+            sms_sender=development_sender(settings, "SMS"),
+        ),
         DatasetPurgeConsumer(datasets_dir(settings), models_dir(settings)),
     ]
 

@@ -42,6 +42,8 @@ ACTIONS: dict[str, str] = {
     "user.deactivated": "deactivated an account",
     "user.activated": "reactivated an account",
     "user.password_reset": "set a new password through a reset link (every login ended)",
+    "user.email_changed": "changed their e-mail to a new one confirmed by a code",
+    "user.phone_changed": "changed their phone to a new one confirmed by a code",
     "audit.read": "read the audit log",
     "model.promoted": "promoted a ranking model version (forced promotions carry their reason)",
     "model.rolled_back": "rolled the serving ranking model back to the previous version",

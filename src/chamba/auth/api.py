@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from chamba.auth import contact as contact_service
 from chamba.auth import reset as reset_service
 from chamba.auth import service
 from chamba.auth.deps import ClientDep, CurrentLogin, CurrentUser
 from chamba.auth.errors import (
     Forbidden,
+    InvalidContactCode,
     InvalidCredentials,
     InvalidRefreshToken,
     NotAuthenticated,
@@ -25,6 +27,7 @@ from chamba.auth.schemas import (
     PasswordChangeIn,
     PasswordResetIn,
     RefreshIn,
+    SignupConfirmIn,
     TokenPair,
     UserOut,
 )
@@ -45,6 +48,28 @@ def login(
 ) -> TokenPair:
     with kept_on(session, InvalidCredentials):
         return service.login(session, data, client=client, settings=settings)
+
+
+@router.post(
+    "/auth/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Confirm a new account with the code sent to its e-mail or phone",
+    description=(
+        "A self-registered account logs in only after this: its e-mail or phone, the code sent "
+        "there (valid `CHAMBA_CONTACT_CODE_MINUTES`, 5 tries) and the password chosen at "
+        "sign-up. Any mistake gets the same answer. Then log in (`POST /auth/login`)."
+    ),
+    responses=responses(InvalidContactCode, TooManyAttempts),
+)
+def confirm_signup(
+    data: SignupConfirmIn, session: SessionDep, settings: SettingsDep, client: ClientDep
+) -> Response:
+    with kept_on(session, InvalidContactCode):
+        contact_service.confirm_signup(
+            session, email=data.email, phone=data.phone, code=data.code,
+            password=data.password, address=client.address, settings=settings,
+        )  # fmt: skip
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

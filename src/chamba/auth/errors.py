@@ -31,7 +31,8 @@ class InvalidCredentials(ChambaError):
     def __init__(self) -> None:
         super().__init__(
             "The e-mail or phone and password do not match an active account. Check them and "
-            "try again.",
+            "try again. A new account logs in only after it is confirmed with the code sent to "
+            "its e-mail or phone.",
             headers=BEARER,
         )
 
@@ -133,4 +134,19 @@ class InvalidResetToken(ChambaError):
         super().__init__(
             "This password-reset link is not valid any more (used, replaced by a newer one, or "
             "expired). Ask for a new one."
+        )
+
+
+class InvalidContactCode(ChambaError):
+    """A contact code that is wrong, used, withdrawn or expired, or (for a new account) a
+    password that does not match: one answer for all, so it tells nothing about the account."""
+
+    status_code = 400
+    title = "Invalid code"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This code is not valid (wrong, already used, replaced by a newer one, or expired), "
+            "or the e-mail or phone and password do not match it. Check them, or ask for a new "
+            "code by signing up again."
         )

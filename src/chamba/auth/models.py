@@ -44,6 +44,12 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(5), default="es")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the account's contact (its e-mail, else its phone) was shown to be its owner's.
+    #: Self-registration leaves it empty until the code sent there comes back
+    #: (:mod:`chamba.auth.contact`), and such an account cannot log in before. Accounts made
+    #: any other way (an administrator, ``chamba create-admin``, the demo, imports, accounts
+    #: before migration 0018) are confirmed when made: their contact was given by staff.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def new_session_id() -> str:
@@ -132,4 +138,42 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When it was used, or withdrawn (a newer request, a password change).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContactPurpose(StrEnum):
+    """Why a code was sent to an address."""
+
+    #: Confirm a self-registered account's contact before its first login.
+    SIGNUP = "signup"
+    #: Confirm a new e-mail or phone before it replaces the account's.
+    CHANGE = "change"
+
+
+class ContactCode(Base):
+    """A single-use, short-lived code sent to an e-mail or phone to show it is the person's.
+
+    Like :class:`PasswordReset`, the code is made only when the message is written (by the
+    notifications consumer, after the request committed) and only a keyed hash of it is kept:
+    neither the database nor the outbox (or Kafka) holds a usable code. A newer code of the same
+    account and purpose, using it, or :data:`chamba.auth.contact.MAX_TRIES` wrong tries end it.
+    """
+
+    __tablename__ = "contact_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    #: ``email`` or ``phone``: where the code goes.
+    channel: Mapped[str] = mapped_column(String(8))
+    #: The address the code goes to (for a change: the new one, which takes effect on use).
+    value: Mapped[str] = mapped_column(EncryptedString)
+    value_index: Mapped[str] = mapped_column(String(64), info={BLIND_INDEX_OF: "value"})
+    #: For a used change: the address it replaced, kept until the notice to it is written.
+    previous: Mapped[str | None] = mapped_column(EncryptedString)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    tries: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was used, or withdrawn (a newer code, too many wrong tries).
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -192,3 +192,14 @@ def password_resets_per_address() -> Limit:
 def password_resets_per_account() -> Limit:
     """Password-reset e-mails to one account (3 an hour): a stranger cannot flood a mailbox."""
     return Limit("reset_account", 3, timedelta(hours=1), "password-reset requests")
+
+
+def contact_codes_per_account() -> Limit:
+    """Codes sent to confirm an account's contact or a new one (5 an hour per account): a
+    stranger signing up again and again cannot flood someone's mailbox or phone."""
+    return Limit("contact_code", 5, timedelta(hours=1), "confirmation codes")
+
+
+def contact_confirmations_per_address() -> Limit:
+    """Tries to confirm a new account from one address (20 an hour, right or wrong)."""
+    return Limit("confirm_address", 20, timedelta(hours=1), "confirmation attempts")

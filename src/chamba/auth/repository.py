@@ -7,7 +7,15 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from chamba.auth.models import AuthAttempt, AuthSession, PasswordReset, RefreshToken, Role, User
+from chamba.auth.models import (
+    AuthAttempt,
+    AuthSession,
+    ContactCode,
+    PasswordReset,
+    RefreshToken,
+    Role,
+    User,
+)
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
@@ -162,3 +170,32 @@ def withdraw_open_resets(session: Session, user_id: int, *, now: datetime) -> No
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def withdraw_open_codes(session: Session, user_id: int, purpose: str, *, now: datetime) -> None:
+    """End the user's contact codes of ``purpose`` that are still open."""
+    session.execute(
+        update(ContactCode)
+        .where(
+            ContactCode.user_id == user_id,
+            ContactCode.purpose == purpose,
+            ContactCode.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def open_code(session: Session, user_id: int, purpose: str, *, now: datetime) -> ContactCode | None:
+    """The user's newest contact code of ``purpose`` that is neither used nor expired."""
+    return session.scalars(
+        select(ContactCode)
+        .where(
+            ContactCode.user_id == user_id,
+            ContactCode.purpose == purpose,
+            ContactCode.used_at.is_(None),
+            ContactCode.expires_at > now,
+        )
+        .order_by(ContactCode.id.desc())
+        .limit(1)
+    ).one_or_none()

@@ -119,6 +119,8 @@ def confirm_reset(
         raise InvalidResetToken()
     check_password_policy(new_password, email=user.email, phone=user.phone)
     user.password_hash = security.hash_password(new_password, settings)
+    if user.confirmed_at is None:  # the link reached the account's e-mail: it is theirs
+        user.confirmed_at = now
     repository.withdraw_open_resets(session, user.id, now=now)
     repository.revoke_sessions_of_user(session, user.id, now=now, reason="password_reset")
     per_account = ratelimit.login_per_account(settings)

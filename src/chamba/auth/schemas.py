@@ -60,13 +60,52 @@ class OrganisationSignup(BaseModel):
     ruc: Ruc = None
 
 
-class RegisterIn(_Identified):
-    """Self-registration: seekers, employers and providers."""
+class _OneContact(_Identified):
+    """An e-mail or a phone number, not both: each address is confirmed on its own."""
+
+    @model_validator(mode="after")
+    def _only_one(self) -> Self:
+        if self.email is not None and self.phone is not None:
+            raise ValueError(
+                "give an e-mail address or a mobile phone number, not both (add the other "
+                "later: POST /api/v1/me/contact)"
+            )
+        return self
+
+
+class RegisterIn(_OneContact):
+    """Self-registration: seekers, employers and providers, with one contact (an e-mail or a
+    mobile), which must be confirmed with the code sent to it before the first login."""
 
     password: Password
     role: Role = Role.SEEKER
     name: PersonName
     organisation: OrganisationSignup | None = None
+
+
+#: A code as sent in an e-mail or SMS (8 digits; spaces and dashes around them are ignored).
+ContactCodeText = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class SignupConfirmIn(_Identified):
+    """Confirm a new account: its e-mail or phone, the code sent there and its password."""
+
+    code: ContactCodeText
+    password: Password
+
+
+class ContactChangeIn(_OneContact):
+    """A new e-mail or a new phone for the account, and the current password."""
+
+    current_password: Password
+
+
+class ContactConfirmIn(BaseModel):
+    """The code sent to the new e-mail or phone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: ContactCodeText
 
 
 class UserCreate(_Identified):

@@ -238,6 +238,12 @@ def login(
         raise InvalidCredentials()
     assert user is not None
     assert user.password_hash is not None
+    if user.confirmed_at is None:
+        # A sign-up whose contact is not confirmed yet answers as a wrong password: a
+        # different answer would tell a stranger who tried someone's address that it was free.
+        per_address.hit(session, address, now=now)
+        per_account.hit(session, identifier, now=now)
+        raise InvalidCredentials()
     if not user.is_active:
         raise Forbidden("This account is deactivated. Contact support to reactivate it.")
 

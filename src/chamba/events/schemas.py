@@ -409,3 +409,32 @@ class SignupRepeated(DomainEvent):
         "Someone tried to register with the e-mail or phone of an existing account."
     )
     payload: SignupRepeatedPayload
+
+
+class ContactCodePayload(Payload):
+    code_id: int = Field(
+        description="The code request; never the code nor the address (the code is made when "
+        "the message is written)."
+    )
+
+
+@register
+class ContactCodeRequested(DomainEvent):
+    type: ClassVar[str] = "account.contact_code_requested"
+    family: ClassVar[str] = "account"
+    key_field: ClassVar[str] = "code_id"
+    summary: ClassVar[str] = (
+        "A code must go to an e-mail or phone: to confirm a new account, or a new contact of one."
+    )
+    payload: ContactCodePayload
+
+
+@register
+class ContactChanged(DomainEvent):
+    type: ClassVar[str] = "account.contact_changed"
+    family: ClassVar[str] = "account"
+    key_field: ClassVar[str] = "code_id"
+    summary: ClassVar[str] = (
+        "An account's e-mail or phone changed (its new one confirmed); the old one is told."
+    )
+    payload: ContactCodePayload

@@ -13,6 +13,7 @@ name against the system's CAs, or against ``CHAMBA_SMTP_CA_FILE`` for a private 
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ Security = Literal["starttls", "ssl", "none"]
 
 #: The usual port of each security mode (submission with STARTTLS, implicit TLS, plain relay).
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -222,3 +225,26 @@ def sender_from_settings(settings: Settings) -> Sender | None:
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
     )
+
+
+class LogSender:
+    """Writes each message to the log instead of sending it: in development only (``chamba
+    demo`` with no mail server or SMS gateway), so that a new account's confirmation code can
+    be read off the console. Never used elsewhere: messages hold codes."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def send(self, message: Message) -> None:
+        log.warning(
+            "%s not sent (development, no %s sender) to %s: %s | %s",
+            self.channel, self.channel, message.to, message.subject, message.body,
+        )  # fmt: skip
+
+
+def development_sender(settings: Settings, channel: str) -> Sender | None:
+    """A :class:`LogSender` for ``channel`` when ``CHAMBA_ENV=development``, else ``None``.
+
+    Chamba ships no SMS gateway: outside development a phone gets no message (a deployment
+    plugs its gateway in as the notifications consumer's ``sms_sender``)."""
+    return LogSender(channel) if settings.env == "development" else None

@@ -11,6 +11,7 @@ are told; at most :data:`MAX_PER_JOB` per job, best covered first.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
@@ -228,6 +229,91 @@ def signup_repeated_message(session: Session, user_id: int) -> Message | None:
         "Si olvidaste tu contraseña, elige una nueva: /clave/olvide"
     )
     return Message(to=user.email, subject=SIGNUP_SUBJECT_ES, body=body)
+
+
+CODE_SUBJECTS = {
+    ("signup", "es"): "Chamba: tu código para confirmar tu cuenta",
+    ("signup", "en"): "Chamba: your code to confirm your account",
+    ("change", "es"): "Chamba: tu código para confirmar tu nuevo contacto",
+    ("change", "en"): "Chamba: your code to confirm your new contact",
+}
+
+
+def contact_code_message(
+    session: Session, code_id: int, *, channels: Collection[str] = ("email", "phone")
+) -> tuple[str, Message] | None:
+    """The channel (``email`` or ``phone``) and the message carrying a fresh code of request
+    ``code_id`` (:func:`chamba.auth.contact.issue_code`); ``None`` when it is no longer open
+    or goes to a channel not in ``channels`` (none can carry it: no code is made).
+
+    The code lives only in this message: the database keeps a keyed hash, the outbox the id.
+    An SMS is short: the code and what it is for, no link.
+    """
+    from chamba.auth import contact as contact_service
+
+    issued = contact_service.issue_code(session, code_id, channels=channels)
+    if issued is None:
+        return None
+    english = issued.user.language == "en"
+    lang = "en" if english else "es"
+    subject = CODE_SUBJECTS[(issued.purpose, lang)]
+    code = issued.code
+    if issued.channel == contact_service.PHONE:
+        body = (
+            f"Chamba: your code is {code}. If you did not ask for it, ignore this message."
+            if english
+            else f"Chamba: tu código es {code}. Si no lo pediste, ignora este mensaje."
+        )
+        return issued.channel, Message(to=issued.to, subject=subject, body=body)
+    if issued.purpose == "signup":
+        link = f"/registro/confirmar?codigo={code}"
+        body = (
+            f"Welcome to Chamba. Your code to confirm your account is {code}.\n"
+            f"Open this link soon and enter your password: {link}\n"
+            "If you did not sign up, ignore this message: without the code nothing happens."
+            if english
+            else f"Te damos la bienvenida a Chamba. Tu código para confirmar tu cuenta es {code}.\n"
+            f"Abre este enlace pronto y escribe tu contraseña: {link}\n"
+            "Si no te registraste, ignora este mensaje: sin el código no pasa nada."
+        )
+    else:
+        body = (
+            f"Your code to use this address on your Chamba account is {code}.\n"
+            "Enter it on the page where you asked for the change (/cuenta/contacto).\n"
+            "If you did not ask for it, ignore this message: nothing changes without the code."
+            if english
+            else f"Tu código para usar esta dirección en tu cuenta de Chamba es {code}.\n"
+            "Escríbelo en la página donde pediste el cambio (/cuenta/contacto).\n"
+            "Si no lo pediste, ignora este mensaje: sin el código nada cambia."
+        )
+    return issued.channel, Message(to=issued.to, subject=subject, body=body)
+
+
+CHANGED_SUBJECT_ES = "Chamba: cambió el contacto de tu cuenta"
+CHANGED_SUBJECT_EN = "Chamba: your account's contact changed"
+
+
+def contact_changed_message(session: Session, code_id: int) -> tuple[str, Message] | None:
+    """The notice to an account's old e-mail or phone that a new one replaced it."""
+    from chamba.auth import contact as contact_service
+
+    notice = contact_service.changed_notice(session, code_id)
+    if notice is None:
+        return None
+    user, channel, previous = notice
+    what_en = "e-mail address" if channel == contact_service.EMAIL else "phone number"
+    what_es = "correo" if channel == contact_service.EMAIL else "número de celular"
+    if user.language == "en":
+        body = (
+            f"The {what_en} of your Chamba account was changed; this one no longer logs in. "
+            "If it was not you, choose a new password at once (/clave/olvide) and contact us."
+        )
+        return channel, Message(to=previous, subject=CHANGED_SUBJECT_EN, body=body)
+    body = (
+        f"Se cambió el {what_es} de tu cuenta de Chamba; este ya no sirve para ingresar. "
+        "Si no fuiste tú, elige una nueva contraseña ya (/clave/olvide) y escríbenos."
+    )
+    return channel, Message(to=previous, subject=CHANGED_SUBJECT_ES, body=body)
 
 
 def _email_body(job_id: int, title: str, english: bool) -> str:

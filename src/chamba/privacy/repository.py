@@ -8,7 +8,7 @@ from sqlalchemy import Integer, column, delete, select, table, update
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, Interaction
-from chamba.auth.models import AuthAttempt, AuthSession, RefreshToken
+from chamba.auth.models import AuthAttempt, AuthSession, ContactCode, PasswordReset, RefreshToken
 from chamba.counseling.models import CounselorGrant, CounselorNote
 from chamba.events.models import OutboxEvent
 from chamba.jobs.models import Job
@@ -83,7 +83,14 @@ def delete_person_rows(session: Session, person_id: int) -> None:
 
 
 def delete_logins(session: Session, user_id: int, identifier_indexes: Collection[str]) -> None:
-    """Every login session and refresh token of a user, and rate-limit rows keyed by them."""
+    """Every login session and refresh token of a user, their contact codes (which hold
+    addresses) and reset requests, and rate-limit rows keyed by them."""
+    for model in (ContactCode, PasswordReset):
+        session.execute(
+            delete(model)
+            .where(model.user_id == user_id)
+            .execution_options(synchronize_session=False)
+        )
     sessions = select(AuthSession.id).where(AuthSession.user_id == user_id)
     session.execute(
         delete(RefreshToken)

@@ -1,4 +1,5 @@
-"""Sign-up (``/registro``), log-in (``/ingresar``) and log-out (``/salir``) pages.
+"""Sign-up (``/registro``, then ``/registro/confirmar`` with the code sent to the address),
+log-in (``/ingresar``) and log-out (``/salir``) pages.
 
 They call :mod:`chamba.auth.service` like the API does (same rate limits, same password
 policy) and keep the login in the session cookie (:mod:`chamba.web.session`). Refusals are
@@ -16,15 +17,18 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chamba.accounts import service as accounts_service
+from chamba.auth import contact as contact_service
 from chamba.auth import service as auth_service
 from chamba.auth.errors import (
     Forbidden,
+    InvalidContactCode,
     InvalidCredentials,
     TooManyAttempts,
     WeakPassword,
 )
 from chamba.auth.models import Role, User
-from chamba.auth.schemas import LoginIn, RegisterIn
+from chamba.auth.schemas import LoginIn, RegisterIn, SignupConfirmIn
+from chamba.config import Settings
 from chamba.deps import SessionDep, SettingsDep
 from chamba.web import discover as discover_service
 from chamba.web import pending
@@ -127,9 +131,85 @@ def signup_submit(
     if data is not None:
         client = web_session.client_of(request)
         try:
-            user = accounts_service.register(session, data, client=client, settings=settings)
-            pair = None
-            if user is not None:
+            accounts_service.register(session, data, client=client, settings=settings)
+        except TooManyAttempts as exc:
+            form.error("contacto", _too_many(request, exc))
+            status = 429
+        except WeakPassword:
+            form.error("clave", _weak_password(request))
+        else:
+            # The same page whether the address was free or already someone's (its owner was
+            # told): only the code sent to the address lets the account in.
+            return _confirm_page(request, FormState({"contacto": contacto}), next, settings)
+    context = _signup_context(form, safe_next(next, ""))
+    return render(request, "registro.html", context, status_code=status, switch_path="/registro")
+
+
+def _weak_password(request: Request) -> str:
+    _ = gettext_for(request)
+    return _(
+        "Choose a safer password: at least 10 characters, not only numbers, not "
+        "your e-mail or phone, not a common word. Three or four words you will "
+        "remember work well."
+    )
+
+
+def _confirm_page(
+    request: Request, form: FormState, next_url: str, settings: Settings, *, status: int = 200
+) -> Response:
+    minutes = format_number(settings.contact_code_minutes, request_lang(request))
+    context = {"form": form, "next": safe_next(next_url, ""), "minutes": minutes}
+    return render(request, "registro_confirmar.html", context, status_code=status,
+                  switch_path="/registro/confirmar")  # fmt: skip
+
+
+@router.get("/registro/confirmar")
+def confirm_form(
+    request: Request,
+    settings: SettingsDep,
+    user: OptionalWebUser,
+    codigo: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    if user is not None:
+        return RedirectResponse(start_page(user), status_code=303)
+    return _confirm_page(request, FormState({"codigo": codigo}), "", settings)
+
+
+@router.post("/registro/confirmar")
+def confirm_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    contacto: FormText = "",
+    codigo: FormText = "",
+    clave: FormText = "",
+    next: FormText = "",
+) -> Response:
+    _ = gettext_for(request)
+    form = FormState({"contacto": contacto, "codigo": codigo})
+    form.require("contacto", _("Write your e-mail or your mobile number."))
+    form.require("codigo", _("Write the code we sent you."))
+    if not clave:
+        form.error("clave", _("Write your password."))
+    status = 422
+    wrong = _(
+        "This code does not work: check it, your e-mail or phone and your password. A code "
+        "works for a short time; sign up again to get a new one."
+    )
+    if form.ok:
+        client = web_session.client_of(request)
+        try:
+            data = SignupConfirmIn(code=codigo, password=clave, **_identifier(contacto))
+        except ValidationError:
+            data = None
+            form.error("codigo", wrong)
+            status = 400
+        if data is not None:
+            try:
+                contact_service.confirm_signup(
+                    session, email=data.email, phone=data.phone, code=data.code,
+                    password=data.password, address=client.address, settings=settings,
+                )  # fmt: skip
                 pair = auth_service.login(
                     session,
                     LoginIn(email=data.email, phone=data.phone, password=clave),
@@ -137,35 +217,18 @@ def signup_submit(
                     settings=settings,
                     channel=auth_service.WEB,
                 )
-        except TooManyAttempts as exc:
-            form.error("contacto", _too_many(request, exc))
-            status = 429
-        except WeakPassword:
-            form.error(
-                "clave",
-                _(
-                    "Choose a safer password: at least 10 characters, not only numbers, not "
-                    "your e-mail or phone, not a common word. Three or four words you will "
-                    "remember work well."
-                ),
-            )
-        else:
-            if user is None or pair is None:  # already someone's: its owner was told
-                form.error(
-                    "contacto",
-                    _(
-                        "We could not create an account with this e-mail or phone. If it is "
-                        "yours, log in, or ask for a new password if you forgot it."
-                    ),
-                )
-                context = _signup_context(form, safe_next(next, ""))
-                return render(request, "registro.html", context, status_code=status,
-                              switch_path="/registro")  # fmt: skip
-            web_session.start_session(request, pair, settings)
-            first = "/descubre" if user.role == Role.SEEKER else start_page(user)
-            return _with_pending_skills(request, session, user, safe_next(next, first))
-    context = _signup_context(form, safe_next(next, ""))
-    return render(request, "registro.html", context, status_code=status, switch_path="/registro")
+            except InvalidContactCode:
+                form.error("codigo", wrong)
+                status = 400
+            except TooManyAttempts as exc:
+                form.error("codigo", _too_many(request, exc))
+                status = 429
+            else:
+                web_session.start_session(request, pair, settings)
+                user = auth_service.authenticate(session, pair.access_token, settings=settings).user
+                first = "/descubre" if user.role == Role.SEEKER else start_page(user)
+                return _with_pending_skills(request, session, user, safe_next(next, first))
+    return _confirm_page(request, form, next, settings, status=status)
 
 
 @router.get("/ingresar")

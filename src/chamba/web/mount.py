@@ -41,6 +41,7 @@ def install_web(app: FastAPI) -> None:
     from chamba.web.accounts import router as accounts_router
     from chamba.web.admin import router as admin_router
     from chamba.web.browse import router as browse_router
+    from chamba.web.contact import router as contact_router
     from chamba.web.conversation import router as conversation_router
     from chamba.web.counsel_me import router as counsel_me_router
     from chamba.web.counselor import router as counselor_router
@@ -61,6 +62,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(accounts_router)
     app.include_router(password_router)
+    app.include_router(contact_router)
     app.include_router(seeker_router)
     app.include_router(browse_router)
     app.include_router(counsel_me_router)

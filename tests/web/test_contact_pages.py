@@ -1,0 +1,90 @@
+"""The web page that changes (or adds) an account's e-mail or phone: the current password, then
+the code sent to the new address; only for the logged-in owner; CSRF-protected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.support.signup import code_in, deliver_in
+
+from chamba.audit.models import AuditEntry
+from chamba.auth.models import Role
+from chamba.web import csrf
+
+from .conftest import PASSWORD, login_as
+
+NEW = "nueva.web@example.pe"
+
+
+def test_anonymous_is_sent_to_log_in(web: Any) -> None:
+    page = web.get("/cuenta/contacto", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/ingresar")
+
+
+def test_the_owner_changes_the_email_with_password_and_code(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a logged-in employer (any role may change its contact)
+    actor = make_web_user(Role.EMPLOYER)
+    old = actor.user.email
+    login_as(web, actor)
+    page = web.get("/cuenta/contacto", headers={"Accept-Language": "es"})
+    assert page.status_code == 200
+    assert actor.user.email in page.text
+    # WHEN the password is wrong THEN nothing is sent
+    wrong = {"nuevo": NEW, "clave": "no es la clave", csrf.FIELD_NAME: token}
+    refused = web.post("/cuenta/contacto", data=wrong, headers={"Accept-Language": "es"})
+    assert refused.status_code == 403
+    assert 'id="clave-error"' in refused.text
+    assert deliver_in(seeded_session) == []
+    # WHEN it is right THEN a code goes to the new address, and the page asks for it
+    right = {"nuevo": NEW, "clave": PASSWORD, csrf.FIELD_NAME: token}
+    sent = web.post("/cuenta/contacto", data=right, follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/cuenta/contacto?enviado=1"
+    assert 'name="codigo"' in web.get(sent.headers["location"]).text
+    messages = deliver_in(seeded_session)
+    assert [m.to for m in messages] == [NEW]
+    # AND a wrong code is refused next to its field
+    bad = web.post("/cuenta/contacto/confirmar", data={"codigo": "00000000",
+                   csrf.FIELD_NAME: token})  # fmt: skip
+    assert bad.status_code == 400
+    assert 'id="codigo-error"' in bad.text
+    # WHEN the code is typed THEN the account uses the new address, audited, old one told
+    done = web.post(
+        "/cuenta/contacto/confirmar",
+        data={"codigo": code_in(messages[0]), csrf.FIELD_NAME: token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    seeded_session.refresh(actor.user)
+    assert actor.user.email == NEW
+    actions = seeded_session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == str(actor.user.id))
+    ).all()
+    assert "user.email_changed" in actions
+    assert [m.to for m in deliver_in(seeded_session)] == [old]
+
+
+def test_a_code_works_only_for_the_account_that_asked(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    owner, other = make_web_user(Role.SEEKER), make_web_user(Role.SEEKER)
+    login_as(web, owner)
+    web.post("/cuenta/contacto", data={"nuevo": NEW, "clave": PASSWORD, csrf.FIELD_NAME: token})
+    code = code_in(deliver_in(seeded_session)[0])
+    login_as(web, other)
+    page = web.post("/cuenta/contacto/confirmar", data={"codigo": code, csrf.FIELD_NAME: token})
+    assert page.status_code == 400
+    seeded_session.refresh(other.user)
+    seeded_session.refresh(owner.user)
+    assert NEW not in (other.user.email, owner.user.email)
+
+
+def test_the_forms_need_csrf(web: Any, make_web_user: Any) -> None:
+    login_as(web, make_web_user(Role.SEEKER))
+    assert web.post("/cuenta/contacto", data={"nuevo": NEW, "clave": PASSWORD}).status_code == 403
+    assert web.post("/cuenta/contacto/confirmar", data={"codigo": "1"}).status_code == 403
