@@ -130,12 +130,12 @@ def issue_code(
     used, withdrawn or has expired, its account is deactivated, or it goes to a channel not in
     ``channels`` (nothing can carry it)."""
     now = now or utcnow()
-    row = session.get(ContactCode, code_id)
+    row = repository.contact_code_by_id(session, code_id)
     if row is None or row.used_at is not None or row.expires_at <= now:
         return None
     if row.channel not in channels:
         return None
-    user = session.get(User, row.user_id)
+    user = repository.user_by_id(session, row.user_id)
     if user is None or not user.is_active:
         return None
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -289,10 +289,10 @@ def changed_notice(session: Session, code_id: int) -> tuple[User, str, str] | No
     """For the notice of a change: the account, what changed (``email``/``phone``) and the old
     address, which is forgotten here (kept only until this notice is written). ``None`` when
     there was no old address or the notice was written already."""
-    row = session.get(ContactCode, code_id)
+    row = repository.contact_code_by_id(session, code_id)
     if row is None or row.previous is None:
         return None
-    user = session.get(User, row.user_id)
+    user = repository.user_by_id(session, row.user_id)
     previous = row.previous
     row.previous = None
     session.flush()

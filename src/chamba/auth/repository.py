@@ -172,6 +172,10 @@ def withdraw_open_resets(session: Session, user_id: int, *, now: datetime) -> No
     )
 
 
+def contact_code_by_id(session: Session, code_id: int) -> ContactCode | None:
+    return session.get(ContactCode, code_id)
+
+
 def withdraw_open_codes(session: Session, user_id: int, purpose: str, *, now: datetime) -> None:
     """End the user's contact codes of ``purpose`` that are still open."""
     session.execute(
