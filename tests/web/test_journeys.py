@@ -635,6 +635,7 @@ def test_models_page_says_how_to_train_and_charts_ndcg(web: Any, make_web_user: 
     class Version:
         def __init__(self, version: str, ndcg: float) -> None:
             self.version, self.ndcg = version, ndcg
+            self.trained_on_erased_data = None  # as ModelInfo: no erased person in its data
 
     class Registry:
         def versions(self) -> list[Version]:
