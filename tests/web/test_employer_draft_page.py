@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.support.employer_pages import JOB_FORM
 
 from chamba.auth.models import Role
 from chamba.jobs.models import Job
@@ -14,18 +15,7 @@ from chamba.web import csrf
 
 from .conftest import login_as
 
-FACTS = {
-    "titulo": "Cajera",
-    "descripcion": "Atención al cliente y manejo de caja.",
-    "shown": ["cash_register", "customer_attention"],
-    "skill": ["cash_register", "customer_attention"],
-    "req-customer_attention": "optional",
-    "departamento": "15",
-    "provincia": "1501",
-    "distrito": "150101",
-    "horas": "40",
-    "sueldo_min": "1200",
-}
+FACTS = {**JOB_FORM, "horas": "40"}
 
 
 def test_draft_then_edit_then_publish(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
+from tests.support.employer_pages import JOB_TEXT, at_interview, audited_actions, publish_job
 
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.auth.models import Role
@@ -15,33 +16,13 @@ from chamba.web import csrf
 
 from .conftest import login_as
 
-TEXT = {"titulo": "Cajera", "descripcion": "Atención al cliente y manejo de caja."}
-
-
-def _publish(web: Any, token: str) -> int:
-    data = {
-        **TEXT,
-        "shown": ["cash_register", "customer_attention"],
-        "skill": ["cash_register", "customer_attention"],
-        "req-customer_attention": "optional",
-        "departamento": "15",
-        "provincia": "1501",
-        "distrito": "150101",
-        "horas": "48",
-        "sueldo_min": "1200",
-        csrf.FIELD_NAME: token,
-    }
-    page = web.post("/empleador/ofertas/publicar", data=data, follow_redirects=False)
-    assert page.status_code == 303, page.text
-    return int(page.headers["location"].split("/")[-1].split("?")[0])
-
 
 def test_post_a_job_from_text(web: Any, token: str, make_web_user: Any, fast_matching: Any) -> None:
     login_as(web, make_web_user(Role.EMPLOYER))
-    page = web.post("/empleador/ofertas/nueva", data={**TEXT, csrf.FIELD_NAME: token})
+    page = web.post("/empleador/ofertas/nueva", data={**JOB_TEXT, csrf.FIELD_NAME: token})
     assert page.status_code == 200
     assert 'value="cash_register"' in page.text
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     mine = web.get("/empleador/ofertas")
     assert f'href="/empleador/ofertas/{job_id}"' in mine.text
     assert "Cajera" in web.get(f"/empleador/ofertas/{job_id}").text
@@ -51,7 +32,7 @@ def test_publish_keeps_input_on_error(
     web: Any, token: str, make_web_user: Any, fast_matching: Any
 ) -> None:
     login_as(web, make_web_user(Role.EMPLOYER))
-    data = {**TEXT, "shown": ["cash_register"], "sueldo_min": "abc", csrf.FIELD_NAME: token}
+    data = {**JOB_TEXT, "shown": ["cash_register"], "sueldo_min": "abc", csrf.FIELD_NAME: token}
     page = web.post("/empleador/ofertas/publicar", data=data)
     assert page.status_code == 422
     assert 'id="sueldo_min-error"' in page.text
@@ -66,7 +47,7 @@ def test_the_confirm_form_is_checked_by_the_api_schema(
     # GIVEN an employer on the confirm form
     login_as(web, make_web_user(Role.EMPLOYER))
     place = {"departamento": "15", "provincia": "1501", "distrito": "150101"}
-    base = {**TEXT, **place, "shown": ["cash_register"], "skill": ["cash_register"]}
+    base = {**JOB_TEXT, **place, "shown": ["cash_register"], "skill": ["cash_register"]}
     # WHEN the hours are out of range and the maximum pay is below the minimum
     data = {**base, "horas": "90", "sueldo_min": "1500", "sueldo_max": "1200"}
     page = web.post("/empleador/ofertas/publicar", data={**data, csrf.FIELD_NAME: token})
@@ -92,7 +73,7 @@ def test_candidates_are_explained_and_moved_to_hired(
 ) -> None:
     employer = make_web_user(Role.EMPLOYER)
     login_as(web, employer)
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     seeker = make_web_user(Role.SEEKER, name="Ana Applicant")
     application = Application(job_id=job_id, person_id=seeker.person.id)
     hidden = make_web_user(Role.SEEKER, name="Not Consenting")
@@ -128,7 +109,7 @@ def test_other_employers_and_seekers_are_refused(
     web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
     login_as(web, make_web_user(Role.EMPLOYER))
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     seeker = make_web_user(Role.SEEKER)
     application = Application(job_id=job_id, person_id=seeker.person.id)
     seeded_session.add(application)
@@ -148,7 +129,7 @@ def test_close_a_job_needs_csrf(
     web: Any, token: str, make_web_user: Any, fast_matching: Any
 ) -> None:
     login_as(web, make_web_user(Role.EMPLOYER))
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     assert web.post(f"/empleador/ofertas/{job_id}/cerrar").status_code == 403
     asked = web.post(f"/empleador/ofertas/{job_id}/cerrar", data={csrf.FIELD_NAME: token})
     assert "¿Cerrar «Cajera»?" in asked.text
@@ -167,11 +148,11 @@ def test_language_links_of_posted_pages_point_at_a_page_that_answers_get(
     # error) WHEN they show the language switch THEN it links the new-posting page (a GET),
     # never the POST-only URL that would answer 405
     login_as(web, make_web_user(Role.EMPLOYER))
-    confirm = web.post("/empleador/ofertas/nueva", data={**TEXT, csrf.FIELD_NAME: token})
+    confirm = web.post("/empleador/ofertas/nueva", data={**JOB_TEXT, csrf.FIELD_NAME: token})
     empty = web.post("/empleador/ofertas/nueva", data={"titulo": "", csrf.FIELD_NAME: token})
     place = web.post(
         "/empleador/ofertas/publicar",
-        data={**TEXT, "accion": "lugar", "departamento": "15", csrf.FIELD_NAME: token},
+        data={**JOB_TEXT, "accion": "lugar", "departamento": "15", csrf.FIELD_NAME: token},
     )
     for page in (confirm, empty, place):
         assert 'href="/empleador/ofertas/nueva?lang=en"' in page.text
@@ -190,7 +171,7 @@ def test_the_page_takes_the_same_title_lengths_as_the_api(
     # WHEN the employer sends it THEN the confirm step shows it, with no length error
     page = web.post(
         "/empleador/ofertas/nueva",
-        data={"titulo": long_title, "descripcion": TEXT["descripcion"], csrf.FIELD_NAME: token},
+        data={"titulo": long_title, "descripcion": JOB_TEXT["descripcion"], csrf.FIELD_NAME: token},
     )
     assert page.status_code == 200, page.text
     assert "como máximo" not in page.text
@@ -224,7 +205,7 @@ def test_confirm_adds_and_removes_a_skill_and_goes_back_to_the_text(
     web: Any, token: str, make_web_user: Any, fast_matching: Any
 ) -> None:
     login_as(web, make_web_user(Role.EMPLOYER))
-    base = {**TEXT, "shown": ["cash_register", "customer_attention"], csrf.FIELD_NAME: token}
+    base = {**JOB_TEXT, "shown": ["cash_register", "customer_attention"], csrf.FIELD_NAME: token}
     # remove customer_attention (unticked), add one by name
     page = web.post(
         "/empleador/ofertas/publicar",
@@ -251,21 +232,13 @@ def test_confirm_adds_and_removes_a_skill_and_goes_back_to_the_text(
 def test_a_mistaken_hire_and_close_are_undone_on_the_web(
     web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
-    from sqlalchemy import select
-
-    from chamba.audit.models import AuditEntry
     from chamba.jobs.models import Job, JobStatus
 
     employer = make_web_user(Role.EMPLOYER)
     login_as(web, employer)
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     seeker = make_web_user(Role.SEEKER, name="Ana Applicant")
-    application = Application(
-        job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW
-    )
-    seeded_session.add(application)
-    seeded_session.commit()
-    url = f"/empleador/postulaciones/{application.id}"
+    application, url = at_interview(seeded_session, job_id, seeker.person.id)
     # WHEN the employer hires (the confirmation says it can be undone for a day)
     asked = web.post(url, data={"estado": "hired", csrf.FIELD_NAME: token})
     assert "puedes deshacerlo dentro de las 24 horas" in asked.text
@@ -298,12 +271,7 @@ def test_a_mistaken_hire_and_close_are_undone_on_the_web(
     seeded_session.refresh(job)
     assert job.status == JobStatus.OPEN
     # AND the audit log has each step, in words on the admin's page
-    actions = seeded_session.scalars(
-        select(AuditEntry.action)
-        .where(AuditEntry.actor_user_id == employer.user.id)
-        .order_by(AuditEntry.id)
-    ).all()
-    assert [a for a in actions if a != "person.contact_read"] == [
+    assert audited_actions(seeded_session, employer.user.id) == [
         "application.hired", "application.hire_undone", "job.closed", "job.reopened",
     ]  # fmt: skip
     login_as(web, make_web_user(Role.ADMIN))
@@ -315,20 +283,11 @@ def test_a_mistaken_hire_and_close_are_undone_on_the_web(
 def test_a_mistaken_rejection_is_undone_on_the_web(
     web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
-    from sqlalchemy import select
-
-    from chamba.audit.models import AuditEntry
-
     employer = make_web_user(Role.EMPLOYER)
     login_as(web, employer)
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     seeker = make_web_user(Role.SEEKER, name="Ana Applicant")
-    application = Application(
-        job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW
-    )
-    seeded_session.add(application)
-    seeded_session.commit()
-    url = f"/empleador/postulaciones/{application.id}"
+    application, url = at_interview(seeded_session, job_id, seeker.person.id)
     # WHEN the employer turns Ana down (the confirmation says it can be undone for a day)
     asked = web.post(url, data={"estado": "rejected", csrf.FIELD_NAME: token})
     assert "no fue seleccionado" in asked.text
@@ -351,12 +310,7 @@ def test_a_mistaken_rejection_is_undone_on_the_web(
     again = web.post(f"{url}/deshacer-rechazo", data={csrf.FIELD_NAME: token})
     assert "Ese cambio no es posible desde el estado actual" in again.text
     # AND the audit log has both steps, in words on the admin's page
-    actions = seeded_session.scalars(
-        select(AuditEntry.action)
-        .where(AuditEntry.actor_user_id == employer.user.id)
-        .order_by(AuditEntry.id)
-    ).all()
-    assert [a for a in actions if a != "person.contact_read"] == [
+    assert audited_actions(seeded_session, employer.user.id) == [
         "application.rejected", "application.rejection_undone",
     ]  # fmt: skip
     login_as(web, make_web_user(Role.ADMIN))

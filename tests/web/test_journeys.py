@@ -161,13 +161,13 @@ def test_applied_jobs_are_marked_and_a_closed_job_says_so(
 def test_employer_cards_speak_of_the_candidate_in_the_third_person(
     web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
-    from tests.web.test_employer_pages import _publish
+    from tests.support.employer_pages import publish_job
 
     from chamba.activity.models import Application
 
     employer = make_web_user(Role.EMPLOYER)
     login_as(web, employer)
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     seeker = _seeker_with_skill(make_web_user, seeded_session, "cash_register")
     seeded_session.add(Application(job_id=job_id, person_id=seeker.person.id))
     seeded_session.commit()
@@ -443,12 +443,12 @@ def test_course_page_interest_and_enrolment(
 def test_my_jobs_are_sorted_by_new_applications_and_paged(
     web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
-    from tests.web.test_employer_pages import _publish
+    from tests.support.employer_pages import publish_job
 
     from chamba.activity.models import Application, ApplicationStatus
 
     login_as(web, make_web_user(Role.EMPLOYER))
-    ids = [_publish(web, token) for _ in range(11)]
+    ids = [publish_job(web, token) for _ in range(11)]
     busy = ids[3]
     for n in range(2):
         seeker = make_web_user(Role.SEEKER)
@@ -474,20 +474,15 @@ def test_my_jobs_are_sorted_by_new_applications_and_paged(
 def test_hiring_and_closing_are_confirmed_first(
     web: Any, token: str, seeded_session: Session, make_web_user: Any, fast_matching: Any
 ) -> None:
-    from tests.web.test_employer_pages import _publish
+    from tests.support.employer_pages import at_interview, publish_job
 
-    from chamba.activity.models import Application, ApplicationStatus
+    from chamba.activity.models import ApplicationStatus
     from chamba.jobs.models import Job, JobStatus
 
     login_as(web, make_web_user(Role.EMPLOYER))
-    job_id = _publish(web, token)
+    job_id = publish_job(web, token)
     seeker = make_web_user(Role.SEEKER, name="Luz Mamani")
-    application = Application(
-        job_id=job_id, person_id=seeker.person.id, status=ApplicationStatus.INTERVIEW
-    )
-    seeded_session.add(application)
-    seeded_session.commit()
-    url = f"/empleador/postulaciones/{application.id}"
+    application, url = at_interview(seeded_session, job_id, seeker.person.id)
     # WHEN "Contratar" is pressed  THEN a confirmation page, nothing changed yet
     asked = web.post(url, data={"estado": "hired", csrf.FIELD_NAME: token})
     assert "¿Contratar a Luz Mamani?" in asked.text
