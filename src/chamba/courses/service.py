@@ -66,29 +66,10 @@ def _values(data: CourseIn, provider_id: int | None) -> dict[str, Any]:
 
 
 def _apply(course: Course, data: CourseIn, provider_id: int | None, *, new: bool) -> bool:
-    changed = False
-    for key, value in _values(data, provider_id).items():
-        if value is None and key in _KEEP_WHEN_BLANK:
-            continue
-        if new or getattr(course, key) != value:
-            setattr(course, key, value)
-            changed = True
-    current = {} if new else {s.skill_id: s for s in course.skills}
-    rows = []
-    for claim in data.skills:
-        row = current.pop(claim.skill, None)
-        if row is None:
-            row = CourseSkill(skill_id=claim.skill, level=claim.level)
-            changed = True
-        elif row.level != claim.level:
-            row.level = claim.level
-            changed = True
-        rows.append(row)
-    if current:
-        changed = True
-    if new or changed:
-        course.skills = rows
-    return changed
+    return postings_service.apply_changes(
+        course, _values(data, provider_id), {c.skill: {"level": c.level} for c in data.skills},
+        CourseSkill, keep_when_blank=_KEEP_WHEN_BLANK, new=new,
+    )  # fmt: skip
 
 
 def _providers(session: Session, items: Sequence[CourseIn], source: str) -> dict[str, Organisation]:

@@ -85,38 +85,14 @@ def _skill_rows(data: JobIn) -> dict[str, tuple[Requirement, float, SkillLevel |
     return rows
 
 
-def _apply(
-    job: Job,
-    values: Mapping[str, Any],
-    skills: SkillRows,
-    *,
-    new: bool,
-) -> bool:
-    changed = False
-    for key, value in values.items():
-        if value is None and key in _KEEP_WHEN_BLANK:
-            continue
-        if new or getattr(job, key) != value:
-            setattr(job, key, value)
-            changed = True
-    current = {} if new else {s.skill_id: s for s in job.skills}
-    wanted_rows = []
-    for skill_id, (requirement, importance, level) in skills.items():
-        row = current.pop(skill_id, None)
-        if row is None:
-            row = JobSkill(
-                skill_id=skill_id, requirement=requirement, importance=importance, level=level
-            )
-            changed = True
-        elif (row.requirement, row.importance, row.level) != (requirement, importance, level):
-            row.requirement, row.importance, row.level = requirement, importance, level
-            changed = True
-        wanted_rows.append(row)
-    if current:
-        changed = True
-    if new or changed:
-        job.skills = wanted_rows
-    return changed
+def _apply(job: Job, values: Mapping[str, Any], skills: SkillRows, *, new: bool) -> bool:
+    columns = {
+        skill_id: {"requirement": requirement, "importance": importance, "level": level}
+        for skill_id, (requirement, importance, level) in skills.items()
+    }
+    return postings_service.apply_changes(
+        job, values, columns, JobSkill, keep_when_blank=_KEEP_WHEN_BLANK, new=new
+    )
 
 
 def _employers(session: Session, items: Sequence[JobIn], source: str) -> dict[str, Organisation]:
