@@ -42,10 +42,7 @@ def test_the_limit_is_measured_on_the_package() -> None:
 #: Packages that are not features: the shells and the migrations (observability is kit).
 NOT_FEATURES = frozenset({"api", "web", "demo", "migrations", "observability"})
 #: A feature without service.py, and why.
-NO_SERVICE: dict[str, str] = {
-    "learning": "an offline pipeline the CLI runs: its use cases are train.py (chamba train, "
-    "chamba evaluate) and registry.py (models promote, rollback); no router calls it",
-}
+NO_SERVICE: dict[str, str] = {}
 #: A feature with a router but no schemas.py, and why.
 API_WITHOUT_SCHEMAS: dict[str, str] = {
     "report": "its one route answers a PDF, not a JSON body",
