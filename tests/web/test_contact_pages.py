@@ -3,6 +3,7 @@ the code sent to the new address; only for the logged-in owner; CSRF-protected."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session
 from tests.support.signup import code_in, deliver_in
 
 from chamba.audit.models import AuditEntry
-from chamba.auth.models import Role
+from chamba.auth import security
+from chamba.auth.models import AuthSession, Role
+from chamba.db import utcnow
 from chamba.web import csrf
 
 from .conftest import PASSWORD, login_as
@@ -88,3 +91,35 @@ def test_the_forms_need_csrf(web: Any, make_web_user: Any) -> None:
     login_as(web, make_web_user(Role.SEEKER))
     assert web.post("/cuenta/contacto", data={"nuevo": NEW, "clave": PASSWORD}).status_code == 403
     assert web.post("/cuenta/contacto/confirmar", data={"codigo": "1"}).status_code == 403
+
+
+def test_the_password_changes_with_the_current_one_and_other_logins_end(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a seeker logged in here and on another device
+    actor = make_web_user(Role.SEEKER)
+    elsewhere = AuthSession(user_id=actor.user.id, created_at=utcnow(),
+                            expires_at=utcnow() + timedelta(days=1))  # fmt: skip
+    seeded_session.add(elsewhere)
+    seeded_session.flush()
+    login_as(web, actor)
+    assert web.get("/cuenta/clave").status_code == 200
+    new = "quinua y kiwicha 7"
+    # WHEN the current password is wrong, or the new one weak THEN nothing changes
+    wrong = web.post("/cuenta/clave", data={"clave": "no es", "nueva": new,
+                     csrf.FIELD_NAME: token})  # fmt: skip
+    assert wrong.status_code == 403
+    assert 'id="clave-error"' in wrong.text
+    weak = web.post("/cuenta/clave", data={"clave": PASSWORD, "nueva": "12345678901",
+                    csrf.FIELD_NAME: token})  # fmt: skip
+    assert weak.status_code == 422
+    assert 'id="nueva-error"' in weak.text
+    # WHEN both are right THEN it changes, this login stays, the other one ends
+    done = web.post("/cuenta/clave", data={"clave": PASSWORD, "nueva": new,
+                    csrf.FIELD_NAME: token}, follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert web.get(done.headers["location"]).status_code == 200
+    seeded_session.refresh(elsewhere)
+    assert elsewhere.revoked_at is not None
+    assert security.verify_password(new, actor.user.password_hash, web.app.state.settings)
+    assert web.post("/cuenta/clave", data={"clave": new}).status_code == 403  # CSRF

@@ -1,7 +1,8 @@
 """Change (or add) the account's e-mail or phone (``/cuenta/contacto``): the current password
 first, then the code sent to the new address. They call :mod:`chamba.auth.contact` like the API
 does: the same answer whether the new address is free or taken, the old one told, other logins
-ended, the change audited."""
+ended, the change audited. And change the password (``/cuenta/clave``): the current one again,
+every other login ended (:func:`chamba.auth.service.change_password`, as the API)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ from pydantic import ValidationError
 
 from chamba.audit.deps import AuditDep
 from chamba.auth import contact as contact_service
-from chamba.auth.errors import InvalidContactCode, TooManyAttempts, WrongCurrentPassword
+from chamba.auth import service as auth_service
+from chamba.auth.errors import (
+    InvalidContactCode,
+    TooManyAttempts,
+    WeakPassword,
+    WrongCurrentPassword,
+)
 from chamba.auth.models import User
 from chamba.auth.schemas import ContactChangeIn, ContactConfirmIn
 from chamba.config import Settings
 from chamba.deps import SessionDep, SettingsDep
 from chamba.web import session as web_session
-from chamba.web.accounts import _identifier, _too_many
+from chamba.web.accounts import _identifier, _too_many, _weak_password
 from chamba.web.forms import FormState
 from chamba.web.i18n import format_number
 from chamba.web.session import WebUser, see_other
@@ -130,3 +137,49 @@ def contact_confirm(
         return _page(request, user, settings, code_form=code_form, sent=True, status=400)
     audit.record(user, f"user.{used.channel}_changed", "user", user.id)
     return see_other("/cuenta/contacto?cambiado=1")
+
+
+PASSWORD_PATH = "/cuenta/clave"
+
+
+def _password_page(request: Request, form: FormState, *, status: int = 200) -> Response:
+    return render(request, "cuenta_clave.html", {"form": form}, status_code=status,
+                  switch_path=PASSWORD_PATH)  # fmt: skip
+
+
+@router.get(PASSWORD_PATH)
+def password_form(request: Request, user: WebUser) -> Response:
+    return _password_page(request, FormState())
+
+
+@router.post(PASSWORD_PATH)
+def password_submit(
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    clave: FormText = "",
+    nueva: FormText = "",
+) -> Response:
+    _ = gettext_for(request)
+    form = FormState()
+    if not clave:
+        form.error("clave", _("Write your password."))
+    if not nueva:
+        form.error("nueva", _("Choose a password."))
+    if not form.ok:
+        return _password_page(request, form, status=422)
+    login = web_session.current_login(request)
+    assert login is not None  # WebUser found it
+    try:
+        auth_service.change_password(session, login, clave, nueva, settings=settings)
+    except WrongCurrentPassword:
+        form.error("clave", _("The password is not right; nothing was changed."))
+        return _password_page(request, form, status=403)
+    except TooManyAttempts as exc:
+        form.error("clave", _too_many(request, exc))
+        return _password_page(request, form, status=429)
+    except WeakPassword:
+        form.error("nueva", _weak_password(request))
+        return _password_page(request, form, status=422)
+    return see_other(f"{PASSWORD_PATH}?cambiada=1")
