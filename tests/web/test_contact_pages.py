@@ -123,3 +123,11 @@ def test_the_password_changes_with_the_current_one_and_other_logins_end(
     assert elsewhere.revoked_at is not None
     assert security.verify_password(new, actor.user.password_hash, web.app.state.settings)
     assert web.post("/cuenta/clave", data={"clave": new}).status_code == 403  # CSRF
+
+
+def test_the_log_in_page_leads_a_new_account_to_its_confirmation(web: Any) -> None:
+    page = web.get("/ingresar", headers={"Accept-Language": "es"})
+    assert 'href="/registro/confirmar"' in page.text
+    form = web.get("/registro/confirmar?codigo=12345678")
+    assert form.status_code == 200
+    assert 'value="12345678"' in form.text
