@@ -131,3 +131,29 @@ def test_the_log_in_page_leads_a_new_account_to_its_confirmation(web: Any) -> No
     form = web.get("/registro/confirmar?codigo=12345678")
     assert form.status_code == 200
     assert 'value="12345678"' in form.text
+
+
+def test_log_out_everywhere_ends_every_login_of_the_account_only(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a seeker logged in here and elsewhere, and another person's login
+    actor, stranger = make_web_user(Role.SEEKER), make_web_user(Role.SEEKER)
+    elsewhere = AuthSession(user_id=actor.user.id, created_at=utcnow(),
+                            expires_at=utcnow() + timedelta(days=1))  # fmt: skip
+    seeded_session.add(elsewhere)
+    seeded_session.flush()
+    login_as(web, actor)
+    assert "/cuenta/salir-en-todos" in web.get("/cuenta/clave").text
+    # WHEN the button is pressed
+    page = web.post("/cuenta/salir-en-todos", data={csrf.FIELD_NAME: token},
+                    follow_redirects=False)  # fmt: skip
+    # THEN every login of the account ended (this one too); the stranger's did not
+    assert page.status_code == 303
+    logins = seeded_session.scalars(select(AuthSession)).all()
+    mine = [s for s in logins if s.user_id == actor.user.id]
+    theirs = [s for s in logins if s.user_id == stranger.user.id]
+    for login in mine + theirs:
+        seeded_session.refresh(login)
+    assert all(s.revoked_at is not None for s in mine)
+    assert all(s.revoked_at is None for s in theirs)
+    assert web.get("/perfil", follow_redirects=False).status_code == 303

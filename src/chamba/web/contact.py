@@ -183,3 +183,11 @@ def password_submit(
         form.error("nueva", _weak_password(request))
         return _password_page(request, form, status=422)
     return see_other(f"{PASSWORD_PATH}?cambiada=1")
+
+
+@router.post("/cuenta/salir-en-todos")
+def logout_everywhere(request: Request, user: WebUser, session: SessionDep) -> Response:
+    """End every login of the account, this browser's included."""
+    auth_service.logout_everywhere(session, user)
+    web_session.end_session(request)
+    return see_other("/?sesion=cerrada")
