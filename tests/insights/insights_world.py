@@ -14,7 +14,7 @@ Lima (150101)  3      3       3        0            0      —
 erased person  1      0       0        0            0      —
 =============  =====  ======  =======  ===========  =====  ======================
 
-plus, outside June 2025, five more Ica people shown a job in 2024, and two Lima people shown
+plus, outside June 2025, ten more Ica people shown a job in March 2024, and two Lima people shown
 a job of occupation ``tiw_driver`` only.
 """
 
@@ -125,7 +125,7 @@ def build_funnel(session: Session) -> dict[str, int]:
     for _ in range(3):  # Lima: applied
         reach(session, person(session, ubigeo="150101"), cook.id, 2)
     reach(session, None, cook.id, 0)  # an erased person: pseudonym only
-    for _ in range(5):  # outside the window
+    for _ in range(10):  # outside the window
         reach(session, person(session), cook.id, 0, at=datetime(2024, 3, 1, tzinfo=UTC))
     for _ in range(2):  # another occupation
         reach(session, person(session, ubigeo="150101"), driver.id, 0)

@@ -156,3 +156,34 @@ def test_bad_input(session: Session) -> None:
         skill_demand(session, min_group=0)
     # AND an empty database gives no rows
     assert skill_demand(session, skill_ids=["no-such-skill"]) == []
+
+
+def test_a_hidden_province_cannot_be_recovered_from_its_department(session: Session) -> None:
+    # GIVEN the pathway world with 12 more welders in province 1101 (Ica) and 3 in 1102
+    pw.build(session)
+    for _ in range(12):
+        pw.add_person(session, ["weld"], ubigeo="110101")
+    for _ in range(3):
+        pw.add_person(session, ["weld"], ubigeo="110201")
+    # WHEN Ica's welders are read by department and by province (groups of at least 5)
+    department = _rows(session, region="11")[("11", "weld")].supply  # type: ignore[attr-defined]
+    provinces = {
+        code: row.supply  # type: ignore[attr-defined]
+        for (code, skill), row in _rows(session, region="11", level="province").items()
+        if skill == "weld"
+    }
+    # THEN the department is shown, 1102's 3 are hidden (no row: no job there, few people), and
+    # the shown provinces leave nothing small unexplained in the department: 1101 is hidden too
+    assert department is not None
+    assert department >= 15
+    assert provinces.get("1102") is None
+    assert "1101" in provinces
+    assert provinces["1101"] is None
+    residual = department - sum(n for n in provinces.values() if n is not None)
+    assert residual >= 5
+    # AND each province asked for alone (at department level, or at its own) is as hidden
+    for code in ("1101", "1102"):
+        row = _rows(session, region=code).get(("11", "weld"))
+        assert row is None or row.supply is None  # type: ignore[attr-defined]
+        alone = _rows(session, region=code, level="province").get((code, "weld"))
+        assert alone is None or alone.supply is None  # type: ignore[attr-defined]

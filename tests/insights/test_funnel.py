@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -73,16 +74,21 @@ def test_window_and_occupation_filters(session: Session) -> None:
     w.build_funnel(session)
     # WHEN no window and no occupation is given
     report = funnel(session)
-    # THEN the 5 people of 2024 and the 2 Lima drivers are counted
-    assert _people(report.overall)[0] == 23
+    # THEN the 10 people of 2024 and the 2 Lima drivers are counted
+    assert _people(report.overall)[0] == 28
     assert _people(_region(report, "15"))[0] is None  # 5 people: still hidden
-    # AND Ica's 17 too: 23 - 17 would give away Lima's 5 and the erased person
+    # AND Ica's 22 too: 28 - 22 would give away Lima's 5 and the erased person
     assert _people(_region(report, "11"))[0] is None
-    assert _people(funnel(session, min_group=5).regions[0])[0] == 17
+    assert _people(funnel(session, min_group=5).regions[0])[0] == 22
     # AND a region filter keeps only that region (and drops the erased person)
-    only_lima = funnel(session, region="15", since=w.SINCE, until=w.UNTIL, min_group=3)
+    only_lima = funnel(session, region="15", since=w.SINCE, until=w.UNTIL, min_group=1)
     assert [g.region_code for g in only_lima.regions] == ["15"]
     assert _people(only_lima.overall) == [5, 3, 3, 0, 0]
+    # AND asked for alone, Lima is as hidden as it is among the departments of Peru: with
+    # groups of 3, June's 18 minus Ica's 12 minus Lima's 5 would count the erased person
+    alone = funnel(session, region="15", since=w.SINCE, until=w.UNTIL, min_group=3)
+    assert _people(alone.overall) == [None] * 5
+    assert _people(_region(alone, "15")) == [None] * 5
 
 
 def test_threshold_decides_what_is_shown(session: Session) -> None:
@@ -162,12 +168,12 @@ def test_a_hidden_region_cannot_be_recovered_from_the_total(session: Session) ->
     w.occupations(session)
     cook = w.job(session)
     for _ in range(12):
-        w.reach(session, w.person(session), cook.id, 0, at=w.UNTIL.replace(year=2031))
+        w.reach(session, w.person(session), cook.id, 0, at=w.UNTIL.replace(year=2022))
     for _ in range(3):
         w.reach(session, w.person(session, ubigeo="150101"), cook.id, 0,
-                at=w.UNTIL.replace(year=2031))  # fmt: skip
+                at=w.UNTIL.replace(year=2022))  # fmt: skip
     session.flush()
-    since, until = w.UNTIL.replace(year=2030), w.UNTIL.replace(year=2032)
+    since, until = w.UNTIL.replace(year=2021), w.UNTIL.replace(year=2023)
     report = funnel(session, since=since, until=until, min_group=10)
     # THEN the total is shown, and with Lima hidden Ica is hidden too (secondary suppression)
     assert _people(report.overall)[0] == 15
@@ -192,3 +198,77 @@ def test_complementary_suppression_hides_the_smallest_other_cell() -> None:
     assert protect([[30], [12]], [39], 10) == [[None], [None]]
     # a hidden total: nothing to subtract from
     assert protect([[3], [4]], [7], 10) == [[None], [None]]
+
+
+# ----------------------------------------------------------------------------- time windows
+
+
+def _months(session: Session, counts: dict[int, int]) -> None:
+    """In 2024, ``counts[month]`` new Ica people shown a cook job in that month."""
+    w.occupations(session)
+    cook = w.job(session)
+    for month, n in counts.items():
+        for _ in range(n):
+            w.reach(
+                session, w.person(session), cook.id, 0, at=datetime(2024, month, 15, tzinfo=UTC)
+            )
+    session.flush()
+
+
+def test_two_windows_that_differ_by_a_few_people_cannot_both_be_read(session: Session) -> None:
+    # GIVEN 12 people shown a job in March 2024, 1 more in April, 15 in June
+    _months(session, {3: 12, 4: 1, 6: 15})
+    # WHEN every window of whole months of 2024 is read (and the open ones)
+    bounds = [None, *[datetime(2024, m, 1, tzinfo=UTC) for m in range(1, 13)]]
+    shown: dict[tuple[int, int], int] = {}
+    for i, since in enumerate(bounds):
+        for until in [*bounds[i + 1 :], None]:
+            if since is not None and until is not None and since >= until:
+                continue
+            report = funnel(session, since=since, until=until)
+            a = -1 if since is None else since.month
+            b = 13 if until is None else until.month
+            if (people := report.overall.jobs[0].people) is not None:
+                shown[(a, b)] = people
+    # THEN March alone (12) and March-April (13) are not both shown (13 - 12 would be April's
+    # one person): neither is, as each has the other as a neighbour; nor are "until April" and
+    # "until May"; March to June (28) is
+    assert (3, 4) not in shown
+    assert (3, 5) not in shown
+    assert (-1, 4) not in shown
+    assert (-1, 5) not in shown
+    assert shown[(3, 7)] == 28
+    # AND no two shown windows, one inside the other, differ by 1 to 9 people
+    for (a, b), n in shown.items():
+        for (c, d), m in shown.items():
+            if a <= c and d <= b:
+                assert n - m == 0 or n - m >= 10, ((a, b, n), (c, d, m))
+    # AND without the rule they would: the true counts of those windows are 12 and 13
+    march = funnel(session, since=bounds[3], until=bounds[4], min_group=1)
+    march_april = funnel(session, since=bounds[3], until=bounds[5], min_group=1)
+    assert (march.overall.jobs[0].people, march_april.overall.jobs[0].people) == (12, 13)
+
+
+def test_windows_are_whole_closed_months(session: Session) -> None:
+    # GIVEN 12 people shown a job on 15 March 2024 and 12 more today
+    _months(session, {3: 12})
+    cook = w.job(session)
+    for _ in range(12):
+        w.reach(session, w.person(session), cook.id, 0, at=datetime.now(UTC))
+    session.flush()
+    # WHEN "the last 30 days" and "the last 31 days" up to 20 March are asked for
+    end = datetime(2024, 3, 20, tzinfo=UTC)
+    thirty = funnel(session, since=end - timedelta(days=30), until=end)
+    thirty_one = funnel(session, since=end - timedelta(days=31), until=end)
+    # THEN both are the months they touch, February and March: the same report
+    assert thirty == thirty_one
+    assert (thirty.since, thirty.until) == (
+        datetime(2024, 2, 1, tzinfo=UTC),
+        datetime(2024, 4, 1, tzinfo=UTC),
+    )
+    assert thirty.overall.jobs[0].people == 12
+    # AND the month under way is never counted (it grows by the hour): only March's 12 show
+    assert funnel(session).overall.jobs[0].people == 12
+    # AND a window inside the month under way has nothing to show yet
+    with pytest.raises(InvalidInput, match="whole calendar months"):
+        funnel(session, since=datetime.now(UTC) - timedelta(hours=1))

@@ -21,7 +21,10 @@ provider's ``course_id``) is a 403.
 Every route answers JSON, or CSV with ``?format=csv`` or ``Accept: text/csv`` (cells that a
 spreadsheet would run as formulas are neutralised). Groups smaller than ``min_group`` (at least
 :data:`~chamba.insights.schemas.MIN_GROUP`; callers may raise it, never lower it) are
-suppressed.
+suppressed, and so are the counts that subtraction from a published total would give away
+(:func:`chamba.insights.common.protect`). The funnel counts whole, closed calendar months
+(UTC; see :mod:`chamba.insights.windows`): ``since``/``until`` are widened to whole months and
+``until`` is at most the start of the current month; the report says which months it counts.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ def protect(
     total: Sequence[int],
     min_group: int,
     shown: Sequence[Sequence[int | None]] | None = None,
+    total_shown: Sequence[int | None] | None = None,
 ) -> list[list[int | None]]:
     """The one small-group rule of every insight: primary and complementary suppression of the
     parts (regions, genders, courses...) of a published total.
@@ -54,6 +55,9 @@ def protect(
     otherwise the shown part with the smallest non-zero count is hidden too, from that stage on
     (so a later zero says nothing about it), and the residual is checked again.
 
+    A total hidden for another reason than its size (``total_shown``, e.g. by the time-window
+    rule) must not be recoverable either: there the residual must be at least ``min_group``.
+
     Because the rule depends only on the true counts, every report that publishes the same
     parts of the same total hides the same cells, whichever of them a reader asks for.
 
@@ -66,13 +70,16 @@ def protect(
     out = [list(g) for g in shown] if shown is not None else [
         suppress_chain(p, min_group) for p in parts
     ]  # fmt: skip
-    published = suppress_chain(total, min_group)
+    published = suppress_chain(total, min_group) if total_shown is None else list(total_shown)
     for i, whole in enumerate(published):
-        if whole is None:
-            continue  # the total itself is hidden: there is nothing to subtract from
-        residual = whole - sum(parts[g][i] for g, cells in enumerate(out) if cells[i] is not None)
+        secret = whole is None  # hidden, yet perhaps not small: the parts must not add up to it
+        if secret and suppress(total[i], min_group) is None:
+            continue  # a small total: its parts are all small, and hidden
+        residual = total[i] - sum(
+            parts[g][i] for g, cells in enumerate(out) if cells[i] is not None
+        )
         hidden = any(cells[i] is None for cells in out)
-        while not ((residual == 0 and not hidden) or abs(residual) >= min_group):
+        while not ((residual == 0 and not hidden and not secret) or abs(residual) >= min_group):
             candidates = [
                 (parts[g][i], g) for g, cells in enumerate(out) if cells[i] not in (None, 0)
             ]

@@ -14,8 +14,10 @@ them):
 - ``median_wage``: median over the jobs of the midpoint of ``wage_min``/``wage_max`` (the one
   known bound when only one is), PEN per month; ``None`` when no job states a wage.
 - **Privacy** (design §7): a supply count from 1 to ``min_group - 1`` is suppressed (``None``,
-  ``supply_suppressed``); a zero is shown (it describes nobody). Job counts are about postings,
-  not people, and are shown.
+  ``supply_suppressed``); a zero is shown (it describes nobody). A province's (or district's)
+  supply is also hidden where its department's supply minus its siblings' would give a hidden
+  one away (``insights.common.protect``), whichever level or region filter asked for it. Job
+  counts are about postings, not people, and are shown.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.insights import repository as repo
 from chamba.insights.cache import DEMAND_CACHE_KEY
+from chamba.insights.common import protect, suppress
 from chamba.insights.schemas import REMOTE_REGION, DemandRow
 
 RegionLevel = Literal["department", "province"]
@@ -113,6 +116,7 @@ def skill_demand(
     ):
         wages[(reg, skill)].append(mid)
     supply = repo.supply_counts(session, length=length, region=region, skill_ids=skill_ids)
+    shown = _protected_supply(session, supply, region, length, skill_ids, min_group)
     if region is not None and region != REMOTE_REGION:  # the national remote count per skill
         remote_counts = repo.demand_counts(
             session, length=length, region=REMOTE_REGION, skill_ids=skill_ids, as_of=when
@@ -129,7 +133,7 @@ def skill_demand(
             continue
         c = demand.get((reg, skill)) or repo.DemandCount(reg, skill, 0, 0, 0)
         n = supply.get((reg, skill), 0)
-        hidden = 0 < n < min_group
+        hidden = shown.get((reg, skill), n) is None
         mids = wages.get((reg, skill))
         rows.append(
             DemandRow(
@@ -151,6 +155,55 @@ def skill_demand(
         )
     rows.sort(key=lambda r: (r.region_code, -r.openings, r.skill_id))
     return rows
+
+
+def _protected_supply(
+    session: Session,
+    supply: dict[tuple[str, str], int],
+    region: str | None,
+    length: int,
+    skill_ids: Collection[str] | None,
+    min_group: int,
+) -> dict[tuple[str, str], int | None]:
+    """Supply counts as shown: small ones hidden, and a province's (or district's) hidden where
+    its department's (or province's) supply minus its siblings' would give a hidden one away
+    (``insights.common.protect``; the department is published by the department-level report).
+
+    A row's cell is the ``region`` asked for when it is finer than ``level`` (``region="1101"``
+    at department level is province 1101's supply); departments have no published total above
+    them (the national supply is not shown; REMOTE counts other people), so they are only
+    suppressed when small.
+    """
+    cells = {key: suppress(n, min_group) for key, n in supply.items()}
+    finer = region is not None and region != REMOTE_REGION and len(region) > length
+    size = len(region) if finer and region is not None else length
+    if region == REMOTE_REGION or size <= 2:
+        return cells
+    parent = None if region is None else region[: min(len(region), size - 2)]
+    complete = region is None or len(region) <= size - 2  # ``supply`` holds every sibling
+    siblings = (
+        supply
+        if complete
+        else repo.supply_counts(session, length=size, region=parent, skill_ids=skill_ids)
+    )
+    totals = repo.supply_counts(session, length=size - 2, region=parent, skill_ids=skill_ids)
+    families: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, skill in siblings:
+        if code != REMOTE_REGION:
+            families[(code[: size - 2], skill)].append(code)
+    protected: dict[tuple[str, str], int | None] = {}
+    for (top, skill), codes in families.items():
+        codes.sort()
+        parts = [[siblings[(c, skill)]] for c in codes]
+        total = [totals.get((top, skill), 0)]
+        for c, (value,) in zip(codes, protect(parts, total, min_group), strict=True):
+            protected[(c, skill)] = value
+    for reg, skill in cells:
+        if reg == REMOTE_REGION:
+            continue
+        cell = region if finer and region is not None else reg
+        cells[(reg, skill)] = protected.get((cell, skill), cells[(reg, skill)])
+    return cells
 
 
 def demand_index(

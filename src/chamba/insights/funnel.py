@@ -18,15 +18,19 @@ Decisions:
 - **Privacy** (design §7): a count from 1 to ``min_group - 1`` is ``None`` with ``suppressed``,
   and so is every later stage of the same funnel (a zero after a hidden count would say what
   nobody of a small group did); a rate that needs a hidden count is ``None``. Regions without
-  any activity are left out.
+  any activity are left out. Regions are parts of the total (``insights.common.protect``); a
+  region asked for alone (``region``) is shown as it is among its siblings (the departments of
+  Peru, the provinces of its department...).
+- **Windows** are whole, closed calendar months (UTC), and a count is hidden where a window
+  sharing an end with it differs by a few people (:mod:`chamba.insights.windows`); the
+  report's ``since``/``until`` are the months counted.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +45,7 @@ from chamba.insights.schemas import (
     FunnelReport,
     StageCount,
 )
+from chamba.insights.windows import Activity, Window, closed_window, hide_after
 
 __all__ = ["funnel", "stages"]
 
@@ -83,13 +88,6 @@ def stages(
     ]
 
 
-def _by_region(rows: Iterable[tuple[str | None, int, int]]) -> dict[str | None, dict[int, int]]:
-    out: dict[str | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for dept, stage, n in rows:
-        out[dept][stage] += n
-    return out
-
-
 def funnel(
     session: Session,
     *,
@@ -105,8 +103,9 @@ def funnel(
         session: database session.
         region: only people living in this ubigeo prefix (2, 4 or 6 digits).
         occupation: only jobs of this occupation id (job funnel only).
-        since: interactions at or after this moment.
-        until: interactions before this moment.
+        since: interactions at or after this moment (from the start of its month).
+        until: interactions before this moment (to the end of its month; at most the start of
+            the current month, which is also the default).
         min_group: smallest count shown (design §7).
 
     Returns:
@@ -122,59 +121,132 @@ def funnel(
         [('shown', 240), ('opened', 120), ('applied', 45), ('interviewed', 20), ('hired', None)]
     """
     _check(region, since, until, min_group)
-    jobs = _by_region(
-        repo.funnel_counts(
-            session, subject_type=SubjectType.JOB, stages=repo.JOB_STAGES, region=region,
-            occupation=occupation, since=since, until=until,
+    window = closed_window(since, until)
+    jobs, courses = (
+        _activity(session, subject, names, region, occupation, window)
+        for subject, names in (
+            (SubjectType.JOB, repo.JOB_STAGES), (SubjectType.COURSE, repo.COURSE_STAGES)
         )
     )  # fmt: skip
-    courses = _by_region(
-        repo.funnel_counts(
-            session, subject_type=SubjectType.COURSE, stages=repo.COURSE_STAGES, region=region,
-            occupation=occupation, since=since, until=until,
-        )
-    )  # fmt: skip
+    scope = [
+        p for p in set(jobs.people) | set(courses.people)
+        if region is None or (jobs.ubigeo.get(p) or courses.ubigeo.get(p) or "").startswith(region)
+    ]  # fmt: skip
+    depts = sorted({c for p in scope if (c := _dept(jobs, courses, p)) is not None})
+    members = {c: [p for p in scope if _dept(jobs, courses, p) == c] for c in depts}
+    codes = [  # departments with someone in the window
+        c for c in depts
+        if any(jobs.activity.counts(members[c], window))
+        or any(courses.activity.counts(members[c], window))
+    ]  # fmt: skip
 
-    def group(
-        code: str,
-        job_reached: dict[int, int],
-        course_reached: dict[int, int],
-        shown: tuple[list[int | None], list[int | None]] | None = None,
-    ) -> FunnelGroup:
+    def cells(activity: _Activity) -> tuple[list[int | None], dict[str, list[int | None]]]:
+        """The report's total and its departments, shown."""
+        if region is not None:
+            total_shown = _as_part(activity, region, window, min_group)
+            return total_shown, dict.fromkeys(codes, total_shown)  # one department: the total
+        total, total_shown = _cell(activity, scope, window, min_group)
+        if not codes:
+            return total_shown, {}
+        pairs = [_cell(activity, members[c], window, min_group) for c in codes]
+        raw, shown = [r for r, _ in pairs], [x for _, x in pairs]
+        # Departments are parts of the published total: no hidden cell (nor the people in no
+        # region) may be recovered by subtraction.
+        protected = protect(raw, total, min_group, shown=shown, total_shown=total_shown)
+        return total_shown, dict(zip(codes, protected, strict=True))
+
+    job_total, job_cells = cells(jobs)
+    course_total, course_cells = cells(courses)
+
+    def group(code: str, job: list[int | None], course: list[int | None]) -> FunnelGroup:
         return FunnelGroup(
             region_code=code,
             region_name=region_name(code),
-            jobs=stages(job_reached, repo.JOB_STAGES, min_group, shown and shown[0]),
-            courses=stages(course_reached, repo.COURSE_STAGES, min_group, shown and shown[1]),
+            jobs=stages({}, repo.JOB_STAGES, min_group, job),
+            courses=stages({}, repo.COURSE_STAGES, min_group, course),
         )
 
-    def total(by: dict[str | None, dict[int, int]]) -> dict[int, int]:
-        out: dict[int, int] = defaultdict(int)
-        for reached in by.values():
-            for s, n in reached.items():
-                out[s] += n
-        return out
-
-    codes = sorted(c for c in set(jobs) | set(courses) if c is not None)
-
-    def regional(by: dict[str | None, dict[int, int]], names: Sequence[InteractionKind]) -> Any:
-        # Region cells are parts of the published total: no hidden cell (nor the people in no
-        # region) may be recovered by subtraction.
-        raw = [cumulative(by.get(c, {}), len(names)) for c in codes]
-        return protect(raw, cumulative(total(by), len(names)), min_group)
-
-    job_cells = regional(jobs, repo.JOB_STAGES)
-    course_cells = regional(courses, repo.COURSE_STAGES)
     return FunnelReport(
-        since=since,
-        until=until,
+        since=window.since,
+        until=window.until,
         region=region,
         occupation=occupation,
         min_group=min_group,
         # Filtered to a region, the total is that region's (not "all of Peru").
-        overall=group(region or ALL_REGIONS, total(jobs), total(courses)),
-        regions=[
-            group(c, jobs.get(c, {}), courses.get(c, {}), (job_cells[k], course_cells[k]))
-            for k, c in enumerate(codes)
-        ],
+        overall=group(region or ALL_REGIONS, job_total, course_total),
+        regions=[group(c, job_cells[c], course_cells[c]) for c in codes],
     )
+
+
+@dataclass
+class _Activity:
+    """One funnel's person-months, and each person's ubigeo."""
+
+    activity: Activity
+    ubigeo: dict[str, str | None]
+
+    @property
+    def people(self) -> dict[str, list[list[int]]]:
+        return self.activity.months
+
+
+def _activity(
+    session: Session,
+    subject: SubjectType,
+    names: Sequence[InteractionKind],
+    region: str | None,
+    occupation: str | None,
+    window: Window,
+) -> _Activity:
+    """Everyone's months in the funnel of ``subject``, under ``region``'s parent (its siblings
+    are needed to protect it, see :func:`_as_part`)."""
+    parent = region[:-2] or None if region is not None else None
+    activity = Activity(len(names))
+    ubigeo: dict[str, str | None] = {}
+    for key, code, month, stage in repo.funnel_months(
+        session, subject_type=subject, stages=names, region=parent, occupation=occupation,
+        until=window.closed,
+    ):  # fmt: skip
+        activity.add(key, month, stage)
+        ubigeo[key] = code
+    activity.freeze()
+    return _Activity(activity, ubigeo)
+
+
+def _dept(jobs: _Activity, courses: _Activity, person: str) -> str | None:
+    code = jobs.ubigeo.get(person) or courses.ubigeo.get(person)
+    return code[:2] if code else None
+
+
+def _cell(
+    activity: _Activity, people: Sequence[str], window: Window, min_group: int
+) -> tuple[list[int], list[int | None]]:
+    """The true counts of ``people`` in ``window`` and the shown ones: small counts and the
+    counts after them hidden, and so are those a neighbouring window would give away."""
+    members = [p for p in people if p in activity.people]
+    raw = activity.activity.counts(members, window)
+    shown = hide_after(
+        suppress_chain(raw, min_group), activity.activity.differs_by_few(members, window, min_group)
+    )
+    return raw, shown
+
+
+def _as_part(activity: _Activity, region: str, window: Window, min_group: int) -> list[int | None]:
+    """``region``'s counts as its parent's report would show them among its siblings (the
+    provinces of its department, the departments of Peru): a region asked for alone is no
+    less hidden than as a part, or the parent's total minus the other parts would give a hidden
+    sibling away."""
+    size = len(region)
+    siblings: dict[str, list[str]] = {}
+    for p, code in activity.ubigeo.items():
+        if code and len(code) >= size:
+            siblings.setdefault(code[:size], []).append(p)
+    everyone = list(activity.people)
+    total, total_shown = _cell(activity, everyone, window, min_group)
+    if region not in siblings:
+        return [0] * activity.activity.stages  # nobody there
+    codes = sorted(siblings)
+    pairs = [_cell(activity, siblings[c], window, min_group) for c in codes]
+    raw, shown = [r for r, _ in pairs], [x for _, x in pairs]
+    protected = protect(raw, total, min_group, shown=shown, total_shown=total_shown)
+    return protected[codes.index(region)]

@@ -238,6 +238,51 @@ def funnel_counts(
     return [(None if d is None else str(d), int(s), int(n)) for d, s, n in session.execute(stmt)]
 
 
+def _month(column: InstrumentedAttribute[datetime], dialect: str) -> ColumnElement[str]:
+    """``'YYYY-MM'`` of a UTC timestamp column (SQLite stores UTC text; PostgreSQL is told)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def funnel_months(
+    session: Session,
+    *,
+    subject_type: SubjectType,
+    stages: Sequence[InteractionKind],
+    region: str | None,
+    occupation: str | None,
+    until: datetime,
+) -> list[tuple[str, str | None, str, int]]:
+    """``(person key, ubigeo or None, 'YYYY-MM', furthest stage index)``: each person's furthest
+    stage in each calendar month (UTC) before ``until``, for the time-window rule of the
+    funnel (see :mod:`chamba.insights.windows`)."""
+    month = _month(Interaction.occurred_at, session.get_bind().dialect.name).label("month")
+    conds: list[ColumnElement[bool]] = [
+        Interaction.subject_type == subject_type,
+        Interaction.kind.in_(list(stages)),
+        Interaction.claimed.is_(False),
+        Interaction.occurred_at < until,
+    ]
+    if region is not None:
+        conds.append(Person.ubigeo.startswith(region))
+    if occupation is not None and subject_type == SubjectType.JOB:
+        conds.append(
+            Interaction.subject_id.in_(select(Job.id).where(Job.occupation_id == occupation))
+        )
+    stmt = (
+        select(Interaction.person_key, Person.ubigeo, month, func.max(_stage_rank(stages)))
+        .select_from(Interaction)
+        .outerjoin(Person, Person.id == Interaction.person_id)
+        .where(*conds)
+        .group_by(Interaction.person_key, Person.ubigeo, month)
+    )
+    return [
+        (str(k), None if u is None else str(u), str(m), int(s))
+        for k, u, m, s in session.execute(stmt)
+    ]
+
+
 @dataclass(frozen=True)
 class Completion:
     person_id: int
