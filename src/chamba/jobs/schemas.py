@@ -116,6 +116,14 @@ class WageRangeError(ValueError):
     """``wage_max`` below ``wage_min`` (a kind of its own, so a form can say so in words)."""
 
 
+def _wage_not_below_min(value: Any, info: ValidationInfo) -> Any:
+    """``wage_max`` (validated after ``wage_min``) may not be below ``wage_min``."""
+    low = info.data.get("wage_min")
+    if value is not None and low is not None and value < low:
+        raise WageRangeError(f"must be at least wage_min (S/ {low})")
+    return value
+
+
 def _hours(value: Any) -> int | None:
     return parse_int(value, low=1, high=84, what="number of hours")
 
@@ -163,13 +171,7 @@ class JobIn(BaseModel):
         default_factory=dict
     )
 
-    @field_validator("wage_max")
-    @classmethod
-    def _wage_range(cls, value: Any, info: ValidationInfo) -> Any:
-        low = info.data.get("wage_min")
-        if value is not None and low is not None and value < low:
-            raise WageRangeError(f"must be at least wage_min (S/ {low})")
-        return value
+    _wage_range = field_validator("wage_max")(_wage_not_below_min)
 
     @field_validator("expires_at")
     @classmethod
@@ -243,13 +245,7 @@ class JobCreate(BaseModel):
             )
         return value
 
-    @field_validator("wage_max")
-    @classmethod
-    def _wage_range(cls, value: Any, info: ValidationInfo) -> Any:
-        low = info.data.get("wage_min")
-        if value is not None and low is not None and value < low:
-            raise WageRangeError(f"must be at least wage_min (S/ {low})")
-        return value
+    _wage_range = field_validator("wage_max")(_wage_not_below_min)
 
     @field_validator("skills")
     @classmethod
