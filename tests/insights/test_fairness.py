@@ -145,3 +145,26 @@ def test_bands_and_areas() -> None:
 def test_bad_arguments(session: Session, kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         fairness(session, **kwargs)  # type: ignore[arg-type]
+
+
+def test_windows_are_whole_closed_months(session: Session) -> None:
+    # GIVEN the fairness world (its jobs shown on 10 June 2025), and 12 more women shown a job
+    # today
+    from datetime import UTC, datetime, timedelta
+
+    w.build_fairness(session)
+    j = w.job(session)
+    for _ in range(12):
+        w.reach(session, w.person(session, gender="female"), j.id, 0, at=datetime.now(UTC))
+    session.flush()
+    # WHEN "the last 30 days" and "the last 31 days" up to 20 June 2025 are read
+    end = datetime(2025, 6, 20, tzinfo=UTC)
+    thirty = fairness(session, as_of=w.AS_OF, since=end - timedelta(days=30), until=end)
+    thirty_one = fairness(session, as_of=w.AS_OF, since=end - timedelta(days=31), until=end)
+    # THEN they are the same months (May and June): the same report
+    assert thirty == thirty_one
+    assert (thirty.since, thirty.until) == (
+        datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC)
+    )  # fmt: skip
+    # AND the month under way is not counted: 22 exposed, not 34
+    assert fairness(session, as_of=w.AS_OF).overall.exposed == 22

@@ -130,3 +130,16 @@ def test_comparison_hidden_when_its_stratum_is_small(session: Session) -> None:
 def test_bad_arguments(session: Session, kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         impact(session, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_report_does_not_change_within_a_month(session: Session) -> None:
+    # GIVEN the impact world
+    from datetime import UTC, datetime
+
+    w.build_impact(session)
+    # WHEN it is read on 2 and on 30 June 2025
+    early = impact(session, as_of=datetime(2025, 6, 2, tzinfo=UTC))
+    late = impact(session, as_of=w.AS_OF)
+    # THEN both follow people up to 1 June: the same report
+    assert early == late
+    assert late.as_of == datetime(2025, 6, 1, tzinfo=UTC)

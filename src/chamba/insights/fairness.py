@@ -42,6 +42,7 @@ from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
 from chamba.insights.common import protect, rate, region_name, suppress_chain
 from chamba.insights.schemas import ALL_REGIONS, MIN_GROUP, FairnessReport, FairnessRow
+from chamba.insights.windows import closed_window
 
 __all__ = ["AGE_BANDS", "URBAN_PROVINCES_NOTE", "age_band", "area", "fairness"]
 
@@ -138,8 +139,9 @@ def fairness(
 
     Args:
         session: database session.
-        since: interactions at or after this moment.
-        until: interactions before this moment.
+        since: interactions at or after this moment (from the start of its month).
+        until: interactions before this moment (to the end of its month; at most, and by
+            default, the start of the current month: only closed months are counted).
         as_of: reference moment for ages (default now, UTC).
         gap_threshold: absolute gap to the overall rate that is flagged (0..1).
         min_group: smallest group or count shown (design §7).
@@ -163,6 +165,8 @@ def fairness(
     if since is not None and until is not None and since >= until:
         raise InvalidInput("since must be before until")
     when = as_of or datetime.now(UTC)
+    window = closed_window(since, until)  # whole, closed months (chamba.insights.windows)
+    since, until = window.since, window.until
     groups: dict[tuple[str, str], Counts] = defaultdict(lambda: [0, 0, 0, 0])
     total = [0, 0, 0, 0]
     for gender, birth_year, province, *counts in repo.fairness_counts(

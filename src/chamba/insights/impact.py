@@ -37,6 +37,7 @@ from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
 from chamba.insights.common import protect, rate, suppress, suppress_chain
 from chamba.insights.schemas import MIN_GROUP, CourseOutcome, ImpactReport, OutcomeGroup
+from chamba.insights.windows import closed_window, month_index, month_start
 
 __all__ = ["OBSERVATIONAL_NOTE", "impact"]
 
@@ -98,10 +99,12 @@ def impact(
         course_id: only completions of this course.
         provider_id: only completions of this provider's courses (its graduates).
         region: only people living in this ubigeo prefix.
-        since: completions at or after this moment.
-        until: completions before this moment.
+        since: completions at or after this moment (from the start of its month).
+        until: completions before this moment (to the end of its month; at most the start of
+            the month of ``as_of``).
         window_days: follow-up after completion, in days (1..730).
-        as_of: the moment of the analysis (default now, UTC); decides finished follow-ups.
+        as_of: the moment of the analysis (default now, UTC), taken back to the start of its
+            month; decides finished follow-ups.
         min_group: smallest count shown (design §7).
 
     Returns:
@@ -122,7 +125,11 @@ def impact(
         raise InvalidInput(f"window_days must be between 1 and 730, got {window_days}")
     if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
         raise InvalidInput(f"region must be a 2, 4 or 6 digit ubigeo prefix, got {region!r}")
-    when = as_of or datetime.now(UTC)
+    # Whole, closed months (chamba.insights.windows): completions in whole months, followed up
+    # to the start of the month of ``as_of``, so a report does not change within a month.
+    when = month_start(month_index(as_of or datetime.now(UTC)))
+    months = closed_window(since, until, now=when)
+    since, until = months.since, months.until
     window = timedelta(days=window_days)
     rows = repo.completions(
         session,
