@@ -4,8 +4,10 @@ wishes, English paraphrases. Lexicon-only extraction over the built-in catalogue
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tests.nlp.test_quality import SKILLS_CSV, _catalogue
 
@@ -306,7 +308,29 @@ def test_words_that_only_look_like_a_skill(
         ("also fix flat tires", "tire_repair"),
         ("maestro de obra, leo planos", "blueprint_reading"),
         ("ahora cuido a un señor mayor en las noches", "elderly_care"),
+        ("maquillo y peino para fiestas", "makeup"),
     ],
 )
 def test_more_wording_people_use(extractor: SkillExtractor, text: str, skill: str) -> None:
     assert skill in _ids(extractor, text)
+
+
+class _SameVector:
+    """Every text gets the same unit vector: every unit is as close to every skill as can be."""
+
+    model_id = "same-vector"
+    dim = 4
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.full((len(texts), self.dim), 0.5, dtype=np.float32)  # (n, dim), unit length
+
+
+def test_a_one_word_unit_gets_no_semantic_hit() -> None:
+    # GIVEN an encoder under which any unit reads as the skill
+    ex = SkillExtractor([SkillRecord("geo", "geografía", "geography")], _SameVector())
+    # WHEN a unit is one word the lexicon does not know (a place, a product)
+    # THEN it names no skill; a unit of two content words still can
+    assert ex.extract("ica y chincha", methods=("semantic",)) == []
+    assert [s.skill_id for s in ex.extract("vivo en chincha alta", methods=("semantic",))] == [
+        "geo"
+    ]

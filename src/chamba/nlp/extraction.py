@@ -8,8 +8,10 @@ Two methods, combined:
 2. **Semantic**: the text is cut into short units (clause punctuation and the words ``y``,
    ``and``, ``pero``, ``también``...), each unit is encoded and compared (cosine) with one
    matrix of skill-name vectors; the best skill of a unit is accepted when its similarity
-   reaches :data:`DEFAULT_THRESHOLD`. Lower confidence than lexicon hits. Skill vectors are
-   computed once and kept in an :class:`~chamba.nlp.encoder.EmbeddingCache`.
+   reaches :data:`DEFAULT_THRESHOLD` and the unit holds two content words or more (one word
+   the lexicon did not know is a place or a product: "Chincha", "surtidos"). Lower
+   confidence than lexicon hits. Skill vectors are computed once and kept in an
+   :class:`~chamba.nlp.encoder.EmbeddingCache`.
 
 Negation: a skill is negated (and left out unless asked for) when a negation cue (``no``,
 ``nunca``, ``sin``, ``ni``, ``tampoco``, ``not``, ``never``, ``can't``, ``without``...) stands at
@@ -617,6 +619,8 @@ class SkillExtractor:
         bucket: dict[str, Found],
         carried: bool = False,
     ) -> None:
+        if sum(not tokens[i].is_stop for i in range(unit.first, unit.last + 1)) < 2:
+            return  # one word: a name the lexicon missed is a place or a product ("Chincha")
         adjusted = row - ESCO_MARGIN * self._is_esco  # (n_skills,)
         best = int(np.argmax(adjusted))
         similarity = float(adjusted[best])
