@@ -67,18 +67,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from chamba.nlp.cues import (
-    CHANNEL_CONSTRUCTIONS,
     CHANNEL_WORDS,
-    CONSTRUCTION_SPAN,
-    DOMESTIC_SKILLS,
     GOVERNING_VERBS,
-    HOME_COOKING,
     MAX_TEXT_CHARS,
-    NARROWER,
-    PAIR_FOLLOWERS,
-    PAIR_SPAN,
-    PAIRED_CHORES,
-    RESTAURANT_WORDS,
     SHOP_SALES,
     Found,
     Unit,
@@ -100,6 +91,7 @@ from chamba.nlp.cues import (
 )
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.lexicon import Lexicon, LexiconHit
+from chamba.nlp.rules import add_found, constructions, paired_chores, refine
 from chamba.nlp.schemas import ExtractedSkill, SkillRecord
 from chamba.nlp.words import STOPWORDS, Token, tokenize, workplace_mention
 
@@ -332,7 +324,9 @@ class SkillExtractor:
                 covered = self._lexicon_pass(
                     text, tokens, units, text_lang, found[t], unit_rows if verify else None
                 )
-                self._constructions(text, tokens, units, text_lang, found[t], covered)
+                constructions(
+                    self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered
+                )
             if use_semantic:
                 carried = carried_wishes(tokens, units)
                 for u, unit in enumerate(units):
@@ -341,9 +335,9 @@ class SkillExtractor:
                     self._semantic_hit(
                         text, tokens, unit, rows[(t, u)], text_lang, found[t], u in carried
                     )
-            self._refine(tokens, text_lang, found[t])
+            refine(self.skills, self._by_id, tokens, text_lang, found[t])
             if use_lexicon:
-                self._paired_chores(tokens, text_lang, found[t], covered)
+                paired_chores(self.skills, self._by_id, tokens, text_lang, found[t], covered)
         out: list[list[ExtractedSkill]] = []
         for bucket in found:
             results = [f.result for f in bucket.values()]
@@ -351,149 +345,6 @@ class SkillExtractor:
                 results = [r for r in results if not r.negated]
             out.append(sorted(results, key=lambda r: (r.start, r.skill_id)))
         return out
-
-    def _add(self, bucket: dict[str, Found], result: ExtractedSkill, *, bare: bool = False) -> None:
-        rank = (0 if result.negated else 1, result.confidence)
-        old = bucket.get(result.skill_id)
-        if old is None or rank > old.rank:
-            bucket[result.skill_id] = Found(result, rank, bare)
-        elif not bare and old.rank == rank:
-            old.bare = False
-
-    def _constructions(
-        self,
-        text: str,
-        tokens: Sequence[Token],
-        units: Sequence[Unit],
-        lang: str,
-        bucket: dict[str, Found],
-        covered: set[int],
-    ) -> None:
-        """Skills said by a verb and a channel in one clause (:data:`CHANNEL_CONSTRUCTIONS`):
-        "vendo ropa por Facebook", "atiendo x WhatsApp", "sell them at the market"."""
-        unit_starts = [u.first for u in units]
-        carried = carried_wishes(tokens, units)
-        for verbs, channels, skill_id in CHANNEL_CONSTRUCTIONS:
-            index = self._by_id.get(skill_id)
-            if index is None or skill_id in bucket:
-                continue
-            for i, tok in enumerate(tokens):
-                if tok.key not in verbs and tok.norm not in verbs:
-                    continue
-                j = next(
-                    (
-                        j
-                        for j in range(i + 1, min(len(tokens), i + CONSTRUCTION_SPAN + 1))
-                        if tokens[j].clause == tok.clause
-                        and tokens[j].norm in channels
-                        and j not in covered  # "vendo en ferias artesanales": handicrafts
-                    ),
-                    None,
-                )
-                if j is None:
-                    continue
-                unit_index = unit_position(units, unit_starts, i)
-                unit = units[unit_index] if unit_index is not None else None
-                record = self.skills[index]
-                start, end = tok.start, tokens[j].end
-                self._add(
-                    bucket,
-                    ExtractedSkill(
-                        skill_id=record.id,
-                        label=record.label_en if lang == "en" else record.label_es,
-                        esco_uri=record.esco_uri,
-                        confidence=0.85,
-                        evidence=text[start:end],
-                        start=start,
-                        end=end,
-                        level=mentioned_level(tokens, unit, i, j),
-                        method="lexicon",
-                        negated=is_negated(tokens, unit, i)
-                        or not_claimed(tokens, unit, i)
-                        or unit_index in carried,
-                    ),
-                )
-                break
-
-    def _paired_chores(
-        self, tokens: Sequence[Token], lang: str, bucket: dict[str, Found], covered: set[int]
-    ) -> None:
-        """A chore said by a bare verb next to its partner skill (:data:`PAIRED_CHORES`):
-        "lavo y plancho" is laundry as well as ironing."""
-        for have, words, add in PAIRED_CHORES:
-            found = bucket.get(have)
-            if found is None or found.result.negated or add in bucket or add not in self._by_id:
-                continue
-            span = [
-                i for i, t in enumerate(tokens) if found.result.start <= t.start < found.result.end
-            ]
-            if not span:
-                continue
-            first, last = span[0], span[-1]
-            near = [
-                j
-                for j in range(max(0, first - PAIR_SPAN), min(len(tokens), last + PAIR_SPAN + 1))
-                if (j < first or j > last)
-                and tokens[j].norm in words
-                and tokens[j].clause == tokens[first].clause
-                and j not in covered
-                and self._bare_verb(tokens, j, first)
-            ]
-            if not near:
-                continue
-            tok = tokens[near[0]]
-            record = self.skills[self._by_id[add]]
-            self._add(
-                bucket,
-                ExtractedSkill(
-                    skill_id=record.id,
-                    label=record.label_en if lang == "en" else record.label_es,
-                    esco_uri=record.esco_uri,
-                    confidence=0.85,
-                    evidence=tok.text,
-                    start=tok.start,
-                    end=tok.end,
-                    level=found.result.level,
-                    method="lexicon",
-                    negated=False,
-                ),
-            )
-
-    @staticmethod
-    def _bare_verb(tokens: Sequence[Token], j: int, partner: int) -> bool:
-        """Token ``j`` takes no object of its own: the clause ends, or a conjunction, its
-        partner or "ropa" follows ("lavo y plancho", not "lavo carros y plancho")."""
-        nxt = j + 1
-        return (
-            nxt >= len(tokens)
-            or nxt == partner
-            or tokens[nxt].clause != tokens[j].clause
-            or tokens[nxt].norm in PAIR_FOLLOWERS
-        )
-
-    def _refine(self, tokens: Sequence[Token], lang: str, bucket: dict[str, Found]) -> None:
-        """Broad skills read from a bare word give way to narrower ones (:data:`NARROWER`);
-        bare cooking among domestic work is home cooking (:data:`HOME_COOKING`)."""
-        claimed = {sid for sid, f in bucket.items() if not f.result.negated}
-        for broad, narrower in NARROWER.items():
-            found = bucket.get(broad)
-            if found is not None and found.bare and claimed & narrower:
-                del bucket[broad]
-        cuisine, home = HOME_COOKING
-        found = bucket.get(cuisine)
-        if (
-            found is not None
-            and found.bare
-            and home in self._by_id
-            and home not in bucket
-            and claimed & DOMESTIC_SKILLS
-            and not any(t.norm in RESTAURANT_WORDS for t in tokens)
-        ):
-            record = self.skills[self._by_id[home]]
-            del bucket[cuisine]
-            label = record.label_en if lang == "en" else record.label_es
-            update = {"skill_id": home, "label": label, "esco_uri": record.esco_uri}
-            bucket[home] = Found(found.result.model_copy(update=update), found.rank, True)
 
     def _lexicon_pass(
         self,
@@ -591,7 +442,7 @@ class SkillExtractor:
                     confidence -= 0.1
                 if hit.length == 1 and len(tokens[hit.first].norm) > 3:
                     confidence -= 0.03
-                self._add(
+                add_found(
                     bucket,
                     ExtractedSkill(
                         skill_id=record.id,
@@ -629,7 +480,7 @@ class SkillExtractor:
         record = self.skills[best]
         span = (1.0 - self.threshold) or 1.0
         confidence = min(0.8, 0.5 + 0.3 * (similarity - self.threshold) / span)
-        self._add(
+        add_found(
             bucket,
             ExtractedSkill(
                 skill_id=record.id,
