@@ -120,6 +120,17 @@ def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtrac
     assert recall >= 0.825, f"precision {precision:.3f} recall {recall:.3f}"
 
 
+def test_quality_on_blind_text(catalogue_extractor: SkillExtractor) -> None:
+    # blind_test (120 texts written by a helper who never saw the extractor, never tuned on),
+    # measured when written: precision 0.802, recall 0.755 (0.792 / 0.755 before the blind_dev
+    # work, which lifted blind_dev from 0.815 / 0.797 to 0.915 / 0.895). Below the goal of
+    # P >= 0.85, R >= 0.80: the fixes found on blind_dev barely carry over. The gates sit
+    # ~0.02 below the measured scores, so the set keeps what was reached.
+    precision, recall = _test_split_scores(catalogue_extractor, "blind_test")
+    assert precision >= 0.78, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.735, f"precision {precision:.3f} recall {recall:.3f}"
+
+
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:
     rows = [r for r in _rows() if r.get("negated")]
     predicted = catalogue_extractor.extract_many([r["text"] for r in rows])
