@@ -3,7 +3,9 @@
 * a job posted through one server is matched by the other, and jobs imported by
   ``chamba import`` while both run enter both servers' indexes (no restart);
 * ``--workers N`` runs N worker processes;
-* every write a server acknowledged is in the database after ``kill -9`` under load.
+* every write a server acknowledged is in the database after ``kill -9`` under load;
+* with one Kafka broker and ``chamba worker`` relaying to it, a job posted through one server
+  is matched by the other (index sync by events, as between machines).
 
 Each test runs on SQLite and on a real PostgreSQL (``pgserver``), like the rest of the suite.
 """
@@ -280,3 +282,69 @@ def test_every_acknowledged_write_survives_kill_9_under_load(demo_env: Any) -> N
         stored = set(session.scalars(select(Job.id).where(Job.id.in_(acknowledged))))
     engine.dispose()
     assert stored == set(acknowledged)
+
+
+def test_with_a_broker_a_job_posted_through_one_server_is_matched_by_the_other(
+    demo_env: Any,
+) -> None:
+    from tests.support.kafka_broker import KafkaBroker
+
+    env, url = demo_env
+    ubigeo, skills = _seeker_profile(url)
+    # GIVEN one Kafka broker, `chamba worker` relaying the outbox to it, and two servers on one
+    # database that follow it (each its own consumer group: no outbox follower with Kafka)
+    with KafkaBroker() as broker:
+        kenv = {
+            **env,
+            "CHAMBA_KAFKA_BOOTSTRAP": broker.bootstrap_servers,
+            "CHAMBA_KAFKA_TOPIC_PREFIX": f"serve-{broker.port}",
+            "CHAMBA_JOB_POSTINGS_PER_DAY": "100000",
+        }
+        log = Path(env["CHAMBA_DATA_DIR"]) / f"worker-{broker.port}.log"
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "chamba", "worker"], env=kenv, stdout=log.open("w"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        a, b = Server(kenv, "--workers", "1"), Server(kenv, "--workers", "1")
+        try:
+            a.wait_ready()
+            b.wait_ready()
+            employer_a, seeker_b = a.login(EMPLOYER), b.login(SEEKER)
+            _matched(b, seeker_b, 0)  # B has its indexes loaded
+            job = {
+                "title": "Ayudante para la prueba con broker", "description": "Trabajo de prueba.",
+                "location": {"ubigeo": ubigeo}, "hours_per_week": 20,
+                "skills": [{"id": s} for s in skills[:5]],
+            }  # fmt: skip
+
+            def post() -> int:
+                posted = httpx.post(f"{a.url}/api/v1/jobs", json=job, headers=employer_a,
+                                    timeout=60)  # fmt: skip
+                assert posted.status_code == 201, posted.text
+                return int(posted.json()["id"])
+
+            # (A replica's consumer starts from the newest message once it has joined its
+            # group, ~5 s on this broker: probe until B follows the topic at all.)
+            probes: list[int] = []
+
+            def b_follows() -> bool:
+                probes.append(post())
+                time.sleep(1.0)
+                return any(_matched(b, seeker_b, p) for p in probes[-3:])
+
+            _eventually(b_follows, "B consumes the broker's job events")
+            # WHEN the employer posts through A a job that suits the demo seeker
+            job_id = post()
+            # THEN B matches it, carried by the broker, without a restart
+            _eventually(lambda: _matched(b, seeker_b, job_id), "B matches the job posted via A")
+            assert worker.poll() is None, log.read_text()[-2000:]
+        finally:
+            a.stop()
+            b.stop()
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGINT)
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait(10)

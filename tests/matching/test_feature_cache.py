@@ -380,6 +380,7 @@ def test_job_table_overlap_equals_the_sql_overlap(world: World) -> None:
 def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
+    from chamba.matching.context import WORD_DF_MAX_AGE_S
     from chamba.matching.deps import load_match_indexes
 
     with Session(db) as s:
@@ -396,4 +397,8 @@ def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_pat
     assert table is not None
     assert len(table) == 1
     assert dirty == {}
+    # AND so are the open jobs' word statistics and skill rarity (at 100,000 jobs the first
+    # visitor waited seconds for them)
+    assert store.cache.words(WORD_DF_MAX_AGE_S) is not None
+    assert store.cache.rarity() is not None
     uninstall_upkeep(state.index_upkeep)

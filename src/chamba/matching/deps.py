@@ -54,9 +54,13 @@ def load_match_indexes(app: FastAPI | Any, session: Session) -> MatchIndexes:
     with _LOAD_LOCK:
         if store.indexes is None:
             indexes = store.load_or_build(session)
-            # Read every open job's filter columns and skills now (the warm-up thread does
-            # this at start), not in the first visitor's request: ~1 min at 300,000 jobs.
-            FeatureContext(session, indexes).job_table()
+            # Read every open job's filter columns and skills, word statistics and skill
+            # rarity now (the warm-up thread does this at start), not in the first visitor's
+            # request: ~1 min at 300,000 jobs; the words alone ~5 s at 100,000.
+            ctx = FeatureContext(session, indexes)
+            ctx.job_table()
+            ctx.corpus()
+            ctx.rarity(())
         else:
             indexes = store.indexes
         if getattr(app.state, "index_upkeep", None) is None:
