@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 from tests.matching.index_support import BACKENDS, db, pg_module_url
@@ -93,6 +94,32 @@ def test_persist_and_reload_in_a_new_store(db: Engine, tmp_path: Path) -> None:
     assert again.versions("jobs") == store.versions("jobs")
     assert ids["weld"] in after[0].tolist()
     assert (tmp_path / "data" / "index" / model_folder("hash-a") / "manifest.json").is_file()
+
+
+def test_an_index_loaded_as_another_kind_is_saved_as_that_kind_on_close(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chamba.matching import index as index_module
+    from chamba.matching.index import saved_header
+
+    # GIVEN indexes saved exact (flat), below the size where the store goes approximate
+    seed(db)
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
+    with Session(db) as s:
+        store.load_or_build(s)
+    store.close()
+    folder = tmp_path / "data" / "index" / model_folder("hash-a")
+    assert saved_header(folder / "jobs.npz")["kind"] == "flat"
+    # WHEN they have grown past ANN_THRESHOLD and a new process loads them (as IVF)
+    monkeypatch.setattr(index_module, "ANN_THRESHOLD", 1)
+    again = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
+    with Session(db) as s:
+        assert again.load_or_build(s).jobs.kind == "ivf"  # type: ignore[attr-defined]
+    again.close()
+    # THEN closing saved them as IVF: the next start does not convert (train) them again (two
+    # minutes per worker at the 100,000 demo)
+    assert saved_header(folder / "jobs.npz")["kind"] == "ivf"
+    assert saved_header(folder / "people.npz")["kind"] == "ivf"
 
 
 def test_reconcile_picks_up_direct_database_changes(db: Engine, tmp_path: Path) -> None:

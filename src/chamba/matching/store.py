@@ -177,6 +177,8 @@ class IndexStore:
         with self.lock:
             manifest = self._read_manifest()
             built: dict[Kind, VectorIndex] = {}
+            converted = False  # an index loaded as another kind than saved (e.g. grown past
+            # ANN_THRESHOLD): saved again on close, so the next start reads it as it is now
             for kind in KINDS:
                 index: AnyIndex | None = None
                 versions: dict[int, str] = {}
@@ -197,7 +199,9 @@ class IndexStore:
                         log.warning("ignoring corrupt %s index: %s", kind, exc)
                         index = None
                 if index is not None and manifest is not None:
-                    saved = manifest.get("kinds", {}).get(kind, {}).get("versions", {})
+                    entry = manifest.get("kinds", {}).get(kind, {})
+                    converted |= entry.get("index", index.kind) != index.kind
+                    saved = entry.get("versions", {})
                     # Ids without a saved version get "" and are re-embedded by reconcile.
                     versions = {i: saved.get(str(i), "") for i in index.ids().tolist()}
                 built[kind] = index if index is not None else self._empty()
@@ -210,7 +214,7 @@ class IndexStore:
                 courses=built["courses"],
                 cache=self.cache,
             )
-            self.dirty = False
+            self.dirty = converted
             return manifest is not None
 
     def load_or_build(self, session: Session) -> MatchIndexes:
