@@ -221,10 +221,14 @@ def http_bench(env: dict[str, str], port: int, connections: list[int], seconds: 
 
 
 def _server_rss(pid: int) -> float | None:
+    """RSS (MiB) of ``chamba serve``: the supervisor and its worker processes together (each
+    worker holds its own indexes and caches)."""
     try:
         import psutil
 
-        rss: float = psutil.Process(pid).memory_info().rss / 2**20
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+        rss: float = sum(p.memory_info().rss for p in procs) / 2**20
         return round(rss, 1)
     except Exception:
         return None
