@@ -79,6 +79,7 @@ class FeatureContext:
     person_skills: dict[int, set[str]] = field(default_factory=dict)
     cache: FeatureCache | None = None
     job_versions: dict[int, str] = field(default_factory=dict)
+    _table: JobTable | None = None
 
     def __post_init__(self) -> None:
         if self.cache is None and self.indexes is not None:
@@ -97,6 +98,8 @@ class FeatureContext:
     def job_table(self) -> JobTable | None:
         """Every open job's filter columns from the cache (stale rows re-read first); ``None``
         without a cache (then :func:`~chamba.matching.filters.filter_jobs` runs SQL)."""
+        if self._table is not None:  # one table for the whole request
+            return self._table
         cache = self.shared_cache()
         if cache is None:
             return None
@@ -110,7 +113,21 @@ class FeatureContext:
             cache.put_job_table(base, table, generation, dirty)
         else:
             table = base
+        self._table = table
         return table
+
+    def table_rarity(self, table: JobTable) -> FloatArray:
+        """:meth:`rarity` of every skill code over ``table``'s jobs (the open jobs), as the
+        table's skill codes index it; kept with the table in the cache. (n_codes,)"""
+        cache = self.cache
+        found = cache.rarity_of(table) if cache is not None else None
+        if found is None:
+            df, n_open = table.skill_df()
+            idf = np.array([math.log((n_open + 1) / (int(d) + 1)) + 1.0 for d in df.tolist()])
+            found = idf**RARITY_POWER
+            if cache is not None:
+                cache.put_rarity_of(table, found)
+        return found
 
     def job_rows(self, job_ids: Sequence[int]) -> list[Job]:
         """:class:`JobRow` of each job in ``job_ids`` that exists, in that order: from the cache

@@ -70,6 +70,7 @@ class FeatureCache:
         self._words: tuple[float, Any] | None = None  # (monotonic time stored, table)
         self._courses: dict[Hashable, tuple[Any, ...]] = {}
         self._table: Any = None
+        self._table_rarity: tuple[Any, Any] | None = None  # (table, its rarity array)
         self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
         self.hits = 0
         self.misses = 0
@@ -102,6 +103,16 @@ class FeatureCache:
         ``{job_id: generation of the invalidation}``) to re-read before use."""
         with self._lock:
             return self._table, dict(self._dirty)
+
+    def rarity_of(self, table: Any) -> Any:
+        """The rarity array stored for ``table`` (``None`` when none was, or for another)."""
+        entry = self._table_rarity
+        return entry[1] if entry is not None and entry[0] is table else None
+
+    def put_rarity_of(self, table: Any, rarity: Any) -> None:
+        """Keep ``rarity``, computed from ``table`` alone (so it never goes stale with it)."""
+        with self._lock:
+            self._table_rarity = (table, rarity)
 
     def words(self, max_age_s: float) -> Any:
         """The word document-frequency table stored less than ``max_age_s`` ago, else None.
@@ -206,6 +217,7 @@ class FeatureCache:
             self._words = None
             self._courses = {}
             self._table = None
+            self._table_rarity = None
             self._dirty = {}
 
     def __len__(self) -> int:

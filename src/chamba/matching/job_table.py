@@ -1,5 +1,7 @@
-"""Every open job's filter columns in numpy (expiry, hours, wage, place, remote, skills), kept
-in memory and refreshed from the jobs table, so the hard job filters run without SQL."""
+"""Every open job's filter and feature columns in numpy (expiry, hours, wage, place, remote,
+schedule, education, freshness, occupation, skills with their requirement and importance), kept
+in memory and refreshed from the jobs table, so the hard job filters and the job-side features
+of a ranking run without SQL and without a Python loop over the candidates."""
 
 from __future__ import annotations
 
@@ -8,14 +10,14 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.matching.features import education_rank, slot_mask
 from chamba.matching.filters import (
     Filtered,
     FloatArray,
@@ -26,6 +28,7 @@ from chamba.matching.filters import (
     keep_within_coords,
     place_coord,
 )
+from chamba.matching.repository import open_job_columns, open_job_skills
 
 _SKILL_CODES: dict[str, int] = {}
 """Skill id -> small integer, for the job table's skill arrays (append-only, per process)."""
@@ -41,11 +44,63 @@ def skill_code(skill_id: str) -> int:
     return code
 
 
+def known_skill_codes(skill_ids: Collection[str]) -> npt.NDArray[np.int32]:
+    """The codes of those of ``skill_ids`` that have one (a skill never seen has none)."""
+    codes = [_SKILL_CODES[s] for s in skill_ids if s in _SKILL_CODES]
+    return np.array(codes, dtype=np.int32)
+
+
+_OCCUPATION_CODES: dict[str, int] = {}
+"""Occupation id -> small integer (> 0; 0 is "none"), append-only, per process."""
+
+
+def occupation_code(occupation_id: str | None) -> int:
+    """The process-wide integer code of an occupation id; 0 for none."""
+    if not occupation_id:
+        return 0
+    code = _OCCUPATION_CODES.get(occupation_id)
+    if code is None:
+        with _SKILL_CODES_LOCK:
+            code = _OCCUPATION_CODES.setdefault(occupation_id, len(_OCCUPATION_CODES) + 1)
+    return code
+
+
+def known_occupation_codes(occupation_ids: Collection[str]) -> npt.NDArray[np.int64]:
+    """The codes of those of ``occupation_ids`` that have one."""
+    codes = [_OCCUPATION_CODES[o] for o in occupation_ids if o in _OCCUPATION_CODES]
+    return np.array(codes, dtype=np.int64)
+
+
 _NO_EXPIRY: Final = np.iinfo(np.int64).max
+NO_POSTED: Final = np.iinfo(np.int64).min
+"""``posted`` of a job without a posting time (its freshness counts 30 days, as for rows)."""
+_NO_POSTED: Final = NO_POSTED
+_ROWS: Final = (
+    "ids", "expires", "hours", "top_wage", "remote", "dept", "placed", "lat", "lon", "wage",
+    "slots", "n_slots", "edu", "posted", "openings", "occupation",
+)  # fmt: skip
+"""The columns with one value per job (``n_skills`` apart)."""
+_RAGGED: Final = ("skills", "essential", "importance")
+"""The columns with one value per (job, skill), job after job."""
+
+
+def _top_wage(lo: Decimal | None, hi: Decimal | None) -> float:
+    """``coalesce(wage_max, wage_min)``: what the wage floor is compared with."""
+    top = hi if hi is not None else lo
+    return float(top) if top is not None else np.nan
+
+
+def _mid_wage(lo: Decimal | None, hi: Decimal | None) -> float:
+    """The midpoint of the wage range, as :func:`~chamba.matching.features` computes it."""
+    if lo is None and hi is None:
+        return np.nan
+    lo_f = float(lo if lo is not None else hi or 0)
+    hi_f = float(hi if hi is not None else lo or 0)
+    return (lo_f + hi_f) / 2
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _micros(moment: datetime) -> int:
+def micros(moment: datetime) -> int:
     """Whole microseconds since the epoch (exact, unlike a float timestamp)."""
     delta = moment.astimezone(UTC) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
@@ -53,11 +108,14 @@ def _micros(moment: datetime) -> int:
 
 @dataclass(frozen=True)
 class JobTable:
-    """The columns of every open job that :class:`JobFilter` reads, as arrays ordered by id.
+    """The columns of every open job that :class:`JobFilter` and the job-side features read,
+    as arrays ordered by id.
 
     :func:`filter_jobs` given a table applies the same rules in numpy that it otherwise sends
-    to SQL, with the same result. A :class:`~chamba.matching.feature_cache.FeatureCache` keeps
-    one per process and patches the rows of the jobs that changed (:meth:`patched`).
+    to SQL, with the same result; :func:`~chamba.matching.features.table_job_features` reads
+    the same values :func:`~chamba.matching.features.job_features` reads from rows. A
+    :class:`~chamba.matching.feature_cache.FeatureCache` keeps one per process and patches the
+    rows of the jobs that changed (:meth:`patched`).
     """
 
     ids: IdArray  # (n,) ascending
@@ -69,19 +127,43 @@ class JobTable:
     placed: npt.NDArray[np.bool_]  # (n,) the ubigeo is not NULL
     lat: FloatArray  # (n,)
     lon: FloatArray  # (n,)
+    wage: FloatArray  # (n,) midpoint of the wage range (one end when only one); NaN when none
+    slots: npt.NDArray[np.int64]  # (n,) weekly time slots as a mask (features.slot_mask)
+    n_slots: FloatArray  # (n,) how many slots the mask holds
+    edu: npt.NDArray[np.int64]  # (n,) education rank required; -1 none
+    posted: npt.NDArray[np.int64]  # (n,) µs since the epoch; _NO_POSTED when unknown
+    openings: npt.NDArray[np.int64]  # (n,) at least 1
+    occupation: npt.NDArray[np.int64]  # (n,) occupation_code; 0 none
     n_skills: npt.NDArray[np.int64]  # (n,) how many skills each job lists
     skills: npt.NDArray[np.int32]  # (sum n_skills,) their codes (skill_code), job after job
+    essential: npt.NDArray[np.bool_]  # (sum n_skills,) the skill is essential
+    importance: FloatArray  # (sum n_skills,) its importance (0 or more; 1 when unknown)
 
     def __len__(self) -> int:
         return int(self.ids.size)
+
+    def rows_of(self, job_ids: IdArray) -> npt.NDArray[np.intp] | None:
+        """Row positions of ``job_ids`` (each must be in the table), else ``None``."""
+        pos = np.searchsorted(self.ids, job_ids)
+        pos = np.minimum(pos, max(len(self) - 1, 0))
+        if len(self) == 0 or not np.array_equal(self.ids[pos], job_ids):
+            return None
+        return pos.astype(np.intp)
+
+    def skill_starts(self) -> npt.NDArray[np.int64]:
+        """Where each job's skills start in :attr:`skills`. (n,)"""
+        return np.cumsum(self.n_skills) - self.n_skills
+
+    def skill_df(self) -> tuple[npt.NDArray[np.int64], int]:
+        """``(df, n)``: over the jobs of the table, how many list each skill code, and ``n``."""
+        return np.bincount(self.skills, minlength=len(_SKILL_CODES)), len(self)
 
     def overlap_top(self, held: Collection[str], allowed: IdArray, k: int) -> list[int]:
         """Top-``k`` of ``allowed`` by how many of ``held`` skills each job lists (ties by id):
         what :func:`chamba.matching.retrieval.overlap_top` computes in SQL with weight 1."""
         if not held or allowed.size == 0 or self.skills.size == 0:
             return []
-        codes = [_SKILL_CODES[s] for s in held if s in _SKILL_CODES]
-        hit = np.isin(self.skills, np.array(codes, dtype=np.int32))  # (sum n_skills,)
+        hit = np.isin(self.skills, known_skill_codes(held))  # (sum n_skills,)
         owner = np.repeat(np.arange(len(self)), self.n_skills)
         counts = np.bincount(owner[hit], minlength=len(self)).astype(np.float64)  # (n,)
         keep = (counts > 0) & np.isin(self.ids, allowed)
@@ -92,50 +174,49 @@ class JobTable:
 
     @classmethod
     def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
-        """Every open job (or the open ones among ``ids``): one query (per 5,000 ids)."""
-        cols = (
-            Job.id, Job.expires_at, Job.hours_per_week, func.coalesce(Job.wage_max, Job.wage_min),
-            Job.remote, Job.ubigeo,
-        )  # fmt: skip
-        base = select(*cols).where(Job.status == JobStatus.OPEN)
-        if ids is None:
-            rows = list(session.execute(base.order_by(Job.id)))
-        else:
-            wanted = sorted({int(i) for i in ids})
-            rows = []
-            for start in range(0, len(wanted), 5000):
-                chunk = wanted[start : start + 5000]
-                rows.extend(session.execute(base.where(Job.id.in_(chunk)).order_by(Job.id)))
-        places = [r[5] for r in rows]
+        """Every open job (or the open ones among ``ids``): two queries (per 5,000 ids)."""
+        rows = open_job_columns(session, ids)
+        skills = open_job_skills(session, ids)
+        places = [r.ubigeo for r in rows]
         lat, lon = coords(places)
-        by_job: dict[int, list[str]] = {int(r[0]): [] for r in rows}
-        link = select(JobSkill.job_id, JobSkill.skill_id).join(Job, Job.id == JobSkill.job_id)
-        link = link.where(Job.status == JobStatus.OPEN)
-        if ids is None:
-            pairs = list(session.execute(link))
-        else:
-            pairs = []
-            for start in range(0, len(wanted), 5000):
-                chunk = wanted[start : start + 5000]
-                pairs.extend(session.execute(link.where(JobSkill.job_id.in_(chunk))))
-        for job_id, skill_id in pairs:
+        by_job: dict[int, list[tuple[str, bool, float]]] = {int(r.id): [] for r in rows}
+        for job_id, skill_id, essential, importance in skills:
             if job_id in by_job:
-                by_job[job_id].append(skill_id)
-        flat = [skill_code(sid) for r in rows for sid in sorted(by_job[int(r[0])])]
+                imp = float(importance) if importance is not None else 1.0
+                by_job[job_id].append((skill_id, bool(essential), max(imp, 0.0)))
+        listed = []
+        for r in rows:  # as load_job_skills orders them: essential first, then by importance
+            listed.extend(sorted(by_job[int(r.id)], key=lambda s: (not s[1], -s[2], s[0])))
+        slots = [slot_mask(r.schedule) for r in rows]
         return cls(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
+            ids=np.array([r.id for r in rows], dtype=np.int64),
             expires=np.array(
-                [_micros(r[1]) if r[1] is not None else _NO_EXPIRY for r in rows], dtype=np.int64
+                [micros(r.expires_at) if r.expires_at is not None else _NO_EXPIRY for r in rows],
+                dtype=np.int64,
             ),
-            hours=np.array([float(r[2]) if r[2] is not None else np.nan for r in rows]),
-            top_wage=np.array([float(r[3]) if r[3] is not None else np.nan for r in rows]),
-            remote=np.array([-1 if r[4] is None else int(bool(r[4])) for r in rows], np.int8),
+            hours=np.array(
+                [float(r.hours_per_week) if r.hours_per_week is not None else np.nan for r in rows]
+            ),
+            top_wage=np.array([_top_wage(r.wage_min, r.wage_max) for r in rows]),
+            remote=np.array([-1 if r.remote is None else int(bool(r.remote)) for r in rows], "i1"),
             dept=np.array([p[:2] if p is not None else "" for p in places], dtype="<U2"),
             placed=np.array([p is not None for p in places], dtype=bool),
             lat=lat,
             lon=lon,
-            n_skills=np.array([len(by_job[int(r[0])]) for r in rows], dtype=np.int64),
-            skills=np.array(flat, dtype=np.int32),
+            wage=np.array([_mid_wage(r.wage_min, r.wage_max) for r in rows]),
+            slots=np.array(slots, dtype=np.int64),
+            n_slots=np.array([m.bit_count() for m in slots], dtype=np.float64),
+            edu=np.array([education_rank(r.education_required) for r in rows], dtype=np.int64),
+            posted=np.array(
+                [micros(r.posted_at) if r.posted_at is not None else _NO_POSTED for r in rows],
+                dtype=np.int64,
+            ),
+            openings=np.array([max(1, r.openings or 1) for r in rows], dtype=np.int64),
+            occupation=np.array([occupation_code(r.occupation_id) for r in rows], dtype=np.int64),
+            n_skills=np.array([len(by_job[int(r.id)]) for r in rows], dtype=np.int64),
+            skills=np.array([skill_code(t[0]) for t in listed], dtype=np.int32),
+            essential=np.array([t[1] for t in listed], dtype=bool),
+            importance=np.array([t[2] for t in listed], dtype=np.float64),
         )
 
     def patched(self, changed: Iterable[int], fresh: JobTable) -> JobTable:
@@ -149,19 +230,17 @@ class JobTable:
             (np.cumsum(self.n_skills) - self.n_skills)[keep],
             np.cumsum(fresh.n_skills) - fresh.n_skills + self.skills.size,
         ])  # fmt: skip
-        pool = np.concatenate([self.skills, fresh.skills])
         lengths, first = n_skills[order], starts[order]
         total = int(lengths.sum())
         offsets = np.cumsum(lengths) - lengths
         take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
-        skills = pool[take]
-        names = (
-            "ids", "expires", "hours", "top_wage", "remote", "dept", "placed", "lat", "lon",
-        )  # fmt: skip
-        columns = {
-            n: np.concatenate([getattr(self, n)[keep], getattr(fresh, n)])[order] for n in names
+        ragged = {
+            n: np.concatenate([getattr(self, n), getattr(fresh, n)])[take] for n in _RAGGED
         }
-        return JobTable(**columns, n_skills=n_skills[order], skills=skills)
+        columns = {
+            n: np.concatenate([getattr(self, n)[keep], getattr(fresh, n)])[order] for n in _ROWS
+        }
+        return JobTable(**columns, n_skills=n_skills[order], **ragged)
 
     def filter(
         self, flt: JobFilter, *, dismissed: Collection[int] = (),
@@ -178,7 +257,7 @@ class JobTable:
         if among is not None:
             keep &= np.isin(self.ids, np.fromiter(among, dtype=np.int64))
         if not flt.include_expired:
-            keep &= self.expires > _micros(flt.now)
+            keep &= self.expires > micros(flt.now)
         if flt.max_hours is not None:
             keep &= np.isnan(self.hours) | (self.hours <= flt.max_hours)
         if flt.wage_floor is not None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.courses.models import CourseSkill
-from chamba.jobs.models import Job, JobSkill
+from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.people.models import PersonSkill
 from chamba.vocab import EducationLevel, Requirement
 
@@ -121,3 +121,58 @@ class JobRow:
 
 
 JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
+
+
+# ---------------------------------------------------------------------- the job table
+
+
+@dataclass(frozen=True, slots=True)
+class OpenJobColumns:
+    """What the job table (:class:`~chamba.matching.job_table.JobTable`) keeps of an open job."""
+
+    id: int
+    expires_at: datetime | None
+    hours_per_week: int | None
+    wage_min: Decimal | None
+    wage_max: Decimal | None
+    remote: bool | None
+    ubigeo: str | None
+    schedule: list[str] | None
+    education_required: EducationLevel | None
+    posted_at: datetime | None
+    openings: int | None
+    occupation_id: str | None
+
+
+_OPEN_JOB_COLUMNS: Final = tuple(getattr(Job, name) for name in OpenJobColumns.__slots__)
+
+
+def open_job_columns(session: Session, ids: Sequence[int] | None = None) -> list[OpenJobColumns]:
+    """The table columns of every open job (or of the open ones among ``ids``), by id."""
+    base = select(*_OPEN_JOB_COLUMNS).where(Job.status == JobStatus.OPEN).order_by(Job.id)
+    if ids is None:
+        return [OpenJobColumns(*r) for r in session.execute(base)]
+    rows: list[OpenJobColumns] = []
+    for chunk in chunks(sorted({int(i) for i in ids})):
+        rows.extend(OpenJobColumns(*r) for r in session.execute(base.where(Job.id.in_(chunk))))
+    rows.sort(key=lambda r: r.id)
+    return rows
+
+
+def open_job_skills(
+    session: Session, ids: Sequence[int] | None = None
+) -> list[tuple[int, str, bool, float | None]]:
+    """``(job_id, skill_id, essential, importance)`` of every skill of every open job (or of the
+    open ones among ``ids``)."""
+    essential = (JobSkill.requirement == Requirement.ESSENTIAL).label("essential")
+    link = (
+        select(JobSkill.job_id, JobSkill.skill_id, essential, JobSkill.importance)
+        .join(Job, Job.id == JobSkill.job_id)
+        .where(Job.status == JobStatus.OPEN)
+    )
+    if ids is None:
+        return [tuple(r) for r in session.execute(link)]
+    out: list[tuple[int, str, bool, float | None]] = []
+    for chunk in chunks(sorted({int(i) for i in ids})):
+        out.extend(tuple(r) for r in session.execute(link.where(JobSkill.job_id.in_(chunk))))
+    return out

@@ -78,6 +78,7 @@ from chamba.matching.retrieval import (
 )
 from chamba.matching.schemas import MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
+from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
 from chamba.search import DocTerms, doc_terms, lexical_scores, terms
 from chamba.vocab import Requirement
@@ -191,9 +192,21 @@ def rank_jobs(
         return JobRanking([], empty, np.zeros(0), np.zeros(0, dtype=np.intp), 0, hints)
     ids = job_candidates(ctx, person, filtered, k)
     jobs = ctx.job_rows(ids)  # JobRow: what ranking reads, no ORM instances
-    X = job_features(ctx, person, jobs)  # (n, n_features)
+    X = _features(ctx, person, jobs)  # (n, n_features)
     scores, order = score_items(scorer, X, jobs)
     return JobRanking(jobs, X, scores, order, len(filtered), hints)
+
+
+def _features(ctx: FeatureContext, person: Person, jobs: list[Job]) -> FloatArray:
+    """:func:`job_features` of the candidates: from the job table's columns when the process
+    keeps one and holds every candidate (the same values, see
+    :mod:`chamba.matching.table_features`), else from the rows."""
+    table = ctx.job_table()
+    if table is not None and jobs:
+        rows = table.rows_of(np.array([j.id for j in jobs], dtype=np.int64))
+        if rows is not None:
+            return table_job_features(ctx, person, table, rows, jobs, ctx.table_rarity(table))
+    return job_features(ctx, person, jobs)
 
 
 def jobs_for_person(

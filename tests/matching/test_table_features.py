@@ -1,0 +1,90 @@
+"""The job features read from the job table are the features read from the rows, exactly."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from chamba.jobs.models import Job
+from chamba.matching.context import FeatureContext
+from chamba.matching.features import job_features
+from chamba.matching.job_table import JobTable
+from chamba.matching.table_features import table_job_features
+from chamba.people.models import Device, Person
+from chamba.taxonomy.models import Occupation
+from chamba.vocab import TIME_SLOTS, EducationLevel
+
+from .conftest import AREQUIPA, LIMA, LURIN, NOW, SAN_BORJA, SKILLS, World
+
+PLACES = (LIMA, SAN_BORJA, LURIN, AREQUIPA, "15", "1501", None)
+LEVELS = (None, *EducationLevel)
+
+
+def _varied_world(session: Session, world: World, seed: int) -> tuple[list[Job], list[Person]]:
+    """Jobs and people drawn at random over every value a feature reads (unknowns included)."""
+    rng = random.Random(seed)
+    for oid in ("tt_welder", "tt_cook"):
+        session.add(Occupation(id=oid, label_es=oid, label_en=oid))
+    session.flush()
+    skills = list(SKILLS)
+    jobs = []
+    for _ in range(40):
+        lo = rng.choice((None, Decimal("900"), Decimal("1500.50")))
+        hi = rng.choice((None, Decimal("2000") if lo is not None else Decimal("1300")))
+        picked = rng.sample(skills, rng.randint(0, 5))
+        jobs.append(
+            world.job(
+                {s: (rng.random() < 0.5, rng.choice((0.0, 0.3, 0.8, 1.0))) for s in picked},
+                title=rng.choice(("Soldador", "Cocinera de menú", "Vendedor")),
+                description=rng.choice(("Taller en Lima", "Se busca con experiencia", "")),
+                ubigeo=rng.choice(PLACES), remote=rng.random() < 0.2,
+                hours_per_week=rng.choice((None, 20, 40, 48)), wage_min=lo, wage_max=hi,
+                schedule=rng.sample(TIME_SLOTS, rng.randint(0, 6)),
+                education_required=rng.choice(LEVELS),
+                occupation_id=rng.choice((None, "tt_welder", "tt_cook")),
+                openings=rng.randint(1, 3), posted_at=NOW - timedelta(hours=rng.randint(-5, 900)),
+            )  # fmt: skip
+        )
+    people: list[Person] = []
+    for _ in range(12):
+        person = world.person(
+            rng.sample(skills, rng.randint(0, 4)),
+            ubigeo=rng.choice(PLACES), availability_hours=rng.choice((None, 0, 20, 48)),
+            expected_wage=rng.choice((None, Decimal("0"), Decimal("1200"))),
+            availability_slots=rng.sample(TIME_SLOTS, rng.randint(0, 8)),
+            has_internet=rng.random() < 0.5, device=rng.choice((Device.PHONE, Device.NONE)),
+            education_level=rng.choice(LEVELS), interests=rng.sample(["tt_welder", "tt_cook"], 1),
+            self_description=rng.choice(("", "Soy soldador", "Cocino menú y vendo")),
+        )  # fmt: skip
+        people.append(person)
+    for person in people[:4]:
+        world.apply(person, rng.choice(jobs))
+    return jobs, people
+
+
+def test_table_features_equal_the_row_features(session: Session, world: World) -> None:
+    # GIVEN jobs and people over every kind of value, and the table of the open jobs
+    jobs, people = _varied_world(session, world, seed=11)
+    table = JobTable.read(session)
+    ids = np.array(sorted(j.id for j in jobs), dtype=np.int64)
+    rows = table.rows_of(ids)
+    assert rows is not None
+    ordered = [session.get_one(Job, int(i)) for i in ids]
+    for person in people:
+        ctx = FeatureContext(session, None, NOW)
+        # WHEN the features are read from the table and from the rows
+        fast = table_job_features(ctx, person, table, rows, ordered, ctx.table_rarity(table))
+        slow = job_features(FeatureContext(session, None, NOW), person, ordered)
+        # THEN they are the same numbers
+        np.testing.assert_array_equal(fast, slow)
+
+
+def test_rows_of_refuses_a_job_outside_the_table(session: Session, world: World) -> None:
+    jobs, _ = _varied_world(session, world, seed=3)
+    table = JobTable.read(session)
+    assert table.rows_of(np.array([jobs[0].id], dtype=np.int64)) is not None
+    assert table.rows_of(np.array([jobs[0].id, 10**9], dtype=np.int64)) is None
