@@ -162,6 +162,23 @@ def test_candidate_rows_come_from_the_cache_until_the_job_changes(world: World) 
     assert _item(again[0], ids["welder"])["title"] == "Soldador"
 
 
+def test_a_jobs_words_are_counted_again_when_it_changes(world: World) -> None:
+    factory, store, _, ids = world
+    before = _item(_pages(factory, store.indexes, ids)[0], ids["helper"])
+    assert ids["helper"] in store.cache.job_docs([ids["helper"]])
+    # WHEN the job's description takes up the person's own words
+    with factory() as s:
+        s.get_one(Job, ids["helper"]).description = "Hago muebles de madera en el taller"
+        s.commit()
+    # THEN its counted words were dropped and the lexical feature reads the new text
+    assert store.cache.job_docs([ids["helper"]]) == {}
+    pages = _pages(factory, store.indexes, ids)
+    after = _item(pages[0], ids["helper"])
+    assert after["features"]["lexical"] > before["features"]["lexical"]
+    # (the corpus' word statistics are refreshed by age, not by each change: see
+    # FeatureContext.corpus; so no comparison with a fresh uncached ranking here)
+
+
 def test_a_skill_added_to_a_job_is_seen_at_once(world: World) -> None:
     factory, store, upkeep, ids = world
     before = _pages(factory, store.indexes, ids)

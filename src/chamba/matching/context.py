@@ -26,6 +26,7 @@ from chamba.matching.embeddings import (
     version_of,
 )
 from chamba.matching.feature_cache import FeatureCache, generation_for
+from chamba.matching.features import job_doc, posting_doc
 from chamba.matching.job_table import JobTable
 from chamba.matching.repository import (
     JOB_ROW_COLUMNS,
@@ -34,10 +35,11 @@ from chamba.matching.repository import (
     chunks,
     load_job_skills,
     load_person_skills,
+    posting_texts,
 )
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person
-from chamba.search import Corpus, terms
+from chamba.search import Corpus, DocTerms, terms
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -148,6 +150,37 @@ class FeatureContext:
         found.update(loaded)
         self.job_versions.update({i: version_of(r.updated_at) for i, r in found.items()})
         return [found[i] for i in items if i in found]  # type: ignore[misc]  # JobRow reads as Job
+
+    def job_docs(self, jobs: Sequence[Job]) -> list[DocTerms]:
+        """:func:`~chamba.matching.features.job_doc` of each job: from the cache for jobs
+        counted before and unchanged since, else counted now (and kept)."""
+        cache = self.shared_cache()
+        if cache is None:
+            return [job_doc(j) for j in jobs]
+        generation = generation_for(self.session, cache)
+        found: dict[int, DocTerms] = cache.job_docs(j.id for j in jobs)
+        fresh = {j.id: job_doc(j) for j in jobs if j.id not in found}
+        if fresh:
+            cache.put_job_docs(fresh, generation)
+            found.update(fresh)
+        return [found[j.id] for j in jobs]
+
+    def job_docs_by_id(self, job_ids: Sequence[int]) -> dict[int, DocTerms]:
+        """:meth:`job_docs` of the jobs ``job_ids`` that exist (their text read in one query per
+        5,000 when not cached)."""
+        cache = self.shared_cache()
+        found: dict[int, DocTerms] = {}
+        generation = 0
+        if cache is not None:
+            generation = generation_for(self.session, cache)
+            found = cache.job_docs(job_ids)
+        todo = [int(j) for j in job_ids if int(j) not in found]
+        if todo:
+            fresh = {i: posting_doc(t, d) for i, t, d in posting_texts(self.session, todo)}
+            if cache is not None:
+                cache.put_job_docs(fresh, generation)
+            found.update(fresh)
+        return found
 
     def _load_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]]:
         """Skills of ``job_ids``: from the cache for jobs whose loaded row has the cached

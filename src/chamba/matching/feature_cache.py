@@ -8,6 +8,8 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
   only while the ORM row the request loaded has the same version, so a changed job is re-read
   even before any hook runs;
+* **job words** per job id (the counted terms of its title and description, what the
+  ``lexical`` feature reads), dropped when the job changes;
 * **job rows** per job id (:class:`~chamba.matching.repository.JobRow`: what ranking and its
   explanations read of a candidate), dropped when the job changes, like its row of the job table;
 * **the job table** (:class:`~chamba.matching.job_table.JobTable`): the columns of every open job
@@ -42,6 +44,8 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from chamba.search import DOC_CACHE_SIZE
+
 GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
 MAX_JOBS: Final = 200_000
 """Most jobs whose skills are held (about 0.5 KB each); beyond it the oldest half is dropped."""
@@ -66,6 +70,7 @@ class FeatureCache:
         self._lock = threading.Lock()
         self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
         self._rows: dict[int, Any] = {}
+        self._docs: dict[int, Any] = {}  # job id -> DocTerms of its title and description
         self._rarity: Any = None
         self._words: tuple[float, Any] | None = None  # (monotonic time stored, table)
         self._courses: dict[Hashable, tuple[Any, ...]] = {}
@@ -93,6 +98,11 @@ class FeatureCache:
         """The cached :class:`~chamba.matching.repository.JobRow` of each of ``job_ids`` held."""
         rows = self._rows
         return {j: row for j in job_ids if (row := rows.get(j)) is not None}
+
+    def job_docs(self, job_ids: Iterable[int]) -> dict[int, Any]:
+        """The cached :class:`~chamba.search.DocTerms` of each of ``job_ids`` held."""
+        docs = self._docs
+        return {j: doc for j in job_ids if (doc := docs.get(j)) is not None}
 
     def rarity(self) -> Any:
         """The cached rarity table (``None`` when it must be computed)."""
@@ -157,6 +167,15 @@ class FeatureCache:
                 self._rows = dict(list(self._rows.items())[len(self._rows) // 2 :])
             self._rows.update(rows)
 
+    def put_job_docs(self, docs: Mapping[int, Any], generation: int) -> None:
+        """Store ``{job_id: DocTerms}`` read at ``generation``."""
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._docs) + len(docs) > min(self.max_jobs, DOC_CACHE_SIZE):
+                self._docs = dict(list(self._docs.items())[len(self._docs) // 2 :])
+            self._docs.update(docs)
+
     def put_rarity(self, table: Any, generation: int) -> None:
         with self._lock:
             if generation == self.generation:
@@ -197,6 +216,7 @@ class FeatureCache:
             for job_id in job_ids:
                 self._jobs.pop(int(job_id), None)
                 self._rows.pop(int(job_id), None)
+                self._docs.pop(int(job_id), None)
                 if self._table is not None:
                     self._dirty[int(job_id)] = self.generation
             self._rarity = None
@@ -213,6 +233,7 @@ class FeatureCache:
             self.generation += 1
             self._jobs = {}
             self._rows = {}
+            self._docs = {}
             self._rarity = None
             self._words = None
             self._courses = {}

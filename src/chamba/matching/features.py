@@ -167,9 +167,17 @@ def job_doc(job: Job) -> DocTerms:
     return doc_terms(_job_text(job))
 
 
+def posting_doc(title: str | None, description: str | None) -> DocTerms:
+    """:func:`job_doc` of a job with this title and description."""
+    return doc_terms(_text(title, description))
+
+
 def _job_text(job: Job) -> str:
-    title = job.title or ""
-    return f"{title} {title} {job.description or ''}"
+    return _text(job.title, job.description)
+
+
+def _text(title: str | None, description: str | None) -> str:
+    return f"{title or ''} {title or ''} {description or ''}"
 
 
 def education_rank(level: EducationLevel | str | None) -> int:
@@ -265,17 +273,28 @@ def _lexical(
     """``lexical`` of each pair: the person's own words (their skills' labels when they wrote
     none) as the query, the job's words as the document, idf over the open jobs (the same in
     both directions, so a pair scores the same whichever side is ranked). (pairs,)"""
+    queries = lexical_queries(ctx, people, person_skills, own_words=own_words)
+    docs = [job_doc(j) for j in jobs]
+    corpus = ctx.corpus()
+    return lexical_scores(queries, docs, pi, ji, idf=corpus.idf(), avgdl=corpus.avgdl)
+
+
+def lexical_queries(
+    ctx: FeatureContext,
+    people: Sequence[Person],
+    person_skills: Mapping[int, set[str]],
+    *,
+    own_words: bool = True,
+) -> list[list[str]]:
+    """The ``lexical`` query of each person: their own words, else their skills' labels."""
     wordless = [p for p in people if not own_words or not (p.self_description or "").strip()]
     labels = skill_labels(ctx.session, {s for p in wordless for s in person_skills[p.id]})
-    queries = [
+    return [
         person_words(
             p, [labels[s][0] for s in sorted(person_skills[p.id]) if s in labels], own_words
         )
         for p in people
     ]
-    docs = [job_doc(j) for j in jobs]
-    corpus = ctx.corpus()
-    return lexical_scores(queries, docs, pi, ji, idf=corpus.idf(), avgdl=corpus.avgdl)
 
 
 def _pair_matrix(

@@ -176,3 +176,16 @@ def open_job_skills(
     for chunk in chunks(sorted({int(i) for i in ids})):
         out.extend(tuple(r) for r in session.execute(link.where(JobSkill.job_id.in_(chunk))))
     return out
+
+
+def posting_texts(session: Session, job_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
+    """``(id, title, description)`` of each of ``job_ids`` that exists."""
+    out: list[tuple[int, str, str | None]] = []
+    for chunk in chunks(job_ids):
+        out.extend(
+            (int(i), t, d)
+            for i, t, d in session.execute(
+                select(Job.id, Job.title, Job.description).where(Job.id.in_(chunk))
+            )
+        )
+    return out

@@ -59,6 +59,7 @@ from chamba.matching.filters import (
     filter_jobs,
     filter_people_for_job,
 )
+from chamba.matching.lexical import one_query_scores
 from chamba.matching.retrieval import (
     CANDIDATES_K,
     FloatArray,
@@ -80,7 +81,7 @@ from chamba.matching.schemas import MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
-from chamba.search import DocTerms, doc_terms, lexical_scores, terms
+from chamba.search import terms
 from chamba.vocab import Requirement
 
 LEXICAL_SCAN_MAX: Final = 5_000
@@ -131,25 +132,14 @@ def job_candidates(
 
 
 def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) -> list[int]:
-    """Top-``k`` of ``allowed`` by BM25 of the person's own words in the jobs' stored search
-    text (title twice, description); skipped above :data:`LEXICAL_SCAN_MAX` jobs."""
+    """Top-``k`` of ``allowed`` by BM25 of the person's own words in the jobs' words (title
+    twice, description; idf over ``allowed``); skipped above :data:`LEXICAL_SCAN_MAX` jobs."""
     words = terms(person.self_description)
     if not words or allowed.size == 0 or allowed.size > LEXICAL_SCAN_MAX:
         return []
-    ids: list[int] = []
-    docs: list[DocTerms] = []
-    items = allowed.tolist()
-    for start in range(0, len(items), 5000):
-        rows = ctx.session.execute(
-            select(Job.id, Job.search_title, Job.search_text).where(
-                Job.id.in_(items[start : start + 5000])
-            )
-        )
-        for job_id, title, text in rows:
-            ids.append(int(job_id))
-            docs.append(doc_terms(f"{title} {text}"))
-    scores = lexical_scores([words], docs, np.zeros(len(ids), np.int64), np.arange(len(ids)))
-    found = np.array(ids, dtype=np.int64)
+    found_docs = ctx.job_docs_by_id(allowed.tolist())  # kept per job between requests
+    found = np.array(sorted(found_docs), dtype=np.int64)
+    scores = one_query_scores(words, [found_docs[int(i)] for i in found])
     keep = scores > 0
     found, scores = found[keep], scores[keep]
     top: list[int] = found[rank_order(found, scores)[:k]].tolist()

@@ -26,8 +26,8 @@ from chamba.matching.features import (
     NO_SKILLS,
     WAGE_SCALE,
     FloatArray,
-    _lexical,
     _people_columns,
+    lexical_queries,
 )
 from chamba.matching.filters import haversine
 from chamba.matching.job_table import (
@@ -37,6 +37,7 @@ from chamba.matching.job_table import (
     known_skill_codes,
     micros,
 )
+from chamba.matching.lexical import one_query_scores
 from chamba.matching.repository import application_counts
 from chamba.people.models import Person
 
@@ -107,9 +108,11 @@ def table_job_features(
     pv, jv = P["vectors"][np.zeros(n, dtype=np.intp)], ctx.job_vectors(jobs)  # (n, dim)
     out[:, _COL["semantic"]] = np.einsum("kd,kd->k", pv, jv) if pv.shape[1] == jv.shape[1] else 0
 
-    # the person's words in the job's words
-    zero, ji = np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64)
-    out[:, _COL["lexical"]] = _lexical(ctx, [person], jobs, {person.id: held_ids}, zero, ji)
+    # the person's words in the job's words (as _lexical scores them)
+    query = lexical_queries(ctx, [person], {person.id: held_ids})[0]
+    corpus = ctx.corpus()
+    docs = ctx.job_docs(jobs)
+    out[:, _COL["lexical"]] = one_query_scores(query, docs, idf=corpus.idf(), avgdl=corpus.avgdl)
 
     # place
     remote = table.remote[rows] == 1

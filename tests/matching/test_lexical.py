@@ -1,0 +1,34 @@
+"""One query's BM25, one term at a time, gives exactly the numbers of lexical_scores."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from chamba.matching.lexical import one_query_scores
+from chamba.search import Corpus, doc_terms, lexical_scores, terms
+
+WORDS = "soldador soldadura cajera cajeros ventas menu cocina taller lima madera muebles".split()
+
+
+def _text(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 12)))
+
+
+@pytest.mark.parametrize("n_docs", [0, 1, 5, 19, 20, 60])
+@pytest.mark.parametrize("corpus_idf", [False, True])
+def test_one_query_scores_equal_lexical_scores(n_docs: int, corpus_idf: bool) -> None:
+    rng = random.Random(n_docs)
+    docs = [doc_terms(_text(rng)) for _ in range(n_docs)]
+    corpus = Corpus.of(terms(_text(rng)) for _ in range(30))
+    for _ in range(20):
+        query = terms(_text(rng))
+        idf = corpus.idf() if corpus_idf else None
+        avgdl = corpus.avgdl if corpus_idf else None
+        expected = lexical_scores(
+            [query], docs, np.zeros(n_docs, np.int64), np.arange(n_docs), idf=idf, avgdl=avgdl
+        )
+        got = one_query_scores(query, docs, idf=idf, avgdl=avgdl)
+        np.testing.assert_array_equal(got, expected)
