@@ -179,6 +179,35 @@ def test_a_jobs_words_are_counted_again_when_it_changes(world: World) -> None:
     # FeatureContext.corpus; so no comparison with a fresh uncached ranking here)
 
 
+def test_an_application_counts_at_once_and_through_the_events(world: World) -> None:
+    from chamba.activity.models import Application
+    from chamba.events.schemas import ApplicationCreated
+    from chamba.matching.consumers import IndexSyncConsumer
+
+    factory, store, _, ids = world
+    before = _item(_pages(factory, store.indexes, ids)[0], ids["carpenter"])
+    assert store.cache.application_counts([ids["carpenter"]]) == {ids["carpenter"]: 0}
+    # WHEN someone applies to the job (a commit of this process)
+    with factory() as s:
+        other = Person(ubigeo=LIMA)
+        s.add(other)
+        s.flush()
+        s.add(Application(person_id=other.id, job_id=ids["carpenter"]))
+        s.commit()
+    # THEN its cached count was dropped and the ranking sees the new congestion
+    assert store.cache.application_counts([ids["carpenter"]]) == {}
+    pages = _pages(factory, store.indexes, ids)
+    after = _item(pages[0], ids["carpenter"])
+    assert after["features"]["congestion"] > before["features"]["congestion"] == 0
+    assert pages == _pages(factory, _uncached(store.indexes), ids)
+    # and an application event (from another process) drops a count too
+    assert ids["carpenter"] in store.cache.application_counts([ids["carpenter"]])
+    with factory() as s:
+        application = s.scalars(select(Application)).one()
+        IndexSyncConsumer(store).handle_batch(s, [ApplicationCreated.about(application)])
+    assert store.cache.application_counts([ids["carpenter"]]) == {}
+
+
 def test_a_skill_added_to_a_job_is_seen_at_once(world: World) -> None:
     factory, store, upkeep, ids = world
     before = _pages(factory, store.indexes, ids)

@@ -1,5 +1,6 @@
 """The events consumer of matching: ``index`` keeps one process's vector index in line with the
-job, course and profile events (registered by the app, :mod:`chamba.api.consumers`)."""
+job, course and profile events, and its cached application counts with the application events
+(registered by the app, :mod:`chamba.api.consumers`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from chamba.events.consumers import (
     AfterCommit,
     Consumer,
 )
-from chamba.events.schemas import DomainEvent
+from chamba.events.schemas import (
+    ApplicationChanged,
+    ApplicationCreated,
+    ApplicationPayload,
+    DomainEvent,
+)
+
+APPLICATION_TYPES = frozenset({ApplicationCreated.type, ApplicationChanged.type})
 
 
 class IndexSyncConsumer(Consumer):
@@ -27,7 +35,7 @@ class IndexSyncConsumer(Consumer):
     """
 
     name = "index"
-    types = JOB_TYPES | COURSE_TYPES | PERSON_TYPES
+    types = JOB_TYPES | COURSE_TYPES | PERSON_TYPES | APPLICATION_TYPES
     shared = False
     relayed = False
 
@@ -46,7 +54,14 @@ class IndexSyncConsumer(Consumer):
         if store is None or store.indexes is None:
             return  # nothing loaded yet: the first load reconciles with the database
         changes: dict[str, set[int]] = {}
+        applied_to = {
+            int(e.payload.job_id) for e in events if isinstance(e.payload, ApplicationPayload)
+        }
+        if applied_to and store.cache is not None:
+            store.cache.invalidate_applications(applied_to)
         for event in events:
+            if event.type in APPLICATION_TYPES:
+                continue
             if event.type in JOB_TYPES:
                 kind = "jobs"
             elif event.type in COURSE_TYPES:
@@ -54,5 +69,6 @@ class IndexSyncConsumer(Consumer):
             else:
                 kind = "people"
             changes.setdefault(kind, set()).add(int(event.key))
-        store.refresh(session, changes)
+        if changes:
+            store.refresh(session, changes)
         self.applied += len(events)

@@ -32,6 +32,7 @@ from chamba.matching.repository import (
     JOB_ROW_COLUMNS,
     JobRow,
     JobSkillRow,
+    application_counts,
     chunks,
     load_job_skills,
     load_person_skills,
@@ -80,7 +81,7 @@ class FeatureContext:
     job_skills: dict[int, list[JobSkillRow]] = field(default_factory=dict)
     person_skills: dict[int, set[str]] = field(default_factory=dict)
     cache: FeatureCache | None = None
-    job_versions: dict[int, str] = field(default_factory=dict)
+    job_versions: dict[int, JobRow] = field(default_factory=dict)  # rows read, by id
     _table: JobTable | None = None
 
     def __post_init__(self) -> None:
@@ -148,8 +149,24 @@ class FeatureContext:
         if cache is not None and loaded:
             cache.put_job_rows(loaded, generation)
         found.update(loaded)
-        self.job_versions.update({i: version_of(r.updated_at) for i, r in found.items()})
+        self.job_versions.update(found)  # their versions are read when their skills are
         return [found[i] for i in items if i in found]  # type: ignore[misc]  # JobRow reads as Job
+
+    def application_counts(self, job_ids: Sequence[int]) -> dict[int, int]:
+        """Applications (not withdrawn) to each of ``job_ids``: from the cache when held, else
+        one query for the rest (then kept, zeros included)."""
+        cache = self.shared_cache()
+        if cache is None:
+            return application_counts(self.session, job_ids)
+        generation = generation_for(self.session, cache)
+        found = cache.application_counts(job_ids)
+        todo = [int(j) for j in job_ids if int(j) not in found]
+        if todo:
+            read = application_counts(self.session, todo)
+            fresh = {j: read.get(j, 0) for j in todo}
+            cache.put_application_counts(fresh, generation)
+            found.update(fresh)
+        return found
 
     def job_docs(self, jobs: Sequence[Job]) -> list[DocTerms]:
         """:func:`~chamba.matching.features.job_doc` of each job: from the cache for jobs
@@ -193,7 +210,7 @@ class FeatureContext:
         versions: dict[int, str] = {}
         for j in job_ids:
             if j in self.job_versions:
-                versions[j] = self.job_versions[j]
+                versions[j] = version_of(self.job_versions[j].updated_at)
                 continue
             row = identity.get(identity_key(Job, j))
             if row is not None:

@@ -15,6 +15,10 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **the job table** (:class:`~chamba.matching.job_table.JobTable`): the columns of every open job
   that the hard filters read, so a request filters in numpy instead of fetching thousands of
   rows; the rows of changed jobs are re-read (one query by id) before the next use;
+* **application counts** per job id (the ``congestion`` feature), dropped when an application
+  to the job is made, moved or withdrawn: by the commit hooks in this process, by the
+  ``application.*`` events in every process (:mod:`chamba.matching.consumers`), and all of them
+  every :data:`APPLICATIONS_MAX_AGE_S` at least;
 * **rarity** (the ``idf`` table of :meth:`~chamba.matching.context.FeatureContext.rarity`): one
   table, dropped whenever any job changes;
 * **course rows** per skill id (what :func:`~chamba.matching.course_options.load_options` reads
@@ -47,6 +51,9 @@ from sqlalchemy.orm import Session
 from chamba.search import DOC_CACHE_SIZE
 
 GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
+APPLICATIONS_MAX_AGE_S: Final = 60.0
+"""Cached application counts are dropped at least this often: a safety net for a change that
+reaches neither the commit hooks nor the events (a bulk delete, another program)."""
 MAX_JOBS: Final = 200_000
 """Most jobs whose skills are held (about 0.5 KB each); beyond it the oldest half is dropped."""
 
@@ -71,6 +78,8 @@ class FeatureCache:
         self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
         self._rows: dict[int, Any] = {}
         self._docs: dict[int, Any] = {}  # job id -> DocTerms of its title and description
+        self._apps: dict[int, int] = {}  # job id -> applications not withdrawn
+        self._apps_since = time.monotonic()
         self._rarity: Any = None
         self._words: tuple[float, Any] | None = None  # (monotonic time stored, table)
         self._courses: dict[Hashable, tuple[Any, ...]] = {}
@@ -103,6 +112,16 @@ class FeatureCache:
         """The cached :class:`~chamba.search.DocTerms` of each of ``job_ids`` held."""
         docs = self._docs
         return {j: doc for j in job_ids if (doc := docs.get(j)) is not None}
+
+    def application_counts(self, job_ids: Iterable[int]) -> dict[int, int]:
+        """The cached application counts of those of ``job_ids`` held (all are dropped every
+        :data:`APPLICATIONS_MAX_AGE_S`, whatever was invalidated)."""
+        if time.monotonic() - self._apps_since > APPLICATIONS_MAX_AGE_S:
+            with self._lock:
+                self._apps = {}
+                self._apps_since = time.monotonic()
+        apps = self._apps
+        return {j: n for j in job_ids if (n := apps.get(j)) is not None}
 
     def rarity(self) -> Any:
         """The cached rarity table (``None`` when it must be computed)."""
@@ -176,6 +195,15 @@ class FeatureCache:
                 self._docs = dict(list(self._docs.items())[len(self._docs) // 2 :])
             self._docs.update(docs)
 
+    def put_application_counts(self, counts: Mapping[int, int], generation: int) -> None:
+        """Store ``{job_id: applications}`` (zeros included) read at ``generation``."""
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._apps) + len(counts) > self.max_jobs:
+                self._apps = {}
+            self._apps.update(counts)
+
     def put_rarity(self, table: Any, generation: int) -> None:
         with self._lock:
             if generation == self.generation:
@@ -221,6 +249,16 @@ class FeatureCache:
                     self._dirty[int(job_id)] = self.generation
             self._rarity = None
 
+    def invalidate_applications(self, job_ids: Iterable[int] | None) -> None:
+        """Applications to these jobs (``None``: to any job) were made, moved or withdrawn."""
+        with self._lock:
+            self.generation += 1
+            if job_ids is None:
+                self._apps = {}
+                return
+            for job_id in job_ids:
+                self._apps.pop(int(job_id), None)
+
     def invalidate_courses(self) -> None:
         """A course changed: drop every course row."""
         with self._lock:
@@ -234,6 +272,7 @@ class FeatureCache:
             self._jobs = {}
             self._rows = {}
             self._docs = {}
+            self._apps = {}
             self._rarity = None
             self._words = None
             self._courses = {}

@@ -38,7 +38,6 @@ from chamba.matching.job_table import (
     micros,
 )
 from chamba.matching.lexical import one_query_scores
-from chamba.matching.repository import application_counts
 from chamba.people.models import Person
 
 if TYPE_CHECKING:
@@ -165,7 +164,7 @@ def table_job_features(
     age_s = (now_us - np.where(unknown, now_us, posted)) / 1e6  # as timedelta.total_seconds()
     days = np.where(unknown, 30.0, np.maximum(0.0, age_s / 86400.0))
     out[:, _COL["freshness"]] = np.exp(-days / FRESHNESS_DAYS)
-    apps = application_counts(ctx.session, table.ids[rows].tolist())
+    apps = ctx.application_counts(table.ids[rows].tolist())
     counts = np.array([apps.get(j, 0) for j in table.ids[rows].tolist()], dtype=np.float64)
     out[:, _COL["congestion"]] = np.log1p(counts / table.openings[rows])
     return out

@@ -6,8 +6,9 @@ instance):
 * ``after_begin`` stamps the generation of the store's
   :class:`~chamba.matching.feature_cache.FeatureCache` into ``session.info`` (what the session
   reads may be cached only if nothing was invalidated since);
-* ``after_flush`` collects the ids of new, changed and deleted jobs, people and courses, and of
-  the parents of changed ``JobSkill`` / ``PersonSkill`` / ``CourseSkill`` rows, into
+* ``after_flush`` collects the ids of new, changed and deleted jobs, people and courses, of
+  the parents of changed ``JobSkill`` / ``PersonSkill`` / ``CourseSkill`` rows and of the jobs
+  of new, changed and deleted applications (whose counts the feature cache then drops), into
   ``session.info`` (accumulated over every flush of the transaction);
 * ``do_orm_execute`` notes bulk ``insert``/``update``/``delete`` statements on those tables (ids
   unknown), so their kinds are reconciled after commit;
@@ -32,6 +33,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from chamba.activity.models import Application
 from chamba.courses.models import Course, CourseSkill
 from chamba.jobs.models import Job, JobSkill
 from chamba.matching.embeddings import KINDS, Kind
@@ -58,9 +60,14 @@ class _Pending:
     def __init__(self) -> None:
         self.ids: dict[Kind, set[int]] = {k: set() for k in KINDS}
         self.reconcile: set[Kind] = set()
+        self.applied_to: set[int] = set()  # jobs whose applications changed
+        self.all_applications = False  # a bulk statement on applications (jobs unknown)
 
     def __bool__(self) -> bool:
-        return bool(self.reconcile) or any(self.ids.values())
+        return (
+            bool(self.reconcile) or any(self.ids.values()) or bool(self.applied_to)
+            or self.all_applications
+        )  # fmt: skip
 
 
 def _owner(obj: object) -> tuple[Kind, int | None] | None:
@@ -133,6 +140,9 @@ class IndexUpkeep:
 
     def _after_flush(self, session: Session, _flush_context: Any) -> None:
         pending = self._pending(session)
+        for obj in (*session.new, *session.deleted, *session.dirty):
+            if isinstance(obj, Application) and obj.job_id is not None:
+                pending.applied_to.add(obj.job_id)
         for obj in (*session.new, *session.deleted):
             owner = _owner(obj)
             if owner is not None and owner[1] is not None:
@@ -147,6 +157,8 @@ class IndexUpkeep:
         if not (state.is_insert or state.is_update or state.is_delete):
             return
         table = getattr(state.statement, "table", None)
+        if getattr(table, "name", "") == "applications":
+            self._pending(state.session).all_applications = True
         kind = _TABLE_KINDS.get(getattr(table, "name", ""))
         if kind is not None:
             self._pending(state.session).reconcile.add(kind)
@@ -157,7 +169,12 @@ class IndexUpkeep:
         pending = session.info.pop(PENDING_KEY, None)
         if not pending:
             return
-        self.apply(session.get_bind(), pending.ids, pending.reconcile)
+        if pending.all_applications or pending.applied_to:
+            self.store.cache.invalidate_applications(
+                None if pending.all_applications else pending.applied_to
+            )
+        if pending.reconcile or any(pending.ids.values()):
+            self.apply(session.get_bind(), pending.ids, pending.reconcile)
 
     def _after_transaction_end(self, session: Session, transaction: Any) -> None:
         if transaction.parent is None:
