@@ -5,14 +5,18 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from chamba.jobs.models import Job
 from chamba.matching.context import FeatureContext
+from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.features import job_features
 from chamba.matching.job_table import JobTable
+from chamba.matching.repository import load_job_skills
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Device, Person
 from chamba.taxonomy.models import Occupation
@@ -88,3 +92,26 @@ def test_rows_of_refuses_a_job_outside_the_table(session: Session, world: World)
     table = JobTable.read(session)
     assert table.rows_of(np.array([jobs[0].id], dtype=np.int64)) is not None
     assert table.rows_of(np.array([jobs[0].id, 10**9], dtype=np.int64)) is None
+
+
+def test_a_pages_job_skills_come_from_the_table_as_sql_reads_them(
+    session: Session, world: World
+) -> None:
+    jobs, _ = _varied_world(session, world, seed=5)
+    ids = [j.id for j in jobs]
+    ctx = FeatureContext(session, None, NOW, cache=FeatureCache())
+    assert ctx.job_table() is not None
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        statements.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", seen)
+    try:
+        from_table = ctx.skills_of_jobs(ids)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", seen)
+    assert statements == []
+    from_sql = load_job_skills(session, ids)
+    assert from_table == {j: from_sql.get(j, []) for j in ids}
+    assert any(len(v) > 1 for v in from_table.values())

@@ -228,10 +228,22 @@ class FeatureContext:
             out.update(loaded)
         return out
 
+    def _table_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]] | None:
+        """Skills of ``job_ids`` from the request's job table when it holds every one."""
+        table = self._table
+        rows = table.rows_of(np.array(job_ids, dtype=np.int64)) if table is not None else None
+        if table is None or rows is None:
+            return None
+        listed = table.skill_rows(rows)
+        return {
+            j: [JobSkillRow(*s) for s in skills]
+            for j, skills in zip(job_ids, listed, strict=True)
+        }
+
     def skills_of_jobs(self, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
         missing = [int(j) for j in job_ids if int(j) not in self.job_skills]
         if missing:
-            loaded = self._load_job_skills(missing)
+            loaded = self._table_job_skills(missing) or self._load_job_skills(missing)
             for j in missing:
                 self.job_skills[j] = loaded.get(j, [])
         return {int(j): self.job_skills[int(j)] for j in job_ids}

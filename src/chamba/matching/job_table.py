@@ -32,6 +32,8 @@ from chamba.matching.repository import open_job_columns, open_job_skills
 
 _SKILL_CODES: dict[str, int] = {}
 """Skill id -> small integer, for the job table's skill arrays (append-only, per process)."""
+_SKILL_IDS: list[str] = []
+"""Small integer -> skill id (the inverse of ``_SKILL_CODES``)."""
 _SKILL_CODES_LOCK = threading.Lock()
 
 
@@ -40,7 +42,11 @@ def skill_code(skill_id: str) -> int:
     code = _SKILL_CODES.get(skill_id)
     if code is None:
         with _SKILL_CODES_LOCK:
-            code = _SKILL_CODES.setdefault(skill_id, len(_SKILL_CODES))
+            code = _SKILL_CODES.get(skill_id)
+            if code is None:
+                code = len(_SKILL_IDS)
+                _SKILL_IDS.append(skill_id)
+                _SKILL_CODES[skill_id] = code
     return code
 
 
@@ -149,6 +155,24 @@ class JobTable:
         if len(self) == 0 or not np.array_equal(self.ids[pos], job_ids):
             return None
         return pos.astype(np.intp)
+
+    def skill_rows(self, rows: npt.NDArray[np.intp]) -> list[list[tuple[str, bool, float]]]:
+        """``(skill_id, essential, importance)`` of each job's skills at ``rows``, in the order
+        :func:`~chamba.matching.repository.load_job_skills` gives them."""
+        starts = self.skill_starts()
+        out = []
+        for r in rows.tolist():
+            at = slice(int(starts[r]), int(starts[r] + self.n_skills[r]))
+            out.append(
+                [
+                    (_SKILL_IDS[c], e, i)
+                    for c, e, i in zip(
+                        self.skills[at].tolist(), self.essential[at].tolist(),
+                        self.importance[at].tolist(), strict=True,
+                    )
+                ]
+            )  # fmt: skip
+        return out
 
     def skill_starts(self) -> npt.NDArray[np.int64]:
         """Where each job's skills start in :attr:`skills`. (n,)"""
