@@ -107,6 +107,10 @@ def _pages(factory: sessionmaker[Session], indexes: MatchIndexes, ids: dict[str,
         ]
 
 
+def _jobs(ids: dict[str, int]) -> list[int]:
+    return [ids["carpenter"], ids["welder"], ids["helper"]]
+
+
 def _item(page: dict, job_id: int) -> dict:
     return next(i for i in page["items"] if i["job_id"] == job_id)
 
@@ -118,7 +122,7 @@ def test_cached_and_uncached_results_are_the_same(world: World) -> None:
     assert indexes.cache is store.cache
     # GIVEN a first round that fills the cache
     first = _pages(factory, indexes, ids)
-    assert len(store.cache) == 3
+    assert len(store.cache.job_docs(_jobs(ids))) == 3
     hits = store.cache.hits
     # WHEN the same requests run again (from the cache) and without any cache
     cached = _pages(factory, indexes, ids)
@@ -287,10 +291,11 @@ def test_a_read_older_than_an_invalidation_is_not_stored(world: World) -> None:
         jobs_for_person(s, store.indexes, ids["person"], now=NOW)
     # THEN what it read is not kept (it may predate the change)
     assert len(store.cache) == 0
+    assert store.cache.job_docs(_jobs(ids)) == {}
     assert store.cache.rarity() is None
     # while a fresh transaction stores again
     _pages(factory, store.indexes, ids)
-    assert len(store.cache) == 3
+    assert len(store.cache.job_docs(_jobs(ids))) == 3
 
 
 def test_cache_bounds_and_clear() -> None:
