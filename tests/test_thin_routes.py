@@ -101,7 +101,7 @@ SQL_ALLOWED: dict[str, str] = {
 SQL_ALLOWED_FOR_NOW: frozenset[str] = frozenset(
     {
         "matching/context.py", "matching/course_options.py", "matching/embeddings.py",
-        "matching/explain.py", "matching/filters.py",
+        "matching/filters.py",
         "matching/retrieval.py", "matching/service.py",
     }
 )  # fmt: skip

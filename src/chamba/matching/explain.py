@@ -18,17 +18,15 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chamba.auth.models import User
 from chamba.courses.models import Course, Modality
 from chamba.jobs.models import Job
 from chamba.matching.context import FeatureContext
 from chamba.matching.course_options import CourseOption, course_options
 from chamba.matching.embeddings import skill_labels
 from chamba.matching.features import COURSE_FEATURES, JOB_FEATURES, effective_cost
-from chamba.matching.repository import load_course_skills
+from chamba.matching.repository import load_course_skills, user_language
 from chamba.matching.schemas import (
     CostInfo,
     Explanation,
@@ -64,7 +62,7 @@ def resolve_lang(session: Session, person: Person | None, lang: str | None) -> L
         code = lang.strip().lower()[:2]
         return "en" if code == "en" else "es"
     if person is not None and person.user_id is not None:
-        user_lang = session.scalar(select(User.language).where(User.id == person.user_id))
+        user_lang = user_language(session, person.user_id)
         if user_lang and user_lang.lower().startswith("en"):
             return "en"
     return "es"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
+from chamba.auth.models import User
 from chamba.courses.models import CourseSkill
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.people.models import PersonSkill
@@ -189,3 +190,10 @@ def posting_texts(session: Session, job_ids: Sequence[int]) -> list[tuple[int, s
             )
         )
     return out
+
+
+def user_language(session: Session, user_id: int) -> str | None:
+    """The account language of a user (from the session's identity map when the request
+    already loaded the user: no query then)."""
+    user = session.get(User, user_id)
+    return user.language if user is not None else None
