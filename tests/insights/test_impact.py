@@ -33,8 +33,9 @@ w = _world()
 def test_provider_graduates_against_comparison(session: Session) -> None:
     # GIVEN the impact world
     ids = w.build_impact(session)
-    # WHEN provider A's impact is computed on 2025-06-30 with a 180-day follow-up
-    r = impact(session, provider_id=ids["provider_a"], as_of=w.AS_OF)
+    # WHEN provider A's impact is computed on 2025-06-30 with a 180-day follow-up (groups of 4:
+    # with 10, A would be hidden to protect B's 4, see the next test)
+    r = impact(session, provider_id=ids["provider_a"], as_of=w.AS_OF, min_group=4)
     # THEN it is labelled observational
     assert r.observational is True
     assert "not a causal" in r.note
@@ -74,6 +75,28 @@ def test_small_groups_are_suppressed(session: Session) -> None:
     assert (row.course_id, row.graduates, row.applied_rate, row.suppressed) == (
         ids["course_b"], None, None, True,
     )  # fmt: skip
+
+
+def test_a_provider_asked_for_alone_is_as_hidden_as_among_all_providers(
+    session: Session,
+) -> None:
+    # GIVEN the impact world: over 180 days, 24 graduates, A's 20 and B's 4
+    ids = w.build_impact(session)
+    # WHEN all providers' and provider A's impact are read
+    everyone = impact(session, as_of=w.AS_OF)
+    a = impact(session, provider_id=ids["provider_a"], as_of=w.AS_OF)
+    course_a = impact(session, course_id=ids["course_a"], as_of=w.AS_OF)
+    # THEN everyone's 24 show, and A's 20 do not, alone or through its course: 24 - 20 would
+    # be B's 4
+    assert everyone.completers.people == 24
+    assert (a.completers.people, a.completers.applied, a.completers.hired) == (None,) * 3
+    assert a.courses[0].graduates is None
+    assert course_a.completers.people is None
+    # AND without the rule they would (groups of 1)
+    assert (
+        impact(session, provider_id=ids["provider_a"], as_of=w.AS_OF, min_group=1).completers.people
+        == 20
+    )
 
 
 def test_a_hidden_course_cannot_be_recovered_from_the_completers(session: Session) -> None:

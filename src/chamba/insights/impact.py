@@ -22,7 +22,9 @@ Decisions:
   and so are the outcome counts of a hidden group (see ``suppress_chain``); rates and
   differences built on a hidden count are ``None``. The course rows are parts of the
   completers: where a hidden course could be recovered by subtracting the others from the
-  completers, more courses are hidden (``insights.common.protect``).
+  completers, more courses are hidden (``insights.common.protect``). Completers filtered by a
+  provider, a course or a department are shown only as they are among their siblings in the
+  report without that filter (a provider next to a small one cannot see its own count).
 """
 
 from __future__ import annotations
@@ -74,6 +76,78 @@ def _shown(counts: list[int | None]) -> OutcomeGroup:
         hired_rate=rate(h, n),
         suppressed=None in (n, a, h),
     )
+
+
+def _chain(
+    rows: list[repo.Completion], events: Events, when: datetime, window: timedelta
+) -> list[int]:
+    """People (by their first completion whose follow-up is over), and of them how many applied
+    and were hired within ``window`` after it."""
+    first: dict[int, repo.Completion] = {}
+    for r in rows:
+        if _aware(r.completed_at) + window <= when and (
+            r.person_id not in first or r.completed_at < first[r.person_id].completed_at
+        ):
+            first[r.person_id] = r
+    applied = hired = 0
+    for c in first.values():
+        start = _aware(c.completed_at)
+        applied += _did(events, c.person_id, "applied", start, start + window)
+        hired += _did(events, c.person_id, "hired", start, start + window)
+    return [len(first), applied, hired]
+
+
+def _as_part(
+    session: Session,
+    dimension: str,
+    *,
+    course_id: int | None,
+    provider_id: int | None,
+    region: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    when: datetime,
+    window: timedelta,
+    min_group: int,
+) -> list[int | None] | None:
+    """The completers' counts as the report without the ``dimension`` filter would show them
+    among their siblings (``insights.common.protect``); ``None`` when that filter is not set.
+    Regions are parts of Peru by department (2 digits); a finer region is not checked here."""
+    if dimension == "course":
+        value: object = course_id
+        course_id = None
+    elif dimension == "provider":
+        value, provider_id = provider_id, None
+    else:
+        value, region = region, None
+        if value is not None and len(str(value)) != 2:
+            return None
+    if value is None:
+        return None
+    rows = repo.completions(
+        session, course_id=course_id, provider_id=provider_id, region=region, since=since,
+        until=until,
+    )  # fmt: skip
+    events: Events = defaultdict(list)
+    for pid, kind, at in repo.outcome_events(session, {r.person_id for r in rows}):
+        events[pid].append((kind, at))
+    if dimension == "provider":
+        owners = repo.course_titles(session, {r.course_id for r in rows})
+        key = {r.course_id: owners.get(r.course_id, ("", None))[1] for r in rows}
+    groups: dict[object, list[repo.Completion]] = defaultdict(list)
+    for r in rows:
+        if dimension == "course":
+            groups[r.course_id].append(r)
+        elif dimension == "provider":
+            groups[key[r.course_id]].append(r)
+        elif r.department is not None:
+            groups[r.department].append(r)
+    if value not in groups:
+        return [0, 0, 0]
+    codes = sorted(groups, key=str)
+    parts = [_chain(groups[c], events, when, window) for c in codes]
+    cells = protect(parts, _chain(rows, events, when, window), min_group)
+    return cells[codes.index(value)]
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -158,7 +232,22 @@ def impact(
         return len(items), applied, hired
 
     completers_raw = outcomes(list(first.values()))
-    completers = _group(*completers_raw, min_group)
+    completers_cells = suppress_chain(completers_raw, min_group)
+    # A filtered report's completers are a part of the report without that filter (a
+    # provider's among all providers, a course's among all courses, a department's among all
+    # departments): as hidden there as here, or the total minus the other parts would give a
+    # hidden one away.
+    for dimension in ("provider", "course", "region"):
+        cells = _as_part(
+            session, dimension, course_id=course_id, provider_id=provider_id, region=region,
+            since=since, until=until, when=when, window=window, min_group=min_group,
+        )  # fmt: skip
+        if cells is not None:
+            completers_cells = [
+                None if a is None or b is None else a
+                for a, b in zip(completers_cells, cells, strict=True)
+            ]
+    completers = _shown(completers_cells)
 
     strata: dict[tuple[str | None, str | None], list[datetime]] = defaultdict(list)
     for c in first.values():
@@ -196,8 +285,9 @@ def impact(
     # The courses' graduates are parts of the published completers (overlapping when someone
     # completed two): no hidden course may be recovered by subtraction (insights.common.protect).
     course_cells = protect(
-        [list(outcomes(by_course[cid])) for cid in course_ids], list(completers_raw), min_group
-    )
+        [list(outcomes(by_course[cid])) for cid in course_ids], list(completers_raw), min_group,
+        total_shown=completers_cells,
+    )  # fmt: skip
     courses = []
     for cid, cells in zip(course_ids, course_cells, strict=True):
         g = _shown(cells)
