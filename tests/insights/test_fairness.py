@@ -168,3 +168,33 @@ def test_windows_are_whole_closed_months(session: Session) -> None:
     )  # fmt: skip
     # AND the month under way is not counted: 22 exposed, not 34
     assert fairness(session, as_of=w.AS_OF).overall.exposed == 22
+
+
+def test_two_windows_that_differ_by_a_few_people_cannot_both_be_read(session: Session) -> None:
+    # GIVEN 12 people shown a job in March 2024 and 1 more in April
+    from datetime import UTC, datetime
+
+    w.occupations(session)
+    j = w.job(session)
+    for month, n in ((3, 12), (4, 1)):
+        for _ in range(n):
+            p = w.person(session, gender="female")
+            w.reach(session, p, j.id, 0, at=datetime(2024, month, 15, tzinfo=UTC))
+    session.flush()
+    march, april, may = (datetime(2024, m, 1, tzinfo=UTC) for m in (3, 4, 5))
+    # WHEN March and March-April are read
+    one = fairness(session, as_of=w.AS_OF, since=march, until=april)
+    two = fairness(session, as_of=w.AS_OF, since=march, until=may)
+    # THEN neither shows its exposed count (12 and 13: their difference is April's one person),
+    # overall or for women
+    assert (one.overall.exposed, two.overall.exposed) == (None, None)
+    women = [next(r for r in x.rows if r.group == "female") for x in (one, two)]
+    assert [r.exposed for r in women] == [None, None]
+    # AND both show the 13 people, who are counted in every window alike
+    assert (one.overall.people, two.overall.people) == (13, 13)
+    # AND without the rule they would show 12 and 13
+    loose = [
+        fairness(session, as_of=w.AS_OF, since=march, until=u, min_group=1).overall.exposed
+        for u in (april, may)
+    ]
+    assert loose == [12, 13]

@@ -27,7 +27,9 @@ rates ``None`` (``suppressed``); within a shown group any count from 1 to ``min_
 ``None``, and so are the counts after it in the chain people → exposed → applied → hired (see
 ``suppress_chain``); rates that need a hidden count are ``None``. The groups of a dimension
 add up to the overall row, so where a hidden group (or a small sum of hidden groups) could be
-recovered by subtraction, more groups are hidden (``insights.common.protect``).
+recovered by subtraction, more groups are hidden (``insights.common.protect``). Windows are
+whole, closed calendar months, and an exposed, applied or hired count is hidden where a window
+sharing an end with it would give a few people away (:mod:`chamba.insights.windows`).
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from chamba.activity.models import InteractionKind
 from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
 from chamba.insights.common import protect, rate, region_name, suppress_chain
 from chamba.insights.schemas import ALL_REGIONS, MIN_GROUP, FairnessReport, FairnessRow
-from chamba.insights.windows import closed_window
+from chamba.insights.windows import Activity, Window, closed_window, hide_after
 
 __all__ = ["AGE_BANDS", "URBAN_PROVINCES_NOTE", "age_band", "area", "fairness"]
 
@@ -126,6 +129,46 @@ def _row(
     )
 
 
+def _keys(
+    gender: str | None, birth_year: int | None, province: str | None, year: int
+) -> tuple[tuple[str, str], ...]:
+    """The (dimension, group) keys of one person."""
+    return (
+        ("gender", (gender or UNKNOWN).lower()),
+        ("age_band", age_band(birth_year, year)),
+        ("area", area(province)),
+        ("region", province[:2] if province else UNKNOWN),
+    )
+
+
+def _time_flags(
+    session: Session, window: Window, when: datetime, min_group: int
+) -> tuple[dict[tuple[str, str], list[bool]], list[bool]]:
+    """For each group and for everyone: is a count of the chain (people, exposed, applied,
+    hired) one that a window sharing an end with ``window`` would give away by subtraction
+    (:mod:`chamba.insights.windows`)? ``people`` counts everyone registered, in any window."""
+    job_stages = len(repo.JOB_STAGES)
+    chain = Activity(3)  # exposed (any stage), applied, hired
+    applied_at = repo.JOB_STAGES.index(InteractionKind.APPLIED)
+    for person, month, stage in repo.fairness_months(session, until=window.closed):
+        chain.add(person, month, 2 if stage == job_stages - 1 else int(stage >= applied_at))
+    chain.freeze()
+    members: dict[tuple[str, str], list[str]] = defaultdict(list)
+    everyone: list[str] = []
+    for person, gender, birth_year, province in repo.fairness_people(session):
+        everyone.append(person)
+        for key in _keys(gender, birth_year, province, when.year):
+            members[key].append(person)
+    flags = {
+        key: [False, *chain.differs_by_few([p for p in people if p in chain.months], window,
+                                           min_group)]
+        for key, people in members.items()
+    }  # fmt: skip
+    total = [False, *chain.differs_by_few([p for p in everyone if p in chain.months], window,
+                                          min_group)]  # fmt: skip
+    return flags, total
+
+
 def fairness(
     session: Session,
     *,
@@ -182,10 +225,9 @@ def fairness(
         for key in keys:
             groups[key] = [x + y for x, y in zip(groups[key], counts, strict=True)]
         total = [x + y for x, y in zip(total, counts, strict=True)]
-    overall = _row(
-        "all", ALL_REGIONS, "Todos / Everyone", suppress_chain(total, min_group), None,
-        gap_threshold,
-    )  # fmt: skip
+    flags, total_flags = _time_flags(session, window, when, min_group)
+    total_shown = hide_after(suppress_chain(total, min_group), total_flags)
+    overall = _row("all", ALL_REGIONS, "Todos / Everyone", total_shown, None, gap_threshold)
     order = {"gender": 0, "age_band": 1, "area": 2, "region": 3}
     ordered = sorted(groups, key=lambda k: (order[k[0]], k[1]))
     # The groups of one dimension are parts of the published overall row: none of them may be
@@ -193,10 +235,14 @@ def fairness(
     shown: dict[tuple[str, str], list[int | None]] = {}
     for dimension in order:
         parts = [k for k in ordered if k[0] == dimension]
-        for k, cells in zip(
-            parts, protect([groups[k] for k in parts], total, min_group), strict=True
-        ):
-            shown[k] = cells
+        primary = [
+            hide_after(suppress_chain(groups[k], min_group), flags.get(k, [False] * 4))
+            for k in parts
+        ]
+        cells = protect(
+            [groups[k] for k in parts], total, min_group, shown=primary, total_shown=total_shown
+        )
+        shown.update(zip(parts, cells, strict=True))
     rows = []
     for dimension, group in ordered:
         if dimension == "gender":

@@ -504,6 +504,34 @@ def fairness_counts(
     ]  # fmt: skip
 
 
+def fairness_months(session: Session, *, until: datetime) -> list[tuple[str, str, int]]:
+    """``(person id, 'YYYY-MM', furthest job stage index)`` per person and calendar month
+    (UTC) before ``until``: the months behind :func:`fairness_counts`' exposed, applied and hired
+    counts, for the time-window rule (:mod:`chamba.insights.windows`)."""
+    stages = JOB_STAGES
+    month = _month(Interaction.occurred_at, session.get_bind().dialect.name)
+    stmt = (
+        select(Interaction.person_id, month, func.max(_stage_rank(stages)))
+        .where(
+            Interaction.person_id.is_not(None),
+            Interaction.subject_type == SubjectType.JOB,
+            Interaction.kind.in_(list(stages)),
+            Interaction.occurred_at < until,
+        )
+        .group_by(Interaction.person_id, month)
+    )
+    return [(str(p), str(m), int(s)) for p, m, s in session.execute(stmt)]
+
+
+def fairness_people(session: Session) -> list[tuple[str, str | None, int | None, str | None]]:
+    """``(person id, gender, birth year, province)`` of every person (the groups of fairness)."""
+    stmt = select(Person.id, Person.gender, Person.birth_year, func.substr(Person.ubigeo, 1, 4))
+    return [
+        (str(i), g, None if y is None else int(y), None if p is None else str(p))
+        for i, g, y, p in session.execute(stmt)
+    ]
+
+
 def next_expiry(session: Session, as_of: datetime) -> datetime | None:
     """The earliest ``expires_at`` after ``as_of`` among open jobs (when demand next changes)."""
     value = session.scalar(
