@@ -298,6 +298,9 @@ def make_seekers(env: dict[str, str], n: int) -> dict[str, Any]:
     get_settings.cache_clear()
     settings = get_settings()
     engine = get_engine(settings)
+    from chamba.api.app import prepare_database
+
+    prepare_database(engine)  # the demo may predate the newest migration of the code under test
     emails = []
     with session_scope(engine) as session:
         digest = security.hash_password(SEEKER_PASSWORD, settings)
