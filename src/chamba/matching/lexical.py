@@ -53,7 +53,8 @@ def one_query_scores(
     if avgdl is None or avgdl <= 0:
         avgdl = float(lengths.mean()) if lengths.mean() > 0 else 1.0
     words = list(dict.fromkeys(query))
-    tf = {w: np.array([d.counts.get(w, 0) for d in docs], dtype=np.float64) for w in words}
+    gets = [d.counts.get for d in docs]  # bound once, called once per term
+    tf = {w: np.array([get(w, 0) for get in gets], dtype=np.float64) for w in words}
     if idf is None:
         if n >= LEXICAL_MIN_DOCS:
             idf = idf_of({w: int(np.count_nonzero(tf[w])) for w in words}, n)
