@@ -28,6 +28,7 @@ from chamba.matching.embeddings import (
 from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.features import job_doc, posting_doc
 from chamba.matching.job_table import JobTable
+from chamba.matching.lexical_terms import corpus_of
 from chamba.matching.repository import (
     JOB_ROW_COLUMNS,
     JobRow,
@@ -40,7 +41,7 @@ from chamba.matching.repository import (
 )
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person
-from chamba.search import Corpus, DocTerms, terms
+from chamba.search import Corpus, DocTerms
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -236,8 +237,7 @@ class FeatureContext:
             return None
         listed = table.skill_rows(rows)
         return {
-            j: [JobSkillRow(*s) for s in skills]
-            for j, skills in zip(job_ids, listed, strict=True)
+            j: [JobSkillRow(*s) for s in skills] for j, skills in zip(job_ids, listed, strict=True)
         }
 
     def skills_of_jobs(self, job_ids: Sequence[int]) -> dict[int, list[JobSkillRow]]:
@@ -269,7 +269,7 @@ class FeatureContext:
                     .order_by(Job.id.desc())
                     .limit(WORD_DF_SAMPLE)
                 )
-                corpus = Corpus.of(terms(f"{title} {text}") for title, text in rows)
+                corpus = corpus_of(f"{title} {text}" for title, text in rows)
                 if cache is not None:
                     cache.put_words(corpus)
             self._corpus = corpus

@@ -24,7 +24,8 @@ lexical            how well the job's own words (title twice, then description) 
                    person's own words (their skills' labels when they wrote none): BM25
                    (``k1 = 1.2``, ``b = 0.75``, idf over the open jobs) divided by the sum of
                    the query's idf, so 0..1; words folded, stop words dropped, plural and
-                   gender endings also matched (:func:`chamba.search.terms`)
+                   gender endings also matched, and pairs of neighbouring words matched as
+                   terms of their own (:mod:`chamba.matching.lexical_terms`)
 proximity          ``exp(-km / 25)``; 1 for remote jobs; 0.5 when a place is unknown
 distance_km        great-circle km (0 remote; -1 unknown)
 remote             1 for a remote job
@@ -59,9 +60,10 @@ from chamba.matching.embeddings import (
     skill_labels,
 )
 from chamba.matching.filters import coords, haversine
+from chamba.matching.lexical_terms import labels_terms, posting_terms, posting_text, text_terms
 from chamba.matching.repository import application_counts, load_course_skills
 from chamba.people.models import Person
-from chamba.search import DocTerms, doc_terms, lexical_scores, terms
+from chamba.search import DocTerms, lexical_scores
 from chamba.vocab import TIME_SLOTS, EducationLevel
 
 if TYPE_CHECKING:
@@ -152,32 +154,24 @@ def _popcount(values: IntArray) -> FloatArray:
 def person_words(person: Person, labels: Sequence[str], own_words: bool = True) -> list[str]:
     """The terms a person's lexical match reads: their own words, else their skills' labels."""
     text = (person.self_description or "") if own_words else ""
-    return terms(text if text.strip() else " ".join(labels))
+    return text_terms(text) if text.strip() else labels_terms(labels)
 
 
 def job_words(job: Job) -> list[str]:
     """The terms a job's lexical match reads: its title twice, then its description (read from
     the row's own title and description, so a job as it was at some time reads as it was)."""
-    return terms(_job_text(job))
+    return text_terms(posting_text(job.title, job.description))
 
 
 def job_doc(job: Job) -> DocTerms:
     """:func:`job_words` counted (remembered per process by the text, see
-    :func:`~chamba.search.doc_terms`)."""
-    return doc_terms(_job_text(job))
+    :func:`~chamba.matching.lexical_terms.posting_terms`)."""
+    return posting_terms(posting_text(job.title, job.description))
 
 
 def posting_doc(title: str | None, description: str | None) -> DocTerms:
     """:func:`job_doc` of a job with this title and description."""
-    return doc_terms(_text(title, description))
-
-
-def _job_text(job: Job) -> str:
-    return _text(job.title, job.description)
-
-
-def _text(title: str | None, description: str | None) -> str:
-    return f"{title or ''} {title or ''} {description or ''}"
+    return posting_terms(posting_text(title, description))
 
 
 def education_rank(level: EducationLevel | str | None) -> int:

@@ -81,14 +81,16 @@ skill_optional     0.5   nice-to-have skills help, an order of magnitude less
 skill_matched      0.3   a small bonus per matched skill, so breadth breaks ties
 semantic           1.5   the person's own words (experience, trades named colloquially) often say
                          more than the extracted skills
-lexical           30.0   the person's words found in the posting's own words (BM25, 0..1),
-                         counted above :data:`LEXICAL_FLOOR` (0.15) only: on real postings
-                         (bench_known_item.py) the strongest single signal of fit (the source
-                         posting scores 0.42-0.56, other postings mostly below 0.21); 30 makes a
-                         clearly better text match outweigh a closer place or a fresher posting
-                         (dev split: MRR 0.888 at 20, 0.920 at 30, 0.919 at 40). The floor keeps
-                         the stray overlaps of short self-descriptions (99% below 0.08 on the
-                         demo) from reordering jobs: demo NDCG@10 0.677 -> 0.697, the same as
+lexical           30.0   the person's words and phrases (neighbouring word pairs, see
+                         :mod:`chamba.matching.lexical_terms`) found in the posting's own words
+                         (BM25, 0..1), counted above :data:`LEXICAL_FLOOR` (0.15) only: on real
+                         postings (bench_known_item.py) the strongest single signal of fit (the
+                         source posting scores 0.44-0.56, other postings mostly below 0.14); 30
+                         makes a clearly better text match outweigh a closer place or a fresher
+                         posting (dev split: MRR 0.888 at 20, 0.920 at 30, 0.919 at 40; with
+                         phrases, 500 dev seekers: 0.953 at 20, 0.960 at 30 and 40). The floor
+                         keeps the stray overlaps of short self-descriptions (99% below 0.08 on
+                         the demo) from reordering jobs: demo NDCG@10 0.677 -> 0.697, the same as
                          without the feature, while real postings rank as without the floor
 proximity          1.5   travel time and fares weigh heavily on low-income seekers; a job 25 km
                          away loses about 0.95 against one next door
@@ -209,10 +211,10 @@ def rule_based(kind: ScorerKind) -> RuleBasedScorer:
     """The rule-based scorer of ``kind``."""
     if kind == "jobs":
         return RuleBasedScorer(
-            JOB_FEATURES, JOB_WEIGHTS, "rule-based-jobs-v2", {"lexical": LEXICAL_FLOOR}
+            JOB_FEATURES, JOB_WEIGHTS, "rule-based-jobs-v3", {"lexical": LEXICAL_FLOOR}
         )
     if kind == "candidates":
-        return RuleBasedScorer(JOB_FEATURES, CANDIDATE_WEIGHTS, "rule-based-candidates-v1")
+        return RuleBasedScorer(JOB_FEATURES, CANDIDATE_WEIGHTS, "rule-based-candidates-v2")
     if kind == "courses":
         return RuleBasedScorer(COURSE_FEATURES, COURSE_WEIGHTS, "rule-based-courses-v1")
     raise ValueError(f"unknown scorer kind {kind!r}: use one of {', '.join(KINDS)}")
