@@ -28,18 +28,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
+from chamba.courses.models import Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
 from chamba.matching.feature_cache import FeatureCache, generation_for
-from chamba.orgs.models import Organisation
+from chamba.matching.repository import CourseRow, course_rows_teaching, provider_names
 from chamba.people.models import Person
 from chamba.vocab import SkillLevel
 
@@ -179,58 +178,6 @@ def _distance(
     return cache[ubigeo]
 
 
-class CourseRow(NamedTuple):
-    """One (open course, skill it teaches) pair as :func:`load_options` reads it."""
-
-    course_id: int
-    title: str
-    provider_id: int | None
-    modality: Modality
-    cost: Decimal | None
-    is_free: bool
-    scholarship: bool
-    hours: int
-    weeks: int | None
-    start_dates: list[str] | None
-    ubigeo: str | None
-    skill_id: str
-    level: SkillLevel | None
-
-
-def _read_course_rows(
-    session: Session, skill_ids: list[str]
-) -> tuple[list[CourseRow], dict[int, str]]:
-    """Open courses teaching any of ``skill_ids``, one row per (course, skill), and their
-    providers' names: one query (course skills ⋈ courses ⟕ providers)."""
-    result = session.execute(
-        select(
-            Course.id, Course.title, Course.provider_id, Course.modality, Course.cost,
-            Course.is_free, Course.scholarship, Course.hours, Course.weeks, Course.start_dates,
-            Course.ubigeo, CourseSkill.skill_id, CourseSkill.level, Organisation.name,
-        )
-        .join(CourseSkill, CourseSkill.course_id == Course.id)
-        .outerjoin(Organisation, Organisation.id == Course.provider_id)
-        .where(CourseSkill.skill_id.in_(skill_ids), Course.status == CourseStatus.OPEN)
-    ).all()  # fmt: skip
-    rows: list[CourseRow] = []
-    names: dict[int, str] = {}
-    for *fields, provider in result:
-        row = CourseRow(*fields)
-        rows.append(row)
-        if row.provider_id is not None and provider is not None:
-            names[row.provider_id] = provider
-    return rows, names
-
-
-def _provider_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(sorted(ids)))
-    )
-    return {int(i): name for i, name in rows}
-
-
 @dataclass(frozen=True)
 class SkillCourses:
     """The open courses that teach one skill, as arrays (nothing here depends on a person).
@@ -290,7 +237,7 @@ def skill_courses(
     todo = [s for s in skill_ids if s not in found]
     names: dict[int, str] = {}
     if todo:
-        fresh, names = _read_course_rows(session, todo)
+        fresh, names = course_rows_teaching(session, todo)
         by_skill: dict[str, list[CourseRow]] = {s: [] for s in todo}
         for r in fresh:
             by_skill[r.skill_id].append(r)
@@ -309,7 +256,7 @@ def course_rows(
     blocks, names = skill_courses(session, skill_ids, cache)
     rows = [r for block in blocks.values() for r in block.rows]
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
-    names.update(_provider_names(session, unnamed))
+    names.update(provider_names(session, unnamed))
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     return rows, names
 
@@ -465,7 +412,7 @@ def course_options(
     rows = [block.rows[k] for block in blocks.values() for k in _positions(block.ids, picked)]
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
-    names.update(_provider_names(session, unnamed))
+    names.update(provider_names(session, unnamed))
     by_id = {o.course_id: o for o in _options(rows, names, person, limits, day)}
     return {skill_id: [by_id[int(c)] for c in chosen[skill_id]] for skill_id in wanted}
 

@@ -8,17 +8,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
 from chamba.auth.models import User
-from chamba.courses.models import CourseSkill
+from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.orgs.models import Organisation
 from chamba.people.models import PersonSkill
-from chamba.vocab import EducationLevel, Requirement
+from chamba.vocab import EducationLevel, Requirement, SkillLevel
 
 CHUNK: Final = 5000
 
@@ -197,3 +198,60 @@ def user_language(session: Session, user_id: int) -> str | None:
     already loaded the user: no query then)."""
     user = session.get(User, user_id)
     return user.language if user is not None else None
+
+
+# ---------------------------------------------------------------------- courses
+
+
+class CourseRow(NamedTuple):
+    """One (open course, skill it teaches) pair as
+    :func:`~chamba.matching.course_options.load_options` reads it."""
+
+    course_id: int
+    title: str
+    provider_id: int | None
+    modality: Modality
+    cost: Decimal | None
+    is_free: bool
+    scholarship: bool
+    hours: int
+    weeks: int | None
+    start_dates: list[str] | None
+    ubigeo: str | None
+    skill_id: str
+    level: SkillLevel | None
+
+
+def course_rows_teaching(
+    session: Session, skill_ids: list[str]
+) -> tuple[list[CourseRow], dict[int, str]]:
+    """Open courses teaching any of ``skill_ids``, one row per (course, skill), and their
+    providers' names: one query (course skills ⋈ courses ⟕ providers)."""
+    result = session.execute(
+        select(
+            Course.id, Course.title, Course.provider_id, Course.modality, Course.cost,
+            Course.is_free, Course.scholarship, Course.hours, Course.weeks, Course.start_dates,
+            Course.ubigeo, CourseSkill.skill_id, CourseSkill.level, Organisation.name,
+        )
+        .join(CourseSkill, CourseSkill.course_id == Course.id)
+        .outerjoin(Organisation, Organisation.id == Course.provider_id)
+        .where(CourseSkill.skill_id.in_(skill_ids), Course.status == CourseStatus.OPEN)
+    ).all()  # fmt: skip
+    rows: list[CourseRow] = []
+    names: dict[int, str] = {}
+    for *fields, provider in result:
+        row = CourseRow(*fields)
+        rows.append(row)
+        if row.provider_id is not None and provider is not None:
+            names[row.provider_id] = provider
+    return rows, names
+
+
+def provider_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """``{organisation id: name}`` of ``ids`` (no query when empty)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(sorted(ids)))
+    )
+    return {int(i): name for i, name in rows}
