@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -120,13 +121,14 @@ def test_all_courses_and_follow_up(session: Session) -> None:
     ids = w.build_impact(session)
     # WHEN every course is included and the follow-up is short (30 days)
     r = impact(session, as_of=w.AS_OF, window_days=30)
-    # THEN 27 graduates (A's 23, whose recent 3 now finished their follow-up, and B's 4); the
-    # applications on day 30 or later are outside [0, 30) days
-    assert r.completers.people == 27
-    assert r.follow_up_incomplete == 0
+    # THEN 24 graduates: the 3 of May 2025 are still pending, as a month's graduates are
+    # followed up 30 days after the month's end (1 July); the applications on day 30 or later
+    # are outside [0, 30) days
+    assert r.completers.people == 24
+    assert r.follow_up_incomplete is None  # 3, hidden
     assert r.completers.applied == 0
     # AND with a lower threshold the 3 recent graduates show up as pending
-    r3 = impact(session, course_id=ids["course_a"], as_of=w.AS_OF, min_group=3)
+    r3 = impact(session, course_id=ids["course_a"], as_of=w.AS_OF, window_days=30, min_group=3)
     assert r3.follow_up_incomplete == 3
     assert r3.completers.people == 20
     # AND a region without completers gives zeros and no comparison
@@ -134,6 +136,36 @@ def test_all_courses_and_follow_up(session: Session) -> None:
     assert lima.completers.people == 0
     assert lima.comparison.applied_rate is None
     assert lima.courses == []
+
+
+def test_completers_of_two_windows_do_not_give_a_few_away(session: Session) -> None:
+    # GIVEN the impact world: 24 graduates in June 2024, 3 in May 2025
+    w.build_impact(session)
+    july = datetime(2025, 7, 15, tzinfo=UTC)
+    # WHEN, in July 2025 with a 30-day follow-up, the completers until May and since ever are
+    # read (the subtraction attack: the second minus the first is May's 3 graduates)
+    until_may = impact(session, until=datetime(2025, 5, 1, tzinfo=UTC), as_of=july, window_days=30)
+    since_ever = impact(session, as_of=july, window_days=30)
+    # THEN the first shows its 24, and the second hides all its counts
+    assert until_may.completers.people == 24
+    c = since_ever.completers
+    assert (c.people, c.applied, c.hired, c.suppressed) == (None, None, None, True)
+    # AND so does the report of their department (through the same rule)
+    assert impact(session, region="11", as_of=july, window_days=30).completers.people is None
+    # AND without the rule (groups of 3: a difference of 3 is not small) both show
+    assert impact(session, as_of=july, window_days=30, min_group=3).completers.people == 27
+
+
+def test_a_longer_follow_up_does_not_single_out_a_day(session: Session) -> None:
+    # GIVEN the impact world: 3 graduates on 1 May 2025
+    w.build_impact(session)
+    # WHEN, on 1 June 2025, follow-ups of 31 and 32 days are asked for (31 days before 1 June
+    # is 1 May, 32 days 30 April: counting completions by the day, the first would add exactly
+    # that day's graduates)
+    r31 = impact(session, as_of=w.AS_OF, window_days=31, min_group=1)
+    r32 = impact(session, as_of=w.AS_OF, window_days=32, min_group=1)
+    # THEN both count whole months whose follow-up is over: the same 24
+    assert r31.completers.people == r32.completers.people == 24
 
 
 def test_comparison_hidden_when_its_stratum_is_small(session: Session) -> None:
@@ -166,3 +198,26 @@ def test_a_report_does_not_change_within_a_month(session: Session) -> None:
     # THEN both follow people up to 1 June: the same report
     assert early == late
     assert late.as_of == datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def test_a_province_asked_for_alone_is_as_hidden_as_among_its_department(
+    session: Session,
+) -> None:
+    # GIVEN the impact world (24 graduates in Ica province, 1101) and 3 more in Chincha (1102)
+    ids = w.build_impact(session)
+    for _ in range(3):
+        p = w.person(session, ubigeo="110201", education=w.EducationLevel.SECONDARY,
+                     created_at=w.BEFORE)  # fmt: skip
+        w.complete(session, p, ids["course_a"], w.COMPLETED, certified=False)
+    session.flush()
+    # WHEN the department and its province of Ica are read (the subtraction attack: the
+    # department minus the province is Chincha's 3)
+    department = impact(session, region="11", as_of=w.AS_OF)
+    province = impact(session, region="1101", as_of=w.AS_OF)
+    district = impact(session, region="110101", as_of=w.AS_OF)
+    # THEN the department shows its 27, and neither the province nor its district shows 24
+    assert department.completers.people == 27
+    assert province.completers.people is None
+    assert district.completers.people is None
+    # AND without the rule (groups of 3) they would
+    assert impact(session, region="1101", as_of=w.AS_OF, min_group=3).completers.people == 24

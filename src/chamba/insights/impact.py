@@ -5,12 +5,16 @@ Decisions:
 
 - **Completion** of a course: a ``completed`` course interaction, or a certified skill
   (``PersonSkill.source = certified``) that names the course; the earliest of the two counts.
-  A person in the cohort is counted once, at their first completion matching the filters.
+  A person in the cohort is counted once, however many completions matching the filters.
 - **Outcomes** within ``window_days`` after completion: *applied* (an application created, or an
   ``applied`` job interaction) and *hired* (an application moved to ``hired``, or a ``hired``
-  job interaction such as an external job reported by the person).
-- **Follow-up**: people whose window has not ended by ``as_of`` are left out (counted in
-  ``follow_up_incomplete``), so recent graduates do not drag the rates down.
+  job interaction such as an external job reported by the person); a completer counts as
+  applied (hired) when that followed any of their completions in the window, and a hire counts
+  as an application too (the furthest-stage rule of the funnel), so the counts nest.
+- **Follow-up**: a month's completions count once ``window_days`` after the month's end have
+  passed by the start of the month of ``as_of``; the others are left out (counted in
+  ``follow_up_incomplete``), so recent graduates do not drag the rates down, and completers
+  are always whole months (two follow-ups a day apart never single out a day's graduates).
 - **Comparison group**: people who never completed a course, in the same stratum (department ×
   education level) as completers, registered by the stratum's reference date — the median
   completion date of the stratum's completers — and followed over the same window from that
@@ -23,8 +27,11 @@ Decisions:
   differences built on a hidden count are ``None``. The course rows are parts of the
   completers: where a hidden course could be recovered by subtracting the others from the
   completers, more courses are hidden (``insights.common.protect``). Completers filtered by a
-  provider, a course or a department are shown only as they are among their siblings in the
-  report without that filter (a provider next to a small one cannot see its own count).
+  provider, a course or a region are shown only as they are among their siblings in the
+  report without that filter (a provider next to a small one cannot see its own count); a
+  region among its parent's regions (a province among its department's). Completers are
+  windows of months: a count that differs by a few from a window sharing one of its ends is
+  hidden (:mod:`chamba.insights.windows`).
 """
 
 from __future__ import annotations
@@ -39,7 +46,14 @@ from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
 from chamba.insights.common import protect, rate, suppress, suppress_chain
 from chamba.insights.schemas import MIN_GROUP, CourseOutcome, ImpactReport, OutcomeGroup
-from chamba.insights.windows import closed_window, month_index, month_start
+from chamba.insights.windows import (
+    Activity,
+    Window,
+    closed_window,
+    hide_after,
+    month_index,
+    month_start,
+)
 
 __all__ = ["OBSERVATIONAL_NOTE", "impact"]
 
@@ -78,23 +92,53 @@ def _shown(counts: list[int | None]) -> OutcomeGroup:
     )
 
 
-def _chain(
-    rows: list[repo.Completion], events: Events, when: datetime, window: timedelta
-) -> list[int]:
-    """People (by their first completion whose follow-up is over), and of them how many applied
-    and were hired within ``window`` after it."""
-    first: dict[int, repo.Completion] = {}
+def _followed_until(when: datetime, window: timedelta) -> int:
+    """The first month whose completions' follow-up is not over by ``when``: a month counts
+    only when ``window`` after its last day has passed, so the completers are whole months
+    whatever ``window_days`` a reader picks (a follow-up of 180 against 181 days does not
+    single out one day's graduates)."""
+    return month_index(when - window)
+
+
+def _month(moment: datetime) -> str:
+    index = month_index(_aware(moment))
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _activity(rows: list[repo.Completion], events: Events, end: int, window: timedelta) -> Activity:
+    """Each person's months of completion (those whose follow-up is over, before month
+    ``end``) and what followed each within ``window``: applied (stage 1) or hired (stage 2),
+    the furthest-stage rule of :class:`~chamba.insights.windows.Activity`."""
+    activity = Activity(3)
     for r in rows:
-        if _aware(r.completed_at) + window <= when and (
-            r.person_id not in first or r.completed_at < first[r.person_id].completed_at
-        ):
-            first[r.person_id] = r
-    applied = hired = 0
-    for c in first.values():
-        start = _aware(c.completed_at)
-        applied += _did(events, c.person_id, "applied", start, start + window)
-        hired += _did(events, c.person_id, "hired", start, start + window)
-    return [len(first), applied, hired]
+        at = _aware(r.completed_at)
+        if month_index(at) >= end:
+            continue
+        hired = _did(events, r.person_id, "hired", at, at + window)
+        applied = hired or _did(events, r.person_id, "applied", at, at + window)
+        activity.add(str(r.person_id), _month(at), 2 if hired else int(applied))
+    activity.freeze()
+    return activity
+
+
+def _cell(
+    rows: list[repo.Completion], events: Events, followed: Window, window: timedelta, min_group: int
+) -> tuple[list[int], list[int | None]]:
+    """The true ``(completers, applied, hired)`` of ``rows`` in ``followed`` and the shown ones:
+    small counts (and the counts after them) hidden, and so are those that a window of months
+    sharing an end with ``followed`` would give away (:mod:`chamba.insights.windows`)."""
+    activity = _activity(rows, events, followed.end, window)
+    people = list(activity.months)
+    raw = activity.counts(people, followed)
+    flags = activity.differs_by_few(people, followed, min_group)
+    return raw, hide_after(suppress_chain(raw, min_group), flags)
+
+
+def _both(shown: list[int | None], other: list[int | None] | None) -> list[int | None]:
+    """``shown`` with the cells hidden in ``other`` hidden too."""
+    if other is None:
+        return shown
+    return [None if b is None else a for a, b in zip(shown, other, strict=True)]
 
 
 def _as_part(
@@ -104,29 +148,29 @@ def _as_part(
     course_id: int | None,
     provider_id: int | None,
     region: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    when: datetime,
+    followed: Window,
     window: timedelta,
     min_group: int,
 ) -> list[int | None] | None:
     """The completers' counts as the report without the ``dimension`` filter would show them
     among their siblings (``insights.common.protect``); ``None`` when that filter is not set.
-    Regions are parts of Peru by department (2 digits); a finer region is not checked here."""
+    A region is a part of its parent: a department of Peru, a province of its department, a
+    district of its province (the check the demand report makes of its provinces)."""
+    parent: str | None = None
     if dimension == "course":
         value: object = course_id
         course_id = None
     elif dimension == "provider":
         value, provider_id = provider_id, None
     else:
-        value, region = region, None
-        if value is not None and len(str(value)) != 2:
-            return None
+        value = region
+        parent = None if region is None else region[:-2] or None
+        region = parent
     if value is None:
         return None
     rows = repo.completions(
-        session, course_id=course_id, provider_id=provider_id, region=region, since=since,
-        until=until,
+        session, course_id=course_id, provider_id=provider_id, region=region, since=None,
+        until=followed.closed,
     )  # fmt: skip
     events: Events = defaultdict(list)
     for pid, kind, at in repo.outcome_events(session, {r.person_id for r in rows}):
@@ -134,19 +178,32 @@ def _as_part(
     if dimension == "provider":
         owners = repo.course_titles(session, {r.course_id for r in rows})
         key = {r.course_id: owners.get(r.course_id, ("", None))[1] for r in rows}
+    size = len(str(value))
     groups: dict[object, list[repo.Completion]] = defaultdict(list)
     for r in rows:
         if dimension == "course":
             groups[r.course_id].append(r)
         elif dimension == "provider":
             groups[key[r.course_id]].append(r)
-        elif r.department is not None:
-            groups[r.department].append(r)
+        elif r.ubigeo is not None and len(r.ubigeo) >= size:
+            groups[r.ubigeo[:size]].append(r)
     if value not in groups:
         return [0, 0, 0]
     codes = sorted(groups, key=str)
-    parts = [_chain(groups[c], events, when, window) for c in codes]
-    cells = protect(parts, _chain(rows, events, when, window), min_group)
+    pairs = [_cell(groups[c], events, followed, window, min_group) for c in codes]
+    total, total_shown = _cell(rows, events, followed, window, min_group)
+    if dimension == "region" and parent is not None:
+        # the parent is itself a part of its own parent: where it is hidden as such, its
+        # regions must not add up to it either
+        above = _as_part(
+            session, dimension, course_id=course_id, provider_id=provider_id, region=parent,
+            followed=followed, window=window, min_group=min_group,
+        )  # fmt: skip
+        total_shown = _both(total_shown, above)
+    cells = protect(
+        [r for r, _ in pairs], total, min_group, shown=[x for _, x in pairs],
+        total_shown=total_shown,
+    )  # fmt: skip
     return cells[codes.index(value)]
 
 
@@ -205,48 +262,49 @@ def impact(
     months = closed_window(since, until, now=when)
     since, until = months.since, months.until
     window = timedelta(days=window_days)
-    rows = repo.completions(
-        session,
-        course_id=course_id,
-        provider_id=provider_id,
-        region=region,
-        since=since,
-        until=until,
-    )
-    done = [r for r in rows if _aware(r.completed_at) + window <= when]
+    # Completions of whole months whose follow-up is over, counted as in any other window of
+    # months: a count that a window sharing an end would give away is hidden too.
+    followed = Window(months.start, min(months.end, _followed_until(when, window)), months.now)
+    every = repo.completions(
+        session, course_id=course_id, provider_id=provider_id, region=region, since=None,
+        until=months.closed,
+    )  # fmt: skip
+    rows = [
+        r for r in every
+        if (months.start is None or month_index(_aware(r.completed_at)) >= months.start)
+        and month_index(_aware(r.completed_at)) < months.end
+    ]  # fmt: skip
+    done = [r for r in rows if month_index(_aware(r.completed_at)) < followed.end]
     first: dict[int, repo.Completion] = {}
     for r in done:
         if r.person_id not in first or r.completed_at < first[r.person_id].completed_at:
             first[r.person_id] = r
     waiting = {r.person_id for r in rows} - set(first)
     events: Events = defaultdict(list)
-    for pid, kind, at in repo.outcome_events(session, first):
+    for pid, kind, at in repo.outcome_events(session, {r.person_id for r in every}):
         events[pid].append((kind, at))
 
     def outcomes(items: list[repo.Completion]) -> tuple[int, int, int]:
         applied = hired = 0
         for c in items:
             start = _aware(c.completed_at)
-            applied += _did(events, c.person_id, "applied", start, start + window)
-            hired += _did(events, c.person_id, "hired", start, start + window)
+            is_hired = _did(events, c.person_id, "hired", start, start + window)
+            hired += is_hired
+            applied += is_hired or _did(events, c.person_id, "applied", start, start + window)
         return len(items), applied, hired
 
-    completers_raw = outcomes(list(first.values()))
-    completers_cells = suppress_chain(completers_raw, min_group)
+    raw, completers_cells = _cell(every, events, followed, window, min_group)
+    completers_raw = (raw[0], raw[1], raw[2])
     # A filtered report's completers are a part of the report without that filter (a
-    # provider's among all providers, a course's among all courses, a department's among all
-    # departments): as hidden there as here, or the total minus the other parts would give a
-    # hidden one away.
+    # provider's among all providers, a course's among all courses, a region's among its
+    # parent's regions): as hidden there as here, or the total minus the other parts would
+    # give a hidden one away.
     for dimension in ("provider", "course", "region"):
         cells = _as_part(
             session, dimension, course_id=course_id, provider_id=provider_id, region=region,
-            since=since, until=until, when=when, window=window, min_group=min_group,
+            followed=followed, window=window, min_group=min_group,
         )  # fmt: skip
-        if cells is not None:
-            completers_cells = [
-                None if a is None or b is None else a
-                for a, b in zip(completers_cells, cells, strict=True)
-            ]
+        completers_cells = _both(completers_cells, cells)
     completers = _shown(completers_cells)
 
     strata: dict[tuple[str | None, str | None], list[datetime]] = defaultdict(list)

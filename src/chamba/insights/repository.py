@@ -290,6 +290,7 @@ class Completion:
     education: str | None
     course_id: int
     completed_at: datetime
+    ubigeo: str | None = None  # the person's place (for the parts of a region)
 
 
 def completions(
@@ -338,14 +339,22 @@ def completions(
             Person.education_level,
             first.c.course_id,
             first.c.at,
+            Person.ubigeo,
         )
         .join(Person, Person.id == first.c.person_id)
         .join(Course, Course.id == first.c.course_id)
         .where(*conds)
     )
     return [
-        Completion(int(p), None if d is None else str(d), None if e is None else str(e), int(c), at)
-        for p, d, e, c, at in session.execute(stmt)
+        Completion(
+            int(p),
+            None if d is None else str(d),
+            None if e is None else str(e),
+            int(c),
+            at,
+            None if u is None else str(u),
+        )
+        for p, d, e, c, at, u in session.execute(stmt)
     ]
 
 
