@@ -102,7 +102,6 @@ SQL_ALLOWED_FOR_NOW: frozenset[str] = frozenset(
     {
         "matching/context.py", "matching/embeddings.py",
         "matching/filters.py",
-        "matching/retrieval.py", "matching/service.py",
     }
 )  # fmt: skip
 #: SQLAlchemy's statement builders.

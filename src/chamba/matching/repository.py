@@ -4,13 +4,13 @@ and the job columns ranking reads, in chunks of ids."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
@@ -18,10 +18,11 @@ from chamba.auth.models import User
 from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.orgs.models import Organisation
-from chamba.people.models import PersonSkill
+from chamba.people.models import Person, PersonSkill
 from chamba.vocab import EducationLevel, Requirement, SkillLevel
 
 CHUNK: Final = 5000
+RowT = TypeVar("RowT", Job, Person, Course)
 
 
 def chunks(ids: Sequence[int]) -> Iterable[list[int]]:
@@ -29,6 +30,35 @@ def chunks(ids: Sequence[int]) -> Iterable[list[int]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
+
+
+def row_by_id(session: Session, model: type[RowT], key: int) -> RowT | None:
+    """The ``model`` row with id ``key`` (from the session's identity map when loaded)."""
+    return session.get(model, key)
+
+
+def load_rows(session: Session, model: type[RowT], ids: Sequence[int]) -> list[RowT]:
+    """Rows of ``model`` in the order of ``ids`` (one query per 5,000 ids)."""
+    found: dict[int, RowT] = {}
+    items = [int(i) for i in ids]
+    stmt = select(model)
+    for start in range(0, len(items), 5000):
+        chunk = items[start : start + 5000]
+        for row in session.scalars(stmt.where(model.id.in_(chunk))):
+            found[row.id] = row
+    return [found[i] for i in items if i in found]
+
+
+def skill_owners(
+    session: Session, table: type[JobSkill] | type[PersonSkill] | type[CourseSkill], key: str,
+    skill_ids: Collection[str],
+) -> Sequence[Row[tuple[int, str]]]:  # fmt: skip
+    """``(owner id, skill id)`` of every row of the skill link ``table`` (its owner column is
+    ``key``) for any of ``skill_ids`` (one query)."""
+    owner = getattr(table, key)
+    return session.execute(
+        select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_ids)))
+    ).all()
 
 @dataclass(frozen=True)
 class JobSkillRow:
@@ -96,6 +126,29 @@ def application_counts(session: Session, job_ids: Sequence[int]) -> dict[int, in
     return out
 
 
+
+def confirmed_skill_ids(session: Session, person_id: int) -> set[str]:
+    """Skill ids a person holds and has confirmed."""
+    return {
+        s for (s,) in session.execute(
+            select(PersonSkill.skill_id).where(
+                PersonSkill.person_id == person_id, PersonSkill.confirmed.is_(True)
+            )
+        )
+    }  # fmt: skip
+
+
+def essential_skills_of_jobs_asking(
+    session: Session, skill_ids: set[str]
+) -> Sequence[Row[tuple[int, str]]]:
+    """``(job_id, skill_id)`` of every essential skill of every job that asks for any of
+    ``skill_ids`` (one query)."""
+    essential = select(JobSkill.job_id, JobSkill.skill_id).where(
+        JobSkill.requirement == Requirement.ESSENTIAL,
+        JobSkill.job_id.in_(select(JobSkill.job_id).where(JobSkill.skill_id.in_(sorted(skill_ids)))),
+    )
+    return session.execute(essential).all()
+
 @dataclass(frozen=True, slots=True)
 class JobRow:
     """What ranking and its explanations read of a job, from one Core query (no ORM instance).
@@ -123,6 +176,7 @@ class JobRow:
 
 
 JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
+
 
 
 # ---------------------------------------------------------------------- the job table

@@ -13,7 +13,6 @@ from typing import Final, Required, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, CourseSkill
@@ -27,6 +26,7 @@ from chamba.matching.features import (
 from chamba.matching.filters import (
     Filtered,
 )
+from chamba.matching.repository import row_by_id, skill_owners
 from chamba.matching.schemas import Explanation, Lang, MatchItem, MatchPage
 from chamba.matching.scoring import Scorer
 from chamba.people.models import Person, PersonSkill
@@ -72,22 +72,10 @@ def get_row(
     """The ``model`` row with id ``key``; ``missing(key)`` is raised for a non-int or unknown id."""
     if isinstance(key, bool) or not isinstance(key, int):
         raise missing(key)
-    row = session.get(model, key)
+    row = row_by_id(session, model, key)
     if row is None:
         raise missing(key)
     return row
-
-
-def load_rows(session: Session, model: type[RowT], ids: Sequence[int]) -> list[RowT]:
-    """Rows of ``model`` in the order of ``ids`` (one query per 5,000 ids)."""
-    found: dict[int, RowT] = {}
-    items = [int(i) for i in ids]
-    stmt = select(model)
-    for start in range(0, len(items), 5000):
-        chunk = items[start : start + 5000]
-        for row in session.scalars(stmt.where(model.id.in_(chunk))):
-            found[row.id] = row
-    return [found[i] for i in items if i in found]
 
 
 def rank_order(ids: IdArray, scores: FloatArray) -> npt.NDArray[np.intp]:
@@ -104,10 +92,7 @@ def overlap_top(
     """Top-``k`` of ``allowed`` by summed skill weight (one SQL join, ranked in numpy)."""
     if not skill_weights or allowed.size == 0:
         return []
-    owner = getattr(table, key)
-    rows = session.execute(
-        select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_weights)))
-    ).all()
+    rows = skill_owners(session, table, key, skill_weights)
     totals: dict[int, float] = defaultdict(float)
     for owner_id, skill_id in rows:
         totals[int(owner_id)] += skill_weights[skill_id]

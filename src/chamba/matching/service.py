@@ -27,7 +27,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, CourseSkill, Modality
@@ -60,6 +59,11 @@ from chamba.matching.filters import (
     filter_people_for_job,
 )
 from chamba.matching.lexical import one_query_scores
+from chamba.matching.repository import (
+    confirmed_skill_ids,
+    essential_skills_of_jobs_asking,
+    load_rows,
+)
 from chamba.matching.retrieval import (
     CANDIDATES_K,
     FloatArray,
@@ -67,7 +71,6 @@ from chamba.matching.retrieval import (
     check_number,
     check_page,
     get_row,
-    load_rows,
     match_page,
     nearest_ids,
     now_utc,
@@ -82,7 +85,6 @@ from chamba.matching.scoring import Scorer, get_scorer
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
 from chamba.search import terms
-from chamba.vocab import Requirement
 
 LEXICAL_SCAN_MAX: Final = 5_000
 """Up to this many filtered jobs, the person's words are also matched against every one's text
@@ -304,21 +306,11 @@ def hidden_matches(
     flt = JobFilter.for_person(
         person, now=now_utc(now), max_distance_km=max_distance_km, min_wage=min_wage
     )
-    held = {
-        s for (s,) in session.execute(
-            select(PersonSkill.skill_id).where(
-                PersonSkill.person_id == person.id, PersonSkill.confirmed.is_(True)
-            )
-        )
-    }  # fmt: skip
+    held = confirmed_skill_ids(session, person.id)
     good: set[int] = set()
     if held:
-        essential = select(JobSkill.job_id, JobSkill.skill_id).where(
-            JobSkill.requirement == Requirement.ESSENTIAL,
-            JobSkill.job_id.in_(select(JobSkill.job_id).where(JobSkill.skill_id.in_(sorted(held)))),
-        )
         totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for job_id, skill_id in session.execute(essential):
+        for job_id, skill_id in essential_skills_of_jobs_asking(session, held):
             totals[job_id][0] += 1
             totals[job_id][1] += skill_id in held
         good = {j for j, (n, have) in totals.items() if have >= 1 and 2 * have >= n}
