@@ -12,12 +12,11 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from chamba.courses.models import Course
-from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.jobs.models import Job
 from chamba.matching.embeddings import (
     MatchIndexes,
     course_texts,
@@ -30,13 +29,16 @@ from chamba.matching.features import job_doc, posting_doc
 from chamba.matching.job_table import JobTable
 from chamba.matching.lexical_terms import corpus_of
 from chamba.matching.repository import (
-    JOB_ROW_COLUMNS,
     JobRow,
     JobSkillRow,
     application_counts,
-    chunks,
+    job_by_id,
+    load_job_rows,
     load_job_skills,
     load_person_skills,
+    newest_open_search_texts,
+    open_job_count,
+    open_skill_job_counts,
     posting_texts,
 )
 from chamba.matching.upkeep import PENDING_KEY
@@ -143,10 +145,7 @@ class FeatureContext:
         if cache is not None:  # rows of unchanged jobs from earlier requests
             generation = generation_for(self.session, cache)
             found.update(cache.job_rows(items))
-        loaded: dict[int, JobRow] = {}
-        for chunk in chunks([i for i in items if i not in found]):
-            for row in self.session.execute(select(*JOB_ROW_COLUMNS).where(Job.id.in_(chunk))):
-                loaded[row[0]] = JobRow(*row)
+        loaded = load_job_rows(self.session, [i for i in items if i not in found])
         if cache is not None and loaded:
             cache.put_job_rows(loaded, generation)
         found.update(loaded)
@@ -263,12 +262,7 @@ class FeatureContext:
             cache = self.shared_cache()
             corpus = cache.words(WORD_DF_MAX_AGE_S) if cache is not None else None
             if corpus is None:
-                rows = self.session.execute(
-                    select(Job.search_title, Job.search_text)
-                    .where(Job.status == JobStatus.OPEN)
-                    .order_by(Job.id.desc())
-                    .limit(WORD_DF_SAMPLE)
-                )
+                rows = newest_open_search_texts(self.session, WORD_DF_SAMPLE)
                 corpus = corpus_of(f"{title} {text}" for title, text in rows)
                 if cache is not None:
                     cache.put_words(corpus)
@@ -296,18 +290,8 @@ class FeatureContext:
         return self._read_rarity()
 
     def _read_rarity(self) -> tuple[dict[str, float], float]:
-        n_open = int(
-            self.session.scalar(
-                select(func.count()).select_from(Job).where(Job.status == JobStatus.OPEN)
-            )
-            or 0
-        )
-        rows = self.session.execute(
-            select(JobSkill.skill_id, func.count(func.distinct(JobSkill.job_id)))
-            .join(Job, Job.id == JobSkill.job_id)
-            .where(Job.status == JobStatus.OPEN)
-            .group_by(JobSkill.skill_id)
-        ).all()
+        n_open = open_job_count(self.session)
+        rows = open_skill_job_counts(self.session)
         idf = {sid: math.log((n_open + 1) / (df + 1)) + 1.0 for sid, df in rows}
         return idf, math.log(n_open + 1) + 1.0
 
@@ -344,7 +328,7 @@ class FeatureContext:
         by_id = {j.id: j for j in jobs}
 
         def orm(job: Job) -> Job:  # a JobRow lacks the description the text needs
-            return job if isinstance(job, Job) else self.session.get_one(Job, job.id)
+            return job if isinstance(job, Job) else job_by_id(self.session, job.id)
 
         return self._vectors(
             "jobs",

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final, NamedTuple, TypeVar
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Result, Row, func, select
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import Application, ApplicationStatus
@@ -178,6 +178,47 @@ class JobRow:
 JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
 
 
+def load_job_rows(session: Session, job_ids: Sequence[int]) -> dict[int, JobRow]:
+    """:class:`JobRow` of each of ``job_ids`` that exists (one query per 5,000 ids)."""
+    loaded: dict[int, JobRow] = {}
+    for chunk in chunks(job_ids):
+        for row in session.execute(select(*JOB_ROW_COLUMNS).where(Job.id.in_(chunk))):
+            loaded[row[0]] = JobRow(*row)
+    return loaded
+
+
+def job_by_id(session: Session, job_id: int) -> Job:
+    """The ORM ``Job`` (from the session's identity map when loaded); it must exist."""
+    return session.get_one(Job, job_id)
+
+
+def newest_open_search_texts(session: Session, limit: int) -> Result[tuple[str, str]]:
+    """``(search_title, search_text)`` of the ``limit`` newest open jobs, newest first."""
+    return session.execute(
+        select(Job.search_title, Job.search_text)
+        .where(Job.status == JobStatus.OPEN)
+        .order_by(Job.id.desc())
+        .limit(limit)
+    )
+
+
+def open_job_count(session: Session) -> int:
+    """How many jobs are open."""
+    return int(
+        session.scalar(select(func.count()).select_from(Job).where(Job.status == JobStatus.OPEN))
+        or 0
+    )
+
+
+def open_skill_job_counts(session: Session) -> Sequence[Row[tuple[str, int]]]:
+    """``(skill_id, open jobs asking for it)`` of every skill some open job asks for."""
+    return session.execute(
+        select(JobSkill.skill_id, func.count(func.distinct(JobSkill.job_id)))
+        .join(Job, Job.id == JobSkill.job_id)
+        .where(Job.status == JobStatus.OPEN)
+        .group_by(JobSkill.skill_id)
+    ).all()
+
 
 # ---------------------------------------------------------------------- the job table
 
@@ -309,3 +350,4 @@ def provider_names(session: Session, ids: set[int]) -> dict[int, str]:
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(sorted(ids)))
     )
     return {int(i): name for i, name in rows}
+
