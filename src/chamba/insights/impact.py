@@ -31,12 +31,14 @@ Decisions:
   report without that filter (a provider next to a small one cannot see its own count); a
   region among its parent's regions (a province among its department's). Completers are
   windows of months: a count that differs by a few from a window sharing one of its ends is
-  hidden (:mod:`chamba.insights.windows`).
+  hidden (:mod:`chamba.insights.windows`), and so are the comparison group's counts where the
+  completers of such a window give a comparison group a few people away (its medians move).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -122,12 +124,18 @@ def _activity(rows: list[repo.Completion], events: Events, end: int, window: tim
 
 
 def _cell(
-    rows: list[repo.Completion], events: Events, followed: Window, window: timedelta, min_group: int
+    rows: list[repo.Completion],
+    events: Events,
+    followed: Window,
+    done: int,
+    window: timedelta,
+    min_group: int,
 ) -> tuple[list[int], list[int | None]]:
     """The true ``(completers, applied, hired)`` of ``rows`` in ``followed`` and the shown ones:
     small counts (and the counts after them) hidden, and so are those that a window of months
-    sharing an end with ``followed`` would give away (:mod:`chamba.insights.windows`)."""
-    activity = _activity(rows, events, followed.end, window)
+    sharing an end with ``followed`` would give away (:mod:`chamba.insights.windows`); the
+    completions of month ``done`` on are still followed up and never counted."""
+    activity = _activity(rows, events, done, window)
     people = list(activity.months)
     raw = activity.counts(people, followed)
     flags = activity.differs_by_few(people, followed, min_group)
@@ -149,6 +157,7 @@ def _as_part(
     provider_id: int | None,
     region: str | None,
     followed: Window,
+    done: int,
     window: timedelta,
     min_group: int,
 ) -> list[int | None] | None:
@@ -190,14 +199,14 @@ def _as_part(
     if value not in groups:
         return [0, 0, 0]
     codes = sorted(groups, key=str)
-    pairs = [_cell(groups[c], events, followed, window, min_group) for c in codes]
-    total, total_shown = _cell(rows, events, followed, window, min_group)
+    pairs = [_cell(groups[c], events, followed, done, window, min_group) for c in codes]
+    total, total_shown = _cell(rows, events, followed, done, window, min_group)
     if dimension == "region" and parent is not None:
         # the parent is itself a part of its own parent: where it is hidden as such, its
         # regions must not add up to it either
         above = _as_part(
             session, dimension, course_id=course_id, provider_id=provider_id, region=parent,
-            followed=followed, window=window, min_group=min_group,
+            followed=followed, done=done, window=window, min_group=min_group,
         )  # fmt: skip
         total_shown = _both(total_shown, above)
     cells = protect(
@@ -209,6 +218,90 @@ def _as_part(
 
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 4)
+
+
+class _Comparison:
+    """The comparison group of a set of completers, computed in memory so that every window of
+    months can be compared with the report's (see the module doc)."""
+
+    def __init__(
+        self,
+        pool: dict[tuple[str | None, str | None], list[tuple[datetime, int]]],
+        events: Events,
+        window: timedelta,
+        min_group: int,
+    ) -> None:
+        self.pool, self.events, self.window, self.min_group = pool, events, window, min_group
+        self._cache: dict[tuple[tuple[str | None, str | None], datetime], tuple[int, int, int]] = {}
+
+    def stratum(self, key: tuple[str | None, str | None], start: datetime) -> tuple[int, int, int]:
+        """People of stratum ``key`` registered by ``start``; of them, who applied and who was
+        hired in ``[start, start + window)``."""
+        found = self._cache.get((key, start))
+        if found is None:
+            members = self.pool.get(key, [])
+            chosen = [pid for registered, pid in members if registered <= start]
+            end = start + self.window
+            found = (
+                len(chosen),
+                sum(_did(self.events, pid, "applied", start, end) for pid in chosen),
+                sum(_did(self.events, pid, "hired", start, end) for pid in chosen),
+            )
+            self._cache[(key, start)] = found
+        return found
+
+    def counts(
+        self, firsts: Iterable[repo.Completion]
+    ) -> tuple[tuple[int, int, int], int, float, float]:
+        """``((people, applied, hired), used, applied_sum, hired_sum)`` over the strata of the
+        completers ``firsts`` (one completion per person) with enough comparison people."""
+        strata: dict[tuple[str | None, str | None], list[datetime]] = defaultdict(list)
+        for c in firsts:
+            strata[(c.department, c.education)].append(_aware(c.completed_at))
+        used = people = applied = hired = 0
+        applied_sum = hired_sum = 0.0
+        for key, dates in sorted(strata.items(), key=lambda kv: str(kv[0])):
+            start = sorted(dates)[(len(dates) - 1) // 2]
+            n, a, h = self.stratum(key, start)
+            if n < self.min_group:
+                continue
+            weight = len(dates)
+            used += weight
+            people, applied, hired = people + n, applied + a, hired + h
+            applied_sum += weight * a / n
+            hired_sum += weight * h / n
+        return (people, applied, hired), used, applied_sum, hired_sum
+
+    def differs_by_few(
+        self,
+        rows: list[repo.Completion],
+        followed: Window,
+        done: int,
+        value: tuple[int, int, int],
+    ) -> list[bool]:
+        """For each of people, applied, hired: does the comparison of the completers of a
+        window of months sharing an end with ``followed`` differ by 1 to ``min_group - 1``?"""
+        months = sorted({month_index(_aware(r.completed_at)) for r in rows})
+        lowest = months[0] if months else followed.end
+        windows = [(followed.start, end) for end in range(lowest, followed.now + 1)]
+        windows += [(start, followed.end) for start in range(lowest, followed.end)]
+        out = [False, False, False]
+        for start, end in windows:
+            first: dict[int, repo.Completion] = {}
+            for r in rows:
+                m = month_index(_aware(r.completed_at))
+                if (
+                    (start is None or m >= start)
+                    and m < min(end, done)
+                    and (
+                        r.person_id not in first or r.completed_at < first[r.person_id].completed_at
+                    )
+                ):
+                    first[r.person_id] = r
+            other = self.counts(first.values())[0]
+            for i in range(3):
+                out[i] = out[i] or 0 < abs(other[i] - value[i]) < self.min_group
+        return out
 
 
 def impact(
@@ -264,7 +357,8 @@ def impact(
     window = timedelta(days=window_days)
     # Completions of whole months whose follow-up is over, counted as in any other window of
     # months: a count that a window sharing an end would give away is hidden too.
-    followed = Window(months.start, min(months.end, _followed_until(when, window)), months.now)
+    done_end = _followed_until(when, window)
+    followed = Window(months.start, min(months.end, done_end), months.now)
     every = repo.completions(
         session, course_id=course_id, provider_id=provider_id, region=region, since=None,
         until=months.closed,
@@ -293,7 +387,7 @@ def impact(
             applied += is_hired or _did(events, c.person_id, "applied", start, start + window)
         return len(items), applied, hired
 
-    raw, completers_cells = _cell(every, events, followed, window, min_group)
+    raw, completers_cells = _cell(every, events, followed, done_end, window, min_group)
     completers_raw = (raw[0], raw[1], raw[2])
     # A filtered report's completers are a part of the report without that filter (a
     # provider's among all providers, a course's among all courses, a region's among its
@@ -302,29 +396,26 @@ def impact(
     for dimension in ("provider", "course", "region"):
         cells = _as_part(
             session, dimension, course_id=course_id, provider_id=provider_id, region=region,
-            followed=followed, window=window, min_group=min_group,
+            followed=followed, done=done_end, window=window, min_group=min_group,
         )  # fmt: skip
         completers_cells = _both(completers_cells, cells)
     completers = _shown(completers_cells)
 
-    strata: dict[tuple[str | None, str | None], list[datetime]] = defaultdict(list)
-    for c in first.values():
-        strata[(c.department, c.education)].append(_aware(c.completed_at))
-    used = people = applied = hired = 0
-    applied_sum = hired_sum = 0.0
-    for (dept, edu), dates in sorted(strata.items(), key=lambda kv: str(kv[0])):
-        start = sorted(dates)[(len(dates) - 1) // 2]
-        n, a, h = repo.comparison_counts(
-            session, department=dept, education=edu, start=start, end=start + window
-        )
-        if n < min_group:
-            continue
-        weight = len(dates)
-        used += weight
-        people, applied, hired = people + n, applied + a, hired + h
-        applied_sum += weight * a / n
-        hired_sum += weight * h / n
-    base = _group(people, applied, hired, min_group)
+    pool: dict[tuple[str | None, str | None], list[tuple[datetime, int]]] = defaultdict(list)
+    for pid, dept, edu, registered in repo.comparison_pool(session):
+        pool[(dept, edu)].append((_aware(registered), pid))
+    for members in pool.values():
+        members.sort()
+    for pid, kind, at in repo.outcome_events(
+        session, {pid for members in pool.values() for _, pid in members}
+    ):
+        events[pid].append((kind, at))
+    compare = _Comparison(pool, events, window, min_group)
+    (people, applied, hired), used, applied_sum, hired_sum = compare.counts(first.values())
+    # The comparison counts of a window are hidden where a window of months sharing one of its
+    # ends gives counts that differ by a few (other medians: the people registered between).
+    hidden = compare.differs_by_few(every, followed, done_end, (people, applied, hired))
+    base = _shown(hide_after(suppress_chain((people, applied, hired), min_group), hidden))
     comparison = base.model_copy(
         update={
             # a rate over visible counts only: with one stratum, rate x people is the count

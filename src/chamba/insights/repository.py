@@ -22,7 +22,7 @@ from chamba.insights.schemas import REMOTE_REGION
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.people.models import Device, Person, PersonSkill
 from chamba.taxonomy.models import Skill
-from chamba.vocab import EducationLevel, Requirement, SkillSource
+from chamba.vocab import Requirement, SkillSource
 
 
 @dataclass(frozen=True)
@@ -439,32 +439,16 @@ def _did(kind: str, start: datetime, end: datetime) -> ColumnElement[bool]:
     return or_(logged.exists(), app.exists())
 
 
-def comparison_counts(
-    session: Session,
-    *,
-    department: str | None,
-    education: str | None,
-    start: datetime,
-    end: datetime,
-) -> tuple[int, int, int]:
-    """``(people, applied, hired)`` among people of one (department, education) stratum who
-    never completed a course and were registered by ``start``; outcomes in ``[start, end)``."""
-    conds: list[ColumnElement[bool]] = [~_completed_anything(), Person.created_at <= start]
-    conds.append(
-        Person.ubigeo.is_(None) if department is None else Person.ubigeo.startswith(department)
-    )
-    conds.append(
-        Person.education_level.is_(None)
-        if education is None
-        else Person.education_level == EducationLevel(education)
-    )
+def comparison_pool(session: Session) -> list[tuple[int, str | None, str | None, datetime]]:
+    """``(person_id, department, education, registered_at)`` of everyone who never completed a
+    course (the impact report's comparison people, in its strata of department × education)."""
     stmt = select(
-        func.count(),
-        func.sum(case((_did("applied", start, end), 1), else_=0)),
-        func.sum(case((_did("hired", start, end), 1), else_=0)),
-    ).where(*conds)
-    n, a, h = session.execute(stmt).one()
-    return int(n or 0), int(a or 0), int(h or 0)
+        Person.id, func.substr(Person.ubigeo, 1, 2), Person.education_level, Person.created_at
+    ).where(~_completed_anything())
+    return [
+        (int(p), None if d is None else str(d), None if e is None else str(e), at)
+        for p, d, e, at in session.execute(stmt)
+    ]
 
 
 def fairness_counts(
