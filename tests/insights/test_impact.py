@@ -255,3 +255,23 @@ def test_comparison_groups_of_two_windows_do_not_give_a_few_away(session: Sessio
     assert (
         impact(session, since=may, as_of=july, window_days=30, min_group=3).comparison.people == 23
     )
+
+
+def test_people_still_followed_up_in_two_windows_do_not_give_a_few_away(
+    session: Session,
+) -> None:
+    # GIVEN the impact world (3 graduates on 1 May 2025) and 10 more graduates in April 2025
+    ids = w.build_impact(session)
+    for _ in range(10):
+        p = w.person(session, education=w.EducationLevel.SECONDARY, created_at=w.BEFORE)
+        w.complete(session, p, ids["course_a"], datetime(2025, 4, 10, tzinfo=UTC), certified=False)
+    session.flush()
+    # WHEN the people still followed up are read since ever (13) and until May (10), in June
+    # 2025 with 180 days — the subtraction attack: May's 3
+    since_ever = impact(session, as_of=w.AS_OF)
+    until_may = impact(session, until=datetime(2025, 5, 1, tzinfo=UTC), as_of=w.AS_OF)
+    # THEN neither shows its count
+    assert since_ever.follow_up_incomplete is None
+    assert until_may.follow_up_incomplete is None
+    # AND without the rule (groups of 3) both would
+    assert impact(session, as_of=w.AS_OF, min_group=3).follow_up_incomplete == 13

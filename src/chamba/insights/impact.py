@@ -32,7 +32,8 @@ Decisions:
   region among its parent's regions (a province among its department's). Completers are
   windows of months: a count that differs by a few from a window sharing one of its ends is
   hidden (:mod:`chamba.insights.windows`), and so are the comparison group's counts where the
-  completers of such a window give a comparison group a few people away (its medians move).
+  completers of such a window give a comparison group a few people away (its medians move);
+  ``follow_up_incomplete`` follows the same rule.
 """
 
 from __future__ import annotations
@@ -218,6 +219,34 @@ def _as_part(
 
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 4)
+
+
+def _pending(
+    rows: list[repo.Completion], months: Window, done: int, min_group: int, value: int
+) -> int | None:
+    """``value``, the people who completed in ``months`` with no completion whose follow-up is
+    over (those of month ``done`` on are still followed up), as shown: hidden when small or
+    when it differs by a few from the same count over a window of months sharing an end."""
+    started, finished = Activity(1), Activity(1)
+    for r in rows:
+        at = _aware(r.completed_at)
+        started.add(str(r.person_id), _month(at), 0)
+        if month_index(at) < done:
+            finished.add(str(r.person_id), _month(at), 0)
+    started.freeze()
+    finished.freeze()
+    people = list(started.months)
+
+    def pending(start: int | None, end: int) -> int:
+        whole = started.counts(people, Window(start, end, months.now))[0]
+        return whole - finished.counts(people, Window(start, min(end, done), months.now))[0]
+
+    lowest = started.first if started.first is not None else months.end
+    others = [pending(months.start, end) for end in range(lowest, months.now + 1)]
+    others += [pending(start, months.end) for start in range(lowest, months.end)]
+    if any(0 < abs(other - value) < min_group for other in others):
+        return None
+    return suppress(value, min_group)
 
 
 class _Comparison:
@@ -469,6 +498,6 @@ def impact(
         comparison_coverage=rate(used, len(first)) if completers.people else None,
         applied_rate_difference=_diff(completers.applied_rate, comparison.applied_rate),
         hired_rate_difference=_diff(completers.hired_rate, comparison.hired_rate),
-        follow_up_incomplete=suppress(len(waiting), min_group),
+        follow_up_incomplete=_pending(every, months, done_end, min_group, len(waiting)),
         courses=courses,
     )
