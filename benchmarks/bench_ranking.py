@@ -92,9 +92,10 @@ def run(size: int, n_people: int, seed: int, encoder_name: str, min_candidates: 
     from chamba.demo.sample_catalogue import install_sample_catalogue
     from chamba.jobs.models import Job, JobStatus
     from chamba.matching.context import FeatureContext
-    from chamba.matching.embeddings import build_indexes, job_texts, skill_labels
+    from chamba.matching.embeddings import build_indexes, job_texts
     from chamba.matching.features import JOB_FEATURES, job_features
     from chamba.matching.filters import JobFilter, filter_jobs
+    from chamba.matching.repository import skill_labels
     from chamba.matching.scoring import get_scorer
     from chamba.nlp.encoder import get_encoder
     from chamba.people.models import Person

@@ -23,8 +23,9 @@ from chamba.learning.history import (
 )
 from chamba.learning.models import HistoryEntity
 from chamba.matching.context import FeatureContext
-from chamba.matching.embeddings import BATCH, MatchIndexes, job_text, person_text, skill_labels
+from chamba.matching.embeddings import BATCH, MatchIndexes, job_text, person_text
 from chamba.matching.features import JOB_FEATURES, job_features, lexical_of
+from chamba.matching.repository import skill_labels
 from chamba.people.models import Person
 
 FloatArray = npt.NDArray[np.float64]

@@ -57,9 +57,10 @@ from chamba.learning.metrics import (
     top_k_ids,
 )
 from chamba.matching.context import FeatureContext
-from chamba.matching.embeddings import MatchIndexes, job_texts, skill_labels
+from chamba.matching.embeddings import MatchIndexes, job_texts
 from chamba.matching.features import JOB_FEATURES, job_features
 from chamba.matching.filters import JobFilter, filter_jobs
+from chamba.matching.repository import skill_labels
 from chamba.matching.scoring import Scorer, rule_based
 from chamba.people.models import Person
 

@@ -7,23 +7,26 @@ both use the per-kind helpers here (:func:`indexed_versions`, :func:`load_texts`
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chamba.courses.models import Course, CourseSkill, CourseStatus
-from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.courses.models import Course, CourseSkill
+from chamba.jobs.models import Job, JobSkill
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.index import IndexKind, VectorIndex, make_index
+from chamba.matching.repository import (
+    indexable_rows,
+    indexable_updated_at,
+    skill_labels,
+    skills_by_owner,
+)
 from chamba.nlp.encoder import TextEncoder
 from chamba.people.models import Person, PersonSkill
-from chamba.taxonomy.models import Skill
 
 BATCH = 2048
 
@@ -49,19 +52,6 @@ class MatchIndexes:
         return index
 
 
-def skill_labels(session: Session, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """(label_es, label_en) for each id."""
-    ids = sorted(set(skill_ids))
-    out: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        rows = session.execute(
-            select(Skill.id, Skill.label_es, Skill.label_en).where(Skill.id.in_(chunk))
-        )
-        out.update({r.id: (r.label_es, r.label_en) for r in rows})
-    return out
-
-
 def _join(parts: Sequence[str | None]) -> str:
     return ". ".join(p.strip() for p in parts if p and p.strip())[:2000]
 
@@ -80,18 +70,6 @@ def course_text(course: Course, labels: Sequence[str]) -> str:
     return _join([course.title, ", ".join(labels), (course.description or "")[:600]])
 
 
-def _skill_map(session: Session, table: type, key: str, ids: Sequence[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    column = getattr(table, key)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        for owner, skill in session.execute(
-            select(column, table.skill_id).where(column.in_(chunk))  # type: ignore[attr-defined]  # table: JobSkill/PersonSkill/CourseSkill
-        ):
-            out[owner].append(skill)
-    return out
-
-
 def _labels_for(session: Session, by_owner: dict[int, list[str]]) -> dict[int, list[str]]:
     labels = skill_labels(session, (s for skills in by_owner.values() for s in skills))
     return {
@@ -102,19 +80,19 @@ def _labels_for(session: Session, by_owner: dict[int, list[str]]) -> dict[int, l
 
 def job_texts(session: Session, jobs: Sequence[Job]) -> list[str]:
     ids = [j.id for j in jobs]
-    labels = _labels_for(session, _skill_map(session, JobSkill, "job_id", ids))
+    labels = _labels_for(session, skills_by_owner(session, JobSkill, "job_id", ids))
     return [job_text(j, labels.get(j.id, [])) for j in jobs]
 
 
 def person_texts(session: Session, people: Sequence[Person]) -> list[str]:
     ids = [p.id for p in people]
-    labels = _labels_for(session, _skill_map(session, PersonSkill, "person_id", ids))
+    labels = _labels_for(session, skills_by_owner(session, PersonSkill, "person_id", ids))
     return [person_text(p, labels.get(p.id, [])) for p in people]
 
 
 def course_texts(session: Session, courses: Sequence[Course]) -> list[str]:
     ids = [c.id for c in courses]
-    labels = _labels_for(session, _skill_map(session, CourseSkill, "course_id", ids))
+    labels = _labels_for(session, skills_by_owner(session, CourseSkill, "course_id", ids))
     return [course_text(c, labels.get(c.id, [])) for c in courses]
 
 
@@ -123,30 +101,12 @@ def version_of(updated_at: datetime | None) -> str:
     return updated_at.isoformat() if updated_at is not None else ""
 
 
-def _model(kind: Kind) -> Any:
-    return {"jobs": Job, "people": Person, "courses": Course}[kind]
-
-
-def _indexable(kind: Kind) -> Any:
-    """WHERE clause of the rows of ``kind`` that belong in its index (None: every row)."""
-    if kind == "jobs":
-        return Job.status == JobStatus.OPEN
-    if kind == "courses":
-        return Course.status == CourseStatus.OPEN
-    return None
-
-
 def indexed_versions(session: Session, kind: Kind) -> dict[int, str]:
     """``{id: version}`` of every row of ``kind`` that belongs in the index (one SELECT).
 
     Jobs and courses belong while open; every person belongs.
     """
-    model = _model(kind)
-    stmt = select(model.id, model.updated_at)
-    where = _indexable(kind)
-    if where is not None:
-        stmt = stmt.where(where)
-    return {row[0]: version_of(row[1]) for row in session.execute(stmt)}
+    return {row[0]: version_of(row[1]) for row in indexable_updated_at(session, kind)}
 
 
 def load_texts(
@@ -159,14 +119,7 @@ def load_texts(
         or not indexable (a closed job) are absent, so callers remove them.
     """
     wanted = sorted({int(i) for i in ids})
-    model = _model(kind)
-    where = _indexable(kind)
-    rows: list[Any] = []
-    for start in range(0, len(wanted), 900):
-        stmt = select(model).where(model.id.in_(wanted[start : start + 900]))
-        if where is not None:
-            stmt = stmt.where(where)
-        rows.extend(session.scalars(stmt.order_by(model.id)))
+    rows = indexable_rows(session, kind, wanted)
     if kind == "jobs":
         texts = job_texts(session, rows)
     elif kind == "people":

@@ -24,9 +24,8 @@ from chamba.courses.models import Course, Modality
 from chamba.jobs.models import Job
 from chamba.matching.context import FeatureContext
 from chamba.matching.course_options import CourseOption, course_options
-from chamba.matching.embeddings import skill_labels
 from chamba.matching.features import COURSE_FEATURES, JOB_FEATURES, effective_cost
-from chamba.matching.repository import load_course_skills, user_language
+from chamba.matching.repository import load_course_skills, skill_labels, user_language
 from chamba.matching.schemas import (
     CostInfo,
     Explanation,

@@ -56,12 +56,9 @@ import numpy.typing as npt
 
 from chamba.courses.models import Course, Modality
 from chamba.jobs.models import Job
-from chamba.matching.embeddings import (
-    skill_labels,
-)
 from chamba.matching.filters import coords, haversine
 from chamba.matching.lexical_terms import labels_terms, posting_terms, posting_text, text_terms
-from chamba.matching.repository import application_counts, load_course_skills
+from chamba.matching.repository import application_counts, load_course_skills, skill_labels
 from chamba.people.models import Person
 from chamba.search import DocTerms, lexical_scores
 from chamba.vocab import TIME_SLOTS, EducationLevel

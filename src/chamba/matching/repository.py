@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from sqlalchemy import Result, Row, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.orgs.models import Organisation
 from chamba.people.models import Person, PersonSkill
+from chamba.taxonomy.models import Skill
 from chamba.vocab import EducationLevel, Requirement, SkillLevel
 
 CHUNK: Final = 5000
@@ -351,3 +352,74 @@ def provider_names(session: Session, ids: set[int]) -> dict[int, str]:
     )
     return {int(i): name for i, name in rows}
 
+
+# ---------------------------------------------------------------------- vector indexes
+
+
+def skill_labels(session: Session, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(label_es, label_en) for each id."""
+    ids = sorted(set(skill_ids))
+    out: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = session.execute(
+            select(Skill.id, Skill.label_es, Skill.label_en).where(Skill.id.in_(chunk))
+        )
+        out.update({r.id: (r.label_es, r.label_en) for r in rows})
+    return out
+
+
+def skills_by_owner(
+    session: Session, table: type[JobSkill] | type[PersonSkill] | type[CourseSkill], key: str,
+    ids: Sequence[int],
+) -> dict[int, list[str]]:  # fmt: skip
+    """Skill ids of each of ``ids`` in the skill link ``table`` (its owner column is ``key``),
+    one query per 900 ids."""
+    out: dict[int, list[str]] = defaultdict(list)
+    column = getattr(table, key)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for owner, skill in session.execute(
+            select(column, table.skill_id).where(column.in_(chunk))
+        ):
+            out[owner].append(skill)
+    return out
+
+
+def _model(kind: str) -> Any:
+    return {"jobs": Job, "people": Person, "courses": Course}[kind]
+
+
+def _indexable(kind: str) -> Any:
+    """WHERE clause of the rows of ``kind`` that belong in its index (None: every row)."""
+    if kind == "jobs":
+        return Job.status == JobStatus.OPEN
+    if kind == "courses":
+        return Course.status == CourseStatus.OPEN
+    return None
+
+
+def indexable_updated_at(session: Session, kind: str) -> Result[tuple[int, datetime]]:
+    """``(id, updated_at)`` of every row of ``kind`` (``"jobs"``, ``"people"`` or ``"courses"``)
+    that belongs in its index (one SELECT). Jobs and courses belong while open; every person
+    belongs."""
+    model = _model(kind)
+    stmt = select(model.id, model.updated_at)
+    where = _indexable(kind)
+    if where is not None:
+        stmt = stmt.where(where)
+    return session.execute(stmt)
+
+
+def indexable_rows(session: Session, kind: str, wanted: Sequence[int]) -> list[Any]:
+    """The ORM rows of ``kind`` among ``wanted`` (ascending) that belong in its index, by id
+    (one query per 900 ids)."""
+    model = _model(kind)
+    where = _indexable(kind)
+    rows: list[Any] = []
+    for start in range(0, len(wanted), 900):
+        stmt = select(model).where(model.id.in_(wanted[start : start + 900]))
+        if where is not None:
+            stmt = stmt.where(where)
+        rows.extend(session.scalars(stmt.order_by(model.id)))
+    return rows
