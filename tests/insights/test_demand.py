@@ -187,3 +187,22 @@ def test_a_hidden_province_cannot_be_recovered_from_its_department(session: Sess
         assert row is None or row.supply is None  # type: ignore[attr-defined]
         alone = _rows(session, region=code, level="province").get((code, "weld"))
         assert alone is None or alone.supply is None  # type: ignore[attr-defined]
+
+
+def test_a_district_cannot_give_away_its_hidden_province(session: Session) -> None:
+    # GIVEN the pathway world with 12 more welders in district 110101 (province 1101 is hidden
+    # among Ica's provinces, next to 1102's 3, see the previous test)
+    pw.build(session)
+    for _ in range(12):
+        pw.add_person(session, ["weld"], ubigeo="110101")
+    for _ in range(3):
+        pw.add_person(session, ["weld"], ubigeo="110201")
+    department = _rows(session, region="11")[("11", "weld")].supply  # type: ignore[attr-defined]
+    province = _rows(session, region="1101", level="province").get(("1101", "weld"))
+    # WHEN the district 110101 is asked for alone (the subtraction attack: the department
+    # minus the district, when the district is the whole province, is 1102's 3)
+    district = _rows(session, region="110101", level="province").get(("1101", "weld"))
+    # THEN the department shows, and neither the province nor its district does
+    assert department is not None
+    assert province is None or province.supply is None  # type: ignore[attr-defined]
+    assert district is None or district.supply is None  # type: ignore[attr-defined]

@@ -16,7 +16,8 @@ them):
 - **Privacy** (design §7): a supply count from 1 to ``min_group - 1`` is suppressed (``None``,
   ``supply_suppressed``); a zero is shown (it describes nobody). A province's (or district's)
   supply is also hidden where its department's supply minus its siblings' would give a hidden
-  one away (``insights.common.protect``), whichever level or region filter asked for it. Job
+  one away (``insights.common.protect``), whichever level or region filter asked for it, and a
+  district where its province is hidden as a part of its department. Job
   counts are about postings, not people, and are shown.
 """
 
@@ -191,12 +192,21 @@ def _protected_supply(
     for code, skill in siblings:
         if code != REMOTE_REGION:
             families[(code[: size - 2], skill)].append(code)
+    # A district's province is itself a part of its department: where it is hidden as such,
+    # its districts must not add up to it either.
+    above = (
+        _protected_supply(session, totals, parent, size - 2, skill_ids, min_group)
+        if parent is not None and size - 2 > 2
+        else {}
+    )
     protected: dict[tuple[str, str], int | None] = {}
     for (top, skill), codes in families.items():
         codes.sort()
         parts = [[siblings[(c, skill)]] for c in codes]
         total = [totals.get((top, skill), 0)]
-        for c, (value,) in zip(codes, protect(parts, total, min_group), strict=True):
+        shown_total = above.get((top, skill), suppress(total[0], min_group))
+        cells_of = protect(parts, total, min_group, total_shown=[shown_total])
+        for c, (value,) in zip(codes, cells_of, strict=True):
             protected[(c, skill)] = value
     for reg, skill in cells:
         if reg == REMOTE_REGION:
