@@ -309,11 +309,12 @@ class _Comparison:
         value: tuple[int, int, int],
     ) -> list[bool]:
         """For each of people, applied, hired: does the comparison of the completers of a
-        window of months sharing an end with ``followed`` differ by 1 to ``min_group - 1``?"""
+        window of months sharing an end with ``followed`` and older on the other (see
+        :mod:`chamba.insights.windows`) differ by 1 to ``min_group - 1``?"""
         months = sorted({month_index(_aware(r.completed_at)) for r in rows})
         lowest = months[0] if months else followed.end
-        windows = [(followed.start, end) for end in range(lowest, followed.now + 1)]
-        windows += [(start, followed.end) for start in range(lowest, followed.end)]
+        windows = [(followed.start, end) for end in followed.earlier_ends(lowest)]
+        windows += [(start, followed.end) for start in followed.earlier_starts(lowest)]
         out = [False, False, False]
         for start, end in windows:
             first: dict[int, repo.Completion] = {}

@@ -12,11 +12,18 @@ of the part where they differ, which can be one person. So:
   when not given): the month under way, whose counts grow by the hour, is never shown, so two
   reports read a day apart are the same report.
 - **Differences.** A count of a window ``[a, b)`` is also hidden when it differs by 1 to
-  ``min_group - 1`` from the same count over any other window of months that shares one of its
-  ends (``[a, b')`` or ``[a', b)``, the open ones included: "since ever", "until now").
-  That is enough for *every* pair of windows: for ``[a', b') ⊂ [a, b)``, the window
-  ``[a', b)`` shares an end with each, and the two differences (both >= 0, each 0 or at least
-  ``min_group``, or the cell is hidden) add up to theirs. The rule depends only on the data,
+  ``min_group - 1`` from the same count over a window of months that shares one of its ends
+  and is *older* on the other: the same start and an earlier end (``[a, b')``, ``b' < b``), or
+  the same end and an earlier start (``[a', b)``, ``a' < a``). Of two such windows the one
+  that ends later or starts later is hidden, never the other: a window that was shown stays
+  shown when a month closes (the new, later-ending one is hidden instead), and "since ever",
+  the report everyone reads first, is never hidden because its first month had few people (a
+  window starting after that month is). That is enough for *every* pair of nested windows
+  ``[a, b) ⊂ [a', b')`` whose counts differ by a few: through ``[a', b)``, which shares the end
+  ``b`` with the first and the start ``a'`` with the second, the difference splits into two
+  parts (both >= 0 for counts of people); if the first part is a few, ``[a, b)`` starts later
+  than ``[a', b)`` and is hidden; if it is 0, the second part is the whole difference and
+  ``[a', b')`` ends later than ``[a', b)`` and is hidden. The rule depends only on the data,
   so whichever window a reader asks for first, the same cells are hidden.
 
 Months are numbered ``year * 12 + month - 1`` (:func:`month_index`).
@@ -78,6 +85,17 @@ class Window:
     @property
     def until(self) -> datetime:
         return month_start(self.end)
+
+    def earlier_ends(self, lowest: int) -> range:
+        """Ends of the windows with this start and an earlier end (from ``lowest``, the data's
+        first month: a window ending before it counts nobody)."""
+        first = lowest if self.start is None else max(lowest, self.start + 1)
+        return range(first, self.end)
+
+    def earlier_starts(self, lowest: int) -> range:
+        """Starts of the windows with this end and an earlier start (none for "since ever";
+        a start before ``lowest`` counts the same as ``lowest``)."""
+        return range(lowest, self.start if self.start is not None else lowest)
 
     @property
     def closed(self) -> datetime:
@@ -170,7 +188,8 @@ class Activity:
 
     def differs_by_few(self, people: Sequence[str], window: Window, min_group: int) -> list[bool]:
         """For each stage: does the count of ``people`` in ``window`` differ by 1 to
-        ``min_group - 1`` from its count in a window that shares an end with it?"""
+        ``min_group - 1`` from its count in an older window that shares an end with it (see
+        the module doc)?"""
         out = []
         lowest = self.first if self.first is not None else window.end
         for i in range(self.stages):
@@ -183,9 +202,9 @@ class Activity:
                 self._last_before(self.months[p][i], window.end) for p in people if p in self.months
             )
             value = bisect_left(firsts, window.end)
-            others = [bisect_left(firsts, end) for end in range(lowest, window.now + 1)]
+            others = [bisect_left(firsts, end) for end in window.earlier_ends(lowest)]
             others += [
-                len(lasts) - bisect_left(lasts, start) for start in range(lowest, window.end)
+                len(lasts) - bisect_left(lasts, start) for start in window.earlier_starts(lowest)
             ]
             out.append(any(0 < abs(v - value) < min_group for v in others))
         return out
