@@ -100,7 +100,6 @@ SQL_ALLOWED: dict[str, str] = {
 #: Remove each module from this list when it is clean; a new matching module is not on it.
 SQL_ALLOWED_FOR_NOW: frozenset[str] = frozenset(
     {
-        "matching/filters.py",
     }
 )  # fmt: skip
 #: SQLAlchemy's statement builders.

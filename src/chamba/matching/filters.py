@@ -30,25 +30,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from chamba.activity.models import (
-    Application,
-    ApplicationStatus,
-    Interaction,
-    InteractionKind,
-    SubjectType,
-)
-from chamba.courses.models import Course, CourseStatus, Modality
+from chamba.courses.models import Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import EARTH_RADIUS_KM, get_gazetteer
-from chamba.jobs.models import Job, JobStatus
-from chamba.people.models import Device, Person
+from chamba.jobs.models import Job
+from chamba.matching.repository import (
+    dismissed_job_ids,
+    filtered_job_places,
+    open_course_places,
+    people_visible_for_job,
+)
+from chamba.people.models import Person
 
 if TYPE_CHECKING:
     from chamba.matching.job_table import JobTable
@@ -121,12 +119,12 @@ def departments_within(origin: str, km: float) -> frozenset[str]:
     return frozenset(p.department_code for p in places) | {origin[:2]}
 
 
-def _place_clause(column: Any, origin: str | None, km: float | None) -> ColumnElement[bool]:
-    """SQL: the place is unknown, or in a department that has a place within ``km``."""
+def _departments(origin: str | None, km: float | None) -> list[str] | None:
+    """The departments the SQL prefilter keeps (those that have a place within ``km`` of
+    ``origin``); ``None`` when there is no place limit."""
     if origin is None or km is None or math.isnan(place_coord(origin)[0]):
-        return true()
-    depts = sorted(departments_within(origin, round(float(km), 3)))
-    return or_(column.is_(None), func.substr(column, 1, 2).in_(depts))
+        return None
+    return sorted(departments_within(origin, round(float(km), 3)))
 
 
 # ----------------------------------------------------------------------------------- results
@@ -238,53 +236,9 @@ class JobFilter:
             person_id=person.id if hide_dismissed else None,
         )
 
-    def where(self) -> list[ColumnElement[bool]]:
-        """The SQL part of the filter (everything except the exact radius)."""
-        clauses: list[ColumnElement[bool]] = [Job.status == JobStatus.OPEN]
-        if not self.include_expired:
-            clauses.append(or_(Job.expires_at.is_(None), Job.expires_at > self.now))
-        if self.person_id is not None:
-            dismissed = select(Interaction.subject_id).where(
-                Interaction.person_id == self.person_id,
-                Interaction.subject_type == SubjectType.JOB,
-                Interaction.kind == InteractionKind.DISMISSED,
-            )
-            clauses.append(Job.id.not_in(dismissed))
-        if self.max_hours is not None:
-            clauses.append(or_(Job.hours_per_week.is_(None), Job.hours_per_week <= self.max_hours))
-        if self.wage_floor is not None:
-            top = func.coalesce(Job.wage_max, Job.wage_min)
-            clauses.append(or_(top.is_(None), top >= self.wage_floor))
-        allow_remote = self.remote is not False and self.remote_ready
-        allow_onsite = self.remote is not True
-        on_site = and_(Job.remote.is_(False), _place_clause(Job.ubigeo, self.origin, self.radius))
-        clauses.append(
-            or_(
-                and_(Job.remote.is_(True), true() if allow_remote else false()),
-                on_site if allow_onsite else false(),
-            )
-        )
-        return clauses
-
     @property
     def radius(self) -> float | None:
         return self.max_distance_km if self.origin else None
-
-
-def _dismissed(session: Session, flt: JobFilter) -> set[int]:
-    """The jobs ``flt.person_id`` dismissed ("not for me"), which :meth:`JobFilter.where`
-    leaves out."""
-    if flt.person_id is None:
-        return set()
-    return set(
-        session.scalars(
-            select(Interaction.subject_id).where(
-                Interaction.person_id == flt.person_id,
-                Interaction.subject_type == SubjectType.JOB,
-                Interaction.kind == InteractionKind.DISMISSED,
-            )
-        )
-    )
 
 
 def filter_jobs(
@@ -312,11 +266,9 @@ def filter_jobs(
         array([ 4, 17, 31])
     """
     if table is not None:
-        return table.filter(flt, dismissed=_dismissed(session, flt), among=among)
-    stmt = select(Job.id, Job.ubigeo, Job.remote).where(*flt.where()).order_by(Job.id)
-    if among is not None:
-        stmt = stmt.where(Job.id.in_(sorted(among)))
-    rows = session.execute(stmt).all()
+        dismissed = set() if flt.person_id is None else dismissed_job_ids(session, flt.person_id)
+        return table.filter(flt, dismissed=dismissed, among=among)
+    rows = filtered_job_places(session, flt, _departments(flt.origin, flt.radius), among)
     if not rows:
         return Filtered.empty()
     return _keep_within(
@@ -342,33 +294,7 @@ def filter_people_for_job(
     Returns:
         :class:`Filtered` person ids and their distance to the job (0 remote, NaN unknown).
     """
-    applied = select(Application.person_id).where(
-        Application.job_id == job.id, Application.status != ApplicationStatus.WITHDRAWN
-    )
-    fits: list[ColumnElement[bool]] = [Person.consent_visible.is_(True)]
-    if job.remote:
-        fits += [Person.has_internet.is_(True), Person.device != Device.NONE]
-    if job.hours_per_week is not None:
-        fits.append(
-            or_(
-                Person.availability_hours.is_(None),
-                Person.availability_hours >= job.hours_per_week,
-            )
-        )
-    top = job.wage_max if job.wage_max is not None else job.wage_min
-    if top is not None:
-        fits.append(
-            or_(
-                Person.expected_wage.is_(None),
-                Person.expected_wage * Decimal(str(WAGE_FLOOR_SHARE)) <= top,
-            )
-        )
-    is_applicant = Person.id.in_(applied)
-    rows = session.execute(
-        select(Person.id, Person.ubigeo, Person.max_distance_km, is_applicant.label("applied"))
-        .where(or_(is_applicant, and_(*fits)))
-        .order_by(Person.id)
-    ).all()
+    rows = people_visible_for_job(session, job, WAGE_FLOOR_SHARE)
     if not rows:
         return Filtered.empty()
     ids = np.array([r.id for r in rows], dtype=np.int64)
@@ -387,17 +313,6 @@ def filter_people_for_job(
     applicant = np.array([bool(r.applied) for r in rows])
     keep = applicant | np.isnan(dist) | (dist <= radius + 1e-9)
     return Filtered(ids[keep], dist[keep])
-
-
-def applicant_ids(session: Session, job_id: int) -> set[int]:
-    """People who applied to ``job_id`` and did not withdraw."""
-    return set(
-        session.scalars(
-            select(Application.person_id).where(
-                Application.job_id == job_id, Application.status != ApplicationStatus.WITHDRAWN
-            )
-        )
-    )
 
 
 # ----------------------------------------------------------------------------------- courses
@@ -443,19 +358,10 @@ def filter_courses(session: Session, flt: CourseFilter) -> Filtered:
     """Open courses within budget, modality and radius; distance NaN for online courses."""
     if not flt.modalities:
         return Filtered.empty()
-    clauses: list[ColumnElement[bool]] = [
-        Course.status == CourseStatus.OPEN,
-        Course.modality.in_(sorted(flt.modalities)),
-    ]
-    if flt.budget is not None:
-        clauses.append(or_(Course.is_free.is_(True), Course.cost <= flt.budget))
     radius = flt.max_distance_km if flt.origin else None
-    clauses.append(
-        or_(Course.modality == Modality.ONLINE, _place_clause(Course.ubigeo, flt.origin, radius))
+    rows = open_course_places(
+        session, flt.modalities, flt.budget, _departments(flt.origin, radius)
     )
-    rows = session.execute(
-        select(Course.id, Course.ubigeo, Course.modality).where(*clauses).order_by(Course.id)
-    ).all()
     if not rows:
         return Filtered.empty()
     online = [r.modality == Modality.ONLINE for r in rows]

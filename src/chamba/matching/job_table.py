@@ -270,9 +270,11 @@ class JobTable:
         self, flt: JobFilter, *, dismissed: Collection[int] = (),
         among: Collection[int] | None = None,
     ) -> Filtered:  # fmt: skip
-        """The rows that pass ``flt``: :meth:`JobFilter.where`, then the exact radius.
+        """The rows that pass ``flt``: the rules of
+        :func:`~chamba.matching.repository.filtered_job_places`, then the exact radius.
 
-        ``dismissed`` are the ids the person dismissed (:func:`_dismissed`); ``among``, as for
+        ``dismissed`` are the ids the person dismissed
+        (:func:`~chamba.matching.repository.dismissed_job_ids`); ``among``, as for
         :func:`filter_jobs`.
         """
         keep = np.ones(len(self), dtype=bool)

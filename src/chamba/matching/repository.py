@@ -1,5 +1,7 @@
-"""The SQL of matching's features: skills of jobs, people and courses, application counts
-and the job columns ranking reads, in chunks of ids."""
+"""The SQL of matching: skills of jobs, people and courses, application counts and the job
+columns ranking reads (in chunks of ids), word and rarity statistics of the open jobs, the job
+table's columns, courses that teach skills, the rows the vector indexes embed, and the SQL part
+of the hard filters (:mod:`chamba.matching.filters` checks the exact radius in numpy)."""
 
 from __future__ import annotations
 
@@ -8,19 +10,28 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
 
-from sqlalchemy import Result, Row, func, select
+from sqlalchemy import ColumnElement, Result, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from chamba.activity.models import Application, ApplicationStatus
+from chamba.activity.models import (
+    Application,
+    ApplicationStatus,
+    Interaction,
+    InteractionKind,
+    SubjectType,
+)
 from chamba.auth.models import User
 from chamba.courses.models import Course, CourseSkill, CourseStatus, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.orgs.models import Organisation
-from chamba.people.models import Person, PersonSkill
+from chamba.people.models import Device, Person, PersonSkill
 from chamba.taxonomy.models import Skill
 from chamba.vocab import EducationLevel, Requirement, SkillLevel
+
+if TYPE_CHECKING:
+    from chamba.matching.filters import JobFilter
 
 CHUNK: Final = 5000
 RowT = TypeVar("RowT", Job, Person, Course)
@@ -423,3 +434,120 @@ def indexable_rows(session: Session, kind: str, wanted: Sequence[int]) -> list[A
             stmt = stmt.where(where)
         rows.extend(session.scalars(stmt.order_by(model.id)))
     return rows
+
+
+# ---------------------------------------------------------------------- hard filters
+
+
+def _place_clause(column: Any, departments: Sequence[str] | None) -> ColumnElement[bool]:
+    """SQL: the place is unknown, or in one of ``departments`` (``None``: any place)."""
+    if departments is None:
+        return true()
+    return or_(column.is_(None), func.substr(column, 1, 2).in_(departments))
+
+
+def _dismissed_jobs(person_id: int) -> Select[tuple[int]]:
+    """The jobs ``person_id`` dismissed ("not for me")."""
+    return select(Interaction.subject_id).where(
+        Interaction.person_id == person_id,
+        Interaction.subject_type == SubjectType.JOB,
+        Interaction.kind == InteractionKind.DISMISSED,
+    )
+
+
+def dismissed_job_ids(session: Session, person_id: int) -> set[int]:
+    """The jobs ``person_id`` dismissed, which :func:`filtered_job_places` leaves out."""
+    return set(session.scalars(_dismissed_jobs(person_id)))
+
+
+def filtered_job_places(
+    session: Session, flt: JobFilter, departments: Sequence[str] | None,
+    among: Collection[int] | None = None,
+) -> Sequence[Row[tuple[int, str | None, bool]]]:  # fmt: skip
+    """``(id, ubigeo, remote)`` of the open jobs (among ``among``) that pass the SQL part of
+    ``flt`` (everything but the exact radius: on-site jobs are kept in ``departments``), by id."""
+    clauses: list[ColumnElement[bool]] = [Job.status == JobStatus.OPEN]
+    if not flt.include_expired:
+        clauses.append(or_(Job.expires_at.is_(None), Job.expires_at > flt.now))
+    if flt.person_id is not None:
+        clauses.append(Job.id.not_in(_dismissed_jobs(flt.person_id)))
+    if flt.max_hours is not None:
+        clauses.append(or_(Job.hours_per_week.is_(None), Job.hours_per_week <= flt.max_hours))
+    if flt.wage_floor is not None:
+        top = func.coalesce(Job.wage_max, Job.wage_min)
+        clauses.append(or_(top.is_(None), top >= flt.wage_floor))
+    allow_remote = flt.remote is not False and flt.remote_ready
+    allow_onsite = flt.remote is not True
+    on_site = and_(Job.remote.is_(False), _place_clause(Job.ubigeo, departments))
+    clauses.append(
+        or_(
+            and_(Job.remote.is_(True), true() if allow_remote else false()),
+            on_site if allow_onsite else false(),
+        )
+    )
+    stmt = select(Job.id, Job.ubigeo, Job.remote).where(*clauses).order_by(Job.id)
+    if among is not None:
+        stmt = stmt.where(Job.id.in_(sorted(among)))
+    return session.execute(stmt).all()
+
+
+def _applicants(job_id: int) -> Select[tuple[int]]:
+    return select(Application.person_id).where(
+        Application.job_id == job_id, Application.status != ApplicationStatus.WITHDRAWN
+    )
+
+
+def applicant_ids(session: Session, job_id: int) -> set[int]:
+    """People who applied to ``job_id`` and did not withdraw."""
+    return set(session.scalars(_applicants(job_id)))
+
+
+def people_visible_for_job(
+    session: Session, job: Job, wage_share: float
+) -> Sequence[Row[tuple[int, str | None, float | None, bool]]]:
+    """``(id, ubigeo, max_distance_km, applied)`` of every applicant to ``job`` and every
+    consenting person who fits it (reach, hours, and a wage ask times ``wage_share`` the job
+    pays), by id; the radius is checked by the caller."""
+    fits: list[ColumnElement[bool]] = [Person.consent_visible.is_(True)]
+    if job.remote:
+        fits += [Person.has_internet.is_(True), Person.device != Device.NONE]
+    if job.hours_per_week is not None:
+        fits.append(
+            or_(
+                Person.availability_hours.is_(None),
+                Person.availability_hours >= job.hours_per_week,
+            )
+        )
+    top = job.wage_max if job.wage_max is not None else job.wage_min
+    if top is not None:
+        fits.append(
+            or_(
+                Person.expected_wage.is_(None),
+                Person.expected_wage * Decimal(str(wage_share)) <= top,
+            )
+        )
+    is_applicant = Person.id.in_(_applicants(job.id))
+    return session.execute(
+        select(Person.id, Person.ubigeo, Person.max_distance_km, is_applicant.label("applied"))
+        .where(or_(is_applicant, and_(*fits)))
+        .order_by(Person.id)
+    ).all()
+
+
+def open_course_places(
+    session: Session, modalities: Collection[Modality], budget: Decimal | None,
+    departments: Sequence[str] | None,
+) -> Sequence[Row[tuple[int, str | None, Modality]]]:  # fmt: skip
+    """``(id, ubigeo, modality)`` of the open courses of ``modalities`` within ``budget`` that
+    are online or (in person) in ``departments``, by id."""
+    clauses: list[ColumnElement[bool]] = [
+        Course.status == CourseStatus.OPEN,
+        Course.modality.in_(sorted(modalities)),
+    ]
+    if budget is not None:
+        clauses.append(or_(Course.is_free.is_(True), Course.cost <= budget))
+    online = Course.modality == Modality.ONLINE
+    clauses.append(or_(online, _place_clause(Course.ubigeo, departments)))
+    return session.execute(
+        select(Course.id, Course.ubigeo, Course.modality).where(*clauses).order_by(Course.id)
+    ).all()

@@ -53,13 +53,13 @@ from chamba.matching.filters import (
     CourseFilter,
     Filtered,
     JobFilter,
-    applicant_ids,
     filter_courses,
     filter_jobs,
     filter_people_for_job,
 )
 from chamba.matching.lexical import one_query_scores
 from chamba.matching.repository import (
+    applicant_ids,
     confirmed_skill_ids,
     essential_skills_of_jobs_asking,
     load_rows,
