@@ -286,7 +286,7 @@ class FeatureContext:
             if table is None:
                 table = self._read_rarity()
                 cache.put_rarity(table, generation)
-            return table  # type: ignore[no-any-return]  # untyped shared cache; read-only
+            return table
         return self._read_rarity()
 
     def _read_rarity(self) -> tuple[dict[str, float], float]:

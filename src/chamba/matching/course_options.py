@@ -233,7 +233,7 @@ def skill_courses(
     generation = 0
     if cache is not None:
         generation = generation_for(session, cache)
-        found = cache.course_rows(skill_ids)  # type: ignore[assignment]  # the shared cache is untyped (holds every kind of row)
+        found = cache.course_rows(skill_ids)
     todo = [s for s in skill_ids if s not in found]
     names: dict[int, str] = {}
     if todo:
@@ -243,7 +243,7 @@ def skill_courses(
             by_skill[r.skill_id].append(r)
         built = {s: SkillCourses.of(v) for s, v in by_skill.items()}
         if cache is not None:
-            cache.put_course_rows(built, generation)  # type: ignore[arg-type]  # untyped shared cache
+            cache.put_course_rows(built, generation)
         found = {**found, **built}
     return {s: found[s] for s in skill_ids}, names
 

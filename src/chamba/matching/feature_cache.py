@@ -43,12 +43,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Final, Protocol
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chamba.search import DOC_CACHE_SIZE
+
+if TYPE_CHECKING:  # these modules import this one (or its importers): names for annotations only
+    from chamba.matching.course_options import SkillCourses
+    from chamba.matching.job_table import JobTable
+    from chamba.matching.repository import JobRow, JobSkillRow
+    from chamba.search import Corpus, DocTerms
 
 GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
 APPLICATIONS_MAX_AGE_S: Final = 60.0
@@ -56,6 +65,20 @@ APPLICATIONS_MAX_AGE_S: Final = 60.0
 reaches neither the commit hooks nor the events (a bulk delete, another program)."""
 MAX_JOBS: Final = 200_000
 """Most jobs whose skills are held (about 0.5 KB each); beyond it the oldest half is dropped."""
+
+RarityTable = tuple[dict[str, float], float]
+"""``({skill_id: idf}, idf of an unseen skill)`` over the open jobs."""
+FloatArray = npt.NDArray[np.float64]
+
+
+class Versioned(Protocol):
+    """An ORM row with an ``id`` and an ``updated_at`` (what :func:`versions_of` reads)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def updated_at(self) -> datetime | None: ...
 
 
 class FeatureCache:
@@ -75,25 +98,25 @@ class FeatureCache:
         self.max_jobs = max_jobs
         self.generation = 0
         self._lock = threading.Lock()
-        self._jobs: dict[int, tuple[str, tuple[Any, ...]]] = {}
-        self._rows: dict[int, Any] = {}
-        self._docs: dict[int, Any] = {}  # job id -> DocTerms of its title and description
+        self._jobs: dict[int, tuple[str, tuple[JobSkillRow, ...]]] = {}
+        self._rows: dict[int, JobRow] = {}
+        self._docs: dict[int, DocTerms] = {}  # job id -> its title's and description's terms
         self._apps: dict[int, int] = {}  # job id -> applications not withdrawn
         self._apps_since = time.monotonic()
-        self._rarity: Any = None
-        self._words: tuple[float, Any] | None = None  # (monotonic time stored, table)
-        self._courses: dict[Hashable, tuple[Any, ...]] = {}
-        self._table: Any = None
-        self._table_rarity: tuple[Any, Any] | None = None  # (table, its rarity array)
+        self._rarity: RarityTable | None = None
+        self._words: tuple[float, Corpus] | None = None  # (monotonic time stored, table)
+        self._courses: dict[str, SkillCourses] = {}
+        self._table: JobTable | None = None
+        self._table_rarity: tuple[JobTable, FloatArray] | None = None  # (table, its rarity)
         self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
         self.hits = 0
         self.misses = 0
 
     # -- reading ---------------------------------------------------------------------------
 
-    def job_skills(self, versions: Mapping[int, str]) -> dict[int, tuple[Any, ...]]:
+    def job_skills(self, versions: Mapping[int, str]) -> dict[int, tuple[JobSkillRow, ...]]:
         """The cached skill rows of the jobs in ``versions`` whose stored version matches."""
-        out: dict[int, tuple[Any, ...]] = {}
+        out: dict[int, tuple[JobSkillRow, ...]] = {}
         jobs = self._jobs
         for job_id, version in versions.items():
             entry = jobs.get(job_id)
@@ -103,12 +126,12 @@ class FeatureCache:
         self.misses += len(versions) - len(out)
         return out
 
-    def job_rows(self, job_ids: Iterable[int]) -> dict[int, Any]:
+    def job_rows(self, job_ids: Iterable[int]) -> dict[int, JobRow]:
         """The cached :class:`~chamba.matching.repository.JobRow` of each of ``job_ids`` held."""
         rows = self._rows
         return {j: row for j in job_ids if (row := rows.get(j)) is not None}
 
-    def job_docs(self, job_ids: Iterable[int]) -> dict[int, Any]:
+    def job_docs(self, job_ids: Iterable[int]) -> dict[int, DocTerms]:
         """The cached :class:`~chamba.search.DocTerms` of each of ``job_ids`` held."""
         docs = self._docs
         return {j: doc for j in job_ids if (doc := docs.get(j)) is not None}
@@ -123,27 +146,27 @@ class FeatureCache:
         apps = self._apps
         return {j: n for j in job_ids if (n := apps.get(j)) is not None}
 
-    def rarity(self) -> Any:
+    def rarity(self) -> RarityTable | None:
         """The cached rarity table (``None`` when it must be computed)."""
         return self._rarity
 
-    def job_table(self) -> tuple[Any, dict[int, int]]:
+    def job_table(self) -> tuple[JobTable | None, dict[int, int]]:
         """The cached job table (``None`` when it must be read) and its stale ids (a copy,
         ``{job_id: generation of the invalidation}``) to re-read before use."""
         with self._lock:
             return self._table, dict(self._dirty)
 
-    def rarity_of(self, table: Any) -> Any:
+    def rarity_of(self, table: JobTable) -> FloatArray | None:
         """The rarity array stored for ``table`` (``None`` when none was, or for another)."""
         entry = self._table_rarity
         return entry[1] if entry is not None and entry[0] is table else None
 
-    def put_rarity_of(self, table: Any, rarity: Any) -> None:
+    def put_rarity_of(self, table: JobTable, rarity: FloatArray) -> None:
         """Keep ``rarity``, computed from ``table`` alone (so it never goes stale with it)."""
         with self._lock:
             self._table_rarity = (table, rarity)
 
-    def words(self, max_age_s: float) -> Any:
+    def words(self, max_age_s: float) -> Corpus | None:
         """The word document-frequency table stored less than ``max_age_s`` ago, else None.
 
         Job changes do not drop it: frequencies over thousands of postings drift slowly, so it
@@ -154,11 +177,11 @@ class FeatureCache:
             return None
         return entry[1]
 
-    def put_words(self, table: Any) -> None:
+    def put_words(self, table: Corpus) -> None:
         with self._lock:
             self._words = (time.monotonic(), table)
 
-    def course_rows(self, skill_ids: Iterable[Hashable]) -> dict[Hashable, tuple[Any, ...]]:
+    def course_rows(self, skill_ids: Iterable[str]) -> dict[str, SkillCourses]:
         """Cached course rows of each skill among ``skill_ids`` (skills not cached are absent)."""
         courses = self._courses
         return {s: courses[s] for s in skill_ids if s in courses}
@@ -166,7 +189,7 @@ class FeatureCache:
     # -- storing (only while nothing was invalidated since ``generation``) -----------------
 
     def put_job_skills(
-        self, entries: Mapping[int, tuple[str, tuple[Any, ...]]], generation: int
+        self, entries: Mapping[int, tuple[str, tuple[JobSkillRow, ...]]], generation: int
     ) -> None:
         """Store ``{job_id: (version, rows)}`` read at ``generation``."""
         with self._lock:
@@ -177,7 +200,7 @@ class FeatureCache:
                 self._jobs = dict(keep)
             self._jobs.update(entries)
 
-    def put_job_rows(self, rows: Mapping[int, Any], generation: int) -> None:
+    def put_job_rows(self, rows: Mapping[int, JobRow], generation: int) -> None:
         """Store ``{job_id: JobRow}`` read at ``generation``."""
         with self._lock:
             if generation != self.generation:
@@ -186,7 +209,7 @@ class FeatureCache:
                 self._rows = dict(list(self._rows.items())[len(self._rows) // 2 :])
             self._rows.update(rows)
 
-    def put_job_docs(self, docs: Mapping[int, Any], generation: int) -> None:
+    def put_job_docs(self, docs: Mapping[int, DocTerms], generation: int) -> None:
         """Store ``{job_id: DocTerms}`` read at ``generation``."""
         with self._lock:
             if generation != self.generation:
@@ -204,13 +227,17 @@ class FeatureCache:
                 self._apps = {}
             self._apps.update(counts)
 
-    def put_rarity(self, table: Any, generation: int) -> None:
+    def put_rarity(self, table: RarityTable, generation: int) -> None:
         with self._lock:
             if generation == self.generation:
                 self._rarity = table
 
     def put_job_table(
-        self, base: Any, table: Any, generation: int, refreshed: Iterable[int] | None
+        self,
+        base: JobTable | None,
+        table: JobTable,
+        generation: int,
+        refreshed: Iterable[int] | None,
     ) -> bool:
         """Store ``table``, made from ``base`` (the table :meth:`job_table` returned) by
         re-reading ``refreshed`` ids (``None``: every job) at ``generation``.
@@ -229,7 +256,7 @@ class FeatureCache:
                     del self._dirty[job_id]
             return True
 
-    def put_course_rows(self, rows: Mapping[Hashable, tuple[Any, ...]], generation: int) -> None:
+    def put_course_rows(self, rows: Mapping[str, SkillCourses], generation: int) -> None:
         with self._lock:
             if generation == self.generation:
                 self._courses.update(rows)
@@ -300,7 +327,7 @@ def generation_for(session: Session, cache: FeatureCache) -> int:
     return int(stamped) if stamped is not None else cache.generation
 
 
-def versions_of(rows: Sequence[Any]) -> dict[int, str]:
+def versions_of(rows: Sequence[Versioned]) -> dict[int, str]:
     """``{id: version}`` of ORM rows with ``id`` and ``updated_at``."""
     from chamba.matching.embeddings import version_of
 

@@ -56,6 +56,7 @@ from chamba.matching.index import (
     load_index,
     make_index,
 )
+from chamba.matching.index.base import SavedIndex
 from chamba.nlp.encoder import CachedEncoder, EmbeddingCache, TextEncoder, get_encoder
 
 log = logging.getLogger(__name__)
@@ -354,7 +355,8 @@ class IndexStore:
             kinds: dict[str, Any] = {}
             for kind in KINDS:
                 index = self._indexes.of(kind)
-                index.save(self.root / f"{kind}.npz")  # type: ignore[attr-defined]  # SavedIndex
+                assert isinstance(index, SavedIndex)  # the store builds and loads only saved kinds
+                index.save(self.root / f"{kind}.npz")
                 kinds[kind] = {
                     "index": getattr(index, "kind", type(index).__name__),
                     "count": len(index),
