@@ -51,6 +51,7 @@ from chamba.nlp.encoder import EmbeddingCache, get_encoder  # noqa: E402
 from chamba.nlp.extraction import (  # noqa: E402
     DEFAULT_THRESHOLD,
     DEFAULT_VERIFY_THRESHOLD,
+    Methods,
     SkillExtractor,
 )
 from chamba.nlp.schemas import SkillRecord  # noqa: E402
@@ -157,9 +158,9 @@ def baseline(records: Sequence[SkillRecord]) -> Predict:
     return predict
 
 
-def from_extractor(extractor: SkillExtractor, methods: Sequence[str]) -> Predict:
+def from_extractor(extractor: SkillExtractor, methods: Methods) -> Predict:
     def predict(texts: Sequence[str]) -> list[set[str]]:
-        results = extractor.extract_many(texts, methods=methods)  # type: ignore[arg-type]  # from argv
+        results = extractor.extract_many(texts, methods=methods)
         return [{s.skill_id for s in found} for found in results]
 
     return predict
@@ -245,7 +246,7 @@ def calibrate(rows: Sequence[dict[str, Any]], extractor: SkillExtractor) -> dict
     return {"best": best, "sweep": sweep}
 
 
-_BOTH = ("lexicon", "semantic")
+_BOTH: Methods = ("lexicon", "semantic")
 
 
 def measure(

@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class StandInEncoder:
             bucket = self._buckets[word] = int.from_bytes(digest, "little") % self.BUCKETS
         return bucket
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         from scipy.sparse import csr_matrix
 
         rows: list[int] = []
@@ -128,7 +129,7 @@ def load_and_index(
     with session_scope(engine) as session:
         ensure_demo_accounts(session, get_settings())
     encoder = StandInEncoder(get_encoder(get_settings().encoder).model_id)
-    store = IndexStore(data_dir, encoder, cache=False)  # type: ignore[arg-type]  # a stand-in
+    store = IndexStore(data_dir, encoder, cache=False)
     started = time.perf_counter()
     with session_scope(engine) as session:
         indexes = store.load_or_build(session)

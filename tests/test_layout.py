@@ -1,13 +1,17 @@
-"""The shape of the source tree: no module outside the migrations grows past 600 lines, and
-every feature folder has the same file roles."""
+"""The shape of the source tree: no module outside the migrations grows past 600 lines, every
+feature folder has the same file roles, and every ``type: ignore`` names its code and says why."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import io
+import re
+import tokenize
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "chamba"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 MAX_LINES = 600
 
 
@@ -118,3 +122,48 @@ def test_the_role_checks_see_misplaced_classes() -> None:
     assert "web" not in found
     assert "errors" in found["privacy"]
     assert ("ResumeImported", ["BaseModel"]) in _classes("cv/schemas.py")
+
+
+# ------------------------------------------------------------------------- type: ignore
+# mypy --strict runs on src/chamba and benchmarks (pyproject.toml); an ignore is allowed only
+# where a library forces it, with its error code (mypy's ignore-without-code) and, after it on
+# the same line, a "# reason" comment: "# type: ignore[code]  # why".
+
+IGNORE = re.compile(r"type:\s*ignore")
+EXPLAINED = re.compile(r"#\s*type:\s*ignore\[[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*\]\s+#\s*\S")
+
+
+def unexplained_ignores(source: str) -> list[int]:
+    """Lines of ``source`` whose ``type: ignore`` comment lacks an error code or a reason."""
+    return [
+        tok.start[0]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+        and IGNORE.search(tok.string)
+        and not EXPLAINED.match(tok.string)
+    ]
+
+
+def test_every_type_ignore_has_a_code_and_a_reason() -> None:
+    # GIVEN every module that mypy checks
+    paths = sorted(SRC.rglob("*.py")) + sorted(BENCHMARKS.rglob("*.py"))
+    bad = {
+        f"{path.relative_to(SRC.parents[1]).as_posix()}:{line}"
+        for path in paths
+        for line in unexplained_ignores(path.read_text(encoding="utf-8"))
+    }
+    # THEN each ignore says which error and why ("# type: ignore[code]  # reason")
+    assert bad == set(), f"explain these ignores (# type: ignore[code]  # reason): {sorted(bad)}"
+
+
+def test_the_ignore_check_sees_bare_and_unexplained_ignores() -> None:
+    # GIVEN ignores with and without a code and a reason, THEN only the explained one passes
+    source = (
+        "a = f()  # type: ignore\n"
+        "b = f()  # type: ignore[arg-type]\n"
+        "c = f()  # type: ignore[arg-type]  # the library leaves f untyped\n"
+        "d = f()  # type: ignore[misc, arg-type]  #\n"
+        "e = f()  # type:ignore[attr-defined]  # a reason\n"
+        "s = '# type: ignore'  # a string, not a comment\n"
+    )
+    assert unexplained_ignores(source) == [1, 2, 4]

@@ -211,7 +211,8 @@ def insert_columns(
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     if dialect.name == "postgresql":
         driver = conn.connection.driver_connection
-        with driver.cursor() as cursor:  # type: ignore[union-attr]  # psycopg's connection, untyped by the DBAPI
+        assert driver is not None  # None only for a connection already closed
+        with driver.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
                 for values in tuples:
                     copy.write_row(values)

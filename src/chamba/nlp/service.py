@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.extraction import SkillExtractor
 from chamba.nlp.jobads import OccupationIndex, extract_job_ads
-from chamba.nlp.schemas import ExtractedSkill, ProposedSkill, Requirement, SuggestedSkill
+from chamba.nlp.schemas import (
+    ExtractedSkill,
+    Level,
+    ProposedSkill,
+    Requirement,
+    SuggestedSkill,
+)
 from chamba.taxonomy import repository as taxonomy_repository
 from chamba.text import strip_accents
 
@@ -251,7 +257,11 @@ def suggest_job_skills_many(
     out: list[list[SuggestedSkill]] = []
     for p, (_, description) in enumerate(postings):
         by_skill: dict[str, SuggestedSkill] = {}
-        for field_name, skills in (("title", title_found[p]), ("description", described[p])):
+        fields: tuple[tuple[Literal["title", "description"], list[ExtractedSkill]], ...] = (
+            ("title", title_found[p]),
+            ("description", described[p]),
+        )
+        for field_name, skills in fields:
             for skill in skills:
                 if field_name == "title":
                     requirement: Requirement = "essential"
@@ -271,7 +281,7 @@ def suggest_job_skills_many(
                     requirement=requirement,
                     importance=round(min(1.0, max(0.0, skill.confidence * weight)), 3),
                     level=skill.level,
-                    field=field_name,  # type: ignore[arg-type]  # the loop's literal field names
+                    field=field_name,
                     start=skill.start,
                     end=skill.end,
                 )
@@ -409,7 +419,8 @@ def propose_person_skills(
                 level=skill.level,
                 method=skill.method,
                 on_profile=skill.skill_id in profile,
-                profile_level=str(level) if level is not None else None,  # type: ignore[arg-type]  # SkillLevel
+                # the profile's level is a SkillLevel, whose values are Level's
+                profile_level=cast(Level, str(level)) if level is not None else None,
             )
         )
     return proposed
