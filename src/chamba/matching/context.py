@@ -29,6 +29,7 @@ from chamba.matching.features import job_doc, posting_doc
 from chamba.matching.job_table import JobTable
 from chamba.matching.lexical_terms import corpus_of
 from chamba.matching.repository import (
+    JobFields,
     JobRow,
     JobSkillRow,
     application_counts,
@@ -135,7 +136,7 @@ class FeatureContext:
                 cache.put_rarity_of(table, found)
         return found
 
-    def job_rows(self, job_ids: Sequence[int]) -> list[Job]:
+    def job_rows(self, job_ids: Sequence[int]) -> list[JobRow]:
         """:class:`JobRow` of each job in ``job_ids`` that exists, in that order: from the cache
         for jobs read before and unchanged since, else one query per 5,000 ids. Typed as
         ``Job``: a ``JobRow`` reads like one for ranking."""
@@ -150,7 +151,7 @@ class FeatureContext:
             cache.put_job_rows(loaded, generation)
         found.update(loaded)
         self.job_versions.update(found)  # their versions are read when their skills are
-        return [found[i] for i in items if i in found]  # type: ignore[misc]  # JobRow reads as Job
+        return [found[i] for i in items if i in found]
 
     def application_counts(self, job_ids: Sequence[int]) -> dict[int, int]:
         """Applications (not withdrawn) to each of ``job_ids``: from the cache when held, else
@@ -168,7 +169,7 @@ class FeatureContext:
             found.update(fresh)
         return found
 
-    def job_docs(self, jobs: Sequence[Job]) -> list[DocTerms]:
+    def job_docs(self, jobs: Sequence[JobFields]) -> list[DocTerms]:
         """:func:`~chamba.matching.features.job_doc` of each job: from the cache for jobs
         counted before and unchanged since, else counted now (and kept)."""
         cache = self.shared_cache()
@@ -323,11 +324,11 @@ class FeatureContext:
             lambda ids: person_texts(self.session, [by_id[i] for i in ids]),
         )
 
-    def job_vectors(self, jobs: Sequence[Job]) -> npt.NDArray[np.float32]:
+    def job_vectors(self, jobs: Sequence[JobFields]) -> npt.NDArray[np.float32]:
         """Text vectors of jobs (embedded now when absent). (n, dim)"""
         by_id = {j.id: j for j in jobs}
 
-        def orm(job: Job) -> Job:  # a JobRow lacks the description the text needs
+        def orm(job: JobFields) -> Job:  # a JobRow lacks the description the text needs
             return job if isinstance(job, Job) else job_by_id(self.session, job.id)
 
         return self._vectors(

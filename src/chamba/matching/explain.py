@@ -21,11 +21,10 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from chamba.courses.models import Course, Modality
-from chamba.jobs.models import Job
 from chamba.matching.context import FeatureContext
 from chamba.matching.course_options import CourseOption, course_options
 from chamba.matching.features import COURSE_FEATURES, JOB_FEATURES, effective_cost
-from chamba.matching.repository import load_course_skills, skill_labels, user_language
+from chamba.matching.repository import JobFields, load_course_skills, skill_labels, user_language
 from chamba.matching.schemas import (
     CostInfo,
     Explanation,
@@ -77,7 +76,7 @@ def _column(rows: np.ndarray, names: Sequence[str], name: str) -> np.ndarray:
 def explain_pairs(
     ctx: FeatureContext,
     people: Sequence[Person],
-    jobs: Sequence[Job],
+    jobs: Sequence[JobFields],
     features: np.ndarray,
     lang: Lang,
     *,
@@ -188,7 +187,7 @@ def explain_pairs(
 def explain_jobs(
     ctx: FeatureContext,
     person: Person,
-    jobs: Sequence[Job],
+    jobs: Sequence[JobFields],
     features: np.ndarray,
     lang: Lang,
 ) -> list[Explanation]:
@@ -198,7 +197,7 @@ def explain_jobs(
 
 def explain_candidates(
     ctx: FeatureContext,
-    job: Job,
+    job: JobFields,
     people: Sequence[Person],
     features: np.ndarray,
     lang: Lang,

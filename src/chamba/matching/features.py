@@ -58,7 +58,12 @@ from chamba.courses.models import Course, Modality
 from chamba.jobs.models import Job
 from chamba.matching.filters import coords, haversine
 from chamba.matching.lexical_terms import labels_terms, posting_terms, posting_text, text_terms
-from chamba.matching.repository import application_counts, load_course_skills, skill_labels
+from chamba.matching.repository import (
+    JobFields,
+    application_counts,
+    load_course_skills,
+    skill_labels,
+)
 from chamba.people.models import Person
 from chamba.search import DocTerms, lexical_scores
 from chamba.vocab import TIME_SLOTS, EducationLevel
@@ -154,13 +159,13 @@ def person_words(person: Person, labels: Sequence[str], own_words: bool = True) 
     return text_terms(text) if text.strip() else labels_terms(labels)
 
 
-def job_words(job: Job) -> list[str]:
+def job_words(job: JobFields) -> list[str]:
     """The terms a job's lexical match reads: its title twice, then its description (read from
     the row's own title and description, so a job as it was at some time reads as it was)."""
     return text_terms(posting_text(job.title, job.description))
 
 
-def job_doc(job: Job) -> DocTerms:
+def job_doc(job: JobFields) -> DocTerms:
     """:func:`job_words` counted (remembered per process by the text, see
     :func:`~chamba.matching.lexical_terms.posting_terms`)."""
     return posting_terms(posting_text(job.title, job.description))
@@ -205,12 +210,12 @@ def _people_columns(ctx: FeatureContext, people: Sequence[Person]) -> dict[str, 
     }
 
 
-def _job_columns(ctx: FeatureContext, jobs: Sequence[Job]) -> dict[str, np.ndarray]:
+def _job_columns(ctx: FeatureContext, jobs: Sequence[JobFields]) -> dict[str, np.ndarray]:
     ids = [j.id for j in jobs]
     lat, lon = coords([j.ubigeo for j in jobs])
     apps = application_counts(ctx.session, ids)
 
-    def mid(job: Job) -> float:
+    def mid(job: JobFields) -> float:
         lo, hi = job.wage_min, job.wage_max
         if lo is None and hi is None:
             return np.nan
@@ -242,7 +247,7 @@ def _job_columns(ctx: FeatureContext, jobs: Sequence[Job]) -> dict[str, np.ndarr
 
 
 def lexical_of(
-    ctx: FeatureContext, person: Person, jobs: Sequence[Job], *, own_words: bool = True
+    ctx: FeatureContext, person: Person, jobs: Sequence[JobFields], *, own_words: bool = True
 ) -> FloatArray:
     """The ``lexical`` column of one person against ``jobs``; ``own_words=False`` reads only
     the labels of their skills (when their words of some past time are not known). (n,)"""
@@ -254,7 +259,7 @@ def lexical_of(
 def _lexical(
     ctx: FeatureContext,
     people: Sequence[Person],
-    jobs: Sequence[Job],
+    jobs: Sequence[JobFields],
     person_skills: Mapping[int, set[str]],
     pi: IntArray,
     ji: IntArray,
@@ -291,7 +296,7 @@ def lexical_queries(
 def _pair_matrix(
     ctx: FeatureContext,
     people: Sequence[Person],
-    jobs: Sequence[Job],
+    jobs: Sequence[JobFields],
     pi: IntArray,
     ji: IntArray,
 ) -> FloatArray:
@@ -397,7 +402,7 @@ def _pair_matrix(
     return out
 
 
-def job_features(ctx: FeatureContext, person: Person, jobs: Sequence[Job]) -> FloatArray:
+def job_features(ctx: FeatureContext, person: Person, jobs: Sequence[JobFields]) -> FloatArray:
     """Features of one person against many jobs, in one batch.
 
     Args:

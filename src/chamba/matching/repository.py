@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Result, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -188,6 +188,39 @@ class JobRow:
 
 
 JOB_ROW_COLUMNS: Final = tuple(getattr(Job, name) for name in JobRow.__slots__)
+
+
+class JobFields(Protocol):
+    """What ranking and explanations read of a job: a :class:`JobRow` or an ORM ``Job``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def ubigeo(self) -> str | None: ...
+    @property
+    def remote(self) -> bool: ...
+    @property
+    def hours_per_week(self) -> int | None: ...
+    @property
+    def schedule(self) -> list[str]: ...
+    @property
+    def wage_min(self) -> Decimal | None: ...
+    @property
+    def wage_max(self) -> Decimal | None: ...
+    @property
+    def education_required(self) -> EducationLevel | None: ...
+    @property
+    def openings(self) -> int: ...
+    @property
+    def occupation_id(self) -> str | None: ...
+    @property
+    def posted_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def description(self) -> str: ...
 
 
 def load_job_rows(session: Session, job_ids: Sequence[int]) -> dict[int, JobRow]:

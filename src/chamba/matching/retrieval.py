@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final, Required, TypedDict, TypeVar
+from typing import Final, Protocol, Required, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,16 @@ from chamba.people.models import Person, PersonSkill
 
 IdArray = npt.NDArray[np.int64]
 RowT = TypeVar("RowT", Job, Person, Course)
+
+
+class HasId(Protocol):
+    """A ranked item: an ORM row or a :class:`~chamba.matching.repository.JobRow`."""
+
+    @property
+    def id(self) -> int: ...
+
+
+ItemT = TypeVar("ItemT", bound=HasId)
 FloatArray = npt.NDArray[np.float64]
 
 CANDIDATES_K: Final = 300
@@ -134,7 +144,7 @@ def union_ids(*parts: Iterable[int]) -> list[int]:
 
 
 def score_items(
-    scorer: Scorer, X: FloatArray, items: Sequence[RowT]
+    scorer: Scorer, X: FloatArray, items: Sequence[ItemT]
 ) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """``scorer``'s scores of the rows of ``X`` (one per item) and their order, best first."""
     scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
@@ -151,9 +161,9 @@ class Head(TypedDict, total=False):
 
 
 def match_page(
-    items: Sequence[RowT], X: FloatArray, scores: FloatArray, order: npt.NDArray[np.intp], *,
-    features: Sequence[str], head: Callable[[RowT], Head],
-    explain: Callable[[list[RowT], FloatArray], list[Explanation]], scorer: Scorer, lang: Lang,
+    items: Sequence[ItemT], X: FloatArray, scores: FloatArray, order: npt.NDArray[np.intp], *,
+    features: Sequence[str], head: Callable[[ItemT], Head],
+    explain: Callable[[list[ItemT], FloatArray], list[Explanation]], scorer: Scorer, lang: Lang,
     limit: int, offset: int, total_filtered: int, hints: list[str],
 ) -> MatchPage:  # fmt: skip
     """Page a ranking with ``limit``/``offset`` and explain that page only.

@@ -20,6 +20,7 @@ the hint ``"add_skills"``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -59,6 +60,8 @@ from chamba.matching.filters import (
 )
 from chamba.matching.lexical import one_query_scores
 from chamba.matching.repository import (
+    JobFields,
+    JobRow,
     applicant_ids,
     confirmed_skill_ids,
     essential_skills_of_jobs_asking,
@@ -100,7 +103,7 @@ NEEDS_TOP_JOBS: Final = 20
 class JobRanking:
     """Every ranked job for one person (before paging and explanations)."""
 
-    jobs: list[Job]  # JobRow (see chamba.matching.repository.JobRow): what ranking reads
+    jobs: list[JobRow]  # what ranking reads, no ORM instances
     features: FloatArray  # (n, len(JOB_FEATURES)), rows in ``jobs`` order
     scores: FloatArray  # (n,)
     order: npt.NDArray[np.intp]  # best first, indexes into ``jobs``
@@ -189,7 +192,7 @@ def rank_jobs(
     return JobRanking(jobs, X, scores, order, len(filtered), hints)
 
 
-def _features(ctx: FeatureContext, person: Person, jobs: list[Job]) -> FloatArray:
+def _features(ctx: FeatureContext, person: Person, jobs: Sequence[JobFields]) -> FloatArray:
     """:func:`job_features` of the candidates: from the job table's columns when the process
     keeps one and holds every candidate (the same values, see
     :mod:`chamba.matching.table_features`), else from the rows."""

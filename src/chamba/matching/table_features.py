@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from chamba.jobs.models import Job
 from chamba.matching.features import (
     DISTANCE_SCALE_KM,
     FRESHNESS_DAYS,
@@ -38,6 +37,7 @@ from chamba.matching.job_table import (
     micros,
 )
 from chamba.matching.lexical import one_query_scores
+from chamba.matching.repository import JobFields
 from chamba.people.models import Person
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def table_job_features(
     person: Person,
     table: JobTable,
     rows: npt.NDArray[np.intp],
-    jobs: Sequence[Job],
+    jobs: Sequence[JobFields],
     rarity: FloatArray,
 ) -> FloatArray:
     """:func:`~chamba.matching.features.job_features` of ``person`` against ``jobs``, the

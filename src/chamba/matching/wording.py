@@ -11,8 +11,8 @@ from typing import Final
 from chamba.courses.models import Modality
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
-from chamba.jobs.models import Job
 from chamba.matching.course_options import CourseOption
+from chamba.matching.repository import JobFields
 from chamba.matching.schemas import (
     CourseSummary,
     HoursFit,
@@ -62,7 +62,9 @@ GENERIC_WORDS: Final = frozenset(
 MAX_MATCHED_WORDS: Final = 6
 
 
-def shared_words(person_words: str | None, job: Job, limit: int = MAX_MATCHED_WORDS) -> list[str]:
+def shared_words(
+    person_words: str | None, job: JobFields, limit: int = MAX_MATCHED_WORDS
+) -> list[str]:
     """Words of the posting (its title, then its description, as it writes them, lower case)
     that the person also used, one per stem, generic job-ad words left out.
 
@@ -125,7 +127,7 @@ def label_of(labels: Mapping[str, tuple[str, str]], skill_id: str, lang: Lang) -
 # ---------------------------------------------------------------------- facts
 
 
-def wage_fit(job: Job, expected: Decimal | None) -> WageInfo:
+def wage_fit(job: JobFields, expected: Decimal | None) -> WageInfo:
     """How the job's pay compares with the person's ask."""
     lo, hi = job.wage_min, job.wage_max
     info = WageInfo(offered_min=lo, offered_max=hi, expected=expected)
