@@ -30,12 +30,15 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from chamba.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class SideWriter:
         self,
         engine: Engine,
         *,
-        metrics: Any = None,
+        metrics: Metrics | None = None,
         capacity: int = 50_000,
         flush_seconds: float = 1.0,
         batch_size: int = 1_000,
@@ -75,7 +78,7 @@ class SideWriter:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
         self._rows: deque[tuple[Table, dict[str, Any]]] = deque()
-        self._work: dict[Any, Callable[[Connection], Any]] = {}
+        self._work: dict[Hashable, Callable[[Connection], object]] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -84,8 +87,9 @@ class SideWriter:
         self.written = 0
         self.dropped = 0
         self.failures = 0
-        #: Small process-wide memo for services (e.g. a person's pseudonym not yet written).
-        self.memo: OrderedDict[Any, Any] = OrderedDict()
+        #: Small process-wide memo of short strings for services (e.g. a person's pseudonym not
+        #: yet written).
+        self.memo: OrderedDict[Hashable, str] = OrderedDict()
 
     # -- producers -----------------------------------------------------------------------
 
@@ -110,7 +114,7 @@ class SideWriter:
         if pending >= self.batch_size:
             self._wake.set()
 
-    def submit_work(self, key: Any, work: Callable[[Connection], Any]) -> None:
+    def submit_work(self, key: Hashable, work: Callable[[Connection], object]) -> None:
         """Run ``work(connection)`` in the next batch's transaction, once per ``key`` per batch
         (e.g. pruning rows that left a rate limit's window)."""
         with self._lock:
@@ -118,7 +122,7 @@ class SideWriter:
         if self._thread is None and not self._stopped.is_set():
             self.start()
 
-    def remember(self, key: Any, value: Any, limit: int = 100_000) -> None:
+    def remember(self, key: Hashable, value: str, limit: int = 100_000) -> None:
         """Keep ``key -> value`` in :attr:`memo` (bounded, oldest forgotten first)."""
         with self._lock:
             self.memo[key] = value
@@ -189,12 +193,12 @@ class SideWriter:
     def _write_one_by_one(
         self,
         batch: list[tuple[Table, dict[str, Any]]],
-        work: dict[Any, Callable[[Connection], Any]],
+        work: dict[Hashable, Callable[[Connection], object]],
     ) -> int:
         """Write each row (and each piece of work) in its own transaction; drop those that break
         a constraint. Other errors (the database went away) put the rest back in the queue."""
         written = 0
-        items: list[tuple[str, Callable[[Connection], Any]]] = [
+        items: list[tuple[str, Callable[[Connection], object]]] = [
             (table.name, lambda conn, t=table, r=row: conn.execute(insert(t), [r]))
             for table, row in batch
         ] + [("work", job) for job in work.values()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, insert, select
@@ -133,7 +134,9 @@ def counts_by_job_and_new(session: Session, job_ids: Collection[int]) -> dict[in
     return {job_id: (int(n), int(fresh or 0)) for job_id, n, fresh in session.execute(stmt)}
 
 
-def course_learners(session: Session, course_id: int) -> dict[int, dict[InteractionKind, Any]]:
+def course_learners(
+    session: Session, course_id: int
+) -> dict[int, dict[InteractionKind, datetime]]:
     """``person id -> {kind: first time}`` of the enrolled, interested and completed people of
     a course."""
     stmt = (
@@ -149,7 +152,7 @@ def course_learners(session: Session, course_id: int) -> dict[int, dict[Interact
         )
         .group_by(Interaction.person_id, Interaction.kind)
     )
-    out: dict[int, dict[InteractionKind, Any]] = {}
+    out: dict[int, dict[InteractionKind, datetime]] = {}
     for person_id, kind, when in session.execute(stmt):
         out.setdefault(int(person_id), {})[kind] = when
     return out

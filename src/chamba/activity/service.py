@@ -440,9 +440,9 @@ class Learner:
     """A person who told a provider about its course: interested, enrolled, completed."""
 
     person: Person
-    interested_at: Any
-    enrolled_at: Any
-    completed_at: Any  # recorded by the provider (or the person's own word)
+    interested_at: datetime | None
+    enrolled_at: datetime | None
+    completed_at: datetime | None  # recorded by the provider (or the person's own word)
 
 
 def course_learners(session: Session, course: Course) -> list[Learner]:

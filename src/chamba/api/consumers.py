@@ -3,7 +3,7 @@ hand them to the events platform (:mod:`chamba.events.runtime`), which imports n
 
 from __future__ import annotations
 
-from typing import Any
+from starlette.datastructures import State
 
 from chamba.config import Settings
 from chamba.events.consumers import Consumer
@@ -27,7 +27,7 @@ def shared_consumers(settings: Settings) -> list[Consumer]:
     ]
 
 
-def replica_consumers(app_state: Any, demand_cache: DemandCache) -> list[Consumer]:
+def replica_consumers(app_state: State, demand_cache: DemandCache) -> list[Consumer]:
     """The per-replica consumers of one API process: its vector index (on
     ``app_state.index_store`` once loaded) and its demand cache."""
     return [

@@ -26,9 +26,9 @@ import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 
 from chamba.db import utcnow
 from chamba.events import repository
@@ -146,7 +146,7 @@ class OutboxFollower:
             self._stop.wait(self.poll_seconds)
 
 
-def follower_for(app_state: Any, consumers: Sequence[Consumer]) -> OutboxFollower:
+def follower_for(app_state: State, consumers: Sequence[Consumer]) -> OutboxFollower:
     """An :class:`OutboxFollower` on the app's session factory and settings."""
     settings = app_state.settings
     return OutboxFollower(

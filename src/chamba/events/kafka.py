@@ -15,13 +15,16 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from chamba.config import Settings
 from chamba.events.consumers import Consumer, apply_event
 from chamba.events.schemas import REGISTRY, UnknownEvent, parse_event
+
+if TYPE_CHECKING:
+    from chamba.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +223,7 @@ class KafkaConsumerLoop:
         factory: sessionmaker[Session],
         *,
         prefix: str = "chamba",
-        metrics: Any = None,
+        metrics: Metrics | None = None,
         group_id: str | None = None,
         connection: Mapping[str, Any] | None = None,
     ) -> None:

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,9 +29,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from chamba.db import utcnow
 from chamba.events import repository
 from chamba.events.consumers import Consumer, apply_event
-from chamba.events.kafka import OutageReport
+from chamba.events.kafka import KafkaPublisher, OutageReport
 from chamba.events.schemas import REGISTRY, DomainEvent
 from chamba.events.service import EMITTED_KEY, event_of, feed_metrics
+
+if TYPE_CHECKING:
+    from chamba.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +62,9 @@ class OutboxRelay:
         self,
         factory: sessionmaker[Session],
         *,
-        publisher: Any = None,
+        publisher: KafkaPublisher | None = None,
         consumers: Sequence[Consumer] = (),
-        metrics: Any = None,
+        metrics: Metrics | None = None,
         batch_size: int = BATCH,
     ) -> None:
         self.factory = factory

@@ -25,7 +25,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +39,11 @@ from chamba.events.kafka import KafkaConsumerLoop, KafkaPublisher, connection_op
 from chamba.events.relay import BackgroundDispatcher, OutboxRelay
 from chamba.events.service import prune
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from chamba.observability.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 #: How often ``chamba worker`` prunes old outbox events and processed-event records.
@@ -51,7 +56,7 @@ async def prune_periodically(
     stop: asyncio.Event,
     *,
     every: float = PRUNE_EVERY_SECONDS,
-    metrics: Any = None,
+    metrics: Metrics | None = None,
 ) -> None:
     """Prune events older than ``days`` now, then every ``every`` seconds, until ``stop``.
 
@@ -81,7 +86,7 @@ async def run_worker(
     consumers: Sequence[Consumer],
     once: bool = False,
     metrics_port: int | None = None,
-    metrics: Any = None,
+    metrics: Metrics | None = None,
 ) -> int:
     """The ``chamba worker`` loop; returns the events delivered when ``once``.
 
@@ -138,7 +143,7 @@ class ReplicaConsumers:
         settings: Settings,
         factory: sessionmaker[Session],
         consumers: list[Consumer],
-        metrics: Any = None,
+        metrics: Metrics | None = None,
     ) -> None:
         assert settings.kafka_bootstrap
         self.loops = [
@@ -188,7 +193,11 @@ class AppEvents:
     """
 
     def __init__(
-        self, app: Any, *, shared: Sequence[Consumer], replicas: Callable[[], Sequence[Consumer]]
+        self,
+        app: FastAPI,
+        *,
+        shared: Sequence[Consumer],
+        replicas: Callable[[], Sequence[Consumer]],
     ) -> None:
         settings: Settings = app.state.settings
         factory: sessionmaker[Session] = app.state.session_factory

@@ -6,10 +6,10 @@ the relay's job (:mod:`chamba.events.relay`), after commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,7 @@ from chamba.events.models import OutboxEvent
 from chamba.events.schemas import DomainEvent, parse_event
 
 if TYPE_CHECKING:
+    from chamba.events.consumers import Consumer
     from chamba.observability.metrics import Metrics
 
 #: ``session.info`` key listing the ids of the events emitted in the current transaction.
@@ -52,7 +53,7 @@ def event_of(row: OutboxEvent) -> DomainEvent:
     )  # fmt: skip
 
 
-def feed_metrics(session: Session, metrics: Metrics, consumers: Any = ()) -> None:
+def feed_metrics(session: Session, metrics: Metrics, consumers: Iterable[Consumer] = ()) -> None:
     """Set the outbox gauges and the lag of each shared consumer from the database.
 
     Args:

@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from chamba.events.consumers import JOB_TYPES, AfterCommit, Consumer
 from chamba.events.schemas import DomainEvent
+
+if TYPE_CHECKING:
+    from chamba.insights.cache import DemandCache
 
 
 class DemandConsumer(Consumer):
@@ -20,7 +23,7 @@ class DemandConsumer(Consumer):
     types = JOB_TYPES
     shared = False
 
-    def __init__(self, cache: Any) -> None:
+    def __init__(self, cache: DemandCache) -> None:
         super().__init__()
         self.cache = cache
 

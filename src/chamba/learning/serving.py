@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from chamba.learning.registry import ModelRegistry
 from chamba.matching.features import JOB_FEATURES
 from chamba.matching.scoring import Scorer, ScorerKind, register_scorer, rule_based
 from chamba.observability.serving import ServingStats, set_serving_stats
+
+if TYPE_CHECKING:
+    from chamba.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ class ServingRanker:
         kind: ScorerKind = "jobs",
         *,
         check_interval: float = 5.0,
-        metrics: Any | None = None,
+        metrics: Metrics | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.registry = ModelRegistry(root, kind)
@@ -186,7 +189,7 @@ _INSTALLED: dict[str, ServingRanker] = {}
 def install_serving(
     settings: Settings,
     *,
-    metrics: Any | None = None,
+    metrics: Metrics | None = None,
     kind: ScorerKind = "jobs",
     check_interval: float = 5.0,
 ) -> ServingRanker:

@@ -4,8 +4,8 @@ job, course and profile events, and its cached application counts with the appli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,10 @@ from chamba.events.schemas import (
     DomainEvent,
 )
 
+if TYPE_CHECKING:
+    from chamba.matching.embeddings import Kind
+    from chamba.matching.store import IndexStore
+
 APPLICATION_TYPES = frozenset({ApplicationCreated.type, ApplicationChanged.type})
 
 
@@ -39,7 +43,9 @@ class IndexSyncConsumer(Consumer):
     shared = False
     relayed = False
 
-    def __init__(self, store: Any) -> None:
+    def __init__(
+        self, store: IndexStore | Callable[[], IndexStore | None] | None
+    ) -> None:
         super().__init__()
         self._store = store
         self.applied = 0
@@ -53,7 +59,7 @@ class IndexSyncConsumer(Consumer):
         store = self._store() if callable(self._store) else self._store
         if store is None or store.indexes is None:
             return  # nothing loaded yet: the first load reconciles with the database
-        changes: dict[str, set[int]] = {}
+        changes: dict[Kind, set[int]] = {}
         applied_to = {
             int(e.payload.job_id) for e in events if isinstance(e.payload, ApplicationPayload)
         }
@@ -62,6 +68,7 @@ class IndexSyncConsumer(Consumer):
         for event in events:
             if event.type in APPLICATION_TYPES:
                 continue
+            kind: Kind
             if event.type in JOB_TYPES:
                 kind = "jobs"
             elif event.type in COURSE_TYPES:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 from fastapi import Depends, FastAPI, Request
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _LOAD_LOCK = threading.Lock()
 
 
-def index_store_of(app: FastAPI | Any) -> IndexStore:
+def index_store_of(app: FastAPI) -> IndexStore:
     """The app's index store (created on first use; nothing is loaded yet)."""
     store: IndexStore | None = getattr(app.state, "index_store", None)
     if store is None:
@@ -45,7 +45,7 @@ def index_store_of(app: FastAPI | Any) -> IndexStore:
     return store
 
 
-def load_match_indexes(app: FastAPI | Any, session: Session) -> MatchIndexes:
+def load_match_indexes(app: FastAPI, session: Session) -> MatchIndexes:
     """The app's match indexes: loaded and reconciled on first use, then kept up to date."""
     store = index_store_of(app)
     indexes = store.indexes
@@ -92,7 +92,7 @@ def close_match_indexes(app: FastAPI) -> None:
 Similarity = Callable[[str, Sequence[int]], np.ndarray]
 
 
-def search_similarity_of(app: FastAPI | Any) -> Similarity | None:
+def search_similarity_of(app: FastAPI) -> Similarity | None:
     """Semantic relevance for public search: ``similarity(text, job_ids) -> (n,) cosines``
     against the live job vectors, or ``None`` while the match indexes are not loaded (a
     public search never triggers their load; it then ranks by words alone). The app serves it

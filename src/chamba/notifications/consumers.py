@@ -4,7 +4,6 @@ events (registered by the app and ``chamba worker``, :mod:`chamba.api.consumers`
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from chamba.events.schemas import (
     SignupRepeated,
 )
 from chamba.notifications import service as notification_service
-from chamba.notifications.senders import DeliveryError
+from chamba.notifications.senders import DeliveryError, Sender
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class NotificationConsumer(Consumer):
     )
     shared = True
 
-    def __init__(self, sender: Any = None, sms_sender: Any = None) -> None:
+    def __init__(self, sender: Sender | None = None, sms_sender: Sender | None = None) -> None:
         super().__init__()
         self.sender = sender
         self.sms_sender = sms_sender
