@@ -204,15 +204,17 @@ class GroundTruth:
 
     # ------------------------------------------------- what offline evaluation asks of it
 
-    def knows_person(self, person: Any) -> bool:
+    def knows_person(self, person: object) -> bool:
         """Whether the hidden model holds ``person`` (a demo person)."""
         return str(_get(person, "external_id") or "").startswith("demo-person-")
 
-    def knows_job(self, job: Any) -> bool:
+    def knows_job(self, job: object) -> bool:
         """Whether the hidden model holds ``job`` (a demo job)."""
         return str(_get(job, "external_id") or "").startswith("demo-job-")
 
-    def job_utility(self, person: Any, skills: Sequence[str], jobs: Sequence[Any]) -> FloatArray:
+    def job_utility(
+        self, person: object, skills: Sequence[str], jobs: Sequence[object]
+    ) -> FloatArray:
         """The noise-free utility of each of ``jobs`` for ``person`` holding ``skills``.
 
         Returns:
@@ -396,7 +398,7 @@ def load_ground_truth(out_dir: Path) -> GroundTruth:
 # ---------------------------------------------------------------------- rows -> arrays
 
 
-def _get(row: Any, name: str, default: Any = None) -> Any:
+def _get(row: object, name: str, default: Any = None) -> Any:
     if isinstance(row, Mapping):
         return row.get(name, default)
     return getattr(row, name, default)
@@ -406,7 +408,7 @@ class _WithSkills:
     """A person row with an explicit skill list, for :func:`person_arrays` (ORM skills load
     lazily)."""
 
-    def __init__(self, person: Any, skills: Sequence[str]) -> None:
+    def __init__(self, person: object, skills: Sequence[str]) -> None:
         self._p = person
         self.skills = list(skills)
 
@@ -423,7 +425,7 @@ def _coords(ubigeo: str | None) -> tuple[float, float]:
     return place.lat, place.lon
 
 
-def _skill_ids(skills: Iterable[Any]) -> list[str]:
+def _skill_ids(skills: Iterable[object]) -> list[str]:
     return [s if isinstance(s, str) else str(_get(s, "skill_id")) for s in skills]
 
 

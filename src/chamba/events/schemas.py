@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,73 @@ from pydantic import BaseModel, ConfigDict, Field
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class _JobLike(Protocol):
+    """What a job event reads of a job (the ORM ``Job``; ``events`` sits below ``jobs``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def status(self) -> object: ...  # an enum or its value: read through _value
+    @property
+    def remote(self) -> bool: ...
+    @property
+    def ubigeo(self) -> str | None: ...
+    @property
+    def occupation_id(self) -> str | None: ...
+
+
+class _CourseLike(Protocol):
+    """What a course event reads of a course (the ORM ``Course``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def provider_id(self) -> int | None: ...
+    @property
+    def status(self) -> object: ...
+    @property
+    def modality(self) -> object: ...
+    @property
+    def ubigeo(self) -> str | None: ...
+
+
+class _PersonLike(Protocol):
+    """What a person event reads of a person (the ORM ``Person``): its id only."""
+
+    @property
+    def id(self) -> int: ...
+
+
+class _ApplicationLike(Protocol):
+    """What an application event reads of an application (the ORM ``Application``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def job_id(self) -> int: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def status(self) -> object: ...
+
+
+class _InteractionLike(Protocol):
+    """What a feedback event reads of an interaction (the ORM ``Interaction``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def person_id(self) -> int | None: ...
+    @property
+    def subject_type(self) -> object: ...
+    @property
+    def subject_id(self) -> int: ...
+    @property
+    def kind(self) -> object: ...
 
 
 def _value(obj: Any, name: str) -> Any:
@@ -134,7 +201,7 @@ class _JobEvent(DomainEvent):
     payload: JobPayload
 
     @classmethod
-    def about(cls, job: Any) -> _JobEvent:
+    def about(cls, job: _JobLike) -> _JobEvent:
         """The event for ``job`` (a :class:`chamba.jobs.models.Job`, flushed: it has an id)."""
         return cls(
             payload=JobPayload(
@@ -189,7 +256,7 @@ class _CourseEvent(DomainEvent):
     payload: CoursePayload
 
     @classmethod
-    def about(cls, course: Any) -> _CourseEvent:
+    def about(cls, course: _CourseLike) -> _CourseEvent:
         """The event for ``course`` (flushed: it has an id)."""
         modality = _value(course, "modality")
         return cls(
@@ -242,7 +309,7 @@ class ProfileUpdated(DomainEvent):
     payload: PersonPayload
 
     @classmethod
-    def about(cls, person: Any) -> ProfileUpdated:
+    def about(cls, person: _PersonLike) -> ProfileUpdated:
         return cls(payload=PersonPayload(person_id=person.id))
 
 
@@ -267,7 +334,7 @@ class SkillsConfirmed(DomainEvent):
     payload: SkillsPayload
 
     @classmethod
-    def about(cls, person: Any, skill_count: int) -> SkillsConfirmed:
+    def about(cls, person: _PersonLike, skill_count: int) -> SkillsConfirmed:
         return cls(payload=SkillsPayload(person_id=person.id, skill_count=skill_count))
 
 
@@ -292,7 +359,7 @@ class ApplicationCreated(DomainEvent):
     payload: ApplicationPayload
 
     @classmethod
-    def about(cls, application: Any) -> ApplicationCreated:
+    def about(cls, application: _ApplicationLike) -> ApplicationCreated:
         return cls(
             payload=ApplicationPayload(
                 application_id=application.id,
@@ -312,7 +379,9 @@ class ApplicationChanged(DomainEvent):
     payload: ApplicationPayload
 
     @classmethod
-    def about(cls, application: Any, previous: Any, *, by_applicant: bool) -> ApplicationChanged:
+    def about(
+        cls, application: _ApplicationLike, previous: object, *, by_applicant: bool
+    ) -> ApplicationChanged:
         return cls(
             payload=ApplicationPayload(
                 application_id=application.id,
@@ -345,7 +414,7 @@ class FeedbackRecorded(DomainEvent):
     payload: FeedbackPayload
 
     @classmethod
-    def about(cls, interaction: Any) -> FeedbackRecorded:
+    def about(cls, interaction: _InteractionLike) -> FeedbackRecorded:
         return cls(
             payload=FeedbackPayload(
                 interaction_id=interaction.id,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from chamba.search import STOPWORDS, lexical_scores, terms
 from chamba.taxonomy import service as taxonomy_service
 from chamba.text import normalize
 
-Similarity = Callable[[str, Sequence[int]], Any]
+Similarity = Callable[[str, Sequence[int]], npt.NDArray[np.float64]]
 """``similarity(text, job_ids) -> (n,) cosines`` of a query with postings (semantic search)."""
 
 #: Words of a search query that are used (the rest is ignored).

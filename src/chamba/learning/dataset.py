@@ -197,7 +197,7 @@ class Dataset:
         return h.hexdigest()
 
 
-def _group_key(person_key: str, context: Any, when: datetime) -> tuple[str, str]:
+def _group_key(person_key: str, context: object, when: datetime) -> tuple[str, str]:
     session = context.get("session") if isinstance(context, dict) else None
     if session:
         return person_key, f"s:{session}"

@@ -418,7 +418,7 @@ class Versions:
             by_id[eid].append((_epoch(valid_from), attrs))
         self._times = {k: np.array([t for t, _ in v], dtype=np.int64) for k, v in by_id.items()}
         self._attrs = {k: [a for _, a in v] for k, v in by_id.items()}
-        self._copies: dict[tuple[int, int], Any] = {}
+        self._copies: dict[tuple[int, int], object] = {}
         self.as_of_count = 0
         self.fallback_count = 0
 

@@ -153,7 +153,9 @@ class ModelRegistry:
         now = now or datetime.now(UTC)
         return f"ranker-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
-    def register(self, ranker: Any, metadata: dict[str, Any], version: str | None = None) -> str:
+    def register(
+        self, ranker: TrainedRanker, metadata: dict[str, Any], version: str | None = None
+    ) -> str:
         """Save a :class:`~chamba.learning.ranker.TrainedRanker` as a new version folder.
 
         Args:

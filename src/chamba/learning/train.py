@@ -34,6 +34,7 @@ from chamba.matching.embeddings import MatchIndexes
 
 if TYPE_CHECKING:
     from chamba.learning.evaluate import GroundTruth
+    from chamba.learning.ranker import RankerConfig, TrainedRanker
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
@@ -128,7 +129,7 @@ def evaluate_ranker(
     session: Session,
     indexes: MatchIndexes | None,
     dataset: Dataset,
-    ranker: Any,
+    ranker: TrainedRanker,
     *,
     ground_truth: GroundTruth | None,
     registry: ModelRegistry | None = None,
@@ -163,7 +164,7 @@ def run_pipeline(
     resume: bool = False,
     force_promote: bool = False,
     reason: str | None = None,
-    config: Any | None = None,
+    config: RankerConfig | None = None,
     max_people: int | None = 400,
     ground_truth: GroundTruth | None = None,
     progress: ProgressFn | None = None,

@@ -92,7 +92,7 @@ from chamba.nlp.cues import (
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.lexicon import Lexicon, LexiconHit
 from chamba.nlp.rules import add_found, constructions, paired_chores, refine
-from chamba.nlp.schemas import ExtractedSkill, SkillRecord
+from chamba.nlp.schemas import ExtractedSkill, SkillLike, SkillRecord
 from chamba.nlp.words import STOPWORDS, Token, tokenize, workplace_mention
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class SkillExtractor:
 
     def __init__(
         self,
-        skills: Iterable[Any],
+        skills: Iterable[SkillLike],
         encoder: TextEncoder | None = None,
         *,
         cache: EmbeddingCache | None = None,

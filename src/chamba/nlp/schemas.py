@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,18 @@ from chamba.vocab import SkillLevel
 
 Level = Literal["basic", "intermediate", "advanced"]
 Method = Literal["lexicon", "semantic"]
+
+
+class SkillLike(Protocol):
+    """What :meth:`SkillRecord.from_obj` needs of a skill (an ORM ``Skill``, a record, a
+    namespace); ``source``, ``synonyms_*`` and ``esco_uri`` are read when present."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def label_es(self) -> str | None: ...
+    @property
+    def label_en(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +43,7 @@ class SkillRecord:
     source: str = "catalogue"
 
     @classmethod
-    def from_obj(cls, obj: Any) -> SkillRecord:
+    def from_obj(cls, obj: SkillLike) -> SkillRecord:
         """Build a record from anything with the ``Skill`` attributes (ORM row, namespace).
 
         Example:

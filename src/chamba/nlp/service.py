@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
@@ -453,14 +454,14 @@ class _NameIndex:
 
     signature: tuple[int, str]
     ids: list[str]
-    matrix: Any  # (n_names, dim)
-    offsets: Any  # (n_ids,) first row of each concept
+    matrix: npt.NDArray[np.float32]  # (n_names, dim)
+    offsets: npt.NDArray[np.int64]  # (n_ids,) first row of each concept
 
 
 _OCCUPATIONS: dict[tuple[str, int | None], _NameIndex] = {}
 
 
-def _top(ids: Sequence[str], scores: Any, k: int) -> list[tuple[str, float]]:
+def _top(ids: Sequence[str], scores: npt.NDArray[np.float32], k: int) -> list[tuple[str, float]]:
     order = np.argsort(-scores, kind="stable")[:k]
     return [
         (ids[int(i)], float(scores[int(i)])) for i in order if scores[int(i)] >= SIMILAR_MIN_COSINE

@@ -7,6 +7,7 @@ from typing import Any
 
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
+from chamba.postings.models import Posting
 from chamba.postings.schemas import LocationOut
 
 
@@ -23,7 +24,7 @@ def place(code: str | None) -> LocationOut | None:
 
 
 def apply_changes(
-    posting: Any,
+    posting: Posting,
     values: Mapping[str, Any],
     skills: Mapping[str, Mapping[str, Any]],
     make_skill: Callable[..., Any],
