@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 
 import numpy as np
 
@@ -117,6 +117,16 @@ MAX_SEMANTIC_UNITS = 256
 ESCO_MARGIN = 0.1
 
 Methods = Sequence[Literal["lexicon", "semantic"]]
+
+
+class ExtractorOptions(TypedDict, total=False):
+    """The :class:`SkillExtractor` constructor's keyword options (passed through by
+    :meth:`SkillExtractor.from_session` and :func:`chamba.nlp.service.get_extractor`)."""
+
+    threshold: float
+    verify_threshold: float
+    semantic: bool
+    esco_synonym_vectors: bool
 
 
 class SkillExtractor:
@@ -176,7 +186,7 @@ class SkillExtractor:
         encoder: TextEncoder | None = None,
         *,
         cache: EmbeddingCache | None = None,
-        **options: Any,
+        **options: Unpack[ExtractorOptions],
     ) -> SkillExtractor:
         """An extractor over the whole ``skills`` table (catalogue and imported ESCO skills).
 

@@ -11,14 +11,14 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Literal, Unpack, cast
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
-from chamba.nlp.extraction import SkillExtractor
+from chamba.nlp.extraction import ExtractorOptions, SkillExtractor
 from chamba.nlp.jobads import OccupationIndex, extract_job_ads
 from chamba.nlp.schemas import (
     ExtractedSkill,
@@ -96,7 +96,9 @@ _CACHE_LOCK = threading.Lock()
 
 
 def get_extractor(
-    session: Session, encoder: TextEncoder | None = None, **options: Any
+    session: Session,
+    encoder: TextEncoder | None = None,
+    **options: Unpack[ExtractorOptions],
 ) -> SkillExtractor:
     """The extractor over the whole ``skills`` table, shared per process and database.
 
