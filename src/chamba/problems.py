@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chamba.errors import ChambaError
+from chamba.json_types import JSONObject
 from chamba.observability.logging import REQUEST_ID_HEADER, request_id_of
 from chamba.text import LONE_SURROGATE_MESSAGE, has_lone_surrogate
 
@@ -39,7 +40,7 @@ UPLOAD_PATHS: dict[str, int] = {"/api/v1/me/cv": 6 * 1024 * 1024, "/cv": 6 * 102
 FASTAPI_BODY_ERROR = "There was an error parsing the body"
 
 #: The JSON schema of a problem document (RFC 9457 members plus ``request_id`` and ``errors``).
-PROBLEM_SCHEMA: dict[str, Any] = {
+PROBLEM_SCHEMA: JSONObject = {
     "title": "Problem",
     "type": "object",
     "description": "An RFC 9457 problem document.",
@@ -77,7 +78,7 @@ def responses(*errors: type[ChambaError]) -> dict[int | str, dict[str, Any]]:
     return out
 
 
-def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
+def problem_openapi(document: JSONObject) -> JSONObject:
     """Make every 4xx/5xx response of an OpenAPI ``document`` a problem+json ``Problem``.
 
     FastAPI declares its own 422 as ``application/json`` ``HTTPValidationError``; the handler
@@ -106,7 +107,7 @@ def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
 def install_problem_openapi(app: FastAPI) -> None:
     """Serve an OpenAPI document whose errors are all declared as problem+json."""
 
-    def openapi() -> dict[str, Any]:
+    def openapi() -> JSONObject:
         if app.openapi_schema is None:
             app.openapi_schema = problem_openapi(
                 get_openapi(
@@ -134,7 +135,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "type": "about:blank",
         "title": title,
         "status": status,

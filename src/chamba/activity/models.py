@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.db import Base, EncryptedString, JSONType, UTCDateTime, utcnow
+from chamba.json_types import JSONObject
 from chamba.vocab import db_enum
 
 
@@ -81,7 +81,7 @@ class Interaction(Base):
     position: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
     model_version: Mapped[str | None] = mapped_column(String(60))
-    context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    context: Mapped[JSONObject] = mapped_column(JSONType, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: The seeker's own word ("I completed it", "I was hired"): kept, but not an outcome until
     #: the provider (completion) or the employer (hire) confirms it; insights and training

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chamba.config import Settings
 from chamba.events.consumers import Consumer, apply_event
 from chamba.events.schemas import REGISTRY, UnknownEvent, parse_event
+from chamba.json_types import JSONObject
 
 if TYPE_CHECKING:
     from chamba.observability.metrics import Metrics
@@ -185,7 +186,7 @@ class KafkaPublisher:
             except Exception:  # a dead broker: nothing left to flush
                 log.debug("producer stop failed", exc_info=True)
 
-    async def publish(self, messages: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    async def publish(self, messages: Sequence[tuple[str, str, JSONObject]]) -> None:
         """Send ``(family, key, envelope)`` messages; raise unless all are acknowledged."""
         await self.start()
         futures = [

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.db import Base, JSONType, UTCDateTime, utcnow
+from chamba.json_types import JSONObject
 
 
 class OutboxEvent(Base):
@@ -25,7 +25,7 @@ class OutboxEvent(Base):
     version: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    payload: Mapped[JSONObject] = mapped_column(JSONType)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)

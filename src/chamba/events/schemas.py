@@ -24,6 +24,8 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chamba.json_types import JSONObject
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -133,7 +135,7 @@ class DomainEvent(BaseModel):
         """The id of the aggregate the event is about (the Kafka message key)."""
         return str(getattr(self.payload, self.key_field))
 
-    def envelope(self) -> dict[str, Any]:
+    def envelope(self) -> JSONObject:
         """The JSON-ready form sent on the wire: id, type, version, occurred_at, payload."""
         return {
             "id": str(self.id),

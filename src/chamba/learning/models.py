@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.db import Base, JSONType, UTCDateTime
+from chamba.json_types import JSONObject
 from chamba.vocab import db_enum
 
 
@@ -36,6 +36,6 @@ class AttributeHistory(Base):
     entity: Mapped[HistoryEntity] = mapped_column(db_enum(HistoryEntity, "history_entity"))
     entity_id: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
-    attrs: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    attrs: Mapped[JSONObject] = mapped_column(JSONType)
 
     __table_args__ = (Index("ix_attribute_history_entity", "entity", "entity_id", "valid_from"),)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from chamba.audit.schemas import AuditEntryOut
 from chamba.auth.models import Role
 from chamba.counseling.schemas import GrantOut, NoteOut
+from chamba.json_types import JSONObject
 from chamba.people.schemas import ProfileOut, SkillsOut
 
 
@@ -49,7 +49,7 @@ class InteractionExport(BaseModel):
     position: int | None
     score: float | None
     model_version: str | None
-    context: dict[str, Any]
+    context: JSONObject
     occurred_at: datetime
 
 
@@ -90,7 +90,7 @@ class DataExport(BaseModel):
     counselor_grants: list[GrantOut]
     counselor_notes: list[NoteOut]
     #: The guided conversation (its questions, my answers, the skills it proposed), if any.
-    conversation: dict[str, Any] | None = None
+    conversation: JSONObject | None = None
     #: Who (by account id and role) read or changed my data, and what I did as staff.
     audit: list[AuditEntryOut]
     notifications: list[NotificationExport] = Field(default_factory=list)
