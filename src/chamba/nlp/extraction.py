@@ -454,18 +454,16 @@ class SkillExtractor:
                     confidence -= 0.03
                 add_found(
                     bucket,
-                    ExtractedSkill(
-                        skill_id=record.id,
-                        label=record.label_en if lang == "en" else record.label_es,
-                        esco_uri=record.esco_uri,
+                    ExtractedSkill.of(
+                        record,
+                        lang,
+                        text[start:end],
+                        start,
+                        end,
                         confidence=round(confidence, 3),
-                        evidence=text[start:end],
-                        start=start,
-                        end=end,
                         level=level,
                         method="lexicon",
-                        negated=negated,
-                    ),
+                        negated=negated,                    ),
                     bare=weak,
                 )
         return accepted
@@ -492,18 +490,16 @@ class SkillExtractor:
         confidence = min(0.8, 0.5 + 0.3 * (similarity - self.threshold) / span)
         add_found(
             bucket,
-            ExtractedSkill(
-                skill_id=record.id,
-                label=record.label_en if lang == "en" else record.label_es,
-                esco_uri=record.esco_uri,
+            ExtractedSkill.of(
+                record,
+                lang,
+                text[unit.start : unit.end],
+                unit.start,
+                unit.end,
                 confidence=round(confidence, 3),
-                evidence=text[unit.start : unit.end],
-                start=unit.start,
-                end=unit.end,
                 level=mentioned_level(tokens, unit, unit.first, unit.last, whole=True),
                 method="semantic",
-                negated=carried or unit_negated(tokens, unit),
-            ),
+                negated=carried or unit_negated(tokens, unit),            ),
         )
 
 

@@ -79,14 +79,13 @@ def constructions(
             start, end = tok.start, tokens[j].end
             add_found(
                 bucket,
-                ExtractedSkill(
-                    skill_id=record.id,
-                    label=record.label_en if lang == "en" else record.label_es,
-                    esco_uri=record.esco_uri,
+                ExtractedSkill.of(
+                    record,
+                    lang,
+                    text[start:end],
+                    start,
+                    end,
                     confidence=0.85,
-                    evidence=text[start:end],
-                    start=start,
-                    end=end,
                     level=mentioned_level(tokens, unit, i, j),
                     method="lexicon",
                     negated=is_negated(tokens, unit, i)
@@ -130,14 +129,13 @@ def paired_chores(
         record = skills[by_id[add]]
         add_found(
             bucket,
-            ExtractedSkill(
-                skill_id=record.id,
-                label=record.label_en if lang == "en" else record.label_es,
-                esco_uri=record.esco_uri,
+            ExtractedSkill.of(
+                record,
+                lang,
+                tok.text,
+                tok.start,
+                tok.end,
                 confidence=0.85,
-                evidence=tok.text,
-                start=tok.start,
-                end=tok.end,
                 level=found.result.level,
                 method="lexicon",
                 negated=False,

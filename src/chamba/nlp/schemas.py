@@ -96,6 +96,35 @@ class ExtractedSkill(BaseModel):
     #: True when the text negates the skill ("no sé manejar"); only returned on request.
     negated: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        record: SkillRecord,
+        lang: str,
+        evidence: str,
+        start: int,
+        end: int,
+        *,
+        confidence: float,
+        level: Level | None,
+        method: Method,
+        negated: bool,
+    ) -> ExtractedSkill:
+        """``record`` found as ``evidence`` (``text[start:end]`` of the input), labelled in
+        ``lang`` (``en`` or Spanish)."""
+        return cls(
+            skill_id=record.id,
+            label=record.label_en if lang == "en" else record.label_es,
+            esco_uri=record.esco_uri,
+            confidence=confidence,
+            evidence=evidence,
+            start=start,
+            end=end,
+            level=level,
+            method=method,
+            negated=negated,
+        )
+
 
 Requirement = Literal["essential", "optional"]
 
