@@ -12,7 +12,8 @@ trades per person), labelled against the catalogue before the extractor was run 
 ``blind_dev`` (120, may be tuned on) and ``blind_test`` (120, never tuned on), 240 more informal
 self-descriptions (ids ``w001``-``w240``, >= 12 in English each) written by a helper who had not
 seen the extractor, its code or its output, and labelled from the catalogue's labels and
-descriptions only (not its synonyms); ``all``.
+descriptions only (not its synonyms); ``blind2_dev`` (100, may be tuned on, ids ``z001``-``z100``,
+10 in English), a second blind set written the same way by another helper; ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
@@ -63,7 +64,16 @@ SKILLS_CSV = ROOT / "src" / "chamba" / "taxonomy" / "data" / "skills.csv"
 Predict = Callable[[Sequence[str]], list[set[str]]]
 
 
-SPLITS = ("test", "dev", "informal_test", "informal_dev", "blind_test", "blind_dev", "all")
+SPLITS = (
+    "test",
+    "dev",
+    "informal_test",
+    "informal_dev",
+    "blind_test",
+    "blind_dev",
+    "blind2_dev",
+    "all",
+)
 
 
 def load_labelled(split: str) -> list[dict[str, Any]]:
