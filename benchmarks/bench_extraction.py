@@ -12,8 +12,9 @@ trades per person), labelled against the catalogue before the extractor was run 
 ``blind_dev`` (120, may be tuned on) and ``blind_test`` (120, never tuned on), 240 more informal
 self-descriptions (ids ``w001``-``w240``, >= 12 in English each) written by a helper who had not
 seen the extractor, its code or its output, and labelled from the catalogue's labels and
-descriptions only (not its synonyms); ``blind2_dev`` (100, may be tuned on, ids ``z001``-``z100``,
-10 in English), a second blind set written the same way by another helper; ``all``.
+descriptions only (not its synonyms); ``blind2_dev`` (100, may be tuned on, ids ``z001``-``z100``)
+and ``blind2_test`` (100, never tuned on, ``z101``-``z200``), 10 in English each, a second blind
+set written the same way by another helper; ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
@@ -71,6 +72,7 @@ SPLITS = (
     "informal_dev",
     "blind_test",
     "blind_dev",
+    "blind2_test",
     "blind2_dev",
     "all",
 )
