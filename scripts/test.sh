@@ -25,7 +25,10 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 # --- end web
-ruff check src tests benchmarks
+ruff check src tests benchmarks scripts
 lint-imports --no-cache  # the import contracts of pyproject.toml (one-way layers)
 mypy  # strict, with the pydantic plugin: [tool.mypy] in pyproject.toml
+# Known vulnerabilities in the pinned set: the shipped advisory snapshot (offline), plus PyPI's
+# list for pins that are the latest release when PyPI answers (requirements/advisories/README.md)
+python scripts/audit_deps.py
 exec python -m pytest -p no:cacheprovider "$@"

@@ -62,3 +62,49 @@ def test_every_direct_dependency_is_used() -> None:
         if name not in USED_WITHOUT_IMPORT and not modules.get(name, set()) & imported:
             unused.append(name)
     assert unused == []
+
+
+def _pins() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    lines = (ROOT / "requirements" / "constraints.txt").read_text().splitlines()
+    return {canonicalize_name(n): v for n, v in (line.split("==") for line in lines if line)}
+
+
+def _needed() -> set[str]:
+    """Every installed distribution that pyproject's dependencies and extras need, transitively
+    (environment markers evaluated here, each requirement's extras followed)."""
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    roots = list(project["dependencies"])
+    roots += [r for extra in project["optional-dependencies"].values() for r in extra]
+    todo = [Requirement(r) for r in roots]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if (name, frozenset(req.extras)) in seen:
+            continue
+        seen.add((name, frozenset(req.extras)))
+        try:
+            requires = md.distribution(name).requires or []
+        except md.PackageNotFoundError:
+            continue  # not installed here (another platform's dependency): nothing to follow
+        for spec in map(Requirement, requires):
+            extras = req.extras or {""}
+            if spec.marker is None or any(spec.marker.evaluate({"extra": e}) for e in extras):
+                todo.append(spec)
+    return {name for name, _ in seen}
+
+
+def test_every_pin_is_needed_and_every_needed_package_is_pinned() -> None:
+    # A pin that nothing installs is dead weight the audit checks for nothing (Unidecode was
+    # one); a needed package without a pin floats to whatever is newest (setuptools, which
+    # torch needs at run time, was one).
+    pins, needed = _pins(), _needed()
+    assert sorted(set(pins) - needed) == [], "pinned, but nothing needs it"
+    assert sorted(needed - set(pins)) == [], "needed, but not pinned"

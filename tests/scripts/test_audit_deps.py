@@ -1,0 +1,404 @@
+"""scripts/audit_deps.py: the offline-capable audit of the pinned set (issue #15, "Also").
+
+Tiny fake OSV advisories prove what the check fails on and what it lets through; the shipped
+snapshot is proved to load, to say honestly where and when it comes from, and to catch a real
+old advisory. No test asks the network: the live PyPI part runs on a fake fetcher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import importlib.util
+import json
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 12, 7)
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("audit_deps", ROOT / "scripts" / "audit_deps.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["audit_deps"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+audit_deps = _load()
+
+
+def osv(ident: str, package: str, events: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
+    """One OSV advisory for one PyPI package with one ECOSYSTEM range."""
+    return {
+        "id": ident,
+        "modified": "2026-01-02T03:04:05Z",
+        "details": "prose the snapshot must not keep",
+        "aliases": extra.pop("aliases", []),
+        "affected": [
+            {
+                "package": {"name": package, "ecosystem": "PyPI"},
+                "ranges": [{"type": "ECOSYSTEM", "events": events}],
+                "versions": extra.pop("versions", []),
+            }
+        ],
+        **extra,
+    }
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Any:
+    """Writes OSV files, builds a snapshot with the refresh command and runs the check."""
+
+    class World:
+        osv_dir = tmp_path / "osv"
+        snapshot = tmp_path / "snap.json.gz"
+        constraints = tmp_path / "constraints.txt"
+        ignores = tmp_path / "ignore.toml"
+
+        def advisories(self, *docs: dict[str, Any]) -> None:
+            self.osv_dir.mkdir(exist_ok=True)
+            for doc in docs:
+                (self.osv_dir / f"{doc['id']}.json").write_text(json.dumps(doc))
+            assert audit_deps.main(["refresh", str(self.osv_dir), "--out", str(self.snapshot)]) == 0
+
+        def check(self, capsys: pytest.CaptureFixture[str], *pins: str) -> tuple[int, str]:
+            self.constraints.write_text("".join(f"{p}\n" for p in pins))
+            capsys.readouterr()
+            status = audit_deps.main(
+                [
+                    "--constraints", str(self.constraints),
+                    "--snapshot", str(self.snapshot),
+                    "--ignore", str(self.ignores),
+                    "--offline",
+                    "--today", TODAY.isoformat(),
+                ]
+            )  # fmt: skip
+            captured = capsys.readouterr()
+            self.err = captured.err
+            return status, captured.out
+
+    return World()
+
+
+# ------------------------------------------------------------------ fail / pass on a pin
+
+
+def test_an_affected_pin_fails_with_one_line_naming_pin_advisory_and_fix(
+    world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an advisory for demo-pkg below 1.2.0
+    world.advisories(
+        osv("PYSEC-0000-1", "Demo_Pkg", [{"introduced": "0"}, {"fixed": "1.2.0"}],
+            aliases=["CVE-2026-0001"])
+    )  # fmt: skip
+    # WHEN the pinned set holds 1.1.0 (spelled differently: PEP 503 names match)
+    status, out = world.check(capsys, "demo.pkg==1.1.0", "other==9.9")
+    # THEN the check fails with one line: package, pinned version, advisory, fixed version
+    assert status == 1
+    findings = [line for line in out.splitlines() if line.startswith("VULNERABLE")]
+    assert findings == [
+        "VULNERABLE demo-pkg==1.1.0: PYSEC-0000-1 (CVE-2026-0001); fixed in: 1.2.0 [snapshot]"
+    ]
+    assert "FAIL: 1 known vulnerabilities" in out
+
+
+def test_a_fixed_pin_passes_and_the_output_says_what_was_checked(
+    world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.advisories(osv("PYSEC-0000-1", "demo-pkg", [{"introduced": "0"}, {"fixed": "1.2.0"}]))
+    status, out = world.check(capsys, "demo-pkg==1.2.0")
+    assert status == 0
+    assert "VULNERABLE" not in out
+    assert "pinned: 1 packages" in out
+    assert "snapshot: 1 advisories" in out
+    assert "live PyPI: not asked (--offline)" in out
+    assert out.rstrip().endswith("as far as the sources above reach")
+
+
+# ----------------------------------------------------------------- range evaluation
+
+
+def affected(events: list[tuple[str, str]], versions: tuple[str, ...] = ()) -> Any:
+    return audit_deps.Affected("X-1", (), "p", (tuple(events),), versions)
+
+
+@pytest.mark.parametrize(
+    ("version", "hit", "fixed"),
+    [
+        ("0.9", False, ""),
+        ("1.0", True, "1.5"),
+        ("1.4.9", True, "1.5"),
+        ("1.5rc1", True, "1.5"),  # a pre-release of the fix is still before it (PEP 440)
+        ("1.5", False, ""),
+        ("1.7", False, ""),
+        ("2.0", True, "2.5"),
+        ("2.5.0", False, ""),
+    ],
+)
+def test_two_introduced_fixed_windows(version: str, hit: bool, fixed: str) -> None:
+    entry = affected([("fixed", "2.5"), ("introduced", "1.0"), ("fixed", "1.5"),
+                      ("introduced", "2.0")])  # fmt: skip
+    assert audit_deps.affects(entry, version) == (hit, fixed)
+
+
+def test_last_affected_is_inclusive_and_reports_no_known_fix() -> None:
+    entry = affected([("introduced", "0"), ("last_affected", "3.1")])
+    assert audit_deps.affects(entry, "0.0.1") == (True, "no fix known (last affected 3.1)")
+    assert audit_deps.affects(entry, "3.1.0") == (True, "no fix known (last affected 3.1)")
+    assert audit_deps.affects(entry, "3.1.1") == (False, "")
+
+
+def test_an_open_range_affects_every_later_version() -> None:
+    entry = affected([("introduced", "2.0")])
+    assert audit_deps.affects(entry, "2026.1") == (True, "no fix known")
+    assert audit_deps.affects(entry, "1.9") == (False, "")
+
+
+def test_listed_versions_count_with_pep_440_equality() -> None:
+    # GIVEN an advisory whose only data for this package is a list of versions (GIT ranges)
+    entry = audit_deps.Affected("X-2", (), "p", (), ("1.0", "1.1"))
+    # THEN 1.0.0 is 1.0, and 1.2 is not listed
+    assert audit_deps.affects(entry, "1.0.0") == (True, "no fix known")
+    assert audit_deps.affects(entry, "1.2") == (False, "")
+
+
+# ------------------------------------------------------------------------ ignore list
+
+
+def test_an_ignore_silences_an_advisory_by_alias_until_it_expires(
+    world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.advisories(
+        osv("PYSEC-0000-2", "demo-pkg", [{"introduced": "0"}], aliases=["GHSA-aaaa-bbbb-cccc"])
+    )
+    # GIVEN an ignore by alias with a reason that expires tomorrow
+    world.ignores.write_text(
+        '[[ignore]]\nid = "GHSA-aaaa-bbbb-cccc"\nreason = "never called here"\n'
+        f"expires = {TODAY + dt.timedelta(days=1)}\n"
+    )
+    status, out = world.check(capsys, "demo-pkg==1.0")
+    # THEN the finding is shown as ignored, with its reason, and the check passes
+    assert status == 0
+    assert f"ignored until {TODAY + dt.timedelta(days=1)}: VULNERABLE demo-pkg==1.0" in out
+    assert "never called here" in out
+    # WHEN the expiry has passed
+    world.ignores.write_text(
+        '[[ignore]]\nid = "GHSA-aaaa-bbbb-cccc"\nreason = "never called here"\n'
+        f"expires = {TODAY - dt.timedelta(days=1)}\n"
+    )
+    status, out = world.check(capsys, "demo-pkg==1.0")
+    # THEN it fails again and says why
+    assert status == 1
+    assert "ignore of GHSA-aaaa-bbbb-cccc expired on" in out
+    assert "VULNERABLE demo-pkg==1.0: PYSEC-0000-2" in out
+
+
+def test_an_ignore_that_matches_nothing_is_reported(
+    world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.advisories(osv("PYSEC-0000-3", "demo-pkg", [{"introduced": "0"}, {"fixed": "1"}]))
+    world.ignores.write_text('[[ignore]]\nid = "PYSEC-9"\nreason = "r"\nexpires = 2030-01-01\n')
+    status, out = world.check(capsys, "demo-pkg==1.0")
+    assert status == 0
+    assert "unused ignore: PYSEC-9 (expires 2030-01-01)" in out
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        'id = "X"\nexpires = 2030-01-01',  # no reason
+        'id = "X"\nreason = "  "\nexpires = 2030-01-01',  # an empty reason
+        'id = "X"\nreason = "r"',  # no expiry
+        'id = "X"\nreason = "r"\nexpires = "soon"',  # not a date
+    ],
+)
+def test_an_ignore_without_reason_or_expiry_is_bad_input(
+    world: Any, capsys: pytest.CaptureFixture[str], entry: str
+) -> None:
+    world.advisories(osv("PYSEC-0000-4", "demo-pkg", [{"introduced": "0"}]))
+    world.ignores.write_text(f"[[ignore]]\n{entry}\n")
+    status, out = world.check(capsys, "demo-pkg==1.0")
+    assert status == 2
+    assert out == ""
+    assert world.err.startswith(f"error: {world.ignores}: ignore X")
+
+
+def test_a_line_that_is_not_a_pin_is_bad_input(
+    world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.advisories(osv("PYSEC-0000-5", "demo-pkg", [{"introduced": "0"}]))
+    status, _ = world.check(capsys, "demo-pkg>=1.0")
+    assert status == 2
+    assert "not a name==version pin: 'demo-pkg>=1.0'" in world.err
+
+
+# ----------------------------------------------------------------------------- refresh
+
+
+def test_refresh_keeps_only_structured_pypi_fields_from_yaml_json_and_zip(tmp_path: Path) -> None:
+    # GIVEN OSV files: a YAML one (unquoted versions), a withdrawn one, a non-PyPI one, one
+    # with a GIT range and listed versions, in a folder and in a zip
+    folder = tmp_path / "osv"
+    (folder / "vulns" / "demo").mkdir(parents=True)
+    (folder / "vulns" / "demo" / "PYSEC-0000-6.yaml").write_text(
+        "id: PYSEC-0000-6\nmodified: 2025-05-05T00:00:00Z\ndetails: long prose\n"
+        "aliases: [CVE-1]\naffected:\n- package: {name: Demo_Pkg, ecosystem: PyPI}\n"
+        "  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: 2.1\n    - fixed: 2.10\n"
+        "  - type: GIT\n    repo: https://example.org/x\n    events:\n    - introduced: abc\n"
+        "  versions: [2.1, 2.9, 0.5]\n"
+    )
+    docs = [
+        osv("PYSEC-0000-7", "demo", [{"introduced": "0"}], withdrawn="2026-01-01T00:00:00Z"),
+        {"id": "NPM-1", "affected": [{"package": {"name": "x", "ecosystem": "npm"}}]},
+    ]
+    for doc in docs:
+        (folder / f"{doc['id']}.json").write_text(json.dumps(doc))
+    (folder / "triage").mkdir()
+    (folder / "triage" / "candidate.yaml").write_text("id: PYSEC-TRIAGE\naffected: []\n")
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in folder.rglob("*.*"):
+            if "triage" not in path.parts:
+                z.write(path, path.name)
+    for source in (folder, archive):
+        out = tmp_path / f"{source.name}.json.gz"
+        snap = audit_deps.refresh(source, "test source", out, "CC-BY-4.0")
+        # THEN only the PyPI advisory remains, reduced to its structured fields
+        assert snap["advisories"] == [
+            {
+                "id": "PYSEC-0000-6",
+                "aliases": ["CVE-1"],
+                "affected": [
+                    {
+                        "package": "demo-pkg",
+                        # 2.10 stays "2.10" (not the float 2.1); the GIT range is gone
+                        "ranges": [[["introduced", "2.1"], ["fixed", "2.10"]]],
+                        # versions the range covers add nothing; 0.5 is outside it
+                        "versions": ["0.5"],
+                    }
+                ],
+            }
+        ]
+        assert snap["skipped"] == 2
+        assert snap["license"] == "CC-BY-4.0"
+        assert snap["as_of"].startswith("2026-01-02")
+        assert snap["source"]["name"] == "test source"
+        assert "prose" not in gzip.decompress(out.read_bytes()).decode()
+        # AND the check reads it back
+        loaded = audit_deps.load_snapshot(out)
+        assert [a.id for a in loaded.by_package["demo-pkg"]] == ["PYSEC-0000-6"]
+
+
+# ----------------------------------------------------------------------------- live PyPI
+
+
+def project(latest: str, vulns: list[dict[str, Any]] | None = None, **releases: Any) -> Any:
+    return {
+        "info": {"version": latest},
+        "releases": {latest: [{"yanked": False}], **releases},
+        "vulnerabilities": vulns or [],
+    }
+
+
+def run_audit(snapshot: Any, fetch: Any, *pins: str) -> tuple[list[str], int]:
+    parsed = [audit_deps.Pin(*p.split("==")) for p in pins]
+    lines: list[str]
+    lines, status = audit_deps.audit(parsed, snapshot, [], TODAY, fetch)
+    return lines, status
+
+
+def empty_snapshot() -> Any:
+    return audit_deps.Snapshot(meta={"as_of": "2024-10-10T00:00:00+00:00", "source": {}})
+
+
+def test_live_pypi_checks_latest_pins_and_names_those_it_cannot_check() -> None:
+    # GIVEN PyPI answers: a is the latest and has a vulnerability, b is older than the latest,
+    # c is not on PyPI, d is yanked
+    vuln = {"id": "GHSA-1", "aliases": ["CVE-9"], "fixed_in": [], "withdrawn": None}
+    gone = {"id": "GHSA-2", "aliases": [], "fixed_in": ["1"], "withdrawn": "2026-01-01"}
+    docs = {
+        "a": project("1.0", [vuln, gone]),
+        "b": project("2.0"),
+        "c": None,
+        "d": project("3.0", **{"2.0": [{"yanked": True}]}),
+    }
+    lines, status = run_audit(empty_snapshot(), docs.__getitem__, "a==1.0", "b==1.0", "c==1",
+                              "d==2.0")  # fmt: skip
+    # THEN a's vulnerability fails the check; withdrawn ones do not
+    assert status == 1
+    assert "VULNERABLE a==1.0: GHSA-1 (CVE-9); fixed in: no fix known [PyPI]" in lines
+    assert not any("GHSA-2" in line for line in lines)
+    # AND the summary says what was checked and what was not
+    live = next(line for line in lines if line.startswith("live PyPI"))
+    assert "1 pins are the latest release and were checked" in live
+    assert "2 not checked (not the latest release): b 1.0 (latest 2.0), d 2.0 (latest 3.0)" in live
+    assert "1 not on PyPI: c" in live
+    assert "yanked on PyPI: d==2.0" in lines
+
+
+def test_an_unreachable_pypi_is_reported_and_neither_fails_nor_passes_silently() -> None:
+    def offline(name: str) -> dict[str, Any]:
+        raise OSError("no route to host")
+
+    lines, status = run_audit(empty_snapshot(), offline, "a==1.0")
+    assert status == 0
+    assert any(
+        line.startswith("live PyPI: unreachable (no route to host); no pin was checked live")
+        for line in lines
+    )
+    assert lines[-1].startswith("OK:")
+
+
+def test_one_advisory_seen_by_both_sources_is_one_finding() -> None:
+    snapshot = empty_snapshot()
+    snapshot.by_package["a"] = [
+        audit_deps.Affected("PYSEC-1", ("GHSA-1",), "a", ((("introduced", "0"),),), ())
+    ]
+    vuln = {"id": "GHSA-1", "aliases": ["PYSEC-1"], "fixed_in": [], "withdrawn": None}
+    lines, status = run_audit(snapshot, lambda name: project("1.0", [vuln]), "a==1.0")
+    assert status == 1
+    assert [line for line in lines if line.startswith("VULNERABLE")] == [
+        "VULNERABLE a==1.0: PYSEC-1 (GHSA-1); fixed in: no fix known [snapshot]"
+    ]
+
+
+# ---------------------------------------------------------------------- shipped snapshot
+
+
+def test_the_shipped_snapshot_loads_and_says_where_and_when_it_comes_from() -> None:
+    snapshot = audit_deps.load_snapshot(audit_deps.SNAPSHOT)
+    meta = snapshot.meta
+    assert snapshot.count > 2000
+    assert meta["license"] == "CC-BY-4.0"
+    assert meta["source"]["name"] == "https://github.com/pypa/advisory-database"
+    # the README states the same commit and date (the data is as old as its source)
+    readme = (audit_deps.SNAPSHOT.parent / "README.md").read_text()
+    assert meta["source"]["commit"] in readme
+    assert meta["as_of"][:10] in readme
+
+
+def test_the_shipped_snapshot_catches_a_real_old_advisory() -> None:
+    # GIVEN the shipped data and pins of old releases with well-known advisories
+    snapshot = audit_deps.load_snapshot(audit_deps.SNAPSHOT)
+    report = audit_deps.Report()
+    pins = [audit_deps.Pin("jinja2", "2.10"), audit_deps.Pin("jinja2", "3.1.6")]
+    audit_deps.check_snapshot(pins, snapshot, report)
+    # THEN CVE-2019-10906 (sandbox escape, fixed in 2.10.1) is found for 2.10 only
+    hits = {(f.pin.version, f.id, f.fixed) for f in report.findings}
+    assert ("2.10", "PYSEC-2019-217", "2.10.1") in hits
+    assert not any(version == "3.1.6" for version, _, _ in hits)
+
+
+def test_the_real_pinned_set_is_readable() -> None:
+    pins = audit_deps.read_pins(audit_deps.CONSTRAINTS)
+    assert len(pins) > 100
+    assert len({p.name for p in pins}) == len(pins), "a package is pinned twice"
