@@ -162,6 +162,25 @@ def load_snapshot(path: Path) -> Snapshot:
     return snapshot
 
 
+def installed_beyond(pins: Sequence[Pin], own: str = "chamba") -> list[Pin]:
+    """The distributions of the running environment that no pin describes (e.g. the venv's own
+    pip), the project itself left out."""
+    import importlib.metadata as md
+
+    def public(pin: Pin) -> tuple[str, str]:  # a pin ==2.13.0 matches 2.13.0+cpu (PEP 440)
+        try:
+            return pin.name, Version(pin.version).public
+        except InvalidVersion:
+            return pin.name, pin.version
+
+    pinned = {public(p) for p in pins}
+    found = {Pin(canonicalize_name(d.metadata["Name"]), d.version) for d in md.distributions()}
+    return sorted(
+        (p for p in found if p.name != own and public(p) not in pinned),
+        key=lambda p: (p.name, p.version),
+    )
+
+
 def read_ignores(path: Path) -> list[Ignore]:
     """``[[ignore]]`` tables with ``id``, a non-empty ``reason`` and an ``expires`` date."""
     if not path.exists():
@@ -360,10 +379,13 @@ def audit(
     ignores: Sequence[Ignore],
     today: dt.date,
     fetch: Fetch | None,
+    installed: Sequence[Pin] = (),
 ) -> tuple[list[str], int]:
-    """Runs the check; returns the lines to print and the exit status."""
+    """Runs the check on ``pins`` and ``installed`` (distributions of this environment that the
+    pins do not describe); returns the lines to print and the exit status."""
     report = Report()
-    check_snapshot(pins, snapshot, report)
+    everything = [*pins, *installed]
+    check_snapshot(everything, snapshot, report)
     meta = snapshot.meta
     as_of = str(meta.get("as_of", "?"))
     try:
@@ -373,6 +395,11 @@ def audit(
     src = meta.get("source", {})
     lines = [
         f"pinned: {len(pins)} packages",
+        *(
+            [f"installed here, not pinned: {', '.join(f'{p.name} {p.version}' for p in installed)}"]
+            if installed
+            else []
+        ),
         f"snapshot: {snapshot.count} advisories from {src.get('name', '?')}"
         f" @ {src.get('commit', src.get('kind', '?'))[:12]}, data as of {as_of}{age}",
     ]
@@ -384,7 +411,7 @@ def audit(
     if fetch is None:
         lines.append("live PyPI: not asked (--offline); only the snapshot applies")
     else:
-        lines.append(check_live(pins, fetch, report))
+        lines.append(check_live(everything, fetch, report))
     lines.extend(report.notes)
     findings, silenced = [], []
     used: set[str] = set()
@@ -402,9 +429,9 @@ def audit(
     lines.extend(f"unused ignore: {i.id} (expires {i.expires})" for i in unused)
     lines.extend(f.line() for f in findings)
     if findings:
-        lines.append(f"FAIL: {len(findings)} known vulnerabilities in the pinned set")
+        lines.append(f"FAIL: {len(findings)} known vulnerabilities in the audited packages")
         return lines, 1
-    lines.append("OK: no known vulnerability in the pinned set, as far as the sources above reach")
+    lines.append("OK: no known vulnerability in the audited packages, as far as the sources reach")
     return lines, 0
 
 
@@ -554,6 +581,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--snapshot", type=Path, default=SNAPSHOT)
         p.add_argument("--ignore", type=Path, default=IGNORES)
         p.add_argument("--offline", action="store_true", help="do not ask PyPI")
+        p.add_argument(
+            "--installed",
+            action="store_true",
+            help="also audit what this interpreter has installed beyond the pins (pip itself)",
+        )
         p.add_argument("--pypi", default=PYPI, help="PyPI's JSON API base URL")
         p.add_argument("--timeout", type=float, default=10.0)
         p.add_argument("--today", type=dt.date.fromisoformat, default=None)
@@ -571,12 +603,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         today = args.today or dt.datetime.now(dt.UTC).date()
         fetch = None if args.offline else fetch_pypi(args.pypi, args.timeout)
+        pins = read_pins(args.constraints)
         lines, status = audit(
-            read_pins(args.constraints),
+            pins,
             load_snapshot(args.snapshot),
             read_ignores(args.ignore),
             today,
             fetch,
+            installed_beyond(pins) if args.installed else (),
         )
     except AuditError as exc:
         print(f"error: {exc}", file=sys.stderr)

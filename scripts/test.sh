@@ -28,7 +28,8 @@ fi
 ruff check src tests benchmarks scripts
 lint-imports --no-cache  # the import contracts of pyproject.toml (one-way layers)
 mypy  # strict, with the pydantic plugin: [tool.mypy] in pyproject.toml
-# Known vulnerabilities in the pinned set: the shipped advisory snapshot (offline), plus PyPI's
-# list for pins that are the latest release when PyPI answers (requirements/advisories/README.md)
-python scripts/audit_deps.py
+# Known vulnerabilities in the pinned set and in what .venv holds beyond it (pip): the shipped
+# advisory snapshot (offline), plus PyPI's list for pins that are the latest release when PyPI
+# answers (requirements/advisories/README.md)
+python scripts/audit_deps.py --installed
 exec python -m pytest -p no:cacheprovider "$@"

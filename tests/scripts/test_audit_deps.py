@@ -108,7 +108,7 @@ def test_an_affected_pin_fails_with_one_line_naming_pin_advisory_and_fix(
     assert findings == [
         "VULNERABLE demo-pkg==1.1.0: PYSEC-0000-1 (CVE-2026-0001); fixed in: 1.2.0 [snapshot]"
     ]
-    assert "FAIL: 1 known vulnerabilities" in out
+    assert "FAIL: 1 known vulnerabilities in the audited packages" in out
 
 
 def test_a_fixed_pin_passes_and_the_output_says_what_was_checked(
@@ -121,7 +121,7 @@ def test_a_fixed_pin_passes_and_the_output_says_what_was_checked(
     assert "pinned: 1 packages" in out
     assert "snapshot: 1 advisories" in out
     assert "live PyPI: not asked (--offline)" in out
-    assert out.rstrip().endswith("as far as the sources above reach")
+    assert out.rstrip().endswith("as far as the sources reach")
 
 
 # ----------------------------------------------------------------- range evaluation
@@ -402,3 +402,22 @@ def test_the_real_pinned_set_is_readable() -> None:
     pins = audit_deps.read_pins(audit_deps.CONSTRAINTS)
     assert len(pins) > 100
     assert len({p.name for p in pins}) == len(pins), "a package is pinned twice"
+
+
+def test_installed_distributions_beyond_the_pins_can_be_audited_too() -> None:
+    # GIVEN this interpreter's distributions, pinned at their own versions but one
+    import importlib.metadata as md
+
+    from packaging.utils import canonicalize_name
+
+    here = {canonicalize_name(d.metadata["Name"]): d.version for d in md.distributions()}
+    pins = [audit_deps.Pin(n, v) for n, v in here.items() if n not in ("pytest", "chamba")]
+    # THEN only that one is found beyond the pins (the project itself is never audited)
+    extra = audit_deps.installed_beyond(pins)
+    assert [p.name for p in extra] == ["pytest"]
+    # AND a pin without a local label covers a local build (2.13.0 covers 2.13.0+cpu)
+    local = [audit_deps.Pin(p.name, p.version.split("+")[0]) for p in pins]
+    assert [p.name for p in audit_deps.installed_beyond(local)] == ["pytest"]
+    # AND the audit names what it adds
+    lines, _ = audit_deps.audit([], empty_snapshot(), [], TODAY, None, [audit_deps.Pin("pip", "1")])
+    assert "installed here, not pinned: pip 1" in lines
