@@ -298,6 +298,8 @@ def fetch_pypi(base: str, timeout: float) -> Fetch:
             if exc.code == 404:
                 return None
             raise
+        except ValueError as exc:  # not JSON (a proxy's or portal's page): PyPI did not answer
+            raise OSError(f"{url} answered something that is not JSON: {exc}") from exc
 
     return fetch
 

@@ -358,6 +358,23 @@ def test_an_unreachable_pypi_is_reported_and_neither_fails_nor_passes_silently()
     assert lines[-1].startswith("OK:")
 
 
+def test_a_page_that_is_not_json_counts_as_pypi_not_answering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a network that answers every URL with an HTML page (a captive portal)
+    import io
+    import urllib.request
+
+    monkeypatch.setattr(
+        urllib.request, "urlopen", lambda *a, **k: io.BytesIO(b"<html>log in first</html>")
+    )
+    lines, status = run_audit(empty_snapshot(), audit_deps.fetch_pypi("https://x", 1), "a==1")
+    # THEN the live check says PyPI is unreachable; nothing crashes, nothing passes silently
+    assert status == 0
+    unreachable = "live PyPI: unreachable (https://x/a/json answered something that is not JSON"
+    assert any(line.startswith(unreachable) for line in lines)
+
+
 def test_one_advisory_seen_by_both_sources_is_one_finding() -> None:
     snapshot = empty_snapshot()
     snapshot.by_package["a"] = [
