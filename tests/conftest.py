@@ -34,6 +34,9 @@ _TMP = Path(tempfile.mkdtemp(prefix="chamba-tests-"))
 os.environ.update(
     {
         "CHAMBA_ENV": "test",
+        # Phone codes go to the log (tests read them from their own senders); a test of a
+        # deployment without SMS sets sms_sender="none".
+        "CHAMBA_SMS_SENDER": "log",
         "CHAMBA_SECRET_KEY": TEST_SECRET,
         "CHAMBA_DATA_DIR": str(_TMP / "data"),
     }

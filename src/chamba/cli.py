@@ -320,13 +320,17 @@ def worker(
     import asyncio
     import signal
 
+    import chamba
     from chamba.api.consumers import shared_consumers
     from chamba.events.runtime import run_worker
     from chamba.observability.logging import configure_logging
+    from chamba.observability.metrics import Metrics
 
     settings = get_settings()
     configure_logging(settings)
     engine = open_engine()
+
+    metrics = Metrics(version=chamba.__version__)
 
     async def main_loop() -> int:
         stop = asyncio.Event()
@@ -334,8 +338,8 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         return await run_worker(
-            settings, engine, stop, consumers=shared_consumers(settings), once=once,
-            metrics_port=metrics_port,
+            settings, engine, stop, consumers=shared_consumers(settings, metrics), once=once,
+            metrics_port=metrics_port, metrics=metrics,
         )  # fmt: skip
 
     delivered = asyncio.run(main_loop())

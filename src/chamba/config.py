@@ -12,6 +12,7 @@ import ssl
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -203,6 +204,41 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(
         10.0, gt=0, le=300, description="Seconds to wait for the SMTP server at each step."
     )
+    sms_sender: Literal["none", "log", "http"] | None = Field(
+        None,
+        description="How SMS (the codes that confirm a phone) are sent: `http` (the gateway "
+        "at CHAMBA_SMS_HTTP_URL), `log` (written to the log: development and tests only, "
+        "refused in production) or `none` (a phone-only sign-up is then refused). Unset: "
+        "`log` in development, `none` elsewhere.",
+    )
+    sms_http_url: str | None = Field(
+        None,
+        description="The SMS gateway's endpoint: Chamba POSTs JSON {to, from, text} to it. "
+        "https:// (http:// only to this machine, 127.0.0.1 or localhost).",
+    )
+    sms_http_token: SecretStr | None = Field(
+        None, description="Sent as `Authorization: Bearer <token>` to the SMS gateway."
+    )
+    sms_from: str | None = Field(
+        None, description="The sender number or name the SMS gateway shows (its `from`)."
+    )
+    sms_timeout: float = Field(
+        10.0, gt=0, le=120, description="Seconds to wait for the SMS gateway per try."
+    )
+    sms_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Further tries when the SMS gateway cannot be reached, times out or "
+        "answers 429/5xx (a 4xx refusal is not retried).",
+    )
+    sms_backoff_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=60,
+        description="Wait before the first retry; doubled before each next one (a gateway's "
+        "Retry-After, up to 30 s, is honoured when longer).",
+    )
     events_retention_days: int = Field(
         30,
         ge=1,
@@ -258,7 +294,15 @@ class Settings(BaseSettings):
             "naming an existing folder that holds a sentence-transformers model"
         )
 
-    @field_validator("kafka_bootstrap", "smtp_host", "smtp_username", "llm_url", "llm_model")
+    @field_validator(
+        "kafka_bootstrap",
+        "smtp_host",
+        "smtp_username",
+        "llm_url",
+        "llm_model",
+        "sms_http_url",
+        "sms_from",
+    )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -270,7 +314,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL such as http://127.0.0.1:8080/v1")
         return value
 
-    @field_validator("smtp_password", "llm_api_key")
+    @field_validator("smtp_password", "llm_api_key", "sms_http_token")
     @classmethod
     def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None
@@ -358,6 +402,36 @@ class Settings(BaseSettings):
                 "set both or neither"
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_sms(self) -> Settings:
+        if self.sms_sender == "log" and self.env == "production":
+            raise ValueError(
+                f"{ENV_PREFIX}SMS_SENDER=log writes confirmation codes to the log: use http "
+                "(an SMS gateway) or none in production"
+            )
+        if self.sms_sender == "http":
+            url = self.sms_http_url
+            if url is None:
+                raise ValueError(
+                    f"{ENV_PREFIX}SMS_SENDER=http needs {ENV_PREFIX}SMS_HTTP_URL (the gateway)"
+                )
+            parts = urlsplit(url)
+            local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+            if parts.scheme != "https" and not (parts.scheme == "http" and local):
+                raise ValueError(
+                    f"{ENV_PREFIX}SMS_HTTP_URL must be an https:// URL (codes and the token "
+                    "are never sent in plain text; http:// only to 127.0.0.1 or localhost)"
+                )
+        return self
+
+    @property
+    def effective_sms_sender(self) -> str:
+        """``http``, ``log`` or ``none``: :attr:`sms_sender`, or its default for the
+        environment (``log`` in development, else ``none``)."""
+        if self.sms_sender is not None:
+            return self.sms_sender
+        return "log" if self.env == "development" else "none"
 
     @model_validator(mode="after")
     def _check_kafka_security(self) -> Settings:

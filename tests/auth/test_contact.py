@@ -4,6 +4,7 @@ e-mail or phone replaces the old one only with the code sent to it (after the cu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,8 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from tests.support.problems import assert_problem
 from tests.support.signup import code_in, deliver, latest_code
+from tests.support.sms_gateway import sms_gateway
 
 from chamba.auth import contact
+from chamba.db import session_factory
+from chamba.events.relay import OutboxRelay
+from chamba.notifications.consumers import NotificationConsumer
+from chamba.notifications.senders import sms_sender_from_settings
 
 from .conftest import PASSWORD, Clock, configure
 from .test_api import bearer, login, me, register, tokens
@@ -274,3 +280,46 @@ def test_erasure_deletes_open_codes_and_their_addresses(
     assert erased.status_code in (200, 204), erased.text
     with auth_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM contact_codes")).scalar_one() == 0
+
+
+# --- SMS: through the deployment's gateway, or refused at once without one --------------------
+
+
+def test_without_an_sms_sender_a_phone_is_refused_at_once(
+    client: TestClient, app: FastAPI, auth_engine: Engine
+) -> None:
+    # GIVEN a deployment that sends no SMS
+    configure(app, sms_sender="none")
+    # WHEN someone signs up with only a phone THEN the answer says so (no silent wait)
+    refused = assert_problem(register(client, confirm=False, email=None, phone="987654321"), 422)
+    assert "cannot send SMS" in refused["detail"]
+    assert "e-mail" in refused["detail"]
+    with auth_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM contact_codes")).scalar() == 0
+    # AND an e-mail sign-up works as before, but adding a phone is refused the same way
+    register(client)
+    rosa = tokens(client, email="rosa@example.pe")["access_token"]
+    assert_problem(ask_change(client, rosa, phone="987654321"), 422, "cannot send SMS")
+    assert deliver(auth_engine) == []
+
+
+def test_a_phone_sign_up_is_confirmed_with_the_code_sent_through_the_http_gateway(
+    client: TestClient, app: FastAPI, auth_engine: Engine
+) -> None:
+    # GIVEN a deployment whose SMS go to an HTTP gateway (a real server on this machine)
+    with sms_gateway() as gateway:
+        configure(app, sms_sender="http", sms_http_url=gateway.url, sms_from="CHAMBA")
+        consumer = NotificationConsumer(
+            None, sms_sender=sms_sender_from_settings(app.state.settings)
+        )
+        # WHEN someone signs up with a phone and the outbox is delivered
+        assert register(client, confirm=False, email=None, phone="987 654 321").status_code == 202
+        OutboxRelay(session_factory(auth_engine), consumers=[consumer]).dispatch_pending()
+    # THEN the gateway got the code for that phone, and it confirms the account
+    [sms] = gateway.texts()
+    assert (sms["to"], sms["from"]) == ("+51 987 654 321", "CHAMBA")
+    found = re.search(r"\b(\d{8})\b", sms["text"])
+    assert found
+    assert confirm(client, found[1], phone="987654321").status_code == 204
+    assert tokens(client, phone="987654321")

@@ -149,6 +149,7 @@ def main(port: int, data_dir: Path) -> None:
     settings = load_settings(
         data_dir=data_dir,
         env="test",
+        sms_sender="log",
         log_level="WARNING",
         registrations_per_address=1000,
         password_hash_time_cost=1,

@@ -350,3 +350,23 @@ def test_job_page_shows_levels_and_requirements_outside_the_taxonomy(
     assert page.status_code == 200
     assert "(intermedio)" in page.text
     assert "También pide: Manejo del sistema Nexus" in page.text
+
+
+def test_sign_up_with_a_mobile_says_so_where_no_sms_can_be_sent(
+    web: Any, token: str, seeded_session: Session, monkeypatch: Any
+) -> None:
+    # GIVEN a deployment that sends no SMS
+    settings = web.app.state.settings.model_copy(update={"sms_sender": "none"})
+    monkeypatch.setattr(web.app.state, "settings", settings)
+    users = seeded_session.scalar(select(func.count()).select_from(User))
+    # WHEN someone signs up with a mobile number
+    data = {"nombre": "Rosa", "contacto": "987654321", "clave": PASSWORD, "rol": "seeker"}
+    page = web.post(
+        "/registro", data={**data, csrf.FIELD_NAME: token}, headers={"Accept-Language": "es"}
+    )
+    # THEN the form says, next to the contact, to use an e-mail; no account waits for a code
+    assert page.status_code == 422
+    assert 'id="contacto-error"' in page.text
+    assert "no puede enviar SMS" in page.text
+    assert "Confirma tu cuenta" not in page.text
+    assert seeded_session.scalar(select(func.count()).select_from(User)) == users

@@ -21,6 +21,7 @@ from chamba.auth.errors import (
     NotAuthenticated,
     RoleRequired,
     SelfLockout,
+    SmsUnavailable,
     StaffRoleRefused,
     TooManyAttempts,
     UserNotFound,
@@ -61,7 +62,7 @@ REGISTERED = contact_service.SIGNUP_ACCEPTED
         "address already in use nothing is created and its owner is told by e-mail. One "
         "contact per sign-up (an e-mail or a mobile): add the other with `POST /me/contact`."
     ),
-    responses=responses(StaffRoleRefused, WeakPassword, TooManyAttempts),
+    responses=responses(StaffRoleRefused, WeakPassword, TooManyAttempts, SmsUnavailable),
 )
 def register(
     data: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientDep
@@ -95,7 +96,7 @@ def confirm_password_reset(
         "`POST /me/contact/confirm` brings the code back. Answers the same whether or not the "
         "new address already has an account (then nothing is sent)."
     ),
-    responses=responses(NotAuthenticated, WrongCurrentPassword, TooManyAttempts),
+    responses=responses(NotAuthenticated, WrongCurrentPassword, TooManyAttempts, SmsUnavailable),
 )
 def request_contact_change(
     data: ContactChangeIn, login: CurrentLogin, session: SessionDep, settings: SettingsDep

@@ -117,7 +117,8 @@ def register(
     stops working); its name, role and organisation stay.
 
     Raises:
-        TooManyAttempts, StaffRoleRefused, WeakPassword, InvalidInput.
+        TooManyAttempts, StaffRoleRefused, WeakPassword, InvalidInput, SmsUnavailable (a
+        phone-only sign-up where the deployment sends no SMS).
     """
     now = now or utcnow()
     limit = ratelimit.registration_per_address(settings)
@@ -126,6 +127,7 @@ def register(
     limit.hit(session, address, now=now)
     if data.role not in SELF_SERVICE_ROLES:
         raise StaffRoleRefused(data.role.value)
+    contact_service.require_sender(settings, phone=data.phone, email=data.email)
     try:
         user = _create_account(
             session,

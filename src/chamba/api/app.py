@@ -207,7 +207,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.search_similarity = lambda: search_similarity_of(app)
     app.state.events = AppEvents(
         app,
-        shared=shared_consumers(settings),
+        shared=shared_consumers(settings, metrics),
         replicas=lambda: replica_consumers(app.state, demand_cache),
     )
     install_problem_handlers(app)

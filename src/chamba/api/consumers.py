@@ -13,15 +13,21 @@ from chamba.learning.consumers import DatasetPurgeConsumer
 from chamba.learning.train import datasets_dir, models_dir
 from chamba.matching.consumers import IndexSyncConsumer
 from chamba.notifications.consumers import NotificationConsumer
-from chamba.notifications.senders import development_sender, sender_from_settings
+from chamba.notifications.senders import (
+    development_sender,
+    sender_from_settings,
+    sms_sender_from_settings,
+)
+from chamba.observability.metrics import Metrics
 
 
-def shared_consumers(settings: Settings) -> list[Consumer]:
-    """Consumers that run once per deployment (a Kafka consumer group)."""
+def shared_consumers(settings: Settings, metrics: Metrics | None = None) -> list[Consumer]:
+    """Consumers that run once per deployment (a Kafka consumer group); ``metrics`` counts
+    what the SMS gateway did."""
     return [
         NotificationConsumer(
             sender_from_settings(settings) or development_sender(settings, "e-mail"),
-            sms_sender=development_sender(settings, "SMS"),
+            sms_sender=sms_sender_from_settings(settings, metrics),
         ),
         DatasetPurgeConsumer(datasets_dir(settings), models_dir(settings)),
     ]

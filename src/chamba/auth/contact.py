@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chamba.auth import ratelimit, repository, security
-from chamba.auth.errors import InvalidContactCode, TooManyAttempts
+from chamba.auth.errors import InvalidContactCode, SmsUnavailable, TooManyAttempts
 from chamba.auth.models import ContactCode, ContactPurpose, User
 from chamba.auth.service import Authenticated, reauthenticate
 from chamba.config import Settings
@@ -68,6 +68,16 @@ class IssuedCode:
     channel: str
     to: str
     code: str
+
+
+def require_sender(settings: Settings, *, phone: str | None, email: str | None) -> None:
+    """Refuse a code that would have to go by SMS when the deployment sends none.
+
+    Raises:
+        SmsUnavailable: only a phone is given and ``CHAMBA_SMS_SENDER`` is ``none``.
+    """
+    if phone and not email and settings.effective_sms_sender == "none":
+        raise SmsUnavailable()
 
 
 def _hash(code_id: int, code: str) -> str:
@@ -229,9 +239,11 @@ def request_change(
     or the account's code limit is reached.
 
     Raises:
+        SmsUnavailable: a phone, and the deployment sends no SMS.
         TooManyAttempts, WrongCurrentPassword (the caller commits the count).
     """
     now = now or utcnow()
+    require_sender(settings, phone=phone, email=email)
     reauthenticate(session, user, current_password, settings=settings, now=now)
     channel, value = (EMAIL, email) if email else (PHONE, phone)
     assert value is not None  # the schema requires exactly one

@@ -150,3 +150,18 @@ class InvalidContactCode(ChambaError):
             "or the e-mail or phone and password do not match it. Check them, or ask for a new "
             "code by signing up again."
         )
+
+
+class SmsUnavailable(ChambaError):
+    """A phone would have to be confirmed by SMS, and this deployment sends none
+    (``CHAMBA_SMS_SENDER=none``): said at once, instead of a code that never comes."""
+
+    status_code = 422
+    title = "SMS not available"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Chamba cannot send SMS, so a phone number cannot be confirmed here. Use an "
+            "e-mail address instead (you can add your phone later, once SMS are available), or "
+            "ask an administrator to create your account."
+        )

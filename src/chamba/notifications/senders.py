@@ -1,4 +1,5 @@
-"""Sending messages outside the app: the :class:`Sender` interface and an SMTP implementation.
+"""Sending messages outside the app: the :class:`Sender` interface, an SMTP implementation and
+an HTTP SMS-gateway one (:class:`HTTPSMSSender`, ``CHAMBA_SMS_SENDER=http``).
 
 E-mail is sent only when ``CHAMBA_SMTP_HOST`` is set (:func:`sender_from_settings`); the in-app
 inbox is always written. A failed send raises :class:`DeliveryError`; the notifications consumer
@@ -13,17 +14,26 @@ name against the system's CAs, or against ``CHAMBA_SMTP_CA_FILE`` for a private 
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import SecretStr
 
 from chamba.config import Settings
+
+if TYPE_CHECKING:
+    from chamba.observability.metrics import Metrics
 
 Security = Literal["starttls", "ssl", "none"]
 
@@ -243,8 +253,178 @@ class LogSender:
 
 
 def development_sender(settings: Settings, channel: str) -> Sender | None:
-    """A :class:`LogSender` for ``channel`` when ``CHAMBA_ENV=development``, else ``None``.
-
-    Chamba ships no SMS gateway: outside development a phone gets no message (a deployment
-    plugs its gateway in as the notifications consumer's ``sms_sender``)."""
+    """A :class:`LogSender` for ``channel`` when ``CHAMBA_ENV=development`` (for SMS: when
+    ``CHAMBA_SMS_SENDER`` is ``log``, its default there), else ``None``."""
+    if channel == "SMS":
+        return LogSender(channel) if settings.effective_sms_sender == "log" else None
     return LogSender(channel) if settings.env == "development" else None
+
+
+#: The longest ``Retry-After`` of a gateway that is waited for (seconds).
+MAX_RETRY_AFTER = 30.0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: a POST carrying a code and a token never goes elsewhere."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _retry_after(error: urllib.error.HTTPError) -> float | None:
+    value = error.headers.get("Retry-After") if error.headers else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _masked(phone: str) -> str:
+    """``+51 987 654 321`` -> ``***321``: enough to tell messages apart in a log."""
+    digits = [c for c in phone if c.isdigit()]
+    return "***" + "".join(digits[-3:])
+
+
+class HTTPSMSSender:
+    """SMS through a deployment's HTTP gateway: one JSON ``POST`` per message.
+
+    The request is ``{"to": <phone>, "from": <sender id>, "text": <body>}`` with
+    ``Authorization: Bearer <token>``; any 2xx answer is success. A connection error, a timeout
+    or a 429/5xx answer is tried again up to ``retries`` times, waiting ``backoff`` seconds,
+    then twice that, and so on (or the gateway's ``Retry-After``, up to
+    :data:`MAX_RETRY_AFTER`, when longer). A 4xx answer is not retried: 401/403 (the token) and
+    other answers that would fail every message raise a :class:`DeliveryError`; the rest (a
+    number the gateway refuses) raise one with ``per_message``. Redirects are refused.
+
+    Logs say what failed, with the recipient masked (``***321``); never the message's text,
+    which holds a code. Outcomes are counted in ``chamba_sms_messages_total{outcome}`` and
+    retries in ``chamba_sms_retries_total`` when ``metrics`` is given.
+
+    Args:
+        url: the gateway's endpoint (``https://``; the settings refuse plain ``http://`` to
+            anything but this machine).
+        token: the bearer token; ``None`` sends no ``Authorization``.
+        sender_id: the ``from`` number or name; ``None`` leaves it out.
+        timeout: seconds per try.
+        retries: further tries after a retryable failure.
+        backoff: seconds before the first retry (doubled each time).
+        metrics: where outcomes are counted.
+        sleep: waits between tries (tests pass a recorder).
+
+    Example:
+        >>> sms = HTTPSMSSender("https://sms.example.pe/v1/messages", token="t0k3n")
+        >>> sms.send(Message(to="+51 987 654 321", subject="", body="..."))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: SecretStr | str | None = None,
+        sender_id: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        metrics: Metrics | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        if isinstance(token, str):
+            token = SecretStr(token)
+        self.url, self.sender_id, self.timeout = url, sender_id, timeout
+        self.retries, self.backoff = retries, backoff
+        self._token = token
+        self._metrics = metrics
+        self._sleep = sleep
+        self._opener = urllib.request.build_opener(
+            _NoRedirect(), urllib.request.HTTPSHandler(context=ssl.create_default_context())
+        )
+
+    def __repr__(self) -> str:
+        return f"HTTPSMSSender({self.url!r}, retries={self.retries})"
+
+    def _count(self, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.sms_messages.labels(outcome=outcome).inc()
+
+    def _request(self, message: Message) -> urllib.request.Request:
+        payload: dict[str, str] = {"to": message.to, "text": message.body}
+        if self.sender_id:
+            payload["from"] = self.sender_id
+        headers = {"Content-Type": "application/json", "User-Agent": "chamba-sms"}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+        data = json.dumps(payload).encode()
+        return urllib.request.Request(self.url, data=data, headers=headers, method="POST")
+
+    def send(self, message: Message) -> None:
+        """Hand one SMS to the gateway, retrying what may pass on a second try.
+
+        Raises:
+            DeliveryError: refused (``per_message`` for this message only) or not delivered
+                after every try. Nothing of the message's text is in its text.
+        """
+        to = _masked(message.to)
+        where = f"SMS gateway {self.url}"
+        reason = ""
+        for attempt in range(self.retries + 1):
+            wait = self.backoff * 2**attempt
+            try:
+                with self._opener.open(self._request(message), timeout=self.timeout) as answer:
+                    answer.read(65536)
+                self._count("sent")
+                return
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                status = exc.code
+                if status in (401, 403) or 300 <= status < 400:
+                    self._count("failed")
+                    raise DeliveryError(
+                        f"{where} answered {status} (check CHAMBA_SMS_HTTP_URL and "
+                        "CHAMBA_SMS_HTTP_TOKEN); nothing was sent"
+                    ) from None
+                if status != 429 and status < 500:
+                    self._count("refused")
+                    raise DeliveryError(
+                        f"{where} refused the SMS to {to} ({status})", per_message=True
+                    ) from None
+                reason = f"answered {status}"
+                wait = max(wait, min(_retry_after(exc) or 0.0, MAX_RETRY_AFTER))
+            except (urllib.error.URLError, OSError) as exc:  # refused, reset, timeout, TLS
+                cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                reason = f"{type(cause).__name__}: {cause}"
+            if attempt < self.retries:
+                log.warning(
+                    "%s: SMS to %s not sent (%s); try %d of %d in %.1f s",
+                    where, to, reason, attempt + 2, self.retries + 1, wait,
+                )  # fmt: skip
+                if self._metrics is not None:
+                    self._metrics.sms_retries.inc()
+                self._sleep(wait)
+        self._count("failed")
+        raise DeliveryError(
+            f"{where}: SMS to {to} not sent after {self.retries + 1} tries ({reason})"
+        )
+
+
+def sms_sender_from_settings(settings: Settings, metrics: Metrics | None = None) -> Sender | None:
+    """The deployment's SMS sender: an :class:`HTTPSMSSender` with ``CHAMBA_SMS_SENDER=http``,
+    a :class:`LogSender` with ``log`` (development and tests), else ``None`` (no SMS)."""
+    if settings.effective_sms_sender == "http":
+        assert settings.sms_http_url is not None  # the settings require it
+        return HTTPSMSSender(
+            settings.sms_http_url,
+            token=settings.sms_http_token,
+            sender_id=settings.sms_from,
+            timeout=settings.sms_timeout,
+            retries=settings.sms_retries,
+            backoff=settings.sms_backoff_seconds,
+            metrics=metrics,
+        )
+    return development_sender(settings, "SMS")

@@ -109,6 +109,18 @@ class Metrics:
             ["table"],
             registry=r,
         )
+        # SMS through the deployment's gateway (chamba.notifications.senders.HTTPSMSSender).
+        self.sms_messages = Counter(
+            "chamba_sms_messages",
+            "SMS handed to the gateway, by outcome (sent, refused, failed).",
+            ["outcome"],
+            registry=r,
+        )
+        self.sms_retries = Counter(
+            "chamba_sms_retries",
+            "Tries of an SMS repeated after a connection error, timeout or 429/5xx answer.",
+            registry=r,
+        )
         # Side writes (impressions, read audits), fed by chamba.side_writes.SideWriter.
         self.side_writes_written = Counter(
             "chamba_side_writes_written",

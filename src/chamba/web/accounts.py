@@ -23,6 +23,7 @@ from chamba.auth.errors import (
     Forbidden,
     InvalidContactCode,
     InvalidCredentials,
+    SmsUnavailable,
     TooManyAttempts,
     WeakPassword,
 )
@@ -137,6 +138,14 @@ def signup_submit(
             status = 429
         except WeakPassword:
             form.error("clave", _weak_password(request))
+        except SmsUnavailable:
+            form.error(
+                "contacto",
+                _(
+                    "This Chamba cannot send SMS, so a mobile number cannot be confirmed here. "
+                    "Use your e-mail instead; you can add your mobile later."
+                ),
+            )
         else:
             # The same page whether the address was free or already someone's (its owner was
             # told): only the code sent to the address lets the account in.

@@ -17,6 +17,7 @@ from chamba.auth import contact as contact_service
 from chamba.auth import service as auth_service
 from chamba.auth.errors import (
     InvalidContactCode,
+    SmsUnavailable,
     TooManyAttempts,
     WeakPassword,
     WrongCurrentPassword,
@@ -104,6 +105,15 @@ def contact_submit(
             except TooManyAttempts as exc:
                 form.error("clave", _too_many(request, exc))
                 return _page(request, user, settings, form=form, status=429)
+            except SmsUnavailable:
+                form.error(
+                    "nuevo",
+                    _(
+                        "This Chamba cannot send SMS, so a mobile number cannot be confirmed here. "
+                        "Use your e-mail instead; you can add your mobile later."
+                    ),
+                )
+                return _page(request, user, settings, form=form, status=422)
             return see_other(f"{PATH}?enviado=1")
     return _page(request, user, settings, form=form, status=422)
 
