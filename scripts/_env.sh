@@ -15,6 +15,12 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
+# ensurepip's pip (23.2.1 with Python 3.11.7) has a known advisory (PYSEC-2023-228, fixed in 23.3);
+# the venv's pip is pinned like every other package (scripts/audit_deps.py --installed checks it).
+PIP_PIN=26.3
+if [[ "$(.venv/bin/python -m pip --version | cut -d' ' -f2)" != "$PIP_PIN" ]]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "pip==$PIP_PIN"
+fi
 STAMP=.venv/.chamba-installed
 WANT="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$WANT" ]]; then
