@@ -1,24 +1,31 @@
-"""Audit the pinned dependencies against known vulnerabilities, offline first.
+"""Audit the pinned dependencies against known vulnerabilities, offline-capable.
 
-    python scripts/audit_deps.py [check]   # the pinned set against the shipped snapshot (+ PyPI)
-    python scripts/audit_deps.py refresh SOURCE [--source-name NAME] [--out PATH]
+    python scripts/audit_deps.py [check] [--snapshot DB]   # or CHAMBA_ADVISORY_DB=DB
+    python scripts/audit_deps.py refresh SOURCE --out FILE [--source-name NAME]
 
-``check`` reads every ``name==version`` of ``requirements/constraints.txt`` and evaluates each
-advisory of an OSV-format snapshot (``requirements/advisories/pypa-osv.json.gz``): an advisory's
-explicit ``versions`` and its ``ECOSYSTEM`` ranges (``introduced``/``fixed``/``last_affected``
-events, PEP 440 order). Each affected pin prints one line (package, pinned version, advisory,
-fixed version) and the exit status is 1. Where PyPI's project JSON answers, a pin that *is* the
-latest release is also checked against PyPI's ``vulnerabilities`` list (which describes the latest
-release only); pins it cannot check are listed, and an unreachable PyPI is said, never hidden: the
-summary always says what was checked, against data of which date. ``requirements/audit-ignore.toml``
-silences an advisory (by id or alias) with a reason until its expiry date.
+``check`` reads every ``name==version`` of ``requirements/constraints.txt``. Two sources:
 
-``refresh`` rebuilds the snapshot from an OSV source: a git repository of OSV YAML/JSON files (the
-PyPA advisory database; bare or checked out), a folder of such files, or OSV's ``all.zip``. Only
-the structured fields the check needs are kept (id, aliases, package, ECOSYSTEM ranges, versions),
-with the source's commit and date and its licence (CC-BY-4.0 for the PyPA database).
+- an offline advisory database that the user supplies (``--snapshot`` or the environment variable
+  ``CHAMBA_ADVISORY_DB``; none is shipped): an OSV source (a git checkout of the PyPA advisory
+  database, a folder of OSV JSON/YAML files, OSV's ``PyPI/all.zip``) read as it is, or a file
+  that ``refresh`` built from one. Each advisory's explicit ``versions`` and ``ECOSYSTEM`` ranges
+  (``introduced``/``fixed``/``last_affected`` events, PEP 440 order) are evaluated;
+- PyPI's project JSON, when it answers: a pin that *is* the latest release is checked against
+  PyPI's ``vulnerabilities`` list (which describes the latest release only).
 
-Exit status: 0 no finding, 1 findings, 2 bad input (unreadable snapshot, constraints, ignores).
+Each affected pin prints one line (package, pinned version, advisory, fixed version). The summary
+always says what was checked and what was not: without an offline database only latest-release
+pins are checked and the others are named; an unreachable PyPI is said, never hidden.
+``requirements/audit-ignore.toml`` silences an advisory (by id or alias) with a reason until its
+expiry date.
+
+``refresh`` builds a database file from an OSV source, keeping only the structured fields the
+check needs (id, aliases, package, ECOSYSTEM ranges, versions), with the source's commit and date
+and its licence (CC-BY-4.0 for the PyPA database). Such a file is local data, never committed.
+
+Exit status: 0 no finding in what was checked, 1 findings, 2 bad input (unreadable database,
+constraints, ignores; ``--offline`` without a database), 3 nothing could be checked (no offline
+database and PyPI unreachable).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -47,7 +55,10 @@ from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
-SNAPSHOT = ROOT / "requirements" / "advisories" / "pypa-osv.json.gz"
+#: The environment variable naming the offline advisory database (as --snapshot does).
+DB_ENV = "CHAMBA_ADVISORY_DB"
+#: Where ``refresh`` writes by default: ignored by git (local data, never committed).
+LOCAL_DB = ROOT / "requirements" / "advisories" / "osv.json.gz"
 IGNORES = ROOT / "requirements" / "audit-ignore.toml"
 PYPI = "https://pypi.org/pypi"
 FORMAT = 1
@@ -92,7 +103,7 @@ class Finding:
     id: str
     aliases: tuple[str, ...]
     fixed: str  # "2.7.2", "2.7.2, 3.0.1", or why none is given
-    source: str  # "snapshot" or "PyPI"
+    source: str  # "advisory db" or "PyPI"
 
     def names(self) -> set[str]:
         return {self.id, *self.aliases}
@@ -140,14 +151,30 @@ def read_pins(path: Path) -> list[Pin]:
     return pins
 
 
+def load_database(path: Path) -> Snapshot:
+    """The offline advisory database: a file built by ``refresh``, or an OSV source (git
+    repository, folder, zip of OSV files) read as it is."""
+    if not path.exists():
+        raise AuditError(f"{path}: no such advisory database")
+    if path.is_file() and not zipfile.is_zipfile(path):
+        return load_snapshot(path)
+    return _from_doc(build(path, str(path), "as given by its source"))
+
+
 def load_snapshot(path: Path) -> Snapshot:
+    """A database file that ``refresh`` wrote."""
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             doc = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise AuditError(f"cannot read the advisory snapshot {path}: {exc}") from exc
-    if doc.get("format") != FORMAT:
-        raise AuditError(f"{path}: snapshot format {doc.get('format')!r}, expected {FORMAT}")
+    except (OSError, EOFError, ValueError) as exc:  # EOFError: a truncated gzip file
+        raise AuditError(f"cannot read the advisory database {path}: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        found = doc.get("format") if isinstance(doc, dict) else None
+        raise AuditError(f"{path}: database format {found!r}, expected {FORMAT}")
+    return _from_doc(doc)
+
+
+def _from_doc(doc: dict[str, Any]) -> Snapshot:
     snapshot = Snapshot(meta={k: v for k, v in doc.items() if k != "advisories"})
     for adv in doc["advisories"]:
         for aff in adv["affected"]:
@@ -266,7 +293,7 @@ class Report:
 
 
 def check_snapshot(pins: Iterable[Pin], snapshot: Snapshot, report: Report) -> int:
-    """Adds the snapshot's findings for ``pins`` to ``report``; returns how many pins it read."""
+    """Adds the database's findings for ``pins`` to ``report``; returns how many pins it read."""
     n = 0
     for pin in pins:
         n += 1
@@ -279,7 +306,7 @@ def check_snapshot(pins: Iterable[Pin], snapshot: Snapshot, report: Report) -> i
             if not entry.ranges and not entry.versions:
                 report.unevaluable.append(f"{pin.name}: {entry.id} (no PyPI versions or ranges)")
             if hit:
-                report.findings.append(Finding(pin, entry.id, entry.aliases, fixed, "snapshot"))
+                report.findings.append(Finding(pin, entry.id, entry.aliases, fixed, "advisory db"))
     return n
 
 
@@ -304,15 +331,17 @@ def fetch_pypi(base: str, timeout: float) -> Fetch:
     return fetch
 
 
-def check_live(pins: Sequence[Pin], fetch: Fetch, report: Report, workers: int = 8) -> str:
+def check_live(
+    pins: Sequence[Pin], fetch: Fetch, report: Report, workers: int = 8
+) -> tuple[str, int]:
     """Checks pins that are PyPI's latest release against its ``vulnerabilities``; returns the
-    summary line of what was and was not checked."""
+    summary line of what was and was not checked, and how many pins were checked."""
     if not pins:
-        return "live PyPI: nothing to check"
+        return "live PyPI: nothing to check", 0
     try:
         first = fetch(pins[0].name)
     except OSError as exc:
-        return f"live PyPI: unreachable ({exc}); no pin was checked live, only the snapshot applies"
+        return f"live PyPI: unreachable ({exc}); no pin was checked live", 0
     docs: dict[Pin, dict[str, Any] | None | OSError] = {pins[0]: first}
 
     def get(pin: Pin) -> tuple[Pin, dict[str, Any] | None | OSError]:
@@ -353,7 +382,7 @@ def check_live(pins: Sequence[Pin], fetch: Fetch, report: Report, workers: int =
         parts.append(f"{len(missing)} not on PyPI: {', '.join(missing)}")
     if failed:
         parts.append(f"{len(failed)} could not be fetched: {', '.join(failed)}")
-    return "; ".join(parts)
+    return "; ".join(parts), len(checked)
 
 
 def _same(a: str, b: str) -> bool:
@@ -377,43 +406,44 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 
 def audit(
     pins: Sequence[Pin],
-    snapshot: Snapshot,
+    snapshot: Snapshot | None,
     ignores: Sequence[Ignore],
     today: dt.date,
     fetch: Fetch | None,
     installed: Sequence[Pin] = (),
 ) -> tuple[list[str], int]:
     """Runs the check on ``pins`` and ``installed`` (distributions of this environment that the
-    pins do not describe); returns the lines to print and the exit status."""
+    pins do not describe) against the offline database ``snapshot`` (None: none given) and PyPI
+    (``fetch``; None: not asked); returns the lines to print and the exit status."""
+    if snapshot is None and fetch is None:
+        raise AuditError(f"--offline needs an offline advisory database (--snapshot or {DB_ENV})")
     report = Report()
     everything = [*pins, *installed]
-    check_snapshot(everything, snapshot, report)
-    meta = snapshot.meta
-    as_of = str(meta.get("as_of", "?"))
-    try:
-        age = f", {(today - dt.date.fromisoformat(as_of[:10])).days} days old"
-    except ValueError:
-        age = ""
-    src = meta.get("source", {})
-    lines = [
-        f"pinned: {len(pins)} packages",
-        *(
-            [f"installed here, not pinned: {', '.join(f'{p.name} {p.version}' for p in installed)}"]
-            if installed
-            else []
-        ),
-        f"snapshot: {snapshot.count} advisories from {src.get('name', '?')}"
-        f" @ {src.get('commit', src.get('kind', '?'))[:12]}, data as of {as_of}{age}",
-    ]
-    if report.unevaluable:
+    lines = [f"pinned: {len(pins)} packages"]
+    if installed:
         lines.append(
-            f"snapshot: {len(report.unevaluable)} advisories of pinned packages could not be "
-            f"evaluated: {'; '.join(report.unevaluable)}"
+            f"installed here, not pinned: {', '.join(f'{p.name} {p.version}' for p in installed)}"
         )
+    if snapshot is not None:
+        check_snapshot(everything, snapshot, report)
+        lines.append(_describe(snapshot, today))
+        if report.unevaluable:
+            lines.append(
+                f"advisory db: {len(report.unevaluable)} advisories of pinned packages could not "
+                f"be evaluated: {'; '.join(report.unevaluable)}"
+            )
+    live = 0
     if fetch is None:
-        lines.append("live PyPI: not asked (--offline); only the snapshot applies")
+        lines.append("live PyPI: not asked (--offline); only the offline advisory database applies")
     else:
-        lines.append(check_live(everything, fetch, report))
+        summary, live = check_live(everything, fetch, report)
+        lines.append(summary)
+    if snapshot is None:
+        lines.append(
+            f"no offline advisory database given (set {DB_ENV} or --snapshot to an OSV source or "
+            f"a file built by `refresh`): {live} of {len(everything)} packages checked against "
+            f"PyPI's live list only, {len(everything) - live} not checked"
+        )
     lines.extend(report.notes)
     findings, silenced = [], []
     used: set[str] = set()
@@ -433,8 +463,33 @@ def audit(
     if findings:
         lines.append(f"FAIL: {len(findings)} known vulnerabilities in the audited packages")
         return lines, 1
-    lines.append("OK: no known vulnerability in the audited packages, as far as the sources reach")
+    if snapshot is not None:
+        lines.append(
+            "OK: no known vulnerability in the audited packages, as far as the sources reach"
+        )
+        return lines, 0
+    if live == 0:
+        lines.append("NOT CHECKED: no offline advisory database and no answer from PyPI")
+        return lines, 3
+    lines.append(
+        f"OK: no known vulnerability in the {live} packages checked against PyPI's live list; "
+        f"{len(everything) - live} packages were not checked"
+    )
     return lines, 0
+
+
+def _describe(snapshot: Snapshot, today: dt.date) -> str:
+    meta = snapshot.meta
+    as_of = str(meta.get("as_of") or "?")
+    try:
+        age = f", {(today - dt.date.fromisoformat(as_of[:10])).days} days old"
+    except ValueError:
+        age = ""
+    src = meta.get("source", {})
+    return (
+        f"advisory db: {snapshot.count} advisories from {src.get('name', '?')}"
+        f" @ {src.get('commit', src.get('kind', '?'))[:12]}, data as of {as_of}{age}"
+    )
 
 
 # ---------------------------------------------------------------------------- refresh
@@ -485,13 +540,19 @@ def _tar_members(data: bytes) -> Iterator[tuple[str, bytes]]:
 
 
 def _parse(name: str, data: bytes) -> Any:
-    if name.endswith(".json"):
-        return json.loads(data)
-    import yaml  # the refresh only: the check itself needs nothing beyond packaging
+    try:
+        if name.endswith(".json"):
+            return json.loads(data)
+        import yaml  # OSV sources only: a built database file needs nothing beyond packaging
 
-    # The base loader keeps every scalar a string, as OSV means them: no 2.10 read as 2.1.
-    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-    return yaml.load(data, Loader=loader)  # builds no objects: str, list, dict
+        # The base loader keeps every scalar a string, as OSV means them: no 2.10 read as 2.1.
+        loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+        try:
+            return yaml.load(data, Loader=loader)  # builds no objects: str, list, dict
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from exc
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors too
+        raise AuditError(f"{name}: not a readable OSV file: {exc}") from exc
 
 
 def compact(doc: Any) -> dict[str, Any] | None:
@@ -531,8 +592,22 @@ def _beyond_ranges(ranges: list[list[list[str]]], versions: list[str]) -> list[s
         return versions
 
 
-def refresh(source: Path, name: str, out: Path, licence: str) -> dict[str, Any]:
-    documents, meta = _osv_documents(source)
+def build(source: Path, name: str, licence: str) -> dict[str, Any]:
+    """The database document (as ``refresh`` writes it) of an OSV source."""
+    try:
+        documents, meta = _osv_documents(source)
+        return _build(source, documents, meta, name, licence)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise AuditError(f"cannot read the OSV source {source}: {exc}") from exc
+
+
+def _build(
+    source: Path,
+    documents: Iterator[tuple[str, bytes]],
+    meta: dict[str, Any],
+    name: str,
+    licence: str,
+) -> dict[str, Any]:
     advisories: list[dict[str, Any]] = []
     modified: dt.datetime | None = None
     skipped = 0
@@ -541,7 +616,10 @@ def refresh(source: Path, name: str, out: Path, licence: str) -> dict[str, Any]:
             continue
         doc = _parse(path, data)
         if isinstance(doc, dict) and doc.get("modified"):
-            stamp = dt.datetime.fromisoformat(str(doc["modified"]))
+            try:
+                stamp = dt.datetime.fromisoformat(str(doc["modified"]))
+            except ValueError as exc:
+                raise AuditError(f"{path}: modified is not a date: {exc}") from exc
             modified = max(modified, stamp) if modified else stamp
         entry = compact(doc)
         if entry is None:
@@ -553,7 +631,7 @@ def refresh(source: Path, name: str, out: Path, licence: str) -> dict[str, Any]:
     advisories.sort(key=lambda a: a["id"])
     newest = modified.isoformat() if modified else ""
     as_of = meta.get("commit_date") or newest
-    snapshot = {
+    return {
         "format": FORMAT,
         "source": {"name": name, **meta},
         "as_of": as_of,
@@ -564,6 +642,11 @@ def refresh(source: Path, name: str, out: Path, licence: str) -> dict[str, Any]:
         "skipped": skipped,
         "advisories": advisories,
     }
+
+
+def refresh(source: Path, name: str, out: Path, licence: str) -> dict[str, Any]:
+    """Builds the database of an OSV source and writes it to ``out`` (gzipped JSON)."""
+    snapshot = build(source, name, licence)
     out.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(snapshot, separators=(",", ":"), sort_keys=True).encode()
     with gzip.GzipFile(out, "wb", mtime=0) as handle:  # mtime 0: same input, same bytes
@@ -580,7 +663,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = sub.add_parser("check", help="audit the pinned set (the default)")
     for p in (parser, check):
         p.add_argument("--constraints", type=Path, default=CONSTRAINTS)
-        p.add_argument("--snapshot", type=Path, default=SNAPSHOT)
+        p.add_argument(
+            "--snapshot",
+            type=Path,
+            default=None,
+            help=f"offline advisory database: an OSV source (git checkout, folder, all.zip) or a "
+            f"file built by refresh (default: ${DB_ENV}; none: PyPI's live list only)",
+        )
         p.add_argument("--ignore", type=Path, default=IGNORES)
         p.add_argument("--offline", action="store_true", help="do not ask PyPI")
         p.add_argument(
@@ -591,24 +680,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--pypi", default=PYPI, help="PyPI's JSON API base URL")
         p.add_argument("--timeout", type=float, default=10.0)
         p.add_argument("--today", type=dt.date.fromisoformat, default=None)
-    fresh = sub.add_parser("refresh", help="rebuild the snapshot from an OSV source")
+    fresh = sub.add_parser("refresh", help="build a database file from an OSV source")
     fresh.add_argument("source", type=Path, help="git repository, folder or all.zip of OSV files")
     fresh.add_argument("--source-name", default="", help="where the data comes from (a URL)")
     fresh.add_argument("--license", default="CC-BY-4.0")
-    fresh.add_argument("--out", type=Path, default=SNAPSHOT)
+    fresh.add_argument("--out", type=Path, default=LOCAL_DB)
     args = parser.parse_args(argv)
     try:
         if args.command == "refresh":
             name = args.source_name or str(args.source)
             snap = refresh(args.source, name, args.out, args.license)
             print(f"wrote {args.out}: {len(snap['advisories'])} advisories, as of {snap['as_of']}")
+            print(f"use it with --snapshot {args.out} or {DB_ENV}={args.out}")
             return 0
         today = args.today or dt.datetime.now(dt.UTC).date()
         fetch = None if args.offline else fetch_pypi(args.pypi, args.timeout)
         pins = read_pins(args.constraints)
+        given = args.snapshot or os.environ.get(DB_ENV) or None
         lines, status = audit(
             pins,
-            load_snapshot(args.snapshot),
+            load_database(Path(given)) if given else None,
             read_ignores(args.ignore),
             today,
             fetch,

@@ -28,8 +28,8 @@ fi
 ruff check src tests benchmarks scripts
 lint-imports --no-cache  # the import contracts of pyproject.toml (one-way layers)
 mypy  # strict, with the pydantic plugin: [tool.mypy] in pyproject.toml
-# Known vulnerabilities in the pinned set and in what .venv holds beyond it (pip): the shipped
-# advisory snapshot (offline), plus PyPI's list for pins that are the latest release when PyPI
-# answers (requirements/advisories/README.md)
+# Known vulnerabilities in the pinned set and in what .venv holds beyond it (pip): PyPI's list for
+# pins that are the latest release, plus an offline OSV database where CHAMBA_ADVISORY_DB names one
+# (none is shipped; requirements/advisories/README.md)
 python scripts/audit_deps.py --installed
 exec python -m pytest -p no:cacheprovider "$@"

@@ -1,8 +1,8 @@
 """scripts/audit_deps.py: the offline-capable audit of the pinned set (issue #15, "Also").
 
-Tiny fake OSV advisories prove what the check fails on and what it lets through; the shipped
-snapshot is proved to load, to say honestly where and when it comes from, and to catch a real
-old advisory. No test asks the network: the live PyPI part runs on a fake fetcher.
+Tiny fake OSV advisories, written by the tests, prove what the check fails on and what it lets
+through; no advisory data is shipped, so the tests also prove what the check says when no offline
+database is given. No test asks the network: the live PyPI part runs on a fake fetcher.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ def osv(ident: str, package: str, events: list[dict[str, str]], **extra: Any) ->
         ],
         **extra,
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_database_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(audit_deps.DB_ENV, raising=False)
 
 
 @pytest.fixture
@@ -106,7 +111,7 @@ def test_an_affected_pin_fails_with_one_line_naming_pin_advisory_and_fix(
     assert status == 1
     findings = [line for line in out.splitlines() if line.startswith("VULNERABLE")]
     assert findings == [
-        "VULNERABLE demo-pkg==1.1.0: PYSEC-0000-1 (CVE-2026-0001); fixed in: 1.2.0 [snapshot]"
+        "VULNERABLE demo-pkg==1.1.0: PYSEC-0000-1 (CVE-2026-0001); fixed in: 1.2.0 [advisory db]"
     ]
     assert "FAIL: 1 known vulnerabilities in the audited packages" in out
 
@@ -119,7 +124,7 @@ def test_a_fixed_pin_passes_and_the_output_says_what_was_checked(
     assert status == 0
     assert "VULNERABLE" not in out
     assert "pinned: 1 packages" in out
-    assert "snapshot: 1 advisories" in out
+    assert "advisory db: 1 advisories" in out
     assert "live PyPI: not asked (--offline)" in out
     assert out.rstrip().endswith("as far as the sources reach")
 
@@ -384,35 +389,151 @@ def test_one_advisory_seen_by_both_sources_is_one_finding() -> None:
     lines, status = run_audit(snapshot, lambda name: project("1.0", [vuln]), "a==1.0")
     assert status == 1
     assert [line for line in lines if line.startswith("VULNERABLE")] == [
-        "VULNERABLE a==1.0: PYSEC-1 (GHSA-1); fixed in: no fix known [snapshot]"
+        "VULNERABLE a==1.0: PYSEC-1 (GHSA-1); fixed in: no fix known [advisory db]"
     ]
 
 
-# ---------------------------------------------------------------------- shipped snapshot
+# ------------------------------------------------------------- which offline database
 
 
-def test_the_shipped_snapshot_loads_and_says_where_and_when_it_comes_from() -> None:
-    snapshot = audit_deps.load_snapshot(audit_deps.SNAPSHOT)
-    meta = snapshot.meta
-    assert snapshot.count > 2000
-    assert meta["license"] == "CC-BY-4.0"
-    assert meta["source"]["name"] == "https://github.com/pypa/advisory-database"
-    # the README states the same commit and date (the data is as old as its source)
-    readme = (audit_deps.SNAPSHOT.parent / "README.md").read_text()
-    assert meta["source"]["commit"] in readme
-    assert meta["as_of"][:10] in readme
+def fake_pypi(monkeypatch: pytest.MonkeyPatch, docs: dict[str, Any]) -> None:
+    """urllib answers PyPI's project JSON from ``docs`` (a missing name: 404)."""
+    import email.message
+    import io
+    import urllib.error
+    import urllib.request
+
+    def urlopen(request: Any, timeout: float) -> io.BytesIO:
+        name = request.full_url.rsplit("/", 2)[-2]
+        if name not in docs:
+            headers = email.message.Message()
+            raise urllib.error.HTTPError(request.full_url, 404, "Not Found", headers, None)
+        return io.BytesIO(json.dumps(docs[name]).encode())
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
 
 
-def test_the_shipped_snapshot_catches_a_real_old_advisory() -> None:
-    # GIVEN the shipped data and pins of old releases with well-known advisories
-    snapshot = audit_deps.load_snapshot(audit_deps.SNAPSHOT)
-    report = audit_deps.Report()
-    pins = [audit_deps.Pin("jinja2", "2.10"), audit_deps.Pin("jinja2", "3.1.6")]
-    audit_deps.check_snapshot(pins, snapshot, report)
-    # THEN CVE-2019-10906 (sandbox escape, fixed in 2.10.1) is found for 2.10 only
-    hits = {(f.pin.version, f.id, f.fixed) for f in report.findings}
-    assert ("2.10", "PYSEC-2019-217", "2.10.1") in hits
-    assert not any(version == "3.1.6" for version, _, _ in hits)
+def test_without_an_offline_database_only_latest_pins_are_checked_and_it_says_so(
+    world: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN no offline database (no --snapshot, no environment variable) and a PyPI where a is
+    # the latest release and b is not
+    fake_pypi(monkeypatch, {"a": project("1.0"), "b": project("2.0")})
+    world.constraints.write_text("a==1.0\nb==1.0\n")
+    status = audit_deps.main(["--constraints", str(world.constraints),
+                              "--ignore", str(world.ignores)])  # fmt: skip
+    out = capsys.readouterr().out
+    # THEN it passes on what it checked and says, in one line, what it did not check
+    assert status == 0
+    assert (
+        "no offline advisory database given (set CHAMBA_ADVISORY_DB or --snapshot to an OSV "
+        "source or a file built by `refresh`): 1 of 2 packages checked against PyPI's live list "
+        "only, 1 not checked"
+    ) in out.splitlines()
+    assert "1 not checked (not the latest release): b 1.0 (latest 2.0)" in out
+    assert "advisory db:" not in out
+    assert out.splitlines()[-1] == (
+        "OK: no known vulnerability in the 1 packages checked against PyPI's live list; "
+        "1 packages were not checked"
+    )
+
+
+def test_without_an_offline_database_pypi_findings_still_fail() -> None:
+    vuln = {"id": "GHSA-3", "aliases": [], "fixed_in": ["1.1"], "withdrawn": None}
+    lines, status = run_audit(None, lambda name: project("1.0", [vuln]), "a==1.0")
+    assert status == 1
+    assert "VULNERABLE a==1.0: GHSA-3; fixed in: 1.1 [PyPI]" in lines
+
+
+def test_without_an_offline_database_an_unreachable_pypi_is_no_pass() -> None:
+    def offline(name: str) -> dict[str, Any]:
+        raise OSError("no route to host")
+
+    # GIVEN no offline database and no answer from PyPI: nothing at all can be checked
+    lines, status = run_audit(None, offline, "a==1.0", "b==2.0")
+    # THEN it says so and exits 3, not 0
+    assert status == 3
+    assert "live PyPI: unreachable (no route to host); no pin was checked live" in lines
+    assert any("0 of 2 packages checked against PyPI's live list only, 2 not checked" in line
+               for line in lines)  # fmt: skip
+    assert lines[-1] == "NOT CHECKED: no offline advisory database and no answer from PyPI"
+    assert not any(line.startswith("OK") for line in lines)
+
+
+def test_offline_without_a_database_is_bad_input(
+    world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.constraints.write_text("a==1.0\n")
+    status = audit_deps.main(["--constraints", str(world.constraints), "--offline"])
+    assert status == 2
+    assert "--offline needs an offline advisory database" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["built file", "folder", "zip"])
+def test_the_environment_variable_names_the_database_in_any_form(
+    world: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    form: str,
+) -> None:
+    # GIVEN OSV files for demo-pkg below 1.2.0, as a built file, a folder or OSV's all.zip
+    world.advisories(osv("PYSEC-0000-8", "demo-pkg", [{"introduced": "0"}, {"fixed": "1.2.0"}]))
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(world.osv_dir / "PYSEC-0000-8.json", "PYSEC-0000-8.json")
+    path = {"built file": world.snapshot, "folder": world.osv_dir, "zip": archive}[form]
+    # WHEN CHAMBA_ADVISORY_DB names it and no --snapshot is given
+    monkeypatch.setenv("CHAMBA_ADVISORY_DB", str(path))
+    world.constraints.write_text("demo-pkg==1.1.0\n")
+    status = audit_deps.main(["--constraints", str(world.constraints),
+                              "--ignore", str(world.ignores), "--offline"])  # fmt: skip
+    out = capsys.readouterr().out
+    # THEN the affected pin fails the check
+    assert status == 1
+    assert "VULNERABLE demo-pkg==1.1.0: PYSEC-0000-8; fixed in: 1.2.0 [advisory db]" in out
+    assert "advisory db: 1 advisories" in out
+    assert "no offline advisory database given" not in out
+
+
+@pytest.mark.parametrize("content", [None, b"not gzip", b"\x1f\x8b broken"])
+def test_a_database_that_cannot_be_read_is_bad_input(
+    world: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    content: bytes | None,
+) -> None:
+    path = tmp_path / "db.json.gz"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv("CHAMBA_ADVISORY_DB", str(path))
+    world.constraints.write_text("a==1.0\n")
+    status = audit_deps.main(["--constraints", str(world.constraints), "--offline"])
+    assert status == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_an_unreadable_osv_file_in_a_source_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "PYSEC-0000-9.yaml").write_text("id: [unclosed\n")
+    with pytest.raises(audit_deps.AuditError, match="not a readable OSV file"):
+        audit_deps.load_database(tmp_path)
+
+
+def test_no_advisory_data_is_committed() -> None:
+    # the offline database is local data: git tracks none and ignores one built by refresh
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+
+    tracked = git("ls-files", "requirements/advisories").stdout.split()
+    assert tracked == ["requirements/advisories/README.md"]
+    assert git("check-ignore", "-q", str(audit_deps.LOCAL_DB)).returncode == 0
 
 
 def test_the_real_pinned_set_is_readable() -> None:
