@@ -209,19 +209,23 @@ def build_impact(session: Session) -> dict[str, int]:
 # ----------------------------------------------------------------------------- fairness
 
 
+JOINED = datetime(2025, 1, 15, tzinfo=UTC)
+
+
 def build_fairness(session: Session) -> None:
-    """12 women in Ica province (urban), born 1995, all shown a job, 10 applied; 12 men in
+    """20 women in Ica province (urban), born 1995, all shown a job, 10 applied; 20 men in
     Chincha (rural), born 1960, 10 shown, none applied; 3 people of gender 'other' in Lima,
-    unknown age, never shown. Nobody hired."""
+    unknown age, shown a job, none applied. Nobody hired. Everyone joined in January 2025.
+    (Every step loses 0 or at least 10 people, so groups of 10 show their chains.)"""
     occupations(session)
     j = job(session)
-    for i in range(12):
-        p = person(session, gender="female", birth_year=1995, ubigeo="110101")
+    for i in range(20):
+        p = person(session, gender="female", birth_year=1995, ubigeo="110101", created_at=JOINED)
         reach(session, p, j.id, 2 if i < 10 else 0)
-    for i in range(12):
-        p = person(session, gender="male", birth_year=1960, ubigeo="110201")
+    for i in range(20):
+        p = person(session, gender="male", birth_year=1960, ubigeo="110201", created_at=JOINED)
         if i < 10:
             reach(session, p, j.id, 0)
     for _ in range(3):
-        person(session, gender="other", ubigeo="150101")
+        reach(session, person(session, gender="other", ubigeo="150101", created_at=JOINED), j.id, 0)
     session.flush()

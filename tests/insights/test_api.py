@@ -157,7 +157,7 @@ def test_funnel_json_csv_and_chart(
     # the erased person are 4), its course funnel (nobody else took the course) is shown
     regions = {g["region_code"]: g for g in body["regions"]}
     assert [s["people"] for s in regions["11"]["jobs"]] == [None] * 5
-    assert [s["people"] for s in regions["11"]["courses"]] == [12, 10, 10]
+    assert [s["people"] for s in regions["11"]["courses"]] == [12, None, None]  # 2 stopped
     assert [s["people"] for s in regions["15"]["jobs"]] == [None] * 5
     assert body["min_group"] == 10
     # WHEN it is read as CSV
@@ -167,7 +167,7 @@ def test_funnel_json_csv_and_chart(
     assert [r["people"] for r in ica_jobs] == [""] * 5
     assert [r["suppressed"] for r in ica_jobs] == ["true"] * 5
     ica_courses = [r for r in table if r["region_code"] == "11" and r["funnel"] == "courses"]
-    assert [r["people"] for r in ica_courses] == ["12", "10", "10"]
+    assert [r["people"] for r in ica_courses] == ["12", "", ""]
     assert table[0]["region_code"] == "ALL"
     # AND the chart is a valid PNG, for a region and overall
     _assert_png(client.get("/api/v1/insights/funnel/chart.png?region=11", headers=analyst.headers))
@@ -247,12 +247,12 @@ def test_fairness_json_and_csv(client: Any, make_user: MakeUser, seeded_session:
     # WHEN fairness is read
     body = client.get("/api/v1/insights/fairness", headers=counselor.headers).json()
     rows = {(r["dimension"], r["group"]): r for r in body["rows"]}
-    # THEN the 3 'other' people are hidden, and so are women (27 - 12 - 12 would give the 3
-    # away); men's application gap is flagged
+    # THEN the 3 'other' people are hidden, and so are women (43 - 20 - 20 would give the 3
+    # away); men's exposure and application gaps are flagged
     assert rows[("gender", "other")]["people"] is None
     assert rows[("gender", "female")]["people"] is None
-    assert rows[("gender", "male")]["people"] == 12
-    assert rows[("gender", "male")]["flagged"] == ["application"]
+    assert rows[("gender", "male")]["people"] == 20
+    assert rows[("gender", "male")]["flagged"] == ["exposure", "application"]
     # WHEN it is read as CSV
     table = _csv(
         client.get("/api/v1/insights/fairness", headers={**counselor.headers, "Accept": "text/csv"})
@@ -260,7 +260,7 @@ def test_fairness_json_and_csv(client: Any, make_user: MakeUser, seeded_session:
     # THEN the overall row comes first, flags are |-joined and hidden counts are empty
     assert table[0]["dimension"] == "all"
     men = next(r for r in table if r["group"] == "male")
-    assert (men["people"], men["flagged"]) == ("12", "application")
+    assert (men["people"], men["flagged"]) == ("20", "exposure|application")
     women = next(r for r in table if r["group"] == "female")
     assert (women["people"], women["suppressed"]) == ("", "true")
     other = next(r for r in table if r["group"] == "other")
@@ -317,6 +317,7 @@ def test_authorisation_matrix(client: Any, make_user: MakeUser, seeded_session: 
         "/api/v1/insights/funnel?min_group=9",
         "/api/v1/insights/fairness?gap_threshold=1.5",
         "/api/v1/insights/impact?window_days=0",
+        "/api/v1/insights/impact?window_days=181",
         "/api/v1/insights/funnel?format=xml",
         "/api/v1/insights/funnel?since=2025-07-01&until=2025-06-01",
     ],
@@ -324,3 +325,13 @@ def test_authorisation_matrix(client: Any, make_user: MakeUser, seeded_session: 
 def test_bad_queries_are_422(client: Any, make_user: MakeUser, url: str) -> None:
     analyst = make_user(Role.ANALYST)
     assert_problem(client.get(url, headers=analyst.headers), 422)
+
+
+def test_a_follow_up_off_the_menu_is_a_clear_problem(client: Any, make_user: MakeUser) -> None:
+    # GIVEN an analyst
+    analyst = make_user(Role.ANALYST)
+    # WHEN a follow-up of 181 days is asked for (next to 180: the subtraction attack)
+    response = client.get("/api/v1/insights/impact?window_days=181", headers=analyst.headers)
+    # THEN a 422 problem document names the follow-ups there are
+    assert_problem(response, 422)
+    assert "30, 90, 180, 365" in response.json()["detail"]

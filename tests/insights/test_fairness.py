@@ -37,52 +37,52 @@ def _rows(session: Session, **kw: object) -> tuple[FairnessRow, dict[tuple[str, 
 
 
 def test_rates_gaps_and_flags(session: Session) -> None:
-    # GIVEN 12 women (Ica, urban, 30 years old, all shown, 10 applied), 12 men (Chincha, rural,
-    # 65, 10 shown, none applied) and 3 people of gender 'other' (Lima, never shown)
+    # GIVEN 20 women (Ica, urban, 30 years old, all shown, 10 applied), 20 men (Chincha, rural,
+    # 65, 10 shown, none applied) and 3 people of gender 'other' (Lima, shown, none applied)
     w.build_fairness(session)
     # WHEN fairness is computed (groups of 3 shown)
     overall, rows = _rows(session, min_group=3)
-    # THEN overall: 27 people, 22 shown, 10 applied, nobody hired
-    assert (overall.people, overall.exposed, overall.applied, overall.hired) == (27, 22, 10, 0)
+    # THEN overall: 43 people, 33 shown, 10 applied, nobody hired
+    assert (overall.people, overall.exposed, overall.applied, overall.hired) == (43, 33, 10, 0)
     assert (overall.exposure_rate, overall.application_rate, overall.hire_rate) == (
-        0.8148, 0.4545, 0.0,
+        0.7674, 0.303, 0.0,
     )  # fmt: skip
-    # AND women: exposure 1.0 (+0.1852, flagged), applications 0.8333 (+0.3788, flagged)
+    # AND women: exposure 1.0 (+0.2326, flagged), applications 0.5 (+0.197, flagged)
     women = rows[("gender", "female")]
-    assert (women.people, women.exposed, women.applied, women.hired) == (12, 12, 10, 0)
-    assert (women.exposure_gap, women.application_gap, women.hire_gap) == (0.1852, 0.3788, 0.0)
+    assert (women.people, women.exposed, women.applied, women.hired) == (20, 20, 10, 0)
+    assert (women.exposure_gap, women.application_gap, women.hire_gap) == (0.2326, 0.197, 0.0)
     assert women.flagged == ["exposure", "application"]
     assert women.group_name == "Mujeres / Women"
-    # AND men: exposure 0.8333 (+0.0185, not flagged), applications 0.0 (-0.4545, flagged)
+    # AND men: exposure 0.5 (-0.2674, flagged), applications 0.0 (-0.303, flagged)
     men = rows[("gender", "male")]
-    assert (men.exposure_rate, men.application_rate, men.hire_rate) == (0.8333, 0.0, None)
-    assert men.flagged == ["application"]
+    assert (men.exposure_rate, men.application_rate, men.hire_rate) == (0.5, 0.0, None)
+    assert men.flagged == ["exposure", "application"]
     # AND the same people by age band, area and region
-    assert rows[("age_band", "25-34")].people == 12
-    assert rows[("age_band", "55+")].people == 12
+    assert rows[("age_band", "25-34")].people == 20
+    assert rows[("age_band", "55+")].people == 20
     assert rows[("age_band", "unknown")].people == 3
-    assert rows[("area", "urban")].people == 15  # Ica province and Lima
-    assert rows[("area", "rural")].people == 12  # Chincha
-    assert rows[("region", "11")].people == 24
+    assert rows[("area", "urban")].people == 23  # Ica province and Lima
+    assert rows[("area", "rural")].people == 20  # Chincha
+    assert rows[("region", "11")].people == 40
     assert rows[("region", "11")].group_name == "Ica"
     assert [r.dimension for r in fairness(session, as_of=w.AS_OF).rows][:3] == ["gender"] * 3
 
 
 def test_a_hidden_group_cannot_be_recovered_from_the_overall_row(session: Session) -> None:
-    # GIVEN the fairness world: 27 people, of whom 12 women, 12 men and 3 of gender 'other'
+    # GIVEN the fairness world: 43 people, of whom 20 women, 20 men and 3 of gender 'other'
     w.build_fairness(session)
     # WHEN fairness is computed with groups of at least 10
     overall, rows = _rows(session)
-    assert overall.people == 27
+    assert overall.people == 43
     # THEN the 3 'other' people are hidden entirely
     other = rows[("gender", "other")]
     assert (other.people, other.exposed, other.applied, other.exposure_rate) == (None,) * 4
     assert other.suppressed
     assert other.flagged == []
-    # AND so is one of the two 12s, else 27 - 12 - 12 would give the 3 away
+    # AND so is one of the two 20s, else 43 - 20 - 20 would give the 3 away
     shown = [rows[("gender", g)].people for g in ("female", "male", "other")]
     assert shown.count(None) == 2
-    assert 27 - sum(n for n in shown if n is not None) >= 10
+    assert 43 - sum(n for n in shown if n is not None) >= 10
     # AND the same in every dimension: no dimension's shown groups leave a small remainder
     for dimension in ("gender", "age_band", "area", "region"):
         for stage in ("people", "exposed", "applied", "hired"):
@@ -93,20 +93,20 @@ def test_a_hidden_group_cannot_be_recovered_from_the_overall_row(session: Sessio
                 assert residual == 0 or residual >= 10, (dimension, stage, cells)
     assert rows[("age_band", "unknown")].people is None
     assert rows[("region", "15")].people is None
-    assert rows[("region", "11")].people is None  # 27 - 24 = Lima's 3
+    assert rows[("region", "11")].people is None  # 43 - 40 = Lima's 3
 
 
 def test_threshold_and_group_size(session: Session) -> None:
     # GIVEN the fairness world
     w.build_fairness(session)
-    # WHEN gaps must exceed 0.5 to be flagged, and groups may be as small as 3
-    _, rows = _rows(session, gap_threshold=0.5, min_group=3)
-    # THEN nothing about women is flagged, and the 'other' group shows (never exposed)
+    # WHEN gaps must exceed 0.3 to be flagged, and groups may be as small as 3
+    _, rows = _rows(session, gap_threshold=0.3, min_group=3)
+    # THEN nothing about women is flagged (+0.23 and +0.20), and the 'other' group shows
     assert rows[("gender", "female")].flagged == []
     other = rows[("gender", "other")]
-    assert (other.people, other.exposed, other.exposure_rate) == (3, 0, 0.0)
-    assert other.exposure_gap == -0.8148
-    assert other.flagged == ["exposure"]
+    assert (other.people, other.exposed, other.exposure_rate) == (3, 3, 1.0)
+    assert (other.exposure_gap, other.application_gap) == (0.2326, -0.303)
+    assert other.flagged == ["application"]
 
 
 def test_counts_after_a_hidden_one_are_hidden(session: Session) -> None:
@@ -115,11 +115,11 @@ def test_counts_after_a_hidden_one_are_hidden(session: Session) -> None:
     # WHEN groups of 11 are needed
     _, rows = _rows(session, min_group=11)
     # THEN the groups of 3 are hidden and so, to protect them, are women (the first of the two
-    # 12s); men show 12 people and 10 exposed hidden (and the 0 applied after it)
+    # 20s); men show 20 people and 10 exposed hidden (and the 0 applied after it)
     women = rows[("gender", "female")]
     assert (women.people, women.exposed, women.applied, women.hired) == (None,) * 4
     men = rows[("gender", "male")]
-    assert (men.people, men.exposed, men.applied, men.hired) == (12, None, None, None)
+    assert (men.people, men.exposed, men.applied, men.hired) == (20, None, None, None)
     assert women.application_rate is None
     assert women.suppressed
 
@@ -166,8 +166,8 @@ def test_windows_are_whole_closed_months(session: Session) -> None:
     assert (thirty.since, thirty.until) == (
         datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC)
     )  # fmt: skip
-    # AND the month under way is not counted: 22 exposed, not 34
-    assert fairness(session, as_of=w.AS_OF).overall.exposed == 22
+    # AND the month under way is not counted: 33 exposed, not 45
+    assert fairness(session, as_of=w.AS_OF).overall.exposed == 33
 
 
 def test_two_windows_that_differ_by_a_few_people_cannot_both_be_read(session: Session) -> None:
@@ -191,11 +191,42 @@ def test_two_windows_that_differ_by_a_few_people_cannot_both_be_read(session: Se
     assert (one.overall.exposed, two.overall.exposed) == (12, None)
     women = [next(r for r in x.rows if r.group == "female") for x in (one, two)]
     assert [r.exposed for r in women] == [12, None]
-    # AND both show the 13 people, who are counted in every window alike
-    assert (one.overall.people, two.overall.people) == (13, 13)
+    # AND the people known by each window's end (12 and 13) follow the same rule
+    assert (one.overall.people, two.overall.people) == (12, None)
     # AND without the rule they would show 12 and 13
     loose = [
         fairness(session, as_of=w.AS_OF, since=march, until=u, min_group=1).overall.exposed
         for u in (april, may)
     ]
     assert loose == [12, 13]
+
+
+def test_people_are_counted_by_closed_months_not_live(session: Session) -> None:
+    # GIVEN the fairness world (43 people who joined in January 2025), 3 more who joined in
+    # March 2025, and 1 who joined today
+    from datetime import UTC, datetime
+
+    w.build_fairness(session)
+    for _ in range(3):
+        w.person(session, gender="female", created_at=datetime(2025, 3, 10, tzinfo=UTC))
+    w.person(session, gender="female")
+    session.flush()
+    jan, march, april = (datetime(2025, m, 1, tzinfo=UTC) for m in (1, 3, 4))
+    # WHEN the people known by the end of February and of March are read (the subtraction
+    # attack of a live count: two readings a month apart give the month's new accounts)
+    feb = fairness(session, as_of=w.AS_OF, since=jan, until=march)
+    mar = fairness(session, as_of=w.AS_OF, since=jan, until=april)
+    # THEN February, the older window, shows its 43; the window to March, which differs from
+    # it by March's 3, hides its people (overall and for women) and the exposure rate on them
+    assert (feb.overall.people, mar.overall.people) == (43, None)
+    assert mar.overall.exposure_rate is None
+    women = next(r for r in mar.rows if r.group == "female")
+    assert women.people is None
+    # AND without the rule (groups of 1) the two readings give the 3 away
+    loose = [
+        fairness(session, as_of=w.AS_OF, since=jan, until=u, min_group=1).overall.people
+        for u in (march, april)
+    ]
+    assert loose == [43, 46]
+    # AND the account opened today counts in no report before its month has closed
+    assert fairness(session, as_of=w.AS_OF, min_group=1).overall.people == 46

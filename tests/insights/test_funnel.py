@@ -53,19 +53,21 @@ def test_counts_rates_and_regions_in_the_window(session: Session) -> None:
     assert [s.suppressed for s in ica.jobs] == [True] * 5
     assert all(s.rate_from_previous is None for s in ica.jobs)
     assert [s.stage for s in ica.jobs] == ["shown", "opened", "applied", "interviewed", "hired"]
-    # AND its course funnel: 12 shown, 10 enrolled, 10 completed
-    assert _people(ica, "courses") == [12, 10, 10]
+    # AND of its course funnel (12 shown, 10 enrolled, 10 completed) only the 12 shown: the 2
+    # who were shown the course and did not enrol are a small group
+    assert _people(ica, "courses") == [12, None, None]
     assert [s.stage for s in ica.courses] == ["shown", "enrolled", "completed"]
-    assert ica.courses[2].rate_from_start == 0.8333
+    assert ica.courses[2].rate_from_start is None
     # AND Lima's 3 people are hidden, and so are the later zeros ("none of them was hired")
     lima = _region(report, "15")
     assert _people(lima) == [None] * 5
     assert all(s.suppressed for s in lima.jobs)
     assert all(s.rate_from_previous is None for s in lima.jobs)
     assert _people(lima, "courses") == [0, 0, 0]
-    # AND overall counts the erased person too: 16, 14, 13, hidden 4, hidden 2
+    # AND overall counts the erased person too: 16 shown, then 14 opened would say that 2 of
+    # them did not open the job, a small group: hidden, and so is every later stage
     assert report.overall.region_code == "ALL"
-    assert _people(report.overall) == [16, 14, 13, None, None]
+    assert _people(report.overall) == [16, None, None, None, None]
     assert [g.region_code for g in report.regions] == ["11", "15"]
 
 
@@ -97,9 +99,9 @@ def test_threshold_decides_what_is_shown(session: Session) -> None:
     # WHEN groups of 2 are allowed
     report = funnel(session, occupation="tiw_cook", since=w.SINCE, until=w.UNTIL, min_group=2)
     # THEN the small counts appear where the person in no region (the erased one, 1 < 2) cannot
-    # be told from the total: Lima, the smaller region, hides it; and where the total (4
-    # interviewed) would say that none of Lima's hidden 3 was interviewed, Ica's 4 go too
-    assert _people(_region(report, "11")) == [12, 11, 10, None, None]
+    # be told from the total: Lima, the smaller region, hides it; Ica shows its 12 shown, not
+    # its 11 who opened the job (the one who did not is a group below 2)
+    assert _people(_region(report, "11")) == [12, None, None, None, None]
     assert _people(_region(report, "15")) == [None] * 5
     # AND with groups of 1 nothing is hidden, and the rates show
     loose = funnel(session, occupation="tiw_cook", since=w.SINCE, until=w.UNTIL, min_group=1)
@@ -155,9 +157,9 @@ def test_a_seekers_own_hired_or_completed_is_not_counted(session: Session) -> No
     session.flush()
     # WHEN the funnel is computed
     report = funnel(session, occupation="tiw_cook", since=w.SINCE, until=w.UNTIL)
-    # THEN they count as shown only: 26 shown, and still 4 interviewed and 2 hired (hidden),
-    # not 14 and 12
-    assert _people(report.overall) == [26, 14, 13, None, None]
+    # THEN they count as shown only: 26 shown, 14 opened, and still 4 interviewed and 2 hired
+    # (hidden, with the 13 who applied: 14 - 13 is one person who did not), not 14 and 12
+    assert _people(report.overall) == [26, 14, None, None, None]
     # AND their course: 22 shown, 10 completed (Ica's ten, not the claimers)
     assert _people(_region(report, "11"), "courses") == [22, 10, 10]
 
@@ -185,12 +187,12 @@ def test_complementary_suppression_hides_the_smallest_other_cell() -> None:
     from chamba.insights.common import protect
 
     # one hidden cell and no remainder: the smallest shown non-zero sibling is hidden from then on
-    raw = [[3, 1], [30, 20], [12, 11], [0, 0]]
-    assert protect(raw, [45, 32], 10) == [[None, None], [30, 20], [None, None], [0, 0]]
+    raw = [[3, 3], [30, 20], [12, 12], [0, 0]]
+    assert protect(raw, [45, 35], 10) == [[None, None], [30, 20], [None, None], [0, 0]]
     # a hidden cell and one person in no cell: 3 + 1 = 4 is still a small group, so the 12 goes
-    assert protect(raw, [46, 33], 10) == [[None, None], [30, 20], [None, None], [0, 0]]
+    assert protect(raw, [46, 36], 10) == [[None, None], [30, 20], [None, None], [0, 0]]
     # a hidden cell and 10 people in no cell: the residual (13) is no small group
-    assert protect(raw, [55, 42], 10) == [[None, None], [30, 20], [12, 11], [0, 0]]
+    assert protect(raw, [55, 45], 10) == [[None, None], [30, 20], [12, 12], [0, 0]]
     # nothing hidden but 2 people in no cell: they are a small group too
     assert protect([[30], [12]], [44], 10) == [[30], [None]]
     # overlapping parts (someone in two): -3 would count the people in both, and 39 - 30 = 9
@@ -273,3 +275,29 @@ def test_windows_are_whole_closed_months(session: Session) -> None:
     # AND a window inside the month under way has nothing to show yet
     with pytest.raises(InvalidInput, match="whole calendar months"):
         funnel(session, since=datetime.now(UTC) - timedelta(hours=1))
+
+
+def test_the_people_who_stopped_between_two_stages_are_no_small_group() -> None:
+    from chamba.insights.common import suppress_chain
+
+    # GIVEN 40 people shown a job, 37 of whom applied: the 3 who did not are a small group
+    # WHEN the chain is shown
+    # THEN the 37 is hidden (and what follows), as a count of 3 would be; 40 and 30 are shown
+    assert suppress_chain([40, 37, 20], 10) == [40, None, None]
+    assert suppress_chain([40, 30, 20], 10) == [40, 30, 20]
+    assert suppress_chain([40, 40, 20], 10) == [40, 40, 20]  # nobody stopped: no group at all
+    # AND with groups of 1 (no protection) the 37 shows, and 40 - 37 says who stopped
+    assert suppress_chain([40, 37, 20], 1) == [40, 37, 20]
+
+
+def test_the_drop_out_of_hidden_parts_cannot_be_recovered_from_the_total() -> None:
+    from chamba.insights.common import protect
+
+    # GIVEN two regions, 60 -> 45 and 40 -> 37 (3 who stopped: the second hides its 37), and a
+    # total of 100 -> 82
+    parts, total = [[60, 45], [40, 37]], [100, 82]
+    # WHEN only the second region's own drop-out were hidden, a reader would have it back:
+    # (100 - 60) - (82 - 45) = 3
+    assert (total[0] - parts[0][0]) - (total[1] - parts[0][1]) == 3
+    # THEN the rule hides the first region's 45 too
+    assert protect(parts, total, 10) == [[60, None], [40, None]]

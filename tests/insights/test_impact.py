@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from chamba.errors import InvalidInput
-from chamba.insights.impact import impact
+from chamba.insights.impact import FOLLOW_UP_DAYS, impact
 
 
 def _world() -> ModuleType:
@@ -161,16 +161,42 @@ def test_completers_of_two_windows_do_not_give_a_few_away(session: Session) -> N
     )
 
 
-def test_a_longer_follow_up_does_not_single_out_a_day(session: Session) -> None:
-    # GIVEN the impact world: 3 graduates on 1 May 2025
-    w.build_impact(session)
-    # WHEN, on 1 June 2025, follow-ups of 31 and 32 days are asked for (31 days before 1 June
-    # is 1 May, 32 days 30 April: counting completions by the day, the first would add exactly
-    # that day's graduates)
-    r31 = impact(session, as_of=w.AS_OF, window_days=31, min_group=1)
-    r32 = impact(session, as_of=w.AS_OF, window_days=32, min_group=1)
-    # THEN both count whole months whose follow-up is over: the same 24
-    assert r31.completers.people == r32.completers.people == 24
+@pytest.mark.parametrize("days", [1, 31, 32, 179, 181, 364, 730])
+def test_a_follow_up_is_one_of_a_fixed_menu(session: Session, days: int) -> None:
+    # GIVEN any follow-up off the menu (two nearly equal ones, 180 and 181 days, would differ by
+    # the people whose outcome fell on day 181)
+    # WHEN it is asked for
+    # THEN it is refused, naming the menu
+    with pytest.raises(InvalidInput, match="30, 90, 180, 365"):
+        impact(session, window_days=days)
+    assert FOLLOW_UP_DAYS == (30, 90, 180, 365)
+
+
+def test_two_follow_ups_of_the_menu_do_not_give_a_few_away(session: Session) -> None:
+    # GIVEN the impact world (of A's 20 graduates of June 2024, 15 applied within 90 days) and
+    # 3 more graduates of A that month who applied on day 100
+    ids = w.build_impact(session)
+    job = w.job(session, None)
+    for _ in range(3):
+        p = w.person(session, education=w.EducationLevel.SECONDARY, created_at=w.BEFORE)
+        w.complete(session, p, ids["course_a"], w.COMPLETED, certified=False)
+        w.apply(session, p, job.id, w.COMPLETED + timedelta(days=100), hired=False)
+    session.flush()
+    # WHEN the 90- and 180-day follow-ups are read (the subtraction attack: 18 - 15 = the 3
+    # who applied between day 90 and day 180)
+    ninety = impact(session, course_id=ids["course_a"], as_of=w.AS_OF, window_days=90,
+                    min_group=4)  # fmt: skip
+    longer = impact(session, course_id=ids["course_a"], as_of=w.AS_OF, window_days=180,
+                    min_group=4)  # fmt: skip
+    # THEN the shorter follow-up shows its 15, the longer one hides its applied (and hired)
+    assert (ninety.completers.people, ninety.completers.applied) == (23, 15)
+    assert (longer.completers.people, longer.completers.applied) == (23, None)
+    assert longer.completers.hired is None
+    assert longer.completers.applied_rate is None
+    # AND without the rule (groups of 3: a difference of 3 is not small) both would show
+    loose = impact(session, course_id=ids["course_a"], as_of=w.AS_OF, window_days=180,
+                   min_group=3)  # fmt: skip
+    assert loose.completers.applied == 18
 
 
 def test_comparison_hidden_when_its_stratum_is_small(session: Session) -> None:

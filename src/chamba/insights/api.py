@@ -43,6 +43,7 @@ from chamba.deps import SessionDep
 from chamba.errors import InvalidInput
 from chamba.insights import service
 from chamba.insights.errors import NotYourProvider
+from chamba.insights.impact import FOLLOW_UP_DAYS
 from chamba.insights.schemas import MIN_GROUP, DemandRow, FairnessReport, FunnelReport, ImpactReport
 from chamba.insights.service import Table
 from chamba.params import Moment
@@ -222,7 +223,15 @@ def get_impact(
     region: Region = None,
     since: Moment | None = None,
     until: Moment | None = None,
-    window_days: Annotated[int, Query(ge=1, le=730)] = 180,
+    window_days: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=730,
+            description="Follow-up after the course, in days: one of "
+            f"{', '.join(map(str, FOLLOW_UP_DAYS))} (any other is a 422).",
+        ),
+    ] = 180,
     min_group: MinGroup = MIN_GROUP,
     format: Format = None,
 ) -> Any:

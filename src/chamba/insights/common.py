@@ -24,13 +24,26 @@ def suppress_chain(counts: Iterable[int], min_group: int) -> list[int | None]:
     :func:`suppress`, and every count after a suppressed one too, so that a zero never tells
     what nobody of a hidden small group did ("none of the 3 applied").
 
+    A count is also hidden when it differs from the count before it by 1 to ``min_group - 1``:
+    the difference is the people who stopped at that step ("of the 40 shown a job, 37
+    applied" gives the 3 who did not away), a group as small as any hidden count.
+
     Example:
-        >>> suppress_chain([12, 4, 0], 10), suppress_chain([12, 10, 0], 10)
-        ([12, None, None], [12, 10, 0])
+        >>> suppress_chain([12, 4, 0], 10), suppress_chain([20, 10, 0], 10)
+        ([12, None, None], [20, 10, 0])
+        >>> suppress_chain([40, 37, 20], 10), suppress_chain([40, 40, 20], 10)
+        ([40, None, None], [40, 40, 20])
     """
     out: list[int | None] = []
+    before: int | None = None
     for count in counts:
-        out.append(None if out and out[-1] is None else suppress(count, min_group))
+        if out and out[-1] is None:
+            out.append(None)
+        elif before is not None and 0 < abs(before - count) < min_group:
+            out.append(None)  # the people who stopped here are a small group
+        else:
+            out.append(suppress(count, min_group))
+        before = count
     return out
 
 
@@ -58,6 +71,12 @@ def protect(
     A total hidden for another reason than its size (``total_shown``, e.g. by the time-window
     rule) must not be recoverable either: there the residual must be at least ``min_group``.
 
+    The people who stopped between two stages must not be recoverable either: where parts are
+    hidden at stage ``i``, the group they form with the people in no part is known at stage
+    ``i - 1`` too (the total then, less the parts shown at stage ``i``), so its drop-out,
+    that count less the residual at stage ``i``, must be 0 or at least ``min_group`` (in
+    absolute value), or one more part is hidden.
+
     Because the rule depends only on the true counts, every report that publishes the same
     parts of the same total hides the same cells, whichever of them a reader asks for.
 
@@ -79,7 +98,10 @@ def protect(
             parts[g][i] for g, cells in enumerate(out) if cells[i] is not None
         )
         hidden = any(cells[i] is None for cells in out)
-        while not ((residual == 0 and not hidden and not secret) or abs(residual) >= min_group):
+        while not (
+            ((residual == 0 and not hidden and not secret) or abs(residual) >= min_group)
+            and not 0 < abs(_dropout(parts, total, out, i, residual)) < min_group
+        ):
             candidates = [
                 (parts[g][i], g) for g, cells in enumerate(out) if cells[i] not in (None, 0)
             ]
@@ -91,6 +113,23 @@ def protect(
             residual += count
             hidden = True
     return out
+
+
+def _dropout(
+    parts: Sequence[Sequence[int]],
+    total: Sequence[int],
+    out: Sequence[Sequence[int | None]],
+    i: int,
+    residual: int,
+) -> int:
+    """The people who stopped between stages ``i - 1`` and ``i`` among those of the parts
+    hidden at stage ``i`` and in no part (0 at the first stage or where nothing is hidden): a
+    reader has that group's count at both stages from the total and the parts shown at ``i``."""
+    if i == 0 or all(cells[i] is not None for cells in out):
+        return 0
+    shown = (parts[g][i - 1] for g, cells in enumerate(out) if cells[i] is not None)
+    before = total[i - 1] - sum(shown)
+    return before - residual
 
 
 def rate(numerator: int | None, denominator: int | None) -> float | None:

@@ -45,7 +45,7 @@ from chamba.errors import InvalidInput
 from chamba.insights import repository as repo
 from chamba.insights.common import protect, rate, region_name, suppress_chain
 from chamba.insights.schemas import ALL_REGIONS, MIN_GROUP, FairnessReport, FairnessRow
-from chamba.insights.windows import Activity, Window, closed_window, hide_after
+from chamba.insights.windows import Activity, Window, closed_window, hide_after, month_index
 
 __all__ = ["AGE_BANDS", "URBAN_PROVINCES_NOTE", "age_band", "area", "fairness"]
 
@@ -143,30 +143,57 @@ def _keys(
 
 def _time_flags(
     session: Session, window: Window, when: datetime, min_group: int
-) -> tuple[dict[tuple[str, str], list[bool]], list[bool]]:
+) -> tuple[dict[tuple[str, str], list[bool]], list[bool], dict[tuple[str, str], int], int]:
     """For each group and for everyone: is a count of the chain (people, exposed, applied,
     hired) one that a window sharing an end with ``window`` would give away by subtraction
-    (:mod:`chamba.insights.windows`)? ``people`` counts everyone registered, in any window."""
+    (:mod:`chamba.insights.windows`)? And each group's and everyone's ``people``: those known
+    to the platform before the window's end (registered, or active, whichever came first), a
+    count of closed months like the others, not of everyone registered by now."""
     job_stages = len(repo.JOB_STAGES)
     chain = Activity(3)  # exposed (any stage), applied, hired
     applied_at = repo.JOB_STAGES.index(InteractionKind.APPLIED)
     for person, month, stage in repo.fairness_months(session, until=window.closed):
         chain.add(person, month, 2 if stage == job_stages - 1 else int(stage >= applied_at))
     chain.freeze()
+    known = Activity(1)  # the month each person joined (or was first active)
     members: dict[tuple[str, str], list[str]] = defaultdict(list)
     everyone: list[str] = []
-    for person, gender, birth_year, province in repo.fairness_people(session):
+    for person, gender, birth_year, province, registered in repo.fairness_people(session):
+        months = chain.months.get(person)
+        first = month_index(registered)
+        if months and months[0]:
+            first = min(first, months[0][0])
+        if first >= window.now:
+            continue  # joined in the month under way: in no closed month yet
+        known.add(person, f"{first // 12:04d}-{first % 12 + 1:02d}", 0)
         everyone.append(person)
         for key in _keys(gender, birth_year, province, when.year):
             members[key].append(person)
-    flags = {
-        key: [False, *chain.differs_by_few([p for p in people if p in chain.months], window,
-                                           min_group)]
-        for key, people in members.items()
-    }  # fmt: skip
-    total = [False, *chain.differs_by_few([p for p in everyone if p in chain.months], window,
-                                          min_group)]  # fmt: skip
-    return flags, total
+    known.freeze()
+    joined = Window(None, window.end, window.now)  # people: everyone known by the end
+
+    def flags_of(people: list[str]) -> list[bool]:
+        active = [p for p in people if p in chain.months]
+        return [
+            *known.differs_by_few(people, joined, min_group),
+            *chain.differs_by_few(active, window, min_group),
+        ]
+
+    flags = {key: flags_of(people) for key, people in members.items()}
+    counts = {key: known.counts(people, joined)[0] for key, people in members.items()}
+    return flags, flags_of(everyone), counts, known.counts(everyone, joined)[0]
+
+
+def _hide(shown: list[int | None], flags: list[bool]) -> list[int | None]:
+    """``shown`` less the counts the time-window rule hides (``flags``): ``people`` alone (it
+    is a count of its own window, everyone known by the end, that nothing after it is a part
+    of), and from the first flagged of exposed, applied, hired on (see ``hide_after``).
+
+    Example:
+        >>> _hide([40, 30, 20, 10], [True, False, True, False])
+        [None, 30, None, None]
+    """
+    return [None if flags[0] else shown[0], *hide_after(shown[1:], flags[1:])]
 
 
 def fairness(
@@ -212,6 +239,7 @@ def fairness(
     since, until = window.since, window.until
     groups: dict[tuple[str, str], Counts] = defaultdict(lambda: [0, 0, 0, 0])
     total = [0, 0, 0, 0]
+    flags, total_flags, people, total_people = _time_flags(session, window, when, min_group)
     for gender, birth_year, province, *counts in repo.fairness_counts(
         session, since=since, until=until
     ):
@@ -225,8 +253,14 @@ def fairness(
         for key in keys:
             groups[key] = [x + y for x, y in zip(groups[key], counts, strict=True)]
         total = [x + y for x, y in zip(total, counts, strict=True)]
-    flags, total_flags = _time_flags(session, window, when, min_group)
-    total_shown = hide_after(suppress_chain(total, min_group), total_flags)
+    # ``people`` is everyone known by the window's end (closed months, like the other
+    # counts), not the live number of accounts: two readings a month apart are the same.
+    for key, counts in list(groups.items()):
+        counts[0] = people.get(key, 0)
+        if not any(counts):
+            del groups[key]  # everyone in it joined in the month under way
+    total[0] = total_people
+    total_shown = _hide(suppress_chain(total, min_group), total_flags)
     overall = _row("all", ALL_REGIONS, "Todos / Everyone", total_shown, None, gap_threshold)
     order = {"gender": 0, "age_band": 1, "area": 2, "region": 3}
     ordered = sorted(groups, key=lambda k: (order[k[0]], k[1]))
@@ -236,7 +270,7 @@ def fairness(
     for dimension in order:
         parts = [k for k in ordered if k[0] == dimension]
         primary = [
-            hide_after(suppress_chain(groups[k], min_group), flags.get(k, [False] * 4))
+            _hide(suppress_chain(groups[k], min_group), flags.get(k, [False] * 4))
             for k in parts
         ]
         cells = protect(

@@ -58,7 +58,7 @@ from chamba.insights.windows import (
     month_start,
 )
 
-__all__ = ["OBSERVATIONAL_NOTE", "impact"]
+__all__ = ["FOLLOW_UP_DAYS", "OBSERVATIONAL_NOTE", "impact"]
 
 OBSERVATIONAL_NOTE: Final = (
     "Observational comparison, not a causal effect: people who complete a course may differ "
@@ -67,6 +67,9 @@ OBSERVATIONAL_NOTE: Final = (
     "observacional, no un efecto causal."
 )
 DEFAULT_WINDOW_DAYS: Final = 180
+FOLLOW_UP_DAYS: Final = (30, 90, 180, 365)
+"""The follow-ups a report may use, in days after a course: a free length would let two
+nearly equal ones (180 and 181 days) single out the people whose outcome fell between them."""
 
 Events = dict[int, list[tuple[str, datetime]]]
 
@@ -334,6 +337,63 @@ class _Comparison:
         return out
 
 
+def _moved(value: list[int], others: list[list[int]], min_group: int) -> list[bool]:
+    """For each stage: does ``value`` differ by 1 to ``min_group - 1`` from any of ``others``
+    (the same counts over another follow-up)?"""
+    return [any(0 < abs(o[i] - v) < min_group for o in others) for i, v in enumerate(value)]
+
+
+class _FollowUp:
+    """The true counts of one report over one follow-up of the menu: the completers (whole
+    months whose follow-up is over), each course's graduates and outcomes, the comparison
+    group, and who still waits for their follow-up."""
+
+    def __init__(
+        self,
+        every: list[repo.Completion],
+        events: Events,
+        pool: dict[tuple[str | None, str | None], list[tuple[datetime, int]]],
+        months: Window,
+        when: datetime,
+        days: int,
+        min_group: int,
+    ) -> None:
+        window = timedelta(days=days)
+        self.done_end = _followed_until(when, window)
+        self.followed = Window(months.start, min(months.end, self.done_end), months.now)
+        rows = [
+            r for r in every
+            if (months.start is None or month_index(_aware(r.completed_at)) >= months.start)
+            and month_index(_aware(r.completed_at)) < months.end
+        ]  # fmt: skip
+        self.done = [r for r in rows if month_index(_aware(r.completed_at)) < self.followed.end]
+        self.first: dict[int, repo.Completion] = {}
+        for r in self.done:
+            known = self.first.get(r.person_id)
+            if known is None or r.completed_at < known.completed_at:
+                self.first[r.person_id] = r
+        self.waiting = {r.person_id for r in rows} - set(self.first)
+        activity = _activity(every, events, self.done_end, window)
+        self.completers = activity.counts(list(activity.months), self.followed)
+        grouped: dict[int, list[repo.Completion]] = defaultdict(list)
+        for r in self.done:
+            grouped[r.course_id].append(r)
+        self.by_course = {cid: _outcomes(items, events, window) for cid, items in grouped.items()}
+        self.compare = _Comparison(pool, events, window, min_group)
+        self.comparison = self.compare.counts(self.first.values())
+
+
+def _outcomes(items: list[repo.Completion], events: Events, window: timedelta) -> list[int]:
+    """``[completions, applied, hired]`` of ``items`` within ``window`` after each."""
+    applied = hired = 0
+    for c in items:
+        start = _aware(c.completed_at)
+        is_hired = _did(events, c.person_id, "hired", start, start + window)
+        hired += is_hired
+        applied += is_hired or _did(events, c.person_id, "applied", start, start + window)
+    return [len(items), applied, hired]
+
+
 def impact(
     session: Session,
     *,
@@ -356,7 +416,7 @@ def impact(
         since: completions at or after this moment (from the start of its month).
         until: completions before this moment (to the end of its month; at most the start of
             the month of ``as_of``).
-        window_days: follow-up after completion, in days (1..730).
+        window_days: follow-up after completion, in days: one of :data:`FOLLOW_UP_DAYS`.
         as_of: the moment of the analysis (default now, UTC), taken back to the start of its
             month; decides finished follow-ups.
         min_group: smallest count shown (design §7).
@@ -375,8 +435,11 @@ def impact(
     """
     if min_group < 1:
         raise InvalidInput(f"min_group must be at least 1, got {min_group}")
-    if not 1 <= window_days <= 730:
-        raise InvalidInput(f"window_days must be between 1 and 730, got {window_days}")
+    if window_days not in FOLLOW_UP_DAYS:
+        raise InvalidInput(
+            f"window_days must be one of {', '.join(map(str, FOLLOW_UP_DAYS))} (days of "
+            f"follow-up after a course), got {window_days}"
+        )
     if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
         raise InvalidInput(f"region must be a 2, 4 or 6 digit ubigeo prefix, got {region!r}")
     # Whole, closed months (chamba.insights.windows): completions in whole months, followed up
@@ -385,40 +448,40 @@ def impact(
     months = closed_window(since, until, now=when)
     since, until = months.since, months.until
     window = timedelta(days=window_days)
-    # Completions of whole months whose follow-up is over, counted as in any other window of
-    # months: a count that a window sharing an end would give away is hidden too.
-    done_end = _followed_until(when, window)
-    followed = Window(months.start, min(months.end, done_end), months.now)
     every = repo.completions(
         session, course_id=course_id, provider_id=provider_id, region=region, since=None,
         until=months.closed,
     )  # fmt: skip
-    rows = [
-        r for r in every
-        if (months.start is None or month_index(_aware(r.completed_at)) >= months.start)
-        and month_index(_aware(r.completed_at)) < months.end
-    ]  # fmt: skip
-    done = [r for r in rows if month_index(_aware(r.completed_at)) < followed.end]
-    first: dict[int, repo.Completion] = {}
-    for r in done:
-        if r.person_id not in first or r.completed_at < first[r.person_id].completed_at:
-            first[r.person_id] = r
-    waiting = {r.person_id for r in rows} - set(first)
     events: Events = defaultdict(list)
     for pid, kind, at in repo.outcome_events(session, {r.person_id for r in every}):
         events[pid].append((kind, at))
+    pool: dict[tuple[str | None, str | None], list[tuple[datetime, int]]] = defaultdict(list)
+    for pid, dept, edu, registered in repo.comparison_pool(session):
+        pool[(dept, edu)].append((_aware(registered), pid))
+    for members in pool.values():
+        members.sort()
+    for pid, kind, at in repo.outcome_events(
+        session, {pid for members in pool.values() for _, pid in members}
+    ):
+        events[pid].append((kind, at))
+    this = _FollowUp(every, events, pool, months, when, window_days, min_group)
+    # The same report over a shorter follow-up of the menu: a count here that differs from
+    # its count there by a few gives away the people whose outcome (or completion month) fell
+    # between the two follow-ups, so it is hidden here (the longer follow-up of the pair).
+    shorter = [
+        _FollowUp(every, events, pool, months, when, days, min_group)
+        for days in FOLLOW_UP_DAYS
+        if days < window_days
+    ]
+    followed, done_end, first = this.followed, this.done_end, this.first
 
-    def outcomes(items: list[repo.Completion]) -> tuple[int, int, int]:
-        applied = hired = 0
-        for c in items:
-            start = _aware(c.completed_at)
-            is_hired = _did(events, c.person_id, "hired", start, start + window)
-            hired += is_hired
-            applied += is_hired or _did(events, c.person_id, "applied", start, start + window)
-        return len(items), applied, hired
-
+    # Completions of whole months whose follow-up is over, counted as in any other window of
+    # months: a count that a window sharing an end would give away is hidden too.
     raw, completers_cells = _cell(every, events, followed, done_end, window, min_group)
     completers_raw = (raw[0], raw[1], raw[2])
+    completers_cells = hide_after(
+        completers_cells, _moved(this.completers, [o.completers for o in shorter], min_group)
+    )
     # A filtered report's completers are a part of the report without that filter (a
     # provider's among all providers, a course's among all courses, a region's among its
     # parent's regions): as hidden there as here, or the total minus the other parts would
@@ -431,20 +494,13 @@ def impact(
         completers_cells = _both(completers_cells, cells)
     completers = _shown(completers_cells)
 
-    pool: dict[tuple[str | None, str | None], list[tuple[datetime, int]]] = defaultdict(list)
-    for pid, dept, edu, registered in repo.comparison_pool(session):
-        pool[(dept, edu)].append((_aware(registered), pid))
-    for members in pool.values():
-        members.sort()
-    for pid, kind, at in repo.outcome_events(
-        session, {pid for members in pool.values() for _, pid in members}
-    ):
-        events[pid].append((kind, at))
-    compare = _Comparison(pool, events, window, min_group)
-    (people, applied, hired), used, applied_sum, hired_sum = compare.counts(first.values())
+    compare = this.compare
+    (people, applied, hired), used, applied_sum, hired_sum = this.comparison
     # The comparison counts of a window are hidden where a window of months sharing one of its
     # ends gives counts that differ by a few (other medians: the people registered between).
     hidden = compare.differs_by_few(every, followed, done_end, (people, applied, hired))
+    moved = _moved([people, applied, hired], [list(o.comparison[0]) for o in shorter], min_group)
+    hidden = [a or b for a, b in zip(hidden, moved, strict=True)]
     base = _shown(hide_after(suppress_chain((people, applied, hired), min_group), hidden))
     comparison = base.model_copy(
         update={
@@ -456,17 +512,25 @@ def impact(
         }
     )
 
-    by_course: dict[int, list[repo.Completion]] = defaultdict(list)
-    for r in done:
-        by_course[r.course_id].append(r)
-    titles = repo.course_titles(session, by_course)
-    course_ids = sorted(by_course)
+    titles = repo.course_titles(session, this.by_course)
+    course_ids = sorted(this.by_course)
+    course_raw = [this.by_course[cid] for cid in course_ids]
+    course_shown = [
+        hide_after(
+            suppress_chain(counts, min_group),
+            _moved(counts, [o.by_course.get(cid, [0, 0, 0]) for o in shorter], min_group),
+        )
+        for cid, counts in zip(course_ids, course_raw, strict=True)
+    ]
     # The courses' graduates are parts of the published completers (overlapping when someone
     # completed two): no hidden course may be recovered by subtraction (insights.common.protect).
     course_cells = protect(
-        [list(outcomes(by_course[cid])) for cid in course_ids], list(completers_raw), min_group,
+        course_raw, list(completers_raw), min_group, shown=course_shown,
         total_shown=completers_cells,
     )  # fmt: skip
+    pending = _pending(every, months, done_end, min_group, len(this.waiting))
+    if any(0 < abs(len(o.waiting) - len(this.waiting)) < min_group for o in shorter):
+        pending = None
     courses = []
     for cid, cells in zip(course_ids, course_cells, strict=True):
         g = _shown(cells)
@@ -499,6 +563,6 @@ def impact(
         comparison_coverage=rate(used, len(first)) if completers.people else None,
         applied_rate_difference=_diff(completers.applied_rate, comparison.applied_rate),
         hired_rate_difference=_diff(completers.hired_rate, comparison.hired_rate),
-        follow_up_incomplete=_pending(every, months, done_end, min_group, len(waiting)),
+        follow_up_incomplete=pending,
         courses=courses,
     )

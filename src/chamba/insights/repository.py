@@ -516,12 +516,18 @@ def fairness_months(session: Session, *, until: datetime) -> list[tuple[str, str
     return [(str(p), str(m), int(s)) for p, m, s in session.execute(stmt)]
 
 
-def fairness_people(session: Session) -> list[tuple[str, str | None, int | None, str | None]]:
-    """``(person id, gender, birth year, province)`` of every person (the groups of fairness)."""
-    stmt = select(Person.id, Person.gender, Person.birth_year, func.substr(Person.ubigeo, 1, 4))
+def fairness_people(
+    session: Session,
+) -> list[tuple[str, str | None, int | None, str | None, datetime]]:
+    """``(person id, gender, birth year, province, registered at)`` of every person (the
+    groups of fairness, and when each person joined)."""
+    stmt = select(
+        Person.id, Person.gender, Person.birth_year, func.substr(Person.ubigeo, 1, 4),
+        Person.created_at,
+    )  # fmt: skip
     return [
-        (str(i), g, None if y is None else int(y), None if p is None else str(p))
-        for i, g, y, p in session.execute(stmt)
+        (str(i), g, None if y is None else int(y), None if p is None else str(p), at)
+        for i, g, y, p, at in session.execute(stmt)
     ]
 
 

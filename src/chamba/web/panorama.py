@@ -26,7 +26,7 @@ from chamba.insights import service as insights_service
 from chamba.insights.demand import skill_demand
 from chamba.insights.fairness import fairness
 from chamba.insights.funnel import funnel
-from chamba.insights.impact import impact
+from chamba.insights.impact import FOLLOW_UP_DAYS, impact
 from chamba.insights.schemas import MIN_GROUP, DemandRow, FairnessRow, FunnelGroup
 from chamba.web import places
 from chamba.web.session import WebStaff, WebUser, current_web_user
@@ -93,8 +93,10 @@ def funnel_group(session: Session, region: str | None) -> FunnelGroup:
 
 #: Follow-up windows a viewer may choose for the impact of training, in days (90 first: a
 #: young platform, or the demo's 180 days of history, has few people followed for longer).
-FOLLOW_UPS: Final = (90, 30, 180, 365)
+FOLLOW_UPS: Final = (90, *(d for d in FOLLOW_UP_DAYS if d != 90))
 FollowUpQuery = Annotated[int | None, Query(alias="seguimiento", ge=1, le=730)]
+
+
 #: The public baseline next to the placement rate: Peru's job fairs ("ferias laborales"),
 #: Lima 2022 — an external reference, measured differently (placements per offered vacancy).
 class _Baseline(TypedDict):
@@ -105,7 +107,10 @@ class _Baseline(TypedDict):
 
 
 JOB_FAIR_BASELINE: Final[_Baseline] = {
-    "offers": 27_488, "placements": 1_133, "place": "Lima", "year": 2022
+    "offers": 27_488,
+    "placements": 1_133,
+    "place": "Lima",
+    "year": 2022,
 }
 
 
