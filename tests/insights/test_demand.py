@@ -5,14 +5,17 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from chamba.errors import InvalidInput
 from chamba.insights.demand import REMOTE_REGION, demand_index, skill_demand
+from chamba.people.models import PersonSkill
 
 
 def _world() -> ModuleType:
@@ -51,7 +54,18 @@ def _build(session: Session) -> None:
         pw.add_person(session, ["elec"], ubigeo="150101", remote=True)
 
 
+JOINED = datetime(2025, 1, 15, tzinfo=UTC)
+
+
+def _joined(session: Session) -> None:
+    """Everyone's skills held since January 2025 (supply is a snapshot of closed months: a
+    skill added in the month of ``AS_OF`` or later does not count yet)."""
+    session.execute(update(PersonSkill).values(created_at=JOINED))
+    session.flush()
+
+
 def _rows(session: Session, **kw: object) -> dict[tuple[str, str], object]:
+    _joined(session)
     rows = skill_demand(session, skill_ids=SKILLS, as_of=AS_OF, **kw)  # type: ignore[arg-type]
     return {(r.region_code, r.skill_id.removeprefix("tpw_")): r for r in rows}
 
@@ -206,3 +220,25 @@ def test_a_district_cannot_give_away_its_hidden_province(session: Session) -> No
     assert department is not None
     assert province is None or province.supply is None  # type: ignore[attr-defined]
     assert district is None or district.supply is None  # type: ignore[attr-defined]
+
+
+def test_supply_is_a_snapshot_of_closed_months(session: Session) -> None:
+    # GIVEN the world (5 welders in Ica since January 2025) and 3 more who add the skill today
+    _build(session)
+    _joined(session)
+    for _ in range(3):
+        pw.add_person(session, ["weld"], ubigeo="110101")
+    session.flush()
+    now = datetime.now(UTC)
+
+    def ica_welders(as_of: datetime) -> int | None:
+        rows = skill_demand(session, skill_ids=SKILLS, as_of=as_of, min_group=1)
+        row = next(r for r in rows if (r.region_code, r.skill_id) == ("11", sid("weld")))
+        return row.supply
+
+    # WHEN the supply is read today and again later this month (the subtraction attack on a
+    # live count: the second reading minus the first is the day's new welders)
+    # THEN both readings count the people who held the skill when the month began: 5
+    assert ica_welders(now) == ica_welders(now + timedelta(seconds=1)) == 5
+    # AND today's 3 count once their month has closed (a whole month's additions at once)
+    assert ica_welders(now + timedelta(days=32)) == 8

@@ -47,10 +47,18 @@ def test_anonymous_is_sent_to_log_in(web: Any) -> None:
 def test_overview_and_its_charts_speak_one_language(
     web: Any, make_web_user: Any, seeded_session: Any, monkeypatch: Any
 ) -> None:
-    from chamba.insights import charts
+    from datetime import UTC, datetime
 
-    # GIVEN people whose gender and region are not stated
+    from sqlalchemy import update
+
+    from chamba.insights import charts
+    from chamba.people.models import Person
+
+    # GIVEN people whose gender and region are not stated, who joined in a closed month (the
+    # overview counts closed months only)
     make_web_user(Role.SEEKER)
+    seeded_session.execute(update(Person).values(created_at=datetime(2025, 1, 15, tzinfo=UTC)))
+    seeded_session.commit()
     login_as(web, make_web_user(Role.ANALYST))
     # WHEN the analyst reads the overview in Spanish  THEN no "Spanish / English" label
     page = web.get("/panorama").text

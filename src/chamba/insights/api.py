@@ -230,6 +230,7 @@ def get_impact(
             le=730,
             description="Follow-up after the course, in days: one of "
             f"{', '.join(map(str, FOLLOW_UP_DAYS))} (any other is a 422).",
+            json_schema_extra={"enum": list(FOLLOW_UP_DAYS)},
         ),
     ] = 180,
     min_group: MinGroup = MIN_GROUP,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from chamba.geo.errors import UnknownUbigeo
 from chamba.geo.service import get_gazetteer
@@ -53,6 +53,7 @@ def protect(
     min_group: int,
     shown: Sequence[Sequence[int | None]] | None = None,
     total_shown: Sequence[int | None] | None = None,
+    moved: Callable[[frozenset[int]], Sequence[bool]] | None = None,
 ) -> list[list[int | None]]:
     """The one small-group rule of every insight: primary and complementary suppression of the
     parts (regions, genders, courses...) of a published total.
@@ -76,6 +77,13 @@ def protect(
     ``i - 1`` too (the total then, less the parts shown at stage ``i``), so its drop-out,
     that count less the residual at stage ``i``, must be 0 or at least ``min_group`` (in
     absolute value), or one more part is hidden.
+
+    Where the counts are of a window of months, ``moved(hidden)`` says for each stage whether
+    the people of the parts ``hidden`` (indices) and of no part, taken together, differ by a
+    few from their count over a window sharing an end with it (the time-window rule of
+    :mod:`chamba.insights.windows`, applied to the residual): a part hidden because its count
+    moved by a few since an older window must not come back as the residual either, so one
+    more part is hidden until the residual group has not moved by a few.
 
     Because the rule depends only on the true counts, every report that publishes the same
     parts of the same total hides the same cells, whichever of them a reader asks for.
@@ -101,6 +109,11 @@ def protect(
         while not (
             ((residual == 0 and not hidden and not secret) or abs(residual) >= min_group)
             and not 0 < abs(_dropout(parts, total, out, i, residual)) < min_group
+            and not (
+                moved is not None
+                and hidden
+                and moved(frozenset(g for g, cells in enumerate(out) if cells[i] is None))[i]
+            )
         ):
             candidates = [
                 (parts[g][i], g) for g, cells in enumerate(out) if cells[i] not in (None, 0)

@@ -39,6 +39,7 @@ from chamba.insights import repository as repo
 from chamba.insights.cache import DEMAND_CACHE_KEY
 from chamba.insights.common import protect, suppress
 from chamba.insights.schemas import REMOTE_REGION, DemandRow
+from chamba.insights.windows import month_index, month_start
 
 RegionLevel = Literal["department", "province"]
 
@@ -116,8 +117,13 @@ def skill_demand(
         session, length=length, region=region, skill_ids=skill_ids, as_of=when
     ):
         wages[(reg, skill)].append(mid)
-    supply = repo.supply_counts(session, length=length, region=region, skill_ids=skill_ids)
-    shown = _protected_supply(session, supply, region, length, skill_ids, min_group)
+    # Supply is a snapshot of closed months: who held the skill at the start of the month of
+    # ``as_of``, so two readings within a month are the same and no day's new skills show.
+    snapshot = month_start(month_index(when))
+    supply = repo.supply_counts(
+        session, length=length, region=region, skill_ids=skill_ids, until=snapshot
+    )
+    shown = _protected_supply(session, supply, region, length, skill_ids, min_group, snapshot)
     if region is not None and region != REMOTE_REGION:  # the national remote count per skill
         remote_counts = repo.demand_counts(
             session, length=length, region=REMOTE_REGION, skill_ids=skill_ids, as_of=when
@@ -165,6 +171,7 @@ def _protected_supply(
     length: int,
     skill_ids: Collection[str] | None,
     min_group: int,
+    until: datetime,
 ) -> dict[tuple[str, str], int | None]:
     """Supply counts as shown: small ones hidden, and a province's (or district's) hidden where
     its department's (or province's) supply minus its siblings' would give a hidden one away
@@ -185,9 +192,13 @@ def _protected_supply(
     siblings = (
         supply
         if complete
-        else repo.supply_counts(session, length=size, region=parent, skill_ids=skill_ids)
+        else repo.supply_counts(
+            session, length=size, region=parent, skill_ids=skill_ids, until=until
+        )
     )
-    totals = repo.supply_counts(session, length=size - 2, region=parent, skill_ids=skill_ids)
+    totals = repo.supply_counts(
+        session, length=size - 2, region=parent, skill_ids=skill_ids, until=until
+    )
     families: dict[tuple[str, str], list[str]] = defaultdict(list)
     for code, skill in siblings:
         if code != REMOTE_REGION:
@@ -195,7 +206,7 @@ def _protected_supply(
     # A district's province is itself a part of its department: where it is hidden as such,
     # its districts must not add up to it either.
     above = (
-        _protected_supply(session, totals, parent, size - 2, skill_ids, min_group)
+        _protected_supply(session, totals, parent, size - 2, skill_ids, min_group, until)
         if parent is not None and size - 2 > 2
         else {}
     )

@@ -35,6 +35,8 @@ sharing an end with it would give a few people away (:mod:`chamba.insights.windo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -141,9 +143,35 @@ def _keys(
     )
 
 
-def _time_flags(
-    session: Session, window: Window, when: datetime, min_group: int
-) -> tuple[dict[tuple[str, str], list[bool]], list[bool], dict[tuple[str, str], int], int]:
+@dataclass
+class _Times:
+    """What the time-window rule needs of the people: each group's members and flags, and
+    everyone's, and ``people`` (those known by the window's end) per group and overall."""
+
+    members: dict[tuple[str, str], list[str]]
+    flags: dict[tuple[str, str], list[bool]]
+    total_flags: list[bool]
+    people: dict[tuple[str, str], int]
+    total_people: int
+    flags_of: Callable[[list[str]], list[bool]]
+
+    def moved(self, parts: list[tuple[str, str]]) -> Callable[[frozenset[int]], list[bool]]:
+        """For :func:`~chamba.insights.common.protect`: do the people of the hidden ``parts``
+        (every known person is in one group of each dimension) differ by a few from their
+        count over a window sharing an end?"""
+        cache: dict[frozenset[int], list[bool]] = {}
+
+        def moved(hidden: frozenset[int]) -> list[bool]:
+            if hidden not in cache:
+                cache[hidden] = self.flags_of(
+                    [p for g in sorted(hidden) for p in self.members.get(parts[g], ())]
+                )
+            return cache[hidden]
+
+        return moved
+
+
+def _time_flags(session: Session, window: Window, when: datetime, min_group: int) -> _Times:
     """For each group and for everyone: is a count of the chain (people, exposed, applied,
     hired) one that a window sharing an end with ``window`` would give away by subtraction
     (:mod:`chamba.insights.windows`)? And each group's and everyone's ``people``: those known
@@ -181,7 +209,9 @@ def _time_flags(
 
     flags = {key: flags_of(people) for key, people in members.items()}
     counts = {key: known.counts(people, joined)[0] for key, people in members.items()}
-    return flags, flags_of(everyone), counts, known.counts(everyone, joined)[0]
+    return _Times(
+        members, flags, flags_of(everyone), counts, known.counts(everyone, joined)[0], flags_of
+    )
 
 
 def _hide(shown: list[int | None], flags: list[bool]) -> list[int | None]:
@@ -239,7 +269,13 @@ def fairness(
     since, until = window.since, window.until
     groups: dict[tuple[str, str], Counts] = defaultdict(lambda: [0, 0, 0, 0])
     total = [0, 0, 0, 0]
-    flags, total_flags, people, total_people = _time_flags(session, window, when, min_group)
+    times = _time_flags(session, window, when, min_group)
+    flags, total_flags, people, total_people = (
+        times.flags,
+        times.total_flags,
+        times.people,
+        times.total_people,
+    )
     for gender, birth_year, province, *counts in repo.fairness_counts(
         session, since=since, until=until
     ):
@@ -270,12 +306,12 @@ def fairness(
     for dimension in order:
         parts = [k for k in ordered if k[0] == dimension]
         primary = [
-            _hide(suppress_chain(groups[k], min_group), flags.get(k, [False] * 4))
-            for k in parts
+            _hide(suppress_chain(groups[k], min_group), flags.get(k, [False] * 4)) for k in parts
         ]
         cells = protect(
-            [groups[k] for k in parts], total, min_group, shown=primary, total_shown=total_shown
-        )
+            [groups[k] for k in parts], total, min_group, shown=primary, total_shown=total_shown,
+            moved=times.moved(parts),
+        )  # fmt: skip
         shown.update(zip(parts, cells, strict=True))
     rows = []
     for dimension, group in ordered:

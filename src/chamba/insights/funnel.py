@@ -28,7 +28,7 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -151,8 +151,11 @@ def funnel(
         pairs = [_cell(activity, members[c], window, min_group) for c in codes]
         raw, shown = [r for r, _ in pairs], [x for _, x in pairs]
         # Departments are parts of the published total: no hidden cell (nor the people in no
-        # region) may be recovered by subtraction.
-        protected = protect(raw, total, min_group, shown=shown, total_shown=total_shown)
+        # region) may be recovered by subtraction, nor its change since an older window.
+        moved = _moved(activity, [members[c] for c in codes], scope, window, min_group)
+        protected = protect(
+            raw, total, min_group, shown=shown, total_shown=total_shown, moved=moved
+        )
         return total_shown, dict(zip(codes, protected, strict=True))
 
     job_total, job_cells = cells(jobs)
@@ -248,5 +251,28 @@ def _as_part(activity: _Activity, region: str, window: Window, min_group: int) -
     codes = sorted(siblings)
     pairs = [_cell(activity, siblings[c], window, min_group) for c in codes]
     raw, shown = [r for r, _ in pairs], [x for _, x in pairs]
-    protected = protect(raw, total, min_group, shown=shown, total_shown=total_shown)
+    moved = _moved(activity, [siblings[c] for c in codes], everyone, window, min_group)
+    protected = protect(raw, total, min_group, shown=shown, total_shown=total_shown, moved=moved)
     return protected[codes.index(region)]
+
+
+def _moved(
+    activity: _Activity,
+    groups: Sequence[Sequence[str]],
+    everyone: Sequence[str],
+    window: Window,
+    min_group: int,
+) -> Callable[[frozenset[int]], list[bool]]:
+    """For :func:`~chamba.insights.common.protect`: do the people of the ``hidden`` groups and
+    of no group, together, differ by a few from their count over a window sharing an end?"""
+    placed = {p for g in groups for p in g}
+    unplaced = [p for p in everyone if p not in placed and p in activity.people]
+    cache: dict[frozenset[int], list[bool]] = {}
+
+    def moved(hidden: frozenset[int]) -> list[bool]:
+        if hidden not in cache:
+            people = [p for g in sorted(hidden) for p in groups[g] if p in activity.people]
+            cache[hidden] = activity.activity.differs_by_few(people + unplaced, window, min_group)
+        return cache[hidden]
+
+    return moved

@@ -117,12 +117,17 @@ def supply_counts(
     length: int,
     region: str | None,
     skill_ids: Collection[str] | None,
+    until: datetime,
 ) -> dict[tuple[str, str], int]:
-    """People per (region prefix, skill); REMOTE counts remote-ready people nationwide."""
+    """People per (region prefix, skill) who held the skill before ``until`` (the start of
+    the current month: a snapshot of closed months); REMOTE counts remote-ready people
+    nationwide."""
     out: dict[tuple[str, str], int] = {}
     if region != REMOTE_REGION:
         reg = func.substr(Person.ubigeo, 1, length).label("region")
-        conds: list[ColumnElement[bool]] = [Person.ubigeo.is_not(None)]
+        conds: list[ColumnElement[bool]] = [
+            Person.ubigeo.is_not(None), PersonSkill.created_at < until
+        ]  # fmt: skip
         if region is not None:
             conds.append(Person.ubigeo.startswith(region))
         if skill_ids is not None:
@@ -135,7 +140,10 @@ def supply_counts(
         )
         out.update({(str(r), str(s)): int(n) for r, s, n in session.execute(stmt)})
     if region is None or region == REMOTE_REGION:
-        conds = [Person.has_internet.is_(True), Person.device != Device.NONE]
+        conds = [
+            Person.has_internet.is_(True), Person.device != Device.NONE,
+            PersonSkill.created_at < until,
+        ]  # fmt: skip
         if skill_ids is not None:
             conds.append(PersonSkill.skill_id.in_(list(skill_ids)))
         stmt2 = (
