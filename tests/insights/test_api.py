@@ -46,7 +46,8 @@ w = _world()
 
 def _demand_world(session: Session) -> None:
     """Ica: 3 jobs (5 openings) ask for a skill whose label looks like a formula, and 12
-    people hold it; 2 jobs ask for cooking, held by 4 people (hidden supply)."""
+    people hold it; 2 jobs ask for cooking, held by 4 people (hidden supply). The people have
+    held their skills since January 2025 (supply counts closed months)."""
     formula = Skill(id="tiw_formula", label_es='=HYPERLINK("http://x.example")',
                     label_en="+Formula", type=SkillType.SKILL)  # fmt: skip
     cook = Skill(id="tiw_cook_skill", label_es="Cocina", label_en="Cooking", type=SkillType.SKILL)
@@ -61,7 +62,8 @@ def _demand_world(session: Session) -> None:
     for skill, people in (("tiw_formula", 12), ("tiw_cook_skill", 4)):
         for _ in range(people):
             p = w.person(session)
-            session.add(PersonSkill(person_id=p.id, skill_id=skill, source=SkillSource.DECLARED))
+            session.add(PersonSkill(person_id=p.id, skill_id=skill, source=SkillSource.DECLARED,
+                                    created_at=w.JOINED))  # fmt: skip
     session.commit()
 
 

@@ -13,6 +13,8 @@ them):
   device) with the skill, nationwide.
 - ``median_wage``: median over the jobs of the midpoint of ``wage_min``/``wage_max`` (the one
   known bound when only one is), PEN per month; ``None`` when no job states a wage.
+- **Supply** is a snapshot of closed months: the people who held the skill when the month of
+  ``as_of`` began (two readings within a month are the same; no day's new skills show).
 - **Privacy** (design §7): a supply count from 1 to ``min_group - 1`` is suppressed (``None``,
   ``supply_suppressed``); a zero is shown (it describes nobody). A province's (or district's)
   supply is also hidden where its department's supply minus its siblings' would give a hidden

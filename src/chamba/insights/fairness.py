@@ -1,5 +1,9 @@
 """Fairness of recommendations and outcomes across genders, ages, urban/rural areas and regions.
 
+``people`` is everyone known to the platform by the window's end (registered, or first active,
+whichever came first): a count of closed months, like the others, not the live number of
+accounts.
+
 Rates (each group and everyone):
 
 - ``exposure_rate`` = people shown at least one job / people;

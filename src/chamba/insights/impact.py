@@ -11,7 +11,10 @@ Decisions:
   job interaction such as an external job reported by the person); a completer counts as
   applied (hired) when that followed any of their completions in the window, and a hire counts
   as an application too (the furthest-stage rule of the funnel), so the counts nest.
-- **Follow-up**: a month's completions count once ``window_days`` after the month's end have
+- **Follow-up**: ``window_days`` is one of :data:`FOLLOW_UP_DAYS` (30, 90, 180, 365); a
+  count that differs by a few from the same count with a shorter follow-up of the menu is
+  hidden (two free lengths, 180 and 181 days, would single out the people whose outcome fell
+  on day 181). A month's completions count once ``window_days`` after the month's end have
   passed by the start of the month of ``as_of``; the others are left out (counted in
   ``follow_up_incomplete``), so recent graduates do not drag the rates down, and completers
   are always whole months (two follow-ups a day apart never single out a day's graduates).
