@@ -302,3 +302,28 @@ def test_people_still_followed_up_in_two_windows_do_not_give_a_few_away(
     assert until_may.follow_up_incomplete is None
     # AND without the rule (groups of 3) both would
     assert impact(session, as_of=w.AS_OF, min_group=3).follow_up_incomplete == 13
+
+
+def test_a_course_row_follows_the_time_rule_like_the_course_report(session: Session) -> None:
+    # GIVEN the impact world (A's 20 and B's 4 graduates of June 2024) and 3 more graduates of
+    # A in July 2024
+    ids = w.build_impact(session)
+    for _ in range(3):
+        p = w.person(session, education=w.EducationLevel.SECONDARY, created_at=w.BEFORE)
+        w.complete(session, p, ids["course_a"], datetime(2024, 7, 10, tzinfo=UTC), certified=False)
+    session.flush()
+    june, july, august = (datetime(2024, m, 1, tzinfo=UTC) for m in (6, 7, 8))
+
+    def course_a(until: datetime, course_id: int | None = None) -> int | None:
+        r = impact(session, course_id=course_id, since=june, until=until, as_of=w.AS_OF,
+                   window_days=30, min_group=4)  # fmt: skip
+        if course_id is not None:
+            return r.completers.people
+        return next(c.graduates for c in r.courses if c.course_id == ids["course_a"])
+
+    # WHEN A's graduates of June, and of June and July, are read in the report of every course
+    # (the subtraction attack: 23 - 20 = July's 3)
+    # THEN the later window hides A's row, as the report of course A alone hides its count
+    assert course_a(july) == 20
+    assert course_a(august, ids["course_a"]) is None
+    assert course_a(august) is None

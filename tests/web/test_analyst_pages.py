@@ -73,3 +73,14 @@ def test_overview_and_its_charts_speak_one_language(
     (labels_es, _, title_es, _, words_es), (labels_en, _, title_en, _, words_en) = drawn
     assert (title_es, words_es["hidden"], labels_es[0]) == ("Todo el Perú", "oculto", "Recomendado")
     assert (title_en, words_en["hidden"], labels_en[0]) == ("All of Peru", "hidden", "Recommended")
+
+
+def test_a_follow_up_off_the_menu_is_a_bad_request_page(web: Any, make_web_user: Any) -> None:
+    # GIVEN an analyst
+    login_as(web, make_web_user(Role.ANALYST))
+    # WHEN the impact is asked for over 181 days (next to 180: the subtraction attack), on the
+    # page and as CSV
+    # THEN both answer a 400 page; a follow-up of the menu is served
+    assert web.get("/panorama?seguimiento=181").status_code == 400
+    assert web.get("/panorama/impacto.csv?seguimiento=181").status_code == 400
+    assert web.get("/panorama/impacto.csv?seguimiento=365").status_code == 200

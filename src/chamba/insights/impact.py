@@ -518,10 +518,18 @@ def impact(
     titles = repo.course_titles(session, this.by_course)
     course_ids = sorted(this.by_course)
     course_raw = [this.by_course[cid] for cid in course_ids]
+    every_by_course: dict[int, list[repo.Completion]] = defaultdict(list)
+    for r in every:
+        every_by_course[r.course_id].append(r)
     course_shown = [
-        hide_after(
-            suppress_chain(counts, min_group),
-            _moved(counts, [o.by_course.get(cid, [0, 0, 0]) for o in shorter], min_group),
+        _both(
+            hide_after(
+                suppress_chain(counts, min_group),
+                _moved(counts, [o.by_course.get(cid, [0, 0, 0]) for o in shorter], min_group),
+            ),
+            # a course's row is a window of months like the report of that course alone: as
+            # hidden here as there where a window sharing an end differs by a few
+            _cell(every_by_course[cid], events, followed, done_end, window, min_group)[1],
         )
         for cid, counts in zip(course_ids, course_raw, strict=True)
     ]

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from chamba.auth.models import Role, User
@@ -94,7 +95,19 @@ def funnel_group(session: Session, region: str | None) -> FunnelGroup:
 #: Follow-up windows a viewer may choose for the impact of training, in days (90 first: a
 #: young platform, or the demo's 180 days of history, has few people followed for longer).
 FOLLOW_UPS: Final = (90, *(d for d in FOLLOW_UP_DAYS if d != 90))
-FollowUpQuery = Annotated[int | None, Query(alias="seguimiento", ge=1, le=730)]
+
+
+def _on_the_menu(days: int | None) -> int | None:
+    """A follow-up of the menu, else a bad query (a 400 page): the impact of training is
+    counted over these follow-ups only (see :data:`chamba.insights.impact.FOLLOW_UP_DAYS`)."""
+    if days is not None and days not in FOLLOW_UP_DAYS:
+        raise ValueError(f"seguimiento must be one of {', '.join(map(str, FOLLOW_UP_DAYS))}")
+    return days
+
+
+FollowUpQuery = Annotated[
+    int | None, Query(alias="seguimiento", ge=1, le=730), AfterValidator(_on_the_menu)
+]
 
 
 #: The public baseline next to the placement rate: Peru's job fairs ("ferias laborales"),
