@@ -327,3 +327,36 @@ def test_a_course_row_follows_the_time_rule_like_the_course_report(session: Sess
     assert course_a(july) == 20
     assert course_a(august, ids["course_a"]) is None
     assert course_a(august) is None
+
+
+def test_comparison_groups_of_two_windows_without_a_common_end_do_not_give_a_few_away(
+    session: Session,
+) -> None:
+    # GIVEN the impact world (24 graduates in June 2024, the Ica comparison people registered
+    # in January 2024), 30 more graduates in December 2024, and 3 Ica people registered in
+    # September 2024
+    ids = w.build_impact(session)
+    for _ in range(30):
+        p = w.person(session, education=w.EducationLevel.SECONDARY, created_at=w.BEFORE)
+        w.complete(session, p, ids["course_a"], datetime(2024, 12, 5, tzinfo=UTC), certified=False)
+    for _ in range(3):
+        w.person(session, education=w.EducationLevel.SECONDARY,
+                 created_at=datetime(2024, 9, 1, tzinfo=UTC))  # fmt: skip
+    session.flush()
+    july = datetime(2025, 7, 15, tzinfo=UTC)
+
+    def comparison(since: datetime, until: datetime, min_group: int = 10) -> int | None:
+        return impact(session, since=since, until=until, as_of=july, window_days=30,
+                      min_group=min_group).comparison.people  # fmt: skip
+
+    # WHEN the comparison groups of June 2024's graduates (registered by June: 20) and of
+    # December 2024's (registered by December: 23) are read: the two windows share no end,
+    # and every window sharing an end with December's has December's median too (the
+    # subtraction attack: the 3 registered in between, and what they did)
+    june = comparison(datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC))
+    december = comparison(datetime(2024, 12, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
+    # THEN the older window shows its 20 and the later one hides its comparison group
+    assert june == 20
+    assert december is None
+    # AND without the rule (groups of 3: a difference of 3 is not small) it would show 23
+    assert comparison(datetime(2024, 12, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), 3) == 23

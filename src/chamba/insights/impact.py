@@ -35,7 +35,8 @@ Decisions:
   region among its parent's regions (a province among its department's). Completers are
   windows of months: a count that differs by a few from a window sharing one of its ends is
   hidden (:mod:`chamba.insights.windows`), and so are the comparison group's counts where the
-  completers of such a window give a comparison group a few people away (its medians move);
+  completers of any older window (not only one sharing an end: its medians move either way)
+  give a comparison group that differs by a few;
   ``follow_up_incomplete`` follows the same rule.
 """
 
@@ -314,12 +315,22 @@ class _Comparison:
         done: int,
         value: tuple[int, int, int],
     ) -> list[bool]:
-        """For each of people, applied, hired: does the comparison of the completers of a
-        window of months sharing an end with ``followed`` and older on the other (see
-        :mod:`chamba.insights.windows`) differ by 1 to ``min_group - 1``?"""
+        """For each of people, applied, hired: does the comparison of the completers of an
+        older window of months than ``followed`` (one that ends earlier, or ends with it and
+        starts earlier) differ by 1 to ``min_group - 1``? Of any two windows the one that
+        ends (or, with the same end, starts) later is hidden, so no two shown comparison
+        groups differ by a few."""
         months = sorted({month_index(_aware(r.completed_at)) for r in rows})
         lowest = months[0] if months else followed.end
-        windows = [(followed.start, end) for end in followed.earlier_ends(lowest)]
+        # Every older window: one that ends earlier (whatever its start), or ends with this one
+        # and starts earlier. These counts do not nest (a stratum's median moves either way),
+        # so the windows sharing an end are not enough: two windows with no common end can
+        # have medians a few registrations apart.
+        windows: list[tuple[int | None, int]] = [
+            (start, end)
+            for end in range(lowest + 1, followed.end)
+            for start in (None, *range(lowest, end))
+        ]
         windows += [(start, followed.end) for start in followed.earlier_starts(lowest)]
         out = [False, False, False]
         for start, end in windows:
