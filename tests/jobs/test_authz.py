@@ -20,6 +20,7 @@ from tests.support.factories import LIMA_CERCADO, course_body, job_body, skill_i
 from chamba.activity.models import Application
 from chamba.auth.models import Role
 from chamba.courses.models import Course, CourseSkill, Modality
+from chamba.db import blind_index
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people.models import Device, PersonSkill
@@ -76,7 +77,10 @@ def world(make_user: MakeUser, seeded_session: Session) -> World:
     for name in SEEKERS:
         person = actors[name].person
         person.ubigeo, person.has_internet, person.device = LIMA_CERCADO, True, Device.PHONE
-        person.phone = "+51 987 654 321" if name == "seeker" else "+51 912 345 678"
+        # Their contact is the account's (confirmed), which employers see as allowed
+        account = actors[name].user
+        account.phone = "+51 987 654 321" if name == "seeker" else "+51 912 345 678"
+        account.phone_index = blind_index(account.phone)
         person.national_id = "12345678" if name == "seeker" else "87654321"
         s.add(PersonSkill(person_id=person.id, skill_id=skills[0], source=SkillSource.DECLARED))
     job = Job(

@@ -24,8 +24,6 @@ from chamba.vocab import SkillSource
 
 PROFILE = {
     "name": "Rosa Quispe Mamani",
-    "email": "rosa.contacto@example.pe",
-    "phone": "987654321",
     "national_id": "45678912",
     "ubigeo": "150115",
 }
@@ -108,7 +106,7 @@ def test_export_holds_everything_and_only_mine(
     assert data["account"]["id"] == rosa.id
     assert data["profile"]["name"] == "Rosa Quispe Mamani"
     assert data["profile"]["national_id"] == "45678912"
-    assert data["profile"]["phone"] == "+51 987 654 321"
+    assert data["profile"]["email"] == rosa.user.email  # the account's contact
     assert [s["id"] for s in data["skills"]["skills"]] == ["cash_register"]
     assert data["applications"] == [
         data["applications"][0] | {"job_title": "Cajera en bodega", "status": "hired"}

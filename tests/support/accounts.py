@@ -51,7 +51,8 @@ def add_user_with_login(
     session.flush()
     person = None
     if role == Role.SEEKER:
-        person = Person(user_id=user.id, full_name=user.name, email=email, source="signup")
+        # No copy of the account's contact (as a sign-up makes it): the profile uses the account's.
+        person = Person(user_id=user.id, full_name=user.name, source="signup")
         session.add(person)
     now = utcnow()
     login = AuthSession(user_id=user.id, created_at=now, expires_at=now + timedelta(days=1))

@@ -370,3 +370,22 @@ def test_sign_up_with_a_mobile_says_so_where_no_sms_can_be_sent(
     assert "no puede enviar SMS" in page.text
     assert "Confirma tu cuenta" not in page.text
     assert seeded_session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_the_profile_page_shows_the_accounts_contact_and_where_to_change_it(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session
+) -> None:
+    # GIVEN a seeker whose person row still holds an old copy of a contact
+    actor = make_web_user(Role.SEEKER)
+    actor.person.email = "copia.vieja@example.pe"
+    seeded_session.commit()
+    login_as(web, actor)
+    page = web.get("/perfil", headers={"Accept-Language": "es"})
+    # THEN the page shows the account's confirmed contact, and links to its change
+    assert actor.user.email in page.text
+    assert "copia.vieja" not in page.text
+    assert 'href="/cuenta/contacto"' in page.text
+    # AND saving the profile keeps it (the form sends no contact of its own)
+    data = {"departamento": "15", "provincia": "1501", "distrito": "150101", "horas": "20",
+            csrf.FIELD_NAME: token}  # fmt: skip
+    assert web.post("/perfil", data=data, follow_redirects=False).status_code == 303

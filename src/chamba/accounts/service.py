@@ -75,9 +75,8 @@ def _create_account(
     except IntegrityError:  # registered concurrently between the check and the insert
         raise AccountExists("e-mail address or phone number") from None
     if role == Role.SEEKER:
-        person = people_service.create_person(
-            session, PersonIn(full_name=name, email=email, phone=phone), source="signup"
-        )
+        # The person keeps no copy of the account's e-mail or phone (it uses the account's).
+        person = people_service.create_person(session, PersonIn(full_name=name), source="signup")
         person.user_id = user.id
         session.flush()
     return user

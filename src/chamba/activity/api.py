@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
+from sqlalchemy.orm import Session
 
 from chamba.activity import service
 from chamba.activity.errors import (
@@ -60,10 +61,19 @@ def _mine(application: Application, job: Job) -> ApplicationOut:
     )  # fmt: skip
 
 
-def _for_employer(application: Application, person: Person | None) -> JobApplicationOut:
+def _for_employer(
+    session: Session,
+    application: Application,
+    person: Person | None,
+    confirmed: people_service.ConfirmedContact | None = None,
+) -> JobApplicationOut:
+    """An application as its employer sees it; the contact is the applicant account's
+    confirmed e-mail and phone (``confirmed``, looked up when not given)."""
     contact = None
     if person is not None and application.status != ApplicationStatus.WITHDRAWN:
-        contact = Contact(name=person.full_name, email=person.email, phone=person.phone)
+        if confirmed is None:
+            confirmed = people_service.confirmed_contact(session, person)
+        contact = Contact(name=person.full_name, email=confirmed.email, phone=confirmed.phone)
     return JobApplicationOut(
         id=application.id, job_id=application.job_id, person_id=application.person_id,
         status=application.status, message=application.message,
@@ -110,8 +120,12 @@ def job_applications(job: OwnedJob, session: SessionDep) -> JobApplicationList:
     applications = service.applications_to(session, job)
     ids = sorted({a.person_id for a in applications})
     people = people_service.people_by_ids(session, ids)
+    contacts = people_service.confirmed_contacts(session, list(people.values()))
     return JobApplicationList(
-        items=[_for_employer(a, people.get(a.person_id)) for a in applications]
+        items=[
+            _for_employer(session, a, people.get(a.person_id), contacts.get(a.person_id))
+            for a in applications
+        ]
     )
 
 
@@ -160,7 +174,7 @@ def move_application(
         metrics.hires.inc()
     elif new == ApplicationStatus.REJECTED:
         audit.record(user, "application.rejected", "person", application.person_id)
-    return _for_employer(application, person)
+    return _for_employer(session, application, person)
 
 
 @router.post(
@@ -183,7 +197,7 @@ def undo_hire(
     service.undo_hire(session, application)
     audit.record(user, "application.hire_undone", "person", application.person_id)
     metrics.hires_undone.inc()
-    return _for_employer(application, person)
+    return _for_employer(session, application, person)
 
 
 @router.post(
@@ -201,7 +215,7 @@ def undo_rejection(
         raise NotYourApplication("Only the employer that published the job can undo a rejection.")
     service.undo_rejection(session, application)
     audit.record(user, "application.rejection_undone", "person", application.person_id)
-    return _for_employer(application, person)
+    return _for_employer(session, application, person)
 
 
 @router.post(

@@ -116,6 +116,8 @@ def ensure_demo_accounts(session: Session, settings: Settings) -> list[DemoAccou
         person.user_id = seeker.id
         # One name everywhere: the account (admin's list) and the person (counselor's view).
         person.full_name = seeker.name
+        # And one contact: the account's (a person with an account keeps no copy).
+        person.email = person.phone = None
         grant = session.get(CounselorGrant, (person.id, users[Role.COUNSELOR].id))
         if grant is None:
             session.add(

@@ -55,12 +55,16 @@ def employer_candidates(
     people = people_service.people_by_ids(session, ids)
     statuses = activity_service.application_statuses(session, job.id, ids)
     may_contact = activity_service.contact_allowed(session, job.id, people.values())
+    contacts = people_service.confirmed_contacts(
+        session, [p for p in people.values() if p.id in may_contact]
+    )
     items = []
     for item in page.items:
         person = people.get(item.person_id or 0)
         contact = None
         if person is not None and person.id in may_contact:
-            contact = Contact(name=person.full_name, email=person.email, phone=person.phone)
+            confirmed = contacts[person.id]  # the account's confirmed e-mail and phone only
+            contact = Contact(name=person.full_name, email=confirmed.email, phone=confirmed.phone)
             audit.record(viewer, "person.contact_read", "person", person.id)
         status = statuses.get(item.person_id or 0)
         items.append(

@@ -42,3 +42,16 @@ class PersonNotFound(NotFound):
     def __init__(self, person_id: object, hint: str = "") -> None:
         message = f"There is no person with id {person_id} that you can see."
         super().__init__(f"{message} {hint}" if hint else message)
+
+
+class ContactChangeNeedsConfirmation(InvalidInput):
+    """A profile edit tried to set an e-mail or phone other than the account's: the profile
+    uses the account's confirmed contact, which changes only through ``POST /me/contact``."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your profile uses your account's e-mail and phone, the ones you confirmed. To change "
+            "them, use POST /api/v1/me/contact (your password, then the code sent to the new "
+            "address; web: /cuenta/contacto). Send the profile back with the e-mail and phone it "
+            "shows, or without them."
+        )

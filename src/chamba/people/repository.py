@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from chamba.auth.models import User
 from chamba.people.models import Person, PersonSkill
 from chamba.taxonomy.models import Skill
 
@@ -88,3 +89,10 @@ def skill_levels(session: Session, person_id: int) -> dict[str, str | None]:
         select(PersonSkill.skill_id, PersonSkill.level).where(PersonSkill.person_id == person_id)
     ).all()
     return {row.skill_id: row.level for row in rows}
+
+
+def accounts_by_ids(session: Session, user_ids: Collection[int]) -> dict[int, User]:
+    """The accounts with these ids (the login contact of people who have one)."""
+    if not user_ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(user_ids))))}

@@ -225,6 +225,10 @@ class ProfileIn(BaseModel):
 
     ``national_id`` is write-only: responses mask it. Omitted or sent back masked
     (``"****5678"``) it is kept; ``null`` removes it; a new value replaces it.
+
+    ``email`` and ``phone`` are the account's confirmed contact, not profile fields: omitted or
+    sent back as read they change nothing; another value is refused (422), since a new
+    address is confirmed with a code first (``POST /api/v1/me/contact``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -283,6 +287,7 @@ class ProfileSkillOut(BaseModel):
 class ProfileOut(BaseModel):
     id: int
     name: str | None
+    #: The account's confirmed e-mail and phone (change them with ``POST /me/contact``).
     email: str | None
     phone: str | None
     #: Masked (``****5678``); never returned in full.

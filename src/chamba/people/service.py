@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from chamba.geo.service import get_gazetteer
 from chamba.nlp import service as nlp_service
 from chamba.nlp.schemas import ProposedSkill
 from chamba.people import repository
-from chamba.people.errors import NationalIdTaken, UnknownSkills
+from chamba.people.errors import ContactChangeNeedsConfirmation, NationalIdTaken, UnknownSkills
 from chamba.people.models import Person, PersonSkill
 from chamba.people.schemas import (
     MASK,
@@ -61,6 +61,10 @@ SELF_REGISTERED = (
     "matches a self-registered account; the row was not imported: an import never changes "
     "an account its owner created without their confirmation"
 )
+
+
+#: Fields a person with an account does not keep: its contact is the account's (confirmed).
+ACCOUNT_CONTACT: Final = frozenset({"email", "phone"})
 
 
 def national_id_index(national_id: str | None) -> str | None:
@@ -124,6 +128,8 @@ def _apply(person: Person, data: PersonIn, *, new: bool) -> bool:
     changed = False
     values: Mapping[str, Any] = _values(data)
     for key, value in values.items():
+        if key in ACCOUNT_CONTACT and person.user_id is not None:
+            continue  # a person with an account uses the account's confirmed contact
         if value is None and key in _KEEP_WHEN_BLANK:
             continue
         if key == "national_id" and value is None and not new:
@@ -216,13 +222,8 @@ def person_of_user(session: Session, user: User) -> Person:
     """
     person = repository.by_user_id(session, user.id)
     if person is None:
-        person = Person(
-            user_id=user.id,
-            full_name=user.name,
-            email=user.email,
-            phone=user.phone,
-            source="signup",
-        )
+        # No copy of the account's e-mail or phone: the profile shows the account's own.
+        person = Person(user_id=user.id, full_name=user.name, source="signup")
         session.add(person)
         session.flush()
         person = repository.by_user_id(session, user.id)
@@ -243,6 +244,9 @@ def people_by_ids(session: Session, person_ids: Sequence[int]) -> dict[int, Pers
 def update_profile(session: Session, person: Person, data: ProfileIn, *, user: User) -> Person:
     """Replace the editable fields of ``person`` with ``data`` (PUT semantics).
 
+    The e-mail and phone are the account's (confirmed): ``data`` may repeat them or leave them
+    out, and a different one is refused (:class:`ContactChangeNeedsConfirmation`).
+
     The national id is kept when ``data`` omits it or sends back its masked form. The account's
     display name follows the profile's name.
 
@@ -250,7 +254,9 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
 
     Raises:
         TooManyAttempts: the national id was changed too often today.
+        ContactChangeNeedsConfirmation: an e-mail or phone other than the account's.
     """
+    _check_contact_unchanged(data, user)
     national_id = person.national_id
     if "national_id" in data.model_fields_set and data.national_id != MASK:
         national_id = data.national_id
@@ -266,8 +272,6 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
     elif not consent_now:
         person.consent_at = None
     person.full_name = data.name
-    person.email = data.email
-    person.phone = data.phone
     if changed_id:
         # The seeker's own number is a claim: unverified, and indexed (for imports to find)
         # only while no one else holds it. The answer is the same either way, so that the
@@ -302,6 +306,48 @@ def update_profile(session: Session, person: Person, data: ProfileIn, *, user: U
         raise NationalIdTaken() from None
     emit(session, ProfileUpdated.about(person))
     return person
+
+
+def _check_contact_unchanged(data: ProfileIn, user: User) -> None:
+    """A profile may send back the account's contact (or none), never another one: a new
+    e-mail or phone is confirmed with a code first (:mod:`chamba.auth.contact`).
+
+    Raises:
+        ContactChangeNeedsConfirmation: an e-mail or phone other than the account's.
+    """
+    if data.email is not None and data.email.casefold() != (user.email or "").casefold():
+        raise ContactChangeNeedsConfirmation()
+    if data.phone is not None and data.phone != user.phone:  # both as +51 987 654 321
+        raise ContactChangeNeedsConfirmation()
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedContact:
+    """A person's e-mail and phone as others may use them: those of their account, once it
+    is confirmed and active (``None`` otherwise, and for people without an account)."""
+
+    email: str | None = None
+    phone: str | None = None
+
+
+def confirmed_contacts(session: Session, people: Sequence[Person]) -> dict[int, ConfirmedContact]:
+    """The :class:`ConfirmedContact` of each person, keyed by person id (one query)."""
+    accounts = repository.accounts_by_ids(session, {p.user_id for p in people if p.user_id})
+    out: dict[int, ConfirmedContact] = {}
+    for person in people:
+        user = accounts.get(person.user_id or 0)
+        confirmed = user is not None and user.is_active and user.confirmed_at is not None
+        out[person.id] = (
+            ConfirmedContact(email=user.email, phone=user.phone)
+            if confirmed and user is not None
+            else ConfirmedContact()
+        )
+    return out
+
+
+def confirmed_contact(session: Session, person: Person) -> ConfirmedContact:
+    """:func:`confirmed_contacts` of one person."""
+    return confirmed_contacts(session, [person])[person.id]
 
 
 def propose_skills(
@@ -493,11 +539,12 @@ def skills_view(session: Session, person: Person, lang: str) -> SkillsOut:
 
 def profile_view(session: Session, person: Person, lang: str) -> ProfileOut:
     """The profile as the API returns it: national id masked, place names, confirmed skills."""
+    contact = confirmed_contact(session, person)
     return ProfileOut(
         id=person.id,
         name=person.full_name,
-        email=person.email,
-        phone=person.phone,
+        email=contact.email,
+        phone=contact.phone,
         national_id=mask_national_id(person.national_id),
         national_id_verified=person.national_id_verified,
         gender=person.gender,

@@ -87,9 +87,16 @@ def _profile_form(session: Session, person: Person, lang: Lang) -> FormState:
 
 
 def _profile_context(
-    form: FormState, picker: places.PlacePicker, skills: list[Any], saved: str = ""
+    form: FormState,
+    picker: places.PlacePicker,
+    skills: list[Any],
+    saved: str = "",
+    *,
+    user: User,
 ) -> dict[str, Any]:
     return {
+        # The contact employers may see is the account's, confirmed (changed on /cuenta/contacto).
+        "contact": " · ".join(c for c in (user.phone, user.email) if c),
         "form": form,
         "place": picker,
         "days": DAYS,
@@ -112,7 +119,9 @@ def profile_page(
     person = person_of(session, user)
     form = _profile_form(session, person, lang)
     skills = people_service.skills_view(session, person, lang).skills
-    context = _profile_context(form, places.picker_for(person.ubigeo), skills, guardado)
+    context = _profile_context(
+        form, places.picker_for(person.ubigeo), skills, guardado, user=user
+    )
     return render(request, "perfil.html", context)
 
 
@@ -165,7 +174,10 @@ def profile_submit(
     skills = people_service.skills_view(session, person, lang).skills
     if accion == "lugar":  # no JavaScript: refine the province and district lists
         return render(
-            request, "perfil.html", _profile_context(form, picker, skills), switch_path="/perfil"
+            request,
+            "perfil.html",
+            _profile_context(form, picker, skills, user=user),
+            switch_path="/perfil",
         )
     current = people_service.profile_view(session, person, lang)
     data = current.model_dump(
@@ -199,7 +211,7 @@ def profile_submit(
             return see_other("/para-ti?guardado=perfil")
     # Which fields, never what was typed in them (the log is not personal data).
     log.info("profile not saved: invalid %s", ", ".join(sorted(set(form.invalid))))
-    context = _profile_context(form, picker, skills)
+    context = _profile_context(form, picker, skills, user=user)
     return render(request, "perfil.html", context, status_code=422, switch_path="/perfil")
 
 
