@@ -16,7 +16,9 @@ from fastapi.responses import Response
 from chamba.activity import service as activity_service
 from chamba.audit.deps import AuditDep
 from chamba.counseling import service as counseling_service
+from chamba.counseling.schemas import NoteIn
 from chamba.deps import SessionDep
+from chamba.jobs import service as job_service
 from chamba.matching import service as matching_service
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.deps import IndexesDep
@@ -74,6 +76,7 @@ def _person_page(
     ]
     pathway = None
     if job is not None:
+        job_service.get_public_job(session, job)  # as the API: a draft is its employer's only
         limits = CourseConstraints.defaults_for(person)
         pathway = plan_pathway(session, person.id, job_id=job, constraints=limits, lang=lang)
         audit.record(user, "person.pathway_read", "person", person.id)
@@ -126,10 +129,17 @@ def add_note(
     form = FormState({"nota": nota})
     form.require("nota", _("Write the note."))
     form.max_length("nota", MAX_NOTE, _("Write at most 4,000 characters."))
-    if not form.ok:
+    data = None
+    if form.ok:  # the API's own checks (control characters, lone surrogates, formulas)
+        plain = _(
+            "Write the note as plain text: no control characters, and do not start it with "
+            "=, +, - or @."
+        )
+        data = form.parse(NoteIn, {"body": nota}, {}, ("nota", plain))
+    if data is None:
         return _person_page(
             request, user, session, indexes, audit, person.id, form, None, status_code=422
         )
-    counseling_service.add_note(session, user, person, nota.strip())
+    counseling_service.add_note(session, user, person, data.body)
     audit.record(user, "person.note_created", "person", person.id)
     return see_other(f"/consejeria/personas/{person.id}?nota=1#notas")
