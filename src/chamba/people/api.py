@@ -37,6 +37,10 @@ def get_profile(person: CurrentPerson, user: CurrentUser, session: SessionDep) -
 @router.put(
     "/me/profile",
     summary="Replace my seeker profile (omitted fields are cleared; national_id is kept)",
+    description=(
+        "The e-mail and phone are the account's confirmed contact: send them back as read or "
+        "leave them out; another value is refused (422): change them with `POST /me/contact`."
+    ),
     responses=responses(*_errors, NationalIdTaken, InvalidInput, TooManyAttempts),
 )
 def put_profile(
