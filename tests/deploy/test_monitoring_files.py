@@ -57,6 +57,7 @@ def test_the_required_alerts_exist() -> None:
     assert "chamba_outbox_oldest_age_seconds" in exprs["ChambaOutboxLagging"]
     assert "chamba_model_promoted_timestamp_seconds" in exprs["ChambaNoModelPromotion30d"]
     assert "chamba_feedback_total" in exprs["ChambaFeedbackRateDrop"]
+    assert 'chamba_sms_messages_total{outcome="failed"}' in exprs["ChambaSmsFailing"]
 
 
 def test_dashboards_cover_health_funnel_and_quality_on_the_provisioned_datasource() -> None:
