@@ -100,6 +100,12 @@ class StandInEncoder:
         return out / np.where(norms > 0, norms, 1.0)
 
 
+def _progress(stage: str, done: int, total: int) -> None:
+    """One line on stderr per step of the load: how far a long run got, when, at what RSS."""
+    now = datetime.now(UTC).strftime("%H:%M:%S")
+    print(f"{now} {stage}: {done:,}/{total:,} rss {_rss_mib():,.0f} MiB", file=sys.stderr, flush=True)
+
+
 def load_and_index(
     url: str, data_dir: Path, size: int, seed: int, *, n_jobs: int | None = None,
     interactions: float = 20.0,
@@ -121,15 +127,17 @@ def load_and_index(
     today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     report = generate_demo(
         engine, size=size, seed=seed, reset=True, reference_date=today, n_jobs=n_jobs,
-        interactions_per_person=interactions,
+        interactions_per_person=interactions, progress=_progress,
     )  # fmt: skip
     out["load_s"] = round(time.perf_counter() - started, 2)
     out["loaded"] = report.summary()
+    out["load_timings_s"] = {k: round(v, 1) for k, v in report.timings.items()}
     out["rss_after_load_mib"] = _rss_mib()
     with session_scope(engine) as session:
         ensure_demo_accounts(session, get_settings())
     encoder = StandInEncoder(get_encoder(get_settings().encoder).model_id)
     store = IndexStore(data_dir, encoder, cache=False)
+    _progress("index build", 0, 1)
     started = time.perf_counter()
     with session_scope(engine) as session:
         indexes = store.load_or_build(session)
@@ -142,6 +150,8 @@ def load_and_index(
     store.save()
     out["index_save_s"] = round(time.perf_counter() - started, 2)
     out["rss_after_index_mib"] = _rss_mib()
+    _progress("index saved", 1, 1)
+    print(json.dumps(out), file=sys.stderr, flush=True)
     engine.dispose()
     return out
 

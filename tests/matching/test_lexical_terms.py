@@ -75,3 +75,13 @@ def test_the_posting_with_the_persons_phrase_outranks_scattered_words(
     # THEN the posting with the phrase scores higher, and all stay within 0..1
     assert lexical[0] > lexical[1] > 0
     assert np.all((lexical >= 0) & (lexical < 1))
+
+
+def test_text_terms_are_the_terms_then_the_pairs_of_short_and_long_texts() -> None:
+    from chamba.search import words
+
+    for text in (
+        "", "Manejo del SIAF", "Cajera; atención al cliente en Lima",
+        "Soldador MIG con experiencia en estructuras metálicas, turno noche. " * 5,
+    ):  # fmt: skip
+        assert text_terms(text) == terms(text) + pairs(words(text))

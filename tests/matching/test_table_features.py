@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 from chamba.jobs.models import Job
 from chamba.matching.context import FeatureContext
 from chamba.matching.feature_cache import FeatureCache
-from chamba.matching.features import job_features
+from chamba.matching.features import job_features, posting_doc
 from chamba.matching.job_table import JobTable
-from chamba.matching.repository import load_job_skills
+from chamba.matching.lexical import one_query_scores
+from chamba.matching.lexical_terms import corpus_of, posting_text, text_terms
+from chamba.matching.repository import load_job_skills, posting_texts
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Device, Person
+from chamba.search import terms
 from chamba.taxonomy.models import Occupation
 from chamba.vocab import TIME_SLOTS, EducationLevel
 
@@ -115,3 +118,80 @@ def test_a_pages_job_skills_come_from_the_table_as_sql_reads_them(
     from_sql = load_job_skills(session, ids)
     assert from_table == {j: from_sql.get(j, []) for j in ids}
     assert any(len(v) > 1 for v in from_table.values())
+
+
+def test_table_lexical_scores_equal_the_counted_words(session: Session, world: World) -> None:
+    # GIVEN jobs with varied texts and the table of the open jobs
+    jobs, people = _varied_world(session, world, seed=7)
+    for k, job in enumerate(jobs[::3]):
+        job.description = f"Soldador con experiencia en soldadura MIG, turno {k} en taller"
+    session.flush()
+    table = JobTable.read(session)
+    ids = np.array(sorted(j.id for j in jobs), dtype=np.int64)
+    rows = table.rows_of(ids)
+    assert rows is not None
+    docs = [posting_doc(t, d) for _, t, d in sorted(posting_texts(session, ids.tolist()))]
+    corpus = corpus_of(posting_text(j.title, j.description) for j in jobs)
+    queries = [terms(p.self_description) for p in people] + [
+        text_terms("soldador soldadura MIG en taller"), text_terms("palabra nunca vista"), [],
+    ]  # fmt: skip
+    for query in queries:
+        for subset in (slice(None), slice(0, 25), slice(3, 4)):
+            # WHEN one query is scored from the table and from each posting's counted words
+            fast = table.lexical_scores(query, rows[subset])
+            slow = one_query_scores(query, docs[subset])
+            # THEN the scores are the same numbers, with idf over the rows or over a corpus
+            np.testing.assert_array_equal(fast, slow)
+            idf, avgdl = corpus.idf(), corpus.avgdl
+            np.testing.assert_array_equal(
+                table.lexical_scores(query, rows[subset], idf=idf, avgdl=avgdl),
+                one_query_scores(query, docs[subset], idf=idf, avgdl=avgdl),
+            )
+    assert any(one_query_scores(q, docs).max() > 0 for q in queries)
+
+
+def test_a_patched_tables_words_are_the_new_texts(session: Session, world: World) -> None:
+    # GIVEN the table of the open jobs
+    jobs, _ = _varied_world(session, world, seed=9)
+    table = JobTable.read(session)
+    # WHEN a job's text changes and its row is patched
+    jobs[5].title, jobs[5].description = "Panadero", "Panadero pastelero con horno propio"
+    session.flush()
+    patched = table.patched([jobs[5].id], JobTable.read(session, [jobs[5].id]))
+    full = JobTable.read(session)
+    # THEN the patched term arrays are the full read's, and score the new words
+    for name in ("ids", "doc_len", "n_terms", "terms", "term_counts"):
+        np.testing.assert_array_equal(getattr(patched, name), getattr(full, name))
+    rows = patched.rows_of(np.array([jobs[5].id], dtype=np.int64))
+    assert rows is not None
+    assert patched.lexical_scores(terms("panadero"), rows)[0] > 0
+    old_rows = table.rows_of(np.array([jobs[5].id], dtype=np.int64))
+    assert old_rows is not None
+    assert table.lexical_scores(terms("panadero"), old_rows)[0] == 0
+
+
+def test_lexical_candidates_read_no_posting_text_when_the_table_is_kept(
+    session: Session, world: World
+) -> None:
+    from chamba.matching.service import _lexical_top
+
+    jobs, people = _varied_world(session, world, seed=13)
+    person = next(p for p in people if p.self_description)
+    allowed = np.array(sorted(j.id for j in jobs), dtype=np.int64)
+    ctx = FeatureContext(session, None, NOW, cache=FeatureCache())
+    assert ctx.job_table() is not None  # the table is read once per process
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        statements.append(statement)
+
+    # WHEN the lexical candidates are found with the table kept
+    event.listen(session.get_bind(), "before_cursor_execute", seen)
+    try:
+        kept = _lexical_top(ctx, person, allowed, 10)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", seen)
+    # THEN no posting text was read, and they are the ones found from the texts
+    assert statements == []
+    assert kept
+    assert kept == _lexical_top(FeatureContext(session, None, NOW), person, allowed, 10)

@@ -172,6 +172,7 @@ def _generate_demo(
         first = {name: loader.next_id(conn, t) for name, t in loader.TABLES.items()
                  if name in ("organisations", "jobs", "courses", "people")}  # fmt: skip
     t = lap("prepare", started)
+    say("generate organisations, jobs and courses", 0, cfg.n_jobs)
     geo = build_geography()
     tax = DemoTaxonomy.build(cat)
     emp = make_employers(cfg, geo, tax, first["organisations"])
@@ -212,6 +213,7 @@ def _generate_demo(
         course_latent=course_latent,
     )
     t = lap("generate", t)
+    say("generated organisations, jobs and courses", cfg.n_jobs, cfg.n_jobs)
     counts: dict[str, int] = dict.fromkeys(loader.TABLES, 0)
     tables = loader.TABLES
     job_pools = {

@@ -25,7 +25,7 @@ from chamba.matching.embeddings import (
     version_of,
 )
 from chamba.matching.feature_cache import FeatureCache, generation_for
-from chamba.matching.features import job_doc, posting_doc
+from chamba.matching.features import posting_doc
 from chamba.matching.job_table import JobTable
 from chamba.matching.lexical_terms import corpus_of
 from chamba.matching.repository import (
@@ -169,36 +169,11 @@ class FeatureContext:
             found.update(fresh)
         return found
 
-    def job_docs(self, jobs: Sequence[JobFields]) -> list[DocTerms]:
-        """:func:`~chamba.matching.features.job_doc` of each job: from the cache for jobs
-        counted before and unchanged since, else counted now (and kept)."""
-        cache = self.shared_cache()
-        if cache is None:
-            return [job_doc(j) for j in jobs]
-        generation = generation_for(self.session, cache)
-        found: dict[int, DocTerms] = cache.job_docs(j.id for j in jobs)
-        fresh = {j.id: job_doc(j) for j in jobs if j.id not in found}
-        if fresh:
-            cache.put_job_docs(fresh, generation)
-            found.update(fresh)
-        return [found[j.id] for j in jobs]
-
     def job_docs_by_id(self, job_ids: Sequence[int]) -> dict[int, DocTerms]:
-        """:meth:`job_docs` of the jobs ``job_ids`` that exist (their text read in one query per
-        5,000 when not cached)."""
-        cache = self.shared_cache()
-        found: dict[int, DocTerms] = {}
-        generation = 0
-        if cache is not None:
-            generation = generation_for(self.session, cache)
-            found = cache.job_docs(job_ids)
-        todo = [int(j) for j in job_ids if int(j) not in found]
-        if todo:
-            fresh = {i: posting_doc(t, d) for i, t, d in posting_texts(self.session, todo)}
-            if cache is not None:
-                cache.put_job_docs(fresh, generation)
-            found.update(fresh)
-        return found
+        """The counted words (:func:`~chamba.matching.features.job_doc`) of the jobs ``job_ids``
+        that exist, their text read in one query per 5,000 (a process with a cache reads them
+        from its job table instead: :meth:`~chamba.matching.job_table.JobTable.lexical_scores`)."""
+        return {i: posting_doc(t, d) for i, t, d in posting_texts(self.session, job_ids)}
 
     def _load_job_skills(self, job_ids: list[int]) -> dict[int, list[JobSkillRow]]:
         """Skills of ``job_ids``: from the cache for jobs whose loaded row has the cached

@@ -8,13 +8,13 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **job skills** per job id, stored with the job's version (its ``updated_at``): an entry is used
   only while the ORM row the request loaded has the same version, so a changed job is re-read
   even before any hook runs;
-* **job words** per job id (the counted terms of its title and description, what the
-  ``lexical`` feature reads), dropped when the job changes;
 * **job rows** per job id (:class:`~chamba.matching.repository.JobRow`: what ranking and its
   explanations read of a candidate), dropped when the job changes, like its row of the job table;
 * **the job table** (:class:`~chamba.matching.job_table.JobTable`): the columns of every open job
-  that the hard filters read, so a request filters in numpy instead of fetching thousands of
-  rows; the rows of changed jobs are re-read (one query by id) before the next use;
+  that the hard filters and the features read, its posting's counted words included (what the
+  ``lexical`` feature and the lexical candidates read), so a request filters and scores in numpy
+  instead of fetching and counting thousands of texts; the rows of changed jobs are re-read (one
+  query by id) before the next use;
 * **application counts** per job id (the ``congestion`` feature), dropped when an application
   to the job is made, moved or withdrawn: by the commit hooks in this process, by the
   ``application.*`` events in every process (:mod:`chamba.matching.consumers`), and all of them
@@ -51,13 +51,11 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from chamba.search import DOC_CACHE_SIZE
-
 if TYPE_CHECKING:  # these modules import this one (or its importers): names for annotations only
     from chamba.matching.course_options import SkillCourses
     from chamba.matching.job_table import JobTable
     from chamba.matching.repository import JobRow, JobSkillRow
-    from chamba.search import Corpus, DocTerms
+    from chamba.search import Corpus
 
 GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
 APPLICATIONS_MAX_AGE_S: Final = 60.0
@@ -100,7 +98,6 @@ class FeatureCache:
         self._lock = threading.Lock()
         self._jobs: dict[int, tuple[str, tuple[JobSkillRow, ...]]] = {}
         self._rows: dict[int, JobRow] = {}
-        self._docs: dict[int, DocTerms] = {}  # job id -> its title's and description's terms
         self._apps: dict[int, int] = {}  # job id -> applications not withdrawn
         self._apps_since = time.monotonic()
         self._rarity: RarityTable | None = None
@@ -130,11 +127,6 @@ class FeatureCache:
         """The cached :class:`~chamba.matching.repository.JobRow` of each of ``job_ids`` held."""
         rows = self._rows
         return {j: row for j in job_ids if (row := rows.get(j)) is not None}
-
-    def job_docs(self, job_ids: Iterable[int]) -> dict[int, DocTerms]:
-        """The cached :class:`~chamba.search.DocTerms` of each of ``job_ids`` held."""
-        docs = self._docs
-        return {j: doc for j in job_ids if (doc := docs.get(j)) is not None}
 
     def application_counts(self, job_ids: Iterable[int]) -> dict[int, int]:
         """The cached application counts of those of ``job_ids`` held (all are dropped every
@@ -209,15 +201,6 @@ class FeatureCache:
                 self._rows = dict(list(self._rows.items())[len(self._rows) // 2 :])
             self._rows.update(rows)
 
-    def put_job_docs(self, docs: Mapping[int, DocTerms], generation: int) -> None:
-        """Store ``{job_id: DocTerms}`` read at ``generation``."""
-        with self._lock:
-            if generation != self.generation:
-                return
-            if len(self._docs) + len(docs) > min(self.max_jobs, DOC_CACHE_SIZE):
-                self._docs = dict(list(self._docs.items())[len(self._docs) // 2 :])
-            self._docs.update(docs)
-
     def put_application_counts(self, counts: Mapping[int, int], generation: int) -> None:
         """Store ``{job_id: applications}`` (zeros included) read at ``generation``."""
         with self._lock:
@@ -271,7 +254,6 @@ class FeatureCache:
             for job_id in job_ids:
                 self._jobs.pop(int(job_id), None)
                 self._rows.pop(int(job_id), None)
-                self._docs.pop(int(job_id), None)
                 if self._table is not None:
                     self._dirty[int(job_id)] = self.generation
             self._rarity = None
@@ -298,7 +280,6 @@ class FeatureCache:
             self.generation += 1
             self._jobs = {}
             self._rows = {}
-            self._docs = {}
             self._apps = {}
             self._rarity = None
             self._words = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,6 +28,9 @@ from chamba.matching.filters import (
     keep_within_coords,
     place_coord,
 )
+from chamba.matching.lexical import FloatArray as _Scores
+from chamba.matching.lexical import tf_scores
+from chamba.matching.lexical_terms import posting_text, text_terms
 from chamba.matching.repository import open_job_columns, open_job_skills
 
 _SKILL_CODES: dict[str, int] = {}
@@ -77,17 +80,43 @@ def known_occupation_codes(occupation_ids: Collection[str]) -> npt.NDArray[np.in
     return np.array(codes, dtype=np.int64)
 
 
+_TERM_CODES: dict[str, int] = {}
+"""Lexical term -> integer, for the job table's term arrays (append-only, per process)."""
+
+
+def term_code(term: str) -> int:
+    """The process-wide integer code of a lexical term (assigned on first sight)."""
+    code = _TERM_CODES.get(term)
+    if code is None:
+        with _SKILL_CODES_LOCK:
+            code = _TERM_CODES.setdefault(term, len(_TERM_CODES))
+    return code
+
+
+def posting_term_codes(text: str) -> tuple[list[int], list[int], int]:
+    """``(codes, counts, length)`` of a posting text's lexical terms: each distinct term's code
+    in order of first occurrence, how often it occurs, and how many terms the text has (what
+    :func:`~chamba.matching.lexical_terms.posting_terms` counts)."""
+    found = text_terms(text)
+    tf: dict[str, int] = {}
+    for term in found:
+        tf[term] = tf.get(term, 0) + 1
+    return [term_code(t) for t in tf], list(tf.values()), len(found)
+
+
 _NO_EXPIRY: Final = np.iinfo(np.int64).max
 NO_POSTED: Final = np.iinfo(np.int64).min
 """``posted`` of a job without a posting time (its freshness counts 30 days, as for rows)."""
 _NO_POSTED: Final = NO_POSTED
 _ROWS: Final = (
     "ids", "expires", "hours", "top_wage", "remote", "dept", "placed", "lat", "lon", "wage",
-    "slots", "n_slots", "edu", "posted", "openings", "occupation",
+    "slots", "n_slots", "edu", "posted", "openings", "occupation", "doc_len",
 )  # fmt: skip
-"""The columns with one value per job (``n_skills`` apart)."""
+"""The columns with one value per job (the counts of :data:`_RAGGED_GROUPS` apart)."""
 _RAGGED: Final = ("skills", "essential", "importance")
 """The columns with one value per (job, skill), job after job."""
+_RAGGED_GROUPS: Final = {"n_skills": _RAGGED, "n_terms": ("terms", "term_counts")}
+"""Each per-job count column and the columns it lays out, job after job."""
 
 
 def _top_wage(lo: Decimal | None, hi: Decimal | None) -> float:
@@ -144,6 +173,10 @@ class JobTable:
     skills: npt.NDArray[np.int32]  # (sum n_skills,) their codes (skill_code), job after job
     essential: npt.NDArray[np.bool_]  # (sum n_skills,) the skill is essential
     importance: FloatArray  # (sum n_skills,) its importance (0 or more; 1 when unknown)
+    doc_len: npt.NDArray[np.int64]  # (n,) how many lexical terms the posting's text has
+    n_terms: npt.NDArray[np.int64]  # (n,) how many distinct terms it has
+    terms: npt.NDArray[np.int32]  # (sum n_terms,) their codes (term_code), job after job
+    term_counts: npt.NDArray[np.int32]  # (sum n_terms,) how often each occurs in the text
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -187,14 +220,57 @@ class JobTable:
         what :func:`chamba.matching.retrieval.overlap_top` computes in SQL with weight 1."""
         if not held or allowed.size == 0 or self.skills.size == 0:
             return []
-        hit = np.isin(self.skills, known_skill_codes(held))  # (sum n_skills,)
-        owner = np.repeat(np.arange(len(self)), self.n_skills)
-        counts = np.bincount(owner[hit], minlength=len(self)).astype(np.float64)  # (n,)
-        keep = (counts > 0) & np.isin(self.ids, allowed)
-        ids, score = self.ids[keep], counts[keep]
+        rows = np.flatnonzero(np.isin(self.ids, allowed))  # (m,) only the allowed jobs' skills
+        at, owner = self._slices(rows, self.skill_starts(), self.n_skills)
+        hit = np.isin(self.skills[at], known_skill_codes(held))
+        counts = np.bincount(owner[hit], minlength=rows.size).astype(np.float64)  # (m,)
+        keep = counts > 0
+        ids, score = self.ids[rows][keep], counts[keep]
         order = np.lexsort((ids, -score))
         top: list[int] = ids[order[:k]].tolist()
         return top
+
+    @staticmethod
+    def _slices(
+        rows: npt.NDArray[np.intp], starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+        """``(at, owner)``: the positions of the ragged entries of ``rows``, row after row, and
+        the index into ``rows`` each belongs to."""
+        lens = lengths[rows]
+        offsets = np.cumsum(lens) - lens
+        at = np.arange(int(lens.sum())) - np.repeat(offsets - starts[rows], lens)
+        return at, np.repeat(np.arange(rows.size), lens)
+
+    def term_starts(self) -> npt.NDArray[np.int64]:
+        """Where each job's terms start in :attr:`terms`. (n,)"""
+        return np.cumsum(self.n_terms) - self.n_terms
+
+    def lexical_scores(
+        self,
+        query: Sequence[str],
+        rows: npt.NDArray[np.intp],
+        *,
+        idf: Callable[[str], float] | None = None,
+        avgdl: float | None = None,
+    ) -> _Scores:
+        """:func:`~chamba.matching.lexical.one_query_scores` of ``query`` against the postings at
+        ``rows`` (the same numbers), read from the table's term arrays: no text is read or
+        counted, and only the rows' slices are scanned. (len(rows),)"""
+        words = list(dict.fromkeys(query))
+        lengths = self.doc_len[rows].astype(np.float64)  # (n,)
+        n = rows.size
+        codes = {w: c for w in words if (c := _TERM_CODES.get(w)) is not None}
+        tf = {w: np.zeros(n, dtype=np.float64) for w in words}
+        if codes and n:
+            wanted = np.array(sorted(set(codes.values())), dtype=np.int32)
+            at, owner = self._slices(rows, self.term_starts(), self.n_terms)
+            found = self.terms[at]  # every term of the rows, row after row
+            hit = np.isin(found, wanted)
+            owner, hit_codes, hit_counts = owner[hit], found[hit], self.term_counts[at[hit]]
+            for word, code in codes.items():
+                mine = hit_codes == code
+                tf[word][owner[mine]] = hit_counts[mine]
+        return tf_scores(words, lengths, tf, idf=idf, avgdl=avgdl)
 
     @classmethod
     def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
@@ -212,6 +288,7 @@ class JobTable:
         for r in rows:  # as load_job_skills orders them: essential first, then by importance
             listed.extend(sorted(by_job[int(r.id)], key=lambda s: (not s[1], -s[2], s[0])))
         slots = [slot_mask(r.schedule) for r in rows]
+        counted = [posting_term_codes(posting_text(r.title, r.description)) for r in rows]
         return cls(
             ids=np.array([r.id for r in rows], dtype=np.int64),
             expires=np.array(
@@ -241,6 +318,10 @@ class JobTable:
             skills=np.array([skill_code(t[0]) for t in listed], dtype=np.int32),
             essential=np.array([t[1] for t in listed], dtype=bool),
             importance=np.array([t[2] for t in listed], dtype=np.float64),
+            doc_len=np.array([c[2] for c in counted], dtype=np.int64),
+            n_terms=np.array([len(c[0]) for c in counted], dtype=np.int64),
+            terms=np.array([t for c in counted for t in c[0]], dtype=np.int32),
+            term_counts=np.array([t for c in counted for t in c[1]], dtype=np.int32),
         )
 
     def patched(self, changed: Iterable[int], fresh: JobTable) -> JobTable:
@@ -248,23 +329,24 @@ class JobTable:
         keep = ~np.isin(self.ids, np.fromiter(changed, dtype=np.int64))
         ids = np.concatenate([self.ids[keep], fresh.ids])
         order = np.argsort(ids, kind="stable")
-        # skills: each job's slice, kept or fresh, re-laid in the new id order
-        n_skills = np.concatenate([self.n_skills[keep], fresh.n_skills])
-        starts = np.concatenate([
-            (np.cumsum(self.n_skills) - self.n_skills)[keep],
-            np.cumsum(fresh.n_skills) - fresh.n_skills + self.skills.size,
-        ])  # fmt: skip
-        lengths, first = n_skills[order], starts[order]
-        total = int(lengths.sum())
-        offsets = np.cumsum(lengths) - lengths
-        take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
-        ragged = {
-            n: np.concatenate([getattr(self, n), getattr(fresh, n)])[take] for n in _RAGGED
-        }
         columns = {
             n: np.concatenate([getattr(self, n)[keep], getattr(fresh, n)])[order] for n in _ROWS
         }
-        return JobTable(**columns, n_skills=n_skills[order], **ragged)
+        for count, names in _RAGGED_GROUPS.items():
+            # each job's slice of these columns, kept or fresh, re-laid in the new id order
+            mine, theirs = getattr(self, count), getattr(fresh, count)
+            first_of = getattr(self, names[0]).size
+            lengths = np.concatenate([mine[keep], theirs])[order]
+            first = np.concatenate([
+                (np.cumsum(mine) - mine)[keep], np.cumsum(theirs) - theirs + first_of,
+            ])[order]  # fmt: skip
+            total = int(lengths.sum())
+            offsets = np.cumsum(lengths) - lengths
+            take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
+            columns[count] = lengths
+            for n in names:
+                columns[n] = np.concatenate([getattr(self, n), getattr(fresh, n)])[take]
+        return JobTable(**columns)
 
     def filter(
         self, flt: JobFilter, *, dismissed: Collection[int] = (),

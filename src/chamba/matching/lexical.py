@@ -11,7 +11,7 @@ only, the only ones a score reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -45,16 +45,39 @@ def one_query_scores(
         >>> one_query_scores(terms("cajera"), [doc_terms("cajera con SIAF"), doc_terms("chofer")])
         array([0.4, 0. ])
     """
-    n = len(docs)
-    out = np.zeros(n, dtype=np.float64)
-    if n == 0:
-        return out
     lengths = np.array([d.length for d in docs], dtype=np.float64)  # (n,)
-    if avgdl is None or avgdl <= 0:
-        avgdl = float(lengths.mean()) if lengths.mean() > 0 else 1.0
     words = list(dict.fromkeys(query))
     gets = [d.counts.get for d in docs]  # bound once, called once per term
     tf = {w: np.array([get(w, 0) for get in gets], dtype=np.float64) for w in words}
+    return tf_scores(words, lengths, tf, idf=idf, avgdl=avgdl)
+
+
+def tf_scores(
+    words: Sequence[str],
+    lengths: FloatArray,
+    tf: Mapping[str, FloatArray],
+    *,
+    idf: Callable[[str], float] | None = None,
+    avgdl: float | None = None,
+) -> FloatArray:
+    """:func:`one_query_scores` given each document's length and each distinct query term's
+    frequency in every document (however they were counted).
+
+    Args:
+        words: the query's distinct terms, in order.
+        lengths: ``(n,)`` each document's length in terms.
+        tf: ``{word: (n,) float64}`` the term's count in each document, for each of ``words``.
+        idf, avgdl: as :func:`one_query_scores`.
+
+    Returns:
+        ``(n,)`` float64 in 0..1.
+    """
+    n = lengths.size
+    out = np.zeros(n, dtype=np.float64)
+    if n == 0:
+        return out
+    if avgdl is None or avgdl <= 0:
+        avgdl = float(lengths.mean()) if lengths.mean() > 0 else 1.0
     if idf is None:
         if n >= LEXICAL_MIN_DOCS:
             idf = idf_of({w: int(np.count_nonzero(tf[w])) for w in words}, n)

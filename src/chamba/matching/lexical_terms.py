@@ -44,7 +44,13 @@ def text_terms(text: str | None) -> list[str]:
         >>> text_terms("Manejo del SIAF")
         ['manejo', 'siaf', '~manej', '~siaf', 'manej siaf']
     """
-    return terms(text) + pairs(words(text))
+    found = words(text)  # folded once (what terms and pairs each fold)
+    stems = [stem(w) for w in found]
+    return [
+        *found,
+        *(f"~{s}" for s in stems),
+        *(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)),
+    ]
 
 
 def labels_terms(labels: Sequence[str]) -> list[str]:

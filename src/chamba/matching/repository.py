@@ -284,6 +284,8 @@ class OpenJobColumns:
     posted_at: datetime | None
     openings: int | None
     occupation_id: str | None
+    title: str
+    description: str | None
 
 
 _OPEN_JOB_COLUMNS: Final = tuple(getattr(Job, name) for name in OpenJobColumns.__slots__)

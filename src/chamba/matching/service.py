@@ -142,9 +142,15 @@ def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) 
     words = terms(person.self_description)
     if not words or allowed.size == 0 or allowed.size > LEXICAL_SCAN_MAX:
         return []
-    found_docs = ctx.job_docs_by_id(allowed.tolist())  # kept per job between requests
-    found = np.array(sorted(found_docs), dtype=np.int64)
-    scores = one_query_scores(words, [found_docs[int(i)] for i in found])
+    table = ctx.job_table()  # every open job's counted words, when the process keeps one
+    found = np.sort(allowed).astype(np.int64)
+    rows = table.rows_of(found) if table is not None else None
+    if table is not None and rows is not None:
+        scores = table.lexical_scores(words, rows)
+    else:
+        found_docs = ctx.job_docs_by_id(allowed.tolist())
+        found = np.array(sorted(found_docs), dtype=np.int64)
+        scores = one_query_scores(words, [found_docs[int(i)] for i in found])
     keep = scores > 0
     found, scores = found[keep], scores[keep]
     top: list[int] = found[rank_order(found, scores)[:k]].tolist()

@@ -6,8 +6,8 @@ A ranking's candidates are open jobs, and the process keeps every open job's col
 :class:`~chamba.matching.job_table.JobTable` (patched when a job changes), so
 :func:`table_job_features` gathers them by row position instead: the same formulas on the same
 values, so the same features (a test compares both on every job of a world), without a loop
-over the candidates. Only the text features (``semantic``, ``lexical``) still read per job:
-the vector index and each posting's counted words.
+over the candidates. The ``lexical`` feature reads each posting's counted words from the table
+too; only ``semantic`` reads per job (the vector index).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from chamba.matching.job_table import (
     known_skill_codes,
     micros,
 )
-from chamba.matching.lexical import one_query_scores
 from chamba.matching.repository import JobFields
 from chamba.people.models import Person
 
@@ -110,8 +109,8 @@ def table_job_features(
     # the person's words in the job's words (as _lexical scores them)
     query = lexical_queries(ctx, [person], {person.id: held_ids})[0]
     corpus = ctx.corpus()
-    docs = ctx.job_docs(jobs)
-    out[:, _COL["lexical"]] = one_query_scores(query, docs, idf=corpus.idf(), avgdl=corpus.avgdl)
+    idf, avgdl = corpus.idf(), corpus.avgdl
+    out[:, _COL["lexical"]] = table.lexical_scores(query, rows, idf=idf, avgdl=avgdl)
 
     # place
     remote = table.remote[rows] == 1
