@@ -103,7 +103,8 @@ class StandInEncoder:
 def _progress(stage: str, done: int, total: int) -> None:
     """One line on stderr per step of the load: how far a long run got, when, at what RSS."""
     now = datetime.now(UTC).strftime("%H:%M:%S")
-    print(f"{now} {stage}: {done:,}/{total:,} rss {_rss_mib():,.0f} MiB", file=sys.stderr, flush=True)
+    line = f"{now} {stage}: {done:,}/{total:,} rss {_rss_mib():,.0f} MiB"
+    print(line, file=sys.stderr, flush=True)
 
 
 def load_and_index(
