@@ -334,3 +334,103 @@ def test_a_one_word_unit_gets_no_semantic_hit() -> None:
     assert [s.skill_id for s in ex.extract("vivo en chincha alta", methods=("semantic",))] == [
         "geo"
     ]
+
+
+# --- blind2_dev error classes (issue 12 item 8): each test would fail without its rule ------
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("vendía en una tienda de ropa pero la caja no manejaba", "cash_register"),
+        ("soldadura no sabía, solo ayudaba", "arc_welding"),
+    ],
+)
+def test_a_denial_in_the_past_after_the_skill(
+    extractor: SkillExtractor, text: str, skill: str
+) -> None:
+    # GIVEN a job told in the past with "no" + an imperfect verb after the skill
+    # THEN the skill is denied, not claimed
+    assert skill in _negated(extractor, text)
+    assert skill not in _ids(extractor, text)
+
+
+def test_a_payment_means_after_por_is_that_skill(extractor: SkillExtractor) -> None:
+    # "x Yape" is no channel of something else: it is the digital payment itself
+    assert "digital_payments" in _ids(extractor, "en mi puesto me pagan x Plin")
+
+
+def test_a_sense_the_text_rules_out_gives_way(extractor: SkillExtractor) -> None:
+    # taking orders while visiting shops is field sales, not table service or running a shop
+    found = _ids(extractor, "preventista, visito las bodegas de mi zona y tomo los pedidos")
+    assert "field_sales" in found
+    assert not found & {"table_service", "corner_shop_management"}
+    assert "table_service" in _ids(extractor, "mesera, atiendo mesas y tomo pedidos")
+    # charging with a POS is the POS, not the till; charging in cash at a till stays the till
+    assert _ids(extractor, "cobraba con POS en una cafetería") == {"pos_terminal"}
+    assert "cash_register" in _ids(extractor, "cajera, cobro en efectivo y con tarjeta")
+
+
+def test_bare_chores_in_a_family_home(extractor: SkillExtractor) -> None:
+    # GIVEN a live-in worker's bare verbs
+    found = _ids(extractor, "trabajo cama adentro, limpio, cocino y lavo")
+    # THEN they are the household chores, and cooking is home cooking
+    assert {"house_cleaning", "home_cooking", "laundry"} <= found
+    assert "peruvian_cuisine" not in found
+    # a bare "limpio" elsewhere is nothing of the kind
+    assert "house_cleaning" not in _ids(extractor, "limpio pescado en el terminal")
+
+
+def test_a_name_does_not_span_a_conjunction_it_lacks(extractor: SkillExtractor) -> None:
+    # "limpiando y cocinando" is not "limpiar cocina" (dishwashing) ...
+    assert "dishwashing" not in _ids(extractor, "trabajé en una casa limpiando y cocinando")
+    # ... while a name that holds "y" still matches
+    assert "stevedoring" in _ids(extractor, "hago carga y descarga en el mercado")
+
+
+def test_irregular_forms_of_dar(extractor: SkillExtractor) -> None:
+    assert "medication_administration" in _ids(extractor, "le doy sus pastillas a su hora")
+    assert "money_handling" in _ids(extractor, "cobro y doy el vuelto")
+
+
+def test_the_vehicle_a_mechanic_repairs_is_no_driving(extractor: SkillExtractor) -> None:
+    assert _ids(extractor, "mecánico de motos y mototaxis, cambio cadenas") == {
+        "motorcycle_mechanics"
+    }
+    assert _ids(extractor, "planchador y pintor de autos") == {"auto_body_painting"}
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("frío pescado y papas", "artisanal_fishing"),
+        ("conozco manejo integrado de la mosca", "honesty"),
+        ("hago mi charla de seguridad cada guardia", "security_guarding"),
+        ("weld gates and window bars", "basic_computer_use"),
+    ],
+)
+def test_more_words_that_only_look_like_a_skill(
+    extractor: SkillExtractor, text: str, wrong: str
+) -> None:
+    assert wrong not in _ids(extractor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "skills"),
+    [
+        (
+            "I take care of an old lady, I bathe her and give her her pills",
+            {"elderly_care", "patient_hygiene_mobility", "medication_administration"},
+        ),
+        ("I sell clothes on Facebook", {"social_selling"}),
+        ("I build brick walls and lay tiles", {"bricklaying", "tiling"}),
+        ("I look after two kids and walk the dog", {"childcare", "pet_care"}),
+        ("every season I pick mangoes and lemons", {"mango_harvesting", "citrus_harvesting"}),
+        ("I fix leaks and unclog drains", {"plumbing"}),
+        ("I keep the books for small shops", {"basic_accounting"}),
+    ],
+)
+def test_english_paraphrases_of_informal_work(
+    extractor: SkillExtractor, text: str, skills: set[str]
+) -> None:
+    assert _ids(extractor, text) == skills

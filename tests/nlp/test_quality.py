@@ -117,18 +117,40 @@ def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
     # verify 0.30, picked on the dev split: precision 0.910, recall 0.784); 0.873 / 0.810 after
     # the informal-text work (issue 12 item 8). The gates sit ~0.02 below; the project targets
     # are precision 0.85 and recall 0.75.
+    # 0.879 / 0.813 after the blind2_dev work (issue 12 item 8), never tuned on.
     precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.85, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.86, f"precision {precision:.3f} recall {recall:.3f}"
     assert recall >= 0.79, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtractor) -> None:
     # informal_test (145 texts, never tuned on), measured when written: precision 0.896, recall
     # 0.847 (0.829 / 0.744 before the informal-text work). Goal P >= 0.85, R >= 0.80; the gates
-    # sit ~0.02 below the measured scores.
+    # sit ~0.02 below the measured scores. 0.919 / 0.890 after the blind2_dev work (issue 12
+    # item 8), which never looked at informal_test.
     precision, recall = _test_split_scores(catalogue_extractor, "informal_test")
-    assert precision >= 0.865, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.825, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.895, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.87, f"precision {precision:.3f} recall {recall:.3f}"
+
+
+@pytest.mark.parametrize(
+    ("split", "floor_p", "floor_r"),
+    [
+        # measured after the blind2_dev work (issue 12 item 8): blind_dev 0.946 / 0.917,
+        # blind2_dev 0.911 / 0.911 (0.795 / 0.734 before anyone tuned on it), informal_dev
+        # 0.970 / 0.919, dev 0.947 / 0.831; floors ~0.02 below keep what was reached.
+        ("blind_dev", 0.925, 0.895),
+        ("blind2_dev", 0.89, 0.89),
+        ("informal_dev", 0.95, 0.90),
+        ("dev", 0.925, 0.81),
+    ],
+)
+def test_quality_on_tuning_splits_keeps_what_was_reached(
+    catalogue_extractor: SkillExtractor, split: str, floor_p: float, floor_r: float
+) -> None:
+    precision, recall = _test_split_scores(catalogue_extractor, split)
+    assert precision >= floor_p, f"{split}: precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= floor_r, f"{split}: precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_quality_on_blind_text(catalogue_extractor: SkillExtractor) -> None:

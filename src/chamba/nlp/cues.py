@@ -116,8 +116,10 @@ WISH_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 #: A one-word skill name right after these is the channel of something else ("vendo por
-#: Instagram", "saco citas por internet"), not a skill of its own.
-CHANNEL_WORDS: frozenset[str] = frozenset({"por", "via", "through"})
+#: Instagram", "saco citas por internet", "I sell clothes on Facebook"), not a skill of its own.
+CHANNEL_WORDS: frozenset[str] = frozenset({"por", "via", "through", "on"})
+#: Skills that are themselves a channel: "cobro x Yape", "pago por POS" name them.
+CHANNEL_SKILLS: frozenset[str] = frozenset({"digital_payments", "pos_terminal"})
 #: A one-word skill name after "para" ("pa") names a purpose or a client, not the writer's
 #: skill: "branding pa emprendedores", "declaraciones pa negocios chiquitos", "mantas para
 #: vender" (an article may stand between).
@@ -171,8 +173,13 @@ _DENYING_VERBS = frozenset(
 )
 #: Words between a skill and its denial ("maquinaria pesada de obra no manejo").
 _DENIAL_GAP = 2
+#: Verb endings after "no" that deny: first person present ("melamina no trabajo") and the
+#: past the writer tells a job in ("caja no manejaba", "eso no sabía", "no hacíamos").
+_DENYING_ENDINGS = ("o", "aba", "abamos", "ia", "iamos")
 #: Words in ``-o`` after "no" that are no first-person verb ("no mucho", "no solo").
-_NOT_VERBS = frozenset("mucho poco solo tanto tampoco claro todo nuevo".split())
+_NOT_VERBS = frozenset(
+    "mucho poco solo tanto tampoco claro todo nuevo habia tenia media dia todavia".split()
+)
 #: Nouns whose "de ..." names a material, part or place, not the work: "repuestos de cocinas"
 #: is not cooking, "lana de oveja" is not raising sheep, "campos de espárrago" not harvesting.
 MODIFIED_NOUNS: frozenset[str] = frozenset(
@@ -182,110 +189,7 @@ MODIFIED_NOUNS: frozenset[str] = frozenset(
     fundos sacos bolsas cajas packing empaque
     """.split()
 )
-#: "<verb> ... por/en <channel>" constructions: (verb keys, channel words, skill id). Selling
-#: through a social network is social selling, over the phone telemarketing, at a market or fair
-#: a market stall, in the street or at traffic lights street vending; attending by WhatsApp or
-#: chat is chat support; classes by Zoom are online tutoring. Skill ids absent from the
-#: extractor's table are ignored.
-CHANNEL_CONSTRUCTIONS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
-    (
-        frozenset({"vend", "sell", "ofrec", "ofrezco"}),
-        frozenset(
-            "facebook whatsapp whatsap wsp instagram insta tiktok marketplace internet redes"
-            " online".split()
-        ),
-        "social_selling",
-    ),
-    (
-        frozenset({"vend", "sell"}),
-        frozenset("telefono phone llamadas calls".split()),
-        "telemarketing",
-    ),
-    (
-        frozenset({"vend", "sell"}),
-        frozenset("mercado mercados feria ferias market markets fair".split()),
-        "market_stall_sales",
-    ),
-    (
-        frozenset({"vend", "sell"}),
-        frozenset("calle calles semaforo semaforos street streets".split()),
-        "street_vending",
-    ),
-    (
-        frozenset({"atiendo", "atend", "atender", "respond", "contest", "answer"}),
-        frozenset("whatsapp whatsap wsp chat".split()),
-        "chat_whatsapp_support",
-    ),
-    (
-        frozenset({"clase", "clases", "ensen", "dict", "teach", "class", "classes", "tutor"}),
-        frozenset("zoom meet virtual virtuales online internet".split()),
-        "online_tutoring",
-    ),
-)
 _MATERIALS = frozenset("lana lanas fibra fibras cuero cueros piel pieles tela telas".split())
-CONSTRUCTION_SPAN = 6  # tokens from the verb to the channel word
-#: A broad skill read from one bare word ("vendo", "sell", "chofer", "drive", "tiktok") gives
-#: way to a narrower skill of the same trade found in the same text: "vendo ropa por Facebook"
-#: is social selling, not shop sales; "I drive a mototaxi" is not car driving.
-NARROWER: dict[str, frozenset[str]] = {
-    "retail_sales": frozenset(
-        """
-        social_selling catalog_sales street_vending street_food market_stall_sales
-        corner_shop_management auto_parts_sales mobile_phone_sales hardware_store_sales
-        telemarketing field_sales handicraft_sales travel_agency_sales product_promotion
-        ecommerce fuel_station_service pharmacy_assistance
-        """.split()
-    ),
-    "car_driving": frozenset(
-        """
-        taxi_driving bus_driving truck_driving mototaxi_driving household_chauffeur
-        motorcycle_delivery bicycle_delivery haul_truck_operation tractor_driving
-        forklift_operation heavy_equipment_operation
-        """.split()
-    ),
-    "truck_driving": frozenset({"haul_truck_operation"}),
-    "fare_collection": frozenset({"debt_collection"}),
-    "arc_welding": frozenset({"mig_tig_welding"}),
-    "camelid_raising": frozenset({"alpaca_knitwear"}),
-    "social_media_management": frozenset({"social_selling", "chat_whatsapp_support"}),
-    "content_creation": frozenset({"video_editing", "social_selling"}),
-    "packing_house_operations": frozenset({"fruit_packing", "fruit_grading"}),
-    "office_reception": frozenset({"hotel_reception"}),
-    "motorcycle_delivery": frozenset({"bicycle_delivery"}),
-}
-#: Chores said as a pair of verbs: a bare "lavo" next to ironing ("lavo y plancho", "planchaba
-#: y lavaba", "wash and iron") is washing clothes. (skill found, words next to it, skill added).
-PAIRED_CHORES: tuple[tuple[str, frozenset[str], str], ...] = (
-    (
-        "ironing",
-        frozenset(
-            """
-            lavo lava lavan lavar lavando lavaba lavaban lavamos lavabamos lave lavado
-            wash washing washed
-            """.split()
-        ),
-        "laundry",
-    ),
-)
-PAIR_SPAN = 3  # tokens between the found skill and its partner word
-#: Words that may follow the partner verb ("lavo y plancho", "lavo ropa"); any other word is
-#: its own object ("lavo carros y plancho" is no laundry).
-PAIR_FOLLOWERS = frozenset("y e tambien ademas and also ropa clothes".split())
-#: Cooking named by a bare word ("cocino", "I cook") among domestic work (children, cleaning,
-#: laundry, elders) is cooking at home, unless a restaurant is mentioned.
-HOME_COOKING = ("peruvian_cuisine", "home_cooking")
-DOMESTIC_SKILLS: frozenset[str] = frozenset(
-    """
-    childcare house_cleaning laundry ironing elderly_care household_management
-    home_elder_companion disability_care newborn_care
-    """.split()
-)
-RESTAURANT_WORDS = frozenset(
-    """
-    restaurante restaurantes restaurant restaurants menu menus polleria chifa cevicheria pension
-    comedor picanteria cafeteria hotel
-    """.split()
-)
 _WINDOW = 3  # words between a cue and the match
 _NEGATION_LOOKBACK = 6  # tokens scanned before a match for a negation cue
 
@@ -520,7 +424,7 @@ def denied_after(tokens: Sequence[Token], unit: Unit | None, last: int) -> bool:
                 return True
             nxt = tokens[i + 1].norm
             return nxt in _DENYING_VERBS or (
-                len(nxt) >= 4 and nxt.endswith("o") and nxt not in _NOT_VERBS
+                len(nxt) >= 4 and nxt.endswith(_DENYING_ENDINGS) and nxt not in _NOT_VERBS
             )
     return False
 

@@ -41,7 +41,13 @@ conjunct before it ("MIG y TIG todavía no sé"); a wish carries over "y" to a s
 gustaría aprender a coser y tb computación"); diminutives resolve ("bodeguita" -> bodega); a
 one-word name after "para" is a purpose or client ("branding pa emprendedores"); a sales verb
 with a pronoun object sells the writer's own goods, not in a shop ("las vendo", "sell them");
-a bare "lavo" next to ironing is laundry (:data:`PAIRED_CHORES`).
+a bare "lavo" next to ironing is laundry (:data:`PAIRED_CHORES`). From the second blind set:
+a denial may be in the past ("caja no manejaba"); a payment means after "x" is that skill ("cobro
+x Yape"); a sense the text's other skills rule out gives way ("tomo pedidos" visiting bodegas is
+field sales, "cobraba con POS" no till: :data:`GIVES_WAY`); the vehicle a mechanic repairs is no
+driving; in a family's home bare chores are household work ("cama adentro, limpio, cocino y
+lavo": :data:`HOUSE_CHORES`); a name does not span a "y" it lacks ("limpiando y cocinando" is no
+"limpiar cocina"); "doy" is "dar" ("le doy sus pastillas").
 
 Level: the nearest level word within 3 words of the match in the same unit decides
 (``básico``/``poco``/``basic`` -> basic; ``intermedio``/``regular``/``intermediate`` ->
@@ -67,6 +73,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 import numpy as np
 
 from chamba.nlp.cues import (
+    CHANNEL_SKILLS,
     CHANNEL_WORDS,
     GOVERNING_VERBS,
     MAX_TEXT_CHARS,
@@ -91,7 +98,7 @@ from chamba.nlp.cues import (
 )
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.lexicon import Lexicon, LexiconHit
-from chamba.nlp.rules import add_found, constructions, paired_chores, refine
+from chamba.nlp.rules import add_found, constructions, house_chores, paired_chores, refine
 from chamba.nlp.schemas import ExtractedSkill, SkillLike, SkillRecord
 from chamba.nlp.words import STOPWORDS, Token, tokenize, workplace_mention
 
@@ -337,6 +344,9 @@ class SkillExtractor:
                 constructions(
                     self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered
                 )
+                house_chores(
+                    self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered
+                )
             if use_semantic:
                 carried = carried_wishes(tokens, units)
                 for u, unit in enumerate(units):
@@ -408,9 +418,13 @@ class SkillExtractor:
                 or material_of(tokens, hit, all_starts)
             ):
                 continue
-            if hit.length == 1 and (
-                (hit.first > 0 and tokens[hit.first - 1].norm in CHANNEL_WORDS)
-                or after_purpose(tokens, hit.first)
+            if (
+                hit.length == 1
+                and (
+                    (hit.first > 0 and tokens[hit.first - 1].norm in CHANNEL_WORDS)
+                    or after_purpose(tokens, hit.first)
+                )
+                and not any(self.skills[e.skill].id in CHANNEL_SKILLS for e in hit.entries)
             ):
                 continue
             unit_index = unit_position(units, unit_starts, hit.first)
@@ -463,7 +477,8 @@ class SkillExtractor:
                         confidence=round(confidence, 3),
                         level=level,
                         method="lexicon",
-                        negated=negated,                    ),
+                        negated=negated,
+                    ),
                     bare=weak,
                 )
         return accepted
@@ -499,7 +514,8 @@ class SkillExtractor:
                 confidence=round(confidence, 3),
                 level=mentioned_level(tokens, unit, unit.first, unit.last, whole=True),
                 method="semantic",
-                negated=carried or unit_negated(tokens, unit),            ),
+                negated=carried or unit_negated(tokens, unit),
+            ),
         )
 
 

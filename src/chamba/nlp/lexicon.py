@@ -69,6 +69,7 @@ class Entry:
     is_label: bool
     english: bool = False  # an English-only name (label_en or synonyms_en)
     placed: bool = False  # the name itself holds "en el", "en la"... ("chamba en la palta")
+    joined: bool = False  # the name itself joins words with "y", "o", "and"... ("carga y descarga")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,10 @@ class Lexicon:
                     continue
                 norms = tuple(fold(w) for w in content)
                 placed = PLACE_PATTERN.search(fold(name)) is not None
-                self._insert(Entry(index, norms, name in labels, name not in spanish, placed))
+                joined = any(fold(w) in CONJUNCTIONS for w in words)
+                self._insert(
+                    Entry(index, norms, name in labels, name not in spanish, placed, joined)
+                )
                 in_spanish = name in spanish
                 for norm in norms:
                     self._keys.add(key(norm))
@@ -212,12 +216,17 @@ class Lexicon:
         clause = tokens[first].clause
         hits: list[LexiconHit] = []
         placed = False  # a place phrase ("en una", "at the") stands between matched words
+        joined = False  # "y", "o", "and"... stands between matched words
         for b in range(a, len(content)):
             tok = tokens[content[b]]
             if tok.clause != clause:
                 break
             if b > a and _place_between(tokens, content[b - 1], content[b]):
                 placed = True
+            if b > a and any(
+                tokens[i].norm in CONJUNCTIONS for i in range(content[b - 1] + 1, content[b])
+            ):
+                joined = True
             child = node.get(keys[content[b]])
             if not isinstance(child, dict):
                 break
@@ -228,6 +237,8 @@ class Lexicon:
             assert isinstance(entries, list)
             if placed:
                 entries = [e for e in entries if e.placed]
+            if joined:  # "limpiando y cocinando" is no "limpiar cocina"
+                entries = [e for e in entries if e.joined]
             words = tuple(tokens[i].norm for i in content[a : b + 1])
             exact = not head and any(e.norms == words for e in entries)
             if not exact and len(words) == 1 and not head:
@@ -279,7 +290,8 @@ class Lexicon:
         """The trie key ``token`` stands for: its own key, or, for a word no pattern knows, the
         key of the pattern word it is a form or a misspelling of.
 
-        In order: a diminutive of a pattern word (``bodeguita`` -> ``bodega``, ``tallercito``
+        In order: a form of an irregular verb (``doy`` -> ``dar``: :data:`IRREGULAR_FORMS`); a
+        diminutive of a pattern word (``bodeguita`` -> ``bodega``, ``tallercito``
         -> ``taller``: :func:`diminutive_bases`); a verb form whose infinitive is a word of a
         Spanish name (``siembro`` -> ``sembrar``, ``tiño`` -> ``teñir``, ``conduzco`` ->
         ``conducir``: :func:`verb_lemmas`);
@@ -294,6 +306,9 @@ class Lexicon:
             >>> [lex.resolve(t) for t in tokenize("siembro papa, cosina")]
             ['sembr', 'papa', 'cocin']
         """
+        irregular = IRREGULAR_FORMS.get(token.norm)
+        if irregular is not None and irregular in self._words:
+            return self._words[irregular]
         if token.key in self._keys or token.is_stop:
             return token.key
         word = token.norm
@@ -398,6 +413,11 @@ NEVER_RESOLVED: frozenset[str] = frozenset(
     podria podrian haya hayan vista vistas cosa cosas
     solo sola solos solas sueldo sueldos cuenta cuentas cuento cuentos esquina esquinas very
     """.split()
+)
+#: Forms of irregular verbs that name skills with their infinitive ("dar vuelto", "dar sus
+#: pastillas": "doy el vuelto", "le doy sus pastillas").
+IRREGULAR_FORMS: dict[str, str] = dict.fromkeys(
+    "doy das da damos dan daba dabas dabamos daban di dio dimos dieron dando".split(), "dar"
 )
 _VERB_ENDINGS: tuple[str, ...] = tuple(
     sorted(

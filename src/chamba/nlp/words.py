@@ -93,7 +93,9 @@ STEM_FALSE_FRIENDS: frozenset[str] = frozenset(
     tarea tareas planta plantas medio media medios mercaderia mercaderias franco plata salon
     salones taller talleres queres plato platos lavo lava lave lavar lavando lavaba lavado
     ordeno ordena ordenan ordenaba ordenaban ordenamos ordenar ordenando organizo organiza
-    organizaba organizamos mandarina mandarinas maestro maestros
+    organizaba organizamos mandarina mandarinas maestro maestros integrado integrada integrados
+    integradas pescado pescados port ports pick picks picked carretilla carretillas reciclaje
+    guardia guardias window postrado postrada postrados postradas
     """.split()
 )
 
