@@ -158,10 +158,12 @@ def test_quality_on_blind_text(catalogue_extractor: SkillExtractor) -> None:
     # measured when written: precision 0.802, recall 0.755 (0.792 / 0.755 before the blind_dev
     # work, which lifted blind_dev from 0.815 / 0.797 to 0.915 / 0.895). Below the goal of
     # P >= 0.85, R >= 0.80: the fixes found on blind_dev barely carry over. The gates sit
-    # ~0.02 below the measured scores, so the set keeps what was reached.
+    # ~0.02 below the measured scores, so the set keeps what was reached. After the blind2_dev
+    # work (issue 12 item 8), one run made once after it was merged: 0.828 / 0.795, still
+    # below the goal.
     precision, recall = _test_split_scores(catalogue_extractor, "blind_test")
-    assert precision >= 0.78, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.735, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.805, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.775, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:
