@@ -73,7 +73,8 @@ def get_session(
         session.close()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
+    """The app's settings (``async``: a look-up needs no thread of the pool)."""
     settings: Settings = request.app.state.settings
     return settings
 

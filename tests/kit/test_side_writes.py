@@ -152,3 +152,53 @@ def test_a_read_counts_its_use_without_becoming_a_writer(tmp_path: Path) -> None
         assert session.scalar(select(func.count()).select_from(AuthAttempt)) == 1
     app.state.side_writer.stop()
     engine.dispose()
+
+
+def test_a_persons_pseudonym_is_read_once_per_process_and_never_passed_on(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import event
+
+    from chamba.activity import service as activity
+    from chamba.activity.models import Interaction, SubjectType
+    from chamba.api.app import create_app, prepare_database
+    from chamba.config import get_settings
+    from chamba.people.models import Person
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    prepare_database(engine)
+    app = create_app(get_settings(), engine)
+    writer = app.state.side_writer
+    born = datetime(2026, 1, 5, tzinfo=UTC)
+    with Session(engine) as s:
+        s.add(Person(id=40, full_name="Ana", created_at=born))
+        s.commit()
+
+    def show(session: Session) -> str:
+        person = session.get_one(Person, 40)  # the request holds the person it loaded
+        activity.log_shown(session, person.id, [activity.Shown(SubjectType.JOB, 1, 1)],
+                           model_version="t")  # fmt: skip
+        return activity.person_key(session, person.id)
+
+    with app.state.session_factory() as session:
+        first = show(session)
+    writer.flush()
+    # GIVEN a pseudonym written to the log, WHEN the person's next request logs impressions
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with app.state.session_factory() as session:
+        again = show(session)
+    # THEN it is the same pseudonym, and no query looked for it
+    assert again == first
+    assert not [q for q in statements if "person_key" in q and q.lstrip().startswith("SELECT")]
+    # AND a new person given the same id after the first one's erasure never inherits it
+    writer.flush()
+    with Session(engine) as s:
+        s.delete(s.get_one(Person, 40))
+        s.execute(Interaction.__table__.update().values(person_id=None))
+        s.add(Person(id=40, full_name="Eva", created_at=born + timedelta(days=30)))
+        s.commit()
+    with app.state.session_factory() as session:
+        assert show(session) != first
+    writer.stop()
+    engine.dispose()

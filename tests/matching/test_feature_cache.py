@@ -31,6 +31,7 @@ from chamba.matching.store import IndexStore
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep, uninstall_upkeep
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people.models import Device, Person, PersonSkill
+from chamba.search import Corpus
 from chamba.vocab import Requirement, SkillSource
 
 __all__ = ["BACKENDS", "db", "pg_module_url"]  # fixtures used by this module
@@ -463,3 +464,101 @@ def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_pat
     assert store.cache.words(WORD_DF_MAX_AGE_S) is not None
     assert store.cache.rarity() is not None
     uninstall_upkeep(state.index_upkeep)
+
+
+def test_old_word_statistics_are_recomputed_off_the_request(world: World) -> None:
+    import threading
+    import time
+
+    from chamba.matching.context import WORD_DF_MAX_AGE_S
+
+    factory, store, _, ids = world
+    cache = store.cache
+    with factory() as s:
+        first = FeatureContext(s, store.indexes, NOW).corpus()
+    assert first.n_docs == 3
+    # GIVEN word statistics older than their age limit, and a new open job since
+    cache._words = (time.monotonic() - 2 * WORD_DF_MAX_AGE_S, first)
+    with factory() as s:
+        _job(s, "Cocinero", {})
+        s.commit()
+    statements: list[str] = []
+    main = threading.current_thread()
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        if threading.current_thread() is main:
+            statements.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        # WHEN a request reads them
+        with factory() as s:
+            got = FeatureContext(s, store.indexes, NOW).corpus()
+            # THEN it gets the stored table at once, reading no posting's text itself
+            assert got is first
+            assert not [q for q in statements if "search_text" in q]
+        # AND a background thread recomputes them (one at a time)
+        refresh = cache._words_refresh
+        assert refresh is not None
+        refresh.join(timeout=30)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    fresh = cache.words(WORD_DF_MAX_AGE_S)
+    assert fresh is not None
+    assert fresh is not first
+    assert fresh.n_docs == 4  # the new job's words are counted
+
+
+def test_a_word_refresh_runs_once_at_a_time(world: World) -> None:
+    import threading
+
+    _, store, _, _ = world
+    cache = store.cache
+    release = threading.Event()
+    corpus = Corpus({}, 0, 1.0)
+
+    def slow() -> Corpus:
+        release.wait(30)
+        return corpus
+
+    first = cache.refresh_words_later(slow)
+    assert first is not None
+    assert cache.refresh_words_later(slow) is None  # one is running
+    release.set()
+    first.join(timeout=30)
+    assert cache.stale_words() is corpus
+
+
+def test_skill_labels_are_read_once_then_kept_for_a_minute(world: World) -> None:
+    from chamba.matching.feature_cache import LABELS_MAX_AGE_S
+    from chamba.taxonomy.models import Skill
+
+    factory, store, _, ids = world
+    cache = store.cache
+    first = _pages(factory, store.indexes, ids)
+    assert "t_weld" in cache.skill_labels(["t_weld"])
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        statements.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = _pages(factory, store.indexes, ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # GIVEN labels read by a first ranking, the next reads none from SQL: the same pages
+    assert not [q for q in statements if "skills.label_es" in q]
+    assert again == first
+    # WHEN a label is edited, THEN explanations name it anew once the labels are older than
+    # their age limit
+    with factory() as s:
+        s.get_one(Skill, "t_weld").label_es = "soldadura MIG"
+        s.commit()
+    cache._labels_since -= 2 * LABELS_MAX_AGE_S
+    page = _pages(factory, store.indexes, ids)[0]
+    missing = _item(page, ids["welder"])["explanation"]["missing_essential"]
+    assert [m["label"] for m in missing] == ["soldadura MIG"]
+    assert page == _pages(factory, _uncached(store.indexes), ids)[0]

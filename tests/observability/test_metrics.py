@@ -143,3 +143,32 @@ def test_metric_names_follow_prometheus_conventions(name: str) -> None:
     kind, _ = _documented()[name]
     assert name.startswith("chamba_")
     assert (kind == "counter") == name.endswith("_total")
+
+
+def test_a_list_of_scores_is_recorded_as_if_each_was_observed() -> None:
+    import numpy as np
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from chamba.observability.serving import SCORE_BUCKETS
+
+    # scores below, on and between the bucket bounds, and past the last one
+    scores = np.array([-9.0, -4.0, -3.5, 0.0, 0.25, 1.0, 2.5, 4.0, 6.0, 7.75, 12.0, 40.0, 0.25])
+    metrics = Metrics(version="test")
+    metrics.observe_scores("jobs", scores)
+    metrics.observe_scores("jobs", scores[:3].tolist())  # any iterable of floats
+    registry = CollectorRegistry()
+    one_by_one = Histogram("chamba_model_score", "x", ["kind"], buckets=SCORE_BUCKETS,
+                           registry=registry)  # fmt: skip
+    for score in [*scores.tolist(), *scores[:3].tolist()]:
+        one_by_one.labels(kind="jobs").observe(score)
+
+    def samples(registry: CollectorRegistry) -> dict[tuple[str, str], float]:
+        return {
+            (s.name, s.labels.get("le", "")): s.value
+            for family in registry.collect()
+            if family.name == "chamba_model_score"
+            for s in family.samples
+            if not s.name.endswith("_created")
+        }
+
+    assert samples(metrics.registry) == samples(registry)

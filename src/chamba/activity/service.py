@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from chamba.activity import repository
 from chamba.activity.errors import (
@@ -95,17 +96,27 @@ _LEVEL_RANK: Final = {
 def person_key(session: Session, person_id: int) -> str:
     """The person's pseudonym: the one of their earlier interactions, else a new random one.
 
-    A new pseudonym is also remembered by the app's side writer (when the session has one), so
-    that requests made before its first interaction row is written reuse it.
+    The pseudonym is remembered by the app's side writer (when the session has one): requests
+    made before a new pseudonym's first interaction row is written reuse it, and the person's
+    next requests in this process need no query for it.
     """
     cache: dict[int, str] = session.info.setdefault("chamba.activity.person_keys", {})
+    if (key := cache.get(person_id)) is not None:
+        return key
     writer = side_writer_of(session)
-    memo_key = ("person_key", person_id)
-    key = cache.get(person_id) or repository.person_key_of(session, person_id)
-    if key is None and writer is not None:
+    # The process remembers a person's pseudonym for that very person record: by its id and
+    # creation time when the session holds the record, so that a new person who gets the id of
+    # an erased one (SQLite reuses the highest row id) is never linked to the erased person's
+    # interactions.
+    person = session.identity_map.get(identity_key(Person, person_id))  # loaded: no query
+    born = person.created_at if person is not None else None
+    memo_key: tuple[object, ...] = (
+        ("person_key", person_id) if born is None else ("person_key", person_id, born.isoformat())
+    )
+    if writer is not None:
         key = writer.memo.get(memo_key)
     if key is None:
-        key = secrets.token_hex(16)
+        key = repository.person_key_of(session, person_id) or secrets.token_hex(16)
         if writer is not None:
             writer.remember(memo_key, key)
     cache[person_id] = key

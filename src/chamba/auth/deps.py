@@ -41,7 +41,8 @@ def current_login(
 CurrentLogin = Annotated[service.Authenticated, Depends(current_login)]
 
 
-def current_user(login: CurrentLogin) -> User:
+async def current_user(login: CurrentLogin) -> User:
+    """The logged-in user (``async``: no thread of the pool for a look-up)."""
     return login.user
 
 

@@ -178,7 +178,7 @@ class ServingRanker:
         self.stats.observe_scores(scores)
         if self.metrics is not None:
             try:
-                self.metrics.observe_scores(self.kind, scores.tolist())
+                self.metrics.observe_scores(self.kind, scores)
             except Exception as exc:  # metrics must never fail a request
                 log.error("cannot record served scores: %s", exc)
 

@@ -39,7 +39,7 @@ from chamba.matching.service import courses_for_person, jobs_for_person
 from chamba.matching.shown import log_page_shown
 from chamba.observability.metrics import Metrics, MetricsDep
 from chamba.observability.serving import serving_stats
-from chamba.people.deps import CurrentPerson
+from chamba.people.deps import CurrentPerson, CurrentPersonRow
 from chamba.people.errors import NotASeeker
 from chamba.people.models import Person
 from chamba.problems import responses
@@ -57,6 +57,7 @@ _ranking = threading.BoundedSemaphore(RANKING_SLOTS)
 def ranking_turn() -> threading.BoundedSemaphore:
     """The process's ranking slots (:data:`RANKING_SLOTS`), to hold while ranking."""
     return _ranking
+
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
@@ -92,7 +93,7 @@ def _serve_page(
     dependencies=[limit_use("match")],
 )
 def my_job_matches(
-    person: CurrentPerson,
+    person: CurrentPersonRow,
     session: SessionDep,
     indexes: IndexesDep,
     metrics: MetricsDep,

@@ -5,13 +5,14 @@ installed."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -41,6 +42,7 @@ from chamba.matching.repository import (
     open_job_count,
     open_skill_job_counts,
     posting_texts,
+    skill_labels,
 )
 from chamba.matching.upkeep import PENDING_KEY
 from chamba.people.models import Person
@@ -56,6 +58,18 @@ WORD_DF_MAX_AGE_S: Final = 600.0
 RARITY_POWER: Final = 0.5
 """Rarity enters skill weights as ``idf ** 0.5``: a rare skill counts more, but not so much that
 one rare optional-looking skill outweighs the common core of a job."""
+
+
+def corpus_from(session: Session) -> Corpus:
+    """The word statistics of the newest :data:`WORD_DF_SAMPLE` open jobs' text."""
+    rows = newest_open_search_texts(session, WORD_DF_SAMPLE)
+    return corpus_of(f"{title} {text}" for title, text in rows)
+
+
+def read_corpus(engine: Engine) -> Corpus:
+    """:func:`corpus_from` in a session of its own (a background refresh)."""
+    with Session(engine) as session:
+        return corpus_from(session)
 
 
 @dataclass
@@ -231,15 +245,39 @@ class FeatureContext:
                 self.person_skills[int(p)] = loaded.get(int(p), set())
         return {int(p): self.person_skills[int(p)] for p in person_ids}
 
+    def skill_labels(self, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{skill_id: (label_es, label_en)}`` of ``skill_ids``: from the cache for labels read
+        in the last :data:`~chamba.matching.feature_cache.LABELS_MAX_AGE_S`, else one query."""
+        wanted = set(skill_ids)
+        cache = self.shared_cache()
+        if cache is None:
+            return skill_labels(self.session, wanted)
+        found = cache.skill_labels(wanted)
+        todo = wanted - found.keys()
+        if todo:
+            read = skill_labels(self.session, todo)
+            cache.put_skill_labels(read)
+            found.update(read)
+        return found
+
     def corpus(self) -> Corpus:
         """Word statistics of the open jobs' text (the newest :data:`WORD_DF_SAMPLE`) for the
-        ``lexical`` feature; shared through the cache for :data:`WORD_DF_MAX_AGE_S`."""
+        ``lexical`` feature; shared through the cache and recomputed every
+        :data:`WORD_DF_MAX_AGE_S` on a background thread (requests meanwhile read the table
+        stored last: frequencies over thousands of postings drift slowly). Only the first
+        reader of a process without a table (normally the warm-up) computes it in line."""
         if self._corpus is None:
             cache = self.shared_cache()
             corpus = cache.words(WORD_DF_MAX_AGE_S) if cache is not None else None
+            if corpus is None and cache is not None:
+                corpus = cache.stale_words()
+                bind = self.session.get_bind()
+                if corpus is not None and isinstance(bind, Engine):
+                    cache.refresh_words_later(lambda: read_corpus(bind))
+                elif corpus is not None:  # a session on one connection: no second reader
+                    corpus = None
             if corpus is None:
-                rows = newest_open_search_texts(self.session, WORD_DF_SAMPLE)
-                corpus = corpus_of(f"{title} {text}" for title, text in rows)
+                corpus = corpus_from(self.session)
                 if cache is not None:
                     cache.put_words(corpus)
             self._corpus = corpus

@@ -22,6 +22,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from chamba.deps import SessionDep
 from chamba.matching.context import FeatureContext
@@ -73,9 +74,15 @@ def load_match_indexes(app: FastAPI, session: Session) -> MatchIndexes:
     return indexes
 
 
-def get_match_indexes(request: Request, session: SessionDep) -> MatchIndexes:
-    """Request dependency: the live match indexes (see :func:`load_match_indexes`)."""
-    return load_match_indexes(request.app, session)
+async def get_match_indexes(request: Request, session: SessionDep) -> MatchIndexes:
+    """Request dependency: the live match indexes (see :func:`load_match_indexes`); once they
+    are loaded, a look-up on the event loop, else their load on a thread of the pool."""
+    app = request.app
+    store: IndexStore | None = getattr(app.state, "index_store", None)
+    indexes = store.indexes if store is not None else None
+    if indexes is not None and getattr(app.state, "index_upkeep", None) is not None:
+        return indexes
+    return await run_in_threadpool(load_match_indexes, app, session)
 
 
 def close_match_indexes(app: FastAPI) -> None:

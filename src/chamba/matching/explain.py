@@ -24,7 +24,7 @@ from chamba.courses.models import Course, Modality
 from chamba.matching.context import FeatureContext
 from chamba.matching.course_options import CourseOption, course_options
 from chamba.matching.features import COURSE_FEATURES, JOB_FEATURES, effective_cost
-from chamba.matching.repository import JobFields, load_course_skills, skill_labels, user_language
+from chamba.matching.repository import JobFields, load_course_skills, user_language
 from chamba.matching.schemas import (
     CostInfo,
     Explanation,
@@ -102,7 +102,7 @@ def explain_pairs(
         return []
     job_skills = ctx.skills_of_jobs([j.id for j in jobs])
     person_skills = ctx.skills_of_people([p.id for p in people])
-    labels = skill_labels(ctx.session, {s.skill_id for rows in job_skills.values() for s in rows})
+    labels = ctx.skill_labels({s.skill_id for rows in job_skills.values() for s in rows})
     missing_by_pair: list[list[str]] = []
     for person, job in zip(people, jobs, strict=True):
         held = person_skills[person.id]
@@ -226,7 +226,7 @@ def explain_courses(
     en = lang == "en"
     held = ctx.skills_of_people([person.id])[person.id]
     taught = load_course_skills(ctx.session, [c.id for c in courses])
-    labels = skill_labels(ctx.session, {s for v in taught.values() for s in v})
+    labels = ctx.skill_labels({s for v in taught.values() for s in v})
     km_col = _column(features, COURSE_FEATURES, "distance_km")
     out: list[Explanation] = []
     for k, course in enumerate(courses):

@@ -21,6 +21,8 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
   every :data:`APPLICATIONS_MAX_AGE_S` at least;
 * **rarity** (the ``idf`` table of :meth:`~chamba.matching.context.FeatureContext.rarity`): one
   table, dropped whenever any job changes;
+* **skill labels** per skill id (explanations, and the lexical query of a person who wrote
+  nothing), dropped every :data:`LABELS_MAX_AGE_S`;
 * **course rows** per skill id (what :func:`~chamba.matching.course_options.load_options` reads
   before it applies a person's constraints), dropped whenever any course changes.
 
@@ -41,9 +43,10 @@ Thread-safe; values are immutable once stored (tuples, read-only mappings).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -57,10 +60,16 @@ if TYPE_CHECKING:  # these modules import this one (or its importers): names for
     from chamba.matching.repository import JobRow, JobSkillRow
     from chamba.search import Corpus
 
+log = logging.getLogger(__name__)
+
 GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
 APPLICATIONS_MAX_AGE_S: Final = 60.0
 """Cached application counts are dropped at least this often: a safety net for a change that
 reaches neither the commit hooks nor the events (a bulk delete, another program)."""
+LABELS_MAX_AGE_S: Final = 60.0
+"""Skill labels read are kept this long at most: a label edited in the taxonomy shows in
+explanations (and, for a person who wrote nothing, in the lexical query) within a minute."""
+MAX_LABELS: Final = 100_000
 MAX_JOBS: Final = 200_000
 """Most jobs whose skills are held (about 0.5 KB each); beyond it the oldest half is dropped."""
 
@@ -102,6 +111,9 @@ class FeatureCache:
         self._apps_since = time.monotonic()
         self._rarity: RarityTable | None = None
         self._words: tuple[float, Corpus] | None = None  # (monotonic time stored, table)
+        self._words_refresh: threading.Thread | None = None  # the background refresh, if any
+        self._labels: dict[str, tuple[str, str]] = {}  # skill id -> (label_es, label_en)
+        self._labels_since = time.monotonic()
         self._courses: dict[str, SkillCourses] = {}
         self._table: JobTable | None = None
         self._table_rarity: tuple[JobTable, FloatArray] | None = None  # (table, its rarity)
@@ -162,16 +174,58 @@ class FeatureCache:
         """The word document-frequency table stored less than ``max_age_s`` ago, else None.
 
         Job changes do not drop it: frequencies over thousands of postings drift slowly, so it
-        is refreshed by age (see :meth:`~chamba.matching.context.FeatureContext.word_idf`).
+        is refreshed by age, off the requests (see
+        :meth:`~chamba.matching.context.FeatureContext.corpus`).
         """
         entry = self._words
         if entry is None or time.monotonic() - entry[0] > max_age_s:
             return None
         return entry[1]
 
+    def stale_words(self) -> Corpus | None:
+        """The word table stored last, however old (``None`` when none was stored)."""
+        entry = self._words
+        return entry[1] if entry is not None else None
+
     def put_words(self, table: Corpus) -> None:
         with self._lock:
             self._words = (time.monotonic(), table)
+
+    def refresh_words_later(self, read: Callable[[], Corpus]) -> threading.Thread | None:
+        """Recompute the word table with ``read()`` on a background thread, so that no request
+        waits for it (requests meanwhile use the table stored last); ``None`` when a refresh
+        is already running. A failed refresh is logged; the next request past the age tries
+        again."""
+        with self._lock:
+            if self._words_refresh is not None and self._words_refresh.is_alive():
+                return None
+
+            def refresh() -> None:
+                try:
+                    self.put_words(read())
+                except Exception:
+                    log.warning("could not refresh the word statistics", exc_info=True)
+
+            thread = threading.Thread(target=refresh, name="chamba-word-stats", daemon=True)
+            self._words_refresh = thread
+        thread.start()
+        return thread
+
+    def skill_labels(self, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """The cached ``(label_es, label_en)`` of those of ``skill_ids`` held (all are dropped
+        every :data:`LABELS_MAX_AGE_S`)."""
+        if time.monotonic() - self._labels_since > LABELS_MAX_AGE_S:
+            with self._lock:
+                self._labels = {}
+                self._labels_since = time.monotonic()
+        labels = self._labels
+        return {s: found for s in skill_ids if (found := labels.get(s)) is not None}
+
+    def put_skill_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:
+        with self._lock:
+            if len(self._labels) + len(labels) > MAX_LABELS:
+                self._labels = {}
+            self._labels.update(labels)
 
     def course_rows(self, skill_ids: Iterable[str]) -> dict[str, SkillCourses]:
         """Cached course rows of each skill among ``skill_ids`` (skills not cached are absent)."""
@@ -283,6 +337,7 @@ class FeatureCache:
             self._apps = {}
             self._rarity = None
             self._words = None
+            self._labels = {}
             self._courses = {}
             self._table = None
             self._table_rarity = None

@@ -62,7 +62,6 @@ from chamba.matching.repository import (
     JobFields,
     application_counts,
     load_course_skills,
-    skill_labels,
 )
 from chamba.people.models import Person
 from chamba.search import DocTerms, lexical_scores
@@ -284,7 +283,7 @@ def lexical_queries(
 ) -> list[list[str]]:
     """The ``lexical`` query of each person: their own words, else their skills' labels."""
     wordless = [p for p in people if not own_words or not (p.self_description or "").strip()]
-    labels = skill_labels(ctx.session, {s for p in wordless for s in person_skills[p.id]})
+    labels = ctx.skill_labels({s for p in wordless for s in person_skills[p.id]})
     return [
         person_words(
             p, [labels[s][0] for s in sorted(person_skills[p.id]) if s in labels], own_words

@@ -47,8 +47,7 @@ def one_query_scores(
     """
     lengths = np.array([d.length for d in docs], dtype=np.float64)  # (n,)
     words = list(dict.fromkeys(query))
-    gets = [d.counts.get for d in docs]  # bound once, called once per term
-    tf = {w: np.array([get(w, 0) for get in gets], dtype=np.float64) for w in words}
+    tf = _term_counts(words, docs)
     return tf_scores(words, lengths, tf, idf=idf, avgdl=avgdl)
 
 
@@ -98,3 +97,23 @@ def tf_scores(
             out[hit] += weight * f[hit] / (f[hit] + norm[hit])
     result: FloatArray = out / total
     return result
+
+
+def _term_counts(words: Sequence[str], docs: Sequence[DocTerms]) -> dict[str, FloatArray]:
+    """``{word: (len(docs),) counts of word in each doc}``: each document's terms met with the
+    query's in one set intersection (in C, over the smaller of the two), so a document costs
+    one step however many query terms there are, not one look-up per term."""
+    column = {w: k for k, w in enumerate(words)}
+    wanted = column.keys()
+    at_doc: list[int] = []
+    at_word: list[int] = []
+    values: list[int] = []
+    for i, doc in enumerate(docs):
+        counts = doc.counts
+        for w in counts.keys() & wanted:
+            at_doc.append(i)
+            at_word.append(column[w])
+            values.append(counts[w])
+    matrix = np.zeros((len(words), len(docs)), dtype=np.float64)  # (terms, docs)
+    matrix[at_word, at_doc] = values
+    return {w: matrix[k] for k, w in enumerate(words)}

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -207,10 +208,26 @@ class Metrics:
             self.model_promoted.labels(kind=kind).set(promoted_at)
 
     def observe_scores(self, kind: str, scores: Iterable[float]) -> None:
-        """Record the scores the serving ranker gave for one list."""
+        """Record the scores the serving ranker gave for one list: the same counts and sum as
+        observing each score, counted per bucket in numpy (a list is hundreds of scores)."""
         histogram = self.model_scores.labels(kind=kind)
-        for score in scores:
-            histogram.observe(float(score))
+        values = np.asarray(scores if isinstance(scores, np.ndarray) else list(scores),
+                            dtype=np.float64).ravel()  # fmt: skip
+        bounds = getattr(histogram, "_upper_bounds", None)
+        buckets = getattr(histogram, "_buckets", None)
+        total = getattr(histogram, "_sum", None)
+        if bounds is None or buckets is None or total is None:  # another client version
+            for score in values.tolist():
+                histogram.observe(score)
+            return
+        # a score goes to the first bucket whose bound it does not exceed (NaN: to none)
+        at = np.searchsorted(np.asarray(bounds, dtype=np.float64), values, side="left")
+        counts = np.bincount(at, minlength=len(bounds) + 1)
+        for k, count in enumerate(counts[: len(bounds)].tolist()):
+            if count:
+                buckets[k].inc(count)
+        if values.size:
+            total.inc(float(values.sum()))
 
     def exposition(self) -> bytes:
         """The registry in Prometheus' text exposition format."""
@@ -312,8 +329,9 @@ class MetricsMiddleware:
             self.metrics.http_duration.labels(method, route).observe(elapsed)
 
 
-def get_metrics(request: Request) -> Metrics:
-    """The application's metrics registry (a dependency)."""
+async def get_metrics(request: Request) -> Metrics:
+    """The application's metrics registry (a dependency; ``async``: no thread of the pool for a
+    look-up)."""
     metrics: Metrics = request.app.state.metrics
     return metrics
 

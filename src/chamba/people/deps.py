@@ -26,3 +26,18 @@ def current_person(user: CurrentUser, session: SessionDep) -> Person:
 
 
 CurrentPerson = Annotated[Person, Depends(current_person)]
+
+
+def current_person_row(user: CurrentUser, session: SessionDep) -> Person:
+    """:func:`current_person` with the row alone (skills load when first read), for routes that
+    read the person's skills their own way (the match rankings): one query, not two.
+
+    Raises:
+        NotASeeker: employers, providers and staff have no seeker profile.
+    """
+    if user.role != Role.SEEKER:
+        raise NotASeeker(user.role.value)
+    return service.person_row_of_user(session, user)
+
+
+CurrentPersonRow = Annotated[Person, Depends(current_person_row)]

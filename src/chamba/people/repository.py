@@ -54,6 +54,11 @@ def by_user_id(session: Session, user_id: int) -> Person | None:
     return session.scalars(stmt).one_or_none()
 
 
+def row_of_user(session: Session, user_id: int) -> Person | None:
+    """The person linked to an account, its row only (skills are loaded when first read)."""
+    return session.scalars(select(Person).where(Person.user_id == user_id)).one_or_none()
+
+
 def by_id(session: Session, person_id: int) -> Person | None:
     """A person with skills loaded (fresh from the database)."""
     stmt = (

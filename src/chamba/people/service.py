@@ -215,6 +215,12 @@ def get_by_national_id(session: Session, national_id: str) -> Person | None:
 # --- a seeker's own profile --------------------------------------------------------------------
 
 
+def person_row_of_user(session: Session, user: User) -> Person:
+    """:func:`person_of_user` without loading the skills up front (they load when first read):
+    one query for a request that reads the person's skills its own way (a match ranking)."""
+    return repository.row_of_user(session, user.id) or person_of_user(session, user)
+
+
 def person_of_user(session: Session, user: User) -> Person:
     """The profile of a seeker account, skills loaded; created (empty) when it has none yet.
 
