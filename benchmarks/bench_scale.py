@@ -4,7 +4,7 @@ Usage::
 
     PYTHONPATH=src python benchmarks/bench_scale.py --size 100000 [--postgresql]
         [--jobs N] [--interactions 20] [--data-dir DIR] [--keep] [--reuse] [--duration 20]
-        [--connections 1,16,64] [--no-http]
+        [--connections 1,16,64] [--no-http] [--workers N]
 
 Steps, each timed (seconds) with the process's peak memory (RSS, MiB) after it:
 
@@ -187,11 +187,15 @@ def _request(url: str, data: dict[str, Any] | None = None, token: str | None = N
         return json.loads(resp.read() or b"null")
 
 
-def http_bench(env: dict[str, str], port: int, connections: list[int], seconds: int) -> Any:
+def http_bench(
+    env: dict[str, str], port: int, connections: list[int], seconds: int, workers: int | None = None
+) -> Any:
     from chamba.demo.accounts import DEMO_PASSWORD
 
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "chamba", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers:
+        cmd += ["--workers", str(workers)]
     log = open(Path(env["CHAMBA_DATA_DIR"]) / "serve.log", "w")
     server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     out: dict[str, Any] = {}
@@ -261,6 +265,7 @@ def main() -> None:
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--workers", type=int, default=None, help="chamba serve --workers")
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="chamba-scale-"))
@@ -298,7 +303,8 @@ def main() -> None:
         if not args.no_http:
             env = dict(os.environ)
             conns = [int(c) for c in args.connections.split(",")]
-            doc["http"] = http_bench(env, args.port, conns, args.duration)
+            doc["http"] = http_bench(env, args.port, conns, args.duration, args.workers)
+            doc["workers"] = args.workers or "default (cores)"
     finally:
         if server is not None:
             server.cleanup()
