@@ -73,6 +73,9 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def _serve(host: str | None, port: int | None, workers: int | None = None) -> None:
     import uvicorn
 
@@ -92,6 +95,11 @@ def _serve(host: str | None, port: int | None, workers: int | None = None) -> No
         # The app itself believes X-Forwarded-* only from CHAMBA_TRUSTED_PROXIES; uvicorn's own
         # handling (which trusts 127.0.0.1 by default) is off so that no other peer is trusted.
         proxy_headers=False,
+        # uvicorn's supervisor kills a worker that does not answer its health ping within this
+        # many seconds (default 5). At 100,000 jobs a worker's warm-up (job table, IVF training)
+        # kept it from answering in time on busy cores, so workers were killed while starting and
+        # the server never answered; a hung worker is now replaced after a minute instead.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

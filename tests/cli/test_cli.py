@@ -161,3 +161,21 @@ def test_serve_runs_workers_with_nagle_off_on_every_connection(
     assert accepted.getsockopt(sockets.IPPROTO_TCP, sockets.TCP_NODELAY) == 1
     for s in (client, accepted, listener):
         s.close()
+
+
+def test_serve_gives_workers_a_minute_to_answer_the_supervisors_health_ping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN uvicorn, whose supervisor kills a worker silent for 5 s by default (at 100,000 jobs
+    # workers still warming up were killed, so the server never answered)
+    import uvicorn
+
+    from chamba import cli
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    # WHEN chamba serve starts two workers
+    cli._serve(None, None, 2)
+    # THEN the supervisor waits a minute before it calls a worker hung
+    assert seen["workers"] == 2
+    assert seen["timeout_worker_healthcheck"] == cli.WORKER_HEALTHCHECK_SECONDS == 60
