@@ -38,7 +38,7 @@ def test_sasl_over_tls_verifies_the_brokers_and_logs_in() -> None:
     [
         {"kafka_security_protocol": "SASL_SSL"},  # no credentials
         {"kafka_username": "chamba", "kafka_password": "x" * 12},  # credentials, no SASL
-        {"env": "production", "kafka_security_protocol": "SASL_PLAINTEXT",
+        {"env": "production", "sms_sender": "none", "kafka_security_protocol": "SASL_PLAINTEXT",
          "kafka_username": "chamba", "kafka_password": "x" * 12},  # password in plain text
     ],
 )  # fmt: skip
