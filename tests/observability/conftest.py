@@ -23,12 +23,17 @@ def obs_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+INGRESS = ("10.0.0.7", 40000)  # the trusted proxy every request of `client` comes through
+
+
 @pytest.fixture
 def app(obs_engine: Engine) -> FastAPI:
-    return create_app(get_settings(), obs_engine)
+    settings = get_settings().model_copy(update={"trusted_proxies": "10.0.0.0/8"})
+    return create_app(settings, obs_engine)
 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    """Requests through the trusted ingress, whose X-Request-ID the app keeps."""
+    with TestClient(app, raise_server_exceptions=False, client=INGRESS) as test_client:
         yield test_client

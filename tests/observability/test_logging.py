@@ -15,6 +15,8 @@ from chamba.config import load_settings
 from chamba.errors import ChambaError
 from chamba.observability.logging import JsonFormatter, configure_logging, current_request_id
 
+from .conftest import INGRESS
+
 
 @pytest.fixture
 def json_lines() -> Iterator[io.StringIO]:
@@ -45,6 +47,22 @@ def test_a_sane_request_id_is_echoed_and_carried_by_the_access_log(
     assert {"method", "route", "status", "duration_ms"} <= set(access[-1])
     assert access[-1]["route"] == "/health"
     assert access[-1]["status"] == 200
+
+
+@pytest.mark.parametrize("peer", [("203.0.113.9", 5000), ("testclient", 50000)])
+def test_a_request_id_chosen_by_a_caller_who_is_not_a_trusted_proxy_is_replaced(
+    app: FastAPI, json_lines: io.StringIO, peer: tuple[str, int]
+) -> None:
+    # GIVEN a caller that reaches the app directly, not through the trusted ingress
+    with TestClient(app, client=peer) as direct:
+        # WHEN it sends its own X-Request-ID (it would be stored in the audit log)
+        response = direct.get("/health", headers={"X-Request-ID": "chosen-by-caller"})
+    # THEN the app gives the request its own id, in the answer and in the logs
+    rid = response.headers["X-Request-ID"]
+    assert rid != "chosen-by-caller"
+    assert len(rid) == 32
+    access = [e for e in lines(json_lines) if e["logger"] == "chamba.access"]
+    assert access[-1]["request_id"] == rid
 
 
 @pytest.mark.parametrize("header", ["x" * 65, "has space", "semi;colon", "a/b", "<script>", ""])
@@ -189,7 +207,7 @@ def test_a_crash_is_answered_logged_once_and_never_reaches_the_server(
 
     # GIVEN a client that raises whatever exception reaches the server (as uvicorn would log it
     # a second time and close the connection)
-    with TestClient(app) as strict:
+    with TestClient(app, client=INGRESS) as strict:
         # WHEN a route crashes
         response = strict.get(
             "/boom", headers={"X-Request-ID": "boom-2", "Accept": "application/json"}

@@ -222,11 +222,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # kept) inside the metrics and the access log, so both record the status actually sent.
     app.add_middleware(AnswerUnexpected, owner=app)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
-    app.add_middleware(RequestContextMiddleware, routes=routes)
     app.add_middleware(StrictTransportSecurity)  # HSTS over https
-    # Outermost: the client address and scheme come from X-Forwarded-* only when the direct
-    # peer is a trusted proxy (CHAMBA_TRUSTED_PROXIES); from anyone else they are ignored.
+    # The client address and scheme come from X-Forwarded-* only when the direct peer is a
+    # trusted proxy (CHAMBA_TRUSTED_PROXIES); from anyone else they are ignored.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_networks)
+    # Outermost: the request id is set before anything else runs, and it sees the direct peer,
+    # so only a trusted proxy's X-Request-ID is kept (it is stored in the audit log).
+    app.add_middleware(
+        RequestContextMiddleware, routes=routes, trusted=settings.trusted_proxy_networks
+    )
     for router in api_routers():
         app.include_router(router, prefix="/api/v1")
         routes.include(router.routes, prefix="/api/v1")

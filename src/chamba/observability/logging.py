@@ -5,8 +5,9 @@ line to stderr: ``ts``, ``level``, ``logger``, ``msg``, ``request_id`` (inside a
 ``extra=`` fields and ``exc`` for exceptions. Calling it again replaces that handler, never adds a
 second one. ``CHAMBA_LOG_FORMAT=text`` gives plain lines for a developer's terminal.
 
-:class:`RequestContextMiddleware` gives every request an id (the caller's ``X-Request-ID`` when
-it is a sane token, else a new one), keeps it in a context variable for the duration of the
+:class:`RequestContextMiddleware` gives every request an id (the ``X-Request-ID`` a trusted
+proxy sent, when it is a sane token, else a new one: a caller cannot choose the id that the audit
+log stores), keeps it in a context variable for the duration of the
 request, returns it in the ``X-Request-ID`` header and writes one access line per request
 (method, route template, status, duration) — never the query string, headers, client address or
 body, which may carry tokens or personal data.
@@ -14,6 +15,7 @@ body, which may carry tokens or personal data.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -22,6 +24,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -180,19 +183,33 @@ def configure_logging(settings: Settings) -> None:
 class RequestContextMiddleware:
     """Request ids and access logs (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, routes: RouteTemplates) -> None:
+    def __init__(self, app: ASGIApp, routes: RouteTemplates, trusted: Sequence[str] = ()) -> None:
         self.app = app
         self.routes = routes
+        # The direct peers (CHAMBA_TRUSTED_PROXIES) whose X-Request-ID is kept; this middleware
+        # runs outside the proxy-header one, so scope["client"] is still the direct peer.
+        self.trusted = [ipaddress.ip_network(n, strict=False) for n in trusted]
+
+    def _from_trusted_proxy(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        if not client or not self.trusted:
+            return False
+        try:
+            peer = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        return any(peer in network for network in self.trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         incoming = None
-        for name, value in scope.get("headers", ()):
-            if name == b"x-request-id":
-                incoming = sane_request_id(value.decode("latin-1"))
-                break
+        if self._from_trusted_proxy(scope):
+            for name, value in scope.get("headers", ()):
+                if name == b"x-request-id":
+                    incoming = sane_request_id(value.decode("latin-1"))
+                    break
         rid = incoming or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         token = _request_id.set(rid)
