@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
+from tests.support.migrations import run_alembic
 
-from chamba.db import alembic_config, make_engine
+from chamba.db import make_engine
 
 #: The revision before contact confirmation (the one migration 0018 revises).
 BEFORE = "0016"
@@ -23,24 +23,17 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
-
-
 def test_existing_accounts_are_confirmed_when_they_were_made(engine: Engine) -> None:
     # GIVEN a database before the change with an account
-    _alembic(engine, "upgrade", BEFORE)
+    run_alembic(engine, "upgrade", BEFORE)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, role, is_active, language, created_at) "
                           "VALUES (1, 'seeker', 1, 'es', '2026-01-01 00:00:00')"))  # fmt: skip
     # WHEN it is migrated
-    _alembic(engine, "upgrade", "head")
+    run_alembic(engine, "upgrade", "head")
     # THEN the account counts as confirmed since it was made
     with engine.connect() as conn:
         confirmed = conn.execute(text("SELECT confirmed_at FROM users")).scalar_one()
     assert str(confirmed).startswith("2026-01-01")
     # AND the migration goes back down cleanly
-    _alembic(engine, "downgrade", BEFORE)
+    run_alembic(engine, "downgrade", BEFORE)

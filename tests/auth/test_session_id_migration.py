@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
+from tests.support.migrations import run_alembic
 
-from chamba.db import alembic_config, make_engine
+from chamba.db import make_engine
 
 
 @pytest.fixture
@@ -19,18 +19,11 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
-
-
 def test_existing_logins_get_distinct_random_ids_and_refresh_tokens_survive(
     engine: Engine,
 ) -> None:
     # GIVEN a database before the change with two open logins, one holding a refresh token
-    _alembic(engine, "upgrade", "0013")
+    run_alembic(engine, "upgrade", "0013")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, role, is_active, language, created_at) "
                           "VALUES (1, 'seeker', 1, 'es', '2026-01-01')"))  # fmt: skip
@@ -42,7 +35,7 @@ def test_existing_logins_get_distinct_random_ids_and_refresh_tokens_survive(
                           "created_at, expires_at) VALUES (1, 2, 'h', '2026-01-01', "
                           "'2027-01-01')"))  # fmt: skip
     # WHEN it is migrated
-    _alembic(engine, "upgrade", "head")
+    run_alembic(engine, "upgrade", "head")
     # THEN each login has its own random public id, and the refresh token still names its login
     with engine.connect() as conn:
         ids = conn.execute(text("SELECT public_id FROM auth_sessions ORDER BY id")).scalars().all()
@@ -51,4 +44,4 @@ def test_existing_logins_get_distinct_random_ids_and_refresh_tokens_survive(
     assert all(len(i) >= 43 and not i.isdigit() for i in ids)
     assert owner == 2
     # AND the migration goes back down cleanly
-    _alembic(engine, "downgrade", "0013")
+    run_alembic(engine, "downgrade", "0013")

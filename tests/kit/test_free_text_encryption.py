@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
+from tests.support.migrations import run_alembic
 
-from chamba.db import alembic_config, make_engine, session_scope
+from chamba.db import make_engine, session_scope
 from chamba.people.models import Person
 
 SAID = "Soy costurera en Gamarra desde 2016, me llamo Rosa"
@@ -22,16 +22,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
-
-
 def test_old_plain_texts_are_encrypted_by_the_migration_and_read_back(engine: Engine) -> None:
     # GIVEN a database before the change, with a self-description and a dismissal reason
-    _alembic(engine, "upgrade", "0012")
+    run_alembic(engine, "upgrade", "0012")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO people (id, self_description, languages, interests, "
                           "availability_slots, has_internet, device, consent_visible, "
@@ -43,7 +36,7 @@ def test_old_plain_texts_are_encrypted_by_the_migration_and_read_back(engine: En
                           "(1, 'k', 'job', 1, 'dismissed', 'queda lejos de mi casa', '{}', "
                           "'2026-01-01', 0)"))  # fmt: skip
     # WHEN it is migrated
-    _alembic(engine, "upgrade", "head")
+    run_alembic(engine, "upgrade", "head")
     # THEN the raw rows hold no plain text, and the app reads them as before
     with engine.connect() as conn:
         raw = conn.execute(text("SELECT self_description FROM people")).scalar_one()

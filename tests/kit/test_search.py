@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -33,12 +32,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from tests.support.migrations import run_alembic
 
 import chamba.models  # noqa: F401
 from chamba.courses import service as course_service
 from chamba.courses.models import Course, Modality
 from chamba.courses.schemas import CourseIn
-from chamba.db import OPTIONAL_INDEXES, alembic_config, make_engine, migrate
+from chamba.db import OPTIONAL_INDEXES, make_engine, migrate
 from chamba.jobs import repository
 from chamba.jobs import search as job_search
 from chamba.jobs import service as job_service
@@ -288,13 +288,6 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     engine.dispose()
 
 
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
-
-
 def _trigram_available(engine: Engine) -> bool:
     if engine.dialect.name != "postgresql":
         return False
@@ -324,7 +317,7 @@ def test_migration_backfills_rows_written_before_it(
     empty_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN a database at revision 0006 holding jobs (more than one backfill batch) and a course
-    _alembic(empty_engine, "upgrade", "0006")
+    run_alembic(empty_engine, "upgrade", "0006")
     jobs = [
         {"title": f"{title} {n}", "description": description}
         for n, (title, description) in enumerate(_corpus() * 25)
@@ -361,7 +354,7 @@ def test_migration_backfills_rows_written_before_it(
         assert indexes == set()
         assert bool(warned) is (empty_engine.dialect.name == "postgresql")
     # WHEN it is downgraded to 0006 THEN what 0007 added is gone, and the rows are kept
-    _alembic(empty_engine, "downgrade", "0006")
+    run_alembic(empty_engine, "downgrade", "0006")
     columns = {c["name"] for c in inspect(empty_engine).get_columns("jobs")}
     assert not {"search_title", "search_text"} & columns
     with empty_engine.connect() as conn:

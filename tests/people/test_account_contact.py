@@ -10,18 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from tests.support.accounts import PASSWORD
 from tests.support.api_fixtures import MakeUser
 from tests.support.factories import LIMA_CERCADO
+from tests.support.migrations import run_alembic
 from tests.support.problems import assert_problem
 from tests.support.signup import code_in, deliver_in
 
 from chamba.activity.models import Application
 from chamba.auth.models import Role
-from chamba.db import alembic_config, make_engine
+from chamba.db import make_engine
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation, OrgKind
 from chamba.people import service as people_service
@@ -168,16 +168,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
-
-
 def test_migration_0019_deletes_the_copies_of_linked_people_only(engine: Engine) -> None:
     # GIVEN a database before 0019: a linked person with its own copy, an imported one
-    _alembic(engine, "upgrade", "0018")
+    run_alembic(engine, "upgrade", "0018")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, role, is_active, language, created_at, email) "
                           "VALUES (1, 'seeker', 1, 'es', '2026-01-01', 'cipher-of-account')"))
@@ -189,13 +182,13 @@ def test_migration_0019_deletes_the_copies_of_linked_people_only(engine: Engine)
                           "(2, NULL, 'cipher-imported', NULL, '[]', '[]', '[]', 0, 'none', 0, 0, "
                           "0, '2026-01-01', '2026-01-01')"))  # fmt: skip
     # WHEN it is migrated
-    _alembic(engine, "upgrade", "0019")
+    run_alembic(engine, "upgrade", "0019")
     # THEN the linked person's copy is gone, the imported person's contact stays
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, email, phone FROM people ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(1, None, None), (2, "cipher-imported", None)]
     # AND going back down puts the account's contact on the linked person
-    _alembic(engine, "downgrade", "0018")
+    run_alembic(engine, "downgrade", "0018")
     with engine.connect() as conn:
         email = conn.execute(text("SELECT email FROM people WHERE id = 1")).scalar_one()
     assert email == "cipher-of-account"
