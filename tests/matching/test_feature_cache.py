@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -126,6 +128,22 @@ def _item(page: dict, job_id: int) -> dict:
     return next(i for i in page["items"] if i["job_id"] == job_id)
 
 
+@contextmanager
+def _statements(engine: Engine, thread: threading.Thread | None = None) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block (only ``thread``'s, when given)."""
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        if thread is None or threading.current_thread() is thread:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
 def test_cached_and_uncached_results_are_the_same(world: World) -> None:
     factory, store, _, ids = world
     indexes = store.indexes
@@ -153,17 +171,8 @@ def test_candidate_rows_come_from_the_cache_until_the_job_changes(world: World) 
     _pages(factory, store.indexes, ids)
     assert sorted(store.cache.job_rows(jobs)) == sorted(jobs)
     # WHEN the next ranking runs
-    statements: list[str] = []
-
-    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        statements.append(statement)
-
-    engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _statements(factory.kw["bind"]) as statements:
         again = _pages(factory, store.indexes, ids)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     # THEN it reads no job's row from SQL again
     assert not [q for q in statements if "jobs.description" in q and "jobs.id IN" in q]
     # and a changed job is read afresh
@@ -467,7 +476,6 @@ def test_loading_the_indexes_for_the_app_reads_the_job_table(db: Engine, tmp_pat
 
 
 def test_old_word_statistics_are_recomputed_off_the_request(world: World) -> None:
-    import threading
     import time
 
     from chamba.matching.context import WORD_DF_MAX_AGE_S
@@ -482,16 +490,7 @@ def test_old_word_statistics_are_recomputed_off_the_request(world: World) -> Non
     with factory() as s:
         _job(s, "Cocinero", {})
         s.commit()
-    statements: list[str] = []
-    main = threading.current_thread()
-
-    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        if threading.current_thread() is main:
-            statements.append(statement)
-
-    engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _statements(factory.kw["bind"], thread=threading.current_thread()) as statements:
         # WHEN a request reads them
         with factory() as s:
             got = FeatureContext(s, store.indexes, NOW).corpus()
@@ -502,8 +501,6 @@ def test_old_word_statistics_are_recomputed_off_the_request(world: World) -> Non
         refresh = cache._words_refresh
         assert refresh is not None
         refresh.join(timeout=30)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     fresh = cache.words(WORD_DF_MAX_AGE_S)
     assert fresh is not None
     assert fresh is not first
@@ -511,7 +508,6 @@ def test_old_word_statistics_are_recomputed_off_the_request(world: World) -> Non
 
 
 def test_a_word_refresh_runs_once_at_a_time(world: World) -> None:
-    import threading
 
     _, store, _, _ = world
     cache = store.cache
@@ -538,17 +534,8 @@ def test_skill_labels_are_read_once_then_kept_for_a_minute(world: World) -> None
     cache = store.cache
     first = _pages(factory, store.indexes, ids)
     assert "t_weld" in cache.skill_labels(["t_weld"])
-    statements: list[str] = []
-
-    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        statements.append(statement)
-
-    engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _statements(factory.kw["bind"]) as statements:
         again = _pages(factory, store.indexes, ids)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     # GIVEN labels read by a first ranking, the next reads none from SQL: the same pages
     assert not [q for q in statements if "skills.label_es" in q]
     assert again == first

@@ -20,16 +20,20 @@ from chamba.web import csrf
 from .conftest import login_as
 
 
+def _granted(make_web_user: Any, session: Session) -> tuple[Any, Any]:
+    """A counselor and "Rosa Quispe", a seeker who granted them access (committed)."""
+    counselor = make_web_user(Role.COUNSELOR)
+    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
+    session.add(CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id))
+    session.commit()
+    return counselor, seeker
+
+
 def test_granted_person_profile_and_note(
     web: Any, token: str, make_web_user: Any, seeded_session: Session, fast_matching: Any
 ) -> None:
-    counselor = make_web_user(Role.COUNSELOR)
-    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
+    counselor, seeker = _granted(make_web_user, seeded_session)
     other = make_web_user(Role.SEEKER, name="Juan Sin Permiso")
-    seeded_session.add(
-        CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id)
-    )
-    seeded_session.commit()
     login_as(web, counselor)
     listed = web.get("/consejeria/personas?q=rosa")
     assert "Rosa Quispe" in listed.text
@@ -56,12 +60,7 @@ def test_a_persons_page_speaks_of_them_not_to_the_counselor(
     web: Any, make_web_user: Any, seeded_session: Session, fast_matching: Any
 ) -> None:
     # GIVEN a granted person with no course to suggest
-    counselor = make_web_user(Role.COUNSELOR)
-    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
-    seeded_session.add(
-        CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id)
-    )
-    seeded_session.commit()
+    counselor, seeker = _granted(make_web_user, seeded_session)
     login_as(web, counselor)
     page = web.get(f"/consejeria/personas/{seeker.person.id}").text
     # THEN the empty course list is about the person ("sugerirle"), not the reader ("sugerirte")
@@ -73,12 +72,7 @@ def test_a_note_from_the_page_gets_the_apis_text_checks(
     web: Any, token: str, make_web_user: Any, seeded_session: Session, fast_matching: Any
 ) -> None:
     # GIVEN a counselor with a seeker's grant
-    counselor = make_web_user(Role.COUNSELOR)
-    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
-    seeded_session.add(
-        CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id)
-    )
-    seeded_session.commit()
+    counselor, seeker = _granted(make_web_user, seeded_session)
     login_as(web, counselor)
     url = f"/consejeria/personas/{seeker.person.id}/notas"
     # WHEN a note holds a control character or starts like a spreadsheet formula
@@ -99,11 +93,7 @@ def test_a_counselor_cannot_plan_a_pathway_to_a_draft_job(
     web: Any, make_web_user: Any, seeded_session: Session, fast_matching: Any
 ) -> None:
     # GIVEN a counselor with a seeker's grant, and an employer's draft and open jobs
-    counselor = make_web_user(Role.COUNSELOR)
-    seeker = make_web_user(Role.SEEKER, name="Rosa Quispe")
-    seeded_session.add(
-        CounselorGrant(person_id=seeker.person.id, counselor_user_id=counselor.user.id)
-    )
+    counselor, seeker = _granted(make_web_user, seeded_session)
     org = Organisation(kind=OrgKind.EMPLOYER, name="Taller Secreto")
     seeded_session.add(org)
     seeded_session.flush()
