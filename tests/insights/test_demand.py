@@ -172,13 +172,18 @@ def test_bad_input(session: Session) -> None:
     assert skill_demand(session, skill_ids=["no-such-skill"]) == []
 
 
-def test_a_hidden_province_cannot_be_recovered_from_its_department(session: Session) -> None:
-    # GIVEN the pathway world with 12 more welders in province 1101 (Ica) and 3 in 1102
+def _ica_welders(session: Session) -> None:
+    """The pathway world with 12 more welders in district 110101 (province 1101) and 3 in 110201."""
     pw.build(session)
     for _ in range(12):
         pw.add_person(session, ["weld"], ubigeo="110101")
     for _ in range(3):
         pw.add_person(session, ["weld"], ubigeo="110201")
+
+
+def test_a_hidden_province_cannot_be_recovered_from_its_department(session: Session) -> None:
+    # GIVEN the pathway world with 12 more welders in province 1101 (Ica) and 3 in 1102
+    _ica_welders(session)
     # WHEN Ica's welders are read by department and by province (groups of at least 5)
     department = _rows(session, region="11")[("11", "weld")].supply  # type: ignore[attr-defined]
     provinces = {
@@ -206,11 +211,7 @@ def test_a_hidden_province_cannot_be_recovered_from_its_department(session: Sess
 def test_a_district_cannot_give_away_its_hidden_province(session: Session) -> None:
     # GIVEN the pathway world with 12 more welders in district 110101 (province 1101 is hidden
     # among Ica's provinces, next to 1102's 3, see the previous test)
-    pw.build(session)
-    for _ in range(12):
-        pw.add_person(session, ["weld"], ubigeo="110101")
-    for _ in range(3):
-        pw.add_person(session, ["weld"], ubigeo="110201")
+    _ica_welders(session)
     department = _rows(session, region="11")[("11", "weld")].supply  # type: ignore[attr-defined]
     province = _rows(session, region="1101", level="province").get(("1101", "weld"))
     # WHEN the district 110101 is asked for alone (the subtraction attack: the department
