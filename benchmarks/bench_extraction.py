@@ -14,7 +14,9 @@ self-descriptions (ids ``w001``-``w240``, >= 12 in English each) written by a he
 seen the extractor, its code or its output, and labelled from the catalogue's labels and
 descriptions only (not its synonyms); ``blind2_dev`` (100, may be tuned on, ids ``z001``-``z100``)
 and ``blind2_test`` (100, never tuned on, ``z101``-``z200``), 10 in English each, a second blind
-set written the same way by another helper; ``all``.
+set written the same way by another helper; ``blind3_dev`` (100, may be tuned on, ids
+``y001``-``y100``) and ``blind3_test`` (100, never tuned on, ``y101``-``y200``), >= 11 in English
+each, a third blind set written the same way by helper h12w; ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
@@ -74,6 +76,8 @@ SPLITS = (
     "blind_dev",
     "blind2_test",
     "blind2_dev",
+    "blind3_test",
+    "blind3_dev",
     "all",
 )
 
