@@ -9,7 +9,7 @@ password).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -34,6 +34,12 @@ from chamba.deps import SessionDep, SettingsDep
 from chamba.web import discover as discover_service
 from chamba.web import pending
 from chamba.web import session as web_session
+from chamba.web.account_forms import (
+    identifier,
+    invalid_contact,
+    too_many,
+    weak_password,
+)
 from chamba.web.forms import FormState
 from chamba.web.i18n import format_number
 from chamba.web.session import OptionalWebUser, WebUser, safe_next, see_other, start_page
@@ -45,25 +51,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 FormText = Annotated[str, Form()]
 #: Roles a person may choose when signing up, in the order shown.
 SIGNUP_ROLES = (Role.SEEKER, Role.EMPLOYER, Role.PROVIDER)
-
-
-class _Contact(TypedDict, total=False):
-    email: str
-    phone: str
-
-
-def _identifier(contact: str) -> _Contact:
-    """An e-mail when it has ``@``, else a phone number."""
-    contact = contact.strip()
-    return {"email": contact} if "@" in contact else {"phone": contact}
-
-
-def _too_many(request: Request, exc: TooManyAttempts) -> str:
-    _ = gettext_for(request)
-    minutes = max(1, -(-exc.retry_after // 60))
-    return _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
-        "minutes": format_number(minutes, request_lang(request))
-    }
 
 
 def _signup_context(form: FormState, next_url: str) -> dict[str, Any]:
@@ -119,25 +106,22 @@ def signup_submit(
     data = None
     status = 422
     if form.ok:
-        values = {"name": nombre, "password": clave, "role": rol, **_identifier(contacto)}
+        values = {"name": nombre, "password": clave, "role": rol, **identifier(contacto)}
         messages = {
             "name": ("nombre", _("Write your name (up to 200 characters).")),
             "password": ("clave", _("The password is too long.")),
         }
-        contact = _(
-            "Write a valid e-mail (name@example.com) or a Peruvian mobile "
-            "number (9 digits starting with 9)."
-        )
-        data = form.parse(RegisterIn, values, messages, ("contacto", contact))
+        contact = ("contacto", invalid_contact(request))
+        data = form.parse(RegisterIn, values, messages, contact)
     if data is not None:
         client = web_session.client_of(request)
         try:
             accounts_service.register(session, data, client=client, settings=settings)
         except TooManyAttempts as exc:
-            form.error("contacto", _too_many(request, exc))
+            form.error("contacto", too_many(request, exc))
             status = 429
         except WeakPassword:
-            form.error("clave", _weak_password(request))
+            form.error("clave", weak_password(request))
         except SmsUnavailable:
             form.error(
                 "contacto",
@@ -152,15 +136,6 @@ def signup_submit(
             return _confirm_page(request, FormState({"contacto": contacto}), next, settings)
     context = _signup_context(form, safe_next(next, ""))
     return render(request, "registro.html", context, status_code=status, switch_path="/registro")
-
-
-def _weak_password(request: Request) -> str:
-    _ = gettext_for(request)
-    return _(
-        "Choose a safer password: at least 10 characters, not only numbers, not "
-        "your e-mail or phone, not a common word. Three or four words you will "
-        "remember work well."
-    )
 
 
 def _confirm_page(
@@ -208,7 +183,7 @@ def confirm_submit(
     if form.ok:
         client = web_session.client_of(request)
         try:
-            data = SignupConfirmIn(code=codigo, password=clave, **_identifier(contacto))
+            data = SignupConfirmIn(code=codigo, password=clave, **identifier(contacto))
         except ValidationError:
             data = None
             form.error("codigo", wrong)
@@ -230,7 +205,7 @@ def confirm_submit(
                 form.error("codigo", wrong)
                 status = 400
             except TooManyAttempts as exc:
-                form.error("codigo", _too_many(request, exc))
+                form.error("codigo", too_many(request, exc))
                 status = 429
             else:
                 web_session.start_session(request, pair, settings)
@@ -269,7 +244,7 @@ def login_submit(
     status = 422
     if form.ok:
         try:
-            data = LoginIn(password=clave, **_identifier(contacto))
+            data = LoginIn(password=clave, **identifier(contacto))
         except ValidationError:
             data = None
             form.error("contacto", _("The e-mail or phone and the password do not match."))
@@ -286,7 +261,7 @@ def login_submit(
                 form.error("contacto", _("The e-mail or phone and the password do not match."))
                 status = 401
             except TooManyAttempts as exc:
-                form.error("contacto", _too_many(request, exc))
+                form.error("contacto", too_many(request, exc))
                 status = 429
             except Forbidden:
                 form.error("contacto", _("This account is deactivated. Contact support."))

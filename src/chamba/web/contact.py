@@ -27,7 +27,12 @@ from chamba.auth.schemas import ContactChangeIn, ContactConfirmIn
 from chamba.config import Settings
 from chamba.deps import SessionDep, SettingsDep
 from chamba.web import session as web_session
-from chamba.web.accounts import _identifier, _too_many, _weak_password
+from chamba.web.account_forms import (
+    identifier,
+    invalid_contact,
+    too_many,
+    weak_password,
+)
 from chamba.web.forms import FormState
 from chamba.web.i18n import format_number
 from chamba.web.session import WebUser, see_other
@@ -87,12 +92,8 @@ def contact_submit(
     if not clave:
         form.error("clave", _("Write your password."))
     if form.ok:
-        values = {"current_password": clave, **_identifier(nuevo)}
-        contact = _(
-            "Write a valid e-mail (name@example.com) or a Peruvian mobile "
-            "number (9 digits starting with 9)."
-        )
-        data = form.parse(ContactChangeIn, values, {}, ("nuevo", contact))
+        values = {"current_password": clave, **identifier(nuevo)}
+        data = form.parse(ContactChangeIn, values, {}, ("nuevo", invalid_contact(request)))
         if data is not None:
             try:
                 contact_service.request_change(
@@ -103,7 +104,7 @@ def contact_submit(
                 form.error("clave", _("The password is not right; nothing was changed."))
                 return _page(request, user, settings, form=form, status=403)
             except TooManyAttempts as exc:
-                form.error("clave", _too_many(request, exc))
+                form.error("clave", too_many(request, exc))
                 return _page(request, user, settings, form=form, status=429)
             except SmsUnavailable:
                 form.error(
@@ -187,10 +188,10 @@ def password_submit(
         form.error("clave", _("The password is not right; nothing was changed."))
         return _password_page(request, form, status=403)
     except TooManyAttempts as exc:
-        form.error("clave", _too_many(request, exc))
+        form.error("clave", too_many(request, exc))
         return _password_page(request, form, status=429)
     except WeakPassword:
-        form.error("nueva", _weak_password(request))
+        form.error("nueva", weak_password(request))
         return _password_page(request, form, status=422)
     return see_other(f"{PASSWORD_PATH}?cambiada=1")
 

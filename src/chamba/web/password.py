@@ -15,7 +15,7 @@ from chamba.auth.errors import InvalidResetToken, TooManyAttempts, WeakPassword
 from chamba.auth.schemas import PasswordResetConfirmIn, PasswordResetIn
 from chamba.deps import SessionDep, SettingsDep
 from chamba.web import session as web_session
-from chamba.web.accounts import _too_many
+from chamba.web.account_forms import too_many, weak_password
 from chamba.web.forms import FormState
 from chamba.web.i18n import format_number
 from chamba.web.session import see_other
@@ -50,7 +50,7 @@ def forgot_submit(
     try:
         reset_service.request_reset(session, data.email, address=address, settings=settings)
     except TooManyAttempts as exc:
-        form.error("correo", _too_many(request, exc))
+        form.error("correo", too_many(request, exc))
         return render(request, "clave_olvide.html", {"form": form}, status_code=429,
                       switch_path="/clave/olvide")  # fmt: skip
     minutes = format_number(settings.password_reset_minutes, request_lang(request))
@@ -92,14 +92,7 @@ def new_password_submit(
         return render(request, "clave_nueva.html", context, status_code=400,
                       switch_path="/clave/olvide")  # fmt: skip
     except WeakPassword:
-        form.error(
-            "clave",
-            _(
-                "Choose a safer password: at least 10 characters, not only numbers, not "
-                "your e-mail or phone, not a common word. Three or four words you will "
-                "remember work well."
-            ),
-        )
+        form.error("clave", weak_password(request))
         return render(request, "clave_nueva.html", context, status_code=422,
                       switch_path="/clave/olvide")  # fmt: skip
     web_session.end_session(request)

@@ -18,6 +18,7 @@ from chamba.db import utcnow
 from chamba.deps import SessionDep
 from chamba.web import csrf, pending
 from chamba.web import discover as discover_service
+from chamba.web.account_forms import too_many
 from chamba.web.errors import CsrfRejected
 from chamba.web.forms import FormState
 from chamba.web.i18n import LANG_PARAM, as_lang, format_number
@@ -104,12 +105,7 @@ def discover_submit(
                 now=utcnow(),
             )
         except TooManyAttempts as exc:
-            minutes = max(1, -(-exc.retry_after // 60))
-            form.error(
-                "texto",
-                _("Too many attempts. Please wait %(minutes)s minutes and try again.")
-                % {"minutes": format_number(minutes, lang)},
-            )
+            form.error("texto", too_many(request, exc))
             context = {"form": form, "max_chars": limit, "saving": _is_seeker(user)}
             return render(request, "descubre.html", context, status_code=429)
     if not form.ok:
