@@ -157,3 +157,22 @@ def test_log_out_everywhere_ends_every_login_of_the_account_only(
     assert all(s.revoked_at is not None for s in mine)
     assert all(s.revoked_at is None for s in theirs)
     assert web.get("/perfil", follow_redirects=False).status_code == 303
+
+
+def test_a_mobile_is_refused_in_the_persons_language_where_no_sms_can_be_sent(
+    web: Any, token: str, make_web_user: Any, seeded_session: Session, monkeypatch: Any
+) -> None:
+    # GIVEN a deployment that sends no SMS, and a logged-in seeker
+    settings = web.app.state.settings.model_copy(update={"sms_sender": "none"})
+    monkeypatch.setattr(web.app.state, "settings", settings)
+    login_as(web, make_web_user(Role.SEEKER))
+    for lang, words in (("es", "no puede enviar SMS"), ("en", "cannot send SMS")):
+        # WHEN they ask to use a mobile number instead
+        data = {"nuevo": "987654321", "clave": PASSWORD, csrf.FIELD_NAME: token}
+        page = web.post("/cuenta/contacto", data=data, headers={"Accept-Language": lang})
+        # THEN the form says so next to the new contact, in their language (the sign-up words)
+        assert page.status_code == 422
+        assert 'id="nuevo-error"' in page.text
+        assert words in page.text
+    # AND no code was sent anywhere
+    assert deliver_in(seeded_session) == []

@@ -50,3 +50,13 @@ def invalid_contact(request: Request) -> str:
         "Write a valid e-mail (name@example.com) or a Peruvian mobile "
         "number (9 digits starting with 9)."
     )
+
+
+def sms_unavailable(request: Request) -> str:
+    """A mobile number would need an SMS code and this Chamba sends none
+    (:class:`chamba.auth.errors.SmsUnavailable`)."""
+    _ = gettext_for(request)
+    return _(
+        "This Chamba cannot send SMS, so a mobile number cannot be confirmed here. "
+        "Use your e-mail instead; you can add your mobile later."
+    )

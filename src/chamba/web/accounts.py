@@ -37,6 +37,7 @@ from chamba.web import session as web_session
 from chamba.web.account_forms import (
     identifier,
     invalid_contact,
+    sms_unavailable,
     too_many,
     weak_password,
 )
@@ -123,13 +124,7 @@ def signup_submit(
         except WeakPassword:
             form.error("clave", weak_password(request))
         except SmsUnavailable:
-            form.error(
-                "contacto",
-                _(
-                    "This Chamba cannot send SMS, so a mobile number cannot be confirmed here. "
-                    "Use your e-mail instead; you can add your mobile later."
-                ),
-            )
+            form.error("contacto", sms_unavailable(request))
         else:
             # The same page whether the address was free or already someone's (its owner was
             # told): only the code sent to the address lets the account in.

@@ -30,6 +30,7 @@ from chamba.web import session as web_session
 from chamba.web.account_forms import (
     identifier,
     invalid_contact,
+    sms_unavailable,
     too_many,
     weak_password,
 )
@@ -107,13 +108,7 @@ def contact_submit(
                 form.error("clave", too_many(request, exc))
                 return _page(request, user, settings, form=form, status=429)
             except SmsUnavailable:
-                form.error(
-                    "nuevo",
-                    _(
-                        "This Chamba cannot send SMS, so a mobile number cannot be confirmed here. "
-                        "Use your e-mail instead; you can add your mobile later."
-                    ),
-                )
+                form.error("nuevo", sms_unavailable(request))
                 return _page(request, user, settings, form=form, status=422)
             return see_other(f"{PATH}?enviado=1")
     return _page(request, user, settings, form=form, status=422)
