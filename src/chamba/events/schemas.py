@@ -302,11 +302,14 @@ class SkillsPayload(Payload):
     skill_count: int = Field(description="How many skills are confirmed now (not which).")
 
 
-@register
-class ProfileUpdated(DomainEvent):
-    type: ClassVar[str] = "profile.updated"
+class _PersonEvent(DomainEvent):
     family: ClassVar[str] = "person"
     key_field: ClassVar[str] = "person_id"
+
+
+@register
+class ProfileUpdated(_PersonEvent):
+    type: ClassVar[str] = "profile.updated"
     summary: ClassVar[str] = "A seeker's profile changed (or was imported)."
     payload: PersonPayload
 
@@ -316,10 +319,8 @@ class ProfileUpdated(DomainEvent):
 
 
 @register
-class PersonErased(DomainEvent):
+class PersonErased(_PersonEvent):
     type: ClassVar[str] = "person.erased"
-    family: ClassVar[str] = "person"
-    key_field: ClassVar[str] = "person_id"
     summary: ClassVar[str] = (
         "A seeker erased their data: copies derived from it (vector indexes, dataset "
         "snapshots) are dropped."
@@ -328,10 +329,8 @@ class PersonErased(DomainEvent):
 
 
 @register
-class SkillsConfirmed(DomainEvent):
+class SkillsConfirmed(_PersonEvent):
     type: ClassVar[str] = "skills.confirmed"
-    family: ClassVar[str] = "person"
-    key_field: ClassVar[str] = "person_id"
     summary: ClassVar[str] = "A seeker confirmed their skills (or a course certified some)."
     payload: SkillsPayload
 
@@ -352,13 +351,16 @@ class ApplicationPayload(Payload):
     by_applicant: bool = True
 
 
-@register
-class ApplicationCreated(DomainEvent):
-    type: ClassVar[str] = "application.created"
+class _ApplicationEvent(DomainEvent):
     family: ClassVar[str] = "application"
     key_field: ClassVar[str] = "application_id"
-    summary: ClassVar[str] = "A seeker applied to a job."
     payload: ApplicationPayload
+
+
+@register
+class ApplicationCreated(_ApplicationEvent):
+    type: ClassVar[str] = "application.created"
+    summary: ClassVar[str] = "A seeker applied to a job."
 
     @classmethod
     def about(cls, application: _ApplicationLike) -> ApplicationCreated:
@@ -373,12 +375,9 @@ class ApplicationCreated(DomainEvent):
 
 
 @register
-class ApplicationChanged(DomainEvent):
+class ApplicationChanged(_ApplicationEvent):
     type: ClassVar[str] = "application.changed"
-    family: ClassVar[str] = "application"
-    key_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "An application moved (employer) or was withdrawn (applicant)."
-    payload: ApplicationPayload
 
     @classmethod
     def about(
@@ -458,10 +457,13 @@ class PasswordResetPayload(Payload):
     )
 
 
-@register
-class PasswordResetRequested(DomainEvent):
-    type: ClassVar[str] = "account.password_reset_requested"
+class _AccountEvent(DomainEvent):
     family: ClassVar[str] = "account"
+
+
+@register
+class PasswordResetRequested(_AccountEvent):
+    type: ClassVar[str] = "account.password_reset_requested"
     key_field: ClassVar[str] = "reset_id"
     summary: ClassVar[str] = "Someone asked for a password-reset e-mail for an existing account."
     payload: PasswordResetPayload
@@ -472,9 +474,8 @@ class SignupRepeatedPayload(Payload):
 
 
 @register
-class SignupRepeated(DomainEvent):
+class SignupRepeated(_AccountEvent):
     type: ClassVar[str] = "account.signup_repeated"
-    family: ClassVar[str] = "account"
     key_field: ClassVar[str] = "user_id"
     summary: ClassVar[str] = (
         "Someone tried to register with the e-mail or phone of an existing account."
@@ -489,23 +490,22 @@ class ContactCodePayload(Payload):
     )
 
 
-@register
-class ContactCodeRequested(DomainEvent):
-    type: ClassVar[str] = "account.contact_code_requested"
-    family: ClassVar[str] = "account"
+class _ContactCodeEvent(_AccountEvent):
     key_field: ClassVar[str] = "code_id"
+    payload: ContactCodePayload
+
+
+@register
+class ContactCodeRequested(_ContactCodeEvent):
+    type: ClassVar[str] = "account.contact_code_requested"
     summary: ClassVar[str] = (
         "A code must go to an e-mail or phone: to confirm a new account, or a new contact of one."
     )
-    payload: ContactCodePayload
 
 
 @register
-class ContactChanged(DomainEvent):
+class ContactChanged(_ContactCodeEvent):
     type: ClassVar[str] = "account.contact_changed"
-    family: ClassVar[str] = "account"
-    key_field: ClassVar[str] = "code_id"
     summary: ClassVar[str] = (
         "An account's e-mail or phone changed (its new one confirmed); the old one is told."
     )
-    payload: ContactCodePayload
