@@ -22,7 +22,9 @@ from tests.support.encoders import HashEncoder
 from chamba.activity.models import Interaction, InteractionKind, SubjectType
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.db import session_factory
+from chamba.events.schemas import PersonPayload, ProfileUpdated
 from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.matching.consumers import IndexSyncConsumer
 from chamba.matching.context import FeatureContext
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.feature_cache import FeatureCache
@@ -549,3 +551,67 @@ def test_skill_labels_are_read_once_then_kept_for_a_minute(world: World) -> None
     missing = _item(page, ids["welder"])["explanation"]["missing_essential"]
     assert [m["label"] for m in missing] == ["soldadura MIG"]
     assert page == _pages(factory, _uncached(store.indexes), ids)[0]
+
+
+def _candidate_ids(factory: sessionmaker[Session], indexes: MatchIndexes, job_id: int) -> list:
+    with factory() as s:
+        page = candidates_for_job(s, indexes, job_id, limit=200, now=NOW)
+        return [item.person_id for item in page.items]
+
+
+def test_the_people_table_follows_consent_and_erasure(world: World) -> None:
+    factory, store, _, ids = world
+    indexes = store.indexes
+    assert indexes is not None
+    # GIVEN a process whose people table holds the consenting seeker
+    assert _candidate_ids(factory, indexes, ids["welder"]) == [ids["person"]]
+    table, stale = store.cache.people_table()
+    assert table is not None
+    assert ids["person"] in table.ids.tolist()
+    assert not stale
+    # WHEN the seeker withdraws their consent to be seen
+    with factory() as s:
+        s.get_one(Person, ids["person"]).consent_visible = False
+        s.commit()
+    # THEN the commit hook marked their row stale and no employer sees them any more
+    assert ids["person"] in store.cache.people_table()[1]
+    assert _candidate_ids(factory, indexes, ids["welder"]) == []
+    assert _candidate_ids(factory, _uncached(indexes), ids["welder"]) == []
+    assert ids["person"] not in store.cache.people_table()[0].ids.tolist()
+    # AND consenting again shows them again, with a skill added since
+    with factory() as s:
+        s.get_one(Person, ids["person"]).consent_visible = True
+        s.add(PersonSkill(person_id=ids["person"], skill_id="t_weld", source=SkillSource.DECLARED))
+        s.commit()
+    assert _candidate_ids(factory, indexes, ids["welder"]) == [ids["person"]]
+    with factory() as s:
+        page = candidates_for_job(s, indexes, ids["welder"], now=NOW).model_dump()
+        bare = candidates_for_job(s, _uncached(indexes), ids["welder"], now=NOW).model_dump()
+        assert page == bare
+    # AND once the person is erased, they are gone from the table
+    with factory() as s:
+        s.delete(s.get_one(Person, ids["person"]))
+        s.commit()
+    assert _candidate_ids(factory, indexes, ids["welder"]) == []
+    assert ids["person"] not in store.cache.people_table()[0].ids.tolist()
+
+
+def test_a_profile_event_from_another_process_marks_the_person_stale(world: World) -> None:
+    factory, store, _, ids = world
+    assert store.indexes is not None
+    _candidate_ids(factory, store.indexes, ids["welder"])
+    # GIVEN a consent withdrawn by another process (no hook of this one saw it)
+    with Session(factory.kw["bind"]) as s:
+        s.get_one(Person, ids["person"]).consent_visible = False
+        s.commit()
+    assert _candidate_ids(factory, store.indexes, ids["welder"]) == [ids["person"]]
+    # WHEN its profile event reaches this process's index consumer
+    consumer = IndexSyncConsumer(store)
+    with factory() as s:
+        consumer.handle_batch(s, [_profile_event(ids["person"])])
+    # THEN the person is no longer a candidate here either
+    assert _candidate_ids(factory, store.indexes, ids["welder"]) == []
+
+
+def _profile_event(person_id: int) -> ProfileUpdated:
+    return ProfileUpdated(payload=PersonPayload(person_id=person_id))

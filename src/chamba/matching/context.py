@@ -29,6 +29,7 @@ from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.features import posting_doc
 from chamba.matching.job_table import JobTable
 from chamba.matching.lexical_terms import corpus_of
+from chamba.matching.people_table import PeopleTable
 from chamba.matching.repository import (
     JobFields,
     JobRow,
@@ -101,6 +102,7 @@ class FeatureContext:
     cache: FeatureCache | None = None
     job_versions: dict[int, JobRow] = field(default_factory=dict)  # rows read, by id
     _table: JobTable | None = None
+    _people: PeopleTable | None = None
 
     def __post_init__(self) -> None:
         if self.cache is None and self.indexes is not None:
@@ -135,6 +137,27 @@ class FeatureContext:
         else:
             table = base
         self._table = table
+        return table
+
+    def people_table(self) -> PeopleTable | None:
+        """Every consenting person's filter columns and skills from the cache (stale rows
+        re-read first); ``None`` without a cache (then the candidate filter runs SQL)."""
+        if self._people is not None:  # one table for the whole request
+            return self._people
+        cache = self.shared_cache()
+        if cache is None:
+            return None
+        generation = generation_for(self.session, cache)
+        base, dirty = cache.people_table()
+        if base is None or len(dirty) > max(1000, len(base) // 5):
+            table = PeopleTable.read(self.session)
+            cache.put_people_table(base, table, generation, None)
+        elif dirty:
+            table = base.patched(dirty, PeopleTable.read(self.session, sorted(dirty)))
+            cache.put_people_table(base, table, generation, dirty)
+        else:
+            table = base
+        self._people = table
         return table
 
     def table_rarity(self, table: JobTable) -> FloatArray:

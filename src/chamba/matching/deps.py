@@ -57,9 +57,11 @@ def load_match_indexes(app: FastAPI, session: Session) -> MatchIndexes:
             indexes = store.load_or_build(session)
             # Read every open job's filter columns and skills, word statistics and skill
             # rarity now (the warm-up thread does this at start), not in the first visitor's
-            # request: ~1 min at 300,000 jobs; the words alone ~5 s at 100,000.
+            # request: ~1 min at 300,000 jobs; the words alone ~5 s at 100,000. So are the people
+            # who consented to be seen (~2 s at 100,000).
             ctx = FeatureContext(session, indexes)
             ctx.job_table()
+            ctx.people_table()  # every consenting person (the employers' candidate filter)
             ctx.corpus()
             ctx.rarity(())
         else:

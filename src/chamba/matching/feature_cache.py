@@ -15,6 +15,11 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
   ``lexical`` feature and the lexical candidates read), so a request filters and scores in numpy
   instead of fetching and counting thousands of texts; the rows of changed jobs are re-read (one
   query by id) before the next use;
+* **the people table** (:class:`~chamba.matching.people_table.PeopleTable`): every person who
+  consented to be seen (place, travel radius, hours, wage ask, reach, skills; nothing
+  encrypted), so an employer's candidate filter and skill-overlap candidates run in numpy
+  instead of SQL over every person; the rows of changed people (consent, profile, skills,
+  erasure) are re-read (one query by id) before the next use;
 * **application counts** per job id (the ``congestion`` feature), dropped when an application
   to the job is made, moved or withdrawn: by the commit hooks in this process, by the
   ``application.*`` events in every process (:mod:`chamba.matching.consumers`), and all of them
@@ -30,7 +35,8 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 :class:`~chamba.matching.store.IndexStore` re-embeds or removes (on a commit, through
 :mod:`chamba.matching.upkeep`; on a reconcile after a bulk load or an import made by another
 process) is invalidated here too, so each worker process's cache follows the database exactly as
-its indexes do. Only indexes owned by an ``IndexStore`` carry a cache; indexes built ad hoc
+its indexes do (changed people mark their rows of the people table stale the same way).
+Only indexes owned by an ``IndexStore`` carry a cache; indexes built ad hoc
 (:func:`~chamba.matching.embeddings.build_indexes`, tests) have none and every request reads SQL.
 
 **Races.** A request that read the database before a change was committed must not store what it
@@ -57,6 +63,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:  # these modules import this one (or its importers): names for annotations only
     from chamba.matching.course_options import SkillCourses
     from chamba.matching.job_table import JobTable
+    from chamba.matching.people_table import PeopleTable
     from chamba.matching.repository import JobRow, JobSkillRow
     from chamba.search import Corpus
 
@@ -118,6 +125,8 @@ class FeatureCache:
         self._table: JobTable | None = None
         self._table_rarity: tuple[JobTable, FloatArray] | None = None  # (table, its rarity)
         self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
+        self._people: PeopleTable | None = None
+        self._people_dirty: dict[int, int] = {}  # person id -> generation of its invalidation
         self.hits = 0
         self.misses = 0
 
@@ -159,6 +168,12 @@ class FeatureCache:
         ``{job_id: generation of the invalidation}``) to re-read before use."""
         with self._lock:
             return self._table, dict(self._dirty)
+
+    def people_table(self) -> tuple[PeopleTable | None, dict[int, int]]:
+        """The cached people table (``None`` when it must be read) and its stale ids (a copy,
+        ``{person_id: generation of the invalidation}``) to re-read before use."""
+        with self._lock:
+            return self._people, dict(self._people_dirty)
 
     def rarity_of(self, table: JobTable) -> FloatArray | None:
         """The rarity array stored for ``table`` (``None`` when none was, or for another)."""
@@ -293,6 +308,24 @@ class FeatureCache:
                     del self._dirty[job_id]
             return True
 
+    def put_people_table(
+        self,
+        base: PeopleTable | None,
+        table: PeopleTable,
+        generation: int,
+        refreshed: Iterable[int] | None,
+    ) -> bool:
+        """:meth:`put_job_table` for the people table."""
+        with self._lock:
+            if self._people is not base:
+                return False
+            self._people = table
+            wanted = None if refreshed is None else set(refreshed)
+            for person_id, when in list(self._people_dirty.items()):
+                if when <= generation and (wanted is None or person_id in wanted):
+                    del self._people_dirty[person_id]
+            return True
+
     def put_course_rows(self, rows: Mapping[str, SkillCourses], generation: int) -> None:
         with self._lock:
             if generation == self.generation:
@@ -311,6 +344,15 @@ class FeatureCache:
                 if self._table is not None:
                     self._dirty[int(job_id)] = self.generation
             self._rarity = None
+
+    def invalidate_people(self, person_ids: Iterable[int]) -> None:
+        """People changed (consent, place, hours, wage, skills) or left: their rows of the
+        people table are re-read before its next use."""
+        with self._lock:
+            self.generation += 1
+            if self._people is not None:
+                for person_id in person_ids:
+                    self._people_dirty[int(person_id)] = self.generation
 
     def invalidate_applications(self, job_ids: Iterable[int] | None) -> None:
         """Applications to these jobs (``None``: to any job) were made, moved or withdrawn."""
@@ -342,6 +384,8 @@ class FeatureCache:
             self._table = None
             self._table_rarity = None
             self._dirty = {}
+            self._people = None
+            self._people_dirty = {}
 
     def __len__(self) -> int:
         return len(self._jobs)

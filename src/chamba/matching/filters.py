@@ -50,6 +50,7 @@ from chamba.people.models import Person
 
 if TYPE_CHECKING:
     from chamba.matching.job_table import JobTable
+    from chamba.matching.people_table import PeopleTable
 
 
 FloatArray = npt.NDArray[np.float64]
@@ -281,8 +282,9 @@ def filter_jobs(
 
 
 def filter_people_for_job(
-    session: Session, job: Job, *, max_distance_km: float | None = None
-) -> Filtered:
+    session: Session, job: Job, *, max_distance_km: float | None = None,
+    table: PeopleTable | None = None,
+) -> Filtered:  # fmt: skip
     """People an employer may see for ``job``: consenting people who fit, and every applicant.
 
     Args:
@@ -290,10 +292,16 @@ def filter_people_for_job(
         job: the job.
         max_distance_km: radius for on-site jobs (default: each person's own, else
             :data:`DEFAULT_MAX_DISTANCE_KM`); applicants are never filtered by it.
+        table: the process's people table, when it keeps one: the same rules in numpy (only
+            the job's applicants are read from SQL).
 
     Returns:
         :class:`Filtered` person ids and their distance to the job (0 remote, NaN unknown).
     """
+    if table is not None:
+        return table.filter(
+            session, job, wage_share=WAGE_FLOOR_SHARE, max_distance_km=max_distance_km
+        )
     rows = people_visible_for_job(session, job, WAGE_FLOOR_SHARE)
     if not rows:
         return Filtered.empty()

@@ -111,8 +111,14 @@ def overlap_top(
     ids = np.fromiter(totals.keys(), dtype=np.int64, count=len(totals))
     score = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
     keep = np.isin(ids, allowed)
-    ids, score = ids[keep], score[keep]
-    top: list[int] = ids[rank_order(ids, score)[:k]].tolist()
+    return overlap_rank(ids[keep], score[keep], k)
+
+
+def overlap_rank(ids: IdArray, totals: FloatArray, k: int) -> list[int]:
+    """The top-``k`` of ``ids`` by summed skill weight, ties by id. Sums are rounded to 9
+    decimals first, so the order in which a sum was added up (SQL rows, a table's arrays)
+    never decides between two owners."""
+    top: list[int] = ids[rank_order(ids, np.round(totals, 9))[:k]].tolist()
     return top
 
 

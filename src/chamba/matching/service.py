@@ -65,6 +65,7 @@ from chamba.matching.repository import (
     applicant_ids,
     confirmed_skill_ids,
     essential_skills_of_jobs_asking,
+    load_people,
     load_rows,
 )
 from chamba.matching.retrieval import (
@@ -77,6 +78,7 @@ from chamba.matching.retrieval import (
     match_page,
     nearest_ids,
     now_utc,
+    overlap_rank,
     overlap_top,
     rank_order,
     score_items,
@@ -378,7 +380,8 @@ def candidates_for_job(
     job_skills = ctx.skills_of_jobs([job.id])[job.id]
     if not job_skills and not (job.description or "").strip():
         hints.append("add_job_skills")
-    filtered = filter_people_for_job(session, job, max_distance_km=max_distance_km)
+    table = ctx.people_table()  # every consenting person's columns, when the process keeps one
+    filtered = filter_people_for_job(session, job, max_distance_km=max_distance_km, table=table)
     if len(filtered) <= 2 * CANDIDATES_K:
         ids = sorted(filtered.ids.tolist())
     else:
@@ -386,14 +389,21 @@ def candidates_for_job(
         weights = {s.skill_id: (2.0 if s.essential else 1.0) * s.importance for s in job_skills}
         applied = applicant_ids(session, job.id)
         applicants = [int(i) for i in filtered.ids.tolist() if int(i) in applied]
+        if table is not None:
+            totals = table.overlap_totals(session, weights, filtered.ids)
+            overlap = overlap_rank(*totals, CANDIDATES_K)
+        else:
+            overlap = overlap_top(
+                session, weights, PersonSkill, "person_id", filtered.ids, CANDIDATES_K
+            )
         ids = union_ids(
             vector_top(ctx, "people", query, filtered.ids, CANDIDATES_K),
-            overlap_top(session, weights, PersonSkill, "person_id", filtered.ids, CANDIDATES_K),
+            overlap,
             nearest_ids(filtered, CANDIDATES_K // 4),
             applicants,
         )
     allowed = set(filtered.ids.tolist())
-    people = [p for p in load_rows(session, Person, ids) if p.id in allowed]  # never widen
+    people = [p for p in load_people(session, ids) if p.id in allowed]  # never widen
     X = person_features(ctx, job, people)  # (n, n_features)
     scores, order = score_items(scorer, X, people)
     if not people:

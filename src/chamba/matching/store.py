@@ -311,6 +311,8 @@ class IndexStore:
             self.cache.invalidate_jobs(ids)
         elif kind == "courses":
             self.cache.invalidate_courses()
+        else:
+            self.cache.invalidate_people(ids)
 
     def _remove(self, kind: Kind, ids: list[int], report: SyncReport) -> None:
         if not ids or self._indexes is None:
