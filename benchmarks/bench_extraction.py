@@ -16,7 +16,10 @@ descriptions only (not its synonyms); ``blind2_dev`` (100, may be tuned on, ids 
 and ``blind2_test`` (100, never tuned on, ``z101``-``z200``), 10 in English each, a second blind
 set written the same way by another helper; ``blind3_dev`` (100, may be tuned on, ids
 ``y001``-``y100``) and ``blind3_test`` (100, never tuned on, ``y101``-``y200``), >= 11 in English
-each, a third blind set written the same way by helper h12w; ``all``.
+each, a third blind set written the same way by helper h12w; ``blind4_dev`` (120, may be tuned
+on) and ``blind4_test`` (80, never tuned on), ids ``v001``-``v200`` split by a seeded shuffle
+stratified by language (>= 8 in English each), a fourth blind set written the same way by helper
+h12v; ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
@@ -78,6 +81,8 @@ SPLITS = (
     "blind2_dev",
     "blind3_test",
     "blind3_dev",
+    "blind4_test",
+    "blind4_dev",
     "all",
 )
 
