@@ -60,6 +60,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
+from chamba.heap import settle_again
+
 if TYPE_CHECKING:  # these modules import this one (or its importers): names for annotations only
     from chamba.matching.course_options import SkillCourses
     from chamba.matching.job_table import JobTable
@@ -220,6 +222,8 @@ class FeatureCache:
                     self.put_words(read())
                 except Exception:
                     log.warning("could not refresh the word statistics", exc_info=True)
+                    return
+                settle_again()  # served: the new table out of full collections' walks (chamba.heap)
 
             thread = threading.Thread(target=refresh, name="chamba-word-stats", daemon=True)
             self._words_refresh = thread
