@@ -86,7 +86,12 @@ def test_a_word_statistics_refresh_settles_again(monkeypatch: pytest.MonkeyPatch
     from chamba.search import Corpus
 
     calls: list[str] = []
-    monkeypatch.setattr(feature_cache, "settle_again", lambda: bool(calls.append("again")))
+
+    def settle_again() -> bool:
+        calls.append("again")
+        return True
+
+    monkeypatch.setattr(feature_cache, "settle_again", settle_again)
     cache = feature_cache.FeatureCache()
     corpus = Corpus({}, 0, 1.0)
     # WHEN the word table is rebuilt in the background

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 from tests.support.api_fixtures import MakeUser
 from tests.support.encoders import HashEncoder
@@ -18,6 +19,7 @@ from chamba.auth.models import Role
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.matching.deps import get_match_indexes
+from chamba.matching.schemas import MatchPage
 from chamba.matching.store import IndexStore
 from chamba.nlp.deps import get_text_encoder
 from chamba.people.models import Device, PersonSkill
@@ -244,3 +246,60 @@ def test_no_more_than_the_ranking_slots_rank_at_once() -> None:
     for t in threads:
         t.join(30)
     assert state == {"active": 0, "peak": matching_api.RANKING_SLOTS, "done": n}
+
+
+@pytest.mark.usefixtures("hashed_matching")
+def test_a_job_match_request_hops_to_the_pool_for_its_work_only(
+    client: Any, market: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio.to_thread
+
+    real = anyio.to_thread.run_sync
+    hops: list[str] = []
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        inner = getattr(func, "func", func)  # a functools.partial's function
+        hops.append(getattr(inner, "__qualname__", type(inner).__name__))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    # WHEN the seeker asks for job matches
+    response = client.get("/api/v1/me/matches/jobs?limit=5", headers=market["seeker"].headers)
+    assert response.status_code == 200, response.text
+    # THEN the log-in, the rate-limit count and the person's row take one hop to a thread of
+    # the pool (each hop waits for the GIL behind the rankings running meanwhile), the ranking
+    # one more, besides the session's opening and closing; the page is not validated again on
+    # yet another hop (the test's indexes are a synchronous override: not a hop in the app)
+    assert [h for h in hops if h != "hashed_matching.<locals>.<lambda>"] == [
+        "_GeneratorContextManager.__enter__",
+        "counted_seeker_row.<locals>.seeker_row",
+        "_run_sync_endpoint",
+        "_GeneratorContextManager.__exit__",
+    ]
+    # AND the page is the one the response model describes, as its serializer writes it
+    page = MatchPage.model_validate_json(response.content)
+    assert response.content == page.model_dump_json(by_alias=True).encode()
+    assert response.headers["content-type"] == "application/json"
+
+
+@pytest.mark.usefixtures("hashed_matching")
+def test_a_job_match_request_reads_the_seekers_user_once(
+    client: Any, market: dict[str, Any], seeded_session: Session, seeded_engine: Engine
+) -> None:
+    headers = market["seeker"].headers
+    seeded_session.expunge_all()  # nothing the test holds keeps the user in the identity map
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(seeded_engine, "before_cursor_execute", seen)
+    try:
+        response = client.get("/api/v1/me/matches/jobs?limit=5", headers=headers)
+    finally:
+        event.remove(seeded_engine, "before_cursor_execute", seen)
+    assert response.status_code == 200, response.text
+    # THEN the user is read once, with its login; the page's language comes from that row
+    reads = [s for s in statements if re.search(r"\bFROM (auth_sessions JOIN )?users\b", s)]
+    assert len(reads) == 1, reads
+    assert "FROM auth_sessions JOIN users" in reads[0]

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from chamba.auth import ratelimit, service
 from chamba.auth.errors import NotAuthenticated, RoleRequired
 from chamba.auth.models import Role, User
+from chamba.config import Settings
 from chamba.db import utcnow
 from chamba.deps import SessionDep, SettingsDep
 
@@ -69,11 +71,17 @@ def limit_use(scope: str) -> Any:
     """
 
     def check(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> None:
-        ratelimit.count_use(
-            session, scope, user_id=user.id, address=None, settings=settings, now=utcnow()
-        )
+        count_use_of(scope, user, session, settings)
 
     return Depends(check)
+
+
+def count_use_of(scope: str, user: User, session: Session, settings: Settings) -> None:
+    """What :func:`limit_use`'s dependency does, for a dependency that does more on the same
+    thread of the pool (see :func:`chamba.people.deps.counted_seeker_row`)."""
+    ratelimit.count_use(
+        session, scope, user_id=user.id, address=None, settings=settings, now=utcnow()
+    )
 
 
 def require_roles(*roles: Role) -> Callable[[User], User]:
