@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -261,3 +262,42 @@ def test_a_broker_outage_is_reported_once_per_interval_with_backoff(
     assert len(messages) == 2
     assert "unreachable" in messages[0]
     assert "reachable again" in messages[1]
+
+
+def test_request_ids_are_made_without_a_system_call_per_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[int] = []
+    real = os.urandom
+
+    def urandom(n: int) -> bytes:
+        drawn.append(n)
+        return real(n)
+
+    monkeypatch.setattr(os, "urandom", urandom)
+    # WHEN requests come without an id
+    ids = [client.get("/health").headers["X-Request-ID"] for _ in range(20)]
+    # THEN each gets its own 32-hex-digit id, and none of them drew random bytes from the
+    # system (os.urandom releases the GIL: the event loop then waits behind busy threads)
+    assert len(set(ids)) == 20
+    assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in ids)
+    assert drawn == []
+
+
+def test_a_forked_process_draws_its_own_request_id_prefix() -> None:
+    from chamba.observability.logging import new_request_id
+
+    # GIVEN the ids of this process
+    here = new_request_id()
+    # WHEN a child is forked, THEN its ids have another random prefix (not a copy of ours)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert len(child) == 32
+    assert child[:16] != here[:16]

@@ -16,14 +16,15 @@ body, which may carry tokens or personal data.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import logging
+import os
 import re
 import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -180,6 +181,31 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
+class _RequestIds:
+    """Request ids: 32 hex digits, a random 64-bit prefix drawn once per process and a counter.
+
+    Unique across requests and (with overwhelming likelihood) across processes, like a
+    ``uuid4``, but without a system call per request: ``os.urandom`` releases the GIL, and the
+    event loop thread that made the id then waited to take it back behind the rankings running
+    on other threads (3 % of a busy worker's samples sat in ``uuid4``).
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child draws its own prefix
+
+    def _reset(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+
+
+new_request_id = _RequestIds()
+"""A new request id (see :class:`_RequestIds`)."""
+
+
 class RequestContextMiddleware:
     """Request ids and access logs (see the module docstring)."""
 
@@ -210,7 +236,7 @@ class RequestContextMiddleware:
                 if name == b"x-request-id":
                     incoming = sane_request_id(value.decode("latin-1"))
                     break
-        rid = incoming or uuid.uuid4().hex
+        rid = incoming or new_request_id()
         scope.setdefault("state", {})["request_id"] = rid
         token = _request_id.set(rid)
         status = 500
