@@ -615,3 +615,27 @@ def test_a_profile_event_from_another_process_marks_the_person_stale(world: Worl
 
 def _profile_event(person_id: int) -> ProfileUpdated:
     return ProfileUpdated(payload=PersonPayload(person_id=person_id))
+
+
+def test_provider_names_are_read_once_then_kept_for_a_minute(world: World) -> None:
+    from chamba.matching.feature_cache import LABELS_MAX_AGE_S
+
+    factory, store, _, ids = world
+    cache = store.cache
+    first = _pages(factory, store.indexes, ids)
+    assert cache.provider_names([ids["org"]]) == {ids["org"]: "SENATI"}
+    with _statements(factory.kw["bind"]) as statements:
+        again = _pages(factory, store.indexes, ids)
+    # GIVEN providers' names read by a first ranking, the next reads none from SQL: same pages
+    assert not [q for q in statements if "organisations.name" in q]
+    assert again == first
+    # WHEN the provider is renamed, THEN explanations name it anew once the names are older
+    # than their age limit (they go with the skill labels)
+    with factory() as s:
+        s.get_one(Organisation, ids["org"]).name = "SENATI Lima"
+        s.commit()
+    cache._labels_since -= 2 * LABELS_MAX_AGE_S
+    page = _pages(factory, store.indexes, ids)[0]
+    courses = _item(page, ids["welder"])["explanation"]["missing_essential"][0]["courses"]
+    assert [c["provider"] for c in courses] == ["SENATI Lima"]
+    assert page == _pages(factory, _uncached(store.indexes), ids)[0]

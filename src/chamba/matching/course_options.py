@@ -226,8 +226,9 @@ def skill_courses(
     providers whose names the query read (one query for the skills the cache lacks).
 
     With ``cache`` each skill's courses are kept between calls (dropped when any course
-    changes, see :mod:`chamba.matching.feature_cache`). Providers' names are never cached (an
-    organisation may be renamed without any course changing).
+    changes, see :mod:`chamba.matching.feature_cache`). Providers' names are not kept with the
+    courses (an organisation may be renamed without any course changing): the callers read the
+    others through :func:`_provider_names`, kept a minute at most.
     """
     found: dict[str, SkillCourses] = {}
     generation = 0
@@ -244,8 +245,24 @@ def skill_courses(
         built = {s: SkillCourses.of(v) for s, v in by_skill.items()}
         if cache is not None:
             cache.put_course_rows(built, generation)
+            cache.put_provider_names(names)
         found = {**found, **built}
     return {s: found[s] for s in skill_ids}, names
+
+
+def _provider_names(session: Session, ids: set[int], cache: FeatureCache | None) -> dict[int, str]:
+    """:func:`~chamba.matching.repository.provider_names`, kept by ``cache`` for at most
+    :data:`~chamba.matching.feature_cache.LABELS_MAX_AGE_S` (a renamed provider shows within
+    that minute): a query less per explained page."""
+    if cache is None:
+        return provider_names(session, ids)
+    found = cache.provider_names(ids)
+    todo = ids - found.keys()
+    if todo:
+        read = provider_names(session, todo)
+        cache.put_provider_names(read)
+        found.update(read)
+    return found
 
 
 def course_rows(
@@ -256,7 +273,7 @@ def course_rows(
     blocks, names = skill_courses(session, skill_ids, cache)
     rows = [r for block in blocks.values() for r in block.rows]
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
-    names.update(provider_names(session, unnamed))
+    names.update(_provider_names(session, unnamed, cache))
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     return rows, names
 
@@ -412,7 +429,7 @@ def course_options(
     rows = [block.rows[k] for block in blocks.values() for k in _positions(block.ids, picked)]
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
-    names.update(provider_names(session, unnamed))
+    names.update(_provider_names(session, unnamed, cache))
     by_id = {o.course_id: o for o in _options(rows, names, person, limits, day)}
     return {skill_id: [by_id[int(c)] for c in chosen[skill_id]] for skill_id in wanted}
 

@@ -27,7 +27,8 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
 * **rarity** (the ``idf`` table of :meth:`~chamba.matching.context.FeatureContext.rarity`): one
   table, dropped whenever any job changes;
 * **skill labels** per skill id (explanations, and the lexical query of a person who wrote
-  nothing), dropped every :data:`LABELS_MAX_AGE_S`;
+  nothing) and **providers' names** per organisation id (the explanations' course options),
+  dropped every :data:`LABELS_MAX_AGE_S`;
 * **course rows** per skill id (what :func:`~chamba.matching.course_options.load_options` reads
   before it applies a person's constraints), dropped whenever any course changes.
 
@@ -76,8 +77,9 @@ APPLICATIONS_MAX_AGE_S: Final = 60.0
 """Cached application counts are dropped at least this often: a safety net for a change that
 reaches neither the commit hooks nor the events (a bulk delete, another program)."""
 LABELS_MAX_AGE_S: Final = 60.0
-"""Skill labels read are kept this long at most: a label edited in the taxonomy shows in
-explanations (and, for a person who wrote nothing, in the lexical query) within a minute."""
+"""Skill labels and providers' names read are kept this long at most: a label edited in the
+taxonomy (a provider renamed) shows in explanations (and, for a person who wrote nothing, in
+the lexical query) within a minute."""
 MAX_LABELS: Final = 100_000
 MAX_JOBS: Final = 200_000
 """Most jobs whose skills are held (about 0.5 KB each); beyond it the oldest half is dropped."""
@@ -122,6 +124,7 @@ class FeatureCache:
         self._words: tuple[float, Corpus] | None = None  # (monotonic time stored, table)
         self._words_refresh: threading.Thread | None = None  # the background refresh, if any
         self._labels: dict[str, tuple[str, str]] = {}  # skill id -> (label_es, label_en)
+        self._providers: dict[int, str] = {}  # organisation id -> name (with the labels)
         self._labels_since = time.monotonic()
         self._courses: dict[str, SkillCourses] = {}
         self._table: JobTable | None = None
@@ -233,12 +236,28 @@ class FeatureCache:
     def skill_labels(self, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The cached ``(label_es, label_en)`` of those of ``skill_ids`` held (all are dropped
         every :data:`LABELS_MAX_AGE_S`)."""
+        self._age_labels()
+        labels = self._labels
+        return {s: found for s in skill_ids if (found := labels.get(s)) is not None}
+
+    def _age_labels(self) -> None:
         if time.monotonic() - self._labels_since > LABELS_MAX_AGE_S:
             with self._lock:
                 self._labels = {}
+                self._providers = {}
                 self._labels_since = time.monotonic()
-        labels = self._labels
-        return {s: found for s in skill_ids if (found := labels.get(s)) is not None}
+
+    def provider_names(self, ids: Iterable[int]) -> dict[int, str]:
+        """The cached names of those organisations of ``ids`` held (dropped with the labels)."""
+        self._age_labels()
+        names = self._providers
+        return {i: found for i in ids if (found := names.get(i)) is not None}
+
+    def put_provider_names(self, names: Mapping[int, str]) -> None:
+        with self._lock:
+            if len(self._providers) + len(names) > MAX_LABELS:
+                self._providers = {}
+            self._providers.update(names)
 
     def put_skill_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:
         with self._lock:
@@ -384,6 +403,7 @@ class FeatureCache:
             self._rarity = None
             self._words = None
             self._labels = {}
+            self._providers = {}
             self._courses = {}
             self._table = None
             self._table_rarity = None
