@@ -306,6 +306,20 @@ def test_resolve_unknown_names_and_wrong_context(gaz: Gazetteer) -> None:
             gaz.resolve(only_separators)
 
 
+def test_resolve_a_place_named_again_as_its_own_context(gaz: Gazetteer) -> None:
+    # GIVEN real postings that name a department as "district, department" with the same word
+    # (SERVIR: "LA LIBERTAD" in region "LA LIBERTAD"; the only district of that name is in Ancash)
+    # WHEN resolving THEN the repeat is the department itself, not an error
+    assert gaz.resolve("LA LIBERTAD, LA LIBERTAD").level == "department"
+    assert gaz.resolve("La Libertad, La Libertad").code == gaz.resolve("La Libertad").code
+    assert gaz.resolve("UCAYALI, UCAYALI").code == gaz.resolve("Ucayali").code
+    # AND a repeat that reads as a nested place keeps reading so ("Lima, Lima": the province)
+    assert gaz.resolve("Lima, Lima").level == "province"
+    # AND a real mismatch is still an error naming both
+    with pytest.raises(UnknownUbigeo, match="'La Libertad' exists .* but not inside 'Cusco'"):
+        gaz.resolve("La Libertad, Cusco")
+
+
 # --------------------------------------------------------------------------- coordinates
 
 

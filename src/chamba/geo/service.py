@@ -471,6 +471,11 @@ class Gazetteer:
             tightness = self._context_tightness(place, context)
             if tightness is not None:
                 scored.append((tightness, place))
+        if not scored and context and context[0] == norms[0]:
+            # A place that repeats its own name as its context ("La Libertad, La Libertad", as
+            # real postings write a department-level place) is that place: the repeat says
+            # nothing more. Only when the repeat cannot be read as a nested place of that name.
+            return self.resolve(", ".join([parts[0], *parts[2:]]))
         if not scored:
             listed = "; ".join(p.label for p in candidates[:10])
             raise UnknownUbigeo(
