@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from chamba.nlp.encoder import TextEncoder
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.schemas import SkillRecord
+from chamba.nlp.schemas import ExtractedSkill, SkillRecord
 from chamba.nlp.words import stem, tokenize
 
 ESCO_URI = "http://data.europa.eu/esco/skill/0b4ed2a4-1fc7-4da1-8d3a-b4e9e3a8d3f1"
@@ -383,3 +383,32 @@ def test_from_session(session: Session) -> None:
     session.flush()
     ex = SkillExtractor.from_session(session, semantic=False)
     assert "test.gasfiteria" in ids(ex.extract("soy gasfitero con 5 años de experiencia"))
+
+
+def test_one_analysis_serves_passes_at_other_thresholds(
+    extractor: SkillExtractor, use_encoder: TextEncoder
+) -> None:
+    # GIVEN texts analysed once (tokens, units, unit-to-skill similarities)
+    texts = [
+        "manejo mototaxi y sé excel",
+        "corto espárrago, no sé manejar",
+        "recojo fruta del fundo",
+    ]
+    analyses = extractor.analyse(texts)
+    # WHEN the rules decide at the extractor's thresholds and at wider ones
+    default = extractor.decide(analyses)
+    wide = extractor.decide(analyses, threshold=0.3, verify_threshold=0.0)
+    other = SkillExtractor(SKILLS, use_encoder, threshold=0.3, verify_threshold=0.0)
+
+    # THEN each pass is what an extractor built with those thresholds returns, without
+    # encoding again, and extract_many is the default pass without negated skills
+    def by_id(results: list[ExtractedSkill]) -> list[ExtractedSkill]:
+        return sorted(results, key=lambda r: r.skill_id)
+
+    assert [by_id([f.result for f in b.values()]) for b in wide] == [
+        by_id(r) for r in other.extract_many(texts, include_negated=True)
+    ]
+    assert [by_id([f.result for f in b.values() if not f.result.negated]) for b in default] == [
+        by_id(r) for r in extractor.extract_many(texts)
+    ]
+    assert wide != default

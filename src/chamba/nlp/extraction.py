@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 
@@ -124,6 +124,16 @@ MAX_SEMANTIC_UNITS = 256
 ESCO_MARGIN = 0.1
 
 Methods = Sequence[Literal["lexicon", "semantic"]]
+
+
+class Analysis(NamedTuple):
+    """One text as the extractor reads it (:meth:`SkillExtractor.analyse`)."""
+
+    text: str  # the original text; evidence is cut from it
+    tokens: list[Token]
+    units: list[Unit]
+    lang: str
+    rows: dict[int, np.ndarray]  # unit index -> (n_skills,) similarity, encoded units only
 
 
 class ExtractorOptions(TypedDict, total=False):
@@ -310,17 +320,38 @@ class SkillExtractor:
             InvalidInput: a text is not a string or is longer than :data:`MAX_TEXT_CHARS`.
         """
         originals = list(texts)  # evidence is cut from these
-        texts = [clean_text(text) for text in originals]  # same lengths, control chars -> spaces
-        use_lexicon = "lexicon" in methods
+        passes = self.analyse(originals, lang, methods=methods)
+        found = self.decide(passes, methods=methods)
+        out: list[list[ExtractedSkill]] = []
+        for bucket in found:
+            results = [f.result for f in bucket.values()]
+            if not include_negated:
+                results = [r for r in results if not r.negated]
+            out.append(sorted(results, key=lambda r: (r.start, r.skill_id)))
+        return out
+
+    def analyse(
+        self,
+        texts: Sequence[str],
+        lang: str | None = None,
+        *,
+        methods: Methods = ("lexicon", "semantic"),
+    ) -> list[Analysis]:
+        """Tokens, units, language and unit-to-skill similarities of each text (one encoder
+        call for all units of all texts); what :meth:`decide` and the learned scorer read.
+
+        Raises:
+            InvalidInput: a text is not a string or is longer than :data:`MAX_TEXT_CHARS`.
+        """
+        originals = list(texts)
+        cleaned = [clean_text(text) for text in originals]  # same lengths, control chars -> spaces
         use_semantic = "semantic" in methods and self.semantic
-        verify = use_semantic and use_lexicon
-        found: list[dict[str, Found]] = [{} for _ in texts]
-        parsed = []
+        out: list[Analysis] = []
         keys: list[tuple[int, int]] = []  # (text, unit) of every unit with content
-        for t, text in enumerate(texts):
+        for t, text in enumerate(cleaned):
             tokens = tokenize(text)
             units = split_units(tokens)
-            parsed.append((tokens, units, lang or guess_lang(tokens)))
+            out.append(Analysis(originals[t], tokens, units, lang or guess_lang(tokens), {}))
             encoded = 0
             for u, unit in enumerate(units):
                 if encoded >= MAX_SEMANTIC_UNITS:
@@ -328,18 +359,36 @@ class SkillExtractor:
                 if not all(tokens[i].is_stop for i in range(unit.first, unit.last + 1)):
                     keys.append((t, u))
                     encoded += 1
-        rows: dict[tuple[int, int], np.ndarray] = {}
         if keys and use_semantic:
-            phrases = [texts[t][parsed[t][1][u].start : parsed[t][1][u].end] for t, u in keys]
+            phrases = [cleaned[t][out[t].units[u].start : out[t].units[u].end] for t, u in keys]
             scores = self.skill_scores(phrases)  # (n_units, n_skills)
-            rows = dict(zip(keys, scores, strict=True))
-        for t, text in enumerate(originals):
-            tokens, units, text_lang = parsed[t]
+            for (t, u), row in zip(keys, scores, strict=True):
+                out[t].rows[u] = row
+        return out
+
+    def decide(
+        self,
+        analyses: Sequence[Analysis],
+        *,
+        methods: Methods = ("lexicon", "semantic"),
+        threshold: float | None = None,
+        verify_threshold: float | None = None,
+    ) -> list[dict[str, Found]]:
+        """The rule-based decisions over analysed texts: every skill found (negated ones
+        included), keyed by skill id. ``threshold``/``verify_threshold`` override the
+        extractor's own for this call (the learned scorer reads a wider pass too)."""
+        use_lexicon = "lexicon" in methods
+        use_semantic = "semantic" in methods and self.semantic
+        verify = use_semantic and use_lexicon
+        threshold = self.threshold if threshold is None else threshold
+        verify_at = self.verify_threshold if verify_threshold is None else verify_threshold
+        found: list[dict[str, Found]] = [{} for _ in analyses]
+        for t, item in enumerate(analyses):
+            text, tokens, units, text_lang, rows = item
             covered: set[int] = set()
             if use_lexicon:
-                unit_rows = {u: rows[(t, u)] for u in range(len(units)) if (t, u) in rows}
                 covered = self._lexicon_pass(
-                    text, tokens, units, text_lang, found[t], unit_rows if verify else None
+                    text, tokens, units, text_lang, found[t], rows if verify else None, verify_at
                 )
                 constructions(
                     self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered
@@ -350,21 +399,15 @@ class SkillExtractor:
             if use_semantic:
                 carried = carried_wishes(tokens, units)
                 for u, unit in enumerate(units):
-                    if (t, u) not in rows or any(unit.first <= c <= unit.last for c in covered):
+                    if u not in rows or any(unit.first <= c <= unit.last for c in covered):
                         continue
                     self._semantic_hit(
-                        text, tokens, unit, rows[(t, u)], text_lang, found[t], u in carried
+                        text, tokens, unit, rows[u], text_lang, found[t], u in carried, threshold
                     )
             refine(self.skills, self._by_id, tokens, text_lang, found[t])
             if use_lexicon:
                 paired_chores(self.skills, self._by_id, tokens, text_lang, found[t], covered)
-        out: list[list[ExtractedSkill]] = []
-        for bucket in found:
-            results = [f.result for f in bucket.values()]
-            if not include_negated:
-                results = [r for r in results if not r.negated]
-            out.append(sorted(results, key=lambda r: (r.start, r.skill_id)))
-        return out
+        return found
 
     def _lexicon_pass(
         self,
@@ -374,6 +417,7 @@ class SkillExtractor:
         lang: str,
         bucket: dict[str, Found],
         unit_rows: dict[int, np.ndarray] | None,
+        verify_threshold: float,
     ) -> set[int]:
         """Add lexicon hits to ``bucket``; return the token indices they cover.
 
@@ -444,7 +488,7 @@ class SkillExtractor:
             weak = hit.length == 1 and not hit.shared
             if row is not None and (weak or len(candidates) > 1):
                 best = max(candidates, key=lambda c: float(row[c]))
-                if float(row[best]) < self.verify_threshold:
+                if float(row[best]) < verify_threshold:
                     continue
                 candidates = [best]
             accepted.update(range(hit.first, hit.last + 1))
@@ -492,17 +536,19 @@ class SkillExtractor:
         lang: str,
         bucket: dict[str, Found],
         carried: bool = False,
+        threshold: float | None = None,
     ) -> None:
+        threshold = self.threshold if threshold is None else threshold
         if sum(not tokens[i].is_stop for i in range(unit.first, unit.last + 1)) < 2:
             return  # one word: a name the lexicon missed is a place or a product ("Chincha")
         adjusted = row - ESCO_MARGIN * self._is_esco  # (n_skills,)
         best = int(np.argmax(adjusted))
         similarity = float(adjusted[best])
-        if similarity < self.threshold:
+        if similarity < threshold:
             return
         record = self.skills[best]
-        span = (1.0 - self.threshold) or 1.0
-        confidence = min(0.8, 0.5 + 0.3 * (similarity - self.threshold) / span)
+        span = (1.0 - threshold) or 1.0
+        confidence = min(0.8, 0.5 + 0.3 * (similarity - threshold) / span)
         add_found(
             bucket,
             ExtractedSkill.of(
