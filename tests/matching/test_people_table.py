@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 from chamba.activity.models import ApplicationStatus
 from chamba.jobs.models import Job
 from chamba.matching import service
+from chamba.matching.context import FeatureContext
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.filters import filter_people_for_job
+from chamba.matching.job_table import code_mask
 from chamba.matching.people_table import PeopleTable
-from chamba.matching.retrieval import overlap_rank, overlap_top
+from chamba.matching.retrieval import overlap_rank, overlap_top, vector_top
 from chamba.matching.service import candidates_for_job
 from chamba.people.models import Device, Person, PersonSkill
 
@@ -162,3 +164,37 @@ def test_candidates_read_no_sql_over_all_people_and_decrypt_no_contact(
     # AND the candidates' names, contact data and national ids are neither read nor decrypted
     sealed = re.compile(r"people\.(full_name|email|phone|national_id)\b")
     assert not [q for q in statements if sealed.search(q)]
+
+
+def test_the_vector_candidates_hand_the_index_the_filtered_array_itself(
+    session: Session, world: World, make_indexes: Indexes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an index that records what each search is restricted to
+    jobs, _ = _varied_world(session, world, seed=31)
+    indexes = make_indexes()
+    seen: list[object] = []
+    search = indexes.jobs.search
+
+    def spy(query: Any, k: int, allowed: Any = None) -> Any:
+        seen.append(allowed)
+        return search(query, k, allowed)
+
+    monkeypatch.setattr(indexes.jobs, "search", spy)
+    allowed = np.array(sorted(j.id for j in jobs), dtype=np.int64)
+    ctx = FeatureContext(session, indexes, NOW)
+    # WHEN the vector candidates among the filtered jobs are searched
+    found = vector_top(ctx, "jobs", ctx.person_vectors([world.person()])[0], allowed, 5)
+    # THEN the index got the filtered ids as the array (no Python list of every id is built
+    # and turned back into an array), and answered among them
+    assert seen
+    assert seen[0] is allowed
+    assert set(found) <= set(allowed.tolist())
+
+
+def test_a_code_mask_is_membership_as_isin_says() -> None:
+    # GIVEN columns of codes and wanted codes (some beyond any code a table holds)
+    rng = np.random.default_rng(3)
+    column = rng.integers(0, 50, size=500).astype(np.int32)
+    for wanted in (np.array([], dtype=np.int64), np.array([0, 7, 49]), np.array([3, 80, 3])):
+        # THEN indexing the mask says what np.isin says
+        np.testing.assert_array_equal(code_mask(wanted, 50)[column], np.isin(column, wanted))

@@ -53,6 +53,28 @@ def skill_code(skill_id: str) -> int:
     return code
 
 
+def code_mask(codes: npt.NDArray[np.integer], size: int) -> npt.NDArray[np.bool_]:
+    """A lookup array of ``size`` (more than any code of a table made so far, codes being
+    append-only): True at ``codes``. ``mask[column]`` is ``np.isin(column, codes)`` without
+    sorting the column."""
+    mask = np.zeros(max(size, 1), dtype=bool)
+    mask[codes[codes < mask.size]] = True
+    return mask
+
+
+_DEPT_CODES: dict[str, int] = {}
+"""Department (a ubigeo's first two characters) -> small integer, per process, append-only."""
+
+
+def dept_code(dept: str) -> int:
+    """The process-wide integer code of a department prefix (assigned on first sight)."""
+    code = _DEPT_CODES.get(dept)
+    if code is None:
+        with _SKILL_CODES_LOCK:
+            code = _DEPT_CODES.setdefault(dept, len(_DEPT_CODES))
+    return code
+
+
 def known_skill_codes(skill_ids: Collection[str]) -> npt.NDArray[np.int32]:
     """The codes of those of ``skill_ids`` that have one (a skill never seen has none)."""
     codes = [_SKILL_CODES[s] for s in skill_ids if s in _SKILL_CODES]
@@ -158,7 +180,7 @@ class JobTable:
     hours: FloatArray  # (n,) NaN when unknown
     top_wage: FloatArray  # (n,) wage_max, else wage_min; NaN when neither
     remote: npt.NDArray[np.int8]  # (n,) 1 remote, 0 on site, -1 unknown (never passes)
-    dept: npt.NDArray[np.str_]  # (n,) "<U2": the ubigeo's first two characters ("" if none)
+    dept: npt.NDArray[np.int32]  # (n,) dept_code of the ubigeo's first two characters ("" if none)
     placed: npt.NDArray[np.bool_]  # (n,) the ubigeo is not NULL
     lat: FloatArray  # (n,)
     lon: FloatArray  # (n,)
@@ -220,9 +242,12 @@ class JobTable:
         what :func:`chamba.matching.retrieval.overlap_top` computes in SQL with weight 1."""
         if not held or allowed.size == 0 or self.skills.size == 0:
             return []
-        rows = np.flatnonzero(np.isin(self.ids, allowed))  # (m,) only the allowed jobs' skills
+        ascending = allowed.size < 2 or bool(np.all(allowed[1:] > allowed[:-1]))
+        rows = self.rows_of(allowed) if ascending else None  # (m,) the allowed jobs' skills
+        if rows is None:  # unsorted, or an id outside the table: membership the slow way
+            rows = np.flatnonzero(np.isin(self.ids, allowed))
         at, owner = self._slices(rows, self.skill_starts(), self.n_skills)
-        hit = np.isin(self.skills[at], known_skill_codes(held))
+        hit = code_mask(known_skill_codes(held), len(_SKILL_IDS))[self.skills[at]]
         counts = np.bincount(owner[hit], minlength=rows.size).astype(np.float64)  # (m,)
         keep = counts > 0
         ids, score = self.ids[rows][keep], counts[keep]
@@ -265,7 +290,7 @@ class JobTable:
             wanted = np.array(sorted(set(codes.values())), dtype=np.int32)
             at, owner = self._slices(rows, self.term_starts(), self.n_terms)
             found = self.terms[at]  # every term of the rows, row after row
-            hit = np.isin(found, wanted)
+            hit = code_mask(wanted, len(_TERM_CODES))[found]
             owner, hit_codes, hit_counts = owner[hit], found[hit], self.term_counts[at[hit]]
             for word, code in codes.items():
                 mine = hit_codes == code
@@ -300,7 +325,9 @@ class JobTable:
             ),
             top_wage=np.array([_top_wage(r.wage_min, r.wage_max) for r in rows]),
             remote=np.array([-1 if r.remote is None else int(bool(r.remote)) for r in rows], "i1"),
-            dept=np.array([p[:2] if p is not None else "" for p in places], dtype="<U2"),
+            dept=np.array(
+                [dept_code(p[:2] if p is not None else "") for p in places], dtype=np.int32
+            ),
             placed=np.array([p is not None for p in places], dtype=bool),
             lat=lat,
             lon=lon,
@@ -379,7 +406,9 @@ class JobTable:
             origin, km = flt.origin, flt.radius
             if origin is not None and km is not None and not math.isnan(place_coord(origin)[0]):
                 depts = departments_within(origin, round(float(km), 3))
-                on_site &= ~self.placed | np.isin(self.dept, np.array(sorted(depts), dtype="<U2"))
+                wanted = np.array([_DEPT_CODES.get(d, -1) for d in depts], dtype=np.int64)
+                near = code_mask(wanted[wanted >= 0], len(_DEPT_CODES))
+                on_site &= ~self.placed | near[self.dept]
             passes |= on_site
         keep &= passes
         return keep_within_coords(

@@ -137,7 +137,7 @@ def vector_top(
     index = getattr(ctx.indexes, kind)
     if query.shape[0] != index.dim:
         return []
-    ids, _ = index.search(query, k, allowed=allowed.tolist())
+    ids, _ = index.search(query, k, allowed=allowed)  # the array itself: no list of every id
     return [int(i) for i in ids]
 
 
