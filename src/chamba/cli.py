@@ -230,23 +230,31 @@ def import_(
     ] = None,
 ) -> None:
     """Import jobs, people or courses; a file with any bad row imports nothing."""
-    from chamba.db import session_scope
-    from chamba.ingest.service import import_file
+    from chamba.db import begin_write, session_scope
+    from chamba.ingest.service import prepare_import, write_import
 
     if not file.is_file():
         fail(f"{file}: no such file")
     engine = open_engine()
-    with session_scope(engine) as session, progress_bar(not as_json) as progress:
-        report = import_file(
-            session,
-            kind.value,
-            file,
-            skip_invalid=skip_invalid,
-            source=source,
-            progress=progress,
-            extract_skills=extract_skills,
-            encoding=encoding,
-        )
+    with progress_bar(not as_json) as progress:
+        # Reading and tagging (minutes for thousands of postings) only read; the writes then run
+        # in a short unit of work of their own that begins as a writer. On SQLite, writing from
+        # the reading transaction would fail ("database is locked") as soon as a running server
+        # committed anything meanwhile.
+        with session_scope(engine) as session:
+            prepared = prepare_import(
+                session,
+                kind.value,
+                file,
+                skip_invalid=skip_invalid,
+                source=source,
+                progress=progress,
+                extract_skills=extract_skills,
+                encoding=encoding,
+            )
+        with session_scope(engine) as session:
+            begin_write(session)
+            report = write_import(session, prepared, progress=progress)
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
     else:

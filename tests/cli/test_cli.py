@@ -179,3 +179,58 @@ def test_serve_gives_workers_a_minute_to_answer_the_supervisors_health_ping(
     # THEN the supervisor waits a minute before it calls a worker hung
     assert seen["workers"] == 2
     assert seen["timeout_worker_healthcheck"] == cli.WORKER_HEALTHCHECK_SECONDS == 60
+
+
+def test_import_writes_after_another_process_committed_while_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a SQLite database that a running server writes to while `chamba import` reads and
+    # tags the file (minutes for thousands of postings; here: a commit right after tagging)
+    import json
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from chamba.ingest import service as ingest_service
+
+    monkeypatch.setenv("CHAMBA_DATA_DIR", str(tmp_path))
+    postings = [
+        {
+            "@context": "https://schema.org",
+            "@type": "JobPosting",
+            "identifier": f"p{n}",
+            "title": f"Asistente administrativo {n}",
+            "description": "Manejo de Excel y trámite documentario.",
+            "skills": "Hojas de cálculo (Excel)",
+            "hiringOrganization": {"@type": "Organization", "name": "Municipalidad de Ica"},
+            "jobLocation": {"@type": "Place", "address": {"addressRegion": "Ica"}},
+        }
+        for n in range(3)
+    ]
+    file = tmp_path / "postings.jsonld"
+    file.write_text(json.dumps(postings), encoding="utf-8")
+    tag = ingest_service.tag_job_skills
+    committed: list[int] = []
+
+    def tag_then_server_commits(session: Session, *args: object, **kwargs: object) -> object:
+        rows = tag(session, *args, **kwargs)  # type: ignore[arg-type]  # reason: forwards as called
+        # the import's transaction has read the database (tagging reads the taxonomy when its
+        # cache is cold; read here explicitly so a warm cache cannot hide the case) ...
+        assert session.execute(text("SELECT count(*) FROM skills")).scalar_one() > 0
+        # ... and then the server commits
+        with sqlite3.connect(tmp_path / "chamba.db") as other:
+            other.execute("UPDATE skills SET label_es = label_es || ' ' WHERE rowid = 1")
+            committed.append(other.total_changes)
+        return rows
+
+    monkeypatch.setattr(ingest_service, "tag_job_skills", tag_then_server_commits)
+    # WHEN the file is imported
+    result = runner.invoke(app, ["import", "jobs", str(file), "--json"])
+    # THEN the other process did commit in between, and the import still wrote every posting
+    # (before: "the database refused the import (database is locked); nothing was imported")
+    assert committed == [1]
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["created"] == 3
+    assert report["written"] is True

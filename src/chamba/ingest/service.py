@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -80,7 +81,8 @@ def import_file(
     extract_skills: bool = True,
     encoder: TextEncoder | None = None,
 ) -> ImportReport:
-    """Import a file of ``kind`` records into the session (flushes, never commits).
+    """Import a file of ``kind`` records into the session (flushes, never commits):
+    :func:`prepare_import`, then :func:`write_import` in the same session.
 
     Every record is validated first. When any is invalid nothing is written (``report.written``
     is False) unless ``skip_invalid``, which writes the valid ones and counts the rest as
@@ -99,6 +101,43 @@ def import_file(
     Raises:
         IngestError: the file as a whole cannot be read (encoding, size, structure, columns).
     """
+    prepared = prepare_import(
+        session, kind, path, skip_invalid=skip_invalid, source=source, progress=progress,
+        encoding=encoding, max_bytes=max_bytes, extract_skills=extract_skills, encoder=encoder,
+    )  # fmt: skip
+    return write_import(session, prepared, progress=progress)
+
+
+@dataclass
+class PreparedImport:
+    """A file read, validated and (jobs) tagged by :func:`prepare_import`, not yet written."""
+
+    kind: Kind
+    report: ImportReport
+    models: list[BaseModel]
+    #: False when rows were invalid and ``skip_invalid`` was not set: nothing may be written.
+    ready: bool
+
+
+def prepare_import(
+    session: Session,
+    kind: Kind,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    source: str | None = None,
+    progress: ProgressFn | None = None,
+    encoding: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    extract_skills: bool = True,
+    encoder: TextEncoder | None = None,
+) -> PreparedImport:
+    """Read, validate and (jobs) tag a file; only reads ``session`` (see :func:`import_file`).
+
+    The slow part of an import (skill tagging: minutes for thousands of postings) runs here, so a
+    caller can do it in a read-only unit of work and then write in a short one of its own (the
+    CLI: on SQLite a transaction that read before others committed can no longer write).
+    """
     if kind not in get_args(Kind):
         raise IngestError(f"unknown import kind {kind!r}: use jobs, people or courses")
     source = (source or f"import:{kind}").strip()
@@ -116,13 +155,24 @@ def import_file(
     )
     valid = _validate(session, kind, records, report, source, progress)
     if report.errors and not skip_invalid:
-        return report
+        return PreparedImport(kind, report, [], ready=False)
     report.skipped = report.total - len(valid)
     models = [model for _, model in valid]
     if kind == "jobs" and extract_skills:
         models = tag_job_skills(session, models, progress=progress, encoder=encoder)
-    _write(session, kind, models, report, source, progress)
-    return report
+    return PreparedImport(kind, report, models, ready=True)
+
+
+def write_import(
+    session: Session, prepared: PreparedImport, *, progress: ProgressFn | None = None
+) -> ImportReport:
+    """Write what :func:`prepare_import` read, all or nothing (flushes, never commits)."""
+    if prepared.ready:
+        _write(
+            session, prepared.kind, prepared.models, prepared.report, prepared.report.source,
+            progress,
+        )  # fmt: skip
+    return prepared.report
 
 
 def tag_job_skills(
