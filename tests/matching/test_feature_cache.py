@@ -639,3 +639,23 @@ def test_provider_names_are_read_once_then_kept_for_a_minute(world: World) -> No
     courses = _item(page, ids["welder"])["explanation"]["missing_essential"][0]["courses"]
     assert [c["provider"] for c in courses] == ["SENATI Lima"]
     assert page == _pages(factory, _uncached(store.indexes), ids)[0]
+
+
+def test_a_persons_counted_words_are_dropped_when_they_change(world: World) -> None:
+    factory, store, _, ids = world
+    assert store.indexes is not None
+    # GIVEN a candidate ranking that counted the seeker's own words
+    _candidate_ids(factory, store.indexes, ids["carpenter"])
+    held = store.cache.own_terms([ids["person"]])
+    assert "madera" in (held[ids["person"]] or ())
+    # WHEN the seeker rewrites them
+    with factory() as s:
+        s.get_one(Person, ids["person"]).self_description = "Soldador de estructuras"
+        s.commit()
+    # THEN the counted words were dropped, and the next ranking reads the new ones
+    assert store.cache.own_terms([ids["person"]]) == {}
+    with factory() as s:
+        page = candidates_for_job(s, store.indexes, ids["welder"], now=NOW).model_dump()
+        bare = candidates_for_job(s, _uncached(store.indexes), ids["welder"], now=NOW)
+    assert page == bare.model_dump()
+    assert "soldador" in (store.cache.own_terms([ids["person"]])[ids["person"]] or ())

@@ -140,25 +140,34 @@ def test_candidate_pages_are_the_same_with_the_people_table(
 def test_candidates_read_no_sql_over_all_people_and_decrypt_no_contact(
     session: Session, world: World, make_indexes: Indexes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a process that keeps a people table, already read
+    # GIVEN a process that keeps a people table, already read, and has ranked a job's
+    # candidates once (their own words counted then)
     jobs, _ = _varied_world(session, world, seed=29)
     monkeypatch.setattr(service, "CANDIDATES_K", 2)
     cached = dataclasses.replace(make_indexes(), cache=FeatureCache())
-    candidates_for_job(session, cached, jobs[0].id, now=NOW)
+    pages = [candidates_for_job(session, cached, j.id, limit=200, now=NOW) for j in jobs]
+    ranked, job = max(zip(pages, jobs, strict=True), key=lambda p: len(p[0].items))
+    assert len(ranked.items) > 2
+    session.expunge_all()  # a new request: nothing of the first one's rows is at hand
     statements: list[str] = []
+    words_read: list[int] = []
 
-    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+    def seen(_c: Any, _cur: Any, statement: str, parameters: Any, *_a: Any) -> None:
         statements.append(" ".join(statement.split()))
+        if "people.self_description" in statement:
+            words_read.append(len(parameters))
 
     bind = session.get_bind()
     event.listen(bind, "before_cursor_execute", seen)
     try:
-        # WHEN the employer's candidates are ranked
-        page = candidates_for_job(session, cached, jobs[1].id, limit=200, now=NOW)
+        # WHEN the employer asks for a page of two
+        page = candidates_for_job(session, cached, job.id, limit=2, now=NOW)
     finally:
         event.remove(bind, "before_cursor_execute", seen)
-    # THEN no statement filters every person or scans every person's skills
-    assert page.items
+    # THEN the same people rank first, and only the page's people's own words are read
+    assert [i.person_id for i in page.items] == [i.person_id for i in ranked.items[:2]]
+    assert words_read == [2]
+    # AND no statement filters every person or scans every person's skills
     assert not [q for q in statements if "people.consent_visible IS" in q]
     assert not [q for q in statements if "person_skills.skill_id IN" in q]
     # AND the candidates' names, contact data and national ids are neither read nor decrypted

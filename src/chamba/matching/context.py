@@ -12,7 +12,7 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -28,7 +28,7 @@ from chamba.matching.embeddings import (
 from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.features import posting_doc
 from chamba.matching.job_table import JobTable
-from chamba.matching.lexical_terms import corpus_of
+from chamba.matching.lexical_terms import corpus_of, text_terms
 from chamba.matching.people_table import PeopleTable
 from chamba.matching.repository import (
     JobFields,
@@ -38,11 +38,13 @@ from chamba.matching.repository import (
     job_by_id,
     load_job_rows,
     load_job_skills,
+    load_people,
     load_person_skills,
     newest_open_search_texts,
     open_job_count,
     open_skill_job_counts,
     posting_texts,
+    self_descriptions,
     skill_labels,
 )
 from chamba.matching.upkeep import PENDING_KEY
@@ -268,6 +270,30 @@ class FeatureContext:
                 self.person_skills[int(p)] = loaded.get(int(p), set())
         return {int(p): self.person_skills[int(p)] for p in person_ids}
 
+    def own_terms(self, people: Sequence[Person]) -> dict[int, list[str] | None]:
+        """The lexical terms of each person's own words (``None`` when they wrote nothing):
+        from the cache for people seen before and unchanged since, else from the row when it
+        holds the words, else from one query for the rest (their words decrypted only then)."""
+        out: dict[int, list[str] | None] = {}
+        cache = self.shared_cache()
+        generation = generation_for(self.session, cache) if cache is not None else 0
+        if cache is not None:
+            out.update(
+                (p, list(t) if t is not None else None)
+                for p, t in cache.own_terms(p.id for p in people).items()
+            )
+        todo = [p for p in people if p.id not in out]
+        unread = {p.id for p in todo if "self_description" in inspect(p).unloaded}
+        texts = self_descriptions(self.session, sorted(unread)) if unread else {}
+        fresh: dict[int, tuple[str, ...] | None] = {}
+        for p in todo:
+            text = (texts.get(p.id) if p.id in unread else p.self_description) or ""
+            fresh[p.id] = tuple(text_terms(text)) if text.strip() else None
+            out[p.id] = list(fresh[p.id] or ()) if fresh[p.id] is not None else None
+        if cache is not None and fresh:
+            cache.put_own_terms(fresh, generation)
+        return out
+
     def skill_labels(self, skill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """``{skill_id: (label_es, label_en)}`` of ``skill_ids``: from the cache for labels read
         in the last :data:`~chamba.matching.feature_cache.LABELS_MAX_AGE_S`, else one query."""
@@ -353,11 +379,10 @@ class FeatureContext:
 
     def person_vectors(self, people: Sequence[Person]) -> npt.NDArray[np.float32]:
         """Text vectors of people from the index (embedded now when absent). (n, dim)"""
-        by_id = {p.id: p for p in people}
         return self._vectors(
             "people",
             [p.id for p in people],
-            lambda ids: person_texts(self.session, [by_id[i] for i in ids]),
+            lambda ids: person_texts(self.session, load_people(self.session, ids, own_words=True)),
         )
 
     def job_vectors(self, jobs: Sequence[JobFields]) -> npt.NDArray[np.float32]:

@@ -20,6 +20,9 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
   encrypted), so an employer's candidate filter and skill-overlap candidates run in numpy
   instead of SQL over every person; the rows of changed people (consent, profile, skills,
   erasure) are re-read (one query by id) before the next use;
+* **own words' terms** per person id (the lexical query of a person who wrote something, so
+  candidates are ranked without decrypting their words on every request), dropped when the
+  person changes;
 * **application counts** per job id (the ``congestion`` feature), dropped when an application
   to the job is made, moved or withdrawn: by the commit hooks in this process, by the
   ``application.*`` events in every process (:mod:`chamba.matching.consumers`), and all of them
@@ -131,6 +134,7 @@ class FeatureCache:
         self._table_rarity: tuple[JobTable, FloatArray] | None = None  # (table, its rarity)
         self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
         self._people: PeopleTable | None = None
+        self._own_terms: dict[int, tuple[str, ...] | None] = {}  # person id -> own words' terms
         self._people_dirty: dict[int, int] = {}  # person id -> generation of its invalidation
         self.hits = 0
         self.misses = 0
@@ -179,6 +183,23 @@ class FeatureCache:
         ``{person_id: generation of the invalidation}``) to re-read before use."""
         with self._lock:
             return self._people, dict(self._people_dirty)
+
+    def own_terms(self, person_ids: Iterable[int]) -> dict[int, tuple[str, ...] | None]:
+        """The cached lexical terms of the own words of those of ``person_ids`` held (``None``:
+        the person wrote nothing)."""
+        held = self._own_terms
+        return {p: held[p] for p in person_ids if p in held}
+
+    def put_own_terms(
+        self, terms: Mapping[int, tuple[str, ...] | None], generation: int
+    ) -> None:
+        """Store ``{person_id: terms}`` read at ``generation``."""
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._own_terms) + len(terms) > 2 * self.max_jobs:
+                self._own_terms = {}
+            self._own_terms.update(terms)
 
     def rarity_of(self, table: JobTable) -> FloatArray | None:
         """The rarity array stored for ``table`` (``None`` when none was, or for another)."""
@@ -373,8 +394,9 @@ class FeatureCache:
         people table are re-read before its next use."""
         with self._lock:
             self.generation += 1
-            if self._people is not None:
-                for person_id in person_ids:
+            for person_id in person_ids:
+                self._own_terms.pop(int(person_id), None)
+                if self._people is not None:
                     self._people_dirty[int(person_id)] = self.generation
 
     def invalidate_applications(self, job_ids: Iterable[int] | None) -> None:
@@ -410,6 +432,7 @@ class FeatureCache:
             self._dirty = {}
             self._people = None
             self._people_dirty = {}
+            self._own_terms = {}
 
     def __len__(self) -> int:
         return len(self._jobs)

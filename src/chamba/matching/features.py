@@ -281,15 +281,19 @@ def lexical_queries(
     *,
     own_words: bool = True,
 ) -> list[list[str]]:
-    """The ``lexical`` query of each person: their own words, else their skills' labels."""
-    wordless = [p for p in people if not own_words or not (p.self_description or "").strip()]
+    """The ``lexical`` query of each person: their own words (what :func:`person_words`
+    reads, through :meth:`FeatureContext.own_terms`), else their skills' labels."""
+    own = ctx.own_terms(people) if own_words else {}
+    wordless = [p for p in people if own.get(p.id) is None]
     labels = ctx.skill_labels({s for p in wordless for s in person_skills[p.id]})
-    return [
-        person_words(
-            p, [labels[s][0] for s in sorted(person_skills[p.id]) if s in labels], own_words
-        )
-        for p in people
-    ]
+    out: list[list[str]] = []
+    for p in people:
+        mine = own.get(p.id)
+        if mine is None:
+            held = [labels[s][0] for s in sorted(person_skills[p.id]) if s in labels]
+            mine = labels_terms(held)
+        out.append(mine)
+    return out
 
 
 def _pair_matrix(

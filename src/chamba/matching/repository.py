@@ -61,19 +61,22 @@ def load_rows(session: Session, model: type[RowT], ids: Sequence[int]) -> list[R
     return [found[i] for i in items if i in found]
 
 
-_SEALED_PERSON_COLUMNS: Final = ("full_name", "email", "phone", "national_id")
-"""Encrypted columns ranking never reads (a person's own words it does)."""
+_SEALED_PERSON_COLUMNS: Final = (
+    "full_name", "email", "phone", "national_id", "self_description",
+)  # fmt: skip
+"""Encrypted columns a candidate ranking does not read from the rows (a person's own words it
+reads as counted terms, kept per process: :meth:`FeatureContext.own_terms`)."""
 
 
-def load_people(session: Session, ids: Sequence[int]) -> list[Person]:
-    """:func:`load_rows` of people without their name, contact data and national id: those
-    columns are neither read nor decrypted (reading one of them from these rows raises, until
-    a full load of the same person fills it in)."""
+def load_people(session: Session, ids: Sequence[int], *, own_words: bool = False) -> list[Person]:
+    """:func:`load_rows` of people without their encrypted columns (name, contact data,
+    national id, and unless ``own_words`` their own words): those are neither read nor
+    decrypted (reading one of them from these rows raises, until a load of the same person
+    that reads it fills it in)."""
     found: dict[int, Person] = {}
     items = [int(i) for i in ids]
-    stmt = select(Person).options(
-        *(defer(getattr(Person, c), raiseload=True) for c in _SEALED_PERSON_COLUMNS)
-    )
+    sealed = [c for c in _SEALED_PERSON_COLUMNS if not (own_words and c == "self_description")]
+    stmt = select(Person).options(*(defer(getattr(Person, c), raiseload=True) for c in sealed))
     for chunk in chunks(items):
         for row in session.scalars(stmt.where(Person.id.in_(chunk))):
             found[row.id] = row
@@ -669,3 +672,12 @@ def applicant_places(
         .where(Person.id.in_(_applicants(job_id)))
         .order_by(Person.id)
     ).all()
+
+
+def self_descriptions(session: Session, person_ids: Sequence[int]) -> dict[int, str | None]:
+    """``{person_id: their own words}`` of those of ``person_ids`` that exist (decrypted)."""
+    out: dict[int, str | None] = {}
+    for chunk in chunks(person_ids):
+        stmt = select(Person.id, Person.self_description).where(Person.id.in_(chunk))
+        out.update((int(i), text) for i, text in session.execute(stmt))
+    return out

@@ -413,7 +413,9 @@ def candidates_for_job(
         people, X, scores, order,
         features=JOB_FEATURES,  # the person-job features, as for jobs
         head=lambda person: {"person_id": person.id, "title": f"{title} {person.id}"},
-        explain=lambda chosen, rows: explain_candidates(ctx, job, chosen, rows, language),
+        explain=lambda chosen, rows: explain_candidates(
+            ctx, job, load_people(session, [p.id for p in chosen], own_words=True), rows, language
+        ),  # the page's people with their own words (decrypted for the page only)
         scorer=scorer, lang=language, limit=limit, offset=offset,
         total_filtered=len(filtered), hints=hints,
     )  # fmt: skip
