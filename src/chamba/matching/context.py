@@ -29,6 +29,7 @@ from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.features import posting_doc
 from chamba.matching.job_table import JobTable
 from chamba.matching.lexical_terms import corpus_of, text_terms
+from chamba.matching.people_rows.repository import load_people, self_descriptions
 from chamba.matching.people_table import PeopleTable
 from chamba.matching.repository import (
     JobFields,
@@ -38,13 +39,11 @@ from chamba.matching.repository import (
     job_by_id,
     load_job_rows,
     load_job_skills,
-    load_people,
     load_person_skills,
     newest_open_search_texts,
     open_job_count,
     open_skill_job_counts,
     posting_texts,
-    self_descriptions,
     skill_labels,
 )
 from chamba.matching.upkeep import PENDING_KEY

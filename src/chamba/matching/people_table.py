@@ -29,12 +29,12 @@ from chamba.matching.filters import (
     place_coord,
 )
 from chamba.matching.job_table import known_skill_codes, skill_code
-from chamba.matching.repository import (
+from chamba.matching.people_rows.repository import (
     applicant_places,
-    load_person_skills,
     visible_people_columns,
     visible_people_skills,
 )
+from chamba.matching.repository import load_person_skills
 from chamba.people.models import Device
 
 _ROWS: Final = ("ids", "lat", "lon", "max_km", "hours", "has_wage", "wage_cents", "reach")

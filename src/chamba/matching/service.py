@@ -59,13 +59,13 @@ from chamba.matching.filters import (
     filter_people_for_job,
 )
 from chamba.matching.lexical import one_query_scores
+from chamba.matching.people_rows.repository import load_people
 from chamba.matching.repository import (
     JobFields,
     JobRow,
     applicant_ids,
     confirmed_skill_ids,
     essential_skills_of_jobs_asking,
-    load_people,
     load_rows,
 )
 from chamba.matching.retrieval import (
