@@ -407,6 +407,7 @@ def test_the_vehicle_a_mechanic_repairs_is_no_driving(extractor: SkillExtractor)
         ("conozco manejo integrado de la mosca", "honesty"),
         ("hago mi charla de seguridad cada guardia", "security_guarding"),
         ("weld gates and window bars", "basic_computer_use"),
+        ("jale de lo que sea, cargando muebles", "ceviche_making"),  # "jale" is a job, no jalea
     ],
 )
 def test_more_words_that_only_look_like_a_skill(
@@ -434,3 +435,21 @@ def test_english_paraphrases_of_informal_work(
     extractor: SkillExtractor, text: str, skills: set[str]
 ) -> None:
     assert _ids(extractor, text) == skills
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("reparo refris y lavadoras a domicilio", "appliance_repair"),
+        ("doy clases de reforzamiento a niños de primaria", "school_tutoring"),
+        ("docente de matemática en un colegio", "secondary_teaching"),
+        ("en el taller de chompas trabajo con la tejedora rectilínea", "flat_knitting"),
+        ("trabajo en una mina artesanal", "artisanal_mining"),
+        ("tengo fuerza para cargar", "physical_stamina"),
+    ],
+)
+def test_reviewed_wording_of_the_third_blind_set(
+    extractor: SkillExtractor, text: str, skill: str
+) -> None:
+    # wording from blind3_dev's first half (its second half moved neither way)
+    assert skill in _ids(extractor, text)

@@ -95,7 +95,7 @@ STEM_FALSE_FRIENDS: frozenset[str] = frozenset(
     ordeno ordena ordenan ordenaba ordenaban ordenamos ordenar ordenando organizo organiza
     organizaba organizamos mandarina mandarinas maestro maestros integrado integrada integrados
     integradas pescado pescados port ports pick picks picked carretilla carretillas reciclaje
-    guardia guardias window postrado postrada postrados postradas
+    guardia guardias window postrado postrada postrados postradas jale jales
     """.split()
 )
 
