@@ -114,3 +114,49 @@ def test_occupation_filter_takes_an_id_or_a_name(client: Any, seeded_session: Se
     assert _ids(client, "occupation=soldador&q=taller") == [welder.id]
     # AND a name no occupation has is a problem naming the field
     assert_problem(client.get("/api/v1/jobs?occupation=zzqxw"), 422, field="occupation")
+
+
+def test_a_trade_in_the_title_ranks_before_a_trade_in_the_description(
+    client: Any, seeded_session: Session
+) -> None:
+    # GIVEN, like the SERVIR postings of the Poder Judicial, five newer legal assistants whose
+    # long descriptions name lawyers again and again, two older postings titled "Abogado" with
+    # descriptions that name the trade once or not at all, all in Lima, and a lawyer in Cusco
+    s = seeded_session
+    now = utcnow()
+    org = Organisation(kind=OrgKind.EMPLOYER, name="Poder Judicial del Perú")
+    s.add(org)
+    s.flush()
+    duties = (
+        "Apoyo a los abogados del despacho en la revisión de expedientes; proyecta escritos "
+        "para el abogado responsable; coordina con abogados y secretarios judiciales. Requisito: "
+        "bachiller en derecho o abogado colegiado. Sede Lima, Cercado de Lima."
+    )
+    titled = [
+        _job(s, "Abogado (A) Especialista en Contrataciones", MIRAFLORES, organisation_id=org.id,
+             posted_at=now - timedelta(days=20),
+             description="Título profesional en Derecho, colegiado y habilitado. Sede Lima."),
+        _job(s, "Abogado(A)", LIMA_CERCADO, organisation_id=org.id,
+             posted_at=now - timedelta(days=30),
+             description="Asesoría legal a la gerencia; elabora informes. Experiencia como "
+                         "abogado en el sector público."),
+    ]  # fmt: skip
+    assistants = [
+        _job(s, title, LIMA_CERCADO, organisation_id=org.id, posted_at=now - timedelta(days=i),
+             description=duties)
+        for i, title in enumerate(
+            ["Asistente Administrativo Legal", "Asistente Legal", "Asistente Administrativo Legal",
+             "Asistente Legal", "Asistente Judicial"], start=1,
+        )
+    ]  # fmt: skip
+    _job(s, "Abogado (A)", CUSCO, organisation_id=org.id, description="Sede Cusco.")
+    # WHEN a person searches for the trade in the place (API, with its semantic similarity)
+    found = _ids(client, "q=abogado lima")
+    # THEN the postings titled with the trade come first, then those that only mention it,
+    # and the place still keeps only Lima's postings
+    assert set(found[:2]) == {j.id for j in titled}
+    assert set(found[2:]) == {j.id for j in assistants}
+    # AND the same holds for the lexical relevance alone (the web page without indexes)
+    page = search_jobs(s, JobSearch(q="abogado lima"), now=now)
+    assert {j.id for j in page.items[:2]} == {j.id for j in titled}
+    assert len(page.items) == len(titled) + len(assistants)

@@ -4,6 +4,7 @@ optionally blended with semantic similarity and distance, and paged. Read only."
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,15 @@ from chamba.jobs.errors import InvalidJob
 from chamba.jobs.models import Job, JobStatus
 from chamba.jobs.schemas import JobPage, JobSearch
 from chamba.jobs.service import present
-from chamba.search import STOPWORDS, lexical_scores, terms
+from chamba.search import (
+    LEXICAL_MIN_DOCS,
+    STOPWORDS,
+    DocTerms,
+    idf_of,
+    lexical_scores,
+    terms,
+)
+from chamba.search import stem as term_stem
 from chamba.taxonomy import service as taxonomy_service
 from chamba.text import normalize
 
@@ -37,6 +46,10 @@ DEFAULT_NEAR_KM = 25.0
 MAX_RANKED = 5000
 #: Weight of the query's cosine with a posting next to its BM25 relevance (0..1).
 SEMANTIC_WEIGHT = 0.5
+#: Weight of the (idf-weighted) share of the query's words that a posting's title names, next
+#: to its BM25 relevance (0..1): twice the semantic weight, so that a posting titled with the
+#: trade ranks before postings that only mention it, unless it is much less similar in meaning.
+TITLE_WEIGHT = 1.0
 
 
 @dataclass
@@ -194,16 +207,56 @@ def _corrected(session: Session, words: Sequence[str]) -> list[str]:
     return out
 
 
+def _term_counts(text: str) -> DocTerms:
+    """The :func:`~chamba.search.terms` of a row's text, counted (not remembered: the
+    per-process document cache belongs to matching, and search rows would evict it)."""
+    tf: dict[str, int] = defaultdict(int)
+    found = terms(text)
+    for term in found:
+        tf[term] += 1
+    return DocTerms(tf, len(found))
+
+
+def _title_terms(search_title: str | None) -> set[str]:
+    """The terms of a stored, already folded ``search_title`` (words and ``~stems``)."""
+    found = [
+        w for w in (search_title or "").split()
+        if len(w) > 1 and w not in STOPWORDS and not w.isdigit()
+    ]  # fmt: skip
+    return {*found, *(f"~{term_stem(w)}" for w in found)}
+
+
 def _relevance(
     rows: Sequence[Any], parsed: ParsedQuery, similarity: Similarity | None, text: str
 ) -> dict[int, float]:
-    """Relevance of each matching row ``(id, search_title, search_text, ...)``: BM25 of the
-    query's words (title words count twice), plus the query's cosine with the posting when a
-    ``similarity`` is given."""
-    words = [terms(" ".join(parsed.words + parsed.place_words))]
-    docs = [terms(f"{r.search_title} {r.search_text}") for r in rows]
+    """Relevance of each matching row ``(id, search_title, search_text, ...)``:
+
+    * BM25 of the query's words and place words over the title and the description (title
+      words counting twice), 0..1;
+    * plus :data:`TITLE_WEIGHT` times the share of the query's words (not its place words)
+      that the title names, each weighted by its idf over the rows: a posting titled with the
+      trade comes before one whose description only repeats it, however often;
+    * plus :data:`SEMANTIC_WEIGHT` times the query's cosine with the posting when a
+      ``similarity`` is given.
+    """
+    query = terms(" ".join(parsed.words + parsed.place_words))
+    trade = list(dict.fromkeys(terms(" ".join(parsed.words))))
+    docs = [_term_counts(f"{r.search_title} {r.search_text}") for r in rows]
     n = len(rows)
-    scores = lexical_scores(words, docs, np.zeros(n, np.int64), np.arange(n, dtype=np.int64))
+    df = {t: sum(1 for d in docs if t in d.counts) for t in dict.fromkeys(query)}
+    idf = idf_of(df, n) if n >= LEXICAL_MIN_DOCS else (lambda _t: 1.0)
+    scores = lexical_scores(
+        [query], docs, np.zeros(n, np.int64), np.arange(n, dtype=np.int64), idf=idf
+    )
+    weights = {t: idf(t) for t in trade}
+    total = sum(weights.values())
+    if total > 0:
+        in_title = np.array(
+            [sum(w for t, w in weights.items() if t in title) for title in
+             (_title_terms(r.search_title) for r in rows)],
+            dtype=np.float64,
+        )  # fmt: skip
+        scores = scores + TITLE_WEIGHT * in_title / total
     if similarity is not None and n and text.strip():
         cosine = np.asarray(similarity(text, [int(r.id) for r in rows]), dtype=np.float64)
         scores = scores + SEMANTIC_WEIGHT * np.clip(cosine, 0.0, 1.0)
@@ -258,10 +311,12 @@ def search_jobs(
     and plural endings ignored (``cajera`` finds ``cajero``). When nothing matches, a word
     that no open posting's title holds is replaced by the closest title word (typos:
     ``"avogado"`` -> ``abogado``). Results are ordered by relevance (BM25 of the query's words,
-    title words counting twice, plus the query's cosine with the posting when ``similarity``
-    is given), then newer first. With ``near`` (an ubigeo) the results are the on-site jobs
-    within ``distance_km`` (default 25 km) and remote jobs, nearest first (remote last), each
-    with its ``distance_km``. Jobs that state no hours or no wage pass those filters. Drafts
+    title words counting twice, plus the share of the query's words the title names, so that
+    postings titled with the trade come first, plus the query's cosine with the posting when
+    ``similarity`` is given; see :func:`_relevance`), then newer first. With ``near`` (an
+    ubigeo) the results are the on-site jobs within ``distance_km`` (default 25 km) and remote
+    jobs, nearest first (remote last), each with its ``distance_km``. Jobs that state no hours
+    or no wage pass those filters. Drafts
     are never listed.
 
     Args:
