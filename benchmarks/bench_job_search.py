@@ -18,6 +18,15 @@ count + first page of 20, open jobs, title hits first. Methods, alternated query
 * ``new_folded_title_score``: the same filter, title hits from the folded title (the variant
   without a ``search_title`` column), to show what that column buys.
 
+With ``--search-jobs`` it also times what the API and the web page run today,
+:func:`chamba.jobs.search.search_jobs` (lexical relevance, no similarity index; the newest
+5,000 matching postings ranked in Python, first page of 20), and reports how its first pages
+order the postings whose title names every query word (not place words): ``title_top1``, the
+share of queries whose first result does, among those whose first page holds one;
+``title_first``, the share of first pages where none of them follows a posting whose title does
+not. To compare two versions of the code in one session, run this file twice with
+``PYTHONPATH`` pointing at each tree's ``src``.
+
 It prints one JSON object: per backend the p50/p99 latency (ms) of each method, the ratios
 old/new, and how many queries gave different results (old vs new; the stored text also folds
 accents the old list missed, e.g. decomposed ones, so a few may differ on real ads).
@@ -191,6 +200,39 @@ def search(session: Session, match: Callable[[Sequence[str]], Match], query: str
     return total, [j.id for j in jobs]
 
 
+def time_search_jobs(session: Session, queries: Sequence[str]) -> dict[str, Any]:
+    """Latency of :func:`chamba.jobs.search.search_jobs` per query and how its first pages
+    order the postings whose title names every query word (see the module's doc)."""
+    from chamba.jobs.schemas import JobSearch
+    from chamba.jobs.search import _stem, parse_query, search_jobs
+    from chamba.text import normalize
+
+    latencies: list[float] = []
+    top1 = with_title = ordered = pages = 0
+    search_jobs(session, JobSearch(q=queries[0]), now=NOW)  # warm
+    for query in queries:
+        t0 = time.perf_counter()
+        page = search_jobs(session, JobSearch(q=query), now=NOW)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        session.expunge_all()
+        stems = [_stem(w) for w in parse_query(query).words]
+        if not stems or not page.items:
+            continue
+        names = [all(s in normalize(item.title) for s in stems) for item in page.items]
+        pages += 1
+        ordered += names == sorted(names, reverse=True)
+        if any(names):
+            with_title += 1
+            top1 += names[0]
+    return {
+        "p50_ms": round(percentile(latencies, 0.5), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+        "pages": pages,
+        "title_top1": round(top1 / with_title, 3) if with_title else None,
+        "title_first": round(ordered / pages, 3) if pages else None,
+    }
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -238,6 +280,7 @@ def run_backend(
                 mismatches.append(
                     {"q": query, "old_total": found["old"][0], "new_total": found["new"][0]}
                 )
+        app = time_search_jobs(session, queries) if args.search_jobs else None
     engine.dispose()
     stats = {
         name: {"p50_ms": round(percentile(v, 0.5), 2), "p99_ms": round(percentile(v, 0.99), 2)}
@@ -256,6 +299,7 @@ def run_backend(
         ),
         "result_mismatches_old_vs_new": len(mismatches),
         "mismatch_examples": mismatches[:5],
+        **({"search_jobs": app} if app is not None else {}),
     }
 
 
@@ -267,6 +311,9 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="also on a pgserver PostgreSQL")
     parser.add_argument("--postgres-url", help="also on this empty, migratable PostgreSQL")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
+    parser.add_argument(
+        "--search-jobs", action="store_true", help="also time search_jobs and its title order"
+    )
     args = parser.parse_args()
     ads = load_ads()
     doc: dict[str, Any] = {
