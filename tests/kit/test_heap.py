@@ -1,65 +1,113 @@
 """The served process's long-lived objects leave the cyclic collector's full walks (chamba.heap):
-frozen once loaded, so a full collection no longer stalls a worker for a second."""
+frozen once loaded, so a full collection no longer stalls a worker for a second.
+
+The tests that collect and freeze run in a small Python process of their own: in the test
+process they walked (and froze) the whole suite's heap, a minute and a half of collections."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import chamba
+
+#: Where the chamba this process imported lives: the script imports the same one.
+SRC = Path(chamba.__file__).resolve().parents[1]
+
+#: Shared by the scripts: a kept object, its generation, and a small synthetic heap (a table of
+#: tracked objects standing for an index the process keeps).
+_PRELUDE = """
+import gc, json
 from chamba import heap
 
-
-@pytest.fixture
-def thawed() -> Iterator[None]:
-    """Whatever a test freezes is unfrozen after it; the module's flag is restored."""
-    settled = heap._settled
-    yield
-    gc.unfreeze()
-    heap._settled = settled
-
-
 class _Kept:
-    """A tracked object standing for an index or a table the process keeps."""
+    '''A tracked object standing for an index or a table the process keeps.'''
 
-
-def _in_oldest_generation(obj: Any) -> bool:
+def _in_oldest_generation(obj):
     return any(o is obj for o in gc.get_objects(generation=2))
 
+table = [[_Kept() for _ in range(100)] for _ in range(100)]
+"""
 
-@pytest.mark.usefixtures("thawed")
+
+def _run(script: str) -> dict[str, Any]:
+    """Run ``script`` (after the prelude) in a fresh Python; returns what it printed as JSON."""
+    code = _PRELUDE + textwrap.dedent(script)
+    path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def test_settle_heap_takes_what_lives_out_of_full_collections() -> None:
-    # GIVEN an object the process keeps, in the oldest generation after a collection
-    kept = _Kept()
-    gc.collect()
-    assert _in_oldest_generation(kept)
-    # WHEN the heap is settled
-    frozen = heap.settle_heap()
-    # THEN it is frozen: full collections no longer walk it
-    assert frozen > 0
-    assert gc.get_freeze_count() > 0
-    assert not _in_oldest_generation(kept)
-    assert heap._settled
+    seen = _run(
+        """
+        # GIVEN an object the process keeps, in the oldest generation after a collection
+        kept = _Kept()
+        gc.collect()
+        before = _in_oldest_generation(kept)
+        # WHEN the heap is settled
+        frozen = heap.settle_heap()
+        print(json.dumps({
+            "before": before, "frozen": frozen, "freeze_count": gc.get_freeze_count(),
+            "after": _in_oldest_generation(kept), "table_after": _in_oldest_generation(table),
+            "settled": heap._settled,
+        }))
+        """
+    )
+    assert seen["before"]
+    # THEN it is frozen: full collections no longer walk it (nor the table kept with it)
+    assert seen["frozen"] > 0
+    assert seen["freeze_count"] > 0
+    assert not seen["after"]
+    assert not seen["table_after"]
+    assert seen["settled"]
 
 
-@pytest.mark.usefixtures("thawed")
 def test_settle_again_freezes_only_in_a_process_that_settled_once() -> None:
-    # GIVEN a process that never settled its heap (tests, scripts, the CLI)
-    heap._settled = False
-    before = gc.get_freeze_count()
-    # THEN a rebuild's settle_again freezes nothing
-    assert heap.settle_again() is False
-    assert gc.get_freeze_count() == before
-    # WHEN the process settled once (a served worker's warm-up), a later rebuild's objects
-    heap.settle_heap()
-    rebuilt = _Kept()
-    gc.collect()
-    assert _in_oldest_generation(rebuilt)
-    # THEN settle_again freezes them too
-    assert heap.settle_again() is True
-    assert not _in_oldest_generation(rebuilt)
+    seen = _run(
+        """
+        # GIVEN a process that never settled its heap (tests, scripts, the CLI)
+        settled_at_start = heap._settled
+        before = gc.get_freeze_count()
+        # THEN a rebuild's settle_again freezes nothing
+        again_unsettled = heap.settle_again()
+        count_unsettled = gc.get_freeze_count()
+        # WHEN the process settled once (a served worker's warm-up), a later rebuild's objects
+        heap.settle_heap()
+        rebuilt = _Kept()
+        gc.collect()
+        rebuilt_old = _in_oldest_generation(rebuilt)
+        # THEN settle_again freezes them too
+        again_settled = heap.settle_again()
+        print(json.dumps({
+            "settled_at_start": settled_at_start, "before": before,
+            "again_unsettled": again_unsettled, "count_unsettled": count_unsettled,
+            "rebuilt_old": rebuilt_old, "again_settled": again_settled,
+            "rebuilt_after": _in_oldest_generation(rebuilt),
+        }))
+        """
+    )
+    assert seen["settled_at_start"] is False
+    assert seen["again_unsettled"] is False
+    assert seen["count_unsettled"] == seen["before"]
+    assert seen["rebuilt_old"]
+    assert seen["again_settled"] is True
+    assert not seen["rebuilt_after"]
 
 
 def test_the_warm_up_settles_the_heap_after_loading(monkeypatch: pytest.MonkeyPatch) -> None:
