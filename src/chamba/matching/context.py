@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Final
 
 import numpy as np
@@ -122,44 +123,20 @@ class FeatureContext:
     def job_table(self) -> JobTable | None:
         """Every open job's filter columns from the cache (stale rows re-read first); ``None``
         without a cache (then :func:`~chamba.matching.filters.filter_jobs` runs SQL)."""
-        if self._table is not None:  # one table for the whole request
-            return self._table
-        cache = self.shared_cache()
-        if cache is None:
-            return None
-        generation = generation_for(self.session, cache)
-        base, dirty = cache.job_table()
-        if base is None or len(dirty) > max(1000, len(base) // 5):
-            table = JobTable.read(self.session)
-            cache.put_job_table(base, table, generation, None)
-        elif dirty:
-            table = base.patched(dirty, JobTable.read(self.session, sorted(dirty)))
-            cache.put_job_table(base, table, generation, dirty)
-        else:
-            table = base
-        self._table = table
-        return table
+        cache = self.shared_cache() if self._table is None else None  # one table a request
+        if cache is not None:
+            generation = generation_for(self.session, cache)
+            self._table = cache.jobs.current(generation, partial(JobTable.read, self.session))
+        return self._table
 
     def people_table(self) -> PeopleTable | None:
         """Every consenting person's filter columns and skills from the cache (stale rows
         re-read first); ``None`` without a cache (then the candidate filter runs SQL)."""
-        if self._people is not None:  # one table for the whole request
-            return self._people
-        cache = self.shared_cache()
-        if cache is None:
-            return None
-        generation = generation_for(self.session, cache)
-        base, dirty = cache.people_table()
-        if base is None or len(dirty) > max(1000, len(base) // 5):
-            table = PeopleTable.read(self.session)
-            cache.put_people_table(base, table, generation, None)
-        elif dirty:
-            table = base.patched(dirty, PeopleTable.read(self.session, sorted(dirty)))
-            cache.put_people_table(base, table, generation, dirty)
-        else:
-            table = base
-        self._people = table
-        return table
+        cache = self.shared_cache() if self._people is None else None  # one table a request
+        if cache is not None:
+            generation = generation_for(self.session, cache)
+            self._people = cache.people.current(generation, partial(PeopleTable.read, self.session))
+        return self._people
 
     def table_rarity(self, table: JobTable) -> FloatArray:
         """:meth:`rarity` of every skill code over ``table``'s jobs (the open jobs), as the

@@ -58,7 +58,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Generic, Protocol, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -102,6 +102,86 @@ class Versioned(Protocol):
     def updated_at(self) -> datetime | None: ...
 
 
+class Patchable(Protocol):
+    """A table of rows by id (:class:`~chamba.matching.job_table.JobTable`,
+    :class:`~chamba.matching.people_table.PeopleTable`)."""
+
+    def __len__(self) -> int: ...
+
+    def patched(self, changed: Iterable[int], fresh: Self) -> Self: ...
+
+
+T = TypeVar("T", bound=Patchable)
+
+
+def reread_all(table: Patchable, stale: int) -> bool:
+    """Whether ``stale`` changed rows are better met by reading the whole table again."""
+    return stale > max(1000, len(table) // 5)
+
+
+class TableSlot(Generic[T]):
+    """One table of the cache with the ids of its rows gone stale, re-read before use.
+
+    Shares its cache's lock: the cache marks rows stale under the lock it bumps the generation
+    with."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+        self.table: T | None = None
+        self.stale: dict[int, int] = {}  # id -> generation of its latest invalidation
+
+    def get(self) -> tuple[T | None, dict[int, int]]:
+        """The table (``None`` when it must be read) and its stale ids (a copy, ``{id:
+        generation of the invalidation}``) to re-read before use."""
+        with self._lock:
+            return self.table, dict(self.stale)
+
+    def put(
+        self, base: T | None, table: T, generation: int, refreshed: Iterable[int] | None
+    ) -> bool:
+        """Store ``table``, made from ``base`` (the table :meth:`get` returned) by re-reading
+        ``refreshed`` ids (``None``: every row) at ``generation``.
+
+        Nothing is stored when another reader replaced ``base`` meanwhile. Ids invalidated
+        after ``generation`` stay stale (the read may predate their change). Returns whether
+        it stored.
+        """
+        with self._lock:
+            if self.table is not base:
+                return False
+            self.table = table
+            wanted = None if refreshed is None else set(refreshed)
+            for row_id, when in list(self.stale.items()):
+                if when <= generation and (wanted is None or row_id in wanted):
+                    del self.stale[row_id]
+            return True
+
+    def current(self, generation: int, read: Callable[[Sequence[int] | None], T]) -> T:
+        """The table with its stale rows re-read (``read(ids)``; ``read(None)``: every row)
+        and stored, as a reader at ``generation``."""
+        base, stale = self.get()
+        if base is None or reread_all(base, len(stale)):
+            table = read(None)
+            self.put(base, table, generation, None)
+        elif stale:
+            table = base.patched(stale, read(sorted(stale)))
+            self.put(base, table, generation, stale)
+        else:
+            table = base
+        return table
+
+    def mark_stale(self, ids: Iterable[int], generation: int) -> None:
+        """Rows ``ids`` changed at ``generation`` (the caller holds the lock)."""
+        if self.table is not None:
+            for row_id in ids:
+                self.stale[row_id] = generation
+
+    def clear(self) -> None:
+        """Drop the table (the caller holds the lock)."""
+        self.table = None
+        self.stale = {}
+
+
 class FeatureCache:
     """Job skills, skill rarity and course rows shared by the requests of one process.
 
@@ -130,12 +210,10 @@ class FeatureCache:
         self._providers: dict[int, str] = {}  # organisation id -> name (with the labels)
         self._labels_since = time.monotonic()
         self._courses: dict[str, SkillCourses] = {}
-        self._table: JobTable | None = None
+        self.jobs: TableSlot[JobTable] = TableSlot(self._lock)  # every open job's columns
         self._table_rarity: tuple[JobTable, FloatArray] | None = None  # (table, its rarity)
-        self._dirty: dict[int, int] = {}  # job id -> generation of its latest invalidation
-        self._people: PeopleTable | None = None
+        self.people: TableSlot[PeopleTable] = TableSlot(self._lock)  # every consenting person
         self._own_terms: dict[int, tuple[str, ...] | None] = {}  # person id -> own words' terms
-        self._people_dirty: dict[int, int] = {}  # person id -> generation of its invalidation
         self.hits = 0
         self.misses = 0
 
@@ -173,16 +251,12 @@ class FeatureCache:
         return self._rarity
 
     def job_table(self) -> tuple[JobTable | None, dict[int, int]]:
-        """The cached job table (``None`` when it must be read) and its stale ids (a copy,
-        ``{job_id: generation of the invalidation}``) to re-read before use."""
-        with self._lock:
-            return self._table, dict(self._dirty)
+        """The cached job table and its stale ids (:meth:`TableSlot.get`)."""
+        return self.jobs.get()
 
     def people_table(self) -> tuple[PeopleTable | None, dict[int, int]]:
-        """The cached people table (``None`` when it must be read) and its stale ids (a copy,
-        ``{person_id: generation of the invalidation}``) to re-read before use."""
-        with self._lock:
-            return self._people, dict(self._people_dirty)
+        """The cached people table and its stale ids (:meth:`TableSlot.get`)."""
+        return self.people.get()
 
     def own_terms(self, person_ids: Iterable[int]) -> dict[int, tuple[str, ...] | None]:
         """The cached lexical terms of the own words of those of ``person_ids`` held (``None``:
@@ -328,48 +402,6 @@ class FeatureCache:
             if generation == self.generation:
                 self._rarity = table
 
-    def put_job_table(
-        self,
-        base: JobTable | None,
-        table: JobTable,
-        generation: int,
-        refreshed: Iterable[int] | None,
-    ) -> bool:
-        """Store ``table``, made from ``base`` (the table :meth:`job_table` returned) by
-        re-reading ``refreshed`` ids (``None``: every job) at ``generation``.
-
-        Nothing is stored when another reader replaced ``base`` meanwhile. Ids invalidated
-        after ``generation`` stay stale (the read may predate their change). Returns whether
-        it stored.
-        """
-        with self._lock:
-            if self._table is not base:
-                return False
-            self._table = table
-            wanted = None if refreshed is None else set(refreshed)
-            for job_id, when in list(self._dirty.items()):
-                if when <= generation and (wanted is None or job_id in wanted):
-                    del self._dirty[job_id]
-            return True
-
-    def put_people_table(
-        self,
-        base: PeopleTable | None,
-        table: PeopleTable,
-        generation: int,
-        refreshed: Iterable[int] | None,
-    ) -> bool:
-        """:meth:`put_job_table` for the people table."""
-        with self._lock:
-            if self._people is not base:
-                return False
-            self._people = table
-            wanted = None if refreshed is None else set(refreshed)
-            for person_id, when in list(self._people_dirty.items()):
-                if when <= generation and (wanted is None or person_id in wanted):
-                    del self._people_dirty[person_id]
-            return True
-
     def put_course_rows(self, rows: Mapping[str, SkillCourses], generation: int) -> None:
         with self._lock:
             if generation == self.generation:
@@ -380,24 +412,24 @@ class FeatureCache:
     def invalidate_jobs(self, job_ids: Iterable[int]) -> None:
         """Jobs changed (or left): drop their skills and the rarity table; their rows of the
         job table are re-read before its next use."""
+        ids = [int(job_id) for job_id in job_ids]
         with self._lock:
             self.generation += 1
-            for job_id in job_ids:
-                self._jobs.pop(int(job_id), None)
-                self._rows.pop(int(job_id), None)
-                if self._table is not None:
-                    self._dirty[int(job_id)] = self.generation
+            for job_id in ids:
+                self._jobs.pop(job_id, None)
+                self._rows.pop(job_id, None)
+            self.jobs.mark_stale(ids, self.generation)
             self._rarity = None
 
     def invalidate_people(self, person_ids: Iterable[int]) -> None:
         """People changed (consent, place, hours, wage, skills) or left: their rows of the
         people table are re-read before its next use."""
+        ids = [int(person_id) for person_id in person_ids]
         with self._lock:
             self.generation += 1
-            for person_id in person_ids:
-                self._own_terms.pop(int(person_id), None)
-                if self._people is not None:
-                    self._people_dirty[int(person_id)] = self.generation
+            for person_id in ids:
+                self._own_terms.pop(person_id, None)
+            self.people.mark_stale(ids, self.generation)
 
     def invalidate_applications(self, job_ids: Iterable[int] | None) -> None:
         """Applications to these jobs (``None``: to any job) were made, moved or withdrawn."""
@@ -427,11 +459,9 @@ class FeatureCache:
             self._labels = {}
             self._providers = {}
             self._courses = {}
-            self._table = None
+            self.jobs.clear()
             self._table_rarity = None
-            self._dirty = {}
-            self._people = None
-            self._people_dirty = {}
+            self.people.clear()
             self._own_terms = {}
 
     def __len__(self) -> int:
