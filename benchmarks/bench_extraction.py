@@ -19,7 +19,9 @@ set written the same way by another helper; ``blind3_dev`` (100, may be tuned on
 each, a third blind set written the same way by helper h12w; ``blind4_dev`` (120, may be tuned
 on) and ``blind4_test`` (80, never tuned on), ids ``v001``-``v200`` split by a seeded shuffle
 stratified by language (>= 8 in English each), a fourth blind set written the same way by helper
-h12v; ``all``.
+h12v; ``blind5_dev`` (80, may be tuned on) and ``blind5_test`` (80, never tuned on), ids
+``u001``-``u160`` split by a seeded shuffle (5160) stratified by language (8 in English each), a
+fifth blind set written the same way by helper h12w; ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
@@ -83,6 +85,8 @@ SPLITS = (
     "blind3_dev",
     "blind4_test",
     "blind4_dev",
+    "blind5_test",
+    "blind5_dev",
     "all",
 )
 
