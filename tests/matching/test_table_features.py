@@ -15,7 +15,7 @@ from chamba.jobs.models import Job
 from chamba.matching.context import FeatureContext
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.features import job_features, posting_doc
-from chamba.matching.job_table import JobTable
+from chamba.matching.job_table import CodeRegistry, JobTable
 from chamba.matching.lexical import one_query_scores
 from chamba.matching.lexical_terms import corpus_of, posting_text, text_terms
 from chamba.matching.repository import load_job_skills, posting_texts
@@ -195,3 +195,13 @@ def test_lexical_candidates_read_no_posting_text_when_the_table_is_kept(
     assert statements == []
     assert kept
     assert kept == _lexical_top(FeatureContext(session, None, NOW), person, allowed, 10)
+
+
+def test_code_registry_gives_each_name_one_code_from_first() -> None:
+    reg = CodeRegistry(first=1)  # 0 reserved, as for occupations
+    assert [reg.code("a"), reg.code("b"), reg.code("a")] == [1, 2, 1]
+    assert reg.get("a") == 1
+    assert reg.get("c") is None
+    assert reg.known(["c", "b", "a"]) == [2, 1]
+    assert reg.names == ["a", "b"]
+    assert reg.size == 3

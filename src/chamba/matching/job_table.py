@@ -33,24 +33,64 @@ from chamba.matching.lexical import tf_scores
 from chamba.matching.lexical_terms import posting_text, text_terms
 from chamba.matching.repository import open_job_columns, open_job_skills
 
-_SKILL_CODES: dict[str, int] = {}
-"""Skill id -> small integer, for the job table's skill arrays (append-only, per process)."""
-_SKILL_IDS: list[str] = []
-"""Small integer -> skill id (the inverse of ``_SKILL_CODES``)."""
-_SKILL_CODES_LOCK = threading.Lock()
+
+class CodeRegistry:
+    """Names -> small integers, assigned on first sight, append-only, per process (thread-safe).
+
+    Example:
+        >>> reg = CodeRegistry(first=1)
+        >>> reg.code("a"), reg.code("b"), reg.code("a"), reg.get("c"), reg.size
+        (1, 2, 1, None, 3)
+    """
+
+    def __init__(self, first: int = 0) -> None:
+        self.first = first  # the first code given (codes below it are reserved)
+        self._codes: dict[str, int] = {}
+        self.names: list[str] = []  # name of each code given, from ``first`` on
+        self._lock = threading.Lock()
+
+    def code(self, name: str) -> int:
+        """The code of ``name`` (assigned on first sight)."""
+        code = self._codes.get(name)
+        if code is None:
+            with self._lock:
+                code = self._codes.get(name)
+                if code is None:
+                    code = self.first + len(self.names)
+                    self.names.append(name)
+                    self._codes[name] = code
+        return code
+
+    def get(self, name: str) -> int | None:
+        """The code of ``name`` if it has one (a name never seen has none)."""
+        return self._codes.get(name)
+
+    def known(self, names: Iterable[str]) -> list[int]:
+        """The codes of those of ``names`` that have one, in their order."""
+        codes = self._codes
+        return [codes[n] for n in names if n in codes]
+
+    @property
+    def size(self) -> int:
+        """One more than the largest code given (at least ``first``)."""
+        return self.first + len(self.names)
 
 
-def skill_code(skill_id: str) -> int:
-    """The process-wide integer code of ``skill_id`` (assigned on first sight)."""
-    code = _SKILL_CODES.get(skill_id)
-    if code is None:
-        with _SKILL_CODES_LOCK:
-            code = _SKILL_CODES.get(skill_id)
-            if code is None:
-                code = len(_SKILL_IDS)
-                _SKILL_IDS.append(skill_id)
-                _SKILL_CODES[skill_id] = code
-    return code
+_SKILLS: Final = CodeRegistry()
+"""Skill id -> small integer, for the job table's skill arrays."""
+_DEPTS: Final = CodeRegistry()
+"""Department (a ubigeo's first two characters) -> small integer."""
+_OCCUPATIONS: Final = CodeRegistry(first=1)
+"""Occupation id -> small integer (> 0; 0 is "none")."""
+_TERMS: Final = CodeRegistry()
+"""Lexical term -> integer, for the job table's term arrays."""
+
+skill_code: Final = _SKILLS.code
+"""The process-wide integer code of a skill id (assigned on first sight)."""
+dept_code: Final = _DEPTS.code
+"""The process-wide integer code of a department prefix (assigned on first sight)."""
+term_code: Final = _TERMS.code
+"""The process-wide integer code of a lexical term (assigned on first sight)."""
 
 
 def code_mask(codes: npt.NDArray[np.integer], size: int) -> npt.NDArray[np.bool_]:
@@ -62,57 +102,19 @@ def code_mask(codes: npt.NDArray[np.integer], size: int) -> npt.NDArray[np.bool_
     return mask
 
 
-_DEPT_CODES: dict[str, int] = {}
-"""Department (a ubigeo's first two characters) -> small integer, per process, append-only."""
-
-
-def dept_code(dept: str) -> int:
-    """The process-wide integer code of a department prefix (assigned on first sight)."""
-    code = _DEPT_CODES.get(dept)
-    if code is None:
-        with _SKILL_CODES_LOCK:
-            code = _DEPT_CODES.setdefault(dept, len(_DEPT_CODES))
-    return code
-
-
 def known_skill_codes(skill_ids: Collection[str]) -> npt.NDArray[np.int32]:
     """The codes of those of ``skill_ids`` that have one (a skill never seen has none)."""
-    codes = [_SKILL_CODES[s] for s in skill_ids if s in _SKILL_CODES]
-    return np.array(codes, dtype=np.int32)
-
-
-_OCCUPATION_CODES: dict[str, int] = {}
-"""Occupation id -> small integer (> 0; 0 is "none"), append-only, per process."""
+    return np.array(_SKILLS.known(skill_ids), dtype=np.int32)
 
 
 def occupation_code(occupation_id: str | None) -> int:
     """The process-wide integer code of an occupation id; 0 for none."""
-    if not occupation_id:
-        return 0
-    code = _OCCUPATION_CODES.get(occupation_id)
-    if code is None:
-        with _SKILL_CODES_LOCK:
-            code = _OCCUPATION_CODES.setdefault(occupation_id, len(_OCCUPATION_CODES) + 1)
-    return code
+    return _OCCUPATIONS.code(occupation_id) if occupation_id else 0
 
 
 def known_occupation_codes(occupation_ids: Collection[str]) -> npt.NDArray[np.int64]:
     """The codes of those of ``occupation_ids`` that have one."""
-    codes = [_OCCUPATION_CODES[o] for o in occupation_ids if o in _OCCUPATION_CODES]
-    return np.array(codes, dtype=np.int64)
-
-
-_TERM_CODES: dict[str, int] = {}
-"""Lexical term -> integer, for the job table's term arrays (append-only, per process)."""
-
-
-def term_code(term: str) -> int:
-    """The process-wide integer code of a lexical term (assigned on first sight)."""
-    code = _TERM_CODES.get(term)
-    if code is None:
-        with _SKILL_CODES_LOCK:
-            code = _TERM_CODES.setdefault(term, len(_TERM_CODES))
-    return code
+    return np.array(_OCCUPATIONS.known(occupation_ids), dtype=np.int64)
 
 
 def posting_term_codes(text: str) -> tuple[list[int], list[int], int]:
@@ -215,12 +217,13 @@ class JobTable:
         """``(skill_id, essential, importance)`` of each job's skills at ``rows``, in the order
         :func:`~chamba.matching.repository.load_job_skills` gives them."""
         starts = self.skill_starts()
+        names = _SKILLS.names  # skill codes start at 0
         out = []
         for r in rows.tolist():
             at = slice(int(starts[r]), int(starts[r] + self.n_skills[r]))
             out.append(
                 [
-                    (_SKILL_IDS[c], e, i)
+                    (names[c], e, i)
                     for c, e, i in zip(
                         self.skills[at].tolist(), self.essential[at].tolist(),
                         self.importance[at].tolist(), strict=True,
@@ -235,7 +238,7 @@ class JobTable:
 
     def skill_df(self) -> tuple[npt.NDArray[np.int64], int]:
         """``(df, n)``: over the jobs of the table, how many list each skill code, and ``n``."""
-        return np.bincount(self.skills, minlength=len(_SKILL_CODES)), len(self)
+        return np.bincount(self.skills, minlength=_SKILLS.size), len(self)
 
     def overlap_top(self, held: Collection[str], allowed: IdArray, k: int) -> list[int]:
         """Top-``k`` of ``allowed`` by how many of ``held`` skills each job lists (ties by id):
@@ -247,7 +250,7 @@ class JobTable:
         if rows is None:  # unsorted, or an id outside the table: membership the slow way
             rows = np.flatnonzero(np.isin(self.ids, allowed))
         at, owner = self._slices(rows, self.skill_starts(), self.n_skills)
-        hit = code_mask(known_skill_codes(held), len(_SKILL_IDS))[self.skills[at]]
+        hit = code_mask(known_skill_codes(held), _SKILLS.size)[self.skills[at]]
         counts = np.bincount(owner[hit], minlength=rows.size).astype(np.float64)  # (m,)
         keep = counts > 0
         ids, score = self.ids[rows][keep], counts[keep]
@@ -284,13 +287,13 @@ class JobTable:
         words = list(dict.fromkeys(query))
         lengths = self.doc_len[rows].astype(np.float64)  # (n,)
         n = rows.size
-        codes = {w: c for w in words if (c := _TERM_CODES.get(w)) is not None}
+        codes = {w: c for w in words if (c := _TERMS.get(w)) is not None}
         tf = {w: np.zeros(n, dtype=np.float64) for w in words}
         if codes and n:
             wanted = np.array(sorted(set(codes.values())), dtype=np.int32)
             at, owner = self._slices(rows, self.term_starts(), self.n_terms)
             found = self.terms[at]  # every term of the rows, row after row
-            hit = code_mask(wanted, len(_TERM_CODES))[found]
+            hit = code_mask(wanted, _TERMS.size)[found]
             owner, hit_codes, hit_counts = owner[hit], found[hit], self.term_counts[at[hit]]
             for word, code in codes.items():
                 mine = hit_codes == code
@@ -406,8 +409,8 @@ class JobTable:
             origin, km = flt.origin, flt.radius
             if origin is not None and km is not None and not math.isnan(place_coord(origin)[0]):
                 depts = departments_within(origin, round(float(km), 3))
-                wanted = np.array([_DEPT_CODES.get(d, -1) for d in depts], dtype=np.int64)
-                near = code_mask(wanted[wanted >= 0], len(_DEPT_CODES))
+                wanted = np.array(_DEPTS.known(depts), dtype=np.int64)
+                near = code_mask(wanted, _DEPTS.size)
                 on_site &= ~self.placed | near[self.dept]
             passes |= on_site
         keep &= passes
