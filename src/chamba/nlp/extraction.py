@@ -97,6 +97,7 @@ from chamba.nlp.cues import (
     unit_position,
 )
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
+from chamba.nlp.implied import implied
 from chamba.nlp.lexicon import Lexicon, LexiconHit
 from chamba.nlp.rules import add_found, constructions, house_chores, paired_chores, refine
 from chamba.nlp.schemas import ExtractedSkill, SkillLike, SkillRecord
@@ -407,6 +408,9 @@ class SkillExtractor:
             refine(self.skills, self._by_id, tokens, text_lang, found[t])
             if use_lexicon:
                 paired_chores(self.skills, self._by_id, tokens, text_lang, found[t], covered)
+                implied(
+                    self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered
+                )
         return found
 
     def _lexicon_pass(

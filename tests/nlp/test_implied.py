@@ -1,0 +1,135 @@
+"""Skills a text implies through a class of wording (chamba.nlp.implied): bare chores said
+together or at home, food sold from a stand, crafts the writer sells, a person bathed in the
+writer's care, subjects taught and classes over Zoom. Lexicon-only extraction over the built-in
+catalogue; the texts are written for these tests, not taken from a labelled split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.nlp.test_quality import SKILLS_CSV, _catalogue
+
+from chamba.nlp.extraction import SkillExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> SkillExtractor:
+    if not Path(SKILLS_CSV).is_file():
+        pytest.skip("the built-in catalogue skills.csv is not present")
+    return SkillExtractor(_catalogue(), semantic=False)
+
+
+def _ids(extractor: SkillExtractor, text: str) -> set[str]:
+    return {s.skill_id for s in extractor.extract(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se lavar y cocinar, soy responsable",
+        "se cocinar rico y limpiar",
+        "en mi casa cocino y ayudo a mi mama",
+        "I cook and clean, I am honest",
+    ],
+)
+def test_bare_chores_together_or_at_home_are_household_chores(
+    extractor: SkillExtractor, text: str
+) -> None:
+    found = _ids(extractor, text)
+    assert "home_cooking" in found
+    assert "peruvian_cuisine" not in found
+
+
+def test_bare_cleaning_with_bare_cooking_is_house_cleaning(extractor: SkillExtractor) -> None:
+    assert {"house_cleaning", "home_cooking"} <= _ids(extractor, "se limpiar y cocinar")
+
+
+def test_chores_with_an_object_or_a_restaurant_stay_what_they_were(
+    extractor: SkillExtractor,
+) -> None:
+    # one bare verb, no home: still cuisine
+    assert "home_cooking" not in _ids(extractor, "cocino para eventos y bautizos")
+    # a restaurant is named: kitchen work, not home chores
+    assert "home_cooking" not in _ids(extractor, "en el restaurante cocino y limpio")
+    # "limpio los salones" takes an object: no house cleaning from it
+    assert "house_cleaning" not in _ids(extractor, "limpio los salones y cocino")
+    # denied
+    assert "home_cooking" not in _ids(extractor, "limpio y lavo, cocinar no se")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vendo anticuchos y choclo en la esquina del paradero",
+        "tengo un carrito de hamburguesas en la noche",
+        "mi puestito de salchipapas en la feria",
+        "I sell juices from a cart near the school",
+    ],
+)
+def test_food_sold_from_a_stand_is_street_food(extractor: SkillExtractor, text: str) -> None:
+    assert "street_food" in _ids(extractor, text)
+
+
+def test_a_food_cart_is_no_mine_wheelbarrow(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "tengo mi carretilla de sanguches en la puerta del estadio")
+    assert "street_food" in found
+    assert "mine_labour" not in found
+
+
+def test_food_sold_online_or_produce_at_a_stall_is_no_street_food(
+    extractor: SkillExtractor,
+) -> None:
+    assert "street_food" not in _ids(extractor, "vendo comida por whatsapp a oficinas")
+    assert "street_food" not in _ids(extractor, "tengo mi puesto de verduras en el mercado")
+
+
+def test_crafts_the_writer_sells_are_handicraft_sales(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "hago bisuteria y collares, y los vendo en ferias del parque")
+    assert "handicraft_sales" in found
+    assert "market_stall_sales" not in found
+    # sold online: social selling, not handicraft sales
+    online = _ids(extractor, "hago bisuteria y los vendo por instagram")
+    assert "handicraft_sales" not in online
+    # produce, not crafts: nothing changes
+    assert "handicraft_sales" not in _ids(extractor, "crio gallinas y las vendo en la feria")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cuido a mi abuela postrada, la baño y la cambio todos los dias",
+        "cuide a un señor mayor con parkinson, lo bañaba y lo volteaba",
+        "cuido adultos mayores, tengo que bañarlos y cambiarlos",
+    ],
+)
+def test_bathing_a_person_in_ones_care_is_patient_hygiene(
+    extractor: SkillExtractor, text: str
+) -> None:
+    assert "patient_hygiene_mobility" in _ids(extractor, text)
+
+
+def test_bathing_without_care_or_a_bathroom_is_no_patient_hygiene(
+    extractor: SkillExtractor,
+) -> None:
+    assert "patient_hygiene_mobility" not in _ids(extractor, "baño a los perros en mi veterinaria")
+    assert "patient_hygiene_mobility" not in _ids(
+        extractor, "cuido abuelitos y limpio los baños de la casa"
+    )
+
+
+def test_subjects_taught_are_no_skills_of_the_teacher(extractor: SkillExtractor) -> None:
+    found = _ids(
+        extractor, "doy clases de refuerzo escolar a chicos del barrio, matematica y comunicacion"
+    )
+    assert "school_tutoring" in found
+    assert not found & {"basic_math", "communication"}
+    # without teaching, the same words are the writer's skills
+    assert "basic_math" in _ids(extractor, "soy buena en matematica y atiendo publico")
+
+
+def test_classes_over_zoom_are_online_tutoring(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "doy clases de refuerzo escolar en mi casa, y tambien x zoom")
+    assert {"school_tutoring", "online_tutoring"} <= found
+    # Zoom with no teaching: no tutoring
+    assert "online_tutoring" not in _ids(extractor, "atiendo reuniones por zoom y hago actas")
