@@ -190,3 +190,51 @@ def test_positions_of_chosen_courses_equal_the_membership_test() -> None:
         ids = np.unique(rng.integers(0, 60, rng.integers(0, 30)))
         wanted = np.unique(rng.integers(0, 70, rng.integers(0, 30)))
         assert _positions(ids, wanted) == np.flatnonzero(np.isin(ids, wanted)).tolist()
+
+
+def test_distances_per_place_equal_the_gazetteer_bit_for_bit() -> None:
+    # GIVEN courses at real places (one listed twice), one unknown place and an online course
+    import math
+
+    from chamba.geo.service import get_gazetteer
+    from chamba.matching.course_options import SkillCourses, _best, _km_to_places
+    from chamba.matching.repository import CourseRow
+    from chamba.people.models import Person
+
+    places = ["110101", "150101", "080101", "110101", "999999", None]
+    rows = [
+        CourseRow(
+            k,
+            f"c{k}",
+            None,
+            Modality.ONLINE if place is None else Modality.IN_PERSON,
+            Decimal(10 * k),
+            False,
+            False,
+            40,
+            4,
+            None,
+            place,
+            "s",
+            None,
+        )  # fmt: skip
+        for k, place in enumerate(places, start=1)
+    ]
+    block = SkillCourses.of(rows)
+    gaz = get_gazetteer()
+    for origin in ("110101", "150132", None, "999999"):
+        person = Person(ubigeo=origin)
+        # WHEN the distances of a ranking are measured once per place
+        km = _km_to_places(person, [block])
+        # THEN each course's equals the gazetteer's own float (NaN where a place is unknown)
+        for k, place in enumerate(places):
+            known = origin not in (None, "999999") and place not in (None, "999999")
+            got = km[block.place[k]] if block.place[k] >= 0 else math.nan
+            if known:
+                assert got == gaz.distance_km(origin, place)
+            else:
+                assert math.isnan(got)
+        # AND a radius puts the courses beyond it last (nearer first among the rest)
+        far = {k for k in range(len(places)) if block.place[k] >= 0 and km[block.place[k]] > 30}
+        order = _best(block, CourseConstraints(max_distance_km=30.0), 0, km).tolist()
+        assert set(order[len(places) - len(far) :]) == far

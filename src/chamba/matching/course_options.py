@@ -23,6 +23,7 @@ Conventions (documented here because callers rely on them):
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,11 +37,13 @@ from sqlalchemy.orm import Session
 
 from chamba.courses.models import Modality
 from chamba.geo.errors import UnknownUbigeo
-from chamba.geo.service import get_gazetteer
+from chamba.geo.service import get_gazetteer, haversine_km
 from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.repository import CourseRow, course_rows_teaching, provider_names
 from chamba.people.models import Person
 from chamba.vocab import SkillLevel
+
+FloatArray = npt.NDArray[np.float64]
 
 DEFAULT_MAX_DISTANCE_KM: Final = 30.0
 """Travel radius used when a person has not said how far they would go."""
@@ -178,6 +181,57 @@ def _distance(
     return cache[ubigeo]
 
 
+def _coords(ubigeo: str) -> tuple[float, float] | None:
+    """The gazetteer's (lat, lon) of a place, as :meth:`~chamba.geo.service.Gazetteer.distance_km`
+    reads them; None when unknown."""
+    try:
+        place = get_gazetteer().get(ubigeo)
+    except UnknownUbigeo:
+        return None
+    return place.lat, place.lon
+
+
+class _Places:
+    """Every course place seen by this process, numbered once, with the gazetteer's coordinates
+    (what :meth:`~chamba.geo.service.Gazetteer.distance_km` reads). A ranking then measures the
+    distance to each place its courses are at once, whatever the number of skills and courses
+    there (bounded by the country's ubigeos; grows, never shrinks; thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[str, int] = {}
+        self._coords: list[tuple[float, float] | None] = []  # None: unknown ubigeo
+
+    def id_of(self, ubigeo: str) -> int:
+        found = self._ids.get(ubigeo)
+        if found is not None:
+            return found
+        coords = _coords(ubigeo)
+        with self._lock:
+            found = self._ids.get(ubigeo)
+            if found is None:
+                found = self._ids[ubigeo] = len(self._coords)
+                self._coords.append(coords)
+        return found
+
+    def km_from(self, origin: str | None, ids: npt.NDArray[np.int32]) -> dict[int, float]:
+        """``{place id: km from origin}`` for ``ids`` (NaN when either place is unknown): the
+        same formula on the same values as :func:`_place_km`, so the same floats."""
+        at = _coords(origin) if origin else None
+        if at is None:
+            return dict.fromkeys(ids.tolist(), math.nan)
+        lat0, lon0 = at
+        out: dict[int, float] = {}
+        for k in ids.tolist():
+            there = self._coords[k]
+            out[k] = math.nan if there is None else haversine_km(lat0, lon0, there[0], there[1])
+        return out
+
+
+_PLACES: Final = _Places()
+_MODALITIES: Final = tuple(Modality)
+
+
 @dataclass(frozen=True)
 class SkillCourses:
     """The open courses that teach one skill, as arrays (nothing here depends on a person).
@@ -192,17 +246,16 @@ class SkillCourses:
     cost: npt.NDArray[np.float64]  # (n,) effective cost (0 when free)
     hours: npt.NDArray[np.float64]  # (n,)
     per_week: npt.NDArray[np.float64]  # (n,) hours / weeks; NaN when weeks are unknown
-    modality: npt.NDArray[np.object_]  # (n,) Modality
-    place: npt.NDArray[np.int64]  # (n,) index into ``places``; -1 online or no place
-    places: tuple[str, ...]
+    modality: npt.NDArray[np.int8]  # (n,) position of the course's modality in ``_MODALITIES``
+    place: npt.NDArray[np.int32]  # (n,) the place's number in ``_PLACES``; -1 online or none
+    places: npt.NDArray[np.int32]  # the distinct numbers of ``place`` (-1 left out), ascending
 
     @classmethod
     def of(cls, rows: Sequence[CourseRow]) -> SkillCourses:
         ordered = tuple(sorted(rows, key=lambda r: r.course_id))
         modality = [Modality(r.modality) for r in ordered]
-        places: dict[str, int] = {}
         place = [
-            -1 if m == Modality.ONLINE or not r.ubigeo else places.setdefault(r.ubigeo, len(places))
+            -1 if m == Modality.ONLINE or not r.ubigeo else _PLACES.id_of(r.ubigeo)
             for r, m in zip(ordered, modality, strict=True)
         ]  # fmt: skip
         return cls(
@@ -213,9 +266,9 @@ class SkillCourses:
             per_week=np.array(
                 [r.hours / r.weeks if r.weeks and r.weeks > 0 else np.nan for r in ordered]
             ),
-            modality=np.array(modality + [None], dtype=object)[:-1],
-            place=np.array(place, dtype=np.int64),
-            places=tuple(places),
+            modality=np.array([_MODALITIES.index(m) for m in modality], dtype=np.int8),
+            place=np.array(place, dtype=np.int32),
+            places=np.unique(np.array([k for k in place if k >= 0], dtype=np.int32)),
         )
 
 
@@ -418,9 +471,9 @@ def course_options(
         return {}
     day = as_of or date.today()
     blocks, names = skill_courses(session, sorted(wanted), cache)
-    places: dict[str, float] = {}  # km from the person to each course place (NaN: unknown)
+    km = _km_to_places(person, blocks.values())
     chosen: dict[str, npt.NDArray[np.int64]] = {
-        skill_id: blocks[skill_id].ids[_best(blocks[skill_id], person, limits, per_skill, places)]
+        skill_id: blocks[skill_id].ids[_best(blocks[skill_id], limits, per_skill, km)]
         for skill_id in wanted
     }  # fmt: skip
     picked = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
@@ -444,22 +497,26 @@ def _positions(ids: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> lis
     return found
 
 
+def _km_to_places(person: Person, blocks: Iterable[SkillCourses]) -> FloatArray:
+    """km from ``person`` to every place numbered so far that ``blocks`` hold (NaN unknown or
+    not asked), indexed by the place's number: one distance per place, not per course."""
+    held = [b.places for b in blocks if b.places.size]
+    places = np.unique(np.concatenate(held)) if held else np.zeros(0, dtype=np.int32)
+    out = np.full(int(places[-1]) + 1 if places.size else 0, np.nan)
+    found = _PLACES.km_from(person.ubigeo, places)
+    out[places] = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+    return out
+
+
 def _best(
-    block: SkillCourses, person: Person, limits: CourseConstraints, per_skill: int,
-    places: dict[str, float],
-) -> npt.NDArray[np.intp]:  # fmt: skip
-    """Indexes of ``block``'s best courses for ``person``, best first (at most ``per_skill``;
-    all when ``per_skill <= 0``): the order of :meth:`CourseOption.sort_key` then course id,
-    with :func:`violations` deciding what fits."""
+    block: SkillCourses, limits: CourseConstraints, per_skill: int, km: FloatArray
+) -> npt.NDArray[np.intp]:
+    """Indexes of ``block``'s best courses, best first (at most ``per_skill``; all when
+    ``per_skill <= 0``): the order of :meth:`CourseOption.sort_key` then course id, with
+    :func:`violations` deciding what fits. ``km``: :func:`_km_to_places` of the person."""
     n = len(block.ids)
     if n == 0:
         return np.zeros(0, dtype=np.intp)
-    km = np.full(len(block.places), np.nan)
-    for k, place in enumerate(block.places):
-        if place not in places:
-            found = _distance(person.ubigeo, Modality.IN_PERSON, place, {})
-            places[place] = np.nan if found is None else found
-        km[k] = places[place]
     dist = np.where(block.place >= 0, km[np.maximum(block.place, 0)] if km.size else np.nan, np.nan)
     blocked = np.zeros(n, dtype=bool)
     if limits.budget is not None:
@@ -472,7 +529,8 @@ def _best(
         with np.errstate(invalid="ignore"):
             blocked |= block.per_week > limits.hours_per_week + 1e-9
     if limits.modalities is not None:
-        blocked |= np.array([m not in limits.modalities for m in block.modality], dtype=bool)
+        allowed = np.array([m in limits.modalities for m in _MODALITIES], dtype=bool)
+        blocked |= ~allowed[block.modality]
     if limits.max_distance_km is not None:
         with np.errstate(invalid="ignore"):
             blocked |= dist > limits.max_distance_km
