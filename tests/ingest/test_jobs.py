@@ -56,6 +56,16 @@ def test_good_csv_imports_every_row(session: Session, fixtures: Path) -> None:
     assert employer.name == "Confecciones Gamarra SAC"
 
 
+def test_import_reports_progress_of_every_stage(session: Session, fixtures: Path) -> None:
+    # GIVEN a progress callback
+    seen: list[tuple[str, int, int]] = []
+    # WHEN a CSV of five jobs is imported
+    import_file(session, "jobs", fixtures / "jobs_good.csv", progress=lambda *p: seen.append(p))
+    # THEN it hears each stage finish: validating, tagging skills and writing
+    assert {s for s, done, total in seen if done == total} == {"validate", "skills", "write"}
+    assert ("write", 5, 5) in seen
+
+
 def test_bad_rows_import_nothing_and_are_all_reported(session: Session, fixtures: Path) -> None:
     # GIVEN a CSV with multi-line values where line 4 is invalid (line 6 names a skill that no
     # taxonomy skill matches, which is no error)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, TypedDict, Unpack, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
@@ -68,18 +68,21 @@ _MESSAGES: Final = {
 }
 
 
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of :func:`import_file`, passed on to :func:`prepare_import` (which
+    gives their defaults)."""
+
+    skip_invalid: bool
+    source: str | None
+    progress: ProgressFn | None
+    encoding: str | None
+    max_bytes: int
+    extract_skills: bool
+    encoder: TextEncoder | None
+
+
 def import_file(
-    session: Session,
-    kind: Kind,
-    path: Path,
-    *,
-    skip_invalid: bool = False,
-    source: str | None = None,
-    progress: ProgressFn | None = None,
-    encoding: str | None = None,
-    max_bytes: int = MAX_FILE_BYTES,
-    extract_skills: bool = True,
-    encoder: TextEncoder | None = None,
+    session: Session, kind: Kind, path: Path, **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Import a file of ``kind`` records into the session (flushes, never commits):
     :func:`prepare_import`, then :func:`write_import` in the same session.
@@ -101,11 +104,8 @@ def import_file(
     Raises:
         IngestError: the file as a whole cannot be read (encoding, size, structure, columns).
     """
-    prepared = prepare_import(
-        session, kind, path, skip_invalid=skip_invalid, source=source, progress=progress,
-        encoding=encoding, max_bytes=max_bytes, extract_skills=extract_skills, encoder=encoder,
-    )  # fmt: skip
-    return write_import(session, prepared, progress=progress)
+    prepared = prepare_import(session, kind, path, **options)
+    return write_import(session, prepared, progress=options.get("progress"))
 
 
 @dataclass
