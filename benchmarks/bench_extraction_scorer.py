@@ -31,7 +31,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,12 +42,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from bench_extraction import catalogue_records, load_labelled  # noqa: E402
+
 from chamba.nlp.cues import Found, carried_wishes, unit_negated  # noqa: E402
 from chamba.nlp.encoder import EmbeddingCache, get_encoder  # noqa: E402
 from chamba.nlp.extraction import Analysis, SkillExtractor  # noqa: E402
-from chamba.nlp.schemas import SkillRecord  # noqa: E402
 
-LABELLED = ROOT / "tests" / "data" / "extraction_labelled.jsonl"
 TUNABLE = ("dev", "informal_dev", "blind_dev", "blind2_dev", "blind3_dev")
 #: Features that read the rule passes' decisions (left out by ``--features no_rules``).
 RULE_FEATURES = frozenset(
@@ -227,24 +226,7 @@ def load_rows(splits: Sequence[str]) -> list[dict[str, Any]]:
     bad = [s for s in splits if s not in TUNABLE]
     if bad:
         raise SystemExit(f"only tunable splits may be read: {bad}")
-    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line]
-    return [r for r in rows if r["split"] in set(splits)]
-
-
-def catalogue() -> list[SkillRecord]:
-    from chamba.db import make_engine, migrate, session_scope
-    from chamba.taxonomy import repository
-    from chamba.taxonomy.catalogue import load_catalogue
-
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench.db")
-        migrate(engine)
-        with session_scope(engine) as session:
-            load_catalogue(session)
-        with session_scope(engine) as session:
-            records = [SkillRecord.from_obj(s) for s in repository.iter_skills(session)]
-        engine.dispose()
-    return records
+    return [r for r in load_labelled("all") if r["split"] in set(splits)]
 
 
 Model = tuple[np.ndarray, np.ndarray, np.ndarray, float]
@@ -283,7 +265,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     rows = load_rows(TUNABLE)
     names = [n for n in FEATURES if args.features == "all" or n not in RULE_FEATURES]
     cache = EmbeddingCache(args.cache)
-    extractor = SkillExtractor(catalogue(), get_encoder(threads=4), cache=cache)
+    records, _ = catalogue_records()
+    extractor = SkillExtractor(records, get_encoder(threads=4), cache=cache)
     extractor.build_index()
     analyses = extractor.analyse([r["text"] for r in rows])
     rule = extractor.decide(analyses)
