@@ -15,8 +15,9 @@ personal data, so storing them normalised leaks nothing.
 from __future__ import annotations
 
 import math
+import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -281,3 +282,101 @@ def lexical_scores(
                 score += weight * f / (f + denom)
         out[k] = score / totals[q]
     return out
+
+
+def query_counts(folded: str, query: Sequence[str]) -> tuple[int, list[int]]:
+    """``(doc_terms(folded).length, [doc_terms(folded).counts.get(t, 0) for t in query])``
+    without counting every term of the text: the words are counted in C, and a query's
+    ``~stem`` is counted over the few words that can have that stem (the stem plus an ending
+    :func:`stem` removes), each checked with :func:`stem`.
+
+    Args:
+        folded: a text, best one that :func:`~chamba.text.normalize` already folded (the
+            stored ``search_title``/``search_text``, or several joined by spaces): folded
+            again here only when it holds anything but ``a-z``, ``0-9`` and spaces (folding
+            such a text again changes nothing).
+        query: the terms to count (:func:`terms`).
+
+    Example:
+        >>> query_counts("cajera y cajeros con siaf 2", ["cajera", "~cajer", "chofer"])
+        (6, [1, 2, 0])
+    """
+    if not folded.isascii() or _UNFOLDED.search(folded):
+        folded = normalize(folded)
+    counter = Counter(folded.split())
+    kept = sum(
+        n for w, n in counter.items() if len(w) > 1 and w not in STOPWORDS and not w.isdigit()
+    )
+    out = []
+    for term in query:
+        if term.startswith("~"):
+            base = term[1:]
+            out.append(sum(
+                counter[w] for w in {base + e for e in _STEM_ENDINGS}
+                if w in counter and _kept(w) and stem(w) == base
+            ))  # fmt: skip
+        else:
+            out.append(counter[term] if _kept(term) else 0)
+    return 2 * kept, out
+
+
+_UNFOLDED: Final = re.compile(r"[^a-z0-9 ]")
+"""A character that :func:`~chamba.text.normalize` may change (ASCII folded text has none)."""
+_STEM_ENDINGS: Final = ("", "s", "es", "a", "as", "aes", "o", "os", "oes")
+"""Every ending :func:`stem` can remove: ``stem(w) == s`` only for ``w`` = ``s`` + one of them."""
+
+
+def _kept(word: str) -> bool:
+    """Whether :func:`words` keeps this folded word."""
+    return len(word) > 1 and word not in STOPWORDS and not word.isdigit()
+
+
+def tf_scores(
+    words: Sequence[str],
+    lengths: npt.NDArray[np.float64],
+    tf: Mapping[str, npt.NDArray[np.float64]],
+    *,
+    idf: Callable[[str], float] | None = None,
+    avgdl: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """:func:`lexical_scores` of one query against ``n`` documents (the same numbers: the same
+    operations in the same order), given each document's length and each distinct query
+    term's frequency in every document (however they were counted), one numpy pass per term.
+
+    Args:
+        words: the query's distinct terms, in order.
+        lengths: ``(n,)`` each document's length in terms.
+        tf: ``{word: (n,) float64}`` the term's count in each document, for each of ``words``.
+        idf: a term's weight; default: idf over the documents when there are at least
+            :data:`LEXICAL_MIN_DOCS` of them, else 1.
+        avgdl: the average document length (default: over the documents).
+
+    Returns:
+        ``(n,)`` float64 in 0..1.
+    """
+    n = lengths.size
+    out = np.zeros(n, dtype=np.float64)
+    if n == 0:
+        return out
+    if avgdl is None or avgdl <= 0:
+        avgdl = float(lengths.mean()) if lengths.mean() > 0 else 1.0
+    if idf is None:
+        if n >= LEXICAL_MIN_DOCS:
+            idf = idf_of({w: int(np.count_nonzero(tf[w])) for w in words}, n)
+        else:
+
+            def idf(word: str) -> float:
+                return 1.0
+
+    weights = {w: idf(w) for w in words}
+    total = sum(weights.values())
+    if total <= 0:
+        return out
+    norm = LEXICAL_K1 * (1.0 - LEXICAL_B + LEXICAL_B * lengths / avgdl)  # (n,)
+    for word, weight in weights.items():
+        f = tf[word]
+        hit = f > 0
+        if hit.any():
+            out[hit] += weight * f[hit] / (f[hit] + norm[hit])
+    result: npt.NDArray[np.float64] = out / total
+    return result

@@ -91,6 +91,31 @@ def matching_rows(
     return list(session.execute(stmt))
 
 
+def ranking_rows(
+    session: Session, conditions: Sequence[ColumnElement[bool]], *, limit: int
+) -> list[Row[Any]]:
+    """``(id, search_title, posted_at)`` of the newest ``limit`` jobs meeting ``conditions``,
+    newest first: what a search ranks by before it reads any posting's text."""
+    stmt = (
+        select(Job.id, Job.search_title, Job.posted_at)
+        .where(*conditions)
+        .order_by(Job.posted_at.desc(), Job.id.desc())
+        .limit(limit)
+    )
+    return list(session.execute(stmt))
+
+
+def search_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """``{id: search_title + " " + search_text}`` of the jobs of ``ids`` (one query per 5,000)."""
+    out: dict[int, str] = {}
+    for k in range(0, len(ids), 5000):
+        stmt = select(Job.id, Job.search_title, Job.search_text).where(
+            Job.id.in_(list(ids[k : k + 5000]))
+        )
+        out.update((int(i), f"{title} {text}") for i, title, text in session.execute(stmt))
+    return out
+
+
 def any_match(session: Session, conditions: Sequence[ColumnElement[bool]]) -> bool:
     """Whether any job meets ``conditions``."""
     return session.scalar(select(Job.id).where(*conditions).limit(1)) is not None

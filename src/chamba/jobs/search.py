@@ -4,10 +4,10 @@ optionally blended with semantic similarity and distance, and paged. Read only."
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,10 @@ from chamba.jobs.service import present
 from chamba.search import (
     LEXICAL_MIN_DOCS,
     STOPWORDS,
-    DocTerms,
     idf_of,
-    lexical_scores,
+    query_counts,
     terms,
+    tf_scores,
 )
 from chamba.search import stem as term_stem
 from chamba.taxonomy import service as taxonomy_service
@@ -44,6 +44,11 @@ MAX_QUERY_WORDS = 8
 DEFAULT_NEAR_KM = 25.0
 #: At most this many matching postings are ranked by relevance (the most recent ones).
 MAX_RANKED = 5000
+#: Of those, at most this many (the first by a cheap score that reads no posting's text, see
+#: :func:`_ranked`) are ranked by full relevance; the rest follow in the cheap score's order.
+FULLY_RANKED = 500
+#: Titles whose terms each process remembers.
+TITLE_CACHE_SIZE = 50_000
 #: Weight of the query's cosine with a posting next to its BM25 relevance (0..1).
 SEMANTIC_WEIGHT = 0.5
 #: Weight of the (idf-weighted) share of the query's words that a posting's title names, next
@@ -207,60 +212,127 @@ def _corrected(session: Session, words: Sequence[str]) -> list[str]:
     return out
 
 
-def _term_counts(text: str) -> DocTerms:
-    """The :func:`~chamba.search.terms` of a row's text, counted (not remembered: the
-    per-process document cache belongs to matching, and search rows would evict it)."""
-    tf: dict[str, int] = defaultdict(int)
-    found = terms(text)
-    for term in found:
-        tf[term] += 1
-    return DocTerms(tf, len(found))
-
-
-def _title_terms(search_title: str | None) -> set[str]:
-    """The terms of a stored, already folded ``search_title`` (words and ``~stems``)."""
+@lru_cache(maxsize=TITLE_CACHE_SIZE)
+def _title_terms(search_title: str | None) -> frozenset[str]:
+    """The terms of a stored, already folded ``search_title`` (words and ``~stems``),
+    remembered per process by the title itself (titles repeat; nothing needs invalidating)."""
     found = [
         w for w in (search_title or "").split()
         if len(w) > 1 and w not in STOPWORDS and not w.isdigit()
     ]  # fmt: skip
-    return {*found, *(f"~{term_stem(w)}" for w in found)}
+    return frozenset({*found, *(f"~{term_stem(w)}" for w in found)})
+
+
+def _title_shares(
+    titles: Sequence[str | None], trade: Sequence[str], weight: Callable[[str], float]
+) -> npt.NDArray[np.float64]:
+    """``(n,)`` the share of the query's ``trade`` terms that each title names, each term
+    weighing ``weight(term)``; 0 everywhere when they weigh nothing."""
+    weights = {t: weight(t) for t in trade}
+    total = sum(weights.values())
+    if total <= 0:
+        return np.zeros(len(titles), dtype=np.float64)
+    in_title = np.array(
+        [sum(w for t, w in weights.items() if t in title) for title in
+         (_title_terms(t) for t in titles)],
+        dtype=np.float64,
+    )  # fmt: skip
+    shares: npt.NDArray[np.float64] = in_title / total
+    return shares
 
 
 def _relevance(
-    rows: Sequence[Any], parsed: ParsedQuery, similarity: Similarity | None, text: str
-) -> dict[int, float]:
-    """Relevance of each matching row ``(id, search_title, search_text, ...)``:
+    ids: Sequence[int],
+    titles: Sequence[str | None],
+    texts: Sequence[str],
+    parsed: ParsedQuery,
+    cosine: npt.NDArray[np.float64] | None,
+) -> npt.NDArray[np.float64]:
+    """``(n,)`` relevance of each posting (``ids[k]`` titled ``titles[k]`` with the folded
+    ``texts[k]``, its ``search_title`` and ``search_text`` joined) to the query:
 
     * BM25 of the query's words and place words over the title and the description (title
-      words counting twice), 0..1;
+      words counting twice), 0..1, idf and average length over these postings;
     * plus :data:`TITLE_WEIGHT` times the share of the query's words (not its place words)
-      that the title names, each weighted by its idf over the rows: a posting titled with the
-      trade comes before one whose description only repeats it, however often;
-    * plus :data:`SEMANTIC_WEIGHT` times the query's cosine with the posting when a
-      ``similarity`` is given.
+      that the title names, each weighted by its idf over the postings: a posting titled with
+      the trade comes before one whose description only repeats it, however often;
+    * plus :data:`SEMANTIC_WEIGHT` times the query's ``cosine`` with the posting, when given.
+
+    Only the query's terms are counted in each text (:func:`~chamba.search.query_counts`);
+    the numbers are those of BM25 over every term (:func:`~chamba.search.tf_scores`).
     """
-    query = terms(" ".join(parsed.words + parsed.place_words))
+    query = list(dict.fromkeys(terms(" ".join(parsed.words + parsed.place_words))))
     trade = list(dict.fromkeys(terms(" ".join(parsed.words))))
-    docs = [_term_counts(f"{r.search_title} {r.search_text}") for r in rows]
-    n = len(rows)
-    df = {t: sum(1 for d in docs if t in d.counts) for t in dict.fromkeys(query)}
+    n = len(ids)
+    lengths = np.zeros(n, dtype=np.float64)
+    counts = np.zeros((len(query), n), dtype=np.float64)  # (terms, postings)
+    for k, text in enumerate(texts):
+        lengths[k], found = query_counts(text, query)
+        counts[:, k] = found
+    tf = {t: counts[j] for j, t in enumerate(query)}
+    df = {t: int(np.count_nonzero(tf[t])) for t in query}
     idf = idf_of(df, n) if n >= LEXICAL_MIN_DOCS else (lambda _t: 1.0)
-    scores = lexical_scores(
-        [query], docs, np.zeros(n, np.int64), np.arange(n, dtype=np.int64), idf=idf
-    )
-    weights = {t: idf(t) for t in trade}
-    total = sum(weights.values())
-    if total > 0:
-        in_title = np.array(
-            [sum(w for t, w in weights.items() if t in title) for title in
-             (_title_terms(r.search_title) for r in rows)],
-            dtype=np.float64,
-        )  # fmt: skip
-        scores = scores + TITLE_WEIGHT * in_title / total
-    if similarity is not None and n and text.strip():
-        cosine = np.asarray(similarity(text, [int(r.id) for r in rows]), dtype=np.float64)
+    scores = tf_scores(query, lengths, tf, idf=idf)
+    scores = scores + TITLE_WEIGHT * _title_shares(titles, trade, idf)
+    if cosine is not None:
         scores = scores + SEMANTIC_WEIGHT * np.clip(cosine, 0.0, 1.0)
-    return {int(r.id): float(v) for r, v in zip(rows, scores, strict=True)}
+    return scores
+
+
+def _cosines(
+    similarity: Similarity | None, text: str, ids: Sequence[int]
+) -> npt.NDArray[np.float64] | None:
+    if similarity is None or not ids or not text.strip():
+        return None
+    return np.asarray(similarity(text, list(ids)), dtype=np.float64)
+
+
+def _ranked(
+    session: Session,
+    rows: Sequence[Any],
+    parsed: ParsedQuery,
+    similarity: Similarity | None,
+    text: str,
+) -> list[int]:
+    """The ids of ``rows`` (``(id, search_title, posted_at)``, newest first) most relevant
+    first: the :data:`FULLY_RANKED` first by a cheap score, ranked by :func:`_relevance`
+    among themselves, then the others in the cheap score's order.
+
+    The cheap score needs no posting's text: the share of the query's words the title names
+    (every word weighing the same) times :data:`TITLE_WEIGHT`, plus the query's cosine with the
+    posting times :data:`SEMANTIC_WEIGHT`; ties newest first. When no more than
+    :data:`FULLY_RANKED` postings match, every one is fully ranked: the order is exactly that
+    of :func:`_relevance` over all of them.
+    """
+    ids = [int(r.id) for r in rows]
+    posted = [-_ts(r.posted_at) for r in rows]
+    cosine = _cosines(similarity, text, ids)
+    if len(rows) > FULLY_RANKED:
+        trade = list(dict.fromkeys(terms(" ".join(parsed.words))))
+        cheap = TITLE_WEIGHT * _title_shares([r.search_title for r in rows], trade, _one)
+        if cosine is not None:
+            cheap = cheap + SEMANTIC_WEIGHT * np.clip(cosine, 0.0, 1.0)
+        cheap = np.round(cheap, 9)
+        order = sorted(range(len(rows)), key=lambda k: (-cheap[k], posted[k], -ids[k]))
+        first, rest = order[:FULLY_RANKED], order[FULLY_RANKED:]
+    else:
+        first, rest = list(range(len(rows))), []
+    texts = repository.search_texts(session, [ids[k] for k in first])
+    first = [k for k in first if ids[k] in texts]  # a posting deleted meanwhile is left out
+    scores = _relevance(
+        [ids[k] for k in first],
+        [rows[k].search_title for k in first],
+        [texts[ids[k]] for k in first],
+        parsed,
+        None if cosine is None else cosine[first],
+    )
+    score = dict(zip(first, np.round(scores, 9).tolist(), strict=True))
+    first.sort(key=lambda k: (-score[k], posted[k], -ids[k]))
+    return [ids[k] for k in first + rest]
+
+
+def _one(_term: str) -> float:
+    return 1.0
 
 
 def _near(
@@ -342,20 +414,25 @@ def search_jobs(
         depts = sorted({p.department_code for p in places} | {query.near[:2]})
         where = [*conditions, or_(Job.remote.is_(True), func.substr(Job.ubigeo, 1, 2).in_(depts))]
         rows = repository.matching_rows(session, where)
-        relevance = _relevance(rows, parsed, similarity, query.q or "") if parsed.words else {}
+        relevance: dict[int, float] = {}
+        if parsed.words:
+            ids = [int(r.id) for r in rows]
+            scores = _relevance(
+                ids, [r.search_title for r in rows],
+                [f"{r.search_title} {r.search_text}" for r in rows],
+                parsed, _cosines(similarity, query.q or "", ids),
+            )  # fmt: skip
+            relevance = dict(zip(ids, scores.tolist(), strict=True))
         ranked = _near(rows, relevance, query.near, km)
         total = len(ranked)
         chosen = ranked[offset : offset + query.per_page]
         jobs = repository.by_ids(session, [i for i, _ in chosen])
         items = present(session, jobs, distances=dict(chosen))
     elif parsed.words:
-        rows = repository.matching_rows(session, conditions, limit=MAX_RANKED)
-        relevance = _relevance(rows, parsed, similarity, query.q or "")
+        rows = repository.ranking_rows(session, conditions, limit=MAX_RANKED)
         total = repository.count(session, conditions) if len(rows) >= MAX_RANKED else len(rows)
-        order = sorted(
-            rows, key=lambda r: (-round(relevance[int(r.id)], 9), -_ts(r.posted_at), -r.id)
-        )
-        page_ids = [int(r.id) for r in order[offset : offset + query.per_page]]
+        order = _ranked(session, rows, parsed, similarity, query.q or "")
+        page_ids = order[offset : offset + query.per_page]
         items = present(session, repository.by_ids(session, page_ids))
     else:  # no words: newest first, paged in SQL
         jobs, total = repository.page_of(

@@ -6,17 +6,19 @@ frequency of every word of every document. A ranking scores one person's words a
 candidates (hundreds) or, for its lexical candidates, against every filtered job (thousands):
 :func:`one_query_scores` gives the same numbers (the same operations in the same order) with one
 pass over the documents per query term, and counts document frequencies of the query's terms
-only, the only ones a score reads.
+only, the only ones a score reads. Its BM25 from the counted frequencies is
+:func:`chamba.search.tf_scores`, the one job search uses too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from chamba.search import LEXICAL_B, LEXICAL_K1, LEXICAL_MIN_DOCS, DocTerms, idf_of
+from chamba.search import DocTerms
+from chamba.search import tf_scores as tf_scores
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -49,54 +51,6 @@ def one_query_scores(
     words = list(dict.fromkeys(query))
     tf = _term_counts(words, docs)
     return tf_scores(words, lengths, tf, idf=idf, avgdl=avgdl)
-
-
-def tf_scores(
-    words: Sequence[str],
-    lengths: FloatArray,
-    tf: Mapping[str, FloatArray],
-    *,
-    idf: Callable[[str], float] | None = None,
-    avgdl: float | None = None,
-) -> FloatArray:
-    """:func:`one_query_scores` given each document's length and each distinct query term's
-    frequency in every document (however they were counted).
-
-    Args:
-        words: the query's distinct terms, in order.
-        lengths: ``(n,)`` each document's length in terms.
-        tf: ``{word: (n,) float64}`` the term's count in each document, for each of ``words``.
-        idf, avgdl: as :func:`one_query_scores`.
-
-    Returns:
-        ``(n,)`` float64 in 0..1.
-    """
-    n = lengths.size
-    out = np.zeros(n, dtype=np.float64)
-    if n == 0:
-        return out
-    if avgdl is None or avgdl <= 0:
-        avgdl = float(lengths.mean()) if lengths.mean() > 0 else 1.0
-    if idf is None:
-        if n >= LEXICAL_MIN_DOCS:
-            idf = idf_of({w: int(np.count_nonzero(tf[w])) for w in words}, n)
-        else:
-
-            def idf(word: str) -> float:
-                return 1.0
-
-    weights = {w: idf(w) for w in words}
-    total = sum(weights.values())
-    if total <= 0:
-        return out
-    norm = LEXICAL_K1 * (1.0 - LEXICAL_B + LEXICAL_B * lengths / avgdl)  # (n,)
-    for word, weight in weights.items():
-        f = tf[word]
-        hit = f > 0
-        if hit.any():
-            out[hit] += weight * f[hit] / (f[hit] + norm[hit])
-    result: FloatArray = out / total
-    return result
 
 
 def _term_counts(words: Sequence[str], docs: Sequence[DocTerms]) -> dict[str, FloatArray]:
