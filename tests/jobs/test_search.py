@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 from tests.support.factories import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES
@@ -160,3 +161,99 @@ def test_a_trade_in_the_title_ranks_before_a_trade_in_the_description(
     page = search_jobs(s, JobSearch(q="abogado lima"), now=now)
     assert {j.id for j in page.items[:2]} == {j.id for j in titled}
     assert len(page.items) == len(titled) + len(assistants)
+
+
+def _reference_order(s: Session, ids: list[int], q: str) -> list[int]:
+    """The order search gave before it had a first stage: BM25 over every term of each
+    posting's counted text (``lexical_scores`` over ``doc_terms``), plus the idf-weighted share
+    of the query's words in the title, then newer first."""
+    from chamba.search import LEXICAL_MIN_DOCS, doc_terms, idf_of, lexical_scores, stem, terms
+
+    jobs = [s.get(Job, i) for i in ids]
+    parsed = parse_query(q)
+    query = terms(" ".join(parsed.words + parsed.place_words))
+    trade = list(dict.fromkeys(terms(" ".join(parsed.words))))
+    docs = [doc_terms(f"{j.search_title} {j.search_text}") for j in jobs if j]
+    n = len(docs)
+    df = {t: sum(1 for d in docs if t in d.counts) for t in dict.fromkeys(query)}
+    idf = idf_of(df, n) if n >= LEXICAL_MIN_DOCS else (lambda _t: 1.0)
+    scores = lexical_scores([query], docs, np.zeros(n, np.int64), np.arange(n), idf=idf)
+    weights = {t: idf(t) for t in trade}
+    for k, job in enumerate(j for j in jobs if j):
+        words = [w for w in job.search_title.split() if len(w) > 1 and not w.isdigit()]
+        title = {*words, *(f"~{stem(w)}" for w in words)}
+        scores[k] += sum(w for t, w in weights.items() if t in title) / sum(weights.values())
+    key = {j.id: (-round(float(v), 9), -j.posted_at.timestamp(), -j.id)
+           for j, v in zip((j for j in jobs if j), scores, strict=True)}  # fmt: skip
+    return sorted(key, key=key.__getitem__)
+
+
+def _trade_postings(s: Session, n_titled: int, n_mentions: int) -> tuple[list[Job], list[Job]]:
+    """``n_titled`` older postings titled "Electricista" (one with a typo'd plural), and
+    ``n_mentions`` newer ones that only name electricians, more and more often."""
+    now = utcnow()
+    titled = [
+        _job(s, "Electricista" if i % 2 else "Electricistas de obra", posted_at=now - timedelta(
+            days=40 + i), description="Instalaciones eléctricas, tableros." + " obra" * i)
+        for i in range(n_titled)
+    ]  # fmt: skip
+    mentions = [
+        _job(s, f"Ayudante de almacén {i}", posted_at=now - timedelta(days=1 + i % 30),
+             description="Apoyo al electricista. " * (1 + i % 4) + "Turno día" + " noche" * i)
+        for i in range(n_mentions)
+    ]  # fmt: skip
+    return titled, mentions
+
+
+def test_search_order_is_bm25_over_every_term_when_all_are_fully_ranked(
+    seeded_session: Session,
+) -> None:
+    # GIVEN 30 postings that name the trade, in their title or only in their description,
+    # with texts of different lengths (BM25's length norm and idf over 30 postings count)
+    s = seeded_session
+    titled, mentions = _trade_postings(s, 4, 26)
+    ids = [j.id for j in titled + mentions]
+    # WHEN searched (fewer matches than search fully ranks)
+    page = search_jobs(s, JobSearch(q="electricista lima", per_page=100), now=utcnow())
+    # THEN the order is exactly the reference: BM25 over each posting's every term, title share
+    assert [j.id for j in page.items] == _reference_order(s, ids, "electricista lima")
+    assert {j.id for j in page.items[:4]} == {j.id for j in titled}
+    assert page.total == 30
+
+
+def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
+    seeded_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN 5 older postings titled with the trade and 35 newer ones that only mention it,
+    # and a search that fully ranks 8 postings
+    from chamba.jobs import repository
+    from chamba.jobs import search as job_search
+
+    s = seeded_session
+    titled, mentions = _trade_postings(s, 5, 35)
+    monkeypatch.setattr(job_search, "FULLY_RANKED", 8)
+    read: list[int] = []
+    texts = repository.search_texts
+
+    def spy(session: Session, ids: Any) -> dict[int, str]:
+        read.extend(ids)
+        return texts(session, ids)
+
+    monkeypatch.setattr(repository, "search_texts", spy)
+    # WHEN searched, page 1 and page 2 of 8
+    first = search_jobs(s, JobSearch(q="electricista", per_page=8), now=utcnow())
+    second = search_jobs(s, JobSearch(q="electricista", page=2, per_page=8), now=utcnow())
+    # THEN only the 8 fully ranked postings' texts were read, each time
+    assert len(read) == 16
+    # AND the titled postings come first, ranked with the first 8 by full relevance exactly
+    # as the reference ranks those 8 alone; the next page repeats none of them
+    assert {j.id for j in first.items[:5]} == {j.id for j in titled}
+    page_ids = [j.id for j in first.items]
+    assert page_ids == _reference_order(s, page_ids, "electricista")
+    assert not set(page_ids) & {j.id for j in second.items}
+    assert first.total == second.total == 40
+    # AND when only the newest 30 are ranked, the count is still all 40
+    monkeypatch.setattr(job_search, "MAX_RANKED", 30)
+    newest = search_jobs(s, JobSearch(q="electricista", per_page=8), now=utcnow())
+    assert newest.total == 40
+    assert not {j.id for j in newest.items} & {j.id for j in titled}

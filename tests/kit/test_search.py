@@ -437,3 +437,28 @@ def test_trigram_index_serves_like_searches_on_postgresql(engine: Engine, sessio
     plan = "\n".join(r[0] for r in session.execute(text(f"EXPLAIN {compiled}")))
     # THEN the planner can answer it from the trigram index
     assert "ix_jobs_search_text_trgm" in plan, plan
+
+
+def test_query_counts_are_what_counting_every_term_gives() -> None:
+    # GIVEN folded and unfolded texts (accents, capitals, punctuation, digits, stop words,
+    # one-letter words, other scripts) and queries of words and stems with every ending
+    from chamba.search import doc_terms, query_counts, terms
+
+    texts = [
+        search_fields("Cajeras y CAJEROS", "Cajero(a) con 2 años; caja, cajas.")["search_text"],
+        "cajera cajeras cajero cajeros cajer cajeroes contables contable mes meses",
+        "Ñandú über straße, ΐ test_x 中文 cajera",
+        " a b de la 2 33 x",
+        "",
+        "vendedor vendedores vendedora vendedoras luces luz actriz actrices",
+    ]
+    queries = ["cajera", "cajeros contables", "vendedoras luces", "mes", "nandu straße", "x 2"]
+    for text in texts:
+        for q in queries:
+            query = terms(q)
+            # WHEN only the query's terms are counted
+            length, counts = query_counts(text, query)
+            # THEN the length and counts are those of counting every term
+            expected = doc_terms(text)
+            assert length == expected.length, (text, q)
+            assert counts == [expected.counts.get(t, 0) for t in query], (text, q)

@@ -93,16 +93,18 @@ def matching_rows(
 
 def ranking_rows(
     session: Session, conditions: Sequence[ColumnElement[bool]], *, limit: int
-) -> list[Row[Any]]:
+) -> tuple[list[Row[Any]], int]:
     """``(id, search_title, posted_at)`` of the newest ``limit`` jobs meeting ``conditions``,
-    newest first: what a search ranks by before it reads any posting's text."""
+    newest first (what a search ranks before it reads any posting's text), and how many jobs
+    meet them in all: one pass over the rows (a window count), not a second query."""
     stmt = (
-        select(Job.id, Job.search_title, Job.posted_at)
+        select(Job.id, Job.search_title, Job.posted_at, func.count().over().label("total"))
         .where(*conditions)
         .order_by(Job.posted_at.desc(), Job.id.desc())
         .limit(limit)
     )
-    return list(session.execute(stmt))
+    rows = list(session.execute(stmt))
+    return rows, int(rows[0].total) if rows else 0
 
 
 def search_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
@@ -119,10 +121,6 @@ def search_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
 def any_match(session: Session, conditions: Sequence[ColumnElement[bool]]) -> bool:
     """Whether any job meets ``conditions``."""
     return session.scalar(select(Job.id).where(*conditions).limit(1)) is not None
-
-
-def count(session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
-    return int(session.scalar(select(func.count()).select_from(Job).where(*conditions)) or 0)
 
 
 def title_words(session: Session, limit: int = 50_000) -> list[str]:

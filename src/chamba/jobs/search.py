@@ -429,8 +429,7 @@ def search_jobs(
         jobs = repository.by_ids(session, [i for i, _ in chosen])
         items = present(session, jobs, distances=dict(chosen))
     elif parsed.words:
-        rows = repository.ranking_rows(session, conditions, limit=MAX_RANKED)
-        total = repository.count(session, conditions) if len(rows) >= MAX_RANKED else len(rows)
+        rows, total = repository.ranking_rows(session, conditions, limit=MAX_RANKED)
         order = _ranked(session, rows, parsed, similarity, query.q or "")
         page_ids = order[offset : offset + query.per_page]
         items = present(session, repository.by_ids(session, page_ids))
