@@ -1,7 +1,8 @@
 """Benchmark: free-text job search, accents folded in SQL per row (old) vs. stored search text.
 
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_job_search.py [--jobs 100000]
-[--queries 40] [--postgresql] [--postgres-url URL]``
+[--queries 40] [--postgresql] [--postgres-url URL] [--search-jobs | --search-jobs-only]
+[--dump-pages PREFIX]``
 
 It loads N jobs whose titles and descriptions are real job ads (``../shared/data/jobs-ar/*.csv``,
 read at run time, cycled with a place name added to the title; synthetic Spanish texts when the
@@ -25,7 +26,9 @@ order the postings whose title names every query word (not place words): ``title
 share of queries whose first result does, among those whose first page holds one;
 ``title_first``, the share of first pages where none of them follows a posting whose title does
 not. To compare two versions of the code in one session, run this file twice with
-``PYTHONPATH`` pointing at each tree's ``src``.
+``PYTHONPATH`` pointing at each tree's ``src`` (``--search-jobs-only`` skips the three SQL
+methods; ``--dump-pages PREFIX`` writes each query's first page, to count how many first pages
+the two versions give alike).
 
 It prints one JSON object: per backend the p50/p99 latency (ms) of each method, the ratios
 old/new, and how many queries gave different results (old vs new; the stored text also folds
@@ -209,12 +212,14 @@ def time_search_jobs(session: Session, queries: Sequence[str]) -> dict[str, Any]
 
     latencies: list[float] = []
     top1 = with_title = ordered = pages = 0
+    first_pages: dict[str, list[int]] = {}
     search_jobs(session, JobSearch(q=queries[0]), now=NOW)  # warm
     for query in queries:
         t0 = time.perf_counter()
         page = search_jobs(session, JobSearch(q=query), now=NOW)
         latencies.append((time.perf_counter() - t0) * 1000)
         session.expunge_all()
+        first_pages[query] = [item.id for item in page.items]
         stems = [_stem(w) for w in parse_query(query).words]
         if not stems or not page.items:
             continue
@@ -230,6 +235,7 @@ def time_search_jobs(session: Session, queries: Sequence[str]) -> dict[str, Any]
         "pages": pages,
         "title_top1": round(top1 / with_title, 3) if with_title else None,
         "title_first": round(ordered / pages, 3) if pages else None,
+        "first_pages": first_pages,
     }
 
 
@@ -263,12 +269,13 @@ def run_backend(
         )
     load_seconds = time.perf_counter() - started
     queries = make_queries(ads, args.queries, rng)
-    latencies: dict[str, list[float]] = {name: [] for name in METHODS}
+    methods = {} if args.search_jobs_only else METHODS
+    latencies: dict[str, list[float]] = {name: [] for name in methods}
     mismatches: list[dict[str, Any]] = []
     with Session(engine) as session:
-        for match in METHODS.values():  # warm caches once per method
+        for match in methods.values():  # warm caches once per method
             search(session, match, queries[0])
-        for i, query in enumerate(queries):
+        for i, query in enumerate(queries if methods else ()):
             names = list(METHODS)[i % len(METHODS) :] + list(METHODS)[: i % len(METHODS)]
             found = {}
             for name in names:
@@ -280,8 +287,17 @@ def run_backend(
                 mismatches.append(
                     {"q": query, "old_total": found["old"][0], "new_total": found["new"][0]}
                 )
-        app = time_search_jobs(session, queries) if args.search_jobs else None
+        app = time_search_jobs(session, queries) if args.search_jobs or not methods else None
     engine.dispose()
+    if app is not None and args.dump_pages:
+        with open(f"{args.dump_pages}.{engine.dialect.name}.json", "w", encoding="utf-8") as out:
+            json.dump(app["first_pages"], out)
+    if app is not None:
+        del app["first_pages"]
+    if not methods:
+        return {"jobs": args.jobs, "queries": len(queries), "load_seconds": round(load_seconds, 1),
+                "trigram_index": trigram if engine.dialect.name == "postgresql" else None,
+                "search_jobs": app}  # fmt: skip
     stats = {
         name: {"p50_ms": round(percentile(v, 0.5), 2), "p99_ms": round(percentile(v, 0.99), 2)}
         for name, v in latencies.items()
@@ -314,6 +330,15 @@ def main() -> None:
     parser.add_argument(
         "--search-jobs", action="store_true", help="also time search_jobs and its title order"
     )
+    parser.add_argument(
+        "--search-jobs-only", action="store_true",
+        help="time search_jobs only (not the three SQL methods)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dump-pages", metavar="PREFIX",
+        help="write search_jobs' first page of each query to PREFIX.<backend>.json (to compare "
+        "two versions of the code)",
+    )  # fmt: skip
     args = parser.parse_args()
     ads = load_ads()
     doc: dict[str, Any] = {
