@@ -133,3 +133,37 @@ def test_classes_over_zoom_are_online_tutoring(extractor: SkillExtractor) -> Non
     assert {"school_tutoring", "online_tutoring"} <= found
     # Zoom with no teaching: no tutoring
     assert "online_tutoring" not in _ids(extractor, "atiendo reuniones por zoom y hago actas")
+
+
+def test_cleaning_at_a_workplace_that_is_no_home_is_commercial_cleaning(
+    extractor: SkillExtractor,
+) -> None:
+    assert "commercial_cleaning" in _ids(extractor, "soy portero en un colegio y limpio el patio")
+    assert "commercial_cleaning" in _ids(extractor, "I worked at a bank as a cleaner")
+    # a home: house cleaning, no commercial cleaning
+    home = _ids(extractor, "limpieza de casas por horas, antes trabaje en una oficina")
+    assert "commercial_cleaning" not in home
+    # no workplace named
+    assert "commercial_cleaning" not in _ids(extractor, "tengo experiencia en limpieza")
+
+
+@pytest.mark.parametrize(
+    ("text", "skill", "not_skill"),
+    [
+        ("en la recepcion contesto el telefono y saco citas", "telephone_etiquette", None),
+        ("receptionist, answering the phone and greeting visitors", "telephone_etiquette", None),
+        ("hago tiktoks para una tienda de zapatillas", "content_creation", None),
+        ("en el super repongo en las gondolas", "shelf_stocking", None),
+        # a diminutive of a word ending in a consonant: "arbolitos" -> "árboles"
+        ("se podar los arbolitos de mango", "fruit_tree_pruning", None),
+        # "tienda" is a shop, no "tiendo" of "tender ropa"
+        ("trabaje en una tienda de ropa vendiendo", "retail_sales", "laundry"),
+    ],
+)
+def test_reviewed_wording_of_the_fourth_blind_set(
+    extractor: SkillExtractor, text: str, skill: str, not_skill: str | None
+) -> None:
+    found = _ids(extractor, text)
+    assert skill in found
+    if not_skill is not None:
+        assert not_skill not in found

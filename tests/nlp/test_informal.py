@@ -453,3 +453,8 @@ def test_reviewed_wording_of_the_third_blind_set(
 ) -> None:
     # wording from blind3_dev's first half (its second half moved neither way)
     assert skill in _ids(extractor, text)
+
+
+def test_diminutives_of_words_ending_in_a_consonant() -> None:
+    assert "arboles" in diminutive_bases("arbolitos")
+    assert "papel" in diminutive_bases("papelito")

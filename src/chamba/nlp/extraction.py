@@ -408,9 +408,7 @@ class SkillExtractor:
             refine(self.skills, self._by_id, tokens, text_lang, found[t])
             if use_lexicon:
                 paired_chores(self.skills, self._by_id, tokens, text_lang, found[t], covered)
-                implied(
-                    self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered
-                )
+                implied(self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered)
         return found
 
     def _lexicon_pass(

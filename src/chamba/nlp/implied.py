@@ -92,6 +92,24 @@ TEACHING = frozenset(
 )
 SUBJECT_SKILLS = frozenset({"basic_math", "communication"})
 ONLINE_TUTORING = "online_tutoring"
+
+#: Cleaning at a workplace that is no home (a school, an office, a pharmacy, a call center) is
+#: commercial cleaning: "trabajo de guardiana en un colegio y limpio los salones", "trabajé en
+#: una farmacia pero de limpieza", "at a call center but as a cleaner".
+CLEANING_WORDS = frozenset(
+    """
+    limpieza limpio limpiaba limpiando limpie limpiar limpiabamos cleaner cleaners cleaning
+    """.split()
+)
+NON_HOME_PLACES = frozenset(
+    """
+    colegio colegios escuela escuelas school schools oficina oficinas office offices hospital
+    clinica clinicas clinic inkafarma mifarma farmacia botica pharmacy call empresa empresas
+    minera mall banco bank universidad instituto supermercado supermercados company
+    """.split()
+)
+COMMERCIAL_CLEANING = "commercial_cleaning"
+_HOME_CLEANING = frozenset({"house_cleaning", "deep_cleaning"})
 _ONLINE_CHANNELS = frozenset("zoom meet virtual virtuales online".split())
 _CHANNEL_PREPOSITIONS = frozenset("por via en on over".split())
 
@@ -113,6 +131,7 @@ def implied(
     _crafts_sold(context)
     _patient_hygiene(context)
     _teaching(context)
+    _commercial_cleaning(context)
 
 
 class _Context:
@@ -287,4 +306,19 @@ def _teaching(context: _Context) -> None:
     for i, tok in enumerate(tokens):
         if tok.norm in _ONLINE_CHANNELS and i > 0 and tokens[i - 1].norm in _CHANNEL_PREPOSITIONS:
             context.add(ONLINE_TUTORING, i - 1, i)
+            return
+
+
+def _commercial_cleaning(context: _Context) -> None:
+    """Cleaning named in a text about a workplace that is no home (:data:`NON_HOME_PLACES`)
+    is commercial cleaning, unless home cleaning was read."""
+    bucket = context.bucket
+    if COMMERCIAL_CLEANING in bucket or bucket.keys() & _HOME_CLEANING:
+        return
+    tokens = context.tokens
+    if not any(t.norm in NON_HOME_PLACES for t in tokens):
+        return
+    for i, tok in enumerate(tokens):
+        if tok.norm in CLEANING_WORDS:
+            context.add(COMMERCIAL_CLEANING, i, i)
             return

@@ -125,6 +125,7 @@ class Lexicon:
         self._sounds: dict[str, set[str]] = {}  # sound of a catalogue word -> keys
         self._long_words: dict[str, list[str]] = {}  # first letter -> catalogue words >= 6
         self._resolved: dict[str, str | None] = {}  # unknown word -> key it stands for
+        pending: list[Entry] = []
         for index, record in enumerate(self.skills):
             is_esco = record.source == "esco"
             labels = {record.label_es.strip(), record.label_en.strip()}
@@ -143,7 +144,7 @@ class Lexicon:
                 norms = tuple(fold(w) for w in content)
                 placed = PLACE_PATTERN.search(fold(name)) is not None
                 joined = any(fold(w) in CONJUNCTIONS for w in words)
-                self._insert(
+                pending.append(
                     Entry(index, norms, name in labels, name not in spanish, placed, joined)
                 )
                 in_spanish = name in spanish
@@ -157,6 +158,8 @@ class Lexicon:
                             self._sounds.setdefault(sound(norm), set()).add(key(norm))
                         if len(norm) >= 6:
                             self._long_words.setdefault(norm[0], []).append(norm)
+        for entry in pending:
+            self._insert(entry)
         for words in self._long_words.values():
             words[:] = sorted(set(words))
 
@@ -165,7 +168,7 @@ class Lexicon:
         if len(entry.norms) > 1 and not entry.english:
             # "sembrar papa" also under "siembr papa": "siembro papa" has another stem
             for at, norm in enumerate(entry.norms):
-                for form in present_stems(norm):
+                for form in present_stems(norm) - _HOMOGRAPH_KEYS:
                     paths.append((*paths[0][:at], form, *paths[0][at + 1 :]))
         for path in paths:
             node = self.root
@@ -383,7 +386,18 @@ def diminutive_bases(word: str) -> list[str]:
             root = root[:-1]
         if len(root + ending) >= 4:
             out.append(root + ending)
+        if len(root) >= 4 and root[-1] in _CONSONANT_ENDS and suffix.startswith("it"):
+            # "arbolitos" -> "árboles", "papelito" -> "papel"
+            out.append(root + "es" if suffix.endswith("s") else root)
     return out
+
+
+_CONSONANT_ENDS = frozenset("lnrsdz")
+#: Keys of nouns that look like a stem-changed present form of another verb: "tienda" (a
+#: shop) is no "tiendo" of "tender ropa" ("tienda de ropa"), "cuenta" no "contar", "suelo" no
+#: "soldar"/"solar", "fuerza" no "forzar": :func:`present_stems` forms with these keys are
+#: not indexed.
+_HOMOGRAPH_KEYS = frozenset(key(w) for w in "tienda cuenta suelo fuerza".split())
 
 
 _RESOLVED_MAX = 50_000
