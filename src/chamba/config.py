@@ -162,6 +162,19 @@ class Settings(BaseSettings):
         le=1000,
         description="Worker threads per server process for request handlers (anyio's pool).",
     )
+    match_page_cache_size: int = Field(
+        2000,
+        ge=0,
+        le=1_000_000,
+        description="Ranked pages of job matches kept per server process, so that a person "
+        "asking again while nothing changed is not ranked again; 0 disables.",
+    )
+    match_page_cache_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=60,
+        description="Seconds a ranked page of job matches is kept at most.",
+    )
     db_pool_size: int | None = Field(
         None,
         ge=1,

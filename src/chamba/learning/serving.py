@@ -174,6 +174,11 @@ class ServingRanker:
         self._observe(out)
         return out
 
+    def observe_served(self, scores: np.ndarray) -> None:
+        """Count ``scores`` as served without scoring: a ranked page reused for a request
+        (:mod:`chamba.matching.page_cache`) is recorded as its ranking was."""
+        self._observe(np.asarray(scores, dtype=np.float64))
+
     def _observe(self, scores: np.ndarray) -> None:
         self.stats.observe_scores(scores)
         if self.metrics is not None:

@@ -65,6 +65,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chamba.heap import settle_again
+from chamba.matching.page_cache import PageCache
 
 if TYPE_CHECKING:  # these modules import this one (or its importers): names for annotations only
     from chamba.matching.course_options import SkillCourses
@@ -216,6 +217,9 @@ class FeatureCache:
         self._own_terms: dict[int, tuple[str, ...] | None] = {}  # person id -> own words' terms
         self.hits = 0
         self.misses = 0
+        self.pages = PageCache()
+        """Ranked pages per person (:mod:`chamba.matching.page_cache`; off until configured):
+        every invalidation here drops the pages it may change."""
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -305,6 +309,7 @@ class FeatureCache:
     def put_words(self, table: Corpus) -> None:
         with self._lock:
             self._words = (time.monotonic(), table)
+        self.pages.clear()  # the lexical feature of every page may change
 
     def refresh_words_later(self, read: Callable[[], Corpus]) -> threading.Thread | None:
         """Recompute the word table with ``read()`` on a background thread, so that no request
@@ -420,6 +425,7 @@ class FeatureCache:
                 self._rows.pop(job_id, None)
             self.jobs.mark_stale(ids, self.generation)
             self._rarity = None
+        self.pages.clear()
 
     def invalidate_people(self, person_ids: Iterable[int]) -> None:
         """People changed (consent, place, hours, wage, skills) or left: their rows of the
@@ -430,6 +436,7 @@ class FeatureCache:
             for person_id in ids:
                 self._own_terms.pop(person_id, None)
             self.people.mark_stale(ids, self.generation)
+        self.pages.drop_people(ids)
 
     def invalidate_applications(self, job_ids: Iterable[int] | None) -> None:
         """Applications to these jobs (``None``: to any job) were made, moved or withdrawn."""
@@ -437,15 +444,17 @@ class FeatureCache:
             self.generation += 1
             if job_ids is None:
                 self._apps = {}
-                return
-            for job_id in job_ids:
-                self._apps.pop(int(job_id), None)
+            else:
+                for job_id in job_ids:
+                    self._apps.pop(int(job_id), None)
+        self.pages.clear()  # congestion
 
     def invalidate_courses(self) -> None:
         """A course changed: drop every course row."""
         with self._lock:
             self.generation += 1
             self._courses = {}
+        self.pages.clear()  # explanations offer courses
 
     def clear(self) -> None:
         """Drop everything."""
@@ -463,6 +472,7 @@ class FeatureCache:
             self._table_rarity = None
             self.people.clear()
             self._own_terms = {}
+        self.pages.clear()
 
     def __len__(self) -> int:
         return len(self._jobs)

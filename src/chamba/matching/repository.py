@@ -586,3 +586,24 @@ def open_course_places(
     return session.execute(
         select(Course.id, Course.ubigeo, Course.modality).where(*clauses).order_by(Course.id)
     ).all()
+
+
+def person_match_state(
+    session: Session, person_id: int
+) -> tuple[tuple[tuple[str, bool, str | None], ...], tuple[int, ...], tuple[tuple[int, str], ...]]:
+    """What a person's ranked page depends on beyond their row, read now (three queries):
+    their skills ``(skill_id, confirmed, level)``, the jobs they dismissed and their
+    applications ``(job_id, status)``, each sorted (:mod:`chamba.matching.page_cache`)."""
+    skills = session.execute(
+        select(PersonSkill.skill_id, PersonSkill.confirmed, PersonSkill.level).where(
+            PersonSkill.person_id == person_id
+        )
+    ).all()
+    applications = session.execute(
+        select(Application.job_id, Application.status).where(Application.person_id == person_id)
+    ).all()
+    return (
+        tuple(sorted((s, bool(c), lv.value if lv is not None else None) for s, c, lv in skills)),
+        tuple(sorted(dismissed_job_ids(session, person_id))),
+        tuple(sorted((int(j), st.value) for j, st in applications)),
+    )

@@ -1,0 +1,189 @@
+"""Ranked pages of jobs per person, kept per process: the same person asking again while nothing
+the page depends on changed gets the page ranked last time instead of a new ranking.
+
+:func:`~chamba.matching.service.jobs_for_person` (the API's ``/me/matches/jobs``, the web's
+``/para-ti``, the counselor's and the report's views) looks a page up here before it ranks. A page
+is reused only when every input of its ranking is the same:
+
+* **the person**, read from the database by the request itself (so a change made through another
+  worker or another program counts at once): every column of the profile that ranking, filters,
+  hints and explanations read, and its ``updated_at``; the person's skills (id, confirmed,
+  level); the jobs they dismissed ("not for me"); their applications (job, status);
+* **the request**: page, page size, radius, remote, wage floor, expired jobs, language, and the
+  instant ``now`` when the caller gives one (then rankings are for that instant);
+* **the serving ranker's version** (a promotion or rollback, in this process or another, is
+  noticed by the ranker's own check of its pointer file, made before each look-up here);
+* **the job side** (jobs, their skills, application counts, courses, word statistics): every
+  invalidation of the process's :class:`~chamba.matching.feature_cache.FeatureCache` (commit
+  hooks in this process, the outbox follower or Kafka for changes made elsewhere, within
+  seconds) drops every page; a change to one person (``invalidate_people``) drops that
+  person's pages;
+* **time**: a page is kept at most ``ttl_s`` seconds (``CHAMBA_MATCH_PAGE_CACHE_SECONDS``, at
+  most 60): jobs that expire, freshness, course start dates and labels edited in the taxonomy
+  show within that bound.
+
+A ranking that started before an invalidation is not stored (the feature cache's generation
+at the start of the request's transaction must still be current). Pages are shared between
+requests: callers must not change them. What a request records (impressions, metrics, the
+ranker's score histogram) is recorded on a hit as on a miss.
+
+Bounded: at most ``max_pages`` pages (least recently used dropped first); ``0`` disables.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from chamba.matching.schemas import MatchPage
+    from chamba.matching.scoring import Scorer
+    from chamba.people.models import Person
+
+MAX_TTL_S: Final = 60.0
+"""The longest a page may be kept, whatever the setting says."""
+DEFAULT_TTL_S: Final = 30.0
+
+PageKey = tuple[Hashable, ...]
+"""``(person_id, person state, request, ranker version)``; the person id first."""
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A page and the scores its ranking gave every candidate (replayed to the ranker's
+    score statistics on a hit)."""
+
+    page: MatchPage
+    scores: npt.NDArray[np.float64]
+    stored_at: float
+
+
+class PageCache:
+    """Ranked pages per person, least recently used dropped first. Thread-safe.
+
+    Args:
+        max_pages: most pages held (``0``: nothing is kept).
+        ttl_s: seconds a page is kept at most (capped at :data:`MAX_TTL_S`).
+        clock: monotonic clock (tests).
+
+    Example:
+        >>> pages = PageCache(max_pages=2)
+        >>> pages.get((1, "state")) is None
+        True
+    """
+
+    def __init__(
+        self,
+        max_pages: int = 0,
+        ttl_s: float = DEFAULT_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_pages = max(0, int(max_pages))
+        self.ttl_s = min(float(ttl_s), MAX_TTL_S)
+        self.clock = clock
+        self._pages: OrderedDict[PageKey, CachedPage] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_pages > 0
+
+    def configure(self, max_pages: int, ttl_s: float) -> None:
+        """Set the size cap and the age limit (the app's settings); drops what no longer fits."""
+        with self._lock:
+            self.max_pages = max(0, int(max_pages))
+            self.ttl_s = min(float(ttl_s), MAX_TTL_S)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+    def get(self, key: PageKey) -> CachedPage | None:
+        """The page stored under ``key`` and younger than ``ttl_s``, else ``None`` (a miss)."""
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None and self.clock() - found.stored_at > self.ttl_s:
+                del self._pages[key]
+                found = None
+            if found is None:
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(
+        self, key: PageKey, page: MatchPage, scores: npt.NDArray[np.float64], *, fresh: bool
+    ) -> None:
+        """Keep ``page`` under ``key`` unless ``fresh`` is false (something it read was
+        invalidated while it was ranked)."""
+        if not fresh or self.max_pages <= 0:
+            return
+        entry = CachedPage(page, np.asarray(scores, dtype=np.float64), self.clock())
+        with self._lock:
+            self._pages[key] = entry
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+    def drop_people(self, person_ids: Iterable[int]) -> None:
+        """Forget the pages of these people (their profile, skills or vectors changed)."""
+        gone = {int(p) for p in person_ids}
+        if not gone:
+            return
+        with self._lock:
+            for key in [k for k in self._pages if k[0] in gone]:
+                del self._pages[key]
+
+    def clear(self) -> None:
+        """Forget every page (a job, an application count or a course changed)."""
+        with self._lock:
+            self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def profile_state(person: Person) -> tuple[Hashable, ...]:
+    """Every column of ``person`` that ranking, its filters, hints and explanations read (the
+    own words through ``updated_at``, which every ORM change moves), as a hashable tuple."""
+    return (
+        person.updated_at.isoformat() if person.updated_at is not None else None,
+        person.user_id,
+        person.ubigeo,
+        person.max_distance_km,
+        str(person.expected_wage) if person.expected_wage is not None else None,
+        person.availability_hours,
+        tuple(person.availability_slots or ()),
+        person.has_internet,
+        str(person.device),
+        str(person.education_level) if person.education_level is not None else None,
+        person.years_experience,
+        tuple(person.languages or ()),
+        tuple(person.interests or ()),
+    )
+
+
+def served_version(scorer: Scorer) -> str:
+    """The version ``scorer`` serves now: a hot-reloading ranker first checks its pointer file
+    (as its ``score`` does at most every few seconds), so a promotion or rollback is seen by
+    look-ups that never score."""
+    check = getattr(scorer, "maybe_reload", None)
+    if callable(check):
+        check()
+    return str(scorer.version)
+
+
+def replay_scores(scorer: Scorer, scores: npt.NDArray[np.float64]) -> None:
+    """Give the scores of a reused ranking to the ranker's score statistics, as its ``score``
+    does for a new one (the ``chamba_model_score`` histogram counts per request either way)."""
+    observe = getattr(scorer, "observe_served", None)
+    if callable(observe) and scores.size:
+        observe(scores)

@@ -1,0 +1,405 @@
+"""Ranked pages per person: a repeated request is not ranked again, and every input of the page
+(profile, skills, dismissals, applications, the request, jobs and courses changed here or in
+another process, the serving ranker, time) gives a fresh page equal to an uncached ranking."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session, sessionmaker
+from tests.matching.index_support import BACKENDS, db, pg_module_url
+from tests.support.encoders import HashEncoder
+
+from chamba.activity.models import Application, Interaction, InteractionKind, SubjectType
+from chamba.courses.models import Course, CourseSkill, Modality
+from chamba.db import session_factory
+from chamba.events.follower import OutboxFollower
+from chamba.events.schemas import ApplicationCreated, JobClosed, JobPosted, JobUpdated
+from chamba.events.service import emit
+from chamba.jobs.models import Job, JobSkill, JobStatus
+from chamba.matching import service
+from chamba.matching.consumers import IndexSyncConsumer
+from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.features import JOB_FEATURES
+from chamba.matching.page_cache import PageCache
+from chamba.matching.schemas import MatchPage
+from chamba.matching.scoring import RuleBasedScorer, register_scorer
+from chamba.matching.store import IndexStore
+from chamba.matching.upkeep import IndexUpkeep, install_upkeep, uninstall_upkeep
+from chamba.people.models import Device, Person, PersonSkill
+from chamba.vocab import Requirement, SkillSource
+
+__all__ = ["BACKENDS", "db", "pg_module_url"]  # fixtures used by this module
+
+NOW = datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
+LIMA = "150101"
+
+
+@dataclasses.dataclass
+class World:
+    engine: Engine
+    factory: sessionmaker[Session]  # this process's sessions (commit hooks installed)
+    store: IndexStore
+    upkeep: IndexUpkeep
+    ids: dict[str, int]
+    rankings: list[int]  # one entry per ranking actually computed
+    clock: list[float]  # the page cache's monotonic clock
+
+    @property
+    def indexes(self) -> MatchIndexes:
+        assert self.store.indexes is not None
+        return self.store.indexes
+
+    def page(self, **kw: Any) -> dict[str, Any]:
+        """The person's page through the cache (``now=NOW`` unless given)."""
+        with self.factory() as s:
+            kw.setdefault("now", NOW)
+            return service.jobs_for_person(s, self.indexes, self.ids["person"], **kw).model_dump()
+
+    def uncached(self, **kw: Any) -> dict[str, Any]:
+        """The same page ranked without any cache (every input read from SQL)."""
+        bare = dataclasses.replace(self.indexes, cache=None)
+        counted = len(self.rankings)
+        with self.factory() as s:
+            kw.setdefault("now", NOW)
+            page = service.jobs_for_person(s, bare, self.ids["person"], **kw).model_dump()
+        del self.rankings[counted:]  # not one of the rankings the tests count
+        return page
+
+    def elsewhere(self) -> Session:
+        """A session like another process's: none of this process's commit hooks."""
+        return Session(self.engine)
+
+    def follow(self) -> None:
+        """What this process's outbox follower does every second: hand on what others wrote."""
+        OutboxFollower(self.factory, [IndexSyncConsumer(self.store)]).poll()
+
+
+def _job(s: Session, title: str, skills: dict[str, bool], **kw: Any) -> Job:
+    values: dict[str, Any] = {
+        "title": title, "description": f"{title} en Lima", "ubigeo": LIMA, "hours_per_week": 40,
+        "wage_min": Decimal("1500"), "wage_max": Decimal("1800"), "status": JobStatus.OPEN,
+        "posted_at": NOW - timedelta(days=3), "expires_at": NOW + timedelta(days=30),
+    }  # fmt: skip
+    job = Job(**(values | kw))
+    s.add(job)
+    s.flush()
+    for sid, essential in skills.items():
+        requirement = Requirement.ESSENTIAL if essential else Requirement.OPTIONAL
+        s.add(JobSkill(job_id=job.id, skill_id=sid, requirement=requirement, importance=0.8))
+    return job
+
+
+@pytest.fixture
+def world(db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with Session(db) as s:
+        carpenter = _job(s, "Carpintero", {"t_wood": True, "t_weld": False})
+        welder = _job(s, "Soldador", {"t_weld": True})
+        helper = _job(s, "Ayudante de taller", {})
+        person = Person(
+            ubigeo=LIMA, availability_hours=48, expected_wage=Decimal("1200"),
+            has_internet=True, device=Device.PHONE, max_distance_km=30.0,
+            self_description="Hago muebles de madera", consent_visible=True,
+        )  # fmt: skip
+        s.add(person)
+        s.flush()
+        s.add(PersonSkill(person_id=person.id, skill_id="t_wood", source=SkillSource.DECLARED))
+        s.commit()
+        ids = {
+            "carpenter": carpenter.id, "welder": welder.id, "helper": helper.id,
+            "person": person.id,
+        }  # fmt: skip
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
+    with Session(db) as s:
+        store.load_or_build(s)
+    clock = [1000.0]
+    store.cache.pages = PageCache(max_pages=100, ttl_s=30, clock=lambda: clock[0])
+    rankings: list[int] = []
+    rank_jobs = service.rank_jobs
+
+    def counted(*args: Any, **kw: Any) -> service.JobRanking:
+        rankings.append(1)
+        return rank_jobs(*args, **kw)
+
+    monkeypatch.setattr(service, "rank_jobs", counted)
+    factory = session_factory(db)
+    upkeep = install_upkeep(factory, store)
+    yield World(db, factory, store, upkeep, ids, rankings, clock)
+    uninstall_upkeep(upkeep)
+
+
+def _job_ids(page: dict[str, Any]) -> list[int]:
+    return [i["job_id"] for i in page["items"]]
+
+
+def _fresh(world: World, **kw: Any) -> dict[str, Any]:
+    """GIVEN a change, WHEN the person asks again, THEN the page is ranked again and equals a
+    ranking made without any cache."""
+    before = len(world.rankings)
+    page = world.page(**kw)
+    assert len(world.rankings) == before + 1, "the page was reused after a change"
+    assert page == world.uncached(**kw)
+    return page
+
+
+def test_a_second_identical_request_is_not_ranked_again(world: World) -> None:
+    first = world.page()
+    second = world.page()
+    assert world.rankings == [1]
+    assert second == first == world.uncached()
+    assert (world.store.cache.pages.hits, world.store.cache.pages.misses) == (1, 1)
+    # Another page, size, filter or language is another ranking; each is then reused.
+    variants: list[dict[str, Any]] = [
+        {"limit": 1}, {"offset": 1}, {"remote": False}, {"max_distance_km": 5.0},
+        {"min_wage": Decimal("1700")}, {"lang": "en"}, {"include_expired": True},
+        {"now": NOW + timedelta(hours=1)},
+    ]  # fmt: skip
+    for kw in variants:
+        assert _fresh(world, **kw) == world.page(**kw)
+    assert len(world.rankings) == 1 + len(variants)
+
+
+def test_a_profile_change_made_elsewhere_counts_at_once(world: World) -> None:
+    assert world.ids["helper"] in _job_ids(world.page())
+    with world.elsewhere() as s:  # no hook, no event handed on: only the database knows
+        s.get_one(Person, world.ids["person"]).expected_wage = Decimal("2500")
+        s.commit()
+    assert world.ids["helper"] not in _job_ids(_fresh(world))  # under the new wage floor
+
+
+def test_a_profile_column_changed_without_its_version_counts(world: World) -> None:
+    world.page()
+    with world.elsewhere() as s:  # another program: updated_at left alone
+        s.execute(update(Person).where(Person.id == world.ids["person"]).values(ubigeo="040101"))
+        s.commit()
+    assert _fresh(world)["items"] == []  # Arequipa: every job is in Lima, far beyond 30 km
+
+
+def test_a_skill_added_elsewhere_counts_at_once(world: World) -> None:
+    before = world.page()
+    with world.elsewhere() as s:
+        s.add(PersonSkill(person_id=world.ids["person"], skill_id="t_weld", source=SkillSource.DECLARED))
+        s.commit()
+    assert _fresh(world) != before
+
+
+def test_confirming_a_skill_counts(world: World) -> None:
+    world.page()
+    with world.factory() as s:
+        row = s.get_one(PersonSkill, (world.ids["person"], "t_wood"))
+        row.confirmed = False
+        s.commit()
+    _fresh(world)
+
+
+def test_a_dismissal_made_elsewhere_hides_the_job_at_once(world: World) -> None:
+    assert world.ids["welder"] in _job_ids(world.page())
+    with world.elsewhere() as s:
+        s.add(
+            Interaction(
+                person_id=world.ids["person"], person_key="k", subject_type=SubjectType.JOB,
+                subject_id=world.ids["welder"], kind=InteractionKind.DISMISSED,
+            )
+        )  # fmt: skip
+        s.commit()
+    assert world.ids["welder"] not in _job_ids(_fresh(world))
+
+
+def test_an_application_counts_here_and_from_elsewhere(world: World) -> None:
+    world.page()
+    with world.factory() as s:  # through this process: its commit hook
+        s.add(Application(person_id=world.ids["person"], job_id=world.ids["carpenter"]))
+        s.commit()
+    _fresh(world)
+    with world.elsewhere() as s:  # through another worker: its event reaches this one
+        other = Person(ubigeo=LIMA, availability_hours=10)
+        s.add(other)
+        s.flush()
+        application = Application(person_id=other.id, job_id=world.ids["welder"])
+        s.add(application)
+        s.flush()
+        emit(s, ApplicationCreated.about(application))
+        s.commit()
+    world.follow()
+    congestion = {i["job_id"]: i["features"]["congestion"] for i in _fresh(world)["items"]}
+    assert congestion[world.ids["welder"]] > 0
+
+
+@pytest.mark.parametrize("change", ["posted", "closed", "edited"])
+def test_a_job_changed_in_another_process_counts_once_its_event_arrives(
+    world: World, change: str
+) -> None:
+    before = world.page()
+    with world.elsewhere() as s:
+        if change == "posted":
+            job = _job(s, "Carpintero de obra", {"t_wood": True})
+            s.flush()
+            event: Any = JobPosted.about(job)
+        else:
+            job = s.get_one(Job, world.ids["carpenter"])
+            if change == "closed":
+                job.status = JobStatus.CLOSED
+                event = JobClosed.about(job)
+            else:
+                job.wage_max = Decimal("4000")
+                event = JobUpdated.about(job)
+            s.flush()
+        emit(s, event)
+        s.commit()
+        job_id = job.id
+    assert world.page() == before  # not seen yet: no worker's cache knows before the event
+    world.follow()
+    page = _fresh(world)
+    if change == "posted":
+        assert job_id in _job_ids(page)
+    elif change == "closed":
+        assert job_id not in _job_ids(page)
+    else:
+        assert page != before
+
+
+def test_a_job_edited_through_this_process_counts_at_once(world: World) -> None:
+    before = world.page()
+    with world.factory() as s:
+        s.get_one(Job, world.ids["helper"]).status = JobStatus.FILLED
+        s.commit()
+    assert world.ids["helper"] not in _job_ids(_fresh(world))
+    assert before != world.page()
+
+
+def test_a_new_course_shows_in_the_explanations(world: World) -> None:
+    def offered(page: dict[str, Any]) -> list[int]:
+        return [
+            c["course_id"]
+            for i in page["items"]
+            for m in i["explanation"]["missing_essential"]
+            for c in m["courses"]
+        ]
+
+    assert offered(world.page()) == []
+    with world.factory() as s:
+        course = Course(
+            title="Soldadura básica", modality=Modality.IN_PERSON, ubigeo=LIMA, hours=60,
+            weeks=10, cost=Decimal("0"), is_free=True,
+        )  # fmt: skip
+        s.add(course)
+        s.flush()
+        s.add(CourseSkill(course_id=course.id, skill_id="t_weld"))
+        s.commit()
+    assert offered(_fresh(world)) != []
+
+
+class _HotScorer(RuleBasedScorer):
+    """A rule-based scorer whose served version can change between scorings, like a
+    :class:`~chamba.learning.serving.ServingRanker` that sees a promotion on its check."""
+
+    def __init__(self) -> None:
+        super().__init__(JOB_FEATURES, {"skill_essential": 1.0}, "hot-v1")
+        self.pointer = "hot-v1"
+        self.observed: list[int] = []
+
+    def maybe_reload(self) -> None:
+        self.version = self.pointer
+
+    def observe_served(self, scores: np.ndarray) -> None:
+        self.observed.append(len(scores))
+
+
+def test_a_promotion_and_a_rollback_count(world: World) -> None:
+    before = world.page()
+    ranker = _HotScorer()
+    register_scorer("jobs", ranker)
+    try:
+        assert _fresh(world)["scorer_version"] == "hot-v1"
+        assert world.page()["scorer_version"] == "hot-v1"
+        assert ranker.observed == [len(before["items"])]  # the hit's scores, replayed
+        ranker.pointer = "hot-v2"  # promoted (by another process: the pointer file)
+        assert _fresh(world)["scorer_version"] == "hot-v2"
+    finally:
+        register_scorer("jobs", None)  # rolled back
+    assert world.page() == before == world.uncached()  # the rule-based page, still valid
+
+
+def test_a_page_is_kept_no_longer_than_its_age_limit(world: World) -> None:
+    world.page()
+    world.clock[0] += 29
+    world.page()
+    assert world.rankings == [1]
+    world.clock[0] += 2  # 31 s after it was ranked
+    _fresh(world)
+
+
+def test_a_ranking_that_overlaps_an_invalidation_is_not_kept(world: World) -> None:
+    rank_jobs = service.rank_jobs
+
+    def meanwhile(*args: Any, **kw: Any) -> service.JobRanking:
+        world.store.cache.invalidate_jobs([world.ids["helper"]])  # a commit elsewhere
+        return rank_jobs(*args, **kw)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "rank_jobs", meanwhile)
+        world.page()
+    world.page()
+    assert world.rankings == [1, 1]
+
+
+def test_a_session_with_its_own_changes_is_never_served_a_kept_page(world: World) -> None:
+    world.page()
+    with world.factory() as s:
+        s.get_one(Person, world.ids["person"]).expected_wage = Decimal("2500")
+        s.flush()  # not committed: only this session sees it
+        page = service.jobs_for_person(s, world.indexes, world.ids["person"], now=NOW)
+        assert world.ids["helper"] not in [i.job_id for i in page.items]
+        s.rollback()
+    assert world.rankings == [1, 1]
+
+
+def test_the_cache_is_bounded_and_can_be_disabled(world: World) -> None:
+    pages = world.store.cache.pages
+    pages.configure(2, 30)
+    for limit in (1, 2, 3):
+        world.page(limit=limit)
+    assert len(pages) == 2
+    world.page(limit=1)  # the least recently used was dropped
+    assert len(world.rankings) == 4
+    pages.configure(0, 30)
+    assert len(pages) == 0
+    world.page(limit=3)
+    world.page(limit=3)
+    assert len(world.rankings) == 6
+
+
+def test_pages_are_served_per_person() -> None:
+    pages = PageCache(max_pages=10)
+    page = MatchPage(items=[], total_candidates=0, scorer_version="v", lang="es", limit=10, offset=0)
+    pages.put((1, "a"), page, np.zeros(0), fresh=True)
+    pages.put((2, "a"), page, np.zeros(0), fresh=True)
+    pages.put((3, "a"), page, np.zeros(0), fresh=False)
+    pages.drop_people([1])
+    assert pages.get((1, "a")) is None
+    assert pages.get((2, "a")) is not None
+    assert pages.get((3, "a")) is None
+    assert (pages.hits, pages.misses) == (1, 2)
+
+
+def test_the_served_versions_check_runs_before_the_look_up(world: World) -> None:
+    calls: list[str] = []
+    original: Callable[..., str] = service.served_version
+
+    def spy(scorer: Any) -> str:
+        calls.append("checked")
+        return original(scorer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "served_version", spy)
+        world.page()
+        world.page()
+    assert calls == ["checked", "checked"]
