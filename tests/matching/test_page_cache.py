@@ -186,7 +186,11 @@ def test_a_profile_column_changed_without_its_version_counts(world: World) -> No
 def test_a_skill_added_elsewhere_counts_at_once(world: World) -> None:
     before = world.page()
     with world.elsewhere() as s:
-        s.add(PersonSkill(person_id=world.ids["person"], skill_id="t_weld", source=SkillSource.DECLARED))
+        s.add(
+            PersonSkill(
+                person_id=world.ids["person"], skill_id="t_weld", source=SkillSource.DECLARED
+            )
+        )
         s.commit()
     assert _fresh(world) != before
 
@@ -379,7 +383,9 @@ def test_the_cache_is_bounded_and_can_be_disabled(world: World) -> None:
 
 def test_pages_are_served_per_person() -> None:
     pages = PageCache(max_pages=10)
-    page = MatchPage(items=[], total_candidates=0, scorer_version="v", lang="es", limit=10, offset=0)
+    page = MatchPage(
+        items=[], total_candidates=0, scorer_version="v", lang="es", limit=10, offset=0
+    )
     pages.put((1, "a"), page, np.zeros(0), fresh=True)
     pages.put((2, "a"), page, np.zeros(0), fresh=True)
     pages.put((3, "a"), page, np.zeros(0), fresh=False)
