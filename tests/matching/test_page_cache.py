@@ -219,8 +219,18 @@ def test_a_dismissal_made_elsewhere_hides_the_job_at_once(world: World) -> None:
 
 def test_an_application_counts_here_and_from_elsewhere(world: World) -> None:
     world.page()
+    with world.elsewhere() as s:  # the person applies through another worker
+        mine = Application(person_id=world.ids["person"], job_id=world.ids["carpenter"])
+        s.add(mine)
+        s.flush()
+        emit(s, ApplicationCreated.about(mine))
+        s.commit()
+    world.page()  # ranked again at once: the request reads the person's applications
+    assert len(world.rankings) == 2
+    world.follow()  # then the event: the job's application count is read again
+    _fresh(world)
     with world.factory() as s:  # through this process: its commit hook
-        s.add(Application(person_id=world.ids["person"], job_id=world.ids["carpenter"]))
+        s.add(Application(person_id=world.ids["person"], job_id=world.ids["helper"]))
         s.commit()
     _fresh(world)
     with world.elsewhere() as s:  # through another worker: its event reaches this one
