@@ -22,7 +22,14 @@ from chamba.activity.models import Application, Interaction, InteractionKind, Su
 from chamba.courses.models import Course, CourseSkill, Modality
 from chamba.db import session_factory
 from chamba.events.follower import OutboxFollower
-from chamba.events.schemas import ApplicationCreated, JobClosed, JobPosted, JobUpdated
+from chamba.events.schemas import (
+    ApplicationCreated,
+    JobClosed,
+    JobPosted,
+    JobUpdated,
+    PersonPayload,
+    ProfileUpdated,
+)
 from chamba.events.service import emit
 from chamba.jobs.models import Job, JobSkill, JobStatus
 from chamba.matching import service
@@ -175,12 +182,39 @@ def test_a_profile_change_made_elsewhere_counts_at_once(world: World) -> None:
     assert world.ids["helper"] not in _job_ids(_fresh(world))  # under the new wage floor
 
 
+def _version(world: World) -> datetime:
+    with world.elsewhere() as s:
+        return s.get_one(Person, world.ids["person"]).updated_at
+
+
 def test_a_profile_column_changed_without_its_version_counts(world: World) -> None:
     world.page()
-    with world.elsewhere() as s:  # another program: updated_at left alone
-        s.execute(update(Person).where(Person.id == world.ids["person"]).values(ubigeo="040101"))
+    version = _version(world)
+    with world.elsewhere() as s:  # another program: updated_at left as it was
+        s.execute(
+            update(Person)
+            .where(Person.id == world.ids["person"])
+            .values(ubigeo="040101", updated_at=version)
+        )
         s.commit()
+    assert _version(world) == version
     assert _fresh(world)["items"] == []  # Arequipa: every job is in Lima, far beyond 30 km
+
+
+def test_a_profile_event_from_another_process_drops_the_persons_pages(world: World) -> None:
+    before = world.page()
+    version = _version(world)
+    with world.elsewhere() as s:  # own words changed, the version kept: only the event tells
+        s.execute(
+            update(Person)
+            .where(Person.id == world.ids["person"])
+            .values(self_description="Soy soldador, sueldo con arco", updated_at=version)
+        )
+        emit(s, ProfileUpdated(payload=PersonPayload(person_id=world.ids["person"])))
+        s.commit()
+    assert world.page() == before  # no worker's cache knows before the event
+    world.follow()
+    assert _fresh(world) != before
 
 
 def test_a_skill_added_elsewhere_counts_at_once(world: World) -> None:
