@@ -66,10 +66,11 @@ def load_match_indexes(app: FastAPI, session: Session) -> MatchIndexes:
             ctx.rarity(())
         else:
             indexes = store.indexes
-        settings = app.state.settings
-        store.cache.pages.configure(
-            settings.match_page_cache_size, settings.match_page_cache_seconds
-        )
+        settings = getattr(app.state, "settings", None)
+        if settings is not None:  # ranked pages per person (chamba.matching.page_cache)
+            store.cache.pages.configure(
+                settings.match_page_cache_size, settings.match_page_cache_seconds
+            )
         if getattr(app.state, "index_upkeep", None) is None:
             factory = getattr(app.state, "session_factory", None)
             if factory is not None:

@@ -19,8 +19,8 @@ is reused only when every input of its ranking is the same:
   seconds) drops every page; a change to one person (``invalidate_people``) drops that
   person's pages;
 * **time**: a page is kept at most ``ttl_s`` seconds (``CHAMBA_MATCH_PAGE_CACHE_SECONDS``, at
-  most 60): jobs that expire, freshness, course start dates and labels edited in the taxonomy
-  show within that bound.
+  most 60): jobs that expire, freshness and course start dates show within that bound, a
+  label edited in the taxonomy within it plus the feature cache's minute for labels.
 
 A ranking that started before an invalidation is not stored (the feature cache's generation
 at the start of the request's transaction must still be current). Pages are shared between
