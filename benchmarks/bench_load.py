@@ -19,7 +19,10 @@ What it does:
 5. At each connection count: ``/health`` (the baseline of the same run), then each route alone
    (seeker's job matches, job detail, apply, feedback, employer posting) and a mixed workload
    (40% matches, 25% job detail, 10% apply, 15% feedback, 10% postings), one wrk connection
-   per thread so that every response is attributed to its route.
+   per thread so that every response is attributed to its route. Around each run of the match
+   route the hits and misses of the servers' ranked-page cache are read from ``/metrics``
+   (``page_cache``: reused pages against rankings; set ``CHAMBA_MATCH_PAGE_CACHE_SIZE=0`` in the
+   environment to measure the ranking alone).
 
 Prints one JSON object: per connection count and route, requests per second, p50/p99 latency
 (ms), status classes (``2xx``, ``4xx``, ``5xx``: an "already applied" 409 is a 4xx; ``429``,
@@ -214,6 +217,32 @@ def _lua_table(value: Any) -> str:
 
 
 # ------------------------------------------------------------------------------- the server
+
+
+PAGES = re.compile(r'^chamba_match_pages_total\{outcome="(hit|miss)"\} ([0-9.e+]+)$', re.M)
+
+
+def page_cache_counts(url: str, scrapes: int = 16) -> dict[str, int] | None:
+    """Hits and misses of the ranked-page cache summed over the server's workers (``None``
+    when the code under test has no such metric). Each worker answers ``/metrics`` for itself
+    and a new connection reaches any of them: after a run the counts stand still, so the
+    distinct answers of ``scrapes`` scrapes are the workers' (two workers with exactly the same
+    counts would be counted once; ``workers_seen`` says how many answers differed)."""
+    seen: set[tuple[int, int]] = set()
+    for _ in range(scrapes):
+        try:
+            with urllib.request.urlopen(f"{url}/metrics", timeout=30) as response:
+                text = response.read().decode()
+        except OSError:
+            continue
+        found = {k: int(float(v)) for k, v in PAGES.findall(text)}
+        if not found and "chamba_match_pages_total" not in text:
+            return None
+        seen.add((found.get("hit", 0), found.get("miss", 0)))
+    return {
+        "hits": sum(h for h, _ in seen), "misses": sum(m for _, m in seen),
+        "workers_seen": len(seen),
+    }  # fmt: skip
 
 
 def free_port() -> int:
@@ -414,8 +443,17 @@ def main() -> None:
             entry: dict[str, Any] = {"connections": c}
             entry["health"] = run_wrk(wrk, url, "health", c, args.duration, config)
             for route in args.routes.split(","):
+                before = page_cache_counts(url) if route == "matches" else None
                 entry[route] = run_wrk(wrk, url, route, c, args.duration, config)
                 time.sleep(1.5)  # let side writes and relays settle between runs
+                after = page_cache_counts(url) if before is not None else None
+                if before is not None and after is not None:
+                    hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
+                    entry[route]["page_cache"] = {
+                        "hits": hits, "misses": misses,
+                        "hit_rate": round(hits / (hits + misses), 3) if hits + misses else None,
+                        "workers_seen": after["workers_seen"],
+                    }  # fmt: skip
             if "matches" in entry and entry["health"].get("rps"):
                 entry["matches_vs_health"] = round(
                     entry["matches"].get("rps", 0) / entry["health"]["rps"], 3

@@ -453,3 +453,14 @@ def test_the_served_versions_check_runs_before_the_look_up(world: World) -> None
         world.page()
         world.page()
     assert calls == ["checked", "checked"]
+
+
+def test_hits_and_misses_are_exported_as_a_counter() -> None:
+    from chamba.observability.metrics import Metrics
+
+    metrics = Metrics(version="test")
+    metrics.count_match_pages(3, 1)
+    metrics.count_match_pages(5, 2)  # the next scrape: the running counts went on
+    text = metrics.exposition().decode()
+    assert 'chamba_match_pages_total{outcome="hit"} 5.0' in text
+    assert 'chamba_match_pages_total{outcome="miss"} 2.0' in text

@@ -260,6 +260,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if indexes is not None:
             for kind in ("jobs", "people", "courses"):
                 metrics.index_size.labels(kind=kind).set(len(getattr(indexes, kind)))
+            if indexes.cache is not None:
+                pages = indexes.cache.pages
+                metrics.count_match_pages(pages.hits, pages.misses)
         try:  # outbox and consumer lag, from the database (the same for every replica)
             with session_scope(engine) as session:
                 feed_event_metrics(session, metrics, app.state.events.metric_consumers)

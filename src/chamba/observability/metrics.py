@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -87,6 +88,15 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        self.match_pages = Counter(
+            "chamba_match_pages_total",
+            "Look-ups of the ranked job pages a process keeps per person, by outcome (hit: "
+            "a page reused; miss: ranked anew).",
+            ["outcome"],
+            registry=r,
+        )
+        self._match_pages_seen = (0, 0)
+        self._match_pages_lock = threading.Lock()
         # Events, fed by the outbox relay and the consumers.
         self.outbox_lag = Gauge(
             "chamba_outbox_lag_events",
@@ -206,6 +216,16 @@ class Metrics:
         self.model_info.labels(version=version, kind=kind).set(1)
         if promoted_at is not None:
             self.model_promoted.labels(kind=kind).set(promoted_at)
+
+    def count_match_pages(self, hits: int, misses: int) -> None:
+        """Bring ``chamba_match_pages_total`` up to the page cache's running counts (read at
+        each scrape: the cache, below this layer, counts without knowing the metrics)."""
+        with self._match_pages_lock:
+            seen_hits, seen_misses = self._match_pages_seen
+            if hits >= seen_hits and misses >= seen_misses:
+                self.match_pages.labels(outcome="hit").inc(hits - seen_hits)
+                self.match_pages.labels(outcome="miss").inc(misses - seen_misses)
+            self._match_pages_seen = (hits, misses)
 
     def observe_scores(self, kind: str, scores: Iterable[float]) -> None:
         """Record the scores the serving ranker gave for one list: the same counts and sum as
