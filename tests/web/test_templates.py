@@ -118,6 +118,16 @@ def test_catalogue_translates_every_message(lang: str) -> None:
     assert missing == [], f"run `python -m chamba.web.catalog` and translate: {missing}"
 
 
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_catalogue_holds_no_message_the_web_no_longer_uses(lang: str) -> None:
+    # GIVEN the messages of the templates and web code
+    used = {message.id for message in extract_messages() if message.id}
+    # THEN every live message of the catalogue is one of them (a dropped one is marked obsolete)
+    catalog = read_catalog(lang)  # type: ignore[arg-type]
+    stale = [m.id for m in catalog if m.id and m.id not in used]
+    assert stale == [], f"run `python -m chamba.web.catalog`: unused {stale}"
+
+
 def test_spanish_is_really_spanish() -> None:
     # GIVEN the Spanish catalogue  THEN it is not a copy of the English message ids
     catalog = read_catalog("es")
