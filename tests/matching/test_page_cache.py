@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.matching.index_support import BACKENDS, db, pg_module_url
 from tests.support.encoders import HashEncoder
@@ -464,3 +464,63 @@ def test_hits_and_misses_are_exported_as_a_counter() -> None:
     text = metrics.exposition().decode()
     assert 'chamba_match_pages_total{outcome="hit"} 5.0' in text
     assert 'chamba_match_pages_total{outcome="miss"} 2.0' in text
+
+
+def test_a_reused_page_is_logged_and_counted_like_a_ranked_one(
+    client: Any,
+    make_user: Any,
+    seeded_session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chamba.auth.models import Role
+    from chamba.matching.deps import get_match_indexes
+    from chamba.nlp.deps import get_text_encoder
+    from chamba.taxonomy.models import Skill
+
+    # GIVEN the app's own store (the page cache on, as `chamba serve` runs it) and a seeker
+    client.app.dependency_overrides.pop(get_match_indexes, None)
+    client.app.dependency_overrides.pop(get_text_encoder, None)
+    client.app.state.index_store = IndexStore(tmp_path, HashEncoder(), cache=False)
+    seeker = make_user(Role.SEEKER)
+    person = seeker.person
+    person.ubigeo, person.has_internet, person.device = LIMA, True, Device.PHONE
+    skill = seeded_session.scalars(select(Skill.id).order_by(Skill.id).limit(1)).one()
+    for title in ("Soldador", "Ayudante de taller"):
+        job = Job(title=title, description=title, ubigeo=LIMA, status=JobStatus.OPEN)
+        seeded_session.add(job)
+        seeded_session.flush()
+        seeded_session.add(
+            JobSkill(job_id=job.id, skill_id=skill, requirement=Requirement.ESSENTIAL)
+        )
+    seeded_session.commit()
+    rankings: list[int] = []
+    rank_jobs = service.rank_jobs
+
+    def counted(*args: Any, **kw: Any) -> service.JobRanking:
+        rankings.append(1)
+        return rank_jobs(*args, **kw)
+
+    monkeypatch.setattr(service, "rank_jobs", counted)
+    # WHEN the seeker asks twice for the same page
+    pages = [client.get("/api/v1/me/matches/jobs", headers=seeker.headers).json() for _ in range(2)]
+    client.app.state.index_upkeep.uninstall()
+    # THEN it was ranked once, and both answers are the same page
+    assert rankings == [1]
+    assert pages[0] == pages[1]
+    n = len(pages[0]["items"])
+    assert n >= 2
+    # AND both requests logged their impressions and fed the metrics, as before the cache
+    shown = seeded_session.scalars(
+        select(Interaction).where(
+            Interaction.person_id == person.id, Interaction.kind == InteractionKind.SHOWN
+        )
+    ).all()
+    assert len(shown) == 2 * n
+    exposition = client.get("/metrics").text
+    assert f'chamba_recommendations_shown_total{{kind="job"}} {2.0 * n}' in exposition
+    assert 'chamba_match_latency_seconds_count{kind="jobs"} 2.0' in exposition
+    scored = pages[0]["total_candidates"]
+    assert f'chamba_model_score_count{{kind="jobs"}} {2.0 * scored}' in exposition
+    assert 'chamba_match_pages_total{outcome="hit"} 1.0' in exposition
+    assert 'chamba_match_pages_total{outcome="miss"} 1.0' in exposition
