@@ -167,3 +167,11 @@ def test_reviewed_wording_of_the_fourth_blind_set(
     assert skill in found
     if not_skill is not None:
         assert not_skill not in found
+
+
+def test_working_in_the_fields_is_no_stamina_claim(extractor: SkillExtractor) -> None:
+    # "trabajo de campo" matched "trabajé en el campo" (farm work): every such text of the
+    # tuning splits was a false stamina claim
+    found = _ids(extractor, "trabaje en el campo cosechando uva")
+    assert "physical_stamina" not in found
+    assert "physical_stamina" in _ids(extractor, "aguanto el sol todo el dia")
