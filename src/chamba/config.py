@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         description="Worker threads per server process for request handlers (anyio's pool).",
     )
     match_page_cache_size: int = Field(
-        2000,
+        1000,
         ge=0,
         le=1_000_000,
         description="Ranked pages of job matches kept per server process, so that a person "
