@@ -149,12 +149,14 @@ def seeded_session(seeded_engine: Engine) -> Iterator[Session]:
 def client(seeded_engine: Engine, seeded_session: Session) -> Any:
     """An API client whose requests share ``seeded_session`` (rolled back after the test)."""
     from fastapi.testclient import TestClient
+    from tests.support.app_routes import share_built_routes
 
     from chamba.api.app import create_app
     from chamba.db import roll_back_unkept
     from chamba.deps import get_session
 
-    app = create_app(get_settings(), seeded_engine)
+    # A fresh app per test; its routers' request handling is built once per run (see there).
+    app = share_built_routes(create_app(get_settings(), seeded_engine))
 
     def _session() -> Iterator[Session]:
         try:
