@@ -70,13 +70,19 @@ def make_user(client: Any, seeded_session: Session) -> MakeUser:
 _extractors: dict[str, SkillExtractor] = {}
 
 
-@pytest.fixture
-def lexicon_extractor(seeded_session: Session, monkeypatch: pytest.MonkeyPatch) -> SkillExtractor:
-    """Skill extraction by labels and synonyms only (no encoder model is loaded)."""
+def seeded_lexicon_extractor(seeded_session: Session) -> SkillExtractor:
+    """The lexicon-only extractor of the seeded database's skills (tests roll back what they
+    add), built once per database: building it takes about a second."""
     key = str(seeded_session.get_bind().engine.url)
     if key not in _extractors:
         _extractors[key] = SkillExtractor.from_session(seeded_session, semantic=False)
-    extractor = _extractors[key]
+    return _extractors[key]
+
+
+@pytest.fixture
+def lexicon_extractor(seeded_session: Session, monkeypatch: pytest.MonkeyPatch) -> SkillExtractor:
+    """Skill extraction by labels and synonyms only (no encoder model is loaded)."""
+    extractor = seeded_lexicon_extractor(seeded_session)
     monkeypatch.setattr(nlp_service, "get_extractor", lambda *a, **k: extractor)
     return extractor
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy.orm import Session
 from tests.support.accounts import PASSWORD as PASSWORD  # re-exported for the tests here
 from tests.support.accounts import add_user_with_login
+from tests.support.api_fixtures import seeded_lexicon_extractor
 
 from chamba.auth import security
 from chamba.auth.models import RefreshToken, Role, User
 from chamba.config import get_settings
-from chamba.nlp.extraction import SkillExtractor
 from chamba.people.models import Person
 from chamba.web import csrf
 from chamba.web import session as web_session
@@ -28,7 +28,7 @@ SAMPLE_TEXT = "vendía ropa en Gamarra, manejo Excel básico y atiendo público"
 @pytest.fixture
 def web(client: Any, seeded_session: Session) -> Any:
     """The ``client`` fixture with a lexicon-only extractor (no model to load)."""
-    client.app.state.skill_extractor = SkillExtractor.from_session(seeded_session, semantic=False)
+    client.app.state.skill_extractor = seeded_lexicon_extractor(seeded_session)
     return client
 
 
