@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from tests.support.app_routes import share_built_routes
 
 from chamba.api.app import create_app
 from chamba.config import get_settings
@@ -29,7 +30,7 @@ INGRESS = ("10.0.0.7", 40000)  # the trusted proxy every request of `client` com
 @pytest.fixture
 def app(obs_engine: Engine) -> FastAPI:
     settings = get_settings().model_copy(update={"trusted_proxies": "10.0.0.0/8"})
-    return create_app(settings, obs_engine)
+    return share_built_routes(create_app(settings, obs_engine))  # routes built once a run
 
 
 @pytest.fixture
