@@ -453,12 +453,12 @@ def test_query_counts_are_what_counting_every_term_gives() -> None:
         "vendedor vendedores vendedora vendedoras luces luz actriz actrices",
     ]
     queries = ["cajera", "cajeros contables", "vendedoras luces", "mes", "nandu straße", "x 2"]
-    for text in texts:
+    for posting in texts:
         for q in queries:
             query = terms(q)
             # WHEN only the query's terms are counted
-            length, counts = query_counts(text, query)
+            length, counts = query_counts(posting, query)
             # THEN the length and counts are those of counting every term
-            expected = doc_terms(text)
-            assert length == expected.length, (text, q)
-            assert counts == [expected.counts.get(t, 0) for t in query], (text, q)
+            expected = doc_terms(posting)
+            assert length == expected.length, (posting, q)
+            assert counts == [expected.counts.get(t, 0) for t in query], (posting, q)
