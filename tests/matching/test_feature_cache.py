@@ -659,3 +659,54 @@ def test_a_persons_counted_words_are_dropped_when_they_change(world: World) -> N
         bare = candidates_for_job(s, _uncached(store.indexes), ids["welder"], now=NOW)
     assert page == bare.model_dump()
     assert "soldador" in (store.cache.own_terms([ids["person"]])[ids["person"]] or ())
+
+
+def _rows_read(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """Every call's job ids of ``FeatureContext.job_rows`` (what a ranking reads rows of)."""
+    calls: list[list[int]] = []
+    real = FeatureContext.job_rows
+
+    def spy(self: FeatureContext, job_ids: Any) -> Any:
+        calls.append([int(i) for i in job_ids])
+        return real(self, job_ids)
+
+    monkeypatch.setattr(FeatureContext, "job_rows", spy)
+    return calls
+
+
+def test_a_ranking_over_the_job_table_reads_the_rows_of_its_page_only(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory, store, _, ids = world
+    full = _pages(factory, _uncached(store.indexes), ids)[0]  # every candidate's row read
+    assert full["total_candidates"] == 3
+    calls = _rows_read(monkeypatch)
+    # WHEN a page of one is asked of a process that keeps the job table
+    with factory() as s:
+        page = jobs_for_person(s, store.indexes, ids["person"], now=NOW, limit=1).model_dump()
+    # THEN only that job's row was read, and the page is the full ranking's first item
+    assert [j for call in calls for j in call] == [page["items"][0]["job_id"]]
+    assert page["items"] == full["items"][:1]
+    assert page["total_candidates"] == 3
+
+
+def test_a_job_gone_since_the_job_table_was_read_leaves_the_ranking(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory, store, _, ids = world
+    best = _pages(factory, _uncached(store.indexes), ids)[0]["items"][0]["job_id"]
+    # GIVEN the best job's row no longer found (deleted after the job table was read)
+    import chamba.matching.context as context
+
+    real = context.load_job_rows
+    monkeypatch.setattr(
+        context, "load_job_rows", lambda s, job_ids: real(s, [j for j in job_ids if j != best])
+    )
+    # WHEN the ranking runs over the job table and without it
+    with factory() as s:
+        cached = jobs_for_person(s, store.indexes, ids["person"], now=NOW).model_dump()
+        uncached = jobs_for_person(s, _uncached(store.indexes), ids["person"], now=NOW)
+    # THEN both leave the job out, alike
+    assert best not in [i["job_id"] for i in cached["items"]]
+    assert cached == uncached.model_dump()
+    assert cached["total_candidates"] == 2

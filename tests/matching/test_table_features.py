@@ -84,7 +84,7 @@ def test_table_features_equal_the_row_features(session: Session, world: World) -
     for person in people:
         ctx = FeatureContext(session, None, NOW)
         # WHEN the features are read from the table and from the rows
-        fast = table_job_features(ctx, person, table, rows, ordered, ctx.table_rarity(table))
+        fast = table_job_features(ctx, person, table, rows, ids.tolist(), ctx.table_rarity(table))
         slow = job_features(FeatureContext(session, None, NOW), person, ordered)
         # THEN they are the same numbers
         np.testing.assert_array_equal(fast, slow)

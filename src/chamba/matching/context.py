@@ -374,6 +374,15 @@ class FeatureContext:
             lambda ids: job_texts(self.session, [orm(by_id[i]) for i in ids]),
         )
 
+    def job_vectors_of(self, job_ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        """:meth:`job_vectors` of jobs given by id (a job not indexed yet is loaded to be
+        embedded). (n, dim)"""
+        return self._vectors(
+            "jobs",
+            [int(i) for i in job_ids],
+            lambda ids: job_texts(self.session, [job_by_id(self.session, i) for i in ids]),
+        )
+
     def course_vectors(self, courses: Sequence[Course]) -> npt.NDArray[np.float32]:
         """Text vectors of courses (embedded now when absent). (n, dim)"""
         by_id = {c.id: c for c in courses}

@@ -153,8 +153,15 @@ def score_items(
     scorer: Scorer, X: FloatArray, items: Sequence[ItemT]
 ) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """``scorer``'s scores of the rows of ``X`` (one per item) and their order, best first."""
+    return score_ids(scorer, X, [item.id for item in items])
+
+
+def score_ids(
+    scorer: Scorer, X: FloatArray, ids: Sequence[int]
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """:func:`score_items` of items given by id (``ids[k]`` is row ``k`` of ``X``)."""
     scores = np.asarray(scorer.score(X), dtype=np.float64)  # (n,)
-    return scores, rank_order(np.array([item.id for item in items], dtype=np.int64), scores)
+    return scores, rank_order(np.array(ids, dtype=np.int64), scores)
 
 
 class Head(TypedDict, total=False):

@@ -20,11 +20,11 @@ the hint ``"add_skills"``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -69,7 +69,6 @@ from chamba.matching.page_cache import (
 )
 from chamba.matching.people_rows.repository import load_people
 from chamba.matching.repository import (
-    JobFields,
     JobRow,
     applicant_ids,
     confirmed_skill_ids,
@@ -90,6 +89,7 @@ from chamba.matching.retrieval import (
     overlap_rank,
     overlap_top,
     rank_order,
+    score_ids,
     score_items,
     union_ids,
     vector_top,
@@ -110,11 +110,47 @@ NEEDS_TOP_JOBS: Final = 20
 # ---------------------------------------------------------------------- jobs for a person
 
 
+class RankedRows(Sequence[JobRow]):
+    """The ranked jobs' rows, read only for the positions asked (a ranking over the job
+    table reads none of them: the page's rows are read when it is explained).
+
+    ``RankedRows(ctx, ids)[k]`` is the :class:`JobRow` of ``ids[k]``; :meth:`read` reads the
+    rows of many positions at once (from the cache, else one query).
+    """
+
+    def __init__(self, ctx: FeatureContext, ids: Sequence[int]) -> None:
+        self.ids = list(ids)
+        self._ctx = ctx
+        self._rows: dict[int, JobRow] = {}
+
+    def read(self, positions: Iterable[int]) -> list[int]:
+        """Read the rows of ``positions``; returns the ids among them that no longer exist."""
+        todo = [self.ids[k] for k in positions if self.ids[k] not in self._rows]
+        found = {j.id: j for j in self._ctx.job_rows(todo)} if todo else {}
+        self._rows.update(found)
+        return [j for j in todo if j not in found]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, k: int) -> JobRow: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[JobRow]: ...
+    def __getitem__(self, k: int | slice) -> JobRow | list[JobRow]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        job_id = self.ids[k]
+        if job_id not in self._rows:
+            self.read([k])
+        return self._rows[job_id]  # KeyError: the job is gone (read() reports that first)
+
+
 @dataclass
 class JobRanking:
     """Every ranked job for one person (before paging and explanations)."""
 
-    jobs: list[JobRow]  # what ranking reads, no ORM instances
+    jobs: Sequence[JobRow]  # what ranking reads, no ORM instances (RankedRows: read lazily)
     features: FloatArray  # (n, len(JOB_FEATURES)), rows in ``jobs`` order
     scores: FloatArray  # (n,)
     order: npt.NDArray[np.intp]  # best first, indexes into ``jobs``
@@ -175,8 +211,14 @@ def rank_jobs(
     *,
     scorer: Scorer | None = None,
     k: int = CANDIDATES_K,
+    need: int | None = None,
 ) -> JobRanking:
     """Filter, generate candidates, compute features and score: the whole job ranking.
+
+    With the job table every candidate's features come from its columns and no candidate's
+    row is read here but those of the best ``need`` (the page the caller will show: a job
+    deleted since the table was read leaves the ranking, as without the table); the others'
+    are read if asked for (:class:`RankedRows`).
 
     Args:
         ctx: feature context (session, indexes, now).
@@ -184,6 +226,7 @@ def rank_jobs(
         flt: resolved hard filters.
         scorer: default: the serving ``"jobs"`` scorer.
         k: candidates per source.
+        need: how many of the best the caller reads (default: all).
 
     Returns:
         A :class:`JobRanking`.
@@ -203,22 +246,22 @@ def rank_jobs(
         empty = np.zeros((0, len(JOB_FEATURES)))
         return JobRanking([], empty, np.zeros(0), np.zeros(0, dtype=np.intp), 0, hints)
     ids = job_candidates(ctx, person, filtered, k)
-    jobs = ctx.job_rows(ids)  # JobRow: what ranking reads, no ORM instances
-    X = _features(ctx, person, jobs)  # (n, n_features)
-    scores, order = score_items(scorer, X, jobs)
-    return JobRanking(jobs, X, scores, order, len(filtered), hints)
-
-
-def _features(ctx: FeatureContext, person: Person, jobs: Sequence[JobFields]) -> FloatArray:
-    """:func:`job_features` of the candidates: from the job table's columns when the process
-    keeps one and holds every candidate (the same values, see
-    :mod:`chamba.matching.table_features`), else from the rows."""
     table = ctx.job_table()
-    if table is not None and jobs:
-        rows = table.rows_of(np.array([j.id for j in jobs], dtype=np.int64))
-        if rows is not None:
-            return table_job_features(ctx, person, table, rows, jobs, ctx.table_rarity(table))
-    return job_features(ctx, person, jobs)
+    rows = table.rows_of(np.array(ids, dtype=np.int64)) if table is not None and ids else None
+    if table is None or rows is None:  # no table, or it lacks a candidate: read every row
+        jobs = ctx.job_rows(ids)  # JobRow: what ranking reads, no ORM instances
+        X = job_features(ctx, person, jobs)  # (n, n_features)
+        scores, order = score_items(scorer, X, jobs)
+        return JobRanking(jobs, X, scores, order, len(filtered), hints)
+    while True:  # the same features from the table's columns (see table_features)
+        lazy = RankedRows(ctx, ids)
+        X = table_job_features(ctx, person, table, rows, ids, ctx.table_rarity(table))
+        scores, order = score_ids(scorer, X, ids)
+        gone = set(lazy.read(order[:need].tolist()))
+        if not gone:
+            return JobRanking(lazy, X, scores, order, len(filtered), hints)
+        keep = [k for k, j in enumerate(ids) if j not in gone]
+        ids, rows = [ids[k] for k in keep], rows[keep]
 
 
 def jobs_for_person(
@@ -284,7 +327,7 @@ def jobs_for_person(
         min_wage=min_wage,
         include_expired=include_expired,
     )
-    ranking = rank_jobs(ctx, person, flt, scorer=scorer)
+    ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=offset + limit)
     page = match_page(
         ranking.jobs, ranking.features, ranking.scores, ranking.order,
         features=JOB_FEATURES,
@@ -471,13 +514,13 @@ def skill_needs(
     ``need(s)`` = share of the top ``top`` ranked jobs that list ``s`` as essential (optional
     skills count half).
     """
-    chosen = [ranking.jobs[i] for i in ranking.order[:top]]
+    chosen = [ranking.jobs[i].id for i in ranking.order[:top]]
     if not chosen:
         return {}
-    skills = ctx.skills_of_jobs([j.id for j in chosen])
+    skills = ctx.skills_of_jobs(chosen)
     totals: dict[str, float] = defaultdict(float)
-    for job in chosen:
-        for s in skills[job.id]:
+    for job_id in chosen:
+        for s in skills[job_id]:
             if s.skill_id not in held:
                 totals[s.skill_id] += 1.0 if s.essential else 0.5
     return {s: min(1.0, v / len(chosen)) for s, v in totals.items()}
@@ -551,7 +594,7 @@ def courses_for_person(
     ctx = FeatureContext(session, indexes, moment)
     scorer = get_scorer("courses")
     held = ctx.skills_of_people([person.id])[person.id]
-    jobs = rank_jobs(ctx, person, JobFilter.for_person(person, now=moment))
+    jobs = rank_jobs(ctx, person, JobFilter.for_person(person, now=moment), need=NEEDS_TOP_JOBS)
     needs = skill_needs(ctx, jobs, held)
     demand = regional_demand(session, person, moment)
     hints = [h for h in jobs.hints if h in ("add_skills", "no_location")]

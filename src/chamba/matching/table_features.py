@@ -36,7 +36,6 @@ from chamba.matching.job_table import (
     known_skill_codes,
     micros,
 )
-from chamba.matching.repository import JobFields
 from chamba.people.models import Person
 
 if TYPE_CHECKING:
@@ -50,18 +49,18 @@ def table_job_features(
     person: Person,
     table: JobTable,
     rows: npt.NDArray[np.intp],
-    jobs: Sequence[JobFields],
+    job_ids: Sequence[int],
     rarity: FloatArray,
 ) -> FloatArray:
-    """:func:`~chamba.matching.features.job_features` of ``person`` against ``jobs``, the
-    table's rows ``rows`` (``table.ids[rows]`` are the jobs' ids, in order).
+    """:func:`~chamba.matching.features.job_features` of ``person`` against the jobs
+    ``job_ids``, the table's rows ``rows`` (``table.ids[rows]``, in order): no job's row is read.
 
     Args:
         ctx: the feature context.
         person: the seeker.
         table: the job table (every open job).
         rows: ``(n,)`` row positions of the jobs in ``table``.
-        jobs: the jobs' rows (their vectors and words are read from them).
+        job_ids: the jobs' ids (their vectors are read by id).
         rarity: :meth:`~chamba.matching.context.FeatureContext.table_rarity` of ``table``.
 
     Returns:
@@ -103,7 +102,7 @@ def table_job_features(
     out[:, _COL["skill_matched"]] = np.minimum(1.0, held.sum(1) / 5.0)
 
     # semantic
-    pv, jv = P["vectors"][np.zeros(n, dtype=np.intp)], ctx.job_vectors(jobs)  # (n, dim)
+    pv, jv = P["vectors"][np.zeros(n, dtype=np.intp)], ctx.job_vectors_of(job_ids)  # (n, dim)
     out[:, _COL["semantic"]] = np.einsum("kd,kd->k", pv, jv) if pv.shape[1] == jv.shape[1] else 0
 
     # the person's words in the job's words (as _lexical scores them)
