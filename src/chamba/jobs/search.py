@@ -385,7 +385,9 @@ def search_jobs(
     ``"avogado"`` -> ``abogado``). Results are ordered by relevance (BM25 of the query's words,
     title words counting twice, plus the share of the query's words the title names, so that
     postings titled with the trade come first, plus the query's cosine with the posting when
-    ``similarity`` is given; see :func:`_relevance`), then newer first. With ``near`` (an
+    ``similarity`` is given; see :func:`_relevance`), then newer first: of the newest
+    :data:`MAX_RANKED` matches, the first :data:`FULLY_RANKED` by a score that reads no
+    posting's text (see :func:`_ranked`); ``total`` counts every match. With ``near`` (an
     ubigeo) the results are the on-site jobs within ``distance_km`` (default 25 km) and remote
     jobs, nearest first (remote last), each with its ``distance_km``. Jobs that state no hours
     or no wage pass those filters. Drafts
