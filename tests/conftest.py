@@ -8,7 +8,8 @@ Layout: ``tests/<feature>/`` mirrors ``src/chamba/<feature>/`` (its API tests in
 ``tests/kit/`` the kit modules (config, db, fields, search, problems, side writes); ``tests/cli/``
 the command. Shared help lives in ``tests/support/``: the test encoder (``encoders.py``),
 request bodies (``factories.py``), ``assert_problem`` (``problems.py``), users with tokens
-(``api_fixtures.py``, loaded below), accounts, CV files, the Kafka broker, the live server.
+(``api_fixtures.py``, loaded below), accounts, CV files, the Kafka broker, the live server, and
+``app_routes.py`` (a fresh app per test whose routers' request handling is built once a run).
 """
 
 from __future__ import annotations
