@@ -257,3 +257,32 @@ def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
     newest = search_jobs(s, JobSearch(q="electricista", per_page=8), now=utcnow())
     assert newest.total == 40
     assert not {j.id for j in newest.items} & {j.id for j in titled}
+
+
+def test_near_search_reads_the_text_of_the_first_stage_only(
+    seeded_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN, all in one district, 3 older postings titled with the trade and 12 newer ones that
+    # only mention it, and a search that fully ranks 4
+    from chamba.jobs import repository
+    from chamba.jobs import search as job_search
+
+    s = seeded_session
+    titled, mentions = _trade_postings(s, 3, 12)
+    monkeypatch.setattr(job_search, "FULLY_RANKED", 4)
+    read: list[int] = []
+    texts = repository.search_texts
+
+    def spy(session: Session, ids: Any) -> dict[int, str]:
+        read.extend(ids)
+        return texts(session, ids)
+
+    monkeypatch.setattr(repository, "search_texts", spy)
+    # WHEN searched near that district
+    page = search_jobs(s, JobSearch(q="electricista", near=LIMA_CERCADO, per_page=20), now=utcnow())
+    # THEN only 4 texts were read, the titled postings come first at their equal distance,
+    # and every match is listed and counted
+    assert len(read) == 4
+    ids = [j.id for j in page.items]
+    assert set(ids[:3]) == {j.id for j in titled}
+    assert page.total == len(ids) == 15

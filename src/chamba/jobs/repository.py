@@ -79,10 +79,11 @@ def page_of(
 def matching_rows(
     session: Session, conditions: Sequence[ColumnElement[bool]], *, limit: int | None = None
 ) -> list[Row[Any]]:
-    """``(id, search_title, search_text, ubigeo, remote, posted_at)`` of the jobs meeting
-    ``conditions``, newest first (the newest ``limit`` when given)."""
+    """``(id, search_title, ubigeo, remote, posted_at)`` of the jobs meeting ``conditions``,
+    newest first (the newest ``limit`` when given); their text is read apart
+    (:func:`search_texts`), for the few that need it."""
     stmt = (
-        select(Job.id, Job.search_title, Job.search_text, Job.ubigeo, Job.remote, Job.posted_at)
+        select(Job.id, Job.search_title, Job.ubigeo, Job.remote, Job.posted_at)
         .where(*conditions)
         .order_by(Job.posted_at.desc(), Job.id.desc())
     )

@@ -308,11 +308,7 @@ def _ranked(
     posted = [-_ts(r.posted_at) for r in rows]
     cosine = _cosines(similarity, text, ids)
     if len(rows) > FULLY_RANKED:
-        trade = list(dict.fromkeys(terms(" ".join(parsed.words))))
-        cheap = TITLE_WEIGHT * _title_shares([r.search_title for r in rows], trade, _one)
-        if cosine is not None:
-            cheap = cheap + SEMANTIC_WEIGHT * np.clip(cosine, 0.0, 1.0)
-        cheap = np.round(cheap, 9)
+        cheap = _cheap_scores(rows, parsed, cosine)
         order = sorted(range(len(rows)), key=lambda k: (-cheap[k], posted[k], -ids[k]))
         first, rest = order[:FULLY_RANKED], order[FULLY_RANKED:]
     else:
@@ -333,6 +329,55 @@ def _ranked(
 
 def _one(_term: str) -> float:
     return 1.0
+
+
+def _cheap_scores(
+    rows: Sequence[Any], parsed: ParsedQuery, cosine: npt.NDArray[np.float64] | None
+) -> npt.NDArray[np.float64]:
+    """``(n,)`` the first stage's score of ``rows`` (see :func:`_ranked`), rounded to 9 places."""
+    trade = list(dict.fromkeys(terms(" ".join(parsed.words))))
+    cheap = TITLE_WEIGHT * _title_shares([r.search_title for r in rows], trade, _one)
+    if cosine is not None:
+        cheap = cheap + SEMANTIC_WEIGHT * np.clip(cosine, 0.0, 1.0)
+    rounded: npt.NDArray[np.float64] = np.round(cheap, 9)
+    return rounded
+
+
+def _near_relevance(
+    session: Session,
+    rows: Sequence[Any],
+    parsed: ParsedQuery,
+    similarity: Similarity | None,
+    text: str,
+    origin: str,
+    km: float,
+) -> dict[int, float]:
+    """``{id: relevance}`` of ``rows`` (``(id, search_title, ubigeo, remote, posted_at)``) for
+    :func:`_near`, where it only orders postings at the same distance: :func:`_relevance` of
+    every row when there are no more than :data:`FULLY_RANKED` (exactly as without a first
+    stage), else of the :data:`FULLY_RANKED` first in :func:`_near`'s order by the cheap score
+    (:func:`_cheap_scores`), the others keeping their cheap score less 10, so that at one
+    distance they follow every fully ranked posting, in the cheap score's order."""
+    ids = [int(r.id) for r in rows]
+    cosine = _cosines(similarity, text, ids)
+    relevance: dict[int, float] = {}
+    first = list(range(len(rows)))
+    if len(rows) > FULLY_RANKED:
+        cheap = _cheap_scores(rows, parsed, cosine)
+        relevance = {i: float(c) - 10.0 for i, c in zip(ids, cheap.tolist(), strict=True)}
+        chosen = {i for i, _ in _near(rows, relevance, origin, km)[:FULLY_RANKED]}
+        first = [k for k in first if ids[k] in chosen]
+    texts = repository.search_texts(session, [ids[k] for k in first])
+    first = [k for k in first if ids[k] in texts]  # a posting deleted meanwhile is left out
+    scores = _relevance(
+        [ids[k] for k in first],
+        [rows[k].search_title for k in first],
+        [texts[ids[k]] for k in first],
+        parsed,
+        None if cosine is None else cosine[first],
+    )
+    relevance.update((ids[k], float(v)) for k, v in zip(first, scores.tolist(), strict=True))
+    return relevance
 
 
 def _near(
@@ -418,13 +463,9 @@ def search_jobs(
         rows = repository.matching_rows(session, where)
         relevance: dict[int, float] = {}
         if parsed.words:
-            ids = [int(r.id) for r in rows]
-            scores = _relevance(
-                ids, [r.search_title for r in rows],
-                [f"{r.search_title} {r.search_text}" for r in rows],
-                parsed, _cosines(similarity, query.q or "", ids),
-            )  # fmt: skip
-            relevance = dict(zip(ids, scores.tolist(), strict=True))
+            relevance = _near_relevance(
+                session, rows, parsed, similarity, query.q or "", query.near, km
+            )
         ranked = _near(rows, relevance, query.near, km)
         total = len(ranked)
         chosen = ranked[offset : offset + query.per_page]
