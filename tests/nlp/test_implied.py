@@ -175,3 +175,41 @@ def test_working_in_the_fields_is_no_stamina_claim(extractor: SkillExtractor) ->
     found = _ids(extractor, "trabaje en el campo cosechando uva")
     assert "physical_stamina" not in found
     assert "physical_stamina" in _ids(extractor, "aguanto el sol todo el dia")
+
+
+def test_selecting_in_a_fruit_packing_house_is_fruit_grading(extractor: SkillExtractor) -> None:
+    assert "fruit_grading" in _ids(extractor, "operaria de packing de mango, empaque y seleccion")
+    assert "fruit_grading" in _ids(
+        extractor, "I pack fruit at a packing house and select the ripe ones"
+    )
+    # selecting with no fruit packing: nothing
+    assert "fruit_grading" not in _ids(extractor, "selecciono personal para una empresa")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "trabaje en un chifa pero en la cocina lavando platos",
+        "pelo papas y dejo todo listo al cocinero",
+        "soy jefe de cocina, tengo 4 cocineros a cargo",
+    ],
+)
+def test_the_kitchen_as_a_place_and_cooks_as_other_people_are_no_cuisine(
+    extractor: SkillExtractor, text: str
+) -> None:
+    assert "peruvian_cuisine" not in _ids(extractor, text)
+
+
+def test_a_cook_is_still_cuisine(extractor: SkillExtractor) -> None:
+    assert "peruvian_cuisine" in _ids(extractor, "soy cocinera en un restaurante de menu")
+
+
+def test_a_place_named_as_a_skill_gives_way_to_the_trade(extractor: SkillExtractor) -> None:
+    found = _ids(extractor, "porteador en el camino inca hace 3 temporadas")
+    assert "trekking_porter" in found
+    assert "trekking_guiding" not in found
+    guide = _ids(extractor, "guia de turismo en machu picchu")
+    assert "tour_guiding" in guide
+    assert "peruvian_heritage" not in guide
+    # without the trade, the place still reads as before
+    assert "peruvian_heritage" in _ids(extractor, "se mucho de machu picchu y su historia")

@@ -3,8 +3,10 @@ the fourth blind set's tuning half): chores said as bare coordinated verbs ("sé
 cocinar", "en mi casa cocino y cuido"), food sold from a stand ("vendo jugos en mi carretilla",
 "puesto de anticuchos"), crafts the writer makes and sells ("hago jabones y los vendo en
 ferias"), a person bathed or changed in someone's care ("la baño y la cambio"), school subjects
-taught ("clases de refuerzo, matemática y comunicación" are no skills of the teacher's own)
-and classes held over Zoom. :mod:`chamba.nlp.extraction` calls :func:`implied` for each text
+taught ("clases de refuerzo, matemática y comunicación" are no skills of the teacher's own),
+classes held over Zoom, cleaning at a workplace that is no home, selecting in a fruit packing
+house, and the kitchen as a place or cooks as other people ("en la cocina lavando ollas", "al
+cocinero"), which are no cuisine. :mod:`chamba.nlp.extraction` calls :func:`implied` for each text
 after the other rules.
 """
 
@@ -132,6 +134,8 @@ def implied(
     _patient_hygiene(context)
     _teaching(context)
     _commercial_cleaning(context)
+    _fruit_grading(context)
+    _kitchen_as_place_or_people(context)
 
 
 class _Context:
@@ -322,3 +326,67 @@ def _commercial_cleaning(context: _Context) -> None:
         if tok.norm in CLEANING_WORDS:
             context.add(COMMERCIAL_CLEANING, i, i)
             return
+
+
+#: Selecting in a fruit packing house is grading fruit ("packing de uva, selección y
+#: empaque", "I pack fruit and select the good ones").
+_SELECTING = frozenset(
+    """
+    seleccion selecciono seleccionaba seleccionando seleccionar seleccionamos select selecting
+    selected sort sorting
+    """.split()
+)
+FRUIT_CONTEXT = frozenset(
+    """
+    fruit_packing packing_house_operations blueberry_harvesting avocado_harvesting
+    asparagus_harvesting table_grape_harvesting mango_harvesting citrus_harvesting
+    """.split()
+)
+FRUIT_WORDS = frozenset(
+    """
+    fruta frutas fruit fruits uva uvas palta paltas mango mangos arandano arandanos esparrago
+    esparragos mandarina mandarinas limon limones granada granadas
+    """.split()
+)
+FRUIT_GRADING = "fruit_grading"
+
+
+def _fruit_grading(context: _Context) -> None:
+    """A selecting verb in a text about fruit packing is fruit grading."""
+    if FRUIT_GRADING in context.bucket:
+        return
+    tokens = context.tokens
+    if not (context.claimed() & FRUIT_CONTEXT or any(t.norm in FRUIT_WORDS for t in tokens)):
+        return
+    if not any(t.norm in ("packing", "pack", "empaque", "empacando", "empaco") for t in tokens):
+        return
+    for i, tok in enumerate(tokens):
+        if tok.norm in _SELECTING:
+            context.add(FRUIT_GRADING, i, i)
+            return
+
+
+#: "en la cocina" is the kitchen, a place; "al cocinero", "6 cocineros a cargo" are other
+#: people: cuisine read from one such word is no skill of the writer's
+#: ("trabajé en un hotel pero en la cocina lavando ollas", "dejo todo listo al cocinero").
+_PLACE_BEFORE = (("en", "la"), ("in", "the"))
+_OTHERS_BEFORE = frozenset("al del los las".split())
+_OTHERS = frozenset("cocineros cocineras cooks chefs".split())
+
+
+def _kitchen_as_place_or_people(context: _Context) -> None:
+    found = context.bucket.get(CUISINE)
+    if found is None or not found.bare:
+        return
+    tokens = context.tokens
+    at = [i for i, t in enumerate(tokens) if t.start == found.result.start]
+    if not at:
+        return
+    i = at[0]
+    before = tuple(t.norm for t in tokens[max(0, i - 2) : i])
+    if (
+        (tokens[i].norm == "cocina" and before in _PLACE_BEFORE)
+        or tokens[i].norm in _OTHERS
+        or (before and before[-1] in _OTHERS_BEFORE)
+    ):
+        del context.bucket[CUISINE]

@@ -120,6 +120,14 @@ GIVES_WAY: dict[str, tuple[frozenset[str], frozenset[str], int | None]] = {
         frozenset({"field_sales", "telemarketing", "call_center", "chat_whatsapp_support"}),
         None,
     ),
+    # a place named as a skill is where the writer's trade is: "porteador en el camino inca"
+    # carries loads, "guía en Machu Picchu" guides, neither teaches heritage
+    "trekking_guiding": (frozenset("camino inca".split()), frozenset({"trekking_porter"}), None),
+    "peruvian_heritage": (
+        frozenset("machu picchu".split()),
+        frozenset({"tour_guiding", "trekking_porter", "trekking_guiding", "travel_agency_sales"}),
+        None,
+    ),
 }
 #: Words that say the writer works in a family's home ("cama adentro", "en casa de familia",
 #: "trabajadora del hogar"): there a bare chore verb names the household chore
