@@ -160,3 +160,33 @@ def test_a_job_without_skills_is_explained_by_shared_words(session: Session, wor
     page = jobs_for_person(session, None, person.id, now=NOW, limit=50, lang="en")
     ex = next(i for i in page.items if i.job_id == job.id).explanation
     assert ex.summary.startswith("Your own words match the posting: siaf, contabilidad and")
+
+
+def test_a_page_stems_the_persons_words_once_with_the_same_shared_words(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chamba.matching.explain as explain
+    from chamba.matching.wording import own_stems, shared_words
+
+    # GIVEN a person whose long description several postings share words with
+    text = "Sé SIAF, contabilidad gubernamental, Excel avanzado y archivo de documentos. " * 4
+    person = world.person([], self_description=text)
+    jobs = [
+        world.job({}, title=f"Asistente contable {k}", description="SIAF y archivo contable.")
+        for k in range(4)
+    ]
+    calls: list[str | None] = []
+
+    def spy(words: str | None) -> frozenset[str]:
+        calls.append(words)
+        return own_stems(words)
+
+    monkeypatch.setattr(explain, "own_stems", spy)
+    # WHEN a page of them is explained
+    page = jobs_for_person(session, None, person.id, now=NOW, limit=10)
+    # THEN the person's words were stemmed once for the page
+    assert calls == [text]
+    # AND each job's shared words are those of the words themselves
+    for job in jobs:
+        got = next(i for i in page.items if i.job_id == job.id).explanation.matched_words
+        assert got == shared_words(text, job) == ["siaf", "archivo"]

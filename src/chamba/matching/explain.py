@@ -41,6 +41,7 @@ from chamba.matching.wording import (
     join_names,
     km_text,
     label_of,
+    own_stems,
     place_label,
     place_wage_text,
     precise,
@@ -124,6 +125,7 @@ def explain_pairs(
     km_col = _column(features, JOB_FEATURES, "distance_km")
     slot_col = _column(features, JOB_FEATURES, "slot_overlap")
     out: list[Explanation] = []
+    stems: dict[int, frozenset[str]] = {}  # each person's words, stemmed once
     for k, (person, job) in enumerate(zip(people, jobs, strict=True)):
         held = person_skills[person.id]
         rows = job_skills[job.id]
@@ -147,7 +149,9 @@ def explain_pairs(
             # a department or province is not a point: name it rather than invent kilometres
             where = place_label(job.ubigeo if seeker else person.ubigeo)
             distance = None if where is not None else distance
-        words = shared_words(person.self_description, job)
+        if person.id not in stems:
+            stems[person.id] = own_stems(person.self_description)
+        words = shared_words(stems[person.id], job)
         wage = wage_fit(job, person.expected_wage)
         hours = hours_fit(
             job.hours_per_week,

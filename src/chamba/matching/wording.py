@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Final
 
 from chamba.courses.models import Modality
@@ -62,28 +63,42 @@ GENERIC_WORDS: Final = frozenset(
 MAX_MATCHED_WORDS: Final = 6
 
 
+def own_stems(person_words: str | None) -> frozenset[str]:
+    """The stems of a person's words that :func:`shared_words` looks for (generic job-ad words
+    left out); an explained page computes them once for all its jobs."""
+    return frozenset(stem(w) for w in words(person_words)) - GENERIC_WORDS
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_root(token: str) -> str | None:
+    """The stem :func:`shared_words` compares for one word of a posting (``None``: too short,
+    or a stop word or number); postings share most words, so each is folded once a process."""
+    found = words(token)
+    if len(token) < 3 or not found:
+        return None
+    return stem(found[0])
+
+
 def shared_words(
-    person_words: str | None, job: JobFields, limit: int = MAX_MATCHED_WORDS
+    person_words: str | None | frozenset[str], job: JobFields, limit: int = MAX_MATCHED_WORDS
 ) -> list[str]:
     """Words of the posting (its title, then its description, as it writes them, lower case)
-    that the person also used, one per stem, generic job-ad words left out.
+    that the person also used, one per stem, generic job-ad words left out. ``person_words``
+    may be their :func:`own_stems` already.
 
     Example:
         >>> job = Job(title="Contador", description="Manejo del SIAF y contabilidad pública")
         >>> shared_words("sé SIAF, contabilidad y excel", job)
         ['siaf', 'contabilidad']
     """
-    mine = {stem(w) for w in words(person_words)} - GENERIC_WORDS
+    mine = person_words if isinstance(person_words, frozenset) else own_stems(person_words)
     if not mine:
         return []
     out: list[str] = []
     seen: set[str] = set()
     for token in _WORD.findall(f"{job.title or ''} {job.description or ''}"):
-        found = words(token)
-        if len(token) < 3 or not found:
-            continue
-        root = stem(found[0])
-        if root in mine and root not in seen:
+        root = _token_root(token)
+        if root is not None and root in mine and root not in seen:
             seen.add(root)
             out.append(token.lower())
             if len(out) >= limit:
