@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +33,7 @@ from chamba.events.schemas import (
 )
 from chamba.events.service import emit
 from chamba.jobs.models import Job, JobSkill, JobStatus
-from chamba.matching import service
+from chamba.matching import page_cache, service
 from chamba.matching.consumers import IndexSyncConsumer
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.features import JOB_FEATURES
@@ -442,14 +443,14 @@ def test_pages_are_served_per_person() -> None:
 
 def test_the_served_versions_check_runs_before_the_look_up(world: World) -> None:
     calls: list[str] = []
-    original: Callable[..., str] = service.served_version
+    original: Callable[..., str] = page_cache.served_version
 
     def spy(scorer: Any) -> str:
         calls.append("checked")
         return original(scorer)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service, "served_version", spy)
+        patch.setattr(page_cache, "served_version", spy)
         world.page()
         world.page()
     assert calls == ["checked", "checked"]
@@ -524,3 +525,19 @@ def test_a_reused_page_is_logged_and_counted_like_a_ranked_one(
     assert f'chamba_model_score_count{{kind="jobs"}} {2.0 * scored}' in exposition
     assert 'chamba_match_pages_total{outcome="hit"} 1.0' in exposition
     assert 'chamba_match_pages_total{outcome="miss"} 1.0' in exposition
+
+
+def test_a_kept_page_is_served_without_waiting_for_a_ranking_turn(world: World) -> None:
+    turns: list[int] = []
+
+    @contextmanager
+    def turn() -> Iterator[None]:  # what the API passes: one of its two ranking slots
+        turns.append(1)
+        yield
+
+    with world.factory() as s:
+        for _ in range(3):
+            service.jobs_for_person(
+                s, world.indexes, world.ids["person"], now=NOW, while_ranking=turn()
+            )
+    assert turns == [1]  # only the ranking took a turn

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import Annotated, Final, Literal
 
@@ -78,10 +79,14 @@ def _log_page(
 
 def _serve_page(
     session: SessionDep, person: Person, kind: SubjectType, metrics: Metrics,
-    rank: Callable[[], MatchPage],
+    rank: Callable[[], MatchPage], *, turn: bool = True,
 ) -> MatchPage:  # fmt: skip
-    """``rank()``, timed as ``match_latency`` of ``kind``, its page logged as shown."""
-    with ranking_turn(), metrics.match_latency.labels(kind=f"{kind.value}s").time():
+    """``rank()``, timed as ``match_latency`` of ``kind``, its page logged as shown; in a
+    ranking turn unless ``turn`` is false (``rank`` then takes one itself, only to rank)."""
+    with (
+        ranking_turn() if turn else nullcontext(),
+        metrics.match_latency.labels(kind=f"{kind.value}s").time(),
+    ):
         page = rank()
     _log_page(session, person, page, kind, metrics)
     return page
@@ -119,7 +124,8 @@ def my_job_matches(
     page = _serve_page(session, person, SubjectType.JOB, metrics, lambda: jobs_for_person(
         session, indexes, person.id, limit=limit, offset=offset,
         max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
-    ))  # fmt: skip
+        while_ranking=ranking_turn(),  # a kept page is served without waiting for a turn
+    ), turn=False)  # fmt: skip
     return _page_json(page)
 
 

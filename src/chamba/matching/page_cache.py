@@ -38,15 +38,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
 
+from chamba.matching.people_rows.repository import person_match_state
 from chamba.matching.schemas import MatchPage
 
 if TYPE_CHECKING:
+    from chamba.matching.context import FeatureContext
     from chamba.matching.scoring import Scorer
     from chamba.people.models import Person
 
@@ -211,3 +214,38 @@ def replay_scores(scorer: Scorer, scores: npt.NDArray[np.float64]) -> None:
     observe = getattr(scorer, "observe_served", None)
     if callable(observe) and scores.size:
         observe(scores)
+
+
+def page_lookup(
+    ctx: FeatureContext, person: Person, scorer: Scorer, request: tuple[Hashable, ...]
+) -> tuple[PageCache, PageKey | None, Callable[[], bool]]:
+    """The process's ranked pages, the key of this request's page (``None``: not cached: no
+    cache, disabled, or a session that holds changes of its own) and whether a page ranked now
+    may still be stored. The person's skills read for the key serve the ranking too.
+
+    Args:
+        ctx: the request's feature context.
+        person: the seeker.
+        scorer: the serving scorer.
+        request: every argument of the request that changes the page (decimals as given).
+    """
+    from chamba.matching.feature_cache import generation_for  # that module imports this one
+
+    cache = ctx.shared_cache()
+    if cache is None or not cache.pages.enabled:
+        return PageCache(), None, lambda: False
+    started = generation_for(ctx.session, cache)
+    skills, dismissed, applied = person_match_state(ctx.session, person.id)
+    ctx.person_skills[person.id] = {s for s, _, _ in skills}
+    state = (profile_state(person), skills, dismissed, applied)
+    asked = tuple(_plain(v) for v in request)
+    key = (person.id, state, asked, served_version(scorer))
+    return cache.pages, key, lambda: cache.generation == started
+
+
+def _plain(value: Hashable) -> Hashable:
+    """A decimal or float as its normalised text (``1700``, ``1700.0`` and ``Decimal("1700")``
+    are one key), anything else as it is."""
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        return str(Decimal(str(value)).normalize())
+    return value

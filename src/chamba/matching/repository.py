@@ -43,7 +43,6 @@ def chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield items[start : start + CHUNK]
 
 
-
 def row_by_id(session: Session, model: type[RowT], key: int) -> RowT | None:
     """The ``model`` row with id ``key`` (from the session's identity map when loaded)."""
     return session.get(model, key)
@@ -71,6 +70,7 @@ def skill_owners(
     return session.execute(
         select(owner, table.skill_id).where(table.skill_id.in_(sorted(skill_ids)))
     ).all()
+
 
 @dataclass(frozen=True)
 class JobSkillRow:
@@ -138,7 +138,6 @@ def application_counts(session: Session, job_ids: Sequence[int]) -> dict[int, in
     return out
 
 
-
 def confirmed_skill_ids(session: Session, person_id: int) -> set[str]:
     """Skill ids a person holds and has confirmed."""
     return {
@@ -157,9 +156,12 @@ def essential_skills_of_jobs_asking(
     ``skill_ids`` (one query)."""
     essential = select(JobSkill.job_id, JobSkill.skill_id).where(
         JobSkill.requirement == Requirement.ESSENTIAL,
-        JobSkill.job_id.in_(select(JobSkill.job_id).where(JobSkill.skill_id.in_(sorted(skill_ids)))),
+        JobSkill.job_id.in_(
+            select(JobSkill.job_id).where(JobSkill.skill_id.in_(sorted(skill_ids)))
+        ),
     )
     return session.execute(essential).all()
+
 
 @dataclass(frozen=True, slots=True)
 class JobRow:
@@ -586,24 +588,3 @@ def open_course_places(
     return session.execute(
         select(Course.id, Course.ubigeo, Course.modality).where(*clauses).order_by(Course.id)
     ).all()
-
-
-def person_match_state(
-    session: Session, person_id: int
-) -> tuple[tuple[tuple[str, bool, str | None], ...], tuple[int, ...], tuple[tuple[int, str], ...]]:
-    """What a person's ranked page depends on beyond their row, read now (three queries):
-    their skills ``(skill_id, confirmed, level)``, the jobs they dismissed and their
-    applications ``(job_id, status)``, each sorted (:mod:`chamba.matching.page_cache`)."""
-    skills = session.execute(
-        select(PersonSkill.skill_id, PersonSkill.confirmed, PersonSkill.level).where(
-            PersonSkill.person_id == person_id
-        )
-    ).all()
-    applications = session.execute(
-        select(Application.job_id, Application.status).where(Application.person_id == person_id)
-    ).all()
-    return (
-        tuple(sorted((s, bool(c), lv.value if lv is not None else None) for s, c, lv in skills)),
-        tuple(sorted(dismissed_job_ids(session, person_id))),
-        tuple(sorted((int(j), st.value) for j, st in applications)),
-    )

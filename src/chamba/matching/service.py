@@ -20,7 +20,8 @@ the hint ``"add_skills"``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -43,7 +44,6 @@ from chamba.matching.explain import (
     explain_jobs,
     resolve_lang,
 )
-from chamba.matching.feature_cache import generation_for
 from chamba.matching.features import (
     COURSE_FEATURES,
     JOB_FEATURES,
@@ -60,13 +60,7 @@ from chamba.matching.filters import (
     filter_people_for_job,
 )
 from chamba.matching.lexical import one_query_scores
-from chamba.matching.page_cache import (
-    PageCache,
-    PageKey,
-    profile_state,
-    replay_scores,
-    served_version,
-)
+from chamba.matching.page_cache import page_lookup, replay_scores
 from chamba.matching.people_rows.repository import load_people
 from chamba.matching.repository import (
     JobRow,
@@ -74,7 +68,6 @@ from chamba.matching.repository import (
     confirmed_skill_ids,
     essential_skills_of_jobs_asking,
     load_rows,
-    person_match_state,
 )
 from chamba.matching.retrieval import (
     CANDIDATES_K,
@@ -277,6 +270,7 @@ def jobs_for_person(
     include_expired: bool = False,
     now: datetime | None = None,
     lang: str | None = None,
+    while_ranking: AbstractContextManager[object] | None = None,
 ) -> MatchPage:
     """Jobs for a person, best first, each explained.
 
@@ -293,6 +287,8 @@ def jobs_for_person(
         include_expired: also rank jobs past their expiry date.
         now: the instant expiry and freshness are measured from (default: now).
         lang: ``"es"`` or ``"en"`` (default: the person's account language, else Spanish).
+        while_ranking: held while a page is ranked, not while a kept one is served (the API
+            passes its ranking turn).
 
     Returns:
         A :class:`MatchPage` of jobs.
@@ -314,53 +310,28 @@ def jobs_for_person(
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)
     scorer = get_scorer("jobs")
-    request = (limit, offset, max_distance_km, remote, _text(min_wage), include_expired, now)
-    pages, key, fresh = _ranked_pages(ctx, person, scorer, (*request, language))
+    request = (limit, offset, max_distance_km, remote, min_wage, include_expired, now, language)
+    pages, key, fresh = page_lookup(ctx, person, scorer, request)
     if key is not None and (found := pages.get(key)) is not None:
         replay_scores(scorer, found.scores)
         return found.page
     flt = JobFilter.for_person(
-        person,
-        now=moment,
-        max_distance_km=max_distance_km,
-        remote=remote,
-        min_wage=min_wage,
+        person, now=moment, max_distance_km=max_distance_km, remote=remote, min_wage=min_wage,
         include_expired=include_expired,
-    )
-    ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=offset + limit)
-    page = match_page(
-        ranking.jobs, ranking.features, ranking.scores, ranking.order,
-        features=JOB_FEATURES,
-        head=lambda job: {"job_id": job.id, "title": job.title},
-        explain=lambda jobs, rows: explain_jobs(ctx, person, jobs, rows, language),
-        scorer=scorer, lang=language, limit=limit, offset=offset,
-        total_filtered=ranking.total_filtered, hints=ranking.hints,
     )  # fmt: skip
+    with while_ranking or nullcontext():
+        ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=offset + limit)
+        page = match_page(
+            ranking.jobs, ranking.features, ranking.scores, ranking.order,
+            features=JOB_FEATURES,
+            head=lambda job: {"job_id": job.id, "title": job.title},
+            explain=lambda jobs, rows: explain_jobs(ctx, person, jobs, rows, language),
+            scorer=scorer, lang=language, limit=limit, offset=offset,
+            total_filtered=ranking.total_filtered, hints=ranking.hints,
+        )  # fmt: skip
     if key is not None:
         pages.put(key, page, ranking.scores, fresh=fresh())
     return page
-
-
-def _text(value: Decimal | float | None) -> str | None:
-    return None if value is None else str(Decimal(str(value)).normalize())
-
-
-def _ranked_pages(
-    ctx: FeatureContext, person: Person, scorer: Scorer, request: tuple[Hashable, ...]
-) -> tuple[PageCache, PageKey | None, Callable[[], bool]]:
-    """The process's ranked pages (:mod:`chamba.matching.page_cache`), the key of this
-    request's page (``None``: not cached: no cache, disabled, or a session that holds changes of
-    its own) and whether a page ranked now may still be stored. The person's skills read for
-    the key serve the ranking too."""
-    cache = ctx.shared_cache()
-    if cache is None or not cache.pages.enabled:
-        return PageCache(), None, lambda: False
-    started = generation_for(ctx.session, cache)
-    skills, dismissed, applied = person_match_state(ctx.session, person.id)
-    ctx.person_skills[person.id] = {s for s, _, _ in skills}
-    state = (profile_state(person), skills, dismissed, applied)
-    key = (person.id, state, request, served_version(scorer))
-    return cache.pages, key, lambda: cache.generation == started
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Final, NamedTuple
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, defer
 
-from chamba.matching.repository import _applicants, chunks
+from chamba.activity.models import Application
+from chamba.matching.repository import _applicants, chunks, dismissed_job_ids
 from chamba.people.models import Device, Person, PersonSkill
 
 _SEALED_PERSON_COLUMNS: Final = (
@@ -105,3 +106,24 @@ def self_descriptions(session: Session, person_ids: Sequence[int]) -> dict[int, 
         stmt = select(Person.id, Person.self_description).where(Person.id.in_(chunk))
         out.update((int(i), text) for i, text in session.execute(stmt))
     return out
+
+
+def person_match_state(
+    session: Session, person_id: int
+) -> tuple[tuple[tuple[str, bool, str | None], ...], tuple[int, ...], tuple[tuple[int, str], ...]]:
+    """What a person's ranked page depends on beyond their row, read now (three queries):
+    their skills ``(skill_id, confirmed, level)``, the jobs they dismissed and their
+    applications ``(job_id, status)``, each sorted (:mod:`chamba.matching.page_cache`)."""
+    skills = session.execute(
+        select(PersonSkill.skill_id, PersonSkill.confirmed, PersonSkill.level).where(
+            PersonSkill.person_id == person_id
+        )
+    ).all()
+    applications = session.execute(
+        select(Application.job_id, Application.status).where(Application.person_id == person_id)
+    ).all()
+    return (
+        tuple(sorted((s, bool(c), lv.value if lv is not None else None) for s, c, lv in skills)),
+        tuple(sorted(dismissed_job_ids(session, person_id))),
+        tuple(sorted((int(j), st.value) for j, st in applications)),
+    )
