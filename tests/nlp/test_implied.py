@@ -213,3 +213,13 @@ def test_a_place_named_as_a_skill_gives_way_to_the_trade(extractor: SkillExtract
     assert "peruvian_heritage" not in guide
     # without the trade, the place still reads as before
     assert "peruvian_heritage" in _ids(extractor, "se mucho de machu picchu y su historia")
+
+
+def test_bare_painting_among_building_trades_is_building_painting(
+    extractor: SkillExtractor,
+) -> None:
+    assert "building_painting" in _ids(extractor, "soy gasfitero y electricista, tb pinto")
+    assert "building_painting" in _ids(extractor, "albañil, hago tarrajeo y pinto paredes")
+    # a painting with an object of its own, or no building trade: no building painting
+    assert "building_painting" not in _ids(extractor, "soy gasfitero y pinto cuadros al oleo")
+    assert "building_painting" not in _ids(extractor, "me gusta la pintura y el dibujo")

@@ -6,8 +6,8 @@ ferias"), a person bathed or changed in someone's care ("la baño y la cambio"),
 taught ("clases de refuerzo, matemática y comunicación" are no skills of the teacher's own),
 classes held over Zoom, cleaning at a workplace that is no home, selecting in a fruit packing
 house, and the kitchen as a place or cooks as other people ("en la cocina lavando ollas", "al
-cocinero"), which are no cuisine. :mod:`chamba.nlp.extraction` calls :func:`implied` for each text
-after the other rules.
+cocinero"), which are no cuisine, and bare painting among building trades.
+:mod:`chamba.nlp.extraction` calls :func:`implied` for each text after the other rules.
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ def implied(
     _commercial_cleaning(context)
     _fruit_grading(context)
     _kitchen_as_place_or_people(context)
+    _building_painting(context)
 
 
 class _Context:
@@ -390,3 +391,42 @@ def _kitchen_as_place_or_people(context: _Context) -> None:
         or (before and before[-1] in _OTHERS_BEFORE)
     ):
         del context.bucket[CUISINE]
+
+
+#: Painting said by a bare word among building trades is painting buildings ("soy gasfitero y
+#: electricista, tb pinto", "gasfitería, electricidad, pintura", "cambio enchufes, pinto
+#: pasadizos").
+_PAINTING = frozenset(
+    "pinto pintaba pintando pintar pintura pinte pintamos paint painting painted".split()
+)
+_SURFACES = frozenset(
+    """
+    pared paredes pasadizo pasadizos casa casas fachada fachadas interior interiores
+    departamento departamentos techo techos cuarto cuartos wall walls house houses rooms
+    """.split()
+)
+BUILDING_TRADES = frozenset(
+    """
+    bricklaying plastering tiling laminate_flooring plumbing home_electrical_installation
+    drywall roofing waterproofing gas_installation building_maintenance
+    """.split()
+)
+BUILDING_PAINTING = "building_painting"
+
+
+def _building_painting(context: _Context) -> None:
+    if BUILDING_PAINTING in context.bucket or not context.claimed() & BUILDING_TRADES:
+        return
+    tokens = context.tokens
+    for i, tok in enumerate(tokens):
+        if tok.norm not in _PAINTING:
+            continue
+        nxt = i + 1
+        if (
+            nxt >= len(tokens)
+            or tokens[nxt].clause != tok.clause
+            or tokens[nxt].norm in _CHORE_FOLLOWERS
+            or tokens[nxt].norm in _SURFACES
+        ):
+            context.add(BUILDING_PAINTING, i, i)
+            return
