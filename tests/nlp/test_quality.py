@@ -167,12 +167,17 @@ def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtrac
         # 0.917 / 0.928, blind3_dev 0.919 / 0.812, blind4_dev 0.848 / 0.773 (0.818 / 0.727
         # before; its second half, never read, 0.798 / 0.675 -> 0.790 / 0.675), informal_dev
         # 0.980 / 0.938, dev 0.953 / 0.844.
-        ("blind_dev", 0.93, 0.905),
-        ("blind2_dev", 0.895, 0.905),
-        ("blind3_dev", 0.90, 0.79),
-        ("blind4_dev", 0.83, 0.75),
-        ("informal_dev", 0.96, 0.915),
-        ("dev", 0.93, 0.82),
+        # After the catalogue's informal phrasings (written per skill from the catalogue alone,
+        # pruned on these splits but not on blind5_dev): blind_dev 0.925 / 0.929, blind2_dev
+        # 0.907 / 0.945, blind3_dev 0.915 / 0.866, blind4_dev 0.854 / 0.808, informal_dev
+        # 0.975 / 0.934, dev 0.940 / 0.871, blind5_dev 0.782 / 0.834 (0.777 / 0.749 before).
+        ("blind_dev", 0.905, 0.905),
+        ("blind2_dev", 0.885, 0.92),
+        ("blind3_dev", 0.895, 0.845),
+        ("blind4_dev", 0.83, 0.785),
+        ("blind5_dev", 0.76, 0.81),
+        ("informal_dev", 0.955, 0.91),
+        ("dev", 0.92, 0.85),
     ],
 )
 def test_quality_on_tuning_splits_keeps_what_was_reached(

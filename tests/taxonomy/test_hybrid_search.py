@@ -57,7 +57,7 @@ def _top3(hits: list[SearchHit]) -> list[str]:
 
 
 SKILLS = [
-    ("atender a los clientes", "customer_attention"),  # paraphrase: no name has these words
+    ("ayudar a los compradores", "customer_attention"),  # paraphrase: no name has these words
     ("llevo pedidos a las casas en mi moto", "motorcycle_delivery"),  # paraphrase
     ("manejar moto", "motorcycle_delivery"),  # a synonym now: the words find it too
     ("soldadra", "arc_welding"),  # typo
