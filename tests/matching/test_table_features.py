@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from chamba.jobs.models import Job
+from chamba.matching import job_table
 from chamba.matching.context import FeatureContext
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.features import job_features, posting_doc
@@ -205,3 +207,23 @@ def test_code_registry_gives_each_name_one_code_from_first() -> None:
     assert reg.known(["c", "b", "a"]) == [2, 1]
     assert reg.names == ["a", "b"]
     assert reg.size == 3
+
+
+def test_features_of_jobs_without_skills_in_a_process_that_knows_no_skill(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a fresh process (no skill code registered yet) whose open jobs list no skills
+    monkeypatch.setattr(job_table, "_SKILLS", CodeRegistry())
+    jobs = [world.job({}, title=title) for title in ("Soldador", "Vendedor")]
+    person = world.person(["mt-soldadura"])
+    table = JobTable.read(session)
+    ids = np.array(sorted(j.id for j in jobs), dtype=np.int64)
+    rows = table.rows_of(ids)
+    assert rows is not None
+    ctx = FeatureContext(session, None, NOW)
+    # WHEN the features are read from the table (this raised IndexError: an empty rarity array)
+    fast = table_job_features(ctx, person, table, rows, ids.tolist(), ctx.table_rarity(table))
+    # THEN they are the features read from the rows
+    ordered = [session.get_one(Job, int(i)) for i in ids]
+    slow = job_features(FeatureContext(session, None, NOW), person, ordered)
+    np.testing.assert_array_equal(fast, slow)

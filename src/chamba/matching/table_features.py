@@ -86,9 +86,11 @@ def table_job_features(
         codes = np.zeros(at.shape, dtype=np.int32)
         ess = np.zeros(at.shape, dtype=bool)
         imp = np.zeros(at.shape)
+        rare = np.zeros(at.shape)  # no job lists a skill: ``rarity`` may hold no code at all
     else:
         codes, ess, imp = table.skills[at], table.essential[at] & valid, table.importance[at]
-    weight = np.where(valid, np.maximum(imp, 0.05) * rarity[codes], 0.0)  # importance x rarity
+        rare = rarity[codes]
+    weight = np.where(valid, np.maximum(imp, 0.05) * rare, 0.0)  # importance x rarity
     held = np.isin(codes, known_skill_codes(held_ids)) & valid  # (n, K)
     ess_w, opt_w = weight * ess, weight * (valid & ~ess)
     ess_tot, opt_tot = ess_w.sum(1), opt_w.sum(1)
