@@ -141,20 +141,22 @@ def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
     # verify 0.30, picked on the dev split: precision 0.910, recall 0.784); 0.873 / 0.810 after
     # the informal-text work (issue 12 item 8). The gates sit ~0.02 below; the project targets
     # are precision 0.85 and recall 0.75.
-    # 0.879 / 0.813 after the blind2_dev work (issue 12 item 8), never tuned on.
+    # 0.879 / 0.813 after the blind2_dev work (issue 12 item 8), never tuned on; 0.877 / 0.842
+    # with the catalogue's informal phrasings.
     precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.86, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.79, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.855, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.82, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtractor) -> None:
     # informal_test (145 texts, never tuned on), measured when written: precision 0.896, recall
     # 0.847 (0.829 / 0.744 before the informal-text work). Goal P >= 0.85, R >= 0.80; the gates
     # sit ~0.02 below the measured scores. 0.919 / 0.890 after the blind2_dev work (issue 12
-    # item 8), which never looked at informal_test.
+    # item 8), which never looked at informal_test; 0.940 / 0.921 with the catalogue's informal
+    # phrasings.
     precision, recall = _test_split_scores(catalogue_extractor, "informal_test")
-    assert precision >= 0.895, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.87, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.92, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.90, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 @pytest.mark.parametrize(
@@ -195,10 +197,11 @@ def test_quality_on_blind_text(catalogue_extractor: SkillExtractor) -> None:
     # P >= 0.85, R >= 0.80: the fixes found on blind_dev barely carry over. The gates sit
     # ~0.02 below the measured scores, so the set keeps what was reached. After the blind2_dev
     # work (issue 12 item 8), one run made once after it was merged: 0.828 / 0.795, still
-    # below the goal.
+    # below the goal. With the catalogue's informal phrasings (written from the catalogue
+    # alone): 0.836 / 0.843, recall above the goal, precision still below.
     precision, recall = _test_split_scores(catalogue_extractor, "blind_test")
-    assert precision >= 0.805, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.775, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.815, f"precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= 0.82, f"precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:
