@@ -221,17 +221,10 @@ def test_search_order_is_bm25_over_every_term_when_all_are_fully_ranked(
     assert page.total == 30
 
 
-def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
-    seeded_session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # GIVEN 5 older postings titled with the trade and 35 newer ones that only mention it,
-    # and a search that fully ranks 8 postings
+def _texts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ids whose posting texts search reads (``repository.search_texts``) from now on."""
     from chamba.jobs import repository
-    from chamba.jobs import search as job_search
 
-    s = seeded_session
-    titled, mentions = _trade_postings(s, 5, 35)
-    monkeypatch.setattr(job_search, "FULLY_RANKED", 8)
     read: list[int] = []
     texts = repository.search_texts
 
@@ -240,6 +233,20 @@ def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
         return texts(session, ids)
 
     monkeypatch.setattr(repository, "search_texts", spy)
+    return read
+
+
+def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
+    seeded_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN 5 older postings titled with the trade and 35 newer ones that only mention it,
+    # and a search that fully ranks 8 postings
+    from chamba.jobs import search as job_search
+
+    s = seeded_session
+    titled, mentions = _trade_postings(s, 5, 35)
+    monkeypatch.setattr(job_search, "FULLY_RANKED", 8)
+    read = _texts_read(monkeypatch)
     # WHEN searched, page 1 and page 2 of 8
     first = search_jobs(s, JobSearch(q="electricista", per_page=8), now=utcnow())
     second = search_jobs(s, JobSearch(q="electricista", page=2, per_page=8), now=utcnow())
@@ -264,20 +271,12 @@ def test_near_search_reads_the_text_of_the_first_stage_only(
 ) -> None:
     # GIVEN, all in one district, 3 older postings titled with the trade and 12 newer ones that
     # only mention it, and a search that fully ranks 4
-    from chamba.jobs import repository
     from chamba.jobs import search as job_search
 
     s = seeded_session
     titled, mentions = _trade_postings(s, 3, 12)
     monkeypatch.setattr(job_search, "FULLY_RANKED", 4)
-    read: list[int] = []
-    texts = repository.search_texts
-
-    def spy(session: Session, ids: Any) -> dict[int, str]:
-        read.extend(ids)
-        return texts(session, ids)
-
-    monkeypatch.setattr(repository, "search_texts", spy)
+    read = _texts_read(monkeypatch)
     # WHEN searched near that district
     page = search_jobs(s, JobSearch(q="electricista", near=LIMA_CERCADO, per_page=20), now=utcnow())
     # THEN only 4 texts were read, the titled postings come first at their equal distance,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.matching.index_support import BACKENDS, db, pg_module_url
+from tests.matching.test_feature_cache import LIMA, NOW, _job
 from tests.support.encoders import HashEncoder
 
 from chamba.activity.models import Application, Interaction, InteractionKind, SubjectType
@@ -46,9 +47,6 @@ from chamba.people.models import Device, Person, PersonSkill
 from chamba.vocab import Requirement, SkillSource
 
 __all__ = ["BACKENDS", "db", "pg_module_url"]  # fixtures used by this module
-
-NOW = datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
-LIMA = "150101"
 
 
 @dataclasses.dataclass
@@ -91,19 +89,17 @@ class World:
         OutboxFollower(self.factory, [IndexSyncConsumer(self.store)]).poll()
 
 
-def _job(s: Session, title: str, skills: dict[str, bool], **kw: Any) -> Job:
-    values: dict[str, Any] = {
-        "title": title, "description": f"{title} en Lima", "ubigeo": LIMA, "hours_per_week": 40,
-        "wage_min": Decimal("1500"), "wage_max": Decimal("1800"), "status": JobStatus.OPEN,
-        "posted_at": NOW - timedelta(days=3), "expires_at": NOW + timedelta(days=30),
-    }  # fmt: skip
-    job = Job(**(values | kw))
-    s.add(job)
-    s.flush()
-    for sid, essential in skills.items():
-        requirement = Requirement.ESSENTIAL if essential else Requirement.OPTIONAL
-        s.add(JobSkill(job_id=job.id, skill_id=sid, requirement=requirement, importance=0.8))
-    return job
+def _count_rankings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one at each ranking (``service.rank_jobs`` call) from now on."""
+    rankings: list[int] = []
+    rank_jobs = service.rank_jobs
+
+    def counted(*args: Any, **kw: Any) -> service.JobRanking:
+        rankings.append(1)
+        return rank_jobs(*args, **kw)
+
+    monkeypatch.setattr(service, "rank_jobs", counted)
+    return rankings
 
 
 @pytest.fixture
@@ -130,14 +126,7 @@ def world(db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
         store.load_or_build(s)
     clock = [1000.0]
     store.cache.pages = PageCache(max_pages=100, ttl_s=30, clock=lambda: clock[0])
-    rankings: list[int] = []
-    rank_jobs = service.rank_jobs
-
-    def counted(*args: Any, **kw: Any) -> service.JobRanking:
-        rankings.append(1)
-        return rank_jobs(*args, **kw)
-
-    monkeypatch.setattr(service, "rank_jobs", counted)
+    rankings = _count_rankings(monkeypatch)
     factory = session_factory(db)
     upkeep = install_upkeep(factory, store)
     yield World(db, factory, store, upkeep, ids, rankings, clock)
@@ -495,14 +484,7 @@ def test_a_reused_page_is_logged_and_counted_like_a_ranked_one(
             JobSkill(job_id=job.id, skill_id=skill, requirement=Requirement.ESSENTIAL)
         )
     seeded_session.commit()
-    rankings: list[int] = []
-    rank_jobs = service.rank_jobs
-
-    def counted(*args: Any, **kw: Any) -> service.JobRanking:
-        rankings.append(1)
-        return rank_jobs(*args, **kw)
-
-    monkeypatch.setattr(service, "rank_jobs", counted)
+    rankings = _count_rankings(monkeypatch)
     # WHEN the seeker asks twice for the same page
     pages = [client.get("/api/v1/me/matches/jobs", headers=seeker.headers).json() for _ in range(2)]
     client.app.state.index_upkeep.uninstall()

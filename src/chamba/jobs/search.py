@@ -313,18 +313,32 @@ def _ranked(
         first, rest = order[:FULLY_RANKED], order[FULLY_RANKED:]
     else:
         first, rest = list(range(len(rows))), []
-    texts = repository.search_texts(session, [ids[k] for k in first])
-    first = [k for k in first if ids[k] in texts]  # a posting deleted meanwhile is left out
-    scores = _relevance(
-        [ids[k] for k in first],
-        [rows[k].search_title for k in first],
-        [texts[ids[k]] for k in first],
-        parsed,
-        None if cosine is None else cosine[first],
-    )
+    first, scores = _fully_ranked(session, rows, ids, first, parsed, cosine)
     score = dict(zip(first, np.round(scores, 9).tolist(), strict=True))
     first.sort(key=lambda k: (-score[k], posted[k], -ids[k]))
     return [ids[k] for k in first + rest]
+
+
+def _fully_ranked(
+    session: Session,
+    rows: Sequence[Any],
+    ids: list[int],
+    first: list[int],
+    parsed: ParsedQuery,
+    cosine: npt.NDArray[np.float64] | None,
+) -> tuple[list[int], npt.NDArray[np.float64]]:
+    """``(kept, scores)``: :func:`_relevance` of the rows at positions ``first``, read with their
+    texts; ``kept`` is ``first`` less any posting deleted since ``rows`` were read."""
+    texts = repository.search_texts(session, [ids[k] for k in first])
+    kept = [k for k in first if ids[k] in texts]
+    scores = _relevance(
+        [ids[k] for k in kept],
+        [rows[k].search_title for k in kept],
+        [texts[ids[k]] for k in kept],
+        parsed,
+        None if cosine is None else cosine[kept],
+    )
+    return kept, scores
 
 
 def _one(_term: str) -> float:
@@ -367,15 +381,7 @@ def _near_relevance(
         relevance = {i: float(c) - 10.0 for i, c in zip(ids, cheap.tolist(), strict=True)}
         chosen = {i for i, _ in _near(rows, relevance, origin, km)[:FULLY_RANKED]}
         first = [k for k in first if ids[k] in chosen]
-    texts = repository.search_texts(session, [ids[k] for k in first])
-    first = [k for k in first if ids[k] in texts]  # a posting deleted meanwhile is left out
-    scores = _relevance(
-        [ids[k] for k in first],
-        [rows[k].search_title for k in first],
-        [texts[ids[k]] for k in first],
-        parsed,
-        None if cosine is None else cosine[first],
-    )
+    first, scores = _fully_ranked(session, rows, ids, first, parsed, cosine)
     relevance.update((ids[k], float(v)) for k, v in zip(first, scores.tolist(), strict=True))
     return relevance
 

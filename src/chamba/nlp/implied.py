@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from chamba.nlp.cues import (
     Found,
@@ -139,25 +140,19 @@ def implied(
     _building_painting(context)
 
 
+@dataclass
 class _Context:
-    def __init__(
-        self,
-        skills: Sequence[SkillRecord],
-        by_id: dict[str, int],
-        text: str,
-        tokens: Sequence[Token],
-        units: Sequence[Unit],
-        lang: str,
-        bucket: dict[str, Found],
-    ) -> None:
-        self.skills = skills
-        self.by_id = by_id
-        self.text = text
-        self.tokens = tokens
-        self.units = units
-        self.lang = lang
-        self.bucket = bucket
-        self.starts = [u.first for u in units]
+    skills: Sequence[SkillRecord]
+    by_id: dict[str, int]
+    text: str
+    tokens: Sequence[Token]
+    units: Sequence[Unit]
+    lang: str
+    bucket: dict[str, Found]
+    starts: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.starts = [u.first for u in self.units]
 
     def claimed(self) -> set[str]:
         return {sid for sid, f in self.bucket.items() if not f.result.negated}
