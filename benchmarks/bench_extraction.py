@@ -21,7 +21,10 @@ on) and ``blind4_test`` (80, never tuned on), ids ``v001``-``v200`` split by a s
 stratified by language (>= 8 in English each), a fourth blind set written the same way by helper
 h12v; ``blind5_dev`` (80, may be tuned on) and ``blind5_test`` (80, never tuned on), ids
 ``u001``-``u160`` split by a seeded shuffle (5160) stratified by language (8 in English each), a
-fifth blind set written the same way by helper h12w; ``all``.
+fifth blind set written the same way by helper h12w; ``blind6_dev`` (80, may be tuned on) and
+``blind6_test`` (80, never tuned on), ids ``s001``-``s160`` split by a seeded shuffle (6160)
+stratified by language (8 in English each), a sixth blind set written the same way by helper
+h12w; ``all``.
 Several splits separated by commas (``--split test,informal_test,dev``) are measured in one run
 with one extractor: the report then has one ``splits`` entry per split.
 
@@ -87,6 +90,8 @@ SPLITS = (
     "blind4_dev",
     "blind5_test",
     "blind5_dev",
+    "blind6_test",
+    "blind6_dev",
     "all",
 )
 

@@ -68,6 +68,8 @@ def test_labelled_set_is_well_formed() -> None:
         "blind4_test",
         "blind5_dev",
         "blind5_test",
+        "blind6_dev",
+        "blind6_test",
     }
     # The held-out test split (256 texts) is never used to tune; the dev split (372: 112 first,
     # 260 written later to find errors that generalise) is.
@@ -109,6 +111,10 @@ BLIND_SPLITS = [
     # by language
     ("blind5_dev", "u", 80, 8),
     ("blind5_test", "u", 80, 8),
+    # s001-s160 (16 in English), the same way by helper h12w; seeded shuffle (6160) stratified
+    # by language
+    ("blind6_dev", "s", 80, 8),
+    ("blind6_test", "s", 80, 8),
 ]
 
 
