@@ -352,12 +352,19 @@ def alembic_config(url: str) -> Config:
 #: which need the ``pg_trgm`` extension): not declared on the models, so comparing the models
 #: with a live schema (autogenerate, ``tests/kit/test_db.py``) skips them. See migration ``0007``.
 OPTIONAL_INDEXES = frozenset({"ix_jobs_search_text_trgm", "ix_courses_search_text_trgm"})
+#: Tables a migration creates only where the database allows it (SQLite's FTS5 trigram index of
+#: ``jobs.search_text``, and FTS5's own ``<name>_data``, ``_idx``... tables): see migration
+#: ``0020``. Left out of comparisons like :data:`OPTIONAL_INDEXES`.
+OPTIONAL_TABLES = frozenset({"jobs_fts"})
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic ``include_object`` hook: leave :data:`OPTIONAL_INDEXES` out of comparisons."""
+    """Alembic ``include_object`` hook: leave :data:`OPTIONAL_INDEXES` and
+    :data:`OPTIONAL_TABLES` out of comparisons."""
+    if type_ == "table" and reflected and name:
+        return not any(name == t or name.startswith(t + "_") for t in OPTIONAL_TABLES)
     return not (type_ == "index" and reflected and name in OPTIONAL_INDEXES)
 
 

@@ -4,7 +4,8 @@ Free-text search matches the :func:`~chamba.text.normalize`-d words of a query a
 columns normalised the same way, in Python, whenever a posting is written: ``search_title``
 (the title) and ``search_text`` (title and description). Nothing is folded in SQL at query
 time, so a search is a plain ``search_text LIKE '%word%'`` that PostgreSQL can answer from a
-trigram index (migration ``0007``) and SQLite in one light pass.
+trigram index (migration ``0007``) and SQLite from an FTS5 ``trigram`` table (migration
+``0020``, :func:`text_contains`), or in one light pass where SQLite lacks FTS5 or the tokenizer.
 
 ORM writes fill the columns through mapper events (:class:`SearchText`); bulk writes that go
 around the ORM (``insert(...)`` with row dicts, ``COPY``) must add :func:`search_fields` to each
@@ -25,8 +26,19 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Text, event, inspect
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    column,
+    event,
+    inspect,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from chamba.text import normalize
 
@@ -92,6 +104,68 @@ def _on_update(_mapper: Any, _connection: Any, target: Any) -> None:
     attrs = inspect(target).attrs
     if attrs.title.history.has_changes() or attrs.description.history.has_changes():
         _fill(target)
+
+
+# ------------------------------------------------------------- SQLite's substring index
+
+TEXT_INDEX_SUFFIX: Final = "_fts"
+"""``<table>_fts``: the FTS5 table (``trigram`` tokenizer, external content ``<table>``) that
+indexes a table's ``search_text`` on SQLite, kept in sync by triggers (migration ``0020``)."""
+MIN_INDEXED_CHARS: Final = 3
+"""Shorter fragments hold no trigram: they are matched by ``LIKE`` over every row."""
+
+
+def trigram_supported(connection: Connection) -> bool:
+    """Whether this SQLite has FTS5 and its ``trigram`` tokenizer (SQLite >= 3.34, FTS5
+    compiled in): a throw-away temporary table is created and dropped to find out."""
+    if connection.dialect.name != "sqlite":
+        return False
+    try:
+        with connection.begin_nested():  # a SAVEPOINT: a refusal leaves the caller's work
+            connection.exec_driver_sql(
+                "CREATE VIRTUAL TABLE temp.chamba_trigram_probe USING fts5(x, tokenize='trigram')"
+            )
+            connection.exec_driver_sql("DROP TABLE temp.chamba_trigram_probe")
+    except DBAPIError:
+        return False
+    return True
+
+
+def has_text_index(connection: Connection, table_name: str) -> bool:
+    """Whether ``table_name``'s ``search_text`` has its FTS5 trigram table (SQLite only: where
+    migration ``0020`` could create it). Read from the schema each time (a lookup in
+    ``sqlite_master``): nothing to invalidate when a database gains or loses it."""
+    if connection.dialect.name != "sqlite":
+        return False
+    found = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+        {"name": table_name + TEXT_INDEX_SUFFIX},
+    ).first()
+    return found is not None
+
+
+def text_contains(
+    row_id: InstrumentedAttribute[int],
+    search_text: InstrumentedAttribute[str],
+    fragment: str,
+    *,
+    indexed: bool,
+) -> ColumnElement[bool]:
+    """SQL: the row's ``search_text`` holds ``fragment`` (already :func:`normalize`-d, so no
+    ``%``/``_`` to escape), exactly ``search_text LIKE '%fragment%'``.
+
+    With ``indexed`` (:func:`has_text_index`) and a fragment of at least
+    :data:`MIN_INDEXED_CHARS` characters, the rows come from the FTS5 trigram table: a phrase
+    query of the fragment's trigrams at consecutive positions, which is the substring itself
+    (the stored text and the fragment are both case-folded, as the tokenizer folds). Else a
+    ``LIKE`` over every row (PostgreSQL's trigram index answers that one itself).
+    """
+    if indexed and len(fragment) >= MIN_INDEXED_CHARS:
+        name = search_text.class_.__tablename__ + TEXT_INDEX_SUFFIX
+        index = table(name, column("rowid"), column("search_text"))
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        return row_id.in_(select(index.c.rowid).where(index.c.search_text.match(phrase)))
+    return search_text.like(f"%{fragment}%")
 
 
 # ---------------------------------------------------------------------- lexical relevance

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from chamba import search
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation
 from chamba.postings import repository as postings
@@ -52,6 +53,17 @@ def text_match(
         term = case((search_title.like(pattern), 2), else_=1)
         score = term if score is None else score + term
     return conditions, score
+
+
+def has_text_index(session: Session) -> bool:
+    """Whether this database has SQLite's FTS5 trigram index of ``jobs.search_text``."""
+    return search.has_text_index(session.connection(), Job.__tablename__)
+
+
+def text_contains(fragment: str, *, indexed: bool) -> ColumnElement[bool]:
+    """SQL: the job's ``search_text`` holds ``fragment`` (folded), from the trigram index when
+    ``indexed`` (:func:`has_text_index`) and the fragment is long enough, else by ``LIKE``."""
+    return search.text_contains(Job.id, Job.search_text, fragment, indexed=indexed)
 
 
 def open_at(now: datetime) -> ColumnElement[bool]:

@@ -145,9 +145,10 @@ def _search_conditions(
     else:
         conditions.append(Job.status == query.status)
     employers = repository.employer_names(session) if parsed.words else []
+    indexed = bool(parsed.words or parsed.places) and repository.has_text_index(session)
     for word in parsed.words:
         stem = _stem(word)
-        found = [Job.search_text.like(f"%{stem}%")]
+        found = [repository.text_contains(stem, indexed=indexed)]
         ids = [org_id for org_id, name in employers if stem in name]
         if ids:
             found.append(Job.organisation_id.in_(ids))
@@ -156,7 +157,7 @@ def _search_conditions(
         conditions.append(
             or_(
                 *(Job.ubigeo.startswith(code) for code in parsed.places),
-                *(Job.search_text.like(f"%{w}%") for w in parsed.place_words),
+                *(repository.text_contains(w, indexed=indexed) for w in parsed.place_words),
             )
         )
     if query.region:
