@@ -163,7 +163,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # See docs/deploy.md; FULL would sync the WAL on every commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _open_fts5_tables(cursor)
     cursor.close()
+
+
+def _open_fts5_tables(cursor: Any) -> None:
+    # An FTS5 table (job search's trigram index, migration 0020) reads its configuration the
+    # first time a connection uses it, while a statement is prepared. For an INSERT into jobs
+    # (whose trigger writes the index) in a deferred transaction that read would start the
+    # transaction as a reader, and another writer's commit before the INSERT runs would make it
+    # fail at once ("database is locked", which busy_timeout cannot help). Used here, outside
+    # any transaction, each table is read once per connection instead. A table this SQLite
+    # cannot open (no FTS5) is left for the statements that use it to report.
+    import sqlite3
+
+    found = cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+    ).fetchall()
+    for (name,) in found:
+        try:
+            cursor.execute(f'SELECT rowid FROM "{name}" WHERE 0').fetchall()
+        except sqlite3.Error:
+            pass
 
 
 #: How long a SQLite writer waits for another's write lock before "database is locked".
