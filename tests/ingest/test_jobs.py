@@ -274,3 +274,32 @@ def test_imported_jobs_carry_their_search_text(session: Session, fixtures: Path)
         assert {"search_title": search_title, "search_text": search_text} == search_fields(
             title, description
         )
+
+
+def test_reimported_jobs_are_searched_by_their_new_words(
+    session: Session, fixtures: Path, tmp_path: Path
+) -> None:
+    from chamba.jobs import repository
+    from chamba.jobs.schemas import JobSearch
+    from chamba.jobs.search import search_jobs
+
+    # GIVEN an imported file, then the same file with one posting's title and text rewritten
+    import_file(session, "jobs", fixtures / "jobs_good.csv")
+    text = (fixtures / "jobs_good.csv").read_text(encoding="utf-8")
+    edited = tmp_path / "jobs.csv"
+    edited.write_text(
+        text.replace("Costurera de remalladora", "Bordadora industrial").replace(
+            "busca costurera con experiencia en remalladora", "busca bordadora con experiencia"
+        )
+    )
+    # WHEN it is imported again under the same source (an update of the same row)
+    report = import_file(session, "jobs", edited, source="import:jobs")
+    assert report.updated == 1
+    job = _jobs(session)["gam-001"]
+    # THEN search finds it by its new words only (on SQLite through the trigram index, which
+    # the import's UPDATE kept in sync)
+    for q, found in (("bordadora", True), ("remalladora", False)):
+        page = search_jobs(session, JobSearch(q=q, status=job.status), now=job.posted_at)
+        assert (job.id in [item.id for item in page.items]) is found, q
+        indexed = repository.text_contains(q[:-1], indexed=repository.has_text_index(session))
+        assert (job.id in set(session.scalars(select(Job.id).where(indexed)))) is found, q
