@@ -30,6 +30,10 @@ not. To compare two versions of the code in one session, run this file twice wit
 methods; ``--dump-pages PREFIX`` writes each query's first page, to count how many first pages
 the two versions give alike).
 
+``trigram_index`` says whether the database had its substring index: PostgreSQL's ``pg_trgm``
+index, or SQLite's FTS5 trigram table ``jobs_fts`` (migration ``0020``), which ``search_jobs``
+reads on SQLite (the three SQL methods above always ``LIKE``).
+
 It prints one JSON object: per backend the p50/p99 latency (ms) of each method, the ratios
 old/new, and how many queries gave different results (old vs new; the stored text also folds
 accents the old list missed, e.g. decomposed ones, so a few may differ on real ads).
@@ -262,9 +266,11 @@ def run_backend(
         conn.commit()
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
-        trigram = engine.dialect.name == "postgresql" and bool(
+        trigram = bool(
             conn.execute(
                 text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_jobs_search_text_trgm'")
+                if engine.dialect.name == "postgresql"
+                else text("SELECT 1 FROM sqlite_master WHERE name = 'jobs_fts'")
             ).first()
         )
     load_seconds = time.perf_counter() - started
@@ -296,7 +302,7 @@ def run_backend(
         del app["first_pages"]
     if not methods:
         return {"jobs": args.jobs, "queries": len(queries), "load_seconds": round(load_seconds, 1),
-                "trigram_index": trigram if engine.dialect.name == "postgresql" else None,
+                "trigram_index": trigram,
                 "search_jobs": app}  # fmt: skip
     stats = {
         name: {"p50_ms": round(percentile(v, 0.5), 2), "p99_ms": round(percentile(v, 0.99), 2)}
@@ -306,7 +312,7 @@ def run_backend(
         "jobs": args.jobs,
         "queries": len(queries),
         "load_seconds": round(load_seconds, 1),
-        "trigram_index": trigram if engine.dialect.name == "postgresql" else None,
+        "trigram_index": trigram,
         "latency": stats,
         "ratio_old_to_new_p50": round(stats["old"]["p50_ms"] / stats["new"]["p50_ms"], 1),
         "ratio_old_to_new_p99": round(stats["old"]["p99_ms"] / stats["new"]["p99_ms"], 1),
