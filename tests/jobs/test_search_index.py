@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, delete, event, insert, select, text, update
 from sqlalchemy.orm import Session
 from tests.support.factories import AREQUIPA, CUSCO, LIMA_CERCADO, MIRAFLORES
+from tests.support.migrations import run_alembic
 
 from chamba import search
 from chamba.db import make_engine, migrate, utcnow
@@ -221,15 +222,8 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def test_the_migration_backfills_existing_rows_and_downgrades(sqlite_file: Engine) -> None:
-    from alembic import command
-
-    from chamba.db import alembic_config
-
     # GIVEN a database at the migration before the index, holding postings
-    config = alembic_config(sqlite_file.url.render_as_string(hide_password=False))
-    with sqlite_file.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0019")
+    run_alembic(sqlite_file, "upgrade", "0019")
     with Session(sqlite_file) as s:
         s.add_all([Job(title="Técnico electricista"), Job(title="Ayudante de cocina")])
         s.commit()
@@ -243,9 +237,7 @@ def test_the_migration_backfills_existing_rows_and_downgrades(sqlite_file: Engin
         assert len(_fts_ids(s, "electricista")) == 1
         assert _fts_ids(s, "ayudante de") == _like_ids(s, "ayudante de")
     # AND a downgrade removes all of it, leaving the jobs
-    with sqlite_file.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0019")
+    run_alembic(sqlite_file, "downgrade", "0019")
     assert not any(name.startswith("jobs_fts") for name in _tables(sqlite_file))
     with Session(sqlite_file) as s:
         assert len(_like_ids(s, "electricista")) == 1
