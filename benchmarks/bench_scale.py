@@ -4,7 +4,7 @@ Usage::
 
     PYTHONPATH=src python benchmarks/bench_scale.py --size 100000 [--postgresql]
         [--jobs N] [--interactions 20] [--data-dir DIR] [--keep] [--reuse] [--duration 20]
-        [--connections 1,16,64] [--no-http] [--workers N]
+        [--connections 1,16,64] [--no-http] [--workers N] [--seekers N] [--src DIR]
 
 Steps, each timed (seconds) with the process's peak memory (RSS, MiB) after it:
 
@@ -17,7 +17,16 @@ Steps, each timed (seconds) with the process's peak memory (RSS, MiB) after it:
 3. ``http``: ``chamba serve`` (one process) on the data, then ``wrk`` (Debian) against
    ``GET /api/v1/me/matches/jobs`` as the demo seeker (the per-user limit on costly reads
    lifted), and ``GET /health`` as the same run's baseline, for each number of connections:
-   req/s, p50/p99 latency, non-2xx and socket errors.
+   req/s, p50/p99 latency, non-2xx and socket errors;
+4. ``seekers`` (``--seekers N``): the match route again, each request as a *different* person
+   (``N`` demo people given log-ins, taken in turn, a disjoint share per connection count), so
+   that nearly every request misses the ranked-page cache and ranks: the cold path. The page
+   cache's hits and misses over each run are read from ``/metrics``. Their passwords are hashed
+   with cheap argon2 parameters (set for the server too) so that ``N`` log-ins take seconds;
+   log-in is not what is measured.
+
+``--src DIR`` serves the code under ``DIR`` (an older tree) with this script, for before/after
+runs on the same data.
 
 **Shortcut (stated in the JSON as ``vectors``):** embedding a million texts with the product's
 encoder (USE, ~170 texts/s on this 2-core machine) would take hours, so step 2 uses a stand-in
@@ -157,9 +166,13 @@ def load_and_index(
     return out
 
 
-def _wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict[str, Any]:
+def _wrk(
+    url: str, connections: int, seconds: int, headers: dict[str, str], script: Path | None = None
+) -> dict[str, Any]:
     cmd = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
            "--latency", "--timeout", "10s"]  # fmt: skip
+    if script is not None:
+        cmd += ["-s", str(script)]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     text = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -177,6 +190,99 @@ def _wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> d
     return res
 
 
+SEEKER_PASSWORD = "bench-scale-password-2026"
+CHEAP_HASH = {  # argon2 parameters for the benchmark's own log-ins only (see the docstring)
+    "CHAMBA_PASSWORD_HASH_TIME_COST": "1",
+    "CHAMBA_PASSWORD_HASH_MEMORY_KIB": "1024",
+    "CHAMBA_PASSWORD_HASH_PARALLELISM": "1",
+}
+PAGES = re.compile(r'^chamba_match_pages_total\{outcome="(hit|miss)"\} ([0-9.e+]+)$', re.M)
+ROTATE_LUA = """
+local tokens = {__TOKENS__}
+local made = 0
+function setup(thread)
+  thread:set("tid", made)
+  made = made + 1
+end
+local i = 0
+function request()
+  -- each thread walks its own half of the list: every request a different person
+  local k = (tid * math.floor(#tokens / 2) + i) % #tokens + 1
+  i = i + 1
+  return wrk.format("GET", "/api/v1/me/matches/jobs", {["Authorization"] = "Bearer " .. tokens[k]})
+end
+"""
+
+
+def make_seekers(n: int) -> list[str]:
+    """Log-in e-mails of ``n`` demo people (made once per data directory, kept)."""
+    from sqlalchemy import select
+
+    import chamba.models  # noqa: F401 - every table, for the foreign keys
+    from chamba.api.app import prepare_database
+    from chamba.auth import security
+    from chamba.auth.models import Role, User
+    from chamba.config import get_settings
+    from chamba.db import blind_index, get_engine, session_scope
+    from chamba.people.models import Person
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    engine = get_engine(settings)
+    prepare_database(engine)
+    with session_scope(engine) as session:
+        # the first n people by id; those given a log-in by an earlier run keep theirs
+        people = session.scalars(select(Person).order_by(Person.id).limit(2 * n)).all()
+        email_of = {p.id: f"escala{p.id}@bench.chamba.pe" for p in people}
+        ours = {blind_index(e) for e in email_of.values()}
+        existing = set(session.scalars(select(User.email_index).where(User.email_index.in_(ours))))
+        made: list[str] = []
+        digest = security.hash_password(SEEKER_PASSWORD, settings)
+        for person in people:
+            email = email_of[person.id]
+            if len(made) == n:
+                break
+            if blind_index(email) in existing:
+                made.append(email)
+            elif person.user_id is None:
+                user = User(email=email, email_index=blind_index(email), password_hash=digest,
+                            role=Role.SEEKER, name=f"Escala {person.id}",
+                            is_active=True)  # fmt: skip
+                session.add(user)
+                session.flush()
+                person.user_id = user.id
+                made.append(email)
+    engine.dispose()
+    return made[:n]
+
+
+def _page_counts(base: str, scrapes: int = 16) -> dict[str, int]:
+    """Page-cache hits and misses summed over the workers (each answers ``/metrics`` for
+    itself; the distinct answers of ``scrapes`` scrapes are the workers')."""
+    seen: set[tuple[int, int]] = set()
+    for _ in range(scrapes):
+        try:
+            with urllib.request.urlopen(f"{base}/metrics", timeout=30) as resp:
+                text = resp.read().decode()
+        except OSError:
+            continue
+        found = {k: int(float(v)) for k, v in PAGES.findall(text)}
+        seen.add((found.get("hit", 0), found.get("miss", 0)))
+    return {"hits": sum(h for h, _ in seen), "misses": sum(m for _, m in seen)}
+
+
+def _wrk_seekers(base: str, connections: int, seconds: int, tokens: list[str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "seekers.lua"
+        listed = ", ".join(json.dumps(t) for t in tokens)
+        script.write_text(ROTATE_LUA.replace("__TOKENS__", listed))
+        before = _page_counts(base)
+        res = _wrk(f"{base}/api/v1/me/matches/jobs", connections, seconds, {}, script)
+        after = _page_counts(base)
+    res["page_cache"] = {k: after[k] - before[k] for k in ("hits", "misses")}
+    return res
+
+
 def _request(url: str, data: dict[str, Any] | None = None, token: str | None = None) -> Any:
     body = json.dumps(data).encode() if data is not None else None
     req = urllib.request.Request(url, data=body, method="POST" if body else "GET")
@@ -188,7 +294,12 @@ def _request(url: str, data: dict[str, Any] | None = None, token: str | None = N
 
 
 def http_bench(
-    env: dict[str, str], port: int, connections: list[int], seconds: int, workers: int | None = None
+    env: dict[str, str],
+    port: int,
+    connections: list[int],
+    seconds: int,
+    workers: int | None = None,
+    seekers: list[str] | None = None,
 ) -> Any:
     from chamba.demo.accounts import DEMO_PASSWORD
 
@@ -223,6 +334,18 @@ def http_bench(
         out["matches"] = [
             _wrk(f"{base}/api/v1/me/matches/jobs", c, seconds, headers) for c in connections
         ]
+        if seekers:
+            logins = []
+            for email in seekers:
+                pair = _request(
+                    f"{base}/api/v1/auth/login", {"email": email, "password": SEEKER_PASSWORD}
+                )
+                logins.append(pair["access_token"])
+            share = len(logins) // len(connections)
+            out["seekers"] = [
+                _wrk_seekers(base, c, seconds, logins[k * share : (k + 1) * share])
+                for k, c in enumerate(connections)
+            ]
         out["rss_server_after_mib"] = _server_rss(server.pid)
         for h, m in zip(out["health"], out["matches"], strict=True):
             if h.get("req_s"):
@@ -266,6 +389,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--workers", type=int, default=None, help="chamba serve --workers")
+    parser.add_argument("--seekers", type=int, default=0, help="distinct seekers (cold path)")
+    parser.add_argument("--src", type=Path, default=None, help="Chamba source to serve")
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="chamba-scale-"))
@@ -301,9 +426,15 @@ def main() -> None:
                 interactions=args.interactions,
             )  # fmt: skip
         if not args.no_http:
+            if args.seekers:
+                os.environ.update(CHEAP_HASH)
+            emails = make_seekers(args.seekers) if args.seekers else None
             env = dict(os.environ)
+            if args.src is not None:
+                env["PYTHONPATH"] = str(args.src.resolve())
+                doc["src"] = str(args.src.resolve())
             conns = [int(c) for c in args.connections.split(",")]
-            doc["http"] = http_bench(env, args.port, conns, args.duration, args.workers)
+            doc["http"] = http_bench(env, args.port, conns, args.duration, args.workers, emails)
             doc["workers"] = args.workers or "default (cores)"
     finally:
         if server is not None:
