@@ -227,3 +227,61 @@ def test_features_of_jobs_without_skills_in_a_process_that_knows_no_skill(
     ordered = [session.get_one(Job, int(i)) for i in ids]
     slow = job_features(FeatureContext(session, None, NOW), person, ordered)
     np.testing.assert_array_equal(fast, slow)
+
+
+def test_a_ranking_missing_most_counts_reads_every_open_jobs_count_at_once(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chamba.activity.models import ApplicationStatus
+    from chamba.matching import context
+    from chamba.matching.repository import application_counts
+
+    # GIVEN open jobs with applications (one withdrawn) and a cache whose counts were dropped
+    jobs, people = _varied_world(session, world, seed=17)
+    for person in people[4:8]:
+        world.apply(person, jobs[0])
+    world.apply(people[8], jobs[1], status=ApplicationStatus.WITHDRAWN)
+    world.apply(people[9], jobs[1])
+    monkeypatch.setattr(context, "COUNT_ALL_FROM", 3)
+    cache = FeatureCache()
+    ctx = FeatureContext(session, None, NOW, cache=cache)
+    assert ctx.job_table() is not None
+    ids = sorted(j.id for j in jobs)
+    # WHEN a ranking asks for the counts of a few of them
+    asked = ctx.application_counts(ids[:5])
+    # THEN every open job's count is kept, each the number SQL counts
+    expected = application_counts(session, ids)
+    assert asked == {j: expected.get(j, 0) for j in ids[:5]}
+    assert cache.application_counts(ids) == {j: expected.get(j, 0) for j in ids}
+    assert expected[jobs[0].id] >= 4
+    assert expected[jobs[1].id] >= 1
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        statements.append(statement)
+
+    # AND another ranking's counts need no query
+    event.listen(session.get_bind(), "before_cursor_execute", seen)
+    try:
+        again = FeatureContext(session, None, NOW, cache=cache).application_counts(ids[5:])
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", seen)
+    assert statements == []
+    assert again == {j: expected.get(j, 0) for j in ids[5:]}
+
+
+def test_a_tables_starts_are_computed_once_and_are_the_running_sums(
+    session: Session, world: World
+) -> None:
+    # GIVEN a table of jobs with skills and words
+    _varied_world(session, world, seed=19)
+    table = JobTable.read(session)
+    # WHEN a ranking asks for where each job's skills and terms start, several times
+    skills, terms_at = table.skill_starts(), table.term_starts()
+    # THEN the same arrays are handed back (one pass over every open job per table), and they
+    # are each job's offset into the ragged columns
+    assert table.skill_starts() is skills
+    assert table.term_starts() is terms_at
+    np.testing.assert_array_equal(skills, np.cumsum(table.n_skills) - table.n_skills)
+    np.testing.assert_array_equal(terms_at, np.cumsum(table.n_terms) - table.n_terms)
+    assert not skills.flags.writeable

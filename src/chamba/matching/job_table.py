@@ -233,8 +233,20 @@ class JobTable:
         return out
 
     def skill_starts(self) -> npt.NDArray[np.int64]:
-        """Where each job's skills start in :attr:`skills`. (n,)"""
-        return np.cumsum(self.n_skills) - self.n_skills
+        """Where each job's skills start in :attr:`skills` (computed once per table). (n,)"""
+        return self._starts("n_skills")
+
+    def _starts(self, lengths: str) -> npt.NDArray[np.int64]:
+        """``cumsum - lengths`` of the column ``lengths``, kept on the (frozen) table: a
+        ranking asks for it several times, each a pass over every open job."""
+        key = f"_starts_{lengths}"
+        found: npt.NDArray[np.int64] | None = self.__dict__.get(key)
+        if found is None:
+            counts = getattr(self, lengths)
+            found = np.cumsum(counts) - counts
+            found.flags.writeable = False
+            object.__setattr__(self, key, found)
+        return found
 
     def skill_df(self) -> tuple[npt.NDArray[np.int64], int]:
         """``(df, n)``: over the jobs of the table, how many list each skill code, and ``n``."""
@@ -270,8 +282,8 @@ class JobTable:
         return at, np.repeat(np.arange(rows.size), lens)
 
     def term_starts(self) -> npt.NDArray[np.int64]:
-        """Where each job's terms start in :attr:`terms`. (n,)"""
-        return np.cumsum(self.n_terms) - self.n_terms
+        """Where each job's terms start in :attr:`terms` (computed once per table). (n,)"""
+        return self._starts("n_terms")
 
     def lexical_scores(
         self,

@@ -125,9 +125,17 @@ def load_course_skills(session: Session, course_ids: Sequence[int]) -> dict[int,
     return dict(out)
 
 
-def application_counts(session: Session, job_ids: Sequence[int]) -> dict[int, int]:
-    """Applications (not withdrawn) per job."""
+def application_counts(session: Session, job_ids: Sequence[int] | None) -> dict[int, int]:
+    """Applications (not withdrawn) per job (``None``: every job that has any, one query)."""
     out: dict[int, int] = {}
+    if job_ids is None:
+        for jid, n in session.execute(
+            select(Application.job_id, func.count())
+            .where(Application.status != ApplicationStatus.WITHDRAWN)
+            .group_by(Application.job_id)
+        ):
+            out[jid] = int(n)
+        return out
     for chunk in chunks(job_ids):
         for jid, n in session.execute(
             select(Application.job_id, func.count())
