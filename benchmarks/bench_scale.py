@@ -278,6 +278,7 @@ def _wrk_seekers(base: str, connections: int, seconds: int, tokens: list[str]) -
         script.write_text(ROTATE_LUA.replace("__TOKENS__", listed))
         before = _page_counts(base)
         res = _wrk(f"{base}/api/v1/me/matches/jobs", connections, seconds, {}, script)
+        time.sleep(8)  # requests still queued in the server when wrk stopped finish first
         after = _page_counts(base)
     res["page_cache"] = {k: after[k] - before[k] for k in ("hits", "misses")}
     return res
