@@ -207,3 +207,36 @@ def test_a_code_mask_is_membership_as_isin_says() -> None:
     for wanted in (np.array([], dtype=np.int64), np.array([0, 7, 49]), np.array([3, 80, 3])):
         # THEN indexing the mask says what np.isin says
         np.testing.assert_array_equal(code_mask(wanted, 50)[column], np.isin(column, wanted))
+
+
+def test_candidates_skills_come_from_the_people_table_as_sql_reads_them(
+    session: Session, world: World
+) -> None:
+    from chamba.matching.repository import load_person_skills
+
+    # GIVEN consenting people and applicants who did not consent, and a request that read the
+    # people table (as an employer's candidate ranking does)
+    jobs, people = _varied_world(session, world, seed=37)
+    ctx = FeatureContext(session, None, NOW, cache=FeatureCache())
+    table = ctx.people_table()
+    assert table is not None
+    ids = [p.id for p in people]
+    outside = [p.id for p in people if not p.consent_visible]
+    assert outside  # the world has people the table lacks
+    asked: list[int] = []  # how many values each statement was given
+
+    def seen(_c: Any, _cur: Any, statement: str, parameters: Any, *_a: Any) -> None:
+        asked.append(len(parameters))
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        # WHEN the candidates' skills are asked for
+        held = ctx.skills_of_people(ids)
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    # THEN they are what SQL reads, and only the people outside the table were read
+    from_sql = load_person_skills(session, ids)
+    assert held == {p: from_sql.get(p, set()) for p in ids}
+    assert any(held[p] for p in ids if p not in outside)
+    assert asked == [len(outside)]

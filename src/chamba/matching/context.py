@@ -250,7 +250,13 @@ class FeatureContext:
         return {int(j): self.job_skills[int(j)] for j in job_ids}
 
     def skills_of_people(self, person_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Skill ids each person holds: from the people table when this request read it (an
+        employer's candidates: every consenting person's skills, current), else (and for
+        people it lacks, such as applicants who did not consent) one query."""
         missing = [p for p in person_ids if int(p) not in self.person_skills]
+        if missing and self._people is not None:
+            self.person_skills.update(self._people.skill_sets(missing))
+            missing = [p for p in missing if int(p) not in self.person_skills]
         if missing:
             loaded = load_person_skills(self.session, missing)
             for p in missing:

@@ -102,6 +102,12 @@ def code_mask(codes: npt.NDArray[np.integer], size: int) -> npt.NDArray[np.bool_
     return mask
 
 
+def skill_names(codes: Iterable[int]) -> list[str]:
+    """The skill ids of ``codes`` (each given by :data:`skill_code`)."""
+    names = _SKILLS.names  # skill codes start at 0
+    return [names[c] for c in codes]
+
+
 def known_skill_codes(skill_ids: Collection[str]) -> npt.NDArray[np.int32]:
     """The codes of those of ``skill_ids`` that have one (a skill never seen has none)."""
     return np.array(_SKILLS.known(skill_ids), dtype=np.int32)

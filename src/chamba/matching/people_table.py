@@ -28,7 +28,7 @@ from chamba.matching.filters import (
     haversine,
     place_coord,
 )
-from chamba.matching.job_table import known_skill_codes, skill_code
+from chamba.matching.job_table import known_skill_codes, skill_code, skill_names
 from chamba.matching.people_rows.repository import (
     applicant_places,
     visible_people_columns,
@@ -139,6 +139,22 @@ class PeopleTable:
         pos = np.minimum(np.searchsorted(self.ids, person_ids), len(self) - 1)
         found = self.ids[pos] == person_ids
         return pos[found].astype(np.intp), person_ids[~found]
+
+    def skill_sets(self, person_ids: Sequence[int]) -> dict[int, set[str]]:
+        """``{person id: skill ids held}`` of those of ``person_ids`` the table holds (what
+        :func:`~chamba.matching.repository.load_person_skills` reads for them; a person
+        without skills maps to an empty set); the others are left out."""
+        asked = np.array(sorted({int(p) for p in person_ids}), dtype=np.int64)
+        rows, _ = self.rows_of(asked)
+        starts = np.cumsum(self.n_skills) - self.n_skills
+        out: dict[int, set[str]] = {}
+        skills = self.skills
+        for pid, start, n in zip(
+            self.ids[rows].tolist(), starts[rows].tolist(), self.n_skills[rows].tolist(),
+            strict=True,
+        ):  # fmt: skip
+            out[pid] = set(skill_names(skills[start : start + n].tolist()))
+        return out
 
     def filter(
         self, session: Session, job: Job, *, wage_share: float,
