@@ -12,6 +12,7 @@ import pytest
 from tests.nlp.test_quality import SKILLS_CSV, _catalogue
 
 from chamba.nlp.extraction import SkillExtractor
+from chamba.nlp.jobads import extract_job_ads
 from chamba.nlp.lexicon import Lexicon, diminutive_bases, sound, verb_lemmas
 from chamba.nlp.schemas import SkillRecord
 from chamba.nlp.words import tokenize
@@ -334,6 +335,37 @@ def test_a_one_word_unit_gets_no_semantic_hit() -> None:
     assert [s.skill_id for s in ex.extract("vivo en chincha alta", methods=("semantic",))] == [
         "geo"
     ]
+
+
+class _UnitsAt:
+    """Skill names get one unit vector, every other text (a unit) one at cosine ``cos`` to it."""
+
+    model_id = "units-at"
+    dim = 2
+
+    def __init__(self, names: set[str], cos: float) -> None:
+        self.names, self.cos = names, cos
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        unit = [self.cos, float(np.sqrt(1.0 - self.cos**2))]
+        return np.array([[1.0, 0.0] if t in self.names else unit for t in texts], np.float32)
+
+
+def test_a_word_read_as_a_form_of_a_name_needs_a_closer_unit() -> None:
+    # GIVEN a one-word name and units at cosine 0.4 to it (above the verify threshold 0.30,
+    # below the inexact one 0.50)
+    record = SkillRecord("sow", "siembra", "sowing", synonyms_es=("sembrar",))
+    ex = SkillExtractor([record], _UnitsAt(set(record.names()), 0.4))
+    assert ex.verify_threshold < 0.4 < ex.inexact_verify_threshold
+    # WHEN the word is the name itself THEN the hit stands
+    assert [s.skill_id for s in ex.extract("sé sembrar papa")] == ["sow"]
+    # WHEN the word is a form of it ("siembro" for "sembrar") THEN the unit must say it more
+    assert ex.extract("siembro papa") == []
+    # ... and a unit close enough keeps it
+    close = SkillExtractor([record], _UnitsAt(set(record.names()), 0.6))
+    assert [s.skill_id for s in close.extract("siembro papa")] == ["sow"]
+    # ... and job ads, formal text, keep the plain verify threshold
+    assert [s.skill_id for s in extract_job_ads(ex, ["siembro papa"])[0]] == ["sow"]
 
 
 # --- blind2_dev error classes (issue 12 item 8): each test would fail without its rule ------

@@ -426,7 +426,8 @@ def extract_job_ads(
                 continue
             owners.append((t, item.start, masked, levels))
             batch.append(masked)
-    found = extractor.extract_many(batch, lang) if batch else []
+    # formal text: a word's form is no weaker evidence there than the word itself
+    found = extractor.extract_many(batch, lang, inexact_verify_threshold=0.0) if batch else []
     out: list[dict[str, ExtractedSkill]] = [{} for _ in texts]
     for (t, offset, masked, levels), skills in zip(owners, found, strict=True):
         original = texts[t]
