@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from chamba.accounts import service as accounts_service
@@ -67,3 +68,39 @@ def test_access_tokens_expire_on_the_service_clock(app: FastAPI) -> None:
     assert (claims.user_id, claims.session_id, lifetime) == (7, "s" * 43, 900)
     with pytest.raises(NotAuthenticated, match="expired"):
         security.decode_access_token(token, settings, now=now + timedelta(seconds=lifetime))
+
+
+def test_a_verified_token_is_checked_once_its_expiry_every_time(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a signed access token, decoded once (its signature verified)
+    settings: Settings = app.state.settings
+    now = datetime(2026, 5, 2, 12, tzinfo=UTC)
+    token, lifetime = security.create_access_token(
+        user_id=8, role="seeker", session_id="t" * 43, now=now, settings=settings
+    )
+    first = security.decode_access_token(token, settings, now=now)
+    calls: list[str] = []
+    real = security.jwt.decode
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append("decode")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(security.jwt, "decode", counted)
+    # WHEN it is decoded again: THEN the claims come back without verifying it again
+    assert security.decode_access_token(token, settings, now=now + timedelta(minutes=1)) == first
+    assert calls == []
+    # AND its expiry is still checked against the clock on every call
+    with pytest.raises(NotAuthenticated, match="expired"):
+        security.decode_access_token(token, settings, now=now + timedelta(seconds=lifetime))
+    # AND a token changed by one character, or signed with another key, is verified and refused
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(NotAuthenticated, match="not valid"):
+        security.decode_access_token(tampered, settings, now=now)
+    with pytest.raises(NotAuthenticated, match="not valid"):
+        security.decode_access_token(tampered, settings, now=now)
+    assert calls == ["decode", "decode"]  # an invalid token is never remembered
+    other = settings.model_copy(update={"secret_key": SecretStr("another-secret-" * 4)})
+    with pytest.raises(NotAuthenticated, match="not valid"):
+        security.decode_access_token(token, other, now=now)

@@ -119,26 +119,64 @@ def create_access_token(
 def decode_access_token(token: str, settings: Settings, *, now: datetime) -> AccessClaims:
     """Verify signature, shape and expiry (against ``now``, the service's clock).
 
+    A token whose signature and shape were verified once is remembered per process (a bounded
+    cache keyed by the token and the signing key, :func:`_verified_claims`): the claims of a
+    signed token never change, so asking again costs a dictionary look-up instead of an HMAC, a
+    key derivation and two JSON decodes. Expiry is still checked against ``now`` on every call,
+    and nothing here says whether the login is still open: the caller checks that in the
+    database on every request (:func:`chamba.auth.service.authenticate`), so a log-out, a
+    deactivation or a deletion refuses the token at once, in every process. An invalid token
+    is never remembered (it is verified again each time).
+
     Raises:
         NotAuthenticated: with a message saying whether the token expired or is invalid.
     """
+    parsed = _verified_claims(token, _access_key(settings))
+    if parsed.expires_at <= now:
+        raise NotAuthenticated("Your session expired; refresh the token or log in again.")
+    return parsed
+
+
+VERIFIED_TOKENS_KEPT = 4096
+"""Verified access tokens remembered per process (least recently used forgotten first)."""
+
+
+_access_keys: dict[str, bytes] = {}
+
+
+def _access_key(settings: Settings) -> bytes:
+    """The access-token signing key (:meth:`Settings.derived_key`), derived once per secret."""
+    secret = settings.secret_key.get_secret_value()
+    key = _access_keys.get(secret)
+    if key is None:
+        key = settings.derived_key(ACCESS_KEY_ID)
+        if len(_access_keys) >= 8:  # tests build many settings; a server has one
+            _access_keys.clear()
+        _access_keys[secret] = key
+    return key
+
+
+@lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
+def _verified_claims(token: str, key: bytes) -> AccessClaims:
+    """The claims of ``token`` once its signature (with ``key``), key id, type and shape are
+    verified; raises :class:`NotAuthenticated` otherwise (exceptions are not cached)."""
     invalid = NotAuthenticated("The access token is not valid; log in again.")
     try:
         if jwt.get_unverified_header(token).get("kid") != ACCESS_KEY_ID:
             raise invalid  # signed with a key this version does not use
         claims = jwt.decode(
             token,
-            settings.derived_key(ACCESS_KEY_ID),
+            key,
             algorithms=[ALGORITHM],
             options={
                 "require": ["sub", "sid", "exp", "iat", "jti"],
-                "verify_exp": False,  # checked below against the same clock as the sessions
+                "verify_exp": False,  # checked by the caller against the sessions' clock
                 "verify_iat": False,
             },
         )
         if claims.get("typ") != ACCESS:
             raise invalid
-        parsed = AccessClaims(
+        return AccessClaims(
             user_id=int(claims["sub"]),
             role=str(claims.get("role", "")),
             session_id=_public_id(claims["sid"]),
@@ -147,9 +185,6 @@ def decode_access_token(token: str, settings: Settings, *, now: datetime) -> Acc
         )
     except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
         raise invalid from None
-    if parsed.expires_at <= now:
-        raise NotAuthenticated("Your session expired; refresh the token or log in again.")
-    return parsed
 
 
 def session_id_of(token: str, settings: Settings) -> str:
