@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import TypeAdapter
 
 from chamba.activity import service as activity
 from chamba.activity.models import SubjectType
@@ -37,8 +36,8 @@ from chamba.matching.errors import InvalidMatchRequest, PathwayTargetMissing
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
 from chamba.matching.schemas import CandidatePage, MatchPage
-from chamba.matching.service import courses_for_person, jobs_for_person
-from chamba.matching.shown import log_page_shown
+from chamba.matching.service import courses_for_person, served_jobs_for_person
+from chamba.matching.shown import log_page_shown, log_shown
 from chamba.observability.metrics import Metrics, MetricsDep
 from chamba.observability.serving import serving_stats
 from chamba.people.deps import CurrentPerson, SeekerRow, counted_seeker_row
@@ -68,12 +67,16 @@ Lang = Annotated[Literal["es", "en"] | None, Query()]
 _seeker_errors = (NotAuthenticated, NotASeeker, InvalidMatchRequest, TooManyAttempts)
 
 
+def _count_shown(metrics: Metrics, kind: SubjectType, shown: int) -> None:
+    metrics.recommendations_shown.labels(kind=kind.value).inc(shown)
+    if kind == SubjectType.JOB and (stats := serving_stats("jobs")) is not None:
+        stats.record_shown(shown)
+
+
 def _log_page(
     session: SessionDep, person: Person, page: MatchPage, kind: SubjectType, metrics: Metrics
 ) -> None:
-    metrics.recommendations_shown.labels(kind=kind.value).inc(len(page.items))
-    if kind == SubjectType.JOB and (stats := serving_stats("jobs")) is not None:
-        stats.record_shown(len(page.items))
+    _count_shown(metrics, kind, len(page.items))
     log_page_shown(session, person.id, page, kind, f"matches/{kind.value}s")
 
 
@@ -90,16 +93,6 @@ def _serve_page(
         page = rank()
     _log_page(session, person, page, kind, metrics)
     return page
-
-
-_MATCH_PAGE: Final = TypeAdapter(MatchPage)
-
-
-def _page_json(page: MatchPage) -> Response:
-    """``page`` as FastAPI would answer it for ``response_model=MatchPage`` (the same bytes,
-    from the same pydantic serializer), without its re-validation of the page on one more hop
-    to a thread of the pool."""
-    return Response(_MATCH_PAGE.dump_json(page, by_alias=True), media_type="application/json")
 
 
 @router.get(
@@ -120,13 +113,19 @@ def my_job_matches(
     min_wage: Annotated[Decimal | None, Query(ge=0, le=10_000_000)] = None,
     lang: Lang = None,
 ) -> Response:
+    """The page as JSON bytes: a page kept by the cache is answered with its kept bytes (the
+    same bytes the ranking answered), with no model read back, validated or serialised again;
+    a new page is serialised once (by the same pydantic serializer FastAPI would use)."""
     person = seeker.person
-    page = _serve_page(session, person, SubjectType.JOB, metrics, lambda: jobs_for_person(
-        session, indexes, person.id, limit=limit, offset=offset,
-        max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
-        while_ranking=ranking_turn(),  # a kept page is served without waiting for a turn
-    ), turn=False)  # fmt: skip
-    return _page_json(page)
+    with metrics.match_latency.labels(kind="jobs").time():
+        served = served_jobs_for_person(
+            session, indexes, person.id, limit=limit, offset=offset,
+            max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
+            while_ranking=ranking_turn(),  # a kept page is served without waiting for a turn
+        )  # fmt: skip
+    _count_shown(metrics, SubjectType.JOB, len(served.shown.items))
+    log_shown(session, person.id, served.shown, SubjectType.JOB, "matches/jobs")
+    return Response(served.data, media_type="application/json")
 
 
 @router.get(

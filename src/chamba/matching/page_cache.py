@@ -25,7 +25,9 @@ is reused only when every input of its ranking is the same:
 A ranking that started before an invalidation is not stored (the feature cache's generation
 at the start of the request's transaction must still be current). A page is kept as its JSON
 (about 30 KB for 10 explained jobs, plus 8 bytes per candidate's score; the objects it is read
-back into take five times as much) and read back into a new object for each hit. What a request
+back into take five times as much) with what is logged of it as shown: the API answers a hit
+with the kept bytes as they are (the same bytes as the ranking's answer), and a view that needs
+the page reads it back into a new object (:class:`ServedPage`). What a request
 records (impressions, metrics, the ranker's score histogram) is recorded on a hit as on a miss.
 
 Bounded: at most ``max_pages`` pages (least recently used dropped first); ``0`` disables.
@@ -33,6 +35,7 @@ Bounded: at most ``max_pages`` pages (least recently used dropped first); ``0`` 
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -43,10 +46,11 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import ValidationError
 
+from chamba.activity.models import SubjectType
 from chamba.matching.people_rows.repository import person_match_state
 from chamba.matching.schemas import MatchPage
+from chamba.matching.shown import PageShown
 
 if TYPE_CHECKING:
     from chamba.matching.context import FeatureContext
@@ -61,23 +65,70 @@ PageKey = tuple[Hashable, ...]
 """``(person_id, person state, request, ranker version)``; the person id first."""
 
 
-@dataclass(frozen=True)
-class CachedPage:
-    """A page and the scores its ranking gave every candidate (replayed to the ranker's
-    score statistics on a hit)."""
+class ServedPage:
+    """A page of jobs as served: the page, its JSON (the bytes the API answers) and what is
+    logged of it as shown. A page kept by the cache is served as its kept JSON: it is read
+    back into a :class:`MatchPage` only when :attr:`page` is asked for (the web and the other
+    views), never for the API's answer; a new ranking's JSON is written once, when asked.
 
-    page: MatchPage  # a new object on every hit: callers may not share one
-    scores: npt.NDArray[np.float64]
+    Args:
+        page: the page, when it was ranked now.
+        data: its JSON, when it was kept (then ``shown`` too).
+        shown: what is logged of it.
+        scores: the scores its ranking gave every candidate.
+    """
+
+    __slots__ = ("_data", "_page", "hit", "scores", "shown")
+
+    def __init__(
+        self,
+        *,
+        scores: npt.NDArray[np.float64],
+        page: MatchPage | None = None,
+        data: bytes | None = None,
+        shown: PageShown | None = None,
+    ) -> None:
+        if page is None and (data is None or shown is None):
+            raise ValueError("a served page needs the page, or its JSON and what it shows")
+        self._page = page
+        self._data = data
+        self.scores = scores
+        if shown is None:
+            assert page is not None
+            shown = PageShown.of(page, SubjectType.JOB)
+        self.shown = shown
+        self.hit = page is None  # kept by the cache, not ranked now
+
+    @property
+    def page(self) -> MatchPage:
+        """The page (a new object for every served page: callers may change theirs)."""
+        if self._page is None:
+            assert self._data is not None
+            self._page = MatchPage.model_validate_json(self._data)
+        return self._page
+
+    @property
+    def data(self) -> bytes:
+        """The page's JSON, as FastAPI answers a :class:`MatchPage` (the same serializer)."""
+        if self._data is None:
+            self._data = page_json(self.page)
+        return self._data
+
+
+def page_json(page: MatchPage) -> bytes:
+    """``page`` as JSON: what the cache keeps and the API answers, hit or miss."""
+    return page.model_dump_json().encode()
 
 
 @dataclass(frozen=True)
 class _Entry:
     """What is kept of a page: its JSON (about 30 KB for 10 explained jobs, a fifth of the
-    objects it is read back into) and the candidates' scores."""
+    objects it is read back into), the candidates' scores and what is logged of it."""
 
     data: bytes
     scores: npt.NDArray[np.float64]
     stored_at: float
+    shown: PageShown
 
 
 class PageCache:
@@ -120,33 +171,29 @@ class PageCache:
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
 
-    def get(self, key: PageKey) -> CachedPage | None:
-        """The page stored under ``key`` and younger than ``ttl_s``, else ``None`` (a miss)."""
+    def get(self, key: PageKey) -> ServedPage | None:
+        """The page stored under ``key`` and younger than ``ttl_s``, else ``None`` (a miss).
+        The page is served as its kept JSON (see :class:`ServedPage`)."""
         with self._lock:
             found = self._pages.get(key)
             if found is not None and self.clock() - found.stored_at > self.ttl_s:
                 del self._pages[key]
                 found = None
-            if found is not None:
-                self._pages.move_to_end(key)
-        page = _read(found.data) if found is not None else None
-        with self._lock:
-            if page is None or found is None:
-                if found is not None:  # kept but unreadable (a value JSON cannot carry)
-                    self._pages.pop(key, None)
+            if found is None:
                 self.misses += 1
                 return None
+            self._pages.move_to_end(key)
             self.hits += 1
-        return CachedPage(page, found.scores)
+        return ServedPage(scores=found.scores, data=found.data, shown=found.shown)
 
-    def put(
-        self, key: PageKey, page: MatchPage, scores: npt.NDArray[np.float64], *, fresh: bool
-    ) -> None:
-        """Keep ``page`` under ``key`` unless ``fresh`` is false (something it read was
+    def put(self, key: PageKey, served: ServedPage, *, fresh: bool) -> None:
+        """Keep ``served`` under ``key`` unless ``fresh`` is false (something it read was
         invalidated while it was ranked)."""
         if not fresh or self.max_pages <= 0:
             return
-        entry = _Entry(page.model_dump_json().encode(), np.asarray(scores), self.clock())
+        if not all(math.isfinite(score) for _, _, score in served.shown.items):
+            return  # JSON cannot carry it (the page would not read back the same)
+        entry = _Entry(served.data, np.asarray(served.scores), self.clock(), served.shown)
         with self._lock:
             self._pages[key] = entry
             self._pages.move_to_end(key)
@@ -169,13 +216,6 @@ class PageCache:
 
     def __len__(self) -> int:
         return len(self._pages)
-
-
-def _read(data: bytes) -> MatchPage | None:
-    try:
-        return MatchPage.model_validate_json(data)
-    except ValidationError:
-        return None
 
 
 def profile_state(person: Person) -> tuple[Hashable, ...]:

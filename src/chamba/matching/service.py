@@ -60,7 +60,7 @@ from chamba.matching.filters import (
     filter_people_for_job,
 )
 from chamba.matching.lexical import one_query_scores
-from chamba.matching.page_cache import page_lookup, replay_scores
+from chamba.matching.page_cache import ServedPage, page_lookup, replay_scores
 from chamba.matching.people_rows.repository import load_people
 from chamba.matching.repository import (
     JobRow,
@@ -302,6 +302,31 @@ def jobs_for_person(
         >>> page.items[0].explanation.summary  # doctest: +SKIP
         'Tienes 3 de 4 habilidades clave (te falta Soldadura: ...). Está a 4 km y paga S/ 1,500.'
     """
+    return served_jobs_for_person(
+        session, indexes, person_id, limit=limit, offset=offset,
+        max_distance_km=max_distance_km, remote=remote, min_wage=min_wage,
+        include_expired=include_expired, now=now, lang=lang, while_ranking=while_ranking,
+    ).page  # fmt: skip
+
+
+def served_jobs_for_person(
+    session: Session,
+    indexes: MatchIndexes | None,
+    person_id: int,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    max_distance_km: float | None = None,
+    remote: bool | None = None,
+    min_wage: Decimal | float | None = None,
+    include_expired: bool = False,
+    now: datetime | None = None,
+    lang: str | None = None,
+    while_ranking: AbstractContextManager[object] | None = None,
+) -> ServedPage:
+    """:func:`jobs_for_person` as served: the page, its JSON and what is logged of it (a page
+    kept by the cache comes as its kept JSON, read back only if its ``page`` is asked for).
+    Same arguments, same errors."""
     check_page(limit, offset)
     check_number(max_distance_km, "max_distance_km")
     check_number(min_wage, "min_wage")
@@ -314,7 +339,7 @@ def jobs_for_person(
     pages, key, fresh = page_lookup(ctx, person, scorer, request)
     if key is not None and (found := pages.get(key)) is not None:
         replay_scores(scorer, found.scores)
-        return found.page
+        return found
     flt = JobFilter.for_person(
         person, now=moment, max_distance_km=max_distance_km, remote=remote, min_wage=min_wage,
         include_expired=include_expired,
@@ -329,9 +354,10 @@ def jobs_for_person(
             scorer=scorer, lang=language, limit=limit, offset=offset,
             total_filtered=ranking.total_filtered, hints=ranking.hints,
         )  # fmt: skip
+    served = ServedPage(page=page, scores=ranking.scores)
     if key is not None:
-        pages.put(key, page, ranking.scores, fresh=fresh())
-    return page
+        pages.put(key, served, fresh=fresh())
+    return served
 
 
 @dataclass(frozen=True)
