@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.matching.index_support import BACKENDS, db, pg_module_url
 from tests.matching.test_feature_cache import LIMA, NOW, _job
@@ -540,3 +540,52 @@ def test_a_kept_page_is_served_without_waiting_for_a_ranking_turn(world: World) 
                 s, world.indexes, world.ids["person"], now=NOW, while_ranking=turn()
             )
     assert turns == [1]  # only the ranking took a turn
+
+
+def test_the_persons_state_is_read_in_one_statement(world: World) -> None:
+    # GIVEN a person with a confirmed skill without level and an unconfirmed advanced one, a
+    # dismissed job (and an impression, which is not one) and an application under review
+    from chamba.activity.models import ApplicationStatus
+    from chamba.matching.people_rows.repository import person_match_state
+    from chamba.vocab import SkillLevel
+
+    pid = world.ids["person"]
+    with world.factory() as s:
+        s.add(
+            PersonSkill(
+                person_id=pid, skill_id="t_weld", source=SkillSource.DECLARED, confirmed=False,
+                level=SkillLevel.ADVANCED,
+            )
+        )  # fmt: skip
+        for job, kind in (("welder", InteractionKind.DISMISSED), ("helper", InteractionKind.SHOWN)):
+            s.add(
+                Interaction(
+                    person_id=pid, person_key="k", subject_type=SubjectType.JOB,
+                    subject_id=world.ids[job], kind=kind,
+                )
+            )  # fmt: skip
+        s.add(
+            Application(
+                person_id=pid, job_id=world.ids["carpenter"], status=ApplicationStatus.REVIEWING
+            )
+        )
+        s.commit()
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    # WHEN the page cache reads the person's state
+    event.listen(world.engine, "before_cursor_execute", count)
+    try:
+        with world.factory() as s:
+            state = person_match_state(s, pid)
+    finally:
+        event.remove(world.engine, "before_cursor_execute", count)
+    # THEN it is every part, sorted, in one statement (besides the transaction's BEGIN)
+    assert state == (
+        (("t_weld", False, "advanced"), ("t_wood", True, None)),
+        (world.ids["welder"],),
+        ((world.ids["carpenter"], "reviewing"),),
+    )
+    assert len([s for s in statements if s.strip().upper() != "BEGIN"]) == 1

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Row, select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Integer,
+    Row,
+    String,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, defer
 
-from chamba.activity.models import Application
-from chamba.matching.repository import _applicants, chunks, dismissed_job_ids
+from chamba.activity.models import Application, Interaction, InteractionKind, SubjectType
+from chamba.matching.repository import _applicants, chunks
 from chamba.people.models import Device, Person, PersonSkill
 
 _SEALED_PERSON_COLUMNS: Final = (
@@ -108,22 +120,51 @@ def self_descriptions(session: Session, person_ids: Sequence[int]) -> dict[int, 
     return out
 
 
+def _match_state_statement() -> CompoundSelect[Any]:
+    """One statement for :func:`person_match_state` (built once): the person's skills, the
+    jobs they dismissed and their applications as one ``UNION ALL``, told apart by ``part``
+    (0, 1, 2); enum columns as their stored text, absent columns as typed NULLs."""
+    person = bindparam("person_id", type_=Integer)
+    no_text, no_int = cast(null(), String), cast(null(), Integer)
+    skills = select(
+        literal_column("0", Integer).label("part"), PersonSkill.skill_id.label("skill"),
+        no_int.label("job"), PersonSkill.confirmed.label("confirmed"),
+        cast(PersonSkill.level, String).label("value"),
+    ).where(PersonSkill.person_id == person)  # fmt: skip
+    dismissed = select(
+        literal_column("1", Integer), no_text, Interaction.subject_id,
+        cast(null(), Boolean), no_text,
+    ).where(
+        Interaction.person_id == person,
+        Interaction.subject_type == SubjectType.JOB,
+        Interaction.kind == InteractionKind.DISMISSED,
+    )  # fmt: skip
+    applied = select(
+        literal_column("2", Integer), no_text, Application.job_id, cast(null(), Boolean),
+        cast(Application.status, String),
+    ).where(Application.person_id == person)  # fmt: skip
+    return union_all(skills, dismissed, applied)
+
+
+_MATCH_STATE: Final = _match_state_statement()
+
+
 def person_match_state(
     session: Session, person_id: int
 ) -> tuple[tuple[tuple[str, bool, str | None], ...], tuple[int, ...], tuple[tuple[int, str], ...]]:
-    """What a person's ranked page depends on beyond their row, read now (three queries):
+    """What a person's ranked page depends on beyond their row, read now (one statement):
     their skills ``(skill_id, confirmed, level)``, the jobs they dismissed and their
     applications ``(job_id, status)``, each sorted (:mod:`chamba.matching.page_cache`)."""
-    skills = session.execute(
-        select(PersonSkill.skill_id, PersonSkill.confirmed, PersonSkill.level).where(
-            PersonSkill.person_id == person_id
-        )
-    ).all()
-    applications = session.execute(
-        select(Application.job_id, Application.status).where(Application.person_id == person_id)
-    ).all()
-    return (
-        tuple(sorted((s, bool(c), lv.value if lv is not None else None) for s, c, lv in skills)),
-        tuple(sorted(dismissed_job_ids(session, person_id))),
-        tuple(sorted((int(j), st.value) for j, st in applications)),
-    )
+    skills: list[tuple[str, bool, str | None]] = []
+    dismissed: set[int] = set()
+    applied: list[tuple[int, str]] = []
+    for part, skill, job, confirmed, value in session.execute(
+        _MATCH_STATE, {"person_id": person_id}
+    ):
+        if part == 0:
+            skills.append((str(skill), bool(confirmed), value))
+        elif part == 1:
+            dismissed.add(int(job))
+        else:
+            applied.append((int(job), str(value)))
+    return tuple(sorted(skills)), tuple(sorted(dismissed)), tuple(sorted(applied))
