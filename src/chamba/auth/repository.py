@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from chamba.auth.models import (
@@ -43,13 +44,30 @@ def list_users(
     return users, session.scalar(count) or 0
 
 
+# Statements of every authenticated request, built once: building a select costs about as
+# much CPU as running it on an index (SQLAlchemy's compiled-statement cache still needs the
+# new object's cache key), so these take their values as bound parameters.
+_SESSION_WITH_USER: Final = (
+    select(AuthSession, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.public_id == bindparam("public_id"))
+)
+_BLOCKED_UNTIL: Final = (
+    select(AuthAttempt.created_at)
+    .where(
+        AuthAttempt.scope == bindparam("scope"),
+        AuthAttempt.key == bindparam("key"),
+        AuthAttempt.created_at > bindparam("since"),
+    )
+    .order_by(AuthAttempt.created_at.desc())
+    .offset(bindparam("skip"))
+    .limit(1)
+)
+
+
 def session_with_user(session: Session, public_id: str) -> tuple[AuthSession, User] | None:
     """The login whose random public id is ``public_id``, with its user."""
-    row = session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.public_id == public_id)
-    ).one_or_none()
+    row = session.execute(_SESSION_WITH_USER, {"public_id": public_id}).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
@@ -131,13 +149,9 @@ def blocked_until(
     session: Session, scope: str, key: str, *, limit: int, since: datetime
 ) -> datetime | None:
     """The time of the ``limit``-th most recent attempt after ``since``; None below the limit."""
-    return session.scalar(
-        select(AuthAttempt.created_at)
-        .where(AuthAttempt.scope == scope, AuthAttempt.key == key, AuthAttempt.created_at > since)
-        .order_by(AuthAttempt.created_at.desc())
-        .offset(limit - 1)
-        .limit(1)
-    )
+    params = {"scope": scope, "key": key, "since": since, "skip": max(0, limit - 1)}
+    found: datetime | None = session.scalar(_BLOCKED_UNTIL, params)
+    return found
 
 
 def clear_attempts(session: Session, scope: str, key: str) -> None:
