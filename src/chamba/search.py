@@ -341,7 +341,9 @@ def lexical_scores(
             def idf(word: str) -> float:
                 return 1.0
 
-    weights = [{w: idf(w) for w in dict.fromkeys(q)} for q in queries]
+    # each distinct word's weight once (an employer's ~250 candidates' queries share most words)
+    known = {w: idf(w) for w in {w for q in queries for w in q}}
+    weights = [{w: known[w] for w in dict.fromkeys(q)} for q in queries]
     totals = [sum(w.values()) for w in weights]
     norm = LEXICAL_K1 * (1.0 - LEXICAL_B + LEXICAL_B * lengths / avgdl)  # (n_docs,)
     out = np.zeros(qi.size, dtype=np.float64)

@@ -32,3 +32,27 @@ def test_one_query_scores_equal_lexical_scores(n_docs: int, corpus_idf: bool) ->
         )
         got = one_query_scores(query, docs, idf=idf, avgdl=avgdl)
         np.testing.assert_array_equal(got, expected)
+
+
+def test_many_queries_weigh_each_distinct_word_once() -> None:
+    # GIVEN many queries (an employer's candidates) sharing words, and one document
+    rng = random.Random(7)
+    queries = [terms(_text(rng)) for _ in range(50)]
+    doc = doc_terms(" ".join(WORDS))
+    corpus = Corpus.of(terms(_text(rng)) for _ in range(30))
+    weigh = corpus.idf()
+    asked: list[str] = []
+
+    def idf(word: str) -> float:
+        asked.append(word)
+        return weigh(word)
+
+    pi = np.arange(len(queries), dtype=np.int64)
+    # WHEN they are scored against it
+    got = lexical_scores(queries, [doc], pi, np.zeros_like(pi), idf=idf, avgdl=corpus.avgdl)
+    # THEN each distinct word was weighed once, and every score is one query's alone
+    assert sorted(asked) == sorted({w for q in queries for w in q})
+    for k, query in enumerate(queries):
+        np.testing.assert_array_equal(
+            got[k : k + 1], one_query_scores(query, [doc], idf=weigh, avgdl=corpus.avgdl)
+        )
