@@ -126,18 +126,14 @@ def load_course_skills(session: Session, course_ids: Sequence[int]) -> dict[int,
 
 
 def application_counts(session: Session, job_ids: Sequence[int] | None) -> dict[int, int]:
-    """Applications (not withdrawn) per job (``None``: every job that has any: all
-    applications counted on the job index, less the withdrawn ones, two queries that read no
-    other column; ~4x faster than filtering every row by status at 83,000 applications)."""
+    """Applications (not withdrawn) per job (``None``: every job that has any, as all counted
+    on the job index less the withdrawn: ~4x faster than testing every row's status)."""
     out: dict[int, int] = {}
     if job_ids is None:
-        counted = session.execute(
-            select(Application.job_id, func.count()).group_by(Application.job_id)
-        )
-        out = {int(jid): int(n) for jid, n in counted}
-        for (jid,) in session.execute(
-            select(Application.job_id).where(Application.status == ApplicationStatus.WITHDRAWN)
-        ):
+        per_job = select(Application.job_id, func.count()).group_by(Application.job_id)
+        out = {int(jid): int(n) for jid, n in session.execute(per_job)}
+        withdrawn = Application.status == ApplicationStatus.WITHDRAWN
+        for (jid,) in session.execute(select(Application.job_id).where(withdrawn)):
             out[jid] -= 1
         return {jid: n for jid, n in out.items() if n > 0}
     for chunk in chunks(job_ids):
