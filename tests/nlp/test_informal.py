@@ -12,7 +12,7 @@ import pytest
 from tests.nlp.test_quality import SKILLS_CSV, _catalogue
 
 from chamba.nlp.extraction import SkillExtractor
-from chamba.nlp.jobads import extract_job_ads
+from chamba.nlp.jobads import JOB_AD_VERIFY_THRESHOLD, extract_job_ads
 from chamba.nlp.lexicon import Lexicon, diminutive_bases, sound, verb_lemmas
 from chamba.nlp.schemas import SkillRecord
 from chamba.nlp.words import tokenize
@@ -366,6 +366,18 @@ def test_a_word_read_as_a_form_of_a_name_needs_a_closer_unit() -> None:
     assert [s.skill_id for s in close.extract("siembro papa")] == ["sow"]
     # ... and job ads, formal text, keep the plain verify threshold
     assert [s.skill_id for s in extract_job_ads(ex, ["siembro papa"])[0]] == ["sow"]
+
+
+def test_free_text_verifies_one_word_hits_more_strictly_than_job_ads() -> None:
+    # GIVEN a one-word name and units at cosine 0.32 to it (above the job ads' 0.30, below
+    # the 0.35 of free text)
+    record = SkillRecord("stk", "control de inventarios", "stock control", synonyms_es=("stock",))
+    ex = SkillExtractor([record], _UnitsAt(set(record.names()), 0.32))
+    assert JOB_AD_VERIFY_THRESHOLD < 0.32 < ex.verify_threshold
+    # WHEN a self-description says the word THEN the unit is too far to keep it
+    assert ex.extract("ordeno el stock") == []
+    # WHEN a job ad says it THEN it is kept
+    assert [s.skill_id for s in extract_job_ads(ex, ["Manejo de stock"])[0]] == ["stk"]
 
 
 # --- blind2_dev error classes (issue 12 item 8): each test would fail without its rule ------
