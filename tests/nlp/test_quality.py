@@ -179,11 +179,16 @@ def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtrac
         # pruned on these splits but not on blind5_dev): blind_dev 0.925 / 0.929, blind2_dev
         # 0.907 / 0.945, blind3_dev 0.915 / 0.866, blind4_dev 0.854 / 0.808, informal_dev
         # 0.975 / 0.934, dev 0.940 / 0.871, blind5_dev 0.782 / 0.834 (0.777 / 0.749 before).
-        ("blind_dev", 0.905, 0.905),
-        ("blind2_dev", 0.885, 0.92),
-        ("blind3_dev", 0.895, 0.845),
+        # After stricter verification of one-word hits in free text (0.50 for a word that is a
+        # form of the pattern's, 0.35 otherwise; chosen on the even ids, checked on the odd):
+        # blind_dev 0.939 / 0.929, blind2_dev 0.921 / 0.941, blind3_dev 0.933 / 0.866,
+        # blind4_dev 0.860 / 0.804, informal_dev 0.980 / 0.938, dev 0.949 / 0.867, blind5_dev
+        # 0.820 / 0.840: the precision floors that rose by 0.02 or more follow.
+        ("blind_dev", 0.915, 0.905),
+        ("blind2_dev", 0.895, 0.92),
+        ("blind3_dev", 0.91, 0.845),
         ("blind4_dev", 0.83, 0.785),
-        ("blind5_dev", 0.76, 0.81),
+        ("blind5_dev", 0.80, 0.81),
         ("informal_dev", 0.955, 0.91),
         ("dev", 0.92, 0.85),
     ],
