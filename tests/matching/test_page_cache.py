@@ -589,3 +589,36 @@ def test_the_persons_state_is_read_in_one_statement(world: World) -> None:
         ((world.ids["carpenter"], "reviewing"),),
     )
     assert len([s for s in statements if s.strip().upper() != "BEGIN"]) == 1
+
+
+def test_a_ranked_page_reads_the_dismissals_once(world: World) -> None:
+    # GIVEN a person who dismissed a job, and the dismissals' own query watched
+    from chamba.matching import filters
+
+    with world.elsewhere() as s:
+        s.add(
+            Interaction(
+                person_id=world.ids["person"], person_key="k", subject_type=SubjectType.JOB,
+                subject_id=world.ids["welder"], kind=InteractionKind.DISMISSED,
+            )
+        )  # fmt: skip
+        s.commit()
+    reads: list[int] = []
+    original = filters.dismissed_job_ids
+
+    def spy(session: Session, person_id: int) -> set[int]:
+        reads.append(person_id)
+        return original(session, person_id)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(filters, "dismissed_job_ids", spy)
+        # WHEN a page is ranked with the page cache on: the key's read serves the filter
+        page = world.page()
+        assert reads == []
+        # AND with the pages off (the job table still on): the filter reads them itself
+        world.store.cache.pages.configure(0, 30)
+        unkept = world.page()
+    assert reads == [world.ids["person"]]
+    # THEN the dismissed job is left out either way, and the pages are the same
+    assert world.ids["welder"] not in _job_ids(page)
+    assert page == unkept == world.uncached()

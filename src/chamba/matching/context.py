@@ -105,6 +105,8 @@ class FeatureContext:
     _corpus: Corpus | None = None
     job_skills: dict[int, list[JobSkillRow]] = field(default_factory=dict)
     person_skills: dict[int, set[str]] = field(default_factory=dict)
+    #: Jobs a person dismissed, when this context already read them (the page cache's key).
+    person_dismissed: dict[int, frozenset[int]] = field(default_factory=dict)
     cache: FeatureCache | None = None
     job_versions: dict[int, JobRow] = field(default_factory=dict)  # rows read, by id
     _table: JobTable | None = None

@@ -248,6 +248,7 @@ def filter_jobs(
     *,
     among: Collection[int] | None = None,
     table: JobTable | None = None,
+    dismissed: Collection[int] | None = None,
 ) -> Filtered:
     """Open jobs that pass every hard rule of ``flt``, ordered by id.
 
@@ -257,6 +258,8 @@ def filter_jobs(
         among: only these job ids (``None``: every job).
         table: every open job's filtered columns, kept between requests (then no SQL runs
             here); ``None`` reads them with the rules in SQL.
+        dismissed: the jobs ``flt.person_id`` dismissed, when the caller already read them in
+            this transaction (with ``table``; ``None``: read here).
 
     Returns:
         :class:`Filtered` ids and distances (km from the person; 0 remote; NaN unknown).
@@ -267,7 +270,10 @@ def filter_jobs(
         array([ 4, 17, 31])
     """
     if table is not None:
-        dismissed = set() if flt.person_id is None else dismissed_job_ids(session, flt.person_id)
+        if flt.person_id is None:
+            dismissed = set()
+        elif dismissed is None:
+            dismissed = dismissed_job_ids(session, flt.person_id)
         return table.filter(flt, dismissed=dismissed, among=among)
     rows = filtered_job_places(session, flt, _departments(flt.origin, flt.radius), among)
     if not rows:

@@ -261,7 +261,8 @@ def page_lookup(
 ) -> tuple[PageCache, PageKey | None, Callable[[], bool]]:
     """The process's ranked pages, the key of this request's page (``None``: not cached: no
     cache, disabled, or a session that holds changes of its own) and whether a page ranked now
-    may still be stored. The person's skills read for the key serve the ranking too.
+    may still be stored. The person's skills and dismissals read for the key serve the ranking
+    too (the same transaction: the ranking reads them no second time).
 
     Args:
         ctx: the request's feature context.
@@ -277,6 +278,7 @@ def page_lookup(
     started = generation_for(ctx.session, cache)
     skills, dismissed, applied = person_match_state(ctx.session, person.id)
     ctx.person_skills[person.id] = {s for s, _, _ in skills}
+    ctx.person_dismissed[person.id] = frozenset(dismissed)
     state = (profile_state(person), skills, dismissed, applied)
     asked = tuple(_plain(v) for v in request)
     key = (person.id, state, asked, served_version(scorer))

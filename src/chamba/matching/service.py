@@ -233,7 +233,9 @@ def rank_jobs(
         hints.append("no_location")
     if person.availability_hours == 0:
         hints.append("no_availability")
-    filtered = filter_jobs(ctx.session, flt, table=ctx.job_table())
+    filtered = filter_jobs(
+        ctx.session, flt, table=ctx.job_table(), dismissed=ctx.person_dismissed.get(person.id)
+    )
     if len(filtered) == 0:
         hints.append("no_jobs_pass_filters")
         empty = np.zeros((0, len(JOB_FEATURES)))
