@@ -5,7 +5,8 @@ columns normalised the same way, in Python, whenever a posting is written: ``sea
 (the title) and ``search_text`` (title and description). Nothing is folded in SQL at query
 time, so a search is a plain ``search_text LIKE '%word%'`` that PostgreSQL can answer from a
 trigram index (migration ``0007``) and SQLite from an FTS5 ``trigram`` table (migration
-``0020``, :func:`text_contains`), or in one light pass where SQLite lacks FTS5 or the tokenizer.
+``0020``, :func:`chamba.jobs.repository.text_contains`), or in one light pass where SQLite
+lacks FTS5 or the tokenizer.
 
 ORM writes fill the columns through mapper events (:class:`SearchText`); bulk writes that go
 around the ORM (``insert(...)`` with row dicts, ``COPY``) must add :func:`search_fields` to each
@@ -27,18 +28,13 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Text,
-    column,
     event,
     inspect,
-    select,
-    table,
-    text,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from chamba.text import normalize
 
@@ -129,43 +125,6 @@ def trigram_supported(connection: Connection) -> bool:
     except DBAPIError:
         return False
     return True
-
-
-def has_text_index(connection: Connection, table_name: str) -> bool:
-    """Whether ``table_name``'s ``search_text`` has its FTS5 trigram table (SQLite only: where
-    migration ``0020`` could create it). Read from the schema each time (a lookup in
-    ``sqlite_master``): nothing to invalidate when a database gains or loses it."""
-    if connection.dialect.name != "sqlite":
-        return False
-    found = connection.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": table_name + TEXT_INDEX_SUFFIX},
-    ).first()
-    return found is not None
-
-
-def text_contains(
-    row_id: InstrumentedAttribute[int],
-    search_text: InstrumentedAttribute[str],
-    fragment: str,
-    *,
-    indexed: bool,
-) -> ColumnElement[bool]:
-    """SQL: the row's ``search_text`` holds ``fragment`` (already :func:`normalize`-d, so no
-    ``%``/``_`` to escape), exactly ``search_text LIKE '%fragment%'``.
-
-    With ``indexed`` (:func:`has_text_index`) and a fragment of at least
-    :data:`MIN_INDEXED_CHARS` characters, the rows come from the FTS5 trigram table: a phrase
-    query of the fragment's trigrams at consecutive positions, which is the substring itself
-    (the stored text and the fragment are both case-folded, as the tokenizer folds). Else a
-    ``LIKE`` over every row (PostgreSQL's trigram index answers that one itself).
-    """
-    if indexed and len(fragment) >= MIN_INDEXED_CHARS:
-        name = search_text.class_.__tablename__ + TEXT_INDEX_SUFFIX
-        index = table(name, column("rowid"), column("search_text"))
-        phrase = '"' + fragment.replace('"', '""') + '"'
-        return row_id.in_(select(index.c.rowid).where(index.c.search_text.match(phrase)))
-    return search_text.like(f"%{fragment}%")
 
 
 # ---------------------------------------------------------------------- lexical relevance

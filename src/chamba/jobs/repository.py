@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, column, func, or_, select, table, text
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from chamba import search
@@ -56,14 +56,35 @@ def text_match(
 
 
 def has_text_index(session: Session) -> bool:
-    """Whether this database has SQLite's FTS5 trigram index of ``jobs.search_text``."""
-    return search.has_text_index(session.connection(), Job.__tablename__)
+    """Whether this database has SQLite's FTS5 trigram index of ``jobs.search_text`` (where
+    migration ``0020`` could create it). Read from the schema each time (a lookup in
+    ``sqlite_master``): nothing to invalidate when a database gains or loses it."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    found = session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+        {"name": Job.__tablename__ + search.TEXT_INDEX_SUFFIX},
+    ).first()
+    return found is not None
 
 
 def text_contains(fragment: str, *, indexed: bool) -> ColumnElement[bool]:
-    """SQL: the job's ``search_text`` holds ``fragment`` (folded), from the trigram index when
-    ``indexed`` (:func:`has_text_index`) and the fragment is long enough, else by ``LIKE``."""
-    return search.text_contains(Job.id, Job.search_text, fragment, indexed=indexed)
+    """SQL: the job's ``search_text`` holds ``fragment`` (already folded, so no ``%``/``_`` to
+    escape), exactly ``search_text LIKE '%fragment%'``.
+
+    With ``indexed`` (:func:`has_text_index`) and a fragment of at least
+    :data:`chamba.search.MIN_INDEXED_CHARS` characters, the rows come from the FTS5 trigram
+    table: a phrase query of the fragment's trigrams at consecutive positions, which is the
+    substring itself (the stored text and the fragment are both case-folded, as the tokenizer
+    folds). Else a ``LIKE`` over every row (PostgreSQL's trigram index answers that one itself).
+    """
+    if indexed and len(fragment) >= search.MIN_INDEXED_CHARS:
+        index = table(
+            Job.__tablename__ + search.TEXT_INDEX_SUFFIX, column("rowid"), column("search_text")
+        )
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        return Job.id.in_(select(index.c.rowid).where(index.c.search_text.match(phrase)))
+    return Job.search_text.like(f"%{fragment}%")
 
 
 def open_at(now: datetime) -> ColumnElement[bool]:

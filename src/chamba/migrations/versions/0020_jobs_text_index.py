@@ -7,7 +7,7 @@ with the ``trigram`` tokenizer over ``jobs.search_text`` (external content: it s
 index, the text stays in ``jobs``), and the three triggers that keep it in sync with every write
 of a job, however it is made (the ORM, bulk ``insert()`` of the demo and of imports, updates,
 deletes, cascades), then back-fills it from the existing rows (FTS5's ``rebuild``). Search reads
-it through :func:`chamba.search.text_contains` when it exists.
+it through :func:`chamba.jobs.repository.text_contains` when it exists.
 
 It needs SQLite >= 3.34 with FTS5 compiled in (:func:`chamba.search.trigram_supported`).
 Elsewhere the migration logs a warning and creates nothing; search then scans as before.
