@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, Unpack
+from typing import TYPE_CHECKING, Literal, NamedTuple, Unpack
 
 import numpy as np
 
@@ -100,7 +100,7 @@ from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
 from chamba.nlp.implied import implied
 from chamba.nlp.lexicon import Lexicon, LexiconHit
 from chamba.nlp.rules import add_found, constructions, house_chores, paired_chores, refine
-from chamba.nlp.schemas import ExtractedSkill, SkillLike, SkillRecord
+from chamba.nlp.schemas import ExtractedSkill, ExtractorOptions, SkillLike, SkillRecord
 from chamba.nlp.words import STOPWORDS, Token, tokenize, workplace_mention
 
 if TYPE_CHECKING:
@@ -117,18 +117,12 @@ if TYPE_CHECKING:
 #: (:data:`DEFAULT_VERIFY_THRESHOLD`).
 DEFAULT_THRESHOLD = 0.90
 #: Similarity a weak lexicon hit (one word, or words naming several skills) needs between its
-#: unit and the skill to be kept when semantic matching is on; also calibrated on the dev split
-#: (0.30), raised to 0.35 for free text on half of the tuning splits (even ids; with
-#: :data:`DEFAULT_INEXACT_VERIFY_THRESHOLD`: P / R 0.905 / 0.871 -> 0.907 / 0.870) and kept
-#: because the other half, never read, gained too (0.933 / 0.894 -> 0.936 / 0.892). Job ads
-#: keep 0.30 (:data:`chamba.nlp.jobads.JOB_AD_VERIFY_THRESHOLD`).
+#: unit and the skill to be kept when semantic matching is on: 0.30 calibrated on the dev split,
+#: 0.35 for free text like the next one; job ads keep 0.30 (``JOB_AD_VERIFY_THRESHOLD``).
 DEFAULT_VERIFY_THRESHOLD = 0.35
-#: Similarity a one-word lexicon hit needs when its word is no catalogue word itself but a form,
-#: a derivation or a misspelling of one ("siembro" for "sembrar", "bodegas" for "bodega",
-#: "cocino" for "cocina"): weaker evidence than the word itself, so its unit must say the skill
-#: more clearly. Chosen on half of the tuning splits (even ids: on their bare one-word hits the
-#: inexact ones were right 23 times and wrong 31, the exact ones 213 and 40) and kept because it
-#: also raised precision on the other half, never read (0.925 -> 0.933, recall 0.896 -> 0.894).
+#: Similarity a one-word hit needs when its word is only a form or a misspelling of the
+#: pattern's ("siembro", "bodegas", "cocino"); chosen on the tuning splits' even ids, checked on
+#: the odd ones (README, "Stricter verification of one-word hits in free text").
 DEFAULT_INEXACT_VERIFY_THRESHOLD = 0.50
 #: Units of one text encoded for semantic matching (and verification); the rest are lexicon only.
 MAX_SEMANTIC_UNITS = 256
@@ -146,17 +140,6 @@ class Analysis(NamedTuple):
     units: list[Unit]
     lang: str
     rows: dict[int, np.ndarray]  # unit index -> (n_skills,) similarity, encoded units only
-
-
-class ExtractorOptions(TypedDict, total=False):
-    """The :class:`SkillExtractor` constructor's keyword options (passed through by
-    :meth:`SkillExtractor.from_session` and :func:`chamba.nlp.service.get_extractor`)."""
-
-    threshold: float
-    verify_threshold: float
-    inexact_verify_threshold: float
-    semantic: bool
-    esco_synonym_vectors: bool
 
 
 class SkillExtractor:
@@ -334,9 +317,7 @@ class SkillExtractor:
         inexact_verify_threshold: float | None = None,
     ) -> list[list[ExtractedSkill]]:
         """:meth:`extract` over a batch; the phrases of all texts are encoded in one call.
-        ``verify_threshold`` and ``inexact_verify_threshold`` override the extractor's own for
-        this call (the job-ad mode, :func:`~chamba.nlp.jobads.extract_job_ads`, keeps its own:
-        it reads formal text, where a word's form is no weaker evidence).
+        The two verify thresholds override the extractor's own (the job-ad mode keeps its own).
 
         Raises:
             InvalidInput: a text is not a string or is longer than :data:`MAX_TEXT_CHARS`.
@@ -411,25 +392,16 @@ class SkillExtractor:
         verify = use_semantic and use_lexicon
         threshold = self.threshold if threshold is None else threshold
         verify_at = self.verify_threshold if verify_threshold is None else verify_threshold
-        inexact_at = (
-            self.inexact_verify_threshold
-            if inexact_verify_threshold is None
-            else inexact_verify_threshold
-        )
+        inexact = inexact_verify_threshold
+        inexact_at = self.inexact_verify_threshold if inexact is None else inexact
         found: list[dict[str, Found]] = [{} for _ in analyses]
         for t, item in enumerate(analyses):
             text, tokens, units, text_lang, rows = item
             covered: set[int] = set()
             if use_lexicon:
+                at = (verify_at, inexact_at)
                 covered = self._lexicon_pass(
-                    text,
-                    tokens,
-                    units,
-                    text_lang,
-                    found[t],
-                    rows if verify else None,
-                    verify_at,
-                    inexact_at,
+                    text, tokens, units, text_lang, found[t], rows if verify else None, *at
                 )
                 constructions(
                     self.skills, self._by_id, text, tokens, units, text_lang, found[t], covered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Final, Literal, Protocol
+from typing import Annotated, Final, Literal, Protocol, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -200,3 +200,14 @@ class ExtractedSkillOut(BaseModel):
 
 class ExtractedSkills(BaseModel):
     skills: list[ExtractedSkillOut]
+
+
+class ExtractorOptions(TypedDict, total=False):
+    """The :class:`~chamba.nlp.extraction.SkillExtractor` constructor's keyword options (passed
+    through by its ``from_session`` and :func:`chamba.nlp.service.get_extractor`)."""
+
+    threshold: float
+    verify_threshold: float
+    inexact_verify_threshold: float
+    semantic: bool
+    esco_synonym_vectors: bool

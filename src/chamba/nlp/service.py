@@ -18,10 +18,11 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chamba.nlp.encoder import EmbeddingCache, TextEncoder, get_encoder
-from chamba.nlp.extraction import ExtractorOptions, SkillExtractor
+from chamba.nlp.extraction import SkillExtractor
 from chamba.nlp.jobads import OccupationIndex, extract_job_ads
 from chamba.nlp.schemas import (
     ExtractedSkill,
+    ExtractorOptions,
     Level,
     ProposedSkill,
     Requirement,
