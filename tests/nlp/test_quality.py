@@ -148,9 +148,10 @@ def test_quality_meets_targets(catalogue_extractor: SkillExtractor) -> None:
     # the informal-text work (issue 12 item 8). The gates sit ~0.02 below; the project targets
     # are precision 0.85 and recall 0.75.
     # 0.879 / 0.813 after the blind2_dev work (issue 12 item 8), never tuned on; 0.877 / 0.842
-    # with the catalogue's informal phrasings.
+    # with the catalogue's informal phrasings; 0.884 / 0.839 with stricter verification of
+    # one-word hits in free text.
     precision, recall = _test_split_scores(catalogue_extractor)
-    assert precision >= 0.855, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.865, f"precision {precision:.3f} recall {recall:.3f}"
     assert recall >= 0.82, f"precision {precision:.3f} recall {recall:.3f}"
 
 
@@ -159,9 +160,9 @@ def test_quality_on_informal_text_meets_targets(catalogue_extractor: SkillExtrac
     # 0.847 (0.829 / 0.744 before the informal-text work). Goal P >= 0.85, R >= 0.80; the gates
     # sit ~0.02 below the measured scores. 0.919 / 0.890 after the blind2_dev work (issue 12
     # item 8), which never looked at informal_test; 0.940 / 0.921 with the catalogue's informal
-    # phrasings.
+    # phrasings; 0.951 / 0.909 with stricter verification of one-word hits.
     precision, recall = _test_split_scores(catalogue_extractor, "informal_test")
-    assert precision >= 0.92, f"precision {precision:.3f} recall {recall:.3f}"
+    assert precision >= 0.93, f"precision {precision:.3f} recall {recall:.3f}"
     assert recall >= 0.90, f"precision {precision:.3f} recall {recall:.3f}"
 
 
@@ -201,18 +202,33 @@ def test_quality_on_tuning_splits_keeps_what_was_reached(
     assert recall >= floor_r, f"{split}: precision {precision:.3f} recall {recall:.3f}"
 
 
-def test_quality_on_blind_text(catalogue_extractor: SkillExtractor) -> None:
-    # blind_test (120 texts written by a helper who never saw the extractor, never tuned on),
-    # measured when written: precision 0.802, recall 0.755 (0.792 / 0.755 before the blind_dev
-    # work, which lifted blind_dev from 0.815 / 0.797 to 0.915 / 0.895). Below the goal of
-    # P >= 0.85, R >= 0.80: the fixes found on blind_dev barely carry over. The gates sit
-    # ~0.02 below the measured scores, so the set keeps what was reached. After the blind2_dev
-    # work (issue 12 item 8), one run made once after it was merged: 0.828 / 0.795, still
-    # below the goal. With the catalogue's informal phrasings (written from the catalogue
-    # alone): 0.836 / 0.843, recall above the goal, precision still below.
-    precision, recall = _test_split_scores(catalogue_extractor, "blind_test")
-    assert precision >= 0.815, f"precision {precision:.3f} recall {recall:.3f}"
-    assert recall >= 0.82, f"precision {precision:.3f} recall {recall:.3f}"
+@pytest.mark.parametrize(
+    ("split", "floor_p", "floor_r"),
+    [
+        # The blind test sets: written by helpers who never saw the extractor, never tuned on,
+        # scored by the lead once per round (aggregates only). blind_test was 0.802 / 0.755 when
+        # written, 0.828 / 0.795 after the blind2_dev work, 0.836 / 0.843 with the catalogue's
+        # informal phrasings. With stricter verification of one-word hits in free text (chosen
+        # on the dev splits' even ids; one run on bbb43b0): blind_test 0.853 / 0.828,
+        # blind2_test 0.851 / 0.838, blind3_test 0.880 / 0.822, blind4_test 0.848 / 0.753,
+        # blind5_test 0.867 / 0.829, blind6_test 0.850 / 0.854 (0.829 / 0.865 before, on
+        # 4dde364; written the same evening, read by nobody). Goal P >= 0.85, R >= 0.80: met by
+        # five of the six and pooled (0.858 / 0.822), not by blind4_test. The floors sit ~0.02
+        # below, so each set keeps what was reached.
+        ("blind_test", 0.83, 0.82),
+        ("blind2_test", 0.83, 0.815),
+        ("blind3_test", 0.86, 0.80),
+        ("blind4_test", 0.825, 0.73),
+        ("blind5_test", 0.845, 0.805),
+        ("blind6_test", 0.83, 0.83),
+    ],
+)
+def test_quality_on_blind_text(
+    catalogue_extractor: SkillExtractor, split: str, floor_p: float, floor_r: float
+) -> None:
+    precision, recall = _test_split_scores(catalogue_extractor, split)
+    assert precision >= floor_p, f"{split}: precision {precision:.3f} recall {recall:.3f}"
+    assert recall >= floor_r, f"{split}: precision {precision:.3f} recall {recall:.3f}"
 
 
 def test_negated_gold_skills_are_not_returned(catalogue_extractor: SkillExtractor) -> None:
