@@ -5,7 +5,9 @@ another process, the serving ranker, time) gives a fresh page equal to an uncach
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -622,3 +624,50 @@ def test_a_ranked_page_reads_the_dismissals_once(world: World) -> None:
     # THEN the dismissed job is left out either way, and the pages are the same
     assert world.ids["welder"] not in _job_ids(page)
     assert page == unkept == world.uncached()
+
+
+def _two_at_once(world: World, *, while_leading: Callable[[], None] = lambda: None) -> list[Any]:
+    """The person's page asked by two threads at once: the first to miss ranks (and runs
+    ``while_leading`` first), and holds its ranking until the second waits for it."""
+    waiting = threading.Event()
+    rank_jobs, wait_for_page = service.rank_jobs, PageCache.get_after_wait
+
+    def leading(*args: Any, **kw: Any) -> service.JobRanking:
+        assert waiting.wait(10), "the second request never waited for the first"
+        while_leading()
+        return rank_jobs(*args, **kw)
+
+    def waits(self: PageCache, key: Any, ranking: threading.Event) -> ServedPage | None:
+        waiting.set()
+        return wait_for_page(self, key, ranking)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "rank_jobs", leading)
+        patch.setattr(PageCache, "get_after_wait", waits)
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(lambda _: world.page(), range(2)))
+
+
+def test_two_requests_missing_one_page_at_once_rank_it_once(world: World) -> None:
+    # GIVEN no kept page; WHEN two requests of the person ask at once
+    first, second = _two_at_once(world)
+    # THEN one ranked it, the other waited for its page: the same page, one miss, one hit
+    assert world.rankings == [1]
+    assert first == second == world.uncached()
+    pages = world.store.cache.pages
+    assert (pages.hits, pages.misses) == (1, 1)
+    assert pages.lead(("none",)) is None  # nothing is left marked as being ranked
+    pages.landed(("none",))
+
+
+def test_a_waiting_request_ranks_itself_when_the_first_ranking_is_not_kept(world: World) -> None:
+    # GIVEN a job changes while the first request ranks (its page is not kept)
+    def meanwhile() -> None:
+        world.store.cache.invalidate_jobs([world.ids["helper"]])
+
+    first, second = _two_at_once(world, while_leading=meanwhile)
+    # THEN the waiting request ranks the page itself, and both answer the current page
+    assert world.rankings == [1, 1]
+    assert first == second == world.uncached()
+    pages = world.store.cache.pages
+    assert (pages.hits, pages.misses) == (0, 2)

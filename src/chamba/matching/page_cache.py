@@ -30,6 +30,10 @@ with the kept bytes as they are (the same bytes as the ranking's answer), and a 
 the page reads it back into a new object (:class:`ServedPage`). What a request
 records (impressions, metrics, the ranker's score histogram) is recorded on a hit as on a miss.
 
+One ranking per page at a time: when several requests of one process miss the same key at
+once (a page just expired or was dropped while its person keeps asking), the first ranks it and
+the others wait for its page (at most :data:`WAIT_S`) instead of each ranking it again.
+
 Bounded: at most ``max_pages`` pages (least recently used dropped first); ``0`` disables.
 """
 
@@ -60,6 +64,9 @@ if TYPE_CHECKING:
 MAX_TTL_S: Final = 60.0
 """The longest a page may be kept, whatever the setting says."""
 DEFAULT_TTL_S: Final = 30.0
+WAIT_S: Final = 10.0
+"""How long a request waits for the page another request of the process is ranking for the
+same key before it ranks the page itself."""
 
 PageKey = tuple[Hashable, ...]
 """``(person_id, person state, request, ranker version)``; the person id first."""
@@ -155,6 +162,7 @@ class PageCache:
         self.ttl_s = min(float(ttl_s), MAX_TTL_S)
         self.clock = clock
         self._pages: OrderedDict[PageKey, _Entry] = OrderedDict()
+        self._ranking: dict[PageKey, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -184,6 +192,38 @@ class PageCache:
                 return None
             self._pages.move_to_end(key)
             self.hits += 1
+        return ServedPage(scores=found.scores, data=found.data, shown=found.shown)
+
+    def lead(self, key: PageKey) -> threading.Event | None:
+        """After a miss: ``None`` when this request is to rank the page of ``key`` (it must call
+        :meth:`landed` when done, stored or not), else the event another request of the process
+        that is ranking it now sets when it is done (then :meth:`get_after_wait`)."""
+        with self._lock:
+            ranking = self._ranking.get(key)
+            if ranking is None:
+                self._ranking[key] = threading.Event()
+            return ranking
+
+    def landed(self, key: PageKey) -> None:
+        """The ranking of ``key`` that :meth:`lead` gave this request is over (its page stored,
+        or not): the requests waiting for it look again."""
+        with self._lock:
+            ranking = self._ranking.pop(key, None)
+        if ranking is not None:
+            ranking.set()
+
+    def get_after_wait(self, key: PageKey, ranking: threading.Event) -> ServedPage | None:
+        """The page another request ranked for ``key`` while this one waited (at most
+        :data:`WAIT_S`), else ``None`` (the page was not stored, or took too long: rank it).
+        A page found turns this request's miss into a hit."""
+        ranking.wait(WAIT_S)
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or self.clock() - found.stored_at > self.ttl_s:
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            self.misses -= 1
         return ServedPage(scores=found.scores, data=found.data, shown=found.shown)
 
     def put(self, key: PageKey, served: ServedPage, *, fresh: bool) -> None:
