@@ -112,16 +112,25 @@ def test_reimport_changes_nothing(session: Session, fixtures: Path) -> None:
     assert _count(session, Organisation) == orgs
 
 
-def test_edited_row_is_updated(session: Session, fixtures: Path, tmp_path: Path) -> None:
-    # GIVEN an imported file, then the same file with one wage and one skill changed
+def _imported_then_edited(
+    session: Session, fixtures: Path, tmp_path: Path, *edits: tuple[str, str]
+) -> Path:
+    """``jobs_good.csv`` imported, and a copy of it with each ``(old, new)`` replaced."""
     import_file(session, "jobs", fixtures / "jobs_good.csv")
     text = (fixtures / "jobs_good.csv").read_text(encoding="utf-8")
+    for old, new in edits:
+        text = text.replace(old, new)
     edited = tmp_path / "jobs.csv"
-    edited.write_text(
-        text.replace('"S/ 1,500"', '"S/ 1,600"').replace(
-            "costura;atención al cliente", "costura;coser;excel"
-        )
-    )
+    edited.write_text(text)
+    return edited
+
+
+def test_edited_row_is_updated(session: Session, fixtures: Path, tmp_path: Path) -> None:
+    # GIVEN an imported file, then the same file with one wage and one skill changed
+    edited = _imported_then_edited(
+        session, fixtures, tmp_path,
+        ('"S/ 1,500"', '"S/ 1,600"'), ("costura;atención al cliente", "costura;coser;excel"),
+    )  # fmt: skip
     # WHEN it is imported under the same source
     report = import_file(session, "jobs", edited, source="import:jobs")
     # THEN only that job is updated
@@ -284,14 +293,11 @@ def test_reimported_jobs_are_searched_by_their_new_words(
     from chamba.jobs.search import search_jobs
 
     # GIVEN an imported file, then the same file with one posting's title and text rewritten
-    import_file(session, "jobs", fixtures / "jobs_good.csv")
-    text = (fixtures / "jobs_good.csv").read_text(encoding="utf-8")
-    edited = tmp_path / "jobs.csv"
-    edited.write_text(
-        text.replace("Costurera de remalladora", "Bordadora industrial").replace(
-            "busca costurera con experiencia en remalladora", "busca bordadora con experiencia"
-        )
-    )
+    edited = _imported_then_edited(
+        session, fixtures, tmp_path,
+        ("Costurera de remalladora", "Bordadora industrial"),
+        ("busca costurera con experiencia en remalladora", "busca bordadora con experiencia"),
+    )  # fmt: skip
     # WHEN it is imported again under the same source (an update of the same row)
     report = import_file(session, "jobs", edited, source="import:jobs")
     assert report.updated == 1

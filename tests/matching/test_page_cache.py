@@ -231,16 +231,21 @@ def test_confirming_a_skill_counts(world: World) -> None:
     _fresh(world)
 
 
-def test_a_dismissal_made_elsewhere_hides_the_job_at_once(world: World) -> None:
-    assert world.ids["welder"] in _job_ids(world.page())
+def _dismiss_elsewhere(world: World, job_id: int) -> None:
+    """The person dismisses ``job_id`` through another process's session."""
     with world.elsewhere() as s:
         s.add(
             Interaction(
                 person_id=world.ids["person"], person_key="k", subject_type=SubjectType.JOB,
-                subject_id=world.ids["welder"], kind=InteractionKind.DISMISSED,
+                subject_id=job_id, kind=InteractionKind.DISMISSED,
             )
         )  # fmt: skip
         s.commit()
+
+
+def test_a_dismissal_made_elsewhere_hides_the_job_at_once(world: World) -> None:
+    assert world.ids["welder"] in _job_ids(world.page())
+    _dismiss_elsewhere(world, world.ids["welder"])
     assert world.ids["welder"] not in _job_ids(_fresh(world))
 
 
@@ -597,14 +602,7 @@ def test_a_ranked_page_reads_the_dismissals_once(world: World) -> None:
     # GIVEN a person who dismissed a job, and the dismissals' own query watched
     from chamba.matching import filters
 
-    with world.elsewhere() as s:
-        s.add(
-            Interaction(
-                person_id=world.ids["person"], person_key="k", subject_type=SubjectType.JOB,
-                subject_id=world.ids["welder"], kind=InteractionKind.DISMISSED,
-            )
-        )  # fmt: skip
-        s.commit()
+    _dismiss_elsewhere(world, world.ids["welder"])
     reads: list[int] = []
     original = filters.dismissed_job_ids
 

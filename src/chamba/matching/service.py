@@ -20,7 +20,7 @@ the hint ``"add_skills"``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,7 +87,7 @@ from chamba.matching.retrieval import (
     union_ids,
     vector_top,
 )
-from chamba.matching.schemas import Lang, MatchPage
+from chamba.matching.schemas import MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
@@ -339,53 +339,36 @@ def served_jobs_for_person(
     scorer = get_scorer("jobs")
     request = (limit, offset, max_distance_km, remote, min_wage, include_expired, now, language)
     pages, key, fresh = page_lookup(ctx, person, scorer, request)
-    if key is not None and (found := pages.get(key)) is not None:
+    found = pages.get(key) if key is not None else None
+    if key is not None and found is None and (turn := pages.lead(key)) is not None:
+        found = pages.get_after_wait(key, turn)  # another request ranks it now: its page
+        if found is None:
+            key = None  # none came: rank it here, store nothing (the other leads the key)
+    if found is not None:
         replay_scores(scorer, found.scores)
         return found
-    ranking = pages.lead(key) if key is not None else None
-    if key is not None and ranking is not None:  # ranked now by another request: wait for it
-        if (found := pages.get_after_wait(key, ranking)) is not None:
-            replay_scores(scorer, found.scores)
-            return found
-        key = None  # rank it here, store nothing (the other request leads the key)
     try:
-        return _ranked_page(
-            ctx, person, scorer, language, limit=limit, offset=offset,
-            max_distance_km=max_distance_km, remote=remote, min_wage=min_wage,
-            include_expired=include_expired, while_ranking=while_ranking,
-            store=None if key is None else (lambda served: pages.put(key, served, fresh=fresh())),
+        flt = JobFilter.for_person(
+            person, now=moment, max_distance_km=max_distance_km, remote=remote,
+            min_wage=min_wage, include_expired=include_expired,
         )  # fmt: skip
+        with while_ranking or nullcontext():
+            ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=offset + limit)
+            page = match_page(
+                ranking.jobs, ranking.features, ranking.scores, ranking.order,
+                features=JOB_FEATURES,
+                head=lambda job: {"job_id": job.id, "title": job.title},
+                explain=lambda jobs, rows: explain_jobs(ctx, person, jobs, rows, language),
+                scorer=scorer, lang=language, limit=limit, offset=offset,
+                total_filtered=ranking.total_filtered, hints=ranking.hints,
+            )  # fmt: skip
+        served = ServedPage(page=page, scores=ranking.scores)
+        if key is not None:
+            pages.put(key, served, fresh=fresh())
+        return served
     finally:
         if key is not None:
             pages.landed(key)
-
-
-def _ranked_page(
-    ctx: FeatureContext, person: Person, scorer: Scorer, language: Lang, *, limit: int,
-    offset: int, max_distance_km: float | None, remote: bool | None,
-    min_wage: Decimal | float | None, include_expired: bool,
-    while_ranking: AbstractContextManager[object] | None,
-    store: Callable[[ServedPage], None] | None,
-) -> ServedPage:  # fmt: skip
-    """A page of :func:`served_jobs_for_person` ranked now (``store`` keeps it)."""
-    flt = JobFilter.for_person(
-        person, now=ctx.now, max_distance_km=max_distance_km, remote=remote, min_wage=min_wage,
-        include_expired=include_expired,
-    )  # fmt: skip
-    with while_ranking or nullcontext():
-        ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=offset + limit)
-        page = match_page(
-            ranking.jobs, ranking.features, ranking.scores, ranking.order,
-            features=JOB_FEATURES,
-            head=lambda job: {"job_id": job.id, "title": job.title},
-            explain=lambda jobs, rows: explain_jobs(ctx, person, jobs, rows, language),
-            scorer=scorer, lang=language, limit=limit, offset=offset,
-            total_filtered=ranking.total_filtered, hints=ranking.hints,
-        )  # fmt: skip
-    served = ServedPage(page=page, scores=ranking.scores)
-    if store is not None:
-        store(served)
-    return served
 
 
 # ---------------------------------------------------------------------- candidates for a job
