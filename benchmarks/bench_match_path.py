@@ -99,6 +99,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     from chamba.config import get_settings
     from chamba.db import make_engine, session_factory, utcnow
     from chamba.jobs.models import Job, JobStatus
+    from chamba.matching.schemas import JobsRequest
     from chamba.matching.service import candidates_for_job, jobs_for_person
     from chamba.matching.store import IndexStore
     from chamba.nlp.encoder import get_encoder, serve_blas_threads
@@ -143,11 +144,11 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
         ),
         "jobs_for_person/uncached": (
             people,
-            lambda s, kk: jobs_for_person(s, uncached, kk[1], now=now),
+            lambda s, kk: jobs_for_person(s, uncached, kk[1], JobsRequest(now=now)),
         ),
         "jobs_for_person/cached": (
             people,
-            lambda s, kk: jobs_for_person(s, cached, kk[1], now=now),
+            lambda s, kk: jobs_for_person(s, cached, kk[1], JobsRequest(now=now)),
         ),
         "candidates_for_job/vector_search": (
             jobs,

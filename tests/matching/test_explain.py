@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from chamba.matching.embeddings import build_indexes
+from chamba.matching.schemas import JobsRequest
 from chamba.matching.service import candidates_for_job, jobs_for_person
 from chamba.matching.wording import format_money
 from chamba.nlp.encoder import get_encoder
@@ -42,7 +43,7 @@ def test_spanish_explanation(session: Session, world: World, make_indexes: Index
     # GIVEN a person with 3 of the 4 key skills of a job 8 km away paying more than they ask
     person, job, course = _welding_world(world)
     # WHEN matched (Spanish by default)
-    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, limit=50)
+    page = jobs_for_person(session, make_indexes(), person.id, JobsRequest(now=NOW, limit=50))
     item = next(i for i in page.items if i.job_id == job.id)
     ex = item.explanation
     # THEN the structured parts are right
@@ -75,7 +76,9 @@ def test_english_explanation_by_request_and_by_account(session: Session, world: 
         "It pays S/ 1,500 a month, more than you ask for."
     )
     # WHEN asked in English
-    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, lang="en", limit=50)
+    page = jobs_for_person(
+        session, make_indexes(), person.id, JobsRequest(now=NOW, lang="en", limit=50)
+    )
     item = next(i for i in page.items if i.job_id == job.id)
     assert page.lang == "en"
     assert item.explanation.summary == expected
@@ -83,7 +86,7 @@ def test_english_explanation_by_request_and_by_account(session: Session, world: 
     # WHEN the person's account is in English and no language is given
     person.user_id = world.user("en").id
     session.flush()
-    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, limit=50)
+    page = jobs_for_person(session, make_indexes(), person.id, JobsRequest(now=NOW, limit=50))
     assert page.lang == "en"
     assert next(i for i in page.items if i.job_id == job.id).explanation.summary == expected
 
@@ -91,7 +94,7 @@ def test_english_explanation_by_request_and_by_account(session: Session, world: 
 def test_remote_and_unknown_wage_wording(session: Session, world: World) -> None:
     person = world.person(["mt-soldadura"])
     world.job({"mt-soldadura": (True, 1.0)}, remote=True, wage_min=None, wage_max=None)
-    page = jobs_for_person(session, None, person.id, now=NOW, remote=True)
+    page = jobs_for_person(session, None, person.id, JobsRequest(now=NOW, remote=True))
     assert page.items[0].explanation.summary.endswith("Es remoto. No dice el sueldo.")
     assert page.items[0].explanation.wage.fit == "unknown"
 
@@ -120,7 +123,7 @@ def test_with_the_real_encoder(session: Session, world: World) -> None:
                      description="Preparar menú en restaurante")  # fmt: skip
     indexes = build_indexes(session, encoder)
     # WHEN matched
-    page = jobs_for_person(session, indexes, person.id, now=NOW, limit=50)
+    page = jobs_for_person(session, indexes, person.id, JobsRequest(now=NOW, limit=50))
     features = {i.job_id: i.features for i in page.items}
     # THEN the semantic signal prefers the welding job
     assert features[weld.id]["semantic"] > features[cook.id]["semantic"]
@@ -133,7 +136,7 @@ def test_a_department_is_named_not_measured(session: Session, world: World) -> N
     person = world.person(["mt-soldadura"], ubigeo="080101", max_distance_km=500.0)
     job = world.job({"mt-soldadura": (True, 1.0)}, ubigeo="08")
     # WHEN matched
-    page = jobs_for_person(session, None, person.id, now=NOW, limit=50)
+    page = jobs_for_person(session, None, person.id, JobsRequest(now=NOW, limit=50))
     ex = next(i for i in page.items if i.job_id == job.id).explanation
     # THEN the place is named at the precision the data has, with no invented kilometres
     assert ex.place == "Cusco"
@@ -148,7 +151,7 @@ def test_a_job_without_skills_is_explained_by_shared_words(session: Session, wor
     job = world.job({}, title="Asistente contable",
                     description="Conocimiento de SIAF y contabilidad gubernamental.")  # fmt: skip
     # WHEN matched
-    page = jobs_for_person(session, None, person.id, now=NOW, limit=50)
+    page = jobs_for_person(session, None, person.id, JobsRequest(now=NOW, limit=50))
     ex = next(i for i in page.items if i.job_id == job.id).explanation
     # THEN the reason is the shared words, in the posting's words, not "no key skills"
     assert ex.matched_words == ["siaf", "contabilidad", "gubernamental"]
@@ -157,7 +160,7 @@ def test_a_job_without_skills_is_explained_by_shared_words(session: Session, wor
     )
     assert "No pide habilidades" not in ex.summary
     # AND in English
-    page = jobs_for_person(session, None, person.id, now=NOW, limit=50, lang="en")
+    page = jobs_for_person(session, None, person.id, JobsRequest(now=NOW, limit=50, lang="en"))
     ex = next(i for i in page.items if i.job_id == job.id).explanation
     assert ex.summary.startswith("Your own words match the posting: siaf, contabilidad and")
 
@@ -183,7 +186,7 @@ def test_a_page_stems_the_persons_words_once_with_the_same_shared_words(
 
     monkeypatch.setattr(explain, "own_stems", spy)
     # WHEN a page of them is explained
-    page = jobs_for_person(session, None, person.id, now=NOW, limit=10)
+    page = jobs_for_person(session, None, person.id, JobsRequest(now=NOW, limit=10))
     # THEN the person's words were stemmed once for the page
     assert calls == [text]
     # AND each job's shared words are those of the words themselves

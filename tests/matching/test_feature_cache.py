@@ -30,6 +30,7 @@ from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.filters import Filtered, JobFilter, filter_jobs
 from chamba.matching.job_table import JobTable
+from chamba.matching.schemas import JobsRequest
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.matching.store import IndexStore
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep, uninstall_upkeep
@@ -106,7 +107,7 @@ def _uncached(indexes: MatchIndexes) -> MatchIndexes:
 def _pages(factory: sessionmaker[Session], indexes: MatchIndexes, ids: dict[str, int]) -> list:
     with factory() as s:
         return [
-            jobs_for_person(s, indexes, ids["person"], now=NOW).model_dump(),
+            jobs_for_person(s, indexes, ids["person"], JobsRequest(now=NOW)).model_dump(),
             candidates_for_job(s, indexes, ids["welder"], now=NOW).model_dump(),
             courses_for_person(s, indexes, ids["person"], now=NOW).model_dump(),
         ]
@@ -297,7 +298,7 @@ def test_a_session_with_its_own_changes_reads_them(world: World) -> None:
         # WHEN a session adds a skill to a job and ranks before committing
         s.add(JobSkill(job_id=ids["helper"], skill_id="t_weld", requirement=Requirement.ESSENTIAL))
         s.flush()
-        page = jobs_for_person(s, store.indexes, ids["person"], now=NOW).model_dump()
+        page = jobs_for_person(s, store.indexes, ids["person"], JobsRequest(now=NOW)).model_dump()
         s.rollback()
     # THEN it sees its own change
     missing = _item(page, ids["helper"])["explanation"]["missing_essential"]
@@ -310,7 +311,7 @@ def test_a_read_older_than_an_invalidation_is_not_stored(world: World) -> None:
         s.get(Person, ids["person"])  # the transaction begins: the cache's generation is noted
         # WHEN a job changes (elsewhere) before this session reads the jobs' skills
         store.cache.invalidate_jobs([ids["carpenter"]])
-        jobs_for_person(s, store.indexes, ids["person"], now=NOW)
+        jobs_for_person(s, store.indexes, ids["person"], JobsRequest(now=NOW))
     # THEN what it read is not kept (it may predate the change)
     assert len(store.cache) == 0
     assert store.cache.job_rows(_jobs(ids)) == {}
@@ -683,7 +684,8 @@ def test_a_ranking_over_the_job_table_reads_the_rows_of_its_page_only(
     calls = _rows_read(monkeypatch)
     # WHEN a page of one is asked of a process that keeps the job table
     with factory() as s:
-        page = jobs_for_person(s, store.indexes, ids["person"], now=NOW, limit=1).model_dump()
+        asked = JobsRequest(now=NOW, limit=1)
+        page = jobs_for_person(s, store.indexes, ids["person"], asked).model_dump()
     # THEN only that job's row was read, and the page is the full ranking's first item
     assert [j for call in calls for j in call] == [page["items"][0]["job_id"]]
     assert page["items"] == full["items"][:1]
@@ -704,8 +706,8 @@ def test_a_job_gone_since_the_job_table_was_read_leaves_the_ranking(
     )
     # WHEN the ranking runs over the job table and without it
     with factory() as s:
-        cached = jobs_for_person(s, store.indexes, ids["person"], now=NOW).model_dump()
-        uncached = jobs_for_person(s, _uncached(store.indexes), ids["person"], now=NOW)
+        cached = jobs_for_person(s, store.indexes, ids["person"], JobsRequest(now=NOW)).model_dump()
+        uncached = jobs_for_person(s, _uncached(store.indexes), ids["person"], JobsRequest(now=NOW))
     # THEN both leave the job out, alike
     assert best not in [i["job_id"] for i in cached["items"]]
     assert cached == uncached.model_dump()

@@ -42,7 +42,7 @@ from chamba.matching.consumers import IndexSyncConsumer
 from chamba.matching.embeddings import MatchIndexes
 from chamba.matching.features import JOB_FEATURES
 from chamba.matching.page_cache import PageCache, ServedPage
-from chamba.matching.schemas import MatchPage
+from chamba.matching.schemas import JobsRequest, MatchPage
 from chamba.matching.scoring import RuleBasedScorer, register_scorer
 from chamba.matching.store import IndexStore
 from chamba.matching.upkeep import IndexUpkeep, install_upkeep, uninstall_upkeep
@@ -71,7 +71,8 @@ class World:
         """The person's page through the cache (``now=NOW`` unless given)."""
         with self.factory() as s:
             kw.setdefault("now", NOW)
-            return service.jobs_for_person(s, self.indexes, self.ids["person"], **kw).model_dump()
+            asked = JobsRequest(**kw)
+            return service.jobs_for_person(s, self.indexes, self.ids["person"], asked).model_dump()
 
     def uncached(self, **kw: Any) -> dict[str, Any]:
         """The same page ranked without any cache (every input read from SQL)."""
@@ -79,7 +80,8 @@ class World:
         counted = len(self.rankings)
         with self.factory() as s:
             kw.setdefault("now", NOW)
-            page = service.jobs_for_person(s, bare, self.ids["person"], **kw).model_dump()
+            asked = JobsRequest(**kw)
+            page = service.jobs_for_person(s, bare, self.ids["person"], asked).model_dump()
         del self.rankings[counted:]  # not one of the rankings the tests count
         return page
 
@@ -402,7 +404,7 @@ def test_a_session_with_its_own_changes_is_never_served_a_kept_page(world: World
     with world.factory() as s:
         s.get_one(Person, world.ids["person"]).expected_wage = Decimal("2500")
         s.flush()  # not committed: only this session sees it
-        page = service.jobs_for_person(s, world.indexes, world.ids["person"], now=NOW)
+        page = service.jobs_for_person(s, world.indexes, world.ids["person"], JobsRequest(now=NOW))
         assert world.ids["helper"] not in [i.job_id for i in page.items]
         s.rollback()
     assert world.rankings == [1, 1]
@@ -544,7 +546,7 @@ def test_a_kept_page_is_served_without_waiting_for_a_ranking_turn(world: World) 
     with world.factory() as s:
         for _ in range(3):
             service.jobs_for_person(
-                s, world.indexes, world.ids["person"], now=NOW, while_ranking=turn()
+                s, world.indexes, world.ids["person"], JobsRequest(now=NOW), while_ranking=turn()
             )
     assert turns == [1]  # only the ranking took a turn
 

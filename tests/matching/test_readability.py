@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from chamba.matching.schemas import CourseSummary, MissingSkill, WageInfo
+from chamba.matching.schemas import CourseSummary, JobsRequest, MissingSkill, WageInfo
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.matching.wording import place_wage_text, skills_text
 from chamba.readability import fernandez_huerta, syllables
@@ -115,8 +115,8 @@ def test_real_rankings_explain_in_plain_spanish(
                  cost=Decimal("250"), hours=120, weeks=12)  # fmt: skip
     indexes = make_indexes()
     summaries = [
-        *(i.explanation.summary for i in jobs_for_person(session, indexes, person.id, now=NOW,
-                                                          limit=50).items),
+        *(i.explanation.summary for i in jobs_for_person(session, indexes, person.id,
+                                                          JobsRequest(now=NOW, limit=50)).items),
         *(i.explanation.summary for i in courses_for_person(session, indexes, person.id, now=NOW,
                                                              limit=50).items),
         *(i.explanation.summary for i in candidates_for_job(session, indexes, job.id, now=NOW,

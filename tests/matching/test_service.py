@@ -14,6 +14,7 @@ from chamba.activity.models import ApplicationStatus
 from chamba.courses.models import Modality
 from chamba.jobs.models import JobStatus
 from chamba.matching.errors import InvalidMatchRequest, JobNotFound, PersonNotFound
+from chamba.matching.schemas import JobsRequest
 from chamba.matching.service import candidates_for_job, courses_for_person, jobs_for_person
 from chamba.people.models import Device
 
@@ -40,7 +41,7 @@ def test_each_hard_filter_excludes_its_job(session: Session, world: World,
         "remote without internet": world.job({"mt-soldadura": (True, 1.0)}, remote=True),
     }  # fmt: skip
     # WHEN jobs are matched
-    page = jobs_for_person(session, make_indexes(), person.id, limit=50, now=NOW)
+    page = jobs_for_person(session, make_indexes(), person.id, JobsRequest(limit=50, now=NOW))
     ids = set(_job_ids(page))
     # THEN the good job is in and every filtered job is out
     assert good.id in ids
@@ -49,14 +50,14 @@ def test_each_hard_filter_excludes_its_job(session: Session, world: World,
     # AND hours are a preference, not a filter: a 60-hour job is listed below the good one,
     # explained as more hours than the person has free
     long_hours = world.job({"mt-soldadura": (True, 1.0)}, ubigeo=SAN_BORJA, hours_per_week=60)
-    page = jobs_for_person(session, make_indexes(), person.id, limit=50, now=NOW)
+    page = jobs_for_person(session, make_indexes(), person.id, JobsRequest(limit=50, now=NOW))
     order = _job_ids(page)
     assert order.index(good.id) < order.index(long_hours.id)
     item = next(i for i in page.items if i.job_id == long_hours.id)
     assert item.explanation.hours.fit == "exceeds"
     # AND asking for expired jobs brings the expired one back
-    again = jobs_for_person(session, make_indexes(), person.id, limit=50, now=NOW,
-                            include_expired=True)  # fmt: skip
+    again = jobs_for_person(session, make_indexes(), person.id,
+                            JobsRequest(limit=50, now=NOW, include_expired=True))  # fmt: skip
     assert bad["expired"].id in _job_ids(again)
 
 
@@ -69,19 +70,19 @@ def test_request_options_narrow_the_search(session: Session, world: World,
     lurin = world.job({"mt-soldadura": (True, 1.0)}, ubigeo=LURIN)
     idx = make_indexes()
     # WHEN / THEN remote only
-    assert set(_job_ids(jobs_for_person(session, idx, person.id, now=NOW, remote=True))) >= {
-        remote.id
-    }
-    assert near.id not in _job_ids(jobs_for_person(session, idx, person.id, now=NOW, remote=True))
+    remote_only = JobsRequest(now=NOW, remote=True)
+    assert set(_job_ids(jobs_for_person(session, idx, person.id, remote_only))) >= {remote.id}
+    assert near.id not in _job_ids(jobs_for_person(session, idx, person.id, remote_only))
     # on-site only within 10 km
-    ids = _job_ids(jobs_for_person(session, idx, person.id, now=NOW, remote=False,
-                                   max_distance_km=10))  # fmt: skip
+    on_site_near = JobsRequest(now=NOW, remote=False, max_distance_km=10)
+    ids = _job_ids(jobs_for_person(session, idx, person.id, on_site_near))
     assert near.id in ids
     assert remote.id not in ids
     assert lurin.id not in ids
     # default radius (50 km without a personal one) keeps Lurín; a wage floor drops S/ 1,500 jobs
-    assert lurin.id in _job_ids(jobs_for_person(session, idx, person.id, now=NOW, limit=50))
-    ids = _job_ids(jobs_for_person(session, idx, person.id, now=NOW, min_wage=1800))
+    assert lurin.id in _job_ids(jobs_for_person(session, idx, person.id,
+                                                JobsRequest(now=NOW, limit=50)))  # fmt: skip
+    ids = _job_ids(jobs_for_person(session, idx, person.id, JobsRequest(now=NOW, min_wage=1800)))
     assert near.id in ids
     assert lurin.id not in ids
 
@@ -92,7 +93,7 @@ def test_best_match_ranks_first(session: Session, world: World, make_indexes: In
     weld = world.job({"mt-soldadura": (True, 1.0), "mt-planos": (True, 0.8)}, ubigeo=SAN_BORJA)
     sales = world.job({"mt-ventas": (True, 1.0)}, title="Vendedor", description="Tienda")
     # WHEN matched
-    page = jobs_for_person(session, make_indexes(), person.id, limit=50, now=NOW)
+    page = jobs_for_person(session, make_indexes(), person.id, JobsRequest(limit=50, now=NOW))
     ranks = {item.job_id: item.rank for item in page.items}
     # THEN the welding job outranks the sales job; ranks are 1-based and scores descend
     assert ranks[weld.id] < ranks[sales.id]
@@ -101,7 +102,9 @@ def test_best_match_ranks_first(session: Session, world: World, make_indexes: In
     assert page.items[0].rank == 1
     assert page.scorer_version.startswith("rule-based")
     # AND paging continues the same ranking
-    second = jobs_for_person(session, make_indexes(), person.id, limit=1, offset=1, now=NOW)
+    second = jobs_for_person(
+        session, make_indexes(), person.id, JobsRequest(limit=1, offset=1, now=NOW)
+    )
     assert second.items[0].rank == 2
     assert second.items[0].job_id == page.items[1].job_id
 
@@ -169,7 +172,7 @@ def test_person_without_skills_or_text_still_gets_jobs(session: Session, world: 
     near = world.job({"mt-soldadura": (True, 1.0)})
     bare = world.job({}, title="Ayudante", description="")
     # WHEN matched
-    page = jobs_for_person(session, make_indexes(), person.id, now=NOW, limit=50)
+    page = jobs_for_person(session, make_indexes(), person.id, JobsRequest(now=NOW, limit=50))
     # THEN results come with a hint, and nothing crashes
     assert {near.id, bare.id} <= set(_job_ids(page))
     assert "add_skills" in page.hints
@@ -188,7 +191,7 @@ def test_unknown_ids_and_bad_arguments(session: Session, world: World) -> None:
     for kwargs in ({"limit": 0}, {"offset": -1}, {"max_distance_km": -5},
                    {"min_wage": float("nan")}):  # fmt: skip
         with pytest.raises(InvalidMatchRequest):
-            jobs_for_person(session, None, person.id, **kwargs)
+            jobs_for_person(session, None, person.id, JobsRequest(**kwargs))
     with pytest.raises(InvalidMatchRequest):
         courses_for_person(session, None, person.id, modality="by pigeon")
 
@@ -197,7 +200,7 @@ def test_nothing_passes_gives_an_empty_page(session: Session, world: World) -> N
     # GIVEN a person with 0 available hours
     person = world.person(availability_hours=0, has_internet=False)
     world.job()
-    page = jobs_for_person(session, None, person.id, now=NOW, remote=False)
+    page = jobs_for_person(session, None, person.id, JobsRequest(now=NOW, remote=False))
     assert page.items == []
     assert page.total_candidates == 0
     assert "no_availability" in page.hints

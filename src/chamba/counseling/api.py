@@ -42,7 +42,7 @@ from chamba.matching.course_options import CourseConstraints
 from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
-from chamba.matching.schemas import MatchPage
+from chamba.matching.schemas import JobsRequest, MatchPage
 from chamba.params import MAX_ID, Page, PersonId
 from chamba.people import service as people_service
 from chamba.people.deps import CurrentPerson
@@ -198,10 +198,7 @@ def person_job_matches(
         session,
         indexes,
         person.id,
-        limit=limit,
-        offset=offset,
-        remote=remote,
-        lang=lang or counselor.language,
+        JobsRequest(limit=limit, offset=offset, remote=remote, lang=lang or counselor.language),
     )
     audit.record(counselor, "person.matches_read", "person", person.id)
     return page

@@ -35,7 +35,7 @@ from chamba.matching.deps import IndexesDep
 from chamba.matching.errors import InvalidMatchRequest, PathwayTargetMissing
 from chamba.matching.pathways.planner import plan_pathway
 from chamba.matching.pathways.schemas import Pathway
-from chamba.matching.schemas import CandidatePage, MatchPage
+from chamba.matching.schemas import CandidatePage, JobsRequest, MatchPage
 from chamba.matching.service import courses_for_person, served_jobs_for_person
 from chamba.matching.shown import log_page_shown, log_shown
 from chamba.observability.metrics import Metrics, MetricsDep
@@ -119,8 +119,11 @@ def my_job_matches(
     person = seeker.person
     with metrics.match_latency.labels(kind="jobs").time():
         served = served_jobs_for_person(
-            session, indexes, person.id, limit=limit, offset=offset,
-            max_distance_km=max_distance_km, remote=remote, min_wage=min_wage, lang=lang,
+            session, indexes, person.id,
+            JobsRequest(
+                limit=limit, offset=offset, max_distance_km=max_distance_km, remote=remote,
+                min_wage=min_wage, lang=lang,
+            ),
             while_ranking=ranking_turn(),  # a kept page is served without waiting for a turn
         )  # fmt: skip
     _count_shown(metrics, SubjectType.JOB, len(served.shown.items))

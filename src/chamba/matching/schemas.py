@@ -1,7 +1,11 @@
-"""Pydantic output of matching: pages of ranked, explained jobs, candidates and courses."""
+"""Matching's I/O: what a seeker asks of their jobs page, and the pydantic pages of ranked,
+explained jobs, candidates and courses."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -13,6 +17,41 @@ from chamba.activity.schemas import Contact
 Lang = Literal["es", "en"]
 WageFit = Literal["above", "meets", "below", "unknown"]
 HoursFit = Literal["fits", "exceeds", "unknown"]
+
+
+@dataclass(frozen=True)
+class JobsRequest:
+    """What a seeker asks of their ranked jobs (:func:`~chamba.matching.service.jobs_for_person`);
+    checked where it is served (a bad value raises ``InvalidMatchRequest`` there).
+
+    Args:
+        limit: page size (1..200).
+        offset: ranks to skip.
+        max_distance_km: radius for on-site jobs (default: the person's, else 50 km).
+        remote: ``None`` both, ``True`` remote only, ``False`` on-site only. Remote jobs are
+            shown only to people with internet and a device.
+        min_wage: wage floor in PEN a month (default: 80% of the person's expected wage).
+        include_expired: also rank jobs past their expiry date.
+        now: the instant expiry and freshness are measured from (default: now).
+        lang: ``"es"`` or ``"en"`` (default: the person's account language, else Spanish).
+    """
+
+    limit: int = 10
+    offset: int = 0
+    max_distance_km: float | None = None
+    remote: bool | None = None
+    min_wage: Decimal | float | None = None
+    include_expired: bool = False
+    now: datetime | None = None
+    lang: str | None = None
+
+    def key_part(self, language: str) -> tuple[Hashable, ...]:
+        """Every field that changes the page, for the page cache's key, with the language the
+        page is in (``language``: ``lang`` resolved) in place of ``lang``."""
+        return (
+            self.limit, self.offset, self.max_distance_km, self.remote, self.min_wage,
+            self.include_expired, self.now, language,
+        )  # fmt: skip
 
 
 class SkillRef(BaseModel):

@@ -87,7 +87,7 @@ from chamba.matching.retrieval import (
     union_ids,
     vector_top,
 )
-from chamba.matching.schemas import MatchPage
+from chamba.matching.schemas import JobsRequest, MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
@@ -263,15 +263,8 @@ def jobs_for_person(
     session: Session,
     indexes: MatchIndexes | None,
     person_id: int,
+    request: JobsRequest | None = None,
     *,
-    limit: int = 10,
-    offset: int = 0,
-    max_distance_km: float | None = None,
-    remote: bool | None = None,
-    min_wage: Decimal | float | None = None,
-    include_expired: bool = False,
-    now: datetime | None = None,
-    lang: str | None = None,
     while_ranking: AbstractContextManager[object] | None = None,
 ) -> MatchPage:
     """Jobs for a person, best first, each explained.
@@ -280,15 +273,7 @@ def jobs_for_person(
         session: database session (read only).
         indexes: vector indexes (``None``: no semantic signal).
         person_id: the seeker.
-        limit: page size (1..200).
-        offset: ranks to skip.
-        max_distance_km: radius for on-site jobs (default: the person's, else 50 km).
-        remote: ``None`` both, ``True`` remote only, ``False`` on-site only. Remote jobs are
-            shown only to people with internet and a device.
-        min_wage: wage floor in PEN a month (default: 80% of the person's expected wage).
-        include_expired: also rank jobs past their expiry date.
-        now: the instant expiry and freshness are measured from (default: now).
-        lang: ``"es"`` or ``"en"`` (default: the person's account language, else Spanish).
+        request: page, filters, instant and language (default: :class:`JobsRequest`'s).
         while_ranking: held while a page is ranked, not while a kept one is served (the API
             passes its ranking turn).
 
@@ -300,45 +285,36 @@ def jobs_for_person(
         InvalidMatchRequest: a bad limit, offset, distance or wage.
 
     Example:
-        >>> page = jobs_for_person(session, indexes, 42, limit=5)  # doctest: +SKIP
+        >>> page = jobs_for_person(session, indexes, 42, JobsRequest(limit=5))  # doctest: +SKIP
         >>> page.items[0].explanation.summary  # doctest: +SKIP
         'Tienes 3 de 4 habilidades clave (te falta Soldadura: ...). Está a 4 km y paga S/ 1,500.'
     """
     return served_jobs_for_person(
-        session, indexes, person_id, limit=limit, offset=offset,
-        max_distance_km=max_distance_km, remote=remote, min_wage=min_wage,
-        include_expired=include_expired, now=now, lang=lang, while_ranking=while_ranking,
-    ).page  # fmt: skip
+        session, indexes, person_id, request, while_ranking=while_ranking
+    ).page
 
 
 def served_jobs_for_person(
     session: Session,
     indexes: MatchIndexes | None,
     person_id: int,
+    request: JobsRequest | None = None,
     *,
-    limit: int = 10,
-    offset: int = 0,
-    max_distance_km: float | None = None,
-    remote: bool | None = None,
-    min_wage: Decimal | float | None = None,
-    include_expired: bool = False,
-    now: datetime | None = None,
-    lang: str | None = None,
     while_ranking: AbstractContextManager[object] | None = None,
 ) -> ServedPage:
     """:func:`jobs_for_person` as served: the page, its JSON and what is logged of it (a page
     kept by the cache comes as its kept JSON, read back only if its ``page`` is asked for).
     Same arguments, same errors."""
-    check_page(limit, offset)
-    check_number(max_distance_km, "max_distance_km")
-    check_number(min_wage, "min_wage")
+    request = request or JobsRequest()
+    check_page(request.limit, request.offset)
+    check_number(request.max_distance_km, "max_distance_km")
+    check_number(request.min_wage, "min_wage")
     person = get_row(session, Person, person_id, PersonNotFound)
-    moment = now_utc(now)
-    language = resolve_lang(session, person, lang)
+    moment = now_utc(request.now)
+    language = resolve_lang(session, person, request.lang)
     ctx = FeatureContext(session, indexes, moment)
     scorer = get_scorer("jobs")
-    request = (limit, offset, max_distance_km, remote, min_wage, include_expired, now, language)
-    pages, key, fresh = page_lookup(ctx, person, scorer, request)
+    pages, key, fresh = page_lookup(ctx, person, scorer, request.key_part(language))
     found = pages.get(key) if key is not None else None
     if key is not None and found is None and (turn := pages.lead(key)) is not None:
         found = pages.get_after_wait(key, turn)  # another request ranks it now: its page
@@ -349,17 +325,18 @@ def served_jobs_for_person(
         return found
     try:
         flt = JobFilter.for_person(
-            person, now=moment, max_distance_km=max_distance_km, remote=remote,
-            min_wage=min_wage, include_expired=include_expired,
+            person, now=moment, max_distance_km=request.max_distance_km, remote=request.remote,
+            min_wage=request.min_wage, include_expired=request.include_expired,
         )  # fmt: skip
         with while_ranking or nullcontext():
-            ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=offset + limit)
+            need = request.offset + request.limit
+            ranking = rank_jobs(ctx, person, flt, scorer=scorer, need=need)
             page = match_page(
                 ranking.jobs, ranking.features, ranking.scores, ranking.order,
                 features=JOB_FEATURES,
                 head=lambda job: {"job_id": job.id, "title": job.title},
                 explain=lambda jobs, rows: explain_jobs(ctx, person, jobs, rows, language),
-                scorer=scorer, lang=language, limit=limit, offset=offset,
+                scorer=scorer, lang=language, limit=request.limit, offset=request.offset,
                 total_filtered=ranking.total_filtered, hints=ranking.hints,
             )  # fmt: skip
         served = ServedPage(page=page, scores=ranking.scores)

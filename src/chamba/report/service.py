@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from chamba.matching import service as matching_service
 from chamba.matching.embeddings import MatchIndexes
+from chamba.matching.schemas import JobsRequest
 from chamba.people import service as people_service
 from chamba.people.models import Person
 from chamba.vocab import DAYS, SkillSource
@@ -186,7 +187,9 @@ def next_steps(
     session: Session, indexes: MatchIndexes | None, person: Person, lang: Lang
 ) -> list[NextStep]:
     """The two best jobs and the best course (three jobs when no course fits), explained."""
-    jobs = matching_service.jobs_for_person(session, indexes, person.id, limit=3, lang=lang)
+    jobs = matching_service.jobs_for_person(
+        session, indexes, person.id, JobsRequest(limit=3, lang=lang)
+    )
     courses = matching_service.courses_for_person(session, indexes, person.id, limit=1, lang=lang)
     course_steps = [
         NextStep("course", c.title, c.explanation.summary, course_id=c.course_id)

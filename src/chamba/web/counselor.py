@@ -23,6 +23,7 @@ from chamba.matching import service as matching_service
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
+from chamba.matching.schemas import JobsRequest
 from chamba.params import PathId
 from chamba.people import service as people_service
 from chamba.web.forms import FormState
@@ -68,7 +69,9 @@ def _person_page(
     lang = request_lang(request)
     person = counseling_service.visible_person(session, user, person_id)
     profile = people_service.profile_view(session, person, lang)
-    matches = matching_service.jobs_for_person(session, indexes, person.id, limit=5, lang=lang)
+    matches = matching_service.jobs_for_person(
+        session, indexes, person.id, JobsRequest(limit=5, lang=lang)
+    )
     courses = matching_service.courses_for_person(session, indexes, person.id, limit=3, lang=lang)
     applications = [
         {"job": j, "status": activity_service.status_for_applicant(a, j), "at": a.created_at}

@@ -28,6 +28,7 @@ from chamba.matching import service as matching_service
 from chamba.matching.course_options import CourseConstraints
 from chamba.matching.deps import IndexesDep
 from chamba.matching.pathways.planner import plan_pathway
+from chamba.matching.schemas import JobsRequest
 from chamba.matching.shown import log_page_shown
 from chamba.params import PathId
 from chamba.people import service as people_service
@@ -234,8 +235,8 @@ def for_you(
     lang = request_lang(request)
     person = person_of(session, user)
     jobs = matching_service.jobs_for_person(
-        session, indexes, person.id, limit=JOBS_SHOWN, lang=lang,
-        max_distance_km=distancia, min_wage=sueldo,
+        session, indexes, person.id,
+        JobsRequest(limit=JOBS_SHOWN, lang=lang, max_distance_km=distancia, min_wage=sueldo),
     )  # fmt: skip
     hidden = matching_service.hidden_matches(
         session, person.id, max_distance_km=distancia, min_wage=sueldo
