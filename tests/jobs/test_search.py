@@ -221,10 +221,17 @@ def test_search_order_is_bm25_over_every_term_when_all_are_fully_ranked(
     assert page.total == 30
 
 
-def _texts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The ids whose posting texts search reads (``repository.search_texts``) from now on."""
+def _first_stage(
+    s: Session, monkeypatch: pytest.MonkeyPatch, n_titled: int, n_mentions: int, fully_ranked: int
+) -> tuple[list[Job], list[int]]:
+    """:func:`_trade_postings` with a search that fully ranks ``fully_ranked`` postings: the
+    titled postings, and the ids whose posting texts search reads (``repository.search_texts``)
+    from now on."""
     from chamba.jobs import repository
+    from chamba.jobs import search as job_search
 
+    titled, _ = _trade_postings(s, n_titled, n_mentions)
+    monkeypatch.setattr(job_search, "FULLY_RANKED", fully_ranked)
     read: list[int] = []
     texts = repository.search_texts
 
@@ -233,7 +240,7 @@ def _texts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return texts(session, ids)
 
     monkeypatch.setattr(repository, "search_texts", spy)
-    return read
+    return titled, read
 
 
 def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
@@ -244,9 +251,7 @@ def test_search_reads_the_text_of_the_first_stage_only_and_keeps_titles_first(
     from chamba.jobs import search as job_search
 
     s = seeded_session
-    titled, mentions = _trade_postings(s, 5, 35)
-    monkeypatch.setattr(job_search, "FULLY_RANKED", 8)
-    read = _texts_read(monkeypatch)
+    titled, read = _first_stage(s, monkeypatch, 5, 35, fully_ranked=8)
     # WHEN searched, page 1 and page 2 of 8
     first = search_jobs(s, JobSearch(q="electricista", per_page=8), now=utcnow())
     second = search_jobs(s, JobSearch(q="electricista", page=2, per_page=8), now=utcnow())
@@ -271,12 +276,8 @@ def test_near_search_reads_the_text_of_the_first_stage_only(
 ) -> None:
     # GIVEN, all in one district, 3 older postings titled with the trade and 12 newer ones that
     # only mention it, and a search that fully ranks 4
-    from chamba.jobs import search as job_search
-
     s = seeded_session
-    titled, mentions = _trade_postings(s, 3, 12)
-    monkeypatch.setattr(job_search, "FULLY_RANKED", 4)
-    read = _texts_read(monkeypatch)
+    titled, read = _first_stage(s, monkeypatch, 3, 12, fully_ranked=4)
     # WHEN searched near that district
     page = search_jobs(s, JobSearch(q="electricista", near=LIMA_CERCADO, per_page=20), now=utcnow())
     # THEN only 4 texts were read, the titled postings come first at their equal distance,
