@@ -309,7 +309,8 @@ class FeatureContext:
         ``lexical`` feature; shared through the cache and recomputed every
         :data:`WORD_DF_MAX_AGE_S` on a background thread (requests meanwhile read the table
         stored last: frequencies over thousands of postings drift slowly). Only the first
-        reader of a process without a table (normally the warm-up) computes it in line."""
+        reader of a process without a table (normally the warm-up) computes it in line; the
+        readers arriving meanwhile wait for its table (:attr:`FeatureCache.words_flight`)."""
         if self._corpus is None:
             cache = self.shared_cache()
             corpus = cache.words(WORD_DF_MAX_AGE_S) if cache is not None else None
@@ -320,10 +321,18 @@ class FeatureContext:
                     cache.refresh_words_later(lambda: read_corpus(bind))
                 elif corpus is not None:  # a session on one connection: no second reader
                     corpus = None
+            turn = None
+            if corpus is None and cache is not None:
+                turn = cache.words_flight.lead()  # None: another reader computed it meanwhile
+                corpus = cache.words(WORD_DF_MAX_AGE_S) if turn is None else None
             if corpus is None:
-                corpus = corpus_from(self.session)
-                if cache is not None:
-                    cache.put_words(corpus)
+                try:
+                    corpus = corpus_from(self.session)
+                    if cache is not None:
+                        cache.put_words(corpus)
+                finally:
+                    if cache is not None:
+                        cache.words_flight.land(turn)
             self._corpus = corpus
         return self._corpus
 

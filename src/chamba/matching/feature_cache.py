@@ -66,6 +66,7 @@ from sqlalchemy.orm import Session
 
 from chamba.heap import settle_again
 from chamba.matching.page_cache import PageCache
+from chamba.matching.single_flight import SingleFlight
 
 if TYPE_CHECKING:  # these modules import this one (or its importers): names for annotations only
     from chamba.matching.course_options import SkillCourses
@@ -130,6 +131,8 @@ class TableSlot(Generic[T]):
         self._lock = lock
         self.table: T | None = None
         self.stale: dict[int, int] = {}  # id -> generation of its latest invalidation
+        self.floor = 0  # a whole table read before this generation is not stored (see mark_stale)
+        self.whole = SingleFlight(lock)  # one whole read at a time; the others wait for it
 
     def get(self) -> tuple[T | None, dict[int, int]]:
         """The table (``None`` when it must be read) and its stale ids (a copy, ``{id:
@@ -148,7 +151,7 @@ class TableSlot(Generic[T]):
         it stored.
         """
         with self._lock:
-            if self.table is not base:
+            if self.table is not base or (base is None and generation < self.floor):
                 return False
             self.table = table
             wanted = None if refreshed is None else set(refreshed)
@@ -159,12 +162,25 @@ class TableSlot(Generic[T]):
 
     def current(self, generation: int, read: Callable[[Sequence[int] | None], T]) -> T:
         """The table with its stale rows re-read (``read(ids)``; ``read(None)``: every row)
-        and stored, as a reader at ``generation``."""
+        and stored, as a reader at ``generation``.
+
+        A table to be read whole is read by one reader of the process at a time
+        (:class:`~chamba.matching.single_flight.SingleFlight`): the others wait for it, then
+        use the table it stored (re-reading what went stale since, as any reader does); a
+        waiter whose leader failed, stored nothing or took too long reads it itself."""
         base, stale = self.get()
         if base is None or reread_all(base, len(stale)):
-            table = read(None)
-            self.put(base, table, generation, None)
-        elif stale:
+            turn = self.whole.lead()
+            if turn is None:  # another reader read it whole meanwhile: its table, if stored
+                base, stale = self.get()
+            if turn is not None or base is None or reread_all(base, len(stale)):
+                try:
+                    table = read(None)
+                    self.put(base, table, generation, None)
+                finally:
+                    self.whole.land(turn)
+                return table
+        if stale:
             table = base.patched(stale, read(sorted(stale)))
             self.put(base, table, generation, stale)
         else:
@@ -172,10 +188,17 @@ class TableSlot(Generic[T]):
         return table
 
     def mark_stale(self, ids: Iterable[int], generation: int) -> None:
-        """Rows ``ids`` changed at ``generation`` (the caller holds the lock)."""
-        if self.table is not None:
-            for row_id in ids:
-                self.stale[row_id] = generation
+        """Rows ``ids`` changed at ``generation`` (the caller holds the lock).
+
+        Recorded while no table is held too: a whole read under way (or one whose transaction
+        began before this change) may predate it, and it must be re-read once that table is
+        stored. Beyond :data:`MAX_JOBS` such ids, they are forgotten and a whole table read
+        before ``generation`` is not stored at all."""
+        for row_id in ids:
+            self.stale[row_id] = generation
+        if self.table is None and len(self.stale) > MAX_JOBS:
+            self.stale = {}
+            self.floor = generation
 
     def clear(self) -> None:
         """Drop the table (the caller holds the lock)."""
@@ -207,6 +230,7 @@ class FeatureCache:
         self._rarity: RarityTable | None = None
         self._words: tuple[float, Corpus] | None = None  # (monotonic time stored, table)
         self._words_refresh: threading.Thread | None = None  # the background refresh, if any
+        self.words_flight = SingleFlight(self._lock)  # one first read of the words at a time
         self._labels: dict[str, tuple[str, str]] = {}  # skill id -> (label_es, label_en)
         self._providers: dict[int, str] = {}  # organisation id -> name (with the labels)
         self._labels_since = time.monotonic()
