@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Connection,
     DateTime,
     Engine,
     MetaData,
@@ -387,6 +389,28 @@ def include_object(
     if type_ == "table" and reflected and name:
         return not any(name == t or name.startswith(t + "_") for t in OPTIONAL_TABLES)
     return not (type_ == "index" and reflected and name in OPTIONAL_INDEXES)
+
+
+_SCHEMA_FACTS: WeakKeyDictionary[Engine, dict[str, Any]] = WeakKeyDictionary()
+FactT = TypeVar("FactT")
+
+
+def schema_fact(bind: Engine | Connection, name: str, read: Callable[[], FactT]) -> FactT:
+    """``read()``, asked once per engine: a fact about its database's schema that a
+    migration may change (whether an optional table exists, say), so that requests do not
+    ask the schema every time. Every fact is forgotten whenever a migration runs in this
+    process (:func:`forget_schema_facts`, called by the migrations' environment), so a
+    database migrated after its engine was made is asked again."""
+    facts = _SCHEMA_FACTS.setdefault(bind.engine, {})
+    if name not in facts:
+        facts[name] = read()
+    found: FactT = facts[name]
+    return found
+
+
+def forget_schema_facts() -> None:
+    """Forget what :func:`schema_fact` read, of every engine (a migration ran)."""
+    _SCHEMA_FACTS.clear()
 
 
 def migrate(engine: Engine) -> None:

@@ -270,3 +270,38 @@ def test_the_probe_finds_fts5_trigram_in_this_sqlite(engine: Engine) -> None:
     # above compare the two paths; PostgreSQL never uses it.
     with engine.connect() as conn:
         assert search.trigram_supported(conn) is (engine.dialect.name == "sqlite")
+
+
+def test_whether_the_index_exists_is_asked_once_per_engine_and_after_a_migration(
+    sqlite_file: Engine,
+) -> None:
+    asked: list[str] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        asked.extend([statement] if "sqlite_master" in statement else [])
+
+    # GIVEN a database at the migration before the index, searched through one engine
+    run_alembic(sqlite_file, "upgrade", "0019")
+    event.listen(sqlite_file, "before_cursor_execute", _record)
+    with Session(sqlite_file) as s:
+        s.add(Job(title="Técnico electricista", status=JobStatus.OPEN))
+        s.commit()
+        # WHEN it is searched three times THEN the schema was asked once, and the scan answered
+        for _ in range(3):
+            assert search_jobs(s, JobSearch(q="electricista")).total == 1
+    assert len(asked) == 1
+    # WHEN it is migrated to head in the same process THEN the next search asks again, and
+    # reads the index
+    migrate(sqlite_file)
+    asked.clear()
+    with Session(sqlite_file) as s:
+        assert repository.has_text_index(s) is True
+        assert repository.has_text_index(s) is True
+        assert search_jobs(s, JobSearch(q="electricista")).total == 1
+    assert len(asked) == 1
+    # AND a downgrade (the index dropped) is noticed as well
+    run_alembic(sqlite_file, "downgrade", "0019")
+    with Session(sqlite_file) as s:
+        assert repository.has_text_index(s) is False
+        assert search_jobs(s, JobSearch(q="electricista")).total == 1
+    event.remove(sqlite_file, "before_cursor_execute", _record)

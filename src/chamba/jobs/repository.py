@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Row, and_, case, column, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from chamba import search
+from chamba.db import schema_fact
 from chamba.jobs.models import Job, JobStatus
 from chamba.orgs.models import Organisation
 from chamba.postings import repository as postings
@@ -57,15 +58,21 @@ def text_match(
 
 def has_text_index(session: Session) -> bool:
     """Whether this database has SQLite's FTS5 trigram index of ``jobs.search_text`` (where
-    migration ``0020`` could create it). Read from the schema each time (a lookup in
-    ``sqlite_master``): nothing to invalidate when a database gains or loses it."""
-    if session.get_bind().dialect.name != "sqlite":
+    migration ``0020`` could create it). Read from ``sqlite_master`` once per engine (every
+    search asked it), and again after a migration ran in this process
+    (:func:`chamba.db.schema_fact`)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         return False
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": Job.__tablename__ + search.TEXT_INDEX_SUFFIX},
-    ).first()
-    return found is not None
+
+    def read() -> bool:
+        found = session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": Job.__tablename__ + search.TEXT_INDEX_SUFFIX},
+        ).first()
+        return found is not None
+
+    return schema_fact(bind, "jobs_text_index", read)
 
 
 def text_contains(fragment: str, *, indexed: bool) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import chamba.models  # noqa: F401  (registers every table)
-from chamba.db import Base, include_object
+from chamba.db import Base, forget_schema_facts, include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -54,4 +54,7 @@ def run_migrations_online() -> None:
 if context.is_offline_mode():
     run_migrations_offline()
 else:
-    run_migrations_online()
+    try:
+        run_migrations_online()
+    finally:  # what requests remembered of the schema is asked again (chamba.db.schema_fact)
+        forget_schema_facts()
