@@ -59,18 +59,26 @@ WORD_DF_SAMPLE: Final = 20_000
 jobs: plenty for stable frequencies, bounded at any scale."""
 WORD_DF_MAX_AGE_S: Final = 600.0
 RARITY_POWER: Final = 0.5
-COUNT_ALL_FROM: Final = 100
-"""A ranking missing at least this many application counts reads every job's at once (one
-grouped query; ~0.1 s at 83,000 applications) and keeps them for every open job: the cache
-drops them all every minute, and ~500 candidates' counts by id cost ~3 ms a ranking at 100,000."""
 """Rarity enters skill weights as ``idf ** 0.5``: a rare skill counts more, but not so much that
 one rare optional-looking skill outweighs the common core of a job."""
+COUNT_ALL_FROM: Final = 100
+"""A ranking missing at least this many application counts reads every job's at once (one
+grouped query; ~0.1 s at 83,000 applications) and keeps them for every open job: the cache held
+none yet (or dropped all: a change to every job's), and ~500 candidates' counts by id cost ~3 ms
+a ranking at 100,000. Their re-read by age runs off the requests."""
 
 
 def corpus_from(session: Session) -> Corpus:
     """The word statistics of the newest :data:`WORD_DF_SAMPLE` open jobs' text."""
     rows = newest_open_search_texts(session, WORD_DF_SAMPLE)
     return corpus_of(f"{title} {text}" for title, text in rows)
+
+
+def read_application_counts(engine: Engine) -> dict[int, int]:
+    """Every job's applications (not withdrawn) in a session of its own (a background
+    re-read, :mod:`chamba.matching.application_counts`)."""
+    with Session(engine) as session:
+        return application_counts(session, None)
 
 
 def read_corpus(engine: Engine) -> Corpus:
@@ -181,10 +189,12 @@ class FeatureContext:
         if cache is None:
             return application_counts(self.session, job_ids)
         generation = generation_for(self.session, cache)
-        found = cache.application_counts(job_ids)
+        bind = self.session.get_bind()  # a session on one connection has no second reader
+        reread = partial(read_application_counts, bind) if isinstance(bind, Engine) else None
+        found = cache.application_counts(job_ids, reread)
         todo = [int(j) for j in job_ids if int(j) not in found]
         if todo and self._table is not None and len(todo) >= COUNT_ALL_FROM:
-            # most of a ranking's counts are missing (the cache was dropped): one query for
+            # most of a ranking's counts are missing (none held yet): one query for
             # every job's, kept for every open job, instead of one per ranking of ~500 ids
             read = application_counts(self.session, None)
             fresh = {j: read.get(j, 0) for j in (*self._table.ids.tolist(), *todo)}

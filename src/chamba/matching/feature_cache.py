@@ -25,8 +25,8 @@ open courses that teach each missing skill. :class:`FeatureCache` holds them per
   person changes;
 * **application counts** per job id (the ``congestion`` feature), dropped when an application
   to the job is made, moved or withdrawn: by the commit hooks in this process, by the
-  ``application.*`` events in every process (:mod:`chamba.matching.consumers`), and all of them
-  every :data:`APPLICATIONS_MAX_AGE_S` at least;
+  ``application.*`` events in every process (:mod:`chamba.matching.consumers`); every minute
+  all of them are read again, off the requests (:mod:`chamba.matching.application_counts`);
 * **rarity** (the ``idf`` table of :meth:`~chamba.matching.context.FeatureContext.rarity`): one
   table, dropped whenever any job changes;
 * **skill labels** per skill id (explanations, and the lexical query of a person who wrote
@@ -65,6 +65,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chamba.heap import settle_again
+from chamba.matching.application_counts import ApplicationCounts
 from chamba.matching.page_cache import PageCache
 from chamba.matching.single_flight import SingleFlight
 
@@ -78,9 +79,6 @@ if TYPE_CHECKING:  # these modules import this one (or its importers): names for
 log = logging.getLogger(__name__)
 
 GENERATION_KEY: Final = "chamba.matching.feature_cache.generation"
-APPLICATIONS_MAX_AGE_S: Final = 60.0
-"""Cached application counts are dropped at least this often: a safety net for a change that
-reaches neither the commit hooks nor the events (a bulk delete, another program)."""
 LABELS_MAX_AGE_S: Final = 60.0
 """Skill labels and providers' names read are kept this long at most: a label edited in the
 taxonomy (a provider renamed) shows in explanations (and, for a person who wrote nothing, in
@@ -225,8 +223,7 @@ class FeatureCache:
         self._lock = threading.Lock()
         self._jobs: dict[int, tuple[str, tuple[JobSkillRow, ...]]] = {}
         self._rows: dict[int, JobRow] = {}
-        self._apps: dict[int, int] = {}  # job id -> applications not withdrawn
-        self._apps_since = time.monotonic()
+        self.apps = ApplicationCounts(self._lock, max_jobs)  # job id -> applications
         self._rarity: RarityTable | None = None
         self._words: tuple[float, Corpus] | None = None  # (monotonic time stored, table)
         self._words_refresh: threading.Thread | None = None  # the background refresh, if any
@@ -264,15 +261,24 @@ class FeatureCache:
         rows = self._rows
         return {j: row for j in job_ids if (row := rows.get(j)) is not None}
 
-    def application_counts(self, job_ids: Iterable[int]) -> dict[int, int]:
-        """The cached application counts of those of ``job_ids`` held (all are dropped every
-        :data:`APPLICATIONS_MAX_AGE_S`, whatever was invalidated)."""
-        if time.monotonic() - self._apps_since > APPLICATIONS_MAX_AGE_S:
-            with self._lock:
-                self._apps = {}
-                self._apps_since = time.monotonic()
-        apps = self._apps
-        return {j: n for j in job_ids if (n := apps.get(j)) is not None}
+    def application_counts(
+        self, job_ids: Iterable[int], reread: Callable[[], Mapping[int, int]] | None = None
+    ) -> dict[int, int]:
+        """The cached application counts of those of ``job_ids`` held. Past their age
+        (:data:`~chamba.matching.application_counts.APPLICATIONS_MAX_AGE_S`) every count is
+        read again by ``reread()`` on a background thread, these meanwhile answered (without
+        ``reread``: all are dropped)."""
+        if self.apps.due():
+            if reread is not None:
+                self.apps.refresh_later(reread, self._open_job_ids)
+            else:
+                with self._lock:
+                    self.apps.drop()
+        return self.apps.get(job_ids)
+
+    def _open_job_ids(self) -> list[int]:
+        table = self.jobs.table
+        return table.ids.tolist() if table is not None else []
 
     def rarity(self) -> RarityTable | None:
         """The cached rarity table (``None`` when it must be computed)."""
@@ -422,9 +428,7 @@ class FeatureCache:
         with self._lock:
             if generation != self.generation:
                 return
-            if len(self._apps) + len(counts) > self.max_jobs:
-                self._apps = {}
-            self._apps.update(counts)
+            self.apps.store(counts)
 
     def put_rarity(self, table: RarityTable, generation: int) -> None:
         with self._lock:
@@ -466,11 +470,7 @@ class FeatureCache:
         """Applications to these jobs (``None``: to any job) were made, moved or withdrawn."""
         with self._lock:
             self.generation += 1
-            if job_ids is None:
-                self._apps = {}
-            else:
-                for job_id in job_ids:
-                    self._apps.pop(int(job_id), None)
+            self.apps.forget(job_ids)
         self.pages.clear()  # congestion
 
     def invalidate_courses(self) -> None:
@@ -486,7 +486,7 @@ class FeatureCache:
             self.generation += 1
             self._jobs = {}
             self._rows = {}
-            self._apps = {}
+            self.apps.forget(None)
             self._rarity = None
             self._words = None
             self._labels = {}
