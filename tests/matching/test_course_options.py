@@ -180,18 +180,6 @@ def test_ranked_options_equal_the_full_reference(session: Session) -> None:
                 assert got == _reference(session, person, skills, used, per_skill)
 
 
-def test_positions_of_chosen_courses_equal_the_membership_test() -> None:
-    import numpy as np
-
-    from chamba.matching.course_options import _positions
-
-    rng = np.random.default_rng(3)
-    for _ in range(200):
-        ids = np.unique(rng.integers(0, 60, rng.integers(0, 30)))
-        wanted = np.unique(rng.integers(0, 70, rng.integers(0, 30)))
-        assert _positions(ids, wanted) == np.flatnonzero(np.isin(ids, wanted)).tolist()
-
-
 def test_distances_per_place_equal_the_gazetteer_bit_for_bit() -> None:
     # GIVEN courses at real places (one listed twice), one unknown place and an online course
     import math
@@ -238,3 +226,77 @@ def test_distances_per_place_equal_the_gazetteer_bit_for_bit() -> None:
         far = {k for k in range(len(places)) if block.place[k] >= 0 and km[block.place[k]] > 30}
         order = _best(block, CourseConstraints(max_distance_km=30.0), 0, km).tolist()
         assert set(order[len(places) - len(far) :]) == far
+
+
+def test_every_skill_ranked_at_once_equals_each_ranked_alone() -> None:
+    # GIVEN random blocks of courses (some empty; shared places, costs and hours: ties)
+    import random
+
+    import numpy as np
+
+    from chamba.matching.course_options import (
+        _MODALITIES,
+        SkillCourses,
+        _best_of,
+        _km_to_places,
+    )
+    from chamba.matching.repository import CourseRow
+    from chamba.people.models import Person
+
+    rng = random.Random(5)
+    places = ["110101", "150101", "080101", "999999", None]
+    for _ in range(40):
+        blocks = []
+        for b in range(rng.randint(1, 6)):
+            rows = [
+                CourseRow(
+                    course_id,
+                    f"c{course_id}",
+                    None,
+                    rng.choice(_MODALITIES),
+                    Decimal(rng.choice([0, 50, 99.99, 100, 300])),
+                    rng.random() < 0.2,
+                    False,
+                    rng.choice([20, 40, 60]),
+                    rng.choice([None, 0, 2, 4, 8]),
+                    None,
+                    rng.choice(places),
+                    f"s{b}",
+                    None,
+                )  # fmt: skip
+                for course_id in rng.sample(range(1, 40), rng.randint(0, 9))
+            ]
+            blocks.append(SkillCourses.of(rows))
+        person = Person(ubigeo=rng.choice(["110101", "150132", None]))
+        km = _km_to_places(person, blocks)
+        limits = CourseConstraints(
+            budget=rng.choice([None, Decimal("99.99")]),
+            hours_per_week=rng.choice([None, 5.0, 10.0]),
+            modalities=rng.choice([None, {Modality.ONLINE}, {Modality.IN_PERSON}]),
+            max_distance_km=rng.choice([None, 30.0, 300.0]),
+        )
+        per_skill = rng.choice([0, 1, 2, 3])
+        # WHEN every block is ranked in one pass
+        got = _best_of(blocks, limits, per_skill, km)
+        # THEN each equals that block's own ranking by (fits, cost, hours, distance, id)
+        for block, order in zip(blocks, got, strict=True):
+            ranked = sorted(range(len(block.ids)), key=lambda k, b=block: _key(b, k, km, limits))
+            assert order.tolist() == (ranked[:per_skill] if per_skill > 0 else ranked)
+            assert order.dtype == np.intp
+
+
+def _key(block: Any, k: int, km: Any, limits: CourseConstraints) -> tuple[Any, ...]:
+    """One course's place in its skill's ranking, as violations() and sort_key() say."""
+    import math
+
+    row = block.rows[k]
+    cost = Decimal("0") if row.is_free else Decimal(row.cost or 0)
+    dist = km[block.place[k]] if block.place[k] >= 0 else math.nan
+    per_week = block.per_week[k]
+    blocked = (
+        (limits.budget is not None and cost > limits.budget)
+        or (limits.hours_per_week is not None and per_week > limits.hours_per_week)
+        or (limits.modalities is not None and row.modality not in limits.modalities)
+        or (limits.max_distance_km is not None and dist > limits.max_distance_km)
+    )
+    return (blocked, float(cost), row.hours, 0.0 if math.isnan(dist) else dist, row.course_id)

@@ -472,29 +472,22 @@ def course_options(
     day = as_of or date.today()
     blocks, names = skill_courses(session, sorted(wanted), cache)
     km = _km_to_places(person, blocks.values())
+    best = _best_of([blocks[s] for s in wanted], limits, per_skill, km)
     chosen: dict[str, npt.NDArray[np.int64]] = {
-        skill_id: blocks[skill_id].ids[_best(blocks[skill_id], limits, per_skill, km)]
-        for skill_id in wanted
+        skill_id: blocks[skill_id].ids[k] for skill_id, k in zip(wanted, best, strict=True)
     }  # fmt: skip
     picked = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
     # The chosen courses' options, built exactly as load_options builds them (every requested
     # skill each teaches, its lowest level, its checks).
-    rows = [block.rows[k] for block in blocks.values() for k in _positions(block.ids, picked)]
+    every = [block.rows for block in blocks.values()]
+    ids = np.concatenate([np.zeros(0, dtype=np.int64), *(b.ids for b in blocks.values())])
+    flat = [r for rows_of in every for r in rows_of]
+    rows = [flat[k] for k in np.flatnonzero(np.isin(ids, picked)).tolist()]
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
     names.update(_provider_names(session, unnamed, cache))
     by_id = {o.course_id: o for o in _options(rows, names, person, limits, day)}
     return {skill_id: [by_id[int(c)] for c in chosen[skill_id]] for skill_id in wanted}
-
-
-def _positions(ids: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> list[int]:
-    """Indexes into ``ids`` (ascending, unique) of the values of ``wanted`` (ascending) it holds."""
-    if ids.size == 0 or wanted.size == 0:
-        return []
-    pos = np.searchsorted(ids, wanted)  # (len(wanted),)
-    pos = pos[pos < ids.size]
-    found: list[int] = pos[ids[pos] == wanted[: pos.size]].tolist()
-    return found
 
 
 def _km_to_places(person: Person, blocks: Iterable[SkillCourses]) -> FloatArray:
@@ -514,28 +507,55 @@ def _best(
     """Indexes of ``block``'s best courses, best first (at most ``per_skill``; all when
     ``per_skill <= 0``): the order of :meth:`CourseOption.sort_key` then course id, with
     :func:`violations` deciding what fits. ``km``: :func:`_km_to_places` of the person."""
-    n = len(block.ids)
-    if n == 0:
-        return np.zeros(0, dtype=np.intp)
-    dist = np.where(block.place >= 0, km[np.maximum(block.place, 0)] if km.size else np.nan, np.nan)
-    blocked = np.zeros(n, dtype=bool)
+    return _best_of([block], limits, per_skill, km)[0]
+
+
+def _best_of(
+    blocks: Sequence[SkillCourses], limits: CourseConstraints, per_skill: int, km: FloatArray
+) -> list[npt.NDArray[np.intp]]:
+    """:func:`_best` of every block at once: one pass of numpy over all their courses (the
+    blocks laid end to end, ranked by block first, then as :func:`_best` ranks one), instead of
+    one per skill."""
+    sizes = np.array([len(b.ids) for b in blocks], dtype=np.intp)  # (m,)
+    total = int(sizes.sum())
+    if total == 0:
+        return [np.zeros(0, dtype=np.intp) for _ in blocks]
+    starts = np.cumsum(sizes) - sizes  # (m,) where each block begins
+    group = np.repeat(np.arange(len(blocks)), sizes)  # (total,) the block of each course
+    ids = np.concatenate([b.ids for b in blocks])
+    cost = np.concatenate([b.cost for b in blocks])
+    hours = np.concatenate([b.hours for b in blocks])
+    place = np.concatenate([b.place for b in blocks])
+    dist = np.where(place >= 0, km[np.maximum(place, 0)] if km.size else np.nan, np.nan)
+    blocked = np.zeros(total, dtype=bool)
     if limits.budget is not None:
         budget = limits.budget  # compared as Decimals, as violations() does
         blocked |= np.array(
-            [(Decimal("0") if r.is_free else Decimal(r.cost or 0)) > budget for r in block.rows],
+            [
+                (Decimal("0") if r.is_free else Decimal(r.cost or 0)) > budget
+                for b in blocks
+                for r in b.rows
+            ],
             dtype=bool,
         )
     if limits.hours_per_week is not None:
+        per_week = np.concatenate([b.per_week for b in blocks])
         with np.errstate(invalid="ignore"):
-            blocked |= block.per_week > limits.hours_per_week + 1e-9
+            blocked |= per_week > limits.hours_per_week + 1e-9
     if limits.modalities is not None:
         allowed = np.array([m in limits.modalities for m in _MODALITIES], dtype=bool)
-        blocked |= ~allowed[block.modality]
+        blocked |= ~allowed[np.concatenate([b.modality for b in blocks])]
     if limits.max_distance_km is not None:
         with np.errstate(invalid="ignore"):
             blocked |= dist > limits.max_distance_km
-    order = np.lexsort((block.ids, np.nan_to_num(dist, nan=0.0), block.hours, block.cost, blocked))
-    return order[:per_skill] if per_skill > 0 else order
+    near = np.where(np.isnan(dist), 0.0, dist)  # unknown or online counts as 0
+    order = np.lexsort((ids, near, hours, cost, blocked, group))  # (total,) block by block
+    local = order - np.repeat(starts, sizes)  # each course's index within its block
+    if per_skill > 0:
+        kept = np.arange(total) - np.repeat(starts, sizes) < per_skill  # rank within block
+        ends = np.cumsum(np.minimum(sizes, per_skill))
+        return np.split(local[kept], ends[:-1])
+    return np.split(local, np.cumsum(sizes)[:-1])
 
 
 def weeks_for(option: CourseOption, hours_per_week: float | None) -> int:
