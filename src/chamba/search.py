@@ -376,7 +376,7 @@ def tf_scores(
 ) -> npt.NDArray[np.float64]:
     """:func:`lexical_scores` of one query against ``n`` documents (the same numbers: the same
     operations in the same order), given each document's length and each distinct query
-    term's frequency in every document (however they were counted), one numpy pass per term.
+    term's frequency in every document (however they were counted).
 
     Args:
         words: the query's distinct terms, in order.
@@ -390,28 +390,47 @@ def tf_scores(
         ``(n,)`` float64 in 0..1.
     """
     n = lengths.size
+    counts = np.array([tf[w] for w in words], dtype=np.float64).reshape(len(words), n)
+    return tf_matrix_scores(words, lengths, counts, idf=idf, avgdl=avgdl)
+
+
+def tf_matrix_scores(
+    words: Sequence[str],
+    lengths: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.float64],
+    *,
+    idf: Callable[[str], float] | None = None,
+    avgdl: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """:func:`tf_scores` with the term frequencies as one matrix: ``counts[k]`` is
+    ``words[k]``'s count in each document, ``(len(words), n)``. Each term's share is computed
+    for every document at once and added term after term, in the query's order (a document
+    without the term adds 0.0, which changes no float): the same numbers."""
+    n = lengths.size
     out = np.zeros(n, dtype=np.float64)
     if n == 0:
         return out
     if avgdl is None or avgdl <= 0:
         avgdl = float(lengths.mean()) if lengths.mean() > 0 else 1.0
+    present = np.count_nonzero(counts, axis=1) if words else np.zeros(0, dtype=np.intp)
     if idf is None:
         if n >= LEXICAL_MIN_DOCS:
-            idf = idf_of({w: int(np.count_nonzero(tf[w])) for w in words}, n)
+            idf = idf_of(dict(zip(words, present.tolist(), strict=True)), n)
         else:
 
             def idf(word: str) -> float:
                 return 1.0
 
-    weights = {w: idf(w) for w in words}
-    total = sum(weights.values())
+    weights = [idf(w) for w in words]
+    total = sum(weights)
     if total <= 0:
         return out
     norm = LEXICAL_K1 * (1.0 - LEXICAL_B + LEXICAL_B * lengths / avgdl)  # (n,)
-    for word, weight in weights.items():
-        f = tf[word]
-        hit = f > 0
-        if hit.any():
-            out[hit] += weight * f[hit] / (f[hit] + norm[hit])
+    used = np.flatnonzero(present > 0)  # terms found in some document (others add nothing)
+    if used.size:
+        f = counts[used]  # (terms, n)
+        share = np.array(weights)[used, None] * f / (f + norm[None, :])  # 0 where f is 0
+        for row in share:
+            out += row
     result: npt.NDArray[np.float64] = out / total
     return result

@@ -29,9 +29,9 @@ from chamba.matching.filters import (
     place_coord,
 )
 from chamba.matching.lexical import FloatArray as _Scores
-from chamba.matching.lexical import tf_scores
 from chamba.matching.lexical_terms import posting_text, text_terms
 from chamba.matching.repository import open_job_columns, open_job_skills
+from chamba.search import tf_matrix_scores
 
 
 class CodeRegistry:
@@ -162,6 +162,8 @@ def _mid_wage(lo: Decimal | None, hi: Decimal | None) -> float:
     lo_f = float(lo if lo is not None else hi or 0)
     hi_f = float(hi if hi is not None else lo or 0)
     return (lo_f + hi_f) / 2
+
+
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -305,18 +307,17 @@ class JobTable:
         words = list(dict.fromkeys(query))
         lengths = self.doc_len[rows].astype(np.float64)  # (n,)
         n = rows.size
-        codes = {w: c for w in words if (c := _TERMS.get(w)) is not None}
-        tf = {w: np.zeros(n, dtype=np.float64) for w in words}
+        codes = {c: k for k, w in enumerate(words) if (c := _TERMS.get(w)) is not None}
+        counts = np.zeros((len(words), n), dtype=np.float64)  # (terms, n) each term's count
         if codes and n:
-            wanted = np.array(sorted(set(codes.values())), dtype=np.int32)
+            wanted = np.array(sorted(codes), dtype=np.int32)
+            term_of = np.array([codes[int(c)] for c in wanted], dtype=np.intp)  # code -> term
             at, owner = self._slices(rows, self.term_starts(), self.n_terms)
             found = self.terms[at]  # every term of the rows, row after row
             hit = code_mask(wanted, _TERMS.size)[found]
             owner, hit_codes, hit_counts = owner[hit], found[hit], self.term_counts[at[hit]]
-            for word, code in codes.items():
-                mine = hit_codes == code
-                tf[word][owner[mine]] = hit_counts[mine]
-        return tf_scores(words, lengths, tf, idf=idf, avgdl=avgdl)
+            counts[term_of[np.searchsorted(wanted, hit_codes)], owner] = hit_counts
+        return tf_matrix_scores(words, lengths, counts, idf=idf, avgdl=avgdl)
 
     @classmethod
     def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
