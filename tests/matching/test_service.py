@@ -205,3 +205,47 @@ def test_nothing_passes_gives_an_empty_page(session: Session, world: World) -> N
     assert page.total_candidates == 0
     assert "no_availability" in page.hints
     assert LIMA  # the world is in Lima
+
+
+def test_a_ranking_decrypts_no_contact_data(
+    session: Session, world: World, make_indexes: Indexes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a seeker with a name, contact data and a national id, and a job for them
+    from chamba import db
+    from chamba.auth.models import Role, User
+    from chamba.people import repository as people_repository
+
+    user = User(role=Role.SEEKER, language="es")
+    session.add(user)
+    session.flush()
+    person = world.person(["mt-soldadura"], user_id=user.id)
+    contact = ("Rosa Q.", "rosa@example.pe", "999888777", "44556677")
+    person.full_name, person.email, person.phone, person.national_id = contact
+    world.job({"mt-soldadura": (True, 1.0)}, ubigeo=SAN_BORJA)
+    session.flush()
+    indexes = make_indexes()
+    real = db.cipher()
+    read: list[str] = []
+
+    class Spy:  # the cipher, noting every value it decrypts
+        def decrypt(self, token: bytes) -> bytes:
+            read.append(real.decrypt(token).decode())
+            return read[-1].encode()
+
+    monkeypatch.setattr(db, "cipher", Spy)
+    for read_first in (False, True):
+        session.expunge_all()  # the person read afresh, as by a new request
+        row = people_repository.row_of_user(session, user.id) if read_first else None
+        # WHEN their jobs and courses are ranked and explained (after the API's match route
+        # read its seeker's row, or not)
+        page = jobs_for_person(session, indexes, person.id, JobsRequest(now=NOW))
+        courses_for_person(session, indexes, person.id, now=NOW)
+        # THEN none of those columns was decrypted (their own words were: explanations read them)
+        assert page.items
+        assert not set(contact) & set(read)
+        assert "Trabajo como soldador en talleres" in read
+        # AND they still read as written when something asks for them
+        loaded = row or session.get(type(person), person.id)
+        assert loaded is not None
+        assert (loaded.full_name, loaded.national_id) == ("Rosa Q.", "44556677")
+        read.clear()

@@ -91,6 +91,7 @@ from chamba.matching.schemas import JobsRequest, MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
+from chamba.people.repository import CONTACT_UNREAD
 from chamba.search import terms
 
 LEXICAL_SCAN_MAX: Final = 5_000
@@ -309,7 +310,7 @@ def served_jobs_for_person(
     check_page(request.limit, request.offset)
     check_number(request.max_distance_km, "max_distance_km")
     check_number(request.min_wage, "min_wage")
-    person = get_row(session, Person, person_id, PersonNotFound)
+    person = get_row(session, Person, person_id, PersonNotFound, CONTACT_UNREAD)
     moment = now_utc(request.now)
     language = resolve_lang(session, person, request.lang)
     ctx = FeatureContext(session, indexes, moment)
@@ -519,7 +520,7 @@ def courses_for_person(
             raise InvalidMatchRequest(
                 f"unknown modality {modality!r}: use in_person, online or hybrid"
             ) from None
-    person = get_row(session, Person, person_id, PersonNotFound)
+    person = get_row(session, Person, person_id, PersonNotFound, CONTACT_UNREAD)
     moment = now_utc(now)
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)
