@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Result, Row, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.interfaces import ORMOption
 
 from chamba.activity.models import (
     Application,
@@ -44,12 +43,9 @@ def chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield items[start : start + CHUNK]
 
 
-def row_by_id(
-    session: Session, model: type[RowT], key: int, options: Sequence[ORMOption] = ()
-) -> RowT | None:
-    """The ``model`` row with id ``key`` (from the session's identity map when loaded), read
-    with ``options`` (e.g. columns deferred) when it is not."""
-    return session.get(model, key, options=options)
+def row_by_id(session: Session, model: type[RowT], key: int) -> RowT | None:
+    """The ``model`` row with id ``key`` (from the session's identity map when loaded)."""
+    return session.get(model, key)
 
 
 def load_rows(session: Session, model: type[RowT], ids: Sequence[int]) -> list[RowT]:

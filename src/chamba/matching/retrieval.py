@@ -14,7 +14,6 @@ from typing import Final, Protocol, Required, TypedDict, TypeVar
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.interfaces import ORMOption
 
 from chamba.courses.models import Course, CourseSkill
 from chamba.db import utcnow
@@ -79,13 +78,14 @@ def now_utc(now: datetime | None) -> datetime:
 
 def get_row(
     session: Session, model: type[RowT], key: int, missing: Callable[[object], Exception],
-    options: Sequence[ORMOption] = (),
+    read: Callable[[Session, int], RowT | None] | None = None,
 ) -> RowT:  # fmt: skip
-    """The ``model`` row with id ``key`` (read with ``options`` when the session does not hold
-    it); ``missing(key)`` is raised for a non-int or unknown id."""
+    """The ``model`` row with id ``key`` (by ``read`` when given, else
+    :func:`~chamba.matching.repository.row_by_id`); ``missing(key)`` is raised for a non-int
+    or unknown id."""
     if isinstance(key, bool) or not isinstance(key, int):
         raise missing(key)
-    row = row_by_id(session, model, key, options)
+    row = read(session, key) if read is not None else row_by_id(session, model, key)
     if row is None:
         raise missing(key)
     return row

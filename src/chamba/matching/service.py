@@ -63,7 +63,7 @@ from chamba.matching.hidden import HiddenMatches as HiddenMatches
 from chamba.matching.hidden import hidden_matches as hidden_matches
 from chamba.matching.lexical import one_query_scores
 from chamba.matching.page_cache import ServedPage, page_lookup, replay_scores
-from chamba.matching.people_rows.repository import load_people
+from chamba.matching.people_rows.repository import load_people, seeker_row
 from chamba.matching.repository import (
     JobRow,
     applicant_ids,
@@ -91,7 +91,6 @@ from chamba.matching.schemas import JobsRequest, MatchPage
 from chamba.matching.scoring import Scorer, get_scorer
 from chamba.matching.table_features import table_job_features
 from chamba.people.models import Person, PersonSkill
-from chamba.people.repository import CONTACT_UNREAD
 from chamba.search import terms
 
 LEXICAL_SCAN_MAX: Final = 5_000
@@ -310,7 +309,7 @@ def served_jobs_for_person(
     check_page(request.limit, request.offset)
     check_number(request.max_distance_km, "max_distance_km")
     check_number(request.min_wage, "min_wage")
-    person = get_row(session, Person, person_id, PersonNotFound, CONTACT_UNREAD)
+    person = get_row(session, Person, person_id, PersonNotFound, seeker_row)
     moment = now_utc(request.now)
     language = resolve_lang(session, person, request.lang)
     ctx = FeatureContext(session, indexes, moment)
@@ -520,7 +519,7 @@ def courses_for_person(
             raise InvalidMatchRequest(
                 f"unknown modality {modality!r}: use in_person, online or hybrid"
             ) from None
-    person = get_row(session, Person, person_id, PersonNotFound, CONTACT_UNREAD)
+    person = get_row(session, Person, person_id, PersonNotFound, seeker_row)
     moment = now_utc(now)
     language = resolve_lang(session, person, lang)
     ctx = FeatureContext(session, indexes, moment)

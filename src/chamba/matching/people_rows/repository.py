@@ -24,12 +24,20 @@ from sqlalchemy.orm import Session, defer
 from chamba.activity.models import Application, Interaction, InteractionKind, SubjectType
 from chamba.matching.repository import _applicants, chunks
 from chamba.people.models import Device, Person, PersonSkill
+from chamba.people.repository import CONTACT_UNREAD
 
 _SEALED_PERSON_COLUMNS: Final = (
     "full_name", "email", "phone", "national_id", "self_description",
 )  # fmt: skip
 """Encrypted columns a candidate ranking does not read from the rows (a person's own words it
 reads as counted terms, kept per process: :meth:`FeatureContext.own_terms`)."""
+
+
+def seeker_row(session: Session, person_id: int) -> Person | None:
+    """A seeker's row to rank matches for: the session's when it holds it, else read without
+    their name, contact data and national id (:data:`~chamba.people.repository.CONTACT_UNREAD`:
+    a ranking reads none of them, and each would cost a decryption)."""
+    return session.get(Person, person_id, options=CONTACT_UNREAD)
 
 
 def load_people(session: Session, ids: Sequence[int], *, own_words: bool = False) -> list[Person]:
