@@ -15,7 +15,10 @@ What it does:
    request picks one of them at random, as many people using the app at once would (one
    token for everything would hit the per-user rate limit of costly requests).
 4. Starts ``chamba serve`` (``--workers`` passed when given; the code under ``--src``, so an
-   older tree can be measured with the same script) and waits until matching answers.
+   older tree can be measured with the same script), waits until matching answers, then until
+   every worker says in ``/metrics`` that its warm-up is over (``warm_up`` in the JSON: each
+   worker's warm-up seconds, how long this waited, whether it timed out; code that does not
+   say gets a fixed ``--settle`` pause instead).
 5. At each connection count: ``/health`` (the baseline of the same run), then each route alone
    (seeker's job matches, job detail, apply, feedback, employer posting) and a mixed workload
    (40% matches, 25% job detail, 10% apply, 15% feedback, 10% postings), one wrk connection
@@ -245,6 +248,53 @@ def page_cache_counts(url: str, scrapes: int = 16) -> dict[str, int] | None:
     }  # fmt: skip
 
 
+WARM = re.compile(
+    r"^chamba_(worker_warm|warm_up_seconds|process_start_time_seconds) ([0-9.e+-]+)$", re.M
+)
+
+
+def wait_warm(url: str, workers: int, timeout: float) -> dict[str, Any]:
+    """Wait until each of the server's ``workers`` processes reports its warm-up over
+    (``chamba_warm_up_seconds`` set in ``/metrics``), at most ``timeout`` seconds.
+
+    Each worker answers ``/metrics`` for itself and a new connection reaches any of them, so
+    scrapes go on until as many distinct workers (``chamba_process_start_time_seconds``) have
+    answered that theirs is over. Returns what was seen: per worker the warm-up's seconds and
+    whether it ended warm, how long this waited and whether it timed out; ``{"supported":
+    False}`` when the code under test exports no such metric (an older tree).
+    """
+    started = time.monotonic()
+    seen: dict[float, tuple[float, bool]] = {}  # start time -> (warm-up seconds, warm)
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/metrics", timeout=30) as response:
+                text = response.read().decode()
+        except OSError:
+            text = None
+        if text is not None:
+            found = {k: float(v) for k, v in WARM.findall(text)}
+            if "process_start_time_seconds" not in found:
+                return {"supported": False}
+            seen[found["process_start_time_seconds"]] = (
+                found.get("warm_up_seconds", 0.0), found.get("worker_warm", 0.0) == 1.0
+            )  # fmt: skip
+        over = [v for v in seen.values() if v[0] > 0]
+        waited = time.monotonic() - started
+        if len(over) >= workers or waited > timeout:
+            return {
+                "supported": True, "workers_expected": workers, "workers_seen": len(seen),
+                "workers_warm": sum(warm for _, warm in over),
+                "warm_up_s": sorted(round(s, 2) for s, _ in over),
+                "waited_s": round(waited, 1), "timed_out": len(over) < workers,
+            }  # fmt: skip
+        time.sleep(0.2)
+
+
+def server_workers(workers: int | None) -> int:
+    """How many worker processes ``chamba serve`` starts (its default: one per usable core)."""
+    return workers or len(os.sched_getaffinity(0))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -388,8 +438,14 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="Seconds per wrk run.")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument(
-        "--settle", type=int, default=30, help="Seconds to let every worker load before measuring."
-    )
+        "--settle", type=int, default=30,
+        help="Seconds to let every worker load before measuring, for code that does not say "
+        "when its workers are warm (chamba_warm_up_seconds in /metrics).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--warm-timeout", type=int, default=300,
+        help="Most seconds to wait for every worker's warm-up (then measure anyway).",
+    )  # fmt: skip
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--seekers", type=int, default=128, help="Seekers sending requests.")
     parser.add_argument("--routes", default=",".join((*ROUTES, "mixed")))
@@ -429,9 +485,11 @@ def main() -> None:
         employer = body["access_token"]
         print(f"logged in {len(tokens)} seekers", file=sys.stderr, flush=True)
         wait_ready(url, tokens[0], proc)
-        if args.workers != 1:  # the other workers may still be loading their indexes
+        # every worker builds its match state in the background after start: measure warm ones
+        warm = wait_warm(url, server_workers(args.workers), args.warm_timeout)
+        if not warm["supported"] and args.workers != 1:  # an older tree: a fixed pause instead
             time.sleep(args.settle)
-        print("server ready", file=sys.stderr, flush=True)
+        print(f"server ready: {json.dumps(warm)}", file=sys.stderr, flush=True)
         config = {
             "seekers": tokens, "employer": employer, "jobs": world["jobs"],
             "skills": world["skills"] or ["customer_attention"],
@@ -471,7 +529,7 @@ def main() -> None:
     print(json.dumps({
         "backend": "postgresql" if args.postgresql else "sqlite",
         "size": args.size, "workers": args.workers or "default", "duration_s": args.duration,
-        "cpu_cores": os.cpu_count(), "src": str(args.src), "runs": runs,
+        "cpu_cores": os.cpu_count(), "src": str(args.src), "warm_up": warm, "runs": runs,
         "server_error_lines": len(errors),
         "server_traceback_lines": sum("Traceback" in line for line in lines),
         "server_error_sample": errors[:3],

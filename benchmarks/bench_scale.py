@@ -17,7 +17,9 @@ Steps, each timed (seconds) with the process's peak memory (RSS, MiB) after it:
 3. ``http``: ``chamba serve`` (one process) on the data, then ``wrk`` (Debian) against
    ``GET /api/v1/me/matches/jobs`` as the demo seeker (the per-user limit on costly reads
    lifted), and ``GET /health`` as the same run's baseline, for each number of connections:
-   req/s, p50/p99 latency, non-2xx and socket errors;
+   req/s, p50/p99 latency, non-2xx and socket errors. ``first_match_s`` is the first match
+   right after ``/health`` answers; the runs start once every worker says in ``/metrics`` that
+   its warm-up is over (``warm_up``: each one's seconds, the wait, whether it timed out);
 4. ``seekers`` (``--seekers N``): the match route again, each request as a *different* person
    (``N`` demo people given log-ins, taken in turn, a disjoint share per connection count), so
    that nearly every request misses the ranked-page cache and ranks: the cold path. The page
@@ -59,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_load import server_workers, wait_warm
 
 DIM = 512
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -330,6 +333,8 @@ def http_bench(
         started = time.perf_counter()
         _request(f"{base}/api/v1/me/matches/jobs", token=tokens["access_token"])
         out["first_match_s"] = round(time.perf_counter() - started, 2)
+        # measure warm workers: each builds its match state in the background after start
+        out["warm_up"] = wait_warm(base, server_workers(workers), 900)
         out["rss_server_mib"] = _server_rss(server.pid)
         out["health"] = [_wrk(f"{base}/health", c, seconds, {}) for c in connections]
         out["matches"] = [

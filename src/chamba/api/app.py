@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -64,15 +65,36 @@ def prepare_database(engine: Engine) -> None:
 
 
 def warm_up(app: FastAPI) -> None:
-    """Load the language model, the skill extractor and the match indexes ahead of the first
-    visitor (the served process runs this in a background thread; failures are only logged)."""
+    """Build this process's match state ahead of its first visitor: the language model and the
+    skill extractor, the places gazetteer, the match indexes and, as they load
+    (:func:`~chamba.matching.deps.load_match_indexes`), the feature cache's table of every
+    open job, table of the people who consented to be seen, word statistics and skill rarity.
+    All through the caches that requests read, so nothing is built twice or differently;
+    nothing is written to the database. ``/metrics`` says when it is over (``chamba_worker_warm``,
+    ``chamba_warm_up_seconds``).
+
+    The served process runs this in a background thread and accepts connections meanwhile;
+    failures are only logged (the first request then loads what it needs). Not holding the
+    start-up until it is over is deliberate: ``/health`` (what the demo, the tests and an
+    orchestrator's liveness probe wait for) answers within a second instead of after the
+    warm-up (seconds here, about a minute at 300,000 jobs); requests that need no match state
+    (log-ins, pages, job details) are served at once; and a request that needs a table the
+    warm-up is reading waits for that read instead of making its own
+    (:mod:`chamba.matching.single_flight`). A deployment that wants traffic only on warm
+    workers reads ``chamba_worker_warm``; the load benchmarks wait for it on every worker.
+    """
+    from chamba.geo.service import get_gazetteer
     from chamba.matching.deps import load_match_indexes
     from chamba.nlp import service as nlp_service
 
+    started = time.perf_counter()
+    warm = False
     try:
         with session_scope(app.state.engine) as session:
             nlp_service.get_extractor(session)
             load_match_indexes(app, session)
+        get_gazetteer()  # the filters' places (the job table reads it, unless there is no job)
+        warm = True
     except Exception:
         logging.getLogger(__name__).exception(
             "warm-up failed; the first request will load what it needs"
@@ -80,6 +102,10 @@ def warm_up(app: FastAPI) -> None:
     # What the process keeps is loaded: out of the full collections' walk (chamba.heap), which
     # otherwise stalled a worker 0.4-1.2 s every few hundred requests.
     settle_heap()
+    metrics: Metrics | None = getattr(app.state, "metrics", None)
+    if metrics is not None:
+        metrics.warm_up_seconds.set(max(time.perf_counter() - started, 1e-6))
+        metrics.worker_warm.set(1 if warm else 0)
 
 
 def api_routers() -> list[APIRouter]:

@@ -97,6 +97,24 @@ class Metrics:
         )
         self._match_pages_seen = (0, 0)
         self._match_pages_lock = threading.Lock()
+        # Start-up of a served worker (chamba.api.app.warm_up); each worker answers for itself.
+        self.worker_warm = Gauge(
+            "chamba_worker_warm",
+            "1 once this process's warm-up built its match state (language model, match "
+            "indexes, job and people tables, word statistics); 0 before, or if it failed.",
+            registry=r,
+        )
+        self.warm_up_seconds = Gauge(
+            "chamba_warm_up_seconds",
+            "How long this process's warm-up took, in seconds (0 until it ends).",
+            registry=r,
+        )
+        self.process_start = Gauge(
+            "chamba_process_start_time_seconds",
+            "Unix time at which this process built its app (tells the workers apart).",
+            registry=r,
+        )
+        self.process_start.set(time.time())
         # Events, fed by the outbox relay and the consumers.
         self.outbox_lag = Gauge(
             "chamba_outbox_lag_events",
