@@ -78,10 +78,10 @@ def warm_up(app: FastAPI) -> None:
     start-up until it is over is deliberate: ``/health`` (what the demo, the tests and an
     orchestrator's liveness probe wait for) answers within a second instead of after the
     warm-up (seconds here, about a minute at 300,000 jobs); requests that need no match state
-    (log-ins, pages, job details) are served at once; and a request that needs a table the
-    warm-up is reading waits for that read instead of making its own
-    (:mod:`chamba.matching.single_flight`). A deployment that wants traffic only on warm
-    workers reads ``chamba_worker_warm``; the load benchmarks wait for it on every worker.
+    (log-ins, pages, job details) are served at once; and one that needs the match state
+    waits for the warm-up's load (one per process, :mod:`chamba.matching.deps`) instead of
+    making its own. A deployment that wants traffic only on warm workers reads
+    ``chamba_worker_warm``; the load benchmarks wait for it on every worker.
     """
     from chamba.geo.service import get_gazetteer
     from chamba.matching.deps import load_match_indexes
