@@ -193,3 +193,36 @@ def test_a_page_stems_the_persons_words_once_with_the_same_shared_words(
     for job in jobs:
         got = next(i for i in page.items if i.job_id == job.id).explanation.matched_words
         assert got == shared_words(text, job) == ["siaf", "archivo"]
+
+
+def test_shared_words_from_each_postings_stems_equal_a_walk_over_its_words() -> None:
+    # GIVEN postings and people's words drawn from inflected, repeated, accented words
+    import random
+    import re
+
+    from chamba.jobs.models import Job
+    from chamba.matching.wording import _token_root, own_stems, shared_words
+
+    vocab = (
+        "Soldador soldadura soldadores cajera cajeros Ventas venta menú cocina cocinero taller "
+        "Lima madera muebles de la y SIAF siaf excel Excel 2 al año años ok"
+    ).split()
+    rng = random.Random(11)
+    for _ in range(300):
+        job = Job(
+            title=" ".join(rng.choices(vocab, k=rng.randint(0, 4))),
+            description=" ".join(rng.choices(vocab, k=rng.randint(0, 30))) + ".",
+        )
+        mine = own_stems(" ".join(rng.choices(vocab, k=rng.randint(0, 8))))
+        limit = rng.choice([1, 3, 6])
+        # WHEN its shared words are found (each posting's stems read once per process)
+        got = shared_words(mine, job, limit)
+        # THEN they are those of a walk over the posting's words, first of each stem, in order
+        want: list[str] = []
+        seen: set[str] = set()
+        for token in re.findall(r"[^\W_]+", f"{job.title or ''} {job.description or ''}"):
+            root = _token_root(token)
+            if root is not None and root in mine and root not in seen and len(want) < limit:
+                seen.add(root)
+                want.append(token.lower())
+        assert got == want

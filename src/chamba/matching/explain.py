@@ -122,6 +122,8 @@ def explain_pairs(
                 as_of=as_of or ctx.now.date(),
                 cache=ctx.shared_cache(),
             )
+    # each missing skill's courses summarised once a page (its jobs share the summaries)
+    summaries = {sid: [course_summary(o) for o in found] for sid, found in options.items()}
     km_col = _column(features, JOB_FEATURES, "distance_km")
     slot_col = _column(features, JOB_FEATURES, "slot_overlap")
     out: list[Explanation] = []
@@ -135,7 +137,7 @@ def explain_pairs(
             MissingSkill(
                 id=sid,
                 label=label_of(labels, sid, lang),
-                courses=[course_summary(o) for o in options.get(sid, [])],
+                courses=list(summaries.get(sid, ())),
             )
             for sid in missing_by_pair[k]
         ]

@@ -95,15 +95,28 @@ def shared_words(
     if not mine:
         return []
     out: list[str] = []
-    seen: set[str] = set()
-    for token in _WORD.findall(f"{job.title or ''} {job.description or ''}"):
-        root = _token_root(token)
-        if root is not None and root in mine and root not in seen:
-            seen.add(root)
-            out.append(token.lower())
+    for root, token in _posting_roots(f"{job.title or ''} {job.description or ''}"):
+        if root in mine:
+            out.append(token)
             if len(out) >= limit:
                 break
     return out
+
+
+@lru_cache(maxsize=4096)
+def _posting_roots(text: str) -> tuple[tuple[str, str], ...]:
+    """Each stem :func:`shared_words` compares in a posting's text, once, in the order it first
+    appears, with that first word as written (lower case): remembered per process by the text
+    itself (an edited posting is a new text), so an explained job's text is read once, not
+    once per person it is explained to."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for token in _WORD.findall(text):
+        root = _token_root(token)
+        if root is not None and root not in seen:
+            seen.add(root)
+            out.append((root, token.lower()))
+    return tuple(out)
 
 
 def place_label(code: str | None) -> str | None:

@@ -107,8 +107,11 @@ class FlatIndex(SavedIndex):
         id_arr = _as_id_array(ids)
         with self._lock:
             rows = self._map.rows(id_arr)
-            out = np.zeros((id_arr.size, self.dim), dtype=np.float32)  # (n, dim)
             found = rows >= 0
+            if found.all():  # every id indexed (a ranking's candidates): one gather
+                every: FloatArray = self._vectors[rows]  # (n, dim), a copy
+                return every
+            out = np.zeros((id_arr.size, self.dim), dtype=np.float32)  # (n, dim)
             out[found] = self._vectors[rows[found]]
         return out
 
