@@ -17,7 +17,7 @@ from chamba.matching import job_table
 from chamba.matching.context import FeatureContext
 from chamba.matching.feature_cache import FeatureCache
 from chamba.matching.features import job_features, posting_doc
-from chamba.matching.job_table import CodeRegistry, JobTable
+from chamba.matching.job_table import CodeRegistry, CountedTerms, JobTable
 from chamba.matching.lexical import one_query_scores
 from chamba.matching.lexical_terms import corpus_of, posting_text, text_terms
 from chamba.matching.repository import load_job_skills, posting_texts
@@ -149,7 +149,25 @@ def test_table_lexical_scores_equal_the_counted_words(session: Session, world: W
                 table.lexical_scores(query, rows[subset], idf=idf, avgdl=avgdl),
                 one_query_scores(query, docs[subset], idf=idf, avgdl=avgdl),
             )
+            # AND so are they from the counts of a wider query over every row (the lexical
+            # candidates' counts, which the candidates' feature reads), when those hold them
+            wider = tuple(dict.fromkeys((*query, "trabaj camp", "soldadura")))
+            counted = CountedTerms(wider, rows, table.count_terms(wider, rows))
+            assert counted.take(list(dict.fromkeys(query)), rows[subset]) is not None
+            np.testing.assert_array_equal(
+                table.lexical_scores(query, rows[subset], idf=idf, avgdl=avgdl, counted=counted),
+                one_query_scores(query, docs[subset], idf=idf, avgdl=avgdl),
+            )
     assert any(one_query_scores(q, docs).max() > 0 for q in queries)
+    # AND counts that lack a word or a row are not taken (the rows are counted then)
+    held = CountedTerms(("soldador",), rows[:10], table.count_terms(["soldador"], rows[:10]))
+    assert held.take(["soldador"], rows[:5]) is not None
+    assert held.take(["taller"], rows[:5]) is None
+    assert held.take(["soldador"], rows[5:15]) is None
+    np.testing.assert_array_equal(
+        table.lexical_scores(["soldador", "taller"], rows[5:15], counted=held),
+        table.lexical_scores(["soldador", "taller"], rows[5:15]),
+    )
 
 
 def test_a_patched_tables_words_are_the_new_texts(session: Session, world: World) -> None:

@@ -28,7 +28,7 @@ from chamba.matching.embeddings import (
 )
 from chamba.matching.feature_cache import FeatureCache, generation_for
 from chamba.matching.features import posting_doc
-from chamba.matching.job_table import JobTable
+from chamba.matching.job_table import CountedTerms, JobTable
 from chamba.matching.lexical_terms import corpus_of, text_terms
 from chamba.matching.people_rows.repository import load_people, self_descriptions
 from chamba.matching.people_table import PeopleTable
@@ -115,6 +115,8 @@ class FeatureContext:
     person_skills: dict[int, set[str]] = field(default_factory=dict)
     #: Jobs a person dismissed, when this context already read them (the page cache's key).
     person_dismissed: dict[int, frozenset[int]] = field(default_factory=dict)
+    #: A person's lexical terms counted in the filtered postings (the lexical candidates).
+    counted_terms: dict[int, CountedTerms] = field(default_factory=dict)
     cache: FeatureCache | None = None
     job_versions: dict[int, JobRow] = field(default_factory=dict)  # rows read, by id
     _table: JobTable | None = None

@@ -300,12 +300,21 @@ class JobTable:
         *,
         idf: Callable[[str], float] | None = None,
         avgdl: float | None = None,
+        counted: CountedTerms | None = None,
     ) -> _Scores:
         """:func:`~chamba.matching.lexical.one_query_scores` of ``query`` against the postings at
         ``rows`` (the same numbers), read from the table's term arrays: no text is read or
-        counted, and only the rows' slices are scanned. (len(rows),)"""
+        counted, and only the rows' slices are scanned (none when ``counted``, the counts of
+        a wider query over more rows of this table, holds them). (len(rows),)"""
         words = list(dict.fromkeys(query))
         lengths = self.doc_len[rows].astype(np.float64)  # (n,)
+        counts = counted.take(words, rows) if counted is not None else None
+        if counts is None:
+            counts = self.count_terms(words, rows)
+        return tf_matrix_scores(words, lengths, counts, idf=idf, avgdl=avgdl)
+
+    def count_terms(self, words: Sequence[str], rows: npt.NDArray[np.intp]) -> FloatArray:
+        """Each of ``words``' (distinct) count in each posting at ``rows``. (len(words), n)"""
         n = rows.size
         codes = {c: k for k, w in enumerate(words) if (c := _TERMS.get(w)) is not None}
         counts = np.zeros((len(words), n), dtype=np.float64)  # (terms, n) each term's count
@@ -317,7 +326,7 @@ class JobTable:
             hit = code_mask(wanted, _TERMS.size)[found]
             owner, hit_codes, hit_counts = owner[hit], found[hit], self.term_counts[at[hit]]
             counts[term_of[np.searchsorted(wanted, hit_codes)], owner] = hit_counts
-        return tf_matrix_scores(words, lengths, counts, idf=idf, avgdl=avgdl)
+        return counts
 
     @classmethod
     def read(cls, session: Session, ids: Sequence[int] | None = None) -> JobTable:
@@ -436,3 +445,26 @@ class JobTable:
         return keep_within_coords(
             self.ids[keep], self.lat[keep], self.lon[keep], remote[keep], flt.origin, flt.radius
         )
+
+
+@dataclass(frozen=True)
+class CountedTerms:
+    """A query's term counts in some postings of one job table (:meth:`JobTable.count_terms`),
+    kept by a request that scores a narrower query or fewer of those postings again: the
+    lexical candidates count the person's terms in every filtered posting, the candidates'
+    ``lexical`` feature reads its columns of them instead of counting again."""
+
+    words: tuple[str, ...]  # distinct, in the query's order
+    rows: npt.NDArray[np.intp]  # (n,) ascending row positions
+    counts: FloatArray  # (len(words), n)
+
+    def take(self, words: Sequence[str], rows: npt.NDArray[np.intp]) -> FloatArray | None:
+        """The counts of ``words`` (the first of :attr:`words`, in order) at ``rows`` (each one
+        of :attr:`rows`); ``None`` when they are not held."""
+        if tuple(words) != self.words[: len(words)] or self.rows.size == 0:
+            return None
+        pos = np.minimum(np.searchsorted(self.rows, rows), self.rows.size - 1)
+        if not np.array_equal(self.rows[pos], rows):
+            return None
+        taken: FloatArray = self.counts[: len(words)][:, pos]
+        return taken

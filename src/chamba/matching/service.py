@@ -61,7 +61,9 @@ from chamba.matching.filters import (
 )
 from chamba.matching.hidden import HiddenMatches as HiddenMatches
 from chamba.matching.hidden import hidden_matches as hidden_matches
+from chamba.matching.job_table import CountedTerms
 from chamba.matching.lexical import one_query_scores
+from chamba.matching.lexical_terms import text_terms
 from chamba.matching.page_cache import ServedPage, page_lookup, replay_scores
 from chamba.matching.people_rows.repository import load_people, seeker_row
 from chamba.matching.repository import (
@@ -186,7 +188,12 @@ def _lexical_top(ctx: FeatureContext, person: Person, allowed: IdArray, k: int) 
     found = np.sort(allowed).astype(np.int64)
     rows = table.rows_of(found) if table is not None else None
     if table is not None and rows is not None:
-        scores = table.lexical_scores(words, rows)
+        # the lexical feature's query (the same words, their stems, then word pairs) counted
+        # once here: the candidates' feature reads its columns of these counts
+        full = tuple(dict.fromkeys(text_terms(person.self_description)))
+        counted = CountedTerms(full, rows, table.count_terms(full, rows))
+        ctx.counted_terms[person.id] = counted
+        scores = table.lexical_scores(words, rows, counted=counted)
     else:
         found_docs = ctx.job_docs_by_id(allowed.tolist())
         found = np.array(sorted(found_docs), dtype=np.int64)

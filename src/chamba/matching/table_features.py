@@ -111,7 +111,10 @@ def table_job_features(
     query = lexical_queries(ctx, [person], {person.id: held_ids})[0]
     corpus = ctx.corpus()
     idf, avgdl = corpus.idf(), corpus.avgdl
-    out[:, _COL["lexical"]] = table.lexical_scores(query, rows, idf=idf, avgdl=avgdl)
+    counted = ctx.counted_terms.get(person.id)  # the lexical candidates' counts, if any
+    out[:, _COL["lexical"]] = table.lexical_scores(
+        query, rows, idf=idf, avgdl=avgdl, counted=counted
+    )
 
     # place
     remote = table.remote[rows] == 1
