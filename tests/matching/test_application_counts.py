@@ -16,6 +16,7 @@ from chamba.jobs.models import Job, JobStatus
 from chamba.matching.application_counts import APPLICATIONS_MAX_AGE_S
 from chamba.matching.context import FeatureContext
 from chamba.matching.feature_cache import FeatureCache
+from chamba.matching.repository import application_counts
 from chamba.people.models import Person
 
 __all__ = ["BACKENDS", "db", "pg_module_url"]  # fixtures used by this module
@@ -140,3 +141,5 @@ def test_a_change_no_hook_saw_shows_without_a_request_reading_the_counts(
     _finish(cache, release)
     with Session(db) as s:
         assert _counts(s, cache, ids) == {ids[0]: 1, ids[1]: 1}
+        # (read on a connection, past the ORM, as through the session)
+        assert read_whole(db) == application_counts(s, None) == {ids[0]: 1, ids[1]: 1}

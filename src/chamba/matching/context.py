@@ -77,8 +77,8 @@ def corpus_from(session: Session) -> Corpus:
 def read_application_counts(engine: Engine) -> dict[int, int]:
     """Every job's applications (not withdrawn) in a session of its own (a background
     re-read, :mod:`chamba.matching.application_counts`)."""
-    with Session(engine) as session:
-        return application_counts(session, None)
+    with engine.connect() as connection:
+        return application_counts(connection, None)
 
 
 def read_corpus(engine: Engine) -> Corpus:
@@ -198,12 +198,12 @@ class FeatureContext:
         if todo and self._table is not None and len(todo) >= COUNT_ALL_FROM:
             # most of a ranking's counts are missing (none held yet): one query for
             # every job's, kept for every open job, instead of one per ranking of ~500 ids
-            read = application_counts(self.session, None)
+            read = application_counts(self.session.connection(), None)  # nothing pending
             fresh = {j: read.get(j, 0) for j in (*self._table.ids.tolist(), *todo)}
             cache.put_application_counts(fresh, generation)
             found.update({j: fresh[j] for j in todo})
         elif todo:
-            read = application_counts(self.session, todo)
+            read = application_counts(self.session.connection(), todo)
             fresh = {j: read.get(j, 0) for j in todo}
             cache.put_application_counts(fresh, generation)
             found.update(fresh)

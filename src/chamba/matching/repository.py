@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Result, Row, Select, and_, false, func, or_, select, true
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from chamba.activity.models import (
@@ -125,19 +126,19 @@ def load_course_skills(session: Session, course_ids: Sequence[int]) -> dict[int,
     return dict(out)
 
 
-def application_counts(session: Session, job_ids: Sequence[int] | None) -> dict[int, int]:
-    """Applications (not withdrawn) per job (``None``: every job that has any, as all counted
-    on the job index less the withdrawn: ~4x faster than testing every row's status)."""
+def application_counts(db: Session | Connection, job_ids: Sequence[int] | None) -> dict[int, int]:
+    """Applications (not withdrawn) per job (``None``: every job with any, as all counted on the
+    job index less the withdrawn); on a ``Connection`` past the ORM (at 100k: half the CPU)."""
     out: dict[int, int] = {}
     if job_ids is None:
         per_job = select(Application.job_id, func.count()).group_by(Application.job_id)
-        out = {int(jid): int(n) for jid, n in session.execute(per_job)}
+        out = {int(jid): int(n) for jid, n in db.execute(per_job)}
         withdrawn = Application.status == ApplicationStatus.WITHDRAWN
-        for (jid,) in session.execute(select(Application.job_id).where(withdrawn)):
+        for (jid,) in db.execute(select(Application.job_id).where(withdrawn)):
             out[jid] -= 1
         return {jid: n for jid, n in out.items() if n > 0}
     for chunk in chunks(job_ids):
-        for jid, n in session.execute(
+        for jid, n in db.execute(
             select(Application.job_id, func.count())
             .where(Application.job_id.in_(chunk), Application.status != ApplicationStatus.WITHDRAWN)
             .group_by(Application.job_id)
