@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event
@@ -143,3 +144,33 @@ def test_a_change_no_hook_saw_shows_without_a_request_reading_the_counts(
         assert _counts(s, cache, ids) == {ids[0]: 1, ids[1]: 1}
         # (read on a connection, past the ORM, as through the session)
         assert read_whole(db) == application_counts(s, None) == {ids[0]: 1, ids[1]: 1}
+
+
+def test_the_warm_up_reads_the_open_jobs_counts(db: Engine, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from tests.support.encoders import HashEncoder
+
+    from chamba.db import session_factory
+    from chamba.matching.deps import load_match_indexes
+    from chamba.matching.store import IndexStore
+    from chamba.matching.upkeep import uninstall_upkeep
+
+    # GIVEN open jobs, one with an application
+    with Session(db) as s:
+        jobs = [Job(title=t, status=JobStatus.OPEN) for t in ("Carpintero", "Soldador")]
+        person = Person(full_name="Ana")
+        s.add_all([*jobs, person])
+        s.flush()
+        s.add(Application(person_id=person.id, job_id=jobs[0].id))
+        s.commit()
+        ids = [j.id for j in jobs]
+    store = IndexStore(tmp_path / "data", HashEncoder("hash-a", signed=True), cache=False)
+    state = SimpleNamespace(index_store=store, session_factory=session_factory(db))
+    # WHEN the app loads its indexes (the warm-up does, before any visitor)
+    with Session(db) as s:
+        load_match_indexes(SimpleNamespace(state=state), s)
+    # THEN every open job's count is held: the first ranking reads none
+    assert store.cache is not None
+    assert store.cache.application_counts(ids) == {ids[0]: 1, ids[1]: 0}
+    uninstall_upkeep(state.index_upkeep)

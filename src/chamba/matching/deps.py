@@ -60,10 +60,12 @@ def load_match_indexes(app: FastAPI, session: Session) -> MatchIndexes:
             # request: ~1 min at 300,000 jobs; the words alone ~5 s at 100,000. So are the people
             # who consented to be seen (~2 s at 100,000).
             ctx = FeatureContext(session, indexes)
-            ctx.job_table()
+            table = ctx.job_table()
             ctx.people_table()  # every consenting person (the employers' candidate filter)
             ctx.corpus()
             ctx.rarity(())
+            if table is not None:  # every open job's applications (~0.1 s at 100,000)
+                ctx.application_counts(table.ids.tolist())
         else:
             indexes = store.indexes
         settings = getattr(app.state, "settings", None)
