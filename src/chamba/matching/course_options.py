@@ -479,10 +479,14 @@ def course_options(
     picked = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
     # The chosen courses' options, built exactly as load_options builds them (every requested
     # skill each teaches, its lowest level, its checks).
-    every = [block.rows for block in blocks.values()]
-    ids = np.concatenate([np.zeros(0, dtype=np.int64), *(b.ids for b in blocks.values())])
-    flat = [r for rows_of in every for r in rows_of]
-    rows = [flat[k] for k in np.flatnonzero(np.isin(ids, picked)).tolist()]
+    every = list(blocks.values())
+    ids = np.concatenate([np.zeros(0, dtype=np.int64), *(b.ids for b in every)])
+    at = np.flatnonzero(np.isin(ids, picked))  # positions in the blocks laid end to end
+    starts = np.cumsum([0, *(len(b.ids) for b in every)])  # (blocks + 1,)
+    owner = np.searchsorted(starts, at, side="right") - 1  # the block of each position
+    rows = [
+        every[b].rows[k - int(starts[b])] for b, k in zip(owner.tolist(), at.tolist(), strict=True)
+    ]  # fmt: skip
     rows.sort(key=lambda r: (r.course_id, r.skill_id))
     unnamed = {r.provider_id for r in rows if r.provider_id is not None} - set(names)
     names.update(_provider_names(session, unnamed, cache))
